@@ -1,0 +1,79 @@
+/* nslaunch: start a command in a fresh, unprivileged sandbox.
+ *
+ * A launch is data flowing one way: a spec (what the caller asked for, built
+ * with the setters below, which take the command line's value syntax) is
+ * turned into a plan against this host, a child executes the plan, and the
+ * caller gets a result or an error value. Nothing here prints or exits. */
+#ifndef NSLAUNCH_H
+#define NSLAUNCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NSL_VERSION "0.1.0"
+
+enum {
+        NSL_EXIT_TIMEOUT = 124,
+        NSL_EXIT_LAUNCHER = 125,
+        NSL_EXIT_CANNOT_EXEC = 126,
+        NSL_EXIT_NOT_FOUND = 127,
+};
+
+typedef struct nsl_error {
+        int errnum;         /* errno behind the failure, 0 when there is none */
+        int exit_code;      /* 125, or 126/127 when the command could not be executed */
+        char what[64];      /* the stage or option at fault: "--tmpfs", "mount", "exec" */
+        char object[512];   /* the path, value or name it concerns; may be empty */
+        char cause[256];    /* why, in words */
+} nsl_error;
+
+/* "nslaunch: WHAT: OBJECT: CAUSE" (OBJECT left out when empty). */
+void nsl_error_format(const nsl_error *error, char *buf, size_t len);
+
+typedef struct nsl_spec nsl_spec;
+
+nsl_spec *nsl_spec_new(void);
+void nsl_spec_free(nsl_spec *spec);
+
+/* Every setter returns 0 or a negative errno and fills *error. */
+int nsl_spec_set_command(nsl_spec *spec, char *const argv[], nsl_error *error);
+int nsl_spec_set_rootfs(nsl_spec *spec, const char *dir, nsl_error *error);
+void nsl_spec_set_rw_root(nsl_spec *spec, bool rw);
+int nsl_spec_add_tmpfs(nsl_spec *spec, const char *value, nsl_error *error);           /* DEST[:size=N,mode=M] */
+int nsl_spec_add_bind(nsl_spec *spec, const char *value, bool read_only, nsl_error *error); /* SRC:DEST[:ro|rw] */
+int nsl_spec_set_network(nsl_spec *spec, const char *mode, nsl_error *error);          /* none | host */
+int nsl_spec_set_uid(nsl_spec *spec, const char *value, nsl_error *error);
+int nsl_spec_set_gid(nsl_spec *spec, const char *value, nsl_error *error);
+int nsl_spec_set_host_uid(nsl_spec *spec, const char *value, nsl_error *error);
+int nsl_spec_set_host_gid(nsl_spec *spec, const char *value, nsl_error *error);
+int nsl_spec_set_hostname(nsl_spec *spec, const char *name, nsl_error *error);
+int nsl_spec_set_proc(nsl_spec *spec, const char *mode, nsl_error *error);             /* pid | full */
+int nsl_spec_add_env(nsl_spec *spec, const char *assignment, nsl_error *error);        /* KEY=VALUE */
+int nsl_spec_add_env_file(nsl_spec *spec, const char *path, nsl_error *error);
+void nsl_spec_set_keep_env(nsl_spec *spec, bool keep);
+int nsl_spec_set_cwd(nsl_spec *spec, const char *dir, nsl_error *error);
+int nsl_spec_add_cap(nsl_spec *spec, const char *name, nsl_error *error);
+int nsl_spec_add_keep_fd(nsl_spec *spec, const char *fd, nsl_error *error);
+int nsl_spec_set_timeout(nsl_spec *spec, const char *seconds, nsl_error *error);
+int nsl_spec_set_kill_after(nsl_spec *spec, const char *seconds, nsl_error *error);
+void nsl_spec_set_die_with_parent(nsl_spec *spec, bool on);
+int nsl_spec_set_seccomp(nsl_spec *spec, const char *mode, nsl_error *error);          /* default | unconfined */
+/* True when the spec runs the command without any seccomp filter. */
+bool nsl_spec_seccomp_unconfined(const nsl_spec *spec);
+
+typedef struct nsl_result {
+        int exit_code;      /* what a shell would report: code, 128+signal, 124 on timeout */
+        int exit_status;    /* the command's own exit code, -1 when a signal ended it */
+        int signal;         /* the signal that ended it, 0 if none */
+        bool timed_out;
+} nsl_result;
+
+/* Runs the sandbox to completion. Returns 0 with *result filled when the
+ * command ran (whatever its status), or a negative errno with *error filled
+ * when the sandbox could not be set up or the command could not be executed.
+ * While it runs, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are
+ * blocked in the calling thread and forwarded to the command. */
+int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error);
+
+#endif

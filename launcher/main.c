@@ -1,0 +1,163 @@
+/* The nslaunch command: argv -> nsl_spec -> nsl_run -> exit status.
+ * It only parses and prints; the library does the work. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nslaunch.h"
+#include "usage.h"
+
+enum {
+        OPT_ROOTFS = 256, OPT_RW_ROOT, OPT_TMPFS, OPT_BIND, OPT_RO_BIND, OPT_NETWORK, OPT_UID, OPT_GID,
+        OPT_HOST_UID, OPT_HOST_GID, OPT_HOSTNAME, OPT_PROC, OPT_ENV, OPT_ENV_FILE, OPT_KEEP_ENV, OPT_CWD,
+        OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_HELP,
+};
+
+static const struct option run_options[] = {
+        { "rootfs", required_argument, NULL, OPT_ROOTFS },
+        { "rw-root", no_argument, NULL, OPT_RW_ROOT },
+        { "tmpfs", required_argument, NULL, OPT_TMPFS },
+        { "bind", required_argument, NULL, OPT_BIND },
+        { "ro-bind", required_argument, NULL, OPT_RO_BIND },
+        { "network", required_argument, NULL, OPT_NETWORK },
+        { "uid", required_argument, NULL, OPT_UID },
+        { "gid", required_argument, NULL, OPT_GID },
+        { "host-uid", required_argument, NULL, OPT_HOST_UID },
+        { "host-gid", required_argument, NULL, OPT_HOST_GID },
+        { "hostname", required_argument, NULL, OPT_HOSTNAME },
+        { "proc", required_argument, NULL, OPT_PROC },
+        { "env", required_argument, NULL, OPT_ENV },
+        { "env-file", required_argument, NULL, OPT_ENV_FILE },
+        { "keep-env", no_argument, NULL, OPT_KEEP_ENV },
+        { "cwd", required_argument, NULL, OPT_CWD },
+        { "cap-add", required_argument, NULL, OPT_CAP_ADD },
+        { "keep-fd", required_argument, NULL, OPT_KEEP_FD },
+        { "timeout", required_argument, NULL, OPT_TIMEOUT },
+        { "kill-after", required_argument, NULL, OPT_KILL_AFTER },
+        { "die-with-parent", no_argument, NULL, OPT_DIE_WITH_PARENT },
+        { "seccomp", required_argument, NULL, OPT_SECCOMP },
+        { "help", no_argument, NULL, OPT_HELP },
+        { 0 },
+};
+
+static int print_error(const nsl_error *error)
+{
+        char line[1200];
+        nsl_error_format(error, line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+        return error->exit_code ? error->exit_code : NSL_EXIT_LAUNCHER;
+}
+
+static int usage_error(const char *what, const char *cause)
+{
+        fprintf(stderr, "nslaunch: %s: %s (see nslaunch --help)\n", what, cause);
+        return NSL_EXIT_LAUNCHER;
+}
+
+static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *error)
+{
+        switch (opt) {
+        case OPT_ROOTFS: return nsl_spec_set_rootfs(spec, arg, error);
+        case OPT_RW_ROOT: nsl_spec_set_rw_root(spec, true); return 0;
+        case OPT_TMPFS: return nsl_spec_add_tmpfs(spec, arg, error);
+        case OPT_BIND: return nsl_spec_add_bind(spec, arg, false, error);
+        case OPT_RO_BIND: return nsl_spec_add_bind(spec, arg, true, error);
+        case OPT_NETWORK: return nsl_spec_set_network(spec, arg, error);
+        case OPT_UID: return nsl_spec_set_uid(spec, arg, error);
+        case OPT_GID: return nsl_spec_set_gid(spec, arg, error);
+        case OPT_HOST_UID: return nsl_spec_set_host_uid(spec, arg, error);
+        case OPT_HOST_GID: return nsl_spec_set_host_gid(spec, arg, error);
+        case OPT_HOSTNAME: return nsl_spec_set_hostname(spec, arg, error);
+        case OPT_PROC: return nsl_spec_set_proc(spec, arg, error);
+        case OPT_ENV: return nsl_spec_add_env(spec, arg, error);
+        case OPT_ENV_FILE: return nsl_spec_add_env_file(spec, arg, error);
+        case OPT_KEEP_ENV: nsl_spec_set_keep_env(spec, true); return 0;
+        case OPT_CWD: return nsl_spec_set_cwd(spec, arg, error);
+        case OPT_CAP_ADD: return nsl_spec_add_cap(spec, arg, error);
+        case OPT_KEEP_FD: return nsl_spec_add_keep_fd(spec, arg, error);
+        case OPT_TIMEOUT: return nsl_spec_set_timeout(spec, arg, error);
+        case OPT_KILL_AFTER: return nsl_spec_set_kill_after(spec, arg, error);
+        case OPT_DIE_WITH_PARENT: nsl_spec_set_die_with_parent(spec, true); return 0;
+        case OPT_SECCOMP: return nsl_spec_set_seccomp(spec, arg, error);
+        }
+        return -EINVAL;
+}
+
+/* The sandbox's stdio is exactly ours: make sure 0-2 exist, so that no fd
+ * nslaunch opens later takes their place. */
+static void ensure_stdio(void)
+{
+        for (int fd = 0; fd <= 2; fd++)
+                if (fcntl(fd, F_GETFD) < 0) {
+                        int null = open("/dev/null", O_RDWR);
+                        if (null >= 0 && null != fd) {
+                                dup2(null, fd);
+                                close(null);
+                        }
+                }
+}
+
+static int cmd_run(int argc, char **argv)
+{
+        nsl_error error = { 0 };
+        nsl_result result;
+        nsl_spec *spec = nsl_spec_new();
+        int opt, r;
+
+        if (!spec)
+                return usage_error("run", strerror(ENOMEM));
+        opterr = 0;
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "+h", run_options, NULL)) != -1) {
+                if (opt == OPT_HELP || opt == 'h') {
+                        fputs(nsl_usage_run, stdout);
+                        nsl_spec_free(spec);
+                        return 0;
+                }
+                if (opt == '?' || opt == ':') {
+                        const char *bad = argv[optind - 1];
+                        nsl_spec_free(spec);
+                        return usage_error(bad, optopt ? "missing value" : "unknown option");
+                }
+                if (apply_option(spec, opt, optarg, &error) < 0) {
+                        nsl_spec_free(spec);
+                        return print_error(&error);
+                }
+        }
+        if (optind >= argc) {
+                nsl_spec_free(spec);
+                return usage_error("run", "no command given (usage: nslaunch run [OPTIONS] -- CMD [ARGS...])");
+        }
+        r = nsl_spec_set_command(spec, argv + optind, &error);
+        if (r == 0) {
+                if (nsl_spec_seccomp_unconfined(spec))
+                        fputs("nslaunch: seccomp: unconfined: the command runs without a seccomp filter\n", stderr);
+                r = nsl_run(spec, &result, &error);
+        }
+        nsl_spec_free(spec);
+        if (r < 0)
+                return print_error(&error);
+        return result.exit_code;
+}
+
+int main(int argc, char **argv)
+{
+        ensure_stdio();
+        if (argc < 2)
+                return usage_error("usage", "nslaunch run [OPTIONS] -- CMD [ARGS...]");
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+                fputs(nsl_usage_main, stdout);
+                return 0;
+        }
+        if (!strcmp(argv[1], "--version")) {
+                printf("nslaunch %s\n", NSL_VERSION);
+                return 0;
+        }
+        if (!strcmp(argv[1], "run"))
+                return cmd_run(argc - 1, argv + 1);
+        return usage_error(argv[1], "unknown command (known: run)");
+}

@@ -1,0 +1,318 @@
+#include "parse.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+
+void nsl_mount_clear(struct nsl_mount *m)
+{
+        free(m->source);
+        free(m->dest);
+        *m = (struct nsl_mount){ 0 };
+}
+
+int nsl_parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+        uint64_t v = 0;
+
+        if (!s || !*s)
+                return -EINVAL;
+        for (; *s; s++) {
+                if (*s < '0' || *s > '9')
+                        return -EINVAL;
+                unsigned d = (unsigned)(*s - '0');
+                if (v > (UINT64_MAX - d) / 10)
+                        return -ERANGE;
+                v = v * 10 + d;
+        }
+        if (v > max)
+                return -ERANGE;
+        *out = v;
+        return 0;
+}
+
+int nsl_parse_size(const char *s, uint64_t *out)
+{
+        char digits[32];
+        size_t n = 0;
+        unsigned shift = 0;
+        uint64_t v;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        while (s[n] >= '0' && s[n] <= '9')
+                n++;
+        if (n == 0 || n >= sizeof digits)
+                return n == 0 ? -EINVAL : -ERANGE;
+        memcpy(digits, s, n);
+        digits[n] = '\0';
+        r = nsl_parse_uint(digits, UINT64_MAX, &v);
+        if (r < 0)
+                return r;
+
+        const char *unit = s + n;
+        switch (tolower((unsigned char)unit[0])) {
+        case '\0': break;
+        case 'b': shift = 0; unit++; goto done;
+        case 'k': shift = 10; unit++; break;
+        case 'm': shift = 20; unit++; break;
+        case 'g': shift = 30; unit++; break;
+        case 't': shift = 40; unit++; break;
+        default: return -EINVAL;
+        }
+        if (tolower((unsigned char)unit[0]) == 'i')
+                unit++;
+        if (tolower((unsigned char)unit[0]) == 'b')
+                unit++;
+done:
+        if (*unit)
+                return -EINVAL;
+        if (shift && v > (UINT64_MAX >> shift))
+                return -ERANGE;
+        *out = v << shift;
+        return 0;
+}
+
+int nsl_parse_mode(const char *s, mode_t *out)
+{
+        unsigned v = 0;
+
+        if (!s || !*s || strlen(s) > 5)
+                return -EINVAL;
+        for (; *s; s++) {
+                if (*s < '0' || *s > '7')
+                        return -EINVAL;
+                v = v * 8 + (unsigned)(*s - '0');
+        }
+        if (v > 07777)
+                return -ERANGE;
+        *out = (mode_t)v;
+        return 0;
+}
+
+int nsl_parse_seconds(const char *s, uint64_t *ms)
+{
+        const uint64_t max_seconds = 366ULL * 24 * 3600;
+        uint64_t whole = 0, frac = 0, scale = 1000;
+        const char *p = s;
+
+        if (!s || !*s)
+                return -EINVAL;
+        if (*p == '.' && !p[1])
+                return -EINVAL;
+        for (; *p >= '0' && *p <= '9'; p++) {
+                whole = whole * 10 + (uint64_t)(*p - '0');
+                if (whole > max_seconds)
+                        return -ERANGE;
+        }
+        if (*p == '.') {
+                p++;
+                if (!(*p >= '0' && *p <= '9'))
+                        return -EINVAL;
+                for (; *p >= '0' && *p <= '9'; p++) {
+                        scale /= 10;
+                        frac += (uint64_t)(*p - '0') * scale;   /* digits past milliseconds add 0 */
+                }
+        }
+        if (*p)
+                return -EINVAL;
+        *ms = whole * 1000 + frac;
+        return 0;
+}
+
+int nsl_normalize_dest(const char *path, char **out)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len, o = 0;
+
+        if (!path || path[0] != '/')
+                return -EINVAL;
+        len = strlen(path);
+        if (len >= 4096)
+                return -ENAMETOOLONG;
+        buf = malloc(len + 1);
+        if (!buf)
+                return -ENOMEM;
+
+        for (const char *p = path; *p;) {
+                while (*p == '/')
+                        p++;
+                const char *end = strchrnul(p, '/');
+                size_t n = (size_t)(end - p);
+                if (n == 0)
+                        break;
+                if (n == 1 && p[0] == '.') {
+                        p = end;
+                        continue;
+                }
+                if (n == 2 && p[0] == '.' && p[1] == '.')
+                        return -EINVAL;
+                buf[o++] = '/';
+                memcpy(buf + o, p, n);
+                o += n;
+                p = end;
+        }
+        if (o == 0)
+                return -EINVAL;    /* "/" itself is the root, never a mount target */
+        buf[o] = '\0';
+        *out = TAKE_PTR(buf);
+        return 0;
+}
+
+bool nsl_env_assignment_valid(const char *s)
+{
+        if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+                return false;
+        for (s++; *s && *s != '='; s++)
+                if (!(isalnum((unsigned char)*s) || *s == '_'))
+                        return false;
+        return *s == '=';
+}
+
+static int parse_tmpfs_option(const char *opt, const char *value, struct nsl_mount *m, nsl_error *error)
+{
+        const char *eq = strchr(opt, '=');
+        size_t keylen = eq ? (size_t)(eq - opt) : strlen(opt);
+        int r;
+
+        if (eq && keylen == 4 && !strncmp(opt, "size", 4)) {
+                r = nsl_parse_size(eq + 1, &m->size);
+                if (r < 0 || m->size == 0)
+                        return nsl_fail(error, EINVAL, "--tmpfs", value, "bad size '%s' (use e.g. 64m, 1g)", eq + 1);
+                return 0;
+        }
+        if (eq && keylen == 4 && !strncmp(opt, "mode", 4)) {
+                r = nsl_parse_mode(eq + 1, &m->mode);
+                if (r < 0)
+                        return nsl_fail(error, EINVAL, "--tmpfs", value, "bad mode '%s' (use octal, e.g. 1777)", eq + 1);
+                return 0;
+        }
+        return nsl_fail(error, EINVAL, "--tmpfs", value, "unknown option '%s' (known: size=, mode=)", opt);
+}
+
+int nsl_parse_tmpfs(const char *value, struct nsl_mount *out, nsl_error *error)
+{
+        _cleanup_free_ char *copy = NULL;
+        struct nsl_mount m = { .kind = NSL_MOUNT_TMPFS, .size = 0, .mode = 01777 };
+        char *opts, *save = NULL;
+        int r;
+
+        if (!value || !*value)
+                return nsl_fail(error, EINVAL, "--tmpfs", "", "empty value, expected DEST[:size=64m,mode=1777]");
+        copy = strdup(value);
+        if (!copy)
+                return nsl_fail(error, ENOMEM, "--tmpfs", value, NULL);
+        opts = strchr(copy, ':');
+        if (opts)
+                *opts++ = '\0';
+        r = nsl_normalize_dest(copy, &m.dest);
+        if (r < 0)
+                return nsl_fail(error, -r, "--tmpfs", value,
+                                "destination must be an absolute path other than / without '..'");
+        if (opts) {
+                if (!*opts) {
+                        nsl_mount_clear(&m);
+                        return nsl_fail(error, EINVAL, "--tmpfs", value, "empty option list after ':'");
+                }
+                for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+                        r = parse_tmpfs_option(o, value, &m, error);
+                        if (r < 0) {
+                                nsl_mount_clear(&m);
+                                return r;
+                        }
+                }
+        }
+        *out = m;
+        return 0;
+}
+
+int nsl_parse_bind(const char *value, bool read_only, struct nsl_mount *out, nsl_error *error)
+{
+        const char *opt = read_only ? "--ro-bind" : "--bind";
+        _cleanup_free_ char *copy = NULL;
+        struct nsl_mount m = { .kind = NSL_MOUNT_BIND, .read_only = read_only };
+        char *dest, *flags;
+        int r;
+
+        if (!value || !*value)
+                return nsl_fail(error, EINVAL, opt, "", "empty value, expected SRC:DEST%s", read_only ? "" : "[:ro|rw]");
+        copy = strdup(value);
+        if (!copy)
+                return nsl_fail(error, ENOMEM, opt, value, NULL);
+        dest = strchr(copy, ':');
+        if (!dest)
+                return nsl_fail(error, EINVAL, opt, value, "expected SRC:DEST%s", read_only ? "" : "[:ro|rw]");
+        *dest++ = '\0';
+        flags = strchr(dest, ':');
+        if (flags) {
+                *flags++ = '\0';
+                if (!strcmp(flags, "ro"))
+                        m.read_only = true;
+                else if (!strcmp(flags, "rw") && !read_only)
+                        m.read_only = false;
+                else
+                        return nsl_fail(error, EINVAL, opt, value, "unknown flag '%s' (%s)", flags,
+                                        read_only ? "--ro-bind takes no flag" : "use ro or rw");
+        }
+        if (copy[0] != '/')
+                return nsl_fail(error, EINVAL, opt, value, "source must be an absolute host path");
+        r = nsl_normalize_dest(dest, &m.dest);
+        if (r < 0)
+                return nsl_fail(error, -r, opt, value,
+                                "destination must be an absolute path other than / without '..'");
+        m.source = strdup(copy);
+        if (!m.source) {
+                nsl_mount_clear(&m);
+                return nsl_fail(error, ENOMEM, opt, value, NULL);
+        }
+        *out = m;
+        return 0;
+}
+
+int nsl_parse_env_text(const char *text, size_t len, const char *name,
+                       int (*add)(const char *assignment, void *data, nsl_error *error), void *data,
+                       nsl_error *error)
+{
+        size_t lineno = 0;
+
+        for (size_t start = 0; start < len;) {
+                const char *nl = memchr(text + start, '\n', len - start);
+                size_t end = nl ? (size_t)(nl - text) : len;
+                size_t n = end - start;
+                _cleanup_free_ char *line = NULL;
+                const char *p;
+                char where[64];
+                int r;
+
+                lineno++;
+                if (memchr(text + start, '\0', n))
+                        return nsl_fail(error, EINVAL, "--env-file", name, "line %zu: contains a NUL byte", lineno);
+                line = strndup(text + start, n);
+                if (!line)
+                        return nsl_fail(error, ENOMEM, "--env-file", name, NULL);
+                if (n && line[n - 1] == '\r')
+                        line[n - 1] = '\0';
+                start = end + 1;
+
+                for (p = line; *p == ' ' || *p == '\t'; p++)
+                        ;
+                if (!*p || *p == '#')
+                        continue;
+                if (!strncmp(p, "export ", 7))
+                        p += 7;
+                if (!nsl_env_assignment_valid(p)) {
+                        snprintf(where, sizeof where, "line %zu", lineno);
+                        return nsl_fail(error, EINVAL, "--env-file", name, "%s: expected KEY=VALUE", where);
+                }
+                r = add(p, data, error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -1,0 +1,50 @@
+/* Option values: pure functions over strings, no syscalls, fuzzable. */
+#ifndef NSL_PARSE_H
+#define NSL_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "nslaunch.h"
+
+enum nsl_mount_kind { NSL_MOUNT_TMPFS, NSL_MOUNT_BIND };
+
+struct nsl_mount {
+        enum nsl_mount_kind kind;
+        char *source;           /* host path, binds only */
+        char *dest;             /* normalised absolute path inside the sandbox */
+        bool read_only;
+        uint64_t size;          /* tmpfs bytes, 0 = kernel default */
+        mode_t mode;            /* tmpfs root mode */
+};
+
+void nsl_mount_clear(struct nsl_mount *m);
+
+/* Decimal integer in [0, max]; no sign, no spaces, no trailing garbage. */
+int nsl_parse_uint(const char *s, uint64_t max, uint64_t *out);
+/* Docker's memory units: 512, 64k, 64m, 1g, 1gb, 64MiB (case-insensitive, powers of 1024). */
+int nsl_parse_size(const char *s, uint64_t *out);
+/* Octal permission bits, at most 07777. */
+int nsl_parse_mode(const char *s, mode_t *out);
+/* Seconds with an optional fraction ("0.5", "10"), to milliseconds; at most a year. */
+int nsl_parse_seconds(const char *s, uint64_t *ms);
+/* An absolute path inside the sandbox: collapses "//" and "/./", refuses "..",
+ * relative paths and "/" itself. *out is malloc'd. */
+int nsl_normalize_dest(const char *path, char **out);
+/* KEY=VALUE with a POSIX-shell-like key. */
+bool nsl_env_assignment_valid(const char *s);
+
+/* The parsers below return 0 or a negative errno with *error naming the option. */
+int nsl_parse_tmpfs(const char *value, struct nsl_mount *out, nsl_error *error);
+int nsl_parse_bind(const char *value, bool read_only, struct nsl_mount *out, nsl_error *error);
+
+/* An env file's text: KEY=VALUE lines; blank lines and lines starting with '#'
+ * skipped; "export " prefix allowed; no quoting (the value is taken as is).
+ * Calls add(assignment, data) for each; reports the first bad line by number. */
+int nsl_parse_env_text(const char *text, size_t len, const char *name,
+                       int (*add)(const char *assignment, void *data, nsl_error *error), void *data,
+                       nsl_error *error);
+
+#endif

@@ -1,0 +1,276 @@
+#include "plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "seccomp/filter.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_HOME "/tmp"
+#define DEFAULT_TMP_SIZE (64ULL << 20)
+#define OVERFLOW_ID 65534
+
+extern char **environ;
+
+static const char *const host_entry_names[] = {
+        "usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32",
+};
+
+/* Sets KEY=VALUE in v, replacing an earlier KEY. */
+static int env_set(char ***v, size_t *n, const char *assignment)
+{
+        size_t keylen = strcspn(assignment, "=");
+
+        for (size_t i = 0; i < *n; i++)
+                if (!strncmp((*v)[i], assignment, keylen) && (*v)[i][keylen] == '=') {
+                        char *copy = strdup(assignment);
+                        if (!copy)
+                                return -ENOMEM;
+                        free((*v)[i]);
+                        (*v)[i] = copy;
+                        return 0;
+                }
+        return nsl_strv_push(v, n, assignment);
+}
+
+static int env_file_add(const char *assignment, void *data, nsl_error *error)
+{
+        struct nsl_plan *plan = data;
+        if (env_set(&plan->envp, &plan->n_envp, assignment) < 0)
+                return nsl_fail(error, ENOMEM, "--env-file", assignment, NULL);
+        return 0;
+}
+
+static int read_env_file(struct nsl_plan *plan, const char *path, nsl_error *error)
+{
+        const size_t max = 1 << 20;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return nsl_fail(error, errno, "--env-file", path, NULL);
+        if (!S_ISREG(st.st_mode))
+                return nsl_fail(error, EINVAL, "--env-file", path, "not a regular file");
+        buf = malloc(max);
+        if (!buf)
+                return nsl_fail(error, ENOMEM, "--env-file", path, NULL);
+        for (;;) {
+                ssize_t n = read(fd, buf + len, max - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return nsl_fail(error, errno, "--env-file", path, NULL);
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+                if (len == max)
+                        return nsl_fail(error, EFBIG, "--env-file", path, "larger than 1 MiB");
+        }
+        return nsl_parse_env_text(buf, len, path, env_file_add, plan, error);
+}
+
+static int build_env(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        int r;
+
+        if (spec->keep_env) {
+                for (char **e = environ; e && *e; e++)
+                        if (strchr(*e, '=') && env_set(&plan->envp, &plan->n_envp, *e) < 0)
+                                return nsl_fail(error, ENOMEM, "env", "", NULL);
+        } else {
+                const char *lang = getenv("LANG");
+                if (env_set(&plan->envp, &plan->n_envp, "PATH=" DEFAULT_PATH) < 0 ||
+                    env_set(&plan->envp, &plan->n_envp, "HOME=" DEFAULT_HOME) < 0)
+                        return nsl_fail(error, ENOMEM, "env", "", NULL);
+                if (lang) {
+                        _cleanup_free_ char *a = NULL;
+                        if (asprintf(&a, "LANG=%s", lang) < 0 || env_set(&plan->envp, &plan->n_envp, a) < 0)
+                                return nsl_fail(error, ENOMEM, "env", "", NULL);
+                }
+        }
+        for (size_t i = 0; i < spec->n_env_files; i++) {
+                r = read_env_file(plan, spec->env_files[i], error);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < spec->n_env; i++)
+                if (env_set(&plan->envp, &plan->n_envp, spec->env[i]) < 0)
+                        return nsl_fail(error, ENOMEM, "--env", spec->env[i], NULL);
+
+        plan->search_path = DEFAULT_PATH;
+        for (size_t i = 0; i < plan->n_envp; i++)
+                if (!strncmp(plan->envp[i], "PATH=", 5))
+                        plan->search_path = plan->envp[i] + 5;
+        return 0;
+}
+
+static int resolve_ids(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        uid_t euid = geteuid();
+        gid_t egid = getegid();
+
+        plan->rootless = euid != 0;
+        if (plan->rootless) {
+                if (spec->host_uid_set && spec->host_uid != euid)
+                        return nsl_fail(error, EPERM, "--host-uid", "", "only root can map another host user");
+                if (spec->host_gid_set && spec->host_gid != egid)
+                        return nsl_fail(error, EPERM, "--host-gid", "", "only root can map another host group");
+                plan->host_uid = euid;
+                plan->host_gid = egid;
+                plan->uid = spec->uid_set ? spec->uid : euid;
+                plan->gid = spec->gid_set ? spec->gid : egid;
+        } else {
+                /* Host root is mapped only when the caller names it. */
+                plan->host_uid = spec->host_uid_set ? spec->host_uid : OVERFLOW_ID;
+                plan->host_gid = spec->host_gid_set ? spec->host_gid : OVERFLOW_ID;
+                plan->uid = spec->uid_set ? spec->uid : 0;
+                plan->gid = spec->gid_set ? spec->gid : 0;
+        }
+        return 0;
+}
+
+static bool spec_mounts_at(const struct nsl_spec *spec, const char *dest)
+{
+        for (size_t i = 0; i < spec->n_mounts; i++)
+                if (!strcmp(spec->mounts[i].dest, dest))
+                        return true;
+        return false;
+}
+
+static int push_mount(struct nsl_plan *plan, const struct nsl_mount *m, nsl_error *error)
+{
+        if (plan->n_mounts == NSL_MAX_MOUNTS)
+                return nsl_fail(error, E2BIG, "mounts", "", "more than %d mounts", NSL_MAX_MOUNTS);
+        plan->mounts[plan->n_mounts++] = m;
+        return 0;
+}
+
+static int plan_mounts(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        int r;
+
+        plan->default_tmp = (struct nsl_mount){ .kind = NSL_MOUNT_TMPFS, .size = DEFAULT_TMP_SIZE, .mode = 01777 };
+        plan->default_shm = (struct nsl_mount){ .kind = NSL_MOUNT_TMPFS, .size = DEFAULT_TMP_SIZE, .mode = 01777 };
+        plan->default_tmp.dest = strdup("/tmp");
+        plan->default_shm.dest = strdup("/dev/shm");
+        if (!plan->default_tmp.dest || !plan->default_shm.dest)
+                return nsl_fail(error, ENOMEM, "mounts", "", NULL);
+
+        if (!spec_mounts_at(spec, "/tmp") && (r = push_mount(plan, &plan->default_tmp, error)) < 0)
+                return r;
+        if (!spec_mounts_at(spec, "/dev/shm") && (r = push_mount(plan, &plan->default_shm, error)) < 0)
+                return r;
+
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                const struct nsl_mount *m = &spec->mounts[i];
+                struct stat st;
+
+                if (m->kind == NSL_MOUNT_BIND && stat(m->source, &st) < 0)
+                        return nsl_fail(error, errno, m->read_only ? "--ro-bind" : "--bind", m->source, NULL);
+                if ((r = push_mount(plan, m, error)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int plan_root(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        struct stat st;
+
+        if (spec->rootfs) {
+                if (stat(spec->rootfs, &st) < 0)
+                        return nsl_fail(error, errno, "--rootfs", spec->rootfs, NULL);
+                if (!S_ISDIR(st.st_mode))
+                        return nsl_fail(error, ENOTDIR, "--rootfs", spec->rootfs, NULL);
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(host_entry_names); i++) {
+                char path[32], target[4096];
+                struct nsl_host_entry *e = &plan->host_entries[plan->n_host_entries];
+
+                snprintf(path, sizeof path, "/%s", host_entry_names[i]);
+                if (lstat(path, &st) < 0)
+                        continue;
+                if (S_ISLNK(st.st_mode)) {
+                        ssize_t n = readlink(path, target, sizeof target - 1);
+                        if (n < 0)
+                                return nsl_fail(error, errno, "rootfs", path, NULL);
+                        target[n] = '\0';
+                        e->link_target = strdup(target);
+                        if (!e->link_target)
+                                return nsl_fail(error, ENOMEM, "rootfs", path, NULL);
+                } else if (!S_ISDIR(st.st_mode)) {
+                        continue;
+                }
+                e->name = host_entry_names[i];
+                plan->n_host_entries++;
+        }
+        return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+        return *(const int *)a - *(const int *)b;
+}
+
+static int plan_fds(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        for (size_t i = 0; i < spec->n_keep_fds; i++) {
+                char num[16];
+                if (fcntl(spec->keep_fds[i], F_GETFD) < 0) {
+                        snprintf(num, sizeof num, "%d", spec->keep_fds[i]);
+                        return nsl_fail(error, errno, "--keep-fd", num, "not an open file descriptor");
+                }
+                plan->keep_fds[plan->n_keep_fds++] = spec->keep_fds[i];
+        }
+        qsort(plan->keep_fds, plan->n_keep_fds, sizeof(int), cmp_int);
+        return 0;
+}
+
+int nsl_plan_build(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        int r;
+
+        *plan = (struct nsl_plan){ .spec = spec };
+        if (!spec->argv)
+                return nsl_fail(error, EINVAL, "run", "", "no command given");
+
+        plan->clone_flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+        if (!spec->network_host)
+                plan->clone_flags |= CLONE_NEWNET;
+
+        if ((r = resolve_ids(spec, plan, error)) < 0 ||
+            (r = build_env(spec, plan, error)) < 0 ||
+            (r = plan_root(spec, plan, error)) < 0 ||
+            (r = plan_mounts(spec, plan, error)) < 0 ||
+            (r = plan_fds(spec, plan, error)) < 0)
+                return r;
+
+        if (spec->seccomp == NSL_SECCOMP_DEFAULT) {
+                r = nsl_seccomp_builtin_filter(&plan->filter, &plan->filter_len, error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+void nsl_plan_free(struct nsl_plan *plan)
+{
+        nsl_strv_free(plan->envp);
+        nsl_mount_clear(&plan->default_tmp);
+        nsl_mount_clear(&plan->default_shm);
+        for (size_t i = 0; i < plan->n_host_entries; i++)
+                free(plan->host_entries[i].link_target);
+        free(plan->filter);
+        *plan = (struct nsl_plan){ 0 };
+}

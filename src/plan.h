@@ -1,0 +1,44 @@
+/* The spec resolved against this host: everything decided or computed before
+ * clone, so that the child only executes syscalls. */
+#ifndef NSL_PLAN_H
+#define NSL_PLAN_H
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "spec.h"
+
+/* A top-level entry of the host's / carried into the default root. */
+struct nsl_host_entry {
+        const char *name;
+        char *link_target;      /* a symlink to recreate, or NULL for a read-only bind */
+};
+
+#define NSL_MAX_HOST_ENTRIES 10
+#define NSL_MAX_MOUNTS 256
+
+struct nsl_plan {
+        const struct nsl_spec *spec;
+        bool rootless;
+        uid_t uid, host_uid;
+        gid_t gid, host_gid;
+        char **envp;
+        size_t n_envp;
+        const char *search_path;                /* PATH as the command will see it */
+        const struct nsl_mount *mounts[NSL_MAX_MOUNTS];   /* in mount order */
+        size_t n_mounts;
+        struct nsl_mount default_tmp, default_shm;
+        struct nsl_host_entry host_entries[NSL_MAX_HOST_ENTRIES];
+        size_t n_host_entries;
+        struct sock_filter *filter;             /* NULL: unconfined */
+        unsigned short filter_len;
+        int keep_fds[NSL_MAX_KEEP_FDS];         /* sorted */
+        size_t n_keep_fds;
+        uint64_t clone_flags;
+};
+
+int nsl_plan_build(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error);
+void nsl_plan_free(struct nsl_plan *plan);
+
+#endif

@@ -1,0 +1,73 @@
+#include "caps.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+
+#include "../error.h"
+
+int nsl_cap_from_name(const char *name)
+{
+        char buf[64] = "cap_";
+        size_t off = 4;
+        cap_value_t cap;
+
+        if (!name || !*name)
+                return -1;
+        if (!strncasecmp(name, "cap_", 4))
+                off = 0;
+        if (strlen(name) + off >= sizeof buf)
+                return -1;
+        for (size_t i = 0; name[i]; i++)
+                buf[off + i] = (char)tolower((unsigned char)name[i]);
+        buf[off + strlen(name)] = '\0';
+        for (const char *p = buf; *p; p++)
+                if (!(islower((unsigned char)*p) || *p == '_'))
+                        return -1;
+        if (cap_from_name(buf, &cap) < 0 || cap < 0 || cap > 63)
+                return -1;
+        return cap;
+}
+
+static void free_caps(cap_t *caps)
+{
+        if (*caps)
+                cap_free(*caps);
+}
+
+int nsl_caps_drop(uint64_t keep, nsl_error *error)
+{
+        __attribute__((cleanup(free_caps))) cap_t caps = cap_init();
+        int last = (int)cap_max_bits();
+
+        if (!caps)
+                return nsl_fail(error, ENOMEM, "caps", "", NULL);
+        for (int c = 0; c < last; c++) {
+                if (keep & (1ULL << c))
+                        continue;
+                if (cap_drop_bound((cap_value_t)c) < 0 && errno != EINVAL)
+                        return nsl_fail(error, errno, "caps", "bounding", "cannot drop capability %d: %s", c,
+                                        strerror(errno));
+        }
+        for (int c = 0; c < last; c++) {
+                cap_value_t v = (cap_value_t)c;
+                if (!(keep & (1ULL << c)))
+                        continue;
+                if (cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET) < 0 ||
+                    cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_SET) < 0 ||
+                    cap_set_flag(caps, CAP_INHERITABLE, 1, &v, CAP_SET) < 0)
+                        return nsl_fail(error, errno, "caps", "", NULL);
+        }
+        if (cap_set_proc(caps) < 0)
+                return nsl_fail(error, errno, "caps", "", "cannot set capabilities: %s", strerror(errno));
+        if (cap_reset_ambient() < 0 && errno != EINVAL)
+                return nsl_fail(error, errno, "caps", "ambient", NULL);
+        for (int c = 0; c < last; c++)
+                if ((keep & (1ULL << c)) && cap_set_ambient((cap_value_t)c, CAP_SET) < 0)
+                        return nsl_fail(error, errno, "caps", "ambient", "cannot raise capability %d: %s", c,
+                                        strerror(errno));
+        return 0;
+}

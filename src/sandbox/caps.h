@@ -1,0 +1,15 @@
+#ifndef NSL_CAPS_H
+#define NSL_CAPS_H
+
+#include <stdint.h>
+
+#include "nslaunch.h"
+
+/* "CAP_NET_ADMIN", "cap_net_admin" or "net_admin" to its number; -1 if unknown. */
+int nsl_cap_from_name(const char *name);
+/* Clears every capability set (bounding, ambient, inheritable, permitted,
+ * effective) but the bits in keep, which are raised in all of them so that
+ * they survive execve for any uid. */
+int nsl_caps_drop(uint64_t keep, nsl_error *error);
+
+#endif

@@ -1,0 +1,62 @@
+/* What the child's stages share. Owned by the child; fds are closed by the
+ * stage that consumes them or when the child execs. */
+#ifndef NSL_CTX_H
+#define NSL_CTX_H
+
+#include <sys/types.h>
+
+#include "../plan.h"
+
+struct nsl_ctx {
+        const struct nsl_plan *plan;
+        int sync_fd;
+        int root_fd;                                    /* the new root mount */
+        int host_entry_fds[NSL_MAX_HOST_ENTRIES];       /* detached binds of the host's /usr, /etc... */
+        int source_fds[NSL_MAX_MOUNTS];                 /* detached bind sources, by plan->mounts index */
+        int seal_fds[NSL_MAX_MOUNTS + 8];               /* mounts made read-only once populated */
+        size_t n_seal;
+        pid_t payload_pid;
+};
+
+void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, int sync_fd);
+/* Closes every mount fd the stages held (attached mounts stay). */
+void nsl_ctx_release_mounts(struct nsl_ctx *ctx);
+
+struct nsl_stage {
+        const char *name;
+        int (*run)(struct nsl_ctx *ctx, nsl_error *error);
+};
+
+/* The order of a launch, written down once. seccomp is always the payload's
+ * last stage before execve. */
+extern const struct nsl_stage nsl_init_stages[];
+extern const size_t nsl_n_init_stages;
+extern const struct nsl_stage nsl_payload_stages[];
+extern const size_t nsl_n_payload_stages;
+
+int nsl_stages_run(const struct nsl_stage *stages, size_t n, struct nsl_ctx *ctx, nsl_error *error);
+
+/* Stage functions, by file. */
+int nsl_stage_close_inherited_fds(struct nsl_ctx *ctx, nsl_error *error);     /* init.c */
+int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error);          /* init.c */
+int nsl_stage_hostname(struct nsl_ctx *ctx, nsl_error *error);                /* init.c */
+int nsl_stage_loopback(struct nsl_ctx *ctx, nsl_error *error);                /* init.c */
+int nsl_stage_open_sources(struct nsl_ctx *ctx, nsl_error *error);            /* rootfs.c */
+int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error);              /* rootfs.c */
+int nsl_stage_mounts(struct nsl_ctx *ctx, nsl_error *error);                  /* rootfs.c */
+int nsl_stage_seal(struct nsl_ctx *ctx, nsl_error *error);                    /* rootfs.c */
+int nsl_stage_pivot(struct nsl_ctx *ctx, nsl_error *error);                   /* rootfs.c */
+int nsl_stage_proc(struct nsl_ctx *ctx, nsl_error *error);                    /* proc.c */
+int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error);                     /* dev.c */
+int nsl_stage_setsid(struct nsl_ctx *ctx, nsl_error *error);                  /* payload.c */
+int nsl_stage_signals(struct nsl_ctx *ctx, nsl_error *error);                 /* payload.c */
+int nsl_stage_cwd(struct nsl_ctx *ctx, nsl_error *error);                     /* payload.c */
+int nsl_stage_caps(struct nsl_ctx *ctx, nsl_error *error);                    /* payload.c */
+int nsl_stage_no_new_privs(struct nsl_ctx *ctx, nsl_error *error);            /* payload.c */
+int nsl_stage_close_fds(struct nsl_ctx *ctx, nsl_error *error);               /* payload.c */
+int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error);                 /* payload.c */
+
+/* Adds a mount to be made read-only by the seal stage. Takes the fd. */
+int nsl_ctx_seal_later(struct nsl_ctx *ctx, int mount_fd, nsl_error *error);
+
+#endif

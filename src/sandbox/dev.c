@@ -1,0 +1,126 @@
+/* /dev: a small tmpfs holding the host's harmless character devices (each
+ * checked by major:minor before it is bound), the usual symlinks, a private
+ * devpts instance and an mqueue mount. No console. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+#include "../syscalls.h"
+#include "ctx.h"
+#include "dev.h"
+#include "mount.h"
+
+static const struct nsl_device devices[] = {
+        { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+        { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+static const struct { const char *name, *target; } links[] = {
+        { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
+        { "stderr", "/proc/self/fd/2" }, { "ptmx", "pts/ptmx" },
+};
+
+int nsl_device_clone(const struct nsl_device *dev, int *mount_fd, nsl_error *error)
+{
+        _cleanup_close_ int fd = -1;
+        char path[32] = "/dev/";
+        struct stat st;
+        int r;
+
+        strncat(path, dev->name, sizeof path - strlen(path) - 1);
+        r = nsl_tree_clone(AT_FDCWD, path, false, &fd, error);
+        if (r < 0)
+                return r;
+        if (fstat(fd, &st) < 0)
+                return nsl_fail(error, errno, "dev", path, NULL);
+        if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != dev->major || minor(st.st_rdev) != dev->minor)
+                return nsl_fail(error, EPERM, "dev", path, "host device is not the expected character device %u:%u",
+                                dev->major, dev->minor);
+        r = nsl_mount_set(fd, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, path, error);
+        if (r < 0)
+                return r;
+        *mount_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int bind_device(int dev_fd, const struct nsl_device *dev, nsl_error *error)
+{
+        _cleanup_close_ int clone = -1;
+        _cleanup_close_ int target = -1;
+        int r;
+
+        r = nsl_device_clone(dev, &clone, error);
+        if (r < 0)
+                return r;
+        if (mknodat(dev_fd, dev->name, S_IFREG | 0666, 0) < 0)
+                return nsl_fail(error, errno, "dev", dev->name, "cannot create: %s", strerror(errno));
+        target = openat(dev_fd, dev->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (target < 0)
+                return nsl_fail(error, errno, "dev", dev->name, NULL);
+        return nsl_mount_attach(clone, target, dev->name, error);
+}
+
+static int mount_in_dev(int dev_fd, const char *name, const char *fstype, const struct nsl_fs_option *opts,
+                        size_t n_opts, uint64_t attrs, nsl_error *error)
+{
+        _cleanup_close_ int mfd = -1;
+        _cleanup_close_ int target = -1;
+        int r;
+
+        if (mkdirat(dev_fd, name, 0755) < 0)
+                return nsl_fail(error, errno, "dev", name, "cannot create: %s", strerror(errno));
+        r = nsl_fs_new(fstype, opts, n_opts, attrs, &mfd, error);
+        if (r < 0)
+                return r;
+        target = openat(dev_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (target < 0)
+                return nsl_fail(error, errno, "dev", name, NULL);
+        return nsl_mount_attach(mfd, target, name, error);
+}
+
+int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error)
+{
+        static const struct nsl_fs_option dev_opts[] = { { "mode", "0755" }, { "size", "64k" } };
+        static const struct nsl_fs_option pts_opts[] = {
+                { "newinstance", NULL }, { "ptmxmode", "0666" }, { "mode", "0620" },
+        };
+        _cleanup_close_ int target = -1;
+        int dev_fd = -1, r;
+
+        r = nsl_fs_new("tmpfs", dev_opts, ELEMENTSOF(dev_opts), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, &dev_fd, error);
+        if (r < 0)
+                return r;
+        r = nsl_ctx_seal_later(ctx, dev_fd, error);
+        if (r < 0)
+                return r;
+        target = nsl_open_mount_target(ctx->root_fd, "/dev", true, RESOLVE_NO_SYMLINKS, NULL, 0, error);
+        if (target < 0)
+                return target;
+        r = nsl_mount_attach(dev_fd, target, "/dev", error);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < ELEMENTSOF(devices); i++)
+                if ((r = bind_device(dev_fd, &devices[i], error)) < 0)
+                        return r;
+        for (size_t i = 0; i < ELEMENTSOF(links); i++)
+                if (symlinkat(links[i].target, dev_fd, links[i].name) < 0)
+                        return nsl_fail(error, errno, "dev", links[i].name, "cannot create symlink: %s", strerror(errno));
+        r = mount_in_dev(dev_fd, "pts", "devpts", pts_opts, ELEMENTSOF(pts_opts), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+                         error);
+        if (r < 0)
+                return r;
+        r = mount_in_dev(dev_fd, "mqueue", "mqueue", NULL, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                         error);
+        if (r < 0)
+                return r;
+        if (mkdirat(dev_fd, "shm", 01777) < 0)
+                return nsl_fail(error, errno, "dev", "shm", "cannot create: %s", strerror(errno));
+        return 0;
+}

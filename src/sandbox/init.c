@@ -1,0 +1,182 @@
+#include "init.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+#include "../fds.h"
+#include "../sync.h"
+#include "caps.h"
+
+const int nsl_forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+const size_t nsl_n_forwarded_signals = ELEMENTSOF(nsl_forwarded_signals);
+
+int nsl_stage_close_inherited_fds(struct nsl_ctx *ctx, nsl_error *error)
+{
+        const struct nsl_plan *plan = ctx->plan;
+        int keep[NSL_MAX_KEEP_FDS + 1];
+        size_t n = 0, i = 0;
+        int r;
+
+        /* merge the sync socket into the sorted keep list */
+        for (; i < plan->n_keep_fds && plan->keep_fds[i] < ctx->sync_fd; i++)
+                keep[n++] = plan->keep_fds[i];
+        keep[n++] = ctx->sync_fd;
+        for (; i < plan->n_keep_fds; i++)
+                keep[n++] = plan->keep_fds[i];
+        r = nsl_close_all_except(keep, n);
+        if (r < 0)
+                return nsl_fail(error, -r, "close-inherited-fds", "", NULL);
+        return 0;
+}
+
+int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error)
+{
+        const struct nsl_plan *plan = ctx->plan;
+        struct nsl_msg msg;
+        int r = nsl_msg_recv(ctx->sync_fd, &msg, 0);
+
+        if (r <= 0 || msg.type != NSL_MSG_GO)
+                return nsl_fail(error, r < 0 ? -r : EPIPE, "wait-for-idmap", "", "nslaunch went away");
+        if (setresgid(plan->gid, plan->gid, plan->gid) < 0)
+                return nsl_fail(error, errno, "wait-for-idmap", "gid", NULL);
+        if (setresuid(plan->uid, plan->uid, plan->uid) < 0)
+                return nsl_fail(error, errno, "wait-for-idmap", "uid", NULL);
+        return 0;
+}
+
+int nsl_stage_hostname(struct nsl_ctx *ctx, nsl_error *error)
+{
+        const char *name = ctx->plan->spec->hostname;
+
+        if (sethostname(name, strlen(name)) < 0)
+                return nsl_fail(error, errno, "hostname", name, NULL);
+        return 0;
+}
+
+int nsl_stage_loopback(struct nsl_ctx *ctx, nsl_error *error)
+{
+        struct ifreq ifr = { .ifr_name = "lo" };
+        _cleanup_close_ int fd = -1;
+
+        if (ctx->plan->spec->network_host)
+                return 0;
+        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return nsl_fail(error, errno, "network", "lo", NULL);
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                return nsl_fail(error, errno, "network", "lo", "cannot bring up: %s", strerror(errno));
+        return 0;
+}
+
+static int wait_status_exit_code(int status)
+{
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        if (WIFSIGNALED(status))
+                return 128 + WTERMSIG(status);
+        return NSL_EXIT_LAUNCHER;
+}
+
+/* Reaps every child that has ended; returns true once the payload has. */
+static bool reap(pid_t payload, int *payload_status)
+{
+        bool done = false;
+        int status;
+        pid_t pid;
+
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+                if (pid == payload) {
+                        *payload_status = status;
+                        done = true;
+                }
+        return done;
+}
+
+static _Noreturn void supervise_payload(struct nsl_ctx *ctx, int sig_fd)
+{
+        struct pollfd fds[2] = { { .fd = sig_fd, .events = POLLIN }, { .fd = ctx->sync_fd, .events = POLLIN } };
+        int status = 0;
+
+        for (;;) {
+                if (poll(fds, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        _exit(NSL_EXIT_LAUNCHER);
+                }
+                if (fds[0].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        if (read(sig_fd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
+                                kill(ctx->payload_pid, (int)si.ssi_signo);
+                        if (reap(ctx->payload_pid, &status))
+                                break;
+                }
+                if (fds[1].revents) {
+                        struct nsl_msg msg;
+                        int r = nsl_msg_recv(ctx->sync_fd, &msg, MSG_DONTWAIT);
+                        if (r == 0 || (r < 0 && r != -EAGAIN))
+                                _exit(NSL_EXIT_LAUNCHER);       /* nslaunch is gone: the namespace goes with us */
+                        if (r > 0 && msg.type == NSL_MSG_TERMINATE)
+                                kill(-1, SIGTERM);
+                }
+        }
+        struct nsl_msg msg = { .type = NSL_MSG_EXIT, .status = status };
+        (void)nsl_msg_send(ctx->sync_fd, &msg);
+        _exit(wait_status_exit_code(status));
+}
+
+static _Noreturn void fail(struct nsl_ctx *ctx, const nsl_error *error)
+{
+        nsl_msg_send_error(ctx->sync_fd, error);
+        _exit(error->exit_code ? error->exit_code : NSL_EXIT_LAUNCHER);
+}
+
+_Noreturn void nsl_init_main(struct nsl_ctx *ctx)
+{
+        nsl_error error = { 0 };
+        sigset_t set;
+        int sig_fd;
+
+        /* No one else in the sandbox may ptrace us or open /proc/1/exe. */
+        prctl(PR_SET_DUMPABLE, 0);
+        if (nsl_stages_run(nsl_init_stages, nsl_n_init_stages, ctx, &error) < 0)
+                fail(ctx, &error);
+
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        for (size_t i = 0; i < nsl_n_forwarded_signals; i++)
+                sigaddset(&set, nsl_forwarded_signals[i]);
+        if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (sig_fd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
+                nsl_fail(&error, errno, "init", "signalfd", NULL);
+                fail(ctx, &error);
+        }
+
+        ctx->payload_pid = fork();
+        if (ctx->payload_pid < 0) {
+                nsl_fail(&error, errno, "init", "fork", NULL);
+                fail(ctx, &error);
+        }
+        if (ctx->payload_pid == 0) {
+                close(sig_fd);
+                nsl_payload_main(ctx);
+        }
+
+        for (size_t i = 0; i < ctx->plan->n_keep_fds; i++)
+                close(ctx->plan->keep_fds[i]);
+        if (nsl_caps_drop(0, &error) < 0) {
+                kill(ctx->payload_pid, SIGKILL);
+                fail(ctx, &error);
+        }
+        supervise_payload(ctx, sig_fd);
+}

@@ -1,0 +1,16 @@
+#ifndef NSL_INIT_H
+#define NSL_INIT_H
+
+#include "ctx.h"
+
+/* The sandbox's pid 1: runs the init stages, forks the payload, then reaps,
+ * forwards signals and reports the payload's status. Never returns. */
+_Noreturn void nsl_init_main(struct nsl_ctx *ctx);
+/* The payload: runs its stages and execs the command. Never returns. */
+_Noreturn void nsl_payload_main(struct nsl_ctx *ctx);
+
+/* Signals nslaunch forwards to the payload. */
+extern const int nsl_forwarded_signals[];
+extern const size_t nsl_n_forwarded_signals;
+
+#endif

@@ -1,0 +1,153 @@
+#include "mount.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+#include "../syscalls.h"
+
+int nsl_fs_new(const char *fstype, const struct nsl_fs_option *opts, size_t n_opts, uint64_t attrs,
+               int *mount_fd, nsl_error *error)
+{
+        _cleanup_close_ int fs = fsopen(fstype, FSOPEN_CLOEXEC);
+        int mfd;
+
+        if (fs < 0)
+                return nsl_fail(error, errno, "mount", fstype, "fsopen: %s", strerror(errno));
+        for (size_t i = 0; i < n_opts; i++) {
+                int r = opts[i].value
+                        ? fsconfig(fs, FSCONFIG_SET_STRING, opts[i].key, opts[i].value, 0)
+                        : fsconfig(fs, FSCONFIG_SET_FLAG, opts[i].key, NULL, 0);
+                if (r < 0)
+                        return nsl_fail(error, errno, "mount", fstype, "option %s%s%s: %s", opts[i].key,
+                                        opts[i].value ? "=" : "", opts[i].value ? opts[i].value : "", strerror(errno));
+        }
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return nsl_fail(error, errno, "mount", fstype, "cannot create: %s", strerror(errno));
+        mfd = fsmount(fs, FSMOUNT_CLOEXEC, (unsigned)attrs);
+        if (mfd < 0)
+                return nsl_fail(error, errno, "mount", fstype, "fsmount: %s", strerror(errno));
+        *mount_fd = mfd;
+        return 0;
+}
+
+int nsl_tree_clone(int dirfd, const char *path, bool recursive, int *mount_fd, nsl_error *error)
+{
+        unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW;
+        int fd;
+
+        if (recursive)
+                flags |= AT_RECURSIVE;
+        if (!path || !*path) {
+                flags |= AT_EMPTY_PATH;
+                path = "";
+        }
+        fd = open_tree(dirfd, path, flags);
+        if (fd < 0)
+                return nsl_fail(error, errno, "bind", path, "cannot clone the mount: %s", strerror(errno));
+        *mount_fd = fd;
+        return 0;
+}
+
+int nsl_mount_set(int mount_fd, uint64_t set, bool recursive, const char *object, nsl_error *error)
+{
+        struct mount_attr attr = { .attr_set = set };
+
+        if (mount_setattr(mount_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+                return nsl_fail(error, errno, "mount", object, "cannot set mount flags: %s", strerror(errno));
+        return 0;
+}
+
+int nsl_mount_attach(int mount_fd, int target_fd, const char *object, nsl_error *error)
+{
+        if (move_mount(mount_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return nsl_fail(error, errno, "mount", object, "cannot attach: %s", strerror(errno));
+        return 0;
+}
+
+int nsl_open_in_root(int root_fd, const char *path, int flags, uint64_t extra_resolve)
+{
+        int fd = nsl_openat2(root_fd, path, (uint64_t)(flags | O_CLOEXEC),
+                             RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra_resolve);
+        return fd < 0 ? -errno : fd;
+}
+
+static int refuse_pseudo_fs(int fd, const char *path, nsl_error *error)
+{
+        struct statfs sfs;
+
+        if (fstatfs(fd, &sfs) < 0)
+                return nsl_fail(error, errno, "mount", path, NULL);
+        if (sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC)
+                return nsl_fail(error, EPERM, "mount", path, "target resolves into procfs or sysfs");
+        return 0;
+}
+
+static int create_component(int parent_fd, const char *name, bool directory)
+{
+        int r = directory ? mkdirat(parent_fd, name, 0755) : mknodat(parent_fd, name, S_IFREG | 0644, 0);
+        return r < 0 && errno != EEXIST ? -errno : 0;
+}
+
+int nsl_open_mount_target(int root_fd, const char *path, bool directory, uint64_t extra_resolve,
+                          char *blocked_at, size_t blocked_len, nsl_error *error)
+{
+        int flags = O_PATH | (directory ? O_DIRECTORY : 0);
+        char prefix[4096];
+        size_t len = strlen(path);
+        int fd, r;
+
+        if (len >= sizeof prefix)
+                return nsl_fail(error, ENAMETOOLONG, "mount", path, NULL);
+
+        fd = nsl_open_in_root(root_fd, path, flags, extra_resolve);
+        if (fd == -ENOENT) {
+                /* Create what is missing, one component at a time, each step
+                 * resolved again from the root. */
+                for (size_t end = 1; end <= len; end++) {
+                        if (end < len && path[end] != '/')
+                                continue;
+                        bool last = end == len;
+                        memcpy(prefix, path, end);
+                        prefix[end] = '\0';
+
+                        _cleanup_close_ int step = nsl_open_in_root(root_fd, prefix, last ? flags : O_PATH | O_DIRECTORY,
+                                                                    extra_resolve);
+                        if (step >= 0)
+                                continue;
+                        if (step != -ENOENT)
+                                return nsl_fail(error, -step, "mount", path, "cannot resolve %s: %s", prefix, strerror(-step));
+
+                        char *slash = strrchr(prefix, '/');
+                        *slash = '\0';
+                        _cleanup_close_ int parent = nsl_open_in_root(root_fd, prefix[0] ? prefix : "/",
+                                                                      O_PATH | O_DIRECTORY, extra_resolve);
+                        if (parent < 0)
+                                return nsl_fail(error, -parent, "mount", path, "cannot resolve %s: %s",
+                                                prefix[0] ? prefix : "/", strerror(-parent));
+                        r = create_component(parent, slash + 1, last ? directory : true);
+                        if (r == -EROFS && blocked_at)
+                                snprintf(blocked_at, blocked_len, "%s", prefix[0] ? prefix : "/");
+                        if (r < 0)
+                                return nsl_fail(error, -r, "mount", path,
+                                                "mountpoint is missing and cannot be created: %s", strerror(-r));
+                }
+                fd = nsl_open_in_root(root_fd, path, flags, extra_resolve);
+        }
+        if (fd < 0)
+                return nsl_fail(error, -fd, "mount", path, "cannot open mountpoint: %s", strerror(-fd));
+        r = refuse_pseudo_fs(fd, path, error);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
+}

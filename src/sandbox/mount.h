@@ -1,0 +1,41 @@
+/* Mount primitives on file descriptors (the new mount API). A mount attaches
+ * to an fd that was resolved once, in the kernel, never to a path string. */
+#ifndef NSL_MOUNT_H
+#define NSL_MOUNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "nslaunch.h"
+
+struct nsl_fs_option {
+        const char *key;
+        const char *value;      /* NULL: a flag */
+};
+
+/* fsopen + fsconfig + fsmount: a detached mount of a new filesystem instance. */
+int nsl_fs_new(const char *fstype, const struct nsl_fs_option *opts, size_t n_opts, uint64_t attrs,
+               int *mount_fd, nsl_error *error);
+/* open_tree(OPEN_TREE_CLONE): a detached copy of the mount tree at dirfd/path. */
+int nsl_tree_clone(int dirfd, const char *path, bool recursive, int *mount_fd, nsl_error *error);
+/* mount_setattr on the mount that fd refers to. */
+int nsl_mount_set(int mount_fd, uint64_t set, bool recursive, const char *object, nsl_error *error);
+/* move_mount of a detached mount onto a target fd. */
+int nsl_mount_attach(int mount_fd, int target_fd, const char *object, nsl_error *error);
+
+/* openat2 with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS (plus extra): symlinks
+ * resolve inside root_fd and magic links are refused. Returns fd or -errno. */
+int nsl_open_in_root(int root_fd, const char *path, int flags, uint64_t extra_resolve);
+
+/* Opens PATH inside root as a mount target, creating it (directories for
+ * every missing component, a directory or an empty file as the last one) where
+ * the tree is writable. Returns an O_PATH fd or a negative errno with
+ * *error naming the path. The last component is never created through a
+ * symlink; a target on procfs or sysfs is refused. */
+int nsl_open_mount_target(int root_fd, const char *path, bool directory, uint64_t extra_resolve,
+                          char *blocked_at, size_t blocked_len, nsl_error *error);
+/* When that fails with -EROFS, blocked_at holds the existing directory in
+ * which a component could not be created. */
+
+#endif

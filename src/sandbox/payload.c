@@ -1,0 +1,159 @@
+/* The payload's last stages before execve. seccomp is the last of them, so
+ * the filter only ever has to allow what the command itself does. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+#include "../fds.h"
+#include "../seccomp/filter.h"
+#include "../sync.h"
+#include "caps.h"
+#include "init.h"
+#include "mount.h"
+
+int nsl_stage_setsid(struct nsl_ctx *ctx, nsl_error *error)
+{
+        (void)ctx;
+        if (setsid() < 0)
+                return nsl_fail(error, errno, "setsid", "", NULL);
+        return 0;
+}
+
+int nsl_stage_signals(struct nsl_ctx *ctx, nsl_error *error)
+{
+        sigset_t none;
+
+        (void)ctx;
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        signal(sig, SIG_DFL);   /* fails harmlessly for the reserved real-time ones */
+        sigemptyset(&none);
+        if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+                return nsl_fail(error, errno, "signals", "", NULL);
+        return 0;
+}
+
+int nsl_stage_cwd(struct nsl_ctx *ctx, nsl_error *error)
+{
+        const char *cwd = ctx->plan->spec->cwd;
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dir = -1;
+
+        if (root < 0)
+                return nsl_fail(error, errno, "--cwd", "/", NULL);
+        dir = nsl_open_in_root(root, cwd, O_PATH | O_DIRECTORY, 0);
+        if (dir == -ELOOP)
+                return nsl_fail(error, ELOOP, "--cwd", cwd, "refused: resolves through a magic link or out of the sandbox");
+        if (dir < 0)
+                return nsl_fail(error, -dir, "--cwd", cwd, NULL);
+        if (fchdir(dir) < 0)
+                return nsl_fail(error, errno, "--cwd", cwd, NULL);
+        return 0;
+}
+
+int nsl_stage_caps(struct nsl_ctx *ctx, nsl_error *error)
+{
+        return nsl_caps_drop(ctx->plan->spec->caps, error);
+}
+
+int nsl_stage_no_new_privs(struct nsl_ctx *ctx, nsl_error *error)
+{
+        (void)ctx;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return nsl_fail(error, errno, "no-new-privs", "", NULL);
+        return 0;
+}
+
+/* Everything above 2 is closed but --keep-fd and the sync socket, which is
+ * close-on-exec: it carries an exec failure back and vanishes on success. */
+int nsl_stage_close_fds(struct nsl_ctx *ctx, nsl_error *error)
+{
+        const struct nsl_plan *plan = ctx->plan;
+        int keep[NSL_MAX_KEEP_FDS + 1];
+        size_t n = 0, i = 0;
+        int r;
+
+        for (; i < plan->n_keep_fds && plan->keep_fds[i] < ctx->sync_fd; i++)
+                keep[n++] = plan->keep_fds[i];
+        keep[n++] = ctx->sync_fd;
+        for (; i < plan->n_keep_fds; i++)
+                keep[n++] = plan->keep_fds[i];
+        r = nsl_close_all_except(keep, n);
+        if (r < 0)
+                return nsl_fail(error, -r, "close-fds", "", NULL);
+        for (i = 0; i < plan->n_keep_fds; i++) {
+                int fd = plan->keep_fds[i], flags = fcntl(fd, F_GETFD);
+                char num[16];
+                if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) {
+                        snprintf(num, sizeof num, "%d", fd);
+                        return nsl_fail(error, errno, "--keep-fd", num, NULL);
+                }
+        }
+        if (fcntl(ctx->sync_fd, F_SETFD, FD_CLOEXEC) < 0)
+                return nsl_fail(error, errno, "close-fds", "sync", NULL);
+        return 0;
+}
+
+int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error)
+{
+        if (!ctx->plan->filter)
+                return 0;
+        return nsl_seccomp_load(ctx->plan->filter, ctx->plan->filter_len, error);
+}
+
+static int exec_failure(const char *cmd, int err, nsl_error *error)
+{
+        bool missing = err == ENOENT || err == ENOTDIR;
+        int r = nsl_fail(error, err, "exec", cmd, missing ? "command not found" : "cannot execute: %s", strerror(err));
+        error->exit_code = missing ? NSL_EXIT_NOT_FOUND : NSL_EXIT_CANNOT_EXEC;
+        return r;
+}
+
+/* execve with the sandbox's PATH, as a shell would: the first hit wins, a
+ * permission error is remembered while the search goes on. */
+static int exec_command(const struct nsl_plan *plan, nsl_error *error)
+{
+        char *const *argv = plan->spec->argv;
+        const char *cmd = argv[0];
+        int saved = ENOENT;
+
+        if (strchr(cmd, '/')) {
+                execve(cmd, argv, plan->envp);
+                return exec_failure(cmd, errno, error);
+        }
+        for (const char *p = plan->search_path;;) {
+                const char *end = strchrnul(p, ':');
+                size_t dirlen = (size_t)(end - p);
+                char path[PATH_MAX];
+
+                if (dirlen + 1 + strlen(cmd) < sizeof path) {
+                        snprintf(path, sizeof path, "%.*s/%s", (int)dirlen, dirlen ? p : ".", cmd);
+                        execve(path, argv, plan->envp);
+                        if (errno != ENOENT && errno != ENOTDIR)
+                                saved = errno;
+                        if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
+                                break;
+                }
+                if (!*end)
+                        break;
+                p = end + 1;
+        }
+        return exec_failure(cmd, saved, error);
+}
+
+_Noreturn void nsl_payload_main(struct nsl_ctx *ctx)
+{
+        nsl_error error = { 0 };
+
+        if (nsl_stages_run(nsl_payload_stages, nsl_n_payload_stages, ctx, &error) >= 0)
+                exec_command(ctx->plan, &error);
+        nsl_msg_send_error(ctx->sync_fd, &error);
+        _exit(error.exit_code ? error.exit_code : NSL_EXIT_LAUNCHER);
+}

@@ -1,0 +1,293 @@
+/* The new root: a private tmpfs with the host's system directories bound
+ * read-only, or a clone of --rootfs; then the requested mounts, the seal that
+ * makes it read-only, and pivot_root. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+#include "../syscalls.h"
+#include "ctx.h"
+#include "mount.h"
+
+/* Where the new root hangs in our private mount namespace until pivot_root. */
+#define STAGING_DIR "/tmp"
+#define MAX_SPLICES 16
+
+static const char *mount_option(const struct nsl_mount *m)
+{
+        return m->kind == NSL_MOUNT_TMPFS ? "--tmpfs" : m->read_only ? "--ro-bind" : "--bind";
+}
+
+/* Bind sources are cloned before anything is mounted over the host's tree
+ * (the staging root hides the host's /tmp, for one). */
+int nsl_stage_open_sources(struct nsl_ctx *ctx, nsl_error *error)
+{
+        const struct nsl_plan *plan = ctx->plan;
+        struct mount_attr private = { .propagation = MS_PRIVATE };
+        int r;
+
+        if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &private, sizeof private) < 0)
+                return nsl_fail(error, errno, "mount", "/", "cannot make the mount tree private: %s", strerror(errno));
+
+        if (plan->spec->rootfs) {
+                r = nsl_tree_clone(AT_FDCWD, plan->spec->rootfs, false, &ctx->root_fd, error);
+                if (r < 0)
+                        return nsl_fail(error, -r, "--rootfs", plan->spec->rootfs, "cannot bind: %s", strerror(-r));
+                r = nsl_mount_set(ctx->root_fd, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, plan->spec->rootfs, error);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < plan->n_host_entries; i++) {
+                char path[32];
+                if (plan->host_entries[i].link_target)
+                        continue;
+                snprintf(path, sizeof path, "/%s", plan->host_entries[i].name);
+                r = nsl_tree_clone(AT_FDCWD, path, true, &ctx->host_entry_fds[i], error);
+                if (r < 0)
+                        return nsl_fail(error, -r, "rootfs", path, "cannot bind: %s", strerror(-r));
+                r = nsl_mount_set(ctx->host_entry_fds[i], MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                                  true, path, error);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < plan->n_mounts; i++) {
+                const struct nsl_mount *m = plan->mounts[i];
+                uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->read_only ? MOUNT_ATTR_RDONLY : 0);
+
+                if (m->kind != NSL_MOUNT_BIND)
+                        continue;
+                r = nsl_tree_clone(AT_FDCWD, m->source, true, &ctx->source_fds[i], error);
+                if (r < 0)
+                        return nsl_fail(error, -r, mount_option(m), m->source, "cannot bind: %s", strerror(-r));
+                r = nsl_mount_set(ctx->source_fds[i], attrs, true, m->source, error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int populate_default_root(struct nsl_ctx *ctx, nsl_error *error)
+{
+        const struct nsl_plan *plan = ctx->plan;
+
+        for (size_t i = 0; i < plan->n_host_entries; i++) {
+                const struct nsl_host_entry *e = &plan->host_entries[i];
+
+                if (e->link_target) {
+                        if (symlinkat(e->link_target, ctx->root_fd, e->name) < 0)
+                                return nsl_fail(error, errno, "rootfs", e->name, "cannot create symlink: %s", strerror(errno));
+                        continue;
+                }
+                if (mkdirat(ctx->root_fd, e->name, 0755) < 0)
+                        return nsl_fail(error, errno, "rootfs", e->name, "cannot create mountpoint: %s", strerror(errno));
+                _cleanup_close_ int target = openat(ctx->root_fd, e->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (target < 0)
+                        return nsl_fail(error, errno, "rootfs", e->name, NULL);
+                int r = nsl_mount_attach(ctx->host_entry_fds[i], target, e->name, error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error)
+{
+        static const struct nsl_fs_option root_opts[] = { { "mode", "0755" }, { "size", "1m" } };
+        _cleanup_close_ int staging = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int r;
+
+        if (staging < 0)
+                return nsl_fail(error, errno, "mount-root", STAGING_DIR, NULL);
+        if (!ctx->plan->spec->rootfs) {
+                r = nsl_fs_new("tmpfs", root_opts, ELEMENTSOF(root_opts), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                               &ctx->root_fd, error);
+                if (r < 0)
+                        return r;
+        }
+        r = nsl_mount_attach(ctx->root_fd, staging, "/", error);
+        if (r < 0)
+                return r;
+        return ctx->plan->spec->rootfs ? 0 : populate_default_root(ctx, error);
+}
+
+static int bind_entry(int lower, int upper, const char *name, const struct stat *st, nsl_error *error)
+{
+        _cleanup_close_ int clone = -1;
+        _cleanup_close_ int target = -1;
+        bool dir = S_ISDIR(st->st_mode);
+        int r;
+
+        if (dir ? mkdirat(upper, name, st->st_mode & 07777) : mknodat(upper, name, S_IFREG | 0644, 0))
+                return nsl_fail(error, errno, "mount", name, "cannot create splice point: %s", strerror(errno));
+        r = nsl_tree_clone(lower, name, true, &clone, error);
+        if (r < 0)
+                return r;
+        target = openat(upper, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
+        if (target < 0)
+                return nsl_fail(error, errno, "mount", name, NULL);
+        return nsl_mount_attach(clone, target, name, error);
+}
+
+/* Makes a read-only host directory of the default root able to take a new
+ * mountpoint without writing to the host: a private tmpfs goes over it and
+ * every entry of the directory is bound (or, for symlinks, copied) back in. */
+static int splice_dir(struct nsl_ctx *ctx, const char *path, nsl_error *error)
+{
+        _cleanup_close_ int lower = nsl_open_in_root(ctx->root_fd, path, O_RDONLY | O_DIRECTORY, 0);
+        _cleanup_close_ int target = -1;
+        int upper = -1, r;
+        struct stat st;
+        char mode[16];
+
+        if (lower < 0 || fstat(lower, &st) < 0)
+                return nsl_fail(error, lower < 0 ? -lower : errno, "mount", path, "cannot open to splice");
+        snprintf(mode, sizeof mode, "%o", st.st_mode & 07777);
+        struct nsl_fs_option opts[] = { { "mode", mode }, { "size", "1m" } };
+        r = nsl_fs_new("tmpfs", opts, ELEMENTSOF(opts), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, &upper, error);
+        if (r < 0)
+                return r;
+        r = nsl_ctx_seal_later(ctx, upper, error);
+        if (r < 0)
+                return r;
+        target = nsl_open_in_root(ctx->root_fd, path, O_PATH | O_DIRECTORY, 0);
+        if (target < 0)
+                return nsl_fail(error, -target, "mount", path, NULL);
+        r = nsl_mount_attach(upper, target, path, error);
+        if (r < 0)
+                return r;
+
+        DIR *dir = fdopendir(dup(lower));
+        if (!dir)
+                return nsl_fail(error, errno, "mount", path, "cannot list to splice");
+        for (struct dirent *de; (errno = 0, de = readdir(dir));) {
+                char link[4096];
+                ssize_t n;
+
+                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                        continue;
+                if (fstatat(lower, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        r = nsl_fail(error, errno, "mount", de->d_name, NULL);
+                        break;
+                }
+                if (S_ISLNK(st.st_mode)) {
+                        n = readlinkat(lower, de->d_name, link, sizeof link - 1);
+                        if (n < 0 || (link[n] = '\0', symlinkat(link, upper, de->d_name) < 0)) {
+                                r = nsl_fail(error, errno, "mount", de->d_name, "cannot copy symlink");
+                                break;
+                        }
+                        continue;
+                }
+                r = bind_entry(lower, upper, de->d_name, &st, error);
+                if (r < 0)
+                        break;
+        }
+        if (r == 0 && errno)
+                r = nsl_fail(error, errno, "mount", path, "cannot list to splice");
+        closedir(dir);
+        return r;
+}
+
+static int open_target(struct nsl_ctx *ctx, const struct nsl_mount *m, bool directory, nsl_error *error)
+{
+        for (int splices = 0;; splices++) {
+                char blocked[4096] = "";
+                int fd = nsl_open_mount_target(ctx->root_fd, m->dest, directory, 0, blocked, sizeof blocked, error);
+                if (fd >= 0 || fd != -EROFS || ctx->plan->spec->rootfs || !blocked[0] || splices == MAX_SPLICES)
+                        return fd;
+                int r = splice_dir(ctx, blocked, error);
+                if (r < 0)
+                        return r;
+        }
+}
+
+static int refuse_root_target(struct nsl_ctx *ctx, int target, const char *dest, nsl_error *error)
+{
+        struct stat root, st;
+
+        if (fstat(ctx->root_fd, &root) < 0 || fstat(target, &st) < 0)
+                return nsl_fail(error, errno, "mount", dest, NULL);
+        if (root.st_dev == st.st_dev && root.st_ino == st.st_ino)
+                return nsl_fail(error, EINVAL, "mount", dest, "target resolves to the sandbox's root");
+        return 0;
+}
+
+static int mount_one(struct nsl_ctx *ctx, size_t i, nsl_error *error)
+{
+        const struct nsl_mount *m = ctx->plan->mounts[i];
+        _cleanup_close_ int fresh = -1;
+        _cleanup_close_ int target = -1;
+        bool directory = true;
+        int mfd, r;
+
+        if (m->kind == NSL_MOUNT_TMPFS) {
+                char size[32], mode[16];
+                struct nsl_fs_option opts[2] = { { "mode", mode }, { "size", size } };
+                snprintf(mode, sizeof mode, "%o", (unsigned)m->mode);
+                snprintf(size, sizeof size, "%llu", (unsigned long long)m->size);
+                r = nsl_fs_new("tmpfs", opts, m->size ? 2 : 1, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, &fresh, error);
+                if (r < 0)
+                        return r;
+                mfd = fresh;
+        } else {
+                struct stat st;
+                mfd = ctx->source_fds[i];
+                if (fstat(mfd, &st) < 0)
+                        return nsl_fail(error, errno, mount_option(m), m->source, NULL);
+                directory = S_ISDIR(st.st_mode);
+        }
+        target = open_target(ctx, m, directory, error);
+        if (target < 0)
+                return target;
+        r = refuse_root_target(ctx, target, m->dest, error);
+        if (r < 0)
+                return r;
+        r = nsl_mount_attach(mfd, target, m->dest, error);
+        if (r < 0)
+                snprintf(error->what, sizeof error->what, "%s", mount_option(m));
+        return r;
+}
+
+int nsl_stage_mounts(struct nsl_ctx *ctx, nsl_error *error)
+{
+        for (size_t i = 0; i < ctx->plan->n_mounts; i++) {
+                int r = mount_one(ctx, i, error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int nsl_stage_seal(struct nsl_ctx *ctx, nsl_error *error)
+{
+        int r;
+
+        for (size_t i = 0; i < ctx->n_seal; i++) {
+                r = nsl_mount_set(ctx->seal_fds[i], MOUNT_ATTR_RDONLY, false, "", error);
+                if (r < 0)
+                        return r;
+        }
+        if (ctx->plan->spec->rw_root)
+                return 0;
+        return nsl_mount_set(ctx->root_fd, MOUNT_ATTR_RDONLY, false, "/", error);
+}
+
+int nsl_stage_pivot(struct nsl_ctx *ctx, nsl_error *error)
+{
+        if (fchdir(ctx->root_fd) < 0)
+                return nsl_fail(error, errno, "pivot", "/", NULL);
+        if (nsl_pivot_root(".", ".") < 0)
+                return nsl_fail(error, errno, "pivot", "/", "pivot_root: %s", strerror(errno));
+        if (umount2(".", MNT_DETACH) < 0)
+                return nsl_fail(error, errno, "pivot", "/", "cannot detach the host's root: %s", strerror(errno));
+        if (chdir("/") < 0)
+                return nsl_fail(error, errno, "pivot", "/", NULL);
+        nsl_ctx_release_mounts(ctx);
+        return 0;
+}

@@ -1,0 +1,83 @@
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../error.h"
+#include "ctx.h"
+
+const struct nsl_stage nsl_init_stages[] = {
+        { "close-inherited-fds", nsl_stage_close_inherited_fds },
+        { "wait-for-idmap", nsl_stage_wait_for_idmap },
+        { "open-sources", nsl_stage_open_sources },
+        { "mount-root", nsl_stage_mount_root },
+        { "proc", nsl_stage_proc },
+        { "dev", nsl_stage_dev },
+        { "mounts", nsl_stage_mounts },
+        { "seal", nsl_stage_seal },
+        { "pivot", nsl_stage_pivot },
+        { "hostname", nsl_stage_hostname },
+        { "network", nsl_stage_loopback },
+};
+const size_t nsl_n_init_stages = sizeof nsl_init_stages / sizeof nsl_init_stages[0];
+
+const struct nsl_stage nsl_payload_stages[] = {
+        { "setsid", nsl_stage_setsid },
+        { "signals", nsl_stage_signals },
+        { "cwd", nsl_stage_cwd },
+        { "caps", nsl_stage_caps },
+        { "no-new-privs", nsl_stage_no_new_privs },
+        { "close-fds", nsl_stage_close_fds },
+        { "seccomp", nsl_stage_seccomp },
+};
+const size_t nsl_n_payload_stages = sizeof nsl_payload_stages / sizeof nsl_payload_stages[0];
+
+int nsl_stages_run(const struct nsl_stage *stages, size_t n, struct nsl_ctx *ctx, nsl_error *error)
+{
+        for (size_t i = 0; i < n; i++) {
+                int r = stages[i].run(ctx, error);
+                if (r < 0) {
+                        if (!error->what[0])
+                                nsl_fail(error, -r, stages[i].name, "", NULL);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, int sync_fd)
+{
+        *ctx = (struct nsl_ctx){ .plan = plan, .sync_fd = sync_fd, .root_fd = -1 };
+        for (size_t i = 0; i < NSL_MAX_HOST_ENTRIES; i++)
+                ctx->host_entry_fds[i] = -1;
+        for (size_t i = 0; i < NSL_MAX_MOUNTS; i++)
+                ctx->source_fds[i] = -1;
+}
+
+static void close_slot(int *fd)
+{
+        if (*fd >= 0)
+                close(*fd);
+        *fd = -1;
+}
+
+void nsl_ctx_release_mounts(struct nsl_ctx *ctx)
+{
+        close_slot(&ctx->root_fd);
+        for (size_t i = 0; i < NSL_MAX_HOST_ENTRIES; i++)
+                close_slot(&ctx->host_entry_fds[i]);
+        for (size_t i = 0; i < NSL_MAX_MOUNTS; i++)
+                close_slot(&ctx->source_fds[i]);
+        for (size_t i = 0; i < ctx->n_seal; i++)
+                close_slot(&ctx->seal_fds[i]);
+        ctx->n_seal = 0;
+}
+
+int nsl_ctx_seal_later(struct nsl_ctx *ctx, int mount_fd, nsl_error *error)
+{
+        if (ctx->n_seal == sizeof ctx->seal_fds / sizeof ctx->seal_fds[0]) {
+                close(mount_fd);
+                return nsl_fail(error, E2BIG, "mount", "", "too many mounts");
+        }
+        ctx->seal_fds[ctx->n_seal++] = mount_fd;
+        return 0;
+}

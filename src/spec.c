@@ -1,0 +1,295 @@
+#include "spec.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "sandbox/caps.h"
+
+#define DEFAULT_HOSTNAME "sandbox"
+#define DEFAULT_KILL_AFTER_MS 2000
+#define MAX_ID 4294967294ULL    /* (uid_t)-1 is "no id" */
+
+int nsl_strv_push(char ***v, size_t *n, const char *s)
+{
+        char **nv = realloc(*v, (*n + 2) * sizeof(char *));
+        if (!nv)
+                return -ENOMEM;
+        *v = nv;
+        nv[*n] = strdup(s);
+        if (!nv[*n])
+                return -ENOMEM;
+        nv[++*n] = NULL;
+        return 0;
+}
+
+void nsl_strv_free(char **v)
+{
+        for (char **p = v; p && *p; p++)
+                free(*p);
+        free(v);
+}
+
+nsl_spec *nsl_spec_new(void)
+{
+        nsl_spec *spec = calloc(1, sizeof *spec);
+        if (!spec)
+                return NULL;
+        spec->kill_after_ms = DEFAULT_KILL_AFTER_MS;
+        spec->hostname = strdup(DEFAULT_HOSTNAME);
+        spec->cwd = strdup("/");
+        if (!spec->hostname || !spec->cwd) {
+                nsl_spec_free(spec);
+                return NULL;
+        }
+        return spec;
+}
+
+void nsl_spec_free(nsl_spec *spec)
+{
+        if (!spec)
+                return;
+        nsl_strv_free(spec->argv);
+        free(spec->rootfs);
+        for (size_t i = 0; i < spec->n_mounts; i++)
+                nsl_mount_clear(&spec->mounts[i]);
+        free(spec->mounts);
+        free(spec->hostname);
+        nsl_strv_free(spec->env);
+        nsl_strv_free(spec->env_files);
+        free(spec->cwd);
+        free(spec);
+}
+
+static int replace_string(char **slot, const char *value, const char *opt, nsl_error *error)
+{
+        char *copy = strdup(value);
+        if (!copy)
+                return nsl_fail(error, ENOMEM, opt, value, NULL);
+        free(*slot);
+        *slot = copy;
+        return 0;
+}
+
+int nsl_spec_set_command(nsl_spec *spec, char *const argv[], nsl_error *error)
+{
+        char **v = NULL;
+        size_t n = 0;
+
+        if (!argv || !argv[0] || !argv[0][0])
+                return nsl_fail(error, EINVAL, "run", "", "no command given (usage: nslaunch run [OPTIONS] -- CMD [ARGS...])");
+        for (; *argv; argv++)
+                if (nsl_strv_push(&v, &n, *argv) < 0) {
+                        nsl_strv_free(v);
+                        return nsl_fail(error, ENOMEM, "run", "", NULL);
+                }
+        nsl_strv_free(spec->argv);
+        spec->argv = v;
+        return 0;
+}
+
+int nsl_spec_set_rootfs(nsl_spec *spec, const char *dir, nsl_error *error)
+{
+        if (!dir || dir[0] != '/')
+                return nsl_fail(error, EINVAL, "--rootfs", dir ? dir : "", "must be an absolute path");
+        return replace_string(&spec->rootfs, dir, "--rootfs", error);
+}
+
+void nsl_spec_set_rw_root(nsl_spec *spec, bool rw) { spec->rw_root = rw; }
+
+static int add_mount(nsl_spec *spec, struct nsl_mount *m, const char *opt, nsl_error *error)
+{
+        struct nsl_mount *nm;
+
+        if (!strcmp(m->dest, "/proc") || !strncmp(m->dest, "/proc/", 6)) {
+                nsl_fail(error, EINVAL, opt, m->dest, "/proc belongs to the sandbox's own procfs");
+                nsl_mount_clear(m);
+                return -EINVAL;
+        }
+        nm = realloc(spec->mounts, (spec->n_mounts + 1) * sizeof *nm);
+        if (!nm) {
+                nsl_mount_clear(m);
+                return nsl_fail(error, ENOMEM, opt, "", NULL);
+        }
+        spec->mounts = nm;
+        spec->mounts[spec->n_mounts++] = *m;
+        return 0;
+}
+
+int nsl_spec_add_tmpfs(nsl_spec *spec, const char *value, nsl_error *error)
+{
+        struct nsl_mount m;
+        int r = nsl_parse_tmpfs(value, &m, error);
+        return r < 0 ? r : add_mount(spec, &m, "--tmpfs", error);
+}
+
+int nsl_spec_add_bind(nsl_spec *spec, const char *value, bool read_only, nsl_error *error)
+{
+        struct nsl_mount m;
+        int r = nsl_parse_bind(value, read_only, &m, error);
+        return r < 0 ? r : add_mount(spec, &m, read_only ? "--ro-bind" : "--bind", error);
+}
+
+int nsl_spec_set_network(nsl_spec *spec, const char *mode, nsl_error *error)
+{
+        if (mode && !strcmp(mode, "none"))
+                spec->network_host = false;
+        else if (mode && !strcmp(mode, "host"))
+                spec->network_host = true;
+        else
+                return nsl_fail(error, EINVAL, "--network", mode ? mode : "", "expected none or host");
+        return 0;
+}
+
+static int parse_id(const char *value, const char *opt, uint32_t *out, nsl_error *error)
+{
+        uint64_t v;
+        if (nsl_parse_uint(value, MAX_ID, &v) < 0)
+                return nsl_fail(error, EINVAL, opt, value ? value : "", "expected a number from 0 to %llu",
+                                (unsigned long long)MAX_ID);
+        *out = (uint32_t)v;
+        return 0;
+}
+
+int nsl_spec_set_uid(nsl_spec *spec, const char *value, nsl_error *error)
+{
+        int r = parse_id(value, "--uid", &spec->uid, error);
+        spec->uid_set = r == 0;
+        return r;
+}
+
+int nsl_spec_set_gid(nsl_spec *spec, const char *value, nsl_error *error)
+{
+        int r = parse_id(value, "--gid", &spec->gid, error);
+        spec->gid_set = r == 0;
+        return r;
+}
+
+int nsl_spec_set_host_uid(nsl_spec *spec, const char *value, nsl_error *error)
+{
+        int r = parse_id(value, "--host-uid", &spec->host_uid, error);
+        spec->host_uid_set = r == 0;
+        return r;
+}
+
+int nsl_spec_set_host_gid(nsl_spec *spec, const char *value, nsl_error *error)
+{
+        int r = parse_id(value, "--host-gid", &spec->host_gid, error);
+        spec->host_gid_set = r == 0;
+        return r;
+}
+
+int nsl_spec_set_hostname(nsl_spec *spec, const char *name, nsl_error *error)
+{
+        size_t len = name ? strlen(name) : 0;
+
+        if (len == 0 || len > 64)
+                return nsl_fail(error, EINVAL, "--hostname", name ? name : "", "must be 1 to 64 characters");
+        for (const char *p = name; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      *p == '-' || *p == '.'))
+                        return nsl_fail(error, EINVAL, "--hostname", name, "only letters, digits, '-' and '.' are allowed");
+        return replace_string(&spec->hostname, name, "--hostname", error);
+}
+
+int nsl_spec_set_proc(nsl_spec *spec, const char *mode, nsl_error *error)
+{
+        if (mode && !strcmp(mode, "pid"))
+                spec->proc = NSL_PROC_PID;
+        else if (mode && !strcmp(mode, "full"))
+                spec->proc = NSL_PROC_FULL;
+        else
+                return nsl_fail(error, EINVAL, "--proc", mode ? mode : "", "expected pid or full");
+        return 0;
+}
+
+int nsl_spec_add_env(nsl_spec *spec, const char *assignment, nsl_error *error)
+{
+        if (!nsl_env_assignment_valid(assignment))
+                return nsl_fail(error, EINVAL, "--env", assignment ? assignment : "",
+                                "expected KEY=VALUE with KEY made of letters, digits and '_'");
+        if (nsl_strv_push(&spec->env, &spec->n_env, assignment) < 0)
+                return nsl_fail(error, ENOMEM, "--env", assignment, NULL);
+        return 0;
+}
+
+int nsl_spec_add_env_file(nsl_spec *spec, const char *path, nsl_error *error)
+{
+        if (!path || !*path)
+                return nsl_fail(error, EINVAL, "--env-file", "", "empty path");
+        if (nsl_strv_push(&spec->env_files, &spec->n_env_files, path) < 0)
+                return nsl_fail(error, ENOMEM, "--env-file", path, NULL);
+        return 0;
+}
+
+void nsl_spec_set_keep_env(nsl_spec *spec, bool keep) { spec->keep_env = keep; }
+
+int nsl_spec_set_cwd(nsl_spec *spec, const char *dir, nsl_error *error)
+{
+        if (!dir || dir[0] != '/')
+                return nsl_fail(error, EINVAL, "--cwd", dir ? dir : "", "must be an absolute path inside the sandbox");
+        return replace_string(&spec->cwd, dir, "--cwd", error);
+}
+
+int nsl_spec_add_cap(nsl_spec *spec, const char *name, nsl_error *error)
+{
+        int cap = nsl_cap_from_name(name);
+        if (cap < 0)
+                return nsl_fail(error, EINVAL, "--cap-add", name ? name : "", "unknown capability");
+        spec->caps |= 1ULL << cap;
+        return 0;
+}
+
+int nsl_spec_add_keep_fd(nsl_spec *spec, const char *value, nsl_error *error)
+{
+        uint64_t fd;
+
+        if (nsl_parse_uint(value, INT_MAX, &fd) < 0)
+                return nsl_fail(error, EINVAL, "--keep-fd", value ? value : "", "expected a file descriptor number");
+        if (fd <= 2)
+                return nsl_fail(error, EINVAL, "--keep-fd", value, "0, 1 and 2 are always passed");
+        if (spec->n_keep_fds == NSL_MAX_KEEP_FDS)
+                return nsl_fail(error, E2BIG, "--keep-fd", value, "at most %d descriptors", NSL_MAX_KEEP_FDS);
+        for (size_t i = 0; i < spec->n_keep_fds; i++)
+                if (spec->keep_fds[i] == (int)fd)
+                        return 0;
+        spec->keep_fds[spec->n_keep_fds++] = (int)fd;
+        return 0;
+}
+
+int nsl_spec_set_timeout(nsl_spec *spec, const char *seconds, nsl_error *error)
+{
+        if (nsl_parse_seconds(seconds, &spec->timeout_ms) < 0 || spec->timeout_ms == 0)
+                return nsl_fail(error, EINVAL, "--timeout", seconds ? seconds : "",
+                                "expected seconds greater than 0, e.g. 30 or 0.5");
+        return 0;
+}
+
+int nsl_spec_set_kill_after(nsl_spec *spec, const char *seconds, nsl_error *error)
+{
+        if (nsl_parse_seconds(seconds, &spec->kill_after_ms) < 0)
+                return nsl_fail(error, EINVAL, "--kill-after", seconds ? seconds : "", "expected seconds, e.g. 2 or 0.5");
+        return 0;
+}
+
+void nsl_spec_set_die_with_parent(nsl_spec *spec, bool on) { spec->die_with_parent = on; }
+
+int nsl_spec_set_seccomp(nsl_spec *spec, const char *mode, nsl_error *error)
+{
+        if (mode && !strcmp(mode, "default"))
+                spec->seccomp = NSL_SECCOMP_DEFAULT;
+        else if (mode && !strcmp(mode, "unconfined"))
+                spec->seccomp = NSL_SECCOMP_UNCONFINED;
+        else
+                return nsl_fail(error, EINVAL, "--seccomp", mode ? mode : "",
+                                "expected default or unconfined (profile files come with the seccomp engine)");
+        return 0;
+}
+
+bool nsl_spec_seccomp_unconfined(const nsl_spec *spec)
+{
+        return spec->seccomp == NSL_SECCOMP_UNCONFINED;
+}

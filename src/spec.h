@@ -1,0 +1,48 @@
+/* What the caller asked for: pure data, validated as it is set. */
+#ifndef NSL_SPEC_H
+#define NSL_SPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "nslaunch.h"
+#include "parse/parse.h"
+
+enum nsl_proc_mode { NSL_PROC_PID, NSL_PROC_FULL };
+enum nsl_seccomp_mode { NSL_SECCOMP_DEFAULT, NSL_SECCOMP_UNCONFINED };
+
+#define NSL_MAX_KEEP_FDS 64
+
+struct nsl_spec {
+        char **argv;
+        char *rootfs;
+        bool rw_root;
+        struct nsl_mount *mounts;
+        size_t n_mounts;
+        bool network_host;
+        bool uid_set, gid_set, host_uid_set, host_gid_set;
+        uid_t uid, host_uid;
+        gid_t gid, host_gid;
+        char *hostname;
+        enum nsl_proc_mode proc;
+        char **env;             /* --env assignments, in order */
+        size_t n_env;
+        char **env_files;
+        size_t n_env_files;
+        bool keep_env;
+        char *cwd;
+        uint64_t caps;          /* bit per capability kept */
+        int keep_fds[NSL_MAX_KEEP_FDS];
+        size_t n_keep_fds;
+        uint64_t timeout_ms;    /* 0 = none */
+        uint64_t kill_after_ms;
+        bool die_with_parent;
+        enum nsl_seccomp_mode seccomp;
+};
+
+/* Appends to a NULL-terminated string vector. */
+int nsl_strv_push(char ***v, size_t *n, const char *s);
+void nsl_strv_free(char **v);
+
+#endif

@@ -1,0 +1,28 @@
+/* Messages between nslaunch and its sandbox over a SOCK_SEQPACKET pair. */
+#ifndef NSL_SYNC_H
+#define NSL_SYNC_H
+
+#include <stdint.h>
+
+#include "nslaunch.h"
+
+enum nsl_msg_type {
+        NSL_MSG_GO = 1,         /* parent -> init: id maps are written */
+        NSL_MSG_TERMINATE,      /* parent -> init: SIGTERM every process of the sandbox */
+        NSL_MSG_ERROR,          /* init or payload -> parent: set-up failed */
+        NSL_MSG_EXIT,           /* init -> parent: the payload's wait status */
+};
+
+struct nsl_msg {
+        uint32_t type;
+        int32_t status;
+        nsl_error error;
+};
+
+int nsl_msg_send(int fd, const struct nsl_msg *msg);
+/* 1 with *msg filled, 0 at end of stream, -errno on error. */
+int nsl_msg_recv(int fd, struct nsl_msg *msg, int flags);
+/* Sends an error; failures to send are ignored (the exit status still tells). */
+void nsl_msg_send_error(int fd, const nsl_error *error);
+
+#endif

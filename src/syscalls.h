@@ -1,0 +1,52 @@
+/* Kernel interfaces that glibc 2.36 does not wrap. */
+#ifndef NSL_SYSCALLS_H
+#define NSL_SYSCALLS_H
+
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* The kernel's struct clone_args, version 2 (with cgroup). */
+struct nsl_clone_args {
+        uint64_t flags;
+        uint64_t pidfd;
+        uint64_t child_tid;
+        uint64_t parent_tid;
+        uint64_t exit_signal;
+        uint64_t stack;
+        uint64_t stack_size;
+        uint64_t tls;
+        uint64_t set_tid;
+        uint64_t set_tid_size;
+        uint64_t cgroup;
+};
+
+static inline pid_t nsl_clone3(struct nsl_clone_args *args)
+{
+        return (pid_t)syscall(SYS_clone3, args, sizeof *args);
+}
+
+static inline int nsl_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve)
+{
+        struct open_how how = { .flags = flags, .mode = 0, .resolve = resolve };
+        return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+static inline int nsl_pidfd_send_signal(int pidfd, int sig)
+{
+        return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+static inline int nsl_pivot_root(const char *new_root, const char *put_old)
+{
+        return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+#endif

@@ -1,0 +1,316 @@
+"""Shared fixtures for the nslaunch integration tests.
+
+The binary under test comes from $NSLAUNCH (default: the meson build tree).
+Every test runs twice in CI: once as root (run-root.sh) and once as an
+unprivileged user (run-rootless.sh).  Tests that only make sense for one of
+the two carry a skipif mark.
+
+Autouse guards, applied to every test:
+  * host_mounts_unchanged: the set of mount points in /proc/self/mountinfo
+    must not grow during the test (a sandbox must never leak a mount to the
+    host);
+  * no_leftover_processes: pytest is made a child subreaper, so anything a
+    test started (nslaunch, its sandbox, anything that escaped it) is
+    reparented to us instead of to init; after the test none of it may still
+    be alive.
+"""
+
+import collections
+import ctypes
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+NSLAUNCH = os.environ.get("NSLAUNCH", "/work/main/build/launcher/nslaunch")
+IS_ROOT = os.geteuid() == 0
+
+# Binaries used inside the default sandbox (host /usr is bound read-only).
+SH = "/bin/sh"
+PY = "/usr/bin/python3"
+
+DEFAULT_TIMEOUT = 15
+
+
+# --------------------------------------------------------------------------
+# helpers
+
+
+def mount_points():
+    """Counter of mount points currently in our mount namespace."""
+    points = collections.Counter()
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) > 4:
+                points[fields[4]] += 1
+    return points
+
+
+def read_stat(pid):
+    """(state, ppid, comm) of a pid, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    lpar, rpar = data.find(b"("), data.rfind(b")")
+    comm = data[lpar + 1 : rpar].decode(errors="replace")
+    rest = data[rpar + 2 :].split()
+    return rest[0].decode(), int(rest[1]), comm
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def all_pids():
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def descendants(root=None):
+    """{pid: (state, comm)} of every live descendant of `root` (us)."""
+    root = os.getpid() if root is None else root
+    children = collections.defaultdict(list)
+    info = {}
+    for pid in all_pids():
+        st = read_stat(pid)
+        if st is None:
+            continue
+        state, ppid, comm = st
+        children[ppid].append(pid)
+        info[pid] = (state, comm)
+    found = {}
+    todo = list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        if pid in found or pid == root:
+            continue
+        found[pid] = info[pid]
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def reap_zombies():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def pids_with_cmdline(argv):
+    want = b"\0".join(a.encode() for a in argv) + b"\0"
+    return {pid for pid in all_pids() if cmdline(pid) == want}
+
+
+def stderr_lines(cp):
+    err = cp.stderr
+    if isinstance(err, bytes):
+        err = err.decode(errors="replace")
+    return [line for line in err.splitlines() if line.strip()]
+
+
+def assert_one_error_line(cp):
+    """The contract: every failure prints exactly one 'nslaunch: ' line."""
+    lines = stderr_lines(cp)
+    assert len(lines) == 1, f"expected one stderr line, got {lines!r}"
+    assert lines[0].startswith("nslaunch: "), lines[0]
+    return lines[0]
+
+
+def mounts_under(path):
+    path = os.path.realpath(path)
+    return [m for m in mount_points() if m == path or m.startswith(path + "/")]
+
+
+def tree_snapshot(path):
+    """Everything below path (names, types, sizes, modes), symlinks not followed."""
+    snap = {}
+    for dirpath, dirnames, filenames in os.walk(path):
+        for name in dirnames + filenames:
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            snap[os.path.relpath(p, path)] = (stat.S_IFMT(st.st_mode), st.st_size, st.st_mode & 0o7777)
+    return snap
+
+
+# --------------------------------------------------------------------------
+# the runner
+
+
+class Nslaunch:
+    """Runs the binary; returns subprocess.CompletedProcess.
+
+    nsl(*argv)                   raw: nsl("run", "--", "/bin/true")
+    nsl.run(*opts, cmd=[...])    nsl("run", *opts, "--", *cmd)
+    nsl.sh(script, *opts)        /bin/sh -c script
+    nsl.py(code, *opts)          /usr/bin/python3 -c code
+    """
+
+    def __init__(self, path):
+        self.path = path
+
+    def __call__(self, *args, input=None, timeout=DEFAULT_TIMEOUT, env=None,
+                 pass_fds=(), text=True, stdin=None, cwd=None):
+        argv = [self.path] + [str(a) for a in args]
+        if input is None and stdin is None:
+            stdin = subprocess.DEVNULL
+        kw = {}
+        if text:
+            kw = dict(text=True, errors="replace")
+            if isinstance(input, bytes):
+                raise TypeError("bytes input needs text=False")
+        return subprocess.run(
+            argv, input=input, stdin=stdin, capture_output=True,
+            timeout=timeout, env=os.environ.copy() if env is None else env,
+            pass_fds=tuple(pass_fds), cwd=cwd, **kw)
+
+    def run(self, *opts, cmd, **kw):
+        return self("run", *opts, "--", *cmd, **kw)
+
+    def sh(self, script, *opts, **kw):
+        return self.run(*opts, cmd=[SH, "-c", script], **kw)
+
+    def py(self, code, *opts, **kw):
+        return self.run(*opts, cmd=[PY, "-c", code], **kw)
+
+    def popen(self, *args, **kw):
+        kw.setdefault("stdin", subprocess.DEVNULL)
+        kw.setdefault("stdout", subprocess.PIPE)
+        kw.setdefault("stderr", subprocess.PIPE)
+        return subprocess.Popen([self.path] + [str(a) for a in args], **kw)
+
+
+@pytest.fixture
+def nsl():
+    if not (os.path.isfile(NSLAUNCH) and os.access(NSLAUNCH, os.X_OK)):
+        pytest.fail(f"nslaunch binary not found or not executable: {NSLAUNCH} (set $NSLAUNCH)")
+    return Nslaunch(NSLAUNCH)
+
+
+# --------------------------------------------------------------------------
+# autouse guards
+
+
+def _set_child_subreaper():
+    PR_SET_CHILD_SUBREAPER = 36
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_guard():
+    subreaper = _set_child_subreaper()
+    before = mount_points()
+    yield subreaper
+    gained = mount_points() - before
+    assert not gained, f"host gained mounts during the session: {sorted(gained)}"
+
+
+@pytest.fixture(autouse=True)
+def host_mounts_unchanged():
+    before = mount_points()
+    yield
+    gained = mount_points() - before
+    if gained:
+        pytest.fail(f"host mount namespace gained mounts: {sorted(gained)}")
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_processes(_session_guard):
+    if not _session_guard:
+        yield
+        return
+    before = set(descendants())
+    yield
+    deadline = time.monotonic() + 2.0
+    while True:
+        reap_zombies()
+        alive = {p: v for p, v in descendants().items()
+                 if p not in before and v[0] != "Z"}
+        if not alive or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    if alive:
+        desc = [(p, c, cmdline(p).replace(b"\0", b" ").decode(errors="replace").strip())
+                for p, (_, c) in sorted(alive.items())]
+        for p in alive:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.1)
+        reap_zombies()
+        pytest.fail(f"processes left behind by the test: {desc}")
+
+
+# --------------------------------------------------------------------------
+# directories on the host
+
+
+def _safe_rmtree(path):
+    if mounts_under(path):
+        # Never recurse into something mounted there (it could be a bind of
+        # a host directory); the mount guard reports the leak.
+        sys.stderr.write(f"not removing {path}: mounts below it\n")
+        return
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def hostdir():
+    """Factory for host directories every uid can use (the sandbox's uid is
+    65534 on the host when the caller is root).  mode is applied last."""
+    made = []
+
+    def make(mode=0o755, prefix="nsl-it-"):
+        d = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+        os.chmod(d, mode)
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        _safe_rmtree(d)
+
+
+@pytest.fixture
+def rootfs(hostdir):
+    """Factory for a minimal root file system directory.
+
+    Returns (path, opts): opts are the run options to use it, i.e.
+    --rootfs path --ro-bind /usr:/usr (the rootfs holds an empty usr and the
+    usual merged-/usr symlinks, an etc with ld.so.cache, empty dev proc tmp).
+    """
+
+    def make(mode=0o755, extra_dirs=(), skip=()):
+        top = hostdir(0o755, prefix="nsl-rootfs-")
+        r = os.path.join(top, "root")
+        os.mkdir(r)
+        for d in ("usr", "etc", "dev", "proc", "tmp") + tuple(extra_dirs):
+            if d not in skip:
+                os.makedirs(os.path.join(r, d), exist_ok=True)
+        for link in ("bin", "sbin", "lib", "lib64", "lib32"):
+            if link not in skip and os.path.lexists("/" + link):
+                os.symlink("usr/" + link, os.path.join(r, link))
+        if "etc" not in skip:
+            for f in ("ld.so.cache", "passwd", "group"):
+                if os.path.exists("/etc/" + f):
+                    shutil.copy("/etc/" + f, os.path.join(r, "etc", f))
+        os.chmod(r, mode)
+        return r, ["--rootfs", r, "--ro-bind", "/usr:/usr"]
+
+    return make

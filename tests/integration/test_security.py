@@ -1,0 +1,164 @@
+"""Capabilities, no_new_privs, seccomp and file descriptors."""
+
+import os
+
+import pytest
+
+from conftest import PY, SH
+
+CAP_NET_BIND_SERVICE = 10
+CAP_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
+
+
+def status(nsl, *opts):
+    cp = nsl.run(*opts, cmd=["cat", "/proc/self/status"])
+    assert cp.returncode == 0, cp.stderr
+    fields = {}
+    for line in cp.stdout.splitlines():
+        k, _, v = line.partition(":")
+        fields[k] = v.strip()
+    return fields, cp
+
+
+def test_all_capabilities_dropped(nsl):
+    st, _ = status(nsl)
+    for f in CAP_FIELDS:
+        assert st[f] == "0000000000000000", (f, st[f])
+
+
+def test_all_capabilities_dropped_with_uid_0_inside(nsl):
+    st, _ = status(nsl, "--uid", "0", "--gid", "0")
+    for f in CAP_FIELDS:
+        assert st[f] == "0000000000000000", (f, st[f])
+
+
+def test_no_new_privs(nsl):
+    st, _ = status(nsl)
+    assert st["NoNewPrivs"] == "1"
+
+
+def test_seccomp_filter_by_default(nsl):
+    st, cp = status(nsl)
+    assert st["Seccomp"] == "2"
+    assert cp.stderr == ""
+
+
+def test_seccomp_unconfined(nsl):
+    st, cp = status(nsl, "--seccomp", "unconfined")
+    assert st["Seccomp"] == "0"
+    lines = [l for l in cp.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, cp.stderr
+    assert "seccomp" in lines[0].lower() or "unconfined" in lines[0].lower(), lines[0]
+
+
+# Syscalls a default container filter typically refuses, called with
+# harmless arguments; prints "name result errno" for each.
+PROBE = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+calls = {
+    'perf_event_open': (298, 0, 0, -1, -1, 0),
+    'bpf': (321, -1, 0, 0),
+    'keyctl': (250, -1, 0, 0, 0, 0),
+    'add_key': (248, 0, 0, 0, 0, -1),
+    'userfaultfd': (323, -1),
+    'unshare_newuser': (272, 0x10000000),
+    'kcmp': (312, -1, -1, 0, 0, 0),
+}
+for name, args in calls.items():
+    ctypes.set_errno(0)
+    r = libc.syscall(*args)
+    print(name, r, ctypes.get_errno())
+"""
+
+
+def probe(nsl, *opts):
+    cp = nsl.py(PROBE, *opts)
+    assert cp.returncode == 0, cp.stderr  # refused with an errno, not killed
+    return {n: (int(r), int(e)) for n, r, e in (l.split() for l in cp.stdout.splitlines())}
+
+
+def test_seccomp_default_filter_has_teeth(nsl):
+    default = probe(nsl)
+    unconfined = probe(nsl, "--seccomp", "unconfined")
+    differ = [n for n in default if default[n] != unconfined[n]]
+    assert differ, f"default filter refuses nothing unconfined allows: {default}"
+    for n in differ:
+        assert default[n][0] == -1 and default[n][1] in (1, 38), (n, default[n])  # EPERM/ENOSYS
+
+
+def test_cap_add_net_bind_service(nsl):
+    st, _ = status(nsl, "--cap-add", "CAP_NET_BIND_SERVICE")
+    eff = int(st["CapEff"], 16)
+    assert eff & (1 << CAP_NET_BIND_SERVICE), st["CapEff"]
+    assert eff == 1 << CAP_NET_BIND_SERVICE, f"more than one capability: {st['CapEff']}"
+
+
+def test_cap_add_lowercase_name(nsl):
+    st, _ = status(nsl, "--cap-add", "net_bind_service")
+    assert int(st["CapEff"], 16) == 1 << CAP_NET_BIND_SERVICE, st["CapEff"]
+
+
+BIND_80 = ("import socket\n"
+           "s = socket.socket()\n"
+           "try:\n"
+           "    s.bind(('127.0.0.1', 80)); print('bound')\n"
+           "except OSError as e:\n"
+           "    print('errno', e.errno)\n")
+
+
+def test_low_port_refused_without_cap(nsl):
+    cp = nsl.py(BIND_80)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == "errno 13\n"  # EACCES
+
+
+def test_low_port_allowed_with_cap(nsl):
+    cp = nsl.py(BIND_80, "--cap-add", "CAP_NET_BIND_SERVICE")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == "bound\n"
+
+
+# ------------------------------------------------------------------------ fds
+
+LIST_FDS = ("import os\n"
+            "print(' '.join(sorted(os.listdir('/proc/self/fd'), key=int)))\n")
+
+
+@pytest.fixture
+def leaky_fds(hostdir):
+    """Two inheritable fds at high numbers: O_PATH on host '/', and a file."""
+    d = hostdir()
+    path = os.path.join(d, "secret")
+    with open(path, "w") as f:
+        f.write("secret-content\n")
+    a = os.open("/", os.O_PATH)
+    b = os.open(path, os.O_RDONLY)
+    os.dup2(a, 50)
+    os.dup2(b, 51)
+    os.close(a)
+    os.close(b)
+    yield 50, 51
+    os.close(50)
+    os.close(51)
+
+
+def test_only_stdio_fds_inside(nsl, leaky_fds):
+    cp = nsl.py(LIST_FDS, pass_fds=leaky_fds)
+    assert cp.returncode == 0, cp.stderr
+    # 3 is the directory fd listdir itself opened.
+    assert cp.stdout.split() == ["0", "1", "2", "3"], cp.stdout
+
+
+def test_keep_fd_passes_one_fd(nsl, leaky_fds):
+    code = LIST_FDS + "print(os.pread(51, 100, 0).decode(), end='')\n"
+    cp = nsl.py(code, "--keep-fd", "51", pass_fds=leaky_fds)
+    assert cp.returncode == 0, cp.stderr
+    lines = cp.stdout.splitlines()
+    assert lines[0].split() == ["0", "1", "2", "3", "51"], lines
+    assert lines[1] == "secret-content"
+
+
+def test_keep_fd_not_open_is_125(nsl):
+    cp = nsl.run("--keep-fd", "77", cmd=["/bin/true"])
+    assert cp.returncode == 125, (cp.returncode, cp.stderr)

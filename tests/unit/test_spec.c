@@ -1,0 +1,105 @@
+/* Each option's bad input and the one line it is reported with. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "nslaunch.h"
+#include "spec.h"
+
+static void expect_line(int r, const nsl_error *e, const char *line_expected)
+{
+        char line[1200];
+        assert_true(r < 0);
+        assert_int_equal(e->exit_code, NSL_EXIT_LAUNCHER);
+        nsl_error_format(e, line, sizeof line);
+        assert_string_equal(line, line_expected);
+}
+
+static void bad_option_values(void **state)
+{
+        nsl_spec *s = nsl_spec_new();
+        nsl_error e = { 0 };
+        (void)state;
+        assert_non_null(s);
+        expect_line(nsl_spec_set_network(s, "bridge", &e), &e, "nslaunch: --network: bridge: expected none or host");
+        expect_line(nsl_spec_set_uid(s, "-1", &e), &e, "nslaunch: --uid: -1: expected a number from 0 to 4294967294");
+        expect_line(nsl_spec_set_gid(s, "4294967295", &e), &e,
+                    "nslaunch: --gid: 4294967295: expected a number from 0 to 4294967294");
+        expect_line(nsl_spec_set_host_uid(s, "root", &e), &e,
+                    "nslaunch: --host-uid: root: expected a number from 0 to 4294967294");
+        expect_line(nsl_spec_set_hostname(s, "a b", &e), &e,
+                    "nslaunch: --hostname: a b: only letters, digits, '-' and '.' are allowed");
+        expect_line(nsl_spec_set_hostname(s, "", &e), &e, "nslaunch: --hostname: must be 1 to 64 characters");
+        expect_line(nsl_spec_set_proc(s, "none", &e), &e, "nslaunch: --proc: none: expected pid or full");
+        expect_line(nsl_spec_add_env(s, "1X=2", &e), &e,
+                    "nslaunch: --env: 1X=2: expected KEY=VALUE with KEY made of letters, digits and '_'");
+        expect_line(nsl_spec_set_cwd(s, "tmp", &e), &e, "nslaunch: --cwd: tmp: must be an absolute path inside the sandbox");
+        expect_line(nsl_spec_add_cap(s, "CAP_FLY", &e), &e, "nslaunch: --cap-add: CAP_FLY: unknown capability");
+        expect_line(nsl_spec_add_keep_fd(s, "2", &e), &e, "nslaunch: --keep-fd: 2: 0, 1 and 2 are always passed");
+        expect_line(nsl_spec_add_keep_fd(s, "x", &e), &e, "nslaunch: --keep-fd: x: expected a file descriptor number");
+        expect_line(nsl_spec_set_timeout(s, "0", &e), &e,
+                    "nslaunch: --timeout: 0: expected seconds greater than 0, e.g. 30 or 0.5");
+        expect_line(nsl_spec_set_kill_after(s, "soon", &e), &e, "nslaunch: --kill-after: soon: expected seconds, e.g. 2 or 0.5");
+        expect_line(nsl_spec_set_seccomp(s, "/x.json", &e), &e,
+                    "nslaunch: --seccomp: /x.json: expected default or unconfined (profile files come with the seccomp engine)");
+        expect_line(nsl_spec_set_rootfs(s, "img", &e), &e, "nslaunch: --rootfs: img: must be an absolute path");
+        expect_line(nsl_spec_add_bind(s, "/x:/proc/sys", false, &e), &e,
+                    "nslaunch: --bind: /proc/sys: /proc belongs to the sandbox's own procfs");
+        expect_line(nsl_spec_add_tmpfs(s, "/proc", &e), &e,
+                    "nslaunch: --tmpfs: /proc: /proc belongs to the sandbox's own procfs");
+        nsl_spec_free(s);
+}
+
+static void good_values_land_in_the_spec(void **state)
+{
+        nsl_spec *s = nsl_spec_new();
+        nsl_error e = { 0 };
+        char *argv[] = { "python3", "plugin.py", NULL };
+        (void)state;
+        assert_string_equal(s->hostname, "sandbox");
+        assert_string_equal(s->cwd, "/");
+        assert_int_equal(s->kill_after_ms, 2000);
+        assert_int_equal(nsl_spec_set_command(s, argv, &e), 0);
+        assert_string_equal(s->argv[1], "plugin.py");
+        assert_null(s->argv[2]);
+        assert_int_equal(nsl_spec_add_cap(s, "net_bind_service", &e), 0);
+        assert_int_equal(nsl_spec_add_cap(s, "CAP_SYS_CHROOT", &e), 0);
+        assert_int_equal(s->caps, (1ULL << 10) | (1ULL << 18));
+        assert_int_equal(nsl_spec_set_timeout(s, "1.5", &e), 0);
+        assert_int_equal(s->timeout_ms, 1500);
+        assert_int_equal(nsl_spec_add_keep_fd(s, "7", &e), 0);
+        assert_int_equal(nsl_spec_add_keep_fd(s, "7", &e), 0);
+        assert_int_equal(s->n_keep_fds, 1);
+        assert_int_equal(nsl_spec_add_tmpfs(s, "/scratch:size=2m", &e), 0);
+        assert_int_equal(nsl_spec_add_bind(s, "/srv/plugins:/usr/local/plugins:ro", false, &e), 0);
+        assert_int_equal(s->n_mounts, 2);
+        assert_true(s->mounts[1].read_only);
+        assert_int_equal(nsl_spec_set_network(s, "host", &e), 0);
+        assert_true(s->network_host);
+        nsl_spec_free(s);
+}
+
+static void empty_command_is_refused(void **state)
+{
+        nsl_spec *s = nsl_spec_new();
+        nsl_error e = { 0 };
+        char *none[] = { NULL };
+        char *empty[] = { "", NULL };
+        (void)state;
+        assert_true(nsl_spec_set_command(s, none, &e) < 0);
+        assert_true(nsl_spec_set_command(s, empty, &e) < 0);
+        assert_string_equal(e.what, "run");
+        nsl_spec_free(s);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(bad_option_values),
+                cmocka_unit_test(good_values_land_in_the_spec),
+                cmocka_unit_test(empty_command_is_refused),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

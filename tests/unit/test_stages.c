@@ -1,0 +1,68 @@
+/* The order of a launch is data: these tests hold it in place. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sandbox/ctx.h"
+
+static size_t index_of(const struct nsl_stage *stages, size_t n, const char *name)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!strcmp(stages[i].name, name))
+                        return i;
+        fail_msg("stage %s is missing", name);
+        return n;
+}
+
+static void seccomp_is_the_last_payload_stage(void **state)
+{
+        (void)state;
+        assert_true(nsl_n_payload_stages > 0);
+        assert_string_equal(nsl_payload_stages[nsl_n_payload_stages - 1].name, "seccomp");
+}
+
+static void payload_stages_keep_their_order(void **state)
+{
+        const struct nsl_stage *s = nsl_payload_stages;
+        size_t n = nsl_n_payload_stages;
+        (void)state;
+        assert_true(index_of(s, n, "setsid") < index_of(s, n, "caps"));
+        assert_true(index_of(s, n, "cwd") < index_of(s, n, "caps"));
+        assert_true(index_of(s, n, "caps") < index_of(s, n, "no-new-privs"));
+        assert_true(index_of(s, n, "no-new-privs") < index_of(s, n, "close-fds"));
+        assert_true(index_of(s, n, "close-fds") < index_of(s, n, "seccomp"));
+}
+
+static void init_waits_for_idmap_before_mounting(void **state)
+{
+        const struct nsl_stage *s = nsl_init_stages;
+        size_t n = nsl_n_init_stages;
+        (void)state;
+        assert_true(index_of(s, n, "close-inherited-fds") < index_of(s, n, "wait-for-idmap"));
+        assert_true(index_of(s, n, "wait-for-idmap") < index_of(s, n, "open-sources"));
+        assert_true(index_of(s, n, "open-sources") < index_of(s, n, "mount-root"));
+        assert_true(index_of(s, n, "mounts") < index_of(s, n, "seal"));
+        assert_true(index_of(s, n, "seal") < index_of(s, n, "pivot"));
+        assert_true(index_of(s, n, "proc") < index_of(s, n, "pivot"));
+}
+
+static void stage_names_are_unique(void **state)
+{
+        (void)state;
+        for (size_t i = 0; i < nsl_n_init_stages; i++)
+                for (size_t j = 0; j < nsl_n_payload_stages; j++)
+                        assert_string_not_equal(nsl_init_stages[i].name, nsl_payload_stages[j].name);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(seccomp_is_the_last_payload_stage),
+                cmocka_unit_test(payload_stages_keep_their_order),
+                cmocka_unit_test(init_waits_for_idmap_before_mounting),
+                cmocka_unit_test(stage_names_are_unique),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
