@@ -257,9 +257,8 @@ int nsl_plan_build(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error
                 return r;
 
         if (spec->seccomp == NSL_SECCOMP_DEFAULT) {
-                r = nsl_seccomp_builtin_filter(&plan->filter, &plan->filter_len, error);
-                if (r < 0)
-                        return r;
+                plan->filter = nsl_builtin_filter;
+                plan->filter_len = nsl_builtin_filter_len;
         }
         return 0;
 }
@@ -271,6 +270,5 @@ void nsl_plan_free(struct nsl_plan *plan)
         nsl_mount_clear(&plan->default_shm);
         for (size_t i = 0; i < plan->n_host_entries; i++)
                 free(plan->host_entries[i].link_target);
-        free(plan->filter);
         *plan = (struct nsl_plan){ 0 };
 }

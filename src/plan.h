@@ -31,7 +31,7 @@ struct nsl_plan {
         struct nsl_mount default_tmp, default_shm;
         struct nsl_host_entry host_entries[NSL_MAX_HOST_ENTRIES];
         size_t n_host_entries;
-        struct sock_filter *filter;             /* NULL: unconfined */
+        const struct sock_filter *filter;       /* NULL: unconfined */
         unsigned short filter_len;
         int keep_fds[NSL_MAX_KEEP_FDS];         /* sorted */
         size_t n_keep_fds;

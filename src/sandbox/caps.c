@@ -63,7 +63,8 @@ int nsl_caps_drop(uint64_t keep, nsl_error *error)
         }
         if (cap_set_proc(caps) < 0)
                 return nsl_fail(error, errno, "caps", "", "cannot set capabilities: %s", strerror(errno));
-        if (cap_reset_ambient() < 0 && errno != EINVAL)
+        /* one prctl; libcap's cap_reset_ambient() asks about every capability first */
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return nsl_fail(error, errno, "caps", "ambient", NULL);
         for (int c = 0; c < last; c++)
                 if ((keep & (1ULL << c)) && cap_set_ambient((cap_value_t)c, CAP_SET) < 0)

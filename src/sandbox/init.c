@@ -48,6 +48,11 @@ int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error)
 
         if (r <= 0 || msg.type != NSL_MSG_GO)
                 return nsl_fail(error, r < 0 ? -r : EPIPE, "wait-for-idmap", "", "nslaunch went away");
+        /* From here on no one in the sandbox may ptrace us or open
+         * /proc/1/exe. (Not earlier: the maps are written through /proc/PID,
+         * which a non-dumpable process hands to root.) */
+        if (prctl(PR_SET_DUMPABLE, 0) < 0)
+                return nsl_fail(error, errno, "wait-for-idmap", "dumpable", NULL);
         if (setresgid(plan->gid, plan->gid, plan->gid) < 0)
                 return nsl_fail(error, errno, "wait-for-idmap", "gid", NULL);
         if (setresuid(plan->uid, plan->uid, plan->uid) < 0)
@@ -148,8 +153,6 @@ _Noreturn void nsl_init_main(struct nsl_ctx *ctx)
         sigset_t set;
         int sig_fd;
 
-        /* No one else in the sandbox may ptrace us or open /proc/1/exe. */
-        prctl(PR_SET_DUMPABLE, 0);
         if (nsl_stages_run(nsl_init_stages, nsl_n_init_stages, ctx, &error) < 0)
                 fail(ctx, &error);
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <stdint.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdlib.h>
@@ -52,7 +53,7 @@ static int add_rules(scmp_filter_ctx ctx)
         for (size_t i = 0; i < ELEMENTSOF(denied); i++) {
                 int nr = seccomp_syscall_resolve_name(denied[i]);
                 if (nr == __NR_SCMP_ERROR)
-                        continue;       /* not on this architecture */
+                        continue;       /* not on this architecture; libseccomp translates the rest */
                 r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
                 if (r < 0)
                         return r;
@@ -101,13 +102,18 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **insns, unsigned 
         return 0;
 }
 
-int nsl_seccomp_builtin_filter(struct sock_filter **insns, unsigned short *len, nsl_error *error)
+int nsl_seccomp_builtin_compile(uint32_t arch, struct sock_filter **insns, unsigned short *len, nsl_error *error)
 {
         __attribute__((cleanup(release_ctx))) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         int r;
 
         if (!ctx)
                 return nsl_fail(error, ENOMEM, "seccomp", "builtin", "cannot initialise libseccomp");
+        if (arch != SCMP_ARCH_NATIVE && arch != seccomp_arch_native()) {
+                if ((r = seccomp_arch_add(ctx, arch)) < 0 || (r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE)) < 0)
+                        return nsl_fail(error, -r, "seccomp", "builtin", "cannot select the architecture: %s",
+                                        strerror(-r));
+        }
         if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
             (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 ||
             (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0 ||
@@ -116,14 +122,5 @@ int nsl_seccomp_builtin_filter(struct sock_filter **insns, unsigned short *len, 
         r = export_bpf(ctx, insns, len);
         if (r < 0)
                 return nsl_fail(error, -r, "seccomp", "builtin", "cannot compile the filter: %s", strerror(-r));
-        return 0;
-}
-
-int nsl_seccomp_load(const struct sock_filter *insns, unsigned short len, nsl_error *error)
-{
-        struct sock_fprog prog = { .len = len, .filter = (struct sock_filter *)insns };
-
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
-                return nsl_fail(error, errno, "seccomp", "", "cannot load the filter: %s", strerror(errno));
         return 0;
 }
