@@ -72,3 +72,14 @@ int nsl_caps_drop(uint64_t keep, nsl_error *error)
                                         strerror(errno));
         return 0;
 }
+
+int nsl_caps_clear(nsl_error *error)
+{
+        __attribute__((cleanup(free_caps))) cap_t caps = cap_init();
+
+        if (!caps)
+                return nsl_fail(error, ENOMEM, "caps", "", NULL);
+        if (cap_set_proc(caps) < 0)
+                return nsl_fail(error, errno, "caps", "", "cannot clear capabilities: %s", strerror(errno));
+        return 0;
+}

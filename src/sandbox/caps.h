@@ -12,4 +12,8 @@ int nsl_cap_from_name(const char *name);
  * they survive execve for any uid. */
 int nsl_caps_drop(uint64_t keep, nsl_error *error);
 
+/* Clears effective, permitted and inheritable (and with them ambient) in one
+ * capset: for a process that will never exec, the bounding set is moot. */
+int nsl_caps_clear(nsl_error *error);
+
 #endif

@@ -177,7 +177,7 @@ _Noreturn void nsl_init_main(struct nsl_ctx *ctx)
 
         for (size_t i = 0; i < ctx->plan->n_keep_fds; i++)
                 close(ctx->plan->keep_fds[i]);
-        if (nsl_caps_drop(0, &error) < 0) {
+        if (nsl_caps_clear(&error) < 0) {
                 kill(ctx->payload_pid, SIGKILL);
                 fail(ctx, &error);
         }
