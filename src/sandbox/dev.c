@@ -34,7 +34,7 @@ int nsl_device_clone(const struct nsl_device *dev, int *mount_fd, nsl_error *err
         int r;
 
         strncat(path, dev->name, sizeof path - strlen(path) - 1);
-        r = nsl_tree_clone(AT_FDCWD, path, false, &fd, error);
+        r = nsl_tree_clone(AT_FDCWD, path, 0, &fd, error);
         if (r < 0)
                 return r;
         if (fstat(fd, &st) < 0)

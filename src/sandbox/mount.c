@@ -39,18 +39,20 @@ int nsl_fs_new(const char *fstype, const struct nsl_fs_option *opts, size_t n_op
         return 0;
 }
 
-int nsl_tree_clone(int dirfd, const char *path, bool recursive, int *mount_fd, nsl_error *error)
+int nsl_tree_clone(int dirfd, const char *path, unsigned flags, int *mount_fd, nsl_error *error)
 {
-        unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW;
+        unsigned how = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
         int fd;
 
-        if (recursive)
-                flags |= AT_RECURSIVE;
+        if (flags & NSL_CLONE_RECURSIVE)
+                how |= AT_RECURSIVE;
+        if (!(flags & NSL_CLONE_FOLLOW))
+                how |= AT_SYMLINK_NOFOLLOW;
         if (!path || !*path) {
-                flags |= AT_EMPTY_PATH;
+                how |= AT_EMPTY_PATH;
                 path = "";
         }
-        fd = open_tree(dirfd, path, flags);
+        fd = open_tree(dirfd, path, how);
         if (fd < 0)
                 return nsl_fail(error, errno, "bind", path, "cannot clone the mount: %s", strerror(errno));
         *mount_fd = fd;

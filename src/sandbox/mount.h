@@ -17,8 +17,13 @@ struct nsl_fs_option {
 /* fsopen + fsconfig + fsmount: a detached mount of a new filesystem instance. */
 int nsl_fs_new(const char *fstype, const struct nsl_fs_option *opts, size_t n_opts, uint64_t attrs,
                int *mount_fd, nsl_error *error);
+enum {
+        NSL_CLONE_RECURSIVE = 1 << 0,   /* with the submounts below path */
+        NSL_CLONE_FOLLOW = 1 << 1,      /* follow a symlink in the last component */
+};
+
 /* open_tree(OPEN_TREE_CLONE): a detached copy of the mount tree at dirfd/path. */
-int nsl_tree_clone(int dirfd, const char *path, bool recursive, int *mount_fd, nsl_error *error);
+int nsl_tree_clone(int dirfd, const char *path, unsigned flags, int *mount_fd, nsl_error *error);
 /* mount_setattr on the mount that fd refers to. */
 int nsl_mount_set(int mount_fd, uint64_t set, bool recursive, const char *object, nsl_error *error);
 /* move_mount of a detached mount onto a target fd. */

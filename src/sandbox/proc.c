@@ -52,7 +52,7 @@ static int make_read_only(int proc_fd, const char *name, nsl_error *error)
 
         if (target < 0)
                 return errno == ENOENT ? 0 : nsl_fail(error, errno, "proc", name, NULL);
-        r = nsl_tree_clone(target, "", true, &clone, error);
+        r = nsl_tree_clone(target, "", NSL_CLONE_RECURSIVE, &clone, error);
         if (r < 0)
                 return r;
         r = nsl_mount_set(clone, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, true,

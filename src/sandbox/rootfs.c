@@ -37,7 +37,7 @@ int nsl_stage_open_sources(struct nsl_ctx *ctx, nsl_error *error)
                 return nsl_fail(error, errno, "mount", "/", "cannot make the mount tree private: %s", strerror(errno));
 
         if (plan->spec->rootfs) {
-                r = nsl_tree_clone(AT_FDCWD, plan->spec->rootfs, false, &ctx->root_fd, error);
+                r = nsl_tree_clone(AT_FDCWD, plan->spec->rootfs, NSL_CLONE_FOLLOW, &ctx->root_fd, error);
                 if (r < 0)
                         return nsl_fail(error, -r, "--rootfs", plan->spec->rootfs, "cannot bind: %s", strerror(-r));
                 r = nsl_mount_set(ctx->root_fd, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, plan->spec->rootfs, error);
@@ -49,7 +49,7 @@ int nsl_stage_open_sources(struct nsl_ctx *ctx, nsl_error *error)
                 if (plan->host_entries[i].link_target)
                         continue;
                 snprintf(path, sizeof path, "/%s", plan->host_entries[i].name);
-                r = nsl_tree_clone(AT_FDCWD, path, true, &ctx->host_entry_fds[i], error);
+                r = nsl_tree_clone(AT_FDCWD, path, NSL_CLONE_RECURSIVE, &ctx->host_entry_fds[i], error);
                 if (r < 0)
                         return nsl_fail(error, -r, "rootfs", path, "cannot bind: %s", strerror(-r));
                 r = nsl_mount_set(ctx->host_entry_fds[i], MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
@@ -63,7 +63,7 @@ int nsl_stage_open_sources(struct nsl_ctx *ctx, nsl_error *error)
 
                 if (m->kind != NSL_MOUNT_BIND)
                         continue;
-                r = nsl_tree_clone(AT_FDCWD, m->source, true, &ctx->source_fds[i], error);
+                r = nsl_tree_clone(AT_FDCWD, m->source, NSL_CLONE_RECURSIVE | NSL_CLONE_FOLLOW, &ctx->source_fds[i], error);
                 if (r < 0)
                         return nsl_fail(error, -r, mount_option(m), m->source, "cannot bind: %s", strerror(-r));
                 r = nsl_mount_set(ctx->source_fds[i], attrs, true, m->source, error);
@@ -126,7 +126,7 @@ static int bind_entry(int lower, int upper, const char *name, const struct stat 
 
         if (dir ? mkdirat(upper, name, st->st_mode & 07777) : mknodat(upper, name, S_IFREG | 0644, 0))
                 return nsl_fail(error, errno, "mount", name, "cannot create splice point: %s", strerror(errno));
-        r = nsl_tree_clone(lower, name, true, &clone, error);
+        r = nsl_tree_clone(lower, name, NSL_CLONE_RECURSIVE, &clone, error);
         if (r < 0)
                 return r;
         target = openat(upper, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
@@ -199,7 +199,10 @@ static int open_target(struct nsl_ctx *ctx, const struct nsl_mount *m, bool dire
         for (int splices = 0;; splices++) {
                 char blocked[4096] = "";
                 int fd = nsl_open_mount_target(ctx->root_fd, m->dest, directory, 0, blocked, sizeof blocked, error);
-                if (fd >= 0 || fd != -EROFS || ctx->plan->spec->rootfs || !blocked[0] || splices == MAX_SPLICES)
+                /* A read-only directory (a host bind) gets a splice; the root
+                 * itself never does: an image that cannot take a mountpoint
+                 * is an error naming the path. */
+                if (fd != -EROFS || !blocked[0] || !strcmp(blocked, "/") || splices == MAX_SPLICES)
                         return fd;
                 int r = splice_dir(ctx, blocked, error);
                 if (r < 0)
