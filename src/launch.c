@@ -126,12 +126,14 @@ static int run_plan(const struct nsl_plan *plan, nsl_result *result, nsl_error *
         if (plan->spec->die_with_parent && (r = die_with_parent(error)) < 0)
                 return r;
 
+        NSL_TIMING_MARK("clone3");
         r = start_child(plan, &pidfd, &pid, &sync_fd, error);
         if (r < 0)
                 return r;
         s.pidfd = pidfd;
         s.sync_fd = sync_fd;
 
+        NSL_TIMING_MARK("idmap");
         r = nsl_idmap_write(pid, pidfd, plan, error);
         if (r == 0 && nsl_msg_send(sync_fd, &go) < 0)
                 r = nsl_fail(error, EPIPE, "launch", "", "the sandbox went away during set-up");
@@ -141,7 +143,9 @@ static int run_plan(const struct nsl_plan *plan, nsl_result *result, nsl_error *
                 waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED);
                 return r;
         }
+        NSL_TIMING_MARK("supervise");
         r = nsl_supervise(&s, &init_status, error);
+        NSL_TIMING_MARK("reaped");
         if (r < 0) {
                 nsl_pidfd_send_signal(pidfd, SIGKILL);
                 return r;
@@ -162,6 +166,7 @@ int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error)
         if (sigprocmask(SIG_BLOCK, &set, &saved) < 0)
                 return nsl_fail(error, errno, "launch", "sigprocmask", NULL);
 
+        NSL_TIMING_MARK("plan");
         r = nsl_plan_build(spec, &plan, error);
         if (r == 0)
                 r = run_plan(&plan, result, error);

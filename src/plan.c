@@ -245,9 +245,9 @@ int nsl_plan_build(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error
         if (!spec->argv)
                 return nsl_fail(error, EINVAL, "run", "", "no command given");
 
+        /* The network namespace is not among these: init has a helper create
+         * it in parallel (sandbox/network.c). */
         plan->clone_flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
-        if (!spec->network_host)
-                plan->clone_flags |= CLONE_NEWNET;
 
         if ((r = resolve_ids(spec, plan, error)) < 0 ||
             (r = build_env(spec, plan, error)) < 0 ||

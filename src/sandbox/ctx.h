@@ -16,6 +16,8 @@ struct nsl_ctx {
         int seal_fds[NSL_MAX_MOUNTS + 8];               /* mounts made read-only once populated */
         size_t n_seal;
         pid_t payload_pid;
+        int net_helper_pidfd;                           /* the helper creating the network namespace */
+        int net_report_fd, net_hold_fd;
 };
 
 void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, int sync_fd);
@@ -36,11 +38,21 @@ extern const size_t nsl_n_payload_stages;
 
 int nsl_stages_run(const struct nsl_stage *stages, size_t n, struct nsl_ctx *ctx, nsl_error *error);
 
+#ifdef NSL_STAGE_TIMING
+/* Profiling builds only (-Dstage_timing=true): a mark (start_us 0) or a span. */
+void nsl_stage_timing(const char *name, double start_us);
+double nsl_stage_clock(void);
+#define NSL_TIMING_MARK(name) nsl_stage_timing(name, 0)
+#else
+#define NSL_TIMING_MARK(name) do { } while (0)
+#endif
+
 /* Stage functions, by file. */
 int nsl_stage_close_inherited_fds(struct nsl_ctx *ctx, nsl_error *error);     /* init.c */
 int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error);          /* init.c */
 int nsl_stage_hostname(struct nsl_ctx *ctx, nsl_error *error);                /* init.c */
-int nsl_stage_loopback(struct nsl_ctx *ctx, nsl_error *error);                /* init.c */
+int nsl_stage_network_start(struct nsl_ctx *ctx, nsl_error *error);          /* network.c */
+int nsl_stage_network_join(struct nsl_ctx *ctx, nsl_error *error);           /* network.c */
 int nsl_stage_open_sources(struct nsl_ctx *ctx, nsl_error *error);            /* rootfs.c */
 int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error);              /* rootfs.c */
 int nsl_stage_mounts(struct nsl_ctx *ctx, nsl_error *error);                  /* rootfs.c */

@@ -152,8 +152,10 @@ _Noreturn void nsl_payload_main(struct nsl_ctx *ctx)
 {
         nsl_error error = { 0 };
 
-        if (nsl_stages_run(nsl_payload_stages, nsl_n_payload_stages, ctx, &error) >= 0)
+        if (nsl_stages_run(nsl_payload_stages, nsl_n_payload_stages, ctx, &error) >= 0) {
+                NSL_TIMING_MARK("execve");
                 exec_command(ctx->plan, &error);
+        }
         nsl_msg_send_error(ctx->sync_fd, &error);
         _exit(error.exit_code ? error.exit_code : NSL_EXIT_LAUNCHER);
 }

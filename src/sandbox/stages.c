@@ -8,6 +8,7 @@
 const struct nsl_stage nsl_init_stages[] = {
         { "close-inherited-fds", nsl_stage_close_inherited_fds },
         { "wait-for-idmap", nsl_stage_wait_for_idmap },
+        { "network-start", nsl_stage_network_start },
         { "open-sources", nsl_stage_open_sources },
         { "mount-root", nsl_stage_mount_root },
         { "proc", nsl_stage_proc },
@@ -16,7 +17,7 @@ const struct nsl_stage nsl_init_stages[] = {
         { "seal", nsl_stage_seal },
         { "pivot", nsl_stage_pivot },
         { "hostname", nsl_stage_hostname },
-        { "network", nsl_stage_loopback },
+        { "network-join", nsl_stage_network_join },
 };
 const size_t nsl_n_init_stages = sizeof nsl_init_stages / sizeof nsl_init_stages[0];
 
@@ -31,10 +32,39 @@ const struct nsl_stage nsl_payload_stages[] = {
 };
 const size_t nsl_n_payload_stages = sizeof nsl_payload_stages / sizeof nsl_payload_stages[0];
 
+#ifdef NSL_STAGE_TIMING
+#include <stdio.h>
+#include <time.h>
+
+void nsl_stage_timing(const char *name, double start_us)
+{
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        double now = (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+        if (start_us == 0)
+                fprintf(stderr, "nslaunch-timing %.1f %s\n", now, name);
+        else
+                fprintf(stderr, "nslaunch-timing %.1f %s %.1f\n", start_us, name, now - start_us);
+}
+
+double nsl_stage_clock(void)
+{
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+#endif
+
 int nsl_stages_run(const struct nsl_stage *stages, size_t n, struct nsl_ctx *ctx, nsl_error *error)
 {
         for (size_t i = 0; i < n; i++) {
+#ifdef NSL_STAGE_TIMING
+                double start = nsl_stage_clock();
                 int r = stages[i].run(ctx, error);
+                nsl_stage_timing(stages[i].name, start);
+#else
+                int r = stages[i].run(ctx, error);
+#endif
                 if (r < 0) {
                         if (!error->what[0])
                                 nsl_fail(error, -r, stages[i].name, "", NULL);
@@ -46,7 +76,10 @@ int nsl_stages_run(const struct nsl_stage *stages, size_t n, struct nsl_ctx *ctx
 
 void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, int sync_fd)
 {
-        *ctx = (struct nsl_ctx){ .plan = plan, .sync_fd = sync_fd, .root_fd = -1 };
+        *ctx = (struct nsl_ctx){
+                .plan = plan, .sync_fd = sync_fd, .root_fd = -1,
+                .net_helper_pidfd = -1, .net_report_fd = -1, .net_hold_fd = -1,
+        };
         for (size_t i = 0; i < NSL_MAX_HOST_ENTRIES; i++)
                 ctx->host_entry_fds[i] = -1;
         for (size_t i = 0; i < NSL_MAX_MOUNTS; i++)
