@@ -37,6 +37,23 @@ PY = "/usr/bin/python3"
 
 DEFAULT_TIMEOUT = 15
 
+# Prologues for payloads that write to places which would matter on the host:
+# they refuse to go on unless the hostname is the sandbox's, so that a
+# launcher that failed to isolate cannot make the suite damage the host.
+def sh_guard(hostname="sandbox"):
+    return (f'[ "$(uname -n)" = {hostname} ] || '
+            '{ echo "nslaunch-test: not in a sandbox, refusing" >&2; exit 99; }; ')
+
+
+def py_guard(hostname="sandbox"):
+    return ("import os as _os, sys as _sys\n"
+            f"if _os.uname().nodename != {hostname!r}:\n"
+            "    _sys.stderr.write('nslaunch-test: not in a sandbox, refusing\\n'); _sys.exit(99)\n")
+
+
+# A file at the top of every test rootfs: a payload can check it runs there.
+ROOTFS_MARKER = "/.nsl-test-rootfs"
+
 
 # --------------------------------------------------------------------------
 # helpers
@@ -306,6 +323,8 @@ def rootfs(hostdir):
         for link in ("bin", "sbin", "lib", "lib64", "lib32"):
             if link not in skip and os.path.lexists("/" + link):
                 os.symlink("usr/" + link, os.path.join(r, link))
+        with open(os.path.join(r, ROOTFS_MARKER.lstrip("/")), "w") as f:
+            f.write("this is the test rootfs\n")
         if "etc" not in skip:
             for f in ("ld.so.cache", "passwd", "group"):
                 if os.path.exists("/etc/" + f):

@@ -19,8 +19,15 @@ def test_version(nsl):
 def test_help(nsl):
     cp = nsl("--help")
     assert cp.returncode == 0, cp.stderr
+    assert "run" in cp.stdout + cp.stderr
+
+
+def test_run_help(nsl):
+    cp = nsl("run", "--help")
+    assert cp.returncode == 0, cp.stderr
     out = cp.stdout + cp.stderr
-    assert "run" in out and "--rootfs" in out
+    for opt in ("--rootfs", "--bind", "--tmpfs", "--timeout", "--seccomp"):
+        assert opt in out, opt
 
 
 # --------------------------------------------------------------- exit status
@@ -82,6 +89,9 @@ def test_timeout_kill_after_when_term_ignored(nsl):
     ["run", "--tmpfs", "/tmp:size=lots", "--", "/bin/true"],
     ["run", "--bind", "/etc", "--", "/bin/true"],
     ["run", "--bind", "relative:/x", "--", "/bin/true"],
+    ["run", "--bind", "/etc:/x/../y", "--", "/bin/true"],
+    ["run", "--tmpfs", "/", "--", "/bin/true"],
+    ["run", "--hostname", "h" * 65, "--", "/bin/true"],
     ["run", "--timeout", "soon", "--", "/bin/true"],
     ["run", "--uid", "-1", "--", "/bin/true"],
     ["run", "--proc", "some", "--", "/bin/true"],

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import IS_ROOT, PY, SH
+from conftest import IS_ROOT, PY, SH, sh_guard
 
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="root callers only")
 rootless_only = pytest.mark.skipif(os.geteuid() == 0, reason="rootless path only")
@@ -44,7 +44,7 @@ def test_hostname_option(nsl):
 
 def test_hostname_does_not_change_host(nsl):
     before = os.uname().nodename
-    cp = nsl.sh("hostname bar 2>/dev/null; true", "--hostname", "foo")
+    cp = nsl.sh(sh_guard("foo") + "hostname bar 2>/dev/null; true", "--hostname", "foo")
     assert cp.returncode == 0
     assert os.uname().nodename == before
 

@@ -1,6 +1,7 @@
 """pid namespace, init duties, timeouts, signals."""
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -9,7 +10,13 @@ import time
 
 import pytest
 
-from conftest import PY, SH, NSLAUNCH, pids_with_cmdline, descendants
+from conftest import PY, SH, NSLAUNCH, pids_with_cmdline
+
+
+def unique_sleep(seconds):
+    """A sleep argument unlikely to be used by anything else on the host
+    (e.g. '100.0417'), so that other runs cannot disturb our process scans."""
+    return "%d.%04d" % (seconds, random.randrange(1, 10000))
 
 
 def test_payload_parent_is_pid1(nsl):
@@ -24,8 +31,8 @@ def test_no_host_process_visible(nsl):
     assert cp.returncode == 0, cp.stderr
     pids = sorted(int(p) for p in cp.stdout.split())
     assert pids, "no pid at all in /proc"
-    assert 1 in pids
-    # init, the payload and perhaps a helper: a handful of small numbers.
+    # the payload, perhaps init (hidepid may hide it) and a helper: a
+    # handful of small numbers.
     assert len(pids) <= 4, pids
     assert max(pids) < 20, pids
     if os.getpid() >= 20:
@@ -80,27 +87,40 @@ def test_zombies_are_reaped(nsl):
 
 
 def test_timeout_kills_grandchildren(nsl):
-    marker = ["sleep", "100"]
+    marker = ["sleep", unique_sleep(100)]
     before = pids_with_cmdline(marker)
     t0 = time.monotonic()
-    cp = nsl.run("--timeout", "0.5", cmd=[SH, "-c", "sleep 100 & sleep 100 & wait"])
+    p = nsl.popen("run", "--timeout", "1", "--", SH, "-c",
+                  "sleep $1 & sleep $1 & wait", "sh", marker[1])
+    try:
+        seen = set()
+        while len(seen) < 2 and p.poll() is None and time.monotonic() - t0 < 0.9:
+            seen = pids_with_cmdline(marker) - before
+            time.sleep(0.02)
+        assert len(seen) == 2, f"grandchildren not seen running: {seen}"
+        p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
     elapsed = time.monotonic() - t0
-    assert cp.returncode == 124, (cp.returncode, cp.stderr)
+    assert p.returncode == 124, p.returncode
     assert elapsed < 4, elapsed
     left = pids_with_cmdline(marker) - before
     deadline = time.monotonic() + 0.5
     while left and time.monotonic() < deadline:
         time.sleep(0.05)
         left = pids_with_cmdline(marker) - before
-    assert not left, f"'sleep 100' still running after nslaunch returned: {sorted(left)}"
+    assert not left, f"{marker} still running after nslaunch returned: {sorted(left)}"
 
 
 def test_sandbox_dies_when_command_exits(nsl):
     # The payload leaves a background process behind and exits: when CMD
     # (the sandbox's payload) is done, nothing of the sandbox may survive.
-    marker = ["sleep", "101"]
+    marker = ["sleep", unique_sleep(101)]
     before = pids_with_cmdline(marker)
-    cp = nsl.sh("sleep 101 >/dev/null 2>&1 </dev/null & exit 5", timeout=10)
+    cp = nsl.sh(f"sleep {marker[1]} >/dev/null 2>&1 </dev/null & "
+                f"sleep 0.2; exit 5", timeout=10)
     assert cp.returncode == 5, cp.stderr
     time.sleep(0.2)
     left = pids_with_cmdline(marker) - before
@@ -110,13 +130,17 @@ def test_sandbox_dies_when_command_exits(nsl):
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT", "SIGHUP", "SIGUSR1"])
 def test_signal_forwarded_to_payload(nsl, signame):
     code = textwrap.dedent(f"""
-        import signal, sys, time
+        import os, signal, sys, time
         def h(signum, frame):
-            print('got', signal.Signals(signum).name, flush=True)
-            sys.exit(0)
+            os.write(1, b'got ' + signal.Signals(signum).name.encode() + b'\\n')
+            os._exit(0)
         signal.signal(signal.{signame}, h)
         print('ready', flush=True)
-        time.sleep(20)
+        # Short sleeps in a loop: a signal that lands between print() and a
+        # long sleep() would only run its Python handler after the sleep.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
         print('no signal', flush=True)
         sys.exit(1)
     """)
@@ -124,25 +148,29 @@ def test_signal_forwarded_to_payload(nsl, signame):
     try:
         line = p.stdout.readline()
         assert line == "ready\n", (line, p.stderr.read() if p.poll() is not None else "")
+        t0 = time.monotonic()
         os.kill(p.pid, getattr(signal, signame))
         out, err = p.communicate(timeout=10)
+        elapsed = time.monotonic() - t0
     finally:
         if p.poll() is None:
             p.kill()
             p.wait()
     assert f"got {signame}" in out, (out, err)
     assert p.returncode == 0, (p.returncode, err)
+    assert elapsed < 2, f"signal took {elapsed:.2f}s to arrive"
+
 
 
 def test_die_with_parent(nsl, tmp_path):
     # A middle process starts nslaunch --die-with-parent and is SIGKILLed:
     # the sandbox (and nslaunch) must go away on their own.
-    marker = ["sleep", "102"]
+    marker = ["sleep", unique_sleep(102)]
     before = pids_with_cmdline(marker)
     middle = textwrap.dedent(f"""
         import subprocess, sys, time
         p = subprocess.Popen([{NSLAUNCH!r}, 'run', '--die-with-parent', '--',
-                              'sleep', '102'])
+                              'sleep', {marker[1]!r}])
         print(p.pid, flush=True)
         time.sleep(60)
     """)
@@ -173,3 +201,28 @@ def test_die_with_parent(nsl, tmp_path):
         if mid.poll() is None:
             mid.kill()
             mid.wait()
+
+
+def test_sandbox_dies_when_nslaunch_is_sigkilled(nsl):
+    # Whatever happens, the sandbox never outlives nslaunch: SIGKILL gives
+    # nslaunch no chance to clean up, so this rests on the kernel (init's
+    # parent-death signal and the pid namespace dying with init).
+    marker = ["sleep", unique_sleep(103)]
+    before = pids_with_cmdline(marker)
+    p = subprocess.Popen([NSLAUNCH, "run", "--", "sh", "-c", f"sleep {marker[1]} & sleep {marker[1]}; wait"],
+                         stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 5
+        while len(pids_with_cmdline(marker) - before) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(pids_with_cmdline(marker) - before) == 2, "sandbox payload never started"
+        p.kill()
+        p.wait()
+        deadline = time.monotonic() + 3
+        while pids_with_cmdline(marker) - before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not (pids_with_cmdline(marker) - before), "sandbox outlived nslaunch"
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()

@@ -87,6 +87,20 @@ def test_seccomp_default_filter_has_teeth(nsl):
         assert default[n][0] == -1 and default[n][1] in (1, 38), (n, default[n])  # EPERM/ENOSYS
 
 
+def test_capset_is_denied_but_capget_works(nsl):
+    # capset is on the platform's deny list that the built-in filter keeps
+    # (EPERM), even for an empty set; capget stays allowed.
+    code = ("import ctypes\n"
+            "libc = ctypes.CDLL(None, use_errno=True)\n"
+            "hdr = (ctypes.c_uint32 * 2)(0x20080522, 0)\n"
+            "data = (ctypes.c_uint32 * 6)()\n"
+            "print('capget', libc.syscall(125, hdr, data), ctypes.get_errno())\n"
+            "print('capset', libc.syscall(126, hdr, data), ctypes.get_errno())\n")
+    cp = nsl.py(code)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == "capget 0 0\ncapset -1 1\n", cp.stdout
+
+
 def test_cap_add_net_bind_service(nsl):
     st, _ = status(nsl, "--cap-add", "CAP_NET_BIND_SERVICE")
     eff = int(st["CapEff"], 16)
@@ -148,6 +162,21 @@ def test_only_stdio_fds_inside(nsl, leaky_fds):
     assert cp.returncode == 0, cp.stderr
     # 3 is the directory fd listdir itself opened.
     assert cp.stdout.split() == ["0", "1", "2", "3"], cp.stdout
+
+
+def test_only_stdio_fds_inside_low_fds_leaked(nsl, hostdir):
+    # The same with the leaked fds at 3 and 4 (set up by a shell): fd 3 is
+    # the host's root directory, fd 4 a host file.
+    d = hostdir()
+    secret = os.path.join(d, "secret")
+    with open(secret, "w") as f:
+        f.write("secret-content\n")
+    code = LIST_FDS + "os.fchdir(3)\n"
+    script = f'exec 3</ 4<"{secret}"; exec "$0" run -- {PY} -c "$1"'
+    cp = nsl.__class__("/bin/sh")("-c", script, nsl.path, code)
+    assert cp.returncode != 0, cp.stdout  # fchdir(3) must fail: fd 3 is not open
+    assert cp.stdout.split() == ["0", "1", "2", "3"], (cp.stdout, cp.stderr)
+    assert "Bad file descriptor" in cp.stderr, cp.stderr
 
 
 def test_keep_fd_passes_one_fd(nsl, leaky_fds):

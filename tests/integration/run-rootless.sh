@@ -1,0 +1,51 @@
+#!/bin/sh
+# Run the integration suite as an unprivileged user (the rootless path).
+#
+# usage (as root): tests/integration/run-rootless.sh [JUNIT_XML]
+#
+# Creates the user nsltest if missing, copies the nslaunch binary ($NSLAUNCH,
+# default build/launcher/nslaunch) and the tests into a fresh world-readable
+# temporary directory, runs pytest there as nsltest, copies the junit xml to
+# JUNIT_XML when given, removes the directory and exits with pytest's status.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+nsl=${NSLAUNCH:-$here/../../build/launcher/nslaunch}
+junit=${1:-}
+case $junit in
+'' | /*) ;;
+*) junit=$(pwd)/$junit ;;
+esac
+
+if [ "$(id -u)" != 0 ]; then
+        echo "run-rootless.sh: must be started as root (it runs the tests as nsltest)" >&2
+        exit 2
+fi
+if [ ! -x "$nsl" ]; then
+        echo "run-rootless.sh: no nslaunch binary at $nsl (set NSLAUNCH)" >&2
+        exit 2
+fi
+id nsltest >/dev/null 2>&1 || useradd -m nsltest
+
+dir=$(mktemp -d /tmp/nsl-rootless.XXXXXX)
+cleanup() { rm -rf --one-file-system "$dir"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir "$dir/tests" "$dir/out"
+cp "$nsl" "$dir/nslaunch"
+cp "$here"/conftest.py "$here"/test_*.py "$dir/tests/"
+chmod -R a+rX "$dir"
+chmod 755 "$dir/nslaunch"
+chown nsltest "$dir/out"
+
+cd "$dir"
+set +e
+runuser -u nsltest -- env NSLAUNCH="$dir/nslaunch" PYTHONDONTWRITEBYTECODE=1 \
+        /usr/bin/python3 -m pytest -q -p no:cacheprovider "$dir/tests" \
+        --junitxml="$dir/out/junit.xml"
+rc=$?
+set -e
+if [ -n "$junit" ] && [ -f "$dir/out/junit.xml" ]; then
+        cp "$dir/out/junit.xml" "$junit"
+fi
+exit $rc
