@@ -58,9 +58,32 @@ int nsl_spec_add_keep_fd(nsl_spec *spec, const char *fd, nsl_error *error);
 int nsl_spec_set_timeout(nsl_spec *spec, const char *seconds, nsl_error *error);
 int nsl_spec_set_kill_after(nsl_spec *spec, const char *seconds, nsl_error *error);
 void nsl_spec_set_die_with_parent(nsl_spec *spec, bool on);
-int nsl_spec_set_seccomp(nsl_spec *spec, const char *mode, nsl_error *error);          /* default | unconfined */
+int nsl_spec_set_seccomp(nsl_spec *spec, const char *mode, nsl_error *error);    /* default | unconfined | PROFILE.json */
+int nsl_spec_set_seccomp_bpf(nsl_spec *spec, const char *path, nsl_error *error);  /* a filter from nsl_seccomp_compile */
+int nsl_spec_set_seccomp_cache(nsl_spec *spec, const char *dir, nsl_error *error); /* DIR | off */
 /* True when the spec runs the command without any seccomp filter. */
 bool nsl_spec_seccomp_unconfined(const nsl_spec *spec);
+
+/* Tools for profile authors. Profiles are Docker/moby JSON or the OCI
+ * linux.seccomp object. */
+typedef struct nsl_seccomp_options {
+        const char *arch;       /* "x86_64", "aarch64", ...; NULL = this machine's */
+        uint64_t caps;          /* capabilities the sandbox would hold (bit per CAP_*) */
+        bool strict;            /* unknown syscall names are errors */
+        void (*warn)(const char *line, void *data);
+        void *warn_data;
+} nsl_seccomp_options;
+
+/* Parses and compiles; *n_insns is the filter's size. */
+int nsl_seccomp_check(const char *profile, const nsl_seccomp_options *options, size_t *n_insns, nsl_error *error);
+/* Writes the compiled filter (raw BPF, what --seccomp-bpf loads) to fd. */
+int nsl_seccomp_compile(const char *profile, const nsl_seccomp_options *options, int fd, nsl_error *error);
+/* Writes libseccomp's readable PFC form to fd. */
+int nsl_seccomp_export(const char *profile, const nsl_seccomp_options *options, int fd, nsl_error *error);
+/* "CAP_NET_ADMIN", "net_admin"... to the capability's number; -1 if unknown. */
+int nsl_cap_number(const char *name);
+/* The built-in profile's JSON text. */
+const char *nsl_seccomp_default_profile(void);
 
 typedef struct nsl_result {
         int exit_code;      /* what a shell would report: code, 128+signal, 124 on timeout */

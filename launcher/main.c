@@ -14,7 +14,8 @@
 enum {
         OPT_ROOTFS = 256, OPT_RW_ROOT, OPT_TMPFS, OPT_BIND, OPT_RO_BIND, OPT_NETWORK, OPT_UID, OPT_GID,
         OPT_HOST_UID, OPT_HOST_GID, OPT_HOSTNAME, OPT_PROC, OPT_ENV, OPT_ENV_FILE, OPT_KEEP_ENV, OPT_CWD,
-        OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_HELP,
+        OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_SECCOMP_BPF,
+        OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_OUTPUT,
 };
 
 static const struct option run_options[] = {
@@ -40,6 +41,16 @@ static const struct option run_options[] = {
         { "kill-after", required_argument, NULL, OPT_KILL_AFTER },
         { "die-with-parent", no_argument, NULL, OPT_DIE_WITH_PARENT },
         { "seccomp", required_argument, NULL, OPT_SECCOMP },
+        { "seccomp-bpf", required_argument, NULL, OPT_SECCOMP_BPF },
+        { "seccomp-cache", required_argument, NULL, OPT_SECCOMP_CACHE },
+        { "help", no_argument, NULL, OPT_HELP },
+        { 0 },
+};
+
+static const struct option seccomp_options[] = {
+        { "strict", no_argument, NULL, OPT_STRICT },
+        { "arch", required_argument, NULL, OPT_ARCH },
+        { "cap-add", required_argument, NULL, OPT_CAP_ADD },
         { "help", no_argument, NULL, OPT_HELP },
         { 0 },
 };
@@ -83,6 +94,8 @@ static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *err
         case OPT_KILL_AFTER: return nsl_spec_set_kill_after(spec, arg, error);
         case OPT_DIE_WITH_PARENT: nsl_spec_set_die_with_parent(spec, true); return 0;
         case OPT_SECCOMP: return nsl_spec_set_seccomp(spec, arg, error);
+        case OPT_SECCOMP_BPF: return nsl_spec_set_seccomp_bpf(spec, arg, error);
+        case OPT_SECCOMP_CACHE: return nsl_spec_set_seccomp_cache(spec, arg, error);
         }
         return -EINVAL;
 }
@@ -144,6 +157,83 @@ static int cmd_run(int argc, char **argv)
         return result.exit_code;
 }
 
+static void print_warning(const char *line, void *data)
+{
+        (void)data;
+        fprintf(stderr, "nslaunch: warning: %s\n", line);
+}
+
+/* nslaunch seccomp check|compile|export PROFILE [--arch A] [--strict] [--cap-add C] [-o FILE] | default */
+static int cmd_seccomp(int argc, char **argv)
+{
+        nsl_seccomp_options options = { .warn = print_warning };
+        const char *output = NULL, *verb = argc > 1 ? argv[1] : "";
+        nsl_error error = { 0 };
+        int opt, r, fd = STDOUT_FILENO;
+
+        if (!strcmp(verb, "default")) {
+                fputs(nsl_seccomp_default_profile(), stdout);
+                return 0;
+        }
+        if (strcmp(verb, "check") && strcmp(verb, "compile") && strcmp(verb, "export")) {
+                if (!strcmp(verb, "--help") || !strcmp(verb, "-h")) {
+                        fputs(nsl_usage_seccomp, stdout);
+                        return 0;
+                }
+                return usage_error("seccomp", "expected check, compile, export or default (see nslaunch seccomp --help)");
+        }
+        opterr = 0;
+        optind = 2;
+        while ((opt = getopt_long(argc, argv, "+o:h", seccomp_options, NULL)) != -1) {
+                int cap;
+                switch (opt) {
+                case OPT_STRICT: options.strict = true; break;
+                case OPT_ARCH: options.arch = optarg; break;
+                case 'o': output = optarg; break;
+                case OPT_CAP_ADD:
+                        cap = nsl_cap_number(optarg);
+                        if (cap < 0)
+                                return usage_error(optarg, "unknown capability");
+                        options.caps |= 1ULL << cap;
+                        break;
+                case OPT_HELP: case 'h': fputs(nsl_usage_seccomp, stdout); return 0;
+                default: return usage_error(argv[optind - 1], optopt ? "missing value" : "unknown option");
+                }
+        }
+        if (optind != argc - 1)
+                return usage_error("seccomp", "expected exactly one profile file");
+        const char *profile = argv[optind];
+
+        if (!strcmp(verb, "check")) {
+                size_t n = 0;
+                if (nsl_seccomp_check(profile, &options, &n, &error) < 0)
+                        return print_error(&error);
+                printf("%s: ok, %zu BPF instructions for %s\n", profile, n, options.arch ? options.arch : "this machine");
+                return 0;
+        }
+        if (!strcmp(verb, "compile")) {
+                if (!output)
+                        return usage_error("compile", "-o FILE is required");
+                fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (fd < 0) {
+                        fprintf(stderr, "nslaunch: compile: %s: %s\n", output, strerror(errno));
+                        return NSL_EXIT_LAUNCHER;
+                }
+                r = nsl_seccomp_compile(profile, &options, fd, &error);
+                if (close(fd) < 0 && r == 0)
+                        r = nsl_seccomp_compile(profile, &options, -1, &error);
+                if (r < 0) {
+                        unlink(output);
+                        return print_error(&error);
+                }
+                return 0;
+        }
+        fflush(stdout);
+        if (nsl_seccomp_export(profile, &options, STDOUT_FILENO, &error) < 0)
+                return print_error(&error);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         ensure_stdio();
@@ -159,5 +249,7 @@ int main(int argc, char **argv)
         }
         if (!strcmp(argv[1], "run"))
                 return cmd_run(argc - 1, argv + 1);
-        return usage_error(argv[1], "unknown command (known: run)");
+        if (!strcmp(argv[1], "seccomp"))
+                return cmd_seccomp(argc - 1, argv + 1);
+        return usage_error(argv[1], "unknown command (known: run, seccomp)");
 }

@@ -8,6 +8,7 @@ static const char nsl_usage_main[] =
         "\n"
         "Commands:\n"
         "  run [OPTIONS] -- CMD [ARGS...]   run CMD in a sandbox (nslaunch run --help)\n"
+        "  seccomp check|compile|export|default ...   tools for seccomp profiles\n"
         "\n"
         "  --help      this text\n"
         "  --version   print the version\n";
@@ -38,7 +39,11 @@ static const char nsl_usage_run[] =
         "  --network none|host          none: only a loopback device (default)\n"
         "  --cap-add NAME               keep one capability (all are dropped)\n"
         "  --keep-fd N                  pass fd N to CMD (only 0-2 pass by default)\n"
-        "  --seccomp default|unconfined the built-in filter (default) or none\n"
+        "  --seccomp default|unconfined|PROFILE.json\n"
+        "                               the built-in filter (default), none, or a Docker/OCI\n"
+        "                               profile (compiled once, then cached)\n"
+        "  --seccomp-bpf FILE           a filter from 'nslaunch seccomp compile'\n"
+        "  --seccomp-cache DIR|off      where compiled profiles are kept\n"
         "\n"
         "Supervision:\n"
         "  --timeout SECONDS            SIGTERM the sandbox after SECONDS (exit status 124)\n"
@@ -47,5 +52,16 @@ static const char nsl_usage_run[] =
         "\n"
         "Exit status: CMD's own; 128+N when signal N killed it; 124 timeout;\n"
         "125 nslaunch failed; 126 CMD cannot be executed; 127 CMD not found.\n";
+
+static const char nsl_usage_seccomp[] =
+        "Usage: nslaunch seccomp COMMAND ...\n"
+        "\n"
+        "  check PROFILE.json [--strict]     validate; unknown syscalls are warnings (errors with --strict)\n"
+        "  compile PROFILE.json -o FILE.bpf  compile to the BPF that 'run --seccomp-bpf' loads\n"
+        "  export PROFILE.json               print libseccomp's readable (PFC) form\n"
+        "  default                           print the built-in profile\n"
+        "\n"
+        "  --arch ARCH      build for another architecture (x86_64, aarch64, ...)\n"
+        "  --cap-add NAME   evaluate the profile for a sandbox holding this capability\n";
 
 #endif

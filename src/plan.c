@@ -11,7 +11,7 @@
 
 #include "cleanup.h"
 #include "error.h"
-#include "seccomp/filter.h"
+#include "seccomp/select.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define DEFAULT_HOME "/tmp"
@@ -256,11 +256,7 @@ int nsl_plan_build(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error
             (r = plan_fds(spec, plan, error)) < 0)
                 return r;
 
-        if (spec->seccomp == NSL_SECCOMP_DEFAULT) {
-                plan->filter = nsl_builtin_filter;
-                plan->filter_len = nsl_builtin_filter_len;
-        }
-        return 0;
+        return nsl_seccomp_select(spec, plan, error);
 }
 
 void nsl_plan_free(struct nsl_plan *plan)
@@ -270,5 +266,6 @@ void nsl_plan_free(struct nsl_plan *plan)
         nsl_mount_clear(&plan->default_shm);
         for (size_t i = 0; i < plan->n_host_entries; i++)
                 free(plan->host_entries[i].link_target);
+        free(plan->filter_owned);
         *plan = (struct nsl_plan){ 0 };
 }

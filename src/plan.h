@@ -32,7 +32,9 @@ struct nsl_plan {
         struct nsl_host_entry host_entries[NSL_MAX_HOST_ENTRIES];
         size_t n_host_entries;
         const struct sock_filter *filter;       /* NULL: unconfined */
+        struct sock_filter *filter_owned;       /* filter, when the plan allocated it */
         unsigned short filter_len;
+        unsigned filter_flags;                  /* SECCOMP_FILTER_FLAG_* */
         int keep_fds[NSL_MAX_KEEP_FDS];         /* sorted */
         size_t n_keep_fds;
         uint64_t clone_flags;

@@ -61,6 +61,8 @@ void nsl_spec_free(nsl_spec *spec)
         nsl_strv_free(spec->env);
         nsl_strv_free(spec->env_files);
         free(spec->cwd);
+        free(spec->seccomp_path);
+        free(spec->seccomp_cache);
         free(spec);
 }
 
@@ -279,14 +281,46 @@ void nsl_spec_set_die_with_parent(nsl_spec *spec, bool on) { spec->die_with_pare
 
 int nsl_spec_set_seccomp(nsl_spec *spec, const char *mode, nsl_error *error)
 {
-        if (mode && !strcmp(mode, "default"))
+        int r;
+
+        if (!mode || !*mode)
+                return nsl_fail(error, EINVAL, "--seccomp", "", "expected default, unconfined or a profile file");
+        if (!strcmp(mode, "default")) {
                 spec->seccomp = NSL_SECCOMP_DEFAULT;
-        else if (mode && !strcmp(mode, "unconfined"))
+                return 0;
+        }
+        if (!strcmp(mode, "unconfined")) {
                 spec->seccomp = NSL_SECCOMP_UNCONFINED;
-        else
-                return nsl_fail(error, EINVAL, "--seccomp", mode ? mode : "",
-                                "expected default or unconfined (profile files come with the seccomp engine)");
-        return 0;
+                return 0;
+        }
+        r = replace_string(&spec->seccomp_path, mode, "--seccomp", error);
+        if (r == 0)
+                spec->seccomp = NSL_SECCOMP_PROFILE;
+        return r;
+}
+
+int nsl_spec_set_seccomp_bpf(nsl_spec *spec, const char *path, nsl_error *error)
+{
+        int r;
+
+        if (!path || !*path)
+                return nsl_fail(error, EINVAL, "--seccomp-bpf", "", "expected a compiled filter file");
+        r = replace_string(&spec->seccomp_path, path, "--seccomp-bpf", error);
+        if (r == 0)
+                spec->seccomp = NSL_SECCOMP_BPF;
+        return r;
+}
+
+int nsl_spec_set_seccomp_cache(nsl_spec *spec, const char *dir, nsl_error *error)
+{
+        if (dir && !strcmp(dir, "off")) {
+                spec->seccomp_cache_off = true;
+                return 0;
+        }
+        if (!dir || dir[0] != '/')
+                return nsl_fail(error, EINVAL, "--seccomp-cache", dir ? dir : "", "expected an absolute directory or off");
+        spec->seccomp_cache_off = false;
+        return replace_string(&spec->seccomp_cache, dir, "--seccomp-cache", error);
 }
 
 bool nsl_spec_seccomp_unconfined(const nsl_spec *spec)

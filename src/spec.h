@@ -10,7 +10,7 @@
 #include "parse/parse.h"
 
 enum nsl_proc_mode { NSL_PROC_PID, NSL_PROC_FULL };
-enum nsl_seccomp_mode { NSL_SECCOMP_DEFAULT, NSL_SECCOMP_UNCONFINED };
+enum nsl_seccomp_mode { NSL_SECCOMP_DEFAULT, NSL_SECCOMP_UNCONFINED, NSL_SECCOMP_PROFILE, NSL_SECCOMP_BPF };
 
 #define NSL_MAX_KEEP_FDS 64
 
@@ -39,6 +39,9 @@ struct nsl_spec {
         uint64_t kill_after_ms;
         bool die_with_parent;
         enum nsl_seccomp_mode seccomp;
+        char *seccomp_path;     /* the profile or the compiled filter */
+        char *seccomp_cache;    /* NULL: the default directory */
+        bool seccomp_cache_off;
 };
 
 /* Appends to a NULL-terminated string vector. */

@@ -83,3 +83,8 @@ int nsl_caps_clear(nsl_error *error)
                 return nsl_fail(error, errno, "caps", "", "cannot clear capabilities: %s", strerror(errno));
         return 0;
 }
+
+int nsl_cap_number(const char *name)
+{
+        return nsl_cap_from_name(name);
+}

@@ -105,7 +105,7 @@ int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error)
 {
         if (!ctx->plan->filter)
                 return 0;
-        return nsl_seccomp_load(ctx->plan->filter, ctx->plan->filter_len, error);
+        return nsl_seccomp_load(ctx->plan->filter, ctx->plan->filter_len, ctx->plan->filter_flags, error);
 }
 
 static int exec_failure(const char *cmd, int err, nsl_error *error)

@@ -5,17 +5,13 @@
 
 #include "nslaunch.h"
 
-#include <stdint.h>
-
-/* Compiles the built-in filter for arch (an SCMP_ARCH_* value, or 0 for the
- * native one) into classic BPF with libseccomp. *insns is malloc'd. This runs
- * at build time: the result is compiled into the binary as the array below. */
-int nsl_seccomp_builtin_compile(uint32_t arch, struct sock_filter **insns, unsigned short *len, nsl_error *error);
-
+/* The built-in profile (profiles/plugin.json), compiled at build time by
+ * gen-builtin for the architecture being built for. */
 extern const struct sock_filter nsl_builtin_filter[];
 extern const unsigned short nsl_builtin_filter_len;
+extern const char nsl_builtin_profile_json[];
 
 /* Attaches a compiled filter to the calling thread; no_new_privs must be set. */
-int nsl_seccomp_load(const struct sock_filter *insns, unsigned short len, nsl_error *error);
+int nsl_seccomp_load(const struct sock_filter *insns, unsigned short len, unsigned flags, nsl_error *error);
 
 #endif

@@ -7,11 +7,11 @@
 #include "../error.h"
 #include "filter.h"
 
-int nsl_seccomp_load(const struct sock_filter *insns, unsigned short len, nsl_error *error)
+int nsl_seccomp_load(const struct sock_filter *insns, unsigned short len, unsigned flags, nsl_error *error)
 {
         struct sock_fprog prog = { .len = len, .filter = (struct sock_filter *)insns };
 
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0)
                 return nsl_fail(error, errno, "seccomp", "", "cannot load the filter: %s", strerror(errno));
         return 0;
 }

@@ -42,8 +42,11 @@ static void bad_option_values(void **state)
         expect_line(nsl_spec_set_timeout(s, "0", &e), &e,
                     "nslaunch: --timeout: 0: expected seconds greater than 0, e.g. 30 or 0.5");
         expect_line(nsl_spec_set_kill_after(s, "soon", &e), &e, "nslaunch: --kill-after: soon: expected seconds, e.g. 2 or 0.5");
-        expect_line(nsl_spec_set_seccomp(s, "/x.json", &e), &e,
-                    "nslaunch: --seccomp: /x.json: expected default or unconfined (profile files come with the seccomp engine)");
+        expect_line(nsl_spec_set_seccomp(s, "", &e), &e,
+                    "nslaunch: --seccomp: expected default, unconfined or a profile file");
+        expect_line(nsl_spec_set_seccomp_bpf(s, "", &e), &e, "nslaunch: --seccomp-bpf: expected a compiled filter file");
+        expect_line(nsl_spec_set_seccomp_cache(s, "cache", &e), &e,
+                    "nslaunch: --seccomp-cache: cache: expected an absolute directory or off");
         expect_line(nsl_spec_set_rootfs(s, "img", &e), &e, "nslaunch: --rootfs: img: must be an absolute path");
         expect_line(nsl_spec_add_bind(s, "/x:/proc/sys", false, &e), &e,
                     "nslaunch: --bind: /proc/sys: /proc belongs to the sandbox's own procfs");

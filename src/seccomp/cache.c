@@ -1,0 +1,183 @@
+#include "cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+
+#define MAGIC "nslaunch-seccomp-cache 1\n"
+#define MAX_ENTRY_BYTES (4u << 20)
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+        const unsigned char *p = data;
+        for (size_t i = 0; i < len; i++) {
+                h ^= p[i];
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+
+/* What the filter was made from, as text; the profile's bytes follow it. */
+static int key_header(const struct nsl_sc_target *t, size_t profile_len, char *buf, size_t size)
+{
+        const struct scmp_version *v = seccomp_version();
+        int n = snprintf(buf, size,
+                         MAGIC "nslaunch=%s\nlibseccomp=%u.%u.%u\narch=%" PRIu32 "\ncaps=%" PRIx64
+                               "\nkernel=%d.%d\nprofile=%zu\n",
+                         NSL_VERSION, v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, t->arch, t->caps,
+                         t->kernel[0], t->kernel[1], profile_len);
+        return n > 0 && (size_t)n < size ? n : -1;
+}
+
+static void entry_path(const char *dir, const char *header, const char *text, size_t len, char *out, size_t size)
+{
+        uint64_t h = fnv1a(fnv1a(FNV_OFFSET, header, strlen(header)), text, len);
+        snprintf(out, size, "%s/%016" PRIx64 ".bpf", dir, h);
+}
+
+static bool private_to_us(const struct stat *st)
+{
+        return st->st_uid == geteuid() && !(st->st_mode & 022);
+}
+
+static int mkdir_private(const char *path)
+{
+        struct stat st;
+
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        if (lstat(path, &st) < 0)
+                return -errno;
+        return S_ISDIR(st.st_mode) && private_to_us(&st) ? 0 : -EPERM;
+}
+
+int nsl_sc_cache_default_dir(char **dir)
+{
+        const char *base = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+        char *d = NULL;
+
+        *dir = NULL;
+        if (geteuid() == 0)
+                d = strdup("/var/cache/nslaunch/seccomp");
+        else if (base && base[0] == '/')
+                return asprintf(dir, "%s/nslaunch/seccomp", base) < 0 ? -ENOMEM : 0;
+        else if (home && home[0] == '/')
+                return asprintf(dir, "%s/.cache/nslaunch/seccomp", home) < 0 ? -ENOMEM : 0;
+        *dir = d;
+        return 0;
+}
+
+int nsl_sc_cache_lookup(const char *dir, const char *text, size_t len, const struct nsl_sc_target *t,
+                        struct nsl_sc_filter *filter)
+{
+        char header[512], path[4096];
+        _cleanup_free_ unsigned char *buf = NULL;
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int hlen = key_header(t, len, header, sizeof header);
+
+        if (!dir || hlen < 0)
+                return 0;
+        entry_path(dir, header, text, len, path, sizeof path);
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !private_to_us(&st) ||
+            st.st_size > MAX_ENTRY_BYTES)
+                return 0;
+        /* header, profile, flags (u32), length (u16), instructions, checksum (u64) */
+        size_t size = (size_t)st.st_size, fixed = (size_t)hlen + len;
+        if (size < fixed + 4 + 2 + 8)
+                return 0;
+        buf = malloc(size);
+        if (!buf || pread(fd, buf, size, 0) != (ssize_t)size)
+                return 0;
+        if (memcmp(buf, header, (size_t)hlen) || memcmp(buf + hlen, text, len))
+                return 0;
+        uint64_t sum;
+        memcpy(&sum, buf + size - 8, 8);
+        if (fnv1a(FNV_OFFSET, buf, size - 8) != sum)
+                return 0;
+        uint32_t flags;
+        uint16_t n;
+        memcpy(&flags, buf + fixed, 4);
+        memcpy(&n, buf + fixed + 4, 2);
+        if (n == 0 || n > BPF_MAXINSNS || fixed + 6 + (size_t)n * sizeof(struct sock_filter) + 8 != size)
+                return 0;
+        filter->insns = malloc((size_t)n * sizeof(struct sock_filter));
+        if (!filter->insns)
+                return 0;
+        memcpy(filter->insns, buf + fixed + 6, (size_t)n * sizeof(struct sock_filter));
+        filter->len = n;
+        filter->flags = flags;
+        return 1;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+        const char *p = data;
+        while (len) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+/* mkdir -p, 0700; the directory itself must end up ours and private. */
+static int make_dirs(const char *dir)
+{
+        char path[4096];
+        size_t len = strlen(dir);
+
+        if (len >= sizeof path || dir[0] != '/')
+                return -EINVAL;
+        memcpy(path, dir, len + 1);
+        for (char *p = path + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        return mkdir_private(path);
+}
+
+void nsl_sc_cache_store(const char *dir, const char *text, size_t len, const struct nsl_sc_target *t,
+                        const struct nsl_sc_filter *filter)
+{
+        char header[512], path[4096], tmp[4200];
+        int hlen = key_header(t, len, header, sizeof header);
+        uint32_t flags = filter->flags;
+        uint16_t n = filter->len;
+        _cleanup_close_ int fd = -1;
+
+        if (!dir || hlen < 0 || make_dirs(dir) < 0)
+                return;
+        entry_path(dir, header, text, len, path, sizeof path);
+        snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return;
+        uint64_t sum = fnv1a(FNV_OFFSET, header, (size_t)hlen);
+        sum = fnv1a(sum, text, len);
+        sum = fnv1a(sum, &flags, 4);
+        sum = fnv1a(sum, &n, 2);
+        sum = fnv1a(sum, filter->insns, (size_t)n * sizeof(struct sock_filter));
+        if (write_all(fd, header, (size_t)hlen) < 0 || write_all(fd, text, len) < 0 || write_all(fd, &flags, 4) < 0 ||
+            write_all(fd, &n, 2) < 0 || write_all(fd, filter->insns, (size_t)n * sizeof(struct sock_filter)) < 0 ||
+            write_all(fd, &sum, 8) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0)
+                unlink(tmp);
+}

@@ -1,0 +1,343 @@
+#include "compile.h"
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+#include "../sandbox/caps.h"
+
+/* x32 system calls enter the x86_64 filter with this bit set in the number. */
+#define X32_SYSCALL_BIT 0x40000000U
+
+static const struct { const char *name; uint32_t arch; const char *docker; } arch_names[] = {
+        { "x86_64", SCMP_ARCH_X86_64, "amd64" }, { "aarch64", SCMP_ARCH_AARCH64, "arm64" },
+        { "x86", SCMP_ARCH_X86, "x86" }, { "x32", SCMP_ARCH_X32, "x32" }, { "arm", SCMP_ARCH_ARM, "arm" },
+        { "ppc64le", SCMP_ARCH_PPC64LE, "ppc64le" }, { "s390x", SCMP_ARCH_S390X, "s390x" },
+        { "riscv64", SCMP_ARCH_RISCV64, "riscv64" },
+};
+
+uint32_t nsl_sc_arch_from_name(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(arch_names); i++)
+                if (!strcmp(name, arch_names[i].name))
+                        return arch_names[i].arch;
+        return 0;
+}
+
+static const char *arch_label(uint32_t arch, bool docker)
+{
+        for (size_t i = 0; i < ELEMENTSOF(arch_names); i++)
+                if (arch_names[i].arch == arch)
+                        return docker ? arch_names[i].docker : arch_names[i].name;
+        return "unknown";
+}
+
+int nsl_sc_target_native(struct nsl_sc_target *target, nsl_error *error)
+{
+        struct utsname u;
+
+        *target = (struct nsl_sc_target){ .arch = seccomp_arch_native() };
+        if (uname(&u) < 0)
+                return nsl_fail(error, errno, "seccomp", "uname", NULL);
+        if (sscanf(u.release, "%d.%d", &target->kernel[0], &target->kernel[1]) != 2)
+                return nsl_fail(error, EINVAL, "seccomp", u.release, "cannot read the kernel version");
+        return 0;
+}
+
+static bool kernel_at_least(const struct nsl_sc_target *t, const int v[2])
+{
+        return t->kernel[0] > v[0] || (t->kernel[0] == v[0] && t->kernel[1] >= v[1]);
+}
+
+static bool has_cap(const struct nsl_sc_target *t, const char *name)
+{
+        int cap = nsl_cap_from_name(name);
+        return cap >= 0 && (t->caps & (1ULL << cap));
+}
+
+static bool listed(char **v, size_t n, const char *s)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!strcmp(v[i], s))
+                        return true;
+        return false;
+}
+
+/* Docker's rule: excludes first (any match drops the rule), then includes
+ * (every condition must hold). Capabilities are those the sandbox holds. */
+static bool rule_applies(const struct nsl_sc_rule *rule, const struct nsl_sc_target *t)
+{
+        const char *arch = arch_label(t->arch, true);
+        const struct nsl_sc_condition *ex = &rule->excludes, *in = &rule->includes;
+
+        if (ex->n_arches && listed(ex->arches, ex->n_arches, arch))
+                return false;
+        for (size_t i = 0; i < ex->n_caps; i++)
+                if (has_cap(t, ex->caps[i]))
+                        return false;
+        if (ex->has_min_kernel && kernel_at_least(t, ex->min_kernel))
+                return false;
+        if (in->n_arches && !listed(in->arches, in->n_arches, arch))
+                return false;
+        for (size_t i = 0; i < in->n_caps; i++)
+                if (!has_cap(t, in->caps[i]))
+                        return false;
+        if (in->has_min_kernel && !kernel_at_least(t, in->min_kernel))
+                return false;
+        return true;
+}
+
+static bool covers_arch(const struct nsl_sc_profile *p, uint32_t arch)
+{
+        if (p->n_arches == 0)
+                return arch == seccomp_arch_native();
+        for (size_t i = 0; i < p->n_arches; i++)
+                if (p->arches[i].arch == arch)
+                        return true;
+        return false;
+}
+
+static bool name_exists_anywhere(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(arch_names); i++)
+                if (seccomp_syscall_resolve_name_arch(arch_names[i].arch, name) != __NR_SCMP_ERROR)
+                        return true;
+        return false;
+}
+
+/* The kernel reads these arguments as 32-bit ints: a rule that refuses a
+ * value must compare only those bits, or high bits set by the caller would
+ * slip past it. */
+static bool argument_is_32_bit(const char *syscall, unsigned index)
+{
+        static const struct { const char *name; unsigned index; } narrow[] = {
+                { "ioctl", 1 }, { "personality", 0 }, { "socket", 0 }, { "socket", 1 }, { "socket", 2 },
+                { "prctl", 0 }, { "fcntl", 1 }, { "kill", 1 }, { "tkill", 1 }, { "tgkill", 2 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(narrow); i++)
+                if (narrow[i].index == index && !strcmp(narrow[i].name, syscall))
+                        return true;
+        return false;
+}
+
+static struct scmp_arg_cmp make_cmp(const char *syscall, const struct nsl_sc_arg *a, bool refuses)
+{
+        if (refuses && a->op == SCMP_CMP_EQ && argument_is_32_bit(syscall, a->index))
+                return (struct scmp_arg_cmp){ a->index, SCMP_CMP_MASKED_EQ, 0xffffffffULL, a->value & 0xffffffffULL };
+        if (refuses && a->op == SCMP_CMP_MASKED_EQ && argument_is_32_bit(syscall, a->index))
+                return (struct scmp_arg_cmp){ a->index, SCMP_CMP_MASKED_EQ, a->value & 0xffffffffULL,
+                                              a->value_two & 0xffffffffULL };
+        return (struct scmp_arg_cmp){ a->index, a->op, a->value, a->value_two };
+}
+
+static int add_syscall(scmp_filter_ctx ctx, const struct nsl_sc_rule *rule, const char *syscall, int nr)
+{
+        struct scmp_arg_cmp cmps[6];
+        bool refuses = rule->action != SCMP_ACT_ALLOW && rule->action != SCMP_ACT_LOG;
+        bool repeated = false;
+
+        for (size_t i = 0; i < rule->n_args; i++) {
+                cmps[i] = make_cmp(syscall, &rule->args[i], refuses);
+                for (size_t j = 0; j < i; j++)
+                        repeated |= rule->args[j].index == rule->args[i].index;
+        }
+        if (!repeated)
+                return seccomp_rule_add_array(ctx, rule->action, nr, (unsigned)rule->n_args, cmps);
+        /* libseccomp takes one condition per argument: several on the same
+         * argument become one rule each, as runc does. */
+        for (size_t i = 0; i < rule->n_args; i++) {
+                int r = seccomp_rule_add_array(ctx, rule->action, nr, 1, &cmps[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void warn(const struct nsl_sc_target *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(const struct nsl_sc_target *t, const char *fmt, ...)
+{
+        char line[512];
+        va_list ap;
+
+        if (!t->warn)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof line, fmt, ap);
+        va_end(ap);
+        t->warn(line, t->warn_data);
+}
+
+static void release_ctx(scmp_filter_ctx *ctx)
+{
+        if (*ctx)
+                seccomp_release(*ctx);
+}
+
+struct built {
+        int max_nr;             /* largest syscall number the applied rules name, -1 if none */
+        bool execve_allowed;
+};
+
+static int build_ctx(const struct nsl_sc_profile *p, const char *name, const struct nsl_sc_target *t,
+                     scmp_filter_ctx *out, struct built *built, nsl_error *error)
+{
+        __attribute__((cleanup(release_ctx))) scmp_filter_ctx ctx = NULL;
+        int r;
+
+        *built = (struct built){ .max_nr = -1, .execve_allowed = p->default_action == SCMP_ACT_ALLOW ||
+                                                                 p->default_action == SCMP_ACT_LOG };
+        if (!covers_arch(p, t->arch))
+                return nsl_fail(error, EINVAL, "--seccomp", name, "the profile does not cover %s",
+                                arch_label(t->arch, false));
+        ctx = seccomp_init(p->default_action);
+        if (!ctx)
+                return nsl_fail(error, EINVAL, "--seccomp", name, "libseccomp refused the default action");
+        if (t->arch != seccomp_arch_native() &&
+            ((r = seccomp_arch_add(ctx, t->arch)) < 0 || (r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE)) < 0))
+                return nsl_fail(error, -r, "--seccomp", name, "cannot build for %s", arch_label(t->arch, false));
+        if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
+            (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 ||
+            (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
+                return nsl_fail(error, -r, "--seccomp", name, "libseccomp: %s", strerror(-r));
+
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const struct nsl_sc_rule *rule = &p->rules[i];
+                if (!rule_applies(rule, t))
+                        continue;
+                for (size_t j = 0; j < rule->n_names; j++) {
+                        const char *syscall = rule->names[j];
+                        int nr = seccomp_syscall_resolve_name(syscall);
+                        int arch_nr = seccomp_syscall_resolve_name_arch(t->arch, syscall);
+
+                        if (nr == __NR_SCMP_ERROR && !name_exists_anywhere(syscall)) {
+                                if (t->strict)
+                                        return nsl_fail(error, EINVAL, "--seccomp", name,
+                                                        "%s.names[%zu]: unknown syscall '%s'", rule->path, j, syscall);
+                                warn(t, "%s: %s.names[%zu]: unknown syscall '%s' (skipped)", name, rule->path, j,
+                                     syscall);
+                                continue;
+                        }
+                        if (arch_nr == __NR_SCMP_ERROR || arch_nr < 0)
+                                continue;       /* not on this architecture */
+                        if (!strcmp(syscall, "execve")) {
+                                built->execve_allowed = rule->action == SCMP_ACT_ALLOW && rule->n_args == 0;
+                        }
+                        if (arch_nr > built->max_nr)
+                                built->max_nr = arch_nr;
+                        if (rule->action == p->default_action)
+                                continue;       /* libseccomp refuses a rule that changes nothing */
+                        r = add_syscall(ctx, rule, syscall, nr);
+                        if (r < 0)
+                                return nsl_fail(error, -r, "--seccomp", name, "%s: cannot add '%s': %s", rule->path,
+                                                syscall, strerror(-r));
+                }
+        }
+        *out = TAKE_PTR(ctx);
+        return 0;
+}
+
+static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **insns, size_t *len)
+{
+        _cleanup_close_ int fd = memfd_create("nslaunch-bpf", MFD_CLOEXEC);
+        _cleanup_free_ struct sock_filter *buf = NULL;
+        off_t size;
+        int r;
+
+        if (fd < 0)
+                return -errno;
+        if ((r = seccomp_export_bpf(ctx, fd)) < 0)
+                return r;
+        size = lseek(fd, 0, SEEK_END);
+        if (size <= 0 || size % (off_t)sizeof(struct sock_filter))
+                return -EINVAL;
+        buf = malloc((size_t)size);
+        if (!buf)
+                return -ENOMEM;
+        if (pread(fd, buf, (size_t)size, 0) != size)
+                return -EIO;
+        *len = (size_t)size / sizeof(struct sock_filter);
+        *insns = TAKE_PTR(buf);
+        return 0;
+}
+
+/* The stub that answers ENOSYS for system calls newer than anything the
+ * profile names, so that libc falls back (clone3 -> clone, faccessat2 ->
+ * faccessat) instead of failing on the default action. For the filter's own
+ * architecture only; anything else goes on to libseccomp's program. */
+static size_t enosys_stub(uint32_t arch, int max_nr, struct sock_filter stub[6])
+{
+        size_t n = 0;
+        bool x86_64 = arch == SCMP_ARCH_X86_64;
+
+        stub[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+        stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, x86_64 ? 4 : 3);
+        stub[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+        if (x86_64)
+                stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 2, 0);
+        stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max_nr, 0, 1);
+        stub[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+        return n;
+}
+
+int nsl_sc_compile(const struct nsl_sc_profile *profile, const char *name, const struct nsl_sc_target *target,
+                   struct nsl_sc_filter *filter, nsl_error *error)
+{
+        __attribute__((cleanup(release_ctx))) scmp_filter_ctx ctx = NULL;
+        _cleanup_free_ struct sock_filter *body = NULL;
+        struct sock_filter stub[6];
+        struct built built;
+        size_t body_len = 0, stub_len = 0;
+        int r;
+
+        r = build_ctx(profile, name, target, &ctx, &built, error);
+        if (r < 0)
+                return r;
+        if (!built.execve_allowed)
+                return nsl_fail(error, EPERM, "--seccomp", name,
+                                "the profile does not allow execve: the plugin could never start");
+        r = export_bpf(ctx, &body, &body_len);
+        if (r < 0)
+                return nsl_fail(error, -r, "--seccomp", name, "cannot compile: %s", strerror(-r));
+        if (profile->default_action != SCMP_ACT_ALLOW && profile->default_action != SCMP_ACT_LOG && built.max_nr >= 0)
+                stub_len = enosys_stub(target->arch, built.max_nr, stub);
+        if (body_len + stub_len > BPF_MAXINSNS)
+                return nsl_fail(error, E2BIG, "--seccomp", name, "the filter has %zu instructions, more than %d",
+                                body_len + stub_len, BPF_MAXINSNS);
+
+        filter->insns = malloc((body_len + stub_len) * sizeof(struct sock_filter));
+        if (!filter->insns)
+                return nsl_fail(error, ENOMEM, "--seccomp", name, NULL);
+        memcpy(filter->insns, stub, stub_len * sizeof(struct sock_filter));
+        memcpy(filter->insns + stub_len, body, body_len * sizeof(struct sock_filter));
+        filter->len = (unsigned short)(body_len + stub_len);
+        filter->flags = (profile->log_flag ? SECCOMP_FILTER_FLAG_LOG : 0) |
+                        (profile->spec_allow_flag ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0);
+        return 0;
+}
+
+int nsl_sc_export_pfc(const struct nsl_sc_profile *profile, const char *name, const struct nsl_sc_target *target,
+                      int fd, nsl_error *error)
+{
+        __attribute__((cleanup(release_ctx))) scmp_filter_ctx ctx = NULL;
+        struct built built;
+        int r = build_ctx(profile, name, target, &ctx, &built, error);
+
+        if (r < 0)
+                return r;
+        r = seccomp_export_pfc(ctx, fd);
+        if (r < 0)
+                return nsl_fail(error, -r, "seccomp", name, "cannot export: %s", strerror(-r));
+        if (profile->default_action != SCMP_ACT_ALLOW && profile->default_action != SCMP_ACT_LOG && built.max_nr >= 0)
+                dprintf(fd, "# nslaunch prepends: %s system calls above %d return ENOSYS\n",
+                        arch_label(target->arch, false), built.max_nr);
+        return 0;
+}

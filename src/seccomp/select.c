@@ -1,0 +1,103 @@
+/* Which filter a sandbox gets: the built-in one (compiled at build time), a
+ * profile (from the cache, or parsed and compiled now), a precompiled BPF
+ * file, or none. Runs in plan, before clone. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+#include "cache.h"
+#include "compile.h"
+#include "filter.h"
+#include "select.h"
+
+static int read_bpf_file(const char *path, struct nsl_sc_filter *filter, nsl_error *error)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_free_ struct sock_filter *insns = NULL;
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return nsl_fail(error, errno, "--seccomp-bpf", path, NULL);
+        if (!S_ISREG(st.st_mode))
+                return nsl_fail(error, EINVAL, "--seccomp-bpf", path, "not a regular file");
+        if (st.st_size == 0 || st.st_size % (off_t)sizeof(struct sock_filter) ||
+            st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
+                return nsl_fail(error, EINVAL, "--seccomp-bpf", path,
+                                "not a compiled filter (size must be a multiple of 8 bytes, 1 to %d instructions)",
+                                BPF_MAXINSNS);
+        insns = malloc((size_t)st.st_size);
+        if (!insns)
+                return nsl_fail(error, ENOMEM, "--seccomp-bpf", path, NULL);
+        if (pread(fd, insns, (size_t)st.st_size, 0) != st.st_size)
+                return nsl_fail(error, EIO, "--seccomp-bpf", path, "short read");
+        filter->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+        filter->insns = TAKE_PTR(insns);
+        filter->flags = 0;
+        return 0;
+}
+
+static int profile_filter(const struct nsl_spec *spec, struct nsl_sc_filter *filter, nsl_error *error)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *default_dir = NULL;
+        struct nsl_sc_profile profile;
+        struct nsl_sc_target target;
+        const char *cache = NULL;
+        size_t len;
+        int r;
+
+        if ((r = nsl_sc_profile_read(spec->seccomp_path, &text, &len, error)) < 0 ||
+            (r = nsl_sc_target_native(&target, error)) < 0)
+                return r;
+        target.caps = spec->caps;
+        if (!spec->seccomp_cache_off) {
+                if (spec->seccomp_cache)
+                        cache = spec->seccomp_cache;
+                else if (nsl_sc_cache_default_dir(&default_dir) == 0)
+                        cache = default_dir;
+        }
+        if (cache && nsl_sc_cache_lookup(cache, text, len, &target, filter) == 1)
+                return 0;
+        r = nsl_sc_profile_parse(text, len, spec->seccomp_path, &profile, error);
+        if (r < 0)
+                return r;
+        r = nsl_sc_compile(&profile, spec->seccomp_path, &target, filter, error);
+        nsl_sc_profile_free(&profile);
+        if (r == 0 && cache)
+                nsl_sc_cache_store(cache, text, len, &target, filter);
+        return r;
+}
+
+int nsl_seccomp_select(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        struct nsl_sc_filter filter = { 0 };
+        int r;
+
+        switch (spec->seccomp) {
+        case NSL_SECCOMP_UNCONFINED:
+                return 0;
+        case NSL_SECCOMP_DEFAULT:
+                plan->filter = nsl_builtin_filter;
+                plan->filter_len = nsl_builtin_filter_len;
+                return 0;
+        case NSL_SECCOMP_BPF:
+                r = read_bpf_file(spec->seccomp_path, &filter, error);
+                break;
+        case NSL_SECCOMP_PROFILE:
+                r = profile_filter(spec, &filter, error);
+                break;
+        default:
+                return nsl_fail(error, EINVAL, "--seccomp", "", "unknown mode");
+        }
+        if (r < 0)
+                return r;
+        plan->filter = plan->filter_owned = filter.insns;
+        plan->filter_len = filter.len;
+        plan->filter_flags = filter.flags;
+        return 0;
+}

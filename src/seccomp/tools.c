@@ -1,0 +1,99 @@
+/* The public tools for profile authors: check, compile, export. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+#include "compile.h"
+#include "filter.h"
+#include "profile.h"
+
+static int load(const char *path, const nsl_seccomp_options *o, struct nsl_sc_profile *profile,
+                struct nsl_sc_target *target, nsl_error *error)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r;
+
+        if ((r = nsl_sc_target_native(target, error)) < 0)
+                return r;
+        if (o && o->arch) {
+                target->arch = nsl_sc_arch_from_name(o->arch);
+                if (!target->arch)
+                        return nsl_fail(error, EINVAL, "--arch", o->arch,
+                                        "unknown architecture (known: x86_64, aarch64, x86, x32, arm, ppc64le, s390x, riscv64)");
+        }
+        if (o) {
+                target->caps = o->caps;
+                target->strict = o->strict;
+                target->warn = o->warn;
+                target->warn_data = o->warn_data;
+        }
+        if ((r = nsl_sc_profile_read(path, &text, &len, error)) < 0)
+                return r;
+        return nsl_sc_profile_parse(text, len, path, profile, error);
+}
+
+static int compiled(const char *path, const nsl_seccomp_options *o, struct nsl_sc_filter *filter, nsl_error *error)
+{
+        struct nsl_sc_profile profile;
+        struct nsl_sc_target target;
+        int r = load(path, o, &profile, &target, error);
+
+        if (r < 0)
+                return r;
+        r = nsl_sc_compile(&profile, path, &target, filter, error);
+        nsl_sc_profile_free(&profile);
+        return r;
+}
+
+int nsl_seccomp_check(const char *path, const nsl_seccomp_options *o, size_t *n_insns, nsl_error *error)
+{
+        struct nsl_sc_filter filter = { 0 };
+        int r = compiled(path, o, &filter, error);
+
+        if (r == 0 && n_insns)
+                *n_insns = filter.len;
+        free(filter.insns);
+        return r;
+}
+
+int nsl_seccomp_compile(const char *path, const nsl_seccomp_options *o, int fd, nsl_error *error)
+{
+        struct nsl_sc_filter filter = { 0 };
+        int r = compiled(path, o, &filter, error);
+        size_t size = (size_t)filter.len * sizeof(struct sock_filter), done = 0;
+
+        while (r == 0 && done < size) {
+                ssize_t n = write(fd, (const char *)filter.insns + done, size - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        r = nsl_fail(error, errno ? errno : EIO, "compile", "", "cannot write the filter: %s",
+                                     strerror(errno ? errno : EIO));
+                else
+                        done += (size_t)n;
+        }
+        free(filter.insns);
+        return r;
+}
+
+int nsl_seccomp_export(const char *path, const nsl_seccomp_options *o, int fd, nsl_error *error)
+{
+        struct nsl_sc_profile profile;
+        struct nsl_sc_target target;
+        int r = load(path, o, &profile, &target, error);
+
+        if (r < 0)
+                return r;
+        r = nsl_sc_export_pfc(&profile, path, &target, fd, error);
+        nsl_sc_profile_free(&profile);
+        return r;
+}
+
+const char *nsl_seccomp_default_profile(void)
+{
+        return nsl_builtin_profile_json;
+}
