@@ -184,7 +184,7 @@ static int cmd_seccomp(int argc, char **argv)
         }
         opterr = 0;
         optind = 2;
-        while ((opt = getopt_long(argc, argv, "+o:h", seccomp_options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "o:h", seccomp_options, NULL)) != -1) {
                 int cap;
                 switch (opt) {
                 case OPT_STRICT: options.strict = true; break;

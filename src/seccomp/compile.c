@@ -14,9 +14,7 @@
 #include "../cleanup.h"
 #include "../error.h"
 #include "../sandbox/caps.h"
-
-/* x32 system calls enter the x86_64 filter with this bit set in the number. */
-#define X32_SYSCALL_BIT 0x40000000U
+#include "stub.h"
 
 static const struct { const char *name; uint32_t arch; const char *docker; } arch_names[] = {
         { "x86_64", SCMP_ARCH_X86_64, "amd64" }, { "aarch64", SCMP_ARCH_AARCH64, "arm64" },
@@ -129,11 +127,16 @@ static bool argument_is_32_bit(const char *syscall, unsigned index)
         return false;
 }
 
-static struct scmp_arg_cmp make_cmp(const char *syscall, const struct nsl_sc_arg *a, bool refuses)
+static bool refuses(uint32_t action)
 {
-        if (refuses && a->op == SCMP_CMP_EQ && argument_is_32_bit(syscall, a->index))
+        return action != SCMP_ACT_ALLOW && action != SCMP_ACT_LOG;
+}
+
+static struct scmp_arg_cmp make_cmp(const char *syscall, const struct nsl_sc_arg *a, bool refusal)
+{
+        if (refusal && a->op == SCMP_CMP_EQ && argument_is_32_bit(syscall, a->index))
                 return (struct scmp_arg_cmp){ a->index, SCMP_CMP_MASKED_EQ, 0xffffffffULL, a->value & 0xffffffffULL };
-        if (refuses && a->op == SCMP_CMP_MASKED_EQ && argument_is_32_bit(syscall, a->index))
+        if (refusal && a->op == SCMP_CMP_MASKED_EQ && argument_is_32_bit(syscall, a->index))
                 return (struct scmp_arg_cmp){ a->index, SCMP_CMP_MASKED_EQ, a->value & 0xffffffffULL,
                                               a->value_two & 0xffffffffULL };
         return (struct scmp_arg_cmp){ a->index, a->op, a->value, a->value_two };
@@ -142,11 +145,10 @@ static struct scmp_arg_cmp make_cmp(const char *syscall, const struct nsl_sc_arg
 static int add_syscall(scmp_filter_ctx ctx, const struct nsl_sc_rule *rule, const char *syscall, int nr)
 {
         struct scmp_arg_cmp cmps[6];
-        bool refuses = rule->action != SCMP_ACT_ALLOW && rule->action != SCMP_ACT_LOG;
         bool repeated = false;
 
         for (size_t i = 0; i < rule->n_args; i++) {
-                cmps[i] = make_cmp(syscall, &rule->args[i], refuses);
+                cmps[i] = make_cmp(syscall, &rule->args[i], refuses(rule->action));
                 for (size_t j = 0; j < i; j++)
                         repeated |= rule->args[j].index == rule->args[i].index;
         }
@@ -182,10 +184,62 @@ static void release_ctx(scmp_filter_ctx *ctx)
                 seccomp_release(*ctx);
 }
 
+#define MAX_REFUSALS 32
+
 struct built {
         int max_nr;             /* largest syscall number the applied rules name, -1 if none */
         bool execve_allowed;
+        struct nsl_stub_refusal refusals[MAX_REFUSALS];
+        size_t n_refusals;
 };
+
+/* Does an applied rule name this syscall without conditions? */
+static bool unconditional(const struct nsl_sc_profile *p, const struct nsl_sc_target *t, const char *syscall)
+{
+        for (size_t i = 0; i < p->n_rules; i++)
+                if (p->rules[i].n_args == 0 && rule_applies(&p->rules[i], t) &&
+                    listed(p->rules[i].names, p->rules[i].n_names, syscall))
+                        return true;
+        return false;
+}
+
+/* A refusal of some argument values of a syscall the profile also allows
+ * outright: libseccomp would drop it, so the stub applies it instead. */
+static int add_refusal(struct built *built, const struct nsl_sc_rule *rule, const char *syscall, int arch_nr,
+                       const char *name, nsl_error *error)
+{
+        bool repeated = false;
+
+        for (size_t i = 0; i < rule->n_args; i++) {
+                if (rule->args[i].op != SCMP_CMP_EQ && rule->args[i].op != SCMP_CMP_MASKED_EQ)
+                        return nsl_fail(error, EINVAL, "--seccomp", name,
+                                        "%s.args[%zu]: '%s' is also allowed outright; only SCMP_CMP_EQ and "
+                                        "SCMP_CMP_MASKED_EQ can refuse some of its values",
+                                        rule->path, i, syscall);
+                for (size_t j = 0; j < i; j++)
+                        repeated |= rule->args[j].index == rule->args[i].index;
+        }
+        /* conditions on one argument are alternatives (as runc reads them):
+         * one refusal each; otherwise all must hold */
+        size_t groups = repeated ? rule->n_args : 1;
+        for (size_t g = 0; g < groups; g++) {
+                if (built->n_refusals == MAX_REFUSALS)
+                        return nsl_fail(error, E2BIG, "--seccomp", name, "%s: too many argument refusals", rule->path);
+                struct nsl_stub_refusal *rf = &built->refusals[built->n_refusals++];
+                *rf = (struct nsl_stub_refusal){ .nr = arch_nr, .action = rule->action };
+                for (size_t i = repeated ? g : 0; i < (repeated ? g + 1 : rule->n_args); i++) {
+                        const struct nsl_sc_arg *a = &rule->args[i];
+                        bool eq = a->op == SCMP_CMP_EQ;
+                        rf->conds[rf->n_conds++] = (struct nsl_stub_cond){
+                                .index = a->index,
+                                .narrow = argument_is_32_bit(syscall, a->index),
+                                .mask = eq ? UINT64_MAX : a->value,
+                                .value = eq ? a->value : a->value_two,
+                        };
+                }
+        }
+        return 0;
+}
 
 static int build_ctx(const struct nsl_sc_profile *p, const char *name, const struct nsl_sc_target *t,
                      scmp_filter_ctx *out, struct built *built, nsl_error *error)
@@ -233,6 +287,11 @@ static int build_ctx(const struct nsl_sc_profile *p, const char *name, const str
                         }
                         if (arch_nr > built->max_nr)
                                 built->max_nr = arch_nr;
+                        if (rule->n_args && unconditional(p, t, syscall)) {
+                                if (refuses(rule->action) && (r = add_refusal(built, rule, syscall, arch_nr, name, error)) < 0)
+                                        return r;
+                                continue;
+                        }
                         if (rule->action == p->default_action)
                                 continue;       /* libseccomp refuses a rule that changes nothing */
                         r = add_syscall(ctx, rule, syscall, nr);
@@ -269,31 +328,12 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **insns, size_t *l
         return 0;
 }
 
-/* The stub that answers ENOSYS for system calls newer than anything the
- * profile names, so that libc falls back (clone3 -> clone, faccessat2 ->
- * faccessat) instead of failing on the default action. For the filter's own
- * architecture only; anything else goes on to libseccomp's program. */
-static size_t enosys_stub(uint32_t arch, int max_nr, struct sock_filter stub[6])
-{
-        size_t n = 0;
-        bool x86_64 = arch == SCMP_ARCH_X86_64;
-
-        stub[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-        stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, x86_64 ? 4 : 3);
-        stub[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-        if (x86_64)
-                stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 2, 0);
-        stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max_nr, 0, 1);
-        stub[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
-        return n;
-}
-
 int nsl_sc_compile(const struct nsl_sc_profile *profile, const char *name, const struct nsl_sc_target *target,
                    struct nsl_sc_filter *filter, nsl_error *error)
 {
         __attribute__((cleanup(release_ctx))) scmp_filter_ctx ctx = NULL;
         _cleanup_free_ struct sock_filter *body = NULL;
-        struct sock_filter stub[6];
+        _cleanup_free_ struct sock_filter *stub = NULL;
         struct built built;
         size_t body_len = 0, stub_len = 0;
         int r;
@@ -307,8 +347,10 @@ int nsl_sc_compile(const struct nsl_sc_profile *profile, const char *name, const
         r = export_bpf(ctx, &body, &body_len);
         if (r < 0)
                 return nsl_fail(error, -r, "--seccomp", name, "cannot compile: %s", strerror(-r));
-        if (profile->default_action != SCMP_ACT_ALLOW && profile->default_action != SCMP_ACT_LOG && built.max_nr >= 0)
-                stub_len = enosys_stub(target->arch, built.max_nr, stub);
+        r = nsl_stub_build(target->arch, built.refusals, built.n_refusals,
+                           refuses(profile->default_action) ? built.max_nr : -1, &stub, &stub_len);
+        if (r < 0)
+                return nsl_fail(error, -r, "--seccomp", name, "cannot build the stub: %s", strerror(-r));
         if (body_len + stub_len > BPF_MAXINSNS)
                 return nsl_fail(error, E2BIG, "--seccomp", name, "the filter has %zu instructions, more than %d",
                                 body_len + stub_len, BPF_MAXINSNS);
@@ -316,7 +358,8 @@ int nsl_sc_compile(const struct nsl_sc_profile *profile, const char *name, const
         filter->insns = malloc((body_len + stub_len) * sizeof(struct sock_filter));
         if (!filter->insns)
                 return nsl_fail(error, ENOMEM, "--seccomp", name, NULL);
-        memcpy(filter->insns, stub, stub_len * sizeof(struct sock_filter));
+        if (stub_len)
+                memcpy(filter->insns, stub, stub_len * sizeof(struct sock_filter));
         memcpy(filter->insns + stub_len, body, body_len * sizeof(struct sock_filter));
         filter->len = (unsigned short)(body_len + stub_len);
         filter->flags = (profile->log_flag ? SECCOMP_FILTER_FLAG_LOG : 0) |
@@ -336,7 +379,10 @@ int nsl_sc_export_pfc(const struct nsl_sc_profile *profile, const char *name, co
         r = seccomp_export_pfc(ctx, fd);
         if (r < 0)
                 return nsl_fail(error, -r, "seccomp", name, "cannot export: %s", strerror(-r));
-        if (profile->default_action != SCMP_ACT_ALLOW && profile->default_action != SCMP_ACT_LOG && built.max_nr >= 0)
+        for (size_t i = 0; i < built.n_refusals; i++)
+                dprintf(fd, "# nslaunch prepends: %s syscall %d refused (action 0x%08x) when its arguments match\n",
+                        arch_label(target->arch, false), built.refusals[i].nr, built.refusals[i].action);
+        if (refuses(profile->default_action) && built.max_nr >= 0)
                 dprintf(fd, "# nslaunch prepends: %s system calls above %d return ENOSYS\n",
                         arch_label(target->arch, false), built.max_nr);
         return 0;

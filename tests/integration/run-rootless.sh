@@ -31,9 +31,10 @@ dir=$(mktemp -d /tmp/nsl-rootless.XXXXXX)
 cleanup() { rm -rf --one-file-system "$dir"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-mkdir "$dir/tests" "$dir/out"
+mkdir -p "$dir/tests/integration" "$dir/out"
 cp "$nsl" "$dir/nslaunch"
-cp "$here"/conftest.py "$here"/test_*.py "$dir/tests/"
+cp "$here"/conftest.py "$here"/test_*.py "$dir/tests/integration/"
+cp -r "$here/../../profiles" "$dir/profiles"
 chmod -R a+rX "$dir"
 chmod 755 "$dir/nslaunch"
 chown nsltest "$dir/out"
@@ -41,7 +42,7 @@ chown nsltest "$dir/out"
 cd "$dir"
 set +e
 runuser -u nsltest -- env NSLAUNCH="$dir/nslaunch" PYTHONDONTWRITEBYTECODE=1 \
-        /usr/bin/python3 -m pytest -q -p no:cacheprovider "$dir/tests" \
+        /usr/bin/python3 -m pytest -q -p no:cacheprovider "$dir/tests/integration" \
         --junitxml="$dir/out/junit.xml"
 rc=$?
 set -e

@@ -1,0 +1,294 @@
+"""The seccomp engine against the real kernel: real profiles (Docker's and
+podman's), the ENOSYS fallback, the 32-bit entry point, 64-bit argument
+tricks, precompiled filters, the cache, and bad profiles that must stop the
+launch rather than run the command unfiltered."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import IS_ROOT, NSLAUNCH, PY, assert_one_error_line
+
+DOCKER = "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json"
+PODMAN = "/usr/share/containers/seccomp.json"
+PLUGIN = os.path.join(os.path.dirname(__file__), "..", "..", "profiles", "plugin.json")
+
+THREADS_AND_LS = (
+    "import json, subprocess, threading\n"
+    "out = []\n"
+    "ts = [threading.Thread(target=out.append, args=(i,)) for i in range(4)]\n"
+    "[t.start() for t in ts]; [t.join() for t in ts]\n"
+    "ls = subprocess.run(['ls', '/usr'], capture_output=True, text=True, check=True)\n"
+    "print(json.dumps({'threads': sorted(out), 'ls_has_bin': 'bin' in ls.stdout.split()}))\n"
+)
+THREADS_AND_LS_OK = '{"threads": [0, 1, 2, 3], "ls_has_bin": true}\n'
+
+
+def needs(path):
+    if not os.path.exists(path):
+        pytest.skip(f"{path} is not installed")
+
+
+def status_field(nsl, name, *opts):
+    cp = nsl.run(*opts, cmd=["grep", f"^{name}:", "/proc/self/status"])
+    assert cp.returncode == 0, cp.stderr
+    return cp.stdout.split(":", 1)[1].strip()
+
+
+@pytest.fixture
+def cache(hostdir):
+    return os.path.join(hostdir(0o700), "cache")
+
+
+@pytest.mark.parametrize("profile", [DOCKER, PODMAN], ids=["docker", "podman"])
+def test_real_profiles_run_real_programs(nsl, profile, cache):
+    needs(profile)
+    cp = nsl.py(THREADS_AND_LS, "--seccomp", profile, "--seccomp-cache", cache)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == THREADS_AND_LS_OK
+    assert status_field(nsl, "Seccomp", "--seccomp", profile, "--seccomp-cache", cache) == "2"
+    sh = nsl.sh("ls / | sort | head -1; echo $((6*7))", "--seccomp", profile, "--seccomp-cache", cache)
+    assert sh.returncode == 0, sh.stderr
+    assert sh.stdout.splitlines() == ["bin", "42"]
+
+
+@pytest.mark.parametrize("profile", [DOCKER, PODMAN], ids=["docker", "podman"])
+def test_real_profiles_still_refuse(nsl, profile, cache):
+    needs(profile)
+    cp = nsl.py("import ctypes, os\n"
+                "libc = ctypes.CDLL(None, use_errno=True)\n"
+                "r = libc.mount(b'none', b'/tmp', b'tmpfs', 0, None)\n"
+                "print(r, os.strerror(ctypes.get_errno()))\n",
+                "--seccomp", profile, "--seccomp-cache", cache)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.startswith("-1 "), cp.stdout
+    assert "Operation not permitted" in cp.stdout or "Function not implemented" in cp.stdout
+
+
+def old_profile(tmp_path):
+    """The built-in profile as it would have been written before Linux 5.3:
+    nothing it names is numbered 435 (clone3) or above, so clone3,
+    faccessat2, close_range and the rest are simply not in it."""
+    with open(PLUGIN) as f:
+        prof = json.load(f)
+    resolver = shutil.which("scmp_sys_resolver")
+    keep = []
+    for rule in prof["syscalls"]:
+        names = []
+        for n in rule["names"]:
+            if n in ("clone3", "faccessat2"):
+                continue
+            if resolver:
+                nr = subprocess.run([resolver, n], capture_output=True, text=True).stdout.strip()
+                if nr.lstrip("-").isdigit() and int(nr) >= 435:
+                    continue
+            names.append(n)
+        if names:
+            rule = dict(rule, names=names)
+            keep.append(rule)
+    prof["syscalls"] = keep
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(prof))
+    os.chmod(tmp_path, 0o755)
+    os.chmod(path, 0o644)
+    return str(path)
+
+
+def test_syscalls_newer_than_the_profile_get_enosys(nsl, tmp_path, cache):
+    if not shutil.which("scmp_sys_resolver"):
+        pytest.skip("scmp_sys_resolver (package seccomp) is not installed")
+    prof = old_profile(tmp_path)
+    cp = nsl.py(THREADS_AND_LS, "--seccomp", prof, "--seccomp-cache", cache)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == THREADS_AND_LS_OK
+    # and the numbers themselves answer ENOSYS, not EPERM
+    probe = ("import ctypes\n"
+             "libc = ctypes.CDLL(None, use_errno=True)\n"
+             "print(libc.syscall(435, 0, 0), ctypes.get_errno(), libc.syscall(439, -100, b'/', 0, 0), ctypes.get_errno())\n")
+    cp = nsl.py(probe, "--seccomp", prof, "--seccomp-cache", cache)
+    assert cp.stdout.split() == ["-1", "38", "-1", "38"], cp.stdout
+
+
+def test_builtin_clone3_is_enosys_and_namespaces_are_refused(nsl):
+    cp = nsl.py("import ctypes, os\n"
+                "libc = ctypes.CDLL(None, use_errno=True)\n"
+                "print(libc.syscall(435, 0, 0), ctypes.get_errno())\n"
+                "print(libc.unshare(0x10000000), ctypes.get_errno())\n"
+                "import threading; t = threading.Thread(target=print, args=('thread',)); t.start(); t.join()\n")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.splitlines() == ["-1 38", "-1 1", "thread"]
+    unshare = nsl.run(cmd=["unshare", "-U", "true"])
+    assert unshare.returncode != 0
+
+
+INT80 = r"""
+#include <stdio.h>
+int main(void)
+{
+        long ret;
+        /* getpid through the 32-bit entry point (i386 number 20) */
+        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+        printf("%ld\n", ret);
+        return 0;
+}
+"""
+
+
+@pytest.fixture
+def int80(hostdir):
+    if os.uname().machine != "x86_64" or not shutil.which("cc"):
+        pytest.skip("needs x86_64 and a C compiler")
+    d = hostdir(0o755)
+    with open(os.path.join(d, "int80.c"), "w") as f:
+        f.write(INT80)
+    subprocess.run(["cc", "-O0", "-o", os.path.join(d, "int80"), os.path.join(d, "int80.c")], check=True)
+    os.chmod(os.path.join(d, "int80"), 0o755)
+    return d
+
+
+@pytest.mark.parametrize("profile", ["default", DOCKER], ids=["builtin", "docker"])
+def test_32_bit_entry_point_cannot_slip_past(nsl, int80, profile, cache):
+    if profile != "default":
+        needs(profile)
+    ok = nsl.run("--ro-bind", f"{int80}:/w", "--seccomp", "unconfined", cmd=["/w/int80"])
+    assert ok.returncode == 0 and int(ok.stdout) > 0, (ok.stdout, ok.stderr)   # the probe works
+    cp = nsl.run("--ro-bind", f"{int80}:/w", "--seccomp", profile, "--seccomp-cache", cache, cmd=["/w/int80"])
+    assert cp.returncode == 128 + 31, (cp.returncode, cp.stdout, cp.stderr)    # SIGSYS: killed
+    assert cp.stdout == ""
+
+
+IOCTL = ("import errno, fcntl, os\n"
+         "fd = os.open('/dev/null', os.O_RDONLY)\n"
+         "for req in (0x5412, 0x5412 | (1 << 32), 0x541C | (0xffffffff << 32)):\n"
+         "    try:\n"
+         "        fcntl.ioctl(fd, req, b'x'); print('ok')\n"
+         "    except OSError as e:\n"
+         "        print(errno.errorcode[e.errno])\n")
+
+
+def test_ioctl_high_bits_do_not_bypass_the_filter(nsl):
+    free = nsl.py(IOCTL, "--seccomp", "unconfined")
+    assert free.stdout.split() == ["ENOTTY"] * 3, free.stdout     # the kernel itself: not a tty
+    cp = nsl.py(IOCTL)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split() == ["EPERM"] * 3, cp.stdout
+
+
+def test_compile_then_run_precompiled(nsl, hostdir, cache):
+    needs(DOCKER)
+    d = hostdir(0o755)
+    bpf = os.path.join(d, "docker.bpf")
+    cp = nsl("seccomp", "compile", DOCKER, "-o", bpf)
+    assert cp.returncode == 0, cp.stderr
+    size = os.path.getsize(bpf)
+    assert size > 0 and size % 8 == 0
+    run = nsl.py(THREADS_AND_LS, "--seccomp-bpf", bpf)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == THREADS_AND_LS_OK
+    assert status_field(nsl, "Seccomp", "--seccomp-bpf", bpf) == "2"
+
+
+def test_bad_bpf_file_is_refused(nsl, hostdir):
+    d = hostdir(0o755)
+    bad = os.path.join(d, "bad.bpf")
+    with open(bad, "wb") as f:
+        f.write(b"\x00" * 13)
+    cp = nsl.run("--seccomp-bpf", bad, cmd=["true"])
+    assert cp.returncode == 125
+    assert_one_error_line(cp)
+    garbage = os.path.join(d, "garbage.bpf")
+    with open(garbage, "wb") as f:
+        f.write(b"\xff" * 64)                       # 8 instructions the kernel rejects
+    cp = nsl.run("--seccomp-bpf", garbage, cmd=["true"])
+    assert cp.returncode == 125, (cp.returncode, cp.stderr)
+    assert_one_error_line(cp)
+
+
+def test_export_for_another_architecture(nsl):
+    needs(DOCKER)
+    cp = nsl("seccomp", "export", "--arch", "aarch64", DOCKER)
+    assert cp.returncode == 0, cp.stderr
+    assert "aarch64" in cp.stdout
+    assert "$syscall == 221" in cp.stdout          # execve's number on aarch64
+    native = nsl("seccomp", "export", DOCKER)
+    assert native.returncode == 0 and native.stdout != cp.stdout
+
+
+def test_check_reports_unknown_syscalls(nsl, hostdir):
+    d = hostdir(0o755)
+    prof = os.path.join(d, "p.json")
+    with open(prof, "w") as f:
+        json.dump({"defaultAction": "SCMP_ACT_ALLOW",
+                   "syscalls": [{"names": ["mount", "frobnicate"], "action": "SCMP_ACT_ERRNO"}]}, f)
+    cp = nsl("seccomp", "check", prof)
+    assert cp.returncode == 0, cp.stderr
+    assert "syscalls[0].names[1]: unknown syscall 'frobnicate' (skipped)" in cp.stderr
+    strict = nsl("seccomp", "check", "--strict", prof)
+    assert strict.returncode == 125
+    assert_one_error_line(strict)
+
+
+@pytest.mark.parametrize("text,expect", [
+    ('{"defaultAction": "SCMP_ACT_ALLOW",\n "syscalls": [}', "line 2, column"),
+    ('', "empty profile"),
+    ('{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mount"], "action": "SCMP_ACT_NOPE"}]}',
+     "syscalls[0].action: unknown action 'SCMP_ACT_NOPE'"),
+    ('{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}',
+     "the plugin could never start"),
+], ids=["malformed", "empty", "bad-action", "denies-execve"])
+def test_bad_profile_stops_the_launch(nsl, hostdir, text, expect):
+    d = hostdir(0o777)
+    prof = os.path.join(d, "p.json")
+    with open(prof, "w") as f:
+        f.write(text)
+    os.chmod(prof, 0o644)
+    marker = os.path.join(d, "ran")
+    cp = nsl.run("--bind", f"{d}:/out", "--seccomp", prof, cmd=["touch", "/out/ran"])
+    assert cp.returncode == 125
+    assert_one_error_line(cp)
+    assert expect in cp.stderr, cp.stderr
+    assert not os.path.exists(marker), "the command ran although the profile could not be loaded"
+
+
+def test_cache_is_used_and_corruption_is_rebuilt(nsl, cache):
+    needs(DOCKER)
+    cp = nsl.py(THREADS_AND_LS, "--seccomp", DOCKER, "--seccomp-cache", cache)
+    assert cp.returncode == 0, cp.stderr
+    entries = os.listdir(cache)
+    assert len(entries) == 1 and entries[0].endswith(".bpf")
+    entry = os.path.join(cache, entries[0])
+    assert os.stat(cache).st_mode & 0o077 == 0 and os.stat(entry).st_mode & 0o077 == 0
+    good = open(entry, "rb").read()
+    # flip a byte inside the compiled filter
+    bad = bytearray(good)
+    bad[-20] ^= 0xff
+    with open(entry, "wb") as f:
+        f.write(bad)
+    cp = nsl.py(THREADS_AND_LS, "--seccomp", DOCKER, "--seccomp-cache", cache)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == THREADS_AND_LS_OK
+    assert open(entry, "rb").read() == good, "a corrupt entry was not rebuilt"
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="needs root to give the entry to another user")
+def test_cache_entry_of_another_user_is_not_trusted(nsl, cache):
+    needs(DOCKER)
+    cp = nsl.run("--seccomp", DOCKER, "--seccomp-cache", cache, cmd=["true"])
+    assert cp.returncode == 0, cp.stderr
+    entry = os.path.join(cache, os.listdir(cache)[0])
+    os.chown(entry, 65534, 65534)
+    cp = nsl.run("--seccomp", DOCKER, "--seccomp-cache", cache, cmd=["true"])
+    assert cp.returncode == 0, cp.stderr
+    assert os.stat(entry).st_uid == os.geteuid(), "a foreign entry was used instead of rebuilt"
+
+
+def test_seccomp_default_prints_the_builtin_profile(nsl):
+    cp = nsl("seccomp", "default")
+    assert cp.returncode == 0
+    prof = json.loads(cp.stdout)
+    with open(PLUGIN) as f:
+        assert prof == json.load(f)
+    assert prof["defaultAction"] == "SCMP_ACT_ERRNO"
