@@ -70,6 +70,7 @@ typedef struct nsl_seccomp_options {
         const char *arch;       /* "x86_64", "aarch64", ...; NULL = this machine's */
         uint64_t caps;          /* capabilities the sandbox would hold (bit per CAP_*) */
         bool strict;            /* unknown syscall names are errors */
+        bool linear;            /* libseccomp's plain list instead of its binary tree (to compare) */
         void (*warn)(const char *line, void *data);
         void *warn_data;
 } nsl_seccomp_options;

@@ -15,7 +15,7 @@ enum {
         OPT_ROOTFS = 256, OPT_RW_ROOT, OPT_TMPFS, OPT_BIND, OPT_RO_BIND, OPT_NETWORK, OPT_UID, OPT_GID,
         OPT_HOST_UID, OPT_HOST_GID, OPT_HOSTNAME, OPT_PROC, OPT_ENV, OPT_ENV_FILE, OPT_KEEP_ENV, OPT_CWD,
         OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_SECCOMP_BPF,
-        OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_OUTPUT,
+        OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_LINEAR,
 };
 
 static const struct option run_options[] = {
@@ -49,6 +49,7 @@ static const struct option run_options[] = {
 
 static const struct option seccomp_options[] = {
         { "strict", no_argument, NULL, OPT_STRICT },
+        { "linear", no_argument, NULL, OPT_LINEAR },
         { "arch", required_argument, NULL, OPT_ARCH },
         { "cap-add", required_argument, NULL, OPT_CAP_ADD },
         { "help", no_argument, NULL, OPT_HELP },
@@ -188,6 +189,7 @@ static int cmd_seccomp(int argc, char **argv)
                 int cap;
                 switch (opt) {
                 case OPT_STRICT: options.strict = true; break;
+                case OPT_LINEAR: options.linear = true; break;
                 case OPT_ARCH: options.arch = optarg; break;
                 case 'o': output = optarg; break;
                 case OPT_CAP_ADD:

@@ -62,6 +62,7 @@ static const char nsl_usage_seccomp[] =
         "  default                           print the built-in profile\n"
         "\n"
         "  --arch ARCH      build for another architecture (x86_64, aarch64, ...)\n"
-        "  --cap-add NAME   evaluate the profile for a sandbox holding this capability\n";
+        "  --cap-add NAME   evaluate the profile for a sandbox holding this capability\n"
+        "  --linear         compile libseccomp's plain list, not its binary tree (to compare)\n";
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 int nsl_msg_send(int fd, const struct nsl_msg *msg)
 {
@@ -39,4 +40,14 @@ void nsl_msg_send_error(int fd, const nsl_error *error)
 {
         struct nsl_msg msg = { .type = NSL_MSG_ERROR, .error = *error };
         (void)nsl_msg_send(fd, &msg);
+}
+
+void nsl_msg_write_error(int fd, const nsl_error *error)
+{
+        struct nsl_msg msg = { .type = NSL_MSG_ERROR, .error = *error };
+        ssize_t n;
+
+        do
+                n = write(fd, &msg, sizeof msg);
+        while (n < 0 && errno == EINTR);
 }

@@ -24,5 +24,8 @@ int nsl_msg_send(int fd, const struct nsl_msg *msg);
 int nsl_msg_recv(int fd, struct nsl_msg *msg, int flags);
 /* Sends an error; failures to send are ignored (the exit status still tells). */
 void nsl_msg_send_error(int fd, const nsl_error *error);
+/* The same with write(2), for the payload once its seccomp filter is on: a
+ * profile may refuse sendmsg/sendto, hardly ever write. */
+void nsl_msg_write_error(int fd, const nsl_error *error);
 
 #endif

@@ -156,6 +156,6 @@ _Noreturn void nsl_payload_main(struct nsl_ctx *ctx)
                 NSL_TIMING_MARK("execve");
                 exec_command(ctx->plan, &error);
         }
-        nsl_msg_send_error(ctx->sync_fd, &error);
+        nsl_msg_write_error(ctx->sync_fd, &error);
         _exit(error.exit_code ? error.exit_code : NSL_EXIT_LAUNCHER);
 }

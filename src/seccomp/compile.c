@@ -260,7 +260,7 @@ static int build_ctx(const struct nsl_sc_profile *p, const char *name, const str
                 return nsl_fail(error, -r, "--seccomp", name, "cannot build for %s", arch_label(t->arch, false));
         if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
             (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 ||
-            (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
+            (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, t->linear ? 1 : 2)) < 0)
                 return nsl_fail(error, -r, "--seccomp", name, "libseccomp: %s", strerror(-r));
 
         for (size_t i = 0; i < p->n_rules; i++) {

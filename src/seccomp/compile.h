@@ -15,6 +15,7 @@ struct nsl_sc_target {
         uint64_t caps;          /* the capabilities the sandbox will hold */
         int kernel[2];          /* the running kernel, for minKernel */
         bool strict;            /* unknown syscall names are errors, not warnings */
+        bool linear;            /* no binary tree (for comparison only) */
         void (*warn)(const char *line, void *data);
         void *warn_data;
 };

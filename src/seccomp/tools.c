@@ -28,6 +28,7 @@ static int load(const char *path, const nsl_seccomp_options *o, struct nsl_sc_pr
         if (o) {
                 target->caps = o->caps;
                 target->strict = o->strict;
+                target->linear = o->linear;
                 target->warn = o->warn;
                 target->warn_data = o->warn_data;
         }
