@@ -61,6 +61,17 @@ void nsl_spec_set_die_with_parent(nsl_spec *spec, bool on);
 int nsl_spec_set_seccomp(nsl_spec *spec, const char *mode, nsl_error *error);    /* default | unconfined | PROFILE.json */
 int nsl_spec_set_seccomp_bpf(nsl_spec *spec, const char *path, nsl_error *error);  /* a filter from nsl_seccomp_compile */
 int nsl_spec_set_seccomp_cache(nsl_spec *spec, const char *dir, nsl_error *error); /* DIR | off */
+int nsl_spec_set_memory(nsl_spec *spec, const char *size, nsl_error *error);          /* 512m */
+int nsl_spec_set_memory_swap(nsl_spec *spec, const char *size, nsl_error *error);     /* memory + swap */
+int nsl_spec_set_cpus(nsl_spec *spec, const char *cpus, nsl_error *error);            /* 0.5 */
+int nsl_spec_set_pids(nsl_spec *spec, const char *n, nsl_error *error);
+int nsl_spec_set_cgroup_parent(nsl_spec *spec, const char *path, nsl_error *error);
+int nsl_spec_set_limits_mode(nsl_spec *spec, const char *mode, nsl_error *error);     /* strict | best-effort */
+int nsl_spec_add_rlimit(nsl_spec *spec, const char *value, nsl_error *error);         /* NAME=SOFT[:HARD] */
+int nsl_spec_set_status_json(nsl_spec *spec, const char *target, nsl_error *error);   /* FILE | fd:N */
+/* Warnings (a fallback taken, a limit that cannot be honoured) go here; the
+ * library never prints. */
+void nsl_spec_set_warning_handler(nsl_spec *spec, void (*warn)(const char *line, void *data), void *data);
 /* True when the spec runs the command without any seccomp filter. */
 bool nsl_spec_seccomp_unconfined(const nsl_spec *spec);
 
@@ -91,7 +102,16 @@ typedef struct nsl_result {
         int exit_status;    /* the command's own exit code, -1 when a signal ended it */
         int signal;         /* the signal that ended it, 0 if none */
         bool timed_out;
+        bool oom_killed;    /* the kernel's OOM killer ended it (its cgroup's memory limit) */
+        double wall_ms;     /* nsl_run's start to the sandbox's end */
+        double setup_ms;    /* nsl_run's start to the command's execve; -1 if it never ran */
+        double cpu_user_ms, cpu_sys_ms;  /* every process of the sandbox */
+        int64_t peak_memory_bytes;       /* from the sandbox's cgroup; -1 without one */
 } nsl_result;
+
+/* --status-json: writes result (or, when error is not NULL, the failure) as
+ * one JSON object, atomically for a file. */
+int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_error *failure, nsl_error *error);
 
 /* Runs the sandbox to completion. Returns 0 with *result filled when the
  * command ran (whatever its status), or a negative errno with *error filled

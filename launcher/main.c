@@ -15,7 +15,8 @@ enum {
         OPT_ROOTFS = 256, OPT_RW_ROOT, OPT_TMPFS, OPT_BIND, OPT_RO_BIND, OPT_NETWORK, OPT_UID, OPT_GID,
         OPT_HOST_UID, OPT_HOST_GID, OPT_HOSTNAME, OPT_PROC, OPT_ENV, OPT_ENV_FILE, OPT_KEEP_ENV, OPT_CWD,
         OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_SECCOMP_BPF,
-        OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_LINEAR,
+        OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_LINEAR, OPT_MEMORY, OPT_MEMORY_SWAP, OPT_CPUS,
+        OPT_PIDS, OPT_CGROUP_PARENT, OPT_LIMITS, OPT_RLIMIT, OPT_STATUS_JSON,
 };
 
 static const struct option run_options[] = {
@@ -43,6 +44,14 @@ static const struct option run_options[] = {
         { "seccomp", required_argument, NULL, OPT_SECCOMP },
         { "seccomp-bpf", required_argument, NULL, OPT_SECCOMP_BPF },
         { "seccomp-cache", required_argument, NULL, OPT_SECCOMP_CACHE },
+        { "memory", required_argument, NULL, OPT_MEMORY },
+        { "memory-swap", required_argument, NULL, OPT_MEMORY_SWAP },
+        { "cpus", required_argument, NULL, OPT_CPUS },
+        { "pids", required_argument, NULL, OPT_PIDS },
+        { "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
+        { "limits", required_argument, NULL, OPT_LIMITS },
+        { "rlimit", required_argument, NULL, OPT_RLIMIT },
+        { "status-json", required_argument, NULL, OPT_STATUS_JSON },
         { "help", no_argument, NULL, OPT_HELP },
         { 0 },
 };
@@ -97,6 +106,14 @@ static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *err
         case OPT_SECCOMP: return nsl_spec_set_seccomp(spec, arg, error);
         case OPT_SECCOMP_BPF: return nsl_spec_set_seccomp_bpf(spec, arg, error);
         case OPT_SECCOMP_CACHE: return nsl_spec_set_seccomp_cache(spec, arg, error);
+        case OPT_MEMORY: return nsl_spec_set_memory(spec, arg, error);
+        case OPT_MEMORY_SWAP: return nsl_spec_set_memory_swap(spec, arg, error);
+        case OPT_CPUS: return nsl_spec_set_cpus(spec, arg, error);
+        case OPT_PIDS: return nsl_spec_set_pids(spec, arg, error);
+        case OPT_CGROUP_PARENT: return nsl_spec_set_cgroup_parent(spec, arg, error);
+        case OPT_LIMITS: return nsl_spec_set_limits_mode(spec, arg, error);
+        case OPT_RLIMIT: return nsl_spec_add_rlimit(spec, arg, error);
+        case OPT_STATUS_JSON: return nsl_spec_set_status_json(spec, arg, error);
         }
         return -EINVAL;
 }
@@ -115,6 +132,12 @@ static void ensure_stdio(void)
                 }
 }
 
+static void print_warning(const char *line, void *data)
+{
+        (void)data;
+        fprintf(stderr, "nslaunch: warning: %s\n", line);
+}
+
 static int cmd_run(int argc, char **argv)
 {
         nsl_error error = { 0 };
@@ -124,6 +147,7 @@ static int cmd_run(int argc, char **argv)
 
         if (!spec)
                 return usage_error("run", strerror(ENOMEM));
+        nsl_spec_set_warning_handler(spec, print_warning, NULL);
         opterr = 0;
         optind = 1;
         while ((opt = getopt_long(argc, argv, "+h", run_options, NULL)) != -1) {
@@ -155,13 +179,10 @@ static int cmd_run(int argc, char **argv)
         nsl_spec_free(spec);
         if (r < 0)
                 return print_error(&error);
+        if (result.oom_killed)
+                fprintf(stderr, "nslaunch: memory: the sandbox reached its --memory limit and the kernel's OOM killer "
+                                "ended it\n");
         return result.exit_code;
-}
-
-static void print_warning(const char *line, void *data)
-{
-        (void)data;
-        fprintf(stderr, "nslaunch: warning: %s\n", line);
 }
 
 /* nslaunch seccomp check|compile|export PROFILE [--arch A] [--strict] [--cap-add C] [-o FILE] | default */

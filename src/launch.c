@@ -8,7 +8,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -43,7 +46,8 @@ static int die_with_parent(nsl_error *error)
         return 0;
 }
 
-static int start_child(const struct nsl_plan *plan, int *pidfd, pid_t *pid, int *sync_fd, nsl_error *error)
+static int start_child(const struct nsl_plan *plan, const struct nsl_cgroup *cg, int *pidfd, pid_t *pid,
+                       int *sync_fd, nsl_error *error)
 {
         int pair[2];
         struct nsl_clone_args args = {
@@ -51,6 +55,11 @@ static int start_child(const struct nsl_plan *plan, int *pidfd, pid_t *pid, int 
                 .pidfd = (uint64_t)(uintptr_t)pidfd,
                 .exit_signal = SIGCHLD,
         };
+
+        if (cg->version == 2) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t)cg->fd;
+        }
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return nsl_fail(error, errno, "launch", "socketpair", NULL);
@@ -74,11 +83,14 @@ static int start_child(const struct nsl_plan *plan, int *pidfd, pid_t *pid, int 
         return 0;
 }
 
-static int result_from(const struct nsl_supervision *s, int init_status, nsl_result *result, nsl_error *error)
+static int result_from(const struct nsl_supervision *s, int init_status, bool oom_killed, nsl_result *result,
+                       nsl_error *error)
 {
-        *result = (nsl_result){ .exit_status = -1, .timed_out = s->timed_out };
+        result->exit_status = -1;
+        result->timed_out = s->timed_out;
+        result->oom_killed = oom_killed;
 
-        if (s->have_error && !s->timed_out) {
+        if (s->have_error && !s->timed_out && !oom_killed) {
                 *error = s->child_error;
                 return -(error->errnum ? error->errnum : EINVAL);
         }
@@ -91,7 +103,9 @@ static int result_from(const struct nsl_supervision *s, int init_status, nsl_res
                         result->signal = WTERMSIG(st);
                         result->exit_code = 128 + result->signal;
                 }
-        } else if (s->timed_out) {
+        } else if (s->timed_out || oom_killed) {
+                /* init itself was killed: by us after the grace period, or
+                 * with the whole cgroup by the OOM killer (memory.oom.group) */
                 result->signal = SIGKILL;
                 result->exit_code = 128 + SIGKILL;
         } else {
@@ -106,8 +120,51 @@ static int result_from(const struct nsl_supervision *s, int init_status, nsl_res
         return 0;
 }
 
-static int run_plan(const struct nsl_plan *plan, nsl_result *result, nsl_error *error)
+static double ms_between(const struct timespec *a, const struct timespec *b)
 {
+        return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+static double tv_ms(const struct timeval *tv)
+{
+        return (double)tv->tv_sec * 1e3 + (double)tv->tv_usec / 1e3;
+}
+
+static void warn(const struct nsl_spec *spec, const char *line)
+{
+        if (spec->warn)
+                spec->warn(line, spec->warn_data);
+}
+
+/* --limits best-effort without a cgroup: what rlimits can stand in for. */
+static void fall_back_to_rlimits(struct nsl_plan *plan, const nsl_error *why)
+{
+        const struct nsl_spec *spec = plan->spec;
+        char line[1400];
+
+        snprintf(line, sizeof line, "limits: no cgroup (%s); falling back to rlimits", why->cause);
+        warn(spec, line);
+        if (plan->limits.memory) {
+                nsl_plan_set_rlimit(plan, RLIMIT_AS, plan->limits.memory, plan->limits.memory);
+                warn(spec, "limits: --memory is now RLIMIT_AS, a limit on address space, not on memory used");
+        }
+        if (plan->limits.pids) {
+                nsl_plan_set_rlimit(plan, RLIMIT_NPROC, plan->limits.pids, plan->limits.pids);
+                warn(spec, "limits: --pids is now RLIMIT_NPROC, counted per user");
+        }
+        if (plan->limits.cpu_quota_us)
+                warn(spec, "limits: --cpus has no rlimit equivalent and is not enforced");
+        plan->limits = (struct nsl_cgroup_limits){ 0 };
+}
+
+static void release_cgroup(struct nsl_cgroup *cg)
+{
+        nsl_cgroup_destroy(cg);
+}
+
+static int run_plan(struct nsl_plan *plan, const struct timespec *start, nsl_result *result, nsl_error *error)
+{
+        __attribute__((cleanup(release_cgroup))) struct nsl_cgroup cg = { .fd = -1 };
         _cleanup_close_ int pidfd = -1;
         _cleanup_close_ int sync_fd = -1;
         struct nsl_supervision s = {
@@ -115,9 +172,20 @@ static int run_plan(const struct nsl_plan *plan, nsl_result *result, nsl_error *
                 .kill_after_ms = plan->spec->kill_after_ms,
         };
         struct nsl_msg go = { .type = NSL_MSG_GO };
+        struct rusage before, after;
+        struct timespec end;
         int init_status = 0;
+        bool oom_killed = false;
         pid_t pid = -1;
         int r;
+
+        r = nsl_cgroup_create(&plan->limits, plan->spec->cgroup_parent, &cg, error);
+        if (r == -ENOTSUP && plan->spec->limits_best_effort)
+                fall_back_to_rlimits(plan, error);
+        else if (r < 0)
+                return r;
+        plan->cgroupns_after_enter = cg.version == 1;
+        getrusage(RUSAGE_CHILDREN, &before);
 
         /* The sandbox must not inherit root's supplementary groups: once
          * setgroups is denied it could never drop them. */
@@ -127,7 +195,7 @@ static int run_plan(const struct nsl_plan *plan, nsl_result *result, nsl_error *
                 return r;
 
         NSL_TIMING_MARK("clone3");
-        r = start_child(plan, &pidfd, &pid, &sync_fd, error);
+        r = start_child(plan, &cg, &pidfd, &pid, &sync_fd, error);
         if (r < 0)
                 return r;
         s.pidfd = pidfd;
@@ -135,6 +203,8 @@ static int run_plan(const struct nsl_plan *plan, nsl_result *result, nsl_error *
 
         NSL_TIMING_MARK("idmap");
         r = nsl_idmap_write(pid, pidfd, plan, error);
+        if (r == 0)
+                r = nsl_cgroup_enter(&cg, pid, error);
         if (r == 0 && nsl_msg_send(sync_fd, &go) < 0)
                 r = nsl_fail(error, EPIPE, "launch", "", "the sandbox went away during set-up");
         if (r < 0) {
@@ -150,16 +220,27 @@ static int run_plan(const struct nsl_plan *plan, nsl_result *result, nsl_error *
                 nsl_pidfd_send_signal(pidfd, SIGKILL);
                 return r;
         }
-        return result_from(&s, init_status, result, error);
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        getrusage(RUSAGE_CHILDREN, &after);
+        nsl_cgroup_stats(&cg, &result->peak_memory_bytes, &oom_killed);
+        result->wall_ms = ms_between(start, &end);
+        result->setup_ms = s.execed && !s.have_error ? ms_between(start, &s.execed_at) : -1;
+        result->cpu_user_ms = tv_ms(&after.ru_utime) - tv_ms(&before.ru_utime);
+        result->cpu_sys_ms = tv_ms(&after.ru_stime) - tv_ms(&before.ru_stime);
+        return result_from(&s, init_status, oom_killed, result, error);
 }
 
 int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error)
 {
         struct nsl_plan plan;
+        struct timespec start;
         sigset_t set, saved;
+        nsl_error status_error;
         int r;
 
+        clock_gettime(CLOCK_MONOTONIC, &start);
         *error = (nsl_error){ 0 };
+        *result = (nsl_result){ .exit_status = -1, .setup_ms = -1, .peak_memory_bytes = -1 };
         sigemptyset(&set);
         for (size_t i = 0; i < nsl_n_forwarded_signals; i++)
                 sigaddset(&set, nsl_forwarded_signals[i]);
@@ -169,8 +250,12 @@ int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error)
         NSL_TIMING_MARK("plan");
         r = nsl_plan_build(spec, &plan, error);
         if (r == 0)
-                r = run_plan(&plan, result, error);
+                r = run_plan(&plan, &start, result, error);
         nsl_plan_free(&plan);
         sigprocmask(SIG_SETMASK, &saved, NULL);
+        if (nsl_write_status(spec, result, r < 0 ? error : NULL, &status_error) < 0 && r == 0) {
+                *error = status_error;
+                r = -EIO;
+        }
         return r;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -218,6 +219,38 @@ static int plan_root(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_err
         return 0;
 }
 
+void nsl_plan_set_rlimit(struct nsl_plan *plan, int resource, uint64_t soft, uint64_t hard)
+{
+        size_t i = 0;
+
+        while (i < plan->n_rlimits && plan->rlimits[i].resource != resource)
+                i++;
+        if (i == ELEMENTSOF(plan->rlimits))
+                return;
+        plan->rlimits[i] = (struct nsl_rlimit){ .resource = resource, .soft = soft, .hard = hard };
+        if (i == plan->n_rlimits)
+                plan->n_rlimits++;
+}
+
+/* Safe defaults for plugins (no core dumps; bounded files and processes),
+ * never above what nslaunch itself may raise to; the caller's --rlimit
+ * values come after and win. */
+static void plan_rlimits(const struct nsl_spec *spec, struct nsl_plan *plan)
+{
+        static const struct { int resource; uint64_t value; } defaults[] = {
+                { RLIMIT_CORE, 0 }, { RLIMIT_NOFILE, 4096 }, { RLIMIT_NPROC, 4096 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(defaults); i++) {
+                struct rlimit cur;
+                uint64_t v = defaults[i].value;
+                if (getrlimit(defaults[i].resource, &cur) == 0 && cur.rlim_max != RLIM_INFINITY && cur.rlim_max < v)
+                        v = cur.rlim_max;
+                nsl_plan_set_rlimit(plan, defaults[i].resource, v, v);
+        }
+        for (size_t i = 0; i < spec->n_rlimits; i++)
+                nsl_plan_set_rlimit(plan, spec->rlimits[i].resource, spec->rlimits[i].soft, spec->rlimits[i].hard);
+}
+
 static int cmp_int(const void *a, const void *b)
 {
         return *(const int *)a - *(const int *)b;
@@ -255,6 +288,15 @@ int nsl_plan_build(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error
             (r = plan_mounts(spec, plan, error)) < 0 ||
             (r = plan_fds(spec, plan, error)) < 0)
                 return r;
+        plan_rlimits(spec, plan);
+        plan->limits = (struct nsl_cgroup_limits){
+                .memory = spec->memory, .memory_swap = spec->memory_swap,
+                .cpu_quota_us = spec->cpu_quota_us, .pids = spec->pids,
+        };
+        if (spec->memory_swap && spec->memory_swap < spec->memory)
+                return nsl_fail(error, EINVAL, "--memory-swap", "", "must be at least --memory (it is memory plus swap)");
+        if (spec->memory_swap && !spec->memory)
+                return nsl_fail(error, EINVAL, "--memory-swap", "", "needs --memory");
 
         return nsl_seccomp_select(spec, plan, error);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroup/cgroup.h"
 #include "spec.h"
 
 /* A top-level entry of the host's / carried into the default root. */
@@ -38,7 +39,14 @@ struct nsl_plan {
         int keep_fds[NSL_MAX_KEEP_FDS];         /* sorted */
         size_t n_keep_fds;
         uint64_t clone_flags;
+        struct nsl_cgroup_limits limits;
+        struct nsl_rlimit rlimits[NSL_MAX_RLIMITS + 4];  /* defaults, then the caller's */
+        size_t n_rlimits;
+        bool cgroupns_after_enter;              /* cgroup v1: re-root the cgroup namespace once moved */
 };
+
+/* Sets (or replaces) one rlimit of the plan. */
+void nsl_plan_set_rlimit(struct nsl_plan *plan, int resource, uint64_t soft, uint64_t hard);
 
 int nsl_plan_build(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error);
 void nsl_plan_free(struct nsl_plan *plan);

@@ -39,6 +39,7 @@ nsl_spec *nsl_spec_new(void)
         if (!spec)
                 return NULL;
         spec->kill_after_ms = DEFAULT_KILL_AFTER_MS;
+        spec->status_fd = -1;
         spec->hostname = strdup(DEFAULT_HOSTNAME);
         spec->cwd = strdup("/");
         if (!spec->hostname || !spec->cwd) {
@@ -63,6 +64,8 @@ void nsl_spec_free(nsl_spec *spec)
         free(spec->cwd);
         free(spec->seccomp_path);
         free(spec->seccomp_cache);
+        free(spec->cgroup_parent);
+        free(spec->status_path);
         free(spec);
 }
 
@@ -326,4 +329,96 @@ int nsl_spec_set_seccomp_cache(nsl_spec *spec, const char *dir, nsl_error *error
 bool nsl_spec_seccomp_unconfined(const nsl_spec *spec)
 {
         return spec->seccomp == NSL_SECCOMP_UNCONFINED;
+}
+
+int nsl_spec_set_memory(nsl_spec *spec, const char *size, nsl_error *error)
+{
+        if (nsl_parse_size(size, &spec->memory) < 0 || spec->memory < (1 << 20))
+                return nsl_fail(error, EINVAL, "--memory", size ? size : "", "expected a size of at least 1m, e.g. 512m or 2g");
+        return 0;
+}
+
+int nsl_spec_set_memory_swap(nsl_spec *spec, const char *size, nsl_error *error)
+{
+        if (nsl_parse_size(size, &spec->memory_swap) < 0 || spec->memory_swap == 0)
+                return nsl_fail(error, EINVAL, "--memory-swap", size ? size : "",
+                                "expected a size (memory plus swap, as Docker), e.g. 1g");
+        return 0;
+}
+
+int nsl_spec_set_cpus(nsl_spec *spec, const char *cpus, nsl_error *error)
+{
+        if (nsl_parse_cpus(cpus, &spec->cpu_quota_us) < 0)
+                return nsl_fail(error, EINVAL, "--cpus", cpus ? cpus : "",
+                                "expected a number of CPUs from 0.01 to 1024, e.g. 0.5 or 2");
+        return 0;
+}
+
+int nsl_spec_set_pids(nsl_spec *spec, const char *n, nsl_error *error)
+{
+        if (nsl_parse_uint(n, 4194304, &spec->pids) < 0 || spec->pids < 2)
+                return nsl_fail(error, EINVAL, "--pids", n ? n : "",
+                                "expected a number of processes from 2 (init and the command) to 4194304");
+        return 0;
+}
+
+int nsl_spec_set_cgroup_parent(nsl_spec *spec, const char *path, nsl_error *error)
+{
+        if (!path || path[0] != '/' || strstr(path, "/../") || !strcmp(path + strlen(path) - (strlen(path) >= 3 ? 3 : 0), "/.."))
+                return nsl_fail(error, EINVAL, "--cgroup-parent", path ? path : "",
+                                "expected a cgroup path like /nslaunch, relative to the hierarchy's root, without '..'");
+        return replace_string(&spec->cgroup_parent, path, "--cgroup-parent", error);
+}
+
+int nsl_spec_set_limits_mode(nsl_spec *spec, const char *mode, nsl_error *error)
+{
+        if (mode && !strcmp(mode, "strict"))
+                spec->limits_best_effort = false;
+        else if (mode && !strcmp(mode, "best-effort"))
+                spec->limits_best_effort = true;
+        else
+                return nsl_fail(error, EINVAL, "--limits", mode ? mode : "", "expected strict or best-effort");
+        return 0;
+}
+
+int nsl_spec_add_rlimit(nsl_spec *spec, const char *value, nsl_error *error)
+{
+        struct nsl_rlimit rl;
+        int r = nsl_parse_rlimit(value, &rl, error);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < spec->n_rlimits; i++)
+                if (spec->rlimits[i].resource == rl.resource) {
+                        spec->rlimits[i] = rl;
+                        return 0;
+                }
+        if (spec->n_rlimits == NSL_MAX_RLIMITS)
+                return nsl_fail(error, E2BIG, "--rlimit", value, "too many limits");
+        spec->rlimits[spec->n_rlimits++] = rl;
+        return 0;
+}
+
+int nsl_spec_set_status_json(nsl_spec *spec, const char *target, nsl_error *error)
+{
+        uint64_t fd;
+
+        if (!target || !*target)
+                return nsl_fail(error, EINVAL, "--status-json", "", "expected a file or fd:N");
+        if (!strncmp(target, "fd:", 3)) {
+                if (nsl_parse_uint(target + 3, INT_MAX, &fd) < 0 || fd <= 2)
+                        return nsl_fail(error, EINVAL, "--status-json", target, "expected fd:N with N above 2");
+                spec->status_fd = (int)fd;
+                free(spec->status_path);
+                spec->status_path = NULL;
+                return 0;
+        }
+        spec->status_fd = -1;
+        return replace_string(&spec->status_path, target, "--status-json", error);
+}
+
+void nsl_spec_set_warning_handler(nsl_spec *spec, void (*warn)(const char *line, void *data), void *data)
+{
+        spec->warn = warn;
+        spec->warn_data = data;
 }

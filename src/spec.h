@@ -13,6 +13,7 @@ enum nsl_proc_mode { NSL_PROC_PID, NSL_PROC_FULL };
 enum nsl_seccomp_mode { NSL_SECCOMP_DEFAULT, NSL_SECCOMP_UNCONFINED, NSL_SECCOMP_PROFILE, NSL_SECCOMP_BPF };
 
 #define NSL_MAX_KEEP_FDS 64
+#define NSL_MAX_RLIMITS 16
 
 struct nsl_spec {
         char **argv;
@@ -40,6 +41,17 @@ struct nsl_spec {
         bool die_with_parent;
         enum nsl_seccomp_mode seccomp;
         char *seccomp_path;     /* the profile or the compiled filter */
+        uint64_t memory, memory_swap;   /* bytes; 0 = no limit / not given */
+        uint64_t cpu_quota_us;          /* per 100 ms; 0 = no limit */
+        uint64_t pids;                  /* 0 = no limit */
+        char *cgroup_parent;
+        bool limits_best_effort;
+        struct nsl_rlimit rlimits[NSL_MAX_RLIMITS];
+        size_t n_rlimits;
+        char *status_path;      /* --status-json FILE */
+        int status_fd;          /* --status-json fd:N, -1 when not */
+        void (*warn)(const char *line, void *data);
+        void *warn_data;
         char *seccomp_cache;    /* NULL: the default directory */
         bool seccomp_cache_off;
 };

@@ -28,6 +28,9 @@ static void take_message(struct nsl_supervision *s, const struct nsl_msg *msg)
         if (msg->type == NSL_MSG_ERROR && !s->have_error) {
                 s->have_error = true;
                 s->child_error = msg->error;
+        } else if (msg->type == NSL_MSG_EXECED && !s->execed) {
+                s->execed = true;
+                clock_gettime(CLOCK_MONOTONIC, &s->execed_at);
         } else if (msg->type == NSL_MSG_EXIT) {
                 s->have_status = true;
                 s->payload_status = msg->status;

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "nslaunch.h"
 
@@ -17,6 +18,8 @@ struct nsl_supervision {
         int payload_status;     /* wait status reported by init */
         bool have_error;
         nsl_error child_error;
+        bool execed;
+        struct timespec execed_at;
 };
 
 /* Waits for the sandbox's init to end: forwards signals, enforces the

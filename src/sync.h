@@ -11,6 +11,7 @@ enum nsl_msg_type {
         NSL_MSG_TERMINATE,      /* parent -> init: SIGTERM every process of the sandbox */
         NSL_MSG_ERROR,          /* init or payload -> parent: set-up failed */
         NSL_MSG_EXIT,           /* init -> parent: the payload's wait status */
+        NSL_MSG_EXECED,         /* init -> parent: the payload's execve is done (or failed) */
 };
 
 struct nsl_msg {

@@ -13,6 +13,10 @@
 #define P_PIDFD 3
 #endif
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
 /* The kernel's struct clone_args, version 2 (with cgroup). */
 struct nsl_clone_args {
         uint64_t flags;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../cleanup.h"
 #include "../error.h"
@@ -314,5 +315,79 @@ int nsl_parse_env_text(const char *text, size_t len, const char *name,
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
+
+int nsl_parse_cpus(const char *s, uint64_t *quota_us)
+{
+        uint64_t ms;
+        int r = nsl_parse_seconds(s, &ms);      /* the same grammar: digits, an optional fraction */
+
+        if (r < 0)
+                return r;
+        /* "seconds" in thousandths: 0.5 -> 500 -> 50000 us of every 100000 */
+        if (ms == 0 || ms > 1024 * 1000)
+                return -ERANGE;
+        *quota_us = ms * 100;
+        return *quota_us < 1000 ? -ERANGE : 0;
+}
+
+static const struct { const char *name; int resource; } rlimits[] = {
+        { "as", RLIMIT_AS }, { "core", RLIMIT_CORE }, { "cpu", RLIMIT_CPU }, { "data", RLIMIT_DATA },
+        { "fsize", RLIMIT_FSIZE }, { "locks", RLIMIT_LOCKS }, { "memlock", RLIMIT_MEMLOCK },
+        { "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE }, { "nofile", RLIMIT_NOFILE },
+        { "nproc", RLIMIT_NPROC }, { "rss", RLIMIT_RSS }, { "rtprio", RLIMIT_RTPRIO }, { "rttime", RLIMIT_RTTIME },
+        { "sigpending", RLIMIT_SIGPENDING }, { "stack", RLIMIT_STACK },
+};
+
+const char *nsl_rlimit_name(int resource)
+{
+        for (size_t i = 0; i < ELEMENTSOF(rlimits); i++)
+                if (rlimits[i].resource == resource)
+                        return rlimits[i].name;
+        return "?";
+}
+
+static int parse_limit_value(const char *s, uint64_t *out)
+{
+        if (!strcmp(s, "unlimited") || !strcmp(s, "infinity")) {
+                *out = UINT64_MAX;
+                return 0;
+        }
+        return nsl_parse_uint(s, UINT64_MAX - 1, out);
+}
+
+int nsl_parse_rlimit(const char *value, struct nsl_rlimit *out, nsl_error *error)
+{
+        _cleanup_free_ char *copy = value ? strdup(value) : NULL;
+        char *eq, *colon;
+        size_t i;
+
+        if (!copy)
+                return nsl_fail(error, value ? ENOMEM : EINVAL, "--rlimit", "", "expected NAME=SOFT[:HARD]");
+        eq = strchr(copy, '=');
+        if (!eq)
+                return nsl_fail(error, EINVAL, "--rlimit", value, "expected NAME=SOFT[:HARD]");
+        *eq++ = '\0';
+        for (i = 0; i < ELEMENTSOF(rlimits); i++)
+                if (!strcasecmp(copy, rlimits[i].name) ||
+                    (!strncasecmp(copy, "RLIMIT_", 7) && !strcasecmp(copy + 7, rlimits[i].name)))
+                        break;
+        if (i == ELEMENTSOF(rlimits))
+                return nsl_fail(error, EINVAL, "--rlimit", value,
+                                "unknown limit '%s' (known: as, core, cpu, data, fsize, locks, memlock, msgqueue, "
+                                "nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)", copy);
+        out->resource = rlimits[i].resource;
+        colon = strchr(eq, ':');
+        if (colon)
+                *colon++ = '\0';
+        if (parse_limit_value(eq, &out->soft) < 0)
+                return nsl_fail(error, EINVAL, "--rlimit", value, "bad soft limit '%s' (a number or unlimited)", eq);
+        if (!colon)
+                out->hard = out->soft;
+        else if (parse_limit_value(colon, &out->hard) < 0)
+                return nsl_fail(error, EINVAL, "--rlimit", value, "bad hard limit '%s' (a number or unlimited)", colon);
+        if (out->soft > out->hard)
+                return nsl_fail(error, EINVAL, "--rlimit", value, "the soft limit is above the hard limit");
         return 0;
 }

@@ -36,6 +36,21 @@ int nsl_normalize_dest(const char *path, char **out);
 /* KEY=VALUE with a POSIX-shell-like key. */
 bool nsl_env_assignment_valid(const char *s);
 
+/* A fraction of one CPU ("0.5", "2", ".25") to the quota in microseconds per
+ * 100 ms period; at least 1 ms, at most 1024 CPUs. */
+int nsl_parse_cpus(const char *s, uint64_t *quota_us);
+
+struct nsl_rlimit {
+        int resource;           /* RLIMIT_* */
+        uint64_t soft, hard;    /* UINT64_MAX = unlimited */
+};
+
+/* NAME=SOFT[:HARD]: NAME as in prlimit(1) (nofile, nproc, core, as, ...),
+ * values a number or "unlimited"; HARD defaults to SOFT. */
+int nsl_parse_rlimit(const char *value, struct nsl_rlimit *out, nsl_error *error);
+/* The RLIMIT_* name nslaunch uses for resource, e.g. "nofile". */
+const char *nsl_rlimit_name(int resource);
+
 /* The parsers below return 0 or a negative errno with *error naming the option. */
 int nsl_parse_tmpfs(const char *value, struct nsl_mount *out, nsl_error *error);
 int nsl_parse_bind(const char *value, bool read_only, struct nsl_mount *out, nsl_error *error);

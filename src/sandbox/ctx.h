@@ -50,6 +50,7 @@ double nsl_stage_clock(void);
 /* Stage functions, by file. */
 int nsl_stage_close_inherited_fds(struct nsl_ctx *ctx, nsl_error *error);     /* init.c */
 int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error);          /* init.c */
+int nsl_stage_cgroup_namespace(struct nsl_ctx *ctx, nsl_error *error);       /* init.c */
 int nsl_stage_hostname(struct nsl_ctx *ctx, nsl_error *error);                /* init.c */
 int nsl_stage_network_start(struct nsl_ctx *ctx, nsl_error *error);          /* network.c */
 int nsl_stage_network_join(struct nsl_ctx *ctx, nsl_error *error);           /* network.c */
@@ -63,6 +64,7 @@ int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error);                     /*
 int nsl_stage_setsid(struct nsl_ctx *ctx, nsl_error *error);                  /* payload.c */
 int nsl_stage_signals(struct nsl_ctx *ctx, nsl_error *error);                 /* payload.c */
 int nsl_stage_cwd(struct nsl_ctx *ctx, nsl_error *error);                     /* payload.c */
+int nsl_stage_rlimits(struct nsl_ctx *ctx, nsl_error *error);                 /* payload.c */
 int nsl_stage_caps(struct nsl_ctx *ctx, nsl_error *error);                    /* payload.c */
 int nsl_stage_no_new_privs(struct nsl_ctx *ctx, nsl_error *error);            /* payload.c */
 int nsl_stage_close_fds(struct nsl_ctx *ctx, nsl_error *error);               /* payload.c */

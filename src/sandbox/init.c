@@ -60,6 +60,15 @@ int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error)
         return 0;
 }
 
+/* cgroup v1: nslaunch moved us into the sandbox's cgroups after clone, so the
+ * cgroup namespace clone3 made is rooted above them; root it here instead. */
+int nsl_stage_cgroup_namespace(struct nsl_ctx *ctx, nsl_error *error)
+{
+        if (ctx->plan->cgroupns_after_enter && unshare(CLONE_NEWCGROUP) < 0)
+                return nsl_fail(error, errno, "cgroup-namespace", "", NULL);
+        return 0;
+}
+
 int nsl_stage_hostname(struct nsl_ctx *ctx, nsl_error *error)
 {
         const char *name = ctx->plan->spec->hostname;
@@ -192,6 +201,9 @@ _Noreturn void nsl_init_main(struct nsl_ctx *ctx)
                 nsl_fail(&error, -ctx->payload_pid, "init", "spawn", NULL);
                 fail(ctx, &error);
         }
+        /* CLONE_VFORK: the payload has exec'd (or died trying) by now */
+        struct nsl_msg execed = { .type = NSL_MSG_EXECED };
+        (void)nsl_msg_send(ctx->sync_fd, &execed);
 
         for (size_t i = 0; i < ctx->plan->n_keep_fds; i++)
                 close(ctx->plan->keep_fds[i]);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../cleanup.h"
@@ -55,6 +56,23 @@ int nsl_stage_cwd(struct nsl_ctx *ctx, nsl_error *error)
                 return nsl_fail(error, -dir, "--cwd", cwd, NULL);
         if (fchdir(dir) < 0)
                 return nsl_fail(error, errno, "--cwd", cwd, NULL);
+        return 0;
+}
+
+int nsl_stage_rlimits(struct nsl_ctx *ctx, nsl_error *error)
+{
+        const struct nsl_plan *plan = ctx->plan;
+
+        for (size_t i = 0; i < plan->n_rlimits; i++) {
+                const struct nsl_rlimit *rl = &plan->rlimits[i];
+                struct rlimit v = {
+                        .rlim_cur = rl->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)rl->soft,
+                        .rlim_max = rl->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)rl->hard,
+                };
+                if (setrlimit(rl->resource, &v) < 0)
+                        return nsl_fail(error, errno, "--rlimit", nsl_rlimit_name(rl->resource), "cannot set: %s%s",
+                                        strerror(errno), errno == EPERM ? " (a hard limit can only be lowered)" : "");
+        }
         return 0;
 }
 

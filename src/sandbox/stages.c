@@ -8,6 +8,7 @@
 const struct nsl_stage nsl_init_stages[] = {
         { "close-inherited-fds", nsl_stage_close_inherited_fds },
         { "wait-for-idmap", nsl_stage_wait_for_idmap },
+        { "cgroup-namespace", nsl_stage_cgroup_namespace },
         { "network-start", nsl_stage_network_start },
         { "open-sources", nsl_stage_open_sources },
         { "mount-root", nsl_stage_mount_root },
@@ -25,6 +26,7 @@ const struct nsl_stage nsl_payload_stages[] = {
         { "setsid", nsl_stage_setsid },
         { "signals", nsl_stage_signals },
         { "cwd", nsl_stage_cwd },
+        { "rlimits", nsl_stage_rlimits },
         { "caps", nsl_stage_caps },
         { "no-new-privs", nsl_stage_no_new_privs },
         { "close-fds", nsl_stage_close_fds },

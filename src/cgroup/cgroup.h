@@ -1,0 +1,52 @@
+/* A cgroup per sandbox, with memory, CPU and pids limits: cgroup v2 first
+ * (the child is cloned straight into it), cgroup v1 where the host still has
+ * those controllers there. nslaunch creates, limits, reads and removes only
+ * cgroups it made itself, named nslaunch-*, and never remounts anything. */
+#ifndef NSL_CGROUP_H
+#define NSL_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "nslaunch.h"
+
+struct nsl_cgroup_limits {
+        uint64_t memory;        /* bytes, 0 = none */
+        uint64_t memory_swap;   /* memory + swap (Docker's meaning); 0 = no swap beyond memory */
+        uint64_t cpu_quota_us;  /* per 100 ms period, 0 = none */
+        uint64_t pids;          /* 0 = none */
+};
+
+enum { NSL_CG_MEMORY, NSL_CG_CPU, NSL_CG_PIDS, NSL_CG_N };
+
+struct nsl_cgroup {
+        int version;            /* 0 none, 1 or 2 */
+        char *dirs[NSL_CG_N];   /* v2: dirs[0] only; v1: one per limited controller */
+        int fd;                 /* v2: the cgroup's directory, for CLONE_INTO_CGROUP; else -1 */
+};
+
+#define NSL_CGROUP_PERIOD_US 100000
+
+bool nsl_cgroup_limits_any(const struct nsl_cgroup_limits *l);
+
+/* Creates the sandbox's cgroup under parent (a path relative to the
+ * hierarchy's root; NULL: nslaunch's default) and applies the limits.
+ * -ENOTSUP with *error saying why and how to get delegation when the caller
+ * has no cgroup it may use. */
+int nsl_cgroup_create(const struct nsl_cgroup_limits *limits, const char *parent, struct nsl_cgroup *cg,
+                      nsl_error *error);
+/* cgroup v1: moves pid into the sandbox's cgroups (v2 needs nothing: clone3
+ * put it there). */
+int nsl_cgroup_enter(const struct nsl_cgroup *cg, pid_t pid, nsl_error *error);
+/* Peak memory (-1 unknown) and whether the OOM killer acted. */
+void nsl_cgroup_stats(const struct nsl_cgroup *cg, int64_t *peak, bool *oom_killed);
+/* Kills what is left in the cgroup and removes it; frees cg. */
+void nsl_cgroup_destroy(struct nsl_cgroup *cg);
+
+/* For the v2 code path and its tests: the files a limit is written to. */
+int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *limits, nsl_error *error);
+int nsl_cgroup_v2_enable(int dirfd, const struct nsl_cgroup_limits *limits, nsl_error *error);
+int nsl_cgroup_v1_apply(int dirfd, int controller, const struct nsl_cgroup_limits *limits, nsl_error *error);
+
+#endif

@@ -1,0 +1,105 @@
+/* --status-json: one JSON object telling how the sandbox ended. */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "spec.h"
+
+static json_object *ms(double v)
+{
+        char text[32];
+
+        if (v < 0)
+                return NULL;
+        snprintf(text, sizeof text, "%.3f", v);
+        return json_object_new_double_s(v, text);
+}
+
+static json_object *build(const nsl_result *r, const nsl_error *failure)
+{
+        json_object *o = json_object_new_object();
+
+        if (failure) {
+                char line[1200];
+                json_object *e = json_object_new_object();
+                nsl_error_format(failure, line, sizeof line);
+                json_object_object_add(e, "stage", json_object_new_string(failure->what));
+                json_object_object_add(e, "message", json_object_new_string(line));
+                json_object_object_add(o, "exit_code", json_object_new_int(failure->exit_code ? failure->exit_code
+                                                                                             : NSL_EXIT_LAUNCHER));
+                json_object_object_add(o, "signal", NULL);
+                json_object_object_add(o, "timed_out", json_object_new_boolean(0));
+                json_object_object_add(o, "oom_killed", json_object_new_boolean(0));
+                json_object_object_add(o, "error", e);
+                return o;
+        }
+        json_object_object_add(o, "exit_code", json_object_new_int(r->exit_code));
+        json_object_object_add(o, "signal", r->signal ? json_object_new_int(r->signal) : NULL);
+        json_object_object_add(o, "timed_out", json_object_new_boolean(r->timed_out));
+        json_object_object_add(o, "oom_killed", json_object_new_boolean(r->oom_killed));
+        json_object_object_add(o, "wall_ms", ms(r->wall_ms));
+        json_object_object_add(o, "setup_ms", ms(r->setup_ms));
+        json_object_object_add(o, "cpu_user_ms", ms(r->cpu_user_ms));
+        json_object_object_add(o, "cpu_sys_ms", ms(r->cpu_sys_ms));
+        json_object_object_add(o, "peak_memory_bytes",
+                               r->peak_memory_bytes >= 0 ? json_object_new_int64(r->peak_memory_bytes) : NULL);
+        json_object_object_add(o, "error", NULL);
+        return o;
+}
+
+static int write_all(int fd, const char *text, size_t len)
+{
+        while (len) {
+                ssize_t n = write(fd, text, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                text += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_error *failure, nsl_error *error)
+{
+        json_object *o;
+        const char *text;
+        int r = 0;
+
+        if (!spec->status_path && spec->status_fd < 0)
+                return 0;
+        o = build(result, failure);
+        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        if (spec->status_fd >= 0) {
+                if (write_all(spec->status_fd, text, strlen(text)) < 0 || write_all(spec->status_fd, "\n", 1) < 0)
+                        r = nsl_fail(error, errno, "--status-json", "fd", NULL);
+        } else {
+                /* atomically: a temporary file beside it, then rename */
+                _cleanup_free_ char *tmp = NULL;
+                const char *slash = strrchr(spec->status_path, '/');
+                int dirlen = slash ? (int)(slash - spec->status_path) : 1;
+                const char *dir = slash ? spec->status_path : ".", *base = slash ? slash + 1 : spec->status_path;
+                if (asprintf(&tmp, "%.*s/.%s.%d.tmp", slash == spec->status_path ? 0 : dirlen, dir, base,
+                             (int)getpid()) < 0) {
+                        r = nsl_fail(error, ENOMEM, "--status-json", spec->status_path, NULL);
+                } else {
+                        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+                        if (fd < 0 || write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0 ||
+                            fsync(fd) < 0 || close(TAKE_FD(fd)) < 0 || rename(tmp, spec->status_path) < 0) {
+                                r = nsl_fail(error, errno, "--status-json", spec->status_path, NULL);
+                                if (fd >= 0)
+                                        close(fd);
+                                unlink(tmp);
+                        }
+                }
+        }
+        json_object_put(o);
+        return r;
+}
