@@ -1,0 +1,246 @@
+"""Limits enforced for real where this machine has the controller (cgroup v1
+memory, cpu and pids here; v2 where the host has it), rlimits, the status
+JSON field by field, and no cgroup left behind, even after nslaunch is
+SIGKILLed."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import IS_ROOT, NSLAUNCH, PY, assert_one_error_line
+
+CG = "/sys/fs/cgroup"
+
+
+def own_cgroup_dirs():
+    """Where nslaunch makes its cgroups for us: our own cgroup in each v1
+    hierarchy, nslaunch's parent in v2."""
+    dirs = []
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, ctrls, path = line.rstrip("\n").split(":", 2)
+            for c in ctrls.split(","):
+                if c in ("memory", "cpu", "pids") and os.path.isdir(f"{CG}/{c}"):
+                    dirs.append(f"{CG}/{c}{path}")
+    for v2 in (CG, f"{CG}/unified"):
+        if os.path.exists(f"{v2}/cgroup.controllers"):
+            dirs.append(f"{v2}/nslaunch")
+    return dirs
+
+
+def leftovers():
+    found = []
+    for d in own_cgroup_dirs():
+        if os.path.isdir(d):
+            found += [os.path.join(d, n) for n in os.listdir(d) if n.startswith("nslaunch-")]
+    return found
+
+
+def controller(name):
+    return os.path.isdir(f"{CG}/{name}") or (
+        os.path.exists(f"{CG}/cgroup.controllers") and name in open(f"{CG}/cgroup.controllers").read().split())
+
+
+needs_root = pytest.mark.skipif(not IS_ROOT, reason="this machine delegates no cgroup to unprivileged users")
+
+
+@pytest.fixture(autouse=True)
+def no_cgroup_left_behind():
+    before = set(leftovers())
+    yield
+    after = set(leftovers()) - before
+    assert not after, f"cgroups left behind: {sorted(after)}"
+
+
+@pytest.fixture
+def status(hostdir):
+    d = hostdir(0o755)
+    path = os.path.join(d, "status.json")
+
+    def read():
+        with open(path) as f:
+            return json.load(f)
+    read.path = path
+    return read
+
+
+FIELDS = {"exit_code", "signal", "timed_out", "oom_killed", "wall_ms", "setup_ms", "cpu_user_ms", "cpu_sys_ms",
+          "peak_memory_bytes", "error"}
+
+
+def test_status_json_normal_exit(nsl, status):
+    cp = nsl.sh("exit 3", "--status-json", status.path)
+    assert cp.returncode == 3
+    st = status()
+    assert set(st) == FIELDS
+    assert st["exit_code"] == 3 and st["signal"] is None and st["error"] is None
+    assert st["timed_out"] is False and st["oom_killed"] is False
+    assert 0 < st["setup_ms"] < st["wall_ms"] < 10000
+    assert st["cpu_user_ms"] >= 0 and st["cpu_sys_ms"] >= 0
+    assert st["peak_memory_bytes"] is None          # no cgroup without limits
+
+
+def test_status_json_signal(nsl, status):
+    cp = nsl.sh("kill -9 $$", "--status-json", status.path)
+    assert cp.returncode == 137
+    st = status()
+    assert st["exit_code"] == 137 and st["signal"] == 9 and st["error"] is None
+
+
+def test_status_json_timeout(nsl, status):
+    cp = nsl.run("--timeout", "0.3", "--status-json", status.path, cmd=["sleep", "30"])
+    assert cp.returncode == 124
+    st = status()
+    assert st["exit_code"] == 124 and st["timed_out"] is True
+    assert 250 < st["wall_ms"] < 5000
+
+
+def test_status_json_setup_failure(nsl, status):
+    cp = nsl.run("--rootfs", "/nonexistent-rootfs", "--status-json", status.path, cmd=["true"])
+    assert cp.returncode == 125
+    assert_one_error_line(cp)
+    st = status()
+    assert st["exit_code"] == 125
+    assert st["error"]["stage"] == "--rootfs"
+    assert st["error"]["message"] == cp.stderr.strip()
+
+
+def test_status_json_exec_failure(nsl, status):
+    cp = nsl.run("--status-json", status.path, cmd=["/nonexistent"])
+    assert cp.returncode == 127
+    st = status()
+    assert st["exit_code"] == 127 and st["error"]["stage"] == "exec"
+
+
+def test_status_json_to_fd(nsl, tmp_path):
+    r, w = os.pipe()
+    try:
+        cp = nsl.sh("exit 5", "--status-json", f"fd:{w}", pass_fds=(w,))
+        os.close(w)
+        w = -1
+        assert cp.returncode == 5
+        st = json.loads(os.read(r, 65536))
+        assert st["exit_code"] == 5
+    finally:
+        os.close(r)
+        if w >= 0:
+            os.close(w)
+
+
+def test_rlimits_visible(nsl):
+    cp = nsl.run("--rlimit", "nofile=100:200", "--rlimit", "cpu=30", cmd=["cat", "/proc/self/limits"])
+    assert cp.returncode == 0, cp.stderr
+    lines = {l[:26].strip(): l[26:].split()[:2] for l in cp.stdout.splitlines()[1:]}
+    assert lines["Max open files"] == ["100", "200"]
+    assert lines["Max cpu time"] == ["30", "30"]
+    assert lines["Max core file size"] == ["0", "0"]          # the default
+    default = nsl.run(cmd=["cat", "/proc/self/limits"])
+    dl = {l[:26].strip(): l[26:].split()[:2] for l in default.stdout.splitlines()[1:]}
+    assert int(dl["Max open files"][0]) <= 4096 and int(dl["Max processes"][0]) <= 4096
+
+
+def test_rlimit_hard_cannot_be_raised(nsl):
+    cp = nsl.run("--rlimit", "nofile=unlimited", cmd=["true"])
+    assert cp.returncode == 125
+    assert "nofile" in assert_one_error_line(cp)
+
+
+MEMORY_HOG = "s = b'x' * (256 << 20)\nprint(len(s))\n"
+
+
+@needs_root
+@pytest.mark.skipif(not controller("memory"), reason="no memory controller")
+def test_memory_hog_is_oom_killed(nsl, status):
+    cp = nsl.py(MEMORY_HOG, "--memory", "48m", "--status-json", status.path, timeout=60)
+    assert cp.returncode == 137, (cp.returncode, cp.stdout, cp.stderr)
+    assert "OOM" in cp.stderr
+    st = status()
+    assert st["oom_killed"] is True and st["exit_code"] == 137 and st["signal"] == 9
+    assert st["peak_memory_bytes"] is not None and st["peak_memory_bytes"] <= 48 << 20
+    ok = nsl.py("print(len(b'x' * (8 << 20)))", "--memory", "48m", "--status-json", status.path)
+    assert ok.returncode == 0 and status()["oom_killed"] is False
+    assert status()["peak_memory_bytes"] > 8 << 20
+
+
+FORK_BOMB = """
+import os, time
+made = failed = 0
+for i in range(200):
+    try:
+        pid = os.fork()
+    except OSError:
+        failed += 1
+        continue
+    if pid == 0:
+        time.sleep(3)
+        os._exit(0)
+    made += 1
+print(made, failed)
+"""
+
+
+@needs_root
+@pytest.mark.skipif(not controller("pids"), reason="no pids controller")
+def test_fork_bomb_stops_at_pids_max(nsl):
+    t = time.monotonic()
+    cp = nsl.py(FORK_BOMB, "--pids", "32", "--timeout", "20", timeout=40)
+    assert cp.returncode == 0, cp.stderr
+    made, failed = map(int, cp.stdout.split())
+    # init, the network helper (gone by now) and python itself count too
+    assert made <= 30 and failed >= 170, (made, failed)
+    assert time.monotonic() - t < 20
+
+
+@needs_root
+@pytest.mark.skipif(not controller("cpu"), reason="no cpu controller")
+def test_cpus_quarter_of_a_cpu(nsl):
+    code = "import time\nt = time.monotonic()\nwhile time.monotonic() - t < 2: pass\nprint(time.process_time())\n"
+    cp = nsl.py(code, "--cpus", "0.25", timeout=30)
+    assert cp.returncode == 0, cp.stderr
+    share = float(cp.stdout) / 2
+    assert 0.15 < share < 0.35, share
+
+
+@needs_root
+@pytest.mark.skipif(not controller("memory"), reason="no memory controller")
+def test_cgroup_of_a_killed_nslaunch_is_removed_by_the_next_run(nsl):
+    before = set(leftovers())
+    p = subprocess.Popen([NSLAUNCH, "run", "--memory", "64m", "--", "sleep", "30"], stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 5
+    while not (set(leftovers()) - before) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stale = set(leftovers()) - before
+    assert stale, "no cgroup was created"
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    # the sandbox dies with nslaunch; its empty cgroup stays until the next run
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        if all(not open(os.path.join(d, "cgroup.procs")).read().strip() for d in stale if os.path.isdir(d)):
+            break
+        time.sleep(0.05)
+    cp = nsl.run("--memory", "64m", cmd=["true"])
+    assert cp.returncode == 0, cp.stderr
+    assert not (set(leftovers()) & stale), "the stale cgroup was not removed"
+
+
+@pytest.mark.skipif(IS_ROOT, reason="rootless behaviour")
+def test_rootless_limits_without_delegation_fail_clearly(nsl):
+    cp = nsl.run("--memory", "64m", cmd=["true"])
+    assert cp.returncode == 125
+    line = assert_one_error_line(cp)
+    assert "delegat" in line and "--limits best-effort" in line
+
+
+@pytest.mark.skipif(IS_ROOT, reason="rootless behaviour")
+def test_rootless_best_effort_falls_back_to_rlimits(nsl):
+    cp = nsl.run("--memory", "64m", "--pids", "50", "--limits", "best-effort", cmd=["cat", "/proc/self/limits"])
+    assert cp.returncode == 0, cp.stderr
+    assert "warning" in cp.stderr and "RLIMIT_AS" in cp.stderr
+    lines = {l[:26].strip(): l[26:].split()[:2] for l in cp.stdout.splitlines()[1:]}
+    assert lines["Max address space"] == [str(64 << 20)] * 2
+    assert lines["Max processes"] == ["50", "50"]

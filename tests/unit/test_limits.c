@@ -1,0 +1,236 @@
+/* Limits: their option values, and the exact cgroup files and values
+ * written, against a directory tree laid out like cgroupfs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cgroup/cgroup.h"
+#include "parse/parse.h"
+#include "spec.h"
+
+static void cpus(void **state)
+{
+        uint64_t q;
+        (void)state;
+        assert_int_equal(nsl_parse_cpus("0.5", &q), 0); assert_int_equal(q, 50000);
+        assert_int_equal(nsl_parse_cpus("2", &q), 0); assert_int_equal(q, 200000);
+        assert_int_equal(nsl_parse_cpus(".25", &q), 0); assert_int_equal(q, 25000);
+        assert_int_equal(nsl_parse_cpus("0.01", &q), 0); assert_int_equal(q, 1000);
+        assert_true(nsl_parse_cpus("0", &q) < 0);
+        assert_true(nsl_parse_cpus("0.001", &q) < 0);
+        assert_true(nsl_parse_cpus("abc", &q) < 0);
+        assert_true(nsl_parse_cpus("-1", &q) < 0);
+        assert_true(nsl_parse_cpus("2000", &q) < 0);
+}
+
+static void rlimits(void **state)
+{
+        struct nsl_rlimit rl;
+        nsl_error e = { 0 };
+        (void)state;
+        assert_int_equal(nsl_parse_rlimit("nofile=1024", &rl, &e), 0);
+        assert_int_equal(rl.resource, RLIMIT_NOFILE);
+        assert_int_equal(rl.soft, 1024);
+        assert_int_equal(rl.hard, 1024);
+        assert_int_equal(nsl_parse_rlimit("NOFILE=10:20", &rl, &e), 0);
+        assert_int_equal(rl.soft, 10);
+        assert_int_equal(rl.hard, 20);
+        assert_int_equal(nsl_parse_rlimit("RLIMIT_CORE=unlimited", &rl, &e), 0);
+        assert_int_equal(rl.resource, RLIMIT_CORE);
+        assert_true(rl.soft == UINT64_MAX && rl.hard == UINT64_MAX);
+        assert_int_equal(nsl_parse_rlimit("as=1:unlimited", &rl, &e), 0);
+}
+
+static void expect_rlimit_error(const char *value, const char *cause)
+{
+        struct nsl_rlimit rl;
+        nsl_error e = { 0 };
+        char line[1200];
+        assert_true(nsl_parse_rlimit(value, &rl, &e) < 0);
+        nsl_error_format(&e, line, sizeof line);
+        if (!strstr(line, cause) || strncmp(line, "nslaunch: --rlimit: ", 20))
+                fail_msg("'%s' lacks '%s'", line, cause);
+}
+
+static void bad_rlimits(void **state)
+{
+        (void)state;
+        expect_rlimit_error("nofile", "expected NAME=SOFT[:HARD]");
+        expect_rlimit_error("files=3", "unknown limit 'files'");
+        expect_rlimit_error("nofile=x", "bad soft limit 'x'");
+        expect_rlimit_error("nofile=1:y", "bad hard limit 'y'");
+        expect_rlimit_error("nofile=5:4", "the soft limit is above the hard limit");
+        expect_rlimit_error("nofile=-1", "bad soft limit '-1'");
+}
+
+static void expect_line(int r, const nsl_error *e, const char *expected)
+{
+        char line[1200];
+        assert_true(r < 0);
+        nsl_error_format(e, line, sizeof line);
+        assert_string_equal(line, expected);
+}
+
+static void bad_limit_options(void **state)
+{
+        nsl_spec *s = nsl_spec_new();
+        nsl_error e = { 0 };
+        (void)state;
+        expect_line(nsl_spec_set_memory(s, "1k", &e), &e, "nslaunch: --memory: 1k: expected a size of at least 1m, e.g. 512m or 2g");
+        expect_line(nsl_spec_set_memory(s, "lots", &e), &e, "nslaunch: --memory: lots: expected a size of at least 1m, e.g. 512m or 2g");
+        expect_line(nsl_spec_set_memory_swap(s, "0", &e), &e,
+                    "nslaunch: --memory-swap: 0: expected a size (memory plus swap, as Docker), e.g. 1g");
+        expect_line(nsl_spec_set_cpus(s, "0", &e), &e, "nslaunch: --cpus: 0: expected a number of CPUs from 0.01 to 1024, e.g. 0.5 or 2");
+        expect_line(nsl_spec_set_pids(s, "1", &e), &e,
+                    "nslaunch: --pids: 1: expected a number of processes from 2 (init and the command) to 4194304");
+        expect_line(nsl_spec_set_limits_mode(s, "maybe", &e), &e, "nslaunch: --limits: maybe: expected strict or best-effort");
+        expect_line(nsl_spec_set_status_json(s, "fd:2", &e), &e, "nslaunch: --status-json: fd:2: expected fd:N with N above 2");
+        expect_line(nsl_spec_set_status_json(s, "", &e), &e, "nslaunch: --status-json: expected a file or fd:N");
+        expect_line(nsl_spec_set_cgroup_parent(s, "rel", &e), &e,
+                    "nslaunch: --cgroup-parent: rel: expected a cgroup path like /nslaunch, relative to the hierarchy's root, without '..'");
+        expect_line(nsl_spec_set_cgroup_parent(s, "/a/../b", &e), &e,
+                    "nslaunch: --cgroup-parent: /a/../b: expected a cgroup path like /nslaunch, relative to the hierarchy's root, without '..'");
+        nsl_spec_free(s);
+}
+
+/* A directory with the given (empty) interface files, like a new cgroup. */
+static int fake_cgroup(char *dir, const char *const *files)
+{
+        assert_non_null(mkdtemp(dir));
+        int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        for (; *files; files++) {
+                int f = openat(fd, *files, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+                assert_true(f >= 0);
+                close(f);
+        }
+        return fd;
+}
+
+static void expect_file(int dirfd, const char *name, const char *content)
+{
+        char buf[256] = "";
+        int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        assert_true(n >= 0);
+        buf[n] = '\0';
+        if (strcmp(buf, content))
+                fail_msg("%s holds '%s', expected '%s'", name, buf, content);
+}
+
+static void cleanup_dir(char *dir, const char *const *files)
+{
+        for (; *files; files++) {
+                char path[512];
+                snprintf(path, sizeof path, "%s/%s", dir, *files);
+                unlink(path);
+        }
+        rmdir(dir);
+}
+
+static const char *const v2_files[] = { "memory.max", "memory.swap.max", "memory.oom.group", "cpu.max", "pids.max",
+                                        "cgroup.subtree_control", NULL };
+
+static void v2_files_and_values(void **state)
+{
+        char dir[] = "/tmp/nsl-fake-cgroup-XXXXXX";
+        int fd = fake_cgroup(dir, v2_files);
+        struct nsl_cgroup_limits l = { .memory = 64 << 20, .cpu_quota_us = 25000, .pids = 32 };
+        nsl_error e = { 0 };
+        (void)state;
+        assert_int_equal(nsl_cgroup_v2_apply(fd, &l, &e), 0);
+        expect_file(fd, "memory.max", "67108864");
+        expect_file(fd, "memory.swap.max", "0");
+        expect_file(fd, "memory.oom.group", "1");
+        expect_file(fd, "cpu.max", "25000 100000");
+        expect_file(fd, "pids.max", "32");
+        assert_int_equal(nsl_cgroup_v2_enable(fd, &l, &e), 0);
+        expect_file(fd, "cgroup.subtree_control", "+memory +cpu +pids");
+        close(fd);
+        cleanup_dir(dir, v2_files);
+}
+
+static void v2_swap_and_partial_limits(void **state)
+{
+        char dir[] = "/tmp/nsl-fake-cgroup-XXXXXX";
+        int fd = fake_cgroup(dir, v2_files);
+        struct nsl_cgroup_limits l = { .memory = 64 << 20, .memory_swap = 96 << 20 };
+        struct nsl_cgroup_limits pids_only = { .pids = 5 };
+        nsl_error e = { 0 };
+        (void)state;
+        assert_int_equal(nsl_cgroup_v2_apply(fd, &l, &e), 0);
+        expect_file(fd, "memory.swap.max", "33554432");
+        expect_file(fd, "cpu.max", "");
+        expect_file(fd, "pids.max", "");
+        close(fd);
+        cleanup_dir(dir, v2_files);
+
+        char dir2[] = "/tmp/nsl-fake-cgroup-XXXXXX";
+        fd = fake_cgroup(dir2, v2_files);
+        assert_int_equal(nsl_cgroup_v2_apply(fd, &pids_only, &e), 0);
+        assert_int_equal(nsl_cgroup_v2_enable(fd, &pids_only, &e), 0);
+        expect_file(fd, "memory.max", "");
+        expect_file(fd, "pids.max", "5");
+        expect_file(fd, "cgroup.subtree_control", "+pids");
+        close(fd);
+        cleanup_dir(dir2, v2_files);
+}
+
+static void v2_missing_controller_is_an_error(void **state)
+{
+        static const char *const none[] = { NULL };
+        char dir[] = "/tmp/nsl-fake-cgroup-XXXXXX";
+        int fd = fake_cgroup(dir, none);
+        struct nsl_cgroup_limits l = { .pids = 5 };
+        nsl_error e = { 0 };
+        (void)state;
+        assert_true(nsl_cgroup_v2_apply(fd, &l, &e) < 0);
+        assert_string_equal(e.object, "pids.max");
+        close(fd);
+        rmdir(dir);
+}
+
+static void v1_files_and_values(void **state)
+{
+        static const char *const mem_files[] = { "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", NULL };
+        static const char *const cpu_files[] = { "cpu.cfs_period_us", "cpu.cfs_quota_us", NULL };
+        char mdir[] = "/tmp/nsl-fake-cgroup-XXXXXX", cdir[] = "/tmp/nsl-fake-cgroup-XXXXXX";
+        int mfd = fake_cgroup(mdir, mem_files), cfd = fake_cgroup(cdir, cpu_files);
+        struct nsl_cgroup_limits l = { .memory = 32 << 20, .cpu_quota_us = 50000 };
+        nsl_error e = { 0 };
+        (void)state;
+        assert_int_equal(nsl_cgroup_v1_apply(mfd, NSL_CG_MEMORY, &l, &e), 0);
+        expect_file(mfd, "memory.limit_in_bytes", "33554432");
+        expect_file(mfd, "memory.memsw.limit_in_bytes", "33554432");
+        assert_int_equal(nsl_cgroup_v1_apply(cfd, NSL_CG_CPU, &l, &e), 0);
+        expect_file(cfd, "cpu.cfs_period_us", "100000");
+        expect_file(cfd, "cpu.cfs_quota_us", "50000");
+        close(mfd);
+        close(cfd);
+        cleanup_dir(mdir, mem_files);
+        cleanup_dir(cdir, cpu_files);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(cpus),
+                cmocka_unit_test(rlimits),
+                cmocka_unit_test(bad_rlimits),
+                cmocka_unit_test(bad_limit_options),
+                cmocka_unit_test(v2_files_and_values),
+                cmocka_unit_test(v2_swap_and_partial_limits),
+                cmocka_unit_test(v2_missing_controller_is_an_error),
+                cmocka_unit_test(v1_files_and_values),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
