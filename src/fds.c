@@ -1,8 +1,13 @@
 #include "fds.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "cleanup.h"
 
 int nsl_close_all_except(const int *keep, size_t n_keep)
 {
@@ -17,5 +22,70 @@ int nsl_close_all_except(const int *keep, size_t n_keep)
         }
         if (close_range(from, UINT_MAX, 0) < 0)
                 return -errno;
+        return 0;
+}
+
+int nsl_close_all_except_plus(const int *keep, size_t n_keep, int extra)
+{
+        int merged[n_keep + 1];
+        size_t n = 0, i = 0;
+
+        for (; i < n_keep && keep[i] < extra; i++)
+                merged[n++] = keep[i];
+        merged[n++] = extra;
+        for (; i < n_keep; i++)
+                merged[n++] = keep[i];
+        return nsl_close_all_except(merged, n);
+}
+
+int nsl_write_all(int fd, const void *data, size_t len)
+{
+        const char *p = data;
+
+        while (len) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return -EIO;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+int nsl_read_file(const char *path, size_t max, char **text, size_t *len)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        size_t n = 0;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        if ((size_t)st.st_size > max)
+                return -EFBIG;
+        buf = malloc(max + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t r = read(fd, buf + n, max + 1 - n);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return -errno;
+                if (r == 0)
+                        break;
+                n += (size_t)r;
+                if (n > max)
+                        return -EFBIG;  /* it grew while we read */
+        }
+        buf[n] = '\0';
+        *len = n;
+        *text = TAKE_PTR(buf);
         return 0;
 }

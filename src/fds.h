@@ -7,4 +7,16 @@
  * close_range. Returns 0 or -errno. */
 int nsl_close_all_except(const int *keep, size_t n_keep);
 
+/* Merges one more fd (the sync socket) into a sorted keep list, then closes
+ * the rest as above. */
+int nsl_close_all_except_plus(const int *keep, size_t n_keep, int extra);
+
+/* write(2) until done; 0 or -errno. */
+int nsl_write_all(int fd, const void *data, size_t len);
+
+/* Reads a whole regular file of at most max bytes into a NUL-terminated
+ * malloc'd buffer. 0, or -errno: -EINVAL when it is not a regular file,
+ * -EFBIG when it is larger than max. */
+int nsl_read_file(const char *path, size_t max, char **text, size_t *len);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "fds.h"
 #include "seccomp/select.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -52,32 +53,17 @@ static int env_file_add(const char *assignment, void *data, nsl_error *error)
 
 static int read_env_file(struct nsl_plan *plan, const char *path, nsl_error *error)
 {
-        const size_t max = 1 << 20;
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0;
-        struct stat st;
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r = nsl_read_file(path, 1 << 20, &text, &len);
 
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return nsl_fail(error, errno, "--env-file", path, NULL);
-        if (!S_ISREG(st.st_mode))
+        if (r == -EINVAL)
                 return nsl_fail(error, EINVAL, "--env-file", path, "not a regular file");
-        buf = malloc(max);
-        if (!buf)
-                return nsl_fail(error, ENOMEM, "--env-file", path, NULL);
-        for (;;) {
-                ssize_t n = read(fd, buf + len, max - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return nsl_fail(error, errno, "--env-file", path, NULL);
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len == max)
-                        return nsl_fail(error, EFBIG, "--env-file", path, "larger than 1 MiB");
-        }
-        return nsl_parse_env_text(buf, len, path, env_file_add, plan, error);
+        if (r == -EFBIG)
+                return nsl_fail(error, EFBIG, "--env-file", path, "larger than 1 MiB");
+        if (r < 0)
+                return nsl_fail(error, -r, "--env-file", path, NULL);
+        return nsl_parse_env_text(text, len, path, env_file_add, plan, error);
 }
 
 static int build_env(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)

@@ -9,6 +9,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "fds.h"
 #include "spec.h"
 
 static json_object *ms(double v)
@@ -53,20 +54,6 @@ static json_object *build(const nsl_result *r, const nsl_error *failure)
         return o;
 }
 
-static int write_all(int fd, const char *text, size_t len)
-{
-        while (len) {
-                ssize_t n = write(fd, text, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                text += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_error *failure, nsl_error *error)
 {
         json_object *o;
@@ -78,7 +65,7 @@ int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_e
         o = build(result, failure);
         text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
         if (spec->status_fd >= 0) {
-                if (write_all(spec->status_fd, text, strlen(text)) < 0 || write_all(spec->status_fd, "\n", 1) < 0)
+                if (nsl_write_all(spec->status_fd, text, strlen(text)) < 0 || nsl_write_all(spec->status_fd, "\n", 1) < 0)
                         r = nsl_fail(error, errno, "--status-json", "fd", NULL);
         } else {
                 /* atomically: a temporary file beside it, then rename */
@@ -91,7 +78,7 @@ int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_e
                         r = nsl_fail(error, ENOMEM, "--status-json", spec->status_path, NULL);
                 } else {
                         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-                        if (fd < 0 || write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0 ||
+                        if (fd < 0 || nsl_write_all(fd, text, strlen(text)) < 0 || nsl_write_all(fd, "\n", 1) < 0 ||
                             fsync(fd) < 0 || close(TAKE_FD(fd)) < 0 || rename(tmp, spec->status_path) < 0) {
                                 r = nsl_fail(error, errno, "--status-json", spec->status_path, NULL);
                                 if (fd >= 0)

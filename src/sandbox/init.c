@@ -24,17 +24,8 @@ const size_t nsl_n_forwarded_signals = ELEMENTSOF(nsl_forwarded_signals);
 int nsl_stage_close_inherited_fds(struct nsl_ctx *ctx, nsl_error *error)
 {
         const struct nsl_plan *plan = ctx->plan;
-        int keep[NSL_MAX_KEEP_FDS + 1];
-        size_t n = 0, i = 0;
-        int r;
+        int r = nsl_close_all_except_plus(plan->keep_fds, plan->n_keep_fds, ctx->sync_fd);
 
-        /* merge the sync socket into the sorted keep list */
-        for (; i < plan->n_keep_fds && plan->keep_fds[i] < ctx->sync_fd; i++)
-                keep[n++] = plan->keep_fds[i];
-        keep[n++] = ctx->sync_fd;
-        for (; i < plan->n_keep_fds; i++)
-                keep[n++] = plan->keep_fds[i];
-        r = nsl_close_all_except(keep, n);
         if (r < 0)
                 return nsl_fail(error, -r, "close-inherited-fds", "", NULL);
         return 0;

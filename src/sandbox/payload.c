@@ -94,19 +94,11 @@ int nsl_stage_no_new_privs(struct nsl_ctx *ctx, nsl_error *error)
 int nsl_stage_close_fds(struct nsl_ctx *ctx, nsl_error *error)
 {
         const struct nsl_plan *plan = ctx->plan;
-        int keep[NSL_MAX_KEEP_FDS + 1];
-        size_t n = 0, i = 0;
-        int r;
+        int r = nsl_close_all_except_plus(plan->keep_fds, plan->n_keep_fds, ctx->sync_fd);
 
-        for (; i < plan->n_keep_fds && plan->keep_fds[i] < ctx->sync_fd; i++)
-                keep[n++] = plan->keep_fds[i];
-        keep[n++] = ctx->sync_fd;
-        for (; i < plan->n_keep_fds; i++)
-                keep[n++] = plan->keep_fds[i];
-        r = nsl_close_all_except(keep, n);
         if (r < 0)
                 return nsl_fail(error, -r, "close-fds", "", NULL);
-        for (i = 0; i < plan->n_keep_fds; i++) {
+        for (size_t i = 0; i < plan->n_keep_fds; i++) {
                 int fd = plan->keep_fds[i], flags = fcntl(fd, F_GETFD);
                 char num[16];
                 if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) {

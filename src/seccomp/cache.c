@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../cleanup.h"
+#include "../fds.h"
 
 #define MAGIC "nslaunch-seccomp-cache 1\n"
 #define MAX_ENTRY_BYTES (4u << 20)
@@ -120,21 +121,6 @@ int nsl_sc_cache_lookup(const char *dir, const char *text, size_t len, const str
         return 1;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-        const char *p = data;
-        while (len) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 /* mkdir -p, 0700; the directory itself must end up ours and private. */
 static int make_dirs(const char *dir)
 {
@@ -176,8 +162,8 @@ void nsl_sc_cache_store(const char *dir, const char *text, size_t len, const str
         sum = fnv1a(sum, &flags, 4);
         sum = fnv1a(sum, &n, 2);
         sum = fnv1a(sum, filter->insns, (size_t)n * sizeof(struct sock_filter));
-        if (write_all(fd, header, (size_t)hlen) < 0 || write_all(fd, text, len) < 0 || write_all(fd, &flags, 4) < 0 ||
-            write_all(fd, &n, 2) < 0 || write_all(fd, filter->insns, (size_t)n * sizeof(struct sock_filter)) < 0 ||
-            write_all(fd, &sum, 8) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0)
+        if (nsl_write_all(fd, header, (size_t)hlen) < 0 || nsl_write_all(fd, text, len) < 0 || nsl_write_all(fd, &flags, 4) < 0 ||
+            nsl_write_all(fd, &n, 2) < 0 || nsl_write_all(fd, filter->insns, (size_t)n * sizeof(struct sock_filter)) < 0 ||
+            nsl_write_all(fd, &sum, 8) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0)
                 unlink(tmp);
 }

@@ -13,6 +13,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../fds.h"
 
 struct parser {
         const char *name;
@@ -590,33 +591,14 @@ fail:
 
 int nsl_sc_profile_read(const char *path, char **text, size_t *len, nsl_error *error)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        size_t n = 0;
+        int r = nsl_read_file(path, NSL_PROFILE_MAX_BYTES, text, len);
 
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return nsl_fail(error, errno, "--seccomp", path, NULL);
-        if (!S_ISREG(st.st_mode))
+        if (r == -EINVAL)
                 return nsl_fail(error, EINVAL, "--seccomp", path, "not a regular file");
-        if (st.st_size > NSL_PROFILE_MAX_BYTES)
+        if (r == -EFBIG)
                 return nsl_fail(error, EFBIG, "--seccomp", path, "larger than %d bytes", NSL_PROFILE_MAX_BYTES);
-        buf = malloc((size_t)st.st_size + 1);
-        if (!buf)
-                return nsl_fail(error, ENOMEM, "--seccomp", path, NULL);
-        while (n < (size_t)st.st_size) {
-                ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r < 0)
-                        return nsl_fail(error, errno, "--seccomp", path, NULL);
-                if (r == 0)
-                        break;
-                n += (size_t)r;
-        }
-        buf[n] = '\0';
-        *len = n;
-        *text = TAKE_PTR(buf);
+        if (r < 0)
+                return nsl_fail(error, -r, "--seccomp", path, NULL);
         return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../fds.h"
 #include "compile.h"
 #include "filter.h"
 #include "profile.h"
@@ -65,18 +66,9 @@ int nsl_seccomp_compile(const char *path, const nsl_seccomp_options *o, int fd, 
 {
         struct nsl_sc_filter filter = { 0 };
         int r = compiled(path, o, &filter, error);
-        size_t size = (size_t)filter.len * sizeof(struct sock_filter), done = 0;
 
-        while (r == 0 && done < size) {
-                ssize_t n = write(fd, (const char *)filter.insns + done, size - done);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        r = nsl_fail(error, errno ? errno : EIO, "compile", "", "cannot write the filter: %s",
-                                     strerror(errno ? errno : EIO));
-                else
-                        done += (size_t)n;
-        }
+        if (r == 0 && (r = nsl_write_all(fd, filter.insns, (size_t)filter.len * sizeof(struct sock_filter))) < 0)
+                r = nsl_fail(error, -r, "compile", "", "cannot write the filter: %s", strerror(-r));
         free(filter.insns);
         return r;
 }
