@@ -46,7 +46,7 @@ hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$work/launch.json"
 per_call() { # per_call OPTS... -> median ns of 5 runs of 2M getppid calls
         local i out=()
         for i in 1 2 3 4 5; do
-                out+=("$("$NSLAUNCH" run --ro-bind "$work:/b" "$@" -- /b/getppid-loop 2000000)")
+                out+=("$("$NSLAUNCH" run --ro-bind "$work:/b" "$@" -- /b/getppid-loop 2000000 2>/dev/null)")
         done
         printf '%s\n' "${out[@]}" | sort -n | sed -n 3p
 }
