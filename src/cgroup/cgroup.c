@@ -214,6 +214,19 @@ static int own_cgroup(const char *controller, char **path)
         return r;
 }
 
+/* nslaunch-PID-RANDOM: stale once PID (the nslaunch that made it) is gone.
+ * An empty cgroup of a live nslaunch is one it has not moved its sandbox
+ * into yet, and must be left alone. */
+static bool creator_gone(const char *name)
+{
+        char *end;
+        long pid = strtol(name + strlen(PREFIX), &end, 10);
+
+        if (pid <= 0 || *end != '-')
+                return false;
+        return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
 static void remove_stale(const char *parent_dir)
 {
         DIR *d = opendir(parent_dir);
@@ -223,7 +236,7 @@ static void remove_stale(const char *parent_dir)
                 return;
         while ((de = readdir(d))) {
                 char procs[64];
-                if (strncmp(de->d_name, PREFIX, strlen(PREFIX)) || de->d_type != DT_DIR)
+                if (strncmp(de->d_name, PREFIX, strlen(PREFIX)) || de->d_type != DT_DIR || !creator_gone(de->d_name))
                         continue;
                 int fd = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                 if (fd < 0)

@@ -244,3 +244,16 @@ def test_rootless_best_effort_falls_back_to_rlimits(nsl):
     lines = {l[:26].strip(): l[26:].split()[:2] for l in cp.stdout.splitlines()[1:]}
     assert lines["Max address space"] == [str(64 << 20)] * 2
     assert lines["Max processes"] == ["50", "50"]
+
+
+@needs_root
+@pytest.mark.skipif(not controller("memory"), reason="no memory controller")
+def test_concurrent_sandboxes_with_limits(nsl):
+    # an empty cgroup of a live nslaunch (made, its sandbox not moved in yet)
+    # is not stale: another launch must not remove it from under it
+    procs = [subprocess.Popen([NSLAUNCH, "run", "--memory", "64m", "--pids", "64", "--", "sleep", "0.2"],
+                              stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(8)]
+    results = [(p.wait(timeout=30), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stderr.close()
+    assert all(code == 0 for code, _ in results), results
