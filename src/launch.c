@@ -157,6 +157,17 @@ static void fall_back_to_rlimits(struct nsl_plan *plan, const nsl_error *why)
         plan->limits = (struct nsl_cgroup_limits){ 0 };
 }
 
+/* Ends the sandbox (its pid namespace dies with init) and reaps init, so
+ * that nothing of it is left when nsl_run returns. */
+static void kill_and_reap(int pidfd)
+{
+        siginfo_t info;
+
+        nsl_pidfd_send_signal(pidfd, SIGKILL);
+        while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
+                ;
+}
+
 static void release_cgroup(struct nsl_cgroup *cg)
 {
         nsl_cgroup_destroy(cg);
@@ -208,16 +219,14 @@ static int run_plan(struct nsl_plan *plan, const struct timespec *start, nsl_res
         if (r == 0 && nsl_msg_send(sync_fd, &go) < 0)
                 r = nsl_fail(error, EPIPE, "launch", "", "the sandbox went away during set-up");
         if (r < 0) {
-                nsl_pidfd_send_signal(pidfd, SIGKILL);
-                siginfo_t info;
-                waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED);
+                kill_and_reap(pidfd);
                 return r;
         }
         NSL_TIMING_MARK("supervise");
         r = nsl_supervise(&s, &init_status, error);
         NSL_TIMING_MARK("reaped");
         if (r < 0) {
-                nsl_pidfd_send_signal(pidfd, SIGKILL);
+                kill_and_reap(pidfd);
                 return r;
         }
         clock_gettime(CLOCK_MONOTONIC, &end);
