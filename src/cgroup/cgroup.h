@@ -30,12 +30,30 @@ struct nsl_cgroup {
 
 bool nsl_cgroup_limits_any(const struct nsl_cgroup_limits *l);
 
+/* Where the hierarchies are and who asks. nsl_cgroup_create finds them at the
+ * standard places; the unit tests point them at a directory tree laid out
+ * like cgroupfs. */
+struct nsl_cgroup_places {
+        const char *v2;                 /* the cgroup2 mount, or NULL */
+        const char *v1[NSL_CG_N];       /* each controller's v1 hierarchy, or NULL */
+        const char *self;               /* the caller's /proc/self/cgroup */
+        bool rootless;
+        /* cgroupfs fills a new cgroup with its interface files; a fake tree
+         * needs this to do it. NULL on a real host. */
+        void (*made)(int dirfd, const char *path);
+};
+
 /* Creates the sandbox's cgroup under parent (a path relative to the
  * hierarchy's root; NULL: nslaunch's default) and applies the limits.
  * -ENOTSUP with *error saying why and how to get delegation when the caller
  * has no cgroup it may use. */
 int nsl_cgroup_create(const struct nsl_cgroup_limits *limits, const char *parent, struct nsl_cgroup *cg,
                       nsl_error *error);
+int nsl_cgroup_create_in(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *limits,
+                         const char *parent, struct nsl_cgroup *cg, nsl_error *error);
+/* A cgroup nslaunch made (nslaunch-PID-RANDOM) whose nslaunch is gone and in
+ * which nothing runs: the only kind it ever removes uninvited. */
+bool nsl_cgroup_is_stale(int parent_fd, const char *name);
 /* cgroup v1: moves pid into the sandbox's cgroups (v2 needs nothing: clone3
  * put it there). */
 int nsl_cgroup_enter(const struct nsl_cgroup *cg, pid_t pid, nsl_error *error);
