@@ -60,9 +60,11 @@ static bool listed(const char *list, const char *word)
 {
         size_t n = strlen(word);
 
-        const char *hit = strstr(list, word);
-
-        return hit && (hit == list || hit[-1] == ' ') && (!hit[n] || hit[n] == ' ' || hit[n] == '\n');
+        /* not just the first hit: "cpu" is first found inside "cpuset" */
+        for (const char *hit = list; (hit = strstr(hit, word)); hit += n)
+                if ((hit == list || hit[-1] == ' ') && (!hit[n] || hit[n] == ' ' || hit[n] == '\n'))
+                        return true;
+        return false;
 }
 
 /* True when every controller the limits need is in dir's file. */
