@@ -86,6 +86,22 @@ bool nsl_cgroup_v2_has(const char *dir, const struct nsl_cgroup_limits *l)
         return has_in(dir, "cgroup.controllers", l);
 }
 
+/* The first controller the limits need that dir does not hand down to its
+ * children; NULL when it hands them all, or when it cannot be read (creating
+ * the cgroup then says why). */
+static const char *not_handed_down(const char *dir, const struct nsl_cgroup_limits *l)
+{
+        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        char buf[512];
+
+        if (fd < 0 || nsl_cgroup_read(fd, "cgroup.subtree_control", buf, sizeof buf) < 0)
+                return NULL;
+        for (int c = 0; c < NSL_CG_N; c++)
+                if (nsl_cgroup_wants(l, c) && !listed(buf, nsl_cgroup_controller_names[c]))
+                        return nsl_cgroup_controller_names[c];
+        return NULL;
+}
+
 int nsl_cgroup_v2_create(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                          const char *parent, const char *name, struct nsl_cgroup *cg, nsl_error *error)
 {
@@ -105,7 +121,17 @@ int nsl_cgroup_v2_create(const struct nsl_cgroup_places *places, const struct ns
         const char *p = parent ? parent : DEFAULT_PARENT;
         if (asprintf(&parent_dir, "%s%s", places->v2, p) < 0)
                 return nsl_fail(error, ENOMEM, "cgroup", "", NULL);
-        if (!parent) {
+        if (parent) {
+                /* a parent nslaunch did not make is not its to rearrange: it
+                 * must already give its children the controllers */
+                const char *missing = not_handed_down(parent_dir, l);
+                if (missing)
+                        return nsl_fail(error, ENOTSUP, "cgroup", parent_dir,
+                                        "does not hand the %s controller down (not in its cgroup.subtree_control); "
+                                        "use a cgroup delegated with it, e.g. run nslaunch under "
+                                        "'systemd-run --user --scope -p Delegate=yes', or pass --limits best-effort",
+                                        missing);
+        } else {
                 bool made = mkdir(parent_dir, 0755) == 0;
                 if (!made && errno != EEXIST)
                         return nsl_fail(error, errno, "cgroup", parent_dir, NULL);

@@ -229,6 +229,72 @@ static void v2_nothing_asked_nothing_made(void **state)
         assert_int_equal(access(nsl, F_OK), -1);
 }
 
+/* Rootless under systemd's user@.service: the cgroup goes beside the
+ * caller's own, in what the user manager delegates, which must already hand
+ * the controllers down: nslaunch does not rearrange what it did not make. */
+static void v2_rootless_delegated(void **state)
+{
+        char v2[128], self[128], app[192], expected[256];
+        struct nsl_cgroup_limits pids = { .pids = 64 }, cpus = { .cpu_quota_us = 50000, .pids = 64 };
+        struct nsl_cgroup cg;
+        nsl_error e = { 0 };
+        (void)state;
+
+        mkdirs("v2/user.slice/user-1000.slice/user@1000.service/app.slice/run-r1.scope");
+        path_of(v2, sizeof v2, "v2");
+        path_of(self, sizeof self, "self");
+        put(v2, "cgroup.controllers", "cpuset cpu io memory pids\n");
+        put(top, "self", "0::/user.slice/user-1000.slice/user@1000.service/app.slice/run-r1.scope\n");
+        snprintf(app, sizeof app, "%s/user.slice/user-1000.slice/user@1000.service/app.slice", v2);
+        put(app, "cgroup.subtree_control", "memory pids\n");
+        struct nsl_cgroup_places places = { .v2 = v2, .self = self, .rootless = true, .made = v2_made };
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &pids, NULL, &cg, &e), 0);
+        assert_int_equal(cg.version, 2);
+        snprintf(expected, sizeof expected, "%s/nslaunch-%d-", app, (int)getpid());
+        assert_int_equal(strncmp(cg.dirs[0], expected, strlen(expected)), 0);
+        expect(cg.dirs[0], "pids.max", "64");
+        expect(app, "cgroup.subtree_control", "memory pids\n");        /* untouched */
+        close(cg.fd);
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &cpus, NULL, &cg, &e), -ENOTSUP);
+        assert_string_equal(e.what, "cgroup");
+        assert_string_equal(e.object, app);
+        assert_string_equal(e.cause,
+                            "does not hand the cpu controller down (not in its cgroup.subtree_control); use a cgroup "
+                            "delegated with it, e.g. run nslaunch under 'systemd-run --user --scope -p Delegate=yes', "
+                            "or pass --limits best-effort");
+}
+
+/* --cgroup-parent names a cgroup nslaunch did not make: used as it is. */
+static void v2_cgroup_parent(void **state)
+{
+        char v2[128], plugins[160], nsl[160];
+        struct nsl_cgroup_limits mem = { .memory = 1 << 30, .memory_swap = 2ULL << 30 }, pids = { .pids = 8 };
+        struct nsl_cgroup cg;
+        nsl_error e = { 0 };
+        (void)state;
+
+        mkdirs("v2/plugins");
+        path_of(v2, sizeof v2, "v2");
+        snprintf(plugins, sizeof plugins, "%s/plugins", v2);
+        put(v2, "cgroup.controllers", "cpuset cpu io memory pids\n");
+        put(plugins, "cgroup.subtree_control", "memory\n");
+        struct nsl_cgroup_places places = { .v2 = v2, .self = "/nonexistent", .made = v2_made };
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &mem, "/plugins", &cg, &e), 0);
+        assert_int_equal(strncmp(cg.dirs[0], plugins, strlen(plugins)), 0);
+        expect(cg.dirs[0], "memory.max", "1073741824");
+        expect(cg.dirs[0], "memory.swap.max", "1073741824");
+        snprintf(nsl, sizeof nsl, "%s/nslaunch", v2);
+        assert_int_equal(access(nsl, F_OK), -1);                       /* no default parent made */
+        close(cg.fd);
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &pids, "/plugins", &cg, &e), -ENOTSUP);
+        assert_non_null(strstr(e.cause, "does not hand the pids controller down"));
+        assert_int_equal(nsl_cgroup_create_in(&places, &pids, "/absent", &cg, &e), -ENOENT);
+}
+
 /* A hybrid host like this one: a cgroup2 at unified/ without controllers,
  * memory and pids in v1. Each goes under the caller's own cgroup there, with
  * the same name; the child is moved in with a write to cgroup.procs. */
@@ -344,6 +410,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(v2_as_root, setup, teardown),
                 cmocka_unit_test_setup_teardown(v2_nothing_asked_nothing_made, setup, teardown),
+                cmocka_unit_test_setup_teardown(v2_rootless_delegated, setup, teardown),
+                cmocka_unit_test_setup_teardown(v2_cgroup_parent, setup, teardown),
                 cmocka_unit_test_setup_teardown(v1_beside_an_empty_v2, setup, teardown),
                 cmocka_unit_test_setup_teardown(v1_missing_controller, setup, teardown),
                 cmocka_unit_test_setup_teardown(stale_ones, setup, teardown),
