@@ -207,7 +207,7 @@ int nsl_cgroup_create_in(const struct nsl_cgroup_places *places, const struct ns
         char name[64];
         int r;
 
-        *cg = (struct nsl_cgroup){ .fd = -1 };
+        *cg = (struct nsl_cgroup)NSL_CGROUP_INIT;
         if (!nsl_cgroup_limits_any(l))
                 return 0;
         if ((r = unique_name(name, sizeof name)) < 0)
@@ -274,6 +274,9 @@ static void kill_and_remove(const char *dir, bool v2)
 void nsl_cgroup_destroy(struct nsl_cgroup *cg)
 {
         for (int c = 0; c < NSL_CG_N; c++) {
+                if (cg->tasks[c] >= 0)
+                        close(cg->tasks[c]);
+                cg->tasks[c] = -1;
                 if (!cg->dirs[c])
                         continue;
                 kill_and_remove(cg->dirs[c], cg->version == 2);

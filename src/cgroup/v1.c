@@ -71,25 +71,22 @@ int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct ns
                 r = nsl_cgroup_v1_apply(fd, c, l, error);
                 if (r < 0)
                         return r;
+                cg->tasks[c] = openat(fd, "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (cg->tasks[c] < 0)
+                        return nsl_fail(error, errno, "cgroup", cg->dirs[c], "cannot open its tasks file: %s",
+                                        strerror(errno));
         }
         return 0;
 }
 
-int nsl_cgroup_enter(const struct nsl_cgroup *cg, pid_t pid, nsl_error *error)
+int nsl_cgroup_enter_self(const int tasks[NSL_CG_N], nsl_error *error)
 {
-        char value[32];
-
-        if (cg->version != 1)
-                return 0;
-        snprintf(value, sizeof value, "%d", (int)pid);
         for (int c = 0; c < NSL_CG_N; c++) {
-                if (!cg->dirs[c])
+                if (tasks[c] < 0)
                         continue;
-                _cleanup_close_ int fd = open(cg->dirs[c], O_PATH | O_DIRECTORY | O_CLOEXEC);
-                int r = fd < 0 ? nsl_fail(error, errno, "cgroup", cg->dirs[c], NULL)
-                               : nsl_cgroup_write(fd, "cgroup.procs", value, error);
-                if (r < 0)
-                        return r;
+                if (write(tasks[c], "0", 1) != 1)
+                        return nsl_fail(error, errno, "cgroup-enter", nsl_cgroup_controller_names[c],
+                                        "cannot move into the sandbox's cgroup: %s", strerror(errno));
         }
         return 0;
 }

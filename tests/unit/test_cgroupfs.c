@@ -102,6 +102,7 @@ static void v1_made(int dirfd, const char *path)
 {
         (void)dirfd;
         put(path, "cgroup.procs", "");
+        put(path, "tasks", "");
         if (strstr(path, "/memory/")) {
                 put(path, "memory.limit_in_bytes", "");
                 put(path, "memory.memsw.limit_in_bytes", "");
@@ -172,9 +173,8 @@ static void v2_as_root(void **state)
         expect(cg.dirs[0], "memory.oom.group", "1");
         expect(cg.dirs[0], "cpu.max", "25000 100000");
         expect(cg.dirs[0], "pids.max", "32");
-        expect(cg.dirs[0], "cgroup.procs", "");        /* v2: clone3 puts the child there, not a write */
-        assert_int_equal(nsl_cgroup_enter(&cg, 4242, &e), 0);
-        expect(cg.dirs[0], "cgroup.procs", "");
+        for (int c = 0; c < NSL_CG_N; c++)
+                assert_int_equal(cg.tasks[c], -1);     /* v2: clone3 puts the child there */
 
         put(cg.dirs[0], "memory.peak", "1234567\n");
         put(cg.dirs[0], "memory.events", "low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\noom_group_kill 1\n");
@@ -334,16 +334,22 @@ static void v1_beside_an_empty_v2(void **state)
         expect(cg.dirs[NSL_CG_MEMORY], "memory.memsw.limit_in_bytes", "33554432");
         expect(cg.dirs[NSL_CG_PIDS], "pids.max", "10");
 
-        assert_int_equal(nsl_cgroup_enter(&cg, 4242, &e), 0);
-        expect(cg.dirs[NSL_CG_MEMORY], "cgroup.procs", "4242");
-        expect(cg.dirs[NSL_CG_PIDS], "cgroup.procs", "4242");
+        /* init moves itself: "0" (the writer) into tasks, through fds opened here */
+        assert_true(cg.tasks[NSL_CG_MEMORY] >= 0 && cg.tasks[NSL_CG_PIDS] >= 0);
+        assert_int_equal(cg.tasks[NSL_CG_CPU], -1);
+        assert_int_equal(nsl_cgroup_enter_self(cg.tasks, &e), 0);
+        expect(cg.dirs[NSL_CG_MEMORY], "tasks", "0");
+        expect(cg.dirs[NSL_CG_PIDS], "tasks", "0");
+        expect(cg.dirs[NSL_CG_MEMORY], "cgroup.procs", "");
 
         put(cg.dirs[NSL_CG_MEMORY], "memory.max_usage_in_bytes", "33550000\n");
         put(cg.dirs[NSL_CG_MEMORY], "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
         nsl_cgroup_stats(&cg, &peak, &oom);
         assert_int_equal(peak, 33550000);
         assert_true(oom);
-        cg = (struct nsl_cgroup){ .fd = -1 };   /* teardown removes the tree */
+        for (int c = 0; c < NSL_CG_N; c++)
+                if (cg.tasks[c] >= 0)
+                        close(cg.tasks[c]);     /* teardown removes the tree */
 }
 
 /* v1 without a controller the limits need. */
