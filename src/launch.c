@@ -168,6 +168,21 @@ static void kill_and_reap(int pidfd)
                 ;
 }
 
+/* The child's first stages run while nslaunch writes the id maps: when one
+ * of them failed, what nslaunch then ran into (a gone process, a closed
+ * socket) is only the consequence; the child's own report says why. */
+static int child_error_first(int sync_fd, int r, nsl_error *error)
+{
+        struct nsl_msg msg;
+
+        while (nsl_msg_recv(sync_fd, &msg, MSG_DONTWAIT) > 0)
+                if (msg.type == NSL_MSG_ERROR) {
+                        *error = msg.error;
+                        return -(error->errnum ? error->errnum : EINVAL);
+                }
+        return r;
+}
+
 static void release_cgroup(struct nsl_cgroup *cg)
 {
         nsl_cgroup_destroy(cg);
@@ -175,7 +190,7 @@ static void release_cgroup(struct nsl_cgroup *cg)
 
 static int run_plan(struct nsl_plan *plan, const struct timespec *start, nsl_result *result, nsl_error *error)
 {
-        __attribute__((cleanup(release_cgroup))) struct nsl_cgroup cg = { .fd = -1 };
+        __attribute__((cleanup(release_cgroup))) struct nsl_cgroup cg = NSL_CGROUP_INIT;
         _cleanup_close_ int pidfd = -1;
         _cleanup_close_ int sync_fd = -1;
         struct nsl_supervision s = {
@@ -196,6 +211,7 @@ static int run_plan(struct nsl_plan *plan, const struct timespec *start, nsl_res
         else if (r < 0)
                 return r;
         plan->cgroupns_after_enter = cg.version == 1;
+        plan->cgroup_tasks = cg.version == 1 ? cg.tasks : NULL;
         getrusage(RUSAGE_CHILDREN, &before);
 
         /* The sandbox must not inherit root's supplementary groups: once
@@ -214,13 +230,11 @@ static int run_plan(struct nsl_plan *plan, const struct timespec *start, nsl_res
 
         NSL_TIMING_MARK("idmap");
         r = nsl_idmap_write(pid, pidfd, plan, error);
-        if (r == 0)
-                r = nsl_cgroup_enter(&cg, pid, error);
         if (r == 0 && nsl_msg_send(sync_fd, &go) < 0)
                 r = nsl_fail(error, EPIPE, "launch", "", "the sandbox went away during set-up");
         if (r < 0) {
                 kill_and_reap(pidfd);
-                return r;
+                return child_error_first(sync_fd, r, error);
         }
         NSL_TIMING_MARK("supervise");
         r = nsl_supervise(&s, &init_status, error);

@@ -43,6 +43,8 @@ struct nsl_plan {
         struct nsl_rlimit rlimits[NSL_MAX_RLIMITS + 4];  /* defaults, then the caller's */
         size_t n_rlimits;
         bool cgroupns_after_enter;              /* cgroup v1: re-root the cgroup namespace once moved */
+        const int *cgroup_tasks;                /* cgroup v1: NSL_CG_N tasks fds init moves itself in
+                                                 * through (-1: none); NULL without v1 */
 };
 
 /* Sets (or replaces) one rlimit of the plan. */

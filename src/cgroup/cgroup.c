@@ -1,3 +1,5 @@
+/* The interface: finds the hierarchies, names and creates the sandbox's
+ * cgroup through v2.c or v1.c, reads its stats, and kills and removes it. */
 #include "cgroup.h"
 
 #include <dirent.h>
@@ -8,32 +10,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "internal.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
-#define PREFIX "nslaunch-"
-#define DEFAULT_PARENT "/nslaunch"
 
-static const char *const controller_names[NSL_CG_N] = { "memory", "cpu", "pids" };
+const char *const nsl_cgroup_controller_names[NSL_CG_N] = { "memory", "cpu", "pids" };
 
 bool nsl_cgroup_limits_any(const struct nsl_cgroup_limits *l)
 {
         return l->memory || l->cpu_quota_us || l->pids;
 }
 
-static bool wants(const struct nsl_cgroup_limits *l, int c)
+bool nsl_cgroup_wants(const struct nsl_cgroup_limits *l, int c)
 {
         return c == NSL_CG_MEMORY ? l->memory != 0 : c == NSL_CG_CPU ? l->cpu_quota_us != 0 : l->pids != 0;
 }
 
-static int write_at(int dirfd, const char *name, const char *value, nsl_error *error)
+int nsl_cgroup_write(int dirfd, const char *name, const char *value, nsl_error *error)
 {
         _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
         size_t len = strlen(value);
@@ -43,7 +44,7 @@ static int write_at(int dirfd, const char *name, const char *value, nsl_error *e
         return 0;
 }
 
-static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
+ssize_t nsl_cgroup_read(int dirfd, const char *name, char *buf, size_t size)
 {
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         ssize_t n;
@@ -57,104 +58,17 @@ static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
         return n;
 }
 
-/* "key value" lines (memory.events, memory.oom_control): the value of key. */
-static int64_t keyed_value(int dirfd, const char *file, const char *key)
+int64_t nsl_cgroup_keyed(int dirfd, const char *file, const char *key)
 {
         char buf[4096];
         size_t klen = strlen(key);
 
-        if (read_at(dirfd, file, buf, sizeof buf) < 0)
+        if (nsl_cgroup_read(dirfd, file, buf, sizeof buf) < 0)
                 return -1;
         for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
                 if (!strncmp(line, key, klen) && line[klen] == ' ')
                         return strtoll(line + klen + 1, NULL, 10);
         return -1;
-}
-
-int nsl_cgroup_v2_enable(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
-{
-        char value[64] = "";
-
-        for (int c = 0; c < NSL_CG_N; c++)
-                if (wants(l, c)) {
-                        strcat(value, value[0] ? " +" : "+");
-                        strcat(value, controller_names[c]);
-                }
-        return value[0] ? write_at(dirfd, "cgroup.subtree_control", value, error) : 0;
-}
-
-int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
-{
-        char value[64];
-        int r;
-
-        if (l->memory) {
-                snprintf(value, sizeof value, "%llu", (unsigned long long)l->memory);
-                if ((r = write_at(dirfd, "memory.max", value, error)) < 0)
-                        return r;
-                /* v2 counts swap on its own: Docker's memory-swap is memory + swap */
-                snprintf(value, sizeof value, "%llu",
-                         (unsigned long long)(l->memory_swap > l->memory ? l->memory_swap - l->memory : 0));
-                if ((r = write_at(dirfd, "memory.swap.max", value, error)) < 0 && error->errnum != ENOENT)
-                        return r;
-                if ((r = write_at(dirfd, "memory.oom.group", "1", error)) < 0)
-                        return r;
-        }
-        if (l->cpu_quota_us) {
-                snprintf(value, sizeof value, "%llu %d", (unsigned long long)l->cpu_quota_us, NSL_CGROUP_PERIOD_US);
-                if ((r = write_at(dirfd, "cpu.max", value, error)) < 0)
-                        return r;
-        }
-        if (l->pids) {
-                snprintf(value, sizeof value, "%llu", (unsigned long long)l->pids);
-                if ((r = write_at(dirfd, "pids.max", value, error)) < 0)
-                        return r;
-        }
-        return 0;
-}
-
-int nsl_cgroup_v1_apply(int dirfd, int c, const struct nsl_cgroup_limits *l, nsl_error *error)
-{
-        char value[64];
-        int r;
-
-        switch (c) {
-        case NSL_CG_MEMORY:
-                snprintf(value, sizeof value, "%llu", (unsigned long long)l->memory);
-                if ((r = write_at(dirfd, "memory.limit_in_bytes", value, error)) < 0)
-                        return r;
-                if (faccessat(dirfd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0) {
-                        snprintf(value, sizeof value, "%llu",
-                                 (unsigned long long)(l->memory_swap > l->memory ? l->memory_swap : l->memory));
-                        if ((r = write_at(dirfd, "memory.memsw.limit_in_bytes", value, error)) < 0)
-                                return r;
-                } else if (faccessat(dirfd, "memory.swappiness", F_OK, 0) == 0 && l->memory_swap <= l->memory) {
-                        /* no swap accounting: keep the sandbox out of swap instead */
-                        (void)write_at(dirfd, "memory.swappiness", "0", error);
-                }
-                return 0;
-        case NSL_CG_CPU:
-                snprintf(value, sizeof value, "%d", NSL_CGROUP_PERIOD_US);
-                if ((r = write_at(dirfd, "cpu.cfs_period_us", value, error)) < 0)
-                        return r;
-                snprintf(value, sizeof value, "%llu", (unsigned long long)l->cpu_quota_us);
-                return write_at(dirfd, "cpu.cfs_quota_us", value, error);
-        default:
-                snprintf(value, sizeof value, "%llu", (unsigned long long)l->pids);
-                return write_at(dirfd, "pids.max", value, error);
-        }
-}
-
-struct mounts {
-        char *v2;
-        char *v1[NSL_CG_N];
-};
-
-static void mounts_free(struct mounts *m)
-{
-        free(m->v2);
-        for (int c = 0; c < NSL_CG_N; c++)
-                free(m->v1[c]);
 }
 
 static bool is_fs(const char *path, long magic)
@@ -167,29 +81,27 @@ static bool is_fs(const char *path, long magic)
  * mounts them, each checked to be a cgroup filesystem. Either all of
  * /sys/fs/cgroup is cgroup2 (unified), or it is a tmpfs holding v1
  * hierarchies per controller and maybe a cgroup2 at unified/ (hybrid). */
-static int find_mounts(struct mounts *m)
+static void find_places(struct nsl_cgroup_places *p)
 {
-        *m = (struct mounts){ 0 };
-        if (is_fs(CGROUP_ROOT, CGROUP2_SUPER_MAGIC))
-                return (m->v2 = strdup(CGROUP_ROOT)) ? 0 : -ENOMEM;
-        if (is_fs(CGROUP_ROOT "/unified", CGROUP2_SUPER_MAGIC) && !(m->v2 = strdup(CGROUP_ROOT "/unified")))
-                return -ENOMEM;
-        for (int c = 0; c < NSL_CG_N; c++) {
-                char path[64];
-                snprintf(path, sizeof path, CGROUP_ROOT "/%s", controller_names[c]);
-                if (is_fs(path, CGROUP_SUPER_MAGIC) && !(m->v1[c] = strdup(path)))
-                        return -ENOMEM;
+        static const char *const v1[NSL_CG_N] = { CGROUP_ROOT "/memory", CGROUP_ROOT "/cpu", CGROUP_ROOT "/pids" };
+
+        *p = (struct nsl_cgroup_places){ .self = "/proc/self/cgroup", .rootless = geteuid() != 0 };
+        if (is_fs(CGROUP_ROOT, CGROUP2_SUPER_MAGIC)) {
+                p->v2 = CGROUP_ROOT;
+                return;
         }
-        return 0;
+        if (is_fs(CGROUP_ROOT "/unified", CGROUP2_SUPER_MAGIC))
+                p->v2 = CGROUP_ROOT "/unified";
+        for (int c = 0; c < NSL_CG_N; c++)
+                if (is_fs(v1[c], CGROUP_SUPER_MAGIC))
+                        p->v1[c] = v1[c];
 }
 
-/* The caller's own cgroup in the v2 hierarchy (controller NULL) or in the v1
- * hierarchy holding controller, from /proc/self/cgroup. */
-static int own_cgroup(const char *controller, char **path)
+int nsl_cgroup_own(const struct nsl_cgroup_places *places, const char *controller, char **path)
 {
         _cleanup_free_ char *line = NULL;
         size_t cap = 0;
-        FILE *f = fopen("/proc/self/cgroup", "re");
+        FILE *f = fopen(places->self, "re");
         int r = -ENOENT;
 
         if (!f)
@@ -220,11 +132,23 @@ static int own_cgroup(const char *controller, char **path)
 static bool creator_gone(const char *name)
 {
         char *end;
-        long pid = strtol(name + strlen(PREFIX), &end, 10);
+        long pid = strtol(name + strlen(NSL_CGROUP_PREFIX), &end, 10);
 
         if (pid <= 0 || *end != '-')
                 return false;
         return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+bool nsl_cgroup_is_stale(int parent_fd, const char *name)
+{
+        _cleanup_close_ int fd = -1;
+        char procs[64];
+
+        if (strncmp(name, NSL_CGROUP_PREFIX, strlen(NSL_CGROUP_PREFIX)) || !creator_gone(name))
+                return false;
+        fd = openat(parent_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        /* only when nothing runs in it */
+        return fd >= 0 && nsl_cgroup_read(fd, "cgroup.procs", procs, sizeof procs) == 0;
 }
 
 static void remove_stale(const char *parent_dir)
@@ -234,18 +158,9 @@ static void remove_stale(const char *parent_dir)
 
         if (!d)
                 return;
-        while ((de = readdir(d))) {
-                char procs[64];
-                if (strncmp(de->d_name, PREFIX, strlen(PREFIX)) || de->d_type != DT_DIR || !creator_gone(de->d_name))
-                        continue;
-                int fd = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                if (fd < 0)
-                        continue;
-                /* only when nothing runs in it: a stale one of a killed nslaunch */
-                if (read_at(fd, "cgroup.procs", procs, sizeof procs) == 0)
+        while ((de = readdir(d)))
+                if (de->d_type == DT_DIR && nsl_cgroup_is_stale(dirfd(d), de->d_name))
                         unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
-                close(fd);
-        }
         closedir(d);
 }
 
@@ -254,173 +169,79 @@ static int unique_name(char *buf, size_t size)
         uint32_t rnd;
         if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
                 return -errno;
-        snprintf(buf, size, PREFIX "%d-%08x", (int)getpid(), rnd);
+        snprintf(buf, size, NSL_CGROUP_PREFIX "%d-%08x", (int)getpid(), rnd);
         return 0;
 }
 
-static const char *no_delegation_hint(void)
+const char *nsl_cgroup_no_delegation_hint(void)
 {
         return "no cgroup this user may write; get a delegated one, e.g. run nslaunch under "
                "'systemd-run --user --scope -p Delegate=yes', or pass --limits best-effort";
 }
 
-static int create_dir(const char *hierarchy, const char *parent, const char *name, bool create_parent, char **out,
-                      nsl_error *error)
+int nsl_cgroup_mkdir(const struct nsl_cgroup_places *places, const char *hierarchy, const char *parent,
+                     const char *name, char **out, nsl_error *error)
 {
         _cleanup_free_ char *parent_dir = NULL;
 
         if (asprintf(&parent_dir, "%s%s", hierarchy, parent) < 0 || asprintf(out, "%s/%s", parent_dir, name) < 0)
                 return nsl_fail(error, ENOMEM, "cgroup", "", NULL);
-        if (create_parent && mkdir(parent_dir, 0755) < 0 && errno != EEXIST)
-                return nsl_fail(error, errno, "cgroup", parent_dir, NULL);
         if (access(parent_dir, W_OK) < 0)
                 return nsl_fail(error, errno == EACCES || errno == EROFS ? ENOTSUP : errno, "cgroup", parent_dir,
-                                "%s", errno == EACCES || errno == EROFS ? no_delegation_hint() : strerror(errno));
+                                "%s", errno == EACCES || errno == EROFS ? nsl_cgroup_no_delegation_hint()
+                                                                        : strerror(errno));
         remove_stale(parent_dir);
         if (mkdir(*out, 0755) < 0)
                 return nsl_fail(error, errno, "cgroup", *out, "cannot create: %s", strerror(errno));
-        return 0;
-}
-
-static bool v2_has(const char *dir, const struct nsl_cgroup_limits *l)
-{
-        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        char buf[512];
-
-        if (fd < 0 || read_at(fd, "cgroup.controllers", buf, sizeof buf) < 0)
-                return false;
-        for (int c = 0; c < NSL_CG_N; c++) {
-                if (!wants(l, c))
-                        continue;
-                char *hit = strstr(buf, controller_names[c]);
-                size_t n = strlen(controller_names[c]);
-                if (!hit || (hit != buf && hit[-1] != ' ') || (hit[n] && hit[n] != ' ' && hit[n] != '\n'))
-                        return false;
-        }
-        return true;
-}
-
-static int create_v2(const struct mounts *m, const struct nsl_cgroup_limits *l, const char *parent, const char *name,
-                     struct nsl_cgroup *cg, nsl_error *error)
-{
-        _cleanup_free_ char *own = NULL;
-        _cleanup_free_ char *parent_dir = NULL;
-        bool rootless = geteuid() != 0;
-        int r;
-
-        if (!parent && rootless) {
-                /* systemd's delegation: the caller's service or scope is its to manage */
-                if (own_cgroup(NULL, &own) < 0)
-                        return nsl_fail(error, ENOTSUP, "cgroup", "", "%s", no_delegation_hint());
-                char *slash = strrchr(own, '/');
-                if (slash && slash != own)
-                        *slash = '\0';
-                parent = own;
-        }
-        const char *p = parent ? parent : DEFAULT_PARENT;
-        if (asprintf(&parent_dir, "%s%s", m->v2, p) < 0)
-                return nsl_fail(error, ENOMEM, "cgroup", "", NULL);
-        if (!parent) {
-                if (mkdir(parent_dir, 0755) < 0 && errno != EEXIST)
-                        return nsl_fail(error, errno, "cgroup", parent_dir, NULL);
-                _cleanup_close_ int pfd = open(parent_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (pfd < 0 || (r = nsl_cgroup_v2_enable(pfd, l, error)) < 0)
-                        return pfd < 0 ? nsl_fail(error, errno, "cgroup", parent_dir, NULL) : r;
-        }
-        r = create_dir(m->v2, p, name, false, &cg->dirs[0], error);
-        if (r < 0)
-                return r;
-        cg->version = 2;
-        cg->fd = open(cg->dirs[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (cg->fd < 0)
-                return nsl_fail(error, errno, "cgroup", cg->dirs[0], NULL);
-        return nsl_cgroup_v2_apply(cg->fd, l, error);
-}
-
-static int create_v1(const struct mounts *m, const struct nsl_cgroup_limits *l, const char *parent, const char *name,
-                     struct nsl_cgroup *cg, nsl_error *error)
-{
-        cg->version = 1;
-        for (int c = 0; c < NSL_CG_N; c++) {
-                _cleanup_free_ char *own = NULL;
-                _cleanup_close_ int fd = -1;
-                int r;
-
-                if (!wants(l, c))
-                        continue;
-                if (!m->v1[c])
-                        return nsl_fail(error, ENOTSUP, "cgroup", controller_names[c],
-                                        "this host has no %s controller in cgroup v2 or v1", controller_names[c]);
-                if (!parent && own_cgroup(controller_names[c], &own) < 0)
-                        return nsl_fail(error, ENOENT, "cgroup", controller_names[c], "cannot find our own cgroup");
-                r = create_dir(m->v1[c], parent ? parent : (strcmp(own, "/") ? own : ""), name, false, &cg->dirs[c],
-                               error);
-                if (r < 0)
-                        return r;
-                fd = open(cg->dirs[c], O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (fd < 0)
-                        return nsl_fail(error, errno, "cgroup", cg->dirs[c], NULL);
-                r = nsl_cgroup_v1_apply(fd, c, l, error);
-                if (r < 0)
-                        return r;
+        if (places->made) {
+                _cleanup_close_ int fd = open(*out, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (fd >= 0)
+                        places->made(fd, *out);
         }
         return 0;
 }
 
-int nsl_cgroup_create(const struct nsl_cgroup_limits *l, const char *parent, struct nsl_cgroup *cg, nsl_error *error)
+int nsl_cgroup_create_in(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
+                         const char *parent, struct nsl_cgroup *cg, nsl_error *error)
 {
-        struct mounts m;
         char name[64];
         int r;
 
-        *cg = (struct nsl_cgroup){ .fd = -1 };
+        *cg = (struct nsl_cgroup)NSL_CGROUP_INIT;
         if (!nsl_cgroup_limits_any(l))
                 return 0;
-        if ((r = find_mounts(&m)) < 0 || (r = unique_name(name, sizeof name)) < 0)
+        if ((r = unique_name(name, sizeof name)) < 0)
                 return nsl_fail(error, -r, "cgroup", "", NULL);
-        if (m.v2 && v2_has(m.v2, l))
-                r = create_v2(&m, l, parent, name, cg, error);
+        if (places->v2 && nsl_cgroup_v2_has(places->v2, l))
+                r = nsl_cgroup_v2_create(places, l, parent, name, cg, error);
         else
-                r = create_v1(&m, l, parent, name, cg, error);
-        mounts_free(&m);
+                r = nsl_cgroup_v1_create(places, l, parent, name, cg, error);
         if (r < 0)
                 nsl_cgroup_destroy(cg);
         return r;
 }
 
-int nsl_cgroup_enter(const struct nsl_cgroup *cg, pid_t pid, nsl_error *error)
+int nsl_cgroup_create(const struct nsl_cgroup_limits *l, const char *parent, struct nsl_cgroup *cg, nsl_error *error)
 {
-        char value[32];
+        struct nsl_cgroup_places places;
 
-        if (cg->version != 1)
-                return 0;
-        snprintf(value, sizeof value, "%d", (int)pid);
-        for (int c = 0; c < NSL_CG_N; c++) {
-                if (!cg->dirs[c])
-                        continue;
-                _cleanup_close_ int fd = open(cg->dirs[c], O_PATH | O_DIRECTORY | O_CLOEXEC);
-                int r = fd < 0 ? nsl_fail(error, errno, "cgroup", cg->dirs[c], NULL)
-                               : write_at(fd, "cgroup.procs", value, error);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        find_places(&places);
+        return nsl_cgroup_create_in(&places, l, parent, cg, error);
 }
 
 void nsl_cgroup_stats(const struct nsl_cgroup *cg, int64_t *peak, bool *oom_killed)
 {
         const char *mem = cg->version == 2 ? cg->dirs[0] : cg->version == 1 ? cg->dirs[NSL_CG_MEMORY] : NULL;
         _cleanup_close_ int fd = mem ? open(mem, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
-        char buf[64];
 
         *peak = -1;
         *oom_killed = false;
         if (fd < 0)
                 return;
-        if (read_at(fd, cg->version == 2 ? "memory.peak" : "memory.max_usage_in_bytes", buf, sizeof buf) > 0)
-                *peak = strtoll(buf, NULL, 10);
-        *oom_killed = cg->version == 2 ? keyed_value(fd, "memory.events", "oom_kill") > 0
-                                       : keyed_value(fd, "memory.oom_control", "oom_kill") > 0;
+        if (cg->version == 2)
+                nsl_cgroup_v2_stats(fd, peak, oom_killed);
+        else
+                nsl_cgroup_v1_stats(fd, peak, oom_killed);
 }
 
 /* Everything in it was started by this sandbox: kill it, by pid, then rmdir. */
@@ -436,8 +257,8 @@ static void kill_and_remove(const char *dir, bool v2)
                         return;
                 if (v2 && faccessat(fd, "cgroup.kill", F_OK, 0) == 0) {
                         nsl_error ignored;
-                        (void)write_at(fd, "cgroup.kill", "1", &ignored);
-                } else if (read_at(fd, "cgroup.procs", procs, sizeof procs) > 0) {
+                        (void)nsl_cgroup_write(fd, "cgroup.kill", "1", &ignored);
+                } else if (nsl_cgroup_read(fd, "cgroup.procs", procs, sizeof procs) > 0) {
                         for (char *p = procs; *p;) {
                                 long pid = strtol(p, &p, 10);
                                 if (pid > 0)
@@ -453,6 +274,9 @@ static void kill_and_remove(const char *dir, bool v2)
 void nsl_cgroup_destroy(struct nsl_cgroup *cg)
 {
         for (int c = 0; c < NSL_CG_N; c++) {
+                if (cg->tasks[c] >= 0)
+                        close(cg->tasks[c]);
+                cg->tasks[c] = -1;
                 if (!cg->dirs[c])
                         continue;
                 kill_and_remove(cg->dirs[c], cg->version == 2);

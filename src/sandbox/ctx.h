@@ -50,6 +50,7 @@ double nsl_stage_clock(void);
 /* Stage functions, by file. */
 int nsl_stage_close_inherited_fds(struct nsl_ctx *ctx, nsl_error *error);     /* init.c */
 int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error);          /* init.c */
+int nsl_stage_cgroup_enter(struct nsl_ctx *ctx, nsl_error *error);           /* init.c */
 int nsl_stage_cgroup_namespace(struct nsl_ctx *ctx, nsl_error *error);       /* init.c */
 int nsl_stage_hostname(struct nsl_ctx *ctx, nsl_error *error);                /* init.c */
 int nsl_stage_network_start(struct nsl_ctx *ctx, nsl_error *error);          /* network.c */

@@ -51,7 +51,14 @@ int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error)
         return 0;
 }
 
-/* cgroup v1: nslaunch moved us into the sandbox's cgroups after clone, so the
+/* cgroup v1 has no CLONE_INTO_CGROUP: init moves itself in, first of all, so
+ * that everything the sandbox starts or allocates is counted there. */
+int nsl_stage_cgroup_enter(struct nsl_ctx *ctx, nsl_error *error)
+{
+        return ctx->plan->cgroup_tasks ? nsl_cgroup_enter_self(ctx->plan->cgroup_tasks, error) : 0;
+}
+
+/* cgroup v1: init moved itself into the sandbox's cgroups after clone, so the
  * cgroup namespace clone3 made is rooted above them; root it here instead. */
 int nsl_stage_cgroup_namespace(struct nsl_ctx *ctx, nsl_error *error)
 {

@@ -6,6 +6,7 @@
 #include "ctx.h"
 
 const struct nsl_stage nsl_init_stages[] = {
+        { "cgroup-enter", nsl_stage_cgroup_enter },
         { "close-inherited-fds", nsl_stage_close_inherited_fds },
         { "wait-for-idmap", nsl_stage_wait_for_idmap },
         { "cgroup-namespace", nsl_stage_cgroup_namespace },

@@ -29,7 +29,8 @@ static void payload_stages_keep_their_order(void **state)
         size_t n = nsl_n_payload_stages;
         (void)state;
         assert_true(index_of(s, n, "setsid") < index_of(s, n, "caps"));
-        assert_true(index_of(s, n, "cwd") < index_of(s, n, "caps"));
+        assert_true(index_of(s, n, "cwd") < index_of(s, n, "rlimits"));
+        assert_true(index_of(s, n, "rlimits") < index_of(s, n, "caps"));
         assert_true(index_of(s, n, "caps") < index_of(s, n, "no-new-privs"));
         assert_true(index_of(s, n, "no-new-privs") < index_of(s, n, "close-fds"));
         assert_true(index_of(s, n, "close-fds") < index_of(s, n, "seccomp"));
@@ -41,6 +42,11 @@ static void init_waits_for_idmap_before_mounting(void **state)
         size_t n = nsl_n_init_stages;
         (void)state;
         assert_true(index_of(s, n, "close-inherited-fds") < index_of(s, n, "wait-for-idmap"));
+        /* in the cgroup (v1) before anything is started or allocated, and the
+         * cgroup namespace rooted there before the helper or the payload exist */
+        assert_int_equal(index_of(s, n, "cgroup-enter"), 0);
+        assert_true(index_of(s, n, "wait-for-idmap") < index_of(s, n, "cgroup-namespace"));
+        assert_true(index_of(s, n, "cgroup-namespace") < index_of(s, n, "network-start"));
         assert_true(index_of(s, n, "wait-for-idmap") < index_of(s, n, "open-sources"));
         assert_true(index_of(s, n, "open-sources") < index_of(s, n, "mount-root"));
         assert_true(index_of(s, n, "mounts") < index_of(s, n, "seal"));

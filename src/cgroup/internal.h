@@ -1,0 +1,38 @@
+/* What cgroup.c, v1.c and v2.c share: cgroupfs file access, naming, and the
+ * directory every backend creates its cgroups the same way in. */
+#ifndef NSL_CGROUP_INTERNAL_H
+#define NSL_CGROUP_INTERNAL_H
+
+#include <sys/types.h>
+
+#include "cgroup.h"
+
+#define NSL_CGROUP_PREFIX "nslaunch-"
+
+extern const char *const nsl_cgroup_controller_names[NSL_CG_N];
+
+bool nsl_cgroup_wants(const struct nsl_cgroup_limits *l, int controller);
+int nsl_cgroup_write(int dirfd, const char *name, const char *value, nsl_error *error);
+/* The file's text, NUL-terminated; its length or -errno. */
+ssize_t nsl_cgroup_read(int dirfd, const char *name, char *buf, size_t size);
+/* "key value" lines (memory.events, memory.oom_control): key's value, -1 if absent. */
+int64_t nsl_cgroup_keyed(int dirfd, const char *file, const char *key);
+/* The caller's own cgroup in the v2 hierarchy (controller NULL) or in the
+ * v1 hierarchy holding controller. */
+int nsl_cgroup_own(const struct nsl_cgroup_places *places, const char *controller, char **path);
+const char *nsl_cgroup_no_delegation_hint(void);
+/* Makes hierarchy/parent/name after removing stale cgroups beside it; -ENOTSUP
+ * when the caller may not write in parent. *out is malloc'd. */
+int nsl_cgroup_mkdir(const struct nsl_cgroup_places *places, const char *hierarchy, const char *parent,
+                     const char *name, char **out, nsl_error *error);
+
+int nsl_cgroup_v2_create(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
+                         const char *parent, const char *name, struct nsl_cgroup *cg, nsl_error *error);
+bool nsl_cgroup_v2_has(const char *dir, const struct nsl_cgroup_limits *l);
+void nsl_cgroup_v2_stats(int dirfd, int64_t *peak, bool *oom_killed);
+
+int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
+                         const char *parent, const char *name, struct nsl_cgroup *cg, nsl_error *error);
+void nsl_cgroup_v1_stats(int dirfd, int64_t *peak, bool *oom_killed);
+
+#endif

@@ -1,0 +1,426 @@
+/* The whole cgroup path (where the cgroup goes, what is written, stale ones,
+ * stats, removal) against a directory tree laid out like cgroupfs. A new
+ * directory is filled the way the kernel would: the core files, and the
+ * interface files of the controllers its parent hands down. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cgroup/cgroup.h"
+
+static char top[64];
+
+static void put(const char *dir, const char *name, const char *content)
+{
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        FILE *f = fopen(path, "we");
+        assert_non_null(f);
+        fputs(content, f);
+        fclose(f);
+}
+
+static void get(const char *dir, const char *name, char *buf, size_t size)
+{
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        FILE *f = fopen(path, "re");
+        if (!f)
+                fail_msg("%s is missing", path);
+        size_t n = fread(buf, 1, size - 1, f);
+        buf[n] = '\0';
+        fclose(f);
+}
+
+static void expect(const char *dir, const char *name, const char *content)
+{
+        char buf[256];
+        get(dir, name, buf, sizeof buf);
+        if (strcmp(buf, content))
+                fail_msg("%s/%s holds '%s', expected '%s'", dir, name, buf, content);
+}
+
+static void mkdirs(const char *rel)
+{
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", top, rel);
+        for (char *p = path + strlen(top) + 1; (p = strchr(p, '/')); p++) {
+                *p = '\0';
+                mkdir(path, 0755);
+                *p = '/';
+        }
+        mkdir(path, 0755);
+}
+
+static const char *const v2_files[][4] = {
+        { "memory", "memory.max", "memory.swap.max", "memory.oom.group" },
+        { "cpu", "cpu.max", "cpu.stat", NULL },
+        { "pids", "pids.max", "pids.current", NULL },
+};
+
+/* "cpu" in "cpuset cpu +memory", as a word of its own (with or without '+') */
+static bool has_word(const char *list, const char *word)
+{
+        size_t n = strlen(word);
+
+        for (const char *hit = list; (hit = strstr(hit, word)); hit += n)
+                if ((hit == list || hit[-1] == ' ' || hit[-1] == '+') && (!hit[n] || hit[n] == ' ' || hit[n] == '\n'))
+                        return true;
+        return false;
+}
+
+static void v2_made(int dirfd, const char *path)
+{
+        char parent[512], handed[256];
+        (void)dirfd;
+        snprintf(parent, sizeof parent, "%s", path);
+        *strrchr(parent, '/') = '\0';
+        get(parent, "cgroup.subtree_control", handed, sizeof handed);
+        put(path, "cgroup.procs", "");
+        put(path, "cgroup.controllers", "");
+        put(path, "cgroup.subtree_control", "");
+        put(path, "cgroup.kill", "");
+        put(path, "memory.events", "");
+        for (size_t c = 0; c < 3; c++) {
+                if (!has_word(handed, v2_files[c][0]))
+                        continue;
+                for (size_t i = 1; i < 4 && v2_files[c][i]; i++)
+                        put(path, v2_files[c][i], "");
+        }
+}
+
+static void v1_made(int dirfd, const char *path)
+{
+        (void)dirfd;
+        put(path, "cgroup.procs", "");
+        put(path, "tasks", "");
+        if (strstr(path, "/memory/")) {
+                put(path, "memory.limit_in_bytes", "");
+                put(path, "memory.memsw.limit_in_bytes", "");
+                put(path, "memory.max_usage_in_bytes", "");
+                put(path, "memory.oom_control", "");
+        } else if (strstr(path, "/pids/")) {
+                put(path, "pids.max", "");
+        }
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        snprintf(top, sizeof top, "/tmp/nsl-cgroupfs-XXXXXX");
+        assert_non_null(mkdtemp(top));
+        return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)st; (void)flag; (void)ftw;
+        return remove(path);
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        return 0;
+}
+
+static void path_of(char *buf, size_t size, const char *rel)
+{
+        snprintf(buf, size, "%s/%s", top, rel);
+}
+
+/* A pure v2 host, as root: the cgroup goes under /nslaunch, whose children
+ * get the three controllers. */
+static void v2_as_root(void **state)
+{
+        char v2[128], self[128], prefix[256], nsl[160];
+        struct nsl_cgroup_limits l = { .memory = 64 << 20, .cpu_quota_us = 25000, .pids = 32 };
+        struct nsl_cgroup cg;
+        nsl_error e = { 0 };
+        int64_t peak;
+        bool oom;
+        (void)state;
+
+        mkdirs("v2");
+        path_of(v2, sizeof v2, "v2");
+        path_of(self, sizeof self, "self");
+        put(v2, "cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
+        put(v2, "cgroup.subtree_control", "cpuset cpu io memory pids\n");
+        put(top, "self", "0::/init.scope\n");
+        struct nsl_cgroup_places places = { .v2 = v2, .self = self, .made = v2_made };
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &l, NULL, &cg, &e), 0);
+        assert_int_equal(cg.version, 2);
+        assert_true(cg.fd >= 0);
+        snprintf(nsl, sizeof nsl, "%s/nslaunch", v2);
+        expect(nsl, "cgroup.subtree_control", "+memory +cpu +pids");
+        snprintf(prefix, sizeof prefix, "%s/nslaunch-%d-", nsl, (int)getpid());
+        assert_int_equal(strncmp(cg.dirs[0], prefix, strlen(prefix)), 0);
+        assert_int_equal(strlen(cg.dirs[0]), strlen(prefix) + 8);
+        assert_null(cg.dirs[1]);
+        expect(cg.dirs[0], "memory.max", "67108864");
+        expect(cg.dirs[0], "memory.swap.max", "0");
+        expect(cg.dirs[0], "memory.oom.group", "1");
+        expect(cg.dirs[0], "cpu.max", "25000 100000");
+        expect(cg.dirs[0], "pids.max", "32");
+        for (int c = 0; c < NSL_CG_N; c++)
+                assert_int_equal(cg.tasks[c], -1);     /* v2: clone3 puts the child there */
+
+        put(cg.dirs[0], "memory.peak", "1234567\n");
+        put(cg.dirs[0], "memory.events", "low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\noom_group_kill 1\n");
+        nsl_cgroup_stats(&cg, &peak, &oom);
+        assert_int_equal(peak, 1234567);
+        assert_true(oom);
+        put(cg.dirs[0], "memory.events", "low 0\nhigh 0\nmax 9\noom 0\noom_kill 0\n");
+        nsl_cgroup_stats(&cg, &peak, &oom);
+        assert_false(oom);
+
+        /* cgroupfs removes a cgroup with its files; a plain directory needs them gone */
+        char dir[256];
+        snprintf(dir, sizeof dir, "%s", cg.dirs[0]);
+        {
+                static const char *const files[] = {
+                        "cgroup.procs", "cgroup.controllers", "cgroup.subtree_control", "cgroup.kill",
+                        "memory.events", "memory.max", "memory.swap.max", "memory.oom.group", "memory.peak",
+                        "cpu.max", "cpu.stat", "pids.max", "pids.current",
+                };
+                for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+                        char p[512];
+                        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+                        unlink(p);
+                }
+        }
+        nsl_cgroup_destroy(&cg);
+        assert_int_equal(access(dir, F_OK), -1);
+        assert_null(cg.dirs[0]);
+        assert_int_equal(cg.fd, -1);
+        assert_int_equal(cg.version, 0);
+}
+
+/* Only limits asked for are written; no limits, no cgroup. */
+static void v2_nothing_asked_nothing_made(void **state)
+{
+        char v2[128];
+        struct nsl_cgroup_limits none = { 0 };
+        struct nsl_cgroup cg;
+        nsl_error e = { 0 };
+        (void)state;
+
+        mkdirs("v2");
+        path_of(v2, sizeof v2, "v2");
+        put(v2, "cgroup.controllers", "cpu memory pids\n");
+        put(v2, "cgroup.subtree_control", "cpu memory pids\n");
+        struct nsl_cgroup_places places = { .v2 = v2, .self = "/nonexistent", .made = v2_made };
+        assert_int_equal(nsl_cgroup_create_in(&places, &none, NULL, &cg, &e), 0);
+        assert_int_equal(cg.version, 0);
+        assert_int_equal(access(v2, F_OK), 0);
+        char nsl[160];
+        snprintf(nsl, sizeof nsl, "%s/nslaunch", v2);
+        assert_int_equal(access(nsl, F_OK), -1);
+}
+
+/* Rootless under systemd's user@.service: the cgroup goes beside the
+ * caller's own, in what the user manager delegates, which must already hand
+ * the controllers down: nslaunch does not rearrange what it did not make. */
+static void v2_rootless_delegated(void **state)
+{
+        char v2[128], self[128], app[192], expected[256];
+        struct nsl_cgroup_limits pids = { .pids = 64 }, cpus = { .cpu_quota_us = 50000, .pids = 64 };
+        struct nsl_cgroup cg;
+        nsl_error e = { 0 };
+        (void)state;
+
+        mkdirs("v2/user.slice/user-1000.slice/user@1000.service/app.slice/run-r1.scope");
+        path_of(v2, sizeof v2, "v2");
+        path_of(self, sizeof self, "self");
+        put(v2, "cgroup.controllers", "cpuset cpu io memory pids\n");
+        put(top, "self", "0::/user.slice/user-1000.slice/user@1000.service/app.slice/run-r1.scope\n");
+        snprintf(app, sizeof app, "%s/user.slice/user-1000.slice/user@1000.service/app.slice", v2);
+        put(app, "cgroup.subtree_control", "memory pids\n");
+        struct nsl_cgroup_places places = { .v2 = v2, .self = self, .rootless = true, .made = v2_made };
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &pids, NULL, &cg, &e), 0);
+        assert_int_equal(cg.version, 2);
+        snprintf(expected, sizeof expected, "%s/nslaunch-%d-", app, (int)getpid());
+        assert_int_equal(strncmp(cg.dirs[0], expected, strlen(expected)), 0);
+        expect(cg.dirs[0], "pids.max", "64");
+        expect(app, "cgroup.subtree_control", "memory pids\n");        /* untouched */
+        close(cg.fd);
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &cpus, NULL, &cg, &e), -ENOTSUP);
+        assert_string_equal(e.what, "cgroup");
+        assert_string_equal(e.object, app);
+        assert_string_equal(e.cause,
+                            "does not hand the cpu controller down (not in its cgroup.subtree_control); use a cgroup "
+                            "delegated with it, e.g. run nslaunch under 'systemd-run --user --scope -p Delegate=yes', "
+                            "or pass --limits best-effort");
+}
+
+/* --cgroup-parent names a cgroup nslaunch did not make: used as it is. */
+static void v2_cgroup_parent(void **state)
+{
+        char v2[128], plugins[160], nsl[160];
+        struct nsl_cgroup_limits mem = { .memory = 1 << 30, .memory_swap = 2ULL << 30 }, pids = { .pids = 8 };
+        struct nsl_cgroup cg;
+        nsl_error e = { 0 };
+        (void)state;
+
+        mkdirs("v2/plugins");
+        path_of(v2, sizeof v2, "v2");
+        snprintf(plugins, sizeof plugins, "%s/plugins", v2);
+        put(v2, "cgroup.controllers", "cpuset cpu io memory pids\n");
+        put(plugins, "cgroup.subtree_control", "memory\n");
+        struct nsl_cgroup_places places = { .v2 = v2, .self = "/nonexistent", .made = v2_made };
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &mem, "/plugins", &cg, &e), 0);
+        assert_int_equal(strncmp(cg.dirs[0], plugins, strlen(plugins)), 0);
+        expect(cg.dirs[0], "memory.max", "1073741824");
+        expect(cg.dirs[0], "memory.swap.max", "1073741824");
+        snprintf(nsl, sizeof nsl, "%s/nslaunch", v2);
+        assert_int_equal(access(nsl, F_OK), -1);                       /* no default parent made */
+        close(cg.fd);
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &pids, "/plugins", &cg, &e), -ENOTSUP);
+        assert_non_null(strstr(e.cause, "does not hand the pids controller down"));
+        assert_int_equal(nsl_cgroup_create_in(&places, &pids, "/absent", &cg, &e), -ENOENT);
+}
+
+/* A hybrid host like this one: a cgroup2 at unified/ without controllers,
+ * memory and pids in v1. Each goes under the caller's own cgroup there, with
+ * the same name; the child is moved in with a write to cgroup.procs. */
+static void v1_beside_an_empty_v2(void **state)
+{
+        char unified[128], mem[128], pids[128], self[128], own_mem[192];
+        struct nsl_cgroup_limits l = { .memory = 32 << 20, .pids = 10 };
+        struct nsl_cgroup cg;
+        nsl_error e = { 0 };
+        int64_t peak;
+        bool oom;
+        (void)state;
+
+        mkdirs("unified");
+        mkdirs("memory/process_api/abc");
+        mkdirs("pids");
+        path_of(unified, sizeof unified, "unified");
+        path_of(mem, sizeof mem, "memory");
+        path_of(pids, sizeof pids, "pids");
+        path_of(self, sizeof self, "self");
+        put(unified, "cgroup.controllers", "");
+        put(top, "self", "9:name=systemd:/\n8:pids:/\n4:memory:/process_api/abc\n1:cpu:/\n0::/\n");
+        struct nsl_cgroup_places places = {
+                .v2 = unified, .v1 = { [NSL_CG_MEMORY] = mem, [NSL_CG_PIDS] = pids }, .self = self, .made = v1_made,
+        };
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &l, NULL, &cg, &e), 0);
+        assert_int_equal(cg.version, 1);
+        assert_int_equal(cg.fd, -1);
+        assert_null(cg.dirs[NSL_CG_CPU]);
+        snprintf(own_mem, sizeof own_mem, "%s/process_api/abc/nslaunch-", mem);
+        assert_int_equal(strncmp(cg.dirs[NSL_CG_MEMORY], own_mem, strlen(own_mem)), 0);
+        assert_string_equal(strrchr(cg.dirs[NSL_CG_MEMORY], '/'), strrchr(cg.dirs[NSL_CG_PIDS], '/'));
+        assert_int_equal(strncmp(cg.dirs[NSL_CG_PIDS], pids, strlen(pids)), 0);
+        assert_int_equal(strchr(cg.dirs[NSL_CG_PIDS] + strlen(pids) + 1, '/'), NULL);
+        expect(cg.dirs[NSL_CG_MEMORY], "memory.limit_in_bytes", "33554432");
+        expect(cg.dirs[NSL_CG_MEMORY], "memory.memsw.limit_in_bytes", "33554432");
+        expect(cg.dirs[NSL_CG_PIDS], "pids.max", "10");
+
+        /* init moves itself: "0" (the writer) into tasks, through fds opened here */
+        assert_true(cg.tasks[NSL_CG_MEMORY] >= 0 && cg.tasks[NSL_CG_PIDS] >= 0);
+        assert_int_equal(cg.tasks[NSL_CG_CPU], -1);
+        assert_int_equal(nsl_cgroup_enter_self(cg.tasks, &e), 0);
+        expect(cg.dirs[NSL_CG_MEMORY], "tasks", "0");
+        expect(cg.dirs[NSL_CG_PIDS], "tasks", "0");
+        expect(cg.dirs[NSL_CG_MEMORY], "cgroup.procs", "");
+
+        put(cg.dirs[NSL_CG_MEMORY], "memory.max_usage_in_bytes", "33550000\n");
+        put(cg.dirs[NSL_CG_MEMORY], "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+        nsl_cgroup_stats(&cg, &peak, &oom);
+        assert_int_equal(peak, 33550000);
+        assert_true(oom);
+        for (int c = 0; c < NSL_CG_N; c++)
+                if (cg.tasks[c] >= 0)
+                        close(cg.tasks[c]);     /* teardown removes the tree */
+}
+
+/* v1 without a controller the limits need. */
+static void v1_missing_controller(void **state)
+{
+        char mem[128], self[128];
+        struct nsl_cgroup_limits l = { .cpu_quota_us = 50000 };
+        struct nsl_cgroup cg;
+        nsl_error e = { 0 };
+        (void)state;
+
+        mkdirs("memory");
+        path_of(mem, sizeof mem, "memory");
+        path_of(self, sizeof self, "self");
+        put(top, "self", "4:memory:/\n");
+        struct nsl_cgroup_places places = { .v1 = { [NSL_CG_MEMORY] = mem }, .self = self, .made = v1_made };
+        assert_int_equal(nsl_cgroup_create_in(&places, &l, NULL, &cg, &e), -ENOTSUP);
+        assert_string_equal(e.object, "cpu");
+        assert_string_equal(e.cause, "this host has no cpu controller in cgroup v2 or v1");
+}
+
+/* Only an nslaunch-PID-RANDOM cgroup whose nslaunch is gone and in which
+ * nothing runs is stale. */
+static void stale_ones(void **state)
+{
+        char parent[128];
+        (void)state;
+
+        mkdirs("p/nslaunch-999999999-0000dead");
+        mkdirs("p/nslaunch-999999999-0000beef");
+        mkdirs("p/nslaunch-999999999-00000000");
+        mkdirs("p/other-999999999-0000dead");
+        mkdirs("p/nslaunch-x");
+        char live[64];
+        snprintf(live, sizeof live, "p/nslaunch-%d-00000001", (int)getpid());
+        mkdirs(live);
+        path_of(parent, sizeof parent, "p");
+
+        char d[256];
+        snprintf(d, sizeof d, "%s/nslaunch-999999999-0000dead", parent);
+        put(d, "cgroup.procs", "");
+        snprintf(d, sizeof d, "%s/nslaunch-999999999-0000beef", parent);
+        put(d, "cgroup.procs", "314\n");
+        snprintf(d, sizeof d, "%s/other-999999999-0000dead", parent);
+        put(d, "cgroup.procs", "");
+        snprintf(d, sizeof d, "%s/nslaunch-x", parent);
+        put(d, "cgroup.procs", "");
+        snprintf(d, sizeof d, "%s/%s", top, live);
+        put(d, "cgroup.procs", "");
+
+        int fd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_true(nsl_cgroup_is_stale(fd, "nslaunch-999999999-0000dead"));
+        assert_false(nsl_cgroup_is_stale(fd, "nslaunch-999999999-0000beef"));     /* something runs in it */
+        assert_false(nsl_cgroup_is_stale(fd, "nslaunch-999999999-00000000"));     /* not a cgroup: no cgroup.procs */
+        assert_false(nsl_cgroup_is_stale(fd, "other-999999999-0000dead"));        /* not nslaunch's */
+        assert_false(nsl_cgroup_is_stale(fd, "nslaunch-x"));                      /* not nslaunch's naming */
+        assert_false(nsl_cgroup_is_stale(fd, live + 2));                          /* its nslaunch lives */
+        close(fd);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(v2_as_root, setup, teardown),
+                cmocka_unit_test_setup_teardown(v2_nothing_asked_nothing_made, setup, teardown),
+                cmocka_unit_test_setup_teardown(v2_rootless_delegated, setup, teardown),
+                cmocka_unit_test_setup_teardown(v2_cgroup_parent, setup, teardown),
+                cmocka_unit_test_setup_teardown(v1_beside_an_empty_v2, setup, teardown),
+                cmocka_unit_test_setup_teardown(v1_missing_controller, setup, teardown),
+                cmocka_unit_test_setup_teardown(stale_ones, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
