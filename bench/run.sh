@@ -281,16 +281,16 @@ for r in "${ROWS[@]}"; do
 done
 
 # ---------------------------------------------------------------- 5. timing
+# Interleaved: each round runs every row once, in a new random order
+# (bench/interleave.py), so drifts of the machine fall on all rows alike.
 OCI_BUNDLE=$BUNDLE
-HF_ARGS=(-N --warmup "$WARMUP" --runs "$RUNS" --export-json "$WORK/hyperfine.json")
 : >"$WORK/commands.tsv"
 for r in "${ROWS[@]}"; do
     line=$(cmd_for "$r" /bin/true)
-    HF_ARGS+=(-n "$r" "$line")
     printf '%s\t%s\n' "$r" "$line" >>"$WORK/commands.tsv"
 done
-log "hyperfine: ${#ROWS[@]} commands, warmup $WARMUP, runs $RUNS"
-"${RUNNER[@]}" hyperfine "${HF_ARGS[@]}" </dev/null
+log "interleaved: ${#ROWS[@]} commands, $WARMUP warm-up rounds, $RUNS timed rounds"
+"${RUNNER[@]}" "$PY" "$SCRIPT_DIR/interleave.py" "$WORK/commands.tsv" "$WARMUP" "$RUNS" "$WORK/hyperfine.json" </dev/null
 
 # ---------------------------------------------------------------- 6. peak RSS
 log "peak RSS: $RSS_RUNS runs per row with /usr/bin/time -f %M"
@@ -331,7 +331,7 @@ for name, r in res.items():
           f"| {ratio(r['median'], bw)} | {ratio(r['median'], ns)} "
           f"| {max(v) if v else '-'} | {int(statistics.median(v)) if v else '-'} |")
 print()
-print(f"hyperfine -N, {warm} warm-up + {runs} timed runs per row, one invocation, rows run in the order shown;")
+print(f"interleaved (bench/interleave.py): {warm} warm-up + {runs} timed rounds, each running every row once in a random order;")
 print(f"RSS: /usr/bin/time -f %M over {rruns} runs (largest single process of the tree, see README).")
 print(note)
 print()
