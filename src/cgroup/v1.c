@@ -1,6 +1,6 @@
 /* cgroup v1, for hosts that still keep memory, cpu or pids there: one cgroup
- * per limited controller, which nslaunch moves the child into before it lets
- * it go (v1 has no CLONE_INTO_CGROUP). */
+ * per limited controller. v1 has no CLONE_INTO_CGROUP, so nslaunch opens each
+ * one's tasks file and the sandbox's init writes itself in as its first stage. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
