@@ -133,6 +133,29 @@ static _Noreturn void supervise_payload(struct nsl_ctx *ctx, int sig_fd)
         _exit(wait_status_exit_code(status));
 }
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NSL_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define NSL_ASAN 1
+#endif
+
+#ifdef NSL_ASAN
+/* AddressSanitizer cannot follow a child onto a stack of its own: sanitizer
+ * builds fork instead. */
+static pid_t spawn_payload(struct nsl_ctx *ctx, int sig_fd)
+{
+        pid_t pid = fork();
+
+        if (pid == 0) {
+                close(sig_fd);
+                nsl_payload_main(ctx);
+        }
+        return pid < 0 ? -errno : pid;
+}
+#else
 struct payload_start {
         struct nsl_ctx *ctx;
         int sig_fd;
@@ -168,6 +191,7 @@ static pid_t spawn_payload(struct nsl_ctx *ctx, int sig_fd)
         munmap(stack, size);
         return pid;
 }
+#endif
 
 static _Noreturn void fail(struct nsl_ctx *ctx, const nsl_error *error)
 {
