@@ -183,21 +183,23 @@ int nsl_cgroup_mkdir(const struct nsl_cgroup_places *places, const char *hierarc
                      const char *name, char **out, nsl_error *error)
 {
         _cleanup_free_ char *parent_dir = NULL;
+        _cleanup_free_ char *dir = NULL;
 
-        if (asprintf(&parent_dir, "%s%s", hierarchy, parent) < 0 || asprintf(out, "%s/%s", parent_dir, name) < 0)
+        if (asprintf(&parent_dir, "%s%s", hierarchy, parent) < 0 || asprintf(&dir, "%s/%s", parent_dir, name) < 0)
                 return nsl_fail(error, ENOMEM, "cgroup", "", NULL);
         if (access(parent_dir, W_OK) < 0)
                 return nsl_fail(error, errno == EACCES || errno == EROFS ? ENOTSUP : errno, "cgroup", parent_dir,
                                 "%s", errno == EACCES || errno == EROFS ? nsl_cgroup_no_delegation_hint()
                                                                         : strerror(errno));
         remove_stale(parent_dir);
-        if (mkdir(*out, 0755) < 0)
-                return nsl_fail(error, errno, "cgroup", *out, "cannot create: %s", strerror(errno));
+        if (mkdir(dir, 0755) < 0)
+                return nsl_fail(error, errno, "cgroup", dir, "cannot create: %s", strerror(errno));
         if (places->made) {
-                _cleanup_close_ int fd = open(*out, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (fd >= 0)
-                        places->made(fd, *out);
+                        places->made(fd, dir);
         }
+        *out = TAKE_PTR(dir);
         return 0;
 }
 

@@ -17,6 +17,22 @@
 
 #include "cgroup/cgroup.h"
 
+/* Lets go of a cgroup created in the fake tree without removing anything
+ * (the test's teardown removes the whole tree). */
+static void forget(struct nsl_cgroup *cg)
+{
+        for (int c = 0; c < NSL_CG_N; c++) {
+                free(cg->dirs[c]);
+                cg->dirs[c] = NULL;
+                if (cg->tasks[c] >= 0)
+                        close(cg->tasks[c]);
+                cg->tasks[c] = -1;
+        }
+        if (cg->fd >= 0)
+                close(cg->fd);
+        cg->fd = -1;
+}
+
 static char top[64];
 
 static void put(const char *dir, const char *name, const char *content)
@@ -255,7 +271,7 @@ static void v2_rootless_delegated(void **state)
         assert_int_equal(strncmp(cg.dirs[0], expected, strlen(expected)), 0);
         expect(cg.dirs[0], "pids.max", "64");
         expect(app, "cgroup.subtree_control", "memory pids\n");        /* untouched */
-        close(cg.fd);
+        forget(&cg);
 
         assert_int_equal(nsl_cgroup_create_in(&places, &cpus, NULL, &cg, &e), -ENOTSUP);
         assert_string_equal(e.what, "cgroup");
@@ -288,7 +304,7 @@ static void v2_cgroup_parent(void **state)
         expect(cg.dirs[0], "memory.swap.max", "1073741824");
         snprintf(nsl, sizeof nsl, "%s/nslaunch", v2);
         assert_int_equal(access(nsl, F_OK), -1);                       /* no default parent made */
-        close(cg.fd);
+        forget(&cg);
 
         assert_int_equal(nsl_cgroup_create_in(&places, &pids, "/plugins", &cg, &e), -ENOTSUP);
         assert_non_null(strstr(e.cause, "does not hand the pids controller down"));
@@ -347,9 +363,7 @@ static void v1_beside_an_empty_v2(void **state)
         nsl_cgroup_stats(&cg, &peak, &oom);
         assert_int_equal(peak, 33550000);
         assert_true(oom);
-        for (int c = 0; c < NSL_CG_N; c++)
-                if (cg.tasks[c] >= 0)
-                        close(cg.tasks[c]);     /* teardown removes the tree */
+        forget(&cg);    /* teardown removes the tree */
 }
 
 /* v1 without a controller the limits need. */
