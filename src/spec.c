@@ -13,26 +13,6 @@
 #define DEFAULT_KILL_AFTER_MS 2000
 #define MAX_ID 4294967294ULL    /* (uid_t)-1 is "no id" */
 
-int nsl_strv_push(char ***v, size_t *n, const char *s)
-{
-        char **nv = realloc(*v, (*n + 2) * sizeof(char *));
-        if (!nv)
-                return -ENOMEM;
-        *v = nv;
-        nv[*n] = strdup(s);
-        if (!nv[*n])
-                return -ENOMEM;
-        nv[++*n] = NULL;
-        return 0;
-}
-
-void nsl_strv_free(char **v)
-{
-        for (char **p = v; p && *p; p++)
-                free(*p);
-        free(v);
-}
-
 nsl_spec *nsl_spec_new(void)
 {
         nsl_spec *spec = calloc(1, sizeof *spec);

@@ -8,6 +8,7 @@
 
 #include "nslaunch.h"
 #include "parse/parse.h"
+#include "strv.h"
 
 enum nsl_proc_mode { NSL_PROC_PID, NSL_PROC_FULL };
 enum nsl_seccomp_mode { NSL_SECCOMP_DEFAULT, NSL_SECCOMP_UNCONFINED, NSL_SECCOMP_PROFILE, NSL_SECCOMP_BPF };
@@ -56,8 +57,5 @@ struct nsl_spec {
         bool seccomp_cache_off;
 };
 
-/* Appends to a NULL-terminated string vector. */
-int nsl_strv_push(char ***v, size_t *n, const char *s);
-void nsl_strv_free(char **v);
 
 #endif

@@ -14,6 +14,7 @@
 #include "../cleanup.h"
 #include "../error.h"
 #include "../fds.h"
+#include "../strv.h"
 
 struct parser {
         const char *name;
@@ -166,19 +167,6 @@ static int parse_action(struct parser *p, json_object *obj, const char *path, js
                    name);
 }
 
-static int push_string(char ***v, size_t *n, const char *s)
-{
-        char **nv = realloc(*v, (*n + 1) * sizeof(char *));
-        if (!nv)
-                return -ENOMEM;
-        *v = nv;
-        nv[*n] = strdup(s);
-        if (!nv[*n])
-                return -ENOMEM;
-        (*n)++;
-        return 0;
-}
-
 static int parse_string_list(struct parser *p, json_object *obj, const char *path, char ***v, size_t *n)
 {
         char item[96];
@@ -193,7 +181,7 @@ static int parse_string_list(struct parser *p, json_object *obj, const char *pat
                 int r = get_string(p, json_object_array_get_idx(obj, i), item, &s);
                 if (r < 0)
                         return r;
-                if (push_string(v, n, s) < 0)
+                if (nsl_strv_push(v, n, s) < 0)
                         return nsl_fail(p->error, ENOMEM, "--seccomp", p->name, NULL);
         }
         return 0;
@@ -306,7 +294,7 @@ static int parse_rule(struct parser *p, json_object *obj, size_t i, uint32_t def
                 subpath(sub, sizeof sub, rule->path, ".name");
                 if ((r = get_string(p, name, sub, &s)) < 0)
                         return r;
-                if (push_string(&rule->names, &rule->n_names, s) < 0)
+                if (nsl_strv_push(&rule->names, &rule->n_names, s) < 0)
                         return nsl_fail(p->error, ENOMEM, "--seccomp", p->name, NULL);
         } else {
                 subpath(sub, sizeof sub, rule->path, ".names");
@@ -602,22 +590,15 @@ int nsl_sc_profile_read(const char *path, char **text, size_t *len, nsl_error *e
         return 0;
 }
 
-static void free_strings(char **v, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                free(v[i]);
-        free(v);
-}
-
 void nsl_sc_profile_free(struct nsl_sc_profile *profile)
 {
         for (size_t i = 0; i < profile->n_rules; i++) {
                 struct nsl_sc_rule *r = &profile->rules[i];
-                free_strings(r->names, r->n_names);
-                free_strings(r->includes.caps, r->includes.n_caps);
-                free_strings(r->includes.arches, r->includes.n_arches);
-                free_strings(r->excludes.caps, r->excludes.n_caps);
-                free_strings(r->excludes.arches, r->excludes.n_arches);
+                nsl_strv_free(r->names);
+                nsl_strv_free(r->includes.caps);
+                nsl_strv_free(r->includes.arches);
+                nsl_strv_free(r->excludes.caps);
+                nsl_strv_free(r->excludes.arches);
         }
         free(profile->rules);
         *profile = (struct nsl_sc_profile){ 0 };

@@ -10,6 +10,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../fds.h"
 #include "cache.h"
 #include "compile.h"
 #include "filter.h"
@@ -17,26 +18,21 @@
 
 static int read_bpf_file(const char *path, struct nsl_sc_filter *filter, nsl_error *error)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        _cleanup_free_ struct sock_filter *insns = NULL;
-        struct stat st;
+        const size_t max = BPF_MAXINSNS * sizeof(struct sock_filter);
+        _cleanup_free_ char *bytes = NULL;
+        size_t len;
+        int r = nsl_read_file(path, max, &bytes, &len);
 
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return nsl_fail(error, errno, "--seccomp-bpf", path, NULL);
-        if (!S_ISREG(st.st_mode))
+        if (r == -EINVAL)
                 return nsl_fail(error, EINVAL, "--seccomp-bpf", path, "not a regular file");
-        if (st.st_size == 0 || st.st_size % (off_t)sizeof(struct sock_filter) ||
-            st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
+        if (r < 0 && r != -EFBIG)
+                return nsl_fail(error, -r, "--seccomp-bpf", path, NULL);
+        if (r == -EFBIG || len == 0 || len % sizeof(struct sock_filter))
                 return nsl_fail(error, EINVAL, "--seccomp-bpf", path,
                                 "not a compiled filter (size must be a multiple of 8 bytes, 1 to %d instructions)",
                                 BPF_MAXINSNS);
-        insns = malloc((size_t)st.st_size);
-        if (!insns)
-                return nsl_fail(error, ENOMEM, "--seccomp-bpf", path, NULL);
-        if (pread(fd, insns, (size_t)st.st_size, 0) != st.st_size)
-                return nsl_fail(error, EIO, "--seccomp-bpf", path, "short read");
-        filter->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
-        filter->insns = TAKE_PTR(insns);
+        filter->len = (unsigned short)(len / sizeof(struct sock_filter));
+        filter->insns = (struct sock_filter *)TAKE_PTR(bytes);
         filter->flags = 0;
         return 0;
 }
