@@ -159,7 +159,8 @@ static int copy_dir(struct host_ctx *c, const char *path, const struct stat *st,
         return r;
 }
 
-static int copy_symlink(struct host_ctx *c, const char *path, int links, nsl_error *error)
+/* Recreates the symlink at path; with follow, installs what it points to. */
+static int copy_symlink(struct host_ctx *c, const char *path, bool follow, int links, nsl_error *error)
 {
         char target[PATH_MAX], dir[PATH_MAX], next[PATH_MAX];
         const char *base;
@@ -175,6 +176,8 @@ static int copy_symlink(struct host_ctx *c, const char *path, int links, nsl_err
                 return nsl_fail(error, -parent, "from-host", dir, NULL);
         if (symlinkat(target, parent, base) < 0 && errno != EEXIST)
                 return nsl_fail(error, errno, "from-host", path, NULL);
+        if (!follow)
+                return 0;
         if (target[0] == '/')
                 snprintf(next, sizeof next, "%s", target);
         else if (snprintf(next, sizeof next, "%s/%s", dir, target) >= (int)sizeof next)
@@ -210,7 +213,7 @@ static int install(struct host_ctx *c, const char *path, int links, nsl_error *e
                 if (r == 0 && S_ISLNK(st.st_mode)) {
                         char rest[PATH_MAX];
                         snprintf(rest, sizeof rest, "%s", p + 1);
-                        r = copy_symlink(c, prefix, links, error);
+                        r = copy_symlink(c, prefix, false, links, error);
                         if (r < 0)
                                 return r;
                         /* continue from the link's target */
@@ -230,7 +233,7 @@ static int install(struct host_ctx *c, const char *path, int links, nsl_error *e
         if (lstat(prefix, &st) < 0)
                 return nsl_fail(error, errno, "from-host", prefix, NULL);
         if (S_ISLNK(st.st_mode))
-                return copy_symlink(c, prefix, links, error);
+                return copy_symlink(c, prefix, true, links, error);
         if (S_ISDIR(st.st_mode))
                 return copy_dir(c, prefix, &st, links, error);
         if (S_ISREG(st.st_mode))

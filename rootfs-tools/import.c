@@ -3,6 +3,7 @@
  * beside DIR, and rename it to DIR only when everything worked. The image's
  * run defaults go to DIR.image.json, beside DIR and out of every layer's
  * reach. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -46,13 +47,30 @@ int nsl_dest_parent(const char *dest, int *parent_fd, char *name, size_t name_le
         return 0;
 }
 
+static bool is_empty_dir(int parent, const char *name)
+{
+        int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+        bool empty = d != NULL;
+
+        while (d && (de = readdir(d)))
+                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+                        empty = false;
+        if (d)
+                closedir(d);
+        else if (fd >= 0)
+                close(fd);
+        return empty;
+}
+
 static int check_dest_free(int parent, const char *name, const char *dest, nsl_error *error)
 {
         struct stat st;
 
         if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return errno == ENOENT ? 0 : nsl_fail(error, errno, "import", dest, NULL);
-        if (!S_ISDIR(st.st_mode) || st.st_nlink > 2)
+        if (!S_ISDIR(st.st_mode) || !is_empty_dir(parent, name))
                 return nsl_fail(error, EEXIST, "import", dest, "exists (the destination must be new or an empty directory)");
         return 0;
 }
