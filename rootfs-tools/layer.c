@@ -27,6 +27,7 @@
 struct nsl_dir_mode {
         char *path;
         mode_t mode;
+        size_t order;
 };
 
 struct entry_ctx {
@@ -108,8 +109,10 @@ static int set_metadata(const struct entry_ctx *e, int fd, bool is_dir, nsl_erro
         times[1] = times[0];
         if (e->u->can_chown && fchown(fd, (uid_t)archive_entry_uid(e->entry), (gid_t)archive_entry_gid(e->entry)) < 0)
                 return fail_entry(error, errno, e, "cannot set the owner: ", strerror(errno));
-        if (is_dir && !e->u->can_chown && (mode & 0700) != 0700) {
-                /* We must still write into it: its own mode comes at the end. */
+        if (is_dir && !e->u->can_chown) {
+                /* Unprivileged, we must still write into it: its own mode
+                 * comes at the end (every directory's, so that the last
+                 * entry for a path wins). */
                 if (defer_dir_mode(e->u, e->path, mode) < 0)
                         return fail_entry(error, ENOMEM, e, "", strerror(ENOMEM));
                 mode |= 0700;
@@ -341,19 +344,53 @@ int nsl_layer_apply(struct nsl_unpack *u, int blob_fd, const char *raw_hex, cons
         return 0;
 }
 
+static size_t depth(const char *path)
+{
+        size_t n = 0;
+        for (; *path; path++)
+                n += *path == '/';
+        return n;
+}
+
+/* Deepest first (a parent's mode may shut us out of it), and for one path
+ * the last entry recorded first. */
+static int deeper_then_later(const void *a, const void *b)
+{
+        const struct nsl_dir_mode *x = a, *y = b;
+        size_t dx = depth(x->path), dy = depth(y->path);
+
+        if (dx != dy)
+                return dx > dy ? -1 : 1;
+        return x->order > y->order ? -1 : x->order < y->order;
+}
+
 int nsl_unpack_finish(struct nsl_unpack *u, nsl_error *error)
 {
-        /* Deepest last recorded first, so that a parent still lets us in. */
-        for (size_t i = u->n_deferred; i-- > 0;) {
-                _cleanup_close_ int fd = nsl_open_in_root(u->root_fd, u->deferred[i].path, O_RDONLY | O_DIRECTORY,
-                                                          RESOLVE_NO_SYMLINKS);
+        struct nsl_path_set *done = nsl_path_set_new();
+        int r = 0;
+
+        if (!done)
+                return nsl_fail(error, ENOMEM, "import", "", NULL);
+        for (size_t i = 0; i < u->n_deferred; i++)
+                u->deferred[i].order = i;
+        qsort(u->deferred, u->n_deferred, sizeof *u->deferred, deeper_then_later);
+        for (size_t i = 0; r == 0 && i < u->n_deferred; i++) {
+                const char *path = u->deferred[i].path;
+                if (nsl_path_set_has(done, path))
+                        continue;
+                if (nsl_path_set_add(done, path) < 0) {
+                        r = nsl_fail(error, ENOMEM, "import", path, NULL);
+                        break;
+                }
+                _cleanup_close_ int fd = nsl_open_in_root(u->root_fd, path, O_RDONLY | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
                 if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP)
                         continue;       /* removed or replaced by a later layer */
                 if (fd < 0 || fchmod(fd, u->deferred[i].mode) < 0)
-                        return nsl_fail(error, fd < 0 ? -fd : errno, "import", u->deferred[i].path,
-                                        "cannot set the mode: %s", strerror(fd < 0 ? -fd : errno));
+                        r = nsl_fail(error, fd < 0 ? -fd : errno, "import", path, "cannot set the mode: %s",
+                                     strerror(fd < 0 ? -fd : errno));
         }
-        return 0;
+        nsl_path_set_free(done);
+        return r;
 }
 
 void nsl_unpack_clear(struct nsl_unpack *u)

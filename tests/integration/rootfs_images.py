@@ -51,7 +51,7 @@ class UmociImage:
         run("umoci", "repack", "--image", self.ref, self.bundle)
 
     def config(self, *args):
-        run("umoci", "config", *self.rootless, "--image", self.ref, *args)
+        run("umoci", "config", "--image", self.ref, *args)
 
     def unpack_reference(self, dest):
         """umoci's own unpack of the image: what an import must match."""
@@ -98,10 +98,10 @@ def tar_bytes(entries, fmt=tarfile.PAX_FORMAT):
     return buf.getvalue()
 
 
-def entry(name, kind=tarfile.REGTYPE, data=None, mode=0o644, linkname="", uid=0, gid=0):
+def entry(name, kind=tarfile.REGTYPE, data=None, mode=None, linkname="", uid=0, gid=0):
     info = tarfile.TarInfo(name)
     info.type = kind
-    info.mode = mode
+    info.mode = mode if mode is not None else 0o755 if kind == tarfile.DIRTYPE else 0o644
     info.linkname = linkname
     info.uid, info.gid = uid, gid
     info.mtime = 1700000000
