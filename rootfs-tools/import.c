@@ -197,7 +197,7 @@ int nsl_import(const char *source_path, const char *dest, const struct nsl_impor
         if ((r = nsl_platform_parse(options->platform, &platform, error)) < 0 ||
             (r = nsl_dest_parent(dest, &parent, name, sizeof name, error)) < 0 ||
             (r = check_dest_free(parent, name, dest, error)) < 0 ||
-            (r = nsl_source_open(source_path, parent, &source, error)) < 0 ||
+            (r = nsl_source_open(source_path, parent, options->max_size, &source, error)) < 0 ||
             (r = nsl_image_resolve(source, &platform, options->ref, image, error)) < 0)
                 return r;
         for (size_t i = 0; i < image->n_layers; i++)

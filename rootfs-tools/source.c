@@ -57,7 +57,8 @@ static struct member *find_member(struct nsl_source *source, const char *clean)
         return NULL;
 }
 
-static int spool_entry(struct archive *a, int spool_dir, int *fd_out, const char *path, nsl_error *error)
+static int spool_entry(struct archive *a, int spool_dir, uint64_t *budget, int *fd_out, const char *path,
+                       nsl_error *error)
 {
         _cleanup_close_ int fd = openat(spool_dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
         const void *block;
@@ -69,6 +70,10 @@ static int spool_entry(struct archive *a, int spool_dir, int *fd_out, const char
                 return nsl_fail(error, errno, "import", path, "cannot make a temporary file beside the destination: %s",
                                 strerror(errno));
         while ((r = archive_read_data_block(a, &block, &len, &offset)) == ARCHIVE_OK) {
+                if (len > *budget)
+                        return nsl_fail(error, EFBIG, "import", path, "the image tarball holds more than --max-size: "
+                                        "refused");
+                *budget -= len;
                 if (offset < 0 || pwrite(fd, block, len, (off_t)offset) != (ssize_t)len)
                         return nsl_fail(error, errno ? errno : EIO, "import", path, "cannot spool a member: %s",
                                         strerror(errno ? errno : EIO));
@@ -106,7 +111,8 @@ static int add_member(struct nsl_source *source, const char *clean, int fd, cons
         return 0;
 }
 
-static int open_tarball(struct nsl_source *source, int tar_fd, int spool_dir, const char *path, nsl_error *error)
+static int open_tarball(struct nsl_source *source, int tar_fd, int spool_dir, uint64_t budget, const char *path,
+                        nsl_error *error)
 {
         __attribute__((cleanup(archive_freep))) struct archive *a = archive_read_new();
         struct archive_entry *entry;
@@ -128,7 +134,7 @@ static int open_tarball(struct nsl_source *source, int tar_fd, int spool_dir, co
                 if (nsl_entry_path_clean(archive_entry_pathname(entry), clean, sizeof clean, &why) < 0)
                         return nsl_fail(error, EINVAL, "import", path, "member %s: %s",
                                         archive_entry_pathname(entry), why);
-                if ((r = spool_entry(a, spool_dir, &fd, path, error)) < 0 ||
+                if ((r = spool_entry(a, spool_dir, &budget, &fd, path, error)) < 0 ||
                     (r = add_member(source, clean, fd, path, error)) < 0)
                         return r;
         }
@@ -137,7 +143,7 @@ static int open_tarball(struct nsl_source *source, int tar_fd, int spool_dir, co
         return 0;
 }
 
-int nsl_source_open(const char *path, int spool_dir, struct nsl_source **out, nsl_error *error)
+int nsl_source_open(const char *path, int spool_dir, uint64_t max_size, struct nsl_source **out, nsl_error *error)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         struct nsl_source *source;
@@ -153,7 +159,7 @@ int nsl_source_open(const char *path, int spool_dir, struct nsl_source **out, ns
         if (S_ISDIR(st.st_mode))
                 source->dir_fd = TAKE_FD(fd);
         else if (S_ISREG(st.st_mode))
-                r = open_tarball(source, fd, spool_dir, path, error);
+                r = open_tarball(source, fd, spool_dir, max_size, path, error);
         else
                 r = nsl_fail(error, EINVAL, "import", path, "neither a directory nor a tarball");
         if (r < 0) {

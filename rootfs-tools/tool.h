@@ -36,7 +36,9 @@ int nsl_hashed_reader_finish(struct nsl_hashed_reader *reader, char hex[NSL_SHA2
 /* ---- source.c: an image directory or an image tarball ---- */
 
 struct nsl_source;
-int nsl_source_open(const char *path, int spool_dir, struct nsl_source **source, nsl_error *error);
+/* A tarball's members are spooled beside the destination, at most max_size
+ * bytes of them. */
+int nsl_source_open(const char *path, int spool_dir, uint64_t max_size, struct nsl_source **source, nsl_error *error);
 void nsl_source_free(struct nsl_source *source);
 /* A member (a path inside the layout or tarball) as an fd at offset 0. The
  * fd belongs to the caller. */

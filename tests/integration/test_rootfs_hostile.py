@@ -296,3 +296,15 @@ def test_blob_symlink_in_layout_stays_in_layout(nsl, area):
     before = sorted(os.listdir(top))
     cp = nsl("rootfs", "import", layout, os.path.join(top, "img"))
     assert_refused(cp, top, before, h)
+
+
+def test_compressed_image_tarball_bomb_refused(nsl, area):
+    """The outer tarball (a gzip'd docker save or OCI tar) is bounded too."""
+    top, _ = area
+    outer = gz(tar_bytes([entry("index.json", data=b"{}"), entry("blobs/sha256/big", data=b"\0" * (48 << 20))]))
+    path = os.path.join(top, "image.tar.gz")
+    with open(path, "wb") as f:
+        f.write(outer)
+    before = sorted(os.listdir(top))
+    cp = nsl("rootfs", "import", "--max-size", "8m", path, os.path.join(top, "img"), timeout=60)
+    assert_refused(cp, top, before, "--max-size")
