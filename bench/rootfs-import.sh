@@ -39,13 +39,13 @@ umoci new --image "$img:bench"
 umoci unpack $rootless --image "$img:bench" "$work/b" >/dev/null
 r=$work/b/rootfs
 fill /usr/lib/x86_64-linux-gnu "$r/usr/lib/x86_64-linux-gnu" 0 35000000
-umoci repack --image "$img:bench" "$work/b"
+umoci repack --refresh-bundle --image "$img:bench" "$work/b"
 fill /usr/lib/x86_64-linux-gnu "$r/usr/lib/x86_64-linux-gnu" 35000000 35000000
-umoci repack --image "$img:bench" "$work/b"
+umoci repack --refresh-bundle --image "$img:bench" "$work/b"
 fill /usr/share "$r/usr/share" 0 30000000
 victim=$(cd "$r/usr/lib/x86_64-linux-gnu" && find . -mindepth 1 -maxdepth 1 -type d | LC_ALL=C sort | head -1)
 [ -n "$victim" ] && rm -rf "$r/usr/lib/x86_64-linux-gnu/$victim"
-umoci repack --image "$img:bench" "$work/b"
+umoci repack --refresh-bundle --image "$img:bench" "$work/b"
 rm -rf "$work/b"
 
 size=$(du -sb "$img" | cut -f1)

@@ -48,7 +48,7 @@ class UmociImage:
         self.rootfs = os.path.join(self.bundle, "rootfs")
 
     def commit(self):
-        run("umoci", "repack", "--image", self.ref, self.bundle)
+        run("umoci", "repack", "--refresh-bundle", "--image", self.ref, self.bundle)
 
     def config(self, *args):
         run("umoci", "config", "--image", self.ref, *args)

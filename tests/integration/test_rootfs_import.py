@@ -76,6 +76,32 @@ def without_setuid(t):
     return {k: (v[0], v[1] & ~0o6000 if v[0] == stat.S_IFREG else v[1], *v[2:]) for k, v in t.items()}
 
 
+def layer_names(layout):
+    """The entry names of each layer of the layout's image, read with python's tarfile."""
+    import tarfile
+    with open(os.path.join(layout, "index.json")) as f:
+        m = json.load(f)["manifests"][0]["digest"].split(":")[1]
+    with open(os.path.join(layout, "blobs/sha256", m)) as f:
+        layers = json.load(f)["layers"]
+    out = []
+    for l in layers:
+        with tarfile.open(os.path.join(layout, "blobs/sha256", l["digest"].split(":")[1])) as t:
+            out.append(t.getnames())
+    return out
+
+
+def test_umoci_made_whiteouts(image):
+    """The image is what the other tests assume: three layers, the later two
+    with whiteouts."""
+    img, _ = image
+    layers = layer_names(img.layout)
+    assert len(layers) == 3
+    assert any(".wh.a.conf" in n for n in layers[1]) and any(".wh.er" in n for n in layers[1])
+    # umoci writes the whiteout of the old directory's content below the file
+    # that replaced it (srv/data, then srv/data/.wh.deep)
+    assert "srv/data" in layers[2] and "srv/data/.wh.deep" in layers[2]
+
+
 def test_oci_layout_matches_umoci_unpack(nsl, image):
     img, top = image
     want = tree(img.unpack_reference(os.path.join(top, "ref")))
