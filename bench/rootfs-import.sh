@@ -3,6 +3,7 @@
 # three-layer OCI image (gzip layers), in one run.
 #
 # usage: bench/rootfs-import.sh [ROUNDS]      (default 3; root or not)
+#        BENCH_SCALE=3 bench/rootfs-import.sh 1   (a ~300 MB image: memory must not grow)
 #
 # The image is made with umoci from real files: the first ~100 MB of
 # /usr/lib/x86_64-linux-gnu and /usr/share, in sorted order (so the same host
@@ -16,6 +17,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 nsl=${NSLAUNCH:-$here/../build/launcher/nslaunch}
 rounds=${1:-3}
+scale=${BENCH_SCALE:-1}
 work=$(mktemp -d /var/tmp/nsl-bench-rootfs.XXXXXX)
 trap 'rm -rf --one-file-system "$work"' EXIT
 trap 'exit 130' INT TERM
@@ -38,11 +40,11 @@ umoci init --layout "$img"
 umoci new --image "$img:bench"
 umoci unpack $rootless --image "$img:bench" "$work/b" >/dev/null
 r=$work/b/rootfs
-fill /usr/lib/x86_64-linux-gnu "$r/usr/lib/x86_64-linux-gnu" 0 35000000
+fill /usr/lib/x86_64-linux-gnu "$r/usr/lib/x86_64-linux-gnu" 0 $((35000000 * scale))
 umoci repack --refresh-bundle --image "$img:bench" "$work/b"
-fill /usr/lib/x86_64-linux-gnu "$r/usr/lib/x86_64-linux-gnu" 35000000 35000000
+fill /usr/lib/x86_64-linux-gnu "$r/usr/lib/x86_64-linux-gnu" $((35000000 * scale)) $((35000000 * scale))
 umoci repack --refresh-bundle --image "$img:bench" "$work/b"
-fill /usr/share "$r/usr/share" 0 30000000
+fill /usr/share "$r/usr/share" 0 $((30000000 * scale))
 victim=$(cd "$r/usr/lib/x86_64-linux-gnu" && find . -mindepth 1 -maxdepth 1 -type d | LC_ALL=C sort | head -1)
 [ -n "$victim" ] && rm -rf "$r/usr/lib/x86_64-linux-gnu/$victim"
 umoci repack --refresh-bundle --image "$img:bench" "$work/b"
