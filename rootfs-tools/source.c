@@ -145,7 +145,8 @@ static int open_tarball(struct nsl_source *source, int tar_fd, int spool_dir, ui
 
 int nsl_source_open(const char *path, int spool_dir, uint64_t max_size, struct nsl_source **out, nsl_error *error)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: a FIFO named as the source must not hang us. */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         struct nsl_source *source;
         struct stat st;
         int r = 0;
@@ -182,7 +183,7 @@ int nsl_source_open_member(struct nsl_source *source, const char *member, int *f
         if (nsl_entry_path_clean(member, clean, sizeof clean, &why) < 0 || !clean[0])
                 return nsl_fail(error, EINVAL, "import", member, "bad member name: %s", why);
         if (source->dir_fd >= 0) {
-                fd = nsl_open_in_root(source->dir_fd, clean, O_RDONLY | O_NOCTTY, 0);
+                fd = nsl_open_in_root(source->dir_fd, clean, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
                 if (fd < 0)
                         return nsl_fail(error, -fd, "import", member, "%s", strerror(-fd));
                 if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {

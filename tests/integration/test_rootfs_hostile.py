@@ -308,3 +308,16 @@ def test_compressed_image_tarball_bomb_refused(nsl, area):
     before = sorted(os.listdir(top))
     cp = nsl("rootfs", "import", "--max-size", "8m", path, os.path.join(top, "img"), timeout=60)
     assert_refused(cp, top, before, "--max-size")
+
+
+def test_fifo_blob_does_not_hang(nsl, area):
+    top, _ = area
+    layer = tar_bytes([entry("a", data=b"a")])
+    layout = make_layout(os.path.join(top, "layout"), [layer])
+    import hashlib
+    blob = os.path.join(layout, "blobs/sha256", hashlib.sha256(layer).hexdigest())
+    os.unlink(blob)
+    os.mkfifo(blob)
+    before = sorted(os.listdir(top))
+    cp = nsl("rootfs", "import", layout, os.path.join(top, "img"), timeout=20)
+    assert_refused(cp, top, before, "not a regular file")
