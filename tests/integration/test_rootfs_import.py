@@ -286,3 +286,21 @@ def test_destination_must_be_new(nsl, image):
     cp = nsl("rootfs", "import", img.layout, dest)
     assert cp.returncode == 125 and "exists" in cp.stderr
     assert os.listdir(dest) == ["keep"]
+
+
+def test_helper_writable_by_others_is_not_run(nsl, hostdir):
+    """nslaunch rootfs runs the helper next to the binary only when nobody
+    but root or the caller can change it."""
+    d = hostdir(prefix="nsl-helper-")
+    shutil.copy(nsl.path, os.path.join(d, "nslaunch"))
+    helper = os.path.join(os.path.dirname(nsl.path), "nslaunch-rootfs")
+    shutil.copy(helper, os.path.join(d, "nslaunch-rootfs"))
+    os.chmod(os.path.join(d, "nslaunch"), 0o755)
+    os.chmod(os.path.join(d, "nslaunch-rootfs"), 0o755)
+    cp = subprocess.run([os.path.join(d, "nslaunch"), "rootfs", "--help"], capture_output=True, text=True)
+    assert cp.returncode == 0 and "from-host" in cp.stdout
+    os.chmod(os.path.join(d, "nslaunch-rootfs"), 0o777)
+    cp = subprocess.run([os.path.join(d, "nslaunch"), "rootfs", "--help"], capture_output=True, text=True)
+    if os.path.exists("/usr/local/libexec/nslaunch-rootfs"):
+        pytest.skip("an installed helper would be found instead")
+    assert cp.returncode == 125 and "writable by others" in cp.stderr
