@@ -373,7 +373,8 @@ int nsl_unpack_finish(struct nsl_unpack *u, nsl_error *error)
                 return nsl_fail(error, ENOMEM, "import", "", NULL);
         for (size_t i = 0; i < u->n_deferred; i++)
                 u->deferred[i].order = i;
-        qsort(u->deferred, u->n_deferred, sizeof *u->deferred, deeper_then_later);
+        if (u->n_deferred)
+                qsort(u->deferred, u->n_deferred, sizeof *u->deferred, deeper_then_later);
         for (size_t i = 0; r == 0 && i < u->n_deferred; i++) {
                 const char *path = u->deferred[i].path;
                 if (nsl_path_set_has(done, path))
