@@ -123,7 +123,7 @@ static int copy_file(struct host_ctx *c, const char *path, const struct stat *st
                 return nsl_fail(error, -parent, "from-host", dir, NULL);
         to = openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (to < 0 && errno == EEXIST)
-                return 0;
+                return follow_elf(c, from, path, error);        /* kept, but what it loads may be missing */
         if (to < 0)
                 return nsl_fail(error, errno, "from-host", path, "cannot create in the rootfs: %s", strerror(errno));
         if ((r = copy_data(from, to, st->st_size)) < 0)

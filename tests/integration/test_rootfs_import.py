@@ -135,13 +135,19 @@ def test_image_defaults_written_next_to_rootfs(nsl, image):
 
 
 @pytest.mark.skipif(not tool_available("skopeo"), reason="skopeo is not installed")
-@pytest.mark.parametrize("kind", ["docker-archive", "oci-archive", "oci-zstd"])
+@pytest.mark.parametrize("kind", ["docker-archive", "docker-archive-gz", "oci-archive", "oci-zstd"])
 def test_skopeo_archives_match(nsl, image, kind):
     img, top = image
     want = tree(img.unpack_reference(os.path.join(top, "ref")))
     archive = os.path.join(top, "image.tar")
-    if kind == "docker-archive":
+    if kind.startswith("docker-archive"):
         run("skopeo", "copy", f"oci:{img.ref}", f"docker-archive:{archive}:nsl/test:latest")
+        if kind.endswith("-gz"):        # docker save | gzip
+            with open(archive, "rb") as f:
+                data = gz(f.read())
+            archive += ".gz"
+            with open(archive, "wb") as f:
+                f.write(data)
     elif kind == "oci-archive":
         run("skopeo", "copy", f"oci:{img.ref}", f"oci-archive:{archive}:t")
     else:
