@@ -321,3 +321,45 @@ def test_fifo_blob_does_not_hang(nsl, area):
     before = sorted(os.listdir(top))
     cp = nsl("rootfs", "import", layout, os.path.join(top, "img"), timeout=20)
     assert_refused(cp, top, before, "not a regular file")
+
+
+def docker_save(path, images, tamper_layer=False):
+    """A docker save tarball by hand: images = {tag: [layer bytes...]}."""
+    import hashlib
+    import json as _json
+    members, manifest = [], []
+    for n, (tag, layers) in enumerate(images.items()):
+        names = []
+        for i, layer in enumerate(layers):
+            name = f"img{n}-layer{i}/layer.tar"
+            members.append(entry(name, data=layer + (b"\0" * 1024 if tamper_layer else b"")))
+            names.append(name)
+        cfg = _json.dumps({"config": {"Cmd": [tag]}, "rootfs": {"type": "layers", "diff_ids": [
+            "sha256:" + hashlib.sha256(l).hexdigest() for l in layers]}}).encode()
+        cfg_name = hashlib.sha256(cfg).hexdigest() + ".json"
+        members.append(entry(cfg_name, data=cfg))
+        manifest.append({"Config": cfg_name, "RepoTags": [tag], "Layers": names})
+    members.append(entry("manifest.json", data=_json.dumps(manifest).encode()))
+    with open(path, "wb") as f:
+        f.write(tar_bytes(members))
+
+
+def test_docker_save_ref_and_diff_ids(nsl, area):
+    top, _ = area
+    path = os.path.join(top, "save.tar")
+    docker_save(path, {"a:1": [tar_bytes([entry("which", data=b"a")])],
+                       "b:2": [tar_bytes([entry("which", data=b"b")]), tar_bytes([entry("more", data=b"m")])]})
+    before = sorted(os.listdir(top))
+    cp = nsl("rootfs", "import", path, os.path.join(top, "x"))
+    assert_refused(cp, top, before, "--ref")
+    cp = nsl("rootfs", "import", "--ref", "b:2", path, os.path.join(top, "b"))
+    assert cp.returncode == 0, cp.stderr
+    with open(os.path.join(top, "b/which")) as f:
+        assert f.read() == "b"
+    assert os.path.exists(os.path.join(top, "b/more"))
+    # a layer whose content is not its diff_id (trailing blocks added)
+    bad = os.path.join(top, "bad.tar")
+    docker_save(bad, {"a:1": [tar_bytes([entry("which", data=b"a")])]}, tamper_layer=True)
+    before = sorted(os.listdir(top))
+    cp = nsl("rootfs", "import", bad, os.path.join(top, "bad"))
+    assert_refused(cp, top, before, "digest mismatch")
