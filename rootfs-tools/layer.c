@@ -47,28 +47,46 @@ static int fail_entry(nsl_error *error, int errnum, const struct entry_ctx *e, c
         return nsl_fail(error, errnum, "import", e->path, "%s%s", prefix, detail);
 }
 
-/* Opens a directory inside the root, making missing components (0755). */
-static int open_dir(int root_fd, const char *path, int depth)
+/* Opens a directory inside the root, making missing components (0755), each
+ * step resolved again from the root; iterative, as a path can be 2048 levels
+ * deep. */
+static int open_dir(int root_fd, const char *path)
 {
-        char parent[PATH_MAX];
-        const char *slash;
-        int fd = nsl_open_in_root(root_fd, path[0] ? path : "/", O_PATH | O_DIRECTORY, 0);
+        char prefix[PATH_MAX];
+        size_t len;
+        int fd;
 
-        if (fd != -ENOENT || depth > PATH_MAX / 2)
+        while (*path == '/')
+                path++;
+        len = strlen(path);
+        fd = nsl_open_in_root(root_fd, path[0] ? path : "/", O_PATH | O_DIRECTORY, 0);
+
+        if (fd != -ENOENT || len >= sizeof prefix)
                 return fd;
-        slash = strrchr(path, '/');
-        snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - path) : 0, path);
-        _cleanup_close_ int pfd = open_dir(root_fd, parent, depth + 1);
-        if (pfd < 0)
-                return pfd;
-        if (mkdirat(pfd, slash ? slash + 1 : path, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        return nsl_open_in_root(root_fd, path, O_PATH | O_DIRECTORY, 0);
+        _cleanup_close_ int parent = nsl_open_in_root(root_fd, "/", O_PATH | O_DIRECTORY, 0);
+        for (size_t end = 1, start = 0; parent >= 0 && end <= len; end++) {
+                if (end < len && path[end] != '/')
+                        continue;
+                memcpy(prefix, path, end);
+                prefix[end] = '\0';
+                fd = nsl_open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY, 0);
+                if (fd == -ENOENT) {
+                        if (mkdirat(parent, prefix + start, 0755) < 0 && errno != EEXIST)
+                                return -errno;
+                        fd = nsl_open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY, 0);
+                }
+                if (fd < 0)
+                        return fd;
+                close(parent);
+                parent = fd;
+                start = end + 1;
+        }
+        return parent < 0 ? parent : TAKE_FD(parent);
 }
 
 int nsl_open_dir_in_root(int root_fd, const char *path)
 {
-        return open_dir(root_fd, path, 0);
+        return open_dir(root_fd, path);
 }
 
 static int defer_dir_mode(struct nsl_unpack *u, const char *path, mode_t mode)
@@ -301,7 +319,7 @@ static int apply_entry(struct nsl_unpack *u, struct archive *a, struct archive_e
         snprintf(parent_path, sizeof parent_path, "%.*s", slash ? (int)(slash - path) : 0, path);
         if (!strncmp(e.base, ".wh.", 4))
                 return nsl_whiteout_apply(u, parent_path, e.base, error);
-        parent = open_dir(u->root_fd, parent_path, 0);
+        parent = open_dir(u->root_fd, parent_path);
         if (parent < 0)
                 return nsl_fail(error, -parent, "import", path, "cannot open its directory: %s", strerror(-parent));
         e.parent = parent;

@@ -6,6 +6,7 @@ import gzip
 import io
 import os
 import stat
+import subprocess
 import tarfile
 
 import pytest
@@ -363,3 +364,27 @@ def test_docker_save_ref_and_diff_ids(nsl, area):
     before = sorted(os.listdir(top))
     cp = nsl("rootfs", "import", bad, os.path.join(top, "bad"))
     assert_refused(cp, top, before, "digest mismatch")
+
+
+def test_deepest_paths(nsl, area):
+    """2047 levels of missing directories, then the top replaced by a file:
+    made and removed without running out of stack or fds."""
+    top, _ = area
+    deep = "/".join(["d"] * 2047)
+    l1 = tar_bytes([entry(deep + "/f", data=b"deep")])
+    l2 = tar_bytes([entry("d", data=b"flat")])
+    cp, dest, _ = import_layers(nsl, top, [l1], name="one")
+    assert cp.returncode == 0, cp.stderr
+    fd = os.open(dest, os.O_RDONLY)
+    try:
+        with open(os.path.join(f"/proc/self/fd/{fd}", deep, "f")) as f:
+            assert f.read() == "deep"
+    except OSError as e:    # a path this long cannot be opened in one go from Python
+        assert e.errno == 36
+    finally:
+        os.close(fd)
+    subprocess.run(["rm", "-rf", dest], check=True)     # deeper than Python's rmtree can recurse
+    cp, dest, _ = import_layers(nsl, top, [l1, l2], name="two")
+    assert cp.returncode == 0, cp.stderr
+    with open(dest + "/d") as f:
+        assert f.read() == "flat"
