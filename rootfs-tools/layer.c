@@ -183,28 +183,29 @@ static int make_file(const struct entry_ctx *e, nsl_error *error)
         return set_metadata(e, fd, false, error);
 }
 
-static int make_dir(const struct entry_ctx *e, bool exists, nsl_error *error)
+/* Opens what mkdirat or mknodat just made, never following a link, and sets
+ * its metadata. */
+static int open_made(const struct entry_ctx *e, int flags, bool is_dir, nsl_error *error)
 {
-        _cleanup_close_ int fd = -1;
+        _cleanup_close_ int fd = openat(e->parent, e->base, flags | O_NOFOLLOW | O_CLOEXEC);
 
-        if (!exists && mkdirat(e->parent, e->base, 0700) < 0)
-                return fail_entry(error, errno, e, "cannot create: ", strerror(errno));
-        fd = openat(e->parent, e->base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return fail_entry(error, errno, e, "cannot open: ", strerror(errno));
-        return set_metadata(e, fd, true, error);
+        return set_metadata(e, fd, is_dir, error);
+}
+
+static int make_dir(const struct entry_ctx *e, bool exists, nsl_error *error)
+{
+        if (!exists && mkdirat(e->parent, e->base, 0700) < 0)
+                return fail_entry(error, errno, e, "cannot create: ", strerror(errno));
+        return open_made(e, O_RDONLY | O_DIRECTORY, true, error);
 }
 
 static int make_fifo(const struct entry_ctx *e, nsl_error *error)
 {
-        _cleanup_close_ int fd = -1;
-
         if (mknodat(e->parent, e->base, S_IFIFO | 0600, 0) < 0)
                 return fail_entry(error, errno, e, "cannot create: ", strerror(errno));
-        fd = openat(e->parent, e->base, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return fail_entry(error, errno, e, "cannot open: ", strerror(errno));
-        return set_metadata(e, fd, false, error);
+        return open_made(e, O_RDONLY | O_NONBLOCK, false, error);
 }
 
 static int make_symlink(const struct entry_ctx *e, nsl_error *error)
