@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 sudo=()
 [ "$(id -u)" = 0 ] || sudo=(sudo)
-packages=(meson ninja-build gcc pkg-config libseccomp-dev libcap-dev libjson-c-dev python3)
+packages=(meson ninja-build gcc pkg-config libseccomp-dev libcap-dev libjson-c-dev libarchive-dev libssl-dev python3)
 missing=()
 for p in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -69,6 +69,11 @@ int nsl_spec_set_cgroup_parent(nsl_spec *spec, const char *path, nsl_error *erro
 int nsl_spec_set_limits_mode(nsl_spec *spec, const char *mode, nsl_error *error);     /* strict | best-effort */
 int nsl_spec_add_rlimit(nsl_spec *spec, const char *value, nsl_error *error);         /* NAME=SOFT[:HARD] */
 int nsl_spec_set_status_json(nsl_spec *spec, const char *target, nsl_error *error);   /* FILE | fd:N */
+/* After the other setters: applies the image defaults `nslaunch rootfs
+ * import` wrote next to --rootfs (Env before --env-file/--env; Entrypoint and
+ * Cmd, the given command replacing Cmd; WorkingDir unless --cwd; User unless
+ * --uid, names looked up in the rootfs's /etc/passwd and /etc/group). */
+int nsl_spec_use_image_defaults(nsl_spec *spec, nsl_error *error);
 /* Warnings (a fallback taken, a limit that cannot be honoured) go here; the
  * library never prints. */
 void nsl_spec_set_warning_handler(nsl_spec *spec, void (*warn)(const char *line, void *data), void *data);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "nslaunch.h"
+#include "rootfs.h"
 #include "usage.h"
 
 enum {
@@ -16,7 +17,7 @@ enum {
         OPT_HOST_UID, OPT_HOST_GID, OPT_HOSTNAME, OPT_PROC, OPT_ENV, OPT_ENV_FILE, OPT_KEEP_ENV, OPT_CWD,
         OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_SECCOMP_BPF,
         OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_LINEAR, OPT_MEMORY, OPT_MEMORY_SWAP, OPT_CPUS,
-        OPT_PIDS, OPT_CGROUP_PARENT, OPT_LIMITS, OPT_RLIMIT, OPT_STATUS_JSON,
+        OPT_PIDS, OPT_CGROUP_PARENT, OPT_LIMITS, OPT_RLIMIT, OPT_STATUS_JSON, OPT_IMAGE_DEFAULTS,
 };
 
 static const struct option run_options[] = {
@@ -52,6 +53,7 @@ static const struct option run_options[] = {
         { "limits", required_argument, NULL, OPT_LIMITS },
         { "rlimit", required_argument, NULL, OPT_RLIMIT },
         { "status-json", required_argument, NULL, OPT_STATUS_JSON },
+        { "image-defaults", no_argument, NULL, OPT_IMAGE_DEFAULTS },
         { "help", no_argument, NULL, OPT_HELP },
         { 0 },
 };
@@ -143,7 +145,8 @@ static int cmd_run(int argc, char **argv)
         nsl_error error = { 0 };
         nsl_result result;
         nsl_spec *spec = nsl_spec_new();
-        int opt, r;
+        bool image_defaults = false;
+        int opt, r = 0;
 
         if (!spec)
                 return usage_error("run", strerror(ENOMEM));
@@ -161,16 +164,23 @@ static int cmd_run(int argc, char **argv)
                         nsl_spec_free(spec);
                         return usage_error(bad, optopt ? "missing value" : "unknown option");
                 }
+                if (opt == OPT_IMAGE_DEFAULTS) {
+                        image_defaults = true;
+                        continue;
+                }
                 if (apply_option(spec, opt, optarg, &error) < 0) {
                         nsl_spec_free(spec);
                         return print_error(&error);
                 }
         }
-        if (optind >= argc) {
+        if (optind >= argc && !image_defaults) {
                 nsl_spec_free(spec);
                 return usage_error("run", "no command given (usage: nslaunch run [OPTIONS] -- CMD [ARGS...])");
         }
-        r = nsl_spec_set_command(spec, argv + optind, &error);
+        if (optind < argc)
+                r = nsl_spec_set_command(spec, argv + optind, &error);
+        if (r == 0 && image_defaults)
+                r = nsl_spec_use_image_defaults(spec, &error);
         if (r == 0) {
                 if (nsl_spec_seccomp_unconfined(spec))
                         fputs("nslaunch: seccomp: unconfined: the command runs without a seccomp filter\n", stderr);
@@ -274,5 +284,7 @@ int main(int argc, char **argv)
                 return cmd_run(argc - 1, argv + 1);
         if (!strcmp(argv[1], "seccomp"))
                 return cmd_seccomp(argc - 1, argv + 1);
-        return usage_error(argv[1], "unknown command (known: run, seccomp)");
+        if (!strcmp(argv[1], "rootfs"))
+                return nsl_cmd_rootfs(argc - 1, argv + 1);
+        return usage_error(argv[1], "unknown command (known: run, seccomp, rootfs)");
 }

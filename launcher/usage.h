@@ -9,6 +9,7 @@ static const char nsl_usage_main[] =
         "Commands:\n"
         "  run [OPTIONS] -- CMD [ARGS...]   run CMD in a sandbox (nslaunch run --help)\n"
         "  seccomp check|compile|export|default ...   tools for seccomp profiles\n"
+        "  rootfs from-host|import ...      make a root filesystem (nslaunch rootfs --help)\n"
         "\n"
         "  --help      this text\n"
         "  --version   print the version\n";
@@ -19,6 +20,9 @@ static const char nsl_usage_run[] =
         "Root filesystem:\n"
         "  --rootfs DIR                 use an unpacked image as the root (default: a tmpfs\n"
         "                               root with the host's /usr, /etc, /bin, /lib* read-only)\n"
+        "  --image-defaults             with --rootfs DIR: the image's Env, Entrypoint/Cmd,\n"
+        "                               WorkingDir and User from DIR.image.json (written by\n"
+        "                               'nslaunch rootfs import'); the command is optional\n"
         "  --rw-root                    leave the root writable (default: read-only)\n"
         "  --tmpfs DEST[:size=N,mode=M] a tmpfs at DEST (default /tmp: size=64m,mode=1777)\n"
         "  --bind SRC:DEST[:ro|rw]      bind host SRC at DEST (recursive, read-write)\n"

@@ -85,6 +85,9 @@ static int build_env(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_err
                                 return nsl_fail(error, ENOMEM, "env", "", NULL);
                 }
         }
+        for (size_t i = 0; i < spec->n_image_env; i++)
+                if (env_set(&plan->envp, &plan->n_envp, spec->image_env[i]) < 0)
+                        return nsl_fail(error, ENOMEM, "--image-defaults", spec->image_env[i], NULL);
         for (size_t i = 0; i < spec->n_env_files; i++) {
                 r = read_env_file(plan, spec->env_files[i], error);
                 if (r < 0)

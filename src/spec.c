@@ -41,6 +41,7 @@ void nsl_spec_free(nsl_spec *spec)
         free(spec->hostname);
         nsl_strv_free(spec->env);
         nsl_strv_free(spec->env_files);
+        nsl_strv_free(spec->image_env);
         free(spec->cwd);
         free(spec->seccomp_path);
         free(spec->seccomp_cache);
@@ -216,6 +217,7 @@ int nsl_spec_set_cwd(nsl_spec *spec, const char *dir, nsl_error *error)
 {
         if (!dir || dir[0] != '/')
                 return nsl_fail(error, EINVAL, "--cwd", dir ? dir : "", "must be an absolute path inside the sandbox");
+        spec->cwd_set = true;
         return replace_string(&spec->cwd, dir, "--cwd", error);
 }
 

@@ -34,6 +34,9 @@ struct nsl_spec {
         size_t n_env_files;
         bool keep_env;
         char *cwd;
+        bool cwd_set;
+        char **image_env;       /* --image-defaults: the image's Env, before --env-file and --env */
+        size_t n_image_env;
         uint64_t caps;          /* bit per capability kept */
         int keep_fds[NSL_MAX_KEEP_FDS];
         size_t n_keep_fds;

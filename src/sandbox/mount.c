@@ -77,8 +77,16 @@ int nsl_mount_attach(int mount_fd, int target_fd, const char *object, nsl_error 
 
 int nsl_open_in_root(int root_fd, const char *path, int flags, uint64_t extra_resolve)
 {
-        int fd = nsl_openat2(root_fd, path, (uint64_t)(flags | O_CLOEXEC),
-                             RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra_resolve);
+        int fd;
+
+        /* EAGAIN: a rename or mount anywhere on the system raced with a ".."
+         * step; the kernel asks for a retry rather than risk an escape. */
+        for (int attempt = 0; attempt < 32; attempt++) {
+                fd = nsl_openat2(root_fd, path, (uint64_t)(flags | O_CLOEXEC),
+                                 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra_resolve);
+                if (fd >= 0 || errno != EAGAIN)
+                        break;
+        }
         return fd < 0 ? -errno : fd;
 }
 

@@ -33,11 +33,15 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$dir/tests/integration" "$dir/out"
 cp "$nsl" "$dir/nslaunch"
-cp "$here"/conftest.py "$here"/test_*.py "$dir/tests/integration/"
+# nslaunch rootfs runs the helper next to the binary.
+[ -x "$(dirname "$nsl")/nslaunch-rootfs" ] && cp "$(dirname "$nsl")/nslaunch-rootfs" "$dir/nslaunch-rootfs"
+cp "$here"/*.py "$dir/tests/integration/"
+cp -r "$here/../../examples" "$dir/tests/examples"
 cp -r "$here/../../profiles" "$dir/profiles"
 cp -r "$here/../workloads" "$dir/tests/workloads"
 chmod -R a+rX "$dir"
 chmod 755 "$dir/nslaunch"
+[ -e "$dir/nslaunch-rootfs" ] && chmod 755 "$dir/nslaunch-rootfs"
 chown nsltest "$dir/out"
 
 cd "$dir"

@@ -1,0 +1,249 @@
+/* Where an image's files come from: an OCI layout directory, or a tarball
+ * (docker save, or an OCI layout in a tar). A tarball's regular members are
+ * copied once into unnamed temporary files (O_TMPFILE) beside the
+ * destination, so that each blob can be read twice (digest, then unpack)
+ * without holding it in memory. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "fds.h"
+#include "sandbox/mount.h"
+#include "tool.h"
+
+#define MAX_MEMBERS 4096
+#define CHUNK (256u << 10)
+
+struct member {
+        char *name;
+        int fd;
+};
+
+struct nsl_source {
+        int dir_fd;                     /* a layout directory, or -1 */
+        struct member *members;         /* a tarball's regular files */
+        size_t n_members;
+};
+
+static void archive_freep(struct archive **a) { if (*a) archive_read_free(*a); }
+
+void nsl_source_free(struct nsl_source *source)
+{
+        if (!source)
+                return;
+        if (source->dir_fd >= 0)
+                close(source->dir_fd);
+        for (size_t i = 0; i < source->n_members; i++) {
+                free(source->members[i].name);
+                close(source->members[i].fd);
+        }
+        free(source->members);
+        free(source);
+}
+
+static struct member *find_member(struct nsl_source *source, const char *clean)
+{
+        for (size_t i = 0; i < source->n_members; i++)
+                if (!strcmp(source->members[i].name, clean))
+                        return &source->members[i];
+        return NULL;
+}
+
+static int spool_entry(struct archive *a, int spool_dir, uint64_t *budget, int *fd_out, const char *path,
+                       nsl_error *error)
+{
+        _cleanup_close_ int fd = openat(spool_dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        const void *block;
+        size_t len;
+        int64_t offset;
+        int r;
+
+        if (fd < 0)
+                return nsl_fail(error, errno, "import", path, "cannot make a temporary file beside the destination: %s",
+                                strerror(errno));
+        while ((r = archive_read_data_block(a, &block, &len, &offset)) == ARCHIVE_OK) {
+                if (len > *budget)
+                        return nsl_fail(error, EFBIG, "import", path, "the image tarball holds more than --max-size: "
+                                        "refused");
+                *budget -= len;
+                if (offset < 0 || pwrite(fd, block, len, (off_t)offset) != (ssize_t)len)
+                        return nsl_fail(error, errno ? errno : EIO, "import", path, "cannot spool a member: %s",
+                                        strerror(errno ? errno : EIO));
+        }
+        if (r != ARCHIVE_EOF)
+                return nsl_fail(error, EIO, "import", path, "%s", archive_error_string(a));
+        *fd_out = TAKE_FD(fd);
+        return 0;
+}
+
+static int add_member(struct nsl_source *source, const char *clean, int fd, const char *path, nsl_error *error)
+{
+        struct member *grown;
+
+        if (find_member(source, clean)) {
+                close(fd);
+                return nsl_fail(error, EINVAL, "import", path, "the tarball holds %s twice", clean);
+        }
+        if (source->n_members == MAX_MEMBERS) {
+                close(fd);
+                return nsl_fail(error, E2BIG, "import", path, "more than %d files in the image tarball", MAX_MEMBERS);
+        }
+        grown = realloc(source->members, (source->n_members + 1) * sizeof *grown);
+        if (!grown) {
+                close(fd);
+                return nsl_fail(error, ENOMEM, "import", path, NULL);
+        }
+        source->members = grown;
+        grown[source->n_members].name = strdup(clean);
+        if (!grown[source->n_members].name) {
+                close(fd);
+                return nsl_fail(error, ENOMEM, "import", path, NULL);
+        }
+        grown[source->n_members++].fd = fd;
+        return 0;
+}
+
+static int open_tarball(struct nsl_source *source, int tar_fd, int spool_dir, uint64_t budget, const char *path,
+                        nsl_error *error)
+{
+        __attribute__((cleanup(archive_freep))) struct archive *a = archive_read_new();
+        struct archive_entry *entry;
+        char clean[PATH_MAX];
+        const char *why;
+        int r;
+
+        if (!a)
+                return nsl_fail(error, ENOMEM, "import", path, NULL);
+        archive_read_support_filter_gzip(a);
+        archive_read_support_filter_zstd(a);
+        archive_read_support_format_tar(a);
+        if (archive_read_open_fd(a, tar_fd, CHUNK) != ARCHIVE_OK)
+                return nsl_fail(error, EINVAL, "import", path, "not a tarball: %s", archive_error_string(a));
+        while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
+                int fd = -1;
+                if (archive_entry_filetype(entry) != AE_IFREG)
+                        continue;
+                if (nsl_entry_path_clean(archive_entry_pathname(entry), clean, sizeof clean, &why) < 0)
+                        return nsl_fail(error, EINVAL, "import", path, "member %s: %s",
+                                        archive_entry_pathname(entry), why);
+                if ((r = spool_entry(a, spool_dir, &budget, &fd, path, error)) < 0 ||
+                    (r = add_member(source, clean, fd, path, error)) < 0)
+                        return r;
+        }
+        if (r != ARCHIVE_EOF)
+                return nsl_fail(error, EINVAL, "import", path, "bad image tarball: %s", archive_error_string(a));
+        return 0;
+}
+
+int nsl_source_open(const char *path, int spool_dir, uint64_t max_size, struct nsl_source **out, nsl_error *error)
+{
+        /* O_NONBLOCK: a FIFO named as the source must not hang us. */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct nsl_source *source;
+        struct stat st;
+        int r = 0;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return nsl_fail(error, errno, "import", path, NULL);
+        source = calloc(1, sizeof *source);
+        if (!source)
+                return nsl_fail(error, ENOMEM, "import", path, NULL);
+        source->dir_fd = -1;
+        if (S_ISDIR(st.st_mode))
+                source->dir_fd = TAKE_FD(fd);
+        else if (S_ISREG(st.st_mode))
+                r = open_tarball(source, fd, spool_dir, max_size, path, error);
+        else
+                r = nsl_fail(error, EINVAL, "import", path, "neither a directory nor a tarball");
+        if (r < 0) {
+                nsl_source_free(source);
+                return r;
+        }
+        *out = source;
+        return 0;
+}
+
+/* In a layout directory, members resolve inside it: a symlinked blob cannot
+ * point at the host's files. */
+int nsl_source_open_member(struct nsl_source *source, const char *member, int *fd_out, nsl_error *error)
+{
+        char clean[PATH_MAX];
+        const char *why;
+        struct stat st;
+        int fd;
+
+        if (nsl_entry_path_clean(member, clean, sizeof clean, &why) < 0 || !clean[0])
+                return nsl_fail(error, EINVAL, "import", member, "bad member name: %s", why);
+        if (source->dir_fd >= 0) {
+                fd = nsl_open_in_root(source->dir_fd, clean, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+                if (fd < 0)
+                        return nsl_fail(error, -fd, "import", member, "%s", strerror(-fd));
+                if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                        close(fd);
+                        return nsl_fail(error, EINVAL, "import", member, "not a regular file");
+                }
+        } else {
+                struct member *m = find_member(source, clean);
+                if (!m)
+                        return nsl_fail(error, ENOENT, "import", member, "not in the image tarball");
+                /* A dup shares the offset: blobs are read one at a time. */
+                fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 3);
+                if (fd < 0)
+                        return nsl_fail(error, errno, "import", member, NULL);
+        }
+        if (lseek(fd, 0, SEEK_SET) < 0) {
+                int e = errno;
+                close(fd);
+                return nsl_fail(error, e, "import", member, NULL);
+        }
+        *fd_out = fd;
+        return 0;
+}
+
+bool nsl_source_has_member(struct nsl_source *source, const char *member)
+{
+        nsl_error ignored;
+        int fd;
+
+        if (nsl_source_open_member(source, member, &fd, &ignored) < 0)
+                return false;
+        close(fd);
+        return true;
+}
+
+int nsl_source_read_member(struct nsl_source *source, const char *member, char **text, nsl_error *error)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0;
+        int r = nsl_source_open_member(source, member, &fd, error);
+
+        if (r < 0)
+                return r;
+        buf = malloc(NSL_MAX_JSON + 1);
+        if (!buf)
+                return nsl_fail(error, ENOMEM, "import", member, NULL);
+        for (;;) {
+                ssize_t got = read(fd, buf + n, NSL_MAX_JSON + 1 - n);
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got < 0)
+                        return nsl_fail(error, errno, "import", member, NULL);
+                if (got == 0)
+                        break;
+                n += (size_t)got;
+                if (n > NSL_MAX_JSON)
+                        return nsl_fail(error, EFBIG, "import", member, "larger than %u bytes", NSL_MAX_JSON);
+        }
+        buf[n] = '\0';
+        *text = TAKE_PTR(buf);
+        return 0;
+}
