@@ -20,7 +20,7 @@ if IS_ROOT:
     LIMITS = {"fork": ["--pids", "64"], "memory": ["--memory", "64m"]}
 else:  # without a delegated cgroup: the rlimit fallback
     LIMITS = {"fork": ["--limits", "best-effort", "--rlimit", "nproc=64"],
-              "memory": ["--limits", "best-effort", "--rlimit", "as=256m"]}
+              "memory": ["--limits", "best-effort", "--rlimit", "as=268435456"]}
 LIMITS["disk"] = ["--tmpfs", "/tmp:size=8m"]
 LIMITS["fds"] = ["--rlimit", "nofile=256"]
 
