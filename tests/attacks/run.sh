@@ -4,7 +4,7 @@
 # usage (as root): tests/attacks/run.sh root|rootless [JUNIT_XML]
 #
 # NSLAUNCH selects the binary (default build/launcher/nslaunch).  When it
-# is a sanitizer build (it links libasan), LeakSanitizer reports go to
+# is an AddressSanitizer build (clang links the runtime statically), LeakSanitizer reports go to
 # files instead of stderr and the run fails if any report was written,
 # so a leak cannot hide behind a test that does not look at stderr or
 # at the exact exit status.  Rootless, the binary, tests/integration's
@@ -40,7 +40,7 @@ mkdir -p "$dir/out" "$dir/lsan"
 chmod 1777 "$dir/lsan"
 
 leaks=
-if ldd "$nsl" 2>/dev/null | grep -q libasan; then
+if grep -aq __asan_init "$nsl"; then
         leaks=$dir/lsan/report
         ASAN_OPTIONS=detect_leaks=1:log_path=$leaks${ASAN_OPTIONS:+:$ASAN_OPTIONS}
         export ASAN_OPTIONS
