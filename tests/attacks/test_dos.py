@@ -1,8 +1,8 @@
 """Denial of service stays inside: a fork bomb, a memory hog, a disk fill
 of /tmp and fd exhaustion, each run with the limit meant for it, while a
 second sandbox does ordinary work and the host keeps starting processes.
-(The resource side of container escapes: e.g. CVE-2019-19921-era runc
-without pids limits, Docker's documented fork-bomb advice.)
+(No single advisory: the resource side of isolation, what cgroup limits
+and rlimits are for.)
 
 The attack must really press against its limit (the program reports the
 refusal, or the OOM killer ends the sandbox); the second sandbox and the

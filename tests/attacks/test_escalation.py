@@ -81,7 +81,7 @@ CAP_DAC_OVERRIDE, CAP_SYS_ADMIN = 1, 21
 
 # Setuid-root binaries and file capabilities reached through a bind mount
 # (the classic way up inside a container whose runtime forgot nosuid or
-# no_new_privs; runc CVE-2016-3697 class).
+# no_new_privs; no single advisory).
 @pytest.mark.skipif(not IS_ROOT, reason="making a setuid-root or file-capability binary needs root")
 @pytest.mark.parametrize("kind", ["setuid", "filecaps"])
 def test_setuid_and_file_caps_give_nothing(nsl, progs, hostdir, kind):
