@@ -13,7 +13,6 @@ the host's own devices into it, checked by major:minor; masks come from the
 host's /dev/null.  So whatever the image holds at /dev is never used."""
 
 import os
-import stat
 
 import pytest
 

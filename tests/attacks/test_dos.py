@@ -8,13 +8,12 @@ The attack must really press against its limit (the program reports the
 refusal, or the OOM killer ends the sandbox); the second sandbox and the
 host must get their work done in the meantime."""
 
-import os
 import subprocess
 import time
 
 import pytest
 
-from conftest import IS_ROOT, NSLAUNCH, PY
+from conftest import IS_ROOT, NSLAUNCH
 
 if IS_ROOT:
     LIMITS = {"fork": ["--pids", "64"], "memory": ["--memory", "64m"]}

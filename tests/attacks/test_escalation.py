@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import IS_ROOT, PY
+from conftest import IS_ROOT
 
 
 def lines(stdout):

@@ -4,8 +4,6 @@ import os
 
 import pytest
 
-from conftest import PY, SH
-
 CAP_NET_BIND_SERVICE = 10
 CAP_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
 
