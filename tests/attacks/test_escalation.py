@@ -20,6 +20,8 @@ def lines(stdout):
 # What escalate tries (see progs/escalate.c):
 #  ptrace_pid1      attach to the sandbox's init (runc CVE-2019-5736 variants,
 #                   CVE-2016-9962: a runtime process in the container, ptraced)
+#  pidfd_getfd_init take one of init's fds (its socket to nslaunch) with
+#                   pidfd_getfd, same class
 #  unshare_user     a new user namespace, the door to most kernel LPEs
 #                   (e.g. CVE-2022-0185, CVE-2023-32233)
 #  mount_tmpfs      mount without CAP_SYS_ADMIN
@@ -29,7 +31,7 @@ def lines(stdout):
 #  add_key/keyctl   kernel keyrings, not namespaced (CVE-2016-0728)
 #  perf_event_open  perf (CVE-2013-2094, CVE-2023-5717)
 #  kill_PID         SIGKILL to a process of the host, by its host pid
-ALWAYS_REFUSED = ("ptrace_pid1", "mount_tmpfs")
+ALWAYS_REFUSED = ("ptrace_pid1", "pidfd_getfd_init", "mount_tmpfs")
 FILTERED = ("unshare_user", "int80", "io_uring_setup", "add_key", "keyctl_join", "perf_event_open")
 
 

@@ -51,7 +51,7 @@ def assert_real_proc_or_refused(cp, word="proc"):
     assert fakes == "False False", cp.stdout
 
 
-@pytest.mark.parametrize("variant", ["fake-files", "symlink-in-rootfs", "symlink-to-host"])
+@pytest.mark.parametrize("variant", ["fake-files", "a-file", "symlink-in-rootfs", "symlink-to-host"])
 def test_fake_proc_in_rootfs(nsl, rootfs, hostdir, variant):
     d = decoy(hostdir)
     r, opts = rootfs(skip=("proc",), extra_dirs=("fakeproc",))
@@ -59,6 +59,9 @@ def test_fake_proc_in_rootfs(nsl, rootfs, hostdir, variant):
     if variant == "fake-files":
         os.mkdir(os.path.join(r, "proc"))
         fake_proc_tree(os.path.join(r, "proc"))
+    elif variant == "a-file":
+        with open(os.path.join(r, "proc"), "w") as f:
+            f.write("fake\n")
     elif variant == "symlink-in-rootfs":
         os.symlink("/fakeproc", os.path.join(r, "proc"))
     else:

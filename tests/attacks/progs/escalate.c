@@ -50,6 +50,12 @@ int main(int argc, char **argv)
 
         r = ptrace(PTRACE_ATTACH, 1, NULL, NULL);
         report("ptrace_pid1", r);
+        /* take init's fds (its socket to nslaunch, its signalfd) */
+        int pidfd = (int)syscall(SYS_pidfd_open, 1, 0);
+        r = -1;
+        for (int fd = 0; pidfd >= 0 && fd < 16 && r < 0; fd++)
+                r = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+        report("pidfd_getfd_init", pidfd < 0 ? pidfd : r);
         errno = 0;
         r = unshare(CLONE_NEWUSER);
         report("unshare_user", r);
