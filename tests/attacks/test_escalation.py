@@ -49,6 +49,9 @@ def test_escalation_refused(nsl, progs, opts):
         if not opts:
             for name in FILTERED:
                 assert r[name][0] < 0, (name, r[name])
+        else:
+            # the probe has teeth: without the filter some of these work
+            assert any(r[name][0] >= 0 for name in FILTERED), r
         # host pids do not exist in the sandbox's pid namespace (or are
         # other processes of the sandbox: refused to signal ours either way)
         for pid in (victim.pid, os.getpid()):
