@@ -5,10 +5,11 @@ holds at /proc or /sys, and whatever is asked to be mounted there, the
 payload gets a real procfs or nothing runs."""
 
 import os
+import subprocess
 
 import pytest
 
-from conftest import ROOTFS_MARKER, mounts_under, stderr_lines, tree_snapshot
+from conftest import IS_ROOT, NSLAUNCH, ROOTFS_MARKER, mounts_under, stderr_lines, tree_snapshot
 
 PROC_SUPER_MAGIC = 0x9FA0
 # Runs inside: prints the fs magic of /proc and whether the fake marker is seen.
@@ -101,3 +102,26 @@ def test_mount_requested_onto_proc(nsl, hostdir, mount, dest):
     cp = nsl.py(CHECK.replace(f"if not os.path.exists({ROOTFS_MARKER!r}): sys.exit(99)\n", ""), mount, arg)
     assert_real_proc_or_refused(cp)
     assert tree_snapshot(d) == before
+
+
+# The launcher's own procfs handles (CVE-2019-16884's lesson, the procfs
+# checks runc added after it): nslaunch writes the sandbox's uid_map,
+# gid_map and setgroups through the host's /proc.  Started in a mount
+# namespace where /proc is a tmpfs or a bind of a directory of fake files,
+# it must refuse instead of writing through them.
+@pytest.mark.skipif(not IS_ROOT, reason="needs a private mount namespace with a fake /proc (root)")
+@pytest.mark.parametrize("fake", ["tmpfs", "bind"])
+def test_launcher_refuses_a_fake_host_proc(nsl, hostdir, fake):
+    d = decoy(hostdir)
+    fake_proc_tree(d)
+    before = tree_snapshot(d)
+    setup = "mount -t tmpfs none /proc" if fake == "tmpfs" else f"mount --bind {d} /proc"
+    cp = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                         f'{setup} && exec "$0" run -- /bin/true', NSLAUNCH],
+                        capture_output=True, text=True, timeout=30)
+    assert cp.returncode == 125, (cp.returncode, cp.stderr)
+    lines = stderr_lines(cp)
+    assert len(lines) == 1 and "procfs" in lines[0], lines
+    assert tree_snapshot(d) == before
+    with open(os.path.join(d, "self", "uid_map")) as f:
+        assert f.read() == "fake\n"
