@@ -38,6 +38,15 @@ def test_mount_target_exchange_race(nsl, progs, rootfs, hostdir):
     with open("/proc/self/mountinfo") as f:
         host_info_before = sorted(f.read().splitlines())
 
+    def mountinfo_points(cp):
+        return sorted(line.split()[4] for line in cp.stdout.splitlines())
+
+    # the mount table of an undisturbed launch: apart from our two mounts,
+    # every raced launch must show exactly this (nothing over /, nothing extra)
+    calm = nsl.run(*opts, *mounts, cmd=["/bin/cat", "/proc/self/mountinfo"], timeout=60)
+    assert calm.returncode == 0, calm.stderr
+    baseline = [p for p in mountinfo_points(calm) if name not in p]
+
     helper = subprocess.Popen([progs["exchange"], os.path.join(r, "data", "t"), os.path.join(r, "data", "l")],
                               stdout=subprocess.PIPE, text=True)
     assert helper.stdout.readline() == "ready\n"
@@ -52,9 +61,11 @@ def test_mount_target_exchange_race(nsl, progs, rootfs, hostdir):
         cp = nsl.run(*opts, *mounts, cmd=["/bin/cat", "/proc/self/mountinfo"], timeout=60)
         if cp.returncode != 0:
             return ("refused", cp.returncode, cp.stderr.strip())
-        points = {line.split()[4] for line in cp.stdout.splitlines()}
+        points = mountinfo_points(cp)
         ours = {p for p in points if name in p}
-        return ("ran", sorted(ours - allowed), len(ours), any(p.startswith("/" + name) for p in ours))
+        others = [p for p in points if name not in p]
+        wrong = sorted(ours - allowed) + (["others: " + " ".join(others)] if others != baseline else [])
+        return ("ran", wrong, len(ours), any(p.startswith("/" + name) for p in ours))
 
     start = time.monotonic()
     try:
