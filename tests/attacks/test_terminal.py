@@ -79,3 +79,53 @@ def test_terminal_injection_fails(opts):
     finally:
         os.close(master)
         os.close(slave)
+
+
+# A terminal that is nobody's controlling terminal (a pty a daemon or CI
+# runner hands over as stdin, or one whose session leader is gone): after
+# setsid the payload is a session leader without a terminal, so it could
+# make that one its own with TIOCSCTTY and then TIOCSTI into it.  nslaunch's
+# init claims such a terminal for its own session first.
+STEAL = ("import errno, fcntl, termios\n"
+         "try:\n"
+         "    fcntl.ioctl(0, termios.TIOCSCTTY, 0); print('sctty stolen')\n"
+         "except OSError as e:\n"
+         "    print('sctty', errno.errorcode[e.errno])\n"
+         "for name, req in (('sti', termios.TIOCSTI), ('sti_hi', termios.TIOCSTI | (1 << 32))):\n"
+         "    try:\n"
+         "        fcntl.ioctl(0, req, b'X'); print(name, 'pushed')\n"
+         "    except OSError as e:\n"
+         "        print(name, errno.errorcode[e.errno])\n")
+
+
+def without_controlling_tty(argv, slave):
+    return subprocess.run(argv, stdin=slave, capture_output=True, text=True, timeout=30, start_new_session=True)
+
+
+def test_free_terminal_probe_works_without_a_sandbox():
+    master, slave = pty.openpty()
+    try:
+        p = without_controlling_tty([PY, "-c", STEAL], slave)
+        r = results(p.stdout)
+        if r["sti"] != "pushed":
+            pytest.skip(f"TIOCSTI is refused on this kernel anyway: {r}")
+        assert r["sctty"] == "stolen", r
+        assert b"X" in pending_input(master)
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+@pytest.mark.parametrize("opts", [[], ["--seccomp", "unconfined"]], ids=["filtered", "unconfined"])
+def test_free_terminal_cannot_be_stolen(opts):
+    master, slave = pty.openpty()
+    try:
+        p = without_controlling_tty([NSLAUNCH, "run", *opts, "--", PY, "-c", STEAL], slave)
+        assert p.returncode == 0, p.stderr
+        r = results(p.stdout)
+        assert set(r) == {"sctty", "sti", "sti_hi"}, p.stdout
+        assert "pushed" not in r.values(), r
+        assert b"X" not in pending_input(master)
+    finally:
+        os.close(master)
+        os.close(slave)
