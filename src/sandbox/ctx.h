@@ -62,6 +62,7 @@ int nsl_stage_seal(struct nsl_ctx *ctx, nsl_error *error);                    /*
 int nsl_stage_pivot(struct nsl_ctx *ctx, nsl_error *error);                   /* rootfs.c */
 int nsl_stage_proc(struct nsl_ctx *ctx, nsl_error *error);                    /* proc.c */
 int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error);                     /* dev.c */
+int nsl_stage_claim_tty(struct nsl_ctx *ctx, nsl_error *error);               /* tty.c */
 int nsl_stage_setsid(struct nsl_ctx *ctx, nsl_error *error);                  /* payload.c */
 int nsl_stage_signals(struct nsl_ctx *ctx, nsl_error *error);                 /* payload.c */
 int nsl_stage_cwd(struct nsl_ctx *ctx, nsl_error *error);                     /* payload.c */

@@ -20,6 +20,7 @@ const struct nsl_stage nsl_init_stages[] = {
         { "pivot", nsl_stage_pivot },
         { "hostname", nsl_stage_hostname },
         { "network-join", nsl_stage_network_join },
+        { "claim-tty", nsl_stage_claim_tty },
 };
 const size_t nsl_n_init_stages = sizeof nsl_init_stages / sizeof nsl_init_stages[0];
 

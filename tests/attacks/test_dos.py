@@ -1,0 +1,68 @@
+"""Denial of service stays inside: a fork bomb, a memory hog, a disk fill
+of /tmp and fd exhaustion, each run with the limit meant for it, while a
+second sandbox does ordinary work and the host keeps starting processes.
+(No single advisory: the resource side of isolation, what cgroup limits
+and rlimits are for.)
+
+The attack must really press against its limit (the program reports the
+refusal, or the OOM killer ends the sandbox); the second sandbox and the
+host must get their work done in the meantime."""
+
+import subprocess
+import time
+
+import pytest
+
+from conftest import IS_ROOT, NSLAUNCH
+
+if IS_ROOT:
+    LIMITS = {"fork": ["--pids", "64"], "memory": ["--memory", "64m"]}
+else:  # without a delegated cgroup: the rlimit fallback
+    LIMITS = {"fork": ["--limits", "best-effort", "--rlimit", "nproc=64"],
+              "memory": ["--limits", "best-effort", "--rlimit", "as=268435456"]}
+LIMITS["disk"] = ["--tmpfs", "/tmp:size=8m"]
+LIMITS["fds"] = ["--rlimit", "nofile=256"]
+
+# the second sandbox's ordinary work: forks, memory, /tmp, files
+WORK = ("import os, subprocess\n"
+        "data = bytearray(16 << 20)\n"
+        "open('/tmp/w', 'wb').write(bytes(1 << 20))\n"
+        "fds = [os.open('/dev/null', os.O_RDONLY) for _ in range(50)]\n"
+        "for _ in range(5):\n"
+        "    subprocess.run(['/bin/true'], check=True)\n"
+        "print('ok')\n")
+
+
+@pytest.mark.parametrize("kind", ["fork", "memory", "disk", "fds"])
+def test_dos_stays_inside(nsl, progs, kind):
+    args = ["/tmp"] if kind == "disk" else []
+    attacker = subprocess.Popen(
+        [NSLAUNCH, "run", "--timeout", "6", *LIMITS[kind], "--ro-bind", f"{progs['dir']}:/attack", "--",
+         "/attack/hog", kind, *args, "4"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)             # let it press
+        start = time.monotonic()
+        second = nsl.py(WORK, timeout=30)
+        second_took = time.monotonic() - start
+        host_start = time.monotonic()
+        for _ in range(10):
+            subprocess.run(["/bin/true"], check=True, timeout=10)
+        host_took = time.monotonic() - host_start
+        out, err = attacker.communicate(timeout=30)
+    finally:
+        if attacker.poll() is None:
+            attacker.kill()
+            attacker.wait()
+    assert second.returncode == 0 and second.stdout == "ok\n", (second.returncode, second.stderr)
+    assert second_took < 20 and host_took < 10, (second_took, host_took)
+    if kind == "fork":
+        assert "fork refused" in out, (attacker.returncode, out, err)
+    elif kind == "memory":
+        assert attacker.returncode == 137 or "malloc refused" in out, (attacker.returncode, out, err)
+    elif kind == "disk":
+        kib = int(out.split()[3])
+        assert 7 * 1024 <= kib <= 8 * 1024, out      # filled its own 8 MiB, no more
+    else:
+        assert "fds refused after" in out and int(out.split()[3].rstrip(":")) <= 256, out
+    assert attacker.returncode in (0, 124, 137), (attacker.returncode, err)
