@@ -22,6 +22,26 @@ static json_object *ms(double v)
         return json_object_new_double_s(v, text);
 }
 
+static json_object *denials(const nsl_result *r)
+{
+        json_object *list = json_object_new_array();
+
+        for (size_t i = 0; i < r->n_denials; i++) {
+                const nsl_seccomp_denial *d = &r->denials[i];
+                json_object *o = json_object_new_object();
+                const char *name = d->killed ? NULL : strerrorname_np(d->errnum);
+                json_object_object_add(o, "syscall", json_object_new_string(d->syscall));
+                json_object_object_add(o, "arch", json_object_new_string(d->arch));
+                json_object_object_add(o, "pid", json_object_new_int(d->pid));
+                json_object_object_add(o, "comm", json_object_new_string(d->comm));
+                json_object_object_add(o, "action", json_object_new_string(d->killed ? "kill" : "errno"));
+                json_object_object_add(o, "errno", d->killed ? NULL : json_object_new_string(name ? name : "?"));
+                json_object_object_add(o, "count", json_object_new_int64(d->count));
+                json_object_array_add(list, o);
+        }
+        return list;
+}
+
 static json_object *build(const nsl_result *r, const nsl_error *failure)
 {
         json_object *o = json_object_new_object();
@@ -50,6 +70,8 @@ static json_object *build(const nsl_result *r, const nsl_error *failure)
         json_object_object_add(o, "cpu_sys_ms", ms(r->cpu_sys_ms));
         json_object_object_add(o, "peak_memory_bytes",
                                r->peak_memory_bytes >= 0 ? json_object_new_int64(r->peak_memory_bytes) : NULL);
+        if (r->seccomp_reported)
+                json_object_object_add(o, "seccomp_denials", denials(r));
         json_object_object_add(o, "error", NULL);
         return o;
 }
