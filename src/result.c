@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -76,6 +77,12 @@ static json_object *build(const nsl_result *r, const nsl_error *failure)
         return o;
 }
 
+static bool is_regular_or_missing(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) < 0 || S_ISREG(st.st_mode);
+}
+
 int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_error *failure, nsl_error *error)
 {
         json_object *o;
@@ -89,6 +96,11 @@ int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_e
         if (spec->status_fd >= 0) {
                 if (nsl_write_all(spec->status_fd, text, strlen(text)) < 0 || nsl_write_all(spec->status_fd, "\n", 1) < 0)
                         r = nsl_fail(error, errno, "--status-json", "fd", NULL);
+        } else if (!is_regular_or_missing(spec->status_path)) {
+                /* /dev/stdout, a fifo: written to, never replaced */
+                _cleanup_close_ int fd = open(spec->status_path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || nsl_write_all(fd, text, strlen(text)) < 0 || nsl_write_all(fd, "\n", 1) < 0)
+                        r = nsl_fail(error, errno, "--status-json", spec->status_path, NULL);
         } else {
                 /* atomically: a temporary file beside it, then rename */
                 _cleanup_free_ char *tmp = NULL;

@@ -77,12 +77,13 @@ static int compare_names(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static bool has_args(json_object *rule);
+
 static bool is_plain_allow(json_object *rule)
 {
-        json_object *action = json_object_object_get(rule, "action"), *args = json_object_object_get(rule, "args");
+        json_object *action = json_object_object_get(rule, "action");
 
-        return action && !strcmp(json_object_get_string(action), "SCMP_ACT_ALLOW") &&
-               (!args || json_object_array_length(args) == 0);
+        return action && !strcmp(json_object_get_string(action), "SCMP_ACT_ALLOW") && !has_args(rule);
 }
 
 static int add_rule_names(struct name_set *s, json_object *rule)
@@ -98,13 +99,22 @@ static int add_rule_names(struct name_set *s, json_object *rule)
         return 0;
 }
 
-/* Names in the built-in profile's refusing or conditional rules: they are
- * kept as those rules say, never in the plain allow list. */
+static bool has_args(json_object *rule)
+{
+        json_object *args = json_object_object_get(rule, "args");
+        return args && json_object_array_length(args) > 0;
+}
+
+/* Names the built-in profile refuses outright or allows only for some
+ * arguments (clone): kept as those rules say, never in the plain allow
+ * list. A refusal of some arguments (ioctl's TIOCSTI) leaves the name
+ * allowed. */
 static int ruled_names(json_object *builtin_rules, struct name_set *ruled)
 {
         for (size_t i = 0; i < json_object_array_length(builtin_rules); i++) {
                 json_object *rule = json_object_array_get_idx(builtin_rules, i);
-                if (!is_plain_allow(rule) && add_rule_names(ruled, rule) < 0)
+                bool allow = !strcmp(json_object_get_string(json_object_object_get(rule, "action")), "SCMP_ACT_ALLOW");
+                if (allow == has_args(rule) && add_rule_names(ruled, rule) < 0)
                         return -ENOMEM;
         }
         return 0;
