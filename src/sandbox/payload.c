@@ -125,6 +125,13 @@ static int load_with_listener(struct nsl_ctx *ctx, nsl_error *error)
         struct nsl_msg msg = { .type = NSL_MSG_LISTENER };
         int self, number, listener;
 
+        /* pidfd_getfd needs ptrace access: a non-dumpable process (what
+         * the payload inherits from init until execve resets it) is only
+         * reachable with CAP_SYS_PTRACE over its mm's user namespace, the
+         * host's, which a rootless nslaunch lacks. execve makes it dumpable
+         * in a moment anyway; nothing else runs in the sandbox yet. */
+        if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+                return nsl_fail(error, errno, "seccomp-report", "dumpable", NULL);
         self = (int)syscall(SYS_pidfd_open, getpid(), 0);
         if (self < 0)
                 return nsl_fail(error, errno, "seccomp-report", "pidfd_open", NULL);
