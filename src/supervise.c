@@ -131,6 +131,8 @@ int nsl_supervise(struct nsl_supervision *s, int *init_status, nsl_error *error)
                 }
                 if (fds[4].revents & POLLIN)
                         nsl_notify_handle(s->notify);
+                else if (fds[4].revents & (POLLHUP | POLLERR))
+                        nsl_notify_close(s->notify);    /* no task uses the filter any more */
                 if (fds[0].revents & POLLIN)
                         break;
         }
