@@ -18,7 +18,7 @@ WARMUP=${BENCH_WARMUP:-20}
 RSS_RUNS=${BENCH_RSS_RUNS:-20}
 BENCH_OUT=${BENCH_OUT:-}
 
-ALL_ROWS=(bare floor nslaunch nslaunch-noseccomp nslaunch-limits bwrap bwrap-as-65534 crun runc)
+ALL_ROWS=(bare floor nslaunch nslaunch-noseccomp nslaunch-report nslaunch-limits bwrap bwrap-as-65534 crun runc)
 
 usage() {
     cat <<EOF
@@ -83,7 +83,7 @@ SETPRIV=$(command -v setpriv)
 
 # ---------------------------------------------------------------- 2. nslaunch
 NSLAUNCH=${NSLAUNCH:-$REPO_ROOT/build/launcher/nslaunch}
-if want nslaunch || want nslaunch-noseccomp || want nslaunch-limits; then
+if want nslaunch || want nslaunch-noseccomp || want nslaunch-report || want nslaunch-limits; then
     if [[ ! -x $NSLAUNCH ]]; then
         echo "run.sh: nslaunch binary not found or not executable: $NSLAUNCH" >&2
         echo "        build it, set NSLAUNCH=..., or leave it out with --only" >&2
@@ -250,6 +250,7 @@ cmd_for() {
         floor)    q "$UNSHARE" -UrmpinufC "$@" ;;
         nslaunch) q "$NSLAUNCH" run -- "$@" ;;
         nslaunch-noseccomp) q "$NSLAUNCH" run --seccomp unconfined -- "$@" ;;
+        nslaunch-report) q "$NSLAUNCH" run --seccomp-report -- "$@" ;;
         nslaunch-limits) q "$NSLAUNCH" run --memory 512m --cpus 1 --pids 256 -- "$@" ;;
         # The anchor: bwrap invoked directly. Run by root it maps sandbox uid 0
         # to host uid 0, which nslaunch never does by default; the next row

@@ -77,6 +77,13 @@ int nsl_spec_use_image_defaults(nsl_spec *spec, nsl_error *error);
 /* Warnings (a fallback taken, a limit that cannot be honoured) go here; the
  * library never prints. */
 void nsl_spec_set_warning_handler(nsl_spec *spec, void (*warn)(const char *line, void *data), void *data);
+/* --seccomp-report: every call the filter refuses is still refused as the
+ * profile says, and nslaunch records it in the result (denials). */
+void nsl_spec_set_seccomp_report(nsl_spec *spec, bool on);
+/* Learning: the command runs under a filter that allows everything but the
+ * built-in profile's explicit refusals, and every syscall it makes is
+ * recorded (result->learned; refusals in result->denials). */
+void nsl_spec_set_seccomp_learn(nsl_spec *spec, bool on);
 /* True when the spec runs the command without any seccomp filter. */
 bool nsl_spec_seccomp_unconfined(const nsl_spec *spec);
 
@@ -102,6 +109,21 @@ int nsl_cap_number(const char *name);
 /* The built-in profile's JSON text. */
 const char *nsl_seccomp_default_profile(void);
 
+/* One distinct refusal seen with --seccomp-report (or tried while learning):
+ * the same program, syscall, architecture and answer are counted together. */
+typedef struct nsl_seccomp_denial {
+        char comm[16];      /* the calling program's name */
+        char syscall[32];   /* its name, or "#NR" when libseccomp has none */
+        char arch[12];      /* "x86_64", "x86", "aarch64", ... */
+        int pid;            /* the first caller, as nslaunch sees it */
+        int errnum;         /* the errno the profile returns; 0 when it kills */
+        bool killed;        /* the profile's action kills (nslaunch ends the process with SIGKILL) */
+        unsigned count;
+} nsl_seccomp_denial;
+
+#define NSL_MAX_DENIALS 64
+#define NSL_MAX_LEARNED_NR 1024
+
 typedef struct nsl_result {
         int exit_code;      /* what a shell would report: code, 128+signal, 124 on timeout */
         int exit_status;    /* the command's own exit code, -1 when a signal ended it */
@@ -112,6 +134,11 @@ typedef struct nsl_result {
         double setup_ms;    /* nsl_run's start to the command's execve; -1 if it never ran */
         double cpu_user_ms, cpu_sys_ms;  /* every process of the sandbox */
         int64_t peak_memory_bytes;       /* from the sandbox's cgroup; -1 without one */
+        bool seccomp_reported;           /* --seccomp-report or learning was on */
+        nsl_seccomp_denial denials[NSL_MAX_DENIALS];
+        size_t n_denials;
+        unsigned denials_dropped;        /* distinct refusals beyond NSL_MAX_DENIALS */
+        uint64_t learned[NSL_MAX_LEARNED_NR / 64];  /* learning: native syscall numbers allowed and made */
 } nsl_result;
 
 /* --status-json: writes result (or, when error is not NULL, the failure) as
@@ -124,5 +151,12 @@ int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_e
  * While it runs, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are
  * blocked in the calling thread and forwarded to the command. */
 int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error);
+
+/* Writes a deny-by-default profile (Docker JSON) allowing the syscalls a
+ * learning run made, the built-in profile's refusals kept on top; merged with
+ * the allowed names of a profile written before (merge, or NULL); extra_arch
+ * ("aarch64"...) adds that architecture and its names for what was seen. */
+int nsl_seccomp_write_learned(const nsl_result *result, const char *merge, const char *extra_arch, int fd,
+                              nsl_error *error);
 
 #endif

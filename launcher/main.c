@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@ enum {
         OPT_HOST_UID, OPT_HOST_GID, OPT_HOSTNAME, OPT_PROC, OPT_ENV, OPT_ENV_FILE, OPT_KEEP_ENV, OPT_CWD,
         OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_SECCOMP_BPF,
         OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_LINEAR, OPT_MEMORY, OPT_MEMORY_SWAP, OPT_CPUS,
-        OPT_PIDS, OPT_CGROUP_PARENT, OPT_LIMITS, OPT_RLIMIT, OPT_STATUS_JSON, OPT_IMAGE_DEFAULTS,
+        OPT_PIDS, OPT_CGROUP_PARENT, OPT_LIMITS, OPT_RLIMIT, OPT_STATUS_JSON, OPT_SECCOMP_REPORT, OPT_MERGE, OPT_IMAGE_DEFAULTS,
 };
 
 static const struct option run_options[] = {
@@ -45,6 +46,10 @@ static const struct option run_options[] = {
         { "seccomp", required_argument, NULL, OPT_SECCOMP },
         { "seccomp-bpf", required_argument, NULL, OPT_SECCOMP_BPF },
         { "seccomp-cache", required_argument, NULL, OPT_SECCOMP_CACHE },
+        { "seccomp-report", no_argument, NULL, OPT_SECCOMP_REPORT },
+        { "merge", required_argument, NULL, OPT_MERGE },        /* seccomp learn only */
+        { "arch", required_argument, NULL, OPT_ARCH },          /* seccomp learn only */
+        { "output", required_argument, NULL, 'o' },             /* seccomp learn only */
         { "memory", required_argument, NULL, OPT_MEMORY },
         { "memory-swap", required_argument, NULL, OPT_MEMORY_SWAP },
         { "cpus", required_argument, NULL, OPT_CPUS },
@@ -108,6 +113,7 @@ static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *err
         case OPT_SECCOMP: return nsl_spec_set_seccomp(spec, arg, error);
         case OPT_SECCOMP_BPF: return nsl_spec_set_seccomp_bpf(spec, arg, error);
         case OPT_SECCOMP_CACHE: return nsl_spec_set_seccomp_cache(spec, arg, error);
+        case OPT_SECCOMP_REPORT: nsl_spec_set_seccomp_report(spec, true); return 0;
         case OPT_MEMORY: return nsl_spec_set_memory(spec, arg, error);
         case OPT_MEMORY_SWAP: return nsl_spec_set_memory_swap(spec, arg, error);
         case OPT_CPUS: return nsl_spec_set_cpus(spec, arg, error);
@@ -140,59 +146,156 @@ static void print_warning(const char *line, void *data)
         fprintf(stderr, "nslaunch: warning: %s\n", line);
 }
 
-static int cmd_run(int argc, char **argv)
+static const char *errno_name(int errnum)
 {
+        const char *name = strerrorname_np(errnum);
+        return name ? name : "?";
+}
+
+static void print_denials(const nsl_result *result, bool learning)
+{
+        for (size_t i = 0; i < result->n_denials; i++) {
+                const nsl_seccomp_denial *d = &result->denials[i];
+                char answer[32];
+                if (d->killed)
+                        snprintf(answer, sizeof answer, "killed");
+                else
+                        snprintf(answer, sizeof answer, "%s", errno_name(d->errnum));
+                fprintf(stderr, "nslaunch: seccomp: %s %s %s%s%s (%s) x%u%s\n", d->comm,
+                        learning ? "tried" : "denied", d->syscall, strcmp(d->arch, "x86_64") &&
+                        strcmp(d->arch, "aarch64") ? " on " : "", strcmp(d->arch, "x86_64") &&
+                        strcmp(d->arch, "aarch64") ? d->arch : "", answer, d->count,
+                        learning ? ": kept denied" : "");
+        }
+        if (result->denials_dropped)
+                fprintf(stderr, "nslaunch: seccomp: and %u more distinct denials\n", result->denials_dropped);
+        if (!learning && result->n_denials && result->exit_code != 0)
+                fprintf(stderr, "nslaunch: seccomp: the command ended with status %d after the profile refused "
+                                "%s to %s first\n", result->exit_code, result->denials[0].syscall,
+                        result->denials[0].comm);
+}
+
+struct run_request {
+        bool learn;
+        bool image_defaults;
+        const char *output, *merge, *arch;
+};
+
+/* argv (run options, then the command) into spec. 1 when --help was
+ * printed, 0, or a negative value with the exit code in *code. */
+static int parse_run(int argc, char **argv, nsl_spec *spec, struct run_request *req, int *code)
+{
+        nsl_error error = { 0 };
+        int opt;
+
+        opterr = 0;
+        optind = req->learn ? 2 : 1;
+        while ((opt = getopt_long(argc, argv, "+ho:", run_options, NULL)) != -1) {
+                if (opt == OPT_HELP || opt == 'h') {
+                        fputs(req->learn ? nsl_usage_seccomp : nsl_usage_run, stdout);
+                        return 1;
+                }
+                if (opt == '?' || opt == ':') {
+                        *code = usage_error(argv[optind - 1], optopt ? "missing value" : "unknown option");
+                        return -1;
+                }
+                if ((opt == OPT_MERGE || opt == OPT_ARCH || opt == 'o') && !req->learn) {
+                        *code = usage_error(argv[optind - 1], "only for nslaunch seccomp learn");
+                        return -1;
+                }
+                if (opt == OPT_MERGE)
+                        req->merge = optarg;
+                else if (opt == OPT_ARCH)
+                        req->arch = optarg;
+                else if (opt == 'o')
+                        req->output = optarg;
+                else if (opt == OPT_IMAGE_DEFAULTS)
+                        req->image_defaults = true;
+                else if (apply_option(spec, opt, optarg, &error) < 0) {
+                        *code = print_error(&error);
+                        return -1;
+                }
+        }
+        if (optind >= argc && !req->image_defaults) {
+                *code = usage_error(req->learn ? "learn" : "run",
+                                    "no command given (usage: nslaunch run [OPTIONS] -- CMD [ARGS...])");
+                return -1;
+        }
+        if ((optind < argc && nsl_spec_set_command(spec, argv + optind, &error) < 0) ||
+            (req->image_defaults && nsl_spec_use_image_defaults(spec, &error) < 0)) {
+                *code = print_error(&error);
+                return -1;
+        }
+        return 0;
+}
+
+/* The learned profile goes to OUTPUT atomically: a temporary file beside
+ * it, renamed once complete (it may also be the --merge input). */
+static int write_learned(const nsl_result *result, const struct run_request *req)
+{
+        char tmp[PATH_MAX];
+        nsl_error error = { 0 };
+        int fd, r;
+
+        if (snprintf(tmp, sizeof tmp, "%s.%d.tmp", req->output, (int)getpid()) >= (int)sizeof tmp)
+                return usage_error(req->output, "path too long");
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) {
+                fprintf(stderr, "nslaunch: learn: %s: %s\n", tmp, strerror(errno));
+                return NSL_EXIT_LAUNCHER;
+        }
+        r = nsl_seccomp_write_learned(result, req->merge, req->arch, fd, &error);
+        if (r < 0) {
+                close(fd);
+                unlink(tmp);
+                return print_error(&error);
+        }
+        if (close(fd) < 0 || rename(tmp, req->output) < 0) {
+                fprintf(stderr, "nslaunch: learn: %s: %s\n", req->output, strerror(errno));
+                unlink(tmp);
+                return NSL_EXIT_LAUNCHER;
+        }
+        return 0;
+}
+
+static int run_command(int argc, char **argv, bool learn)
+{
+        struct run_request req = { .learn = learn };
         nsl_error error = { 0 };
         nsl_result result;
         nsl_spec *spec = nsl_spec_new();
-        bool image_defaults = false;
-        int opt, r = 0;
+        int code = 0, r;
 
         if (!spec)
-                return usage_error("run", strerror(ENOMEM));
+                return usage_error(learn ? "learn" : "run", strerror(ENOMEM));
         nsl_spec_set_warning_handler(spec, print_warning, NULL);
-        opterr = 0;
-        optind = 1;
-        while ((opt = getopt_long(argc, argv, "+h", run_options, NULL)) != -1) {
-                if (opt == OPT_HELP || opt == 'h') {
-                        fputs(nsl_usage_run, stdout);
-                        nsl_spec_free(spec);
-                        return 0;
-                }
-                if (opt == '?' || opt == ':') {
-                        const char *bad = argv[optind - 1];
-                        nsl_spec_free(spec);
-                        return usage_error(bad, optopt ? "missing value" : "unknown option");
-                }
-                if (opt == OPT_IMAGE_DEFAULTS) {
-                        image_defaults = true;
-                        continue;
-                }
-                if (apply_option(spec, opt, optarg, &error) < 0) {
-                        nsl_spec_free(spec);
-                        return print_error(&error);
-                }
-        }
-        if (optind >= argc && !image_defaults) {
+        nsl_spec_set_seccomp_learn(spec, learn);
+        r = parse_run(argc, argv, spec, &req, &code);
+        if (r == 0 && learn && !req.output)
+                r = -1, code = usage_error("learn", "-o PROFILE.json is required");
+        if (r != 0) {
                 nsl_spec_free(spec);
-                return usage_error("run", "no command given (usage: nslaunch run [OPTIONS] -- CMD [ARGS...])");
+                return r > 0 ? 0 : code;
         }
-        if (optind < argc)
-                r = nsl_spec_set_command(spec, argv + optind, &error);
-        if (r == 0 && image_defaults)
-                r = nsl_spec_use_image_defaults(spec, &error);
-        if (r == 0) {
-                if (nsl_spec_seccomp_unconfined(spec))
-                        fputs("nslaunch: seccomp: unconfined: the command runs without a seccomp filter\n", stderr);
-                r = nsl_run(spec, &result, &error);
-        }
+        if (nsl_spec_seccomp_unconfined(spec))
+                fputs("nslaunch: seccomp: unconfined: the command runs without a seccomp filter\n", stderr);
+        r = nsl_run(spec, &result, &error);
         nsl_spec_free(spec);
         if (r < 0)
                 return print_error(&error);
         if (result.oom_killed)
                 fprintf(stderr, "nslaunch: memory: the sandbox reached its --memory limit and the kernel's OOM killer "
                                 "ended it\n");
+        if (result.seccomp_reported)
+                print_denials(&result, learn);
+        if (learn && (code = write_learned(&result, &req)) != 0)
+                return code;
         return result.exit_code;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+        return run_command(argc, argv, false);
 }
 
 /* nslaunch seccomp check|compile|export PROFILE [--arch A] [--strict] [--cap-add C] [-o FILE] | default */
@@ -207,12 +310,14 @@ static int cmd_seccomp(int argc, char **argv)
                 fputs(nsl_seccomp_default_profile(), stdout);
                 return 0;
         }
+        if (!strcmp(verb, "learn"))
+                return run_command(argc, argv, true);
         if (strcmp(verb, "check") && strcmp(verb, "compile") && strcmp(verb, "export")) {
                 if (!strcmp(verb, "--help") || !strcmp(verb, "-h")) {
                         fputs(nsl_usage_seccomp, stdout);
                         return 0;
                 }
-                return usage_error("seccomp", "expected check, compile, export or default (see nslaunch seccomp --help)");
+                return usage_error("seccomp", "expected check, compile, export, learn or default (see nslaunch seccomp --help)");
         }
         opterr = 0;
         optind = 2;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -197,6 +198,14 @@ static int run_plan(struct nsl_plan *plan, const struct timespec *start, nsl_res
                 .timeout_ms = plan->spec->timeout_ms,
                 .kill_after_ms = plan->spec->kill_after_ms,
         };
+        struct nsl_notify notify = {
+                .listener = -1,
+                .filter = plan->filter,
+                .filter_len = plan->filter_len,
+                .native_arch = seccomp_arch_native(),
+                .learn = plan->spec->seccomp_learn,
+                .result = result,
+        };
         struct nsl_msg go = { .type = NSL_MSG_GO };
         struct rusage before, after;
         struct timespec end;
@@ -227,6 +236,8 @@ static int run_plan(struct nsl_plan *plan, const struct timespec *start, nsl_res
                 return r;
         s.pidfd = pidfd;
         s.sync_fd = sync_fd;
+        s.notify = plan->seccomp_notify ? &notify : NULL;
+        result->seccomp_reported = plan->seccomp_notify;
 
         NSL_TIMING_MARK("idmap");
         r = nsl_idmap_write(pid, pidfd, plan, error);
@@ -238,6 +249,7 @@ static int run_plan(struct nsl_plan *plan, const struct timespec *start, nsl_res
         }
         NSL_TIMING_MARK("supervise");
         r = nsl_supervise(&s, &init_status, error);
+        nsl_notify_close(&notify);
         NSL_TIMING_MARK("reaped");
         if (r < 0) {
                 kill_and_reap(pidfd);

@@ -298,5 +298,6 @@ void nsl_plan_free(struct nsl_plan *plan)
         for (size_t i = 0; i < plan->n_host_entries; i++)
                 free(plan->host_entries[i].link_target);
         free(plan->filter_owned);
+        free(plan->notify_filter);
         *plan = (struct nsl_plan){ 0 };
 }

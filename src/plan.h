@@ -36,6 +36,9 @@ struct nsl_plan {
         struct sock_filter *filter_owned;       /* filter, when the plan allocated it */
         unsigned short filter_len;
         unsigned filter_flags;                  /* SECCOMP_FILTER_FLAG_* */
+        bool seccomp_notify;                    /* report or learn: the payload loads notify_filter */
+        struct sock_filter *notify_filter;      /* filter, its answers turned into notifications */
+        unsigned short notify_filter_len;
         int keep_fds[NSL_MAX_KEEP_FDS];         /* sorted */
         size_t n_keep_fds;
         uint64_t clone_flags;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -20,6 +21,26 @@ static json_object *ms(double v)
                 return NULL;
         snprintf(text, sizeof text, "%.3f", v);
         return json_object_new_double_s(v, text);
+}
+
+static json_object *denials(const nsl_result *r)
+{
+        json_object *list = json_object_new_array();
+
+        for (size_t i = 0; i < r->n_denials; i++) {
+                const nsl_seccomp_denial *d = &r->denials[i];
+                json_object *o = json_object_new_object();
+                const char *name = d->killed ? NULL : strerrorname_np(d->errnum);
+                json_object_object_add(o, "syscall", json_object_new_string(d->syscall));
+                json_object_object_add(o, "arch", json_object_new_string(d->arch));
+                json_object_object_add(o, "pid", json_object_new_int(d->pid));
+                json_object_object_add(o, "comm", json_object_new_string(d->comm));
+                json_object_object_add(o, "action", json_object_new_string(d->killed ? "kill" : "errno"));
+                json_object_object_add(o, "errno", d->killed ? NULL : json_object_new_string(name ? name : "?"));
+                json_object_object_add(o, "count", json_object_new_int64(d->count));
+                json_object_array_add(list, o);
+        }
+        return list;
 }
 
 static json_object *build(const nsl_result *r, const nsl_error *failure)
@@ -50,8 +71,16 @@ static json_object *build(const nsl_result *r, const nsl_error *failure)
         json_object_object_add(o, "cpu_sys_ms", ms(r->cpu_sys_ms));
         json_object_object_add(o, "peak_memory_bytes",
                                r->peak_memory_bytes >= 0 ? json_object_new_int64(r->peak_memory_bytes) : NULL);
+        if (r->seccomp_reported)
+                json_object_object_add(o, "seccomp_denials", denials(r));
         json_object_object_add(o, "error", NULL);
         return o;
+}
+
+static bool is_regular_or_missing(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) < 0 || S_ISREG(st.st_mode);
 }
 
 int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_error *failure, nsl_error *error)
@@ -67,6 +96,11 @@ int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_e
         if (spec->status_fd >= 0) {
                 if (nsl_write_all(spec->status_fd, text, strlen(text)) < 0 || nsl_write_all(spec->status_fd, "\n", 1) < 0)
                         r = nsl_fail(error, errno, "--status-json", "fd", NULL);
+        } else if (!is_regular_or_missing(spec->status_path)) {
+                /* /dev/stdout, a fifo: written to, never replaced */
+                _cleanup_close_ int fd = open(spec->status_path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || nsl_write_all(fd, text, strlen(text)) < 0 || nsl_write_all(fd, "\n", 1) < 0)
+                        r = nsl_fail(error, errno, "--status-json", spec->status_path, NULL);
         } else {
                 /* atomically: a temporary file beside it, then rename */
                 _cleanup_free_ char *tmp = NULL;

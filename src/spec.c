@@ -308,6 +308,16 @@ int nsl_spec_set_seccomp_cache(nsl_spec *spec, const char *dir, nsl_error *error
         return replace_string(&spec->seccomp_cache, dir, "--seccomp-cache", error);
 }
 
+void nsl_spec_set_seccomp_report(nsl_spec *spec, bool on)
+{
+        spec->seccomp_report = on;
+}
+
+void nsl_spec_set_seccomp_learn(nsl_spec *spec, bool on)
+{
+        spec->seccomp_learn = on;
+}
+
 bool nsl_spec_seccomp_unconfined(const nsl_spec *spec)
 {
         return spec->seccomp == NSL_SECCOMP_UNCONFINED;

@@ -23,9 +23,33 @@ static int arm(int timer_fd, uint64_t ms)
         return timerfd_settime(timer_fd, 0, &its, NULL);
 }
 
-static void take_message(struct nsl_supervision *s, const struct nsl_msg *msg)
+static void fail_listener(struct nsl_supervision *s, const nsl_error *error)
 {
-        if (msg->type == NSL_MSG_ERROR && !s->have_error) {
+        if (!s->have_error) {
+                s->have_error = true;
+                s->child_error = *error;
+        }
+        nsl_pidfd_send_signal(s->pidfd, SIGKILL);
+}
+
+static void take_listener(struct nsl_supervision *s, const struct nsl_msg *msg, int payload_pidfd)
+{
+        nsl_error error = { 0 };
+
+        if (!s->notify || s->notify->listener >= 0 || payload_pidfd < 0) {
+                nsl_fail(&error, EPROTO, "seccomp-report", "listener", "unexpected hand-off");
+                fail_listener(s, &error);
+                return;
+        }
+        if (nsl_notify_take_listener(s->notify, payload_pidfd, msg->status, &error) < 0)
+                fail_listener(s, &error);
+}
+
+static void take_message(struct nsl_supervision *s, const struct nsl_msg *msg, int passed)
+{
+        if (msg->type == NSL_MSG_LISTENER) {
+                take_listener(s, msg, passed);
+        } else if (msg->type == NSL_MSG_ERROR && !s->have_error) {
                 s->have_error = true;
                 s->child_error = msg->error;
         } else if (msg->type == NSL_MSG_EXECED && !s->execed) {
@@ -35,13 +59,16 @@ static void take_message(struct nsl_supervision *s, const struct nsl_msg *msg)
                 s->have_status = true;
                 s->payload_status = msg->status;
         }
+        if (passed >= 0)
+                close(passed);
 }
 
 static void drain(struct nsl_supervision *s)
 {
         struct nsl_msg msg;
-        while (nsl_msg_recv(s->sync_fd, &msg, MSG_DONTWAIT) > 0)
-                take_message(s, &msg);
+        int passed;
+        while (nsl_msg_recv_fd(s->sync_fd, &msg, MSG_DONTWAIT, &passed) > 0)
+                take_message(s, &msg, passed);
 }
 
 int nsl_supervise(struct nsl_supervision *s, int *init_status, nsl_error *error)
@@ -64,22 +91,24 @@ int nsl_supervise(struct nsl_supervision *s, int *init_status, nsl_error *error)
         }
 
         for (;;) {
-                struct pollfd fds[4] = {
+                struct pollfd fds[5] = {
                         { .fd = s->pidfd, .events = POLLIN },
                         { .fd = sync_open ? s->sync_fd : -1, .events = POLLIN },
                         { .fd = sig_fd, .events = POLLIN },
                         { .fd = timer_fd, .events = POLLIN },
+                        { .fd = s->notify ? s->notify->listener : -1, .events = POLLIN },
                 };
-                if (poll(fds, 4, -1) < 0) {
+                if (poll(fds, 5, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         return nsl_fail(error, errno, "supervise", "poll", NULL);
                 }
                 if (fds[1].revents) {
                         struct nsl_msg msg;
-                        int r = nsl_msg_recv(s->sync_fd, &msg, MSG_DONTWAIT);
+                        int passed;
+                        int r = nsl_msg_recv_fd(s->sync_fd, &msg, MSG_DONTWAIT, &passed);
                         if (r > 0)
-                                take_message(s, &msg);
+                                take_message(s, &msg, passed);
                         else if (r != -EAGAIN)
                                 sync_open = false;
                 }
@@ -100,6 +129,10 @@ int nsl_supervise(struct nsl_supervision *s, int *init_status, nsl_error *error)
                                 nsl_pidfd_send_signal(s->pidfd, SIGKILL);
                         }
                 }
+                if (fds[4].revents & POLLIN)
+                        nsl_notify_handle(s->notify);
+                else if (fds[4].revents & (POLLHUP | POLLERR))
+                        nsl_notify_close(s->notify);    /* no task uses the filter any more */
                 if (fds[0].revents & POLLIN)
                         break;
         }

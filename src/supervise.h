@@ -6,12 +6,14 @@
 #include <time.h>
 
 #include "nslaunch.h"
+#include "seccomp/notify.h"
 
 struct nsl_supervision {
         int pidfd;
         int sync_fd;
         uint64_t timeout_ms;
         uint64_t kill_after_ms;
+        struct nsl_notify *notify;      /* --seccomp-report or learning; NULL when off */
         /* filled in */
         bool timed_out;
         bool have_status;

@@ -12,6 +12,8 @@ enum nsl_msg_type {
         NSL_MSG_ERROR,          /* init or payload -> parent: set-up failed */
         NSL_MSG_EXIT,           /* init -> parent: the payload's wait status */
         NSL_MSG_EXECED,         /* init -> parent: the payload's execve is done (or failed) */
+        NSL_MSG_LISTENER,       /* payload -> parent: its pidfd attached; status = the fd number its
+                                 * seccomp listener is about to get */
 };
 
 struct nsl_msg {
@@ -23,6 +25,10 @@ struct nsl_msg {
 int nsl_msg_send(int fd, const struct nsl_msg *msg);
 /* 1 with *msg filled, 0 at end of stream, -errno on error. */
 int nsl_msg_recv(int fd, struct nsl_msg *msg, int flags);
+/* The same, passing one fd along (SCM_RIGHTS). */
+int nsl_msg_send_fd(int fd, const struct nsl_msg *msg, int passed);
+/* nsl_msg_recv that also takes a passed fd (close-on-exec; -1 if none). */
+int nsl_msg_recv_fd(int fd, struct nsl_msg *msg, int flags, int *passed);
 /* Sends an error; failures to send are ignored (the exit status still tells). */
 void nsl_msg_send_error(int fd, const nsl_error *error);
 /* The same with write(2), for the payload once its seccomp filter is on: a

@@ -8,12 +8,14 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../cleanup.h"
 #include "../error.h"
 #include "../fds.h"
 #include "../seccomp/filter.h"
+#include "../seccomp/notify-filter.h"
 #include "../sync.h"
 #include "caps.h"
 #include "init.h"
@@ -111,10 +113,55 @@ int nsl_stage_close_fds(struct nsl_ctx *ctx, nsl_error *error)
         return 0;
 }
 
+/* Report or learn: nslaunch must hold the filter's listener before the
+ * payload execs (the listener is close-on-exec). The payload sends its own
+ * pidfd and the fd number the listener will get, loads the filter, then
+ * blocks in the marker call, which only nslaunch can answer, and only once
+ * it has copied the listener with pidfd_getfd. The profile need not allow
+ * anything for this: the marker is answered before the profile's rules. */
+static int load_with_listener(struct nsl_ctx *ctx, nsl_error *error)
+{
+        const struct nsl_plan *plan = ctx->plan;
+        struct nsl_msg msg = { .type = NSL_MSG_LISTENER };
+        int self, number, listener;
+
+        /* pidfd_getfd needs ptrace access: a non-dumpable process (what
+         * the payload inherits from init until execve resets it) is only
+         * reachable with CAP_SYS_PTRACE over its mm's user namespace, the
+         * host's, which a rootless nslaunch lacks. execve makes it dumpable
+         * in a moment anyway; nothing else runs in the sandbox yet. */
+        if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+                return nsl_fail(error, errno, "seccomp-report", "dumpable", NULL);
+        self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+        if (self < 0)
+                return nsl_fail(error, errno, "seccomp-report", "pidfd_open", NULL);
+        /* the lowest free number is the one the listener will take */
+        number = fcntl(ctx->sync_fd, F_DUPFD_CLOEXEC, 0);
+        if (number < 0 || close(number) < 0)
+                return nsl_fail(error, errno, "seccomp-report", "fd", NULL);
+        msg.status = number;
+        if (nsl_msg_send_fd(ctx->sync_fd, &msg, self) < 0)
+                return nsl_fail(error, errno, "seccomp-report", "sync", NULL);
+        /* self stays open until execve closes it: a close() now would go
+         * through the filter */
+        listener = nsl_seccomp_load_listener(plan->notify_filter, plan->notify_filter_len, plan->filter_flags,
+                                             error);
+        if (listener < 0)
+                return listener;
+        if (listener != number)
+                return nsl_fail(error, EBADF, "seccomp-report", "listener", "got fd %d, announced %d", listener,
+                                number);
+        if (syscall(NSL_NOTIFY_MARKER) != 0)
+                return nsl_fail(error, errno, "seccomp-report", "listener", "nslaunch did not take the listener");
+        return 0;
+}
+
 int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error)
 {
         if (!ctx->plan->filter)
                 return 0;
+        if (ctx->plan->seccomp_notify)
+                return load_with_listener(ctx, error);
         return nsl_seccomp_load(ctx->plan->filter, ctx->plan->filter_len, ctx->plan->filter_flags, error);
 }
 

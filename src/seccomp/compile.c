@@ -31,6 +31,18 @@ uint32_t nsl_sc_arch_from_name(const char *name)
         return 0;
 }
 
+static const char *arch_label(uint32_t arch, bool docker);
+
+const char *nsl_sc_arch_label(uint32_t arch)
+{
+        return arch_label(arch, false);
+}
+
+const char *nsl_sc_arch_docker_name(uint32_t arch)
+{
+        return arch_label(arch, true);
+}
+
 static const char *arch_label(uint32_t arch, bool docker)
 {
         for (size_t i = 0; i < ELEMENTSOF(arch_names); i++)

@@ -30,6 +30,9 @@ struct nsl_sc_filter {
 int nsl_sc_target_native(struct nsl_sc_target *target, nsl_error *error);
 /* "x86_64", "aarch64", ... to SCMP_ARCH_*; 0 when unknown. */
 uint32_t nsl_sc_arch_from_name(const char *name);
+/* SCMP_ARCH_* to "x86_64"..., or to Docker's "amd64"...; "unknown" otherwise. */
+const char *nsl_sc_arch_label(uint32_t arch);
+const char *nsl_sc_arch_docker_name(uint32_t arch);
 
 int nsl_sc_compile(const struct nsl_sc_profile *profile, const char *name, const struct nsl_sc_target *target,
                    struct nsl_sc_filter *filter, nsl_error *error);

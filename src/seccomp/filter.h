@@ -14,4 +14,8 @@ extern const char nsl_builtin_profile_json[];
 /* Attaches a compiled filter to the calling thread; no_new_privs must be set. */
 int nsl_seccomp_load(const struct sock_filter *insns, unsigned short len, unsigned flags, nsl_error *error);
 
+/* The same, with SECCOMP_FILTER_FLAG_NEW_LISTENER: returns the listener fd
+ * (close-on-exec). */
+int nsl_seccomp_load_listener(const struct sock_filter *insns, unsigned short len, unsigned flags, nsl_error *error);
+
 #endif

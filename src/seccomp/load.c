@@ -15,3 +15,14 @@ int nsl_seccomp_load(const struct sock_filter *insns, unsigned short len, unsign
                 return nsl_fail(error, errno, "seccomp", "", "cannot load the filter: %s", strerror(errno));
         return 0;
 }
+
+int nsl_seccomp_load_listener(const struct sock_filter *insns, unsigned short len, unsigned flags, nsl_error *error)
+{
+        struct sock_fprog prog = { .len = len, .filter = (struct sock_filter *)insns };
+        int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags | SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+
+        if (fd < 0)
+                return nsl_fail(error, errno, "seccomp", "", "cannot load the filter with a listener: %s",
+                                strerror(errno));
+        return fd;
+}

@@ -14,6 +14,8 @@
 #include "cache.h"
 #include "compile.h"
 #include "filter.h"
+#include "learn.h"
+#include "notify-filter.h"
 #include "select.h"
 
 static int read_bpf_file(const char *path, struct nsl_sc_filter *filter, nsl_error *error)
@@ -69,11 +71,35 @@ static int profile_filter(const struct nsl_spec *spec, struct nsl_sc_filter *fil
         return r;
 }
 
-int nsl_seccomp_select(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+/* Report or learn: the payload loads the filter with its answers turned
+ * into notifications; the supervisor keeps the original to answer them. */
+static int notify_filter(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        if (!plan->filter)
+                return nsl_fail(error, EINVAL, "--seccomp-report", "", "there is no filter to report on "
+                                                                      "(--seccomp unconfined)");
+        plan->seccomp_notify = true;
+        return nsl_sc_notify_filter(plan->filter, plan->filter_len, seccomp_arch_native(), spec->seccomp_learn,
+                                    &plan->notify_filter, &plan->notify_filter_len, error);
+}
+
+static int select_filter(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
         struct nsl_sc_filter filter = { 0 };
         int r;
 
+        if (spec->seccomp_learn) {
+                if (spec->seccomp != NSL_SECCOMP_DEFAULT)
+                        return nsl_fail(error, EINVAL, "learn", "", "a learning run uses its own filter; "
+                                                                   "drop --seccomp and --seccomp-bpf");
+                r = nsl_sc_learn_filter(&filter, error);
+                if (r < 0)
+                        return r;
+                plan->filter = plan->filter_owned = filter.insns;
+                plan->filter_len = filter.len;
+                plan->filter_flags = filter.flags;
+                return 0;
+        }
         switch (spec->seccomp) {
         case NSL_SECCOMP_UNCONFINED:
                 return 0;
@@ -96,4 +122,13 @@ int nsl_seccomp_select(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
         plan->filter_len = filter.len;
         plan->filter_flags = filter.flags;
         return 0;
+}
+
+int nsl_seccomp_select(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        int r = select_filter(spec, plan, error);
+
+        if (r < 0 || !(spec->seccomp_report || spec->seccomp_learn))
+                return r;
+        return notify_filter(spec, plan, error);
 }

@@ -1,0 +1,214 @@
+#include "notify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+#include "bpf-run.h"
+#include "compile.h"
+#include "notify-filter.h"
+
+#define MAX_ERRNO 4095
+#define SPIN_TRIES 2000
+#define TAKE_LISTENER_TRIES (SPIN_TRIES + 20000)     /* then 50 µs apart: a second */
+
+static bool is_listener(int fd)
+{
+        char link[64], target[64];
+        ssize_t n;
+
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        n = readlink(link, target, sizeof target - 1);
+        if (n < 0)
+                return false;
+        target[n] = '\0';
+        return !strcmp(target, "anon_inode:seccomp notify");
+}
+
+int nsl_notify_take_listener(struct nsl_notify *n, int payload_pidfd, int number, nsl_error *error)
+{
+        const struct timespec pause = { .tv_nsec = 50 * 1000 };
+
+        /* The load takes some 100 µs: spin (yielding) first, as a sleep
+         * costs a timer tick on a busy machine, then back off. */
+        for (int i = 0; i < TAKE_LISTENER_TRIES; i++) {
+                int fd = (int)syscall(SYS_pidfd_getfd, payload_pidfd, number, 0);
+                if (fd >= 0) {
+                        if (!is_listener(fd)) {
+                                close(fd);
+                                return nsl_fail(error, EBADF, "seccomp-report", "listener",
+                                                "fd %d of the payload is not a seccomp listener", number);
+                        }
+                        n->listener = fd;
+                        return 0;
+                }
+                if (errno != EBADF)
+                        return nsl_fail(error, errno, "seccomp-report", "pidfd_getfd", NULL);
+                if (i < SPIN_TRIES)
+                        sched_yield();
+                else
+                        nanosleep(&pause, NULL);
+        }
+        return nsl_fail(error, ETIMEDOUT, "seccomp-report", "listener", "the payload never loaded its filter");
+}
+
+static void read_comm(pid_t pid, char comm[16])
+{
+        char path[32];
+        _cleanup_close_ int fd = -1;
+        ssize_t len;
+
+        snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        len = fd < 0 ? -1 : read(fd, comm, 15);
+        if (len <= 0) {
+                strcpy(comm, "?");
+                return;
+        }
+        comm[len] = '\0';
+        comm[strcspn(comm, "\n")] = '\0';
+}
+
+static pid_t thread_group(pid_t pid)
+{
+        char path[32], text[1024];
+        _cleanup_close_ int fd = -1;
+        ssize_t len;
+        const char *line;
+
+        snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        len = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+        if (len <= 0)
+                return pid;
+        text[len] = '\0';
+        line = strstr(text, "\nTgid:");
+        return line ? (pid_t)atoi(line + 6) : pid;
+}
+
+static void syscall_name(uint32_t arch, int nr, char out[32])
+{
+        char *name = seccomp_syscall_resolve_num_arch(arch, nr);
+
+        if (name)
+                snprintf(out, 32, "%s", name);
+        else
+                snprintf(out, 32, "#%d", nr);
+        free(name);
+}
+
+static void record_denial(struct nsl_notify *n, const struct seccomp_notif *req, int errnum, bool killed)
+{
+        nsl_result *r = n->result;
+        nsl_seccomp_denial d = { .pid = (int)req->pid, .errnum = errnum, .killed = killed, .count = 1 };
+
+        read_comm((pid_t)req->pid, d.comm);
+        syscall_name(req->data.arch, req->data.nr, d.syscall);
+        snprintf(d.arch, sizeof d.arch, "%s", nsl_sc_arch_label(req->data.arch));
+        for (size_t i = 0; i < r->n_denials; i++) {
+                nsl_seccomp_denial *e = &r->denials[i];
+                if (!strcmp(e->comm, d.comm) && !strcmp(e->syscall, d.syscall) && !strcmp(e->arch, d.arch) &&
+                    e->errnum == d.errnum && e->killed == d.killed) {
+                        e->count++;
+                        return;
+                }
+        }
+        if (r->n_denials == NSL_MAX_DENIALS) {
+                r->denials_dropped++;
+                return;
+        }
+        r->denials[r->n_denials++] = d;
+}
+
+static void record_made(struct nsl_notify *n, const struct seccomp_notif *req)
+{
+        if (req->data.arch == n->native_arch && req->data.nr >= 0 && req->data.nr < NSL_MAX_LEARNED_NR)
+                n->result->learned[req->data.nr / 64] |= 1ULL << (req->data.nr % 64);
+}
+
+/* The kernel kills with SIGSYS itself; the supervisor can only end the
+ * process with SIGKILL (a thread-only kill takes the whole process too). The
+ * caller is still blocked in our notification: its pid is its own. */
+static void end_caller(struct nsl_notify *n, const struct seccomp_notif *req, int sig)
+{
+        pid_t tgid = thread_group((pid_t)req->pid);
+
+        if (ioctl(n->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+                return;
+        if (sig == SIGKILL)
+                kill(tgid, SIGKILL);
+        else
+                syscall(SYS_tgkill, tgid, req->pid, sig);
+}
+
+static void answer(struct nsl_notify *n, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
+{
+        uint32_t action;
+
+        if (req->data.arch == n->native_arch && req->data.nr == NSL_NOTIFY_MARKER) {
+                resp->error = n->marker_answered ? -ENOSYS : 0;
+                n->marker_answered = true;
+                return;
+        }
+        action = nsl_bpf_run(n->filter, n->filter_len, &req->data);
+        switch (action & SECCOMP_RET_ACTION_FULL) {
+        case SECCOMP_RET_ALLOW:
+        case SECCOMP_RET_LOG:
+                record_made(n, req);
+                resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+                return;
+        case SECCOMP_RET_ERRNO: {
+                int errnum = (int)(action & SECCOMP_RET_DATA);
+                if (errnum > MAX_ERRNO)
+                        errnum = MAX_ERRNO;
+                record_denial(n, req, errnum, false);
+                resp->error = -errnum;
+                return;
+        }
+        case SECCOMP_RET_TRAP:
+                record_denial(n, req, ENOSYS, false);
+                end_caller(n, req, SIGSYS);
+                resp->error = -ENOSYS;
+                return;
+        case SECCOMP_RET_KILL_PROCESS:
+        case SECCOMP_RET_KILL_THREAD:
+                record_denial(n, req, 0, true);
+                end_caller(n, req, SIGKILL);
+                resp->error = -ENOSYS;
+                return;
+        default:
+                resp->error = -ENOSYS;
+        }
+}
+
+void nsl_notify_handle(struct nsl_notify *n)
+{
+        struct seccomp_notif req;
+        struct seccomp_notif_resp resp;
+
+        memset(&req, 0, sizeof req);
+        if (ioctl(n->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+                return;         /* the caller died meanwhile (ENOENT), or EINTR: poll again */
+        resp = (struct seccomp_notif_resp){ .id = req.id };
+        answer(n, &req, &resp);
+        (void)ioctl(n->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
+void nsl_notify_close(struct nsl_notify *n)
+{
+        if (n->listener >= 0)
+                close(n->listener);
+        n->listener = -1;
+}
