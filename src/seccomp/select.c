@@ -93,28 +93,23 @@ static int select_filter(const struct nsl_spec *spec, struct nsl_plan *plan, nsl
                         return nsl_fail(error, EINVAL, "learn", "", "a learning run uses its own filter; "
                                                                    "drop --seccomp and --seccomp-bpf");
                 r = nsl_sc_learn_filter(&filter, error);
-                if (r < 0)
-                        return r;
-                plan->filter = plan->filter_owned = filter.insns;
-                plan->filter_len = filter.len;
-                plan->filter_flags = filter.flags;
-                return 0;
-        }
-        switch (spec->seccomp) {
-        case NSL_SECCOMP_UNCONFINED:
-                return 0;
-        case NSL_SECCOMP_DEFAULT:
-                plan->filter = nsl_builtin_filter;
-                plan->filter_len = nsl_builtin_filter_len;
-                return 0;
-        case NSL_SECCOMP_BPF:
-                r = read_bpf_file(spec->seccomp_path, &filter, error);
-                break;
-        case NSL_SECCOMP_PROFILE:
-                r = profile_filter(spec, &filter, error);
-                break;
-        default:
-                return nsl_fail(error, EINVAL, "--seccomp", "", "unknown mode");
+        } else {
+                switch (spec->seccomp) {
+                case NSL_SECCOMP_UNCONFINED:
+                        return 0;
+                case NSL_SECCOMP_DEFAULT:
+                        plan->filter = nsl_builtin_filter;
+                        plan->filter_len = nsl_builtin_filter_len;
+                        return 0;
+                case NSL_SECCOMP_BPF:
+                        r = read_bpf_file(spec->seccomp_path, &filter, error);
+                        break;
+                case NSL_SECCOMP_PROFILE:
+                        r = profile_filter(spec, &filter, error);
+                        break;
+                default:
+                        return nsl_fail(error, EINVAL, "--seccomp", "", "unknown mode");
+                }
         }
         if (r < 0)
                 return r;
