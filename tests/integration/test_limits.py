@@ -29,7 +29,30 @@ def own_cgroup_dirs():
     for v2 in (CG, f"{CG}/unified"):
         if os.path.exists(f"{v2}/cgroup.controllers"):
             dirs.append(f"{v2}/nslaunch")
+    parent = delegated_parent()
+    if parent:
+        dirs.append(parent)
     return dirs
+
+
+def delegated_parent():
+    """Rootless on pure cgroup v2: the parent of our own cgroup, where
+    nslaunch makes the sandbox's, when it is ours and hands memory, cpu and
+    pids down (systemd's user@UID.service delegation); else None."""
+    if IS_ROOT or not os.path.exists(f"{CG}/cgroup.controllers"):
+        return None
+    with open("/proc/self/cgroup") as f:
+        own = next((line.split(":", 2)[2].strip() for line in f if line.startswith("0::")), None)
+    if not own or own == "/":
+        return None
+    parent = CG + os.path.dirname(own)
+    try:
+        handed = open(f"{parent}/cgroup.subtree_control").read().split()
+    except OSError:
+        return None
+    if {"memory", "cpu", "pids"} <= set(handed) and os.access(f"{parent}/cgroup.procs", os.W_OK):
+        return parent
+    return None
 
 
 def leftovers():
@@ -45,7 +68,10 @@ def controller(name):
         os.path.exists(f"{CG}/cgroup.controllers") and name in open(f"{CG}/cgroup.controllers").read().split())
 
 
-needs_root = pytest.mark.skipif(not IS_ROOT, reason="this machine delegates no cgroup to unprivileged users")
+needs_root = pytest.mark.skipif(not IS_ROOT and not delegated_parent(),
+                                reason="this machine delegates no cgroup to unprivileged users")
+no_delegation = pytest.mark.skipif(IS_ROOT or bool(delegated_parent()),
+                                   reason="rootless without a delegated cgroup")
 
 
 @pytest.fixture(autouse=True)
@@ -201,8 +227,15 @@ def test_cpus_quarter_of_a_cpu(nsl):
     code = "import time\nt = time.monotonic()\nwhile time.monotonic() - t < 2: pass\nprint(time.process_time())\n"
     cp = nsl.py(code, "--cpus", "0.25", timeout=30)
     assert cp.returncode == 0, cp.stderr
-    share = float(cp.stdout) / 2
-    assert 0.15 < share < 0.35, share
+    # Under software emulation (the VM matrix) CPU time and the monotonic
+    # clock tick at different rates (one thread "used" 2.36 s per second):
+    # an unlimited run of the same loop gives the scale. One thread cannot
+    # really use more than a CPU, so a scale below 1 (a busy host) is not one.
+    free = nsl.py(code, timeout=30)
+    assert free.returncode == 0, free.stderr
+    scale = max(1.0, float(free.stdout) / 2)
+    share = float(cp.stdout) / 2 / scale
+    assert 0.15 < share < 0.35, (share, scale)
 
 
 @needs_root
@@ -228,7 +261,7 @@ def test_cgroup_of_a_killed_nslaunch_is_removed_by_the_next_run(nsl):
     assert not (set(leftovers()) & stale), "the stale cgroup was not removed"
 
 
-@pytest.mark.skipif(IS_ROOT, reason="rootless behaviour")
+@no_delegation
 def test_rootless_limits_without_delegation_fail_clearly(nsl):
     cp = nsl.run("--memory", "64m", cmd=["true"])
     assert cp.returncode == 125
@@ -236,7 +269,7 @@ def test_rootless_limits_without_delegation_fail_clearly(nsl):
     assert "delegat" in line and "--limits best-effort" in line
 
 
-@pytest.mark.skipif(IS_ROOT, reason="rootless behaviour")
+@no_delegation
 def test_rootless_best_effort_falls_back_to_rlimits(nsl):
     cp = nsl.run("--memory", "64m", "--pids", "50", "--limits", "best-effort", cmd=["cat", "/proc/self/limits"])
     assert cp.returncode == 0, cp.stderr
