@@ -171,7 +171,8 @@ static int payload_entry(void *data)
 /* Starts the payload the way posix_spawn does: sharing init's memory, on a
  * stack of its own with a guard page, while init waits (CLONE_VFORK) until it
  * has exec'd or died. No page tables to copy, and nothing else runs in the
- * sandbox meanwhile. Returns its pid or -errno. */
+ * sandbox meanwhile (with --seccomp-report, a copy of init's memory: see
+ * below). Returns its pid or -errno. */
 static pid_t spawn_payload(struct nsl_ctx *ctx, int sig_fd)
 {
         const size_t page = (size_t)sysconf(_SC_PAGESIZE), size = 256 * 1024;
@@ -185,7 +186,11 @@ static pid_t spawn_payload(struct nsl_ctx *ctx, int sig_fd)
                 munmap(stack, size);
                 return -errno;
         }
-        pid = clone(payload_entry, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+        /* Reporting or learning, the payload makes itself dumpable for the
+         * listener hand-off: it must not share (and so make dumpable) init's
+         * memory then, or the command could open /proc/1/mem. */
+        unsigned long share_vm = ctx->plan->seccomp_notify ? 0 : CLONE_VM;
+        pid = clone(payload_entry, stack + size, (int)(share_vm | CLONE_VFORK | SIGCHLD), &start);
         if (pid < 0)
                 pid = -errno;
         munmap(stack, size);

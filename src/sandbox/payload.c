@@ -129,7 +129,8 @@ static int load_with_listener(struct nsl_ctx *ctx, nsl_error *error)
          * the payload inherits from init until execve resets it) is only
          * reachable with CAP_SYS_PTRACE over its mm's user namespace, the
          * host's, which a rootless nslaunch lacks. execve makes it dumpable
-         * in a moment anyway; nothing else runs in the sandbox yet. */
+         * in a moment anyway. In this mode init started the payload with a
+         * copy of its memory, not a share of it, so init stays non-dumpable. */
         if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
                 return nsl_fail(error, errno, "seccomp-report", "dumpable", NULL);
         self = (int)syscall(SYS_pidfd_open, getpid(), 0);

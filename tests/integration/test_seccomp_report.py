@@ -186,3 +186,22 @@ def test_denial_never_succeeds_once_nslaunch_is_gone(nsl, hostdir):
         results = f.read().split("\n")
     answers = {line for line in results if line}
     assert answers and all(not a.startswith("0") for a in answers), answers
+
+
+@pytest.mark.parametrize("mode", [(), ("--seccomp-report",), ("seccomp-learn",)])
+def test_init_stays_out_of_reach(nsl, hostdir, mode):
+    # The hand-off makes the payload dumpable; were its memory init's (as
+    # it is without reporting), init would turn dumpable too, and visible
+    # and writable through /proc/1/mem to the command.
+    code = ("import os\n"
+            "try:\n"
+            "    open('/proc/1/mem', 'rb').close(); mem = 'opened'\n"
+            "except OSError as e:\n"
+            "    mem = type(e).__name__\n"
+            "print(os.path.exists('/proc/1/status'), mem)\n")
+    if mode == ("seccomp-learn",):
+        cp = nsl("seccomp", "learn", "-o", os.path.join(hostdir(0o777), "p.json"), "--", PY, "-c", code)
+    else:
+        cp = nsl.py(code, *mode)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == "False FileNotFoundError\n", cp.stdout
