@@ -51,7 +51,7 @@ if [ -n "${NSL_TESTS:-}" ]; then    # a subset, e.g. for the VM matrix
 fi
 cd "$dir"
 set +e
-runuser -u nsltest -- env NSLAUNCH="$dir/nslaunch" PYTHONDONTWRITEBYTECODE=1 \
+runuser -u nsltest -- env NSLAUNCH="$dir/nslaunch" NSL_EMULATED="${NSL_EMULATED:-}" PYTHONDONTWRITEBYTECODE=1 \
         /usr/bin/python3 -m pytest -q -p no:cacheprovider $targets \
         --junitxml="$dir/out/junit.xml"
 rc=$?

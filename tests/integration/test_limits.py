@@ -246,11 +246,13 @@ def test_cpus_quarter_of_a_cpu(nsl):
     assert p.returncode == 0
     assert quota == "25000"
     assert int(stat["nr_throttled"]) > 0, stat
-    # Then as the command sees it: CPU time over wall time, against the same
-    # loop without a limit. Under software emulation (the VM matrix) CPU
-    # time and the monotonic clock tick at different, load-dependent rates
-    # (one thread "used" 2.36 s per second), so the bound is on the ratio,
-    # and loose there; on real hardware the share itself is checked too.
+    # Then as the command sees it: CPU time over wall time. Under software
+    # emulation (the VM matrix sets NSL_EMULATED) CPU time and the monotonic
+    # clock tick at different, load-dependent rates (one thread "used"
+    # 2.36 s per second, then 1.32 in another run), so only the kernel's own
+    # account above holds there.
+    if os.environ.get("NSL_EMULATED"):
+        return
     free = nsl.py(BUSY % 2, timeout=30)
     limited = nsl.py(BUSY % 2, "--cpus", "0.25", timeout=30)
     assert free.returncode == 0 and limited.returncode == 0, (free.stderr, limited.stderr)
