@@ -156,15 +156,11 @@ static void print_denials(const nsl_result *result, bool learning)
 {
         for (size_t i = 0; i < result->n_denials; i++) {
                 const nsl_seccomp_denial *d = &result->denials[i];
-                char answer[32];
-                if (d->killed)
-                        snprintf(answer, sizeof answer, "killed");
-                else
-                        snprintf(answer, sizeof answer, "%s", errno_name(d->errnum));
+                /* a 32-bit entry point, say, is named; the 64-bit one is the norm */
+                bool other_arch = strcmp(d->arch, "x86_64") && strcmp(d->arch, "aarch64");
                 fprintf(stderr, "nslaunch: seccomp: %s %s %s%s%s (%s) x%u%s\n", d->comm,
-                        learning ? "tried" : "denied", d->syscall, strcmp(d->arch, "x86_64") &&
-                        strcmp(d->arch, "aarch64") ? " on " : "", strcmp(d->arch, "x86_64") &&
-                        strcmp(d->arch, "aarch64") ? d->arch : "", answer, d->count,
+                        learning ? "tried" : "denied", d->syscall, other_arch ? " on " : "",
+                        other_arch ? d->arch : "", d->killed ? "killed" : errno_name(d->errnum), d->count,
                         learning ? ": kept denied" : "");
         }
         if (result->denials_dropped)

@@ -115,6 +115,8 @@ static void record_denial(struct nsl_notify *n, const struct seccomp_notif *req,
         nsl_seccomp_denial d = { .pid = (int)req->pid, .errnum = errnum, .killed = killed, .count = 1 };
 
         read_comm((pid_t)req->pid, d.comm);
+        if (ioctl(n->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+                strcpy(d.comm, "?");    /* the caller died: the pid may name another process now */
         syscall_name(req->data.arch, req->data.nr, d.syscall);
         snprintf(d.arch, sizeof d.arch, "%s", nsl_sc_arch_label(req->data.arch));
         for (size_t i = 0; i < r->n_denials; i++) {
