@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-input.h"
 #include "parse/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,13 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mode_t mode;
         char *s, *out = NULL;
 
-        if (size < 1)
-                return 0;
-        s = malloc(size);
+        s = nsl_fuzz_text(data, size);
         if (!s)
                 return 0;
-        memcpy(s, data + 1, size - 1);
-        s[size - 1] = '\0';
         switch (data[0] % 9) {
         case 0: if (nsl_parse_tmpfs(s, &m, &error) == 0) nsl_mount_clear(&m); break;
         case 1: if (nsl_parse_bind(s, data[0] & 0x10, &m, &error) == 0) nsl_mount_clear(&m); break;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-input.h"
 #include "tool.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,13 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         nsl_error error;
         bool is_index;
 
-        if (size < 1)
-                return 0;
-        s = malloc(size);
+        s = nsl_fuzz_text(data, size);
         if (!s)
                 return 0;
-        memcpy(s, data + 1, size - 1);
-        s[size - 1] = '\0';
         switch (data[0] % 6) {
         case 0: (void)nsl_oci_pick_manifest(s, &platform, (data[0] & 0x80) ? "t" : NULL, hex, &is_index, &error); break;
         case 1: (void)nsl_oci_parse_manifest(s, &image, &error); break;
