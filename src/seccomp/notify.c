@@ -1,7 +1,6 @@
 #include "notify.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -16,6 +15,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../fds.h"
 #include "bpf-run.h"
 #include "compile.h"
 #include "notify-filter.h"
@@ -66,34 +66,29 @@ int nsl_notify_take_listener(struct nsl_notify *n, int payload_pidfd, int number
 
 static void read_comm(pid_t pid, char comm[16])
 {
+        _cleanup_free_ char *text = NULL;
         char path[32];
-        _cleanup_close_ int fd = -1;
-        ssize_t len;
+        size_t len;
 
         snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        len = fd < 0 ? -1 : read(fd, comm, 15);
-        if (len <= 0) {
+        if (nsl_read_file(path, 64, &text, &len) < 0 || len == 0) {
                 strcpy(comm, "?");
                 return;
         }
-        comm[len] = '\0';
-        comm[strcspn(comm, "\n")] = '\0';
+        text[strcspn(text, "\n")] = '\0';
+        snprintf(comm, 16, "%s", text);
 }
 
 static pid_t thread_group(pid_t pid)
 {
-        char path[32], text[1024];
-        _cleanup_close_ int fd = -1;
-        ssize_t len;
+        _cleanup_free_ char *text = NULL;
+        char path[32];
         const char *line;
+        size_t len;
 
         snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        len = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
-        if (len <= 0)
+        if (nsl_read_file(path, 16384, &text, &len) < 0)
                 return pid;
-        text[len] = '\0';
         line = strstr(text, "\nTgid:");
         return line ? (pid_t)atoi(line + 6) : pid;
 }
