@@ -152,11 +152,12 @@ int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_e
  * blocked in the calling thread and forwarded to the command. */
 int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error);
 
-/* Writes a deny-by-default profile (Docker JSON) allowing the syscalls a
- * learning run made, the built-in profile's refusals kept on top; merged with
- * the allowed names of a profile written before (merge, or NULL); extra_arch
- * ("aarch64"...) adds that architecture and its names for what was seen. */
-int nsl_seccomp_write_learned(const nsl_result *result, const char *merge, const char *extra_arch, int fd,
-                              nsl_error *error);
+/* Writes to output (atomically; it may be merge) a deny-by-default profile
+ * (Docker JSON) allowing the syscalls a learning run made, the built-in
+ * profile's refusals kept on top; merged with the allowed names of a profile
+ * written before (merge, or NULL); extra_arch ("aarch64"...) adds that
+ * architecture and its names for what was seen. */
+int nsl_seccomp_write_learned(const nsl_result *result, const char *merge, const char *extra_arch,
+                              const char *output, nsl_error *error);
 
 #endif

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,35 +224,6 @@ static int parse_run(int argc, char **argv, nsl_spec *spec, struct run_request *
         return 0;
 }
 
-/* The learned profile goes to OUTPUT atomically: a temporary file beside
- * it, renamed once complete (it may also be the --merge input). */
-static int write_learned(const nsl_result *result, const struct run_request *req)
-{
-        char tmp[PATH_MAX];
-        nsl_error error = { 0 };
-        int fd, r;
-
-        if (snprintf(tmp, sizeof tmp, "%s.%d.tmp", req->output, (int)getpid()) >= (int)sizeof tmp)
-                return usage_error(req->output, "path too long");
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0) {
-                fprintf(stderr, "nslaunch: learn: %s: %s\n", tmp, strerror(errno));
-                return NSL_EXIT_LAUNCHER;
-        }
-        r = nsl_seccomp_write_learned(result, req->merge, req->arch, fd, &error);
-        if (r < 0) {
-                close(fd);
-                unlink(tmp);
-                return print_error(&error);
-        }
-        if (close(fd) < 0 || rename(tmp, req->output) < 0) {
-                fprintf(stderr, "nslaunch: learn: %s: %s\n", req->output, strerror(errno));
-                unlink(tmp);
-                return NSL_EXIT_LAUNCHER;
-        }
-        return 0;
-}
-
 static int run_command(int argc, char **argv, bool learn)
 {
         struct run_request req = { .learn = learn };
@@ -284,8 +254,8 @@ static int run_command(int argc, char **argv, bool learn)
                                 "ended it\n");
         if (result.seccomp_reported)
                 print_denials(&result, learn);
-        if (learn && (code = write_learned(&result, &req)) != 0)
-                return code;
+        if (learn && nsl_seccomp_write_learned(&result, req.merge, req.arch, req.output, &error) < 0)
+                return print_error(&error);
         return result.exit_code;
 }
 

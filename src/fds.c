@@ -1,9 +1,11 @@
 #include "fds.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -88,4 +90,28 @@ int nsl_read_file(const char *path, size_t max, char **text, size_t *len)
         *len = n;
         *text = TAKE_PTR(buf);
         return 0;
+}
+
+int nsl_replace_file(const char *path, const void *data, size_t len)
+{
+        _cleanup_free_ char *tmp = NULL;
+        const char *slash = strrchr(path, '/');
+        int dirlen = slash ? (int)(slash - path) : 1, r = 0;
+        const char *dir = slash ? path : ".", *base = slash ? slash + 1 : path;
+        int fd;
+
+        if (asprintf(&tmp, "%.*s/.%s.%d.tmp", slash == path ? 0 : dirlen, dir, base, (int)getpid()) < 0)
+                return -ENOMEM;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return -errno;
+        if (nsl_write_all(fd, data, len) < 0 || fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                unlink(tmp);
+        return r;
 }

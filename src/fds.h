@@ -13,6 +13,9 @@ int nsl_close_all_except_plus(const int *keep, size_t n_keep, int extra);
 
 /* write(2) until done; 0 or -errno. */
 int nsl_write_all(int fd, const void *data, size_t len);
+/* Replaces path with data atomically: a temporary file beside it, synced,
+ * then renamed over it. 0 or -errno; nothing is left behind on failure. */
+int nsl_replace_file(const char *path, const void *data, size_t len);
 
 /* Reads a whole regular file of at most max bytes into a NUL-terminated
  * malloc'd buffer. 0, or -errno: -EINVAL when it is not a regular file,

@@ -102,24 +102,10 @@ int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_e
                 if (fd < 0 || nsl_write_all(fd, text, strlen(text)) < 0 || nsl_write_all(fd, "\n", 1) < 0)
                         r = nsl_fail(error, errno, "--status-json", spec->status_path, NULL);
         } else {
-                /* atomically: a temporary file beside it, then rename */
-                _cleanup_free_ char *tmp = NULL;
-                const char *slash = strrchr(spec->status_path, '/');
-                int dirlen = slash ? (int)(slash - spec->status_path) : 1;
-                const char *dir = slash ? spec->status_path : ".", *base = slash ? slash + 1 : spec->status_path;
-                if (asprintf(&tmp, "%.*s/.%s.%d.tmp", slash == spec->status_path ? 0 : dirlen, dir, base,
-                             (int)getpid()) < 0) {
-                        r = nsl_fail(error, ENOMEM, "--status-json", spec->status_path, NULL);
-                } else {
-                        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-                        if (fd < 0 || nsl_write_all(fd, text, strlen(text)) < 0 || nsl_write_all(fd, "\n", 1) < 0 ||
-                            fsync(fd) < 0 || close(TAKE_FD(fd)) < 0 || rename(tmp, spec->status_path) < 0) {
-                                r = nsl_fail(error, errno, "--status-json", spec->status_path, NULL);
-                                if (fd >= 0)
-                                        close(fd);
-                                unlink(tmp);
-                        }
-                }
+                _cleanup_free_ char *line = NULL;
+                int w = asprintf(&line, "%s\n", text) < 0 ? -ENOMEM : nsl_replace_file(spec->status_path, line, strlen(line));
+                if (w < 0)
+                        r = nsl_fail(error, -w, "--status-json", spec->status_path, NULL);
         }
         json_object_put(o);
         return r;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,7 +245,7 @@ static json_object *learned_profile(json_object *builtin, struct name_set *seen,
         return out;
 }
 
-static int write_learned(const nsl_result *result, const char *merge, uint32_t extra_arch, int fd,
+static int write_learned(const nsl_result *result, const char *merge, uint32_t extra_arch, const char *output,
                          struct name_set *seen, struct name_set *ruled, nsl_error *error)
 {
         json_object *builtin = json_tokener_parse(nsl_builtin_profile_json), *out;
@@ -265,14 +266,16 @@ static int write_learned(const nsl_result *result, const char *merge, uint32_t e
         out = learned_profile(builtin, seen, ruled, extra_arch);
         text = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                            JSON_C_TO_STRING_NOSLASHESCAPE);
-        r = nsl_write_all(fd, text, strlen(text)) < 0 || nsl_write_all(fd, "\n", 1) < 0 ? -errno : 0;
+        /* atomically: output may also be the --merge input */
+        _cleanup_free_ char *file = NULL;
+        r = asprintf(&file, "%s\n", text) < 0 ? -ENOMEM : nsl_replace_file(output, file, strlen(file));
         json_object_put(out);
         json_object_put(builtin);
-        return r < 0 ? nsl_fail(error, -r, "learn", "output", NULL) : 0;
+        return r < 0 ? nsl_fail(error, -r, "learn", output, NULL) : 0;
 }
 
-int nsl_seccomp_write_learned(const nsl_result *result, const char *merge, const char *extra_arch, int fd,
-                              nsl_error *error)
+int nsl_seccomp_write_learned(const nsl_result *result, const char *merge, const char *extra_arch,
+                              const char *output, nsl_error *error)
 {
         struct name_set seen = { 0 }, ruled = { 0 };
         uint32_t arch = 0;
@@ -287,7 +290,7 @@ int nsl_seccomp_write_learned(const nsl_result *result, const char *merge, const
         }
         if (!scmp_arch_name(seccomp_arch_native()))
                 return nsl_fail(error, ENOTSUP, "learn", "", "learning is for x86_64 and aarch64 hosts");
-        r = write_learned(result, merge, arch, fd, &seen, &ruled, error);
+        r = write_learned(result, merge, arch, output, &seen, &ruled, error);
         name_set_free(&seen);
         name_set_free(&ruled);
         return r;
