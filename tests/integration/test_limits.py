@@ -237,8 +237,14 @@ def test_cpus_quarter_of_a_cpu(nsl):
             time.sleep(0.02)
         made = sorted(set(leftovers()) - before)
         assert made, "no cgroup was made"
-        quota = open(os.path.join(made[0], "cpu.max" if os.path.exists(os.path.join(made[0], "cpu.max"))
-                                  else "cpu.cfs_quota_us")).read().split()[0]
+        quota_file = os.path.join(made[0], "cpu.max")
+        if not os.path.exists(quota_file):
+            quota_file = os.path.join(made[0], "cpu.cfs_quota_us")
+        # the directory shows up before nslaunch has written the limit into it
+        quota = open(quota_file).read().split()[0]
+        while quota in ("max", "-1") and time.monotonic() < deadline:
+            time.sleep(0.02)
+            quota = open(quota_file).read().split()[0]
         time.sleep(1.5)
         stat = dict(line.split() for line in open(os.path.join(made[0], "cpu.stat")))
     finally:
