@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "fds.h"
+#include "kernel.h"
 #include "seccomp/select.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -266,6 +267,8 @@ int nsl_plan_build(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error
         *plan = (struct nsl_plan){ .spec = spec };
         if (!spec->argv)
                 return nsl_fail(error, EINVAL, "run", "", "no command given");
+        if ((r = nsl_kernel_check(error)) < 0)
+                return r;
 
         /* The network namespace is not among these: init has a helper create
          * it in parallel (sandbox/network.c). */
