@@ -36,7 +36,6 @@ cp "$nsl" "$dir/nslaunch"
 # nslaunch rootfs runs the helper next to the binary.
 [ -x "$(dirname "$nsl")/nslaunch-rootfs" ] && cp "$(dirname "$nsl")/nslaunch-rootfs" "$dir/nslaunch-rootfs"
 cp "$here"/*.py "$dir/tests/integration/"
-cp -r "$here/progs" "$dir/tests/integration/progs"
 cp -r "$here/../../examples" "$dir/tests/examples"
 cp -r "$here/../../profiles" "$dir/profiles"
 cp -r "$here/../workloads" "$dir/tests/workloads"
