@@ -162,7 +162,8 @@ def test_signal_forwarded_to_payload(nsl, signame):
             p.wait()
     assert f"got {signame}" in out, (out, err)
     assert p.returncode == 0, (p.returncode, err)
-    assert elapsed < 2, f"signal took {elapsed:.2f}s to arrive"
+    # under emulation (the VM matrix) Python alone needs a second to exit
+    assert elapsed < (8 if os.environ.get("NSL_EMULATED") else 2), f"signal took {elapsed:.2f}s to arrive"
 
 
 
