@@ -1,6 +1,7 @@
 #include "learn.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <json-c/json.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -12,6 +13,41 @@
 #include "../fds.h"
 #include "filter.h"
 #include "profile.h"
+
+/* The built-in profile allows clone only without namespace flags, and the
+ * rest falls to its default. With the default turned to allow, that refusal
+ * has to be written out: one rule per flag, since a rule can only compare a
+ * masked argument for equality. */
+static int refuse_namespace_clones(struct nsl_sc_profile *profile, nsl_error *error)
+{
+        static const uint64_t flags[] = {
+                CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+        };
+        size_t n = sizeof flags / sizeof flags[0];
+        struct nsl_sc_rule *rules = realloc(profile->rules, (profile->n_rules + n) * sizeof *rules);
+
+        if (!rules)
+                return nsl_fail(error, ENOMEM, "seccomp", "learn", NULL);
+        profile->rules = rules;
+        for (size_t i = 0; i < n; i++) {
+                struct nsl_sc_rule *rule = &rules[profile->n_rules];
+
+                *rule = (struct nsl_sc_rule){
+                        .action = SCMP_ACT_ERRNO(EPERM),
+                        .args = { { .index = 0, .value = flags[i], .value_two = flags[i], .op = SCMP_CMP_MASKED_EQ } },
+                        .n_args = 1,
+                };
+                snprintf(rule->path, sizeof rule->path, "learning: clone flags");
+                rule->names = calloc(1, sizeof *rule->names);
+                if (!rule->names || !(rule->names[0] = strdup("clone"))) {
+                        free(rule->names);
+                        return nsl_fail(error, ENOMEM, "seccomp", "learn", NULL);
+                }
+                rule->n_names = 1;
+                profile->n_rules++;
+        }
+        return 0;
+}
 
 int nsl_sc_learn_filter(struct nsl_sc_filter *filter, nsl_error *error)
 {
@@ -28,7 +64,9 @@ int nsl_sc_learn_filter(struct nsl_sc_filter *filter, nsl_error *error)
         /* Allow rules now equal the default: the compiler leaves them out,
          * and what remains are the refusals. */
         profile.default_action = SCMP_ACT_ALLOW;
-        r = nsl_sc_compile(&profile, "built-in (learning)", &target, filter, error);
+        r = refuse_namespace_clones(&profile, error);
+        if (r == 0)
+                r = nsl_sc_compile(&profile, "built-in (learning)", &target, filter, error);
         nsl_sc_profile_free(&profile);
         return r;
 }

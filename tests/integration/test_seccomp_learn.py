@@ -135,3 +135,35 @@ def test_learn_takes_no_other_filter(nsl, work):
 def test_learn_needs_an_output(nsl):
     cp = nsl("seccomp", "learn", "--", "/bin/true")
     assert cp.returncode == 125 and "-o PROFILE.json is required" in cp.stderr
+
+
+NAMESPACE_CLONE = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+nr = {"x86_64": 56, "aarch64": 220}[os.uname().machine]
+r = libc.syscall(nr, 0x10000000 | 17, 0, 0, 0, 0)   # CLONE_NEWUSER | SIGCHLD
+if r == 0:
+    os._exit(0)
+if r > 0:
+    os.waitpid(r, 0)
+    print("created")
+else:
+    print("refused", ctypes.get_errno())
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)
+print("forked")
+"""
+
+
+def test_clone_with_namespace_flags_is_refused_while_learning(nsl, work):
+    # learning turns the built-in default into allow; the built-in refusal
+    # of clone with namespace flags must not go with it
+    if os.uname().machine not in ("x86_64", "aarch64"):
+        pytest.skip("clone's number is known here for x86_64 and aarch64 only")
+    path, profile, cp = learn(nsl, work, "learned.json", PY, "-c", NAMESPACE_CLONE)
+    assert cp.stdout == "refused 1\nforked\n", cp.stderr
+    assert "tried clone (EPERM)" in cp.stderr
+    rerun = run_with(nsl, work, path, PY, "-c", NAMESPACE_CLONE)
+    assert rerun.returncode == 0 and rerun.stdout == cp.stdout, rerun.stderr
