@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -94,21 +96,94 @@ static int verify_layer(struct nsl_source *source, struct nsl_image_layer *layer
         return 0;
 }
 
-static int make_temp_dir(int parent, const char *name, char *tmp, size_t tmp_len, nsl_error *error)
+volatile sig_atomic_t nsl_stop_signal;
+
+int nsl_check_stop(const char *what, const char *object, nsl_error *error)
 {
+        int sig = nsl_stop_signal;
+        return sig ? nsl_fail(error, EINTR, what, object, "stopped by SIG%s", sigabbrev_np(sig))
+                   : 0;
+}
+
+/* The temporary directory is ".NAME.import-RANDOM", locked (flock) for as
+ * long as its import runs; it is made as ".NAME.importing-RANDOM" and renamed
+ * only once locked, so that an unlocked ".NAME.import-*" is always the
+ * remains of an import that was killed. *lock_fd holds the lock. */
+static int make_temp_dir(int parent, const char *name, char *tmp, size_t tmp_len, int *lock_fd, nsl_error *error)
+{
+        char making[NAME_MAX + 1];
+
         for (int attempt = 0; attempt < 16; attempt++) {
                 unsigned long long rnd = 0;
+                _cleanup_close_ int fd = -1;
+
                 if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
                         return nsl_fail(error, errno, "import", "", "getrandom: %s", strerror(errno));
-                if (snprintf(tmp, tmp_len, ".%s.import-%016llx", name, rnd) >= (int)tmp_len)
+                if (snprintf(tmp, tmp_len, ".%s.import-%016llx", name, rnd) >= (int)tmp_len ||
+                    snprintf(making, sizeof making, ".%s.importing-%016llx", name, rnd) >= (int)sizeof making)
                         return nsl_fail(error, ENAMETOOLONG, "import", name, NULL);
-                if (mkdirat(parent, tmp, 0700) == 0)
-                        return 0;
-                if (errno != EEXIST)
-                        return nsl_fail(error, errno, "import", tmp, "cannot make the temporary directory: %s",
+                if (mkdirat(parent, making, 0700) < 0) {
+                        if (errno == EEXIST)
+                                continue;
+                        return nsl_fail(error, errno, "import", making, "cannot make the temporary directory: %s",
                                         strerror(errno));
+                }
+                fd = openat(parent, making, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 ||
+                    renameat2(parent, making, parent, tmp, RENAME_NOREPLACE) < 0) {
+                        int errnum = errno;
+                        (void)unlinkat(parent, making, AT_REMOVEDIR);
+                        if (errnum == EEXIST)
+                                continue;
+                        return nsl_fail(error, errnum, "import", making, NULL);
+                }
+                *lock_fd = TAKE_FD(fd);
+                return 0;
         }
         return nsl_fail(error, EEXIST, "import", tmp, "cannot make the temporary directory");
+}
+
+/* ".NAME.import-" and 16 hex digits */
+static bool is_temp_of(const char *entry, const char *name)
+{
+        size_t n = strlen(name);
+
+        if (entry[0] != '.' || strncmp(entry + 1, name, n) || strncmp(entry + 1 + n, ".import-", 8))
+                return false;
+        entry += 1 + n + 8;
+        return strlen(entry) == 16 && strspn(entry, "0123456789abcdef") == 16;
+}
+
+/* Removes the temporary directories of earlier imports to the same
+ * destination that were killed (SIGKILL, a crash, power loss): those of
+ * this user that no running import holds locked. */
+static void remove_killed_imports(int parent, const char *name, void (*warn)(const char *line))
+{
+        int dfd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+        struct dirent *de;
+
+        if (!d) {
+                if (dfd >= 0)
+                        close(dfd);
+                return;
+        }
+        while ((de = readdir(d))) {
+                _cleanup_close_ int fd = -1;
+                struct stat st;
+                char line[NAME_MAX + 96];
+
+                if (!is_temp_of(de->d_name, name))
+                        continue;
+                fd = openat(parent, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() || flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        continue;
+                if (nsl_remove_tree(parent, de->d_name) == 0 && warn) {
+                        snprintf(line, sizeof line, "removed %s, left by an import that was killed", de->d_name);
+                        warn(line);
+                }
+        }
+        closedir(d);
 }
 
 static int write_defaults(int parent, const char *name, const char *json, char *tmp, size_t tmp_len, nsl_error *error)
@@ -188,6 +263,7 @@ int nsl_import(const char *source_path, const char *dest, const struct nsl_impor
         _cleanup_free_ char *config = NULL, *defaults = NULL;
         _cleanup_free_ struct nsl_image *image = calloc(1, sizeof *image);
         _cleanup_close_ int parent = -1;
+        _cleanup_close_ int lock_fd = -1;
         char name[NAME_MAX + 1], tmp[NAME_MAX + 1], defaults_tmp[NAME_MAX + 1] = "";
         struct nsl_platform platform;
         int r;
@@ -201,13 +277,15 @@ int nsl_import(const char *source_path, const char *dest, const struct nsl_impor
             (r = nsl_image_resolve(source, &platform, options->ref, image, error)) < 0)
                 return r;
         for (size_t i = 0; i < image->n_layers; i++)
-                if ((r = verify_layer(source, &image->layers[i], error)) < 0)
+                if ((r = nsl_check_stop("import", source_path, error)) < 0 ||
+                    (r = verify_layer(source, &image->layers[i], error)) < 0)
                         return r;
         if ((r = nsl_source_read_member(source, image->config_member, &config, error)) < 0 ||
             (r = nsl_image_defaults_extract(config, &defaults, error)) < 0)
                 return r;
 
-        if ((r = make_temp_dir(parent, name, tmp, sizeof tmp, error)) < 0)
+        remove_killed_imports(parent, name, options->warn);
+        if ((r = make_temp_dir(parent, name, tmp, sizeof tmp, &lock_fd, error)) < 0)
                 return r;
         r = unpack_layers(source, image, parent, tmp, options, error);
         if (r == 0)

@@ -347,8 +347,7 @@ int nsl_layer_apply(struct nsl_unpack *u, int blob_fd, const char *raw_hex, cons
         if (archive_read_open(a, reader, NULL, nsl_hashed_reader_read, NULL) != ARCHIVE_OK)
                 return nsl_fail(error, EINVAL, "import", name, "not a layer tarball: %s", archive_error_string(a));
         while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-                r = apply_entry(u, a, entry, error);
-                if (r < 0)
+                if ((r = nsl_check_stop("import", name, error)) < 0 || (r = apply_entry(u, a, entry, error)) < 0)
                         return r;
         }
         if (r != ARCHIVE_EOF)

@@ -3,6 +3,7 @@
  * libcrypto. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,36 @@ static int usage_error(const char *what, const char *cause)
         return NSL_EXIT_LAUNCHER;
 }
 
+static void note_stop_signal(int sig)
+{
+        nsl_stop_signal = sig;
+}
+
+/* An import interrupted by these removes its temporary directory before it
+ * ends (by the same signal, so the caller sees how it ended). */
+static void stop_on_signals(void)
+{
+        static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+        struct sigaction sa = { .sa_handler = note_stop_signal };
+
+        sigemptyset(&sa.sa_mask);
+        for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+                sigaction(signals[i], &sa, NULL);
+}
+
+static int report_and_end(nsl_error *error, const char *dest)
+{
+        int sig = nsl_stop_signal;
+
+        if (!sig)
+                return report(error);
+        nsl_check_stop("import", dest, error);
+        report(error);
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return 128 + sig;
+}
+
 static void warn(const char *line)
 {
         fprintf(stderr, "nslaunch: warning: %s\n", line);
@@ -89,7 +120,10 @@ static int cmd_import(int argc, char **argv)
         }
         if (argc - optind != 2)
                 return usage_error("import", "expected SOURCE DIR");
-        return nsl_import(argv[optind], argv[optind + 1], &o, &error) < 0 ? report(&error) : 0;
+        stop_on_signals();
+        if (nsl_import(argv[optind], argv[optind + 1], &o, &error) == 0)
+                return 0;
+        return report_and_end(&error, argv[optind + 1]);
 }
 
 static int cmd_from_host(int argc, char **argv)

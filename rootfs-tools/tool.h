@@ -3,6 +3,7 @@
 #ifndef NSL_ROOTFS_TOOL_H
 #define NSL_ROOTFS_TOOL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -136,6 +137,12 @@ int nsl_remove_tree(int dir_fd, const char *name);
 int nsl_whiteout_apply(struct nsl_unpack *unpack, const char *parent_path, const char *base, nsl_error *error);
 
 /* ---- import.c, from-host.c ---- */
+
+/* Set by main's SIGINT/SIGTERM/SIGHUP handler: an import stops at the next
+ * layer entry and removes what it wrote. */
+extern volatile sig_atomic_t nsl_stop_signal;
+/* 0, or -EINTR with *error naming the signal when one has arrived. */
+int nsl_check_stop(const char *what, const char *object, nsl_error *error);
 
 struct nsl_import_options {
         const char *platform;
