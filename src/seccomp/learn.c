@@ -38,7 +38,7 @@ static int refuse_namespace_clones(struct nsl_sc_profile *profile, nsl_error *er
                         .n_args = 1,
                 };
                 snprintf(rule->path, sizeof rule->path, "learning: clone flags");
-                rule->names = calloc(1, sizeof *rule->names);
+                rule->names = calloc(2, sizeof *rule->names); /* NULL-terminated, as nsl_strv_free wants */
                 if (!rule->names || !(rule->names[0] = strdup("clone"))) {
                         free(rule->names);
                         return nsl_fail(error, ENOMEM, "seccomp", "learn", NULL);
