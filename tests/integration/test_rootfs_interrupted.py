@@ -6,8 +6,10 @@ next import to the same destination, and never while their import runs."""
 import fcntl
 import os
 import re
+import shutil
 import signal
 import tarfile
+import tempfile
 import time
 
 import pytest
@@ -19,13 +21,15 @@ TEMP = re.compile(r"^\.mine\.import-[0-9a-f]{16}$")
 
 
 @pytest.fixture(scope="module")
-def big_layout(tmp_path_factory):
+def big_layout():
     """One layer of many empty files: unpacking takes long enough to be
     caught in the middle."""
-    layout = str(tmp_path_factory.mktemp("big") / "layout")
+    top = tempfile.mkdtemp(prefix="nsl-it-big-", dir="/tmp")
+    layout = os.path.join(top, "layout")
     entries = [entry("d/", tarfile.DIRTYPE)] + [entry(f"d/f{i}") for i in range(FILES)]
     make_layout(layout, [tar_bytes(entries, fmt=tarfile.GNU_FORMAT)])
-    return layout
+    yield layout
+    shutil.rmtree(top)
 
 
 def temps(top):
