@@ -21,6 +21,7 @@
 #include "plan.h"
 #include "sandbox/ctx.h"
 #include "sandbox/init.h"
+#include "sandbox/sources.h"
 #include "supervise.h"
 #include "sync.h"
 #include "syscalls.h"
@@ -192,6 +193,7 @@ static void release_cgroup(struct nsl_cgroup *cg)
 static int run_plan(struct nsl_plan *plan, const struct timespec *start, nsl_result *result, nsl_error *error)
 {
         __attribute__((cleanup(release_cgroup))) struct nsl_cgroup cg = NSL_CGROUP_INIT;
+        __attribute__((cleanup(nsl_sources_close))) struct nsl_sources sources;
         _cleanup_close_ int pidfd = -1;
         _cleanup_close_ int sync_fd = -1;
         struct nsl_supervision s = {
@@ -214,6 +216,7 @@ static int run_plan(struct nsl_plan *plan, const struct timespec *start, nsl_res
         pid_t pid = -1;
         int r;
 
+        nsl_sources_init(&sources);
         r = nsl_cgroup_create(&plan->limits, plan->spec->cgroup_parent, &cg, error);
         if (r == -ENOTSUP && plan->spec->limits_best_effort)
                 fall_back_to_rlimits(plan, error);
@@ -229,6 +232,8 @@ static int run_plan(struct nsl_plan *plan, const struct timespec *start, nsl_res
                 return nsl_fail(error, errno, "launch", "setgroups", NULL);
         if (plan->spec->die_with_parent && (r = die_with_parent(error)) < 0)
                 return r;
+        if (!plan->rootless && (r = nsl_sources_open(plan, &sources, error)) < 0)
+                return r;
 
         NSL_TIMING_MARK("clone3");
         r = start_child(plan, &cg, &pidfd, &pid, &sync_fd, error);
@@ -241,6 +246,9 @@ static int run_plan(struct nsl_plan *plan, const struct timespec *start, nsl_res
 
         NSL_TIMING_MARK("idmap");
         r = nsl_idmap_write(pid, pidfd, plan, error);
+        if (r == 0)
+                r = nsl_sources_send(sync_fd, &sources, error);
+        nsl_sources_close(&sources);
         if (r == 0 && nsl_msg_send(sync_fd, &go) < 0)
                 r = nsl_fail(error, EPIPE, "launch", "", "the sandbox went away during set-up");
         if (r < 0) {

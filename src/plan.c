@@ -167,7 +167,7 @@ static int plan_mounts(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
                 struct stat st;
 
                 if (m->kind == NSL_MOUNT_BIND && stat(m->source, &st) < 0)
-                        return nsl_fail(error, errno, m->read_only ? "--ro-bind" : "--bind", m->source, NULL);
+                        return nsl_fail(error, errno, nsl_mount_option(m), m->source, NULL);
                 if ((r = push_mount(plan, m, error)) < 0)
                         return r;
         }

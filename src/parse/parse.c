@@ -10,6 +10,11 @@
 #include "../cleanup.h"
 #include "../error.h"
 
+const char *nsl_mount_option(const struct nsl_mount *m)
+{
+        return m->kind == NSL_MOUNT_TMPFS ? "--tmpfs" : m->read_only ? "--ro-bind" : "--bind";
+}
+
 void nsl_mount_clear(struct nsl_mount *m)
 {
         free(m->source);

@@ -21,6 +21,8 @@ struct nsl_mount {
 };
 
 void nsl_mount_clear(struct nsl_mount *m);
+/* The option that asks for such a mount: --tmpfs, --bind or --ro-bind. */
+const char *nsl_mount_option(const struct nsl_mount *m);
 
 /* Decimal integer in [0, max]; no sign, no spaces, no trailing garbage. */
 int nsl_parse_uint(const char *s, uint64_t max, uint64_t *out);

@@ -6,13 +6,13 @@
 #include <sys/types.h>
 
 #include "../plan.h"
+#include "sources.h"
 
 struct nsl_ctx {
         const struct nsl_plan *plan;
         int sync_fd;
         int root_fd;                                    /* the new root mount */
-        int host_entry_fds[NSL_MAX_HOST_ENTRIES];       /* detached binds of the host's /usr, /etc... */
-        int source_fds[NSL_MAX_MOUNTS];                 /* detached bind sources, by plan->mounts index */
+        struct nsl_sources sources;                     /* detached clones of what the root is built from */
         int seal_fds[NSL_MAX_MOUNTS + 8];               /* mounts made read-only once populated */
         size_t n_seal;
         pid_t payload_pid;

@@ -35,8 +35,14 @@ int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error)
 {
         const struct nsl_plan *plan = ctx->plan;
         struct nsl_msg msg;
-        int r = nsl_msg_recv(ctx->sync_fd, &msg, 0);
+        int passed, r;
 
+        /* Run by root, nslaunch hands over the bind sources it cloned first. */
+        while ((r = nsl_msg_recv_fd(ctx->sync_fd, &msg, 0, &passed)) > 0 && msg.type == NSL_MSG_SOURCE)
+                if ((r = nsl_sources_take(&ctx->sources, msg.status, passed, error)) < 0)
+                        return r;
+        if (passed >= 0)
+                close(passed);
         if (r <= 0 || msg.type != NSL_MSG_GO)
                 return nsl_fail(error, r < 0 ? -r : EPIPE, "wait-for-idmap", "", "nslaunch went away");
         /* From here on no one in the sandbox may ptrace us or open

@@ -59,13 +59,22 @@ int nsl_tree_clone(int dirfd, const char *path, unsigned flags, int *mount_fd, n
         return 0;
 }
 
-int nsl_mount_set(int mount_fd, uint64_t set, bool recursive, const char *object, nsl_error *error)
+static int set_attr(int mount_fd, struct mount_attr attr, bool recursive, const char *object, nsl_error *error)
 {
-        struct mount_attr attr = { .attr_set = set };
-
         if (mount_setattr(mount_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
                 return nsl_fail(error, errno, "mount", object, "cannot set mount flags: %s", strerror(errno));
         return 0;
+}
+
+int nsl_mount_set(int mount_fd, uint64_t set, bool recursive, const char *object, nsl_error *error)
+{
+        return set_attr(mount_fd, (struct mount_attr){ .attr_set = set }, recursive, object, error);
+}
+
+int nsl_mount_set_private(int mount_fd, uint64_t set, bool recursive, const char *object, nsl_error *error)
+{
+        return set_attr(mount_fd, (struct mount_attr){ .attr_set = set, .propagation = MS_PRIVATE }, recursive,
+                        object, error);
 }
 
 int nsl_mount_attach(int mount_fd, int target_fd, const char *object, nsl_error *error)

@@ -26,6 +26,8 @@ enum {
 int nsl_tree_clone(int dirfd, const char *path, unsigned flags, int *mount_fd, nsl_error *error);
 /* mount_setattr on the mount that fd refers to. */
 int nsl_mount_set(int mount_fd, uint64_t set, bool recursive, const char *object, nsl_error *error);
+/* The same, and the mount (with recursive, its submounts) made private. */
+int nsl_mount_set_private(int mount_fd, uint64_t set, bool recursive, const char *object, nsl_error *error);
 /* move_mount of a detached mount onto a target fd. */
 int nsl_mount_attach(int mount_fd, int target_fd, const char *object, nsl_error *error);
 

@@ -20,57 +20,16 @@
 #define STAGING_DIR "/tmp"
 #define MAX_SPLICES 16
 
-static const char *mount_option(const struct nsl_mount *m)
-{
-        return m->kind == NSL_MOUNT_TMPFS ? "--tmpfs" : m->read_only ? "--ro-bind" : "--bind";
-}
-
 /* Bind sources are cloned before anything is mounted over the host's tree
- * (the staging root hides the host's /tmp, for one). */
+ * (the staging root hides the host's /tmp, for one). Run by root, nslaunch
+ * has cloned them already, with root's credentials (sources.h). */
 int nsl_stage_open_sources(struct nsl_ctx *ctx, nsl_error *error)
 {
-        const struct nsl_plan *plan = ctx->plan;
         struct mount_attr private = { .propagation = MS_PRIVATE };
-        int r;
 
         if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &private, sizeof private) < 0)
                 return nsl_fail(error, errno, "mount", "/", "cannot make the mount tree private: %s", strerror(errno));
-
-        if (plan->spec->rootfs) {
-                r = nsl_tree_clone(AT_FDCWD, plan->spec->rootfs, NSL_CLONE_FOLLOW, &ctx->root_fd, error);
-                if (r < 0)
-                        return nsl_fail(error, -r, "--rootfs", plan->spec->rootfs, "cannot bind: %s", strerror(-r));
-                r = nsl_mount_set(ctx->root_fd, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, plan->spec->rootfs, error);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < plan->n_host_entries; i++) {
-                char path[32];
-                if (plan->host_entries[i].link_target)
-                        continue;
-                snprintf(path, sizeof path, "/%s", plan->host_entries[i].name);
-                r = nsl_tree_clone(AT_FDCWD, path, NSL_CLONE_RECURSIVE, &ctx->host_entry_fds[i], error);
-                if (r < 0)
-                        return nsl_fail(error, -r, "rootfs", path, "cannot bind: %s", strerror(-r));
-                r = nsl_mount_set(ctx->host_entry_fds[i], MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                                  true, path, error);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < plan->n_mounts; i++) {
-                const struct nsl_mount *m = plan->mounts[i];
-                uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->read_only ? MOUNT_ATTR_RDONLY : 0);
-
-                if (m->kind != NSL_MOUNT_BIND)
-                        continue;
-                r = nsl_tree_clone(AT_FDCWD, m->source, NSL_CLONE_RECURSIVE | NSL_CLONE_FOLLOW, &ctx->source_fds[i], error);
-                if (r < 0)
-                        return nsl_fail(error, -r, mount_option(m), m->source, "cannot bind: %s", strerror(-r));
-                r = nsl_mount_set(ctx->source_fds[i], attrs, true, m->source, error);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return ctx->plan->rootless ? nsl_sources_open(ctx->plan, &ctx->sources, error) : 0;
 }
 
 static int populate_default_root(struct nsl_ctx *ctx, nsl_error *error)
@@ -90,7 +49,7 @@ static int populate_default_root(struct nsl_ctx *ctx, nsl_error *error)
                 _cleanup_close_ int target = openat(ctx->root_fd, e->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (target < 0)
                         return nsl_fail(error, errno, "rootfs", e->name, NULL);
-                int r = nsl_mount_attach(ctx->host_entry_fds[i], target, e->name, error);
+                int r = nsl_mount_attach(ctx->sources.fd[NSL_SOURCE_HOST_ENTRY(i)], target, e->name, error);
                 if (r < 0)
                         return r;
         }
@@ -105,7 +64,9 @@ int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error)
 
         if (staging < 0)
                 return nsl_fail(error, errno, "mount-root", STAGING_DIR, NULL);
-        if (!ctx->plan->spec->rootfs) {
+        if (ctx->plan->spec->rootfs) {
+                ctx->root_fd = TAKE_FD(ctx->sources.fd[NSL_SOURCE_ROOTFS]);
+        } else {
                 r = nsl_fs_new("tmpfs", root_opts, ELEMENTSOF(root_opts), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
                                &ctx->root_fd, error);
                 if (r < 0)
@@ -163,9 +124,14 @@ static int splice_dir(struct nsl_ctx *ctx, const char *path, nsl_error *error)
         if (r < 0)
                 return r;
 
-        DIR *dir = fdopendir(dup(lower));
-        if (!dir)
-                return nsl_fail(error, errno, "mount", path, "cannot list to splice");
+        int listing = dup(lower);
+        DIR *dir = listing < 0 ? NULL : fdopendir(listing);
+        if (!dir) {
+                r = nsl_fail(error, errno, "mount", path, "cannot list to splice");
+                if (listing >= 0)
+                        close(listing);
+                return r;
+        }
         for (struct dirent *de; (errno = 0, de = readdir(dir));) {
                 char link[4096];
                 ssize_t n;
@@ -240,9 +206,9 @@ static int mount_one(struct nsl_ctx *ctx, size_t i, nsl_error *error)
                 mfd = fresh;
         } else {
                 struct stat st;
-                mfd = ctx->source_fds[i];
+                mfd = ctx->sources.fd[NSL_SOURCE_MOUNT(i)];
                 if (fstat(mfd, &st) < 0)
-                        return nsl_fail(error, errno, mount_option(m), m->source, NULL);
+                        return nsl_fail(error, errno, nsl_mount_option(m), m->source, NULL);
                 directory = S_ISDIR(st.st_mode);
         }
         target = open_target(ctx, m, directory, error);
@@ -253,7 +219,7 @@ static int mount_one(struct nsl_ctx *ctx, size_t i, nsl_error *error)
                 return r;
         r = nsl_mount_attach(mfd, target, m->dest, error);
         if (r < 0)
-                snprintf(error->what, sizeof error->what, "%s", mount_option(m));
+                snprintf(error->what, sizeof error->what, "%s", nsl_mount_option(m));
         return r;
 }
 

@@ -84,10 +84,7 @@ void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, int sync_fd)
                 .plan = plan, .sync_fd = sync_fd, .root_fd = -1,
                 .net_helper_pidfd = -1, .net_report_fd = -1, .net_hold_fd = -1,
         };
-        for (size_t i = 0; i < NSL_MAX_HOST_ENTRIES; i++)
-                ctx->host_entry_fds[i] = -1;
-        for (size_t i = 0; i < NSL_MAX_MOUNTS; i++)
-                ctx->source_fds[i] = -1;
+        nsl_sources_init(&ctx->sources);
 }
 
 static void close_slot(int *fd)
@@ -100,10 +97,7 @@ static void close_slot(int *fd)
 void nsl_ctx_release_mounts(struct nsl_ctx *ctx)
 {
         close_slot(&ctx->root_fd);
-        for (size_t i = 0; i < NSL_MAX_HOST_ENTRIES; i++)
-                close_slot(&ctx->host_entry_fds[i]);
-        for (size_t i = 0; i < NSL_MAX_MOUNTS; i++)
-                close_slot(&ctx->source_fds[i]);
+        nsl_sources_close(&ctx->sources);
         for (size_t i = 0; i < ctx->n_seal; i++)
                 close_slot(&ctx->seal_fds[i]);
         ctx->n_seal = 0;

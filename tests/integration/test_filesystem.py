@@ -2,10 +2,11 @@
 
 import os
 import stat
+import subprocess
 
 import pytest
 
-from conftest import PY, SH, assert_one_error_line, py_guard, sh_guard
+from conftest import PY, SH, assert_one_error_line, mounts_under, py_guard, sh_guard
 
 
 # ---------------------------------------------------------------- the root
@@ -242,6 +243,54 @@ def test_bind_under_host_usr_does_not_touch_host(nsl, hostdir):
     assert lines[2] == str(sorted(os.listdir("/usr/local/bin")))
     assert lines[3] == "errno 30", lines[3]  # EROFS
     assert not os.path.exists(os.path.join(src, "new"))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root's own 0700 home is the case")
+def test_root_binds_what_root_can_read(nsl, hostdir, rootfs):
+    """A 0700 directory of root's, like /root where root clones a project:
+    the sandbox's identity (host uid 65534) could not search it, and does
+    not have to: nslaunch clones bind sources before that identity applies."""
+    home = hostdir(0o755)
+    plugins = os.path.join(home, "project", "plugins")
+    os.makedirs(plugins)
+    with open(os.path.join(plugins, "main.py"), "w") as f:
+        f.write("print('plugin ran')\n")
+    path, opts = rootfs(extra_dirs=("p",))
+    private_root = os.path.join(home, "project", "image")
+    os.rename(path, private_root)
+    os.chmod(home, 0o700)
+    cp = nsl.run("--ro-bind", f"{plugins}:/usr/local/plugins", cmd=[PY, "/usr/local/plugins/main.py"])
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == "plugin ran\n"
+    cp = nsl.run("--rootfs", private_root, *opts[2:], "--ro-bind", f"{plugins}:/p", cmd=["/bin/cat", "/p/main.py"])
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == "print('plugin ran')\n"
+    # what the plugin is given it can read; the rest of the 0700 tree stays its owner's
+    cp = nsl.sh("ls /data/project", "--ro-bind", f"{home}:/data")
+    assert cp.returncode != 0
+    assert "Permission denied" in cp.stderr, cp.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="makes a shared mount on the host")
+def test_bind_of_shared_mount_propagates_nothing(nsl, hostdir):
+    """A bind source cloned from a shared host mount would join the host's
+    peer group: a mount made inside the sandbox under it must not appear on
+    the host (nor the other way round)."""
+    src = hostdir()
+    os.mkdir(os.path.join(src, "sub"))
+    subprocess.run(["mount", "--bind", src, src], check=True)
+    try:
+        subprocess.run(["mount", "--make-shared", src], check=True)
+        before = mounts_under(src)
+        cp = nsl.sh("grep -c ' /data/sub ' /proc/self/mountinfo; grep ' /data ' /proc/self/mountinfo",
+                    "--bind", f"{src}:/data", "--tmpfs", "/data/sub")
+        assert cp.returncode == 0, cp.stderr
+        lines = cp.stdout.splitlines()
+        assert lines[0] == "1", cp.stdout
+        assert "shared:" not in lines[1], lines[1]
+        assert mounts_under(src) == before
+    finally:
+        subprocess.run(["umount", src], check=True)
 
 
 def test_bind_missing_source_is_125(nsl):

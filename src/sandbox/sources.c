@@ -1,0 +1,94 @@
+#include "sources.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "../error.h"
+#include "../sync.h"
+#include "mount.h"
+
+void nsl_sources_init(struct nsl_sources *s)
+{
+        for (size_t i = 0; i < NSL_SOURCE_SLOTS; i++)
+                s->fd[i] = -1;
+}
+
+void nsl_sources_close(struct nsl_sources *s)
+{
+        for (size_t i = 0; i < NSL_SOURCE_SLOTS; i++)
+                if (s->fd[i] >= 0) {
+                        close(s->fd[i]);
+                        s->fd[i] = -1;
+                }
+}
+
+/* A clone of a shared host mount joins the host's peer group: made
+ * private at once, nothing mounted inside the sandbox propagates out. */
+static int clone_private(const char *path, unsigned how, uint64_t attrs, bool recursive, const char *what,
+                         int *fd, nsl_error *error)
+{
+        int r = nsl_tree_clone(AT_FDCWD, path, how, fd, error);
+
+        if (r < 0)
+                return nsl_fail(error, -r, what, path, "cannot bind: %s", strerror(-r));
+        return nsl_mount_set_private(*fd, attrs, recursive, path, error);
+}
+
+int nsl_sources_open(const struct nsl_plan *plan, struct nsl_sources *s, nsl_error *error)
+{
+        const uint64_t nosuid_nodev = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+        int r;
+
+        if (plan->spec->rootfs) {
+                r = clone_private(plan->spec->rootfs, NSL_CLONE_FOLLOW, nosuid_nodev, false, "--rootfs",
+                                  &s->fd[NSL_SOURCE_ROOTFS], error);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < plan->n_host_entries; i++) {
+                char path[32];
+                if (plan->host_entries[i].link_target)
+                        continue;
+                snprintf(path, sizeof path, "/%s", plan->host_entries[i].name);
+                r = clone_private(path, NSL_CLONE_RECURSIVE, MOUNT_ATTR_RDONLY | nosuid_nodev, true, "rootfs",
+                                  &s->fd[NSL_SOURCE_HOST_ENTRY(i)], error);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < plan->n_mounts; i++) {
+                const struct nsl_mount *m = plan->mounts[i];
+                if (m->kind != NSL_MOUNT_BIND)
+                        continue;
+                r = clone_private(m->source, NSL_CLONE_RECURSIVE | NSL_CLONE_FOLLOW,
+                                  nosuid_nodev | (m->read_only ? MOUNT_ATTR_RDONLY : 0), true, nsl_mount_option(m),
+                                  &s->fd[NSL_SOURCE_MOUNT(i)], error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int nsl_sources_send(int sync_fd, const struct nsl_sources *s, nsl_error *error)
+{
+        for (int slot = 0; slot < NSL_SOURCE_SLOTS; slot++) {
+                struct nsl_msg msg = { .type = NSL_MSG_SOURCE, .status = slot };
+                if (s->fd[slot] >= 0 && nsl_msg_send_fd(sync_fd, &msg, s->fd[slot]) < 0)
+                        return nsl_fail(error, EPIPE, "open-sources", "", "the sandbox went away during set-up");
+        }
+        return 0;
+}
+
+int nsl_sources_take(struct nsl_sources *s, int slot, int fd, nsl_error *error)
+{
+        if (fd < 0 || slot < 0 || slot >= NSL_SOURCE_SLOTS || s->fd[slot] >= 0) {
+                if (fd >= 0)
+                        close(fd);
+                return nsl_fail(error, EPROTO, "wait-for-idmap", "", "unexpected bind source %d from nslaunch", slot);
+        }
+        s->fd[slot] = fd;
+        return 0;
+}

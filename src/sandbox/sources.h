@@ -1,0 +1,34 @@
+/* The host trees a sandbox is built from, cloned as detached mounts with the
+ * caller's own credentials: the --rootfs image, the host's /usr, /etc...
+ * entries of the default root, and the bind sources. */
+#ifndef NSL_SOURCES_H
+#define NSL_SOURCES_H
+
+#include "../plan.h"
+
+#define NSL_SOURCE_ROOTFS 0
+#define NSL_SOURCE_HOST_ENTRY(i) (1 + (i))
+#define NSL_SOURCE_MOUNT(i) (1 + NSL_MAX_HOST_ENTRIES + (i))
+#define NSL_SOURCE_SLOTS NSL_SOURCE_MOUNT(NSL_MAX_MOUNTS)
+
+struct nsl_sources {
+        int fd[NSL_SOURCE_SLOTS];       /* -1 where the plan has nothing to clone */
+};
+
+void nsl_sources_init(struct nsl_sources *s);
+void nsl_sources_close(struct nsl_sources *s);
+
+/* Clones every tree the plan binds, private and with the flags the plan
+ * gives it (read-only, nosuid, nodev). Needs the mount privilege in the
+ * caller's mount namespace: nslaunch run by root calls it before the
+ * sandbox's identity applies (so root binds whatever root can read, /root
+ * included); run by an unprivileged user, the sandbox's init does, with
+ * that user's credentials. */
+int nsl_sources_open(const struct nsl_plan *plan, struct nsl_sources *s, nsl_error *error);
+
+/* nslaunch -> init over the sync socket, one NSL_MSG_SOURCE per fd. */
+int nsl_sources_send(int sync_fd, const struct nsl_sources *s, nsl_error *error);
+/* init: puts a received fd into its slot; takes the fd. */
+int nsl_sources_take(struct nsl_sources *s, int slot, int fd, nsl_error *error);
+
+#endif
