@@ -3,21 +3,11 @@
 # sandbox on built-in defaults, printing the plugin's JSON result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. .ci/setup.sh
 
-sudo=()
-[ "$(id -u)" = 0 ] || sudo=(sudo)
-packages=(meson ninja-build gcc pkg-config libseccomp-dev libcap-dev libjson-c-dev libarchive-dev libssl-dev python3)
-missing=()
-for p in "${packages[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-        "${sudo[@]}" apt-get update -qq
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
-
-[ -d build ] || meson setup build >/dev/null
-ninja -C build >/dev/null
+nsl_install "${NSL_BUILD_PACKAGES[@]}"
+[ -f build/build.ninja ] || nsl_meson_setup build
+nsl_step "ninja -C build" ninja -C build
 
 run=(./build/launcher/nslaunch run --ro-bind "$PWD/examples:/usr/local/plugins" -- python3 /usr/local/plugins/plugin.py)
 # Ubuntu 24.04 lets unprivileged users create user namespaces only under an
