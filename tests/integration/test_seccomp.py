@@ -7,6 +7,7 @@ import ctypes
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -156,6 +157,10 @@ def test_32_bit_entry_point_cannot_slip_past(nsl, int80, profile, cache):
     if profile != "default":
         needs(profile)
     ok = nsl.run("--ro-bind", f"{int80}:/w", "--seccomp", "unconfined", cmd=["/w/int80"])
+    if ok.returncode == 128 + signal.SIGSEGV:
+        # some hypervisors (PVM) fault int 0x80 before the kernel's 32-bit
+        # entry sees it: there is no entry point to slip past a filter with
+        pytest.skip("int 0x80 faults on this host even without a filter")
     assert ok.returncode == 0 and int(ok.stdout) > 0, (ok.stdout, ok.stderr)   # the probe works
     cp = nsl.run("--ro-bind", f"{int80}:/w", "--seccomp", profile, "--seccomp-cache", cache, cmd=["/w/int80"])
     assert cp.returncode == 128 + 31, (cp.returncode, cp.stdout, cp.stderr)    # SIGSYS: killed
