@@ -28,7 +28,9 @@ import time
 
 import pytest
 
-NSLAUNCH = os.environ.get("NSLAUNCH", "/work/main/build/launcher/nslaunch")
+# The default is the build tree of the repository this file is in.
+_TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NSLAUNCH = os.environ.get("NSLAUNCH", os.path.join(_TOP, "build", "launcher", "nslaunch"))
 IS_ROOT = os.geteuid() == 0
 
 # Binaries used inside the default sandbox (host /usr is bound read-only).
