@@ -292,11 +292,12 @@ def _safe_rmtree(path):
 @pytest.fixture
 def hostdir():
     """Factory for host directories every uid can use (the sandbox's uid is
-    65534 on the host when the caller is root).  mode is applied last."""
+    65534 on the host when the caller is root).  mode is applied last; base
+    is the directory they are made in (it must be world-traversable)."""
     made = []
 
-    def make(mode=0o755, prefix="nsl-it-"):
-        d = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    def make(mode=0o755, prefix="nsl-it-", base="/tmp"):
+        d = tempfile.mkdtemp(prefix=prefix, dir=base)
         os.chmod(d, mode)
         made.append(d)
         return d
