@@ -5,12 +5,16 @@ the pid namespace, seccomp)."""
 
 import os
 import shutil
+import stat
 import struct
 import subprocess
+import tempfile
 
 import pytest
 
-from conftest import IS_ROOT
+from conftest import IS_ROOT, mount_points
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def lines(stdout):
@@ -84,13 +88,58 @@ def vfs_cap(*caps):
 CAP_DAC_OVERRIDE, CAP_SYS_ADMIN = 1, 21
 
 
+def mount_point(path):
+    """The mount path is on (from mountinfo: os.path.ismount misses a bind
+    mount within one file system)."""
+    path = os.path.realpath(path)
+    return max((m for m in mount_points() if path == m or path.startswith(m.rstrip("/") + "/")), key=len)
+
+
+def unfit_for_suid(base):
+    """Why a setuid or file-capability binary in a new directory under base
+    would not elevate the unprivileged user who runs it, or None if it would."""
+    if not os.path.isdir(base):
+        return "no such directory"
+    flags = os.statvfs(base).f_flag
+    for bit, name in ((os.ST_NOSUID, "nosuid"), (os.ST_NOEXEC, "noexec"), (os.ST_RDONLY, "ro")):
+        if flags & bit:
+            return f"on the {name} mount {mount_point(base)}"
+    # the probe is run by uid 65534, outside and as the sandbox's uid
+    p = os.path.realpath(base)
+    while True:
+        if not os.stat(p).st_mode & stat.S_IXOTH:
+            return f"{p} is not world-traversable"
+        if p == "/":
+            return None
+        p = os.path.dirname(p)
+
+
+# /tmp can be nosuid (a tmpfs /tmp, Debian 13's default), and a probe there
+# does not elevate: the precondition below would fail.  So the first of these
+# that allows setuid and file capabilities.
+SUID_BASES = tuple(dict.fromkeys((tempfile.gettempdir(), "/var/tmp", HERE)))
+
+
+@pytest.fixture
+def suid_dir(hostdir):
+    """A new 0755 directory (removed afterwards) on a mount that honours
+    setuid bits and file capabilities."""
+    unfit = []
+    for base in SUID_BASES:
+        why = unfit_for_suid(base)
+        if why is None:
+            return hostdir(0o755, prefix="nsl-suid-", base=base)
+        unfit.append(f"{base} ({why})")
+    pytest.skip("nowhere to put a setuid probe that works: " + ", ".join(unfit))
+
+
 # Setuid-root binaries and file capabilities reached through a bind mount
 # (the classic way up inside a container whose runtime forgot nosuid or
 # no_new_privs; no single advisory).
 @pytest.mark.skipif(not IS_ROOT, reason="making a setuid-root or file-capability binary needs root")
 @pytest.mark.parametrize("kind", ["setuid", "filecaps"])
-def test_setuid_and_file_caps_give_nothing(nsl, progs, hostdir, kind):
-    d = hostdir(0o755, prefix="nsl-suid-")
+def test_setuid_and_file_caps_give_nothing(nsl, progs, suid_dir, kind):
+    d = suid_dir
     exe = os.path.join(d, "whoami")
     shutil.copy(progs["whoami"], exe)
     if kind == "setuid":

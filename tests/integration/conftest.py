@@ -28,7 +28,9 @@ import time
 
 import pytest
 
-NSLAUNCH = os.environ.get("NSLAUNCH", "/work/main/build/launcher/nslaunch")
+# The default is the build tree of the repository this file is in.
+_TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NSLAUNCH = os.environ.get("NSLAUNCH", os.path.join(_TOP, "build", "launcher", "nslaunch"))
 IS_ROOT = os.geteuid() == 0
 
 # Binaries used inside the default sandbox (host /usr is bound read-only).
@@ -290,11 +292,12 @@ def _safe_rmtree(path):
 @pytest.fixture
 def hostdir():
     """Factory for host directories every uid can use (the sandbox's uid is
-    65534 on the host when the caller is root).  mode is applied last."""
+    65534 on the host when the caller is root).  mode is applied last; base
+    is the directory they are made in (it must be world-traversable)."""
     made = []
 
-    def make(mode=0o755, prefix="nsl-it-"):
-        d = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    def make(mode=0o755, prefix="nsl-it-", base="/tmp"):
+        d = tempfile.mkdtemp(prefix=prefix, dir=base)
         os.chmod(d, mode)
         made.append(d)
         return d
