@@ -290,7 +290,7 @@ def test_bind_of_shared_mount_propagates_nothing(nsl, hostdir):
         assert "shared:" not in lines[1], lines[1]
         assert mounts_under(src) == before
     finally:
-        subprocess.run(["umount", src], check=True)
+        subprocess.run(["umount", "--recursive", src], check=True)   # what leaked out too
 
 
 def test_bind_missing_source_is_125(nsl):
