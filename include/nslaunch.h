@@ -7,9 +7,11 @@
 #ifndef NSLAUNCH_H
 #define NSLAUNCH_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define NSL_VERSION "0.1.0"
 
@@ -57,7 +59,15 @@ int nsl_spec_add_cap(nsl_spec *spec, const char *name, nsl_error *error);
 int nsl_spec_add_keep_fd(nsl_spec *spec, const char *fd, nsl_error *error);
 int nsl_spec_set_timeout(nsl_spec *spec, const char *seconds, nsl_error *error);
 int nsl_spec_set_kill_after(nsl_spec *spec, const char *seconds, nsl_error *error);
-void nsl_spec_set_die_with_parent(nsl_spec *spec, bool on);
+/* The command's standard input, output and error: the caller's fds (kept open
+ * by the caller until nsl_sandbox_create returns); -1 leaves the caller's own
+ * 0, 1 or 2. */
+int nsl_spec_set_stdio(nsl_spec *spec, int in, int out, int err, nsl_error *error);
+/* While nsl_sandbox_wait (or nsl_run) runs, these signals, received by the
+ * caller, are sent on to the command. The caller blocks them itself in
+ * every thread (the library never changes a signal mask or handler); NULL:
+ * none, the default. */
+void nsl_spec_set_forward_signals(nsl_spec *spec, const sigset_t *set);
 int nsl_spec_set_seccomp(nsl_spec *spec, const char *mode, nsl_error *error);    /* default | unconfined | PROFILE.json */
 int nsl_spec_set_seccomp_bpf(nsl_spec *spec, const char *path, nsl_error *error);  /* a filter from nsl_seccomp_compile */
 int nsl_spec_set_seccomp_cache(nsl_spec *spec, const char *dir, nsl_error *error); /* DIR | off */
@@ -130,8 +140,8 @@ typedef struct nsl_result {
         int signal;         /* the signal that ended it, 0 if none */
         bool timed_out;
         bool oom_killed;    /* the kernel's OOM killer ended it (its cgroup's memory limit) */
-        double wall_ms;     /* nsl_run's start to the sandbox's end */
-        double setup_ms;    /* nsl_run's start to the command's execve; -1 if it never ran */
+        double wall_ms;     /* nsl_sandbox_create (nsl_run) to the sandbox's end */
+        double setup_ms;    /* nsl_sandbox_create (nsl_run) to the command's execve; -1 if it never ran */
         double cpu_user_ms, cpu_sys_ms;  /* every process of the sandbox */
         int64_t peak_memory_bytes;       /* from the sandbox's cgroup; -1 without one */
         bool seccomp_reported;           /* --seccomp-report or learning was on */
@@ -145,11 +155,44 @@ typedef struct nsl_result {
  * one JSON object, atomically for a file. */
 int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_error *failure, nsl_error *error);
 
-/* Runs the sandbox to completion. Returns 0 with *result filled when the
- * command ran (whatever its status), or a negative errno with *error filled
- * when the sandbox could not be set up or the command could not be executed.
- * While it runs, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are
- * blocked in the calling thread and forwarded to the command. */
+/* A sandbox, from its creation to its end. Nothing is done to the calling
+ * process: its groups, signal mask, signal handlers and parent-death signal
+ * stay as they are; the calling thread's supplementary groups are dropped
+ * only across clone3, so that the sandbox does not inherit them. Different
+ * sandboxes may be used from different threads at once; one sandbox from
+ * one thread at a time, but for nsl_sandbox_kill, which any thread may call
+ * while another waits. Whoever reaps children with waitpid(-1) must leave
+ * the sandbox's pid to it. The sandbox ends when the thread that created
+ * it exits (init has a parent-death signal), and with nsl_sandbox_free. */
+typedef struct nsl_sandbox nsl_sandbox;
+
+/* Builds the sandbox: namespaces, root, mounts, limits, everything up to the
+ * command; the command waits for nsl_sandbox_start. */
+int nsl_sandbox_create(const nsl_spec *spec, nsl_sandbox **sandbox, nsl_error *error);
+/* Lets the command run (once); its --timeout counts from here. */
+int nsl_sandbox_start(nsl_sandbox *sandbox, nsl_error *error);
+/* Another process may start the sandbox instead: hand it this fd (inherited
+ * or passed over a socket) and have it call nsl_sandbox_start_fd on it. */
+int nsl_sandbox_start_handle(const nsl_sandbox *sandbox);
+int nsl_sandbox_start_fd(int fd, nsl_error *error);
+/* The sandbox's init on the host: its pid and a pidfd (owned by the sandbox). */
+pid_t nsl_sandbox_pid(const nsl_sandbox *sandbox);
+int nsl_sandbox_pidfd(const nsl_sandbox *sandbox);
+/* Sends sig to the command, or with all to every process of the sandbox
+ * (SIGKILL with all ends the sandbox at once). Before start any signal ends
+ * the sandbox. */
+int nsl_sandbox_kill(nsl_sandbox *sandbox, int sig, bool all, nsl_error *error);
+/* Waits at most timeout_ms (< 0: until it ends) for the sandbox to end.
+ * 0 with *result filled when the command ran (whatever its status);
+ * -ETIMEDOUT while it still runs; another negative errno with *error filled
+ * when the sandbox could not be set up or the command not executed. Once it
+ * has ended, every call gives the same answer. */
+int nsl_sandbox_wait(nsl_sandbox *sandbox, int timeout_ms, nsl_result *result, nsl_error *error);
+/* Ends the sandbox if it still runs (SIGKILL), reaps it, and releases
+ * everything it held on the host (its cgroup included). NULL is allowed. */
+void nsl_sandbox_free(nsl_sandbox *sandbox);
+
+/* create + start + wait + free, and --status-json written. */
 int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error);
 
 /* Writes to output (atomically; it may be merge) a deny-by-default profile

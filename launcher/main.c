@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "nslaunch.h"
@@ -108,7 +110,6 @@ static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *err
         case OPT_KEEP_FD: return nsl_spec_add_keep_fd(spec, arg, error);
         case OPT_TIMEOUT: return nsl_spec_set_timeout(spec, arg, error);
         case OPT_KILL_AFTER: return nsl_spec_set_kill_after(spec, arg, error);
-        case OPT_DIE_WITH_PARENT: nsl_spec_set_die_with_parent(spec, true); return 0;
         case OPT_SECCOMP: return nsl_spec_set_seccomp(spec, arg, error);
         case OPT_SECCOMP_BPF: return nsl_spec_set_seccomp_bpf(spec, arg, error);
         case OPT_SECCOMP_CACHE: return nsl_spec_set_seccomp_cache(spec, arg, error);
@@ -173,6 +174,7 @@ static void print_denials(const nsl_result *result, bool learning)
 struct run_request {
         bool learn;
         bool image_defaults;
+        bool die_with_parent;
         const char *output, *merge, *arch;
 };
 
@@ -206,6 +208,8 @@ static int parse_run(int argc, char **argv, nsl_spec *spec, struct run_request *
                         req->output = optarg;
                 else if (opt == OPT_IMAGE_DEFAULTS)
                         req->image_defaults = true;
+                else if (opt == OPT_DIE_WITH_PARENT)
+                        req->die_with_parent = true;
                 else if (apply_option(spec, opt, optarg, &error) < 0) {
                         *code = print_error(&error);
                         return -1;
@@ -222,6 +226,35 @@ static int parse_run(int argc, char **argv, nsl_spec *spec, struct run_request *
                 return -1;
         }
         return 0;
+}
+
+/* The command line's own part of a launch, which the library leaves to its
+ * caller: the signals a shell or a supervisor sends nslaunch reach the
+ * command (blocked here, taken by nsl_run through a signalfd), and with
+ * --die-with-parent nslaunch, and so its sandbox, ends with its caller. */
+static int take_over_process(nsl_spec *spec, bool die_with_parent, nsl_error *error)
+{
+        static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+        pid_t parent = getppid();
+        sigset_t set;
+
+        sigemptyset(&set);
+        for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+                sigaddset(&set, forwarded[i]);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        nsl_spec_set_forward_signals(spec, &set);
+        if (!die_with_parent)
+                return 0;
+        *error = (nsl_error){ .errnum = ESRCH, .exit_code = NSL_EXIT_LAUNCHER, .what = "--die-with-parent" };
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                error->errnum = errno;
+        else if (getppid() == parent)
+                return 0;
+        else
+                snprintf(error->cause, sizeof error->cause, "the caller has already exited");
+        nsl_error ignored;
+        (void)nsl_write_status(spec, NULL, error, &ignored);
+        return -1;
 }
 
 static int run_command(int argc, char **argv, bool learn)
@@ -245,6 +278,10 @@ static int run_command(int argc, char **argv, bool learn)
         }
         if (nsl_spec_seccomp_unconfined(spec))
                 fputs("nslaunch: seccomp: unconfined: the command runs without a seccomp filter\n", stderr);
+        if (take_over_process(spec, req.die_with_parent, &error) < 0) {
+                nsl_spec_free(spec);
+                return print_error(&error);
+        }
         r = nsl_run(spec, &result, &error);
         nsl_spec_free(spec);
         if (r < 0)

@@ -1,15 +1,18 @@
-/* nsl_run: plan, clone3 into the new namespaces, map ids, let the child go,
- * supervise, and turn what happened into a result or an error. */
+/* The sandbox handle: the host's steps of a launch (plan, cgroup, bind
+ * sources, clone3, id maps), start, supervision, the result, and the
+ * release of everything the sandbox held on the host. */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,141 +29,194 @@
 #include "sync.h"
 #include "syscalls.h"
 
-static _Noreturn void child_main(const struct nsl_plan *plan, int sync_fd)
+struct nsl_sandbox {
+        struct nsl_plan plan;
+        struct nsl_cgroup cg;
+        struct nsl_sources sources;     /* held from open-sources to go */
+        struct nsl_host_setup host;
+        bool wait_for_start;
+        int start_fd;                   /* the start pipe's write end */
+        int start_read_fd;              /* its read end, until init has it */
+        pid_t pid;
+        int pidfd, sync_fd;
+        struct nsl_notify notify;
+        struct nsl_supervision s;
+        struct timespec created;
+        bool supervising, finished;
+        int rc;                         /* the outcome, once finished */
+        nsl_result result;
+        nsl_error error;
+};
+
+static _Noreturn void child_main(const struct nsl_plan *plan, const struct nsl_host_setup *host, int sync_fd)
 {
         struct nsl_ctx ctx;
 
-        /* Never outlive nslaunch. If it died before this line, the sync
-         * socket is already at end of stream and wait-for-idmap fails. */
+        /* Never outlive the thread that made us. If it died before this
+         * line, the sync socket is already at end of stream and
+         * wait-for-idmap fails. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        nsl_ctx_init(&ctx, plan, sync_fd);
+        nsl_ctx_init(&ctx, plan, host, sync_fd);
         nsl_init_main(&ctx);
 }
 
-static int die_with_parent(nsl_error *error)
+static void warn(const struct nsl_plan *plan, const char *line)
 {
-        pid_t parent = getppid();
-
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-                return nsl_fail(error, errno, "--die-with-parent", "", NULL);
-        if (getppid() != parent)
-                return nsl_fail(error, ESRCH, "--die-with-parent", "", "the caller has already exited");
-        return 0;
+        if (plan->warn)
+                plan->warn(line, plan->warn_data);
 }
 
-static int start_child(const struct nsl_plan *plan, const struct nsl_cgroup *cg, int *pidfd, pid_t *pid,
-                       int *sync_fd, nsl_error *error)
+static int step_plan(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
-        int pair[2];
-        struct nsl_clone_args args = {
-                .flags = plan->clone_flags | CLONE_PIDFD,
-                .pidfd = (uint64_t)(uintptr_t)pidfd,
-                .exit_signal = SIGCHLD,
-        };
+        int r = nsl_plan_build(spec, &sb->plan, error);
 
-        if (cg->version == 2) {
-                args.flags |= CLONE_INTO_CGROUP;
-                args.cgroup = (uint64_t)cg->fd;
-        }
-
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-                return nsl_fail(error, errno, "launch", "socketpair", NULL);
-        *pid = nsl_clone3(&args);
-        if (*pid < 0) {
-                int e = errno;
-                close(pair[0]);
-                close(pair[1]);
-                if (e == EPERM || e == ENOSPC || e == EUSERS)
-                        return nsl_fail(error, e, "launch", "clone3",
-                                        "cannot create namespaces: %s (are user namespaces enabled? see README)",
-                                        strerror(e));
-                return nsl_fail(error, e, "launch", "clone3", NULL);
-        }
-        if (*pid == 0) {
-                close(pair[0]);
-                child_main(plan, pair[1]);
-        }
-        close(pair[1]);
-        *sync_fd = pair[0];
-        return 0;
-}
-
-static int result_from(const struct nsl_supervision *s, int init_status, bool oom_killed, nsl_result *result,
-                       nsl_error *error)
-{
-        result->exit_status = -1;
-        result->timed_out = s->timed_out;
-        result->oom_killed = oom_killed;
-
-        if (s->have_error && !s->timed_out && !oom_killed) {
-                *error = s->child_error;
-                return -(error->errnum ? error->errnum : EINVAL);
-        }
-        if (s->have_status) {
-                int st = s->payload_status;
-                if (WIFEXITED(st)) {
-                        result->exit_status = WEXITSTATUS(st);
-                        result->exit_code = result->exit_status;
-                } else {
-                        result->signal = WTERMSIG(st);
-                        result->exit_code = 128 + result->signal;
-                }
-        } else if (s->timed_out || oom_killed) {
-                /* init itself was killed: by us after the grace period, or
-                 * with the whole cgroup by the OOM killer (memory.oom.group) */
-                result->signal = SIGKILL;
-                result->exit_code = 128 + SIGKILL;
-        } else {
-                if (WIFSIGNALED(init_status))
-                        return nsl_fail(error, EIO, "init", "", "the sandbox's init was killed by signal %d",
-                                        WTERMSIG(init_status));
-                return nsl_fail(error, EIO, "init", "", "the sandbox's init exited with %d before the command ran",
-                                WEXITSTATUS(init_status));
-        }
-        if (s->timed_out)
-                result->exit_code = NSL_EXIT_TIMEOUT;
-        return 0;
-}
-
-static double ms_between(const struct timespec *a, const struct timespec *b)
-{
-        return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
-}
-
-static double tv_ms(const struct timeval *tv)
-{
-        return (double)tv->tv_sec * 1e3 + (double)tv->tv_usec / 1e3;
-}
-
-static void warn(const struct nsl_spec *spec, const char *line)
-{
-        if (spec->warn)
-                spec->warn(line, spec->warn_data);
+        sb->host.rlimits = &sb->plan.rlimits;
+        sb->notify.filter = sb->plan.filter;
+        sb->notify.filter_len = sb->plan.filter_len;
+        sb->notify.learn = sb->plan.seccomp_learn;
+        sb->s.timeout_ms = sb->plan.timeout_ms;
+        sb->s.kill_after_ms = sb->plan.kill_after_ms;
+        sb->result.seccomp_reported = sb->plan.seccomp_notify;
+        return r;
 }
 
 /* --limits best-effort without a cgroup: what rlimits can stand in for. */
-static void fall_back_to_rlimits(struct nsl_plan *plan, const nsl_error *why)
+static void fall_back_to_rlimits(struct nsl_sandbox *sb, const nsl_error *why)
 {
-        const struct nsl_spec *spec = plan->spec;
+        const struct nsl_cgroup_limits *limits = &sb->plan.limits;
         char line[1400];
 
         snprintf(line, sizeof line, "limits: no cgroup (%s); falling back to rlimits", why->cause);
-        warn(spec, line);
-        if (plan->limits.memory) {
-                nsl_plan_set_rlimit(plan, RLIMIT_AS, plan->limits.memory, plan->limits.memory);
-                warn(spec, "limits: --memory is now RLIMIT_AS, a limit on address space, not on memory used");
-        }
-        if (plan->limits.pids) {
-                nsl_plan_set_rlimit(plan, RLIMIT_NPROC, plan->limits.pids, plan->limits.pids);
-                warn(spec, "limits: --pids is now RLIMIT_NPROC, counted per user");
-        }
-        if (plan->limits.cpu_quota_us)
-                warn(spec, "limits: --cpus has no rlimit equivalent and is not enforced");
-        plan->limits = (struct nsl_cgroup_limits){ 0 };
+        warn(&sb->plan, line);
+        if (limits->memory)
+                warn(&sb->plan, "limits: --memory is now RLIMIT_AS, a limit on address space, not on memory used");
+        if (limits->pids)
+                warn(&sb->plan, "limits: --pids is now RLIMIT_NPROC, counted per user");
+        if (limits->cpu_quota_us)
+                warn(&sb->plan, "limits: --cpus has no rlimit equivalent and is not enforced");
+        sb->host.rlimits = &sb->plan.fallback_rlimits;
 }
 
-/* Ends the sandbox (its pid namespace dies with init) and reaps init, so
- * that nothing of it is left when nsl_run returns. */
+static int step_cgroup(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+{
+        int r = nsl_cgroup_create(&sb->plan.limits, spec->cgroup_parent, &sb->cg, error);
+
+        if (r == -ENOTSUP && sb->plan.limits_best_effort) {
+                fall_back_to_rlimits(sb, error);
+                *error = (nsl_error){ 0 };
+                return 0;
+        }
+        sb->host.cgroup_tasks = sb->cg.version == 1 ? sb->cg.tasks : NULL;
+        return r;
+}
+
+static int step_open_sources(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+{
+        (void)spec;
+        return sb->plan.rootless ? 0 : nsl_sources_open(&sb->plan, &sb->sources, error);
+}
+
+/* The sandbox must not inherit root's supplementary groups (once setgroups
+ * is denied it could never drop them), and the caller keeps its own: only
+ * the calling thread drops them, with the raw syscall (glibc's setgroups
+ * changes every thread), and takes them back once the child exists. */
+static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *args, int parent_end, nsl_error *error)
+{
+        _cleanup_free_ gid_t *groups = NULL;
+        int n = 0;
+
+        if (!sb->plan.rootless) {
+                n = getgroups(0, NULL);
+                groups = n > 0 ? calloc((size_t)n, sizeof *groups) : NULL;
+                if (n < 0 || (n > 0 && (!groups || getgroups(n, groups) != n)))
+                        return nsl_fail(error, n < 0 ? errno : ENOMEM, "clone", "getgroups", NULL);
+                if (syscall(SYS_setgroups, 0, NULL) < 0)
+                        return nsl_fail(error, errno, "clone", "setgroups", NULL);
+        }
+        sb->pid = nsl_clone3(args);
+        int clone_errno = errno;
+        if (sb->pid == 0) {
+                close(parent_end);
+                child_main(&sb->plan, &sb->host, sb->sync_fd);
+        }
+        if (!sb->plan.rootless && syscall(SYS_setgroups, (size_t)n, groups) < 0 && sb->pid > 0)
+                return nsl_fail(error, errno, "clone", "setgroups", "cannot give the caller its groups back");
+        errno = clone_errno;
+        return sb->pid < 0 ? -errno : 0;
+}
+
+static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+{
+        int pair[2], pipe_fds[2];
+        struct nsl_clone_args args = {
+                .flags = sb->plan.clone_flags | CLONE_PIDFD,
+                .pidfd = (uint64_t)(uintptr_t)&sb->pidfd,
+                .exit_signal = SIGCHLD,
+        };
+
+        (void)spec;
+        if (sb->cg.version == 2) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t)sb->cg.fd;
+        }
+        if (sb->wait_for_start) {
+                if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+                        return nsl_fail(error, errno, "clone", "pipe", NULL);
+                sb->start_read_fd = pipe_fds[0];
+                sb->start_fd = pipe_fds[1];
+        }
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return nsl_fail(error, errno, "clone", "socketpair", NULL);
+        sb->sync_fd = pair[1];          /* the child's end, for the child */
+        int r = clone_without_groups(sb, &args, pair[0], error);
+        sb->sync_fd = pair[0];
+        close(pair[1]);
+        if (r == -EPERM || r == -ENOSPC || r == -EUSERS)
+                return nsl_fail(error, -r, "clone", "clone3",
+                                "cannot create namespaces: %s (are user namespaces enabled? see README)", strerror(-r));
+        if (r < 0 && !error->what[0])
+                return nsl_fail(error, -r, "clone", "clone3", NULL);
+        return r;
+}
+
+static int step_idmap(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+{
+        (void)spec;
+        return nsl_idmap_write(sb->pid, sb->pidfd, &sb->plan, error);
+}
+
+static int step_go(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+{
+        struct nsl_msg go = { .type = NSL_MSG_GO };
+        int r;
+
+        (void)spec;
+        r = nsl_sources_send(sb->sync_fd, &sb->sources, error);
+        nsl_sources_close(&sb->sources);
+        if (r < 0)
+                return r;
+        r = sb->start_read_fd >= 0 ? nsl_msg_send_fd(sb->sync_fd, &go, sb->start_read_fd) : nsl_msg_send(sb->sync_fd, &go);
+        nsl_closep(&sb->start_read_fd);
+        sb->start_read_fd = -1;
+        if (r < 0)
+                return nsl_fail(error, EPIPE, "go", "", "the sandbox went away during set-up");
+        return 0;
+}
+
+/* The host's steps of nsl_sandbox_create, in order. */
+static const struct host_step {
+        const char *name;
+        int (*run)(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error);
+} create_steps[] = {
+        { "plan", step_plan },
+        { "cgroup", step_cgroup },
+        { "open-sources", step_open_sources },
+        { "clone", step_clone },
+        { "idmap", step_idmap },
+        { "go", step_go },
+};
+
+/* Ends the sandbox (its pid namespace dies with init) and reaps init. */
 static void kill_and_reap(int pidfd)
 {
         siginfo_t info;
@@ -185,117 +241,244 @@ static int child_error_first(int sync_fd, int r, nsl_error *error)
         return r;
 }
 
-static void release_cgroup(struct nsl_cgroup *cg)
+static nsl_sandbox *sandbox_new(void)
 {
-        nsl_cgroup_destroy(cg);
+        nsl_sandbox *sb = calloc(1, sizeof *sb);
+
+        if (!sb)
+                return NULL;
+        sb->cg = (struct nsl_cgroup)NSL_CGROUP_INIT;
+        nsl_sources_init(&sb->sources);
+        sb->start_fd = sb->start_read_fd = sb->pidfd = sb->sync_fd = -1;
+        sb->pid = -1;
+        sb->notify = (struct nsl_notify){ .listener = -1, .native_arch = seccomp_arch_native(), .result = &sb->result };
+        sb->s = (struct nsl_supervision){ .pidfd = -1, .sync_fd = -1, .timer_fd = -1, .sig_fd = -1 };
+        sb->result = (nsl_result){ .exit_status = -1, .setup_ms = -1, .peak_memory_bytes = -1 };
+        return sb;
 }
 
-static int run_plan(struct nsl_plan *plan, const struct timespec *start, nsl_result *result, nsl_error *error)
+static int sandbox_create(const nsl_spec *spec, bool wait_for_start, nsl_sandbox **out, nsl_error *error)
 {
-        __attribute__((cleanup(release_cgroup))) struct nsl_cgroup cg = NSL_CGROUP_INIT;
-        __attribute__((cleanup(nsl_sources_close))) struct nsl_sources sources;
-        _cleanup_close_ int pidfd = -1;
-        _cleanup_close_ int sync_fd = -1;
-        struct nsl_supervision s = {
-                .timeout_ms = plan->spec->timeout_ms,
-                .kill_after_ms = plan->spec->kill_after_ms,
-        };
-        struct nsl_notify notify = {
-                .listener = -1,
-                .filter = plan->filter,
-                .filter_len = plan->filter_len,
-                .native_arch = seccomp_arch_native(),
-                .learn = plan->spec->seccomp_learn,
-                .result = result,
-        };
-        struct nsl_msg go = { .type = NSL_MSG_GO };
-        struct rusage before, after;
-        struct timespec end;
-        int init_status = 0;
-        bool oom_killed = false;
-        pid_t pid = -1;
+        nsl_sandbox *sb = sandbox_new();
+        int r = 0;
+
+        *error = (nsl_error){ 0 };
+        *out = NULL;
+        if (!sb)
+                return nsl_fail(error, ENOMEM, "create", "", NULL);
+        clock_gettime(CLOCK_MONOTONIC, &sb->created);
+        sb->wait_for_start = wait_for_start;
+        for (size_t i = 0; i < ELEMENTSOF(create_steps) && r == 0; i++) {
+                NSL_TIMING_MARK(create_steps[i].name);
+                r = create_steps[i].run(sb, spec, error);
+                if (r < 0 && !error->what[0])
+                        nsl_fail(error, -r, create_steps[i].name, "", NULL);
+        }
+        if (r < 0) {
+                if (sb->pidfd >= 0) {
+                        kill_and_reap(sb->pidfd);
+                        r = child_error_first(sb->sync_fd, r, error);
+                }
+                nsl_sandbox_free(sb);
+                return r;
+        }
+        sb->s.pidfd = sb->pidfd;
+        sb->s.sync_fd = sb->sync_fd;
+        sb->s.notify = sb->plan.seccomp_notify ? &sb->notify : NULL;
+        *out = sb;
+        return 0;
+}
+
+int nsl_sandbox_create(const nsl_spec *spec, nsl_sandbox **sandbox, nsl_error *error)
+{
+        return sandbox_create(spec, true, sandbox, error);
+}
+
+/* The timeout counts from here; a sandbox another process started is
+ * supervised from the first wait on. */
+static int supervise_from_now(nsl_sandbox *sb, nsl_error *error)
+{
+        if (sb->supervising)
+                return 0;
+        sb->supervising = true;
+        return nsl_supervision_start(&sb->s, sb->plan.forward ? &sb->plan.forward_set : NULL, error);
+}
+
+int nsl_sandbox_start_fd(int fd, nsl_error *error)
+{
+        ssize_t n;
+
+        do
+                n = write(fd, "s", 1);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return nsl_fail(error, errno == EPIPE ? ESRCH : errno, "start", "", errno == EPIPE ? "the sandbox is gone" : NULL);
+        return 0;
+}
+
+int nsl_sandbox_start(nsl_sandbox *sb, nsl_error *error)
+{
+        *error = (nsl_error){ 0 };
+        if (sb->supervising)
+                return nsl_fail(error, EALREADY, "start", "", "the sandbox was started already");
+        int r = supervise_from_now(sb, error);
+        if (r == 0 && sb->start_fd >= 0)
+                r = nsl_sandbox_start_fd(sb->start_fd, error);
+        nsl_closep(&sb->start_fd);
+        sb->start_fd = -1;
+        return r;
+}
+
+int nsl_sandbox_start_handle(const nsl_sandbox *sb)
+{
+        return sb->start_fd;
+}
+
+pid_t nsl_sandbox_pid(const nsl_sandbox *sb)
+{
+        return sb->pid;
+}
+
+int nsl_sandbox_pidfd(const nsl_sandbox *sb)
+{
+        return sb->pidfd;
+}
+
+int nsl_sandbox_kill(nsl_sandbox *sb, int sig, bool all, nsl_error *error)
+{
         int r;
 
-        nsl_sources_init(&sources);
-        r = nsl_cgroup_create(&plan->limits, plan->spec->cgroup_parent, &cg, error);
-        if (r == -ENOTSUP && plan->spec->limits_best_effort)
-                fall_back_to_rlimits(plan, error);
-        else if (r < 0)
-                return r;
-        plan->cgroupns_after_enter = cg.version == 1;
-        plan->cgroup_tasks = cg.version == 1 ? cg.tasks : NULL;
-        getrusage(RUSAGE_CHILDREN, &before);
+        *error = (nsl_error){ 0 };
+        if (sig <= 0 || sig >= NSIG)
+                return nsl_fail(error, EINVAL, "kill", "", "no signal %d", sig);
+        if (!sb->supervising || (all && sig == SIGKILL))
+                r = nsl_pidfd_send_signal(sb->pidfd, SIGKILL) < 0 ? -errno : 0;
+        else
+                r = nsl_supervision_signal(&sb->s, sig, all);
+        return r < 0 ? nsl_fail(error, r == -EPIPE ? ESRCH : -r, "kill", "", NULL) : 0;
+}
 
-        /* The sandbox must not inherit root's supplementary groups: once
-         * setgroups is denied it could never drop them. */
-        if (!plan->rootless && setgroups(0, NULL) < 0)
-                return nsl_fail(error, errno, "launch", "setgroups", NULL);
-        if (plan->spec->die_with_parent && (r = die_with_parent(error)) < 0)
-                return r;
-        if (!plan->rootless && (r = nsl_sources_open(plan, &sources, error)) < 0)
-                return r;
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+        return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
 
-        NSL_TIMING_MARK("clone3");
-        r = start_child(plan, &cg, &pidfd, &pid, &sync_fd, error);
-        if (r < 0)
-                return r;
-        s.pidfd = pidfd;
-        s.sync_fd = sync_fd;
-        s.notify = plan->seccomp_notify ? &notify : NULL;
-        result->seccomp_reported = plan->seccomp_notify;
+static double tv_ms(const struct timeval *tv)
+{
+        return (double)tv->tv_sec * 1e3 + (double)tv->tv_usec / 1e3;
+}
 
-        NSL_TIMING_MARK("idmap");
-        r = nsl_idmap_write(pid, pidfd, plan, error);
-        if (r == 0)
-                r = nsl_sources_send(sync_fd, &sources, error);
-        nsl_sources_close(&sources);
-        if (r == 0 && nsl_msg_send(sync_fd, &go) < 0)
-                r = nsl_fail(error, EPIPE, "launch", "", "the sandbox went away during set-up");
-        if (r < 0) {
-                kill_and_reap(pidfd);
-                return child_error_first(sync_fd, r, error);
+static int result_from(const struct nsl_supervision *s, bool oom_killed, nsl_result *result, nsl_error *error)
+{
+        result->exit_status = -1;
+        result->timed_out = s->timed_out;
+        result->oom_killed = oom_killed;
+
+        if (s->have_error && !s->timed_out && !oom_killed) {
+                *error = s->child_error;
+                return -(error->errnum ? error->errnum : EINVAL);
         }
-        NSL_TIMING_MARK("supervise");
-        r = nsl_supervise(&s, &init_status, error);
-        nsl_notify_close(&notify);
-        NSL_TIMING_MARK("reaped");
+        if (s->have_status) {
+                int st = s->payload_status;
+                if (WIFEXITED(st)) {
+                        result->exit_status = WEXITSTATUS(st);
+                        result->exit_code = result->exit_status;
+                } else {
+                        result->signal = WTERMSIG(st);
+                        result->exit_code = 128 + result->signal;
+                }
+        } else if (s->timed_out || oom_killed) {
+                /* init itself was killed: by us after the grace period, or
+                 * with the whole cgroup by the OOM killer (memory.oom.group) */
+                result->signal = SIGKILL;
+                result->exit_code = 128 + SIGKILL;
+        } else {
+                if (WIFSIGNALED(s->init_status))
+                        return nsl_fail(error, EIO, "init", "", "the sandbox's init was killed by signal %d",
+                                        WTERMSIG(s->init_status));
+                return nsl_fail(error, EIO, "init", "", "the sandbox's init exited with %d before the command ran",
+                                WEXITSTATUS(s->init_status));
+        }
+        if (s->timed_out)
+                result->exit_code = NSL_EXIT_TIMEOUT;
+        return 0;
+}
+
+/* init has ended (or supervising it failed, r < 0): the outcome, once. */
+static void finish(nsl_sandbox *sb, int r)
+{
+        struct timespec end;
+        bool oom_killed = false;
+
+        sb->finished = true;
+        nsl_notify_close(&sb->notify);
+        nsl_supervision_close(&sb->s);
         if (r < 0) {
-                kill_and_reap(pidfd);
-                return r;
+                kill_and_reap(sb->pidfd);
+                sb->rc = r;
+                return;
         }
         clock_gettime(CLOCK_MONOTONIC, &end);
-        getrusage(RUSAGE_CHILDREN, &after);
-        nsl_cgroup_stats(&cg, &result->peak_memory_bytes, &oom_killed);
-        result->wall_ms = ms_between(start, &end);
-        result->setup_ms = s.execed && !s.have_error ? ms_between(start, &s.execed_at) : -1;
-        result->cpu_user_ms = tv_ms(&after.ru_utime) - tv_ms(&before.ru_utime);
-        result->cpu_sys_ms = tv_ms(&after.ru_stime) - tv_ms(&before.ru_stime);
-        return result_from(&s, init_status, oom_killed, result, error);
+        nsl_cgroup_stats(&sb->cg, &sb->result.peak_memory_bytes, &oom_killed);
+        nsl_cgroup_destroy(&sb->cg);
+        sb->result.wall_ms = ms_between(&sb->created, &end);
+        sb->result.setup_ms = sb->s.execed && !sb->s.have_error ? ms_between(&sb->created, &sb->s.execed_at) : -1;
+        sb->result.cpu_user_ms = tv_ms(&sb->s.usage.ru_utime);
+        sb->result.cpu_sys_ms = tv_ms(&sb->s.usage.ru_stime);
+        sb->rc = result_from(&sb->s, oom_killed, &sb->result, &sb->error);
+}
+
+int nsl_sandbox_wait(nsl_sandbox *sb, int timeout_ms, nsl_result *result, nsl_error *error)
+{
+        if (!sb->finished) {
+                nsl_error failure = { 0 };
+                int r = supervise_from_now(sb, &failure);
+                if (r == 0)
+                        r = nsl_supervise(&sb->s, timeout_ms, &failure);
+                if (r == 0) {
+                        *error = (nsl_error){ 0 };
+                        return nsl_fail(error, ETIMEDOUT, "wait", "", "the sandbox is still running");
+                }
+                if (r < 0)
+                        sb->error = failure;
+                finish(sb, r < 0 ? r : 0);
+        }
+        *result = sb->result;
+        *error = sb->error;
+        return sb->rc;
+}
+
+void nsl_sandbox_free(nsl_sandbox *sb)
+{
+        if (!sb)
+                return;
+        if (sb->pidfd >= 0 && !sb->s.ended && !sb->finished)
+                kill_and_reap(sb->pidfd);
+        nsl_notify_close(&sb->notify);
+        nsl_supervision_close(&sb->s);
+        nsl_cgroup_destroy(&sb->cg);
+        nsl_sources_close(&sb->sources);
+        nsl_closep(&sb->start_fd);
+        nsl_closep(&sb->start_read_fd);
+        nsl_closep(&sb->sync_fd);
+        nsl_closep(&sb->pidfd);
+        nsl_plan_free(&sb->plan);
+        free(sb);
 }
 
 int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error)
 {
-        struct nsl_plan plan;
-        struct timespec start;
-        sigset_t set, saved;
+        nsl_sandbox *sb = NULL;
         nsl_error status_error;
         int r;
 
-        clock_gettime(CLOCK_MONOTONIC, &start);
-        *error = (nsl_error){ 0 };
         *result = (nsl_result){ .exit_status = -1, .setup_ms = -1, .peak_memory_bytes = -1 };
-        sigemptyset(&set);
-        for (size_t i = 0; i < nsl_n_forwarded_signals; i++)
-                sigaddset(&set, nsl_forwarded_signals[i]);
-        if (sigprocmask(SIG_BLOCK, &set, &saved) < 0)
-                return nsl_fail(error, errno, "launch", "sigprocmask", NULL);
-
-        NSL_TIMING_MARK("plan");
-        r = nsl_plan_build(spec, &plan, error);
+        r = sandbox_create(spec, false, &sb, error);
         if (r == 0)
-                r = run_plan(&plan, &start, result, error);
-        nsl_plan_free(&plan);
-        sigprocmask(SIG_SETMASK, &saved, NULL);
+                r = nsl_sandbox_start(sb, error);
+        if (r == 0)
+                r = nsl_sandbox_wait(sb, -1, result, error);
+        nsl_sandbox_free(sb);
         if (nsl_write_status(spec, result, r < 0 ? error : NULL, &status_error) < 0 && r == 0) {
                 *error = status_error;
                 r = -EIO;

@@ -209,17 +209,18 @@ static int plan_root(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_err
         return 0;
 }
 
-void nsl_plan_set_rlimit(struct nsl_plan *plan, int resource, uint64_t soft, uint64_t hard)
+/* Sets (or replaces) one rlimit. */
+static void set_rlimit(struct nsl_rlimits *list, int resource, uint64_t soft, uint64_t hard)
 {
         size_t i = 0;
 
-        while (i < plan->n_rlimits && plan->rlimits[i].resource != resource)
+        while (i < list->n && list->v[i].resource != resource)
                 i++;
-        if (i == ELEMENTSOF(plan->rlimits))
+        if (i == ELEMENTSOF(list->v))
                 return;
-        plan->rlimits[i] = (struct nsl_rlimit){ .resource = resource, .soft = soft, .hard = hard };
-        if (i == plan->n_rlimits)
-                plan->n_rlimits++;
+        list->v[i] = (struct nsl_rlimit){ .resource = resource, .soft = soft, .hard = hard };
+        if (i == list->n)
+                list->n++;
 }
 
 /* Safe defaults for plugins (no core dumps; bounded files and processes),
@@ -235,10 +236,10 @@ static void plan_rlimits(const struct nsl_spec *spec, struct nsl_plan *plan)
                 uint64_t v = defaults[i].value;
                 if (getrlimit(defaults[i].resource, &cur) == 0 && cur.rlim_max != RLIM_INFINITY && cur.rlim_max < v)
                         v = cur.rlim_max;
-                nsl_plan_set_rlimit(plan, defaults[i].resource, v, v);
+                set_rlimit(&plan->rlimits, defaults[i].resource, v, v);
         }
         for (size_t i = 0; i < spec->n_rlimits; i++)
-                nsl_plan_set_rlimit(plan, spec->rlimits[i].resource, spec->rlimits[i].soft, spec->rlimits[i].hard);
+                set_rlimit(&plan->rlimits, spec->rlimits[i].resource, spec->rlimits[i].soft, spec->rlimits[i].hard);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -248,6 +249,14 @@ static int cmp_int(const void *a, const void *b)
 
 static int plan_fds(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
+        for (int i = 0; i < 3; i++) {
+                plan->stdio[i] = spec->stdio[i];
+                if (plan->stdio[i] >= 0 && fcntl(plan->stdio[i], F_GETFD) < 0) {
+                        char num[16];
+                        snprintf(num, sizeof num, "%d", plan->stdio[i]);
+                        return nsl_fail(error, errno, "stdio", num, "not an open file descriptor");
+                }
+        }
         for (size_t i = 0; i < spec->n_keep_fds; i++) {
                 char num[16];
                 if (fcntl(spec->keep_fds[i], F_GETFD) < 0) {
@@ -264,7 +273,13 @@ int nsl_plan_build(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error
 {
         int r;
 
-        *plan = (struct nsl_plan){ .spec = spec };
+        *plan = (struct nsl_plan){
+                .spec = spec,
+                .timeout_ms = spec->timeout_ms, .kill_after_ms = spec->kill_after_ms,
+                .forward = spec->forward, .forward_set = spec->forward_set,
+                .seccomp_learn = spec->seccomp_learn, .limits_best_effort = spec->limits_best_effort,
+                .warn = spec->warn, .warn_data = spec->warn_data,
+        };
         if (!spec->argv)
                 return nsl_fail(error, EINVAL, "run", "", "no command given");
         if ((r = nsl_kernel_check(error)) < 0)
@@ -285,6 +300,11 @@ int nsl_plan_build(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error
                 .memory = spec->memory, .memory_swap = spec->memory_swap,
                 .cpu_quota_us = spec->cpu_quota_us, .pids = spec->pids,
         };
+        plan->fallback_rlimits = plan->rlimits;
+        if (spec->memory)
+                set_rlimit(&plan->fallback_rlimits, RLIMIT_AS, spec->memory, spec->memory);
+        if (spec->pids)
+                set_rlimit(&plan->fallback_rlimits, RLIMIT_NPROC, spec->pids, spec->pids);
         if (spec->memory_swap && spec->memory_swap < spec->memory)
                 return nsl_fail(error, EINVAL, "--memory-swap", "", "must be at least --memory (it is memory plus swap)");
         if (spec->memory_swap && !spec->memory)

@@ -17,6 +17,11 @@ struct nsl_host_entry {
 };
 
 #define NSL_MAX_HOST_ENTRIES 10
+
+struct nsl_rlimits {
+        struct nsl_rlimit v[NSL_MAX_RLIMITS + 4];
+        size_t n;
+};
 #define NSL_MAX_MOUNTS 256
 
 struct nsl_plan {
@@ -43,15 +48,19 @@ struct nsl_plan {
         size_t n_keep_fds;
         uint64_t clone_flags;
         struct nsl_cgroup_limits limits;
-        struct nsl_rlimit rlimits[NSL_MAX_RLIMITS + 4];  /* defaults, then the caller's */
-        size_t n_rlimits;
-        bool cgroupns_after_enter;              /* cgroup v1: re-root the cgroup namespace once moved */
-        const int *cgroup_tasks;                /* cgroup v1: NSL_CG_N tasks fds init moves itself in
-                                                 * through (-1: none); NULL without v1 */
+        struct nsl_rlimits rlimits;             /* defaults, then the caller's */
+        struct nsl_rlimits fallback_rlimits;    /* --limits best-effort without a cgroup: those, and
+                                                 * what rlimits can stand in for (--memory, --pids) */
+        int stdio[3];                           /* the command's 0, 1, 2; -1: nslaunch's own */
+        /* what the host's side needs of the spec after the plan is built */
+        uint64_t timeout_ms, kill_after_ms;
+        bool forward;                           /* forward_set reaches the command */
+        sigset_t forward_set;
+        bool seccomp_learn;
+        bool limits_best_effort;
+        void (*warn)(const char *line, void *data);
+        void *warn_data;
 };
-
-/* Sets (or replaces) one rlimit of the plan. */
-void nsl_plan_set_rlimit(struct nsl_plan *plan, int resource, uint64_t soft, uint64_t hard);
 
 int nsl_plan_build(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error);
 void nsl_plan_free(struct nsl_plan *plan);

@@ -20,6 +20,7 @@ nsl_spec *nsl_spec_new(void)
                 return NULL;
         spec->kill_after_ms = DEFAULT_KILL_AFTER_MS;
         spec->status_fd = -1;
+        spec->stdio[0] = spec->stdio[1] = spec->stdio[2] = -1;
         spec->hostname = strdup(DEFAULT_HOSTNAME);
         spec->cwd = strdup("/");
         if (!spec->hostname || !spec->cwd) {
@@ -262,7 +263,23 @@ int nsl_spec_set_kill_after(nsl_spec *spec, const char *seconds, nsl_error *erro
         return 0;
 }
 
-void nsl_spec_set_die_with_parent(nsl_spec *spec, bool on) { spec->die_with_parent = on; }
+int nsl_spec_set_stdio(nsl_spec *spec, int in, int out, int err, nsl_error *error)
+{
+        const int fds[3] = { in, out, err };
+
+        for (int i = 0; i < 3; i++)
+                if (fds[i] < -1)
+                        return nsl_fail(error, EBADF, "stdio", "", "fd %d for the command's %d", fds[i], i);
+        memcpy(spec->stdio, fds, sizeof fds);
+        return 0;
+}
+
+void nsl_spec_set_forward_signals(nsl_spec *spec, const sigset_t *set)
+{
+        spec->forward = set != NULL;
+        if (set)
+                spec->forward_set = *set;
+}
 
 int nsl_spec_set_seccomp(nsl_spec *spec, const char *mode, nsl_error *error)
 {

@@ -2,6 +2,7 @@
 #ifndef NSL_SPEC_H
 #define NSL_SPEC_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -42,7 +43,9 @@ struct nsl_spec {
         size_t n_keep_fds;
         uint64_t timeout_ms;    /* 0 = none */
         uint64_t kill_after_ms;
-        bool die_with_parent;
+        int stdio[3];           /* the command's 0, 1, 2; -1: nslaunch's own */
+        bool forward;           /* signals in forward_set reach the command */
+        sigset_t forward_set;
         enum nsl_seccomp_mode seccomp;
         char *seccomp_path;     /* the profile or the compiled filter */
         uint64_t memory, memory_swap;   /* bytes; 0 = no limit / not given */

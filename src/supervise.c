@@ -2,16 +2,16 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "error.h"
-#include "sandbox/init.h"
 #include "sync.h"
 #include "syscalls.h"
 
@@ -21,6 +21,38 @@ static int arm(int timer_fd, uint64_t ms)
         if (ms == 0)
                 its.it_value.tv_nsec = 1;
         return timerfd_settime(timer_fd, 0, &its, NULL);
+}
+
+int nsl_supervision_start(struct nsl_supervision *s, const sigset_t *forward, nsl_error *error)
+{
+        s->sync_open = true;
+        if (forward) {
+                s->sig_fd = signalfd(-1, forward, SFD_CLOEXEC | SFD_NONBLOCK);
+                if (s->sig_fd < 0)
+                        return nsl_fail(error, errno, "supervise", "signalfd", NULL);
+        }
+        if (s->timeout_ms) {
+                s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+                if (s->timer_fd < 0 || arm(s->timer_fd, s->timeout_ms) < 0)
+                        return nsl_fail(error, errno, "supervise", "timerfd", NULL);
+        }
+        return 0;
+}
+
+void nsl_supervision_close(struct nsl_supervision *s)
+{
+        nsl_closep(&s->sig_fd);
+        nsl_closep(&s->timer_fd);
+        s->sig_fd = s->timer_fd = -1;
+}
+
+int nsl_supervision_signal(struct nsl_supervision *s, int sig, bool all)
+{
+        struct nsl_msg msg = { .type = all ? NSL_MSG_SIGNAL_ALL : NSL_MSG_SIGNAL, .status = sig };
+
+        if (all && sig == SIGKILL)
+                return nsl_pidfd_send_signal(s->pidfd, SIGKILL) < 0 ? -errno : 0;
+        return nsl_msg_send(s->sync_fd, &msg);
 }
 
 static void fail_listener(struct nsl_supervision *s, const nsl_error *error)
@@ -71,38 +103,72 @@ static void drain(struct nsl_supervision *s)
                 take_message(s, &msg, passed);
 }
 
-int nsl_supervise(struct nsl_supervision *s, int *init_status, nsl_error *error)
+static void on_timer(struct nsl_supervision *s)
 {
-        _cleanup_close_ int sig_fd = -1;
-        _cleanup_close_ int timer_fd = -1;
-        bool sync_open = true, term_sent = false;
-        sigset_t set;
+        uint64_t ticks;
 
-        sigemptyset(&set);
-        for (size_t i = 0; i < nsl_n_forwarded_signals; i++)
-                sigaddset(&set, nsl_forwarded_signals[i]);
-        sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (sig_fd < 0)
-                return nsl_fail(error, errno, "supervise", "signalfd", NULL);
-        if (s->timeout_ms) {
-                timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-                if (timer_fd < 0 || arm(timer_fd, s->timeout_ms) < 0)
-                        return nsl_fail(error, errno, "supervise", "timerfd", NULL);
+        (void)!read(s->timer_fd, &ticks, sizeof ticks);
+        if (!s->term_sent) {
+                s->timed_out = s->term_sent = true;
+                if (nsl_supervision_signal(s, SIGTERM, true) < 0 || arm(s->timer_fd, s->kill_after_ms) < 0)
+                        nsl_pidfd_send_signal(s->pidfd, SIGKILL);
+        } else {
+                nsl_pidfd_send_signal(s->pidfd, SIGKILL);
         }
+}
 
+/* The raw waitid also reports the resources init and every process it
+ * reaped used: exact per sandbox, where RUSAGE_CHILDREN would mix in the
+ * caller's other children. */
+static int reap(struct nsl_supervision *s, nsl_error *error)
+{
+        siginfo_t info = { 0 };
+
+        while (syscall(SYS_waitid, P_PIDFD, s->pidfd, &info, WEXITED, &s->usage) < 0)
+                if (errno != EINTR)
+                        return nsl_fail(error, errno, "supervise", "waitid", NULL);
+        s->init_status = info.si_code == CLD_EXITED ? W_EXITCODE(info.si_status, 0) : info.si_status;
+        s->ended = true;
+        return 1;
+}
+
+static int remaining_ms(const struct timespec *deadline)
+{
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long long ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+        return ms < 0 ? 0 : ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
+int nsl_supervise(struct nsl_supervision *s, int wait_ms, nsl_error *error)
+{
+        struct timespec deadline;
+
+        if (s->ended)
+                return 1;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += wait_ms / 1000;
+        deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+        if (deadline.tv_nsec >= 1000000000) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000;
+        }
         for (;;) {
                 struct pollfd fds[5] = {
                         { .fd = s->pidfd, .events = POLLIN },
-                        { .fd = sync_open ? s->sync_fd : -1, .events = POLLIN },
-                        { .fd = sig_fd, .events = POLLIN },
-                        { .fd = timer_fd, .events = POLLIN },
+                        { .fd = s->sync_open ? s->sync_fd : -1, .events = POLLIN },
+                        { .fd = s->sig_fd, .events = POLLIN },
+                        { .fd = s->timer_fd, .events = POLLIN },
                         { .fd = s->notify ? s->notify->listener : -1, .events = POLLIN },
                 };
-                if (poll(fds, 5, -1) < 0) {
+                int n = poll(fds, 5, wait_ms < 0 ? -1 : remaining_ms(&deadline));
+                if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         return nsl_fail(error, errno, "supervise", "poll", NULL);
                 }
+                if (n == 0)
+                        return 0;
                 if (fds[1].revents) {
                         struct nsl_msg msg;
                         int passed;
@@ -110,38 +176,22 @@ int nsl_supervise(struct nsl_supervision *s, int *init_status, nsl_error *error)
                         if (r > 0)
                                 take_message(s, &msg, passed);
                         else if (r != -EAGAIN)
-                                sync_open = false;
+                                s->sync_open = false;
                 }
                 if (fds[2].revents & POLLIN) {
                         struct signalfd_siginfo si;
-                        while (read(sig_fd, &si, sizeof si) == sizeof si)
-                                nsl_pidfd_send_signal(s->pidfd, (int)si.ssi_signo);
+                        while (read(s->sig_fd, &si, sizeof si) == sizeof si)
+                                nsl_supervision_signal(s, (int)si.ssi_signo, false);
                 }
-                if (fds[3].revents & POLLIN) {
-                        uint64_t ticks;
-                        (void)!read(timer_fd, &ticks, sizeof ticks);
-                        if (!term_sent) {
-                                struct nsl_msg msg = { .type = NSL_MSG_TERMINATE };
-                                s->timed_out = term_sent = true;
-                                if (nsl_msg_send(s->sync_fd, &msg) < 0 || arm(timer_fd, s->kill_after_ms) < 0)
-                                        nsl_pidfd_send_signal(s->pidfd, SIGKILL);
-                        } else {
-                                nsl_pidfd_send_signal(s->pidfd, SIGKILL);
-                        }
-                }
+                if (fds[3].revents & POLLIN)
+                        on_timer(s);
                 if (fds[4].revents & POLLIN)
                         nsl_notify_handle(s->notify);
                 else if (fds[4].revents & (POLLHUP | POLLERR))
                         nsl_notify_close(s->notify);    /* no task uses the filter any more */
-                if (fds[0].revents & POLLIN)
-                        break;
+                if (fds[0].revents & POLLIN) {
+                        drain(s);
+                        return reap(s, error);
+                }
         }
-        drain(s);
-
-        siginfo_t info = { 0 };
-        while (waitid((idtype_t)P_PIDFD, (id_t)s->pidfd, &info, WEXITED) < 0)
-                if (errno != EINTR)
-                        return nsl_fail(error, errno, "supervise", "waitid", NULL);
-        *init_status = info.si_code == CLD_EXITED ? W_EXITCODE(info.si_status, 0) : info.si_status;
-        return 0;
 }

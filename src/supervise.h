@@ -1,8 +1,13 @@
+/* The host's side of a running sandbox: one poll loop over init's pidfd, the
+ * sync socket, the timeout timer, the forwarded signals and the seccomp
+ * listener. It can be entered many times (nsl_sandbox_wait with a bound). */
 #ifndef NSL_SUPERVISE_H
 #define NSL_SUPERVISE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "nslaunch.h"
@@ -14,7 +19,13 @@ struct nsl_supervision {
         uint64_t timeout_ms;
         uint64_t kill_after_ms;
         struct nsl_notify *notify;      /* --seccomp-report or learning; NULL when off */
+        int timer_fd;                   /* -1 without a timeout */
+        int sig_fd;                     /* -1 unless the caller forwards signals */
+        bool sync_open, term_sent;
         /* filled in */
+        bool ended;                     /* init is reaped */
+        int init_status;                /* its wait status */
+        struct rusage usage;            /* init's and every process it reaped */
         bool timed_out;
         bool have_status;
         int payload_status;     /* wait status reported by init */
@@ -24,9 +35,14 @@ struct nsl_supervision {
         struct timespec execed_at;
 };
 
-/* Waits for the sandbox's init to end: forwards signals, enforces the
- * timeout, collects its messages, and reaps it. init_status is its wait
- * status. */
-int nsl_supervise(struct nsl_supervision *s, int *init_status, nsl_error *error);
+/* Arms the timeout and, when forward is not NULL, takes those signals (the
+ * caller has blocked them) through a signalfd. */
+int nsl_supervision_start(struct nsl_supervision *s, const sigset_t *forward, nsl_error *error);
+/* Runs the loop until init has ended and is reaped (1), or for at most
+ * wait_ms (0 when it has not ended; wait_ms < 0: no bound). */
+int nsl_supervise(struct nsl_supervision *s, int wait_ms, nsl_error *error);
+/* Asks init to send sig to the command, or to every process of the sandbox. */
+int nsl_supervision_signal(struct nsl_supervision *s, int sig, bool all);
+void nsl_supervision_close(struct nsl_supervision *s);
 
 #endif

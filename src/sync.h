@@ -7,8 +7,10 @@
 #include "nslaunch.h"
 
 enum nsl_msg_type {
-        NSL_MSG_GO = 1,         /* parent -> init: id maps are written */
-        NSL_MSG_TERMINATE,      /* parent -> init: SIGTERM every process of the sandbox */
+        NSL_MSG_GO = 1,         /* parent -> init: id maps are written; passes the start pipe's read end
+                                 * when the command is to wait for nsl_sandbox_start */
+        NSL_MSG_SIGNAL,         /* parent -> init: status = a signal for the command */
+        NSL_MSG_SIGNAL_ALL,     /* parent -> init: status = a signal for every process of the sandbox */
         NSL_MSG_ERROR,          /* init or payload -> parent: set-up failed */
         NSL_MSG_EXIT,           /* init -> parent: the payload's wait status */
         NSL_MSG_EXECED,         /* init -> parent: the payload's execve is done (or failed) */

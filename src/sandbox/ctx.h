@@ -8,9 +8,20 @@
 #include "../plan.h"
 #include "sources.h"
 
+/* What the host made for this sandbox after the plan was built, handed to
+ * the child beside it. */
+struct nsl_host_setup {
+        const int *cgroup_tasks;                /* cgroup v1: NSL_CG_N tasks fds init moves itself in
+                                                 * through (-1: none), and then re-roots its cgroup
+                                                 * namespace; NULL otherwise */
+        const struct nsl_rlimits *rlimits;      /* the plan's, or its fallback without a cgroup */
+};
+
 struct nsl_ctx {
         const struct nsl_plan *plan;
+        const struct nsl_host_setup *host;
         int sync_fd;
+        int start_fd;                                   /* the start pipe's read end, -1: started at once */
         int root_fd;                                    /* the new root mount */
         struct nsl_sources sources;                     /* detached clones of what the root is built from */
         int seal_fds[NSL_MAX_MOUNTS + 8];               /* mounts made read-only once populated */
@@ -20,7 +31,7 @@ struct nsl_ctx {
         int net_report_fd, net_hold_fd;
 };
 
-void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, int sync_fd);
+void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, const struct nsl_host_setup *host, int sync_fd);
 /* Closes every mount fd the stages held (attached mounts stay). */
 void nsl_ctx_release_mounts(struct nsl_ctx *ctx);
 
@@ -48,7 +59,9 @@ double nsl_stage_clock(void);
 #endif
 
 /* Stage functions, by file. */
+int nsl_stage_stdio(struct nsl_ctx *ctx, nsl_error *error);                   /* init.c */
 int nsl_stage_close_inherited_fds(struct nsl_ctx *ctx, nsl_error *error);     /* init.c */
+int nsl_stage_wait_for_start(struct nsl_ctx *ctx, nsl_error *error);          /* init.c */
 int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error);          /* init.c */
 int nsl_stage_cgroup_enter(struct nsl_ctx *ctx, nsl_error *error);           /* init.c */
 int nsl_stage_cgroup_namespace(struct nsl_ctx *ctx, nsl_error *error);       /* init.c */

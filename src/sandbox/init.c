@@ -1,6 +1,7 @@
 #include "init.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -20,6 +21,25 @@
 
 const int nsl_forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 const size_t nsl_n_forwarded_signals = ELEMENTSOF(nsl_forwarded_signals);
+
+/* The caller's fds for the command's 0, 1 and 2 (the plan checked they are
+ * open), copied out of the way first: one of them may be another's number. */
+int nsl_stage_stdio(struct nsl_ctx *ctx, nsl_error *error)
+{
+        const int *stdio = ctx->plan->stdio;
+        int copies[3] = { -1, -1, -1 };
+        int r = 0;
+
+        for (int i = 0; i < 3 && r == 0; i++)
+                if (stdio[i] >= 0 && (copies[i] = fcntl(stdio[i], F_DUPFD_CLOEXEC, 3)) < 0)
+                        r = nsl_fail(error, errno, "stdio", "", "cannot take the command's fd %d", i);
+        for (int i = 0; i < 3 && r == 0; i++)
+                if (copies[i] >= 0 && dup2(copies[i], i) < 0)
+                        r = nsl_fail(error, errno, "stdio", "", "cannot take the command's fd %d", i);
+        for (int i = 0; i < 3; i++)
+                nsl_closep(&copies[i]);
+        return r;
+}
 
 int nsl_stage_close_inherited_fds(struct nsl_ctx *ctx, nsl_error *error)
 {
@@ -41,10 +61,12 @@ int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error)
         while ((r = nsl_msg_recv_fd(ctx->sync_fd, &msg, 0, &passed)) > 0 && msg.type == NSL_MSG_SOURCE)
                 if ((r = nsl_sources_take(&ctx->sources, msg.status, passed, error)) < 0)
                         return r;
-        if (passed >= 0)
-                close(passed);
-        if (r <= 0 || msg.type != NSL_MSG_GO)
+        if (r <= 0 || msg.type != NSL_MSG_GO) {
+                if (passed >= 0)
+                        close(passed);
                 return nsl_fail(error, r < 0 ? -r : EPIPE, "wait-for-idmap", "", "nslaunch went away");
+        }
+        ctx->start_fd = passed;
         /* From here on no one in the sandbox may ptrace us or open
          * /proc/1/exe. (Not earlier: the maps are written through /proc/PID,
          * which a non-dumpable process hands to root.) */
@@ -57,18 +79,40 @@ int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error)
         return 0;
 }
 
+/* A sandbox made with nsl_sandbox_create waits here, everything built,
+ * until nsl_sandbox_start writes to the start pipe (from this process or
+ * another). End of file there, or on the sync socket, means it never will. */
+int nsl_stage_wait_for_start(struct nsl_ctx *ctx, nsl_error *error)
+{
+        struct pollfd fds[2] = { { .fd = ctx->start_fd, .events = POLLIN }, { .fd = ctx->sync_fd, .events = POLLIN } };
+        char byte;
+
+        if (ctx->start_fd < 0)
+                return 0;
+        while (poll(fds, 2, -1) < 0)
+                if (errno != EINTR)
+                        return nsl_fail(error, errno, "wait-for-start", "", NULL);
+        if (fds[1].revents & (POLLHUP | POLLERR))
+                return nsl_fail(error, EPIPE, "wait-for-start", "", "nslaunch went away");
+        if (!(fds[0].revents & (POLLIN | POLLHUP)) || read(ctx->start_fd, &byte, 1) != 1)
+                return nsl_fail(error, ECANCELED, "wait-for-start", "", "the sandbox was never started");
+        nsl_closep(&ctx->start_fd);
+        ctx->start_fd = -1;
+        return 0;
+}
+
 /* cgroup v1 has no CLONE_INTO_CGROUP: init moves itself in, first of all, so
  * that everything the sandbox starts or allocates is counted there. */
 int nsl_stage_cgroup_enter(struct nsl_ctx *ctx, nsl_error *error)
 {
-        return ctx->plan->cgroup_tasks ? nsl_cgroup_enter_self(ctx->plan->cgroup_tasks, error) : 0;
+        return ctx->host->cgroup_tasks ? nsl_cgroup_enter_self(ctx->host->cgroup_tasks, error) : 0;
 }
 
 /* cgroup v1: init moved itself into the sandbox's cgroups after clone, so the
  * cgroup namespace clone3 made is rooted above them; root it here instead. */
 int nsl_stage_cgroup_namespace(struct nsl_ctx *ctx, nsl_error *error)
 {
-        if (ctx->plan->cgroupns_after_enter && unshare(CLONE_NEWCGROUP) < 0)
+        if (ctx->host->cgroup_tasks && unshare(CLONE_NEWCGROUP) < 0)
                 return nsl_fail(error, errno, "cgroup-namespace", "", NULL);
         return 0;
 }
@@ -129,8 +173,10 @@ static _Noreturn void supervise_payload(struct nsl_ctx *ctx, int sig_fd)
                         int r = nsl_msg_recv(ctx->sync_fd, &msg, MSG_DONTWAIT);
                         if (r == 0 || (r < 0 && r != -EAGAIN))
                                 _exit(NSL_EXIT_LAUNCHER);       /* nslaunch is gone: the namespace goes with us */
-                        if (r > 0 && msg.type == NSL_MSG_TERMINATE)
-                                kill(-1, SIGTERM);
+                        if (r > 0 && msg.type == NSL_MSG_SIGNAL)
+                                kill(ctx->payload_pid, msg.status);
+                        else if (r > 0 && msg.type == NSL_MSG_SIGNAL_ALL)
+                                kill(-1, msg.status);
                 }
         }
         NSL_TIMING_MARK("payload-reaped");

@@ -63,10 +63,8 @@ int nsl_stage_cwd(struct nsl_ctx *ctx, nsl_error *error)
 
 int nsl_stage_rlimits(struct nsl_ctx *ctx, nsl_error *error)
 {
-        const struct nsl_plan *plan = ctx->plan;
-
-        for (size_t i = 0; i < plan->n_rlimits; i++) {
-                const struct nsl_rlimit *rl = &plan->rlimits[i];
+        for (size_t i = 0; i < ctx->host->rlimits->n; i++) {
+                const struct nsl_rlimit *rl = &ctx->host->rlimits->v[i];
                 struct rlimit v = {
                         .rlim_cur = rl->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)rl->soft,
                         .rlim_max = rl->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)rl->hard,

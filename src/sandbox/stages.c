@@ -7,6 +7,7 @@
 
 const struct nsl_stage nsl_init_stages[] = {
         { "cgroup-enter", nsl_stage_cgroup_enter },
+        { "stdio", nsl_stage_stdio },
         { "close-inherited-fds", nsl_stage_close_inherited_fds },
         { "wait-for-idmap", nsl_stage_wait_for_idmap },
         { "cgroup-namespace", nsl_stage_cgroup_namespace },
@@ -21,6 +22,7 @@ const struct nsl_stage nsl_init_stages[] = {
         { "hostname", nsl_stage_hostname },
         { "network-join", nsl_stage_network_join },
         { "claim-tty", nsl_stage_claim_tty },
+        { "wait-for-start", nsl_stage_wait_for_start },
 };
 const size_t nsl_n_init_stages = sizeof nsl_init_stages / sizeof nsl_init_stages[0];
 
@@ -78,10 +80,10 @@ int nsl_stages_run(const struct nsl_stage *stages, size_t n, struct nsl_ctx *ctx
         return 0;
 }
 
-void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, int sync_fd)
+void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, const struct nsl_host_setup *host, int sync_fd)
 {
         *ctx = (struct nsl_ctx){
-                .plan = plan, .sync_fd = sync_fd, .root_fd = -1,
+                .plan = plan, .host = host, .sync_fd = sync_fd, .start_fd = -1, .root_fd = -1,
                 .net_helper_pidfd = -1, .net_report_fd = -1, .net_hold_fd = -1,
         };
         nsl_sources_init(&ctx->sources);

@@ -52,6 +52,16 @@ static void init_waits_for_idmap_before_mounting(void **state)
         assert_true(index_of(s, n, "mounts") < index_of(s, n, "seal"));
         assert_true(index_of(s, n, "seal") < index_of(s, n, "pivot"));
         assert_true(index_of(s, n, "proc") < index_of(s, n, "pivot"));
+        /* the command's stdio is taken before the rest is closed */
+        assert_true(index_of(s, n, "stdio") < index_of(s, n, "close-inherited-fds"));
+}
+
+/* A created sandbox is whole when it waits: nothing of its set-up is left
+ * for after nsl_sandbox_start but the payload's own stages. */
+static void init_waits_for_start_last(void **state)
+{
+        (void)state;
+        assert_string_equal(nsl_init_stages[nsl_n_init_stages - 1].name, "wait-for-start");
 }
 
 static void stage_names_are_unique(void **state)
@@ -69,6 +79,7 @@ int main(void)
                 cmocka_unit_test(payload_stages_keep_their_order),
                 cmocka_unit_test(init_waits_for_idmap_before_mounting),
                 cmocka_unit_test(stage_names_are_unique),
+                cmocka_unit_test(init_waits_for_start_last),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
