@@ -1,5 +1,6 @@
 #include "fds.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -114,4 +116,24 @@ int nsl_replace_file(const char *path, const void *data, size_t len)
         if (r < 0)
                 unlink(tmp);
         return r;
+}
+
+int nsl_dir_each(int dirfd, int (*fn)(const char *name, void *data, nsl_error *error), void *data, nsl_error *error)
+{
+        _Alignas(struct dirent64) char buf[8192];
+        long n;
+
+        if (lseek(dirfd, 0, SEEK_SET) < 0)
+                return -errno;
+        while ((n = syscall(SYS_getdents64, dirfd, buf, sizeof buf)) > 0)
+                for (long off = 0; off < n;) {
+                        const struct dirent64 *de = (const struct dirent64 *)(buf + off);
+                        off += de->d_reclen;
+                        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                                continue;
+                        int r = fn(de->d_name, data, error);
+                        if (r < 0)
+                                return r;
+                }
+        return n < 0 ? -errno : 0;
 }

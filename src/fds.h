@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include "nslaunch.h"
+
 /* Closes every fd from 3 up except those in keep (sorted ascending), with
  * close_range. Returns 0 or -errno. */
 int nsl_close_all_except(const int *keep, size_t n_keep);
@@ -21,5 +23,11 @@ int nsl_replace_file(const char *path, const void *data, size_t len);
  * malloc'd buffer. 0, or -errno: -EINVAL when it is not a regular file,
  * -EFBIG when it is larger than max. */
 int nsl_read_file(const char *path, size_t max, char **text, size_t *len);
+
+/* Calls fn for every entry of the directory dirfd but "." and "..", with
+ * getdents64 itself: no allocation, so the child of a multithreaded caller
+ * may use it (readdir allocates). Stops at the first negative return.
+ * 0 or -errno. */
+int nsl_dir_each(int dirfd, int (*fn)(const char *name, void *data, nsl_error *error), void *data, nsl_error *error);
 
 #endif

@@ -351,10 +351,7 @@ int nsl_sandbox_kill(nsl_sandbox *sb, int sig, bool all, nsl_error *error)
         *error = (nsl_error){ 0 };
         if (sig <= 0 || sig >= NSIG)
                 return nsl_fail(error, EINVAL, "kill", "", "no signal %d", sig);
-        if (!sb->supervising || (all && sig == SIGKILL))
-                r = nsl_pidfd_send_signal(sb->pidfd, SIGKILL) < 0 ? -errno : 0;
-        else
-                r = nsl_supervision_signal(&sb->s, sig, all);
+        r = nsl_supervision_signal(&sb->s, sb->supervising ? sig : SIGKILL, all || !sb->supervising);
         return r < 0 ? nsl_fail(error, r == -EPIPE ? ESRCH : -r, "kill", "", NULL) : 0;
 }
 
@@ -374,7 +371,9 @@ static int result_from(const struct nsl_supervision *s, bool oom_killed, nsl_res
         result->timed_out = s->timed_out;
         result->oom_killed = oom_killed;
 
-        if (s->have_error && !s->timed_out && !oom_killed) {
+        bool killed = s->timed_out || oom_killed || s->killed;
+
+        if (s->have_error && !killed) {
                 *error = s->child_error;
                 return -(error->errnum ? error->errnum : EINVAL);
         }
@@ -387,9 +386,10 @@ static int result_from(const struct nsl_supervision *s, bool oom_killed, nsl_res
                         result->signal = WTERMSIG(st);
                         result->exit_code = 128 + result->signal;
                 }
-        } else if (s->timed_out || oom_killed) {
-                /* init itself was killed: by us after the grace period, or
-                 * with the whole cgroup by the OOM killer (memory.oom.group) */
+        } else if (killed) {
+                /* init itself was killed: by us after the grace period or on
+                 * the caller's request, or with the whole cgroup by the OOM
+                 * killer (memory.oom.group) */
                 result->signal = SIGKILL;
                 result->exit_code = 128 + SIGKILL;
         } else {

@@ -27,6 +27,7 @@ struct nsl_supervision {
         int init_status;                /* its wait status */
         struct rusage usage;            /* init's and every process it reaped */
         bool timed_out;
+        bool killed;                    /* the caller ended the whole sandbox with SIGKILL */
         bool have_status;
         int payload_status;     /* wait status reported by init */
         bool have_error;
@@ -41,7 +42,8 @@ int nsl_supervision_start(struct nsl_supervision *s, const sigset_t *forward, ns
 /* Runs the loop until init has ended and is reaped (1), or for at most
  * wait_ms (0 when it has not ended; wait_ms < 0: no bound). */
 int nsl_supervise(struct nsl_supervision *s, int wait_ms, nsl_error *error);
-/* Asks init to send sig to the command, or to every process of the sandbox. */
+/* Asks init to send sig to the command, or to every process of the sandbox;
+ * SIGKILL for every process is sent to init itself, which ends them all. */
 int nsl_supervision_signal(struct nsl_supervision *s, int sig, bool all);
 void nsl_supervision_close(struct nsl_supervision *s);
 

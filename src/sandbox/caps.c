@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "../error.h"
 
@@ -32,42 +35,37 @@ int nsl_cap_from_name(const char *name)
         return cap;
 }
 
-static void free_caps(cap_t *caps)
+/* Raw capset: the child of a multithreaded caller must not allocate (a lock
+ * another thread held at clone time is held for ever in the copy), and
+ * libcap's cap_t is allocated. */
+static int set_caps(uint64_t caps)
 {
-        if (*caps)
-                cap_free(*caps);
+        struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct data[2] = { { 0 } };
+
+        for (int i = 0; i < 2; i++) {
+                uint32_t word = (uint32_t)(caps >> (32 * i));
+                data[i] = (struct __user_cap_data_struct){ .effective = word, .permitted = word, .inheritable = word };
+        }
+        return (int)syscall(SYS_capset, &header, data);
 }
 
 int nsl_caps_drop(uint64_t keep, nsl_error *error)
 {
-        __attribute__((cleanup(free_caps))) cap_t caps = cap_init();
-        int last = (int)cap_max_bits();
+        int c;
 
-        if (!caps)
-                return nsl_fail(error, ENOMEM, "caps", "", NULL);
-        for (int c = 0; c < last; c++) {
-                if (keep & (1ULL << c))
-                        continue;
-                if (cap_drop_bound((cap_value_t)c) < 0 && errno != EINVAL)
+        /* up to the kernel's last capability, where the bounding set ends */
+        for (c = 0; c < 64 && prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
+                if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
                         return nsl_fail(error, errno, "caps", "bounding", "cannot drop capability %d: %s", c,
                                         strerror(errno));
-        }
-        for (int c = 0; c < last; c++) {
-                cap_value_t v = (cap_value_t)c;
-                if (!(keep & (1ULL << c)))
-                        continue;
-                if (cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET) < 0 ||
-                    cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_SET) < 0 ||
-                    cap_set_flag(caps, CAP_INHERITABLE, 1, &v, CAP_SET) < 0)
-                        return nsl_fail(error, errno, "caps", "", NULL);
-        }
-        if (cap_set_proc(caps) < 0)
+        keep &= c == 64 ? ~0ULL : (1ULL << c) - 1;
+        if (set_caps(keep) < 0)
                 return nsl_fail(error, errno, "caps", "", "cannot set capabilities: %s", strerror(errno));
-        /* one prctl; libcap's cap_reset_ambient() asks about every capability first */
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return nsl_fail(error, errno, "caps", "ambient", NULL);
-        for (int c = 0; c < last; c++)
-                if ((keep & (1ULL << c)) && cap_set_ambient((cap_value_t)c, CAP_SET) < 0)
+        for (c = 0; c < 64; c++)
+                if ((keep & (1ULL << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
                         return nsl_fail(error, errno, "caps", "ambient", "cannot raise capability %d: %s", c,
                                         strerror(errno));
         return 0;
@@ -75,11 +73,7 @@ int nsl_caps_drop(uint64_t keep, nsl_error *error)
 
 int nsl_caps_clear(nsl_error *error)
 {
-        __attribute__((cleanup(free_caps))) cap_t caps = cap_init();
-
-        if (!caps)
-                return nsl_fail(error, ENOMEM, "caps", "", NULL);
-        if (cap_set_proc(caps) < 0)
+        if (set_caps(0) < 0)
                 return nsl_fail(error, errno, "caps", "", "cannot clear capabilities: %s", strerror(errno));
         return 0;
 }

@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,9 +73,11 @@ int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error)
          * which a non-dumpable process hands to root.) */
         if (prctl(PR_SET_DUMPABLE, 0) < 0)
                 return nsl_fail(error, errno, "wait-for-idmap", "dumpable", NULL);
-        if (setresgid(plan->gid, plan->gid, plan->gid) < 0)
+        /* raw: glibc's setresgid would wait for the other threads of a
+         * multithreaded caller, which this copy of it does not have */
+        if (syscall(SYS_setresgid, plan->gid, plan->gid, plan->gid) < 0)
                 return nsl_fail(error, errno, "wait-for-idmap", "gid", NULL);
-        if (setresuid(plan->uid, plan->uid, plan->uid) < 0)
+        if (syscall(SYS_setresuid, plan->uid, plan->uid, plan->uid) < 0)
                 return nsl_fail(error, errno, "wait-for-idmap", "uid", NULL);
         return 0;
 }

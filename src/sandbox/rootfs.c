@@ -1,7 +1,6 @@
 /* The new root: a private tmpfs with the host's system directories bound
  * read-only, or a clone of --rootfs; then the requested mounts, the seal that
  * makes it read-only, and pivot_root. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../fds.h"
 #include "../syscalls.h"
 #include "ctx.h"
 #include "mount.h"
@@ -96,6 +96,28 @@ static int bind_entry(int lower, int upper, const char *name, const struct stat 
         return nsl_mount_attach(clone, target, name, error);
 }
 
+struct splice {
+        int lower, upper;
+};
+
+/* One entry of a spliced directory: a symlink copied, anything else bound. */
+static int splice_entry(const char *name, void *data, nsl_error *error)
+{
+        const struct splice *splice = data;
+        char link[4096];
+        struct stat st;
+        ssize_t n;
+
+        if (fstatat(splice->lower, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return nsl_fail(error, errno, "mount", name, NULL);
+        if (!S_ISLNK(st.st_mode))
+                return bind_entry(splice->lower, splice->upper, name, &st, error);
+        n = readlinkat(splice->lower, name, link, sizeof link - 1);
+        if (n < 0 || (link[n] = '\0', symlinkat(link, splice->upper, name) < 0))
+                return nsl_fail(error, errno, "mount", name, "cannot copy symlink");
+        return 0;
+}
+
 /* Makes a read-only host directory of the default root able to take a new
  * mountpoint without writing to the host: a private tmpfs goes over it and
  * every entry of the directory is bound (or, for symlinks, copied) back in. */
@@ -124,39 +146,10 @@ static int splice_dir(struct nsl_ctx *ctx, const char *path, nsl_error *error)
         if (r < 0)
                 return r;
 
-        int listing = dup(lower);
-        DIR *dir = listing < 0 ? NULL : fdopendir(listing);
-        if (!dir) {
-                r = nsl_fail(error, errno, "mount", path, "cannot list to splice");
-                if (listing >= 0)
-                        close(listing);
-                return r;
-        }
-        for (struct dirent *de; (errno = 0, de = readdir(dir));) {
-                char link[4096];
-                ssize_t n;
-
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
-                if (fstatat(lower, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                        r = nsl_fail(error, errno, "mount", de->d_name, NULL);
-                        break;
-                }
-                if (S_ISLNK(st.st_mode)) {
-                        n = readlinkat(lower, de->d_name, link, sizeof link - 1);
-                        if (n < 0 || (link[n] = '\0', symlinkat(link, upper, de->d_name) < 0)) {
-                                r = nsl_fail(error, errno, "mount", de->d_name, "cannot copy symlink");
-                                break;
-                        }
-                        continue;
-                }
-                r = bind_entry(lower, upper, de->d_name, &st, error);
-                if (r < 0)
-                        break;
-        }
-        if (r == 0 && errno)
-                r = nsl_fail(error, errno, "mount", path, "cannot list to splice");
-        closedir(dir);
+        struct splice splice = { .lower = lower, .upper = upper };
+        r = nsl_dir_each(lower, splice_entry, &splice, error);
+        if (r < 0 && !error->what[0])
+                nsl_fail(error, -r, "mount", path, "cannot list to splice");
         return r;
 }
 
