@@ -12,7 +12,6 @@
 #define CHUNK (256u << 10)
 
 static void evp_freep(EVP_MD_CTX **ctx) { EVP_MD_CTX_free(*ctx); }
-static void archive_freep(struct archive **a) { if (*a) archive_read_free(*a); }
 
 int nsl_digest_parse(const char *digest, char hex[NSL_SHA256_HEX + 1])
 {
@@ -74,7 +73,7 @@ int nsl_digest_fd(int fd, char hex[NSL_SHA256_HEX + 1], nsl_error *error)
 int nsl_digest_uncompressed_fd(int fd, char hex[NSL_SHA256_HEX + 1], nsl_error *error)
 {
         __attribute__((cleanup(evp_freep))) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        __attribute__((cleanup(archive_freep))) struct archive *a = archive_read_new();
+        _cleanup_archive_ struct archive *a = archive_read_new();
         struct archive_entry *entry;
         const void *block;
         size_t len;

@@ -136,7 +136,7 @@ static int copy_file(struct host_ctx *c, const char *path, const struct stat *st
 static int copy_dir(struct host_ctx *c, const char *path, const struct stat *st, int links, nsl_error *error)
 {
         _cleanup_close_ int made = nsl_open_dir_in_root(c->root, path);
-        DIR *d;
+        _cleanup_dir_ DIR *d = NULL;
         struct dirent *de;
         int r = 0;
 
@@ -155,7 +155,6 @@ static int copy_dir(struct host_ctx *c, const char *path, const struct stat *st,
                 else
                         r = install(c, child, links, error);
         }
-        closedir(d);
         return r;
 }
 
@@ -244,12 +243,12 @@ static int install(struct host_ctx *c, const char *path, int links, nsl_error *e
 static int load_lib_dirs(struct host_ctx *c)
 {
         static const char *const defaults[] = { "/lib64", "/usr/lib64", "/lib", "/usr/lib" };
-        DIR *d = opendir("/etc/ld.so.conf.d");
+        _cleanup_dir_ DIR *d = opendir("/etc/ld.so.conf.d");
         struct dirent *de;
 
         while (d && (de = readdir(d))) {
                 char path[PATH_MAX], line[PATH_MAX];
-                FILE *f;
+                _cleanup_file_ FILE *f = NULL;
                 size_t len = strlen(de->d_name);
                 if (len < 5 || strcmp(de->d_name + len - 5, ".conf"))
                         continue;
@@ -260,11 +259,7 @@ static int load_lib_dirs(struct host_ctx *c)
                         if (line[0] == '/' && nsl_strv_push(&c->lib_dirs, &c->n_lib_dirs, line) < 0)
                                 break;
                 }
-                if (f)
-                        fclose(f);
         }
-        if (d)
-                closedir(d);
         for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
                 if (nsl_strv_push(&c->lib_dirs, &c->n_lib_dirs, defaults[i]) < 0)
                         return -ENOMEM;

@@ -51,18 +51,16 @@ int nsl_dest_parent(const char *dest, int *parent_fd, char *name, size_t name_le
 
 static bool is_empty_dir(int parent, const char *name)
 {
-        int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        _cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_dir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
         struct dirent *de;
         bool empty = d != NULL;
 
+        if (d)
+                TAKE_FD(fd);    /* d owns it now */
         while (d && (de = readdir(d)))
                 if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
                         empty = false;
-        if (d)
-                closedir(d);
-        else if (fd >= 0)
-                close(fd);
         return empty;
 }
 
@@ -159,15 +157,13 @@ static bool is_temp_of(const char *entry, const char *name)
  * this user that no running import holds locked. */
 static void remove_killed_imports(int parent, const char *name, void (*warn)(const char *line))
 {
-        int dfd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+        _cleanup_close_ int dfd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_dir_ DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
         struct dirent *de;
 
-        if (!d) {
-                if (dfd >= 0)
-                        close(dfd);
+        if (!d)
                 return;
-        }
+        TAKE_FD(dfd);   /* d owns it now */
         while ((de = readdir(d))) {
                 _cleanup_close_ int fd = -1;
                 struct stat st;
@@ -183,7 +179,6 @@ static void remove_killed_imports(int parent, const char *name, void (*warn)(con
                         warn(line);
                 }
         }
-        closedir(d);
 }
 
 static int write_defaults(int parent, const char *name, const char *json, char *tmp, size_t tmp_len, nsl_error *error)

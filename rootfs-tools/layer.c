@@ -39,7 +39,6 @@ struct entry_ctx {
         int parent;             /* O_PATH directory fd */
 };
 
-static void archive_freep(struct archive **a) { if (*a) archive_read_free(*a); }
 
 /* "import: PATH: PREFIXDETAIL" */
 static int fail_entry(nsl_error *error, int errnum, const struct entry_ctx *e, const char *prefix, const char *detail)
@@ -329,7 +328,7 @@ static int apply_entry(struct nsl_unpack *u, struct archive *a, struct archive_e
 
 int nsl_layer_apply(struct nsl_unpack *u, int blob_fd, const char *raw_hex, const char *name, nsl_error *error)
 {
-        __attribute__((cleanup(archive_freep))) struct archive *a = archive_read_new();
+        _cleanup_archive_ struct archive *a = archive_read_new();
         __attribute__((cleanup(nsl_hashed_reader_freep))) struct nsl_hashed_reader *reader = NULL;
         struct archive_entry *entry;
         char got[NSL_SHA256_HEX + 1];

@@ -33,7 +33,6 @@ struct nsl_source {
         size_t n_members;
 };
 
-static void archive_freep(struct archive **a) { if (*a) archive_read_free(*a); }
 
 void nsl_source_free(struct nsl_source *source)
 {
@@ -114,7 +113,7 @@ static int add_member(struct nsl_source *source, const char *clean, int fd, cons
 static int open_tarball(struct nsl_source *source, int tar_fd, int spool_dir, uint64_t budget, const char *path,
                         nsl_error *error)
 {
-        __attribute__((cleanup(archive_freep))) struct archive *a = archive_read_new();
+        _cleanup_archive_ struct archive *a = archive_read_new();
         struct archive_entry *entry;
         char clean[PATH_MAX];
         const char *why;

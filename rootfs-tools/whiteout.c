@@ -106,8 +106,6 @@ bool nsl_path_set_has(const struct nsl_path_set *set, const char *path)
 
 /* ---- removal ---- */
 
-static void closedirp(DIR **d) { if (*d) closedir(*d); }
-
 typedef bool (*keep_fn)(const char *name, void *data);
 
 /* Removes the entries of the directory open as fd, except those keep says to
@@ -117,7 +115,7 @@ static int empty_dir(int fd, keep_fn keep, void *data)
 {
         for (int pass = 0; pass < MAX_PASSES; pass++) {
                 int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-                __attribute__((cleanup(closedirp))) DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+                _cleanup_dir_ DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
                 struct dirent *de;
                 bool removed = false;
 

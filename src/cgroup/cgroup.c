@@ -101,7 +101,7 @@ int nsl_cgroup_own(const struct nsl_cgroup_places *places, const char *controlle
 {
         _cleanup_free_ char *line = NULL;
         size_t cap = 0;
-        FILE *f = fopen(places->self, "re");
+        _cleanup_file_ FILE *f = fopen(places->self, "re");
         int r = -ENOENT;
 
         if (!f)
@@ -122,7 +122,6 @@ int nsl_cgroup_own(const struct nsl_cgroup_places *places, const char *controlle
                         break;
                 }
         }
-        fclose(f);
         return r;
 }
 
@@ -153,7 +152,7 @@ bool nsl_cgroup_is_stale(int parent_fd, const char *name)
 
 static void remove_stale(const char *parent_dir)
 {
-        DIR *d = opendir(parent_dir);
+        _cleanup_dir_ DIR *d = opendir(parent_dir);
         struct dirent *de;
 
         if (!d)
@@ -161,7 +160,6 @@ static void remove_stale(const char *parent_dir)
         while ((de = readdir(d)))
                 if (de->d_type == DT_DIR && nsl_cgroup_is_stale(dirfd(d), de->d_name))
                         unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
-        closedir(d);
 }
 
 static int unique_name(char *buf, size_t size)
