@@ -181,27 +181,19 @@ static void remove_killed_imports(int parent, const char *name, void (*warn)(con
         }
 }
 
+/* Written now, renamed into place by publish right after the rootfs. */
 static int write_defaults(int parent, const char *name, const char *json, char *tmp, size_t tmp_len, nsl_error *error)
 {
-        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *line = NULL;
         int r;
 
         if (snprintf(tmp, tmp_len, ".%s%s.tmp", name, DEFAULTS_SUFFIX) >= (int)tmp_len)
                 return nsl_fail(error, ENAMETOOLONG, "import", name, NULL);
+        if (asprintf(&line, "%s\n", json) < 0)
+                return nsl_fail(error, ENOMEM, "import", tmp, NULL);
         (void)unlinkat(parent, tmp, 0);
-        fd = openat(parent, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return nsl_fail(error, errno, "import", tmp, NULL);
-        r = nsl_write_all(fd, json, strlen(json));
-        if (r == 0)
-                r = nsl_write_all(fd, "\n", 1);
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
-        if (r < 0) {
-                unlinkat(parent, tmp, 0);
-                return nsl_fail(error, -r, "import", tmp, NULL);
-        }
-        return 0;
+        r = nsl_write_new_file_at(parent, tmp, line, strlen(line), 0644);
+        return r < 0 ? nsl_fail(error, -r, "import", tmp, NULL) : 0;
 }
 
 static int unpack_layers(struct nsl_source *source, const struct nsl_image *image, int parent, const char *tmp,
