@@ -221,28 +221,13 @@ bool nsl_source_has_member(struct nsl_source *source, const char *member)
 int nsl_source_read_member(struct nsl_source *source, const char *member, char **text, nsl_error *error)
 {
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0;
+        size_t len;
         int r = nsl_source_open_member(source, member, &fd, error);
 
         if (r < 0)
                 return r;
-        buf = malloc(NSL_MAX_JSON + 1);
-        if (!buf)
-                return nsl_fail(error, ENOMEM, "import", member, NULL);
-        for (;;) {
-                ssize_t got = read(fd, buf + n, NSL_MAX_JSON + 1 - n);
-                if (got < 0 && errno == EINTR)
-                        continue;
-                if (got < 0)
-                        return nsl_fail(error, errno, "import", member, NULL);
-                if (got == 0)
-                        break;
-                n += (size_t)got;
-                if (n > NSL_MAX_JSON)
-                        return nsl_fail(error, EFBIG, "import", member, "larger than %u bytes", NSL_MAX_JSON);
-        }
-        buf[n] = '\0';
-        *text = TAKE_PTR(buf);
-        return 0;
+        r = nsl_read_fd(fd, NSL_MAX_JSON, text, &len);
+        if (r == -EFBIG)
+                return nsl_fail(error, EFBIG, "import", member, "larger than %u bytes", NSL_MAX_JSON);
+        return r < 0 ? nsl_fail(error, -r, "import", member, NULL) : 0;
 }

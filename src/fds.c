@@ -61,11 +61,19 @@ int nsl_write_all(int fd, const void *data, size_t len)
 int nsl_read_file(const char *path, size_t max, char **text, size_t *len)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+        if (fd < 0)
+                return -errno;
+        return nsl_read_fd(fd, max, text, len);
+}
+
+int nsl_read_fd(int fd, size_t max, char **text, size_t *len)
+{
         _cleanup_free_ char *buf = NULL;
         struct stat st;
         size_t n = 0;
 
-        if (fd < 0 || fstat(fd, &st) < 0)
+        if (fstat(fd, &st) < 0)
                 return -errno;
         if (!S_ISREG(st.st_mode))
                 return -EINVAL;

@@ -29,5 +29,7 @@ int nsl_replace_file(const char *path, const void *data, size_t len);
  * malloc'd buffer. 0, or -errno: -EINVAL when it is not a regular file,
  * -EFBIG when it is larger than max. */
 int nsl_read_file(const char *path, size_t max, char **text, size_t *len);
+/* The same for a file already open, read from its current offset. */
+int nsl_read_fd(int fd, size_t max, char **text, size_t *len);
 
 #endif
