@@ -141,29 +141,39 @@ static int set_metadata(const struct entry_ctx *e, int fd, bool is_dir, nsl_erro
         return 0;
 }
 
+struct data_ctx {
+        const struct entry_ctx *e;
+        int fd;
+};
+
+static int write_block(void *data, const void *block, size_t len, int64_t offset, nsl_error *error)
+{
+        const struct data_ctx *d = data;
+        const char *p = block;
+
+        while (len) {
+                ssize_t n = pwrite(d->fd, p, len, (off_t)offset);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return fail_entry(error, n < 0 ? errno : EIO, d->e, "cannot write: ",
+                                          strerror(n < 0 ? errno : EIO));
+                p += n;
+                len -= (size_t)n;
+                offset += n;
+        }
+        return 0;
+}
+
 static int write_data(const struct entry_ctx *e, int fd, nsl_error *error)
 {
-        const void *block;
-        size_t len;
-        int64_t offset;
-        int r;
+        struct data_ctx d = { .e = e, .fd = fd };
+        int r = nsl_archive_each_block(e->a, write_block, &d, error);
 
-        while ((r = archive_read_data_block(e->a, &block, &len, &offset)) == ARCHIVE_OK) {
-                const char *p = block;
-                while (len) {
-                        ssize_t n = pwrite(fd, p, len, (off_t)offset);
-                        if (n < 0 && errno == EINTR)
-                                continue;
-                        if (n <= 0)
-                                return fail_entry(error, n < 0 ? errno : EIO, e, "cannot write: ",
-                                                  strerror(n < 0 ? errno : EIO));
-                        p += n;
-                        len -= (size_t)n;
-                        offset += n;
-                }
-        }
-        if (r != ARCHIVE_EOF)
+        if (r == NSL_ARCHIVE_BROKEN)
                 return fail_entry(error, EIO, e, "", archive_error_string(e->a));
+        if (r < 0)
+                return r;
         /* A sparse file may end in a hole. */
         if (ftruncate(fd, (off_t)archive_entry_size(e->entry)) < 0)
                 return fail_entry(error, errno, e, "cannot size the file: ", strerror(errno));
@@ -328,7 +338,7 @@ static int apply_entry(struct nsl_unpack *u, struct archive *a, struct archive_e
 
 int nsl_layer_apply(struct nsl_unpack *u, int blob_fd, const char *raw_hex, const char *name, nsl_error *error)
 {
-        _cleanup_archive_ struct archive *a = archive_read_new();
+        _cleanup_archive_ struct archive *a = nsl_archive_reader(NSL_ARCHIVE_TAR);
         __attribute__((cleanup(nsl_hashed_reader_freep))) struct nsl_hashed_reader *reader = NULL;
         struct archive_entry *entry;
         char got[NSL_SHA256_HEX + 1];
@@ -338,18 +348,15 @@ int nsl_layer_apply(struct nsl_unpack *u, int blob_fd, const char *raw_hex, cons
         u->layer_paths = nsl_path_set_new();
         if (!a || !u->layer_paths)
                 return nsl_fail(error, ENOMEM, "import", name, NULL);
-        archive_read_support_filter_gzip(a);
-        archive_read_support_filter_zstd(a);
-        archive_read_support_format_tar(a);
         if ((r = nsl_hashed_reader_new(blob_fd, &reader, error)) < 0)
                 return r;
         if (archive_read_open(a, reader, NULL, nsl_hashed_reader_read, NULL) != ARCHIVE_OK)
                 return nsl_fail(error, EINVAL, "import", name, "not a layer tarball: %s", archive_error_string(a));
-        while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+        while ((r = nsl_archive_next(a, &entry)) == 1) {
                 if ((r = nsl_check_stop("import", name, error)) < 0 || (r = apply_entry(u, a, entry, error)) < 0)
                         return r;
         }
-        if (r != ARCHIVE_EOF)
+        if (r < 0)
                 return nsl_fail(error, EINVAL, "import", name, "bad or truncated layer: %s", archive_error_string(a));
         /* The blob was checked before anything was written; this checks that
          * what was unpacked is still that blob (a layout someone else can
