@@ -61,7 +61,7 @@ int nsl_digest_fd(int fd, char hex[NSL_SHA256_HEX + 1], nsl_error *error)
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
-                        return nsl_fail(error, errno, "digest", "", "cannot read the blob: %s", strerror(errno));
+                        return nsl_fail(error, errno, "digest", "", "cannot read the blob");
                 if (n == 0)
                         break;
                 if (!EVP_DigestUpdate(ctx, buf, (size_t)n))

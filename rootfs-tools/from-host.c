@@ -125,9 +125,9 @@ static int copy_file(struct host_ctx *c, const char *path, const struct stat *st
         if (to < 0 && errno == EEXIST)
                 return follow_elf(c, from, path, error);        /* kept, but what it loads may be missing */
         if (to < 0)
-                return nsl_fail(error, errno, "from-host", path, "cannot create in the rootfs: %s", strerror(errno));
+                return nsl_fail(error, errno, "from-host", path, "cannot create in the rootfs");
         if ((r = copy_data(from, to, st->st_size)) < 0)
-                return nsl_fail(error, -r, "from-host", path, "cannot copy: %s", strerror(-r));
+                return nsl_fail(error, -r, "from-host", path, "cannot copy");
         if (fchmod(to, st->st_mode & 0777) < 0)     /* no set-id bits from the host */
                 return nsl_fail(error, errno, "from-host", path, NULL);
         return follow_elf(c, from, path, error);
@@ -141,7 +141,7 @@ static int copy_dir(struct host_ctx *c, const char *path, const struct stat *st,
         int r = 0;
 
         if (made < 0)
-                return nsl_fail(error, -made, "from-host", path, "cannot create in the rootfs: %s", strerror(-made));
+                return nsl_fail(error, -made, "from-host", path, "cannot create in the rootfs");
         (void)st;
         d = opendir(path);
         if (!d)
@@ -342,7 +342,7 @@ int nsl_from_host(const char *dest, char *const programs[], const struct nsl_fro
         for (size_t i = 0; r == 0 && i < options->n_extra; i++)
                 r = install(&c, options->extra[i], 0, error);
         if (r == 0 && (r = make_mountpoints(c.root)) < 0)
-                r = nsl_fail(error, -r, "from-host", dest, "cannot make dev, proc and tmp: %s", strerror(-r));
+                r = nsl_fail(error, -r, "from-host", dest, "cannot make dev, proc and tmp");
         if (c.root >= 0)
                 close(c.root);
         nsl_path_set_free(c.done);

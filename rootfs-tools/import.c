@@ -116,15 +116,14 @@ static int make_temp_dir(int parent, const char *name, char *tmp, size_t tmp_len
                 _cleanup_close_ int fd = -1;
 
                 if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
-                        return nsl_fail(error, errno, "import", "", "getrandom: %s", strerror(errno));
+                        return nsl_fail(error, errno, "import", "", "getrandom");
                 if (snprintf(tmp, tmp_len, ".%s.import-%016llx", name, rnd) >= (int)tmp_len ||
                     snprintf(making, sizeof making, ".%s.importing-%016llx", name, rnd) >= (int)sizeof making)
                         return nsl_fail(error, ENAMETOOLONG, "import", name, NULL);
                 if (mkdirat(parent, making, 0700) < 0) {
                         if (errno == EEXIST)
                                 continue;
-                        return nsl_fail(error, errno, "import", making, "cannot make the temporary directory: %s",
-                                        strerror(errno));
+                        return nsl_fail(error, errno, "import", making, "cannot make the temporary directory");
                 }
                 fd = openat(parent, making, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 ||
@@ -236,7 +235,7 @@ static int publish(int parent, const char *tmp, const char *name, const char *de
         if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return nsl_fail(error, errno, "import", dest, NULL);
         if (renameat2(parent, tmp, parent, name, RENAME_NOREPLACE) < 0)
-                return nsl_fail(error, errno, "import", dest, "cannot move the rootfs into place: %s", strerror(errno));
+                return nsl_fail(error, errno, "import", dest, "cannot move the rootfs into place");
         if (snprintf(defaults, sizeof defaults, "%s%s", name, DEFAULTS_SUFFIX) >= (int)sizeof defaults ||
             renameat(parent, defaults_tmp, parent, defaults) < 0)
                 return nsl_fail(error, errno ? errno : ENAMETOOLONG, "import", dest,

@@ -41,10 +41,9 @@ struct entry_ctx {
 
 
 /* "import: PATH: PREFIXDETAIL" */
-static int fail_entry(nsl_error *error, int errnum, const struct entry_ctx *e, const char *prefix, const char *detail)
-{
-        return nsl_fail(error, errnum, "import", e->path, "%s%s", prefix, detail);
-}
+/* A macro, so that nsl_fail sees whether errnum is a constant. */
+#define fail_entry(error, errnum, e, prefix, detail) \
+        nsl_fail(error, errnum, "import", (e)->path, "%s%s", prefix, detail)
 
 /* Opens a directory inside the root, making missing components (0755), each
  * step resolved again from the root; iterative, as a path can be 2048 levels
@@ -252,11 +251,11 @@ static int make_hardlink(const struct entry_ctx *e, nsl_error *error)
         snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - target) : 0, target);
         tparent = nsl_open_in_root(e->u->root_fd, parent[0] ? parent : "/", O_PATH | O_DIRECTORY, 0);
         if (tparent < 0)
-                return nsl_fail(error, -tparent, "import", e->path, "hardlink target %s: %s", target, strerror(-tparent));
+                return nsl_fail(error, -tparent, "import", e->path, "hardlink target %s", target);
         /* linkat without AT_SYMLINK_FOLLOW links the entry itself, which is in
          * the root: its parent was resolved there. */
         if (linkat(tparent, slash ? slash + 1 : target, e->parent, e->base, 0) < 0)
-                return nsl_fail(error, errno, "import", e->path, "hardlink to %s: %s", target, strerror(errno));
+                return nsl_fail(error, errno, "import", e->path, "hardlink to %s", target);
         return 0;
 }
 
@@ -331,7 +330,7 @@ static int apply_entry(struct nsl_unpack *u, struct archive *a, struct archive_e
                 return nsl_whiteout_apply(u, parent_path, e.base, error);
         parent = open_dir(u->root_fd, parent_path);
         if (parent < 0)
-                return nsl_fail(error, -parent, "import", path, "cannot open its directory: %s", strerror(-parent));
+                return nsl_fail(error, -parent, "import", path, "cannot open its directory");
         e.parent = parent;
         return create_entry(&e, error);
 }
@@ -411,8 +410,7 @@ int nsl_unpack_finish(struct nsl_unpack *u, nsl_error *error)
                 if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP)
                         continue;       /* removed or replaced by a later layer */
                 if (fd < 0 || fchmod(fd, u->deferred[i].mode) < 0)
-                        r = nsl_fail(error, fd < 0 ? -fd : errno, "import", path, "cannot set the mode: %s",
-                                     strerror(fd < 0 ? -fd : errno));
+                        r = nsl_fail(error, fd < 0 ? -fd : errno, "import", path, "cannot set the mode");
         }
         nsl_path_set_free(done);
         return r;

@@ -76,7 +76,7 @@ static int spool_block(void *data, const void *block, size_t len, int64_t offset
         n = pwrite(s->fd, block, len, (off_t)offset);
         if (n != (ssize_t)len) {
                 int errnum = n < 0 ? errno : EIO;
-                return nsl_fail(error, errnum, "import", s->path, "cannot spool a member: %s", strerror(errnum));
+                return nsl_fail(error, errnum, "import", s->path, "cannot spool a member");
         }
         return 0;
 }
@@ -89,8 +89,7 @@ static int spool_entry(struct archive *a, int spool_dir, uint64_t *budget, int *
         int r;
 
         if (fd < 0)
-                return nsl_fail(error, errno, "import", path, "cannot make a temporary file beside the destination: %s",
-                                strerror(errno));
+                return nsl_fail(error, errno, "import", path, "cannot make a temporary file beside the destination");
         r = nsl_archive_each_block(a, spool_block, &s, error);
         if (r == NSL_ARCHIVE_BROKEN)
                 return nsl_fail(error, EIO, "import", path, "%s", archive_error_string(a));
@@ -198,7 +197,7 @@ int nsl_source_open_member(struct nsl_source *source, const char *member, int *f
         if (source->dir_fd >= 0) {
                 fd = nsl_open_in_root(source->dir_fd, clean, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
                 if (fd < 0)
-                        return nsl_fail(error, -fd, "import", member, "%s", strerror(-fd));
+                        return nsl_fail(error, -fd, "import", member, NULL);
                 if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
                         close(fd);
                         return nsl_fail(error, EINVAL, "import", member, "not a regular file");

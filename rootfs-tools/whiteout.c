@@ -189,10 +189,10 @@ int nsl_whiteout_apply(struct nsl_unpack *unpack, const char *parent_path, const
         if (parent == -ENOENT || parent == -ENOTDIR)
                 return 0;       /* nothing below to hide */
         if (parent < 0)
-                return nsl_fail(error, -parent, "import", parent_path, "whiteout: %s", strerror(-parent));
+                return nsl_fail(error, -parent, "import", parent_path, "whiteout");
         if (!strcmp(base, OPAQUE)) {
                 r = empty_dir(parent, written_by_this_layer, &keep);
-                return r < 0 ? nsl_fail(error, -r, "import", parent_path, "opaque whiteout: %s", strerror(-r)) : 0;
+                return r < 0 ? nsl_fail(error, -r, "import", parent_path, "opaque whiteout") : 0;
         }
         if (!strncmp(victim, WHITEOUT, strlen(WHITEOUT)))
                 return 0;       /* other aufs metadata (.wh..wh.plnk...) carries nothing to apply */
@@ -201,5 +201,5 @@ int nsl_whiteout_apply(struct nsl_unpack *unpack, const char *parent_path, const
         if (written_by_this_layer(victim, &keep))
                 return 0;       /* a whiteout hides lower layers only */
         r = nsl_remove_tree(parent, victim);
-        return r < 0 ? nsl_fail(error, -r, "import", victim, "whiteout: %s", strerror(-r)) : 0;
+        return r < 0 ? nsl_fail(error, -r, "import", victim, "whiteout") : 0;
 }

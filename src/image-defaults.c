@@ -35,10 +35,10 @@ static int read_in_root(const char *rootfs, const char *path, char **text, nsl_e
                 return nsl_fail(error, errno, OPT, rootfs, NULL);
         fd = nsl_open_in_root(root, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
         if (fd < 0)
-                return nsl_fail(error, -fd, OPT, path, "cannot open it in the rootfs: %s", strerror(-fd));
+                return nsl_fail(error, -fd, OPT, path, "cannot open it in the rootfs");
         snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
         r = nsl_read_file(proc, MAX_DEFAULTS, text, &len);
-        return r < 0 ? nsl_fail(error, -r, OPT, path, "cannot read it in the rootfs: %s", strerror(-r)) : 0;
+        return r < 0 ? nsl_fail(error, -r, OPT, path, "cannot read it in the rootfs") : 0;
 }
 
 /* name -> id from a passwd or group file's text (field 3). */
@@ -183,7 +183,7 @@ int nsl_spec_use_image_defaults(nsl_spec *spec, nsl_error *error)
         r = nsl_read_file(path, MAX_DEFAULTS, &text, &len);
         if (r < 0)
                 return nsl_fail(error, -r, OPT, path, "cannot read the image defaults (written by nslaunch rootfs "
-                                "import): %s", strerror(-r));
+                                "import)");
         if (nsl_json_parse_text(text, len, false, &defaults, &(const char *){ NULL }, &(size_t){ 0 }) < 0 ||
             !json_object_is_type(defaults, json_type_object))
                 return nsl_fail(error, EINVAL, OPT, path, "not a JSON object");

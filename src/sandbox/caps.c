@@ -49,8 +49,7 @@ int nsl_caps_drop(uint64_t keep, nsl_error *error)
                 if (keep & (1ULL << c))
                         continue;
                 if (cap_drop_bound((cap_value_t)c) < 0 && errno != EINVAL)
-                        return nsl_fail(error, errno, "caps", "bounding", "cannot drop capability %d: %s", c,
-                                        strerror(errno));
+                        return nsl_fail(error, errno, "caps", "bounding", "cannot drop capability %d", c);
         }
         for (int c = 0; c < last; c++) {
                 cap_value_t v = (cap_value_t)c;
@@ -62,14 +61,13 @@ int nsl_caps_drop(uint64_t keep, nsl_error *error)
                         return nsl_fail(error, errno, "caps", "", NULL);
         }
         if (cap_set_proc(caps) < 0)
-                return nsl_fail(error, errno, "caps", "", "cannot set capabilities: %s", strerror(errno));
+                return nsl_fail(error, errno, "caps", "", "cannot set capabilities");
         /* one prctl; libcap's cap_reset_ambient() asks about every capability first */
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return nsl_fail(error, errno, "caps", "ambient", NULL);
         for (int c = 0; c < last; c++)
                 if ((keep & (1ULL << c)) && cap_set_ambient((cap_value_t)c, CAP_SET) < 0)
-                        return nsl_fail(error, errno, "caps", "ambient", "cannot raise capability %d: %s", c,
-                                        strerror(errno));
+                        return nsl_fail(error, errno, "caps", "ambient", "cannot raise capability %d", c);
         return 0;
 }
 
@@ -80,7 +78,7 @@ int nsl_caps_clear(nsl_error *error)
         if (!caps)
                 return nsl_fail(error, ENOMEM, "caps", "", NULL);
         if (cap_set_proc(caps) < 0)
-                return nsl_fail(error, errno, "caps", "", "cannot clear capabilities: %s", strerror(errno));
+                return nsl_fail(error, errno, "caps", "", "cannot clear capabilities");
         return 0;
 }
 

@@ -169,7 +169,8 @@ int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error)
 static int exec_failure(const char *cmd, int err, nsl_error *error)
 {
         bool missing = err == ENOENT || err == ENOTDIR;
-        int r = nsl_fail(error, err, "exec", cmd, missing ? "command not found" : "cannot execute: %s", strerror(err));
+        int r = nsl_fail_errno(error, err, false, "exec", cmd, missing ? "command not found" : "cannot execute: %s",
+                               strerror(err));
         error->exit_code = missing ? NSL_EXIT_NOT_FOUND : NSL_EXIT_CANNOT_EXEC;
         return r;
 }
