@@ -175,6 +175,12 @@ static int exec_failure(const char *cmd, int err, nsl_error *error)
         return r;
 }
 
+bool nsl_search_candidate(const char *dir, size_t dirlen, const char *cmd, char *out, size_t size)
+{
+        int n = dirlen ? snprintf(out, size, "%.*s/%s", (int)dirlen, dir, cmd) : snprintf(out, size, "./%s", cmd);
+        return n >= 0 && (size_t)n < size;
+}
+
 /* execve with the sandbox's PATH, as a shell would: the first hit wins, a
  * permission error is remembered while the search goes on. */
 static int exec_command(const struct nsl_plan *plan, nsl_error *error)
@@ -192,8 +198,7 @@ static int exec_command(const struct nsl_plan *plan, nsl_error *error)
                 size_t dirlen = (size_t)(end - p);
                 char path[PATH_MAX];
 
-                if (dirlen + 1 + strlen(cmd) < sizeof path) {
-                        snprintf(path, sizeof path, "%.*s/%s", (int)dirlen, dirlen ? p : ".", cmd);
+                if (nsl_search_candidate(p, dirlen, cmd, path, sizeof path)) {
                         execve(path, argv, plan->envp);
                         if (errno != ENOENT && errno != ENOTDIR)
                                 saved = errno;
