@@ -1,6 +1,5 @@
 #include "caps.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,29 +7,6 @@
 #include <sys/prctl.h>
 
 #include "../error.h"
-
-int nsl_cap_from_name(const char *name)
-{
-        char buf[64] = "cap_";
-        size_t off = 4;
-        cap_value_t cap;
-
-        if (!name || !*name)
-                return -1;
-        if (!strncasecmp(name, "cap_", 4))
-                off = 0;
-        if (strlen(name) + off >= sizeof buf)
-                return -1;
-        for (size_t i = 0; name[i]; i++)
-                buf[off + i] = (char)tolower((unsigned char)name[i]);
-        buf[off + strlen(name)] = '\0';
-        for (const char *p = buf; *p; p++)
-                if (!(islower((unsigned char)*p) || *p == '_'))
-                        return -1;
-        if (cap_from_name(buf, &cap) < 0 || cap < 0 || cap > 63)
-                return -1;
-        return cap;
-}
 
 static void free_caps(cap_t *caps)
 {
@@ -80,9 +56,4 @@ int nsl_caps_clear(nsl_error *error)
         if (cap_set_proc(caps) < 0)
                 return nsl_fail(error, errno, "caps", "", "cannot clear capabilities");
         return 0;
-}
-
-int nsl_cap_number(const char *name)
-{
-        return nsl_cap_from_name(name);
 }

@@ -13,7 +13,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
-#include "../sandbox/caps.h"
+#include "../capnames.h"
 #include "stub.h"
 
 static const struct { const char *name; uint32_t arch; const char *docker; } arch_names[] = {
@@ -70,7 +70,7 @@ static bool kernel_at_least(const struct nsl_sc_target *t, const int v[2])
 
 static bool has_cap(const struct nsl_sc_target *t, const char *name)
 {
-        int cap = nsl_cap_from_name(name);
+        int cap = nsl_cap_number(name);
         return cap >= 0 && (t->caps & (1ULL << cap));
 }
 
