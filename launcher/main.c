@@ -361,11 +361,15 @@ static int cmd_seccomp(int argc, char **argv)
                         return NSL_EXIT_LAUNCHER;
                 }
                 r = nsl_seccomp_compile(profile, &options, fd, &error);
-                if (close(fd) < 0 && r == 0)
-                        r = nsl_seccomp_compile(profile, &options, -1, &error);
-                if (r < 0) {
+                int close_errno = close(fd) < 0 ? errno : 0;
+                if (r < 0 || close_errno)
                         unlink(output);
+                if (r < 0)
                         return print_error(&error);
+                if (close_errno) {
+                        /* the write may only fail here (NFS, a full disk) */
+                        fprintf(stderr, "nslaunch: compile: %s: %s\n", output, strerror(close_errno));
+                        return NSL_EXIT_LAUNCHER;
                 }
                 return 0;
         }

@@ -45,7 +45,7 @@ int nsl_image_defaults_extract(const char *config_json, char **out, nsl_error *e
 {
         _cleanup_json_ json_object *root = NULL, *defaults = json_object_new_object();
         json_object *config;
-        int r = nsl_json_parse(config_json, "config", &root, error);
+        int r = nsl_json_parse_doc(config_json, "import", "config", &root, error);
 
         if (r < 0)
                 return r;

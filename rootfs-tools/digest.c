@@ -12,7 +12,6 @@
 #define CHUNK (256u << 10)
 
 static void evp_freep(EVP_MD_CTX **ctx) { EVP_MD_CTX_free(*ctx); }
-static void archive_freep(struct archive **a) { if (*a) archive_read_free(*a); }
 
 int nsl_digest_parse(const char *digest, char hex[NSL_SHA256_HEX + 1])
 {
@@ -62,7 +61,7 @@ int nsl_digest_fd(int fd, char hex[NSL_SHA256_HEX + 1], nsl_error *error)
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
-                        return nsl_fail(error, errno, "digest", "", "cannot read the blob: %s", strerror(errno));
+                        return nsl_fail(error, errno, "digest", "", "cannot read the blob");
                 if (n == 0)
                         break;
                 if (!EVP_DigestUpdate(ctx, buf, (size_t)n))
@@ -71,31 +70,29 @@ int nsl_digest_fd(int fd, char hex[NSL_SHA256_HEX + 1], nsl_error *error)
         return digest_finish(ctx, hex, error);
 }
 
+static int digest_block(void *ctx, const void *block, size_t len, int64_t offset, nsl_error *error)
+{
+        (void)offset;
+        return EVP_DigestUpdate(ctx, block, len) ? 0 : nsl_fail(error, EIO, "digest", "", "sha256 failed");
+}
+
 int nsl_digest_uncompressed_fd(int fd, char hex[NSL_SHA256_HEX + 1], nsl_error *error)
 {
         __attribute__((cleanup(evp_freep))) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        __attribute__((cleanup(archive_freep))) struct archive *a = archive_read_new();
+        _cleanup_archive_ struct archive *a = nsl_archive_reader(NSL_ARCHIVE_RAW);
         struct archive_entry *entry;
-        const void *block;
-        size_t len;
-        int64_t offset;
         int r;
 
         if (!ctx || !a || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
                 return nsl_fail(error, ENOMEM, "digest", "", NULL);
         if (lseek(fd, 0, SEEK_SET) < 0)
                 return nsl_fail(error, errno, "digest", "", NULL);
-        archive_read_support_filter_gzip(a);
-        archive_read_support_filter_zstd(a);
-        archive_read_support_format_raw(a);
-        if (archive_read_open_fd(a, fd, CHUNK) != ARCHIVE_OK || archive_read_next_header(a, &entry) != ARCHIVE_OK)
+        if (archive_read_open_fd(a, fd, CHUNK) != ARCHIVE_OK || nsl_archive_next(a, &entry) != 1)
                 return nsl_fail(error, EIO, "digest", "", "cannot read the layer: %s", archive_error_string(a));
-        while ((r = archive_read_data_block(a, &block, &len, &offset)) == ARCHIVE_OK)
-                if (!EVP_DigestUpdate(ctx, block, len))
-                        return nsl_fail(error, EIO, "digest", "", "sha256 failed");
-        if (r != ARCHIVE_EOF)
+        r = nsl_archive_each_block(a, digest_block, ctx, error);
+        if (r == NSL_ARCHIVE_BROKEN)
                 return nsl_fail(error, EIO, "digest", "", "cannot decompress the layer: %s", archive_error_string(a));
-        return digest_finish(ctx, hex, error);
+        return r < 0 ? r : digest_finish(ctx, hex, error);
 }
 
 struct nsl_hashed_reader {

@@ -58,7 +58,7 @@ int nsl_docker_parse_manifest(const char *manifest_json, const char *ref, struct
         _cleanup_json_ json_object *root = NULL;
         json_object *entry, *layers;
         const char *config;
-        int r = nsl_json_parse(manifest_json, "manifest.json", &root, error);
+        int r = nsl_json_parse_doc(manifest_json, "import", "manifest.json", &root, error);
 
         if (r < 0)
                 return r;
@@ -95,7 +95,7 @@ int nsl_docker_parse_diff_ids(const char *config_json, struct nsl_image *image, 
 {
         _cleanup_json_ json_object *root = NULL;
         json_object *rootfs, *ids;
-        int r = nsl_json_parse(config_json, "config", &root, error);
+        int r = nsl_json_parse_doc(config_json, "import", "config", &root, error);
 
         if (r < 0)
                 return r;

@@ -125,9 +125,9 @@ static int copy_file(struct host_ctx *c, const char *path, const struct stat *st
         if (to < 0 && errno == EEXIST)
                 return follow_elf(c, from, path, error);        /* kept, but what it loads may be missing */
         if (to < 0)
-                return nsl_fail(error, errno, "from-host", path, "cannot create in the rootfs: %s", strerror(errno));
+                return nsl_fail(error, errno, "from-host", path, "cannot create in the rootfs");
         if ((r = copy_data(from, to, st->st_size)) < 0)
-                return nsl_fail(error, -r, "from-host", path, "cannot copy: %s", strerror(-r));
+                return nsl_fail(error, -r, "from-host", path, "cannot copy");
         if (fchmod(to, st->st_mode & 0777) < 0)     /* no set-id bits from the host */
                 return nsl_fail(error, errno, "from-host", path, NULL);
         return follow_elf(c, from, path, error);
@@ -136,12 +136,12 @@ static int copy_file(struct host_ctx *c, const char *path, const struct stat *st
 static int copy_dir(struct host_ctx *c, const char *path, const struct stat *st, int links, nsl_error *error)
 {
         _cleanup_close_ int made = nsl_open_dir_in_root(c->root, path);
-        DIR *d;
+        _cleanup_dir_ DIR *d = NULL;
         struct dirent *de;
         int r = 0;
 
         if (made < 0)
-                return nsl_fail(error, -made, "from-host", path, "cannot create in the rootfs: %s", strerror(-made));
+                return nsl_fail(error, -made, "from-host", path, "cannot create in the rootfs");
         (void)st;
         d = opendir(path);
         if (!d)
@@ -155,7 +155,6 @@ static int copy_dir(struct host_ctx *c, const char *path, const struct stat *st,
                 else
                         r = install(c, child, links, error);
         }
-        closedir(d);
         return r;
 }
 
@@ -244,12 +243,12 @@ static int install(struct host_ctx *c, const char *path, int links, nsl_error *e
 static int load_lib_dirs(struct host_ctx *c)
 {
         static const char *const defaults[] = { "/lib64", "/usr/lib64", "/lib", "/usr/lib" };
-        DIR *d = opendir("/etc/ld.so.conf.d");
+        _cleanup_dir_ DIR *d = opendir("/etc/ld.so.conf.d");
         struct dirent *de;
 
         while (d && (de = readdir(d))) {
                 char path[PATH_MAX], line[PATH_MAX];
-                FILE *f;
+                _cleanup_file_ FILE *f = NULL;
                 size_t len = strlen(de->d_name);
                 if (len < 5 || strcmp(de->d_name + len - 5, ".conf"))
                         continue;
@@ -260,11 +259,7 @@ static int load_lib_dirs(struct host_ctx *c)
                         if (line[0] == '/' && nsl_strv_push(&c->lib_dirs, &c->n_lib_dirs, line) < 0)
                                 break;
                 }
-                if (f)
-                        fclose(f);
         }
-        if (d)
-                closedir(d);
         for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
                 if (nsl_strv_push(&c->lib_dirs, &c->n_lib_dirs, defaults[i]) < 0)
                         return -ENOMEM;
@@ -347,7 +342,7 @@ int nsl_from_host(const char *dest, char *const programs[], const struct nsl_fro
         for (size_t i = 0; r == 0 && i < options->n_extra; i++)
                 r = install(&c, options->extra[i], 0, error);
         if (r == 0 && (r = make_mountpoints(c.root)) < 0)
-                r = nsl_fail(error, -r, "from-host", dest, "cannot make dev, proc and tmp: %s", strerror(-r));
+                r = nsl_fail(error, -r, "from-host", dest, "cannot make dev, proc and tmp");
         if (c.root >= 0)
                 close(c.root);
         nsl_path_set_free(c.done);

@@ -51,18 +51,16 @@ int nsl_dest_parent(const char *dest, int *parent_fd, char *name, size_t name_le
 
 static bool is_empty_dir(int parent, const char *name)
 {
-        int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        _cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_dir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
         struct dirent *de;
         bool empty = d != NULL;
 
+        if (d)
+                TAKE_FD(fd);    /* d owns it now */
         while (d && (de = readdir(d)))
                 if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
                         empty = false;
-        if (d)
-                closedir(d);
-        else if (fd >= 0)
-                close(fd);
         return empty;
 }
 
@@ -118,15 +116,14 @@ static int make_temp_dir(int parent, const char *name, char *tmp, size_t tmp_len
                 _cleanup_close_ int fd = -1;
 
                 if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
-                        return nsl_fail(error, errno, "import", "", "getrandom: %s", strerror(errno));
+                        return nsl_fail(error, errno, "import", "", "getrandom");
                 if (snprintf(tmp, tmp_len, ".%s.import-%016llx", name, rnd) >= (int)tmp_len ||
                     snprintf(making, sizeof making, ".%s.importing-%016llx", name, rnd) >= (int)sizeof making)
                         return nsl_fail(error, ENAMETOOLONG, "import", name, NULL);
                 if (mkdirat(parent, making, 0700) < 0) {
                         if (errno == EEXIST)
                                 continue;
-                        return nsl_fail(error, errno, "import", making, "cannot make the temporary directory: %s",
-                                        strerror(errno));
+                        return nsl_fail(error, errno, "import", making, "cannot make the temporary directory");
                 }
                 fd = openat(parent, making, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 ||
@@ -159,15 +156,13 @@ static bool is_temp_of(const char *entry, const char *name)
  * this user that no running import holds locked. */
 static void remove_killed_imports(int parent, const char *name, void (*warn)(const char *line))
 {
-        int dfd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+        _cleanup_close_ int dfd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_dir_ DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
         struct dirent *de;
 
-        if (!d) {
-                if (dfd >= 0)
-                        close(dfd);
+        if (!d)
                 return;
-        }
+        TAKE_FD(dfd);   /* d owns it now */
         while ((de = readdir(d))) {
                 _cleanup_close_ int fd = -1;
                 struct stat st;
@@ -183,30 +178,21 @@ static void remove_killed_imports(int parent, const char *name, void (*warn)(con
                         warn(line);
                 }
         }
-        closedir(d);
 }
 
+/* Written now, renamed into place by publish right after the rootfs. */
 static int write_defaults(int parent, const char *name, const char *json, char *tmp, size_t tmp_len, nsl_error *error)
 {
-        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *line = NULL;
         int r;
 
         if (snprintf(tmp, tmp_len, ".%s%s.tmp", name, DEFAULTS_SUFFIX) >= (int)tmp_len)
                 return nsl_fail(error, ENAMETOOLONG, "import", name, NULL);
+        if (asprintf(&line, "%s\n", json) < 0)
+                return nsl_fail(error, ENOMEM, "import", tmp, NULL);
         (void)unlinkat(parent, tmp, 0);
-        fd = openat(parent, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return nsl_fail(error, errno, "import", tmp, NULL);
-        r = nsl_write_all(fd, json, strlen(json));
-        if (r == 0)
-                r = nsl_write_all(fd, "\n", 1);
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
-        if (r < 0) {
-                unlinkat(parent, tmp, 0);
-                return nsl_fail(error, -r, "import", tmp, NULL);
-        }
-        return 0;
+        r = nsl_write_new_file_at(parent, tmp, line, strlen(line), 0644);
+        return r < 0 ? nsl_fail(error, -r, "import", tmp, NULL) : 0;
 }
 
 static int unpack_layers(struct nsl_source *source, const struct nsl_image *image, int parent, const char *tmp,
@@ -249,7 +235,7 @@ static int publish(int parent, const char *tmp, const char *name, const char *de
         if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return nsl_fail(error, errno, "import", dest, NULL);
         if (renameat2(parent, tmp, parent, name, RENAME_NOREPLACE) < 0)
-                return nsl_fail(error, errno, "import", dest, "cannot move the rootfs into place: %s", strerror(errno));
+                return nsl_fail(error, errno, "import", dest, "cannot move the rootfs into place");
         if (snprintf(defaults, sizeof defaults, "%s%s", name, DEFAULTS_SUFFIX) >= (int)sizeof defaults ||
             renameat(parent, defaults_tmp, parent, defaults) < 0)
                 return nsl_fail(error, errno ? errno : ENAMETOOLONG, "import", dest,

@@ -39,13 +39,11 @@ struct entry_ctx {
         int parent;             /* O_PATH directory fd */
 };
 
-static void archive_freep(struct archive **a) { if (*a) archive_read_free(*a); }
 
 /* "import: PATH: PREFIXDETAIL" */
-static int fail_entry(nsl_error *error, int errnum, const struct entry_ctx *e, const char *prefix, const char *detail)
-{
-        return nsl_fail(error, errnum, "import", e->path, "%s%s", prefix, detail);
-}
+/* A macro, so that nsl_fail sees whether errnum is a constant. */
+#define fail_entry(error, errnum, e, prefix, detail) \
+        nsl_fail(error, errnum, "import", (e)->path, "%s%s", prefix, detail)
 
 /* Opens a directory inside the root, making missing components (0755), each
  * step resolved again from the root; iterative, as a path can be 2048 levels
@@ -142,29 +140,39 @@ static int set_metadata(const struct entry_ctx *e, int fd, bool is_dir, nsl_erro
         return 0;
 }
 
+struct data_ctx {
+        const struct entry_ctx *e;
+        int fd;
+};
+
+static int write_block(void *data, const void *block, size_t len, int64_t offset, nsl_error *error)
+{
+        const struct data_ctx *d = data;
+        const char *p = block;
+
+        while (len) {
+                ssize_t n = pwrite(d->fd, p, len, (off_t)offset);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return fail_entry(error, n < 0 ? errno : EIO, d->e, "cannot write: ",
+                                          strerror(n < 0 ? errno : EIO));
+                p += n;
+                len -= (size_t)n;
+                offset += n;
+        }
+        return 0;
+}
+
 static int write_data(const struct entry_ctx *e, int fd, nsl_error *error)
 {
-        const void *block;
-        size_t len;
-        int64_t offset;
-        int r;
+        struct data_ctx d = { .e = e, .fd = fd };
+        int r = nsl_archive_each_block(e->a, write_block, &d, error);
 
-        while ((r = archive_read_data_block(e->a, &block, &len, &offset)) == ARCHIVE_OK) {
-                const char *p = block;
-                while (len) {
-                        ssize_t n = pwrite(fd, p, len, (off_t)offset);
-                        if (n < 0 && errno == EINTR)
-                                continue;
-                        if (n <= 0)
-                                return fail_entry(error, n < 0 ? errno : EIO, e, "cannot write: ",
-                                                  strerror(n < 0 ? errno : EIO));
-                        p += n;
-                        len -= (size_t)n;
-                        offset += n;
-                }
-        }
-        if (r != ARCHIVE_EOF)
+        if (r == NSL_ARCHIVE_BROKEN)
                 return fail_entry(error, EIO, e, "", archive_error_string(e->a));
+        if (r < 0)
+                return r;
         /* A sparse file may end in a hole. */
         if (ftruncate(fd, (off_t)archive_entry_size(e->entry)) < 0)
                 return fail_entry(error, errno, e, "cannot size the file: ", strerror(errno));
@@ -243,11 +251,11 @@ static int make_hardlink(const struct entry_ctx *e, nsl_error *error)
         snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - target) : 0, target);
         tparent = nsl_open_in_root(e->u->root_fd, parent[0] ? parent : "/", O_PATH | O_DIRECTORY, 0);
         if (tparent < 0)
-                return nsl_fail(error, -tparent, "import", e->path, "hardlink target %s: %s", target, strerror(-tparent));
+                return nsl_fail(error, -tparent, "import", e->path, "hardlink target %s", target);
         /* linkat without AT_SYMLINK_FOLLOW links the entry itself, which is in
          * the root: its parent was resolved there. */
         if (linkat(tparent, slash ? slash + 1 : target, e->parent, e->base, 0) < 0)
-                return nsl_fail(error, errno, "import", e->path, "hardlink to %s: %s", target, strerror(errno));
+                return nsl_fail(error, errno, "import", e->path, "hardlink to %s", target);
         return 0;
 }
 
@@ -322,14 +330,14 @@ static int apply_entry(struct nsl_unpack *u, struct archive *a, struct archive_e
                 return nsl_whiteout_apply(u, parent_path, e.base, error);
         parent = open_dir(u->root_fd, parent_path);
         if (parent < 0)
-                return nsl_fail(error, -parent, "import", path, "cannot open its directory: %s", strerror(-parent));
+                return nsl_fail(error, -parent, "import", path, "cannot open its directory");
         e.parent = parent;
         return create_entry(&e, error);
 }
 
 int nsl_layer_apply(struct nsl_unpack *u, int blob_fd, const char *raw_hex, const char *name, nsl_error *error)
 {
-        __attribute__((cleanup(archive_freep))) struct archive *a = archive_read_new();
+        _cleanup_archive_ struct archive *a = nsl_archive_reader(NSL_ARCHIVE_TAR);
         __attribute__((cleanup(nsl_hashed_reader_freep))) struct nsl_hashed_reader *reader = NULL;
         struct archive_entry *entry;
         char got[NSL_SHA256_HEX + 1];
@@ -339,18 +347,15 @@ int nsl_layer_apply(struct nsl_unpack *u, int blob_fd, const char *raw_hex, cons
         u->layer_paths = nsl_path_set_new();
         if (!a || !u->layer_paths)
                 return nsl_fail(error, ENOMEM, "import", name, NULL);
-        archive_read_support_filter_gzip(a);
-        archive_read_support_filter_zstd(a);
-        archive_read_support_format_tar(a);
         if ((r = nsl_hashed_reader_new(blob_fd, &reader, error)) < 0)
                 return r;
         if (archive_read_open(a, reader, NULL, nsl_hashed_reader_read, NULL) != ARCHIVE_OK)
                 return nsl_fail(error, EINVAL, "import", name, "not a layer tarball: %s", archive_error_string(a));
-        while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+        while ((r = nsl_archive_next(a, &entry)) == 1) {
                 if ((r = nsl_check_stop("import", name, error)) < 0 || (r = apply_entry(u, a, entry, error)) < 0)
                         return r;
         }
-        if (r != ARCHIVE_EOF)
+        if (r < 0)
                 return nsl_fail(error, EINVAL, "import", name, "bad or truncated layer: %s", archive_error_string(a));
         /* The blob was checked before anything was written; this checks that
          * what was unpacked is still that blob (a layout someone else can
@@ -405,8 +410,7 @@ int nsl_unpack_finish(struct nsl_unpack *u, nsl_error *error)
                 if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP)
                         continue;       /* removed or replaced by a later layer */
                 if (fd < 0 || fchmod(fd, u->deferred[i].mode) < 0)
-                        r = nsl_fail(error, fd < 0 ? -fd : errno, "import", path, "cannot set the mode: %s",
-                                     strerror(fd < 0 ? -fd : errno));
+                        r = nsl_fail(error, fd < 0 ? -fd : errno, "import", path, "cannot set the mode");
         }
         nsl_path_set_free(done);
         return r;

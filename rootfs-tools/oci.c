@@ -130,7 +130,7 @@ int nsl_oci_pick_manifest(const char *index_json, const struct nsl_platform *wan
         _cleanup_json_ json_object *root = NULL;
         json_object *manifests, *only = NULL;
         size_t n_ref = 0;
-        int r = nsl_json_parse(index_json, "index", &root, error);
+        int r = nsl_json_parse_doc(index_json, "import", "index", &root, error);
 
         if (r < 0)
                 return r;
@@ -161,7 +161,7 @@ int nsl_oci_parse_manifest(const char *manifest_json, struct nsl_image *image, n
 {
         _cleanup_json_ json_object *root = NULL;
         json_object *config, *layers;
-        int r = nsl_json_parse(manifest_json, "manifest", &root, error);
+        int r = nsl_json_parse_doc(manifest_json, "import", "manifest", &root, error);
 
         if (r < 0)
                 return r;

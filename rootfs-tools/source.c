@@ -33,7 +33,6 @@ struct nsl_source {
         size_t n_members;
 };
 
-static void archive_freep(struct archive **a) { if (*a) archive_read_free(*a); }
 
 void nsl_source_free(struct nsl_source *source)
 {
@@ -57,29 +56,45 @@ static struct member *find_member(struct nsl_source *source, const char *clean)
         return NULL;
 }
 
+struct spool {
+        int fd;
+        uint64_t *budget;
+        const char *path;
+};
+
+static int spool_block(void *data, const void *block, size_t len, int64_t offset, nsl_error *error)
+{
+        struct spool *s = data;
+        ssize_t n;
+
+        if (len > *s->budget)
+                return nsl_fail(error, EFBIG, "import", s->path, "the image tarball holds more than --max-size: "
+                                "refused");
+        *s->budget -= len;
+        if (offset < 0)
+                return nsl_fail(error, EIO, "import", s->path, "cannot spool a member: %s", strerror(EIO));
+        n = pwrite(s->fd, block, len, (off_t)offset);
+        if (n != (ssize_t)len) {
+                int errnum = n < 0 ? errno : EIO;
+                return nsl_fail(error, errnum, "import", s->path, "cannot spool a member");
+        }
+        return 0;
+}
+
 static int spool_entry(struct archive *a, int spool_dir, uint64_t *budget, int *fd_out, const char *path,
                        nsl_error *error)
 {
         _cleanup_close_ int fd = openat(spool_dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-        const void *block;
-        size_t len;
-        int64_t offset;
+        struct spool s = { .fd = fd, .budget = budget, .path = path };
         int r;
 
         if (fd < 0)
-                return nsl_fail(error, errno, "import", path, "cannot make a temporary file beside the destination: %s",
-                                strerror(errno));
-        while ((r = archive_read_data_block(a, &block, &len, &offset)) == ARCHIVE_OK) {
-                if (len > *budget)
-                        return nsl_fail(error, EFBIG, "import", path, "the image tarball holds more than --max-size: "
-                                        "refused");
-                *budget -= len;
-                if (offset < 0 || pwrite(fd, block, len, (off_t)offset) != (ssize_t)len)
-                        return nsl_fail(error, errno ? errno : EIO, "import", path, "cannot spool a member: %s",
-                                        strerror(errno ? errno : EIO));
-        }
-        if (r != ARCHIVE_EOF)
+                return nsl_fail(error, errno, "import", path, "cannot make a temporary file beside the destination");
+        r = nsl_archive_each_block(a, spool_block, &s, error);
+        if (r == NSL_ARCHIVE_BROKEN)
                 return nsl_fail(error, EIO, "import", path, "%s", archive_error_string(a));
+        if (r < 0)
+                return r;
         *fd_out = TAKE_FD(fd);
         return 0;
 }
@@ -114,7 +129,7 @@ static int add_member(struct nsl_source *source, const char *clean, int fd, cons
 static int open_tarball(struct nsl_source *source, int tar_fd, int spool_dir, uint64_t budget, const char *path,
                         nsl_error *error)
 {
-        __attribute__((cleanup(archive_freep))) struct archive *a = archive_read_new();
+        _cleanup_archive_ struct archive *a = nsl_archive_reader(NSL_ARCHIVE_TAR);
         struct archive_entry *entry;
         char clean[PATH_MAX];
         const char *why;
@@ -122,12 +137,9 @@ static int open_tarball(struct nsl_source *source, int tar_fd, int spool_dir, ui
 
         if (!a)
                 return nsl_fail(error, ENOMEM, "import", path, NULL);
-        archive_read_support_filter_gzip(a);
-        archive_read_support_filter_zstd(a);
-        archive_read_support_format_tar(a);
         if (archive_read_open_fd(a, tar_fd, CHUNK) != ARCHIVE_OK)
                 return nsl_fail(error, EINVAL, "import", path, "not a tarball: %s", archive_error_string(a));
-        while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
+        while ((r = nsl_archive_next(a, &entry)) == 1) {
                 int fd = -1;
                 if (archive_entry_filetype(entry) != AE_IFREG)
                         continue;
@@ -138,7 +150,7 @@ static int open_tarball(struct nsl_source *source, int tar_fd, int spool_dir, ui
                     (r = add_member(source, clean, fd, path, error)) < 0)
                         return r;
         }
-        if (r != ARCHIVE_EOF)
+        if (r < 0)
                 return nsl_fail(error, EINVAL, "import", path, "bad image tarball: %s", archive_error_string(a));
         return 0;
 }
@@ -185,7 +197,7 @@ int nsl_source_open_member(struct nsl_source *source, const char *member, int *f
         if (source->dir_fd >= 0) {
                 fd = nsl_open_in_root(source->dir_fd, clean, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
                 if (fd < 0)
-                        return nsl_fail(error, -fd, "import", member, "%s", strerror(-fd));
+                        return nsl_fail(error, -fd, "import", member, NULL);
                 if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
                         close(fd);
                         return nsl_fail(error, EINVAL, "import", member, "not a regular file");
@@ -222,28 +234,13 @@ bool nsl_source_has_member(struct nsl_source *source, const char *member)
 int nsl_source_read_member(struct nsl_source *source, const char *member, char **text, nsl_error *error)
 {
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0;
+        size_t len;
         int r = nsl_source_open_member(source, member, &fd, error);
 
         if (r < 0)
                 return r;
-        buf = malloc(NSL_MAX_JSON + 1);
-        if (!buf)
-                return nsl_fail(error, ENOMEM, "import", member, NULL);
-        for (;;) {
-                ssize_t got = read(fd, buf + n, NSL_MAX_JSON + 1 - n);
-                if (got < 0 && errno == EINTR)
-                        continue;
-                if (got < 0)
-                        return nsl_fail(error, errno, "import", member, NULL);
-                if (got == 0)
-                        break;
-                n += (size_t)got;
-                if (n > NSL_MAX_JSON)
-                        return nsl_fail(error, EFBIG, "import", member, "larger than %u bytes", NSL_MAX_JSON);
-        }
-        buf[n] = '\0';
-        *text = TAKE_PTR(buf);
-        return 0;
+        r = nsl_read_fd(fd, NSL_MAX_JSON, text, &len);
+        if (r == -EFBIG)
+                return nsl_fail(error, EFBIG, "import", member, "larger than %u bytes", NSL_MAX_JSON);
+        return r < 0 ? nsl_fail(error, -r, "import", member, NULL) : 0;
 }

@@ -12,10 +12,28 @@
 #include "nslaunch.h"
 
 struct archive;
+struct archive_entry;
 
 #define NSL_MAX_LAYERS 256
 #define NSL_MAX_JSON (4u << 20)        /* manifests, indexes and configs */
 #define NSL_SHA256_HEX 64
+
+/* ---- archive.c: the one libarchive read loop ---- */
+
+enum nsl_archive_format { NSL_ARCHIVE_TAR, NSL_ARCHIVE_RAW };
+/* A reader of tar (or of one raw stream) under gzip, zstd or no
+ * compression; NULL when out of memory. */
+struct archive *nsl_archive_reader(enum nsl_archive_format format);
+/* The next entry: 1 (a warning counts as read), 0 at the end, -1 when the
+ * archive is broken (archive_error_string says why). */
+int nsl_archive_next(struct archive *a, struct archive_entry **entry);
+/* Calls fn on each data block of the current entry: 0 at the end of its
+ * data, fn's result when it is negative (fn fills error), or
+ * NSL_ARCHIVE_BROKEN when libarchive fails, for the caller to report with
+ * archive_error_string. */
+#define NSL_ARCHIVE_BROKEN 1
+typedef int (*nsl_archive_block_fn)(void *data, const void *block, size_t len, int64_t offset, nsl_error *error);
+int nsl_archive_each_block(struct archive *a, nsl_archive_block_fn fn, void *data, nsl_error *error);
 
 /* ---- digest.c: sha256 through OpenSSL's EVP interface ---- */
 

@@ -106,8 +106,6 @@ bool nsl_path_set_has(const struct nsl_path_set *set, const char *path)
 
 /* ---- removal ---- */
 
-static void closedirp(DIR **d) { if (*d) closedir(*d); }
-
 typedef bool (*keep_fn)(const char *name, void *data);
 
 /* Removes the entries of the directory open as fd, except those keep says to
@@ -117,7 +115,7 @@ static int empty_dir(int fd, keep_fn keep, void *data)
 {
         for (int pass = 0; pass < MAX_PASSES; pass++) {
                 int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-                __attribute__((cleanup(closedirp))) DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+                _cleanup_dir_ DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
                 struct dirent *de;
                 bool removed = false;
 
@@ -191,10 +189,10 @@ int nsl_whiteout_apply(struct nsl_unpack *unpack, const char *parent_path, const
         if (parent == -ENOENT || parent == -ENOTDIR)
                 return 0;       /* nothing below to hide */
         if (parent < 0)
-                return nsl_fail(error, -parent, "import", parent_path, "whiteout: %s", strerror(-parent));
+                return nsl_fail(error, -parent, "import", parent_path, "whiteout");
         if (!strcmp(base, OPAQUE)) {
                 r = empty_dir(parent, written_by_this_layer, &keep);
-                return r < 0 ? nsl_fail(error, -r, "import", parent_path, "opaque whiteout: %s", strerror(-r)) : 0;
+                return r < 0 ? nsl_fail(error, -r, "import", parent_path, "opaque whiteout") : 0;
         }
         if (!strncmp(victim, WHITEOUT, strlen(WHITEOUT)))
                 return 0;       /* other aufs metadata (.wh..wh.plnk...) carries nothing to apply */
@@ -203,5 +201,5 @@ int nsl_whiteout_apply(struct nsl_unpack *unpack, const char *parent_path, const
         if (written_by_this_layer(victim, &keep))
                 return 0;       /* a whiteout hides lower layers only */
         r = nsl_remove_tree(parent, victim);
-        return r < 0 ? nsl_fail(error, -r, "import", victim, "whiteout: %s", strerror(-r)) : 0;
+        return r < 0 ? nsl_fail(error, -r, "import", victim, "whiteout") : 0;
 }

@@ -2,14 +2,27 @@
 #ifndef NSL_CLEANUP_H
 #define NSL_CLEANUP_H
 
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 static inline void nsl_freep(void *p) { free(*(void **)p); }
 static inline void nsl_closep(int *fd) { if (*fd >= 0) close(*fd); }
+static inline void nsl_closedirp(DIR **d) { if (*d) closedir(*d); }
+static inline void nsl_fclosep(FILE **f) { if (*f) fclose(*f); }
 
 #define _cleanup_free_ __attribute__((cleanup(nsl_freep)))
 #define _cleanup_close_ __attribute__((cleanup(nsl_closep)))
+#define _cleanup_dir_ __attribute__((cleanup(nsl_closedirp)))
+#define _cleanup_file_ __attribute__((cleanup(nsl_fclosep)))
+
+/* libarchive's reader, declared here so that this header does not need
+ * <archive.h>: only code that uses the macro links libarchive. */
+struct archive;
+int archive_read_free(struct archive *);
+static inline void nsl_archive_read_freep(struct archive **a) { if (*a) archive_read_free(*a); }
+#define _cleanup_archive_ __attribute__((cleanup(nsl_archive_read_freep)))
 
 static inline int nsl_take_fd(int *fd) { int r = *fd; *fd = -1; return r; }
 #define TAKE_FD(fd) nsl_take_fd(&(fd))

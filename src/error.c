@@ -5,7 +5,19 @@
 #include <stdio.h>
 #include <string.h>
 
-int nsl_fail(nsl_error *error, int errnum, const char *what, const char *object, const char *fmt, ...)
+/* Appends ": TEXT" to cause unless it says TEXT already (at its end, as
+ * most do, or inside: "cannot create namespaces: TEXT (see README)"). */
+static void append_text(char *cause, size_t size, const char *text)
+{
+        size_t len = strlen(cause);
+
+        if (strstr(cause, text))
+                return;
+        snprintf(cause + len, size - len, ": %s", text);
+}
+
+int nsl_fail_errno(nsl_error *error, int errnum, int append_errno, const char *what, const char *object,
+                   const char *fmt, ...)
 {
         if (error) {
                 error->errnum = errnum;
@@ -17,6 +29,8 @@ int nsl_fail(nsl_error *error, int errnum, const char *what, const char *object,
                         va_start(ap, fmt);
                         vsnprintf(error->cause, sizeof error->cause, fmt, ap);
                         va_end(ap);
+                        if (append_errno && errnum > 0)
+                                append_text(error->cause, sizeof error->cause, strerror(errnum));
                 } else {
                         snprintf(error->cause, sizeof error->cause, "%s", strerror(errnum));
                 }

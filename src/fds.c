@@ -63,11 +63,19 @@ int nsl_write_all(int fd, const void *data, size_t len)
 int nsl_read_file(const char *path, size_t max, char **text, size_t *len)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+        if (fd < 0)
+                return -errno;
+        return nsl_read_fd(fd, max, text, len);
+}
+
+int nsl_read_fd(int fd, size_t max, char **text, size_t *len)
+{
         _cleanup_free_ char *buf = NULL;
         struct stat st;
         size_t n = 0;
 
-        if (fd < 0 || fstat(fd, &st) < 0)
+        if (fstat(fd, &st) < 0)
                 return -errno;
         if (!S_ISREG(st.st_mode))
                 return -EINVAL;
@@ -94,28 +102,44 @@ int nsl_read_file(const char *path, size_t max, char **text, size_t *len)
         return 0;
 }
 
-int nsl_replace_file(const char *path, const void *data, size_t len)
+int nsl_write_new_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
 {
-        _cleanup_free_ char *tmp = NULL;
-        const char *slash = strrchr(path, '/');
-        int dirlen = slash ? (int)(slash - path) : 1, r = 0;
-        const char *dir = slash ? path : ".", *base = slash ? slash + 1 : path;
-        int fd;
+        int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+        int r;
 
-        if (asprintf(&tmp, "%.*s/.%s.%d.tmp", slash == path ? 0 : dirlen, dir, base, (int)getpid()) < 0)
-                return -ENOMEM;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return -errno;
-        if (nsl_write_all(fd, data, len) < 0 || fsync(fd) < 0)
+        r = nsl_write_all(fd, data, len);
+        if (r == 0 && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
         if (r < 0)
-                unlink(tmp);
+                (void)unlinkat(dirfd, name, 0);
         return r;
+}
+
+int nsl_replace_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode)
+{
+        _cleanup_free_ char *tmp = NULL;
+        const char *slash = strrchr(path, '/');
+        int dirlen = slash ? (int)(slash - path) : 0, r;
+
+        /* ".NAME.PID.tmp" in the same directory, so that rename is atomic */
+        if (asprintf(&tmp, "%.*s%s.%s.%d.tmp", dirlen, path, slash ? "/" : "", slash ? slash + 1 : path,
+                     (int)getpid()) < 0)
+                return -ENOMEM;
+        r = nsl_write_new_file_at(dirfd, tmp, data, len, mode);
+        if (r == 0 && renameat(dirfd, tmp, dirfd, path) < 0) {
+                r = -errno;
+                (void)unlinkat(dirfd, tmp, 0);
+        }
+        return r;
+}
+
+int nsl_replace_file(const char *path, const void *data, size_t len)
+{
+        return nsl_replace_file_at(AT_FDCWD, path, data, len, 0644);
 }
 
 int nsl_dir_each(int dirfd, int (*fn)(const char *name, void *data, nsl_error *error), void *data, nsl_error *error)

@@ -2,6 +2,7 @@
 #define NSL_FDS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "nslaunch.h"
 
@@ -15,14 +16,23 @@ int nsl_close_all_except_plus(const int *keep, size_t n_keep, int extra);
 
 /* write(2) until done; 0 or -errno. */
 int nsl_write_all(int fd, const void *data, size_t len);
-/* Replaces path with data atomically: a temporary file beside it, synced,
- * then renamed over it. 0 or -errno; nothing is left behind on failure. */
+/* The one atomic file writer. nsl_write_new_file_at creates name in dirfd
+ * (O_CREAT|O_EXCL|O_NOFOLLOW: never an existing file, never through a
+ * symlink) with mode (less the umask), writes data and fsyncs it; on failure
+ * it removes it again. nsl_replace_file_at writes a temporary ".NAME.PID.tmp"
+ * beside path that way and renames it over path. nsl_replace_file is that
+ * relative to the cwd, mode 0644. 0 or -errno; nothing is left behind on
+ * failure. */
+int nsl_write_new_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
+int nsl_replace_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode);
 int nsl_replace_file(const char *path, const void *data, size_t len);
 
 /* Reads a whole regular file of at most max bytes into a NUL-terminated
  * malloc'd buffer. 0, or -errno: -EINVAL when it is not a regular file,
  * -EFBIG when it is larger than max. */
 int nsl_read_file(const char *path, size_t max, char **text, size_t *len);
+/* The same for a file already open, read from its current offset. */
+int nsl_read_fd(int fd, size_t max, char **text, size_t *len);
 
 /* Calls fn for every entry of the directory dirfd but "." and "..", with
  * getdents64 itself: no allocation, so the child of a multithreaded caller

@@ -36,8 +36,7 @@ static int write_proc_file(int pid_dir, const char *name, const char *text, nsl_
         if (r < 0)
                 return r;
         if (write(fd, text, len) != (ssize_t)len)
-                return nsl_fail(error, errno, "idmap", name, "cannot write '%.*s': %s", (int)strcspn(text, "\n"), text,
-                                strerror(errno));
+                return nsl_fail(error, errno, "idmap", name, "cannot write '%.*s'", (int)strcspn(text, "\n"), text);
         return 0;
 }
 

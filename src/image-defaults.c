@@ -16,13 +16,12 @@
 #include "cleanup.h"
 #include "error.h"
 #include "fds.h"
+#include "json.h"
 #include "sandbox/mount.h"
 #include "spec.h"
 
 #define OPT "--image-defaults"
 #define MAX_DEFAULTS (1u << 20)
-
-static void json_putp(json_object **o) { if (*o) json_object_put(*o); }
 
 static int read_in_root(const char *rootfs, const char *path, char **text, nsl_error *error)
 {
@@ -36,10 +35,10 @@ static int read_in_root(const char *rootfs, const char *path, char **text, nsl_e
                 return nsl_fail(error, errno, OPT, rootfs, NULL);
         fd = nsl_open_in_root(root, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
         if (fd < 0)
-                return nsl_fail(error, -fd, OPT, path, "cannot open it in the rootfs: %s", strerror(-fd));
+                return nsl_fail(error, -fd, OPT, path, "cannot open it in the rootfs");
         snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
         r = nsl_read_file(proc, MAX_DEFAULTS, text, &len);
-        return r < 0 ? nsl_fail(error, -r, OPT, path, "cannot read it in the rootfs: %s", strerror(-r)) : 0;
+        return r < 0 ? nsl_fail(error, -r, OPT, path, "cannot read it in the rootfs") : 0;
 }
 
 /* name -> id from a passwd or group file's text (field 3). */
@@ -142,17 +141,11 @@ static int push_strings(json_object *a, char ***v, size_t *n, nsl_error *error)
         return 0;
 }
 
-static json_object *member(json_object *o, const char *key, json_type type)
-{
-        json_object *v;
-        return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, type) ? v : NULL;
-}
-
 /* Docker's rule: the caller's command replaces Cmd; Entrypoint stays. */
 static int apply_command(nsl_spec *spec, json_object *defaults, nsl_error *error)
 {
-        json_object *entrypoint = member(defaults, "Entrypoint", json_type_array);
-        json_object *cmd = member(defaults, "Cmd", json_type_array);
+        json_object *entrypoint = nsl_json_member(defaults, "Entrypoint", json_type_array);
+        json_object *cmd = nsl_json_member(defaults, "Cmd", json_type_array);
         char **argv = NULL;
         size_t n = 0;
         int r = push_strings(entrypoint, &argv, &n, error);
@@ -174,7 +167,7 @@ static int apply_command(nsl_spec *spec, json_object *defaults, nsl_error *error
 
 int nsl_spec_use_image_defaults(nsl_spec *spec, nsl_error *error)
 {
-        __attribute__((cleanup(json_putp))) json_object *defaults = NULL;
+        _cleanup_json_ json_object *defaults = NULL;
         _cleanup_free_ char *text = NULL, *path = NULL;
         json_object *dir, *user, *env;
         size_t len;
@@ -190,11 +183,11 @@ int nsl_spec_use_image_defaults(nsl_spec *spec, nsl_error *error)
         r = nsl_read_file(path, MAX_DEFAULTS, &text, &len);
         if (r < 0)
                 return nsl_fail(error, -r, OPT, path, "cannot read the image defaults (written by nslaunch rootfs "
-                                "import): %s", strerror(-r));
-        defaults = json_tokener_parse(text);
-        if (!json_object_is_type(defaults, json_type_object))
+                                "import)");
+        if (nsl_json_parse_text(text, len, false, &defaults, &(const char *){ NULL }, &(size_t){ 0 }) < 0 ||
+            !json_object_is_type(defaults, json_type_object))
                 return nsl_fail(error, EINVAL, OPT, path, "not a JSON object");
-        env = member(defaults, "Env", json_type_array);
+        env = nsl_json_member(defaults, "Env", json_type_array);
         for (size_t i = 0; env && i < json_object_array_length(env); i++) {
                 json_object *e = json_object_array_get_idx(env, i);
                 const char *a = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
@@ -205,10 +198,10 @@ int nsl_spec_use_image_defaults(nsl_spec *spec, nsl_error *error)
         }
         if ((r = apply_command(spec, defaults, error)) < 0)
                 return r;
-        dir = member(defaults, "WorkingDir", json_type_string);
+        dir = nsl_json_member(defaults, "WorkingDir", json_type_string);
         if (dir && json_object_get_string(dir)[0] && !spec->cwd_set &&
             (r = nsl_spec_set_cwd(spec, json_object_get_string(dir), error)) < 0)
                 return r;
-        user = member(defaults, "User", json_type_string);
+        user = nsl_json_member(defaults, "User", json_type_string);
         return user ? apply_user(spec, json_object_get_string(user), error) : 0;
 }

@@ -82,7 +82,8 @@ static int refused(const struct probe *p, int errnum, nsl_error *error)
                 return nsl_fail(error, ENOSYS, "kernel", u.release,
                                 "has no %s(2), which came in Linux %d.%d: nslaunch needs Linux %s or newer",
                                 p->name, p->major, p->minor, NSL_MIN_KERNEL);
-        return nsl_fail(error, errnum, "kernel", u.release,
+        /* the cause names the error itself */
+        return nsl_fail_errno(error, errnum, false, "kernel", u.release,
                         "%s(2) is refused (%s) by the seccomp filter nslaunch itself runs under: "
                         "allow it there (see README, Requirements); the command never gets it",
                         p->name, strerrorname_np(errnum) ? strerrorname_np(errnum) : strerror(errnum));

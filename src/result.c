@@ -83,6 +83,12 @@ static bool is_regular_or_missing(const char *path)
         return stat(path, &st) < 0 || S_ISREG(st.st_mode);
 }
 
+static int write_line(int fd, const char *text)
+{
+        int r = nsl_write_all(fd, text, strlen(text));
+        return r < 0 ? r : nsl_write_all(fd, "\n", 1);
+}
+
 int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_error *failure, nsl_error *error)
 {
         json_object *o;
@@ -94,13 +100,15 @@ int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_e
         o = build(result, failure);
         text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
         if (spec->status_fd >= 0) {
-                if (nsl_write_all(spec->status_fd, text, strlen(text)) < 0 || nsl_write_all(spec->status_fd, "\n", 1) < 0)
-                        r = nsl_fail(error, errno, "--status-json", "fd", NULL);
+                int w = write_line(spec->status_fd, text);
+                if (w < 0)
+                        r = nsl_fail(error, -w, "--status-json", "fd", NULL);
         } else if (!is_regular_or_missing(spec->status_path)) {
                 /* /dev/stdout, a fifo: written to, never replaced */
                 _cleanup_close_ int fd = open(spec->status_path, O_WRONLY | O_CLOEXEC);
-                if (fd < 0 || nsl_write_all(fd, text, strlen(text)) < 0 || nsl_write_all(fd, "\n", 1) < 0)
-                        r = nsl_fail(error, errno, "--status-json", spec->status_path, NULL);
+                int w = fd < 0 ? -errno : write_line(fd, text);
+                if (w < 0)
+                        r = nsl_fail(error, -w, "--status-json", spec->status_path, NULL);
         } else {
                 _cleanup_free_ char *line = NULL;
                 int w = asprintf(&line, "%s\n", text) < 0 ? -ENOMEM : nsl_replace_file(spec->status_path, line, strlen(line));

@@ -7,7 +7,7 @@
 
 #include "cleanup.h"
 #include "error.h"
-#include "sandbox/caps.h"
+#include "capnames.h"
 
 #define DEFAULT_HOSTNAME "sandbox"
 #define DEFAULT_KILL_AFTER_MS 2000
@@ -224,7 +224,7 @@ int nsl_spec_set_cwd(nsl_spec *spec, const char *dir, nsl_error *error)
 
 int nsl_spec_add_cap(nsl_spec *spec, const char *name, nsl_error *error)
 {
-        int cap = nsl_cap_from_name(name);
+        int cap = nsl_cap_number(name);
         if (cap < 0)
                 return nsl_fail(error, EINVAL, "--cap-add", name ? name : "", "unknown capability");
         spec->caps |= 1ULL << cap;

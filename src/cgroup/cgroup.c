@@ -40,7 +40,7 @@ int nsl_cgroup_write(int dirfd, const char *name, const char *value, nsl_error *
         size_t len = strlen(value);
 
         if (fd < 0 || write(fd, value, len) != (ssize_t)len)
-                return nsl_fail(error, errno, "cgroup", name, "cannot write '%s': %s", value, strerror(errno));
+                return nsl_fail(error, errno, "cgroup", name, "cannot write '%s'", value);
         return 0;
 }
 
@@ -101,7 +101,7 @@ int nsl_cgroup_own(const struct nsl_cgroup_places *places, const char *controlle
 {
         _cleanup_free_ char *line = NULL;
         size_t cap = 0;
-        FILE *f = fopen(places->self, "re");
+        _cleanup_file_ FILE *f = fopen(places->self, "re");
         int r = -ENOENT;
 
         if (!f)
@@ -122,7 +122,6 @@ int nsl_cgroup_own(const struct nsl_cgroup_places *places, const char *controlle
                         break;
                 }
         }
-        fclose(f);
         return r;
 }
 
@@ -153,7 +152,7 @@ bool nsl_cgroup_is_stale(int parent_fd, const char *name)
 
 static void remove_stale(const char *parent_dir)
 {
-        DIR *d = opendir(parent_dir);
+        _cleanup_dir_ DIR *d = opendir(parent_dir);
         struct dirent *de;
 
         if (!d)
@@ -161,7 +160,6 @@ static void remove_stale(const char *parent_dir)
         while ((de = readdir(d)))
                 if (de->d_type == DT_DIR && nsl_cgroup_is_stale(dirfd(d), de->d_name))
                         unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
-        closedir(d);
 }
 
 static int unique_name(char *buf, size_t size)
@@ -187,13 +185,13 @@ int nsl_cgroup_mkdir(const struct nsl_cgroup_places *places, const char *hierarc
 
         if (asprintf(&parent_dir, "%s%s", hierarchy, parent) < 0 || asprintf(&dir, "%s/%s", parent_dir, name) < 0)
                 return nsl_fail(error, ENOMEM, "cgroup", "", NULL);
+        if (access(parent_dir, W_OK) < 0 && (errno == EACCES || errno == EROFS))
+                return nsl_fail(error, ENOTSUP, "cgroup", parent_dir, "%s", nsl_cgroup_no_delegation_hint());
         if (access(parent_dir, W_OK) < 0)
-                return nsl_fail(error, errno == EACCES || errno == EROFS ? ENOTSUP : errno, "cgroup", parent_dir,
-                                "%s", errno == EACCES || errno == EROFS ? nsl_cgroup_no_delegation_hint()
-                                                                        : strerror(errno));
+                return nsl_fail(error, errno, "cgroup", parent_dir, NULL);
         remove_stale(parent_dir);
         if (mkdir(dir, 0755) < 0)
-                return nsl_fail(error, errno, "cgroup", dir, "cannot create: %s", strerror(errno));
+                return nsl_fail(error, errno, "cgroup", dir, "cannot create");
         if (places->made) {
                 _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (fd >= 0)

@@ -59,8 +59,8 @@ int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct ns
                 if (!places->v1[c])
                         return nsl_fail(error, ENOTSUP, "cgroup", controller,
                                         "this host has no %s controller in cgroup v2 or v1", controller);
-                if (!parent && nsl_cgroup_own(places, controller, &own) < 0)
-                        return nsl_fail(error, ENOENT, "cgroup", controller, "cannot find our own cgroup");
+                if (!parent && (r = nsl_cgroup_own(places, controller, &own)) < 0)
+                        return nsl_fail(error, -r, "cgroup", controller, "cannot find our own cgroup");
                 r = nsl_cgroup_mkdir(places, places->v1[c], parent ? parent : (strcmp(own, "/") ? own : ""), name,
                                      &cg->dirs[c], error);
                 if (r < 0)
@@ -73,8 +73,7 @@ int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct ns
                         return r;
                 cg->tasks[c] = openat(fd, "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
                 if (cg->tasks[c] < 0)
-                        return nsl_fail(error, errno, "cgroup", cg->dirs[c], "cannot open its tasks file: %s",
-                                        strerror(errno));
+                        return nsl_fail(error, errno, "cgroup", cg->dirs[c], "cannot open its tasks file");
         }
         return 0;
 }
@@ -86,7 +85,7 @@ int nsl_cgroup_enter_self(const int tasks[NSL_CG_N], nsl_error *error)
                         continue;
                 if (write(tasks[c], "0", 1) != 1)
                         return nsl_fail(error, errno, "cgroup-enter", nsl_cgroup_controller_names[c],
-                                        "cannot move into the sandbox's cgroup: %s", strerror(errno));
+                                        "cannot move into the sandbox's cgroup");
         }
         return 0;
 }

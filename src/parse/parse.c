@@ -368,8 +368,10 @@ int nsl_parse_rlimit(const char *value, struct nsl_rlimit *out, nsl_error *error
         char *eq, *colon;
         size_t i;
 
+        if (!value)
+                return nsl_fail(error, EINVAL, "--rlimit", "", "expected NAME=SOFT[:HARD]");
         if (!copy)
-                return nsl_fail(error, value ? ENOMEM : EINVAL, "--rlimit", "", "expected NAME=SOFT[:HARD]");
+                return nsl_fail(error, ENOMEM, "--rlimit", "", NULL);
         eq = strchr(copy, '=');
         if (!eq)
                 return nsl_fail(error, EINVAL, "--rlimit", value, "expected NAME=SOFT[:HARD]");

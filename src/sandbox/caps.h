@@ -5,8 +5,6 @@
 
 #include "nslaunch.h"
 
-/* "CAP_NET_ADMIN", "cap_net_admin" or "net_admin" to its number; -1 if unknown. */
-int nsl_cap_from_name(const char *name);
 /* Clears every capability set (bounding, ambient, inheritable, permitted,
  * effective) but the bits in keep, which are raised in all of them so that
  * they survive execve for any uid. */

@@ -59,7 +59,7 @@ static int bind_device(int dev_fd, const struct nsl_device *dev, nsl_error *erro
         if (r < 0)
                 return r;
         if (mknodat(dev_fd, dev->name, S_IFREG | 0666, 0) < 0)
-                return nsl_fail(error, errno, "dev", dev->name, "cannot create: %s", strerror(errno));
+                return nsl_fail(error, errno, "dev", dev->name, "cannot create");
         target = openat(dev_fd, dev->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (target < 0)
                 return nsl_fail(error, errno, "dev", dev->name, NULL);
@@ -74,7 +74,7 @@ static int mount_in_dev(int dev_fd, const char *name, const char *fstype, const 
         int r;
 
         if (mkdirat(dev_fd, name, 0755) < 0)
-                return nsl_fail(error, errno, "dev", name, "cannot create: %s", strerror(errno));
+                return nsl_fail(error, errno, "dev", name, "cannot create");
         r = nsl_fs_new(fstype, opts, n_opts, attrs, &mfd, error);
         if (r < 0)
                 return r;
@@ -111,7 +111,7 @@ int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error)
                         return r;
         for (size_t i = 0; i < ELEMENTSOF(links); i++)
                 if (symlinkat(links[i].target, dev_fd, links[i].name) < 0)
-                        return nsl_fail(error, errno, "dev", links[i].name, "cannot create symlink: %s", strerror(errno));
+                        return nsl_fail(error, errno, "dev", links[i].name, "cannot create symlink");
         r = mount_in_dev(dev_fd, "pts", "devpts", pts_opts, ELEMENTSOF(pts_opts), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
                          error);
         if (r < 0)
@@ -121,6 +121,6 @@ int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error)
         if (r < 0)
                 return r;
         if (mkdirat(dev_fd, "shm", 01777) < 0)
-                return nsl_fail(error, errno, "dev", "shm", "cannot create: %s", strerror(errno));
+                return nsl_fail(error, errno, "dev", "shm", "cannot create");
         return 0;
 }

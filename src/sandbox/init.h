@@ -1,6 +1,9 @@
 #ifndef NSL_INIT_H
 #define NSL_INIT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "ctx.h"
 
 /* The sandbox's pid 1: runs the init stages, forks the payload, then reaps,
@@ -8,6 +11,11 @@
 _Noreturn void nsl_init_main(struct nsl_ctx *ctx);
 /* The payload: runs its stages and execs the command. Never returns. */
 _Noreturn void nsl_payload_main(struct nsl_ctx *ctx);
+
+/* The file a PATH search tries for cmd in the directory dir[0, dirlen): an
+ * empty element is the current directory (POSIX), so "./cmd". false when
+ * it does not fit in size. Pure. */
+bool nsl_search_candidate(const char *dir, size_t dirlen, const char *cmd, char *out, size_t size);
 
 /* Signals nslaunch forwards to the payload. */
 extern const int nsl_forwarded_signals[];

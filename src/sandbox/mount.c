@@ -21,20 +21,20 @@ int nsl_fs_new(const char *fstype, const struct nsl_fs_option *opts, size_t n_op
         int mfd;
 
         if (fs < 0)
-                return nsl_fail(error, errno, "mount", fstype, "fsopen: %s", strerror(errno));
+                return nsl_fail(error, errno, "mount", fstype, "fsopen");
         for (size_t i = 0; i < n_opts; i++) {
                 int r = opts[i].value
                         ? fsconfig(fs, FSCONFIG_SET_STRING, opts[i].key, opts[i].value, 0)
                         : fsconfig(fs, FSCONFIG_SET_FLAG, opts[i].key, NULL, 0);
                 if (r < 0)
-                        return nsl_fail(error, errno, "mount", fstype, "option %s%s%s: %s", opts[i].key,
-                                        opts[i].value ? "=" : "", opts[i].value ? opts[i].value : "", strerror(errno));
+                        return nsl_fail(error, errno, "mount", fstype, "option %s%s%s", opts[i].key,
+                                        opts[i].value ? "=" : "", opts[i].value ? opts[i].value : "");
         }
         if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return nsl_fail(error, errno, "mount", fstype, "cannot create: %s", strerror(errno));
+                return nsl_fail(error, errno, "mount", fstype, "cannot create");
         mfd = fsmount(fs, FSMOUNT_CLOEXEC, (unsigned)attrs);
         if (mfd < 0)
-                return nsl_fail(error, errno, "mount", fstype, "fsmount: %s", strerror(errno));
+                return nsl_fail(error, errno, "mount", fstype, "fsmount");
         *mount_fd = mfd;
         return 0;
 }
@@ -54,7 +54,7 @@ int nsl_tree_clone(int dirfd, const char *path, unsigned flags, int *mount_fd, n
         }
         fd = open_tree(dirfd, path, how);
         if (fd < 0)
-                return nsl_fail(error, errno, "bind", path, "cannot clone the mount: %s", strerror(errno));
+                return nsl_fail(error, errno, "bind", path, "cannot clone the mount");
         *mount_fd = fd;
         return 0;
 }
@@ -62,7 +62,7 @@ int nsl_tree_clone(int dirfd, const char *path, unsigned flags, int *mount_fd, n
 static int set_attr(int mount_fd, struct mount_attr attr, bool recursive, const char *object, nsl_error *error)
 {
         if (mount_setattr(mount_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
-                return nsl_fail(error, errno, "mount", object, "cannot set mount flags: %s", strerror(errno));
+                return nsl_fail(error, errno, "mount", object, "cannot set mount flags");
         return 0;
 }
 
@@ -80,7 +80,7 @@ int nsl_mount_set_private(int mount_fd, uint64_t set, bool recursive, const char
 int nsl_mount_attach(int mount_fd, int target_fd, const char *object, nsl_error *error)
 {
         if (move_mount(mount_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                return nsl_fail(error, errno, "mount", object, "cannot attach: %s", strerror(errno));
+                return nsl_fail(error, errno, "mount", object, "cannot attach");
         return 0;
 }
 
@@ -143,26 +143,26 @@ int nsl_open_mount_target(int root_fd, const char *path, bool directory, uint64_
                         if (step >= 0)
                                 continue;
                         if (step != -ENOENT)
-                                return nsl_fail(error, -step, "mount", path, "cannot resolve %s: %s", prefix, strerror(-step));
+                                return nsl_fail(error, -step, "mount", path, "cannot resolve %s", prefix);
 
                         char *slash = strrchr(prefix, '/');
                         *slash = '\0';
                         _cleanup_close_ int parent = nsl_open_in_root(root_fd, prefix[0] ? prefix : "/",
                                                                       O_PATH | O_DIRECTORY, extra_resolve);
                         if (parent < 0)
-                                return nsl_fail(error, -parent, "mount", path, "cannot resolve %s: %s",
-                                                prefix[0] ? prefix : "/", strerror(-parent));
+                                return nsl_fail(error, -parent, "mount", path, "cannot resolve %s",
+                                                prefix[0] ? prefix : "/");
                         r = create_component(parent, slash + 1, last ? directory : true);
                         if (r == -EROFS && blocked_at)
                                 snprintf(blocked_at, blocked_len, "%s", prefix[0] ? prefix : "/");
                         if (r < 0)
                                 return nsl_fail(error, -r, "mount", path,
-                                                "mountpoint is missing and cannot be created: %s", strerror(-r));
+                                                "mountpoint is missing and cannot be created");
                 }
                 fd = nsl_open_in_root(root_fd, path, flags, extra_resolve);
         }
         if (fd < 0)
-                return nsl_fail(error, -fd, "mount", path, "cannot open mountpoint: %s", strerror(-fd));
+                return nsl_fail(error, -fd, "mount", path, "cannot open mountpoint");
         r = refuse_pseudo_fs(fd, path, error);
         if (r < 0) {
                 close(fd);

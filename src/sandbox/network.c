@@ -83,7 +83,7 @@ int nsl_stage_network_start(struct nsl_ctx *ctx, nsl_error *error)
         if (pid < 0) {
                 close(report[0]);
                 close(hold[1]);
-                return nsl_fail(error, errno, "network", "", "cannot start the namespace helper: %s", strerror(errno));
+                return nsl_fail(error, errno, "network", "", "cannot start the namespace helper");
         }
         ctx->net_report_fd = report[0];
         ctx->net_hold_fd = hold[1];
@@ -104,10 +104,9 @@ int nsl_stage_network_join(struct nsl_ctx *ctx, nsl_error *error)
         if (read(report, &status, sizeof status) != sizeof status)
                 status = -EPIPE;
         if (status < 0)
-                r = nsl_fail(error, -status, "network", "lo", "cannot set up the network namespace: %s",
-                             strerror(-status));
+                r = nsl_fail(error, -status, "network", "lo", "cannot set up the network namespace");
         else if (setns(pidfd, CLONE_NEWNET) < 0)
-                r = nsl_fail(error, errno, "network", "", "cannot join the network namespace: %s", strerror(errno));
+                r = nsl_fail(error, errno, "network", "", "cannot join the network namespace");
         close(TAKE_FD(hold));
         if (r < 0)
                 nsl_pidfd_send_signal(pidfd, SIGKILL);

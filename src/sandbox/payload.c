@@ -167,9 +167,16 @@ int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error)
 static int exec_failure(const char *cmd, int err, nsl_error *error)
 {
         bool missing = err == ENOENT || err == ENOTDIR;
-        int r = nsl_fail(error, err, "exec", cmd, missing ? "command not found" : "cannot execute: %s", strerror(err));
+        int r = nsl_fail_errno(error, err, false, "exec", cmd, missing ? "command not found" : "cannot execute: %s",
+                               strerror(err));
         error->exit_code = missing ? NSL_EXIT_NOT_FOUND : NSL_EXIT_CANNOT_EXEC;
         return r;
+}
+
+bool nsl_search_candidate(const char *dir, size_t dirlen, const char *cmd, char *out, size_t size)
+{
+        int n = dirlen ? snprintf(out, size, "%.*s/%s", (int)dirlen, dir, cmd) : snprintf(out, size, "./%s", cmd);
+        return n >= 0 && (size_t)n < size;
 }
 
 /* execve with the sandbox's PATH, as a shell would: the first hit wins, a
@@ -189,8 +196,7 @@ static int exec_command(const struct nsl_plan *plan, nsl_error *error)
                 size_t dirlen = (size_t)(end - p);
                 char path[PATH_MAX];
 
-                if (dirlen + 1 + strlen(cmd) < sizeof path) {
-                        snprintf(path, sizeof path, "%.*s/%s", (int)dirlen, dirlen ? p : ".", cmd);
+                if (nsl_search_candidate(p, dirlen, cmd, path, sizeof path)) {
                         execve(path, argv, plan->envp);
                         if (errno != ENOENT && errno != ENOTDIR)
                                 saved = errno;

@@ -28,7 +28,7 @@ int nsl_stage_open_sources(struct nsl_ctx *ctx, nsl_error *error)
         struct mount_attr private = { .propagation = MS_PRIVATE };
 
         if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &private, sizeof private) < 0)
-                return nsl_fail(error, errno, "mount", "/", "cannot make the mount tree private: %s", strerror(errno));
+                return nsl_fail(error, errno, "mount", "/", "cannot make the mount tree private");
         return ctx->plan->rootless ? nsl_sources_open(ctx->plan, &ctx->sources, error) : 0;
 }
 
@@ -41,11 +41,11 @@ static int populate_default_root(struct nsl_ctx *ctx, nsl_error *error)
 
                 if (e->link_target) {
                         if (symlinkat(e->link_target, ctx->root_fd, e->name) < 0)
-                                return nsl_fail(error, errno, "rootfs", e->name, "cannot create symlink: %s", strerror(errno));
+                                return nsl_fail(error, errno, "rootfs", e->name, "cannot create symlink");
                         continue;
                 }
                 if (mkdirat(ctx->root_fd, e->name, 0755) < 0)
-                        return nsl_fail(error, errno, "rootfs", e->name, "cannot create mountpoint: %s", strerror(errno));
+                        return nsl_fail(error, errno, "rootfs", e->name, "cannot create mountpoint");
                 _cleanup_close_ int target = openat(ctx->root_fd, e->name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (target < 0)
                         return nsl_fail(error, errno, "rootfs", e->name, NULL);
@@ -86,7 +86,7 @@ static int bind_entry(int lower, int upper, const char *name, const struct stat 
         int r;
 
         if (dir ? mkdirat(upper, name, st->st_mode & 07777) : mknodat(upper, name, S_IFREG | 0644, 0))
-                return nsl_fail(error, errno, "mount", name, "cannot create splice point: %s", strerror(errno));
+                return nsl_fail(error, errno, "mount", name, "cannot create splice point");
         r = nsl_tree_clone(lower, name, NSL_CLONE_RECURSIVE, &clone, error);
         if (r < 0)
                 return r;
@@ -245,9 +245,9 @@ int nsl_stage_pivot(struct nsl_ctx *ctx, nsl_error *error)
         if (fchdir(ctx->root_fd) < 0)
                 return nsl_fail(error, errno, "pivot", "/", NULL);
         if (nsl_pivot_root(".", ".") < 0)
-                return nsl_fail(error, errno, "pivot", "/", "pivot_root: %s", strerror(errno));
+                return nsl_fail(error, errno, "pivot", "/", "pivot_root");
         if (umount2(".", MNT_DETACH) < 0)
-                return nsl_fail(error, errno, "pivot", "/", "cannot detach the host's root: %s", strerror(errno));
+                return nsl_fail(error, errno, "pivot", "/", "cannot detach the host's root");
         if (chdir("/") < 0)
                 return nsl_fail(error, errno, "pivot", "/", NULL);
         nsl_ctx_release_mounts(ctx);

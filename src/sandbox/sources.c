@@ -34,7 +34,7 @@ static int clone_private(const char *path, unsigned how, uint64_t attrs, bool re
         int r = nsl_tree_clone(AT_FDCWD, path, how, fd, error);
 
         if (r < 0)
-                return nsl_fail(error, -r, what, path, "cannot bind: %s", strerror(-r));
+                return nsl_fail(error, -r, what, path, "cannot bind");
         return nsl_mount_set_private(*fd, attrs, recursive, path, error);
 }
 

@@ -144,26 +144,28 @@ static int make_dirs(const char *dir)
 void nsl_sc_cache_store(const char *dir, const char *text, size_t len, const struct nsl_sc_target *t,
                         const struct nsl_sc_filter *filter)
 {
-        char header[512], path[4096], tmp[4200];
+        char header[512], path[4096];
         int hlen = key_header(t, len, header, sizeof header);
         uint32_t flags = filter->flags;
         uint16_t n = filter->len;
-        _cleanup_close_ int fd = -1;
+        size_t insns = (size_t)n * sizeof(struct sock_filter), size = (size_t)hlen + len + 4 + 2 + insns + 8;
+        _cleanup_free_ unsigned char *buf = NULL;
+        unsigned char *p;
 
-        if (!dir || hlen < 0 || make_dirs(dir) < 0)
+        if (!dir || hlen < 0 || size > MAX_ENTRY_BYTES || make_dirs(dir) < 0)
                 return;
         entry_path(dir, header, text, len, path, sizeof path);
-        snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0)
+        /* header, profile, flags (u32), length (u16), instructions, checksum (u64) */
+        p = buf = malloc(size);
+        if (!buf)
                 return;
-        uint64_t sum = fnv1a(FNV_OFFSET, header, (size_t)hlen);
-        sum = fnv1a(sum, text, len);
-        sum = fnv1a(sum, &flags, 4);
-        sum = fnv1a(sum, &n, 2);
-        sum = fnv1a(sum, filter->insns, (size_t)n * sizeof(struct sock_filter));
-        if (nsl_write_all(fd, header, (size_t)hlen) < 0 || nsl_write_all(fd, text, len) < 0 || nsl_write_all(fd, &flags, 4) < 0 ||
-            nsl_write_all(fd, &n, 2) < 0 || nsl_write_all(fd, filter->insns, (size_t)n * sizeof(struct sock_filter)) < 0 ||
-            nsl_write_all(fd, &sum, 8) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0)
-                unlink(tmp);
+        p = mempcpy(p, header, (size_t)hlen);
+        p = mempcpy(p, text, len);
+        p = mempcpy(p, &flags, 4);
+        p = mempcpy(p, &n, 2);
+        p = mempcpy(p, filter->insns, insns);
+        uint64_t sum = fnv1a(FNV_OFFSET, buf, size - 8);
+        memcpy(p, &sum, 8);
+        /* private: a lookup refuses an entry others could have written */
+        (void)nsl_replace_file_at(AT_FDCWD, path, buf, size, 0600);
 }

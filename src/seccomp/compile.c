@@ -13,7 +13,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
-#include "../sandbox/caps.h"
+#include "../capnames.h"
 #include "stub.h"
 
 static const struct { const char *name; uint32_t arch; const char *docker; } arch_names[] = {
@@ -70,7 +70,7 @@ static bool kernel_at_least(const struct nsl_sc_target *t, const int v[2])
 
 static bool has_cap(const struct nsl_sc_target *t, const char *name)
 {
-        int cap = nsl_cap_from_name(name);
+        int cap = nsl_cap_number(name);
         return cap >= 0 && (t->caps & (1ULL << cap));
 }
 
@@ -273,7 +273,7 @@ static int build_ctx(const struct nsl_sc_profile *p, const char *name, const str
         if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
             (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 ||
             (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, t->linear ? 1 : 2)) < 0)
-                return nsl_fail(error, -r, "--seccomp", name, "libseccomp: %s", strerror(-r));
+                return nsl_fail(error, -r, "--seccomp", name, "libseccomp");
 
         for (size_t i = 0; i < p->n_rules; i++) {
                 const struct nsl_sc_rule *rule = &p->rules[i];
@@ -308,8 +308,8 @@ static int build_ctx(const struct nsl_sc_profile *p, const char *name, const str
                                 continue;       /* libseccomp refuses a rule that changes nothing */
                         r = add_syscall(ctx, rule, syscall, nr);
                         if (r < 0)
-                                return nsl_fail(error, -r, "--seccomp", name, "%s: cannot add '%s': %s", rule->path,
-                                                syscall, strerror(-r));
+                                return nsl_fail(error, -r, "--seccomp", name, "%s: cannot add '%s'", rule->path,
+                                                syscall);
                 }
         }
         *out = TAKE_PTR(ctx);
@@ -358,11 +358,11 @@ int nsl_sc_compile(const struct nsl_sc_profile *profile, const char *name, const
                                 "the profile does not allow execve: the plugin could never start");
         r = export_bpf(ctx, &body, &body_len);
         if (r < 0)
-                return nsl_fail(error, -r, "--seccomp", name, "cannot compile: %s", strerror(-r));
+                return nsl_fail(error, -r, "--seccomp", name, "cannot compile");
         r = nsl_stub_build(target->arch, built.refusals, built.n_refusals,
                            refuses(profile->default_action) ? built.max_nr : -1, &stub, &stub_len);
         if (r < 0)
-                return nsl_fail(error, -r, "--seccomp", name, "cannot build the stub: %s", strerror(-r));
+                return nsl_fail(error, -r, "--seccomp", name, "cannot build the stub");
         if (body_len + stub_len > BPF_MAXINSNS)
                 return nsl_fail(error, E2BIG, "--seccomp", name, "the filter has %zu instructions, more than %d",
                                 body_len + stub_len, BPF_MAXINSNS);
@@ -390,7 +390,7 @@ int nsl_sc_export_pfc(const struct nsl_sc_profile *profile, const char *name, co
                 return r;
         r = seccomp_export_pfc(ctx, fd);
         if (r < 0)
-                return nsl_fail(error, -r, "seccomp", name, "cannot export: %s", strerror(-r));
+                return nsl_fail(error, -r, "seccomp", name, "cannot export");
         for (size_t i = 0; i < built.n_refusals; i++)
                 dprintf(fd, "# nslaunch prepends: %s syscall %d refused (action 0x%08x) when its arguments match\n",
                         arch_label(target->arch, false), built.refusals[i].nr, built.refusals[i].action);

@@ -11,6 +11,7 @@
 #include "../cleanup.h"
 #include "../error.h"
 #include "../fds.h"
+#include "../json.h"
 #include "filter.h"
 #include "profile.h"
 
@@ -163,7 +164,8 @@ static int merged_names(const char *path, struct name_set *seen, nsl_error *erro
 {
         _cleanup_free_ char *text = NULL;
         struct nsl_sc_profile check;
-        json_object *root, *rules;
+        _cleanup_json_ json_object *root = NULL;
+        json_object *rules;
         size_t len;
         int r;
 
@@ -177,12 +179,9 @@ static int merged_names(const char *path, struct name_set *seen, nsl_error *erro
         rules = root ? json_object_object_get(root, "syscalls") : NULL;
         for (size_t i = 0; rules && i < json_object_array_length(rules); i++) {
                 json_object *rule = json_object_array_get_idx(rules, i);
-                if (is_plain_allow(rule) && add_rule_names(seen, rule) < 0) {
-                        json_object_put(root);
+                if (is_plain_allow(rule) && add_rule_names(seen, rule) < 0)
                         return nsl_fail(error, ENOMEM, "learn", path, NULL);
-                }
         }
-        json_object_put(root);
         return 0;
 }
 
@@ -286,29 +285,23 @@ static json_object *learned_profile(json_object *builtin, struct name_set *seen,
 static int write_learned(const nsl_result *result, const char *merge, uint32_t extra_arch, const char *output,
                          struct name_set *seen, struct name_set *ruled, nsl_error *error)
 {
-        json_object *builtin = json_tokener_parse(nsl_builtin_profile_json), *out;
+        _cleanup_json_ json_object *builtin = json_tokener_parse(nsl_builtin_profile_json), *out = NULL;
         const char *text;
         int r;
 
         if (!builtin)
                 return nsl_fail(error, EINVAL, "learn", "built-in profile", "cannot parse");
         if (ruled_names(json_object_object_get(builtin, "syscalls"), ruled) < 0 || seen_names(result, seen) < 0 ||
-            (extra_arch && add_equivalents(seen, extra_arch) < 0)) {
-                json_object_put(builtin);
+            (extra_arch && add_equivalents(seen, extra_arch) < 0))
                 return nsl_fail(error, ENOMEM, "learn", "", NULL);
-        }
-        if (merge && (r = merged_names(merge, seen, error)) < 0) {
-                json_object_put(builtin);
+        if (merge && (r = merged_names(merge, seen, error)) < 0)
                 return r;
-        }
         out = learned_profile(builtin, seen, ruled, extra_arch);
         text = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                            JSON_C_TO_STRING_NOSLASHESCAPE);
         /* atomically: output may also be the --merge input */
         _cleanup_free_ char *file = NULL;
         r = asprintf(&file, "%s\n", text) < 0 ? -ENOMEM : nsl_replace_file(output, file, strlen(file));
-        json_object_put(out);
-        json_object_put(builtin);
         return r < 0 ? nsl_fail(error, -r, "learn", output, NULL) : 0;
 }
 

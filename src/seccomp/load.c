@@ -12,7 +12,7 @@ int nsl_seccomp_load(const struct sock_filter *insns, unsigned short len, unsign
         struct sock_fprog prog = { .len = len, .filter = (struct sock_filter *)insns };
 
         if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0)
-                return nsl_fail(error, errno, "seccomp", "", "cannot load the filter: %s", strerror(errno));
+                return nsl_fail(error, errno, "seccomp", "", "cannot load the filter");
         return 0;
 }
 
@@ -22,7 +22,6 @@ int nsl_seccomp_load_listener(const struct sock_filter *insns, unsigned short le
         int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags | SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 
         if (fd < 0)
-                return nsl_fail(error, errno, "seccomp", "", "cannot load the filter with a listener: %s",
-                                strerror(errno));
+                return nsl_fail(error, errno, "seccomp", "", "cannot load the filter with a listener");
         return fd;
 }

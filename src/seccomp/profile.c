@@ -14,6 +14,7 @@
 #include "../cleanup.h"
 #include "../error.h"
 #include "../fds.h"
+#include "../json.h"
 #include "../strv.h"
 
 struct parser {
@@ -467,59 +468,29 @@ static void line_and_column(const char *text, size_t offset, size_t *line, size_
         }
 }
 
-static void put_json(json_object **obj)
-{
-        if (*obj)
-                json_object_put(*obj);
-}
-
-static void free_tokener(json_tokener **tok)
-{
-        if (*tok)
-                json_tokener_free(*tok);
-}
-
 static int parse_json(struct parser *p, const char *text, size_t len, json_object **out)
 {
-        __attribute__((cleanup(free_tokener))) json_tokener *tok = json_tokener_new();
-        json_object *root;
-        size_t line, column;
+        const char *why = NULL;
+        size_t offset, line, column;
+        int r;
 
-        if (!tok)
-                return nsl_fail(p->error, ENOMEM, "--seccomp", p->name, NULL);
         if (len == 0)
                 return nsl_fail(p->error, EINVAL, "--seccomp", p->name, "empty profile");
         if (memchr(text, '\0', len))
                 return nsl_fail(p->error, EINVAL, "--seccomp", p->name, "contains a NUL byte: not a JSON profile");
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-        root = json_tokener_parse_ex(tok, text, (int)len);
-        enum json_tokener_error jerr = json_tokener_get_error(tok);
-        if (jerr == json_tokener_continue) {
-                line_and_column(text, len, &line, &column);
-                return nsl_fail(p->error, EINVAL, "--seccomp", p->name, "line %zu, column %zu: unexpected end of file",
-                                line, column);
+        r = nsl_json_parse_text(text, len, true, out, &why, &offset);
+        if (r == -EINVAL) {
+                line_and_column(text, offset, &line, &column);
+                return nsl_fail(p->error, EINVAL, "--seccomp", p->name, "line %zu, column %zu: %s", line, column, why);
         }
-        if (jerr != json_tokener_success) {
-                line_and_column(text, json_tokener_get_parse_end(tok), &line, &column);
-                return nsl_fail(p->error, EINVAL, "--seccomp", p->name, "line %zu, column %zu: %s", line, column,
-                                json_tokener_error_desc(jerr));
-        }
-        for (size_t end = json_tokener_get_parse_end(tok); end < len; end++)
-                if (!strchr(" \t\r\n", text[end])) {
-                        json_object_put(root);
-                        line_and_column(text, end, &line, &column);
-                        return nsl_fail(p->error, EINVAL, "--seccomp", p->name,
-                                        "line %zu, column %zu: text after the end of the profile", line, column);
-                }
-        *out = root;
-        return 0;
+        return r < 0 ? nsl_fail(p->error, -r, "--seccomp", p->name, NULL) : 0;
 }
 
 int nsl_sc_profile_parse(const char *text, size_t len, const char *name, struct nsl_sc_profile *profile,
                          nsl_error *error)
 {
         struct parser p = { .name = name, .error = error };
-        __attribute__((cleanup(put_json))) json_object *root = NULL;
+        _cleanup_json_ json_object *root = NULL;
         uint64_t default_errno = 1;     /* EPERM, as runc */
         int r;
 

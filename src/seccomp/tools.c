@@ -68,7 +68,7 @@ int nsl_seccomp_compile(const char *path, const nsl_seccomp_options *o, int fd, 
         int r = compiled(path, o, &filter, error);
 
         if (r == 0 && (r = nsl_write_all(fd, filter.insns, (size_t)filter.len * sizeof(struct sock_filter))) < 0)
-                r = nsl_fail(error, -r, "compile", "", "cannot write the filter: %s", strerror(-r));
+                r = nsl_fail(error, -r, "compile", "", "cannot write the filter");
         free(filter.insns);
         return r;
 }

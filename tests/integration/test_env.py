@@ -86,3 +86,9 @@ def test_keep_env(nsl):
 def test_keep_env_with_env_option(nsl):
     inside = env_inside(nsl, "--keep-env", "--env", "FOO=override", env=caller_env())
     assert inside["FOO"] == "override"
+
+
+def test_empty_path_element_is_the_current_directory(nsl):
+    # POSIX: an empty PATH element is ".", so "./true" in /usr/bin, not "/true"
+    cp = nsl.run("--env", "PATH=:/nonexistent", "--cwd", "/usr/bin", cmd=["true"])
+    assert cp.returncode == 0, cp.stderr
