@@ -25,7 +25,9 @@ enum {
 typedef struct nsl_error {
         int errnum;         /* errno behind the failure, 0 when there is none */
         int exit_code;      /* 125, or 126/127 when the command could not be executed */
-        char what[64];      /* the stage or option at fault: "--tmpfs", "mount", "exec" */
+        char stage[32];     /* the step of the launch that failed, one of a closed list (docs/cli.md):
+                             * "plan", "mounts", "exec"...; empty before a launch (a setter's error) */
+        char what[64];      /* the subject: the option or part at fault: "--tmpfs", "mount", "exec" */
         char object[512];   /* the path, value or name it concerns; may be empty */
         char cause[256];    /* why, in words */
 } nsl_error;

@@ -245,7 +245,8 @@ static int take_over_process(nsl_spec *spec, bool die_with_parent, nsl_error *er
         nsl_spec_set_forward_signals(spec, &set);
         if (!die_with_parent)
                 return 0;
-        *error = (nsl_error){ .errnum = ESRCH, .exit_code = NSL_EXIT_LAUNCHER, .what = "--die-with-parent" };
+        *error = (nsl_error){ .errnum = ESRCH, .exit_code = NSL_EXIT_LAUNCHER, .stage = "die-with-parent",
+                              .what = "--die-with-parent" };
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 error->errnum = errno;
         else if (getppid() == parent)

@@ -45,3 +45,8 @@ void nsl_error_format(const nsl_error *error, char *buf, size_t len)
         else
                 snprintf(buf, len, "nslaunch: %s: %s", error->what, error->cause);
 }
+
+void nsl_error_set_stage(nsl_error *error, const char *stage)
+{
+        snprintf(error->stage, sizeof error->stage, "%s", stage);
+}

@@ -18,4 +18,8 @@
 int nsl_fail_errno(nsl_error *error, int errnum, int append_errno, const char *what, const char *object,
                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* The step of the launch that failed: set by the runners (the host's steps,
+ * the child's stage tables), not by the code that fails. */
+void nsl_error_set_stage(nsl_error *error, const char *stage);
+
 #endif

@@ -273,6 +273,8 @@ static int sandbox_create(const nsl_spec *spec, bool wait_for_start, nsl_sandbox
                 r = create_steps[i].run(sb, spec, error);
                 if (r < 0 && !error->what[0])
                         nsl_fail(error, -r, create_steps[i].name, "", NULL);
+                if (r < 0)
+                        nsl_error_set_stage(error, create_steps[i].name);
         }
         if (r < 0) {
                 if (sb->pidfd >= 0) {
@@ -326,6 +328,8 @@ int nsl_sandbox_start(nsl_sandbox *sb, nsl_error *error)
                 r = nsl_sandbox_start_fd(sb->start_fd, error);
         nsl_closep(&sb->start_fd);
         sb->start_fd = -1;
+        if (r < 0)
+                nsl_error_set_stage(error, "start");
         return r;
 }
 
@@ -426,6 +430,8 @@ static void finish(nsl_sandbox *sb, int r)
         sb->result.cpu_user_ms = tv_ms(&sb->s.usage.ru_utime);
         sb->result.cpu_sys_ms = tv_ms(&sb->s.usage.ru_stime);
         sb->rc = result_from(&sb->s, oom_killed, &sb->result, &sb->error);
+        if (sb->rc < 0 && !sb->error.stage[0])
+                nsl_error_set_stage(&sb->error, "supervise");
 }
 
 int nsl_sandbox_wait(nsl_sandbox *sb, int timeout_ms, nsl_result *result, nsl_error *error)
@@ -439,8 +445,10 @@ int nsl_sandbox_wait(nsl_sandbox *sb, int timeout_ms, nsl_result *result, nsl_er
                         *error = (nsl_error){ 0 };
                         return nsl_fail(error, ETIMEDOUT, "wait", "", "the sandbox is still running");
                 }
-                if (r < 0)
+                if (r < 0) {
+                        nsl_error_set_stage(&failure, "supervise");
                         sb->error = failure;
+                }
                 finish(sb, r < 0 ? r : 0);
         }
         *result = sb->result;
@@ -481,6 +489,7 @@ int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error)
         nsl_sandbox_free(sb);
         if (nsl_write_status(spec, result, r < 0 ? error : NULL, &status_error) < 0 && r == 0) {
                 *error = status_error;
+                nsl_error_set_stage(error, "status-json");
                 r = -EIO;
         }
         return r;

@@ -51,7 +51,8 @@ static json_object *build(const nsl_result *r, const nsl_error *failure)
                 char line[1200];
                 json_object *e = json_object_new_object();
                 nsl_error_format(failure, line, sizeof line);
-                json_object_object_add(e, "stage", json_object_new_string(failure->what));
+                json_object_object_add(e, "stage", json_object_new_string(failure->stage));
+                json_object_object_add(e, "subject", json_object_new_string(failure->what));
                 json_object_object_add(e, "message", json_object_new_string(line));
                 json_object_object_add(o, "exit_code", json_object_new_int(failure->exit_code ? failure->exit_code
                                                                                              : NSL_EXIT_LAUNCHER));

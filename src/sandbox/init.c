@@ -274,6 +274,7 @@ _Noreturn void nsl_init_main(struct nsl_ctx *ctx)
                 sigaddset(&set, nsl_forwarded_signals[i]);
         if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (sig_fd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
                 nsl_fail(&error, errno, "init", "signalfd", NULL);
+                nsl_error_set_stage(&error, "spawn");
                 fail(ctx, &error);
         }
 
@@ -281,6 +282,7 @@ _Noreturn void nsl_init_main(struct nsl_ctx *ctx)
         ctx->payload_pid = spawn_payload(ctx, sig_fd);
         if (ctx->payload_pid < 0) {
                 nsl_fail(&error, -ctx->payload_pid, "init", "spawn", NULL);
+                nsl_error_set_stage(&error, "spawn");
                 fail(ctx, &error);
         }
         /* CLONE_VFORK: the payload has exec'd (or died trying) by now */
@@ -290,6 +292,7 @@ _Noreturn void nsl_init_main(struct nsl_ctx *ctx)
         for (size_t i = 0; i < ctx->plan->n_keep_fds; i++)
                 close(ctx->plan->keep_fds[i]);
         if (nsl_caps_clear(&error) < 0) {
+                nsl_error_set_stage(&error, "spawn");
                 kill(ctx->payload_pid, SIGKILL);
                 fail(ctx, &error);
         }

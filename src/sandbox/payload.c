@@ -217,6 +217,7 @@ _Noreturn void nsl_payload_main(struct nsl_ctx *ctx)
         if (nsl_stages_run(nsl_payload_stages, nsl_n_payload_stages, ctx, &error) >= 0) {
                 NSL_TIMING_MARK("execve");
                 exec_command(ctx->plan, &error);
+                nsl_error_set_stage(&error, "exec");
         }
         nsl_msg_write_error(ctx->sync_fd, &error);
         _exit(error.exit_code ? error.exit_code : NSL_EXIT_LAUNCHER);

@@ -74,6 +74,7 @@ int nsl_stages_run(const struct nsl_stage *stages, size_t n, struct nsl_ctx *ctx
                 if (r < 0) {
                         if (!error->what[0])
                                 nsl_fail(error, -r, stages[i].name, "", NULL);
+                        nsl_error_set_stage(error, stages[i].name);
                         return r;
                 }
         }

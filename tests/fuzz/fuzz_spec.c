@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (sel % 2 == 1 && sel / 2 % 4 == 0) {         /* the flag options */
                         nsl_spec_set_rw_root(spec, sel & 8);
                         nsl_spec_set_keep_env(spec, sel & 16);
-                        nsl_spec_set_die_with_parent(spec, sel & 32);
+                        nsl_spec_set_stdio(spec, sel & 32 ? 0 : -1, -1, -1, &error);
                         continue;
                 }
                 if (setters[sel % (sizeof setters / sizeof setters[0])](spec, value, &error) < 0)

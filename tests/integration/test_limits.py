@@ -131,7 +131,7 @@ def test_status_json_setup_failure(nsl, status):
     assert_one_error_line(cp)
     st = status()
     assert st["exit_code"] == 125
-    assert st["error"]["stage"] == "--rootfs"
+    assert st["error"]["stage"] == "plan" and st["error"]["subject"] == "--rootfs"
     assert st["error"]["message"] == cp.stderr.strip()
 
 
