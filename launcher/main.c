@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "nslaunch.h"
+#include "nslaunch-version.h"
 #include "rootfs.h"
 #include "usage.h"
 
@@ -380,6 +382,35 @@ static int cmd_seccomp(int argc, char **argv)
         return 0;
 }
 
+/* nslaunch --version: the first line stays "nslaunch VERSION"; then what it
+ * was built from and what it finds on this host. */
+static int print_version(void)
+{
+        nsl_kernel_interface ifs[32];
+        size_t n = nsl_kernel_interfaces(ifs, sizeof ifs / sizeof ifs[0]);
+        unsigned major, minor, micro;
+        struct utsname u;
+        bool missing = false;
+
+        if (n > sizeof ifs / sizeof ifs[0])
+                n = sizeof ifs / sizeof ifs[0];
+        nsl_libseccomp_version(&major, &minor, &micro);
+        printf("nslaunch %s\ncommit: %s\nlibseccomp: %u.%u.%u\nkernel: %s\nkernel interfaces present:", nsl_version(),
+               nsl_build_commit(), major, minor, micro, uname(&u) == 0 ? u.release : "unknown");
+        for (size_t i = 0; i < n; i++)
+                if (!ifs[i].errnum)
+                        printf(" %s", ifs[i].name);
+                else
+                        missing = true;
+        fputs("\nkernel interfaces missing:", stdout);
+        for (size_t i = 0; i < n; i++)
+                if (ifs[i].errnum)
+                        printf(" %s (%s, Linux %d.%d)", ifs[i].name, errno_name(ifs[i].errnum), ifs[i].major,
+                               ifs[i].minor);
+        puts(missing ? "" : " none");
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         ensure_stdio();
@@ -389,10 +420,8 @@ int main(int argc, char **argv)
                 fputs(nsl_usage_main, stdout);
                 return 0;
         }
-        if (!strcmp(argv[1], "--version")) {
-                printf("nslaunch %s\n", NSL_VERSION);
-                return 0;
-        }
+        if (!strcmp(argv[1], "--version"))
+                return print_version();
         if (!strcmp(argv[1], "run"))
                 return cmd_run(argc - 1, argv + 1);
         if (!strcmp(argv[1], "seccomp"))

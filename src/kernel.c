@@ -89,20 +89,39 @@ static int refused(const struct probe *p, int errnum, nsl_error *error)
                         p->name, strerrorname_np(errnum) ? strerrorname_np(errnum) : strerror(errnum));
 }
 
+/* 0 when the kernel has the call and lets nslaunch make it, else the errno
+ * that says it does not (ENOSYS, or a seccomp filter's). */
+static int probe_errno(const struct probe *p)
+{
+        int errnum;
+
+        if (p->call() >= 0)
+                return 0;
+        errnum = errno;
+        if (errnum == EINVAL || errnum == EBADF || errnum == EFAULT)
+                return 0;
+        if (errnum == EPERM && p->may_need_privilege)
+                return 0;
+        return errnum;
+}
+
 int nsl_kernel_check(nsl_error *error)
 {
         for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
-                const struct probe *p = &probes[i];
-                int errnum;
+                int errnum = probe_errno(&probes[i]);
 
-                if (p->call() >= 0)
-                        continue;
-                errnum = errno;
-                if (errnum == EINVAL || errnum == EBADF || errnum == EFAULT)
-                        continue;
-                if (errnum == EPERM && p->may_need_privilege)
-                        continue;
-                return refused(p, errnum, error);
+                if (errnum)
+                        return refused(&probes[i], errnum, error);
         }
         return 0;
+}
+
+size_t nsl_kernel_interfaces(nsl_kernel_interface *out, size_t n)
+{
+        size_t count = sizeof probes / sizeof probes[0];
+
+        for (size_t i = 0; i < count && i < n; i++)
+                out[i] = (nsl_kernel_interface){ .name = probes[i].name, .major = probes[i].major,
+                                                 .minor = probes[i].minor, .errnum = probe_errno(&probes[i]) };
+        return count;
 }

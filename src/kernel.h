@@ -5,6 +5,7 @@
 #define NSL_KERNEL_H
 
 #include "nslaunch.h"
+#include "nslaunch-version.h"
 
 /* The oldest kernel that has every interface nslaunch uses. */
 #define NSL_MIN_KERNEL "5.12"
