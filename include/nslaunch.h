@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define NSL_VERSION "0.1.0"
+#include "nslaunch-version.h"      /* NSL_VERSION, generated from meson.build's project version */
 
 enum {
         NSL_EXIT_TIMEOUT = 124,

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -274,3 +275,45 @@ def test_version_shows_commit_libseccomp_and_kernel(installed):
         assert head.stdout.strip().startswith(commit), (lines["commit"], head.stdout)
     else:
         assert lines["commit"] == "unknown"
+
+
+def build_embedder(installed, tmp_path):
+    """tests/embed/embed.c, compiled against the installed header and linked
+    with the installed shared library, as an embedder would."""
+    exe = str(tmp_path / "embed")
+    sanitize = build_option("b_sanitize")
+    flags = [] if sanitize == "none" else [f"-fsanitize={sanitize}"]
+    argv = [*compiler(), "-std=gnu17", "-Wall", "-Wextra", "-Werror", *flags,
+            os.path.join(source_dir(), "tests", "embed", "embed.c"), "-o", exe,
+            *installed.pkg_config("--cflags", "--libs"), "-lpthread"]
+    cp = subprocess.run(argv, capture_output=True, text=True)
+    assert cp.returncode == 0, f"{argv}\n{cp.stderr}"
+    return exe
+
+
+def test_embedder_runs_many_sandboxes_from_threads_and_leaves_the_caller_alone(installed, tmp_path):
+    """50 sandboxes from 4 threads through the handle API, their own pipes
+    as stdio, some killed, one started by another process; the caller's
+    groups, parent-death signal, signal mask and fds unchanged, no child
+    left: as root, then as the unprivileged user nsltest."""
+    exe = build_embedder(installed, tmp_path)
+    env = dict(os.environ, LD_LIBRARY_PATH=installed.libdir)
+    cp = subprocess.run([exe], capture_output=True, text=True, timeout=120, env=env)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert cp.stdout.startswith("embed: ok, 52 sandboxes from 4 threads"), cp.stdout
+
+    # the unprivileged user needs its own copy of the program and library
+    shared = tempfile.mkdtemp(prefix="nsl-embed-", dir="/tmp")
+    try:
+        os.chmod(shared, 0o755)
+        shutil.copy(exe, shared)
+        for lib in glob.glob(os.path.join(installed.libdir, "libnslaunch.so*")):
+            shutil.copy(lib, shared, follow_symlinks=True)
+        subprocess.run(["sh", "-c", "id nsltest >/dev/null 2>&1 || useradd -m nsltest"], check=True)
+        cp = subprocess.run(["runuser", "-u", "nsltest", "--", "env", f"LD_LIBRARY_PATH={shared}",
+                             os.path.join(shared, "embed")], capture_output=True, text=True, timeout=120,
+                            cwd="/")
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        assert cp.stdout.startswith("embed: ok, 52 sandboxes from 4 threads"), cp.stdout
+    finally:
+        shutil.rmtree(shared)
