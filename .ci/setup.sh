@@ -9,8 +9,9 @@ nsl_step() {
         local name=$1 log rc
         shift
         log=$(mktemp /tmp/nslaunch-step.XXXXXX)
-        "$@" >"$log" 2>&1
-        rc=$?
+        # not a plain command: under the callers' set -e a failure would
+        # end the script right here, before the log is shown
+        "$@" >"$log" 2>&1 && rc=0 || rc=$?
         if [ $rc != 0 ]; then
                 tail -n 40 "$log" >&2
                 echo "$name failed (exit $rc): $*" >&2
