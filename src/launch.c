@@ -20,6 +20,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "host.h"
 #include "idmap.h"
 #include "plan.h"
 #include "sandbox/ctx.h"
@@ -68,15 +69,20 @@ static void warn(const struct nsl_plan *plan, const char *line)
 
 static int step_plan(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
-        int r = nsl_plan_build(spec, &sb->plan, error);
+        struct nsl_host host;
+        int r = nsl_host_gather(&host, error);
+
+        if (r == 0)
+                r = nsl_plan_build(spec, &host, &sb->plan, error);
+        nsl_host_free(&host);
 
         sb->host.rlimits = &sb->plan.rlimits;
-        sb->notify.filter = sb->plan.filter;
-        sb->notify.filter_len = sb->plan.filter_len;
+        sb->notify.filter = sb->plan.seccomp.filter;
+        sb->notify.filter_len = sb->plan.seccomp.len;
         sb->notify.learn = sb->plan.seccomp_learn;
         sb->s.timeout_ms = sb->plan.timeout_ms;
         sb->s.kill_after_ms = sb->plan.kill_after_ms;
-        sb->result.seccomp_reported = sb->plan.seccomp_notify;
+        sb->result.seccomp_reported = sb->plan.seccomp.notify;
         return r;
 }
 
@@ -286,7 +292,7 @@ static int sandbox_create(const nsl_spec *spec, bool wait_for_start, nsl_sandbox
         }
         sb->s.pidfd = sb->pidfd;
         sb->s.sync_fd = sb->sync_fd;
-        sb->s.notify = sb->plan.seccomp_notify ? &sb->notify : NULL;
+        sb->s.notify = sb->plan.seccomp.notify ? &sb->notify : NULL;
         *out = sb;
         return 0;
 }

@@ -13,7 +13,6 @@
 #include "cleanup.h"
 #include "error.h"
 #include "fds.h"
-#include "kernel.h"
 #include "seccomp/select.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -22,10 +21,6 @@
 #define OVERFLOW_ID 65534
 
 extern char **environ;
-
-static const char *const host_entry_names[] = {
-        "usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32",
-};
 
 /* Sets KEY=VALUE in v, replacing an earlier KEY. */
 static int env_set(char ***v, size_t *n, const char *assignment)
@@ -105,21 +100,19 @@ static int build_env(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_err
         return 0;
 }
 
-static int resolve_ids(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+static int resolve_ids(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan,
+                       nsl_error *error)
 {
-        uid_t euid = geteuid();
-        gid_t egid = getegid();
-
-        plan->rootless = euid != 0;
+        plan->rootless = host->euid != 0;
         if (plan->rootless) {
-                if (spec->host_uid_set && spec->host_uid != euid)
+                if (spec->host_uid_set && spec->host_uid != host->euid)
                         return nsl_fail(error, EPERM, "--host-uid", "", "only root can map another host user");
-                if (spec->host_gid_set && spec->host_gid != egid)
+                if (spec->host_gid_set && spec->host_gid != host->egid)
                         return nsl_fail(error, EPERM, "--host-gid", "", "only root can map another host group");
-                plan->host_uid = euid;
-                plan->host_gid = egid;
-                plan->uid = spec->uid_set ? spec->uid : euid;
-                plan->gid = spec->gid_set ? spec->gid : egid;
+                plan->host_uid = host->euid;
+                plan->host_gid = host->egid;
+                plan->uid = spec->uid_set ? spec->uid : host->euid;
+                plan->gid = spec->gid_set ? spec->gid : host->egid;
         } else {
                 /* Host root is mapped only when the caller names it. */
                 plan->host_uid = spec->host_uid_set ? spec->host_uid : OVERFLOW_ID;
@@ -140,28 +133,35 @@ static bool spec_mounts_at(const struct nsl_spec *spec, const char *dest)
 
 static int push_mount(struct nsl_plan *plan, const struct nsl_mount *m, nsl_error *error)
 {
+        struct nsl_mount *to = &plan->mounts[plan->n_mounts];
+
         if (plan->n_mounts == NSL_MAX_MOUNTS)
                 return nsl_fail(error, E2BIG, "mounts", "", "more than %d mounts", NSL_MAX_MOUNTS);
-        plan->mounts[plan->n_mounts++] = m;
+        *to = *m;
+        to->source = m->source ? strdup(m->source) : NULL;
+        to->dest = strdup(m->dest);
+        if ((m->source && !to->source) || !to->dest) {
+                nsl_mount_clear(to);
+                return nsl_fail(error, ENOMEM, "mounts", "", NULL);
+        }
+        plan->n_mounts++;
         return 0;
 }
 
 static int plan_mounts(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
+        const struct nsl_mount tmp = { .kind = NSL_MOUNT_TMPFS, .dest = "/tmp", .size = DEFAULT_TMP_SIZE, .mode = 01777 };
+        const struct nsl_mount shm = { .kind = NSL_MOUNT_TMPFS, .dest = "/dev/shm", .size = DEFAULT_TMP_SIZE,
+                                       .mode = 01777 };
         int r;
 
-        plan->default_tmp = (struct nsl_mount){ .kind = NSL_MOUNT_TMPFS, .size = DEFAULT_TMP_SIZE, .mode = 01777 };
-        plan->default_shm = (struct nsl_mount){ .kind = NSL_MOUNT_TMPFS, .size = DEFAULT_TMP_SIZE, .mode = 01777 };
-        plan->default_tmp.dest = strdup("/tmp");
-        plan->default_shm.dest = strdup("/dev/shm");
-        if (!plan->default_tmp.dest || !plan->default_shm.dest)
+        plan->mounts = calloc(spec->n_mounts + 2, sizeof *plan->mounts);
+        if (!plan->mounts)
                 return nsl_fail(error, ENOMEM, "mounts", "", NULL);
-
-        if (!spec_mounts_at(spec, "/tmp") && (r = push_mount(plan, &plan->default_tmp, error)) < 0)
+        if (!spec_mounts_at(spec, "/tmp") && (r = push_mount(plan, &tmp, error)) < 0)
                 return r;
-        if (!spec_mounts_at(spec, "/dev/shm") && (r = push_mount(plan, &plan->default_shm, error)) < 0)
+        if (!spec_mounts_at(spec, "/dev/shm") && (r = push_mount(plan, &shm, error)) < 0)
                 return r;
-
         for (size_t i = 0; i < spec->n_mounts; i++) {
                 const struct nsl_mount *m = &spec->mounts[i];
                 struct stat st;
@@ -174,7 +174,8 @@ static int plan_mounts(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
         return 0;
 }
 
-static int plan_root(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+static int plan_root(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan,
+                     nsl_error *error)
 {
         struct stat st;
 
@@ -183,28 +184,16 @@ static int plan_root(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_err
                         return nsl_fail(error, errno, "--rootfs", spec->rootfs, NULL);
                 if (!S_ISDIR(st.st_mode))
                         return nsl_fail(error, ENOTDIR, "--rootfs", spec->rootfs, NULL);
-                return 0;
+                plan->rootfs = strdup(spec->rootfs);
+                return plan->rootfs ? 0 : nsl_fail(error, ENOMEM, "--rootfs", spec->rootfs, NULL);
         }
-        for (size_t i = 0; i < ELEMENTSOF(host_entry_names); i++) {
-                char path[32], target[4096];
-                struct nsl_host_entry *e = &plan->host_entries[plan->n_host_entries];
+        for (size_t i = 0; i < host->n_entries; i++) {
+                const struct nsl_host_entry *e = &host->entries[i];
+                struct nsl_host_entry *to = &plan->host_entries[plan->n_host_entries++];
 
-                snprintf(path, sizeof path, "/%s", host_entry_names[i]);
-                if (lstat(path, &st) < 0)
-                        continue;
-                if (S_ISLNK(st.st_mode)) {
-                        ssize_t n = readlink(path, target, sizeof target - 1);
-                        if (n < 0)
-                                return nsl_fail(error, errno, "rootfs", path, NULL);
-                        target[n] = '\0';
-                        e->link_target = strdup(target);
-                        if (!e->link_target)
-                                return nsl_fail(error, ENOMEM, "rootfs", path, NULL);
-                } else if (!S_ISDIR(st.st_mode)) {
-                        continue;
-                }
-                e->name = host_entry_names[i];
-                plan->n_host_entries++;
+                to->name = e->name;
+                if (e->link_target && !(to->link_target = strdup(e->link_target)))
+                        return nsl_fail(error, ENOMEM, "rootfs", e->name, NULL);
         }
         return 0;
 }
@@ -226,16 +215,16 @@ static void set_rlimit(struct nsl_rlimits *list, int resource, uint64_t soft, ui
 /* Safe defaults for plugins (no core dumps; bounded files and processes),
  * never above what nslaunch itself may raise to; the caller's --rlimit
  * values come after and win. */
-static void plan_rlimits(const struct nsl_spec *spec, struct nsl_plan *plan)
+static void plan_rlimits(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan)
 {
         static const struct { int resource; uint64_t value; } defaults[] = {
                 { RLIMIT_CORE, 0 }, { RLIMIT_NOFILE, 4096 }, { RLIMIT_NPROC, 4096 },
         };
         for (size_t i = 0; i < ELEMENTSOF(defaults); i++) {
-                struct rlimit cur;
+                const struct rlimit *cur = &host->rlimits[defaults[i].resource];
                 uint64_t v = defaults[i].value;
-                if (getrlimit(defaults[i].resource, &cur) == 0 && cur.rlim_max != RLIM_INFINITY && cur.rlim_max < v)
-                        v = cur.rlim_max;
+                if (cur->rlim_max != RLIM_INFINITY && cur->rlim_max < v)
+                        v = cur->rlim_max;
                 set_rlimit(&plan->rlimits, defaults[i].resource, v, v);
         }
         for (size_t i = 0; i < spec->n_rlimits; i++)
@@ -269,33 +258,53 @@ static int plan_fds(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_erro
         return 0;
 }
 
-int nsl_plan_build(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+/* What the child and the host's side need of the spec, copied. */
+static int copy_from_spec(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        size_t n = 0;
+
+        for (char *const *a = spec->argv; *a; a++)
+                if (nsl_strv_push(&plan->argv, &n, *a) < 0)
+                        return nsl_fail(error, ENOMEM, "run", "", NULL);
+        plan->hostname = strdup(spec->hostname);
+        plan->cwd = strdup(spec->cwd);
+        if (!plan->hostname || !plan->cwd)
+                return nsl_fail(error, ENOMEM, "run", "", NULL);
+        plan->rw_root = spec->rw_root;
+        plan->network_host = spec->network_host;
+        plan->proc_full = spec->proc == NSL_PROC_FULL;
+        plan->caps = spec->caps;
+        plan->timeout_ms = spec->timeout_ms;
+        plan->kill_after_ms = spec->kill_after_ms;
+        plan->forward = spec->forward;
+        plan->forward_set = spec->forward_set;
+        plan->seccomp_learn = spec->seccomp_learn;
+        plan->limits_best_effort = spec->limits_best_effort;
+        plan->warn = spec->warn;
+        plan->warn_data = spec->warn_data;
+        return 0;
+}
+
+int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan, nsl_error *error)
 {
         int r;
 
-        *plan = (struct nsl_plan){
-                .spec = spec,
-                .timeout_ms = spec->timeout_ms, .kill_after_ms = spec->kill_after_ms,
-                .forward = spec->forward, .forward_set = spec->forward_set,
-                .seccomp_learn = spec->seccomp_learn, .limits_best_effort = spec->limits_best_effort,
-                .warn = spec->warn, .warn_data = spec->warn_data,
-        };
+        *plan = (struct nsl_plan){ 0 };
         if (!spec->argv)
                 return nsl_fail(error, EINVAL, "run", "", "no command given");
-        if ((r = nsl_kernel_check(error)) < 0)
-                return r;
 
         /* The network namespace is not among these: init has a helper create
          * it in parallel (sandbox/network.c). */
         plan->clone_flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
 
-        if ((r = resolve_ids(spec, plan, error)) < 0 ||
+        if ((r = copy_from_spec(spec, plan, error)) < 0 ||
+            (r = resolve_ids(spec, host, plan, error)) < 0 ||
             (r = build_env(spec, plan, error)) < 0 ||
-            (r = plan_root(spec, plan, error)) < 0 ||
+            (r = plan_root(spec, host, plan, error)) < 0 ||
             (r = plan_mounts(spec, plan, error)) < 0 ||
             (r = plan_fds(spec, plan, error)) < 0)
                 return r;
-        plan_rlimits(spec, plan);
+        plan_rlimits(spec, host, plan);
         plan->limits = (struct nsl_cgroup_limits){
                 .memory = spec->memory, .memory_swap = spec->memory_swap,
                 .cpu_quota_us = spec->cpu_quota_us, .pids = spec->pids,
@@ -310,17 +319,21 @@ int nsl_plan_build(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error
         if (spec->memory_swap && !spec->memory)
                 return nsl_fail(error, EINVAL, "--memory-swap", "", "needs --memory");
 
-        return nsl_seccomp_select(spec, plan, error);
+        return nsl_seccomp_select(spec, &plan->seccomp, error);
 }
 
 void nsl_plan_free(struct nsl_plan *plan)
 {
+        nsl_strv_free(plan->argv);
         nsl_strv_free(plan->envp);
-        nsl_mount_clear(&plan->default_tmp);
-        nsl_mount_clear(&plan->default_shm);
+        free(plan->rootfs);
         for (size_t i = 0; i < plan->n_host_entries; i++)
                 free(plan->host_entries[i].link_target);
-        free(plan->filter_owned);
-        free(plan->notify_filter);
+        for (size_t i = 0; i < plan->n_mounts; i++)
+                nsl_mount_clear(&plan->mounts[i]);
+        free(plan->mounts);
+        free(plan->hostname);
+        free(plan->cwd);
+        nsl_seccomp_choice_free(&plan->seccomp);
         *plan = (struct nsl_plan){ 0 };
 }

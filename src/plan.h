@@ -3,47 +3,44 @@
 #ifndef NSL_PLAN_H
 #define NSL_PLAN_H
 
-#include <linux/filter.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
 #include "cgroup/cgroup.h"
+#include "host.h"
+#include "seccomp/filter.h"
 #include "spec.h"
 
-/* A top-level entry of the host's / carried into the default root. */
-struct nsl_host_entry {
-        const char *name;
-        char *link_target;      /* a symlink to recreate, or NULL for a read-only bind */
-};
-
-#define NSL_MAX_HOST_ENTRIES 10
+#define NSL_MAX_MOUNTS 256
 
 struct nsl_rlimits {
         struct nsl_rlimit v[NSL_MAX_RLIMITS + 4];
         size_t n;
 };
-#define NSL_MAX_MOUNTS 256
 
+/* Owns everything it holds; holds nothing of the spec or the host facts it
+ * was built from, and nothing changes it once built. */
 struct nsl_plan {
-        const struct nsl_spec *spec;
         bool rootless;
         uid_t uid, host_uid;
         gid_t gid, host_gid;
+        char **argv;
         char **envp;
         size_t n_envp;
-        const char *search_path;                /* PATH as the command will see it */
-        const struct nsl_mount *mounts[NSL_MAX_MOUNTS];   /* in mount order */
-        size_t n_mounts;
-        struct nsl_mount default_tmp, default_shm;
-        struct nsl_host_entry host_entries[NSL_MAX_HOST_ENTRIES];
+        const char *search_path;                /* PATH as the command will see it (in envp) */
+        char *rootfs;                           /* --rootfs, or NULL for the default root */
+        bool rw_root;
+        struct nsl_host_entry host_entries[NSL_MAX_HOST_ENTRIES];   /* the default root's */
         size_t n_host_entries;
-        const struct sock_filter *filter;       /* NULL: unconfined */
-        struct sock_filter *filter_owned;       /* filter, when the plan allocated it */
-        unsigned short filter_len;
-        unsigned filter_flags;                  /* SECCOMP_FILTER_FLAG_* */
-        bool seccomp_notify;                    /* report or learn: the payload loads notify_filter */
-        struct sock_filter *notify_filter;      /* filter, its answers turned into notifications */
-        unsigned short notify_filter_len;
+        struct nsl_mount *mounts;               /* in mount order: the defaults, then the caller's */
+        size_t n_mounts;
+        char *hostname;
+        char *cwd;
+        bool network_host;
+        bool proc_full;
+        uint64_t caps;                          /* kept (--cap-add) */
+        struct nsl_seccomp_choice seccomp;
         int keep_fds[NSL_MAX_KEEP_FDS];         /* sorted */
         size_t n_keep_fds;
         uint64_t clone_flags;
@@ -62,7 +59,7 @@ struct nsl_plan {
         void *warn_data;
 };
 
-int nsl_plan_build(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error);
+int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan, nsl_error *error);
 void nsl_plan_free(struct nsl_plan *plan);
 
 #endif

@@ -122,7 +122,7 @@ int nsl_stage_cgroup_namespace(struct nsl_ctx *ctx, nsl_error *error)
 
 int nsl_stage_hostname(struct nsl_ctx *ctx, nsl_error *error)
 {
-        const char *name = ctx->plan->spec->hostname;
+        const char *name = ctx->plan->hostname;
 
         if (sethostname(name, strlen(name)) < 0)
                 return nsl_fail(error, errno, "hostname", name, NULL);
@@ -244,7 +244,7 @@ static pid_t spawn_payload(struct nsl_ctx *ctx, int sig_fd)
         /* Reporting or learning, the payload makes itself dumpable for the
          * listener hand-off: it must not share (and so make dumpable) init's
          * memory then, or the command could open /proc/1/mem. */
-        unsigned long share_vm = ctx->plan->seccomp_notify ? 0 : CLONE_VM;
+        unsigned long share_vm = ctx->plan->seccomp.notify ? 0 : CLONE_VM;
         pid = clone(payload_entry, stack + size, (int)(share_vm | CLONE_VFORK | SIGCHLD), &start);
         if (pid < 0)
                 pid = -errno;

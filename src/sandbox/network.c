@@ -62,7 +62,7 @@ int nsl_stage_network_start(struct nsl_ctx *ctx, nsl_error *error)
         struct nsl_clone_args args = { .flags = CLONE_PIDFD, .exit_signal = SIGCHLD };
         pid_t pid;
 
-        if (ctx->plan->spec->network_host)
+        if (ctx->plan->network_host)
                 return 0;
         if (pipe2(report, O_CLOEXEC) < 0)
                 return nsl_fail(error, errno, "network", "pipe", NULL);
@@ -99,7 +99,7 @@ int nsl_stage_network_join(struct nsl_ctx *ctx, nsl_error *error)
         int status = -EPIPE, r = 0;
 
         ctx->net_report_fd = ctx->net_hold_fd = ctx->net_helper_pidfd = -1;
-        if (ctx->plan->spec->network_host)
+        if (ctx->plan->network_host)
                 return 0;
         if (read(report, &status, sizeof status) != sizeof status)
                 status = -EPIPE;

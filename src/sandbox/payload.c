@@ -45,7 +45,7 @@ int nsl_stage_signals(struct nsl_ctx *ctx, nsl_error *error)
 
 int nsl_stage_cwd(struct nsl_ctx *ctx, nsl_error *error)
 {
-        const char *cwd = ctx->plan->spec->cwd;
+        const char *cwd = ctx->plan->cwd;
         _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         _cleanup_close_ int dir = -1;
 
@@ -78,7 +78,7 @@ int nsl_stage_rlimits(struct nsl_ctx *ctx, nsl_error *error)
 
 int nsl_stage_caps(struct nsl_ctx *ctx, nsl_error *error)
 {
-        return nsl_caps_drop(ctx->plan->spec->caps, error);
+        return nsl_caps_drop(ctx->plan->caps, error);
 }
 
 int nsl_stage_no_new_privs(struct nsl_ctx *ctx, nsl_error *error)
@@ -143,7 +143,7 @@ static int load_with_listener(struct nsl_ctx *ctx, nsl_error *error)
                 return nsl_fail(error, errno, "seccomp-report", "sync", NULL);
         /* self stays open until execve closes it: a close() now would go
          * through the filter */
-        listener = nsl_seccomp_load_listener(plan->notify_filter, plan->notify_filter_len, plan->filter_flags,
+        listener = nsl_seccomp_load_listener(plan->seccomp.notify_filter, plan->seccomp.notify_len, plan->seccomp.flags,
                                              error);
         if (listener < 0)
                 return listener;
@@ -157,11 +157,11 @@ static int load_with_listener(struct nsl_ctx *ctx, nsl_error *error)
 
 int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error)
 {
-        if (!ctx->plan->filter)
+        if (!ctx->plan->seccomp.filter)
                 return 0;
-        if (ctx->plan->seccomp_notify)
+        if (ctx->plan->seccomp.notify)
                 return load_with_listener(ctx, error);
-        return nsl_seccomp_load(ctx->plan->filter, ctx->plan->filter_len, ctx->plan->filter_flags, error);
+        return nsl_seccomp_load(ctx->plan->seccomp.filter, ctx->plan->seccomp.len, ctx->plan->seccomp.flags, error);
 }
 
 static int exec_failure(const char *cmd, int err, nsl_error *error)
@@ -183,7 +183,7 @@ bool nsl_search_candidate(const char *dir, size_t dirlen, const char *cmd, char 
  * permission error is remembered while the search goes on. */
 static int exec_command(const struct nsl_plan *plan, nsl_error *error)
 {
-        char *const *argv = plan->spec->argv;
+        char *const *argv = plan->argv;
         const char *cmd = argv[0];
         int saved = ENOENT;
 

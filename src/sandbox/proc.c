@@ -65,7 +65,7 @@ static int make_read_only(int proc_fd, const char *name, nsl_error *error)
 int nsl_stage_proc(struct nsl_ctx *ctx, nsl_error *error)
 {
         static const struct nsl_fs_option pid_only[] = { { "subset", "pid" }, { "hidepid", "invisible" } };
-        bool full = ctx->plan->spec->proc == NSL_PROC_FULL;
+        bool full = ctx->plan->proc_full;
         _cleanup_close_ int proc_fd = -1;
         _cleanup_close_ int target = -1;
         int r;

@@ -64,7 +64,7 @@ int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error)
 
         if (staging < 0)
                 return nsl_fail(error, errno, "mount-root", STAGING_DIR, NULL);
-        if (ctx->plan->spec->rootfs) {
+        if (ctx->plan->rootfs) {
                 ctx->root_fd = TAKE_FD(ctx->sources.fd[NSL_SOURCE_ROOTFS]);
         } else {
                 r = nsl_fs_new("tmpfs", root_opts, ELEMENTSOF(root_opts), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
@@ -75,7 +75,7 @@ int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error)
         r = nsl_mount_attach(ctx->root_fd, staging, "/", error);
         if (r < 0)
                 return r;
-        return ctx->plan->spec->rootfs ? 0 : populate_default_root(ctx, error);
+        return ctx->plan->rootfs ? 0 : populate_default_root(ctx, error);
 }
 
 static int bind_entry(int lower, int upper, const char *name, const struct stat *st, nsl_error *error)
@@ -182,7 +182,7 @@ static int refuse_root_target(struct nsl_ctx *ctx, int target, const char *dest,
 
 static int mount_one(struct nsl_ctx *ctx, size_t i, nsl_error *error)
 {
-        const struct nsl_mount *m = ctx->plan->mounts[i];
+        const struct nsl_mount *m = &ctx->plan->mounts[i];
         _cleanup_close_ int fresh = -1;
         _cleanup_close_ int target = -1;
         bool directory = true;
@@ -235,7 +235,7 @@ int nsl_stage_seal(struct nsl_ctx *ctx, nsl_error *error)
                 if (r < 0)
                         return r;
         }
-        if (ctx->plan->spec->rw_root)
+        if (ctx->plan->rw_root)
                 return 0;
         return nsl_mount_set(ctx->root_fd, MOUNT_ATTR_RDONLY, false, "/", error);
 }

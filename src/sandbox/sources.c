@@ -43,8 +43,8 @@ int nsl_sources_open(const struct nsl_plan *plan, struct nsl_sources *s, nsl_err
         const uint64_t nosuid_nodev = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
         int r;
 
-        if (plan->spec->rootfs) {
-                r = clone_private(plan->spec->rootfs, NSL_CLONE_FOLLOW, nosuid_nodev, false, "--rootfs",
+        if (plan->rootfs) {
+                r = clone_private(plan->rootfs, NSL_CLONE_FOLLOW, nosuid_nodev, false, "--rootfs",
                                   &s->fd[NSL_SOURCE_ROOTFS], error);
                 if (r < 0)
                         return r;
@@ -60,7 +60,7 @@ int nsl_sources_open(const struct nsl_plan *plan, struct nsl_sources *s, nsl_err
                         return r;
         }
         for (size_t i = 0; i < plan->n_mounts; i++) {
-                const struct nsl_mount *m = plan->mounts[i];
+                const struct nsl_mount *m = &plan->mounts[i];
                 if (m->kind != NSL_MOUNT_BIND)
                         continue;
                 r = clone_private(m->source, NSL_CLONE_RECURSIVE | NSL_CLONE_FOLLOW,

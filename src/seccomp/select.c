@@ -73,17 +73,17 @@ static int profile_filter(const struct nsl_spec *spec, struct nsl_sc_filter *fil
 
 /* Report or learn: the payload loads the filter with its answers turned
  * into notifications; the supervisor keeps the original to answer them. */
-static int notify_filter(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+static int notify_filter(const struct nsl_spec *spec, struct nsl_seccomp_choice *choice, nsl_error *error)
 {
-        if (!plan->filter)
+        if (!choice->filter)
                 return nsl_fail(error, EINVAL, "--seccomp-report", "", "there is no filter to report on "
                                                                       "(--seccomp unconfined)");
-        plan->seccomp_notify = true;
-        return nsl_sc_notify_filter(plan->filter, plan->filter_len, seccomp_arch_native(), spec->seccomp_learn,
-                                    &plan->notify_filter, &plan->notify_filter_len, error);
+        choice->notify = true;
+        return nsl_sc_notify_filter(choice->filter, choice->len, seccomp_arch_native(), spec->seccomp_learn,
+                                    &choice->notify_filter, &choice->notify_len, error);
 }
 
-static int select_filter(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+static int select_filter(const struct nsl_spec *spec, struct nsl_seccomp_choice *choice, nsl_error *error)
 {
         struct nsl_sc_filter filter = { 0 };
         int r;
@@ -98,8 +98,8 @@ static int select_filter(const struct nsl_spec *spec, struct nsl_plan *plan, nsl
                 case NSL_SECCOMP_UNCONFINED:
                         return 0;
                 case NSL_SECCOMP_DEFAULT:
-                        plan->filter = nsl_builtin_filter;
-                        plan->filter_len = nsl_builtin_filter_len;
+                        choice->filter = nsl_builtin_filter;
+                        choice->len = nsl_builtin_filter_len;
                         return 0;
                 case NSL_SECCOMP_BPF:
                         r = read_bpf_file(spec->seccomp_path, &filter, error);
@@ -113,17 +113,26 @@ static int select_filter(const struct nsl_spec *spec, struct nsl_plan *plan, nsl
         }
         if (r < 0)
                 return r;
-        plan->filter = plan->filter_owned = filter.insns;
-        plan->filter_len = filter.len;
-        plan->filter_flags = filter.flags;
+        choice->filter = choice->owned = filter.insns;
+        choice->len = filter.len;
+        choice->flags = filter.flags;
         return 0;
 }
 
-int nsl_seccomp_select(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+int nsl_seccomp_select(const struct nsl_spec *spec, struct nsl_seccomp_choice *choice, nsl_error *error)
 {
-        int r = select_filter(spec, plan, error);
+        int r;
 
+        *choice = (struct nsl_seccomp_choice){ 0 };
+        r = select_filter(spec, choice, error);
         if (r < 0 || !(spec->seccomp_report || spec->seccomp_learn))
                 return r;
-        return notify_filter(spec, plan, error);
+        return notify_filter(spec, choice, error);
+}
+
+void nsl_seccomp_choice_free(struct nsl_seccomp_choice *choice)
+{
+        free(choice->owned);
+        free(choice->notify_filter);
+        *choice = (struct nsl_seccomp_choice){ 0 };
 }

@@ -1,9 +1,12 @@
 #ifndef NSL_SECCOMP_SELECT_H
 #define NSL_SECCOMP_SELECT_H
 
-#include "../plan.h"
+#include "../spec.h"
+#include "filter.h"
 
-/* Sets plan->filter (and filter_owned, filter_flags) from the spec. */
-int nsl_seccomp_select(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error);
+/* The filter the spec asks for: built in, a profile (cached or compiled
+ * now), a compiled file, or none; with the notifying copy for report and
+ * learn. */
+int nsl_seccomp_select(const struct nsl_spec *spec, struct nsl_seccomp_choice *choice, nsl_error *error);
 
 #endif

@@ -1,0 +1,35 @@
+/* Facts about this host that a plan depends on, gathered once before it is
+ * built: who the caller is, the top-level entries of / that the default root
+ * carries over, and the caller's own hard resource limits. A plan is built
+ * from a spec and these, so a unit test can build one against a fake host. */
+#ifndef NSL_HOST_H
+#define NSL_HOST_H
+
+#include <stdbool.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "nslaunch.h"
+
+#define NSL_MAX_HOST_ENTRIES 10
+
+/* A top-level entry of the host's / carried into the default root. */
+struct nsl_host_entry {
+        const char *name;       /* "usr", "etc", "bin", ... */
+        char *link_target;      /* a symlink to recreate, or NULL for a read-only bind */
+};
+
+struct nsl_host {
+        uid_t euid;
+        gid_t egid;
+        struct nsl_host_entry entries[NSL_MAX_HOST_ENTRIES];
+        size_t n_entries;
+        struct rlimit rlimits[RLIM_NLIMITS];    /* the caller's own */
+};
+
+/* Checks the kernel interfaces a launch needs (src/kernel.c), then gathers
+ * the facts. */
+int nsl_host_gather(struct nsl_host *host, nsl_error *error);
+void nsl_host_free(struct nsl_host *host);
+
+#endif
