@@ -177,6 +177,19 @@ int nsl_sandbox_start(nsl_sandbox *sandbox, nsl_error *error);
  * or passed over a socket) and have it call nsl_sandbox_start_fd on it. */
 int nsl_sandbox_start_handle(const nsl_sandbox *sandbox);
 int nsl_sandbox_start_fd(int fd, nsl_error *error);
+/* Started through a FIFO the caller made (mkfifo) instead of the start
+ * handle: any process can start the sandbox later, with
+ * nsl_sandbox_start_fifo(path), even after its creator has gone. */
+int nsl_spec_set_start_fifo(nsl_spec *spec, const char *path, nsl_error *error);
+int nsl_sandbox_start_fifo(const char *path, nsl_error *error);
+/* Before start: the sandbox runs on without its creator, which may exit
+ * (an OCI runtime's create): init's parent-death signal is turned off, and
+ * the end of the creator's side no longer ends the sandbox. Nothing
+ * supervises it any more (no --timeout, no result): its init's exit status
+ * is the command's, for whoever reaps it (a subreaper). Frees the handle.
+ * Refused for a sandbox with a cgroup (its limits), which would have no
+ * owner to remove it. */
+int nsl_sandbox_detach(nsl_sandbox *sandbox, nsl_error *error);
 /* The sandbox's init on the host: its pid and a pidfd (owned by the sandbox). */
 pid_t nsl_sandbox_pid(const nsl_sandbox *sandbox);
 int nsl_sandbox_pidfd(const nsl_sandbox *sandbox);

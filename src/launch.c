@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -44,6 +46,7 @@ struct nsl_sandbox {
         struct nsl_supervision s;
         struct timespec created;
         bool supervising, finished;
+        bool detached;                  /* runs on its own: free leaves it be */
         int rc;                         /* the outcome, once finished */
         nsl_result result;
         nsl_error error;
@@ -151,6 +154,21 @@ static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *a
         return sb->pid < 0 ? -errno : 0;
 }
 
+/* The reading end init waits on: a FIFO, not whatever a path swapped in. */
+static int open_start_fifo(const char *path, nsl_error *error)
+{
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+
+        if (fd < 0)
+                return nsl_fail(error, errno, "start-fifo", path, NULL);
+        if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+                close(fd);
+                return nsl_fail(error, EINVAL, "start-fifo", path, "not a FIFO");
+        }
+        return fd;
+}
+
 static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
         int pair[2], pipe_fds[2];
@@ -165,7 +183,12 @@ static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
                 args.flags |= CLONE_INTO_CGROUP;
                 args.cgroup = (uint64_t)sb->cg.fd;
         }
-        if (sb->wait_for_start) {
+        if (sb->wait_for_start && sb->plan.start_fifo) {
+                int r = open_start_fifo(sb->plan.start_fifo, error);
+                if (r < 0)
+                        return r;
+                sb->start_read_fd = r;
+        } else if (sb->wait_for_start) {
                 if (pipe2(pipe_fds, O_CLOEXEC) < 0)
                         return nsl_fail(error, errno, "clone", "pipe", NULL);
                 sb->start_read_fd = pipe_fds[0];
@@ -324,6 +347,21 @@ int nsl_sandbox_start_fd(int fd, nsl_error *error)
         return 0;
 }
 
+int nsl_sandbox_start_fifo(const char *path, nsl_error *error)
+{
+        /* non-blocking: with no sandbox at the other end the open fails at
+         * once (ENXIO) instead of waiting for one */
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+
+        if (fd < 0)
+                return nsl_fail(error, errno == ENXIO ? ESRCH : errno, "start", path,
+                                errno == ENXIO ? "no sandbox waits on this FIFO" : NULL);
+        if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+                return nsl_fail(error, EINVAL, "start", path, "not a FIFO");
+        return nsl_sandbox_start_fd(fd, error);
+}
+
 int nsl_sandbox_start(nsl_sandbox *sb, nsl_error *error)
 {
         *error = (nsl_error){ 0 };
@@ -332,6 +370,8 @@ int nsl_sandbox_start(nsl_sandbox *sb, nsl_error *error)
         int r = supervise_from_now(sb, error);
         if (r == 0 && sb->start_fd >= 0)
                 r = nsl_sandbox_start_fd(sb->start_fd, error);
+        else if (r == 0 && sb->wait_for_start && sb->plan.start_fifo)
+                r = nsl_sandbox_start_fifo(sb->plan.start_fifo, error);
         nsl_closep(&sb->start_fd);
         sb->start_fd = -1;
         if (r < 0)
@@ -462,11 +502,37 @@ int nsl_sandbox_wait(nsl_sandbox *sb, int timeout_ms, nsl_result *result, nsl_er
         return sb->rc;
 }
 
+int nsl_sandbox_detach(nsl_sandbox *sb, nsl_error *error)
+{
+        struct nsl_msg msg = { .type = NSL_MSG_DETACH };
+        struct pollfd answer = { .fd = sb->sync_fd, .events = POLLIN };
+        int r;
+
+        *error = (nsl_error){ 0 };
+        if (sb->supervising || !sb->wait_for_start)
+                return nsl_fail(error, EALREADY, "detach", "", "the sandbox was started already");
+        if (sb->cg.version)
+                return nsl_fail(error, EBUSY, "detach", "", "a sandbox with limits has a cgroup that would be "
+                                                            "nobody's to remove");
+        /* init must have turned its parent-death signal off before we may
+         * exit: wait for its answer (it is waiting for start, so it is quick) */
+        if (nsl_msg_send(sb->sync_fd, &msg) < 0)
+                return nsl_fail(error, ESRCH, "detach", "", "the sandbox is gone");
+        do
+                r = poll(&answer, 1, 10000);
+        while (r < 0 && errno == EINTR);
+        if (r <= 0 || nsl_msg_recv(sb->sync_fd, &msg, MSG_DONTWAIT) <= 0 || msg.type != NSL_MSG_DETACHED)
+                return nsl_fail(error, r == 0 ? ETIMEDOUT : EPROTO, "detach", "", "the sandbox did not answer");
+        sb->detached = true;
+        nsl_sandbox_free(sb);
+        return 0;
+}
+
 void nsl_sandbox_free(nsl_sandbox *sb)
 {
         if (!sb)
                 return;
-        if (sb->pidfd >= 0 && !sb->s.ended && !sb->finished)
+        if (sb->pidfd >= 0 && !sb->s.ended && !sb->finished && !sb->detached)
                 kill_and_reap(sb->pidfd);
         nsl_notify_close(&sb->notify);
         nsl_supervision_close(&sb->s);

@@ -268,7 +268,8 @@ static int copy_from_spec(const struct nsl_spec *spec, struct nsl_plan *plan, ns
                         return nsl_fail(error, ENOMEM, "run", "", NULL);
         plan->hostname = strdup(spec->hostname);
         plan->cwd = strdup(spec->cwd);
-        if (!plan->hostname || !plan->cwd)
+        plan->start_fifo = spec->start_fifo ? strdup(spec->start_fifo) : NULL;
+        if (!plan->hostname || !plan->cwd || (spec->start_fifo && !plan->start_fifo))
                 return nsl_fail(error, ENOMEM, "run", "", NULL);
         plan->rw_root = spec->rw_root;
         plan->network_host = spec->network_host;
@@ -334,6 +335,7 @@ void nsl_plan_free(struct nsl_plan *plan)
         free(plan->mounts);
         free(plan->hostname);
         free(plan->cwd);
+        free(plan->start_fifo);
         nsl_seccomp_choice_free(&plan->seccomp);
         *plan = (struct nsl_plan){ 0 };
 }

@@ -36,6 +36,7 @@ void nsl_spec_free(nsl_spec *spec)
                 return;
         nsl_strv_free(spec->argv);
         free(spec->rootfs);
+        free(spec->start_fifo);
         for (size_t i = 0; i < spec->n_mounts; i++)
                 nsl_mount_clear(&spec->mounts[i]);
         free(spec->mounts);
@@ -272,6 +273,13 @@ int nsl_spec_set_stdio(nsl_spec *spec, int in, int out, int err, nsl_error *erro
                         return nsl_fail(error, EBADF, "stdio", "", "fd %d for the command's %d", fds[i], i);
         memcpy(spec->stdio, fds, sizeof fds);
         return 0;
+}
+
+int nsl_spec_set_start_fifo(nsl_spec *spec, const char *path, nsl_error *error)
+{
+        if (!path || path[0] != '/')
+                return nsl_fail(error, EINVAL, "start-fifo", path ? path : "", "must be an absolute path");
+        return replace_string(&spec->start_fifo, path, "start-fifo", error);
 }
 
 void nsl_spec_set_forward_signals(nsl_spec *spec, const sigset_t *set)

@@ -44,6 +44,7 @@ struct nsl_spec {
         uint64_t timeout_ms;    /* 0 = none */
         uint64_t kill_after_ms;
         int stdio[3];           /* the command's 0, 1, 2; -1: nslaunch's own */
+        char *start_fifo;       /* started through this FIFO; NULL: the start pipe */
         bool forward;           /* signals in forward_set reach the command */
         sigset_t forward_set;
         enum nsl_seccomp_mode seccomp;

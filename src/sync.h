@@ -16,6 +16,8 @@ enum nsl_msg_type {
         NSL_MSG_EXECED,         /* init -> parent: the payload's execve is done (or failed) */
         NSL_MSG_LISTENER,       /* payload -> parent: its pidfd attached; status = the fd number its
                                  * seccomp listener is about to get */
+        NSL_MSG_DETACH,         /* parent -> init, before start: run on without nslaunch from now on */
+        NSL_MSG_DETACHED,       /* init -> parent: done (its parent-death signal is off) */
         NSL_MSG_SOURCE,         /* parent -> init, before GO: a cloned bind source attached; status = its
                                  * slot in struct nsl_sources */
 };

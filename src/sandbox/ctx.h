@@ -22,6 +22,7 @@ struct nsl_ctx {
         const struct nsl_host_setup *host;
         int sync_fd;
         int start_fd;                                   /* the start pipe's read end, -1: started at once */
+        bool detached;                                  /* runs on without its creator */
         int root_fd;                                    /* the new root mount */
         struct nsl_sources sources;                     /* detached clones of what the root is built from */
         int seal_fds[NSL_MAX_MOUNTS + 8];               /* mounts made read-only once populated */

@@ -82,6 +82,28 @@ int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error)
         return 0;
 }
 
+/* The one message a created sandbox takes while it waits: detach. From
+ * then on it outlives its creator: no parent-death signal, and the end of
+ * the sync socket ends nothing. */
+static int take_detach(struct nsl_ctx *ctx, nsl_error *error)
+{
+        struct nsl_msg msg;
+        int r = nsl_msg_recv(ctx->sync_fd, &msg, MSG_DONTWAIT);
+
+        if (r == -EAGAIN)
+                return 0;
+        if (r <= 0)
+                return nsl_fail(error, r < 0 ? -r : EPIPE, "wait-for-start", "", "nslaunch went away");
+        if (msg.type != NSL_MSG_DETACH)
+                return 0;
+        if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+                return nsl_fail(error, errno, "wait-for-start", "", "cannot detach");
+        ctx->detached = true;
+        msg = (struct nsl_msg){ .type = NSL_MSG_DETACHED };
+        return nsl_msg_send(ctx->sync_fd, &msg) < 0 ? nsl_fail(error, EPIPE, "wait-for-start", "", "nslaunch went away")
+                                                   : 0;
+}
+
 /* A sandbox made with nsl_sandbox_create waits here, everything built,
  * until nsl_sandbox_start writes to the start pipe (from this process or
  * another). End of file there, or on the sync socket, means it never will. */
@@ -92,12 +114,23 @@ int nsl_stage_wait_for_start(struct nsl_ctx *ctx, nsl_error *error)
 
         if (ctx->start_fd < 0)
                 return 0;
-        while (poll(fds, 2, -1) < 0)
-                if (errno != EINTR)
+        for (;;) {
+                if (poll(fds, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
                         return nsl_fail(error, errno, "wait-for-start", "", NULL);
-        if (fds[1].revents & (POLLHUP | POLLERR))
-                return nsl_fail(error, EPIPE, "wait-for-start", "", "nslaunch went away");
-        if (!(fds[0].revents & (POLLIN | POLLHUP)) || read(ctx->start_fd, &byte, 1) != 1)
+                }
+                if (fds[1].revents) {
+                        int r = take_detach(ctx, error);
+                        if (r < 0)
+                                return r;
+                        if (ctx->detached)
+                                fds[1].fd = -1;         /* the creator may go */
+                }
+                if (fds[0].revents)
+                        break;
+        }
+        if (read(ctx->start_fd, &byte, 1) != 1)
                 return nsl_fail(error, ECANCELED, "wait-for-start", "", "the sandbox was never started");
         nsl_closep(&ctx->start_fd);
         ctx->start_fd = -1;
@@ -155,7 +188,8 @@ static bool reap(pid_t payload, int *payload_status)
 
 static _Noreturn void supervise_payload(struct nsl_ctx *ctx, int sig_fd)
 {
-        struct pollfd fds[2] = { { .fd = sig_fd, .events = POLLIN }, { .fd = ctx->sync_fd, .events = POLLIN } };
+        struct pollfd fds[2] = { { .fd = sig_fd, .events = POLLIN },
+                                 { .fd = ctx->detached ? -1 : ctx->sync_fd, .events = POLLIN } };
         int status = 0;
 
         for (;;) {

@@ -1,7 +1,9 @@
 /* An embedder of the installed libnslaunch: 50 sandboxes from 4 threads with
  * the handle API, each with its own pipes as stdio, some killed, all
  * waited for; then a sandbox created here and started by another process
- * (this program again, run as "embed start FD"). Checks that the caller's
+ * (this program again, run as "embed start FD"); then one created by
+ * another process that detaches it and exits, started through a FIFO by a
+ * third, and reaped here as a subreaper. Checks that the caller's
  * supplementary groups, parent-death signal, signal mask and fd table are
  * exactly as before, and that no child is left. Prints "embed: ok" or one
  * line per failure and exits 1. */
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -206,6 +209,67 @@ static void started_elsewhere(const char *self)
         close(out[0]);
 }
 
+/* "embed create-detached FIFO OUT": creates a sandbox started through FIFO,
+ * its stdout OUT, detaches it and exits, as an OCI runtime's create does. */
+static int create_detached(const char *fifo, const char *out_path)
+{
+        char *argv[] = { "/bin/sh", "-c", "echo detached; exit 3", NULL };
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        nsl_spec *spec = spec_for(argv, -1, out, -1);
+        nsl_sandbox *sb = NULL;
+        nsl_error error;
+
+        if (!spec || nsl_spec_set_start_fifo(spec, fifo, &error) < 0 || nsl_sandbox_create(spec, &sb, &error) < 0 ||
+            nsl_sandbox_detach(sb, &error) < 0) {
+                print_error("create-detached", &error);
+                return 1;
+        }
+        nsl_spec_free(spec);
+        return 0;
+}
+
+/* The creating process exits, another starts the sandbox through its FIFO,
+ * and init, now this process's child (a subreaper), exits with the
+ * command's status. */
+static void detached_and_started_by_fifo(const char *self)
+{
+        char dir[] = "/tmp/nsl-embed-XXXXXX", fifo[64], out[64], got[64];
+        int status = -1;
+
+        if (!mkdtemp(dir)) {
+                check(0, "mkdtemp: %s", strerror(errno));
+                return;
+        }
+        snprintf(fifo, sizeof fifo, "%s/start", dir);
+        snprintf(out, sizeof out, "%s/out", dir);
+        check(mkfifo(fifo, 0600) == 0, "mkfifo: %s", strerror(errno));
+        pid_t creator = fork();
+        if (creator == 0) {
+                execl(self, self, "create-detached", fifo, out, (char *)NULL);
+                _exit(127);
+        }
+        waitpid(creator, &status, 0);
+        check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the creator failed: %d", status);
+        check(waitpid(-1, NULL, WNOHANG) == 0, "the detached sandbox did not outlive its creator");
+        pid_t starter = fork();
+        if (starter == 0) {
+                execl(self, self, "start-fifo", fifo, (char *)NULL);
+                _exit(127);
+        }
+        waitpid(starter, &status, 0);
+        check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the starter failed: %d", status);
+        pid_t init = waitpid(-1, &status, 0);           /* the sandbox's init, reparented to us */
+        check(init > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 3, "detached sandbox: init %d, status %d",
+              (int)init, status);
+        int fd = open(out, O_RDONLY | O_CLOEXEC);
+        read_all(fd, got, sizeof got);
+        close(fd);
+        check(!strcmp(got, "detached\n"), "detached sandbox: stdout '%s'", got);
+        unlink(fifo);
+        unlink(out);
+        rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
         struct caller_state before, after;
@@ -213,6 +277,15 @@ int main(int argc, char **argv)
         sigset_t blocked;
         nsl_error error;
 
+        if (argc == 4 && !strcmp(argv[1], "create-detached"))
+                return create_detached(argv[2], argv[3]);
+        if (argc == 3 && !strcmp(argv[1], "start-fifo")) {
+                if (nsl_sandbox_start_fifo(argv[2], &error) < 0) {
+                        print_error("start-fifo", &error);
+                        return 1;
+                }
+                return 0;
+        }
         if (argc == 3 && !strcmp(argv[1], "start")) {
                 if (nsl_sandbox_start_fd(atoi(argv[2]), &error) < 0) {
                         print_error("start", &error);
@@ -236,6 +309,8 @@ int main(int argc, char **argv)
         for (int t = 0; t < THREADS; t++)
                 pthread_join(threads[t], NULL);
         started_elsewhere(argv[0]);
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+        detached_and_started_by_fifo(argv[0]);
 
         caller_state(&after);
         check(after.n_groups == before.n_groups &&
@@ -247,6 +322,7 @@ int main(int argc, char **argv)
         check(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD, "a child is left");
         if (failures)
                 return 1;
-        printf("embed: ok, %d sandboxes from %d threads and one started by another process\n", THREADS * PER_THREAD, THREADS);
+        printf("embed: ok, %d sandboxes from %d threads, one started by another process, one detached\n",
+               THREADS * PER_THREAD, THREADS);
         return 0;
 }
