@@ -92,6 +92,7 @@ static void learning_notifies_allows_too(void **state)
         (void)state;
         compare_builtin(true, &allowed, &refused);
         assert_true(allowed > 100);
+        assert_true(refused > 1000);
 }
 
 /* One syscall number per action, in a program of our own. */
