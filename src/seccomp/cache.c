@@ -39,10 +39,10 @@ static int key_header(const struct nsl_sc_target *t, size_t profile_len, char *b
         return n > 0 && (size_t)n < size ? n : -1;
 }
 
-static void entry_path(const char *dir, const char *header, const char *text, size_t len, char *out, size_t size)
+static void entry_name(const char *header, const char *text, size_t len, char *out, size_t size)
 {
         uint64_t h = fnv1a(fnv1a(FNV_OFFSET, header, strlen(header)), text, len);
-        snprintf(out, size, "%s/%016" PRIx64 ".bpf", dir, h);
+        snprintf(out, size, "%016" PRIx64 ".bpf", h);
 }
 
 static bool private_to_us(const struct stat *st)
@@ -80,16 +80,20 @@ int nsl_sc_cache_default_dir(char **dir)
 int nsl_sc_cache_lookup(const char *dir, const char *text, size_t len, const struct nsl_sc_target *t,
                         struct nsl_sc_filter *filter)
 {
-        char header[512], path[4096];
+        char header[512], name[32];
         _cleanup_free_ unsigned char *buf = NULL;
-        _cleanup_close_ int fd = -1;
+        _cleanup_close_ int dir_fd = -1, fd = -1;
         struct stat st;
         int hlen = key_header(t, len, header, sizeof header);
 
         if (!dir || hlen < 0)
                 return 0;
-        entry_path(dir, header, text, len, path, sizeof path);
-        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        /* the directory too: one others can write could hold anything */
+        dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir_fd < 0 || fstat(dir_fd, &st) < 0 || !private_to_us(&st))
+                return 0;
+        entry_name(header, text, len, name, sizeof name);
+        fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !private_to_us(&st) ||
             st.st_size > MAX_ENTRY_BYTES)
                 return 0;
@@ -144,7 +148,7 @@ static int make_dirs(const char *dir)
 void nsl_sc_cache_store(const char *dir, const char *text, size_t len, const struct nsl_sc_target *t,
                         const struct nsl_sc_filter *filter)
 {
-        char header[512], path[4096];
+        char header[512], name[32], path[4096];
         int hlen = key_header(t, len, header, sizeof header);
         uint32_t flags = filter->flags;
         uint16_t n = filter->len;
@@ -154,7 +158,8 @@ void nsl_sc_cache_store(const char *dir, const char *text, size_t len, const str
 
         if (!dir || hlen < 0 || size > MAX_ENTRY_BYTES || make_dirs(dir) < 0)
                 return;
-        entry_path(dir, header, text, len, path, sizeof path);
+        entry_name(header, text, len, name, sizeof name);
+        snprintf(path, sizeof path, "%s/%s", dir, name);
         /* header, profile, flags (u32), length (u16), instructions, checksum (u64) */
         p = buf = malloc(size);
         if (!buf)
