@@ -320,7 +320,7 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
         if (spec->memory_swap && !spec->memory)
                 return nsl_fail(error, EINVAL, "--memory-swap", "", "needs --memory");
 
-        return nsl_seccomp_select(spec, &plan->seccomp, error);
+        return nsl_sc_select(spec, &plan->seccomp, error);
 }
 
 void nsl_plan_free(struct nsl_plan *plan)
@@ -336,6 +336,6 @@ void nsl_plan_free(struct nsl_plan *plan)
         free(plan->hostname);
         free(plan->cwd);
         free(plan->start_fifo);
-        nsl_seccomp_choice_free(&plan->seccomp);
+        nsl_sc_choice_free(&plan->seccomp);
         *plan = (struct nsl_plan){ 0 };
 }

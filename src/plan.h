@@ -40,7 +40,7 @@ struct nsl_plan {
         bool network_host;
         bool proc_full;
         uint64_t caps;                          /* kept (--cap-add) */
-        struct nsl_seccomp_choice seccomp;
+        struct nsl_sc_choice seccomp;
         int keep_fds[NSL_MAX_KEEP_FDS];         /* sorted */
         size_t n_keep_fds;
         uint64_t clone_flags;

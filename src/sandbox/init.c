@@ -233,10 +233,12 @@ static _Noreturn void supervise_payload(struct nsl_ctx *ctx, int sig_fd)
 
 #ifdef NSL_ASAN
 /* AddressSanitizer cannot follow a child onto a stack of its own: sanitizer
- * builds fork instead. */
+ * builds start the payload as fork would, on a copy of this stack, but with
+ * CLONE_VFORK, so that here too init goes on (and reports EXECED) only once
+ * the payload has exec'd or died. */
 static pid_t spawn_payload(struct nsl_ctx *ctx, int sig_fd)
 {
-        pid_t pid = fork();
+        pid_t pid = (pid_t)syscall(SYS_clone, CLONE_VFORK | SIGCHLD, 0, NULL, NULL, 0);
 
         if (pid == 0) {
                 close(sig_fd);

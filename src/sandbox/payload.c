@@ -143,7 +143,7 @@ static int load_with_listener(struct nsl_ctx *ctx, nsl_error *error)
                 return nsl_fail(error, errno, "seccomp-report", "sync", NULL);
         /* self stays open until execve closes it: a close() now would go
          * through the filter */
-        listener = nsl_seccomp_load_listener(plan->seccomp.notify_filter, plan->seccomp.notify_len, plan->seccomp.flags,
+        listener = nsl_sc_load_listener(plan->seccomp.notify_filter, plan->seccomp.notify_len, plan->seccomp.flags,
                                              error);
         if (listener < 0)
                 return listener;
@@ -161,7 +161,7 @@ int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error)
                 return 0;
         if (ctx->plan->seccomp.notify)
                 return load_with_listener(ctx, error);
-        return nsl_seccomp_load(ctx->plan->seccomp.filter, ctx->plan->seccomp.len, ctx->plan->seccomp.flags, error);
+        return nsl_sc_load(ctx->plan->seccomp.filter, ctx->plan->seccomp.len, ctx->plan->seccomp.flags, error);
 }
 
 static int exec_failure(const char *cmd, int err, nsl_error *error)

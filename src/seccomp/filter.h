@@ -14,7 +14,7 @@ extern const char nsl_builtin_profile_json[];
 
 /* The filter a sandbox gets, chosen while its plan is built
  * (src/seccomp/select.c). */
-struct nsl_seccomp_choice {
+struct nsl_sc_choice {
         const struct sock_filter *filter;       /* NULL: unconfined */
         struct sock_filter *owned;              /* filter, when it was allocated */
         unsigned short len;
@@ -24,13 +24,13 @@ struct nsl_seccomp_choice {
         unsigned short notify_len;
 };
 
-void nsl_seccomp_choice_free(struct nsl_seccomp_choice *choice);
+void nsl_sc_choice_free(struct nsl_sc_choice *choice);
 
 /* Attaches a compiled filter to the calling thread; no_new_privs must be set. */
-int nsl_seccomp_load(const struct sock_filter *insns, unsigned short len, unsigned flags, nsl_error *error);
+int nsl_sc_load(const struct sock_filter *insns, unsigned short len, unsigned flags, nsl_error *error);
 
 /* The same, with SECCOMP_FILTER_FLAG_NEW_LISTENER: returns the listener fd
  * (close-on-exec). */
-int nsl_seccomp_load_listener(const struct sock_filter *insns, unsigned short len, unsigned flags, nsl_error *error);
+int nsl_sc_load_listener(const struct sock_filter *insns, unsigned short len, unsigned flags, nsl_error *error);
 
 #endif

@@ -7,7 +7,7 @@
 #include "../error.h"
 #include "filter.h"
 
-int nsl_seccomp_load(const struct sock_filter *insns, unsigned short len, unsigned flags, nsl_error *error)
+int nsl_sc_load(const struct sock_filter *insns, unsigned short len, unsigned flags, nsl_error *error)
 {
         struct sock_fprog prog = { .len = len, .filter = (struct sock_filter *)insns };
 
@@ -16,7 +16,7 @@ int nsl_seccomp_load(const struct sock_filter *insns, unsigned short len, unsign
         return 0;
 }
 
-int nsl_seccomp_load_listener(const struct sock_filter *insns, unsigned short len, unsigned flags, nsl_error *error)
+int nsl_sc_load_listener(const struct sock_filter *insns, unsigned short len, unsigned flags, nsl_error *error)
 {
         struct sock_fprog prog = { .len = len, .filter = (struct sock_filter *)insns };
         int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags | SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);

@@ -73,7 +73,7 @@ static int profile_filter(const struct nsl_spec *spec, struct nsl_sc_filter *fil
 
 /* Report or learn: the payload loads the filter with its answers turned
  * into notifications; the supervisor keeps the original to answer them. */
-static int notify_filter(const struct nsl_spec *spec, struct nsl_seccomp_choice *choice, nsl_error *error)
+static int notify_filter(const struct nsl_spec *spec, struct nsl_sc_choice *choice, nsl_error *error)
 {
         if (!choice->filter)
                 return nsl_fail(error, EINVAL, "--seccomp-report", "", "there is no filter to report on "
@@ -83,7 +83,7 @@ static int notify_filter(const struct nsl_spec *spec, struct nsl_seccomp_choice 
                                     &choice->notify_filter, &choice->notify_len, error);
 }
 
-static int select_filter(const struct nsl_spec *spec, struct nsl_seccomp_choice *choice, nsl_error *error)
+static int select_filter(const struct nsl_spec *spec, struct nsl_sc_choice *choice, nsl_error *error)
 {
         struct nsl_sc_filter filter = { 0 };
         int r;
@@ -119,20 +119,20 @@ static int select_filter(const struct nsl_spec *spec, struct nsl_seccomp_choice 
         return 0;
 }
 
-int nsl_seccomp_select(const struct nsl_spec *spec, struct nsl_seccomp_choice *choice, nsl_error *error)
+int nsl_sc_select(const struct nsl_spec *spec, struct nsl_sc_choice *choice, nsl_error *error)
 {
         int r;
 
-        *choice = (struct nsl_seccomp_choice){ 0 };
+        *choice = (struct nsl_sc_choice){ 0 };
         r = select_filter(spec, choice, error);
         if (r < 0 || !(spec->seccomp_report || spec->seccomp_learn))
                 return r;
         return notify_filter(spec, choice, error);
 }
 
-void nsl_seccomp_choice_free(struct nsl_seccomp_choice *choice)
+void nsl_sc_choice_free(struct nsl_sc_choice *choice)
 {
         free(choice->owned);
         free(choice->notify_filter);
-        *choice = (struct nsl_seccomp_choice){ 0 };
+        *choice = (struct nsl_sc_choice){ 0 };
 }

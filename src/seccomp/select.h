@@ -7,6 +7,6 @@
 /* The filter the spec asks for: built in, a profile (cached or compiled
  * now), a compiled file, or none; with the notifying copy for report and
  * learn. */
-int nsl_seccomp_select(const struct nsl_spec *spec, struct nsl_seccomp_choice *choice, nsl_error *error);
+int nsl_sc_select(const struct nsl_spec *spec, struct nsl_sc_choice *choice, nsl_error *error);
 
 #endif
