@@ -75,8 +75,13 @@ def test_leaked_fds_and_cwd(nsl, hostdir, numbers, seccomp):
              f"ls -l /proc/self/fd/{fds[0]} /proc/self/fd/{fds[1]} >/dev/null && exec \"$@\"")
     code = f"HOSTDIR = {d!r}\n" + PAYLOAD
     # the precondition: without nslaunch the same payload finds them all
+    # (and writes secret-w beside it and, through '..', in /tmp: both go)
+    outside = os.path.join(os.path.dirname(d), "secret-w")
+    outside_existed = os.path.lexists(outside)
     pre = subprocess.run(["/bin/bash", "-c", setup, "bash", PY, "-c", code], cwd=d,
                          capture_output=True, text=True, timeout=30)
+    if not outside_existed and os.path.lexists(outside):
+        os.unlink(outside)
     assert pre.returncode == 0, pre.stderr
     assert f"/proc/self/fd/{fds[2]}" in pre.stdout, pre.stdout
     assert "found -" not in pre.stdout and "wrote secret-w" in pre.stdout, pre.stdout
