@@ -154,17 +154,19 @@ static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *a
         return sb->pid < 0 ? -errno : 0;
 }
 
-/* The reading end init waits on: a FIFO, not whatever a path swapped in. */
-static int open_start_fifo(const char *path, nsl_error *error)
+/* A start FIFO, either end: a FIFO, not whatever a path swapped in, and
+ * non-blocking (the writer's open fails at once, ENXIO, when no sandbox
+ * waits on it). The fd, or -errno with *error naming what. */
+static int open_fifo(const char *path, int flags, const char *what, nsl_error *error)
 {
-        int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        int fd = open(path, flags | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
         struct stat st;
 
         if (fd < 0)
-                return nsl_fail(error, errno, "start-fifo", path, NULL);
+                return nsl_fail(error, errno, what, path, NULL);
         if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
                 close(fd);
-                return nsl_fail(error, EINVAL, "start-fifo", path, "not a FIFO");
+                return nsl_fail(error, EINVAL, what, path, "not a FIFO");
         }
         return fd;
 }
@@ -184,7 +186,7 @@ static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
                 args.cgroup = (uint64_t)sb->cg.fd;
         }
         if (sb->wait_for_start && sb->plan.start_fifo) {
-                int r = open_start_fifo(sb->plan.start_fifo, error);
+                int r = open_fifo(sb->plan.start_fifo, O_RDONLY, "start-fifo", error);
                 if (r < 0)
                         return r;
                 sb->start_read_fd = r;
@@ -200,10 +202,12 @@ static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
         int r = clone_without_groups(sb, &args, pair[0], error);
         sb->sync_fd = pair[0];
         close(pair[1]);
+        if (r < 0 && error->what[0])
+                return r;       /* the groups' step, which says so itself */
         if (r == -EPERM || r == -ENOSPC || r == -EUSERS)
                 return nsl_fail(error, -r, "clone", "clone3",
                                 "cannot create namespaces: %s (are user namespaces enabled? see README)", strerror(-r));
-        if (r < 0 && !error->what[0])
+        if (r < 0)
                 return nsl_fail(error, -r, "clone", "clone3", NULL);
         return r;
 }
@@ -349,17 +353,11 @@ int nsl_sandbox_start_fd(int fd, nsl_error *error)
 
 int nsl_sandbox_start_fifo(const char *path, nsl_error *error)
 {
-        /* non-blocking: with no sandbox at the other end the open fails at
-         * once (ENXIO) instead of waiting for one */
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-        struct stat st;
+        _cleanup_close_ int fd = open_fifo(path, O_WRONLY, "start", error);
 
-        if (fd < 0)
-                return nsl_fail(error, errno == ENXIO ? ESRCH : errno, "start", path,
-                                errno == ENXIO ? "no sandbox waits on this FIFO" : NULL);
-        if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
-                return nsl_fail(error, EINVAL, "start", path, "not a FIFO");
-        return nsl_sandbox_start_fd(fd, error);
+        if (fd == -ENXIO)
+                return nsl_fail(error, ESRCH, "start", path, "no sandbox waits on this FIFO");
+        return fd < 0 ? fd : nsl_sandbox_start_fd(fd, error);
 }
 
 int nsl_sandbox_start(nsl_sandbox *sb, nsl_error *error)
