@@ -159,13 +159,14 @@ static int bind_from_fields(const struct mount_fields *f, const char *value, str
                 }
         if (f->read_only_set)
                 m.read_only = f->read_only;
+        m.option = OPT;
         *out = m;
         return 0;
 }
 
 static int tmpfs_from_fields(const struct mount_fields *f, const char *value, struct nsl_mount *out, nsl_error *error)
 {
-        struct nsl_mount m = { .kind = NSL_MOUNT_TMPFS, .mode = 01777 };
+        struct nsl_mount m = { .kind = NSL_MOUNT_TMPFS, .mode = 01777, .option = OPT };
         int r;
 
         if (f->source)

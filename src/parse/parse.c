@@ -12,6 +12,8 @@
 
 const char *nsl_mount_option(const struct nsl_mount *m)
 {
+        if (m->option)
+                return m->option;
         return m->kind == NSL_MOUNT_TMPFS ? "--tmpfs" : m->read_only ? "--ro-bind" : "--bind";
 }
 

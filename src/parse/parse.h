@@ -18,10 +18,11 @@ struct nsl_mount {
         bool read_only;
         uint64_t size;          /* tmpfs bytes, 0 = kernel default */
         mode_t mode;            /* tmpfs root mode */
+        const char *option;     /* a static name for errors when not the kind's own (--mount) */
 };
 
 void nsl_mount_clear(struct nsl_mount *m);
-/* The option that asks for such a mount: --tmpfs, --bind or --ro-bind. */
+/* The option that asked for such a mount: --tmpfs, --bind, --ro-bind or --mount. */
 const char *nsl_mount_option(const struct nsl_mount *m);
 
 /* Decimal integer in [0, max]; no sign, no spaces, no trailing garbage. */

@@ -129,6 +129,7 @@ def test_mount_tmpfs_is_tmpfs(nsl):
     ("type=volume,src=v,dst=/x", "type=volume is not supported"),
     ("type=bind,src=/tmp,dst=/x,bind-propagation=shared", "unknown key"),
     ("type=tmpfs,dst=/x,readonly", "no read-only tmpfs"),
+    ("type=bind,src=/nonexistent/nsl-src,dst=/x", "No such file or directory"),     # found by the plan
 ])
 def test_bad_mount_is_one_line(nsl, value, cause):
     cp = nsl.run("--mount", value, cmd=["/bin/true"])
@@ -210,6 +211,18 @@ def test_user_names_from_the_rootfs(nsl, rootfs, user, uid, gid):
     assert a.returncode == 0, a.stderr
     assert (a.stdout, a.stderr) == (b.stdout, b.stderr)
     assert f"Uid:\t{uid}\t" in a.stdout and f"Gid:\t{gid}\t" in a.stdout
+
+
+def test_user_beats_the_image_user(nsl, rootfs):
+    r, opts = image_with_users(rootfs, PASSWD, GROUP)
+    with open(r + ".image.json", "w") as f:
+        json.dump({"User": "plugin", "Cmd": SHOW_IDS}, f)
+    image = nsl("run", *opts, "--image-defaults")
+    assert image.returncode == 0, image.stderr
+    assert "Uid:\t2345\t" in image.stdout and "Gid:\t3456\t" in image.stdout
+    ours = nsl("run", *opts, "--image-defaults", "-u", "root")
+    assert ours.returncode == 0, ours.stderr
+    assert "Uid:\t0\t" in ours.stdout and "Gid:\t0\t" in ours.stdout
 
 
 @pytest.mark.parametrize("user, name, where", [

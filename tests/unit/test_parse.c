@@ -291,6 +291,7 @@ static void mount_values(void **state)
         assert_string_equal(m.source, "/a:b");
         assert_string_equal(m.dest, "/x/y");
         assert_true(m.read_only);
+        assert_string_equal(nsl_mount_option(&m), "--mount");   /* errors at mount time name it */
         nsl_mount_clear(&m);
         assert_int_equal(nsl_parse_mount_csv("Type=bind,\"src=/a,b\",destination=/d,ro=false", &m, &e), 0);
         assert_string_equal(m.source, "/a,b");
