@@ -106,13 +106,21 @@ static int usage_error(const char *what, const char *cause)
         return NSL_EXIT_LAUNCHER;
 }
 
-/* A usage error as a value, for run's --status-json too. */
-static int usage_fail(nsl_error *error, const char *what, const char *cause)
+/* A refused command line as a value, for run's --status-json too. */
+static int refuse(nsl_error *error, const char *what, const char *object, const char *cause)
 {
         *error = (nsl_error){ .errnum = EINVAL, .exit_code = NSL_EXIT_LAUNCHER };
         snprintf(error->what, sizeof error->what, "%s", what);
-        snprintf(error->cause, sizeof error->cause, "%s (see nslaunch --help)", cause);
+        snprintf(error->object, sizeof error->object, "%s", object);
+        snprintf(error->cause, sizeof error->cause, "%s", cause);
         return -EINVAL;
+}
+
+static int usage_fail(nsl_error *error, const char *what, const char *cause)
+{
+        char line[200];
+        snprintf(line, sizeof line, "%s (see nslaunch --help)", cause);
+        return refuse(error, what, "", line);
 }
 
 static const char *token_problem(enum nsl_token token)
@@ -137,17 +145,11 @@ static int apply_security_opt(nsl_spec *spec, const char *value, nsl_error *erro
                 /* the command always runs with no_new_privs (the no-new-privs stage) */
                 if (!*sep || !strcmp(sep + 1, "true") || !strcmp(sep + 1, "1"))
                         return 0;
-                usage_fail(error, "--security-opt", "");
-                snprintf(error->object, sizeof error->object, "%s", value);
-                snprintf(error->cause, sizeof error->cause, "nslaunch always sets no_new_privs; it cannot be "
+                return refuse(error, "--security-opt", value, "nslaunch always sets no_new_privs; it cannot be "
                                                               "turned off");
-                return -EINVAL;
         }
-        usage_fail(error, "--security-opt", "");
-        snprintf(error->object, sizeof error->object, "%s", value);
-        snprintf(error->cause, sizeof error->cause, "not supported (nslaunch has seccomp=PROFILE|unconfined and "
+        return refuse(error, "--security-opt", value, "not supported (nslaunch has seccomp=PROFILE|unconfined and "
                                                       "no-new-privileges)");
-        return -EINVAL;
 }
 
 /* docker -e NAME: NAME's value from nslaunch's own environment, or nothing
