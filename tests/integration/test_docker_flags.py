@@ -418,10 +418,9 @@ def test_network_is_network(nsl):
 
 
 def test_rm_and_init_are_what_nslaunch_does(nsl):
-    script = "cat /proc/1/comm; echo $$"
-    a = same_run(nsl, ["--rm", "--init"], [], [SH, "-c", script])
+    a = same_run(nsl, ["--rm", "--init"], [], [SH, "-c", "echo $$"])
     assert a.returncode == 0, a.stderr
-    assert a.stdout.split("\n")[1] != "1"      # an init of nslaunch's own is pid 1, not the command
+    assert int(a.stdout) > 1        # nslaunch's own init is pid 1, not the command
 
 
 # --------------------------------------------------------------------------
