@@ -7,7 +7,8 @@
 _nslaunch_run_opts='--rootfs --image-defaults --rw-root --tmpfs --bind --ro-bind --network --uid --gid
     --host-uid --host-gid --hostname --proc --env --env-file --keep-env --cwd --cap-add --keep-fd --timeout
     --kill-after --die-with-parent --seccomp --seccomp-bpf --seccomp-cache --seccomp-report --memory
-    --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json --help'
+    --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json --help
+    --volume --mount --workdir --user --pids-limit --read-only --security-opt --rm --init'
 _nslaunch_learn_opts='--output --merge --arch'
 _nslaunch_seccomp_opts='--strict --linear --arch --cap-add --help'
 _nslaunch_rlimits='as core cpu data fsize locks memlock msgqueue nice nofile nproc rss rtprio rttime sigpending stack'
@@ -24,11 +25,12 @@ _nslaunch_files()
         fi
 }
 
-# Run's options that take a value (required_argument in run_options).
+# Run's options that take a value (VALUE in run_options), long and short;
+# an attached value (--opt=V, -vV) is one word and needs no skipping.
 _nslaunch_run_valued=' --rootfs --tmpfs --bind --ro-bind --network --uid --gid --host-uid --host-gid --hostname
     --proc --env --env-file --cwd --cap-add --keep-fd --timeout --kill-after --seccomp --seccomp-bpf
     --seccomp-cache --memory --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json
-    --merge --arch --output -o '
+    --merge --arch --output -o --volume -v --mount --workdir -w --user -u --pids-limit --security-opt -e -m '
 
 # Completes the value of run's option $1.
 _nslaunch_run_value()
@@ -38,10 +40,12 @@ _nslaunch_run_value()
         --proc) COMPREPLY=($(compgen -W 'pid full' -- "$cur")) ;;
         --limits) COMPREPLY=($(compgen -W 'strict best-effort' -- "$cur")) ;;
         --seccomp) COMPREPLY=($(compgen -W 'default unconfined' -- "$cur")); _nslaunch_files '@(json)' ;;
+        --security-opt) COMPREPLY=($(compgen -W 'seccomp=unconfined no-new-privileges' -- "$cur")) ;;
+        --mount) COMPREPLY=($(compgen -W 'type=bind, type=tmpfs,' -- "$cur")); compopt -o nospace 2>/dev/null ;;
         --seccomp-cache) COMPREPLY=($(compgen -W 'off' -- "$cur")); _nslaunch_files -d ;;
         --rlimit) COMPREPLY=($(compgen -S = -W "$_nslaunch_rlimits" -- "$cur")); compopt -o nospace 2>/dev/null ;;
-        --rootfs|--cgroup-parent) _nslaunch_files -d ;;
-        --env-file|--seccomp-bpf|--status-json|--output|-o|--merge|--bind|--ro-bind) _nslaunch_files ;;
+        --rootfs|--cgroup-parent|--workdir|-w) _nslaunch_files -d ;;
+        --env-file|--seccomp-bpf|--status-json|--output|-o|--merge|--bind|--ro-bind|--volume|-v) _nslaunch_files ;;
         esac
 }
 

@@ -46,9 +46,16 @@ int nsl_spec_set_rootfs(nsl_spec *spec, const char *dir, nsl_error *error);
 void nsl_spec_set_rw_root(nsl_spec *spec, bool rw);
 int nsl_spec_add_tmpfs(nsl_spec *spec, const char *value, nsl_error *error);           /* DEST[:size=N,mode=M] */
 int nsl_spec_add_bind(nsl_spec *spec, const char *value, bool read_only, nsl_error *error); /* SRC:DEST[:ro|rw] */
+/* docker run --mount's value: type=bind|tmpfs,src=...,dst=...[,readonly][,tmpfs-size=N][,tmpfs-mode=M],
+ * one CSV record (a field holding ',' is quoted whole: "src=/a,b"). */
+int nsl_spec_add_mount(nsl_spec *spec, const char *value, nsl_error *error);
 int nsl_spec_set_network(nsl_spec *spec, const char *mode, nsl_error *error);          /* none | host */
 int nsl_spec_set_uid(nsl_spec *spec, const char *value, nsl_error *error);
 int nsl_spec_set_gid(nsl_spec *spec, const char *value, nsl_error *error);
+/* docker run -u: NAME|UID[:GROUP|GID] to --uid and --gid; names are looked up
+ * in the rootfs set so far (set it first) or, without one, in the host's
+ * /etc/passwd and /etc/group. */
+int nsl_spec_set_user(nsl_spec *spec, const char *user, nsl_error *error);
 int nsl_spec_set_host_uid(nsl_spec *spec, const char *value, nsl_error *error);
 int nsl_spec_set_host_gid(nsl_spec *spec, const char *value, nsl_error *error);
 int nsl_spec_set_hostname(nsl_spec *spec, const char *name, nsl_error *error);

@@ -1,8 +1,8 @@
 /* The nslaunch command: argv -> nsl_spec -> nsl_run -> exit status.
  * It only parses and prints; the library does the work. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include "nslaunch.h"
 #include "nslaunch-version.h"
 #include "rootfs.h"
+#include "tokens.h"
 #include "usage.h"
 
 enum {
@@ -22,56 +23,72 @@ enum {
         OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_SECCOMP_BPF,
         OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_LINEAR, OPT_MEMORY, OPT_MEMORY_SWAP, OPT_CPUS,
         OPT_PIDS, OPT_CGROUP_PARENT, OPT_LIMITS, OPT_RLIMIT, OPT_STATUS_JSON, OPT_SECCOMP_REPORT, OPT_MERGE, OPT_IMAGE_DEFAULTS,
+        OPT_OUTPUT,
+        /* docker run's names for what nslaunch does */
+        OPT_VOLUME, OPT_MOUNT, OPT_USER, OPT_PIDS_LIMIT, OPT_READ_ONLY, OPT_SECURITY_OPT, OPT_RM, OPT_INIT,
 };
 
-static const struct option run_options[] = {
-        { "rootfs", required_argument, NULL, OPT_ROOTFS },
-        { "rw-root", no_argument, NULL, OPT_RW_ROOT },
-        { "tmpfs", required_argument, NULL, OPT_TMPFS },
-        { "bind", required_argument, NULL, OPT_BIND },
-        { "ro-bind", required_argument, NULL, OPT_RO_BIND },
-        { "network", required_argument, NULL, OPT_NETWORK },
-        { "uid", required_argument, NULL, OPT_UID },
-        { "gid", required_argument, NULL, OPT_GID },
-        { "host-uid", required_argument, NULL, OPT_HOST_UID },
-        { "host-gid", required_argument, NULL, OPT_HOST_GID },
-        { "hostname", required_argument, NULL, OPT_HOSTNAME },
-        { "proc", required_argument, NULL, OPT_PROC },
-        { "env", required_argument, NULL, OPT_ENV },
-        { "env-file", required_argument, NULL, OPT_ENV_FILE },
-        { "keep-env", no_argument, NULL, OPT_KEEP_ENV },
-        { "cwd", required_argument, NULL, OPT_CWD },
-        { "cap-add", required_argument, NULL, OPT_CAP_ADD },
-        { "keep-fd", required_argument, NULL, OPT_KEEP_FD },
-        { "timeout", required_argument, NULL, OPT_TIMEOUT },
-        { "kill-after", required_argument, NULL, OPT_KILL_AFTER },
-        { "die-with-parent", no_argument, NULL, OPT_DIE_WITH_PARENT },
-        { "seccomp", required_argument, NULL, OPT_SECCOMP },
-        { "seccomp-bpf", required_argument, NULL, OPT_SECCOMP_BPF },
-        { "seccomp-cache", required_argument, NULL, OPT_SECCOMP_CACHE },
-        { "seccomp-report", no_argument, NULL, OPT_SECCOMP_REPORT },
-        { "merge", required_argument, NULL, OPT_MERGE },        /* seccomp learn only */
-        { "arch", required_argument, NULL, OPT_ARCH },          /* seccomp learn only */
-        { "output", required_argument, NULL, 'o' },             /* seccomp learn only */
-        { "memory", required_argument, NULL, OPT_MEMORY },
-        { "memory-swap", required_argument, NULL, OPT_MEMORY_SWAP },
-        { "cpus", required_argument, NULL, OPT_CPUS },
-        { "pids", required_argument, NULL, OPT_PIDS },
-        { "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
-        { "limits", required_argument, NULL, OPT_LIMITS },
-        { "rlimit", required_argument, NULL, OPT_RLIMIT },
-        { "status-json", required_argument, NULL, OPT_STATUS_JSON },
-        { "image-defaults", no_argument, NULL, OPT_IMAGE_DEFAULTS },
-        { "help", no_argument, NULL, OPT_HELP },
+#define VALUE true
+#define FLAG false
+
+static const struct nsl_option_def run_options[] = {
+        { "rootfs", 0, VALUE, OPT_ROOTFS },
+        { "rw-root", 0, FLAG, OPT_RW_ROOT },
+        { "tmpfs", 0, VALUE, OPT_TMPFS },
+        { "bind", 0, VALUE, OPT_BIND },
+        { "ro-bind", 0, VALUE, OPT_RO_BIND },
+        { "network", 0, VALUE, OPT_NETWORK },
+        { "uid", 0, VALUE, OPT_UID },
+        { "gid", 0, VALUE, OPT_GID },
+        { "host-uid", 0, VALUE, OPT_HOST_UID },
+        { "host-gid", 0, VALUE, OPT_HOST_GID },
+        { "hostname", 0, VALUE, OPT_HOSTNAME },
+        { "proc", 0, VALUE, OPT_PROC },
+        { "env", 'e', VALUE, OPT_ENV },
+        { "env-file", 0, VALUE, OPT_ENV_FILE },
+        { "keep-env", 0, FLAG, OPT_KEEP_ENV },
+        { "cwd", 0, VALUE, OPT_CWD },
+        { "cap-add", 0, VALUE, OPT_CAP_ADD },
+        { "keep-fd", 0, VALUE, OPT_KEEP_FD },
+        { "timeout", 0, VALUE, OPT_TIMEOUT },
+        { "kill-after", 0, VALUE, OPT_KILL_AFTER },
+        { "die-with-parent", 0, FLAG, OPT_DIE_WITH_PARENT },
+        { "seccomp", 0, VALUE, OPT_SECCOMP },
+        { "seccomp-bpf", 0, VALUE, OPT_SECCOMP_BPF },
+        { "seccomp-cache", 0, VALUE, OPT_SECCOMP_CACHE },
+        { "seccomp-report", 0, FLAG, OPT_SECCOMP_REPORT },
+        { "merge", 0, VALUE, OPT_MERGE },               /* seccomp learn only */
+        { "arch", 0, VALUE, OPT_ARCH },                 /* seccomp learn only */
+        { "output", 'o', VALUE, OPT_OUTPUT },           /* seccomp learn only */
+        { "memory", 'm', VALUE, OPT_MEMORY },
+        { "memory-swap", 0, VALUE, OPT_MEMORY_SWAP },
+        { "cpus", 0, VALUE, OPT_CPUS },
+        { "pids", 0, VALUE, OPT_PIDS },
+        { "cgroup-parent", 0, VALUE, OPT_CGROUP_PARENT },
+        { "limits", 0, VALUE, OPT_LIMITS },
+        { "rlimit", 0, VALUE, OPT_RLIMIT },
+        { "status-json", 0, VALUE, OPT_STATUS_JSON },
+        { "image-defaults", 0, FLAG, OPT_IMAGE_DEFAULTS },
+        { "help", 'h', FLAG, OPT_HELP },
+        { "volume", 'v', VALUE, OPT_VOLUME },
+        { "mount", 0, VALUE, OPT_MOUNT },
+        { "workdir", 'w', VALUE, OPT_CWD },
+        { "user", 'u', VALUE, OPT_USER },
+        { "pids-limit", 0, VALUE, OPT_PIDS_LIMIT },
+        { "read-only", 0, FLAG, OPT_READ_ONLY },
+        { "security-opt", 0, VALUE, OPT_SECURITY_OPT },
+        { "rm", 0, FLAG, OPT_RM },
+        { "init", 0, FLAG, OPT_INIT },
         { 0 },
 };
 
-static const struct option seccomp_options[] = {
-        { "strict", no_argument, NULL, OPT_STRICT },
-        { "linear", no_argument, NULL, OPT_LINEAR },
-        { "arch", required_argument, NULL, OPT_ARCH },
-        { "cap-add", required_argument, NULL, OPT_CAP_ADD },
-        { "help", no_argument, NULL, OPT_HELP },
+static const struct nsl_option_def seccomp_options[] = {
+        { "strict", 0, FLAG, OPT_STRICT },
+        { "linear", 0, FLAG, OPT_LINEAR },
+        { "arch", 0, VALUE, OPT_ARCH },
+        { "cap-add", 0, VALUE, OPT_CAP_ADD },
+        { NULL, 'o', VALUE, OPT_OUTPUT },
+        { "help", 'h', FLAG, OPT_HELP },
         { 0 },
 };
 
@@ -89,14 +106,98 @@ static int usage_error(const char *what, const char *cause)
         return NSL_EXIT_LAUNCHER;
 }
 
+/* A refused command line as a value, for run's --status-json too. */
+static int refuse(nsl_error *error, const char *what, const char *object, const char *cause)
+{
+        *error = (nsl_error){ .errnum = EINVAL, .exit_code = NSL_EXIT_LAUNCHER };
+        snprintf(error->what, sizeof error->what, "%s", what);
+        snprintf(error->object, sizeof error->object, "%s", object);
+        snprintf(error->cause, sizeof error->cause, "%s", cause);
+        return -EINVAL;
+}
+
+static int usage_fail(nsl_error *error, const char *what, const char *cause)
+{
+        char line[200];
+        snprintf(line, sizeof line, "%s (see nslaunch --help)", cause);
+        return refuse(error, what, "", line);
+}
+
+static const char *token_problem(enum nsl_token token)
+{
+        switch (token) {
+        case NSL_TOKEN_UNKNOWN: return "unknown option";
+        case NSL_TOKEN_MISSING_VALUE: return "missing value";
+        case NSL_TOKEN_UNEXPECTED_VALUE: return "takes no value";
+        default: return NULL;
+        }
+}
+
+/* docker --security-opt: the two that nslaunch has. */
+static int apply_security_opt(nsl_spec *spec, const char *value, nsl_error *error)
+{
+        const char *sep = value + strcspn(value, "=:");
+        size_t keylen = (size_t)(sep - value);
+
+        if (keylen == 7 && !strncmp(value, "seccomp", 7) && *sep)
+                return nsl_spec_set_seccomp(spec, sep + 1, error);
+        if (keylen == 17 && !strncmp(value, "no-new-privileges", 17)) {
+                /* the command always runs with no_new_privs (the no-new-privs stage) */
+                if (!*sep || !strcmp(sep + 1, "true") || !strcmp(sep + 1, "1"))
+                        return 0;
+                return refuse(error, "--security-opt", value, "nslaunch always sets no_new_privs; it cannot be "
+                                                              "turned off");
+        }
+        return refuse(error, "--security-opt", value, "not supported (nslaunch has seccomp=PROFILE|unconfined and "
+                                                      "no-new-privileges)");
+}
+
+/* docker -e NAME: NAME's value from nslaunch's own environment, or nothing
+ * when it has none (as docker). */
+static bool env_name_valid(const char *name)
+{
+        if (!(isalpha((unsigned char)*name) || *name == '_'))
+                return false;
+        for (name++; *name; name++)
+                if (!(isalnum((unsigned char)*name) || *name == '_'))
+                        return false;
+        return true;
+}
+
+static int apply_env(nsl_spec *spec, const char *arg, nsl_error *error)
+{
+        const char *value;
+        char *assignment;
+        int r;
+
+        if (strchr(arg, '=') || !env_name_valid(arg))
+                return nsl_spec_add_env(spec, arg, error);      /* the library says what is wrong */
+        value = getenv(arg);
+        if (!value)
+                return 0;
+        if (asprintf(&assignment, "%s=%s", arg, value) < 0)
+                return usage_fail(error, "--env", strerror(ENOMEM));
+        r = nsl_spec_add_env(spec, assignment, error);
+        free(assignment);
+        return r;
+}
+
+/* docker --pids-limit: -1 and 0 mean no limit, nslaunch's default. */
+static int apply_pids_limit(nsl_spec *spec, const char *arg, nsl_error *error)
+{
+        return !strcmp(arg, "-1") || !strcmp(arg, "0") ? 0 : nsl_spec_set_pids(spec, arg, error);
+}
+
 static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *error)
 {
         switch (opt) {
         case OPT_ROOTFS: return nsl_spec_set_rootfs(spec, arg, error);
         case OPT_RW_ROOT: nsl_spec_set_rw_root(spec, true); return 0;
+        case OPT_READ_ONLY: nsl_spec_set_rw_root(spec, false); return 0;
         case OPT_TMPFS: return nsl_spec_add_tmpfs(spec, arg, error);
-        case OPT_BIND: return nsl_spec_add_bind(spec, arg, false, error);
+        case OPT_BIND: case OPT_VOLUME: return nsl_spec_add_bind(spec, arg, false, error);
         case OPT_RO_BIND: return nsl_spec_add_bind(spec, arg, true, error);
+        case OPT_MOUNT: return nsl_spec_add_mount(spec, arg, error);
         case OPT_NETWORK: return nsl_spec_set_network(spec, arg, error);
         case OPT_UID: return nsl_spec_set_uid(spec, arg, error);
         case OPT_GID: return nsl_spec_set_gid(spec, arg, error);
@@ -104,7 +205,7 @@ static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *err
         case OPT_HOST_GID: return nsl_spec_set_host_gid(spec, arg, error);
         case OPT_HOSTNAME: return nsl_spec_set_hostname(spec, arg, error);
         case OPT_PROC: return nsl_spec_set_proc(spec, arg, error);
-        case OPT_ENV: return nsl_spec_add_env(spec, arg, error);
+        case OPT_ENV: return apply_env(spec, arg, error);
         case OPT_ENV_FILE: return nsl_spec_add_env_file(spec, arg, error);
         case OPT_KEEP_ENV: nsl_spec_set_keep_env(spec, true); return 0;
         case OPT_CWD: return nsl_spec_set_cwd(spec, arg, error);
@@ -116,14 +217,19 @@ static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *err
         case OPT_SECCOMP_BPF: return nsl_spec_set_seccomp_bpf(spec, arg, error);
         case OPT_SECCOMP_CACHE: return nsl_spec_set_seccomp_cache(spec, arg, error);
         case OPT_SECCOMP_REPORT: nsl_spec_set_seccomp_report(spec, true); return 0;
+        case OPT_SECURITY_OPT: return apply_security_opt(spec, arg, error);
         case OPT_MEMORY: return nsl_spec_set_memory(spec, arg, error);
         case OPT_MEMORY_SWAP: return nsl_spec_set_memory_swap(spec, arg, error);
         case OPT_CPUS: return nsl_spec_set_cpus(spec, arg, error);
         case OPT_PIDS: return nsl_spec_set_pids(spec, arg, error);
+        case OPT_PIDS_LIMIT: return apply_pids_limit(spec, arg, error);
         case OPT_CGROUP_PARENT: return nsl_spec_set_cgroup_parent(spec, arg, error);
         case OPT_LIMITS: return nsl_spec_set_limits_mode(spec, arg, error);
         case OPT_RLIMIT: return nsl_spec_add_rlimit(spec, arg, error);
         case OPT_STATUS_JSON: return nsl_spec_set_status_json(spec, arg, error);
+        /* what nslaunch always does: it leaves nothing behind (--rm) and
+         * runs its own init as the sandbox's pid 1 (--init) */
+        case OPT_RM: case OPT_INIT: return 0;
         }
         return -EINVAL;
 }
@@ -177,56 +283,97 @@ struct run_request {
         bool learn;
         bool image_defaults;
         bool die_with_parent;
+        bool ids_given;                 /* --uid or --gid */
         const char *output, *merge, *arch;
+        const char *user;               /* -u: resolved once the rootfs is known */
+        char user_spelled[64];
 };
 
-/* argv (run options, then the command) into spec. 1 when --help was
- * printed, 0, or a negative value with the exit code in *code. */
-static int parse_run(int argc, char **argv, nsl_spec *spec, struct run_request *req, int *code)
+/* --status-json is looked for first, so that a usage error is written there
+ * too: every token up to the first one that cannot be read is reliable
+ * (after an unknown option nothing is: was the next word its value?). */
+static void find_status_json(int argc, char **argv, int first, nsl_spec *spec)
 {
-        nsl_error error = { 0 };
+        struct nsl_tokens t = { .argc = argc, .argv = argv, .index = first };
+        nsl_error ignored;
+        int id;
+
+        while (nsl_next_token(&t, run_options, &id) == NSL_TOKEN_OPTION)
+                if (id == OPT_STATUS_JSON)
+                        (void)nsl_spec_set_status_json(spec, t.value, &ignored);
+}
+
+/* A setter names the option by its nslaunch name; the line names it as typed. */
+static void name_as_typed(nsl_error *error, const char *spelled)
+{
+        if (error->what[0] == '-' && spelled[0])
+                snprintf(error->what, sizeof error->what, "%s", spelled);
+}
+
+static int take_run_option(nsl_spec *spec, struct run_request *req, int opt, const struct nsl_tokens *t,
+                           nsl_error *error)
+{
+        if ((opt == OPT_MERGE || opt == OPT_ARCH || opt == OPT_OUTPUT) && !req->learn)
+                return usage_fail(error, t->spelled, "only for nslaunch seccomp learn");
+        switch (opt) {
+        case OPT_MERGE: req->merge = t->value; return 0;
+        case OPT_ARCH: req->arch = t->value; return 0;
+        case OPT_OUTPUT: req->output = t->value; return 0;
+        case OPT_IMAGE_DEFAULTS: req->image_defaults = true; return 0;
+        case OPT_DIE_WITH_PARENT: req->die_with_parent = true; return 0;
+        case OPT_USER:
+                req->user = t->value;
+                snprintf(req->user_spelled, sizeof req->user_spelled, "%s", t->spelled);
+                return 0;
+        case OPT_UID: case OPT_GID: req->ids_given = true; break;
+        }
+        return apply_option(spec, opt, t->value, error);
+}
+
+/* -u names a user of the rootfs, which may come later on the line. */
+static int apply_user(nsl_spec *spec, const struct run_request *req, nsl_error *error)
+{
+        if (!req->user)
+                return 0;
+        if (req->ids_given)
+                return usage_fail(error, req->user_spelled, "give either it or --uid/--gid (it sets both)");
+        return nsl_spec_set_user(spec, req->user, error);
+}
+
+/* argv (run options, then the command) into spec. 1 when --help was
+ * printed, 0, or a negative value with *error set (a usage error). */
+static int parse_run(int argc, char **argv, nsl_spec *spec, struct run_request *req, nsl_error *error)
+{
+        struct nsl_tokens t = { .argc = argc, .argv = argv, .index = req->learn ? 2 : 1 };
+        enum nsl_token token;
         int opt;
 
-        opterr = 0;
-        optind = req->learn ? 2 : 1;
-        while ((opt = getopt_long(argc, argv, "+ho:", run_options, NULL)) != -1) {
-                if (opt == OPT_HELP || opt == 'h') {
+        find_status_json(argc, argv, t.index, spec);
+        while ((token = nsl_next_token(&t, run_options, &opt)) != NSL_TOKEN_END) {
+                if (token != NSL_TOKEN_OPTION)
+                        return usage_fail(error, t.spelled, token_problem(token));
+                if (opt == OPT_HELP) {
                         fputs(req->learn ? nsl_usage_seccomp : nsl_usage_run, stdout);
                         return 1;
                 }
-                if (opt == '?' || opt == ':') {
-                        *code = usage_error(argv[optind - 1], optopt ? "missing value" : "unknown option");
-                        return -1;
-                }
-                if ((opt == OPT_MERGE || opt == OPT_ARCH || opt == 'o') && !req->learn) {
-                        *code = usage_error(argv[optind - 1], "only for nslaunch seccomp learn");
-                        return -1;
-                }
-                if (opt == OPT_MERGE)
-                        req->merge = optarg;
-                else if (opt == OPT_ARCH)
-                        req->arch = optarg;
-                else if (opt == 'o')
-                        req->output = optarg;
-                else if (opt == OPT_IMAGE_DEFAULTS)
-                        req->image_defaults = true;
-                else if (opt == OPT_DIE_WITH_PARENT)
-                        req->die_with_parent = true;
-                else if (apply_option(spec, opt, optarg, &error) < 0) {
-                        *code = print_error(&error);
+                if (take_run_option(spec, req, opt, &t, error) < 0) {
+                        name_as_typed(error, t.spelled);
                         return -1;
                 }
         }
-        if (optind >= argc && !req->image_defaults) {
-                *code = usage_error(req->learn ? "learn" : "run",
-                                    "no command given (usage: nslaunch run [OPTIONS] -- CMD [ARGS...])");
+        if (apply_user(spec, req, error) < 0) {
+                name_as_typed(error, req->user_spelled);
                 return -1;
         }
-        if ((optind < argc && nsl_spec_set_command(spec, argv + optind, &error) < 0) ||
-            (req->image_defaults && nsl_spec_use_image_defaults(spec, &error) < 0)) {
-                *code = print_error(&error);
+        if (t.index >= argc && !req->image_defaults)
+                return usage_fail(error, req->learn ? "learn" : "run",
+                                  "no command given (usage: nslaunch run [OPTIONS] -- CMD [ARGS...])");
+        if (t.index < argc && nsl_spec_set_command(spec, argv + t.index, error) < 0)
                 return -1;
-        }
+        if (req->image_defaults && nsl_spec_use_image_defaults(spec, error) < 0)
+                return -1;
+        if (req->learn && !req->output)
+                return usage_fail(error, "learn", "-o PROFILE.json is required");
         return 0;
 }
 
@@ -266,18 +413,21 @@ static int run_command(int argc, char **argv, bool learn)
         nsl_error error = { 0 };
         nsl_result result;
         nsl_spec *spec = nsl_spec_new();
-        int code = 0, r;
+        int r;
 
         if (!spec)
                 return usage_error(learn ? "learn" : "run", strerror(ENOMEM));
         nsl_spec_set_warning_handler(spec, print_warning, NULL);
         nsl_spec_set_seccomp_learn(spec, learn);
-        r = parse_run(argc, argv, spec, &req, &code);
-        if (r == 0 && learn && !req.output)
-                r = -1, code = usage_error("learn", "-o PROFILE.json is required");
+        r = parse_run(argc, argv, spec, &req, &error);
         if (r != 0) {
+                nsl_error ignored;
+                if (r < 0) {
+                        snprintf(error.stage, sizeof error.stage, "usage");
+                        (void)nsl_write_status(spec, NULL, &error, &ignored);
+                }
                 nsl_spec_free(spec);
-                return r > 0 ? 0 : code;
+                return r > 0 ? 0 : print_error(&error);
         }
         if (nsl_spec_seccomp_unconfined(spec))
                 fputs("nslaunch: seccomp: unconfined: the command runs without a seccomp filter\n", stderr);
@@ -325,28 +475,35 @@ static int cmd_seccomp(int argc, char **argv)
                 }
                 return usage_error("seccomp", "expected check, compile, export, learn or default (see nslaunch seccomp --help)");
         }
-        opterr = 0;
-        optind = 2;
-        while ((opt = getopt_long(argc, argv, "o:h", seccomp_options, NULL)) != -1) {
+        struct nsl_tokens t = { .argc = argc, .argv = argv, .index = 2, .operands_anywhere = true };
+        const char *profile = NULL;
+        enum nsl_token token;
+        while ((token = nsl_next_token(&t, seccomp_options, &opt)) != NSL_TOKEN_END) {
                 int cap;
+                if (token == NSL_TOKEN_OPERAND) {
+                        if (profile)
+                                return usage_error("seccomp", "expected exactly one profile file");
+                        profile = t.value;
+                        continue;
+                }
+                if (token != NSL_TOKEN_OPTION)
+                        return usage_error(t.spelled, token_problem(token));
                 switch (opt) {
                 case OPT_STRICT: options.strict = true; break;
                 case OPT_LINEAR: options.linear = true; break;
-                case OPT_ARCH: options.arch = optarg; break;
-                case 'o': output = optarg; break;
+                case OPT_ARCH: options.arch = t.value; break;
+                case OPT_OUTPUT: output = t.value; break;
                 case OPT_CAP_ADD:
-                        cap = nsl_cap_number(optarg);
+                        cap = nsl_cap_number(t.value);
                         if (cap < 0)
-                                return usage_error(optarg, "unknown capability");
+                                return usage_error(t.value, "unknown capability");
                         options.caps |= 1ULL << cap;
                         break;
-                case OPT_HELP: case 'h': fputs(nsl_usage_seccomp, stdout); return 0;
-                default: return usage_error(argv[optind - 1], optopt ? "missing value" : "unknown option");
+                case OPT_HELP: fputs(nsl_usage_seccomp, stdout); return 0;
                 }
         }
-        if (optind != argc - 1)
+        if (!profile)
                 return usage_error("seccomp", "expected exactly one profile file");
-        const char *profile = argv[optind];
 
         if (!strcmp(verb, "check")) {
                 size_t n = 0;

@@ -17,116 +17,30 @@
 #include "error.h"
 #include "fds.h"
 #include "json.h"
-#include "sandbox/mount.h"
 #include "spec.h"
+#include "user.h"
 
 #define OPT "--image-defaults"
 #define MAX_DEFAULTS (1u << 20)
 
-static int read_in_root(const char *rootfs, const char *path, char **text, nsl_error *error)
-{
-        _cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        _cleanup_close_ int fd = -1;
-        char proc[64];
-        size_t len;
-        int r;
-
-        if (root < 0)
-                return nsl_fail(error, errno, OPT, rootfs, NULL);
-        fd = nsl_open_in_root(root, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
-        if (fd < 0)
-                return nsl_fail(error, -fd, OPT, path, "cannot open it in the rootfs");
-        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-        r = nsl_read_file(proc, MAX_DEFAULTS, text, &len);
-        return r < 0 ? nsl_fail(error, -r, OPT, path, "cannot read it in the rootfs") : 0;
-}
-
-/* name -> id from a passwd or group file's text (field 3). */
-static int lookup_id(const char *text, const char *name, unsigned long *id, unsigned long *gid)
-{
-        size_t nlen = strlen(name);
-
-        for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-                unsigned long a = 0, b = 0;
-                if (strncmp(line, name, nlen) || line[nlen] != ':')
-                        continue;
-                const char *f = strchr(line + nlen + 1, ':');
-                if (!f || sscanf(f + 1, "%lu:%lu", &a, &b) < 1)
-                        return -EINVAL;
-                *id = a;
-                if (gid)
-                        *gid = b;
-                return 0;
-        }
-        return -ENOENT;
-}
-
-static int resolve_part(nsl_spec *spec, const char *part, bool group, unsigned long *id, unsigned long *gid,
-                        nsl_error *error)
-{
-        _cleanup_free_ char *text = NULL;
-        char *end;
-        int r;
-
-        errno = 0;
-        *id = strtoul(part, &end, 10);
-        if (*part && !*end && !errno)
-                return 1;       /* numeric */
-        r = read_in_root(spec->rootfs, group ? "/etc/group" : "/etc/passwd", &text, error);
-        if (r < 0)
-                return r;
-        r = lookup_id(text, part, id, gid);
-        if (r < 0)
-                return nsl_fail(error, -r, OPT, part, "the image's User names a %s that %s does not hold",
-                                group ? "group" : "user", group ? "/etc/group" : "/etc/passwd");
-        return 0;
-}
-
 static int apply_user(nsl_spec *spec, const char *user, nsl_error *error)
 {
-        char buf[256], num[32];
-        char *colon;
-        unsigned long uid, gid = 0, group;
+        uid_t uid;
+        gid_t gid;
         int r;
 
         if (!*user || spec->uid_set)
                 return 0;
-        if (snprintf(buf, sizeof buf, "%s", user) >= (int)sizeof buf)
-                return nsl_fail(error, EINVAL, OPT, user, "User too long");
-        colon = strchr(buf, ':');
-        if (colon)
-                *colon++ = '\0';
-        r = resolve_part(spec, buf, false, &uid, &gid, error);
+        r = nsl_user_resolve(spec->rootfs, user, OPT, &uid, &gid, error);
         if (r < 0)
                 return r;
-        if (r == 1 && !colon) {
-                /* A numeric uid takes its group from passwd when it is there. */
-                _cleanup_free_ char *text = NULL;
-                nsl_error ignored;
-                snprintf(num, sizeof num, "%lu", uid);
-                gid = 0;
-                if (read_in_root(spec->rootfs, "/etc/passwd", &text, &ignored) == 0)
-                        for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-                                unsigned long a, b;
-                                const char *f = strchr(l, ':');
-                                f = f ? strchr(f + 1, ':') : NULL;
-                                if (f && sscanf(f + 1, "%lu:%lu", &a, &b) == 2 && a == uid) {
-                                        gid = b;
-                                        break;
-                                }
-                        }
+        spec->uid = uid;
+        spec->uid_set = true;
+        if (!spec->gid_set) {
+                spec->gid = gid;
+                spec->gid_set = true;
         }
-        if (colon && (r = resolve_part(spec, colon, true, &group, NULL, error)) < 0)
-                return r;
-        if (colon)
-                gid = group;
-        snprintf(num, sizeof num, "%lu", uid);
-        if ((r = nsl_spec_set_uid(spec, num, error)) < 0)
-                return r;
-        if (spec->gid_set)
-                return 0;
-        snprintf(num, sizeof num, "%lu", gid);
-        return nsl_spec_set_gid(spec, num, error);
+        return 0;
 }
 
 static int push_strings(json_object *a, char ***v, size_t *n, nsl_error *error)

@@ -8,6 +8,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "capnames.h"
+#include "user.h"
 
 #define DEFAULT_HOSTNAME "sandbox"
 #define DEFAULT_KILL_AFTER_MS 2000
@@ -121,6 +122,13 @@ int nsl_spec_add_bind(nsl_spec *spec, const char *value, bool read_only, nsl_err
         return r < 0 ? r : add_mount(spec, &m, read_only ? "--ro-bind" : "--bind", error);
 }
 
+int nsl_spec_add_mount(nsl_spec *spec, const char *value, nsl_error *error)
+{
+        struct nsl_mount m;
+        int r = nsl_parse_mount_csv(value, &m, error);
+        return r < 0 ? r : add_mount(spec, &m, "--mount", error);
+}
+
 int nsl_spec_set_network(nsl_spec *spec, const char *mode, nsl_error *error)
 {
         if (mode && !strcmp(mode, "none"))
@@ -154,6 +162,20 @@ int nsl_spec_set_gid(nsl_spec *spec, const char *value, nsl_error *error)
         int r = parse_id(value, "--gid", &spec->gid, error);
         spec->gid_set = r == 0;
         return r;
+}
+
+int nsl_spec_set_user(nsl_spec *spec, const char *user, nsl_error *error)
+{
+        uid_t uid;
+        gid_t gid;
+        int r = nsl_user_resolve(spec->rootfs, user, "--user", &uid, &gid, error);
+
+        if (r < 0)
+                return r;
+        spec->uid = uid;
+        spec->gid = gid;
+        spec->uid_set = spec->gid_set = true;
+        return 0;
 }
 
 int nsl_spec_set_host_uid(nsl_spec *spec, const char *value, nsl_error *error)

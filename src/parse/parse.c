@@ -12,6 +12,8 @@
 
 const char *nsl_mount_option(const struct nsl_mount *m)
 {
+        if (m->option)
+                return m->option;
         return m->kind == NSL_MOUNT_TMPFS ? "--tmpfs" : m->read_only ? "--ro-bind" : "--bind";
 }
 
@@ -238,13 +240,59 @@ int nsl_parse_tmpfs(const char *value, struct nsl_mount *out, nsl_error *error)
         return 0;
 }
 
+int nsl_parse_bind_flag(const char *word, bool ro_option, const char *opt, const char *value, struct nsl_mount *m,
+                        nsl_error *error)
+{
+        if (!strcmp(word, "ro"))
+                m->read_only = true;
+        else if (!strcmp(word, "rw") && !ro_option)
+                m->read_only = false;
+        else
+                return nsl_fail(error, EINVAL, opt, value, "unknown flag '%s' (%s)", word,
+                                ro_option ? "--ro-bind takes no flag" : "use ro or rw");
+        return 0;
+}
+
+int nsl_parse_bind_parts(const char *source, const char *dest, const char *flags, bool read_only, const char *opt,
+                         const char *value, struct nsl_mount *out, nsl_error *error)
+{
+        _cleanup_free_ char *words = NULL;
+        struct nsl_mount m = { .kind = NSL_MOUNT_BIND, .read_only = read_only };
+        char *save = NULL;
+        int r;
+
+        if (flags) {
+                /* docker -v: "ro,z"; each word on its own */
+                words = strdup(flags);
+                if (!words)
+                        return nsl_fail(error, ENOMEM, opt, value, NULL);
+                if (!*words)
+                        return nsl_fail(error, EINVAL, opt, value, "empty flag after ':' (%s)",
+                                        read_only ? "--ro-bind takes no flag" : "use ro or rw");
+                for (char *w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save))
+                        if ((r = nsl_parse_bind_flag(w, read_only, opt, value, &m, error)) < 0)
+                                return r;
+        }
+        if (source[0] != '/')
+                return nsl_fail(error, EINVAL, opt, value, "source must be an absolute host path");
+        r = nsl_normalize_dest(dest, &m.dest);
+        if (r < 0)
+                return nsl_fail(error, -r, opt, value,
+                                "destination must be an absolute path other than / without '..'");
+        m.source = strdup(source);
+        if (!m.source) {
+                nsl_mount_clear(&m);
+                return nsl_fail(error, ENOMEM, opt, value, NULL);
+        }
+        *out = m;
+        return 0;
+}
+
 int nsl_parse_bind(const char *value, bool read_only, struct nsl_mount *out, nsl_error *error)
 {
         const char *opt = read_only ? "--ro-bind" : "--bind";
         _cleanup_free_ char *copy = NULL;
-        struct nsl_mount m = { .kind = NSL_MOUNT_BIND, .read_only = read_only };
         char *dest, *flags;
-        int r;
 
         if (!value || !*value)
                 return nsl_fail(error, EINVAL, opt, "", "empty value, expected SRC:DEST%s", read_only ? "" : "[:ro|rw]");
@@ -253,32 +301,13 @@ int nsl_parse_bind(const char *value, bool read_only, struct nsl_mount *out, nsl
                 return nsl_fail(error, ENOMEM, opt, value, NULL);
         dest = strchr(copy, ':');
         if (!dest)
-                return nsl_fail(error, EINVAL, opt, value, "expected SRC:DEST%s", read_only ? "" : "[:ro|rw]");
+                return nsl_fail(error, EINVAL, opt, value, "expected SRC:DEST%s%s", read_only ? "" : "[:ro|rw]",
+                                read_only ? "" : " (a path holding ':' is bound with --mount type=bind,src=...,dst=...)");
         *dest++ = '\0';
         flags = strchr(dest, ':');
-        if (flags) {
+        if (flags)
                 *flags++ = '\0';
-                if (!strcmp(flags, "ro"))
-                        m.read_only = true;
-                else if (!strcmp(flags, "rw") && !read_only)
-                        m.read_only = false;
-                else
-                        return nsl_fail(error, EINVAL, opt, value, "unknown flag '%s' (%s)", flags,
-                                        read_only ? "--ro-bind takes no flag" : "use ro or rw");
-        }
-        if (copy[0] != '/')
-                return nsl_fail(error, EINVAL, opt, value, "source must be an absolute host path");
-        r = nsl_normalize_dest(dest, &m.dest);
-        if (r < 0)
-                return nsl_fail(error, -r, opt, value,
-                                "destination must be an absolute path other than / without '..'");
-        m.source = strdup(copy);
-        if (!m.source) {
-                nsl_mount_clear(&m);
-                return nsl_fail(error, ENOMEM, opt, value, NULL);
-        }
-        *out = m;
-        return 0;
+        return nsl_parse_bind_parts(copy, dest, flags, read_only, opt, value, out, error);
 }
 
 int nsl_parse_env_text(const char *text, size_t len, const char *name,

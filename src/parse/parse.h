@@ -18,10 +18,11 @@ struct nsl_mount {
         bool read_only;
         uint64_t size;          /* tmpfs bytes, 0 = kernel default */
         mode_t mode;            /* tmpfs root mode */
+        const char *option;     /* a static name for errors when not the kind's own (--mount) */
 };
 
 void nsl_mount_clear(struct nsl_mount *m);
-/* The option that asks for such a mount: --tmpfs, --bind or --ro-bind. */
+/* The option that asked for such a mount: --tmpfs, --bind, --ro-bind or --mount. */
 const char *nsl_mount_option(const struct nsl_mount *m);
 
 /* Decimal integer in [0, max]; no sign, no spaces, no trailing garbage. */
@@ -56,6 +57,26 @@ const char *nsl_rlimit_name(int resource);
 /* The parsers below return 0 or a negative errno with *error naming the option. */
 int nsl_parse_tmpfs(const char *value, struct nsl_mount *out, nsl_error *error);
 int nsl_parse_bind(const char *value, bool read_only, struct nsl_mount *out, nsl_error *error);
+/* A bind from its parts, for a caller that split SRC:DEST itself (--mount):
+ * flags NULL or the words after DEST's ':' (comma-separated, as docker -v);
+ * opt and value name the option in errors. */
+int nsl_parse_bind_parts(const char *source, const char *dest, const char *flags, bool read_only, const char *opt,
+                         const char *value, struct nsl_mount *out, nsl_error *error);
+/* One flag word of a bind (ro, rw) applied to *m; ro_option: asked for by
+ * --ro-bind, which a word may not make writable. */
+int nsl_parse_bind_flag(const char *word, bool ro_option, const char *opt, const char *value, struct nsl_mount *m,
+                        nsl_error *error);
+
+/* docker run --mount's value: one CSV record (Go's encoding/csv, as docker
+ * reads it): fields split at ','; a field that starts with '"' runs to its
+ * closing '"' ("" inside is one '"') and may hold ',' and ':'. A '"' inside
+ * an unquoted field, text after a closing quote, or a newline outside quotes
+ * is -EINVAL. *fields is a NULL-terminated malloc'd vector. */
+int nsl_parse_csv_record(const char *value, char ***fields, size_t *n);
+/* type=bind|tmpfs with source/src, target/destination/dst, readonly/ro[=BOOL],
+ * tmpfs-size, tmpfs-mode (keys case-insensitive); other bare words of a bind
+ * go to nsl_parse_bind_flag. */
+int nsl_parse_mount_csv(const char *value, struct nsl_mount *out, nsl_error *error);
 
 /* An env file's text: KEY=VALUE lines; blank lines and lines starting with '#'
  * skipped; "export " prefix allowed; no quoting (the value is taken as is).

@@ -100,7 +100,11 @@ def test_timeout_kill_after_when_term_ignored(nsl):
     ["run", "--seccomp", "off", "--", "/bin/true"],
     ["run", "--cap-add", "CAP_NOT_A_CAP", "--", "/bin/true"],
     ["run", "--keep-fd", "x", "--", "/bin/true"],
-    ["run", "--env", "NOEQUALS", "--", "/bin/true"],
+    ["run", "--env", "1BAD", "--", "/bin/true"],     # (--env NAME takes NAME from the caller, as docker)
+    ["run", "--net", "none", "--", "/bin/true"],     # no prefix matching
+    ["run", "-x", "--", "/bin/true"],
+    ["run", "-v", "/etc", "--", "/bin/true"],
+    ["run", "--mount", "type=bind", "--", "/bin/true"],
     ["run", "--env-file", "/nonexistent/env-file", "--", "/bin/true"],
     ["run", "--rootfs", "/nonexistent/rootfs", "--", "/bin/true"],
     ["run"],

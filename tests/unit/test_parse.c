@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include "parse/parse.h"
+#include "strv.h"
+#include "tokens.h"
 
 static void sizes_use_docker_units(void **state)
 {
@@ -213,6 +215,248 @@ static void env_assignments(void **state)
         assert_false(nsl_env_assignment_valid("AB"));
 }
 
+static void volume_flags_are_docker_words(void **state)
+{
+        struct nsl_mount m;
+        nsl_error e;
+        (void)state;
+        /* docker -v's mode list: comma-separated words, the last one wins */
+        assert_int_equal(nsl_parse_bind("/src:/dst:ro,rw", false, &m, &e), 0);
+        assert_false(m.read_only);
+        nsl_mount_clear(&m);
+        assert_int_equal(nsl_parse_bind("/src:/dst:rw,ro", false, &m, &e), 0);
+        assert_true(m.read_only);
+        nsl_mount_clear(&m);
+        assert_true(nsl_parse_bind("/src:/dst:ro,z", false, &m, &e) < 0);
+        assert_string_equal(e.cause, "unknown flag 'z' (use ro or rw)");
+        assert_true(nsl_parse_bind("/src:/dst:", false, &m, &e) < 0);
+        /* SRC:DEST splits at the first ':'; a path holding one needs --mount */
+        assert_true(nsl_parse_bind("/a:b:/dst", false, &m, &e) < 0);
+        assert_true(nsl_parse_bind("/a", false, &m, &e) < 0);
+        assert_non_null(strstr(e.cause, "--mount"));
+}
+
+static char **csv(const char *value, size_t *n)
+{
+        char **fields = NULL;
+        assert_int_equal(nsl_parse_csv_record(value, &fields, n), 0);
+        return fields;
+}
+
+static void csv_records_as_docker_reads_them(void **state)
+{
+        char **f, **unused = NULL;
+        size_t n;
+        (void)state;
+        f = csv("type=bind,src=/a,dst=/b", &n);
+        assert_int_equal(n, 3);
+        assert_string_equal(f[0], "type=bind");
+        assert_string_equal(f[2], "dst=/b");
+        assert_null(f[3]);
+        nsl_strv_free(f);
+        f = csv("type=bind,\"src=/a,b:c\",dst=/x", &n);
+        assert_int_equal(n, 3);
+        assert_string_equal(f[1], "src=/a,b:c");
+        nsl_strv_free(f);
+        f = csv("\"src=/say \"\"hi\"\"\",,x", &n);
+        assert_int_equal(n, 3);
+        assert_string_equal(f[0], "src=/say \"hi\"");
+        assert_string_equal(f[1], "");
+        nsl_strv_free(f);
+        f = csv("\"a\nb\"", &n);
+        assert_int_equal(n, 1);
+        assert_string_equal(f[0], "a\nb");
+        nsl_strv_free(f);
+        f = csv("a,", &n);
+        assert_int_equal(n, 2);
+        nsl_strv_free(f);
+        /* Go's encoding/csv refuses a quote inside an unquoted field, text
+         * after a closing quote, an unclosed quote; docker would drop what
+         * follows a newline, nslaunch refuses it */
+        assert_int_equal(nsl_parse_csv_record("src=\"/a,b\"", &unused, &n), -EINVAL);
+        assert_int_equal(nsl_parse_csv_record("\"src=/a\"x,dst=/b", &unused, &n), -EINVAL);
+        assert_int_equal(nsl_parse_csv_record("\"src=/a", &unused, &n), -EINVAL);
+        assert_int_equal(nsl_parse_csv_record("type=bind\nsrc=/a", &unused, &n), -EINVAL);
+        assert_int_equal(nsl_parse_csv_record("", &unused, &n), -EINVAL);
+        assert_null(unused);
+}
+
+static void mount_values(void **state)
+{
+        struct nsl_mount m;
+        nsl_error e;
+        (void)state;
+        assert_int_equal(nsl_parse_mount_csv("type=bind,source=/a:b,target=/x//y,readonly", &m, &e), 0);
+        assert_int_equal(m.kind, NSL_MOUNT_BIND);
+        assert_string_equal(m.source, "/a:b");
+        assert_string_equal(m.dest, "/x/y");
+        assert_true(m.read_only);
+        assert_string_equal(nsl_mount_option(&m), "--mount");   /* errors at mount time name it */
+        nsl_mount_clear(&m);
+        assert_int_equal(nsl_parse_mount_csv("Type=bind,\"src=/a,b\",destination=/d,ro=false", &m, &e), 0);
+        assert_string_equal(m.source, "/a,b");
+        assert_false(m.read_only);
+        nsl_mount_clear(&m);
+        assert_int_equal(nsl_parse_mount_csv("type=bind,src=/a,dst=/d,ro", &m, &e), 0);
+        assert_true(m.read_only);
+        nsl_mount_clear(&m);
+        /* a bare word that is not docker's goes to the bind's own flags */
+        assert_int_equal(nsl_parse_mount_csv("type=bind,src=/a,dst=/d,ro,rw", &m, &e), 0);
+        assert_true(m.read_only);       /* readonly, docker's key, wins */
+        nsl_mount_clear(&m);
+        assert_int_equal(nsl_parse_mount_csv("type=tmpfs,dst=/scratch,tmpfs-size=16m,tmpfs-mode=700", &m, &e), 0);
+        assert_int_equal(m.kind, NSL_MOUNT_TMPFS);
+        assert_string_equal(m.dest, "/scratch");
+        assert_int_equal(m.size, 16 << 20);
+        assert_int_equal(m.mode, 0700);
+        assert_null(m.source);
+        nsl_mount_clear(&m);
+        assert_int_equal(nsl_parse_mount_csv("type=tmpfs,target=/t", &m, &e), 0);
+        assert_int_equal(m.mode, 01777);
+        assert_int_equal(m.size, 0);
+        nsl_mount_clear(&m);
+}
+
+static void expect_mount_error(const char *value, const char *cause_part)
+{
+        struct nsl_mount m;
+        nsl_error e;
+        assert_true(nsl_parse_mount_csv(value, &m, &e) < 0);
+        assert_string_equal(e.what, "--mount");
+        if (!strstr(e.cause, cause_part))
+                fail_msg("%s: cause '%s' lacks '%s'", value, e.cause, cause_part);
+}
+
+static void bad_mount_values(void **state)
+{
+        (void)state;
+        expect_mount_error("", "expected type=bind|tmpfs");
+        expect_mount_error("src=\"/a,b\",dst=/x,type=bind", "quote a whole field");
+        expect_mount_error("src=/a,dst=/x", "needs type=bind or type=tmpfs");
+        expect_mount_error("type=volume,src=v,dst=/x", "type=volume is not supported");
+        expect_mount_error("type=bind,dst=/x", "needs source=");
+        expect_mount_error("type=bind,src=/a", "needs target=");
+        expect_mount_error("type=bind,src=a,dst=/x", "source must be an absolute");
+        expect_mount_error("type=bind,src=/a,dst=/x/../y", "destination must be");
+        expect_mount_error("type=bind,src=/a,dst=/x,bind-propagation=shared", "unknown key 'bind-propagation'");
+        expect_mount_error("type=bind,src=/a,dst=/x,readonly=maybe", "bad value for readonly");
+        expect_mount_error("type=bind,src=/a,dst=/x,z", "unknown flag 'z'");
+        expect_mount_error("type=bind,src=/a,dst=/x,tmpfs-size=1m", "for type=tmpfs");
+        expect_mount_error("type=tmpfs,src=/a,dst=/x", "takes no source");
+        expect_mount_error("type=tmpfs,dst=/x,readonly", "no read-only tmpfs");
+        expect_mount_error("type=tmpfs,dst=/x,tmpfs-size=lots", "bad tmpfs-size");
+        expect_mount_error("type=tmpfs,dst=/x,tmpfs-mode=999", "bad tmpfs-mode");
+}
+
+enum { T_BOOL = 1, T_VALUE, T_HELP, T_ENV };
+
+static const struct nsl_option_def defs[] = {
+        { "read-only", 0, false, T_BOOL },
+        { "volume", 'v', true, T_VALUE },
+        { "help", 'h', false, T_HELP },
+        { "env", 'e', true, T_ENV },
+        { 0 },
+};
+
+struct expect { enum nsl_token token; int id; const char *value; const char *spelled; };
+
+static void expect_tokens(int argc, char **argv, bool anywhere, const struct expect *want, size_t n, int end_index)
+{
+        struct nsl_tokens t = { .argc = argc, .argv = argv, .index = 0, .operands_anywhere = anywhere };
+        for (size_t i = 0; i < n; i++) {
+                int id;
+                enum nsl_token got = nsl_next_token(&t, defs, &id);
+                assert_int_equal(got, want[i].token);
+                if (got == NSL_TOKEN_OPTION)
+                        assert_int_equal(id, want[i].id);
+                if (want[i].value)
+                        assert_string_equal(t.value, want[i].value);
+                else if (got == NSL_TOKEN_OPTION)
+                        assert_null(t.value);
+                if (want[i].spelled)
+                        assert_string_equal(t.spelled, want[i].spelled);
+                if (got != NSL_TOKEN_OPTION && got != NSL_TOKEN_OPERAND)
+                        break;
+        }
+        if (end_index >= 0)
+                assert_int_equal(t.index, end_index);
+}
+
+#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static void short_options_split_as_pflag(void **state)
+{
+        (void)state;
+        /* -v VALUE, -vVALUE, -v=VALUE, --volume VALUE, --volume=VALUE */
+        char **a = ARGV("-v", "/a:/b", "-v/c:/d", "-v=/e:/f", "--volume", "/g:/h", "--volume=/i:/j", "cmd");
+        const struct expect w[] = {
+                { NSL_TOKEN_OPTION, T_VALUE, "/a:/b", "-v" }, { NSL_TOKEN_OPTION, T_VALUE, "/c:/d", "-v" },
+                { NSL_TOKEN_OPTION, T_VALUE, "/e:/f", "-v" }, { NSL_TOKEN_OPTION, T_VALUE, "/g:/h", "--volume" },
+                { NSL_TOKEN_OPTION, T_VALUE, "/i:/j", "--volume" }, { NSL_TOKEN_END, 0, NULL, NULL },
+        };
+        expect_tokens(8, a, false, w, N(w), 7);
+
+        /* -e=A=b keeps the rest after the first '=' */
+        char **b = ARGV("-e=A=b", "-eA=b");
+        const struct expect wb[] = { { NSL_TOKEN_OPTION, T_ENV, "A=b", "-e" }, { NSL_TOKEN_OPTION, T_ENV, "A=b", "-e" },
+                                     { NSL_TOKEN_END, 0, NULL, NULL } };
+        expect_tokens(2, b, false, wb, N(wb), 2);
+
+        /* a boolean bundled before a value option; the value may start with '-' */
+        char **c = ARGV("-hv", "-x", "--", "-v");
+        const struct expect wc[] = { { NSL_TOKEN_OPTION, T_HELP, NULL, "-h" }, { NSL_TOKEN_OPTION, T_VALUE, "-x", "-v" },
+                                     { NSL_TOKEN_END, 0, NULL, NULL } };
+        expect_tokens(4, c, false, wc, N(wc), 3);
+
+        char **d = ARGV("-hvX");
+        const struct expect wd[] = { { NSL_TOKEN_OPTION, T_HELP, NULL, "-h" }, { NSL_TOKEN_OPTION, T_VALUE, "X", "-v" },
+                                     { NSL_TOKEN_END, 0, NULL, NULL } };
+        expect_tokens(1, d, false, wd, N(wd), 1);
+}
+
+static void option_errors(void **state)
+{
+        (void)state;
+        char **a = ARGV("-hx");
+        const struct expect wa[] = { { NSL_TOKEN_OPTION, T_HELP, NULL, "-h" }, { NSL_TOKEN_UNKNOWN, 0, NULL, "-x" } };
+        expect_tokens(1, a, false, wa, N(wa), 1);
+        /* no prefixes: --vol, --read, --he are not --volume, --read-only, --help */
+        char **b = ARGV("--vol", "/a:/b");
+        const struct expect wb[] = { { NSL_TOKEN_UNKNOWN, 0, NULL, "--vol" } };
+        expect_tokens(2, b, false, wb, N(wb), 1);
+        char **c = ARGV("--read=/x");
+        const struct expect wc[] = { { NSL_TOKEN_UNKNOWN, 0, NULL, "--read" } };
+        expect_tokens(1, c, false, wc, N(wc), -1);
+        char **d = ARGV("--read-only=true");
+        const struct expect wd[] = { { NSL_TOKEN_UNEXPECTED_VALUE, 0, NULL, "--read-only" } };
+        expect_tokens(1, d, false, wd, N(wd), -1);
+        char **e = ARGV("-v");
+        const struct expect we[] = { { NSL_TOKEN_MISSING_VALUE, 0, NULL, "-v" } };
+        expect_tokens(1, e, false, we, N(we), -1);
+        char **f = ARGV("--volume");
+        const struct expect wf[] = { { NSL_TOKEN_MISSING_VALUE, 0, NULL, "--volume" } };
+        expect_tokens(1, f, false, wf, N(wf), -1);
+        char **g = ARGV("---volume", "x");
+        const struct expect wg[] = { { NSL_TOKEN_UNKNOWN, 0, NULL, NULL } };
+        expect_tokens(2, g, false, wg, N(wg), -1);
+        char **h = ARGV("-");
+        const struct expect wh[] = { { NSL_TOKEN_END, 0, NULL, NULL } };
+        expect_tokens(1, h, false, wh, N(wh), 0);
+}
+
+static void operands_anywhere(void **state)
+{
+        (void)state;
+        char **a = ARGV("p.json", "--read-only", "-v", "x", "--", "--help");
+        const struct expect w[] = {
+                { NSL_TOKEN_OPERAND, 0, "p.json", NULL }, { NSL_TOKEN_OPTION, T_BOOL, NULL, "--read-only" },
+                { NSL_TOKEN_OPTION, T_VALUE, "x", "-v" }, { NSL_TOKEN_OPERAND, 0, "--help", NULL },
+                { NSL_TOKEN_END, 0, NULL, NULL },
+        };
+        expect_tokens(6, a, true, w, N(w), 6);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -228,6 +472,13 @@ int main(void)
                 cmocka_unit_test(env_files),
                 cmocka_unit_test(bad_env_files),
                 cmocka_unit_test(env_assignments),
+                cmocka_unit_test(volume_flags_are_docker_words),
+                cmocka_unit_test(csv_records_as_docker_reads_them),
+                cmocka_unit_test(mount_values),
+                cmocka_unit_test(bad_mount_values),
+                cmocka_unit_test(short_options_split_as_pflag),
+                cmocka_unit_test(option_errors),
+                cmocka_unit_test(operands_anywhere),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
