@@ -124,6 +124,12 @@ class Handle:
         # Read to EOF (nslaunch's exit) before waiting, so a status larger
         # than the pipe can never block nslaunch.
         fd = self._launch.status_fd
+        if deadline is None:
+            while True:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    return
+                self._status += chunk
         with selectors.DefaultSelector() as sel:
             sel.register(fd, selectors.EVENT_READ)
             while True:
