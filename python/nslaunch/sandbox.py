@@ -122,8 +122,8 @@ class Sandbox:
         _opt(a, "--proc", self.proc)
         for cap in self.cap_add:
             a += ["--cap-add", cap]
-        for name, value in self.rlimits.items():
-            a += ["--rlimit", f"{name}={value}"]
+        for resource, limit in self.rlimits.items():
+            a += ["--rlimit", f"{resource}={limit}"]
         _opt(a, "--limits", self.limits)
         _opt(a, "--cgroup-parent", self.cgroup_parent)
         _flag(a, "--die-with-parent", self.die_with_parent)
