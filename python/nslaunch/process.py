@@ -12,7 +12,7 @@ import threading
 import time
 from typing import IO, Any, Optional, Sequence, Union
 
-from .errors import LaunchError
+from .errors import LaunchError, NslaunchError
 from .launch import Launch
 from .result import Output, Result, make_result, parse_status
 from .sandbox import PathLike, Sandbox
@@ -150,8 +150,10 @@ class Handle:
                 f.close()
         if exc_type is not None and self._popen.poll() is None:
             self.kill()
-        self._popen.wait()
-        self._launch.close()
+        try:
+            self._finish(None, None, None)   # reads the status, so nslaunch never blocks on it
+        except NslaunchError:
+            pass                             # a failed launch: wait() reports it to whoever asks
 
 
 def start(cmd: Sequence[str], sandbox: Optional[Sandbox] = None, *,

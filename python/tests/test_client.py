@@ -16,7 +16,7 @@ import pytest
 
 import nslaunch
 import nslaunch.aio
-from conftest import IS_ROOT, NSLAUNCH, PROFILE, PY, needs_limits
+from conftest import NSLAUNCH, PROFILE, PY, needs_limits
 
 
 def test_result_comes_from_the_status_json():

@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from conftest import EXAMPLES, IS_ROOT, LIMITS, NSLAUNCH, needs_limits
+from conftest import EXAMPLES, LIMITS, NSLAUNCH, needs_limits
 
 sys.path.insert(0, EXAMPLES)
 import plugin_sandbox  # noqa: E402
