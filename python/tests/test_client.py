@@ -206,9 +206,12 @@ def test_handle_streams_and_launch_error_from_wait():
 
 
 def test_50_runs_from_8_threads():
-    box = nslaunch.Sandbox(timeout=60)
+    plain = nslaunch.Sandbox(timeout=60)
+    # every other run hands its profile over in a memfd of its own
+    with_profile = plain.with_(seccomp=_profile_without(set()))
 
     def one(i):
+        box = with_profile if i % 2 else plain
         if i % 10 == 9:
             with pytest.raises(nslaunch.LaunchError) as e:
                 nslaunch.run([f"/no/such/{i}"], box, capture_output=True)
@@ -251,6 +254,17 @@ def test_asyncio_runs_handles_and_errors():
         assert (r.exit_code, r.signal) == (137, signal.SIGKILL)
 
     asyncio.run(main())
+
+
+def test_asyncio_from_several_threads_each_with_its_loop():
+    async def batch(t):
+        rs = await asyncio.gather(*(nslaunch.aio.run(["/bin/sh", "-c", f"echo {t}-{i}"], capture_output=True)
+                                    for i in range(5)))
+        return [r.stdout for r in rs]
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda t: asyncio.run(batch(t)), range(4)))
+    assert outs == [[f"{t}-{i}\n".encode() for i in range(5)] for t in range(4)]
 
 
 HUNDRED_MB = 100 << 20
