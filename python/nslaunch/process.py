@@ -37,7 +37,6 @@ class Handle:
             self._popen = subprocess.Popen(self._launch.argv, stdin=stdin, stdout=stdout, stderr=stderr,
                                            pass_fds=self._launch.pass_fds, text=text)
         except BaseException:
-            self._launch.spawned()
             self._launch.close()
             raise
         finally:
@@ -104,21 +103,27 @@ class Handle:
         return self._finish(out, err, None)
 
     def _finish(self, stdout: Output, stderr: Output, timeout: Optional[float]) -> Result:
-        with self._lock:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        # Another thread may be waiting already: this one waits no longer than asked.
+        if not self._lock.acquire(timeout=-1 if timeout is None else timeout):
+            raise subprocess.TimeoutExpired(self._launch.cmd, timeout or 0.0)
+        try:
             if self._result is None and self._error is None:
-                deadline = None if timeout is None else time.monotonic() + timeout
                 self._drain_status(deadline)
-                returncode = self._popen.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
-                status = parse_status(bytes(self._status))
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                returncode = self._popen.wait(left)
                 self._launch.close()
                 try:
-                    self._result = make_result(self._launch.cmd, returncode, status, stdout, stderr)
+                    self._result = make_result(self._launch.cmd, returncode, parse_status(bytes(self._status)),
+                                               stdout, stderr)
                 except LaunchError as e:
                     self._error = e
-            if self._error is not None:
-                raise self._error
-            assert self._result is not None
-            return self._result
+        finally:
+            self._lock.release()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
 
     def _drain_status(self, deadline: Optional[float]) -> None:
         # Read to EOF (nslaunch's exit) before waiting, so a status larger

@@ -176,9 +176,17 @@ def test_handle_wait_timeout_then_kill():
             assert int(f.read().rsplit(")", 1)[1].split()[1]) == os.getpid()
         with pytest.raises(subprocess.TimeoutExpired):
             h.wait(timeout=0.2)
-        assert h.poll() is None
+        other = concurrent.futures.ThreadPoolExecutor(1)
+        waiting = other.submit(h.wait)              # a second waiter, without a timeout
+        time.sleep(0.1)
+        start = time.monotonic()
+        with pytest.raises(subprocess.TimeoutExpired):
+            h.wait(timeout=0.2)
+        assert time.monotonic() - start < 2 and h.poll() is None
         h.kill()
         r = h.wait(timeout=10)
+        assert waiting.result(timeout=10) is r
+        other.shutdown()
     assert (r.exit_code, r.signal, r.wall_ms) == (137, signal.SIGKILL, None)
 
 
