@@ -6,7 +6,9 @@
 # NSLAUNCH selects the binary (default build/launcher/nslaunch). Rootless,
 # the binary, python/, examples/ and profiles/ are copied into a fresh
 # world-readable directory (the repository may not be readable by nsltest)
-# and pytest runs there as nsltest; the junit xml is copied to JUNIT_XML.
+# and pytest runs there as nsltest, its temporary directories in there too
+# (not in /tmp/pytest-of-nsltest, which other runs clean up); the junit xml
+# is copied to JUNIT_XML.
 # Exits with pytest's status.
 set -eu
 
@@ -56,7 +58,8 @@ chown nsltest "$dir/out"
 cd "$dir"
 set +e
 runuser -u nsltest -- env NSLAUNCH="$dir/build/launcher/nslaunch" PYTHONDONTWRITEBYTECODE=1 HOME=/tmp \
-        /usr/bin/python3 -m pytest -q -p no:cacheprovider "$dir/python/tests" --junitxml="$dir/out/junit.xml"
+        /usr/bin/python3 -m pytest -q -p no:cacheprovider "$dir/python/tests" --junitxml="$dir/out/junit.xml" \
+        --basetemp="$dir/out/pytest"
 rc=$?
 set -e
 if [ -n "$junit" ] && [ -f "$dir/out/junit.xml" ]; then
