@@ -1,0 +1,126 @@
+"""How a sandbox ended, as nslaunch's status JSON reports it, and turning a
+status (or its absence) into a Result or a LaunchError."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional, Sequence, Tuple, Union
+
+from .errors import LaunchError
+
+Output = Union[bytes, str, None]
+
+
+@dataclass(frozen=True)
+class SeccompDenial:
+    """One refused system call, from ``--seccomp-report``."""
+
+    syscall: str
+    arch: str
+    pid: int
+    comm: str
+    action: str           # "errno" or "kill"
+    errno: Optional[str]  # e.g. "EPERM"; None for a kill
+    count: int
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished sandbox. Times are milliseconds; ``peak_memory_bytes`` is
+    None without a cgroup; ``signal`` is the signal that ended the command;
+    stdout/stderr are what was captured (None when not captured)."""
+
+    args: Tuple[str, ...]
+    exit_code: int
+    signal: Optional[int] = None
+    timed_out: bool = False
+    oom_killed: bool = False
+    wall_ms: Optional[float] = None
+    setup_ms: Optional[float] = None
+    cpu_user_ms: Optional[float] = None
+    cpu_sys_ms: Optional[float] = None
+    peak_memory_bytes: Optional[int] = None
+    seccomp_denials: Tuple[SeccompDenial, ...] = ()
+    stdout: Output = None
+    stderr: Output = None
+
+    @property
+    def returncode(self) -> int:
+        """The exit status, as subprocess names it."""
+        return self.exit_code
+
+    @property
+    def ok(self) -> bool:
+        """True when the command exited 0."""
+        return self.exit_code == 0 and self.signal is None and not self.timed_out
+
+    def check_returncode(self) -> None:
+        """Raise PluginError unless the command exited 0."""
+        if not self.ok:
+            from .errors import PluginError
+            raise PluginError(self)
+
+
+def parse_status(raw: bytes) -> Optional[Mapping[str, Any]]:
+    """The status object, or None when nslaunch wrote none."""
+    text = raw.strip()
+    return json.loads(text) if text else None
+
+
+def _first_line(stderr: Output) -> str:
+    if stderr is None:
+        return ""
+    text = stderr.decode(errors="replace") if isinstance(stderr, bytes) else stderr
+    lines = [line for line in text.splitlines() if line.startswith("nslaunch: ")]
+    return lines[-1] if lines else text.strip()
+
+
+def _subject_of(line: str) -> str:
+    # "nslaunch: WHAT: OBJECT: CAUSE" -> WHAT
+    parts = line.split(": ")
+    return parts[1] if len(parts) > 2 and parts[0] == "nslaunch" else ""
+
+
+def make_result(args: Sequence[str], returncode: int, status: Optional[Mapping[str, Any]],
+                stdout: Output = None, stderr: Output = None) -> Result:
+    """A Result from a status, or raise LaunchError when nslaunch failed.
+
+    ``returncode`` is nslaunch's own, from Popen (negative when nslaunch
+    itself was killed by a signal, e.g. by Handle.kill())."""
+    if status is None:
+        if returncode < 0:
+            sig = -returncode
+            return Result(tuple(args), 128 + sig, signal=sig, stdout=stdout, stderr=stderr)
+        line = _first_line(stderr)
+        if returncode == 125:
+            # A bad option: nslaunch stops before any launch and may write no status.
+            message = line or "nslaunch refused its options (exit status 125, no status written)"
+            raise LaunchError("usage", _subject_of(line), message, 125, args, _as_bytes(stderr))
+        raise LaunchError("status-json", "--status-json",
+                          f"nslaunch exited with status {returncode} and wrote no status"
+                          + (f": {line}" if line else ""), returncode, args, _as_bytes(stderr))
+    error = status.get("error")
+    if error:
+        raise LaunchError(error["stage"], error["subject"], error["message"], status["exit_code"], args,
+                          _as_bytes(stderr))
+    return Result(
+        args=tuple(args),
+        exit_code=status["exit_code"],
+        signal=status.get("signal"),
+        timed_out=bool(status.get("timed_out")),
+        oom_killed=bool(status.get("oom_killed")),
+        wall_ms=status.get("wall_ms"),
+        setup_ms=status.get("setup_ms"),
+        cpu_user_ms=status.get("cpu_user_ms"),
+        cpu_sys_ms=status.get("cpu_sys_ms"),
+        peak_memory_bytes=status.get("peak_memory_bytes"),
+        seccomp_denials=tuple(SeccompDenial(**d) for d in status.get("seccomp_denials") or ()),
+        stdout=stdout,
+        stderr=stderr,
+    )
+
+
+def _as_bytes(out: Output) -> Optional[bytes]:
+    return out.encode() if isinstance(out, str) else out
+
