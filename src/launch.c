@@ -25,6 +25,7 @@
 #include "host.h"
 #include "idmap.h"
 #include "plan.h"
+#include "result.h"
 #include "sandbox/ctx.h"
 #include "sandbox/init.h"
 #include "sandbox/sources.h"
@@ -495,8 +496,11 @@ int nsl_sandbox_wait(nsl_sandbox *sb, int timeout_ms, nsl_result *result, nsl_er
                 }
                 finish(sb, r < 0 ? r : 0);
         }
-        *result = sb->result;
         *error = sb->error;
+        if (nsl_result_copy(&sb->result, result) < 0) {
+                *error = (nsl_error){ 0 };
+                return nsl_fail(error, ENOMEM, "wait", "", NULL);
+        }
         return sb->rc;
 }
 
@@ -541,6 +545,7 @@ void nsl_sandbox_free(nsl_sandbox *sb)
         nsl_closep(&sb->sync_fd);
         nsl_closep(&sb->pidfd);
         nsl_plan_free(&sb->plan);
+        nsl_result_release(&sb->result);
         free(sb);
 }
 

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 #include "error.h"
@@ -430,6 +431,12 @@ int nsl_spec_set_status_json(nsl_spec *spec, const char *target, nsl_error *erro
                 spec->status_path = NULL;
                 return 0;
         }
+        /* It is replaced by a rename when written, never opened: a FIFO or a
+         * device someone put there would not get the result, so say so now. */
+        struct stat st;
+        if (lstat(target, &st) == 0 && !S_ISREG(st.st_mode))
+                return nsl_fail(error, EINVAL, "--status-json", target,
+                                "not a regular file (use fd:N to write to a pipe or a terminal)");
         spec->status_fd = -1;
         return replace_string(&spec->status_path, target, "--status-json", error);
 }
