@@ -73,6 +73,9 @@ void nsl_spec_set_forward_signals(nsl_spec *spec, const sigset_t *set);
 int nsl_spec_set_seccomp(nsl_spec *spec, const char *mode, nsl_error *error);    /* default | unconfined | PROFILE.json */
 int nsl_spec_set_seccomp_bpf(nsl_spec *spec, const char *path, nsl_error *error);  /* a filter from nsl_seccomp_compile */
 int nsl_spec_set_seccomp_cache(nsl_spec *spec, const char *dir, nsl_error *error); /* DIR | off */
+/* A profile's unknown syscall names refuse the launch instead of being
+ * skipped with a warning. */
+void nsl_spec_set_seccomp_strict(nsl_spec *spec, bool on);
 int nsl_spec_set_memory(nsl_spec *spec, const char *size, nsl_error *error);          /* 512m */
 int nsl_spec_set_memory_swap(nsl_spec *spec, const char *size, nsl_error *error);     /* memory + swap */
 int nsl_spec_set_cpus(nsl_spec *spec, const char *cpus, nsl_error *error);            /* 0.5 */
@@ -162,6 +165,9 @@ typedef struct nsl_result {
         double cpu_user_ms, cpu_sys_ms;  /* every process of the sandbox */
         int64_t peak_memory_bytes;       /* from the sandbox's cgroup; -1 without one */
         bool seccomp_reported;           /* --seccomp-report or learning was on */
+        bool seccomp_suspected;          /* no report was on, and the command ended as a refusal makes one
+                                          * end: SIGSYS, or 126/127 under a filter that refuses a call
+                                          * every program makes at start-up */
         nsl_seccomp_denial *denials;     /* owned by the result: nsl_result_release */
         size_t n_denials;
         unsigned long denials_dropped;   /* refused calls left out: the table holds NSL_MAX_DENIALS kinds */

@@ -22,6 +22,7 @@ enum {
         OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_SECCOMP_BPF,
         OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_LINEAR, OPT_MEMORY, OPT_MEMORY_SWAP, OPT_CPUS,
         OPT_PIDS, OPT_CGROUP_PARENT, OPT_LIMITS, OPT_RLIMIT, OPT_STATUS_JSON, OPT_SECCOMP_REPORT, OPT_MERGE, OPT_IMAGE_DEFAULTS,
+        OPT_SECCOMP_STRICT,
 };
 
 static const struct option run_options[] = {
@@ -50,6 +51,7 @@ static const struct option run_options[] = {
         { "seccomp-bpf", required_argument, NULL, OPT_SECCOMP_BPF },
         { "seccomp-cache", required_argument, NULL, OPT_SECCOMP_CACHE },
         { "seccomp-report", no_argument, NULL, OPT_SECCOMP_REPORT },
+        { "seccomp-strict", no_argument, NULL, OPT_SECCOMP_STRICT },
         { "merge", required_argument, NULL, OPT_MERGE },        /* seccomp learn only */
         { "arch", required_argument, NULL, OPT_ARCH },          /* seccomp learn only */
         { "output", required_argument, NULL, 'o' },             /* seccomp learn only */
@@ -116,6 +118,7 @@ static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *err
         case OPT_SECCOMP_BPF: return nsl_spec_set_seccomp_bpf(spec, arg, error);
         case OPT_SECCOMP_CACHE: return nsl_spec_set_seccomp_cache(spec, arg, error);
         case OPT_SECCOMP_REPORT: nsl_spec_set_seccomp_report(spec, true); return 0;
+        case OPT_SECCOMP_STRICT: nsl_spec_set_seccomp_strict(spec, true); return 0;
         case OPT_MEMORY: return nsl_spec_set_memory(spec, arg, error);
         case OPT_MEMORY_SWAP: return nsl_spec_set_memory_swap(spec, arg, error);
         case OPT_CPUS: return nsl_spec_set_cpus(spec, arg, error);
@@ -332,6 +335,8 @@ static int run_command(int argc, char **argv, bool learn)
                                 "ended it\n");
         if (result.seccomp_reported)
                 print_denials(&result, learn);
+        if (result.seccomp_suspected)
+                fputs("nslaunch: the seccomp filter refused a call; rerun with --seccomp-report to see which\n", stderr);
         code = result.exit_code;
         if (learn && nsl_seccomp_write_learned(&result, req.merge, req.arch, req.output, &error) < 0)
                 code = print_error(&error);

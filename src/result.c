@@ -117,6 +117,7 @@ static json_object *build(const nsl_result *r, const nsl_error *failure)
                 json_object_object_add(o, "seccomp_denials", denials(r));
                 json_object_object_add(o, "seccomp_denials_dropped", json_object_new_int64((int64_t)r->denials_dropped));
         }
+        json_object_object_add(o, "seccomp_suspected", json_object_new_boolean(r->seccomp_suspected));
         json_object_object_add(o, "error", NULL);
         return o;
 }

@@ -334,6 +334,11 @@ int nsl_spec_set_seccomp_cache(nsl_spec *spec, const char *dir, nsl_error *error
         return replace_string(&spec->seccomp_cache, dir, "--seccomp-cache", error);
 }
 
+void nsl_spec_set_seccomp_strict(nsl_spec *spec, bool on)
+{
+        spec->seccomp_strict = on;
+}
+
 void nsl_spec_set_seccomp_report(nsl_spec *spec, bool on)
 {
         spec->seccomp_report = on;

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <seccomp.h>
-#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,7 +10,7 @@
 #include "../cleanup.h"
 #include "../error.h"
 #include "../fds.h"
-#include "bpf-run.h"
+#include "diagnose.h"
 #include "compile.h"
 #include "filter.h"
 #include "profile.h"
@@ -68,13 +67,10 @@ static int compiled(const char *path, const nsl_seccomp_options *o, struct nsl_s
 static void warn_if_vsock_allowed(const struct nsl_sc_filter *filter, const struct nsl_sc_target *target,
                                   const char *path, const nsl_seccomp_options *o)
 {
-        uint32_t arch = target->arch ? target->arch : seccomp_arch_native();
-        int nr = seccomp_syscall_resolve_name_arch(arch, "socket");
-        struct seccomp_data call = { .nr = nr, .arch = arch, .args = { AF_VSOCK, SOCK_STREAM, 0 } };
         char line[PATH_MAX + 200];
 
-        if (nr < 0 || !o || !o->warn ||
-            (nsl_bpf_run(filter->insns, filter->len, &call) & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_ALLOW)
+        if (!o || !o->warn ||
+            !nsl_sc_allows_vsock(filter->insns, filter->len, target->arch ? target->arch : seccomp_arch_native()))
                 return;
         snprintf(line, sizeof line, "%s: allows AF_VSOCK sockets, which no namespace isolates: the command could "
                                     "reach the VM's host side even with --network none", path);

@@ -299,3 +299,77 @@ def test_seccomp_default_prints_the_builtin_profile(nsl):
     with open(PLUGIN) as f:
         assert prof == json.load(f)
     assert prof["defaultAction"] == "SCMP_ACT_ERRNO"
+
+
+# Mistakes are loud: a misspelt name, a filter for another machine, a cache
+# that cannot be used, and a command that died of a refusal nobody reported.
+
+def profile_with(hostdir, edit):
+    d = hostdir(0o755)
+    with open(PLUGIN) as f:
+        profile = json.load(f)
+    edit(profile)
+    path = os.path.join(d, "p.json")
+    with open(path, "w") as f:
+        json.dump(profile, f)
+    return path
+
+
+def test_run_warns_about_unknown_names_every_time_and_strict_refuses(nsl, hostdir, cache):
+    path = profile_with(hostdir, lambda p: p["syscalls"][0]["names"].append("raed"))
+    index = len(json.load(open(path))["syscalls"][0]["names"]) - 1
+    warning = f"nslaunch: warning: {path}: syscalls[0].names[{index}]: unknown syscall 'raed' (skipped)\n"
+    for _ in range(2):      # the second launch would be a cache hit: a warned profile is not cached
+        cp = nsl.run("--seccomp", path, "--seccomp-cache", cache, cmd=["/bin/true"])
+        assert cp.returncode == 0 and cp.stderr == warning, cp.stderr
+    strict = nsl.run("--seccomp", path, "--seccomp-strict", cmd=["/bin/true"])
+    assert strict.returncode == 125
+    assert strict.stderr == f"nslaunch: --seccomp: {path}: syscalls[0].names[{index}]: unknown syscall 'raed'\n"
+
+
+def test_a_filter_for_another_architecture_is_refused_before_the_launch(nsl, hostdir):
+    d = hostdir(0o755)
+    other = "aarch64" if os.uname().machine == "x86_64" else "x86_64"
+    native = "x86_64" if other == "aarch64" else "aarch64"
+    bpf = os.path.join(d, "other.bpf")
+    cp = nsl("seccomp", "compile", "--arch", other, "-o", bpf, PLUGIN)
+    assert cp.returncode == 0, cp.stderr
+    run = nsl.run("--seccomp-bpf", bpf, cmd=["/bin/true"])
+    assert run.returncode == 125
+    assert run.stderr == (f"nslaunch: --seccomp-bpf: {bpf}: kills every call of this machine's architecture "
+                          f"({native}): compiled for another one (nslaunch seccomp compile --arch)\n")
+
+
+def test_a_filter_refusing_execve_is_refused_before_the_launch(nsl, hostdir):
+    bpf = os.path.join(hostdir(0o755), "errno.bpf")
+    with open(bpf, "wb") as f:      # one instruction: every call gets EPERM
+        f.write((0x06).to_bytes(2, "little") + bytes(2) + (0x00050001).to_bytes(4, "little"))
+    run = nsl.run("--seccomp-bpf", bpf, cmd=["/bin/true"])
+    assert run.returncode == 125
+    assert run.stderr == f"nslaunch: --seccomp-bpf: {bpf}: does not allow execve: the command could never start\n"
+
+
+def test_an_unusable_cache_is_a_warning(nsl, hostdir):
+    d = hostdir(0o755)
+    path = profile_with(hostdir, lambda p: None)
+    not_a_dir = os.path.join(d, "file")
+    open(not_a_dir, "w").close()
+    shared = hostdir(0o1777)
+    for where, why in ((not_a_dir, "Not a directory"), (shared, "not a private directory of this user")):
+        cp = nsl.run("--seccomp", path, "--seccomp-cache", where, cmd=["/bin/true"])
+        assert cp.returncode == 0, cp.stderr
+        assert cp.stderr == (f"nslaunch: warning: --seccomp-cache: {where}: not used ({why}): "
+                             "every launch compiles the profile again\n")
+
+
+def test_a_start_up_refusal_gets_a_hint(nsl, hostdir, cache):
+    path = profile_with(hostdir, lambda p: p["syscalls"][0]["names"].remove("pread64"))
+    cp = nsl.run("--seccomp", path, "--seccomp-cache", cache, cmd=[PY, "-c", "print(1)"])
+    assert cp.returncode == 127
+    assert cp.stderr.endswith("nslaunch: the seccomp filter refused a call; "
+                              "rerun with --seccomp-report to see which\n"), cp.stderr
+    reported = nsl.run("--seccomp", path, "--seccomp-cache", cache, "--seccomp-report", cmd=[PY, "-c", "print(1)"])
+    assert "denied pread64" in reported.stderr and "rerun with" not in reported.stderr
+    # a command of its own that exits 127 under the built-in profile gets no hint
+    plain = nsl.sh("exit 127")
+    assert plain.returncode == 127 and plain.stderr == ""
