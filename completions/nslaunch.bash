@@ -6,7 +6,7 @@
 
 _nslaunch_run_opts='--rootfs --image-defaults --rw-root --tmpfs --bind --ro-bind --network --uid --gid
     --host-uid --host-gid --hostname --proc --env --env-file --keep-env --cwd --cap-add --keep-fd --timeout
-    --kill-after --die-with-parent --seccomp --seccomp-bpf --seccomp-cache --seccomp-report --memory
+    --kill-after --die-with-parent --seccomp --seccomp-bpf --seccomp-cache --seccomp-report --seccomp-strict --memory
     --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json --help
     --volume --mount --workdir --user --pids-limit --read-only --security-opt --rm --init'
 _nslaunch_learn_opts='--output --merge --arch'

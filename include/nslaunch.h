@@ -80,6 +80,9 @@ void nsl_spec_set_forward_signals(nsl_spec *spec, const sigset_t *set);
 int nsl_spec_set_seccomp(nsl_spec *spec, const char *mode, nsl_error *error);    /* default | unconfined | PROFILE.json */
 int nsl_spec_set_seccomp_bpf(nsl_spec *spec, const char *path, nsl_error *error);  /* a filter from nsl_seccomp_compile */
 int nsl_spec_set_seccomp_cache(nsl_spec *spec, const char *dir, nsl_error *error); /* DIR | off */
+/* A profile's unknown syscall names refuse the launch instead of being
+ * skipped with a warning. */
+void nsl_spec_set_seccomp_strict(nsl_spec *spec, bool on);
 int nsl_spec_set_memory(nsl_spec *spec, const char *size, nsl_error *error);          /* 512m */
 int nsl_spec_set_memory_swap(nsl_spec *spec, const char *size, nsl_error *error);     /* memory + swap */
 int nsl_spec_set_cpus(nsl_spec *spec, const char *cpus, nsl_error *error);            /* 0.5 */
@@ -121,6 +124,11 @@ typedef struct nsl_seccomp_options {
 int nsl_seccomp_check(const char *profile, const nsl_seccomp_options *options, size_t *n_insns, nsl_error *error);
 /* Writes the compiled filter (raw BPF, what --seccomp-bpf loads) to fd. */
 int nsl_seccomp_compile(const char *profile, const nsl_seccomp_options *options, int fd, nsl_error *error);
+/* The same into the file output, whole or not at all: written beside it and
+ * renamed over it (a symlink there is replaced, never followed); on failure
+ * whatever was there stays. */
+int nsl_seccomp_compile_file(const char *profile, const nsl_seccomp_options *options, const char *output,
+                             nsl_error *error);
 /* Writes libseccomp's readable PFC form to fd. */
 int nsl_seccomp_export(const char *profile, const nsl_seccomp_options *options, int fd, nsl_error *error);
 /* "CAP_NET_ADMIN", "net_admin"... to the capability's number; -1 if unknown. */
@@ -128,19 +136,29 @@ int nsl_cap_number(const char *name);
 /* The built-in profile's JSON text. */
 const char *nsl_seccomp_default_profile(void);
 
-/* One distinct refusal seen with --seccomp-report (or tried while learning):
- * the same program, syscall, architecture and answer are counted together. */
+/* One kind of refusal seen with --seccomp-report (or tried while learning):
+ * every call of the same syscall on the same architecture with the same
+ * answer is counted together, whoever made it. Its callers are a sample: the
+ * first NSL_DENIAL_CALLERS distinct programs; calls by any other program are
+ * counted in calls_by_others. */
+#define NSL_DENIAL_CALLERS 4
+typedef struct nsl_seccomp_caller {
+        char comm[16];      /* the program's name, as the kernel has it (the payload chooses it) */
+        int pid;            /* its first call, as nslaunch sees it */
+} nsl_seccomp_caller;
+
 typedef struct nsl_seccomp_denial {
-        char comm[16];      /* the calling program's name */
-        char syscall[32];   /* its name, or "#NR" when libseccomp has none */
-        char arch[12];      /* "x86_64", "x86", "aarch64", ... */
-        int pid;            /* the first caller, as nslaunch sees it */
+        char syscall[32];   /* its name, or "#NR" when libseccomp has none ("#other" past a few) */
+        char arch[12];      /* "x86_64", "x86", "x32", "aarch64", ... */
         int errnum;         /* the errno the profile returns; 0 when it kills */
         bool killed;        /* the profile's action kills (nslaunch ends the process with SIGKILL) */
-        unsigned count;
+        unsigned long count;
+        nsl_seccomp_caller callers[NSL_DENIAL_CALLERS];
+        size_t n_callers;
+        unsigned long calls_by_others;
 } nsl_seccomp_denial;
 
-#define NSL_MAX_DENIALS 64
+#define NSL_MAX_DENIALS 8192  /* more than every named syscall of every architecture a host runs */
 #define NSL_MAX_LEARNED_NR 1024
 
 typedef struct nsl_result {
@@ -154,11 +172,17 @@ typedef struct nsl_result {
         double cpu_user_ms, cpu_sys_ms;  /* every process of the sandbox */
         int64_t peak_memory_bytes;       /* from the sandbox's cgroup; -1 without one */
         bool seccomp_reported;           /* --seccomp-report or learning was on */
-        nsl_seccomp_denial denials[NSL_MAX_DENIALS];
+        bool seccomp_suspected;          /* no report was on, and the command ended as a refusal makes one
+                                          * end: SIGSYS, or 126/127 under a filter that refuses a call
+                                          * every program makes at start-up */
+        nsl_seccomp_denial *denials;     /* owned by the result: nsl_result_release */
         size_t n_denials;
-        unsigned denials_dropped;        /* distinct refusals beyond NSL_MAX_DENIALS */
+        unsigned long denials_dropped;   /* refused calls left out: the table holds NSL_MAX_DENIALS kinds */
         uint64_t learned[NSL_MAX_LEARNED_NR / 64];  /* learning: native syscall numbers allowed and made */
 } nsl_result;
+
+/* Frees what a result owns (its denials); it may be released twice. */
+void nsl_result_release(nsl_result *result);
 
 /* --status-json: writes result (or, when error is not NULL, the failure) as
  * one JSON object, atomically for a file. */

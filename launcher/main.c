@@ -23,7 +23,7 @@ enum {
         OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_SECCOMP_BPF,
         OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_LINEAR, OPT_MEMORY, OPT_MEMORY_SWAP, OPT_CPUS,
         OPT_PIDS, OPT_CGROUP_PARENT, OPT_LIMITS, OPT_RLIMIT, OPT_STATUS_JSON, OPT_SECCOMP_REPORT, OPT_MERGE, OPT_IMAGE_DEFAULTS,
-        OPT_OUTPUT,
+        OPT_OUTPUT, OPT_SECCOMP_STRICT,
         /* docker run's names for what nslaunch does */
         OPT_VOLUME, OPT_MOUNT, OPT_USER, OPT_PIDS_LIMIT, OPT_READ_ONLY, OPT_SECURITY_OPT, OPT_RM, OPT_INIT,
 };
@@ -57,6 +57,7 @@ static const struct nsl_option_def run_options[] = {
         { "seccomp-bpf", 0, VALUE, OPT_SECCOMP_BPF },
         { "seccomp-cache", 0, VALUE, OPT_SECCOMP_CACHE },
         { "seccomp-report", 0, FLAG, OPT_SECCOMP_REPORT },
+        { "seccomp-strict", 0, FLAG, OPT_SECCOMP_STRICT },
         { "merge", 0, VALUE, OPT_MERGE },               /* seccomp learn only */
         { "arch", 0, VALUE, OPT_ARCH },                 /* seccomp learn only */
         { "output", 'o', VALUE, OPT_OUTPUT },           /* seccomp learn only */
@@ -218,6 +219,7 @@ static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *err
         case OPT_SECCOMP_CACHE: return nsl_spec_set_seccomp_cache(spec, arg, error);
         case OPT_SECCOMP_REPORT: nsl_spec_set_seccomp_report(spec, true); return 0;
         case OPT_SECURITY_OPT: return apply_security_opt(spec, arg, error);
+        case OPT_SECCOMP_STRICT: nsl_spec_set_seccomp_strict(spec, true); return 0;
         case OPT_MEMORY: return nsl_spec_set_memory(spec, arg, error);
         case OPT_MEMORY_SWAP: return nsl_spec_set_memory_swap(spec, arg, error);
         case OPT_CPUS: return nsl_spec_set_cpus(spec, arg, error);
@@ -260,23 +262,59 @@ static const char *errno_name(int errnum)
         return name ? name : "?";
 }
 
+/* The payload names its own programs (prctl PR_SET_NAME): on a terminal an
+ * ESC or a CR in a name would be the payload writing to it. Anything but
+ * printable ASCII is shown as \xHH. */
+static void escape_name(const char *name, char *out, size_t size)
+{
+        size_t n = 0;
+
+        for (const unsigned char *p = (const unsigned char *)name; *p && n + 5 <= size; p++) {
+                if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+                        out[n++] = (char)*p;
+                else
+                        n += (size_t)snprintf(out + n, size - n, "\\x%02x", *p);
+        }
+        out[n] = '\0';
+}
+
+/* "python3", "python3, sh", "python3, sh and others" */
+static void format_callers(const nsl_seccomp_denial *d, char *out, size_t size)
+{
+        size_t n = 0;
+
+        out[0] = '\0';
+        for (size_t i = 0; i < d->n_callers && n < size; i++) {
+                char name[16 * 4 + 1];
+                escape_name(d->callers[i].comm, name, sizeof name);
+                n += (size_t)snprintf(out + n, size - n, "%s%s", i ? ", " : "", name);
+        }
+        if (d->calls_by_others && n < size)
+                snprintf(out + n, size - n, " and others");
+}
+
 static void print_denials(const nsl_result *result, bool learning)
 {
+        char callers[NSL_DENIAL_CALLERS * 70 + 16];
+
         for (size_t i = 0; i < result->n_denials; i++) {
                 const nsl_seccomp_denial *d = &result->denials[i];
                 /* a 32-bit entry point, say, is named; the 64-bit one is the norm */
                 bool other_arch = strcmp(d->arch, "x86_64") && strcmp(d->arch, "aarch64");
-                fprintf(stderr, "nslaunch: seccomp: %s %s %s%s%s (%s) x%u%s\n", d->comm,
+                format_callers(d, callers, sizeof callers);
+                fprintf(stderr, "nslaunch: seccomp: %s %s %s%s%s (%s) x%lu%s\n", callers,
                         learning ? "tried" : "denied", d->syscall, other_arch ? " on " : "",
                         other_arch ? d->arch : "", d->killed ? "killed" : errno_name(d->errnum), d->count,
                         learning ? ": kept denied" : "");
         }
         if (result->denials_dropped)
-                fprintf(stderr, "nslaunch: seccomp: and %u more distinct denials\n", result->denials_dropped);
-        if (!learning && result->n_denials && result->exit_code != 0)
+                fprintf(stderr, "nslaunch: seccomp: %lu more refused calls are not listed (the report holds %d kinds)\n",
+                        result->denials_dropped, NSL_MAX_DENIALS);
+        if (!learning && result->n_denials && result->exit_code != 0) {
+                format_callers(&result->denials[0], callers, sizeof callers);
                 fprintf(stderr, "nslaunch: seccomp: the command ended with status %d after the profile refused "
-                                "%s to %s first\n", result->exit_code, result->denials[0].syscall,
-                        result->denials[0].comm);
+                                "%s to %s first\n", result->exit_code, result->denials[0].syscall, callers);
+        }
 }
 
 struct run_request {
@@ -413,7 +451,7 @@ static int run_command(int argc, char **argv, bool learn)
         nsl_error error = { 0 };
         nsl_result result;
         nsl_spec *spec = nsl_spec_new();
-        int r;
+        int code, r;
 
         if (!spec)
                 return usage_error(learn ? "learn" : "run", strerror(ENOMEM));
@@ -437,16 +475,22 @@ static int run_command(int argc, char **argv, bool learn)
         }
         r = nsl_run(spec, &result, &error);
         nsl_spec_free(spec);
-        if (r < 0)
+        if (r < 0) {
+                nsl_result_release(&result);
                 return print_error(&error);
+        }
         if (result.oom_killed)
                 fprintf(stderr, "nslaunch: memory: the sandbox reached its --memory limit and the kernel's OOM killer "
                                 "ended it\n");
         if (result.seccomp_reported)
                 print_denials(&result, learn);
+        if (result.seccomp_suspected)
+                fputs("nslaunch: the seccomp filter refused a call; rerun with --seccomp-report to see which\n", stderr);
+        code = result.exit_code;
         if (learn && nsl_seccomp_write_learned(&result, req.merge, req.arch, req.output, &error) < 0)
-                return print_error(&error);
-        return result.exit_code;
+                code = print_error(&error);
+        nsl_result_release(&result);
+        return code;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -460,7 +504,7 @@ static int cmd_seccomp(int argc, char **argv)
         nsl_seccomp_options options = { .warn = print_warning };
         const char *output = NULL, *verb = argc > 1 ? argv[1] : "";
         nsl_error error = { 0 };
-        int opt, r, fd = STDOUT_FILENO;
+        int opt;
 
         if (!strcmp(verb, "default")) {
                 fputs(nsl_seccomp_default_profile(), stdout);
@@ -515,22 +559,8 @@ static int cmd_seccomp(int argc, char **argv)
         if (!strcmp(verb, "compile")) {
                 if (!output)
                         return usage_error("compile", "-o FILE is required");
-                fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                if (fd < 0) {
-                        fprintf(stderr, "nslaunch: compile: %s: %s\n", output, strerror(errno));
-                        return NSL_EXIT_LAUNCHER;
-                }
-                r = nsl_seccomp_compile(profile, &options, fd, &error);
-                int close_errno = close(fd) < 0 ? errno : 0;
-                if (r < 0 || close_errno)
-                        unlink(output);
-                if (r < 0)
+                if (nsl_seccomp_compile_file(profile, &options, output, &error) < 0)
                         return print_error(&error);
-                if (close_errno) {
-                        /* the write may only fail here (NFS, a full disk) */
-                        fprintf(stderr, "nslaunch: compile: %s: %s\n", output, strerror(close_errno));
-                        return NSL_EXIT_LAUNCHER;
-                }
                 return 0;
         }
         fflush(stdout);

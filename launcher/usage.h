@@ -60,6 +60,8 @@ static const char nsl_usage_run[] =
         "  --seccomp-cache DIR|off      where compiled profiles are kept\n"
         "  --seccomp-report             name every call the filter refuses (still refused\n"
         "                               as the profile says) on stderr and in --status-json\n"
+        "  --seccomp-strict             refuse a profile naming unknown syscalls (default:\n"
+        "                               skip them with a warning)\n"
         "\n"
         "Limits and result:\n"
         "  -m, --memory SIZE            memory limit (b, k, m, g), e.g. 512m; the OOM killer\n"

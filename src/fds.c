@@ -7,8 +7,11 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -62,7 +65,9 @@ int nsl_write_all(int fd, const void *data, size_t len)
 
 int nsl_read_file(const char *path, size_t max, char **text, size_t *len)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: a FIFO given as an input must not block nslaunch in
+         * open(); nsl_read_fd then refuses it as not a regular file. */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
         if (fd < 0)
                 return -errno;
@@ -119,20 +124,35 @@ int nsl_write_new_file_at(int dirfd, const char *name, const void *data, size_t 
         return r;
 }
 
+/* ".NAME.XXXXXXXX" beside path: unpredictable, so a name planted in a
+ * directory others can write cannot make the write fail every time. */
+static char *temporary_beside(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        int dirlen = slash ? (int)(slash - path) : 0;
+        uint32_t random = 0;
+        char *tmp;
+
+        if (getrandom(&random, sizeof random, GRND_NONBLOCK) < 0)
+                random = (uint32_t)getpid() ^ (uint32_t)time(NULL);
+        if (asprintf(&tmp, "%.*s%s.%s.%08x", dirlen, path, slash ? "/" : "", slash ? slash + 1 : path, random) < 0)
+                return NULL;
+        return tmp;
+}
+
 int nsl_replace_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode)
 {
-        _cleanup_free_ char *tmp = NULL;
-        const char *slash = strrchr(path, '/');
-        int dirlen = slash ? (int)(slash - path) : 0, r;
+        int r = -EEXIST;
 
-        /* ".NAME.PID.tmp" in the same directory, so that rename is atomic */
-        if (asprintf(&tmp, "%.*s%s.%s.%d.tmp", dirlen, path, slash ? "/" : "", slash ? slash + 1 : path,
-                     (int)getpid()) < 0)
-                return -ENOMEM;
-        r = nsl_write_new_file_at(dirfd, tmp, data, len, mode);
-        if (r == 0 && renameat(dirfd, tmp, dirfd, path) < 0) {
-                r = -errno;
-                (void)unlinkat(dirfd, tmp, 0);
+        for (int attempt = 0; attempt < 4 && r == -EEXIST; attempt++) {
+                _cleanup_free_ char *tmp = temporary_beside(path);
+                if (!tmp)
+                        return -ENOMEM;
+                r = nsl_write_new_file_at(dirfd, tmp, data, len, mode);
+                if (r == 0 && renameat(dirfd, tmp, dirfd, path) < 0) {
+                        r = -errno;
+                        (void)unlinkat(dirfd, tmp, 0);
+                }
         }
         return r;
 }

@@ -19,16 +19,19 @@ int nsl_write_all(int fd, const void *data, size_t len);
 /* The one atomic file writer. nsl_write_new_file_at creates name in dirfd
  * (O_CREAT|O_EXCL|O_NOFOLLOW: never an existing file, never through a
  * symlink) with mode (less the umask), writes data and fsyncs it; on failure
- * it removes it again. nsl_replace_file_at writes a temporary ".NAME.PID.tmp"
- * beside path that way and renames it over path. nsl_replace_file is that
- * relative to the cwd, mode 0644. 0 or -errno; nothing is left behind on
- * failure. */
+ * it removes it again. nsl_replace_file_at writes a temporary
+ * ".NAME.RANDOM" beside path that way and renames it over path: whatever
+ * was at path (a file, a planted symlink or FIFO) is replaced, never
+ * followed or opened, and stays as it was on failure. nsl_replace_file is
+ * that relative to the cwd, mode 0644. 0 or -errno; nothing is left behind
+ * on failure. */
 int nsl_write_new_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
 int nsl_replace_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode);
 int nsl_replace_file(const char *path, const void *data, size_t len);
 
 /* Reads a whole regular file of at most max bytes into a NUL-terminated
- * malloc'd buffer. 0, or -errno: -EINVAL when it is not a regular file,
+ * malloc'd buffer, opened O_NONBLOCK so that a FIFO never blocks the open.
+ * 0, or -errno: -EINVAL when it is not a regular file,
  * -EFBIG when it is larger than max. */
 int nsl_read_file(const char *path, size_t max, char **text, size_t *len);
 /* The same for a file already open, read from its current offset. */

@@ -25,9 +25,11 @@
 #include "host.h"
 #include "idmap.h"
 #include "plan.h"
+#include "result.h"
 #include "sandbox/ctx.h"
 #include "sandbox/init.h"
 #include "sandbox/sources.h"
+#include "seccomp/diagnose.h"
 #include "supervise.h"
 #include "sync.h"
 #include "syscalls.h"
@@ -452,6 +454,18 @@ static int result_from(const struct nsl_supervision *s, bool oom_killed, nsl_res
         return 0;
 }
 
+/* Without a report nobody sees what the filter refused: a hint is worth it
+ * when the command ended the way a refusal makes one end. */
+static bool ended_as_refused(const struct nsl_sc_choice *seccomp, const nsl_result *result)
+{
+        if (!seccomp->filter || seccomp->notify)
+                return false;
+        if (result->signal == SIGSYS)
+                return true;
+        return (result->exit_status == 126 || result->exit_status == 127) &&
+               nsl_sc_refuses_start_up(seccomp->filter, seccomp->len);
+}
+
 /* init has ended (or supervising it failed, r < 0): the outcome, once. */
 static void finish(nsl_sandbox *sb, int r)
 {
@@ -474,6 +488,7 @@ static void finish(nsl_sandbox *sb, int r)
         sb->result.cpu_user_ms = tv_ms(&sb->s.usage.ru_utime);
         sb->result.cpu_sys_ms = tv_ms(&sb->s.usage.ru_stime);
         sb->rc = result_from(&sb->s, oom_killed, &sb->result, &sb->error);
+        sb->result.seccomp_suspected = sb->rc == 0 && ended_as_refused(&sb->plan.seccomp, &sb->result);
         if (sb->rc < 0 && !sb->error.stage[0])
                 nsl_error_set_stage(&sb->error, "supervise");
 }
@@ -495,8 +510,11 @@ int nsl_sandbox_wait(nsl_sandbox *sb, int timeout_ms, nsl_result *result, nsl_er
                 }
                 finish(sb, r < 0 ? r : 0);
         }
-        *result = sb->result;
         *error = sb->error;
+        if (nsl_result_copy(&sb->result, result) < 0) {
+                *error = (nsl_error){ 0 };
+                return nsl_fail(error, ENOMEM, "wait", "", NULL);
+        }
         return sb->rc;
 }
 
@@ -541,6 +559,7 @@ void nsl_sandbox_free(nsl_sandbox *sb)
         nsl_closep(&sb->sync_fd);
         nsl_closep(&sb->pidfd);
         nsl_plan_free(&sb->plan);
+        nsl_result_release(&sb->result);
         free(sb);
 }
 

@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "fds.h"
+#include "result.h"
 #include "spec.h"
 
 static json_object *ms(double v)
@@ -23,6 +24,43 @@ static json_object *ms(double v)
         return json_object_new_double_s(v, text);
 }
 
+void nsl_result_release(nsl_result *result)
+{
+        free(result->denials);
+        result->denials = NULL;
+        result->n_denials = 0;
+}
+
+int nsl_result_copy(const nsl_result *from, nsl_result *to)
+{
+        size_t size = from->n_denials * sizeof *from->denials;
+
+        *to = *from;
+        to->denials = NULL;
+        if (!from->n_denials)
+                return 0;
+        to->denials = malloc(size);
+        if (!to->denials) {
+                to->n_denials = 0;
+                return -ENOMEM;
+        }
+        memcpy(to->denials, from->denials, size);
+        return 0;
+}
+
+static json_object *callers(const nsl_seccomp_denial *d)
+{
+        json_object *list = json_object_new_array();
+
+        for (size_t i = 0; i < d->n_callers; i++) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "comm", json_object_new_string(d->callers[i].comm));
+                json_object_object_add(o, "pid", json_object_new_int(d->callers[i].pid));
+                json_object_array_add(list, o);
+        }
+        return list;
+}
+
 static json_object *denials(const nsl_result *r)
 {
         json_object *list = json_object_new_array();
@@ -33,11 +71,14 @@ static json_object *denials(const nsl_result *r)
                 const char *name = d->killed ? NULL : strerrorname_np(d->errnum);
                 json_object_object_add(o, "syscall", json_object_new_string(d->syscall));
                 json_object_object_add(o, "arch", json_object_new_string(d->arch));
-                json_object_object_add(o, "pid", json_object_new_int(d->pid));
-                json_object_object_add(o, "comm", json_object_new_string(d->comm));
                 json_object_object_add(o, "action", json_object_new_string(d->killed ? "kill" : "errno"));
                 json_object_object_add(o, "errno", d->killed ? NULL : json_object_new_string(name ? name : "?"));
-                json_object_object_add(o, "count", json_object_new_int64(d->count));
+                json_object_object_add(o, "count", json_object_new_int64((int64_t)d->count));
+                /* the first caller's, as before callers were a list */
+                json_object_object_add(o, "comm", json_object_new_string(d->n_callers ? d->callers[0].comm : "?"));
+                json_object_object_add(o, "pid", json_object_new_int(d->n_callers ? d->callers[0].pid : 0));
+                json_object_object_add(o, "callers", callers(d));
+                json_object_object_add(o, "calls_by_others", json_object_new_int64((int64_t)d->calls_by_others));
                 json_object_array_add(list, o);
         }
         return list;
@@ -72,16 +113,13 @@ static json_object *build(const nsl_result *r, const nsl_error *failure)
         json_object_object_add(o, "cpu_sys_ms", ms(r->cpu_sys_ms));
         json_object_object_add(o, "peak_memory_bytes",
                                r->peak_memory_bytes >= 0 ? json_object_new_int64(r->peak_memory_bytes) : NULL);
-        if (r->seccomp_reported)
+        if (r->seccomp_reported) {
                 json_object_object_add(o, "seccomp_denials", denials(r));
+                json_object_object_add(o, "seccomp_denials_dropped", json_object_new_int64((int64_t)r->denials_dropped));
+        }
+        json_object_object_add(o, "seccomp_suspected", json_object_new_boolean(r->seccomp_suspected));
         json_object_object_add(o, "error", NULL);
         return o;
-}
-
-static bool is_regular_or_missing(const char *path)
-{
-        struct stat st;
-        return stat(path, &st) < 0 || S_ISREG(st.st_mode);
 }
 
 static int write_line(int fd, const char *text)
@@ -104,12 +142,6 @@ int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_e
                 int w = write_line(spec->status_fd, text);
                 if (w < 0)
                         r = nsl_fail(error, -w, "--status-json", "fd", NULL);
-        } else if (!is_regular_or_missing(spec->status_path)) {
-                /* /dev/stdout, a fifo: written to, never replaced */
-                _cleanup_close_ int fd = open(spec->status_path, O_WRONLY | O_CLOEXEC);
-                int w = fd < 0 ? -errno : write_line(fd, text);
-                if (w < 0)
-                        r = nsl_fail(error, -w, "--status-json", spec->status_path, NULL);
         } else {
                 _cleanup_free_ char *line = NULL;
                 int w = asprintf(&line, "%s\n", text) < 0 ? -ENOMEM : nsl_replace_file(spec->status_path, line, strlen(line));

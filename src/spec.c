@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 #include "error.h"
@@ -355,6 +356,11 @@ int nsl_spec_set_seccomp_cache(nsl_spec *spec, const char *dir, nsl_error *error
         return replace_string(&spec->seccomp_cache, dir, "--seccomp-cache", error);
 }
 
+void nsl_spec_set_seccomp_strict(nsl_spec *spec, bool on)
+{
+        spec->seccomp_strict = on;
+}
+
 void nsl_spec_set_seccomp_report(nsl_spec *spec, bool on)
 {
         spec->seccomp_report = on;
@@ -452,6 +458,12 @@ int nsl_spec_set_status_json(nsl_spec *spec, const char *target, nsl_error *erro
                 spec->status_path = NULL;
                 return 0;
         }
+        /* It is replaced by a rename when written, never opened: a FIFO or a
+         * device someone put there would not get the result, so say so now. */
+        struct stat st;
+        if (lstat(target, &st) == 0 && !S_ISREG(st.st_mode))
+                return nsl_fail(error, EINVAL, "--status-json", target,
+                                "not a regular file (use fd:N to write to a pipe or a terminal)");
         spec->status_fd = -1;
         return replace_string(&spec->status_path, target, "--status-json", error);
 }

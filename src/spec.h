@@ -62,6 +62,7 @@ struct nsl_spec {
         void *warn_data;
         char *seccomp_cache;    /* NULL: the default directory */
         bool seccomp_cache_off;
+        bool seccomp_strict;    /* a profile's unknown syscall names are errors */
         bool seccomp_report;    /* refusals go to nslaunch's supervisor too */
         bool seccomp_learn;     /* everything but the explicit refusals is allowed and recorded */
 };

@@ -4,6 +4,7 @@
  * files masked and the kernel tunables read-only. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -62,6 +63,55 @@ static int make_read_only(int proc_fd, const char *name, nsl_error *error)
         return nsl_mount_attach(clone, target, name, error);
 }
 
+/* Fields 48 to 51 of /proc/PID/stat: where the argv and the environment
+ * strings the process started with lie in its memory. */
+static int read_arg_and_env_area(int proc_fd, unsigned long area[4], nsl_error *error)
+{
+        char text[1024];
+        _cleanup_close_ int fd = openat(proc_fd, "self/stat", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+        const char *p;
+
+        if (n < 0)
+                return nsl_fail(error, errno, "proc", "self/stat", NULL);
+        text[n] = '\0';
+        p = strrchr(text, ')');         /* the name before it may hold spaces */
+        for (int field = 2; p && field < 48; field++)
+                p = strchr(p + 1, ' ');
+        if (!p || sscanf(p, " %lu %lu %lu %lu", &area[0], &area[1], &area[2], &area[3]) != 4 ||
+            area[1] < area[0] || area[3] < area[2])
+                return nsl_fail(error, EPROTO, "proc", "self/stat", "no argument area");
+        return 0;
+}
+
+/* With the whole /proc, /proc/1/cmdline (readable by every process that
+ * sees /proc/1) would show nslaunch's command line: host paths, --env
+ * values, the status file. init blanks the argv and environment it shares
+ * with nslaunch, in its own copy-on-write pages (the plan holds copies of
+ * everything it still needs), and leaves "nslaunch" there. The area's last
+ * byte is not NUL: the kernel then reads it as a title set by the process
+ * and shows it up to the first NUL, so not even the length of nslaunch's
+ * command line shows. */
+static int blank_inherited_command_line(int proc_fd, nsl_error *error)
+{
+        unsigned long area[4];
+        int r = read_arg_and_env_area(proc_fd, area, error);
+
+        if (r < 0)
+                return r;
+        static const char title[] = "nslaunch";
+        char *args = (char *)area[0];
+        size_t size = area[1] - area[0];
+
+        memset((void *)area[2], 0, area[3] - area[2]);
+        memset(args, 0, size);
+        if (size > sizeof title) {
+                memcpy(args, title, sizeof title);
+                args[size - 1] = ' ';
+        }
+        return 0;
+}
+
 int nsl_stage_proc(struct nsl_ctx *ctx, nsl_error *error)
 {
         static const struct nsl_fs_option pid_only[] = { { "subset", "pid" }, { "hidepid", "invisible" } };
@@ -79,6 +129,8 @@ int nsl_stage_proc(struct nsl_ctx *ctx, nsl_error *error)
                 return target;
         r = nsl_mount_attach(proc_fd, target, "/proc", error);
         if (r < 0 || !full)
+                return r;
+        if ((r = blank_inherited_command_line(proc_fd, error)) < 0)
                 return r;
 
         for (size_t i = 0; i < ELEMENTSOF(masked); i++)

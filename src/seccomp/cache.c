@@ -58,7 +58,9 @@ static int mkdir_private(const char *path)
                 return -errno;
         if (lstat(path, &st) < 0)
                 return -errno;
-        return S_ISDIR(st.st_mode) && private_to_us(&st) ? 0 : -EPERM;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        return private_to_us(&st) ? 0 : -EPERM;
 }
 
 int nsl_sc_cache_default_dir(char **dir)
@@ -145,7 +147,7 @@ static int make_dirs(const char *dir)
         return mkdir_private(path);
 }
 
-void nsl_sc_cache_store(const char *dir, const char *text, size_t len, const struct nsl_sc_target *t,
+int nsl_sc_cache_store(const char *dir, const char *text, size_t len, const struct nsl_sc_target *t,
                         const struct nsl_sc_filter *filter)
 {
         char header[512], name[32], path[4096];
@@ -155,15 +157,18 @@ void nsl_sc_cache_store(const char *dir, const char *text, size_t len, const str
         size_t insns = (size_t)n * sizeof(struct sock_filter), size = (size_t)hlen + len + 4 + 2 + insns + 8;
         _cleanup_free_ unsigned char *buf = NULL;
         unsigned char *p;
+        int r;
 
-        if (!dir || hlen < 0 || size > MAX_ENTRY_BYTES || make_dirs(dir) < 0)
-                return;
+        if (!dir || hlen < 0 || size > MAX_ENTRY_BYTES)
+                return -EINVAL;
+        if ((r = make_dirs(dir)) < 0)
+                return r;
         entry_name(header, text, len, name, sizeof name);
         snprintf(path, sizeof path, "%s/%s", dir, name);
         /* header, profile, flags (u32), length (u16), instructions, checksum (u64) */
         p = buf = malloc(size);
         if (!buf)
-                return;
+                return -ENOMEM;
         p = mempcpy(p, header, (size_t)hlen);
         p = mempcpy(p, text, len);
         p = mempcpy(p, &flags, 4);
@@ -172,5 +177,5 @@ void nsl_sc_cache_store(const char *dir, const char *text, size_t len, const str
         uint64_t sum = fnv1a(FNV_OFFSET, buf, size - 8);
         memcpy(p, &sum, 8);
         /* private: a lookup refuses an entry others could have written */
-        (void)nsl_replace_file_at(AT_FDCWD, path, buf, size, 0600);
+        return nsl_replace_file_at(AT_FDCWD, path, buf, size, 0600);
 }

@@ -20,8 +20,9 @@ int nsl_sc_cache_default_dir(char **dir);
 /* 1 with *filter filled on a hit, 0 on a miss (or an unusable cache). */
 int nsl_sc_cache_lookup(const char *dir, const char *profile_text, size_t len, const struct nsl_sc_target *target,
                         struct nsl_sc_filter *filter);
-/* Best effort: a cache that cannot be written is not an error. */
-void nsl_sc_cache_store(const char *dir, const char *profile_text, size_t len, const struct nsl_sc_target *target,
+/* 0, or -errno when the entry could not be written (the directory is not
+ * one, not ours, or writable by others: -EPERM); the launch goes on. */
+int nsl_sc_cache_store(const char *dir, const char *profile_text, size_t len, const struct nsl_sc_target *target,
                         const struct nsl_sc_filter *filter);
 
 #endif

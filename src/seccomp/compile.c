@@ -196,13 +196,18 @@ static void release_ctx(scmp_filter_ctx *ctx)
                 seccomp_release(*ctx);
 }
 
-#define MAX_REFUSALS 32
+#define MAX_STUB_RULES 64
+#define MAX_RANGES 64
+#define MAX_TRACKED_NR 1024     /* syscall numbers an inversion looks at, per architecture */
 
 struct built {
         int max_nr;             /* largest syscall number the applied rules name, -1 if none */
         bool execve_allowed;
-        struct nsl_stub_refusal refusals[MAX_REFUSALS];
-        size_t n_refusals;
+        bool inverted;          /* libseccomp's program allows by default; the refusals are listed */
+        struct nsl_stub_rule rules[MAX_STUB_RULES];
+        size_t n_rules;
+        struct nsl_stub_range ranges[MAX_RANGES];
+        size_t n_ranges;
 };
 
 /* Does an applied rule name this syscall without conditions? */
@@ -215,10 +220,12 @@ static bool unconditional(const struct nsl_sc_profile *p, const struct nsl_sc_ta
         return false;
 }
 
-/* A refusal of some argument values of a syscall the profile also allows
- * outright: libseccomp would drop it, so the stub applies it instead. */
-static int add_refusal(struct built *built, const struct nsl_sc_rule *rule, const char *syscall, int arch_nr,
-                       const char *name, nsl_error *error)
+/* A rule on some argument values that libseccomp cannot take: a refusal of
+ * values of a syscall the profile also allows outright (libseccomp would
+ * drop it), or, in an inverted profile, any argument rule. The stub applies
+ * it instead. */
+static int add_stub_rule(struct built *built, const struct nsl_sc_rule *rule, const char *syscall, int arch_nr,
+                         const char *name, nsl_error *error)
 {
         bool repeated = false;
 
@@ -235,16 +242,17 @@ static int add_refusal(struct built *built, const struct nsl_sc_rule *rule, cons
          * one refusal each; otherwise all must hold */
         size_t groups = repeated ? rule->n_args : 1;
         for (size_t g = 0; g < groups; g++) {
-                if (built->n_refusals == MAX_REFUSALS)
-                        return nsl_fail(error, E2BIG, "--seccomp", name, "%s: too many argument refusals", rule->path);
-                struct nsl_stub_refusal *rf = &built->refusals[built->n_refusals++];
-                *rf = (struct nsl_stub_refusal){ .nr = arch_nr, .action = rule->action };
+                if (built->n_rules == MAX_STUB_RULES)
+                        return nsl_fail(error, E2BIG, "--seccomp", name, "%s: too many argument rules", rule->path);
+                struct nsl_stub_rule *rf = &built->rules[built->n_rules++];
+                *rf = (struct nsl_stub_rule){ .nr = arch_nr, .action = rule->action };
                 for (size_t i = repeated ? g : 0; i < (repeated ? g + 1 : rule->n_args); i++) {
                         const struct nsl_sc_arg *a = &rule->args[i];
                         bool eq = a->op == SCMP_CMP_EQ;
                         rf->conds[rf->n_conds++] = (struct nsl_stub_cond){
                                 .index = a->index,
-                                .narrow = argument_is_32_bit(syscall, a->index),
+                                /* an allowance compares all 64 bits: stricter */
+                                .narrow = refuses(rule->action) && argument_is_32_bit(syscall, a->index),
                                 .mask = eq ? UINT64_MAX : a->value,
                                 .value = eq ? a->value : a->value_two,
                         };
@@ -253,18 +261,129 @@ static int add_refusal(struct built *built, const struct nsl_sc_rule *rule, cons
         return 0;
 }
 
+/* What the applied rules say of each syscall number of the target. */
+struct survey {
+        int max_nr;
+        bool plain[MAX_TRACKED_NR];     /* named by a rule without arguments */
+        bool allowed[MAX_TRACKED_NR];   /* ... whose action is SCMP_ACT_ALLOW */
+        bool invertible;                /* every argument rule compares with EQ or MASKED_EQ */
+};
+
+static void survey_rules(const struct nsl_sc_profile *p, const struct nsl_sc_target *t, struct survey *s)
+{
+        *s = (struct survey){ .max_nr = -1, .invertible = true };
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const struct nsl_sc_rule *rule = &p->rules[i];
+                if (!rule_applies(rule, t))
+                        continue;
+                for (size_t a = 0; a < rule->n_args; a++)
+                        s->invertible &= rule->args[a].op == SCMP_CMP_EQ || rule->args[a].op == SCMP_CMP_MASKED_EQ;
+                for (size_t j = 0; j < rule->n_names; j++) {
+                        int nr = seccomp_syscall_resolve_name_arch(t->arch, rule->names[j]);
+                        if (nr < 0)
+                                continue;
+                        if (nr >= MAX_TRACKED_NR) {
+                                s->invertible = false;
+                                continue;
+                        }
+                        if (nr > s->max_nr)
+                                s->max_nr = nr;
+                        if (rule->n_args == 0) {
+                                s->plain[nr] = true;
+                                s->allowed[nr] |= rule->action == SCMP_ACT_ALLOW;
+                        }
+                }
+        }
+}
+
+/* A profile that refuses by default and allows most calls compiles to a
+ * long list of allowed numbers, and the kernel's cost of loading a filter
+ * grows with every instruction. Inverted, libseccomp's program allows by
+ * default and lists the refused calls; the stub takes the argument rules
+ * and the numbers no syscall has. Both answer every call alike (the unit
+ * tests compare them call by call). */
+static bool worth_inverting(const struct nsl_sc_profile *p, const struct nsl_sc_target *t, const struct survey *s)
+{
+        size_t allowed = 0, refused = 0;
+
+        if (!refuses(p->default_action) || !s->invertible || t->linear || t->no_inversion)
+                return false;
+        for (int nr = 0; nr <= s->max_nr; nr++) {
+                char *known = seccomp_syscall_resolve_num_arch(t->arch, nr);
+                if (known)
+                        s->allowed[nr] ? allowed++ : refused++;
+                free(known);
+        }
+        return refused < allowed;
+}
+
+static int add_range(struct built *built, int first, int last, uint32_t action, const char *name, nsl_error *error)
+{
+        if (built->n_ranges == MAX_RANGES)
+                return nsl_fail(error, E2BIG, "--seccomp", name, "too many ranges of unused syscall numbers");
+        built->ranges[built->n_ranges++] = (struct nsl_stub_range){ first, last, action };
+        return 0;
+}
+
+/* The inverted program's refusals: every call of the target up to the
+ * largest the profile names that no rule allows outright gets the default
+ * answer (a call with argument rules too: the stub's allowances come
+ * first), and so does every number no syscall has (as a range). */
+static int add_default_refusals(scmp_filter_ctx ctx, const struct nsl_sc_profile *p, const struct nsl_sc_target *t,
+                                const struct survey *s, struct built *built, const char *name, nsl_error *error)
+{
+        int hole = -1, r;
+
+        for (int nr = 0; nr <= s->max_nr + 1; nr++) {
+                _cleanup_free_ char *known = nr <= s->max_nr ? seccomp_syscall_resolve_num_arch(t->arch, nr) : NULL;
+                bool unused = nr <= s->max_nr && !known;
+                if (unused && hole < 0)
+                        hole = nr;
+                if (!unused && hole >= 0) {
+                        if ((r = add_range(built, hole, nr - 1, p->default_action, name, error)) < 0)
+                                return r;
+                        hole = -1;
+                }
+                if (!known || s->plain[nr])
+                        continue;
+                if ((r = seccomp_rule_add(ctx, p->default_action, seccomp_syscall_resolve_name(known), 0)) < 0)
+                        return nsl_fail(error, -r, "--seccomp", name, "cannot refuse '%s'", known);
+        }
+        return 0;
+}
+
+/* Refusals before allowances: where both could match, the refusal wins. */
+static void refusals_first(struct built *built)
+{
+        struct nsl_stub_rule sorted[MAX_STUB_RULES];
+        size_t n = 0;
+
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < built->n_rules; i++)
+                        if (refuses(built->rules[i].action) == (pass == 0))
+                                sorted[n++] = built->rules[i];
+        memcpy(built->rules, sorted, n * sizeof sorted[0]);
+}
+
 static int build_ctx(const struct nsl_sc_profile *p, const char *name, const struct nsl_sc_target *t,
                      scmp_filter_ctx *out, struct built *built, nsl_error *error)
 {
+        _cleanup_free_ struct survey *survey = malloc(sizeof *survey);
+        uint32_t ctx_default;
         __attribute__((cleanup(release_ctx))) scmp_filter_ctx ctx = NULL;
         int r;
 
         *built = (struct built){ .max_nr = -1, .execve_allowed = p->default_action == SCMP_ACT_ALLOW ||
                                                                  p->default_action == SCMP_ACT_LOG };
+        if (!survey)
+                return nsl_fail(error, ENOMEM, "--seccomp", name, NULL);
         if (!covers_arch(p, t->arch))
                 return nsl_fail(error, EINVAL, "--seccomp", name, "the profile does not cover %s",
                                 arch_label(t->arch, false));
-        ctx = seccomp_init(p->default_action);
+        survey_rules(p, t, survey);
+        built->inverted = worth_inverting(p, t, survey);
+        ctx_default = built->inverted ? SCMP_ACT_ALLOW : p->default_action;
+        ctx = seccomp_init(ctx_default);
         if (!ctx)
                 return nsl_fail(error, EINVAL, "--seccomp", name, "libseccomp refused the default action");
         if (t->arch != seccomp_arch_native() &&
@@ -300,11 +419,17 @@ static int build_ctx(const struct nsl_sc_profile *p, const char *name, const str
                         if (arch_nr > built->max_nr)
                                 built->max_nr = arch_nr;
                         if (rule->n_args && unconditional(p, t, syscall)) {
-                                if (refuses(rule->action) && (r = add_refusal(built, rule, syscall, arch_nr, name, error)) < 0)
+                                if (refuses(rule->action) &&
+                                    (r = add_stub_rule(built, rule, syscall, arch_nr, name, error)) < 0)
                                         return r;
                                 continue;
                         }
-                        if (rule->action == p->default_action)
+                        if (rule->n_args && built->inverted) {
+                                if ((r = add_stub_rule(built, rule, syscall, arch_nr, name, error)) < 0)
+                                        return r;
+                                continue;
+                        }
+                        if (rule->action == ctx_default)
                                 continue;       /* libseccomp refuses a rule that changes nothing */
                         r = add_syscall(ctx, rule, syscall, nr);
                         if (r < 0)
@@ -312,6 +437,9 @@ static int build_ctx(const struct nsl_sc_profile *p, const char *name, const str
                                                 syscall);
                 }
         }
+        if (built->inverted && (r = add_default_refusals(ctx, p, t, survey, built, name, error)) < 0)
+                return r;
+        refusals_first(built);
         *out = TAKE_PTR(ctx);
         return 0;
 }
@@ -359,8 +487,11 @@ int nsl_sc_compile(const struct nsl_sc_profile *profile, const char *name, const
         r = export_bpf(ctx, &body, &body_len);
         if (r < 0)
                 return nsl_fail(error, -r, "--seccomp", name, "cannot compile");
-        r = nsl_stub_build(target->arch, built.refusals, built.n_refusals,
-                           refuses(profile->default_action) ? built.max_nr : -1, &stub, &stub_len);
+        const struct nsl_stub_plan plan = {
+                .rules = built.rules, .n_rules = built.n_rules, .ranges = built.ranges, .n_ranges = built.n_ranges,
+                .max_nr = refuses(profile->default_action) ? built.max_nr : -1,
+        };
+        r = nsl_stub_build(target->arch, &plan, &stub, &stub_len);
         if (r < 0)
                 return nsl_fail(error, -r, "--seccomp", name, "cannot build the stub");
         if (body_len + stub_len > BPF_MAXINSNS)
@@ -391,9 +522,15 @@ int nsl_sc_export_pfc(const struct nsl_sc_profile *profile, const char *name, co
         r = seccomp_export_pfc(ctx, fd);
         if (r < 0)
                 return nsl_fail(error, -r, "seccomp", name, "cannot export");
-        for (size_t i = 0; i < built.n_refusals; i++)
-                dprintf(fd, "# nslaunch prepends: %s syscall %d refused (action 0x%08x) when its arguments match\n",
-                        arch_label(target->arch, false), built.refusals[i].nr, built.refusals[i].action);
+        if (built.inverted)
+                dprintf(fd, "# nslaunch inverts: the program above allows by default and lists the refusals\n");
+        for (size_t i = 0; i < built.n_rules; i++)
+                dprintf(fd, "# nslaunch prepends: %s syscall %d answered 0x%08x when its arguments match\n",
+                        arch_label(target->arch, false), built.rules[i].nr, built.rules[i].action);
+        for (size_t i = 0; i < built.n_ranges; i++)
+                dprintf(fd, "# nslaunch prepends: %s syscall numbers %d to %d (no syscall) answered 0x%08x\n",
+                        arch_label(target->arch, false), built.ranges[i].first, built.ranges[i].last,
+                        built.ranges[i].action);
         if (refuses(profile->default_action) && built.max_nr >= 0)
                 dprintf(fd, "# nslaunch prepends: %s system calls above %d return ENOSYS\n",
                         arch_label(target->arch, false), built.max_nr);

@@ -16,6 +16,7 @@ struct nsl_sc_target {
         int kernel[2];          /* the running kernel, for minKernel */
         bool strict;            /* unknown syscall names are errors, not warnings */
         bool linear;            /* no binary tree (for comparison only) */
+        bool no_inversion;      /* never inverted (the unit tests compare both forms) */
         void (*warn)(const char *line, void *data);
         void *warn_data;
 };

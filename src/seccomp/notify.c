@@ -93,40 +93,101 @@ static pid_t thread_group(pid_t pid)
         return line ? (pid_t)atoi(line + 6) : pid;
 }
 
-static void syscall_name(uint32_t arch, int nr, char out[32])
-{
-        char *name = seccomp_syscall_resolve_num_arch(arch, nr);
+#define X32_SYSCALL_BIT 0x40000000
+#define MAX_UNNAMED 16  /* "#NR" kinds kept per table before they count as "#other" */
 
+/* x32's calls come through the x86_64 entry with a high bit set: they are
+ * named from libseccomp's x32 table, under x32. */
+static void syscall_name(uint32_t arch, int nr, char out[32], char label[12])
+{
+        char *name;
+
+        if (arch == SCMP_ARCH_X86_64 && (nr & X32_SYSCALL_BIT))
+                arch = SCMP_ARCH_X32;
+        name = seccomp_syscall_resolve_num_arch(arch, nr);
+        if (!name && arch == SCMP_ARCH_X32)
+                name = seccomp_syscall_resolve_num_arch(arch, nr & ~X32_SYSCALL_BIT);
         if (name)
                 snprintf(out, 32, "%s", name);
         else
                 snprintf(out, 32, "#%d", nr);
         free(name);
+        snprintf(label, 12, "%s", nsl_sc_arch_label(arch));
+}
+
+static nsl_seccomp_denial *find_kind(nsl_result *r, const nsl_seccomp_denial *kind)
+{
+        for (size_t i = 0; i < r->n_denials; i++) {
+                nsl_seccomp_denial *e = &r->denials[i];
+                if (!strcmp(e->syscall, kind->syscall) && !strcmp(e->arch, kind->arch) &&
+                    e->errnum == kind->errnum && e->killed == kind->killed)
+                        return e;
+        }
+        return NULL;
+}
+
+static size_t unnamed_kinds(const nsl_result *r)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < r->n_denials; i++)
+                n += r->denials[i].syscall[0] == '#';
+        return n;
+}
+
+/* A new kind, in a table that grows as needed: the payload cannot push one
+ * kind out with others, as there are only so many syscalls. */
+static nsl_seccomp_denial *add_kind(nsl_result *r, const nsl_seccomp_denial *kind)
+{
+        if (r->n_denials == NSL_MAX_DENIALS)
+                return NULL;
+        if ((r->n_denials & (r->n_denials - 1)) == 0) {  /* 0, 1, 2, 4...: double */
+                size_t cap = r->n_denials ? r->n_denials * 2 : 8;
+                nsl_seccomp_denial *grown = realloc(r->denials, cap * sizeof *grown);
+                if (!grown)
+                        return NULL;
+                r->denials = grown;
+        }
+        r->denials[r->n_denials] = *kind;
+        return &r->denials[r->n_denials++];
+}
+
+static void count_caller(nsl_seccomp_denial *e, const char comm[16], int pid)
+{
+        e->count++;
+        for (size_t i = 0; i < e->n_callers; i++)
+                if (!strcmp(e->callers[i].comm, comm))
+                        return;
+        if (e->n_callers == NSL_DENIAL_CALLERS) {
+                e->calls_by_others++;
+                return;
+        }
+        snprintf(e->callers[e->n_callers].comm, sizeof e->callers[0].comm, "%s", comm);
+        e->callers[e->n_callers++].pid = pid;
 }
 
 static void record_denial(struct nsl_notify *n, const struct seccomp_notif *req, int errnum, bool killed)
 {
         nsl_result *r = n->result;
-        nsl_seccomp_denial d = { .pid = (int)req->pid, .errnum = errnum, .killed = killed, .count = 1 };
+        nsl_seccomp_denial kind = { .errnum = errnum, .killed = killed };
+        nsl_seccomp_denial *e;
+        char comm[16];
 
-        read_comm((pid_t)req->pid, d.comm);
+        read_comm((pid_t)req->pid, comm);
         if (ioctl(n->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
-                strcpy(d.comm, "?");    /* the caller died: the pid may name another process now */
-        syscall_name(req->data.arch, req->data.nr, d.syscall);
-        snprintf(d.arch, sizeof d.arch, "%s", nsl_sc_arch_label(req->data.arch));
-        for (size_t i = 0; i < r->n_denials; i++) {
-                nsl_seccomp_denial *e = &r->denials[i];
-                if (!strcmp(e->comm, d.comm) && !strcmp(e->syscall, d.syscall) && !strcmp(e->arch, d.arch) &&
-                    e->errnum == d.errnum && e->killed == d.killed) {
-                        e->count++;
-                        return;
-                }
+                strcpy(comm, "?");      /* the caller died: the pid may name another process now */
+        syscall_name(req->data.arch, req->data.nr, kind.syscall, kind.arch);
+        e = find_kind(r, &kind);
+        if (!e && kind.syscall[0] == '#' && unnamed_kinds(r) >= MAX_UNNAMED) {
+                strcpy(kind.syscall, "#other");
+                e = find_kind(r, &kind);
         }
-        if (r->n_denials == NSL_MAX_DENIALS) {
+        if (!e)
+                e = add_kind(r, &kind);
+        if (!e) {
                 r->denials_dropped++;
                 return;
         }
-        r->denials[r->n_denials++] = d;
+        count_caller(e, comm, (int)req->pid);
 }
 
 static void record_made(struct nsl_notify *n, const struct seccomp_notif *req)

@@ -3,20 +3,40 @@
  * file, or none. Runs in plan, before clone. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <seccomp.h>
 
 #include "../cleanup.h"
 #include "../error.h"
 #include "../fds.h"
 #include "cache.h"
 #include "compile.h"
+#include "diagnose.h"
 #include "filter.h"
 #include "learn.h"
 #include "notify-filter.h"
 #include "select.h"
+
+/* A compiled filter made for another architecture kills every call here:
+ * said before the launch, not left to a silent SIGSYS. */
+static int check_it_runs_here(const char *path, struct nsl_sc_filter *filter, nsl_error *error)
+{
+        enum nsl_sc_verdict verdict = nsl_sc_verdict(filter->insns, filter->len);
+
+        if (verdict == NSL_SC_RUNS)
+                return 0;
+        free(filter->insns);
+        filter->insns = NULL;
+        if (verdict == NSL_SC_OTHER_ARCH)
+                return nsl_fail(error, EINVAL, "--seccomp-bpf", path, "kills every call of this machine's architecture "
+                                "(%s): compiled for another one (nslaunch seccomp compile --arch)",
+                                nsl_sc_arch_label(seccomp_arch_native()));
+        return nsl_fail(error, EINVAL, "--seccomp-bpf", path, "does not allow execve: the command could never start");
+}
 
 static int read_bpf_file(const char *path, struct nsl_sc_filter *filter, nsl_error *error)
 {
@@ -36,11 +56,39 @@ static int read_bpf_file(const char *path, struct nsl_sc_filter *filter, nsl_err
         filter->len = (unsigned short)(len / sizeof(struct sock_filter));
         filter->insns = (struct sock_filter *)TAKE_PTR(bytes);
         filter->flags = 0;
-        return 0;
+        return check_it_runs_here(path, filter, error);
+}
+
+/* The caller's warning handler, counting: a profile that warned is not
+ * cached, so that every launch with it says so again. */
+struct counted_warnings {
+        const struct nsl_spec *spec;
+        unsigned n;
+};
+
+static void count_warning(const char *line, void *data)
+{
+        struct counted_warnings *c = data;
+
+        c->n++;
+        if (c->spec->warn)
+                c->spec->warn(line, c->spec->warn_data);
+}
+
+static void warn_unusable_cache(const struct nsl_spec *spec, const char *dir, int r)
+{
+        char line[4400];
+
+        if (!spec->warn)
+                return;
+        snprintf(line, sizeof line, "--seccomp-cache: %s: not used (%s): every launch compiles the profile again",
+                 dir, r == -EPERM ? "not a private directory of this user" : strerror(-r));
+        spec->warn(line, spec->warn_data);
 }
 
 static int profile_filter(const struct nsl_spec *spec, struct nsl_sc_filter *filter, nsl_error *error)
 {
+        struct counted_warnings warnings = { spec, 0 };
         _cleanup_free_ char *text = NULL;
         _cleanup_free_ char *default_dir = NULL;
         struct nsl_sc_profile profile;
@@ -53,6 +101,9 @@ static int profile_filter(const struct nsl_spec *spec, struct nsl_sc_filter *fil
             (r = nsl_sc_target_native(&target, error)) < 0)
                 return r;
         target.caps = spec->caps;
+        target.strict = spec->seccomp_strict;
+        target.warn = count_warning;
+        target.warn_data = &warnings;
         if (!spec->seccomp_cache_off) {
                 if (spec->seccomp_cache)
                         cache = spec->seccomp_cache;
@@ -66,8 +117,11 @@ static int profile_filter(const struct nsl_spec *spec, struct nsl_sc_filter *fil
                 return r;
         r = nsl_sc_compile(&profile, spec->seccomp_path, &target, filter, error);
         nsl_sc_profile_free(&profile);
-        if (r == 0 && cache)
-                nsl_sc_cache_store(cache, text, len, &target, filter);
+        if (r == 0 && cache && warnings.n == 0 && (r = nsl_sc_cache_store(cache, text, len, &target, filter)) < 0) {
+                if (spec->seccomp_cache)        /* asked for: say why it is not used */
+                        warn_unusable_cache(spec, cache, r);
+                r = 0;
+        }
         return r;
 }
 

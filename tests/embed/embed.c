@@ -122,7 +122,7 @@ static void one_sandbox(int i)
         char *argv[] = { "/bin/sh", "-c", script, NULL };
         nsl_spec *spec = spec_for(argv, in[0], out[1], err[1]);
         nsl_sandbox *sb = NULL;
-        nsl_result result;
+        nsl_result result = { 0 };
         nsl_error error;
 
         if (spec && nsl_sandbox_create(spec, &sb, &error) < 0)
@@ -156,6 +156,7 @@ static void one_sandbox(int i)
                 check(!strcmp(got, expect), "sandbox %d: stdout '%s'", i, got);
                 check(!strcmp(got_err, script), "sandbox %d: stderr '%s'", i, got_err);
         }
+        nsl_result_release(&result);
         nsl_sandbox_free(sb);
         close(out[0]);
         close(err[0]);
@@ -176,7 +177,7 @@ static void started_elsewhere(const char *self)
         char got[64];
         char *argv[] = { "/bin/echo", "started elsewhere", NULL };
         nsl_error error;
-        nsl_result result;
+        nsl_result result = { 0 };
         nsl_sandbox *sb = NULL;
 
         if (pipe2(out, O_CLOEXEC) < 0)
@@ -205,6 +206,7 @@ static void started_elsewhere(const char *self)
         read_all(out[0], got, sizeof got);
         check(result.exit_code == 0 && !strcmp(got, "started elsewhere\n"), "started elsewhere: exit %d, '%s'",
               result.exit_code, got);
+        nsl_result_release(&result);
         nsl_sandbox_free(sb);
         close(out[0]);
 }

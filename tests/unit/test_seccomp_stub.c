@@ -22,17 +22,30 @@
 /* What the program behind the stub answers: seeing it means "fell through". */
 #define MAIN (SECCOMP_RET_ERRNO | 99)
 
-static struct prog stubbed(uint32_t arch, const struct nsl_stub_refusal *refusals, size_t n, int max_nr)
+static int build_stub(uint32_t arch, const struct nsl_stub_rule *rules, size_t n, int max_nr,
+                      struct sock_filter **stub, size_t *len)
+{
+        const struct nsl_stub_plan plan = { .rules = rules, .n_rules = n, .max_nr = max_nr };
+        return nsl_stub_build(arch, &plan, stub, len);
+}
+
+static struct prog stubbed_plan(uint32_t arch, const struct nsl_stub_plan *plan)
 {
         struct sock_filter *stub = NULL, *f;
         size_t len = 0;
 
-        assert_int_equal(nsl_stub_build(arch, refusals, n, max_nr, &stub, &len), 0);
+        assert_int_equal(nsl_stub_build(arch, plan, &stub, &len), 0);
         assert_non_null(stub);
         f = realloc(stub, (len + 1) * sizeof *f);
         assert_non_null(f);
         f[len] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, MAIN);
         return PROG(f, len + 1);
+}
+
+static struct prog stubbed(uint32_t arch, const struct nsl_stub_rule *rules, size_t n, int max_nr)
+{
+        const struct nsl_stub_plan plan = { .rules = rules, .n_rules = n, .max_nr = max_nr };
+        return stubbed_plan(arch, &plan);
 }
 
 static struct seccomp_data with_arg(struct seccomp_data d, unsigned index, uint64_t value)
@@ -46,7 +59,7 @@ static void nothing_to_do_is_no_program(void **state)
         struct sock_filter *stub = (struct sock_filter *)1;
         size_t len = 1;
         (void)state;
-        assert_int_equal(nsl_stub_build(seccomp_arch_native(), NULL, 0, -1, &stub, &len), 0);
+        assert_int_equal(build_stub(seccomp_arch_native(), NULL, 0, -1, &stub, &len), 0);
         assert_null(stub);
         assert_int_equal(len, 0);
 }
@@ -75,7 +88,7 @@ static void enosys_above_the_largest_number(void **state)
 
 static void wide_argument_compares_both_halves(void **state)
 {
-        const struct nsl_stub_refusal r = {
+        const struct nsl_stub_rule r = {
                 .nr = 50, .action = SECCOMP_RET_ERRNO | EACCES, .n_conds = 1,
                 .conds = { { .index = 2, .mask = UINT64_MAX, .value = 0x100000005ULL } },
         };
@@ -94,7 +107,7 @@ static void wide_argument_compares_both_halves(void **state)
  * must not slip past the refusal. */
 static void narrow_argument_ignores_the_high_half(void **state)
 {
-        const struct nsl_stub_refusal r = {
+        const struct nsl_stub_rule r = {
                 .nr = __NR_ioctl, .action = SECCOMP_RET_ERRNO | EPERM, .n_conds = 1,
                 .conds = { { .index = 1, .narrow = true, .mask = 0xffffffffULL, .value = 0x5412 } },
         };
@@ -108,7 +121,7 @@ static void narrow_argument_ignores_the_high_half(void **state)
 
 static void masked_value_and_every_condition(void **state)
 {
-        const struct nsl_stub_refusal r[] = {
+        const struct nsl_stub_rule r[] = {
                 { .nr = 56, .action = SECCOMP_RET_KILL_PROCESS, .n_conds = 1,
                   .conds = { { .index = 0, .mask = CLONE_NEWUSER, .value = CLONE_NEWUSER } } },
                 { .nr = 60, .action = SECCOMP_RET_TRAP, .n_conds = 2,
@@ -131,7 +144,7 @@ static void masked_value_and_every_condition(void **state)
  * refused syscall whose arguments do not match is not ENOSYS. */
 static void refusals_in_turn_then_enosys(void **state)
 {
-        const struct nsl_stub_refusal r[] = {
+        const struct nsl_stub_rule r[] = {
                 { .nr = 16, .action = SECCOMP_RET_ERRNO | 1, .n_conds = 1,
                   .conds = { { .index = 1, .narrow = true, .mask = 0xffffffff, .value = 0x5412 } } },
                 { .nr = 16, .action = SECCOMP_RET_ERRNO | 2, .n_conds = 1,
@@ -162,7 +175,7 @@ static struct seccomp_data big_endian_call(uint32_t arch, int nr, unsigned index
 
 static void big_endian_argument_words(void **state)
 {
-        const struct nsl_stub_refusal r[] = {
+        const struct nsl_stub_rule r[] = {
                 { .nr = 54, .action = SECCOMP_RET_ERRNO | 1, .n_conds = 1,
                   .conds = { { .index = 1, .narrow = true, .mask = 0xffffffff, .value = 0x5412 } } },
                 { .nr = 55, .action = SECCOMP_RET_ERRNO | 2, .n_conds = 1,
@@ -182,22 +195,19 @@ static void big_endian_argument_words(void **state)
  * short: check every refusal of each one that is built. */
 static void many_refusals_work_or_are_e2big(void **state)
 {
-        struct nsl_stub_refusal r[64];
+        struct nsl_stub_rule r[64];
         struct sock_filter *stub = NULL;
         size_t len = 0;
         (void)state;
         for (int i = 0; i < 64; i++)
-                r[i] = (struct nsl_stub_refusal){ .nr = i, .action = SECCOMP_RET_ERRNO | 1, .n_conds = 1,
+                r[i] = (struct nsl_stub_rule){ .nr = i, .action = SECCOMP_RET_ERRNO | 1, .n_conds = 1,
                                                   .conds = { { .index = 0, .mask = UINT64_MAX, .value = 1 } } };
-        /* 64 blocks is more than the builder holds */
-        assert_int_equal(nsl_stub_build(seccomp_arch_native(), r, 64, 100, &stub, &len), -E2BIG);
-        assert_null(stub);
-        assert_int_equal(len, 0);
-        for (size_t n = 10; n < 64; n += 10) {
-                int ret = nsl_stub_build(seccomp_arch_native(), r, n, 100, &stub, &len);
-                if (ret == -E2BIG) {
+        for (size_t n = 10; n <= 64; n += 9) {
+                int ret = build_stub(seccomp_arch_native(), r, n, 100, &stub, &len);
+                if (ret == -E2BIG) {    /* a jump would reach past 255 instructions */
                         assert_null(stub);
-                        assert_true(n > 20);
+                        assert_int_equal(len, 0);
+                        assert_true(n > 40);
                         continue;
                 }
                 assert_int_equal(ret, 0);
@@ -211,6 +221,59 @@ static void many_refusals_work_or_are_e2big(void **state)
                 expect_action(p, call_on(foreign_arch(), 101, 1, 0), MAIN);
                 free((void *)p.insns);
         }
+}
+
+/* An inverted profile's argument rules: a refusal is tried before the
+ * allowances of the same syscall, an allowance answers ALLOW, and a call that
+ * matches none goes on to the program behind (which refuses it there). */
+static void allowances_after_refusals_then_through(void **state)
+{
+        const struct nsl_stub_rule r[] = {
+                { .nr = 41, .action = SECCOMP_RET_ERRNO | 97, .n_conds = 1,
+                  .conds = { { .index = 0, .narrow = true, .mask = UINT64_MAX, .value = 40 } } },
+                { .nr = 41, .action = SECCOMP_RET_ALLOW, .n_conds = 1,
+                  .conds = { { .index = 0, .mask = UINT64_MAX, .value = 2 } } },
+                { .nr = 53, .action = SECCOMP_RET_ALLOW, .n_conds = 1,
+                  .conds = { { .index = 0, .mask = UINT64_MAX, .value = 1 } } },
+                { .nr = 41, .action = SECCOMP_RET_ALLOW, .n_conds = 2,
+                  .conds = { { .index = 0, .mask = UINT64_MAX, .value = 16 },
+                             { .index = 2, .mask = UINT64_MAX, .value = 0 } } },
+        };
+        struct prog p = stubbed(seccomp_arch_native(), r, 4, 300);
+        (void)state;
+        expect_errno(p, call(41, 40, 0), 97);
+        expect_errno(p, call(41, 0x100000028ULL, 0), 97);          /* narrow: the high half is ignored */
+        expect_action(p, call(41, 2, 0), SECCOMP_RET_ALLOW);
+        expect_action(p, call(41, 0x100000002ULL, 0), MAIN);       /* an allowance compares both halves */
+        expect_action(p, with_arg(call(41, 16, 0), 2, 0), SECCOMP_RET_ALLOW);
+        expect_action(p, with_arg(call(41, 16, 0), 2, 9), MAIN);
+        expect_action(p, call(41, 17, 0), MAIN);
+        expect_action(p, call(53, 1, 0), SECCOMP_RET_ALLOW);
+        expect_action(p, call(53, 2, 0), MAIN);
+        expect_action(p, call(52, 1, 0), MAIN);
+        expect_errno(p, call(301, 2, 0), ENOSYS);
+        expect_action(p, call_on(foreign_arch(), 41, 2, 0), MAIN);
+        free((void *)p.insns);
+}
+
+/* Numbers no syscall has, answered in ranges before the ENOSYS check. */
+static void ranges_are_inclusive(void **state)
+{
+        const struct nsl_stub_range ranges[] = { { 10, 12, SECCOMP_RET_ERRNO | 1 }, { 20, 20, SECCOMP_RET_ERRNO | 2 } };
+        const struct nsl_stub_plan plan = { .ranges = ranges, .n_ranges = 2, .max_nr = 30 };
+        struct prog p = stubbed_plan(seccomp_arch_native(), &plan);
+        (void)state;
+        expect_action(p, call(9, 0, 0), MAIN);
+        for (int nr = 10; nr <= 12; nr++)
+                expect_errno(p, call(nr, 0, 0), 1);
+        expect_action(p, call(13, 0, 0), MAIN);
+        expect_action(p, call(19, 0, 0), MAIN);
+        expect_errno(p, call(20, 0, 0), 2);
+        expect_action(p, call(21, 0, 0), MAIN);
+        expect_action(p, call(30, 0, 0), MAIN);
+        expect_errno(p, call(31, 0, 0), ENOSYS);
+        expect_action(p, call_on(foreign_arch(), 11, 0, 0), MAIN);
+        free((void *)p.insns);
 }
 
 /* The built-in filter's own stub: TIOCSTI and TIOCLINUX are refused
@@ -237,6 +300,8 @@ int main(void)
                 cmocka_unit_test(refusals_in_turn_then_enosys),
                 cmocka_unit_test(big_endian_argument_words),
                 cmocka_unit_test(many_refusals_work_or_are_e2big),
+                cmocka_unit_test(allowances_after_refusals_then_through),
+                cmocka_unit_test(ranges_are_inclusive),
                 cmocka_unit_test(builtin_refuses_tiocsti_whatever_the_high_bits),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
