@@ -13,9 +13,9 @@ PluginError when the command itself failed. ``start`` returns a Handle;
 from .errors import BinaryNotFound, LaunchError, NslaunchError, PluginError
 from .launch import find_binary
 from .process import DEVNULL, PIPE, Handle, run, start
-from .result import Result, SeccompDenial
+from .result import Result, SeccompCaller, SeccompDenial
 from .sandbox import Sandbox
 
 __all__ = ["BinaryNotFound", "DEVNULL", "Handle", "LaunchError", "NslaunchError", "PIPE", "PluginError",
-           "Result", "Sandbox", "SeccompDenial", "find_binary", "run", "start"]
+           "Result", "Sandbox", "SeccompCaller", "SeccompDenial", "find_binary", "run", "start"]
 __version__ = "0.1.0"

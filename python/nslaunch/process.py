@@ -43,6 +43,7 @@ class Handle:
             self._launch.spawned()
         self._lock = threading.Lock()
         self._status = bytearray()
+        self._status_reader: Optional[threading.Thread] = None
         self._result: Optional[Result] = None
         self._error: Optional[LaunchError] = None
 
@@ -99,7 +100,14 @@ class Handle:
     def communicate(self, input: Union[bytes, str, None] = None, timeout: Optional[float] = None) -> Result:
         """Send ``input``, read stdout/stderr to their end, wait; the Result
         carries what was read."""
+        # The status is read meanwhile: a status larger than the pipe (many
+        # kinds of seccomp denials) must not block nslaunch's exit, which
+        # Popen.communicate waits for.
+        if self._status_reader is None:
+            self._status_reader = threading.Thread(target=self._drain_status, args=(None,), daemon=True)
+            self._status_reader.start()
         out, err = self._popen.communicate(input, timeout)
+        self._status_reader.join()
         return self._finish(out, err, None)
 
     def _finish(self, stdout: Output, stderr: Output, timeout: Optional[float]) -> Result:

@@ -13,8 +13,21 @@ Output = Union[bytes, str, None]
 
 
 @dataclass(frozen=True)
+class SeccompCaller:
+    """A program that made a refused call: its name (chosen by the payload)
+    and the pid of its first such call, as nslaunch sees it."""
+
+    comm: str
+    pid: int
+
+
+@dataclass(frozen=True)
 class SeccompDenial:
-    """One refused system call, from ``--seccomp-report``."""
+    """One kind of refused system call, from ``--seccomp-report``: every
+    call of ``syscall`` on ``arch`` with the same answer, whoever made it.
+    ``callers`` are the first four distinct programs; ``calls_by_others``
+    counts the calls of any other. ``comm`` and ``pid`` are the first
+    caller's."""
 
     syscall: str
     arch: str
@@ -23,6 +36,14 @@ class SeccompDenial:
     action: str           # "errno" or "kill"
     errno: Optional[str]  # e.g. "EPERM"; None for a kill
     count: int
+    callers: Tuple[SeccompCaller, ...] = ()
+    calls_by_others: int = 0
+
+
+def _denial(d: Mapping[str, Any]) -> SeccompDenial:
+    known = {k: d[k] for k in ("syscall", "arch", "pid", "comm", "action", "errno", "count", "calls_by_others")
+             if k in d}
+    return SeccompDenial(callers=tuple(SeccompCaller(c["comm"], c["pid"]) for c in d.get("callers") or ()), **known)
 
 
 @dataclass(frozen=True)
@@ -42,6 +63,8 @@ class Result:
     cpu_sys_ms: Optional[float] = None
     peak_memory_bytes: Optional[int] = None
     seccomp_denials: Tuple[SeccompDenial, ...] = ()
+    seccomp_denials_dropped: int = 0    # refused calls left out of the report (its table was full)
+    seccomp_suspected: bool = False     # no report, and the command ended as a refusal makes one end
     stdout: Output = None
     stderr: Output = None
 
@@ -115,7 +138,9 @@ def make_result(args: Sequence[str], returncode: int, status: Optional[Mapping[s
         cpu_user_ms=status.get("cpu_user_ms"),
         cpu_sys_ms=status.get("cpu_sys_ms"),
         peak_memory_bytes=status.get("peak_memory_bytes"),
-        seccomp_denials=tuple(SeccompDenial(**d) for d in status.get("seccomp_denials") or ()),
+        seccomp_denials=tuple(_denial(d) for d in status.get("seccomp_denials") or ()),
+        seccomp_denials_dropped=int(status.get("seccomp_denials_dropped") or 0),
+        seccomp_suspected=bool(status.get("seccomp_suspected")),
         stdout=stdout,
         stderr=stderr,
     )

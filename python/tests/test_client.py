@@ -156,6 +156,8 @@ def test_seccomp_profile_as_a_dict_and_its_report():
     denied = {(d.syscall, d.action, d.errno) for d in r.seccomp_denials}
     assert denied & {("mkdir", "errno", "EPERM"), ("mkdirat", "errno", "EPERM")}, r.seccomp_denials
     assert all(d.comm == "mkdir" and d.count >= 1 for d in r.seccomp_denials)
+    assert all(d.callers[0] == nslaunch.SeccompCaller("mkdir", d.pid) for d in r.seccomp_denials)
+    assert r.seccomp_denials_dropped == 0 and not r.seccomp_suspected
     assert nslaunch.run(["/bin/mkdir", "/tmp/d"], nslaunch.Sandbox(seccomp=PROFILE)).exit_code == 0
 
 
@@ -338,3 +340,31 @@ def test_description_is_immutable_and_copied_with_changes():
     assert bigger.options()[:4] == ["--env", "A=1", "--memory", "1g"]
     with pytest.raises(TypeError):
         nslaunch.run("/bin/true")
+
+
+def test_a_status_larger_than_a_pipe_with_captured_output(tmp_path):
+    """run(capture_output=True) reads the status while it waits: a status
+    larger than the pipe (many kinds of denials) cannot block nslaunch. A
+    stand-in for nslaunch writes 1 MiB of status, then exits."""
+    fake = tmp_path / "fake-nslaunch"
+    fake.write_text(
+        "#!/usr/bin/python3\n"
+        "import json, os, sys\n"
+        "fd = int(sys.argv[sys.argv.index('--status-json') + 1].split(':')[1])\n"
+        "kinds = [{'syscall': '#%d' % i, 'arch': 'x86_64', 'pid': 2, 'comm': 'p', 'action': 'errno',\n"
+        "          'errno': 'EPERM', 'count': 1, 'callers': [{'comm': 'p', 'pid': 2}], 'calls_by_others': 0}\n"
+        "         for i in range(6000)]\n"
+        "status = {'exit_code': 0, 'signal': None, 'timed_out': False, 'oom_killed': False,\n"
+        "          'seccomp_denials': kinds, 'seccomp_denials_dropped': 0, 'error': None}\n"
+        "os.write(1, b'out')\n"
+        "data = json.dumps(status).encode() + b'\\n'\n"
+        "while data:\n"
+        "    data = data[os.write(fd, data):]\n")
+    fake.chmod(0o755)
+    result = []
+    worker = threading.Thread(target=lambda: result.append(
+        nslaunch.run(["/bin/true"], capture_output=True, binary=str(fake))))
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive(), "run() blocked on a large status"
+    assert result[0].stdout == b"out" and len(result[0].seccomp_denials) == 6000
