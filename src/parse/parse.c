@@ -238,6 +238,24 @@ int nsl_parse_tmpfs(const char *value, struct nsl_mount *out, nsl_error *error)
         return 0;
 }
 
+#define BIND_SYNTAX "SRC:DEST[:ro|rw][,idmap|noidmap]"
+
+/* One option word of a bind; words later in the list win. */
+static bool bind_option(const char *word, bool ro_bind, struct nsl_mount *m)
+{
+        if (!strcmp(word, "ro"))
+                m->read_only = true;
+        else if (!strcmp(word, "rw") && !ro_bind)
+                m->read_only = false;
+        else if (!strcmp(word, "idmap"))
+                m->idmap = NSL_IDMAP_ON;
+        else if (!strcmp(word, "noidmap"))
+                m->idmap = NSL_IDMAP_OFF;
+        else
+                return false;
+        return true;
+}
+
 int nsl_parse_bind(const char *value, bool read_only, struct nsl_mount *out, nsl_error *error)
 {
         const char *opt = read_only ? "--ro-bind" : "--bind";
@@ -247,24 +265,22 @@ int nsl_parse_bind(const char *value, bool read_only, struct nsl_mount *out, nsl
         int r;
 
         if (!value || !*value)
-                return nsl_fail(error, EINVAL, opt, "", "empty value, expected SRC:DEST%s", read_only ? "" : "[:ro|rw]");
+                return nsl_fail(error, EINVAL, opt, "", "empty value, expected " BIND_SYNTAX);
         copy = strdup(value);
         if (!copy)
                 return nsl_fail(error, ENOMEM, opt, value, NULL);
         dest = strchr(copy, ':');
         if (!dest)
-                return nsl_fail(error, EINVAL, opt, value, "expected SRC:DEST%s", read_only ? "" : "[:ro|rw]");
+                return nsl_fail(error, EINVAL, opt, value, "expected " BIND_SYNTAX);
         *dest++ = '\0';
         flags = strchr(dest, ':');
         if (flags) {
                 *flags++ = '\0';
-                if (!strcmp(flags, "ro"))
-                        m.read_only = true;
-                else if (!strcmp(flags, "rw") && !read_only)
-                        m.read_only = false;
-                else
-                        return nsl_fail(error, EINVAL, opt, value, "unknown flag '%s' (%s)", flags,
-                                        read_only ? "--ro-bind takes no flag" : "use ro or rw");
+                for (char *word; (word = strsep(&flags, ","));)
+                        if (!bind_option(word, read_only, &m))
+                                return nsl_fail(error, EINVAL, opt, value, "unknown flag '%s' (%s)", word,
+                                                read_only ? "--ro-bind takes idmap or noidmap"
+                                                          : "use ro, rw, idmap or noidmap, comma-separated");
         }
         if (copy[0] != '/')
                 return nsl_fail(error, EINVAL, opt, value, "source must be an absolute host path");

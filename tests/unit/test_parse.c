@@ -138,6 +138,19 @@ static void bind_values(void **state)
         nsl_mount_clear(&m);
         assert_int_equal(nsl_parse_bind("/src:/dst", true, &m, &e), 0);
         assert_true(m.read_only);
+        assert_int_equal(m.idmap, NSL_IDMAP_AUTO);
+        nsl_mount_clear(&m);
+        assert_int_equal(nsl_parse_bind("/src:/dst:rw,idmap", false, &m, &e), 0);
+        assert_false(m.read_only);
+        assert_int_equal(m.idmap, NSL_IDMAP_ON);
+        nsl_mount_clear(&m);
+        assert_int_equal(nsl_parse_bind("/src:/dst:noidmap,ro", false, &m, &e), 0);
+        assert_true(m.read_only);
+        assert_int_equal(m.idmap, NSL_IDMAP_OFF);
+        nsl_mount_clear(&m);
+        assert_int_equal(nsl_parse_bind("/src:/dst:idmap", true, &m, &e), 0);
+        assert_true(m.read_only);
+        assert_int_equal(m.idmap, NSL_IDMAP_ON);
         nsl_mount_clear(&m);
 }
 
@@ -160,7 +173,10 @@ static void bad_bind_values(void **state)
         expect_bind_error("/src:/", false, "destination must be");
         expect_bind_error("/src:/x/../y", false, "destination must be");
         expect_bind_error("/src:/dst:rx", false, "unknown flag 'rx'");
-        expect_bind_error("/src:/dst:rw", true, "takes no flag");
+        expect_bind_error("/src:/dst:rw", true, "--ro-bind takes idmap or noidmap");
+        expect_bind_error("/src:/dst:ro,", false, "unknown flag ''");
+        expect_bind_error("/src:/dst:ro,,idmap", false, "unknown flag ''");
+        expect_bind_error("/src:/dst:IDMAP", false, "unknown flag 'IDMAP'");
 }
 
 struct collected { char items[4][64]; int n; };
