@@ -81,8 +81,9 @@ static void warn_unusable(const struct nsl_plan *plan, const struct nsl_mount *m
 
         if (!plan->warn)
                 return;
+        bool readable = nsl_bind_source_usable(st, plan->host_uid, plan->host_gid, false);
         snprintf(line, sizeof line, "%s: %s: the sandbox user (host uid %u) cannot %s it (owner %u, mode %04o)%s",
-                 nsl_mount_option(m), m->source, (unsigned)plan->host_uid, m->read_only ? "read" : "write",
+                 nsl_mount_option(m), m->source, (unsigned)plan->host_uid, readable ? "write" : "read",
                  (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777), why);
         plan->warn(line, plan->warn_data);
 }
@@ -113,13 +114,13 @@ int nsl_bind_idmap(const struct nsl_plan *plan, const struct nsl_mount *m, int m
                 return nsl_fail(error, e, what, m->source, "cannot make an idmapped mount");
         if (m->idmap == NSL_IDMAP_AUTO) {
                 char why[400];
-                snprintf(why, sizeof why, "; %s cannot be idmapped here: chown or chmod it for host uid %u",
+                snprintf(why, sizeof why, "; %s does not support idmapped mounts here: chown or chmod it for host uid %u",
                          fs_name(mount_fd), (unsigned)plan->host_uid);
                 warn_unusable(plan, m, &st, why);
                 return 0;
         }
         return nsl_fail(error, e, what, m->source,
-                        "%s cannot be idmapped on this kernel (%s): drop :idmap and chown or chmod the source for "
+                        "%s does not support idmapped mounts on this kernel (%s): drop :idmap and chown or chmod the source for "
                         "host uid %u, or map another host user with --host-uid",
                         fs_name(mount_fd), strerror(e), (unsigned)plan->host_uid);
 }
