@@ -24,6 +24,7 @@ struct nsl_ctx {
         int start_fd;                                   /* the start pipe's read end, -1: started at once */
         bool detached;                                  /* runs on without its creator */
         int root_fd;                                    /* the new root mount */
+        uint64_t root_mnt_id;                           /* its mount id, before any splice */
         struct nsl_sources sources;                     /* detached clones of what the root is built from */
         int seal_fds[NSL_MAX_MOUNTS + 8];               /* mounts made read-only once populated */
         size_t n_seal;
