@@ -122,7 +122,11 @@ static int step_cgroup(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *
 static int step_open_sources(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
         (void)spec;
-        return sb->plan.rootless ? 0 : nsl_sources_open(&sb->plan, &sb->sources, error);
+        if (sb->plan.rootless)
+                return 0;
+        int r = nsl_sources_open(&sb->plan, &sb->sources, error);
+        sb->host.setid_guard = sb->sources.writable_idmap;
+        return r;
 }
 
 /* The sandbox must not inherit root's supplementary groups (once setgroups

@@ -108,7 +108,7 @@ int nsl_bind_idmap(const struct nsl_plan *plan, const struct nsl_mount *m, int m
                 return userns;
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns };
         if (mount_setattr(mount_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0)
-                return 0;
+                return 1;
         int e = errno;
         if (!nsl_idmap_unsupported(e))
                 return nsl_fail(error, e, what, m->source, "cannot make an idmapped mount");

@@ -30,7 +30,8 @@ void nsl_idmap_userns_close(struct nsl_idmap_userns *set);
 /* Decides for bind m (its clone: mount_fd, not yet attached) and makes it
  * an idmapped mount when it should be: :idmap always, by default when the
  * sandbox user could not use the source. The ownership is that of the
- * cloned tree itself (no second lookup of the path). */
+ * cloned tree itself (no second lookup of the path). 1 when it was made
+ * idmapped, 0 when not, or a negative errno. */
 int nsl_bind_idmap(const struct nsl_plan *plan, const struct nsl_mount *m, int mount_fd, struct nsl_idmap_userns *set,
                    nsl_error *error);
 

@@ -15,6 +15,8 @@ struct nsl_host_setup {
                                                  * through (-1: none), and then re-roots its cgroup
                                                  * namespace; NULL otherwise */
         const struct nsl_rlimits *rlimits;      /* the plan's, or its fallback without a cgroup */
+        bool setid_guard;                       /* a writable idmapped bind: the payload stacks
+                                                 * seccomp/setid-guard.h's filter under its own */
 };
 
 struct nsl_ctx {

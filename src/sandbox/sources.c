@@ -16,6 +16,7 @@ void nsl_sources_init(struct nsl_sources *s)
 {
         for (size_t i = 0; i < NSL_SOURCE_SLOTS; i++)
                 s->fd[i] = -1;
+        s->writable_idmap = false;
 }
 
 void nsl_sources_close(struct nsl_sources *s)
@@ -59,6 +60,8 @@ static int open_binds(const struct nsl_plan *plan, struct nsl_sources *s, struct
                         r = nsl_bind_idmap(plan, m, *fd, userns, error);
                 if (r < 0)
                         return r;
+                if (r == 1 && !m->read_only)
+                        s->writable_idmap = true;
         }
         return 0;
 }

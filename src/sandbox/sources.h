@@ -13,6 +13,7 @@
 
 struct nsl_sources {
         int fd[NSL_SOURCE_SLOTS];       /* -1 where the plan has nothing to clone */
+        bool writable_idmap;            /* a writable bind was made idmapped */
 };
 
 void nsl_sources_init(struct nsl_sources *s);

@@ -262,3 +262,48 @@ def test_rootless_binds_work_as_before(nsl, hostdir):
         assert stderr_lines(cp) == []
         st = os.stat(os.path.join(d, "f"))
         assert st.st_uid == os.geteuid()
+
+
+_SETID_PROBE = """
+import os, errno
+def attempt(name, f):
+    try:
+        f()
+        print(name, "allowed")
+    except OSError as e:
+        print(name, errno.errorcode[e.errno])
+open("/out/f", "w").close()
+attempt("chmod-suid", lambda: os.chmod("/out/f", 0o4755))
+attempt("chmod-sgid", lambda: os.chmod("/out/f", 0o2755))
+attempt("create-suid", lambda: os.close(os.open("/out/g", os.O_CREAT | os.O_WRONLY, 0o4755)))
+attempt("chmod-plain", lambda: os.chmod("/out/f", 0o700))
+open("/tmp/t", "w").close()
+attempt("tmp-suid", lambda: os.chmod("/tmp/t", 0o4755))
+"""
+
+
+@root_only
+@pytest.mark.parametrize("seccomp", ["default", "unconfined"])
+def test_plugin_cannot_make_set_id_files_on_the_host(nsl, fs_root, seccomp):
+    """On a writable idmapped bind the plugin is the source's owner (root
+    here): a set-user-ID file it made would be root's on the host, where
+    nosuid does not apply.  The set-id guard refuses such modes, under any
+    profile."""
+    out = _private_dir(fs_root)
+    cp = nsl.py(_SETID_PROBE, "--seccomp", seccomp, "--bind", f"{out}:/out")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split("\n")[:5] == ["chmod-suid EPERM", "chmod-sgid EPERM", "create-suid EPERM",
+                                         "chmod-plain allowed", "tmp-suid EPERM"]
+    assert os.stat(os.path.join(out, "f")).st_mode & 0o7777 == 0o700
+    assert not os.path.exists(os.path.join(out, "g"))
+
+
+@root_only
+def test_set_id_guard_only_with_a_writable_idmapped_bind(nsl, fs_root):
+    ro = _private_dir(fs_root, "ro")
+    rw = _private_dir(fs_root, "rw", mode=0o777)
+    cp = nsl.py(_SETID_PROBE, "--ro-bind", f"{ro}:/ro", "--bind", f"{rw}:/out")
+    assert cp.returncode == 0, cp.stderr
+    assert "chmod-suid allowed" in cp.stdout and "tmp-suid allowed" in cp.stdout
+    # not idmapped: the file is the sandbox user's (65534) on the host
+    assert os.stat(os.path.join(rw, "f")).st_uid == 65534

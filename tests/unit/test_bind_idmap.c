@@ -7,7 +7,13 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
+
 #include "sandbox/bind-idmap.h"
+#include "seccomp/bpf-run.h"
+#include "seccomp/setid-guard.h"
 
 static struct stat dir_of(uid_t uid, gid_t gid, mode_t mode)
 {
@@ -50,11 +56,56 @@ static void unsupported_errors_are_told_apart(void **state)
         assert_false(nsl_idmap_unsupported(ENOMEM));
 }
 
+static uint32_t guard_answer(uint32_t arch, long nr, unsigned arg, uint64_t value)
+{
+        struct sock_filter guard[NSL_SETID_GUARD_MAX];
+        int len = nsl_setid_guard(guard);
+        struct seccomp_data data = { .nr = (int)nr, .arch = arch };
+
+        assert_true(len > 0 && len <= NSL_SETID_GUARD_MAX);
+        data.args[arg] = value;
+        return nsl_bpf_run(guard, (unsigned short)len, &data);
+}
+
+static void the_setid_guard_refuses_set_id_modes_only(void **state)
+{
+        const uint32_t eperm = SECCOMP_RET_ERRNO | EPERM, allow = SECCOMP_RET_ALLOW;
+        (void)state;
+#ifdef __x86_64__
+        const uint32_t arch = AUDIT_ARCH_X86_64;
+        assert_int_equal(guard_answer(arch, SYS_chmod, 1, 04755), eperm);
+        assert_int_equal(guard_answer(arch, SYS_chmod, 1, 0755), allow);
+        assert_int_equal(guard_answer(arch, SYS_open, 2, 02644), eperm);
+        assert_int_equal(guard_answer(arch, SYS_creat, 1, 06755), eperm);
+        assert_int_equal(guard_answer(arch, SYS_mknod, 1, S_IFREG | 04755), eperm);
+        /* the x32 entry point and the i386 one are refused whole */
+        assert_int_equal(guard_answer(arch, 0x40000000 | SYS_getpid, 0, 0), eperm);
+        assert_int_equal(guard_answer(AUDIT_ARCH_I386, 20, 0, 0), eperm);
+#else
+        const uint32_t arch = 0;
+        skip();
+#endif
+        assert_int_equal(guard_answer(arch, SYS_fchmod, 1, 04000), eperm);
+        assert_int_equal(guard_answer(arch, SYS_fchmod, 1, 01777), allow);         /* sticky is fine */
+        assert_int_equal(guard_answer(arch, SYS_fchmodat, 2, 02000), eperm);
+        assert_int_equal(guard_answer(arch, 452, 2, 04000), eperm);               /* fchmodat2 */
+        assert_int_equal(guard_answer(arch, SYS_openat, 3, 04644), eperm);
+        assert_int_equal(guard_answer(arch, SYS_openat, 3, 0644), allow);
+        assert_int_equal(guard_answer(arch, SYS_openat, 2, 04644), allow);        /* flags, not the mode */
+        assert_int_equal(guard_answer(arch, SYS_mknodat, 2, S_IFREG | 02000), eperm);
+        assert_int_equal(guard_answer(arch, SYS_openat2, 0, 0), SECCOMP_RET_ERRNO | ENOSYS);
+        assert_int_equal(guard_answer(arch, SYS_io_uring_setup, 0, 0), eperm);
+        assert_int_equal(guard_answer(arch, SYS_write, 2, 04755), allow);
+        /* only the mode's low word counts: a high word is not a mode */
+        assert_int_equal(guard_answer(arch, SYS_fchmod, 1, (uint64_t)04000 << 32), allow);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(the_sandbox_user_is_judged_by_mode_bits),
                 cmocka_unit_test(unsupported_errors_are_told_apart),
+                cmocka_unit_test(the_setid_guard_refuses_set_id_modes_only),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
