@@ -129,11 +129,27 @@ static int userns_of(pid_t pid, int pidfd, uid_t uid, uid_t host_uid, gid_t gid,
         return 0;
 }
 
-int nsl_userns_with_map(uid_t uid, uid_t host_uid, gid_t gid, gid_t host_gid, int *userns_fd, nsl_error *error)
+bool nsl_userns_helper_reap(int *pidfd, bool wait)
 {
-        _cleanup_close_ int pidfd = -1;
+        siginfo_t info = { .si_pid = 0 };
+
+        if (*pidfd < 0)
+                return true;
+        while (waitid((idtype_t)P_PIDFD, (id_t)*pidfd, &info, WEXITED | __WALL | (wait ? 0 : WNOHANG)) < 0 &&
+               errno == EINTR)
+                ;
+        if (!wait && info.si_pid == 0)
+                return false;
+        close(*pidfd);
+        *pidfd = -1;
+        return true;
+}
+
+int nsl_userns_with_map(uid_t uid, uid_t host_uid, gid_t gid, gid_t host_gid, int *userns_fd, int *helper_pidfd,
+                        nsl_error *error)
+{
+        int pidfd = -1;
         int release[2];
-        siginfo_t info;
 
         if (pipe2(release, O_CLOEXEC) < 0)
                 return nsl_fail(error, errno, "idmap", "pipe", NULL);
@@ -146,9 +162,9 @@ int nsl_userns_with_map(uid_t uid, uid_t host_uid, gid_t gid, gid_t host_gid, in
         close(release[0]);
         int r = pid < 0 ? nsl_fail(error, clone_errno, "idmap", "clone3", "cannot create a user namespace")
                         : userns_of(pid, pidfd, uid, host_uid, gid, host_gid, userns_fd, error);
-        close(release[1]);
-        if (pid > 0)
-                while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | __WALL) < 0 && errno == EINTR)
-                        ;
+        close(release[1]);      /* the helper exits now, while the launch goes on */
+        *helper_pidfd = pidfd;
+        if (r < 0)
+                nsl_userns_helper_reap(helper_pidfd, true);
         return r;
 }

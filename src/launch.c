@@ -36,6 +36,8 @@ struct nsl_sandbox {
         struct nsl_plan plan;
         struct nsl_cgroup cg;
         struct nsl_sources sources;     /* held from open-sources to go */
+        struct nsl_idmap_userns idmap_helpers;  /* exiting helpers of idmapped binds: reaped when they
+                                                 * have ended at go, the rest at free, off the launch's path */
         struct nsl_host_setup host;
         bool wait_for_start;
         int start_fd;                   /* the start pipe's write end */
@@ -229,6 +231,9 @@ static int step_go(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *erro
 
         (void)spec;
         r = nsl_sources_send(sb->sync_fd, &sb->sources, error);
+        sb->idmap_helpers = sb->sources.userns;
+        sb->sources.userns.n = 0;
+        nsl_idmap_userns_reap_ended(&sb->idmap_helpers);
         nsl_sources_close(&sb->sources);
         if (r < 0)
                 return r;
@@ -540,6 +545,7 @@ void nsl_sandbox_free(nsl_sandbox *sb)
         nsl_supervision_close(&sb->s);
         nsl_cgroup_destroy(&sb->cg);
         nsl_sources_close(&sb->sources);
+        nsl_idmap_userns_close(&sb->idmap_helpers);
         nsl_closep(&sb->start_fd);
         nsl_closep(&sb->start_read_fd);
         nsl_closep(&sb->sync_fd);

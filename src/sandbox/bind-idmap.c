@@ -30,10 +30,26 @@ bool nsl_idmap_unsupported(int errnum)
         return errnum == EINVAL || errnum == EPERM || errnum == EOPNOTSUPP || errnum == ENOSYS;
 }
 
-void nsl_idmap_userns_close(struct nsl_idmap_userns *set)
+void nsl_idmap_userns_close_namespaces(struct nsl_idmap_userns *set)
 {
         for (size_t i = 0; i < set->n; i++)
-                close(set->ns[i].fd);
+                if (set->ns[i].fd >= 0) {
+                        close(set->ns[i].fd);
+                        set->ns[i].fd = -1;
+                }
+}
+
+void nsl_idmap_userns_reap_ended(struct nsl_idmap_userns *set)
+{
+        for (size_t i = 0; i < set->n; i++)
+                nsl_userns_helper_reap(&set->ns[i].helper, false);
+}
+
+void nsl_idmap_userns_close(struct nsl_idmap_userns *set)
+{
+        nsl_idmap_userns_close_namespaces(set);
+        for (size_t i = 0; i < set->n; i++)
+                nsl_userns_helper_reap(&set->ns[i].helper, true);
         set->n = 0;
 }
 
@@ -46,11 +62,13 @@ static int userns_for(const struct nsl_plan *plan, const struct stat *st, struct
         if (set->n == ELEMENTSOF(set->ns))
                 return nsl_fail(error, E2BIG, "idmap", "", "idmapped binds of more than %zu different owners",
                                 ELEMENTSOF(set->ns));
-        int fd, r = nsl_userns_with_map(st->st_uid, plan->host_uid, st->st_gid, plan->host_gid, &fd, error);
+        int fd, helper, r = nsl_userns_with_map(st->st_uid, plan->host_uid, st->st_gid, plan->host_gid, &fd, &helper,
+                                                error);
         if (r < 0)
                 return r;
         set->ns[set->n].uid = st->st_uid;
         set->ns[set->n].gid = st->st_gid;
+        set->ns[set->n].helper = helper;
         set->ns[set->n++].fd = fd;
         return fd;
 }

@@ -19,12 +19,18 @@ bool nsl_bind_source_usable(const struct stat *st, uid_t host_uid, gid_t host_gi
  * or the kernel cannot idmap this mount (rather than a failure of ours). */
 bool nsl_idmap_unsupported(int errnum);
 
-/* User namespaces made for one launch, one per source owner. */
+/* User namespaces made for one launch, one per source owner, and the
+ * helpers that made them. */
 struct nsl_idmap_userns {
-        struct { uid_t uid; gid_t gid; int fd; } ns[8];
+        struct { uid_t uid; gid_t gid; int fd, helper; } ns[8];
         size_t n;
 };
 
+/* The namespaces are needed only until the binds are idmapped. */
+void nsl_idmap_userns_close_namespaces(struct nsl_idmap_userns *set);
+/* Reaps the helpers that have ended; the set keeps the others. */
+void nsl_idmap_userns_reap_ended(struct nsl_idmap_userns *set);
+/* Closes what is left and reaps the helpers, waiting for them. */
 void nsl_idmap_userns_close(struct nsl_idmap_userns *set);
 
 /* Decides for bind m (its clone: mount_fd, not yet attached) and makes it

@@ -17,6 +17,7 @@ void nsl_sources_init(struct nsl_sources *s)
         for (size_t i = 0; i < NSL_SOURCE_SLOTS; i++)
                 s->fd[i] = -1;
         s->writable_idmap = false;
+        s->userns.n = 0;
 }
 
 void nsl_sources_close(struct nsl_sources *s)
@@ -26,6 +27,7 @@ void nsl_sources_close(struct nsl_sources *s)
                         close(s->fd[i]);
                         s->fd[i] = -1;
                 }
+        nsl_idmap_userns_close(&s->userns);
 }
 
 /* A clone of a shared host mount joins the host's peer group: made
@@ -69,7 +71,6 @@ static int open_binds(const struct nsl_plan *plan, struct nsl_sources *s, struct
 int nsl_sources_open(const struct nsl_plan *plan, struct nsl_sources *s, nsl_error *error)
 {
         const uint64_t nosuid_nodev = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-        struct nsl_idmap_userns userns = { .n = 0 };
         int r;
 
         if (plan->rootfs) {
@@ -88,8 +89,8 @@ int nsl_sources_open(const struct nsl_plan *plan, struct nsl_sources *s, nsl_err
                 if (r < 0)
                         return r;
         }
-        r = open_binds(plan, s, &userns, error);
-        nsl_idmap_userns_close(&userns);
+        r = open_binds(plan, s, &s->userns, error);
+        nsl_idmap_userns_close_namespaces(&s->userns);
         return r;
 }
 

@@ -5,6 +5,7 @@
 #define NSL_SOURCES_H
 
 #include "../plan.h"
+#include "bind-idmap.h"
 
 #define NSL_SOURCE_ROOTFS 0
 #define NSL_SOURCE_HOST_ENTRY(i) (1 + (i))
@@ -14,6 +15,7 @@
 struct nsl_sources {
         int fd[NSL_SOURCE_SLOTS];       /* -1 where the plan has nothing to clone */
         bool writable_idmap;            /* a writable bind was made idmapped */
+        struct nsl_idmap_userns userns; /* root: their namespaces' helpers, reaped on close */
 };
 
 void nsl_sources_init(struct nsl_sources *s);

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -307,3 +308,43 @@ def test_set_id_guard_only_with_a_writable_idmapped_bind(nsl, fs_root):
     assert "chmod-suid allowed" in cp.stdout and "tmp-suid allowed" in cp.stdout
     # not idmapped: the file is the sandbox user's (65534) on the host
     assert os.stat(os.path.join(rw, "f")).st_uid == 65534
+
+
+def _children(pid):
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                kids.append((int(entry), fields[0]))
+    return kids
+
+
+@root_only
+def test_user_namespace_helpers_are_gone_before_the_command_runs(nsl, fs_root):
+    """A helper holds its user namespace only while nslaunch writes its maps,
+    then ends on its own (nslaunch reaps it at go if it has ended by then,
+    else when the sandbox is freed: its exit is off the launch's path)."""
+    dirs = [_private_dir(fs_root, f"o{i}", uid=6000 + i, gid=6000 + i) for i in range(3)]
+    opts = []
+    for i, d in enumerate(dirs):
+        opts += ["--bind", f"{d}:/o{i}"]
+    p = nsl.popen("run", *opts, "--", "/bin/sh", "-c", "echo ready; exec sleep 10", text=True)
+    try:
+        assert p.stdout.readline() == "ready\n"
+        deadline = time.monotonic() + 5
+        while True:
+            living = [kid for kid in _children(p.pid) if kid[1] != "Z"]
+            if len(living) == 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        assert len(living) == 1, _children(p.pid)        # the sandbox's init
+        assert len(_children(p.pid)) <= 1 + len(dirs)
+    finally:
+        p.terminate()
+        p.communicate(timeout=10)
+    # nslaunch has ended: the guard (no_leftover_processes) finds no helper
