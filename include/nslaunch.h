@@ -45,7 +45,7 @@ int nsl_spec_set_command(nsl_spec *spec, char *const argv[], nsl_error *error);
 int nsl_spec_set_rootfs(nsl_spec *spec, const char *dir, nsl_error *error);
 void nsl_spec_set_rw_root(nsl_spec *spec, bool rw);
 int nsl_spec_add_tmpfs(nsl_spec *spec, const char *value, nsl_error *error);           /* DEST[:size=N,mode=M] */
-int nsl_spec_add_bind(nsl_spec *spec, const char *value, bool read_only, nsl_error *error); /* SRC:DEST[:ro|rw] */
+int nsl_spec_add_bind(nsl_spec *spec, const char *value, bool read_only, nsl_error *error); /* SRC:DEST[:ro|rw][,idmap|noidmap] */
 int nsl_spec_set_network(nsl_spec *spec, const char *mode, nsl_error *error);          /* none | host */
 int nsl_spec_set_uid(nsl_spec *spec, const char *value, nsl_error *error);
 int nsl_spec_set_gid(nsl_spec *spec, const char *value, nsl_error *error);
