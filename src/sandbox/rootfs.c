@@ -11,7 +11,6 @@
 
 #include "../cleanup.h"
 #include "../error.h"
-#include "../fds.h"
 #include "../syscalls.h"
 #include "ctx.h"
 #include "mount.h"
@@ -88,6 +87,18 @@ int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error)
         return nsl_splice_root_needed(ctx) ? nsl_splice_root(ctx, error) : 0;
 }
 
+/* In an image, a mountpoint that neither can be made nor spliced in is the
+ * image's to provide: the line says so. */
+static int missing_in_image(struct nsl_ctx *ctx, const struct nsl_mount *m, const char *blocked, int r,
+                            nsl_error *error)
+{
+        if (!ctx->plan->rootfs)
+                return r;
+        return nsl_fail(error, -r, "mount", m->dest,
+                        "mountpoint is missing in the --rootfs image and cannot be made in %s: create it in the "
+                        "image (mkdir -p, or touch for a file)", blocked);
+}
+
 static int open_target(struct nsl_ctx *ctx, const struct nsl_mount *m, bool directory, nsl_error *error)
 {
         for (int splices = 0;; splices++) {
@@ -95,20 +106,11 @@ static int open_target(struct nsl_ctx *ctx, const struct nsl_mount *m, bool dire
                 int fd = nsl_open_mount_target(ctx->root_fd, m->dest, directory, 0, blocked, sizeof blocked, error);
                 if (fd >= 0 || !blocked[0])
                         return fd;
-                if (!nsl_splice_allowed(blocked, fd) || splices == MAX_SPLICES) {
-                        if (ctx->plan->rootfs)
-                                nsl_fail(error, -fd, "mount", m->dest,
-                                         "mountpoint is missing in the --rootfs image and cannot be made in %s: "
-                                         "create it in the image (mkdir -p, or touch for a file)", blocked);
-                        return fd;
-                }
+                if (!nsl_splice_allowed(blocked, fd) || splices == MAX_SPLICES)
+                        return missing_in_image(ctx, m, blocked, fd, error);
                 int r = nsl_splice_dir(ctx, blocked, error);
-                if (r < 0 && ctx->plan->rootfs)
-                        nsl_fail(error, -r, "mount", m->dest,
-                                 "mountpoint is missing in the --rootfs image and cannot be made in %s: "
-                                 "create it in the image (mkdir -p, or touch for a file)", blocked);
                 if (r < 0)
-                        return r;
+                        return missing_in_image(ctx, m, blocked, r, error);
         }
 }
 

@@ -42,8 +42,7 @@ static int clone_private(const char *path, unsigned how, uint64_t attrs, bool re
         return nsl_mount_set_private(*fd, attrs, recursive, path, error);
 }
 
-static int open_binds(const struct nsl_plan *plan, struct nsl_sources *s, struct nsl_idmap_userns *userns,
-                      nsl_error *error)
+static int open_binds(const struct nsl_plan *plan, struct nsl_sources *s, nsl_error *error)
 {
         const uint64_t nosuid_nodev = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
         int r;
@@ -59,7 +58,7 @@ static int open_binds(const struct nsl_plan *plan, struct nsl_sources *s, struct
                 /* Rootless, the sandbox user is the caller: it uses what the
                  * caller can, and it could not idmap (the plan refuses :idmap). */
                 if (r == 0 && !plan->rootless)
-                        r = nsl_bind_idmap(plan, m, *fd, userns, error);
+                        r = nsl_bind_idmap(plan, m, *fd, &s->userns, error);
                 if (r < 0)
                         return r;
                 if (r == 1 && !m->read_only)
@@ -89,7 +88,7 @@ int nsl_sources_open(const struct nsl_plan *plan, struct nsl_sources *s, nsl_err
                 if (r < 0)
                         return r;
         }
-        r = open_binds(plan, s, &s->userns, error);
+        r = open_binds(plan, s, error);
         nsl_idmap_userns_close_namespaces(&s->userns);
         return r;
 }
