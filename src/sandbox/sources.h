@@ -26,7 +26,8 @@ void nsl_sources_close(struct nsl_sources *s);
  * caller's mount namespace: nslaunch run by root calls it before the
  * sandbox's identity applies (so root binds whatever root can read, /root
  * included); run by an unprivileged user, the sandbox's init does, with
- * that user's credentials. */
+ * that user's credentials. Run by root, a bind the sandbox user could not
+ * use is made an idmapped mount here (bind-idmap.h). */
 int nsl_sources_open(const struct nsl_plan *plan, struct nsl_sources *s, nsl_error *error);
 
 /* nslaunch -> init over the sync socket, one NSL_MSG_SOURCE per fd. */
