@@ -45,7 +45,7 @@ int nsl_spec_set_command(nsl_spec *spec, char *const argv[], nsl_error *error);
 int nsl_spec_set_rootfs(nsl_spec *spec, const char *dir, nsl_error *error);
 void nsl_spec_set_rw_root(nsl_spec *spec, bool rw);
 int nsl_spec_add_tmpfs(nsl_spec *spec, const char *value, nsl_error *error);           /* DEST[:size=N,mode=M] */
-int nsl_spec_add_bind(nsl_spec *spec, const char *value, bool read_only, nsl_error *error); /* SRC:DEST[:ro|rw] */
+int nsl_spec_add_bind(nsl_spec *spec, const char *value, bool read_only, nsl_error *error); /* SRC:DEST[:ro|rw][,idmap|noidmap] */
 /* docker run --mount's value: type=bind|tmpfs,src=...,dst=...[,readonly][,tmpfs-size=N][,tmpfs-mode=M],
  * one CSV record (a field holding ',' is quoted whole: "src=/a,b"). */
 int nsl_spec_add_mount(nsl_spec *spec, const char *value, nsl_error *error);

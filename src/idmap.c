@@ -3,9 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -40,11 +44,14 @@ static int write_proc_file(int pid_dir, const char *name, const char *text, nsl_
         return 0;
 }
 
-int nsl_idmap_write(pid_t pid, int pidfd, const struct nsl_plan *plan, nsl_error *error)
+/* /proc/PID of the process pidfd names, verified to be on procfs and (the
+ * process blocks until we are done, so a live pidfd means this /proc/PID is
+ * still it and not a recycled pid) to be that process. */
+static int open_pid_dir(pid_t pid, int pidfd, const char *who, int *out, nsl_error *error)
 {
         _cleanup_close_ int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
         _cleanup_close_ int pid_dir = -1;
-        char name[16], map[64];
+        char name[16];
         int r;
 
         if (proc < 0)
@@ -58,16 +65,106 @@ int nsl_idmap_write(pid_t pid, int pidfd, const struct nsl_plan *plan, nsl_error
                 return nsl_fail(error, errno, "idmap", name, NULL);
         if ((r = verify_procfs(pid_dir, name, error)) < 0)
                 return r;
-        /* The child blocks until we are done, so a live pidfd means this
-         * /proc/PID is still the child and not a recycled pid. */
         if (nsl_pidfd_send_signal(pidfd, 0) < 0)
-                return nsl_fail(error, errno, "idmap", name, "the sandbox died before its ids were mapped");
+                return nsl_fail(error, errno, "idmap", name, "%s died before its ids were mapped", who);
+        *out = TAKE_FD(pid_dir);
+        return 0;
+}
+
+static int write_maps(int pid_dir, uid_t uid, uid_t host_uid, gid_t gid, gid_t host_gid, nsl_error *error)
+{
+        char map[64];
+        int r;
 
         if ((r = write_proc_file(pid_dir, "setgroups", "deny", error)) < 0)
                 return r;
-        snprintf(map, sizeof map, "%u %u 1\n", (unsigned)plan->gid, (unsigned)plan->host_gid);
+        snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)host_gid);
         if ((r = write_proc_file(pid_dir, "gid_map", map, error)) < 0)
                 return r;
-        snprintf(map, sizeof map, "%u %u 1\n", (unsigned)plan->uid, (unsigned)plan->host_uid);
+        snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)host_uid);
         return write_proc_file(pid_dir, "uid_map", map, error);
+}
+
+int nsl_idmap_write(pid_t pid, int pidfd, const struct nsl_plan *plan, nsl_error *error)
+{
+        _cleanup_close_ int pid_dir = -1;
+        int r = open_pid_dir(pid, pidfd, "the sandbox", &pid_dir, error);
+
+        if (r < 0)
+                return r;
+        return write_maps(pid_dir, plan->uid, plan->host_uid, plan->gid, plan->host_gid, error);
+}
+
+/* The helper only holds its new user namespace until its parent has the
+ * maps written and the namespace open; then the pipe's end lets it go. It
+ * makes raw syscalls only: it is a copy of a possibly multithreaded caller. */
+static _Noreturn void hold_namespace(int release_read, int release_write)
+{
+        char byte;
+
+        close(release_write);
+        while (read(release_read, &byte, 1) < 0 && errno == EINTR)
+                ;
+        _exit(0);
+}
+
+static int userns_of(pid_t pid, int pidfd, uid_t uid, uid_t host_uid, gid_t gid, gid_t host_gid, int *userns_fd,
+                     nsl_error *error)
+{
+        _cleanup_close_ int pid_dir = -1;
+        int r = open_pid_dir(pid, pidfd, "the idmap helper", &pid_dir, error);
+
+        if (r < 0 || (r = write_maps(pid_dir, uid, host_uid, gid, host_gid, error)) < 0)
+                return r;
+        /* ns/user is a magic link into nsfs: no RESOLVE_* flag of the
+         * others applies; the directory it hangs in was verified above. */
+        int fd = openat(pid_dir, "ns/user", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return nsl_fail(error, errno, "idmap", "ns/user", NULL);
+        if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWUSER) {
+                close(fd);
+                return nsl_fail(error, EPERM, "idmap", "ns/user", "not a user namespace");
+        }
+        *userns_fd = fd;
+        return 0;
+}
+
+bool nsl_userns_helper_reap(int *pidfd, bool wait)
+{
+        siginfo_t info = { .si_pid = 0 };
+
+        if (*pidfd < 0)
+                return true;
+        while (waitid((idtype_t)P_PIDFD, (id_t)*pidfd, &info, WEXITED | __WALL | (wait ? 0 : WNOHANG)) < 0 &&
+               errno == EINTR)
+                ;
+        if (!wait && info.si_pid == 0)
+                return false;
+        close(*pidfd);
+        *pidfd = -1;
+        return true;
+}
+
+int nsl_userns_with_map(uid_t uid, uid_t host_uid, gid_t gid, gid_t host_gid, int *userns_fd, int *helper_pidfd,
+                        nsl_error *error)
+{
+        int pidfd = -1;
+        int release[2];
+
+        if (pipe2(release, O_CLOEXEC) < 0)
+                return nsl_fail(error, errno, "idmap", "pipe", NULL);
+        /* exit_signal 0: no SIGCHLD reaches a caller that embeds the library */
+        struct nsl_clone_args args = { .flags = CLONE_NEWUSER | CLONE_PIDFD, .pidfd = (uint64_t)(uintptr_t)&pidfd };
+        pid_t pid = nsl_clone3(&args);
+        if (pid == 0)
+                hold_namespace(release[0], release[1]);
+        int clone_errno = errno;
+        close(release[0]);
+        int r = pid < 0 ? nsl_fail(error, clone_errno, "idmap", "clone3", "cannot create a user namespace")
+                        : userns_of(pid, pidfd, uid, host_uid, gid, host_gid, userns_fd, error);
+        close(release[1]);      /* the helper exits now, while the launch goes on */
+        *helper_pidfd = pidfd;
+        if (r < 0)
+                nsl_userns_helper_reap(helper_pidfd, true);
+        return r;
 }

@@ -38,6 +38,8 @@ struct nsl_sandbox {
         struct nsl_plan plan;
         struct nsl_cgroup cg;
         struct nsl_sources sources;     /* held from open-sources to go */
+        struct nsl_idmap_userns idmap_helpers;  /* exiting helpers of idmapped binds: reaped when they
+                                                 * have ended at go, the rest at free, off the launch's path */
         struct nsl_host_setup host;
         bool wait_for_start;
         int start_fd;                   /* the start pipe's write end */
@@ -124,7 +126,11 @@ static int step_cgroup(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *
 static int step_open_sources(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
         (void)spec;
-        return sb->plan.rootless ? 0 : nsl_sources_open(&sb->plan, &sb->sources, error);
+        if (sb->plan.rootless)
+                return 0;
+        int r = nsl_sources_open(&sb->plan, &sb->sources, error);
+        sb->host.setid_guard = sb->sources.writable_idmap;
+        return r;
 }
 
 /* The sandbox must not inherit root's supplementary groups (once setgroups
@@ -227,6 +233,9 @@ static int step_go(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *erro
 
         (void)spec;
         r = nsl_sources_send(sb->sync_fd, &sb->sources, error);
+        sb->idmap_helpers = sb->sources.userns;
+        sb->sources.userns.n = 0;
+        nsl_idmap_userns_reap_ended(&sb->idmap_helpers);
         nsl_sources_close(&sb->sources);
         if (r < 0)
                 return r;
@@ -554,6 +563,7 @@ void nsl_sandbox_free(nsl_sandbox *sb)
         nsl_supervision_close(&sb->s);
         nsl_cgroup_destroy(&sb->cg);
         nsl_sources_close(&sb->sources);
+        nsl_idmap_userns_close(&sb->idmap_helpers);
         nsl_closep(&sb->start_fd);
         nsl_closep(&sb->start_read_fd);
         nsl_closep(&sb->sync_fd);

@@ -168,6 +168,10 @@ static int plan_mounts(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
 
                 if (m->kind == NSL_MOUNT_BIND && stat(m->source, &st) < 0)
                         return nsl_fail(error, errno, nsl_mount_option(m), m->source, NULL);
+                if (m->kind == NSL_MOUNT_BIND && m->idmap == NSL_IDMAP_ON && plan->rootless)
+                        return nsl_fail(error, EPERM, nsl_mount_option(m), m->source,
+                                        ":idmap needs nslaunch run as root (rootless, the sandbox user is you: it "
+                                        "reads and writes what you can; drop :idmap)");
                 if ((r = push_mount(plan, m, error)) < 0)
                         return r;
         }

@@ -247,9 +247,14 @@ int nsl_parse_bind_flag(const char *word, bool ro_option, const char *opt, const
                 m->read_only = true;
         else if (!strcmp(word, "rw") && !ro_option)
                 m->read_only = false;
+        else if (!strcmp(word, "idmap"))
+                m->idmap = NSL_IDMAP_ON;
+        else if (!strcmp(word, "noidmap"))
+                m->idmap = NSL_IDMAP_OFF;
         else
                 return nsl_fail(error, EINVAL, opt, value, "unknown flag '%s' (%s)", word,
-                                ro_option ? "--ro-bind takes no flag" : "use ro or rw");
+                                ro_option ? "--ro-bind takes idmap or noidmap"
+                                          : "use ro, rw, idmap or noidmap, comma-separated");
         return 0;
 }
 
@@ -258,7 +263,6 @@ int nsl_parse_bind_parts(const char *source, const char *dest, const char *flags
 {
         _cleanup_free_ char *words = NULL;
         struct nsl_mount m = { .kind = NSL_MOUNT_BIND, .read_only = read_only };
-        char *save = NULL;
         int r;
 
         if (flags) {
@@ -268,8 +272,10 @@ int nsl_parse_bind_parts(const char *source, const char *dest, const char *flags
                         return nsl_fail(error, ENOMEM, opt, value, NULL);
                 if (!*words)
                         return nsl_fail(error, EINVAL, opt, value, "empty flag after ':' (%s)",
-                                        read_only ? "--ro-bind takes no flag" : "use ro or rw");
-                for (char *w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save))
+                                        read_only ? "--ro-bind takes idmap or noidmap"
+                                                  : "use ro, rw, idmap or noidmap, comma-separated");
+                /* strsep, not strtok: an empty word ("ro,") is a mistake to report */
+                for (char *rest = words, *w; (w = strsep(&rest, ","));)
                         if ((r = nsl_parse_bind_flag(w, read_only, opt, value, &m, error)) < 0)
                                 return r;
         }
@@ -295,14 +301,16 @@ int nsl_parse_bind(const char *value, bool read_only, struct nsl_mount *out, nsl
         char *dest, *flags;
 
         if (!value || !*value)
-                return nsl_fail(error, EINVAL, opt, "", "empty value, expected SRC:DEST%s", read_only ? "" : "[:ro|rw]");
+                return nsl_fail(error, EINVAL, opt, "", "empty value, expected SRC:DEST%s",
+                                read_only ? "[:idmap|noidmap]" : "[:ro|rw][,idmap|noidmap]");
         copy = strdup(value);
         if (!copy)
                 return nsl_fail(error, ENOMEM, opt, value, NULL);
         dest = strchr(copy, ':');
         if (!dest)
-                return nsl_fail(error, EINVAL, opt, value, "expected SRC:DEST%s%s", read_only ? "" : "[:ro|rw]",
-                                read_only ? "" : " (a path holding ':' is bound with --mount type=bind,src=...,dst=...)");
+                return nsl_fail(error, EINVAL, opt, value, "expected SRC:DEST%s%s",
+                                read_only ? "[:idmap|noidmap]" : "[:ro|rw][,idmap|noidmap]",
+                                " (a path holding ':' is bound with --mount type=bind,src=...,dst=...)");
         *dest++ = '\0';
         flags = strchr(dest, ':');
         if (flags)

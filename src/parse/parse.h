@@ -10,12 +10,16 @@
 #include "nslaunch.h"
 
 enum nsl_mount_kind { NSL_MOUNT_TMPFS, NSL_MOUNT_BIND };
+/* Whether a bind is an idmapped mount (root only): when the sandbox user
+ * could not use the source, or always, or never. */
+enum nsl_idmap_mode { NSL_IDMAP_AUTO, NSL_IDMAP_ON, NSL_IDMAP_OFF };
 
 struct nsl_mount {
         enum nsl_mount_kind kind;
         char *source;           /* host path, binds only */
         char *dest;             /* normalised absolute path inside the sandbox */
         bool read_only;
+        enum nsl_idmap_mode idmap;      /* binds only */
         uint64_t size;          /* tmpfs bytes, 0 = kernel default */
         mode_t mode;            /* tmpfs root mode */
         const char *option;     /* a static name for errors when not the kind's own (--mount) */
@@ -56,6 +60,7 @@ const char *nsl_rlimit_name(int resource);
 
 /* The parsers below return 0 or a negative errno with *error naming the option. */
 int nsl_parse_tmpfs(const char *value, struct nsl_mount *out, nsl_error *error);
+/* SRC:DEST[:WORD[,WORD...]], WORD one of ro, rw (not for --ro-bind), idmap, noidmap. */
 int nsl_parse_bind(const char *value, bool read_only, struct nsl_mount *out, nsl_error *error);
 /* A bind from its parts, for a caller that split SRC:DEST itself (--mount):
  * flags NULL or the words after DEST's ':' (comma-separated, as docker -v);

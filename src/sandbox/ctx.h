@@ -15,6 +15,8 @@ struct nsl_host_setup {
                                                  * through (-1: none), and then re-roots its cgroup
                                                  * namespace; NULL otherwise */
         const struct nsl_rlimits *rlimits;      /* the plan's, or its fallback without a cgroup */
+        bool setid_guard;                       /* a writable idmapped bind: the payload stacks
+                                                 * seccomp/setid-guard.h's filter under its own */
 };
 
 struct nsl_ctx {
@@ -24,6 +26,7 @@ struct nsl_ctx {
         int start_fd;                                   /* the start pipe's read end, -1: started at once */
         bool detached;                                  /* runs on without its creator */
         int root_fd;                                    /* the new root mount */
+        uint64_t root_mnt_id;                           /* its mount id, before any splice */
         struct nsl_sources sources;                     /* detached clones of what the root is built from */
         int seal_fds[NSL_MAX_MOUNTS + 8];               /* mounts made read-only once populated */
         size_t n_seal;

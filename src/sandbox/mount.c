@@ -153,7 +153,7 @@ int nsl_open_mount_target(int root_fd, const char *path, bool directory, uint64_
                                 return nsl_fail(error, -parent, "mount", path, "cannot resolve %s",
                                                 prefix[0] ? prefix : "/");
                         r = create_component(parent, slash + 1, last ? directory : true);
-                        if (r == -EROFS && blocked_at)
+                        if ((r == -EROFS || r == -EACCES || r == -EPERM) && blocked_at)
                                 snprintf(blocked_at, blocked_len, "%s", prefix[0] ? prefix : "/");
                         if (r < 0)
                                 return nsl_fail(error, -r, "mount", path,

@@ -42,7 +42,7 @@ int nsl_open_in_root(int root_fd, const char *path, int flags, uint64_t extra_re
  * symlink; a target on procfs or sysfs is refused. */
 int nsl_open_mount_target(int root_fd, const char *path, bool directory, uint64_t extra_resolve,
                           char *blocked_at, size_t blocked_len, nsl_error *error);
-/* When that fails with -EROFS, blocked_at holds the existing directory in
- * which a component could not be created. */
+/* When that fails with -EROFS, -EACCES or -EPERM, blocked_at holds the
+ * existing directory in which a component could not be created. */
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../seccomp/setid-guard.h"
 #include "../fds.h"
 #include "../seccomp/filter.h"
 #include "../seccomp/notify-filter.h"
@@ -155,8 +156,26 @@ static int load_with_listener(struct nsl_ctx *ctx, nsl_error *error)
         return 0;
 }
 
+/* Stacked first, so that it holds whatever profile follows (unconfined
+ * included): the kernel takes the most restrictive answer of all filters. */
+static int load_setid_guard(nsl_error *error)
+{
+        struct sock_filter guard[NSL_SETID_GUARD_MAX];
+        int len = nsl_setid_guard(guard);
+
+        if (len < 0)
+                return nsl_fail(error, -len, "seccomp", "", "writable idmapped binds need the set-id guard, which "
+                                                           "this architecture lacks: use :noidmap");
+        return nsl_sc_load(guard, (unsigned short)len, 0, error);
+}
+
 int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error)
 {
+        if (ctx->host->setid_guard) {
+                int r = load_setid_guard(error);
+                if (r < 0)
+                        return r;
+        }
         if (!ctx->plan->seccomp.filter)
                 return 0;
         if (ctx->plan->seccomp.notify)

@@ -11,10 +11,10 @@
 
 #include "../cleanup.h"
 #include "../error.h"
-#include "../fds.h"
 #include "../syscalls.h"
 #include "ctx.h"
 #include "mount.h"
+#include "splice.h"
 
 /* Where the new root hangs in our private mount namespace until pivot_root. */
 #define STAGING_DIR "/tmp"
@@ -66,6 +66,11 @@ int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error)
                 return nsl_fail(error, errno, "mount-root", STAGING_DIR, NULL);
         if (ctx->plan->rootfs) {
                 ctx->root_fd = TAKE_FD(ctx->sources.fd[NSL_SOURCE_ROOTFS]);
+                /* Read-only from the start, not only from the seal: a missing
+                 * mountpoint is spliced, never written into the image. */
+                if (!ctx->plan->rw_root &&
+                    (r = nsl_mount_set(ctx->root_fd, MOUNT_ATTR_RDONLY, false, "--rootfs", error)) < 0)
+                        return r;
         } else {
                 r = nsl_fs_new("tmpfs", root_opts, ELEMENTSOF(root_opts), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
                                &ctx->root_fd, error);
@@ -73,84 +78,25 @@ int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error)
                         return r;
         }
         r = nsl_mount_attach(ctx->root_fd, staging, "/", error);
-        if (r < 0)
+        if (r < 0 || (r = nsl_ctx_note_root(ctx, error)) < 0)
                 return r;
-        return ctx->plan->rootfs ? 0 : populate_default_root(ctx, error);
+        if (!ctx->plan->rootfs)
+                return populate_default_root(ctx, error);
+        /* An image that lacks a top-level mountpoint gets a tmpfs root with
+         * its entries bound back, before /proc and /dev are mounted in it. */
+        return nsl_splice_root_needed(ctx) ? nsl_splice_root(ctx, error) : 0;
 }
 
-static int bind_entry(int lower, int upper, const char *name, const struct stat *st, nsl_error *error)
+/* In an image, a mountpoint that neither can be made nor spliced in is the
+ * image's to provide: the line says so. */
+static int missing_in_image(struct nsl_ctx *ctx, const struct nsl_mount *m, const char *blocked, int r,
+                            nsl_error *error)
 {
-        _cleanup_close_ int clone = -1;
-        _cleanup_close_ int target = -1;
-        bool dir = S_ISDIR(st->st_mode);
-        int r;
-
-        if (dir ? mkdirat(upper, name, st->st_mode & 07777) : mknodat(upper, name, S_IFREG | 0644, 0))
-                return nsl_fail(error, errno, "mount", name, "cannot create splice point");
-        r = nsl_tree_clone(lower, name, NSL_CLONE_RECURSIVE, &clone, error);
-        if (r < 0)
+        if (!ctx->plan->rootfs)
                 return r;
-        target = openat(upper, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
-        if (target < 0)
-                return nsl_fail(error, errno, "mount", name, NULL);
-        return nsl_mount_attach(clone, target, name, error);
-}
-
-struct splice {
-        int lower, upper;
-};
-
-/* One entry of a spliced directory: a symlink copied, anything else bound. */
-static int splice_entry(const char *name, void *data, nsl_error *error)
-{
-        const struct splice *splice = data;
-        char link[4096];
-        struct stat st;
-        ssize_t n;
-
-        if (fstatat(splice->lower, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return nsl_fail(error, errno, "mount", name, NULL);
-        if (!S_ISLNK(st.st_mode))
-                return bind_entry(splice->lower, splice->upper, name, &st, error);
-        n = readlinkat(splice->lower, name, link, sizeof link - 1);
-        if (n < 0 || (link[n] = '\0', symlinkat(link, splice->upper, name) < 0))
-                return nsl_fail(error, errno, "mount", name, "cannot copy symlink");
-        return 0;
-}
-
-/* Makes a read-only host directory of the default root able to take a new
- * mountpoint without writing to the host: a private tmpfs goes over it and
- * every entry of the directory is bound (or, for symlinks, copied) back in. */
-static int splice_dir(struct nsl_ctx *ctx, const char *path, nsl_error *error)
-{
-        _cleanup_close_ int lower = nsl_open_in_root(ctx->root_fd, path, O_RDONLY | O_DIRECTORY, 0);
-        _cleanup_close_ int target = -1;
-        int upper = -1, r;
-        struct stat st;
-        char mode[16];
-
-        if (lower < 0 || fstat(lower, &st) < 0)
-                return nsl_fail(error, lower < 0 ? -lower : errno, "mount", path, "cannot open to splice");
-        snprintf(mode, sizeof mode, "%o", st.st_mode & 07777);
-        struct nsl_fs_option opts[] = { { "mode", mode }, { "size", "1m" } };
-        r = nsl_fs_new("tmpfs", opts, ELEMENTSOF(opts), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, &upper, error);
-        if (r < 0)
-                return r;
-        r = nsl_ctx_seal_later(ctx, upper, error);
-        if (r < 0)
-                return r;
-        target = nsl_open_in_root(ctx->root_fd, path, O_PATH | O_DIRECTORY, 0);
-        if (target < 0)
-                return nsl_fail(error, -target, "mount", path, NULL);
-        r = nsl_mount_attach(upper, target, path, error);
-        if (r < 0)
-                return r;
-
-        struct splice splice = { .lower = lower, .upper = upper };
-        r = nsl_dir_each(lower, splice_entry, &splice, error);
-        if (r < 0 && !error->what[0])
-                nsl_fail(error, -r, "mount", path, "cannot list to splice");
-        return r;
+        return nsl_fail(error, -r, "mount", m->dest,
+                        "mountpoint is missing in the --rootfs image and cannot be made in %s: create it in the "
+                        "image (mkdir -p, or touch for a file)", blocked);
 }
 
 static int open_target(struct nsl_ctx *ctx, const struct nsl_mount *m, bool directory, nsl_error *error)
@@ -158,14 +104,13 @@ static int open_target(struct nsl_ctx *ctx, const struct nsl_mount *m, bool dire
         for (int splices = 0;; splices++) {
                 char blocked[4096] = "";
                 int fd = nsl_open_mount_target(ctx->root_fd, m->dest, directory, 0, blocked, sizeof blocked, error);
-                /* A read-only directory (a host bind) gets a splice; the root
-                 * itself never does: an image that cannot take a mountpoint
-                 * is an error naming the path. */
-                if (fd != -EROFS || !blocked[0] || !strcmp(blocked, "/") || splices == MAX_SPLICES)
+                if (fd >= 0 || !blocked[0])
                         return fd;
-                int r = splice_dir(ctx, blocked, error);
+                if (!nsl_splice_allowed(blocked, fd) || splices == MAX_SPLICES)
+                        return missing_in_image(ctx, m, blocked, fd, error);
+                int r = nsl_splice_dir(ctx, blocked, error);
                 if (r < 0)
-                        return r;
+                        return missing_in_image(ctx, m, blocked, r, error);
         }
 }
 

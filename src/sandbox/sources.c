@@ -9,12 +9,15 @@
 
 #include "../error.h"
 #include "../sync.h"
+#include "bind-idmap.h"
 #include "mount.h"
 
 void nsl_sources_init(struct nsl_sources *s)
 {
         for (size_t i = 0; i < NSL_SOURCE_SLOTS; i++)
                 s->fd[i] = -1;
+        s->writable_idmap = false;
+        s->userns.n = 0;
 }
 
 void nsl_sources_close(struct nsl_sources *s)
@@ -24,6 +27,7 @@ void nsl_sources_close(struct nsl_sources *s)
                         close(s->fd[i]);
                         s->fd[i] = -1;
                 }
+        nsl_idmap_userns_close(&s->userns);
 }
 
 /* A clone of a shared host mount joins the host's peer group: made
@@ -36,6 +40,31 @@ static int clone_private(const char *path, unsigned how, uint64_t attrs, bool re
         if (r < 0)
                 return nsl_fail(error, -r, what, path, "cannot bind");
         return nsl_mount_set_private(*fd, attrs, recursive, path, error);
+}
+
+static int open_binds(const struct nsl_plan *plan, struct nsl_sources *s, nsl_error *error)
+{
+        const uint64_t nosuid_nodev = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+        int r;
+
+        for (size_t i = 0; i < plan->n_mounts; i++) {
+                const struct nsl_mount *m = &plan->mounts[i];
+                int *fd = &s->fd[NSL_SOURCE_MOUNT(i)];
+                if (m->kind != NSL_MOUNT_BIND)
+                        continue;
+                r = clone_private(m->source, NSL_CLONE_RECURSIVE | NSL_CLONE_FOLLOW,
+                                  nosuid_nodev | (m->read_only ? MOUNT_ATTR_RDONLY : 0), true, nsl_mount_option(m),
+                                  fd, error);
+                /* Rootless, the sandbox user is the caller: it uses what the
+                 * caller can, and it could not idmap (the plan refuses :idmap). */
+                if (r == 0 && !plan->rootless)
+                        r = nsl_bind_idmap(plan, m, *fd, &s->userns, error);
+                if (r < 0)
+                        return r;
+                if (r == 1 && !m->read_only)
+                        s->writable_idmap = true;
+        }
+        return 0;
 }
 
 int nsl_sources_open(const struct nsl_plan *plan, struct nsl_sources *s, nsl_error *error)
@@ -59,17 +88,9 @@ int nsl_sources_open(const struct nsl_plan *plan, struct nsl_sources *s, nsl_err
                 if (r < 0)
                         return r;
         }
-        for (size_t i = 0; i < plan->n_mounts; i++) {
-                const struct nsl_mount *m = &plan->mounts[i];
-                if (m->kind != NSL_MOUNT_BIND)
-                        continue;
-                r = clone_private(m->source, NSL_CLONE_RECURSIVE | NSL_CLONE_FOLLOW,
-                                  nosuid_nodev | (m->read_only ? MOUNT_ATTR_RDONLY : 0), true, nsl_mount_option(m),
-                                  &s->fd[NSL_SOURCE_MOUNT(i)], error);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        r = open_binds(plan, s, error);
+        nsl_idmap_userns_close_namespaces(&s->userns);
+        return r;
 }
 
 int nsl_sources_send(int sync_fd, const struct nsl_sources *s, nsl_error *error)

@@ -5,6 +5,7 @@
 #define NSL_SOURCES_H
 
 #include "../plan.h"
+#include "bind-idmap.h"
 
 #define NSL_SOURCE_ROOTFS 0
 #define NSL_SOURCE_HOST_ENTRY(i) (1 + (i))
@@ -13,6 +14,8 @@
 
 struct nsl_sources {
         int fd[NSL_SOURCE_SLOTS];       /* -1 where the plan has nothing to clone */
+        bool writable_idmap;            /* a writable bind was made idmapped */
+        struct nsl_idmap_userns userns; /* root: their namespaces' helpers, reaped on close */
 };
 
 void nsl_sources_init(struct nsl_sources *s);
@@ -23,7 +26,8 @@ void nsl_sources_close(struct nsl_sources *s);
  * caller's mount namespace: nslaunch run by root calls it before the
  * sandbox's identity applies (so root binds whatever root can read, /root
  * included); run by an unprivileged user, the sandbox's init does, with
- * that user's credentials. */
+ * that user's credentials. Run by root, a bind the sandbox user could not
+ * use is made an idmapped mount here (bind-idmap.h). */
 int nsl_sources_open(const struct nsl_plan *plan, struct nsl_sources *s, nsl_error *error);
 
 /* nslaunch -> init over the sync socket, one NSL_MSG_SOURCE per fd. */

@@ -37,8 +37,9 @@ def test_the_list_is_documented():
 def read_only_image(tmp_path):
     """An image whose root the sandbox's user cannot write to (as root)."""
     img = tmp_path / "image"
-    for d in ("usr", "tmp", "dev", "proc"):
+    for d in ("usr", "tmp", "dev", "proc", "opt"):
         (img / d).mkdir(parents=True)
+    os.chmod(img / "opt", 0o111)    # nobody may list it: a missing mountpoint there cannot be spliced
     os.chmod(img, 0o555)    # no mountpoint can be made in it, by the sandbox's user or its owner
     os.chmod(tmp_path, 0o755)
     yield str(img)
@@ -48,7 +49,8 @@ def read_only_image(tmp_path):
 CASES = {
     "plan": (lambda img: ["--rootfs", "/nonexistent/image"], ["/bin/true"], "--rootfs"),
     "mounts": (lambda img: ["--tmpfs", "/etc/passwd/x"], ["/bin/true"], "mount"),   # a file on the way
-    "mounts-image": (lambda img: ["--rootfs", img, "--ro-bind", "/usr:/usr", "--tmpfs", "/newdir"], ["/usr/bin/true"],
+    "mounts-image": (lambda img: ["--rootfs", img, "--ro-bind", "/usr:/usr", "--tmpfs", "/opt/cache"],
+                     ["/usr/bin/true"],
                      "mount"),
     "cwd": (lambda img: ["--cwd", "/nonexistent"], ["/bin/true"], "--cwd"),
     "rlimits": (lambda img: ["--rlimit", "nofile=999999999"], ["/bin/true"], "--rlimit"),
@@ -59,7 +61,7 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_forced_failure_names_its_stage(nsl, tmp_path, read_only_image, case):
     if case == "mounts-image" and not IS_ROOT:
-        pytest.skip("rootless, the image's owner is the sandbox's root and can make the mountpoint")
+        pytest.skip("rootless, the image's owner is the sandbox's root and may list its own directory")
     stage = case.split("-")[0]
     opts, cmd, subject = CASES[case]
     cp, st = status_of(nsl, tmp_path, *opts(read_only_image), cmd=cmd)

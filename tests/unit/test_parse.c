@@ -140,6 +140,19 @@ static void bind_values(void **state)
         nsl_mount_clear(&m);
         assert_int_equal(nsl_parse_bind("/src:/dst", true, &m, &e), 0);
         assert_true(m.read_only);
+        assert_int_equal(m.idmap, NSL_IDMAP_AUTO);
+        nsl_mount_clear(&m);
+        assert_int_equal(nsl_parse_bind("/src:/dst:rw,idmap", false, &m, &e), 0);
+        assert_false(m.read_only);
+        assert_int_equal(m.idmap, NSL_IDMAP_ON);
+        nsl_mount_clear(&m);
+        assert_int_equal(nsl_parse_bind("/src:/dst:noidmap,ro", false, &m, &e), 0);
+        assert_true(m.read_only);
+        assert_int_equal(m.idmap, NSL_IDMAP_OFF);
+        nsl_mount_clear(&m);
+        assert_int_equal(nsl_parse_bind("/src:/dst:idmap", true, &m, &e), 0);
+        assert_true(m.read_only);
+        assert_int_equal(m.idmap, NSL_IDMAP_ON);
         nsl_mount_clear(&m);
 }
 
@@ -162,7 +175,10 @@ static void bad_bind_values(void **state)
         expect_bind_error("/src:/", false, "destination must be");
         expect_bind_error("/src:/x/../y", false, "destination must be");
         expect_bind_error("/src:/dst:rx", false, "unknown flag 'rx'");
-        expect_bind_error("/src:/dst:rw", true, "takes no flag");
+        expect_bind_error("/src:/dst:rw", true, "--ro-bind takes idmap or noidmap");
+        expect_bind_error("/src:/dst:ro,", false, "unknown flag ''");
+        expect_bind_error("/src:/dst:ro,,idmap", false, "unknown flag ''");
+        expect_bind_error("/src:/dst:IDMAP", false, "unknown flag 'IDMAP'");
 }
 
 struct collected { char items[4][64]; int n; };
@@ -228,7 +244,7 @@ static void volume_flags_are_docker_words(void **state)
         assert_true(m.read_only);
         nsl_mount_clear(&m);
         assert_true(nsl_parse_bind("/src:/dst:ro,z", false, &m, &e) < 0);
-        assert_string_equal(e.cause, "unknown flag 'z' (use ro or rw)");
+        assert_string_equal(e.cause, "unknown flag 'z' (use ro, rw, idmap or noidmap, comma-separated)");
         assert_true(nsl_parse_bind("/src:/dst:", false, &m, &e) < 0);
         /* SRC:DEST splits at the first ':'; a path holding one needs --mount */
         assert_true(nsl_parse_bind("/a:b:/dst", false, &m, &e) < 0);

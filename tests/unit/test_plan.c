@@ -99,6 +99,31 @@ static void rootless_maps_the_caller_and_refuses_other_host_ids(void **state)
         nsl_spec_free(bad);
 }
 
+static void rootless_refuses_idmap_and_keeps_noidmap(void **state)
+{
+        struct nsl_host host = fake_host(1000, 100);
+        const char *const idmap[] = { "--bind", "/:/host:idmap", NULL };
+        const char *const noidmap[] = { "--bind", "/:/host:noidmap", NULL };
+        nsl_spec *bad = spec_of(idmap), *good = spec_of(noidmap);
+        struct nsl_plan plan;
+        nsl_error e = { 0 };
+        (void)state;
+
+        assert_int_equal(nsl_plan_build(bad, &host, &plan, &e), -EPERM);
+        assert_string_equal(e.what, "--bind");
+        assert_non_null(strstr(e.cause, ":idmap needs nslaunch run as root"));
+        nsl_plan_free(&plan);
+        assert_int_equal(nsl_plan_build(good, &host, &plan, &e), 0);
+        assert_int_equal(plan.mounts[plan.n_mounts - 1].idmap, NSL_IDMAP_OFF);
+        nsl_plan_free(&plan);
+        host = fake_host(0, 0);
+        assert_int_equal(nsl_plan_build(bad, &host, &plan, &e), 0);
+        assert_int_equal(plan.mounts[plan.n_mounts - 1].idmap, NSL_IDMAP_ON);
+        nsl_plan_free(&plan);
+        nsl_spec_free(bad);
+        nsl_spec_free(good);
+}
+
 static void defaults_come_first_and_the_callers_mount_replaces_one(void **state)
 {
         struct nsl_host host = fake_host(0, 0);
@@ -193,6 +218,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(root_maps_the_sandbox_to_the_overflow_user),
                 cmocka_unit_test(rootless_maps_the_caller_and_refuses_other_host_ids),
+                cmocka_unit_test(rootless_refuses_idmap_and_keeps_noidmap),
                 cmocka_unit_test(defaults_come_first_and_the_callers_mount_replaces_one),
                 cmocka_unit_test(rlimits_stay_under_the_hosts_and_the_fallback_adds_memory_and_pids),
                 cmocka_unit_test(the_filter_is_chosen_into_the_plan),
