@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define MALFORMED SECCOMP_RET_KILL_PROCESS
+#define MALFORMED NSL_BPF_MALFORMED
 
 static bool load_word(const struct seccomp_data *data, uint32_t offset, uint32_t *out)
 {

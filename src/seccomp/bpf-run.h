@@ -8,8 +8,13 @@
 #include <linux/seccomp.h>
 #include <stdint.h>
 
-/* The program's return value for data; SECCOMP_RET_KILL_PROCESS when the
- * program is malformed (it never is once the kernel accepted it). */
+/* What nsl_bpf_run returns for a malformed program (never once the kernel
+ * accepted it): a KILL_PROCESS, with data bits of nslaunch's own so that a
+ * check before the kernel sees it can tell it from a filter's own kill. */
+#define NSL_BPF_MALFORMED (SECCOMP_RET_KILL_PROCESS | 0xbadu)
+
+/* The program's return value for data; NSL_BPF_MALFORMED when the program
+ * is malformed. */
 uint32_t nsl_bpf_run(const struct sock_filter *insns, unsigned short len, const struct seccomp_data *data);
 
 #endif

@@ -31,9 +31,13 @@ static bool kills(uint32_t action)
 enum nsl_sc_verdict nsl_sc_verdict(const struct sock_filter *insns, unsigned short len)
 {
         uint32_t arch = seccomp_arch_native();
+        int nr = seccomp_syscall_resolve_name("execve");
+        struct seccomp_data call = { .nr = nr, .arch = arch };
         uint32_t execve = action_for(insns, len, arch, "execve", 0);
 
-        if (allowed(execve))
+        /* a program the interpreter cannot run is the kernel's to refuse,
+         * in the seccomp stage */
+        if (allowed(execve) || nsl_bpf_run(insns, len, &call) == NSL_BPF_MALFORMED)
                 return NSL_SC_RUNS;
         /* libseccomp's first check is the architecture's: another one's
          * filter kills every call here, execve, exit_group and getpid alike */
