@@ -96,6 +96,14 @@ void nsl_spec_set_seccomp_report(nsl_spec *spec, bool on);
  * built-in profile's explicit refusals, and every syscall it makes is
  * recorded (result->learned; refusals in result->denials). */
 void nsl_spec_set_seccomp_learn(nsl_spec *spec, bool on);
+/* Landlock (docs/landlock.md): the command restricts itself to what its
+ * mount tree gives it, and less (no writes through /proc, no execution under
+ * writable mounts). best-effort (the default) applies what the kernel's ABI
+ * has; strict refuses to start on a kernel without all of it; off. */
+int nsl_spec_set_landlock(nsl_spec *spec, const char *mode, nsl_error *error);   /* off | best-effort | strict */
+/* Files under writable mounts (/tmp, /dev/shm, --tmpfs, rw --bind) may be
+ * executed; Landlock refuses it by default. */
+void nsl_spec_set_allow_exec_writable(nsl_spec *spec, bool on);
 /* True when the spec runs the command without any seccomp filter. */
 bool nsl_spec_seccomp_unconfined(const nsl_spec *spec);
 
@@ -147,6 +155,7 @@ typedef struct nsl_result {
         double cpu_user_ms, cpu_sys_ms;  /* every process of the sandbox */
         int64_t peak_memory_bytes;       /* from the sandbox's cgroup; -1 without one */
         bool seccomp_reported;           /* --seccomp-report or learning was on */
+        int landlock_abi;                /* the Landlock ABI the command ran under; 0: none */
         nsl_seccomp_denial denials[NSL_MAX_DENIALS];
         size_t n_denials;
         unsigned denials_dropped;        /* distinct refusals beyond NSL_MAX_DENIALS */

@@ -22,6 +22,7 @@ enum {
         OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_SECCOMP_BPF,
         OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_LINEAR, OPT_MEMORY, OPT_MEMORY_SWAP, OPT_CPUS,
         OPT_PIDS, OPT_CGROUP_PARENT, OPT_LIMITS, OPT_RLIMIT, OPT_STATUS_JSON, OPT_SECCOMP_REPORT, OPT_MERGE, OPT_IMAGE_DEFAULTS,
+        OPT_LANDLOCK, OPT_ALLOW_EXEC_WRITABLE,
 };
 
 static const struct option run_options[] = {
@@ -53,6 +54,8 @@ static const struct option run_options[] = {
         { "merge", required_argument, NULL, OPT_MERGE },        /* seccomp learn only */
         { "arch", required_argument, NULL, OPT_ARCH },          /* seccomp learn only */
         { "output", required_argument, NULL, 'o' },             /* seccomp learn only */
+        { "landlock", required_argument, NULL, OPT_LANDLOCK },
+        { "allow-exec-writable", no_argument, NULL, OPT_ALLOW_EXEC_WRITABLE },
         { "memory", required_argument, NULL, OPT_MEMORY },
         { "memory-swap", required_argument, NULL, OPT_MEMORY_SWAP },
         { "cpus", required_argument, NULL, OPT_CPUS },
@@ -116,6 +119,8 @@ static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *err
         case OPT_SECCOMP_BPF: return nsl_spec_set_seccomp_bpf(spec, arg, error);
         case OPT_SECCOMP_CACHE: return nsl_spec_set_seccomp_cache(spec, arg, error);
         case OPT_SECCOMP_REPORT: nsl_spec_set_seccomp_report(spec, true); return 0;
+        case OPT_LANDLOCK: return nsl_spec_set_landlock(spec, arg, error);
+        case OPT_ALLOW_EXEC_WRITABLE: nsl_spec_set_allow_exec_writable(spec, true); return 0;
         case OPT_MEMORY: return nsl_spec_set_memory(spec, arg, error);
         case OPT_MEMORY_SWAP: return nsl_spec_set_memory_swap(spec, arg, error);
         case OPT_CPUS: return nsl_spec_set_cpus(spec, arg, error);
