@@ -127,12 +127,16 @@ static int grant(struct builder *b, const char *path, uint64_t access)
         return 0;
 }
 
-/* A visible region under region m that must not get all of m's access. */
+/* A visible region under region m that must not get all of m's file
+ * rights (execute, write, truncate, ioctl). The rights to change a
+ * directory's entries are not split for: a mount nested in a writable one
+ * that must not get them is read-only, /proc or /dev, where the mount tree
+ * or the file system refuses them already. */
 static bool conflicts_under(const struct builder *b, const struct region *m, const char *dir)
 {
         for (size_t i = 0; i < b->n_regions; i++) {
                 const struct region *n = &b->regions[i];
-                uint64_t want = for_kind(m->access, n->dir);
+                uint64_t want = for_kind(m->access, n->dir) & NSL_LANDLOCK_FILE_ACCESS;
                 if (n != m && !n->hidden && is_under(n->dest, m->dest) && is_under(n->dest, dir) &&
                     (n->access & want) != want)
                         return true;
@@ -234,7 +238,7 @@ static int split(struct builder *b, const struct region *m, const char *dir, con
         _cleanup_close_ int dir_fd = -1;
         int r;
 
-        r = grant(b, dir, common_under(b, m->access, dir));
+        r = grant(b, dir, common_under(b, m->access, dir) | (m->access & ~NSL_LANDLOCK_FILE_ACCESS));
         if (r < 0)
                 return r;
         if (host_dir)
@@ -355,11 +359,10 @@ int nsl_landlock_plan(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_er
 
         ll->abi = abi;
         ll->handled.handled_access_fs = b.handled;
-        /* A private network has no way out; TCP inside it is refused too
-         * (there are no allowed ports to plan). The host's network is left
-         * as it is. */
-        if (abi >= 4 && !plan->network_host)
-                ll->handled.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
+        /* TCP stays unhandled: the host's network has no plan of allowed
+         * ports, and a private one only its own loopback, which plugins use
+         * (local servers, a debugger, ZeroMQ). A plan of allowed ports
+         * (egress) would be handled here, as a second check. */
         if (abi >= 6)
                 ll->handled.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
         return 0;

@@ -34,9 +34,9 @@ static int add_planned(int ruleset, const struct nsl_landlock *ll, nsl_error *er
         for (size_t i = 0; i < ll->n_rules; i++) {
                 const struct nsl_landlock_rule *rule = &ll->rules[i];
                 _cleanup_close_ int fd = nsl_open_in_root(root, rule->path, O_PATH | O_NOFOLLOW, 0);
-                /* gone since the plan (an image changed under it): nothing
-                 * to grant there */
-                if (fd == -ENOENT)
+                /* gone since the plan (an image changed under it), or out of
+                 * the command's reach anyway: nothing to grant there */
+                if (fd == -ENOENT || fd == -EACCES)
                         continue;
                 if (fd < 0)
                         return nsl_fail(error, -fd, "landlock", rule->path, NULL);

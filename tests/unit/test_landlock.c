@@ -51,6 +51,7 @@ static void build(struct nsl_plan *plan, const char *const *options)
                         : !strcmp(o, "--rootfs")         ? nsl_spec_set_rootfs(spec, v, &e)
                         : !strcmp(o, "--landlock")       ? nsl_spec_set_landlock(spec, v, &e)
                         : !strcmp(o, "--network")        ? nsl_spec_set_network(spec, v, &e)
+                        : !strcmp(o, "--rw-root")        ? (nsl_spec_set_rw_root(spec, true), 0)
                         : !strcmp(o, "--allow-exec-writable") ? (nsl_spec_set_allow_exec_writable(spec, true), 0)
                                                          : -1;
                 assert_int_equal(r, 0);
@@ -124,23 +125,6 @@ static void off_plans_nothing(void **state)
         nsl_plan_free(&plan);
 }
 
-static void private_network_handles_tcp_host_network_does_not(void **state)
-{
-        static const char *const host[] = { "--network", "host", NULL };
-        struct nsl_plan plan;
-        (void)state;
-        build(&plan, NULL);
-        if (plan.landlock.abi < 4) {
-                nsl_plan_free(&plan);
-                skip();
-        }
-        assert_int_not_equal(plan.landlock.handled.handled_access_net, 0);
-        nsl_plan_free(&plan);
-        build(&plan, host);
-        assert_int_equal(plan.landlock.handled.handled_access_net, 0);
-        nsl_plan_free(&plan);
-}
-
 static void make_dirs(char *top, const char *const *names)
 {
         char path[4096];
@@ -149,6 +133,41 @@ static void make_dirs(char *top, const char *const *names)
                 snprintf(path, sizeof path, "%s/%s", top, *names);
                 assert_int_equal(mkdir(path, 0755), 0);
         }
+}
+
+/* No plan of allowed ports yet: loopback TCP in the private network stays
+ * open, the host's network is the host's. */
+static void tcp_is_left_unhandled(void **state)
+{
+        static const char *const host[] = { "--network", "host", NULL };
+        struct nsl_plan plan;
+        (void)state;
+        build(&plan, NULL);
+        assert_int_equal(plan.landlock.handled.handled_access_net, 0);
+        nsl_plan_free(&plan);
+        build(&plan, host);
+        assert_int_equal(plan.landlock.handled.handled_access_net, 0);
+        nsl_plan_free(&plan);
+}
+
+/* A writable image root: its entries are written and executed, /tmp is
+ * written only, /proc read only; new files can be made at the top. */
+static void rw_root_writes_and_executes_but_proc_and_tmp(void **state)
+{
+        static const char *const dirs[] = { "usr", "tmp", "proc", "dev", NULL };
+        char top[] = "/tmp/nsl-landlock-XXXXXX", cmd[4200];
+        struct nsl_plan plan;
+        (void)state;
+        make_dirs(top, dirs);
+        const char *const options[] = { "--rootfs", top, "--rw-root", "", NULL };
+        build(&plan, options);
+        assert_true(has(&plan, "/", READ | LANDLOCK_ACCESS_FS_MAKE_REG));
+        assert_true(has(&plan, "/usr/bin/x", READ | WRITE | EXEC));
+        assert_false(has(&plan, "/tmp/x", EXEC));
+        assert_false(has(&plan, "/proc/self/comm", LANDLOCK_ACCESS_FS_WRITE_FILE));
+        nsl_plan_free(&plan);
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
+        assert_int_equal(system(cmd), 0);
 }
 
 /* An image's root is read-only and executable but for the mounts in it:
@@ -208,9 +227,10 @@ int main(void)
                 cmocka_unit_test(default_root_reads_everywhere_executes_only_read_only_mounts),
                 cmocka_unit_test(allow_exec_writable_executes_under_tmp),
                 cmocka_unit_test(off_plans_nothing),
-                cmocka_unit_test(private_network_handles_tcp_host_network_does_not),
+                cmocka_unit_test(tcp_is_left_unhandled),
                 cmocka_unit_test(rootfs_entries_execute_around_writable_mounts),
                 cmocka_unit_test(writable_bind_inside_read_only_bind),
+                cmocka_unit_test(rw_root_writes_and_executes_but_proc_and_tmp),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
