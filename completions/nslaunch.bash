@@ -6,8 +6,8 @@
 
 _nslaunch_run_opts='--rootfs --image-defaults --rw-root --tmpfs --bind --ro-bind --network --uid --gid
     --host-uid --host-gid --hostname --proc --env --env-file --keep-env --cwd --cap-add --keep-fd --timeout
-    --kill-after --die-with-parent --seccomp --seccomp-bpf --seccomp-cache --seccomp-report --memory
-    --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json --help'
+    --kill-after --die-with-parent --seccomp --seccomp-bpf --seccomp-cache --seccomp-report --landlock
+    --allow-exec-writable --memory --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json --help'
 _nslaunch_learn_opts='--output --merge --arch'
 _nslaunch_seccomp_opts='--strict --linear --arch --cap-add --help'
 _nslaunch_rlimits='as core cpu data fsize locks memlock msgqueue nice nofile nproc rss rtprio rttime sigpending stack'
@@ -27,7 +27,7 @@ _nslaunch_files()
 # Run's options that take a value (required_argument in run_options).
 _nslaunch_run_valued=' --rootfs --tmpfs --bind --ro-bind --network --uid --gid --host-uid --host-gid --hostname
     --proc --env --env-file --cwd --cap-add --keep-fd --timeout --kill-after --seccomp --seccomp-bpf
-    --seccomp-cache --memory --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json
+    --seccomp-cache --landlock --memory --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json
     --merge --arch --output -o '
 
 # Completes the value of run's option $1.
@@ -37,6 +37,7 @@ _nslaunch_run_value()
         --network) COMPREPLY=($(compgen -W 'none host' -- "$cur")) ;;
         --proc) COMPREPLY=($(compgen -W 'pid full' -- "$cur")) ;;
         --limits) COMPREPLY=($(compgen -W 'strict best-effort' -- "$cur")) ;;
+        --landlock) COMPREPLY=($(compgen -W 'best-effort strict off' -- "$cur")) ;;
         --seccomp) COMPREPLY=($(compgen -W 'default unconfined' -- "$cur")); _nslaunch_files '@(json)' ;;
         --seccomp-cache) COMPREPLY=($(compgen -W 'off' -- "$cur")); _nslaunch_files -d ;;
         --rlimit) COMPREPLY=($(compgen -S = -W "$_nslaunch_rlimits" -- "$cur")); compopt -o nospace 2>/dev/null ;;

@@ -3,9 +3,9 @@
  * the mount is read-only; write but no execute where it is writable; read
  * only for /proc), the /dev nodes nslaunch binds get read and write. A rule
  * covers everything beneath its directory, across mountpoints, and rules
- * only add: where a region holds a mount that must get less, the region's
- * grant goes to its entries one by one instead, around that mount (listed
- * from the host directory the region comes from). The table and the why of
+ * only add: where an executable region holds a mount that must not be
+ * executed from, the region's grant goes to its entries one by one instead,
+ * around that mount (listed from the host directory the region comes from). The table and the why of
  * each choice are in docs/landlock.md. */
 #include "landlock.h"
 
@@ -127,18 +127,19 @@ static int grant(struct builder *b, const char *path, uint64_t access)
         return 0;
 }
 
-/* A visible region under region m that must not get all of m's file
- * rights (execute, write, truncate, ioctl). The rights to change a
- * directory's entries are not split for: a mount nested in a writable one
- * that must not get them is read-only, /proc or /dev, where the mount tree
- * or the file system refuses them already. */
+/* A visible region under region m, at or under dir, that must not execute
+ * what m may. Execution is the one right a region is split for: where a
+ * mount nested in a writable region must not be written to, it is
+ * read-only (or /dev), and the mount tree refuses the writes itself; the
+ * one place that leaves open is /proc under --rw-root (docs/landlock.md). */
 static bool conflicts_under(const struct builder *b, const struct region *m, const char *dir)
 {
+        if (!(m->access & FS_EXEC))
+                return false;
         for (size_t i = 0; i < b->n_regions; i++) {
                 const struct region *n = &b->regions[i];
-                uint64_t want = for_kind(m->access, n->dir) & NSL_LANDLOCK_FILE_ACCESS;
                 if (n != m && !n->hidden && is_under(n->dest, m->dest) && is_under(n->dest, dir) &&
-                    (n->access & want) != want)
+                    !(n->access & FS_EXEC))
                         return true;
         }
         return false;
@@ -150,17 +151,6 @@ static bool is_region(const struct builder *b, const char *path)
                 if (!b->regions[i].hidden && !strcmp(b->regions[i].dest, path))
                         return true;
         return false;
-}
-
-/* What every region under dir has of access, which dir itself can have. */
-static uint64_t common_under(const struct builder *b, uint64_t access, const char *dir)
-{
-        for (size_t i = 0; i < b->n_regions; i++) {
-                const struct region *n = &b->regions[i];
-                if (!n->hidden && is_under(n->dest, dir))
-                        access &= n->dir ? n->access : n->access | ~NSL_LANDLOCK_FILE_ACCESS;
-        }
-        return access;
 }
 
 static int split(struct builder *b, const struct region *m, const char *dir, const char *host_dir);
@@ -238,7 +228,8 @@ static int split(struct builder *b, const struct region *m, const char *dir, con
         _cleanup_close_ int dir_fd = -1;
         int r;
 
-        r = grant(b, dir, common_under(b, m->access, dir) | (m->access & ~NSL_LANDLOCK_FILE_ACCESS));
+        /* everything but execution, for what is directly in dir */
+        r = grant(b, dir, m->access & ~FS_EXEC);
         if (r < 0)
                 return r;
         if (host_dir)
