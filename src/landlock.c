@@ -1,12 +1,12 @@
 /* The Landlock rules of a launch, decided before clone from the plan's own
  * mount tree: every mount is a region with an access (read; execute where
  * the mount is read-only; write but no execute where it is writable; read
- * only for /proc), the /dev nodes nslaunch binds get read and write. A rule
- * covers everything beneath its directory, across mountpoints, and rules
- * only add: where an executable region holds a mount that must not be
- * executed from, the region's grant goes to its entries one by one instead,
- * around that mount (listed from the host directory the region comes from). The table and the why of
- * each choice are in docs/landlock.md. */
+ * only for /proc; read and write on /dev's nodes). A rule covers everything
+ * beneath its directory, across mountpoints, and rules only add: where an
+ * executable region holds a mount that must not be executed from, the
+ * region's grant goes to its entries one by one instead, around that mount
+ * (listed from the host directory the region comes from). The table and the
+ * why of each choice are in docs/landlock.md. */
 #include "landlock.h"
 
 #include <errno.h>
@@ -21,7 +21,6 @@
 #include "error.h"
 #include "fds.h"
 #include "plan.h"
-#include "sandbox/dev.h"
 #include "spec.h"
 
 #define MAX_RULES 1024
@@ -262,7 +261,11 @@ static int plan_regions(struct builder *b, const struct nsl_spec *spec, const st
                 /* a bind of the host's directory of the same name */
                 b->regions[b->n_regions - 1].source = b->regions[b->n_regions - 1].dest;
         }
-        if ((r = add_region(b, "/proc", NULL, FS_READ, true)) < 0 || (r = add_region(b, "/dev", NULL, FS_READ, true)) < 0)
+        /* /dev: read and write for the nodes nslaunch bound, in one rule
+         * rather than one per node. Nothing else can be written there: the
+         * tmpfs is read-only and no rule grants making files in it. */
+        if ((r = add_region(b, "/proc", NULL, FS_READ, true)) < 0 ||
+            (r = add_region(b, "/dev", NULL, FS_READ | FS_DEVICE, true)) < 0)
                 return r;
         for (size_t i = 0; i < plan->n_mounts; i++) {
                 const struct nsl_mount *m = &plan->mounts[i];
@@ -294,16 +297,8 @@ static int plan_rules(struct builder *b)
                 if (r < 0)
                         return r;
         }
-        if (!is_region(b, "/dev"))
-                return 0;
-        /* the nodes nslaunch bound, and the ptys the payload makes itself */
-        for (size_t i = 0; i < nsl_n_devices; i++) {
-                char path[32];
-                snprintf(path, sizeof path, "/dev/%s", nsl_devices[i].name);
-                if (!is_region(b, path) && (r = grant(b, path, FS_DEVICE & b->handled)) < 0)
-                        return r;
-        }
-        if (is_region(b, "/dev/pts"))
+        /* ioctls on the ptys the payload makes itself */
+        if (!is_region(b, "/dev") || is_region(b, "/dev/pts"))
                 return 0;
         return grant(b, "/dev/pts", (FS_READ | FS_DEVICE | LANDLOCK_ACCESS_FS_IOCTL_DEV) & b->handled);
 }

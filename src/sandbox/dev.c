@@ -16,11 +16,10 @@
 #include "dev.h"
 #include "mount.h"
 
-const struct nsl_device nsl_devices[] = {
+static const struct nsl_device devices[] = {
         { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
         { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
-const size_t nsl_n_devices = ELEMENTSOF(nsl_devices);
 
 static const struct { const char *name, *target; } links[] = {
         { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
@@ -107,8 +106,8 @@ int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error)
         if (r < 0)
                 return r;
 
-        for (size_t i = 0; i < nsl_n_devices; i++)
-                if ((r = bind_device(dev_fd, &nsl_devices[i], error)) < 0)
+        for (size_t i = 0; i < ELEMENTSOF(devices); i++)
+                if ((r = bind_device(dev_fd, &devices[i], error)) < 0)
                         return r;
         for (size_t i = 0; i < ELEMENTSOF(links); i++)
                 if (symlinkat(links[i].target, dev_fd, links[i].name) < 0)
