@@ -232,7 +232,7 @@ static int split(struct builder *b, const struct region *m, const char *dir, con
         if (r < 0)
                 return r;
         if (host_dir)
-                dir_fd = open(host_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                dir_fd = open(host_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir_fd >= 0) {
                 struct listing l = { .b = b, .m = m, .dir = dir, .host_dir = host_dir, .dir_fd = dir_fd };
                 r = nsl_dir_each(dir_fd, listed_entry, &l, b->error);
