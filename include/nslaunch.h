@@ -155,11 +155,11 @@ typedef struct nsl_result {
         double cpu_user_ms, cpu_sys_ms;  /* every process of the sandbox */
         int64_t peak_memory_bytes;       /* from the sandbox's cgroup; -1 without one */
         bool seccomp_reported;           /* --seccomp-report or learning was on */
-        int landlock_abi;                /* the Landlock ABI the command ran under; 0: none */
         nsl_seccomp_denial denials[NSL_MAX_DENIALS];
         size_t n_denials;
         unsigned denials_dropped;        /* distinct refusals beyond NSL_MAX_DENIALS */
         uint64_t learned[NSL_MAX_LEARNED_NR / 64];  /* learning: native syscall numbers allowed and made */
+        int landlock_abi;                /* the Landlock ABI the command ran under; 0: none */
 } nsl_result;
 
 /* --status-json: writes result (or, when error is not NULL, the failure) as
