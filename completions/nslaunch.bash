@@ -6,7 +6,8 @@
 
 _nslaunch_run_opts='--rootfs --image-defaults --rw-root --tmpfs --bind --ro-bind --network --uid --gid
     --host-uid --host-gid --hostname --proc --env --env-file --keep-env --cwd --cap-add --keep-fd --timeout
-    --kill-after --die-with-parent --seccomp --seccomp-bpf --seccomp-cache --seccomp-report --seccomp-strict --memory
+    --kill-after --die-with-parent --seccomp --seccomp-bpf --seccomp-cache --seccomp-report --seccomp-strict --landlock
+    --allow-exec-writable --memory
     --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json --help
     --volume --mount --workdir --user --pids-limit --read-only --security-opt --rm --init'
 _nslaunch_learn_opts='--output --merge --arch'
@@ -29,7 +30,7 @@ _nslaunch_files()
 # an attached value (--opt=V, -vV) is one word and needs no skipping.
 _nslaunch_run_valued=' --rootfs --tmpfs --bind --ro-bind --network --uid --gid --host-uid --host-gid --hostname
     --proc --env --env-file --cwd --cap-add --keep-fd --timeout --kill-after --seccomp --seccomp-bpf
-    --seccomp-cache --memory --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json
+    --seccomp-cache --landlock --memory --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json
     --merge --arch --output -o --volume -v --mount --workdir -w --user -u --pids-limit --security-opt -e -m '
 
 # Completes the value of run's option $1.
@@ -39,6 +40,7 @@ _nslaunch_run_value()
         --network) COMPREPLY=($(compgen -W 'none host' -- "$cur")) ;;
         --proc) COMPREPLY=($(compgen -W 'pid full' -- "$cur")) ;;
         --limits) COMPREPLY=($(compgen -W 'strict best-effort' -- "$cur")) ;;
+        --landlock) COMPREPLY=($(compgen -W 'best-effort strict off' -- "$cur")) ;;
         --seccomp) COMPREPLY=($(compgen -W 'default unconfined' -- "$cur")); _nslaunch_files '@(json)' ;;
         --security-opt) COMPREPLY=($(compgen -W 'seccomp=unconfined no-new-privileges' -- "$cur")) ;;
         --mount) COMPREPLY=($(compgen -W 'type=bind, type=tmpfs,' -- "$cur")); compopt -o nospace 2>/dev/null ;;

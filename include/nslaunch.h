@@ -106,6 +106,14 @@ void nsl_spec_set_seccomp_report(nsl_spec *spec, bool on);
  * built-in profile's explicit refusals, and every syscall it makes is
  * recorded (result->learned; refusals in result->denials). */
 void nsl_spec_set_seccomp_learn(nsl_spec *spec, bool on);
+/* Landlock (docs/landlock.md): the command restricts itself to what its
+ * mount tree gives it, and less (no writes through /proc, no execution under
+ * writable mounts). best-effort (the default) applies what the kernel's ABI
+ * has; strict refuses to start on a kernel without all of it; off. */
+int nsl_spec_set_landlock(nsl_spec *spec, const char *mode, nsl_error *error);   /* off | best-effort | strict */
+/* Files under writable mounts (/tmp, /dev/shm, --tmpfs, rw --bind) may be
+ * executed; Landlock refuses it by default. */
+void nsl_spec_set_allow_exec_writable(nsl_spec *spec, bool on);
 /* True when the spec runs the command without any seccomp filter. */
 bool nsl_spec_seccomp_unconfined(const nsl_spec *spec);
 
@@ -179,6 +187,7 @@ typedef struct nsl_result {
         size_t n_denials;
         unsigned long denials_dropped;   /* refused calls left out: the table holds NSL_MAX_DENIALS kinds */
         uint64_t learned[NSL_MAX_LEARNED_NR / 64];  /* learning: native syscall numbers allowed and made */
+        int landlock_abi;                /* the Landlock ABI the command ran under; 0: none */
 } nsl_result;
 
 /* Frees what a result owns (its denials); it may be released twice. */

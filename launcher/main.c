@@ -23,7 +23,7 @@ enum {
         OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_SECCOMP_BPF,
         OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_LINEAR, OPT_MEMORY, OPT_MEMORY_SWAP, OPT_CPUS,
         OPT_PIDS, OPT_CGROUP_PARENT, OPT_LIMITS, OPT_RLIMIT, OPT_STATUS_JSON, OPT_SECCOMP_REPORT, OPT_MERGE, OPT_IMAGE_DEFAULTS,
-        OPT_OUTPUT, OPT_SECCOMP_STRICT,
+        OPT_OUTPUT, OPT_SECCOMP_STRICT, OPT_LANDLOCK, OPT_ALLOW_EXEC_WRITABLE,
         /* docker run's names for what nslaunch does */
         OPT_VOLUME, OPT_MOUNT, OPT_USER, OPT_PIDS_LIMIT, OPT_READ_ONLY, OPT_SECURITY_OPT, OPT_RM, OPT_INIT,
 };
@@ -58,6 +58,8 @@ static const struct nsl_option_def run_options[] = {
         { "seccomp-cache", 0, VALUE, OPT_SECCOMP_CACHE },
         { "seccomp-report", 0, FLAG, OPT_SECCOMP_REPORT },
         { "seccomp-strict", 0, FLAG, OPT_SECCOMP_STRICT },
+        { "landlock", 0, VALUE, OPT_LANDLOCK },
+        { "allow-exec-writable", 0, FLAG, OPT_ALLOW_EXEC_WRITABLE },
         { "merge", 0, VALUE, OPT_MERGE },               /* seccomp learn only */
         { "arch", 0, VALUE, OPT_ARCH },                 /* seccomp learn only */
         { "output", 'o', VALUE, OPT_OUTPUT },           /* seccomp learn only */
@@ -220,6 +222,8 @@ static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *err
         case OPT_SECCOMP_REPORT: nsl_spec_set_seccomp_report(spec, true); return 0;
         case OPT_SECURITY_OPT: return apply_security_opt(spec, arg, error);
         case OPT_SECCOMP_STRICT: nsl_spec_set_seccomp_strict(spec, true); return 0;
+        case OPT_LANDLOCK: return nsl_spec_set_landlock(spec, arg, error);
+        case OPT_ALLOW_EXEC_WRITABLE: nsl_spec_set_allow_exec_writable(spec, true); return 0;
         case OPT_MEMORY: return nsl_spec_set_memory(spec, arg, error);
         case OPT_MEMORY_SWAP: return nsl_spec_set_memory_swap(spec, arg, error);
         case OPT_CPUS: return nsl_spec_set_cpus(spec, arg, error);

@@ -90,6 +90,7 @@ static int step_plan(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *er
         sb->s.timeout_ms = sb->plan.timeout_ms;
         sb->s.kill_after_ms = sb->plan.kill_after_ms;
         sb->result.seccomp_reported = sb->plan.seccomp.notify;
+        sb->result.landlock_abi = sb->plan.landlock.abi;
         return r;
 }
 

@@ -324,6 +324,8 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
         if (spec->memory_swap && !spec->memory)
                 return nsl_fail(error, EINVAL, "--memory-swap", "", "needs --memory");
 
+        if ((r = nsl_landlock_plan(spec, plan, error)) < 0)
+                return r;
         return nsl_sc_select(spec, &plan->seccomp, error);
 }
 
@@ -341,5 +343,6 @@ void nsl_plan_free(struct nsl_plan *plan)
         free(plan->cwd);
         free(plan->start_fifo);
         nsl_sc_choice_free(&plan->seccomp);
+        nsl_landlock_free(&plan->landlock);
         *plan = (struct nsl_plan){ 0 };
 }

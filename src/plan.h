@@ -9,6 +9,7 @@
 
 #include "cgroup/cgroup.h"
 #include "host.h"
+#include "landlock.h"
 #include "seccomp/filter.h"
 #include "spec.h"
 
@@ -41,6 +42,7 @@ struct nsl_plan {
         bool proc_full;
         uint64_t caps;                          /* kept (--cap-add) */
         struct nsl_sc_choice seccomp;
+        struct nsl_landlock landlock;           /* the payload's rules; abi 0: none */
         int keep_fds[NSL_MAX_KEEP_FDS];         /* sorted */
         size_t n_keep_fds;
         uint64_t clone_flags;

@@ -113,6 +113,7 @@ static json_object *build(const nsl_result *r, const nsl_error *failure)
         json_object_object_add(o, "cpu_sys_ms", ms(r->cpu_sys_ms));
         json_object_object_add(o, "peak_memory_bytes",
                                r->peak_memory_bytes >= 0 ? json_object_new_int64(r->peak_memory_bytes) : NULL);
+        json_object_object_add(o, "landlock_abi", json_object_new_int(r->landlock_abi));
         if (r->seccomp_reported) {
                 json_object_object_add(o, "seccomp_denials", denials(r));
                 json_object_object_add(o, "seccomp_denials_dropped", json_object_new_int64((int64_t)r->denials_dropped));

@@ -371,6 +371,25 @@ void nsl_spec_set_seccomp_learn(nsl_spec *spec, bool on)
         spec->seccomp_learn = on;
 }
 
+int nsl_spec_set_landlock(nsl_spec *spec, const char *mode, nsl_error *error)
+{
+        static const struct { const char *name; enum nsl_landlock_mode mode; } modes[] = {
+                { "off", NSL_LANDLOCK_OFF }, { "best-effort", NSL_LANDLOCK_BEST_EFFORT },
+                { "strict", NSL_LANDLOCK_STRICT },
+        };
+        for (size_t i = 0; mode && i < ELEMENTSOF(modes); i++)
+                if (!strcmp(mode, modes[i].name)) {
+                        spec->landlock = modes[i].mode;
+                        return 0;
+                }
+        return nsl_fail(error, EINVAL, "--landlock", mode ? mode : "", "expected off, best-effort or strict");
+}
+
+void nsl_spec_set_allow_exec_writable(nsl_spec *spec, bool on)
+{
+        spec->landlock_exec_writable = on;
+}
+
 bool nsl_spec_seccomp_unconfined(const nsl_spec *spec)
 {
         return spec->seccomp == NSL_SECCOMP_UNCONFINED;

@@ -12,6 +12,7 @@
 #include "strv.h"
 
 enum nsl_proc_mode { NSL_PROC_PID, NSL_PROC_FULL };
+enum nsl_landlock_mode { NSL_LANDLOCK_BEST_EFFORT, NSL_LANDLOCK_OFF, NSL_LANDLOCK_STRICT };
 enum nsl_seccomp_mode { NSL_SECCOMP_DEFAULT, NSL_SECCOMP_UNCONFINED, NSL_SECCOMP_PROFILE, NSL_SECCOMP_BPF };
 
 #define NSL_MAX_KEEP_FDS 64
@@ -65,6 +66,8 @@ struct nsl_spec {
         bool seccomp_strict;    /* a profile's unknown syscall names are errors */
         bool seccomp_report;    /* refusals go to nslaunch's supervisor too */
         bool seccomp_learn;     /* everything but the explicit refusals is allowed and recorded */
+        enum nsl_landlock_mode landlock;
+        bool landlock_exec_writable;    /* files under writable mounts may be executed */
 };
 
 

@@ -33,6 +33,7 @@ const struct nsl_stage nsl_payload_stages[] = {
         { "rlimits", nsl_stage_rlimits },
         { "caps", nsl_stage_caps },
         { "no-new-privs", nsl_stage_no_new_privs },
+        { "landlock", nsl_stage_landlock },
         { "close-fds", nsl_stage_close_fds },
         { "seccomp", nsl_stage_seccomp },
 };

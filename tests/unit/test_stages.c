@@ -33,6 +33,11 @@ static void payload_stages_keep_their_order(void **state)
         assert_true(index_of(s, n, "rlimits") < index_of(s, n, "caps"));
         assert_true(index_of(s, n, "caps") < index_of(s, n, "no-new-privs"));
         assert_true(index_of(s, n, "no-new-privs") < index_of(s, n, "close-fds"));
+        /* Landlock needs no_new_privs (the payload has no CAP_SYS_ADMIN left)
+         * and comes before seccomp, whose filter need not allow its calls */
+        assert_true(index_of(s, n, "no-new-privs") < index_of(s, n, "landlock"));
+        assert_true(index_of(s, n, "caps") < index_of(s, n, "landlock"));
+        assert_true(index_of(s, n, "landlock") < index_of(s, n, "seccomp"));
         assert_true(index_of(s, n, "close-fds") < index_of(s, n, "seccomp"));
 }
 
