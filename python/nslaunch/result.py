@@ -65,6 +65,7 @@ class Result:
     seccomp_denials: Tuple[SeccompDenial, ...] = ()
     seccomp_denials_dropped: int = 0    # refused calls left out of the report (its table was full)
     seccomp_suspected: bool = False     # no report, and the command ended as a refusal makes one end
+    landlock_abi: int = 0               # the Landlock ABI the sandbox was restricted with; 0: none
     stdout: Output = None
     stderr: Output = None
 
@@ -141,6 +142,7 @@ def make_result(args: Sequence[str], returncode: int, status: Optional[Mapping[s
         seccomp_denials=tuple(_denial(d) for d in status.get("seccomp_denials") or ()),
         seccomp_denials_dropped=int(status.get("seccomp_denials_dropped") or 0),
         seccomp_suspected=bool(status.get("seccomp_suspected")),
+        landlock_abi=int(status.get("landlock_abi") or 0),
         stdout=stdout,
         stderr=stderr,
     )

@@ -31,6 +31,10 @@ class Sandbox:
     seccomp           "default", "unconfined", a profile's path, or a profile
                       as a dict (handed to nslaunch in a memfd, no file)
     seccomp_report    --seccomp-report: denials end up in Result.seccomp_denials
+    seccomp_strict    --seccomp-strict: a profile's unknown syscall names refuse the launch
+    landlock          "off", "best-effort" (nslaunch's default) or "strict": --landlock;
+                      the ABI used is Result.landlock_abi
+    allow_exec_writable  --allow-exec-writable: executing files under writable mounts
     rootfs, image_defaults, rw_root   --rootfs, --image-defaults, --rw-root
     hostname, proc, cap_add, rlimits, limits, cgroup_parent, die_with_parent
                       the options of the same name
@@ -57,6 +61,9 @@ class Sandbox:
     network: Optional[str] = None
     seccomp: Optional[SeccompProfile] = None
     seccomp_report: bool = False
+    seccomp_strict: bool = False
+    landlock: Optional[str] = None
+    allow_exec_writable: bool = False
     rootfs: Optional[PathLike] = None
     image_defaults: bool = False
     rw_root: bool = False
@@ -115,6 +122,9 @@ class Sandbox:
         elif self.seccomp is not None:
             a += ["--seccomp", os.fspath(self.seccomp)]
         _flag(a, "--seccomp-report", self.seccomp_report)
+        _flag(a, "--seccomp-strict", self.seccomp_strict)
+        _opt(a, "--landlock", self.landlock)
+        _flag(a, "--allow-exec-writable", self.allow_exec_writable)
         _opt(a, "--rootfs", None if self.rootfs is None else os.fspath(self.rootfs))
         _flag(a, "--image-defaults", self.image_defaults)
         _flag(a, "--rw-root", self.rw_root)

@@ -368,3 +368,20 @@ def test_a_status_larger_than_a_pipe_with_captured_output(tmp_path):
     worker.join(30)
     assert not worker.is_alive(), "run() blocked on a large status"
     assert result[0].stdout == b"out" and len(result[0].seccomp_denials) == 6000
+
+
+def test_landlock_settings():
+    """Landlock through the description: on by default (the ABI is in the
+    Result), a file the command writes under /tmp cannot be executed unless
+    allow_exec_writable, and off turns the stage off."""
+    script = "printf '#!/bin/sh\\necho ran\\n' > /tmp/x && chmod +x /tmp/x && /tmp/x"
+    on = nslaunch.run(["/bin/sh", "-c", script], capture_output=True)
+    if on.landlock_abi == 0:
+        pytest.skip("this kernel has no Landlock")
+    assert on.exit_code == 126 and b"Permission denied" in on.stderr, on
+    allowed = nslaunch.run(["/bin/sh", "-c", script], nslaunch.Sandbox(allow_exec_writable=True), capture_output=True)
+    assert allowed.exit_code == 0 and allowed.stdout == b"ran\n", allowed
+    off = nslaunch.run(["/bin/true"], nslaunch.Sandbox(landlock="off"))
+    assert off.exit_code == 0 and off.landlock_abi == 0
+    strict = nslaunch.Sandbox(landlock="strict", seccomp_strict=True).options()
+    assert "--landlock" in strict and "strict" in strict and "--seccomp-strict" in strict
