@@ -95,7 +95,7 @@ def status(hostdir):
 
 
 FIELDS = {"exit_code", "signal", "timed_out", "oom_killed", "wall_ms", "setup_ms", "cpu_user_ms", "cpu_sys_ms",
-          "peak_memory_bytes", "error"}
+          "peak_memory_bytes", "seccomp_suspected", "landlock_abi", "error"}
 
 
 def test_status_json_normal_exit(nsl, status):

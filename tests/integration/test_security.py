@@ -85,18 +85,22 @@ def test_seccomp_default_filter_has_teeth(nsl):
         assert default[n][0] == -1 and default[n][1] in (1, 38), (n, default[n])  # EPERM/ENOSYS
 
 
-def test_capset_is_denied_but_capget_works(nsl):
-    # capset is on the platform's deny list that the built-in filter keeps
-    # (EPERM), even for an empty set; capget stays allowed.
+def test_capset_cannot_raise_anything(nsl):
+    # capset is allowed, as in Docker's default (libcap-using programs drop
+    # capabilities with it): with empty sets it can only keep them empty,
+    # and the kernel refuses to raise one (EPERM), as nslaunch gives none.
     code = ("import ctypes\n"
             "libc = ctypes.CDLL(None, use_errno=True)\n"
             "hdr = (ctypes.c_uint32 * 2)(0x20080522, 0)\n"
             "data = (ctypes.c_uint32 * 6)()\n"
             "print('capget', libc.syscall(125, hdr, data), ctypes.get_errno())\n"
-            "print('capset', libc.syscall(126, hdr, data), ctypes.get_errno())\n")
+            "print('capset', libc.syscall(126, hdr, data), ctypes.get_errno())\n"
+            "data[0] = data[1] = 1 << 21   # CAP_SYS_ADMIN, effective and permitted\n"
+            "print('raise', libc.syscall(126, hdr, data), ctypes.get_errno())\n"
+            "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])\n")
     cp = nsl.py(code)
     assert cp.returncode == 0, cp.stderr
-    assert cp.stdout == "capget 0 0\ncapset -1 1\n", cp.stdout
+    assert cp.stdout == "capget 0 0\ncapset 0 0\nraise -1 1\n0000000000000000\n", cp.stdout
 
 
 def test_cap_add_net_bind_service(nsl):

@@ -66,7 +66,7 @@ def test_shell_and_coreutils_under_builtin_profile(nsl, workloads):
 
 
 DENIED = ["mount", "umount2", "ptrace", "bpf", "unshare", "setns", "chroot", "pivot_root", "sethostname",
-          "capset", "keyctl", "add_key", "perf_event_open", "open_by_handle_at", "name_to_handle_at",
+          "keyctl", "add_key", "perf_event_open", "open_by_handle_at", "name_to_handle_at",
           "io_uring_setup", "userfaultfd", "process_vm_readv", "open_tree", "move_mount", "fsopen",
           "fsconfig", "fsmount", "fspick", "mount_setattr", "kexec_load", "init_module", "swapon",
           "reboot", "settimeofday", "clock_settime", "iopl", "ioperm"]
