@@ -84,7 +84,6 @@ void nsl_progress_phase(struct nsl_progress *p, const char *phase, const char *u
         p->done = 0;
         p->step = 0;
         p->n_steps = n_steps;
-        maybe_draw(p);
 }
 
 void nsl_progress_step(struct nsl_progress *p, size_t step)
