@@ -224,56 +224,68 @@ def test_a_long_list_is_cut_not_overflowed(nsl, hostdir):
 # --------------------------------------------------------------------------
 # --replace
 
-MARKERS = 40
-FILLER = 3000
+# Markers, and ballast directories around them: a replacement that is not
+# atomic -- the new files written over the old, or the old tree removed and
+# then the new one renamed in (removal goes in directory order, so some
+# ballast goes after the markers: DIR/markers is then missing for a while) --
+# has windows the reader falls into.
+MARKERS = 200
+BALLAST = 6
 
 
 def marker_layout(path, tag):
     files = {f"markers/{tag}-{i}": tag.encode() for i in range(MARKERS)}
-    files.update({f"filler/{i}": tag.encode() * 100 for i in range(FILLER)})
-    return make_layout(path, [layer(files, dirs=("markers", "filler"))])
+    files.update({f"ballast{d}/{i}": b"" for d in range(BALLAST) for i in range(250)})
+    return make_layout(path, [layer(files, dirs=["markers"] + [f"ballast{d}" for d in range(BALLAST)])])
 
 
 READER = r"""
 import json, os, sys
 dest, stop, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-want = {tag: frozenset(f"{tag}-{i}" for i in range(n)) for tag in ("old", "new")}
+markers = dest + "/markers"
+want = {tag: {f"{tag}-{i}" for i in range(n)} for tag in ("old", "new")}
 seen = {"old": 0, "new": 0}
 report = {"reads": 0, "missing": 0, "half": [], "excused": 0, "changes": 0}
 last = None
-while not os.path.exists(stop):
+
+
+def content(fd, name):
     try:
-        fd = os.open(dest + "/markers", os.O_RDONLY | os.O_DIRECTORY)
+        with open(os.open(name, os.O_RDONLY, dir_fd=fd), "rb") as f:
+            return f.read().decode()
+    except FileNotFoundError:
+        return "(gone)"
+
+
+while report["reads"] % 64 or not os.path.exists(stop):
+    try:
+        fd = os.open(markers, os.O_RDONLY | os.O_DIRECTORY)
     except FileNotFoundError:
         report["missing"] += 1
+        report["reads"] += 1
         continue
     try:
-        names = frozenset(os.listdir(fd))
-        contents = set()
-        for name in names:
-            try:
-                with open(os.open(name, os.O_RDONLY, dir_fd=fd), "rb") as f:
-                    contents.add(f.read())
-            except FileNotFoundError:
-                contents.add(b"(gone)")
+        names = set(os.listdir(fd))
+        kind = next((t for t in want if names == want[t] and
+                     all(content(fd, f"{t}-{i}") == t for i in (0, n // 2, n - 1))), None)
         st = os.fstat(fd)
     finally:
         os.close(fd)
     report["reads"] += 1
-    kind = next((t for t, s in want.items() if names == s and contents == {t.encode()}), None)
     if kind:
         seen[kind] += 1
         report["changes"] += last is not None and kind != last
         last = kind
         continue
-    # A partial view is only allowed of a tree that is no longer DIR: the
-    # old one, swapped out and being removed while this read it.
+    # A partial view is only allowed of a tree that is no longer DIR (the
+    # old one, swapped out and being removed while this read it): DIR must
+    # be another, whole tree by now.
     try:
-        now = os.stat(dest + "/markers")
+        now = os.stat(markers)
     except FileNotFoundError:
         now = None
-    if now is not None and (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino):
-        report["half"].append(sorted(names)[:5])
+    if now is None or (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino):
+        report["half"].append((len(names), now is None))
     else:
         report["excused"] += 1
 report["seen"] = seen
@@ -290,7 +302,7 @@ def test_replace_is_atomic_for_a_concurrent_reader(nsl, hostdir):
     assert cp.returncode == 0, cp.stderr
     reader = subprocess.Popen([sys.executable, "-c", READER, dest, stop, str(MARKERS)], stdout=subprocess.PIPE,
                               text=True)
-    rounds = 8
+    rounds = 6
     try:
         time.sleep(0.2)
         for i in range(rounds):
