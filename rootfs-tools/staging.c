@@ -47,12 +47,11 @@ static int check_old(int parent, const char *name, const char *dest, const char 
 
         if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return errno == ENOENT ? 0 : nsl_fail(error, errno, verb, dest, NULL);
-        if (!replace) {
-                if (!S_ISDIR(st.st_mode) || !is_empty_dir(parent, name))
-                        return nsl_fail(error, EEXIST, verb, dest, "exists (the destination must be new or an empty "
-                                        "directory; --replace swaps a rootfs for a new one)");
+        if (S_ISDIR(st.st_mode) && is_empty_dir(parent, name))
                 return 0;
-        }
+        if (!replace)
+                return nsl_fail(error, EEXIST, verb, dest, "exists (the destination must be new or an empty "
+                                "directory; --replace swaps a rootfs for a new one)");
         if (!S_ISDIR(st.st_mode))
                 return nsl_fail(error, ENOTDIR, verb, dest, "exists and is not a directory: --replace only replaces "
                                 "a directory");
@@ -208,10 +207,11 @@ static int put_in_place(struct nsl_stage *s, bool replace, int *old_fd, bool *sw
         *old_fd = -1;
         if ((r = check_old(s->parent, s->name, s->dest, s->verb, replace, error)) < 0)
                 return r;
-        if (replace)
+        /* An empty directory may stand where the rootfs goes: it is simply
+         * removed (nothing in it to see half of). */
+        if (replace && !is_empty_dir(s->parent, s->name))
                 old = openat(s->parent, s->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (old < 0) {
-                /* An empty directory may stand where the rootfs goes. */
                 if (unlinkat(s->parent, s->name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                         return nsl_fail(error, errno, s->verb, s->dest, NULL);
                 if (renameat2(s->parent, s->tmp, s->parent, s->name, RENAME_NOREPLACE) < 0)

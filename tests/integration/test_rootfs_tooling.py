@@ -417,6 +417,14 @@ def test_replace_refuses_another_users_directory(nsl, hostdir):
     line = one_line_error(nsl("rootfs", "import", "--replace", layout, theirs))
     assert "owned by uid 65534" in line
     assert os.listdir(theirs) == ["data"]
+    # an empty directory, anyone's, may stand where the rootfs goes, as
+    # without --replace
+    empty = os.path.join(top, "empty")
+    os.mkdir(empty)
+    os.chown(empty, 65534, 65534)
+    cp = nsl("rootfs", "import", "--replace", layout, empty)
+    assert cp.returncode == 0, cp.stderr
+    assert os.stat(empty).st_uid == 0 and os.listdir(empty) == ["f"]
 
 
 def test_killed_replace_leaves_a_temporary_the_next_run_removes(nsl, hostdir):
