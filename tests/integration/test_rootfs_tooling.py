@@ -624,3 +624,27 @@ def test_progress_is_erased_before_an_error(nsl, hostdir, slow_layout):
 def test_progress_option_value(nsl, hostdir):
     cp = nsl("rootfs", "import", "--progress", "sometimes", "a", "b")
     assert one_line_error(cp) == "nslaunch: --progress: expected auto, always or never (see nslaunch rootfs --help)"
+
+
+def test_from_host_progress_counts_files(nsl, hostdir):
+    top = hostdir(prefix="nsl-tool-")
+    status, stdout, tty, _ = run_on_pty([nsl.path, "rootfs", "from-host", "--json", os.path.join(top, "r"),
+                                         "/bin/sh", "/bin/cat"])
+    assert status == 0, tty
+    last = tty.split("\r")[-1]
+    assert last.startswith("nslaunch: from-host: copying ") and last.endswith("\x1b[K\n"), repr(tty)
+    files = int(last.split("copying ")[1].split(" files")[0])
+    copied = sum(1 for d, _, names in os.walk(os.path.join(top, "r")) for n in names
+                 if not os.path.islink(os.path.join(d, n)))
+    assert files == copied
+    assert json.loads(stdout)["entries"] >= files
+
+
+def test_tarball_progress_says_it_reads_it(nsl, hostdir):
+    top = hostdir(prefix="nsl-tool-")
+    archive = docker_archive(os.path.join(top, "image.tar"), [(["nsl/a:1"], "amd64", {"big": os.urandom(24 << 20)})])
+    cp = nsl("rootfs", "import", "--progress", "always", archive, os.path.join(top, "r"), timeout=120)
+    assert cp.returncode == 0, cp.stderr
+    lines = cp.stderr.splitlines()
+    assert lines[0].startswith("nslaunch: import: reading the image tarball, "), cp.stderr
+    assert " of " in lines[0] and lines[-1].startswith("nslaunch: import: unpacking layer 1/1, 24.0 MiB of 24.0 MiB")
