@@ -229,6 +229,18 @@ static int put_in_place(struct nsl_stage *s, bool replace, int *old_fd, bool *sw
         return 0;
 }
 
+/* The old tree is emptied through the fd that was checked and locked, not by
+ * name: whatever may have been put at the temporary's name since, only what
+ * was DIR is removed. Its name goes last, and only as an empty directory. */
+static int remove_old(const struct nsl_stage *s, int old)
+{
+        int r = nsl_empty_tree(old);
+
+        if (r < 0)
+                return r;
+        return unlinkat(s->parent, s->tmp, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
 int nsl_stage_publish(struct nsl_stage *s, bool replace, const char *defaults_tmp, void (*warn)(const char *line),
                       nsl_error *error)
 {
@@ -260,7 +272,7 @@ int nsl_stage_publish(struct nsl_stage *s, bool replace, const char *defaults_tm
                 snprintf(error->cause, sizeof error->cause, "the rootfs is in place, but not its image defaults");
                 return r;
         }
-        if (old >= 0 && swapped && (r = nsl_remove_tree(s->parent, s->tmp)) < 0 && warn) {
+        if (old >= 0 && swapped && (r = remove_old(s, old)) < 0 && warn) {
                 snprintf(line, sizeof line, "the old rootfs was replaced, but not removed (%s): %s is left",
                          strerror(-r), s->tmp);
                 warn(line);

@@ -192,6 +192,8 @@ bool nsl_path_set_has(const struct nsl_path_set *set, const char *path);
 /* Removes name (recursively when a directory) from dir_fd, never following a
  * symlink. 0 when it did not exist. */
 int nsl_remove_tree(int dir_fd, const char *name);
+/* Removes everything inside the directory open as fd (O_RDONLY). */
+int nsl_empty_tree(int fd);
 /* Handles a whiteout entry: parent_path is cleaned, base the entry's last
  * component (".wh.NAME" or ".wh..wh..opq"). */
 int nsl_whiteout_apply(struct nsl_unpack *unpack, const char *parent_path, const char *base, nsl_error *error);
