@@ -220,9 +220,11 @@ static int put_in_place(struct nsl_stage *s, bool replace, int *old_fd, bool *sw
                 return 0;
         }
         /* A second run replacing the same DIR waits for nothing: it fails. */
-        if (flock(old, LOCK_EX | LOCK_NB) < 0)
-                return nsl_fail(error, errno == EWOULDBLOCK ? EBUSY : errno, s->verb, s->dest,
-                                "another run is replacing it");
+        if (flock(old, LOCK_EX | LOCK_NB) < 0) {
+                if (errno == EWOULDBLOCK)
+                        return nsl_fail(error, EBUSY, s->verb, s->dest, "another run is replacing it");
+                return nsl_fail(error, errno, s->verb, s->dest, "cannot lock it");
+        }
         if ((r = exchange(s, old, swapped, error)) < 0)
                 return r;
         *old_fd = TAKE_FD(old);

@@ -648,3 +648,22 @@ def test_tarball_progress_says_it_reads_it(nsl, hostdir):
     lines = cp.stderr.splitlines()
     assert lines[0].startswith("nslaunch: import: reading the image tarball, "), cp.stderr
     assert " of " in lines[0] and lines[-1].startswith("nslaunch: import: unpacking layer 1/1, 24.0 MiB of 24.0 MiB")
+
+
+def test_replace_while_another_run_replaces_it_fails(nsl, hostdir):
+    """A run replacing DIR holds the old tree locked from the swap until it is
+    removed; a second one fails rather than racing it, and keeps nothing."""
+    import fcntl
+    top = hostdir(prefix="nsl-tool-")
+    layout = make_layout(os.path.join(top, "layout"), [layer({"f": b"x"})])
+    dest = os.path.join(top, "r")
+    assert nsl("rootfs", "import", layout, dest).returncode == 0
+    fd = os.open(dest, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        line = one_line_error(nsl("rootfs", "import", "--replace", layout, dest))
+        assert line == f"nslaunch: import: {dest}: another run is replacing it"
+        assert sorted(os.listdir(top)) == ["layout", "r", "r.image.json"]
+    finally:
+        os.close(fd)
+    assert nsl("rootfs", "import", "--replace", layout, dest).returncode == 0
