@@ -137,9 +137,10 @@ _nslaunch()
                 from-host)
                         case $prev in
                         --add) _nslaunch_files; return ;;
+                        --progress) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
                         esac
                         if [[ $cur == -* ]]; then
-                                COMPREPLY=($(compgen -W '--add --help' -- "$cur"))
+                                COMPREPLY=($(compgen -W '--add --replace --json --progress --help' -- "$cur"))
                         elif [ "$cword" -eq 3 ]; then
                                 _nslaunch_files -d
                         else
@@ -148,10 +149,14 @@ _nslaunch()
                         ;;
                 import)
                         case $prev in
-                        --platform|--ref|--max-size) return ;;
+                        --platform) COMPREPLY=($(compgen -W 'linux/amd64 linux/arm64 linux/arm/v7 linux/386 linux/ppc64le
+                                linux/s390x linux/riscv64' -- "$cur")); return ;;
+                        --progress) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
+                        --ref|--max-size) return ;;
                         esac
                         if [[ $cur == -* ]]; then
-                                COMPREPLY=($(compgen -W '--platform --ref --max-size --keep-setuid --help' -- "$cur"))
+                                COMPREPLY=($(compgen -W '--platform --ref --max-size --keep-setuid --replace --json
+                                        --progress --help' -- "$cur"))
                         else
                                 _nslaunch_files
                         fi

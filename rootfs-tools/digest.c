@@ -47,7 +47,7 @@ static int digest_finish(EVP_MD_CTX *ctx, char hex[NSL_SHA256_HEX + 1], nsl_erro
         return 0;
 }
 
-int nsl_digest_fd(int fd, char hex[NSL_SHA256_HEX + 1], nsl_error *error)
+int nsl_digest_fd(int fd, char hex[NSL_SHA256_HEX + 1], struct nsl_progress *progress, nsl_error *error)
 {
         __attribute__((cleanup(evp_freep))) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
         _cleanup_free_ unsigned char *buf = malloc(CHUNK);
@@ -66,20 +66,37 @@ int nsl_digest_fd(int fd, char hex[NSL_SHA256_HEX + 1], nsl_error *error)
                         break;
                 if (!EVP_DigestUpdate(ctx, buf, (size_t)n))
                         return nsl_fail(error, EIO, "digest", "", "sha256 failed");
+                nsl_progress_add(progress, (uint64_t)n);
         }
         return digest_finish(ctx, hex, error);
 }
 
-static int digest_block(void *ctx, const void *block, size_t len, int64_t offset, nsl_error *error)
+struct uncompressed {
+        EVP_MD_CTX *ctx;
+        struct archive *a;
+        struct nsl_progress *progress;
+        int64_t counted;        /* compressed bytes added to progress */
+};
+
+static int digest_block(void *data, const void *block, size_t len, int64_t offset, nsl_error *error)
 {
+        struct uncompressed *u = data;
+        int64_t read = archive_filter_bytes(u->a, -1);
+
         (void)offset;
-        return EVP_DigestUpdate(ctx, block, len) ? 0 : nsl_fail(error, EIO, "digest", "", "sha256 failed");
+        if (read > u->counted) {
+                nsl_progress_add(u->progress, (uint64_t)(read - u->counted));
+                u->counted = read;
+        }
+        return EVP_DigestUpdate(u->ctx, block, len) ? 0 : nsl_fail(error, EIO, "digest", "", "sha256 failed");
 }
 
-int nsl_digest_uncompressed_fd(int fd, char hex[NSL_SHA256_HEX + 1], nsl_error *error)
+int nsl_digest_uncompressed_fd(int fd, char hex[NSL_SHA256_HEX + 1], struct nsl_progress *progress,
+                               nsl_error *error)
 {
         __attribute__((cleanup(evp_freep))) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
         _cleanup_archive_ struct archive *a = nsl_archive_reader(NSL_ARCHIVE_RAW);
+        struct uncompressed u = { .ctx = ctx, .a = a, .progress = progress };
         struct archive_entry *entry;
         int r;
 
@@ -89,7 +106,7 @@ int nsl_digest_uncompressed_fd(int fd, char hex[NSL_SHA256_HEX + 1], nsl_error *
                 return nsl_fail(error, errno, "digest", "", NULL);
         if (archive_read_open_fd(a, fd, CHUNK) != ARCHIVE_OK || nsl_archive_next(a, &entry) != 1)
                 return nsl_fail(error, EIO, "digest", "", "cannot read the layer: %s", archive_error_string(a));
-        r = nsl_archive_each_block(a, digest_block, ctx, error);
+        r = nsl_archive_each_block(a, digest_block, &u, error);
         if (r == NSL_ARCHIVE_BROKEN)
                 return nsl_fail(error, EIO, "digest", "", "cannot decompress the layer: %s", archive_error_string(a));
         return r < 0 ? r : digest_finish(ctx, hex, error);
@@ -97,17 +114,19 @@ int nsl_digest_uncompressed_fd(int fd, char hex[NSL_SHA256_HEX + 1], nsl_error *
 
 struct nsl_hashed_reader {
         int fd;
+        struct nsl_progress *progress;
         EVP_MD_CTX *ctx;
         unsigned char buf[CHUNK];
 };
 
-int nsl_hashed_reader_new(int fd, struct nsl_hashed_reader **out, nsl_error *error)
+int nsl_hashed_reader_new(int fd, struct nsl_progress *progress, struct nsl_hashed_reader **out, nsl_error *error)
 {
         struct nsl_hashed_reader *reader = malloc(sizeof *reader);
 
         if (!reader)
                 return nsl_fail(error, ENOMEM, "digest", "", NULL);
         reader->fd = fd;
+        reader->progress = progress;
         reader->ctx = EVP_MD_CTX_new();
         if (!reader->ctx || !EVP_DigestInit_ex(reader->ctx, EVP_sha256(), NULL) || lseek(fd, 0, SEEK_SET) < 0) {
                 nsl_hashed_reader_freep(&reader);
@@ -142,6 +161,7 @@ ssize_t nsl_hashed_reader_read(struct archive *a, void *data, const void **buf)
                 archive_set_error(a, EIO, "sha256 failed");
                 return -1;
         }
+        nsl_progress_add(reader->progress, (uint64_t)n);
         *buf = reader->buf;
         return n;
 }

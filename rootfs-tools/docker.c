@@ -35,13 +35,34 @@ static bool has_tag(json_object *entry, const char *ref)
         return false;
 }
 
+/* Every RepoTags entry of the archive, for an error that must say which
+ * there are. */
+static void all_tags(json_object *root, char *list, size_t len)
+{
+        for (size_t i = 0; i < json_object_array_length(root); i++) {
+                json_object *tags = nsl_json_array(json_object_array_get_idx(root, i), "RepoTags");
+                size_t n = tags ? json_object_array_length(tags) : 0;
+
+                for (size_t j = 0; j < n; j++) {
+                        json_object *t = json_object_array_get_idx(tags, j);
+                        if (json_object_is_type(t, json_type_string))
+                                nsl_name_list_add(list, len, json_object_get_string(t));
+                }
+                if (!n)
+                        nsl_name_list_add(list, len, "(untagged)");
+        }
+}
+
 static json_object *pick_entry(json_object *root, const char *ref, nsl_error *error)
 {
         size_t n = json_object_array_length(root);
+        char list[160] = "";
 
         if (!ref) {
                 if (n != 1) {
-                        nsl_fail(error, EINVAL, "import", "manifest.json", "%zu images: choose one with --ref NAME:TAG", n);
+                        all_tags(root, list, sizeof list);
+                        nsl_fail(error, ENOTUNIQ, "import", "manifest.json", "%zu images: choose one with --ref NAME:TAG%s%s%s",
+                                 n, n ? " (" : "", list, n ? ")" : "");
                         return NULL;
                 }
                 return json_object_array_get_idx(root, 0);
@@ -49,7 +70,8 @@ static json_object *pick_entry(json_object *root, const char *ref, nsl_error *er
         for (size_t i = 0; i < n; i++)
                 if (has_tag(json_object_array_get_idx(root, i), ref))
                         return json_object_array_get_idx(root, i);
-        nsl_fail(error, ENOENT, "import", "manifest.json", "no image tagged %s", ref);
+        all_tags(root, list, sizeof list);
+        nsl_fail(error, ENOENT, "import", "manifest.json", "no image tagged %s; it holds %s", ref, n ? list : "none");
         return NULL;
 }
 
@@ -66,7 +88,7 @@ int nsl_docker_parse_manifest(const char *manifest_json, const char *ref, struct
                 return nsl_fail(error, EINVAL, "import", "manifest.json", "expected an array");
         entry = pick_entry(root, ref, error);
         if (!entry)
-                return -EINVAL;
+                return error && error->errnum ? -error->errnum : -EINVAL;
         config = nsl_json_string(entry, "Config");
         if (!config || strlen(config) >= sizeof image->config_member || config_hex_from_name(config, image->config_hex) < 0)
                 return nsl_fail(error, EINVAL, "import", "manifest.json",

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -24,6 +25,7 @@
 
 struct host_ctx {
         int root;
+        size_t files;                   /* copied, for the progress line */
         struct nsl_path_set *done;      /* host paths installed */
         char **lib_dirs;
         size_t n_lib_dirs;
@@ -130,6 +132,8 @@ static int copy_file(struct host_ctx *c, const char *path, const struct stat *st
                 return nsl_fail(error, -r, "from-host", path, "cannot copy");
         if (fchmod(to, st->st_mode & 0777) < 0)     /* no set-id bits from the host */
                 return nsl_fail(error, errno, "from-host", path, NULL);
+        nsl_progress_step(c->options->progress, ++c->files);
+        nsl_progress_add(c->options->progress, (uint64_t)st->st_size);
         return follow_elf(c, from, path, error);
 }
 
@@ -194,6 +198,8 @@ static int install(struct host_ctx *c, const char *path, int links, nsl_error *e
 
         if (links > MAX_LINKS)
                 return nsl_fail(error, ELOOP, "from-host", path, NULL);
+        if ((r = nsl_check_stop("from-host", path, error)) < 0)
+                return r;
         /* ".." is resolved by realpath on the directory part. */
         if (nsl_entry_path_clean(path + (path[0] == '/'), clean, sizeof clean, &why) < 0) {
                 char *dir = realpath(path, NULL);
@@ -317,32 +323,81 @@ static int make_mountpoints(int root)
         return 0;
 }
 
+static int fill(struct host_ctx *c, char *const programs[], const struct nsl_from_host_options *options,
+                nsl_error *error)
+{
+        char prog[PATH_MAX];
+        int r = 0;
+
+        nsl_progress_phase(options->progress, "copying", "file", 0, 0);
+        for (size_t i = 0; r == 0 && programs[i]; i++) {
+                if (find_program(programs[i], prog, sizeof prog) < 0)
+                        r = nsl_fail(error, ENOENT, "from-host", programs[i], "no such program on this host");
+                else if ((r = install(c, prog, 0, error)) == 0)
+                        r = install_interpreter_files(c, prog, error);
+        }
+        for (size_t i = 0; r == 0 && i < options->n_extra; i++)
+                r = install(c, options->extra[i], 0, error);
+        if (r == 0 && (r = make_mountpoints(c->root)) < 0)
+                r = nsl_fail(error, -r, "from-host", "", "cannot make dev, proc and tmp");
+        return r;
+}
+
+static int summarize(int root, const struct timespec *start, struct nsl_summary *summary, nsl_error *error)
+{
+        struct nsl_platform host;
+        struct timespec now;
+        int r;
+
+        if (!summary)
+                return 0;
+        if ((r = nsl_tree_count(root, &summary->size, &summary->entries)) < 0)
+                return nsl_fail(error, -r, "from-host", "", "cannot count what was copied");
+        nsl_platform_parse(NULL, &host, error);
+        nsl_platform_format(&host, summary->platform, sizeof summary->platform);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        summary->seconds = (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+        return 0;
+}
+
+/* Without --replace the files go straight into DIR (made when missing, files
+ * there kept); with it into a temporary beside DIR, swapped in at the end. */
 int nsl_from_host(const char *dest, char *const programs[], const struct nsl_from_host_options *options,
                   nsl_error *error)
 {
         struct host_ctx c = { .root = -1, .options = options };
+        struct nsl_stage stage = { .lock_fd = -1 };
         _cleanup_close_ int parent = -1;
-        char name[NAME_MAX + 1], prog[PATH_MAX];
+        char name[NAME_MAX + 1];
+        const char *root_name = name;
+        struct timespec start;
         int r;
 
+        clock_gettime(CLOCK_MONOTONIC, &start);
         if ((r = nsl_dest_parent(dest, &parent, name, sizeof name, error)) < 0)
                 return r;
-        if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
+        if (options->replace) {
+                if ((r = nsl_stage_check(parent, name, dest, "from-host", true, error)) < 0 ||
+                    (r = nsl_stage_begin(&stage, parent, name, dest, "from-host", options->warn, error)) < 0)
+                        return r;
+                root_name = stage.tmp;
+        } else if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
                 return nsl_fail(error, errno, "from-host", dest, NULL);
-        c.root = openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
+        c.root = openat(parent, root_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         c.done = nsl_path_set_new();
         if (c.root < 0 || !c.done || load_lib_dirs(&c) < 0)
                 r = nsl_fail(error, c.root < 0 ? errno : ENOMEM, "from-host", dest, NULL);
-        for (size_t i = 0; r == 0 && programs[i]; i++) {
-                if (find_program(programs[i], prog, sizeof prog) < 0)
-                        r = nsl_fail(error, ENOENT, "from-host", programs[i], "no such program on this host");
-                else if ((r = install(&c, prog, 0, error)) == 0)
-                        r = install_interpreter_files(&c, prog, error);
-        }
-        for (size_t i = 0; r == 0 && i < options->n_extra; i++)
-                r = install(&c, options->extra[i], 0, error);
-        if (r == 0 && (r = make_mountpoints(c.root)) < 0)
-                r = nsl_fail(error, -r, "from-host", dest, "cannot make dev, proc and tmp");
+        if (r == 0)
+                r = fill(&c, programs, options, error);
+        if (r == 0 && options->replace && fchmod(c.root, 0755) < 0)
+                r = nsl_fail(error, errno, "from-host", dest, NULL);
+        if (r == 0)
+                r = summarize(c.root, &start, options->summary, error);
+        if (r == 0 && options->replace)
+                r = nsl_stage_publish(&stage, true, NULL, options->warn, error);
+        if (r < 0 && options->replace)
+                nsl_stage_abort(&stage);
         if (c.root >= 0)
                 close(c.root);
         nsl_path_set_free(c.done);

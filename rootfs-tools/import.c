@@ -1,26 +1,22 @@
-/* nslaunch rootfs import SOURCE DIR: resolve the image, check every blob
- * against its digest, unpack the layers in order into a temporary directory
- * beside DIR, and rename it to DIR only when everything worked. The image's
- * run defaults go to DIR.image.json, beside DIR and out of every layer's
- * reach. */
-#include <dirent.h>
+/* nslaunch rootfs import SOURCE DIR: resolve the image, check that it is
+ * for the platform asked for, check every blob against its digest, unpack
+ * the layers in order into a temporary directory beside DIR, and put it in
+ * place (staging.c) only when everything worked. The image's run defaults
+ * go to DIR.image.json, beside DIR and out of every layer's reach. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "error.h"
 #include "fds.h"
 #include "tool.h"
-
-#define DEFAULTS_SUFFIX ".image.json"
 
 static void source_freep(struct nsl_source **s) { nsl_source_free(*s); }
 
@@ -49,43 +45,18 @@ int nsl_dest_parent(const char *dest, int *parent_fd, char *name, size_t name_le
         return 0;
 }
 
-static bool is_empty_dir(int parent, const char *name)
-{
-        _cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        _cleanup_dir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        struct dirent *de;
-        bool empty = d != NULL;
-
-        if (d)
-                TAKE_FD(fd);    /* d owns it now */
-        while (d && (de = readdir(d)))
-                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-                        empty = false;
-        return empty;
-}
-
-static int check_dest_free(int parent, const char *name, const char *dest, nsl_error *error)
-{
-        struct stat st;
-
-        if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return errno == ENOENT ? 0 : nsl_fail(error, errno, "import", dest, NULL);
-        if (!S_ISDIR(st.st_mode) || !is_empty_dir(parent, name))
-                return nsl_fail(error, EEXIST, "import", dest, "exists (the destination must be new or an empty directory)");
-        return 0;
-}
-
-static int verify_layer(struct nsl_source *source, struct nsl_image_layer *layer, nsl_error *error)
+static int verify_layer(struct nsl_source *source, struct nsl_image_layer *layer, struct nsl_progress *progress,
+                        nsl_error *error)
 {
         _cleanup_close_ int fd = -1;
         char got[NSL_SHA256_HEX + 1];
         int r = nsl_source_open_member(source, layer->member, &fd, error);
 
-        if (r < 0 || (r = nsl_digest_fd(fd, layer->raw_hex, error)) < 0)
+        if (r < 0 || (r = nsl_digest_fd(fd, layer->raw_hex, progress, error)) < 0)
                 return r;
         if (layer->check == NSL_CHECK_BLOB) {
                 memcpy(got, layer->raw_hex, sizeof got);
-        } else if ((r = nsl_digest_uncompressed_fd(fd, got, error)) < 0) {
+        } else if ((r = nsl_digest_uncompressed_fd(fd, got, progress, error)) < 0) {
                 return r;
         }
         if (strcmp(got, layer->hex))
@@ -103,90 +74,13 @@ int nsl_check_stop(const char *what, const char *object, nsl_error *error)
                    : 0;
 }
 
-/* The temporary directory is ".NAME.import-RANDOM", locked (flock) for as
- * long as its import runs; it is made as ".NAME.importing-RANDOM" and renamed
- * only once locked, so that an unlocked ".NAME.import-*" is always the
- * remains of an import that was killed. *lock_fd holds the lock. */
-static int make_temp_dir(int parent, const char *name, char *tmp, size_t tmp_len, int *lock_fd, nsl_error *error)
-{
-        char making[NAME_MAX + 1];
-
-        for (int attempt = 0; attempt < 16; attempt++) {
-                unsigned long long rnd = 0;
-                _cleanup_close_ int fd = -1;
-
-                if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
-                        return nsl_fail(error, errno, "import", "", "getrandom");
-                if (snprintf(tmp, tmp_len, ".%s.import-%016llx", name, rnd) >= (int)tmp_len ||
-                    snprintf(making, sizeof making, ".%s.importing-%016llx", name, rnd) >= (int)sizeof making)
-                        return nsl_fail(error, ENAMETOOLONG, "import", name, NULL);
-                if (mkdirat(parent, making, 0700) < 0) {
-                        if (errno == EEXIST)
-                                continue;
-                        return nsl_fail(error, errno, "import", making, "cannot make the temporary directory");
-                }
-                fd = openat(parent, making, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 ||
-                    renameat2(parent, making, parent, tmp, RENAME_NOREPLACE) < 0) {
-                        int errnum = errno;
-                        (void)unlinkat(parent, making, AT_REMOVEDIR);
-                        if (errnum == EEXIST)
-                                continue;
-                        return nsl_fail(error, errnum, "import", making, NULL);
-                }
-                *lock_fd = TAKE_FD(fd);
-                return 0;
-        }
-        return nsl_fail(error, EEXIST, "import", tmp, "cannot make the temporary directory");
-}
-
-/* ".NAME.import-" and 16 hex digits */
-static bool is_temp_of(const char *entry, const char *name)
-{
-        size_t n = strlen(name);
-
-        if (entry[0] != '.' || strncmp(entry + 1, name, n) || strncmp(entry + 1 + n, ".import-", 8))
-                return false;
-        entry += 1 + n + 8;
-        return strlen(entry) == 16 && strspn(entry, "0123456789abcdef") == 16;
-}
-
-/* Removes the temporary directories of earlier imports to the same
- * destination that were killed (SIGKILL, a crash, power loss): those of
- * this user that no running import holds locked. */
-static void remove_killed_imports(int parent, const char *name, void (*warn)(const char *line))
-{
-        _cleanup_close_ int dfd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        _cleanup_dir_ DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
-        struct dirent *de;
-
-        if (!d)
-                return;
-        TAKE_FD(dfd);   /* d owns it now */
-        while ((de = readdir(d))) {
-                _cleanup_close_ int fd = -1;
-                struct stat st;
-                char line[NAME_MAX + 96];
-
-                if (!is_temp_of(de->d_name, name))
-                        continue;
-                fd = openat(parent, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() || flock(fd, LOCK_EX | LOCK_NB) < 0)
-                        continue;
-                if (nsl_remove_tree(parent, de->d_name) == 0 && warn) {
-                        snprintf(line, sizeof line, "removed %s, left by an import that was killed", de->d_name);
-                        warn(line);
-                }
-        }
-}
-
 /* Written now, renamed into place by publish right after the rootfs. */
 static int write_defaults(int parent, const char *name, const char *json, char *tmp, size_t tmp_len, nsl_error *error)
 {
         _cleanup_free_ char *line = NULL;
         int r;
 
-        if (snprintf(tmp, tmp_len, ".%s%s.tmp", name, DEFAULTS_SUFFIX) >= (int)tmp_len)
+        if (snprintf(tmp, tmp_len, ".%s%s.tmp", name, NSL_DEFAULTS_SUFFIX) >= (int)tmp_len)
                 return nsl_fail(error, ENAMETOOLONG, "import", name, NULL);
         if (asprintf(&line, "%s\n", json) < 0)
                 return nsl_fail(error, ENOMEM, "import", tmp, NULL);
@@ -195,23 +89,72 @@ static int write_defaults(int parent, const char *name, const char *json, char *
         return r < 0 ? nsl_fail(error, -r, "import", tmp, NULL) : 0;
 }
 
+static uint64_t layers_size(struct nsl_source *source, const struct nsl_image *image)
+{
+        uint64_t total = 0;
+
+        for (size_t i = 0; i < image->n_layers; i++)
+                total += nsl_source_member_size(source, image->layers[i].member);
+        return total;
+}
+
+/* The image's config says which platform it is for: with --platform it must
+ * be that one, whether an index chose it or it is the only image; without,
+ * an image for another machine is imported with a warning (it may run
+ * under emulation). */
+static int check_platform(const char *config, const struct nsl_import_options *options,
+                          const struct nsl_platform *want, const char *source, struct nsl_platform *have,
+                          nsl_error *error)
+{
+        char offered[100], wanted[100], line[400];
+        nsl_error unknown = { 0 };
+        bool asked = options->platform && options->platform[0];
+
+        nsl_platform_format(want, wanted, sizeof wanted);
+        if (nsl_image_config_platform(config, have, &unknown) < 0) {
+                memset(have, 0, sizeof *have);
+                return asked ? nsl_fail(error, ENOENT, "import", source, "its image does not say which platform it "
+                                        "is for (no os and architecture in its config); none matches %s", wanted)
+                             : 0;
+        }
+        if (nsl_platform_match(want, have))
+                return 0;
+        nsl_platform_format(have, offered, sizeof offered);
+        if (asked)
+                return nsl_fail(error, ENOENT, "import", source, "offers %s; none matches %s", offered, wanted);
+        if (options->warn) {
+                snprintf(line, sizeof line, "%s: the image is for %s, not for this machine (%s); "
+                         "--platform %s would refuse it", source, offered, wanted, wanted);
+                options->warn(line);
+        }
+        return 0;
+}
+
 static int unpack_layers(struct nsl_source *source, const struct nsl_image *image, int parent, const char *tmp,
                          const struct nsl_import_options *options, nsl_error *error)
 {
         struct nsl_unpack u = { .keep_setuid = options->keep_setuid, .can_chown = geteuid() == 0,
-                                .max_size = options->max_size, .warn = options->warn };
+                                .max_size = options->max_size, .warn = options->warn,
+                                .progress = options->progress };
+        struct nsl_summary *summary = options->summary;
         _cleanup_close_ int root = openat(parent, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         int r = 0;
 
         if (root < 0)
                 return nsl_fail(error, errno, "import", tmp, NULL);
         u.root_fd = root;
+        nsl_progress_phase(options->progress, "unpacking", "layer", layers_size(source, image), image->n_layers);
         for (size_t i = 0; r == 0 && i < image->n_layers; i++) {
                 _cleanup_close_ int fd = -1;
+                nsl_progress_step(options->progress, i + 1);
                 r = nsl_source_open_member(source, image->layers[i].member, &fd, error);
                 if (r == 0)
                         r = nsl_layer_apply(&u, fd, image->layers[i].raw_hex, image->layers[i].member, error);
         }
+        /* Counted before the directories get their own modes, which may shut
+         * an unprivileged caller out. */
+        if (r == 0 && summary && (r = nsl_tree_count(root, &summary->size, &summary->entries)) < 0)
+                r = nsl_fail(error, -r, "import", tmp, "cannot count what was unpacked");
         if (r == 0)
                 r = nsl_unpack_finish(&u, error);
         if (r == 0 && fchmod(root, 0755) < 0)
@@ -226,21 +169,28 @@ static int unpack_layers(struct nsl_source *source, const struct nsl_image *imag
         return r;
 }
 
-static int publish(int parent, const char *tmp, const char *name, const char *defaults_tmp, const char *dest,
-                   nsl_error *error)
+static double seconds_since(const struct timespec *start)
 {
-        char defaults[NAME_MAX + 1];
+        struct timespec now;
 
-        /* An empty directory may stand where the rootfs goes. */
-        if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-                return nsl_fail(error, errno, "import", dest, NULL);
-        if (renameat2(parent, tmp, parent, name, RENAME_NOREPLACE) < 0)
-                return nsl_fail(error, errno, "import", dest, "cannot move the rootfs into place");
-        if (snprintf(defaults, sizeof defaults, "%s%s", name, DEFAULTS_SUFFIX) >= (int)sizeof defaults ||
-            renameat(parent, defaults_tmp, parent, defaults) < 0)
-                return nsl_fail(error, errno ? errno : ENAMETOOLONG, "import", dest,
-                                "the rootfs is in place, but not its image defaults");
-        return 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static int verify_layers(struct nsl_source *source, struct nsl_image *image, const char *source_path,
+                         struct nsl_progress *progress, nsl_error *error)
+{
+        /* docker save's layers are read twice: as stored, and uncompressed. */
+        uint64_t passes = image->n_layers && image->layers[0].check == NSL_CHECK_DIFF_ID ? 2 : 1;
+        int r = 0;
+
+        nsl_progress_phase(progress, "checking", "layer", passes * layers_size(source, image), image->n_layers);
+        for (size_t i = 0; r == 0 && i < image->n_layers; i++) {
+                nsl_progress_step(progress, i + 1);
+                if ((r = nsl_check_stop("import", source_path, error)) == 0)
+                        r = verify_layer(source, &image->layers[i], progress, error);
+        }
+        return r;
 }
 
 int nsl_import(const char *source_path, const char *dest, const struct nsl_import_options *options, nsl_error *error)
@@ -249,39 +199,45 @@ int nsl_import(const char *source_path, const char *dest, const struct nsl_impor
         _cleanup_free_ char *config = NULL, *defaults = NULL;
         _cleanup_free_ struct nsl_image *image = calloc(1, sizeof *image);
         _cleanup_close_ int parent = -1;
-        _cleanup_close_ int lock_fd = -1;
-        char name[NAME_MAX + 1], tmp[NAME_MAX + 1], defaults_tmp[NAME_MAX + 1] = "";
-        struct nsl_platform platform;
+        struct nsl_stage stage = { .lock_fd = -1 };
+        char name[NAME_MAX + 1], defaults_tmp[NAME_MAX + 1] = "";
+        struct nsl_platform platform, have;
+        struct timespec start;
         int r;
 
+        clock_gettime(CLOCK_MONOTONIC, &start);
         if (!image)
                 return nsl_fail(error, ENOMEM, "import", source_path, NULL);
         if ((r = nsl_platform_parse(options->platform, &platform, error)) < 0 ||
             (r = nsl_dest_parent(dest, &parent, name, sizeof name, error)) < 0 ||
-            (r = check_dest_free(parent, name, dest, error)) < 0 ||
-            (r = nsl_source_open(source_path, parent, options->max_size, &source, error)) < 0 ||
-            (r = nsl_image_resolve(source, &platform, options->ref, image, error)) < 0)
-                return r;
-        for (size_t i = 0; i < image->n_layers; i++)
-                if ((r = nsl_check_stop("import", source_path, error)) < 0 ||
-                    (r = verify_layer(source, &image->layers[i], error)) < 0)
-                        return r;
-        if ((r = nsl_source_read_member(source, image->config_member, &config, error)) < 0 ||
+            (r = nsl_stage_check(parent, name, dest, "import", options->replace, error)) < 0 ||
+            (r = nsl_source_open(source_path, parent, options->max_size, options->progress, &source, error)) < 0 ||
+            (r = nsl_image_resolve(source, source_path, &platform, options->ref, image, error)) < 0 ||
+            (r = nsl_source_read_member(source, image->config_member, &config, error)) < 0 ||
+            (r = check_platform(config, options, &platform, source_path, &have, error)) < 0 ||
+            (r = verify_layers(source, image, source_path, options->progress, error)) < 0 ||
             (r = nsl_image_defaults_extract(config, &defaults, error)) < 0)
                 return r;
 
-        remove_killed_imports(parent, name, options->warn);
-        if ((r = make_temp_dir(parent, name, tmp, sizeof tmp, &lock_fd, error)) < 0)
+        if ((r = nsl_stage_begin(&stage, parent, name, dest, "import", options->warn, error)) < 0)
                 return r;
-        r = unpack_layers(source, image, parent, tmp, options, error);
+        r = unpack_layers(source, image, parent, stage.tmp, options, error);
         if (r == 0)
                 r = write_defaults(parent, name, defaults, defaults_tmp, sizeof defaults_tmp, error);
         if (r == 0)
-                r = publish(parent, tmp, name, defaults_tmp, dest, error);
+                r = nsl_stage_publish(&stage, options->replace, defaults_tmp, options->warn, error);
         if (r < 0) {
-                (void)nsl_remove_tree(parent, tmp);
+                nsl_stage_abort(&stage);
                 if (defaults_tmp[0])
                         (void)unlinkat(parent, defaults_tmp, 0);
+                return r;
         }
-        return r;
+        if (options->summary) {
+                snprintf(options->summary->digest, sizeof options->summary->digest, "sha256:%s", image->digest_hex);
+                if (have.os[0])
+                        nsl_platform_format(&have, options->summary->platform, sizeof options->summary->platform);
+                options->summary->layers = image->n_layers;
+                options->summary->seconds = seconds_since(&start);
+        }
+        return 0;
 }

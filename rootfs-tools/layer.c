@@ -347,7 +347,7 @@ int nsl_layer_apply(struct nsl_unpack *u, int blob_fd, const char *raw_hex, cons
         u->layer_paths = nsl_path_set_new();
         if (!a || !u->layer_paths)
                 return nsl_fail(error, ENOMEM, "import", name, NULL);
-        if ((r = nsl_hashed_reader_new(blob_fd, &reader, error)) < 0)
+        if ((r = nsl_hashed_reader_new(blob_fd, u->progress, &reader, error)) < 0)
                 return r;
         if (archive_read_open(a, reader, NULL, nsl_hashed_reader_read, NULL) != ARCHIVE_OK)
                 return nsl_fail(error, EINVAL, "import", name, "not a layer tarball: %s", archive_error_string(a));

@@ -19,22 +19,31 @@
 static const char usage[] =
         "Usage: nslaunch rootfs COMMAND ...\n"
         "\n"
-        "  from-host DIR PROG... [--add PATH]...\n"
+        "  from-host DIR PROG... [--add PATH]... [--replace] [--json] [--progress WHEN]\n"
         "        a minimal rootfs: the host programs, the shared objects they load\n"
         "        (PT_INTERP, DT_NEEDED), python3's standard library, and each --add\n"
         "        path (a file or a directory, copied at the same place)\n"
         "  import SOURCE DIR [--platform OS/ARCH[/VARIANT]] [--ref NAME]\n"
         "                    [--max-size SIZE] [--keep-setuid]\n"
+        "                    [--replace] [--json] [--progress WHEN]\n"
         "        unpack a docker save tarball or an OCI image layout (a directory or\n"
         "        a tar) into DIR, which must be new or an empty directory; the image's\n"
         "        Env, Entrypoint, Cmd, WorkingDir and User go to DIR.image.json, which\n"
         "        'nslaunch run --rootfs DIR --image-defaults' uses.\n"
-        "        --platform  from a multi-architecture index (default: this machine's)\n"
+        "        --platform  the image for this platform, from an index or the only\n"
+        "                    one, which must be for it (default: this machine's)\n"
         "        --ref       the image's name in the layout, or NAME:TAG in a docker\n"
         "                    save tarball, when it holds several\n"
         "        --max-size  refuse an image unpacking to more (default 16g)\n"
         "        --keep-setuid  keep set-user-ID and set-group-ID bits of files\n"
-        "                    (dropped by default)\n";
+        "                    (dropped by default)\n"
+        "  both:\n"
+        "        --replace   DIR may be a rootfs of yours: the new one is made beside\n"
+        "                    it and swapped in at once; the old one is removed after\n"
+        "        --json      print a summary (digest, platform, size, entries,\n"
+        "                    seconds) as one JSON object on stdout at the end\n"
+        "        --progress auto|always|never  bytes and layers on stderr (auto:\n"
+        "                    when stderr is a terminal)\n";
 
 static int report(const nsl_error *error)
 {
@@ -67,13 +76,13 @@ static void stop_on_signals(void)
                 sigaction(signals[i], &sa, NULL);
 }
 
-static int report_and_end(nsl_error *error, const char *dest)
+static int report_and_end(nsl_error *error, const char *verb, const char *dest)
 {
         int sig = nsl_stop_signal;
 
         if (!sig)
                 return report(error);
-        nsl_check_stop("import", dest, error);
+        nsl_check_stop(verb, dest, error);
         report(error);
         signal(sig, SIG_DFL);
         raise(sig);
@@ -85,7 +94,8 @@ static void warn(const char *line)
         fprintf(stderr, "nslaunch: warning: %s\n", line);
 }
 
-enum { OPT_PLATFORM = 256, OPT_REF, OPT_MAX_SIZE, OPT_KEEP_SETUID, OPT_ADD, OPT_HELP };
+enum { OPT_PLATFORM = 256, OPT_REF, OPT_MAX_SIZE, OPT_KEEP_SETUID, OPT_ADD, OPT_REPLACE, OPT_JSON, OPT_PROGRESS,
+       OPT_HELP };
 
 static const struct option options[] = {
         { "platform", required_argument, NULL, OPT_PLATFORM },
@@ -93,19 +103,69 @@ static const struct option options[] = {
         { "max-size", required_argument, NULL, OPT_MAX_SIZE },
         { "keep-setuid", no_argument, NULL, OPT_KEEP_SETUID },
         { "add", required_argument, NULL, OPT_ADD },
+        { "replace", no_argument, NULL, OPT_REPLACE },
+        { "json", no_argument, NULL, OPT_JSON },
+        { "progress", required_argument, NULL, OPT_PROGRESS },
         { "help", no_argument, NULL, OPT_HELP },
         { 0 },
 };
 
+/* The options import and from-host share. */
+struct common {
+        bool replace, json;
+        enum nsl_progress_when progress;
+};
+
+/* 1 when opt was one of them, 0 when not, or a usage error's status. */
+static int common_option(int opt, struct common *c)
+{
+        switch (opt) {
+        case OPT_REPLACE: c->replace = true; return 1;
+        case OPT_JSON: c->json = true; return 1;
+        case OPT_PROGRESS:
+                if (!strcmp(optarg, "auto"))
+                        c->progress = NSL_PROGRESS_AUTO;
+                else if (!strcmp(optarg, "always"))
+                        c->progress = NSL_PROGRESS_ALWAYS;
+                else if (!strcmp(optarg, "never"))
+                        c->progress = NSL_PROGRESS_NEVER;
+                else
+                        return -usage_error("--progress", "expected auto, always or never");
+                return 1;
+        }
+        return 0;
+}
+
+static int finish(int r, nsl_error *error, struct nsl_progress *progress, const struct nsl_summary *summary,
+                  const struct common *c, const char *verb, const char *dest)
+{
+        nsl_progress_end(progress, r == 0);
+        if (r < 0)
+                return report_and_end(error, verb, dest);
+        if (c->json && nsl_summary_print(summary, dest) < 0) {
+                fprintf(stderr, "nslaunch: %s: %s: cannot write the summary: %s\n", verb, dest, strerror(errno));
+                return NSL_EXIT_LAUNCHER;
+        }
+        return 0;
+}
+
 static int cmd_import(int argc, char **argv)
 {
         struct nsl_import_options o = { .max_size = DEFAULT_MAX_SIZE, .warn = warn };
+        struct common c = { .progress = NSL_PROGRESS_AUTO };
+        struct nsl_progress progress;
+        struct nsl_summary summary = { 0 };
         nsl_error error = { 0 };
-        int opt;
+        int opt, r;
 
         optind = 1;
         opterr = 0;
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+                if ((r = common_option(opt, &c)) != 0) {
+                        if (r < 0)
+                                return -r;
+                        continue;
+                }
                 switch (opt) {
                 case OPT_PLATFORM: o.platform = optarg; break;
                 case OPT_REF: o.ref = optarg; break;
@@ -120,21 +180,32 @@ static int cmd_import(int argc, char **argv)
         }
         if (argc - optind != 2)
                 return usage_error("import", "expected SOURCE DIR");
+        nsl_progress_init(&progress, c.progress, "import");
+        o.replace = c.replace;
+        o.progress = &progress;
+        o.summary = &summary;
         stop_on_signals();
-        if (nsl_import(argv[optind], argv[optind + 1], &o, &error) == 0)
-                return 0;
-        return report_and_end(&error, argv[optind + 1]);
+        r = nsl_import(argv[optind], argv[optind + 1], &o, &error);
+        return finish(r, &error, &progress, &summary, &c, "import", argv[optind + 1]);
 }
 
 static int cmd_from_host(int argc, char **argv)
 {
         struct nsl_from_host_options o = { .warn = warn };
+        struct common c = { .progress = NSL_PROGRESS_AUTO };
+        struct nsl_progress progress;
+        struct nsl_summary summary = { 0 };
         nsl_error error = { 0 };
         int opt, r;
 
         optind = 1;
         opterr = 0;
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+                if ((r = common_option(opt, &c)) != 0) {
+                        if (r < 0)
+                                return -r;
+                        continue;
+                }
                 switch (opt) {
                 case OPT_ADD:
                         if (nsl_strv_push(&o.extra, &o.n_extra, optarg) < 0)
@@ -146,9 +217,14 @@ static int cmd_from_host(int argc, char **argv)
         }
         if (argc - optind < 2)
                 return usage_error("from-host", "expected DIR PROG...");
+        nsl_progress_init(&progress, c.progress, "from-host");
+        o.replace = c.replace;
+        o.progress = &progress;
+        o.summary = &summary;
+        stop_on_signals();
         r = nsl_from_host(argv[optind], argv + optind + 1, &o, &error);
         nsl_strv_free(o.extra);
-        return r < 0 ? report(&error) : 0;
+        return finish(r, &error, &progress, &summary, &c, "from-host", argv[optind]);
 }
 
 /* Removing deep trees holds one fd per level. */

@@ -80,20 +80,80 @@ int nsl_platform_parse(const char *text, struct nsl_platform *p, nsl_error *erro
         return 0;
 }
 
-static bool platform_matches(json_object *entry, const struct nsl_platform *want)
+void nsl_platform_format(const struct nsl_platform *p, char *buf, size_t len)
 {
-        json_object *pf;
-        const char *os, *arch, *variant;
+        snprintf(buf, len, "%s/%s%s%s", p->os, p->arch, p->variant[0] ? "/" : "", p->variant);
+}
 
-        if (!json_object_object_get_ex(entry, "platform", &pf))
-                return false;
-        os = nsl_json_string(pf, "os");
-        arch = nsl_json_string(pf, "architecture");
-        variant = nsl_json_string(pf, "variant");
-        if (!os || !arch || strcmp(os, want->os) || strcmp(arch, want->arch))
+/* arm64's only variant is v8: "linux/arm64" and "linux/arm64/v8" are one. */
+static const char *variant_of(const struct nsl_platform *p)
+{
+        return !p->variant[0] && !strcmp(p->arch, "arm64") ? "v8" : p->variant;
+}
+
+bool nsl_platform_match(const struct nsl_platform *want, const struct nsl_platform *have)
+{
+        if (strcmp(want->os, have->os) || strcmp(want->arch, have->arch))
                 return false;
         /* A wanted variant must match; none wanted takes any. */
-        return !want->variant[0] || (variant && !strcmp(variant, want->variant));
+        return !want->variant[0] || !strcmp(variant_of(want), variant_of(have));
+}
+
+/* An index entry's "platform", or a config's own os/architecture/variant
+ * (the same three names at the top level): false when os or architecture
+ * is missing. */
+static bool read_platform(json_object *o, struct nsl_platform *p)
+{
+        const char *os = nsl_json_string(o, "os"), *arch = nsl_json_string(o, "architecture");
+        const char *variant = nsl_json_string(o, "variant");
+
+        if (!os || !arch)
+                return false;
+        snprintf(p->os, sizeof p->os, "%s", os);
+        snprintf(p->arch, sizeof p->arch, "%s", arch);
+        snprintf(p->variant, sizeof p->variant, "%s", variant ? variant : "");
+        return true;
+}
+
+static bool entry_platform(json_object *entry, struct nsl_platform *p)
+{
+        json_object *pf;
+        return json_object_object_get_ex(entry, "platform", &pf) && read_platform(pf, p);
+}
+
+int nsl_image_config_platform(const char *config_json, struct nsl_platform *platform, nsl_error *error)
+{
+        _cleanup_json_ json_object *root = NULL;
+        int r = nsl_json_parse_doc(config_json, "import", "config", &root, error);
+
+        if (r < 0)
+                return r;
+        if (!read_platform(root, platform))
+                return nsl_fail(error, EINVAL, "import", "config", "no \"os\" and \"architecture\"");
+        return 0;
+}
+
+void nsl_name_list_add(char *list, size_t len, const char *name)
+{
+        static const char more[] = ", ...";
+        size_t used = strlen(list), n = strlen(name);
+
+        for (const char *p = list; (p = strstr(p, name)); p += n)
+                if ((p == list || p[-1] == ' ') && (p[n] == ',' || !p[n]))
+                        return;         /* listed already */
+        if (used >= sizeof more - 1 && !strcmp(list + used - (sizeof more - 1), more))
+                return;                 /* full */
+        if (used + 2 + n + sizeof more > len) {
+                snprintf(list + used, len - used, "%s", used ? more : more + 2);
+                return;
+        }
+        snprintf(list + used, len - used, "%s%s", used ? ", " : "", name);
+}
+
+static bool platform_matches(json_object *entry, const struct nsl_platform *want)
+{
+        struct nsl_platform have;
+        return entry_platform(entry, &have) && nsl_platform_match(want, &have);
 }
 
 static bool ref_matches(json_object *entry, const char *ref)
@@ -124,12 +184,44 @@ static int take_entry(json_object *entry, char hex[NSL_SHA256_HEX + 1], bool *is
         return 0;
 }
 
+/* The names of the index's images (their ref.name annotations), for an error
+ * that must say which there are. */
+static void ref_names(json_object *manifests, char *list, size_t len)
+{
+        for (size_t i = 0; i < json_object_array_length(manifests); i++) {
+                json_object *ann, *e = json_object_array_get_idx(manifests, i);
+                const char *name = json_object_object_get_ex(e, "annotations", &ann) ?
+                                   nsl_json_string(ann, REF_ANNOTATION) : NULL;
+                nsl_name_list_add(list, len, name ? name : "(unnamed)");
+        }
+}
+
+/* What the entries named ref offer, e.g. "linux/amd64, linux/arm64/v8". */
+static void offered_platforms(json_object *manifests, const char *ref, char *list, size_t len)
+{
+        for (size_t i = 0; i < json_object_array_length(manifests); i++) {
+                json_object *e = json_object_array_get_idx(manifests, i);
+                struct nsl_platform have;
+                char text[100];
+                bool known;
+
+                if (!json_object_is_type(e, json_type_object) || !ref_matches(e, ref))
+                        continue;
+                known = entry_platform(e, &have);
+
+                if (known)
+                        nsl_platform_format(&have, text, sizeof text);
+                nsl_name_list_add(list, len, known ? text : "(no platform)");
+        }
+}
+
 int nsl_oci_pick_manifest(const char *index_json, const struct nsl_platform *want, const char *ref,
                           char hex[NSL_SHA256_HEX + 1], bool *is_index, nsl_error *error)
 {
         _cleanup_json_ json_object *root = NULL;
         json_object *manifests, *only = NULL;
         size_t n_ref = 0;
+        char list[160] = "", wanted[100];
         int r = nsl_json_parse_doc(index_json, "import", "index", &root, error);
 
         if (r < 0)
@@ -148,13 +240,20 @@ int nsl_oci_pick_manifest(const char *index_json, const struct nsl_platform *wan
         }
         if (n_ref == 1 && !json_object_object_get_ex(only, "platform", NULL))
                 return take_entry(only, hex, is_index, error);
-        if (n_ref == 0)
-                return nsl_fail(error, ENOENT, "import", "index", ref ? "no image named %s" : "no images%s",
-                                ref ? ref : "");
-        if (n_ref > 1 && !json_object_object_get_ex(only, "platform", NULL))
-                return nsl_fail(error, EINVAL, "import", "index", "%zu images: choose one with --ref NAME", n_ref);
-        return nsl_fail(error, ENOENT, "import", "index", "no image for %s/%s%s%s", want->os, want->arch,
-                        want->variant[0] ? "/" : "", want->variant);
+        if (n_ref == 0 && !json_object_array_length(manifests))
+                return nsl_fail(error, ENOENT, "import", "index", "no images");
+        if (n_ref == 0) {
+                ref_names(manifests, list, sizeof list);
+                return nsl_fail(error, ENOENT, "import", "index", "no image named %s; it holds %s", ref, list);
+        }
+        if (n_ref > 1 && !json_object_object_get_ex(only, "platform", NULL)) {
+                ref_names(manifests, list, sizeof list);
+                return nsl_fail(error, ENOTUNIQ, "import", "index", "%zu images: choose one with --ref NAME (%s)", n_ref,
+                                list);
+        }
+        offered_platforms(manifests, ref, list, sizeof list);
+        nsl_platform_format(want, wanted, sizeof wanted);
+        return nsl_fail(error, ENOENT, "import", "index", "offers %s; none matches %s", list, wanted);
 }
 
 int nsl_oci_parse_manifest(const char *manifest_json, struct nsl_image *image, nsl_error *error)

@@ -60,6 +60,9 @@ struct spool {
         int fd;
         uint64_t *budget;
         const char *path;
+        struct archive *a;
+        struct nsl_progress *progress;
+        int64_t *counted;       /* tarball bytes added to progress */
 };
 
 static int spool_block(void *data, const void *block, size_t len, int64_t offset, nsl_error *error)
@@ -78,14 +81,19 @@ static int spool_block(void *data, const void *block, size_t len, int64_t offset
                 int errnum = n < 0 ? errno : EIO;
                 return nsl_fail(error, errnum, "import", s->path, "cannot spool a member");
         }
+        if (archive_filter_bytes(s->a, -1) > *s->counted) {
+                nsl_progress_add(s->progress, (uint64_t)(archive_filter_bytes(s->a, -1) - *s->counted));
+                *s->counted = archive_filter_bytes(s->a, -1);
+        }
         return 0;
 }
 
-static int spool_entry(struct archive *a, int spool_dir, uint64_t *budget, int *fd_out, const char *path,
-                       nsl_error *error)
+static int spool_entry(struct archive *a, int spool_dir, uint64_t *budget, struct nsl_progress *progress,
+                       int64_t *counted, int *fd_out, const char *path, nsl_error *error)
 {
         _cleanup_close_ int fd = openat(spool_dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-        struct spool s = { .fd = fd, .budget = budget, .path = path };
+        struct spool s = { .fd = fd, .budget = budget, .path = path, .a = a, .progress = progress,
+                           .counted = counted };
         int r;
 
         if (fd < 0)
@@ -126,11 +134,12 @@ static int add_member(struct nsl_source *source, const char *clean, int fd, cons
         return 0;
 }
 
-static int open_tarball(struct nsl_source *source, int tar_fd, int spool_dir, uint64_t budget, const char *path,
-                        nsl_error *error)
+static int open_tarball(struct nsl_source *source, int tar_fd, int spool_dir, uint64_t budget,
+                        struct nsl_progress *progress, const char *path, nsl_error *error)
 {
         _cleanup_archive_ struct archive *a = nsl_archive_reader(NSL_ARCHIVE_TAR);
         struct archive_entry *entry;
+        int64_t counted = 0;
         char clean[PATH_MAX];
         const char *why;
         int r;
@@ -146,7 +155,7 @@ static int open_tarball(struct nsl_source *source, int tar_fd, int spool_dir, ui
                 if (nsl_entry_path_clean(archive_entry_pathname(entry), clean, sizeof clean, &why) < 0)
                         return nsl_fail(error, EINVAL, "import", path, "member %s: %s",
                                         archive_entry_pathname(entry), why);
-                if ((r = spool_entry(a, spool_dir, &budget, &fd, path, error)) < 0 ||
+                if ((r = spool_entry(a, spool_dir, &budget, progress, &counted, &fd, path, error)) < 0 ||
                     (r = add_member(source, clean, fd, path, error)) < 0)
                         return r;
         }
@@ -155,7 +164,8 @@ static int open_tarball(struct nsl_source *source, int tar_fd, int spool_dir, ui
         return 0;
 }
 
-int nsl_source_open(const char *path, int spool_dir, uint64_t max_size, struct nsl_source **out, nsl_error *error)
+int nsl_source_open(const char *path, int spool_dir, uint64_t max_size, struct nsl_progress *progress,
+                    struct nsl_source **out, nsl_error *error)
 {
         /* O_NONBLOCK: a FIFO named as the source must not hang us. */
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -171,8 +181,10 @@ int nsl_source_open(const char *path, int spool_dir, uint64_t max_size, struct n
         source->dir_fd = -1;
         if (S_ISDIR(st.st_mode))
                 source->dir_fd = TAKE_FD(fd);
-        else if (S_ISREG(st.st_mode))
-                r = open_tarball(source, fd, spool_dir, max_size, path, error);
+        else if (S_ISREG(st.st_mode)) {
+                nsl_progress_phase(progress, "reading the image tarball", NULL, (uint64_t)st.st_size, 0);
+                r = open_tarball(source, fd, spool_dir, max_size, progress, path, error);
+        }
         else
                 r = nsl_fail(error, EINVAL, "import", path, "neither a directory nor a tarball");
         if (r < 0) {
@@ -243,4 +255,15 @@ int nsl_source_read_member(struct nsl_source *source, const char *member, char *
         if (r == -EFBIG)
                 return nsl_fail(error, EFBIG, "import", member, "larger than %u bytes", NSL_MAX_JSON);
         return r < 0 ? nsl_fail(error, -r, "import", member, NULL) : 0;
+}
+
+uint64_t nsl_source_member_size(struct nsl_source *source, const char *member)
+{
+        _cleanup_close_ int fd = -1;
+        nsl_error ignored;
+        struct stat st;
+
+        if (nsl_source_open_member(source, member, &fd, &ignored) < 0 || fstat(fd, &st) < 0)
+                return 0;
+        return (uint64_t)st.st_size;
 }

@@ -3,6 +3,7 @@
 #ifndef NSL_ROOTFS_TOOL_H
 #define NSL_ROOTFS_TOOL_H
 
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,19 +36,45 @@ int nsl_archive_next(struct archive *a, struct archive_entry **entry);
 typedef int (*nsl_archive_block_fn)(void *data, const void *block, size_t len, int64_t offset, nsl_error *error);
 int nsl_archive_each_block(struct archive *a, nsl_archive_block_fn fn, void *data, nsl_error *error);
 
+/* ---- progress.c: bytes and layers on a terminal ---- */
+
+enum nsl_progress_when { NSL_PROGRESS_AUTO, NSL_PROGRESS_ALWAYS, NSL_PROGRESS_NEVER };
+
+struct nsl_progress {
+        int fd;                 /* -1: silent */
+        bool in_place;          /* a terminal: one line, redrawn */
+        bool shown;
+        const char *verb, *phase;
+        char unit[16];          /* "layer", "file" */
+        uint64_t done, total;   /* bytes; total 0 when unknown */
+        size_t step, n_steps;   /* n_steps 0: step counts units */
+        long long last_ns;
+};
+
+void nsl_progress_init(struct nsl_progress *p, enum nsl_progress_when when, const char *verb);
+/* Every function below takes NULL and does nothing then. */
+void nsl_progress_phase(struct nsl_progress *p, const char *phase, const char *unit, uint64_t total, size_t n_steps);
+void nsl_progress_step(struct nsl_progress *p, size_t step);
+void nsl_progress_add(struct nsl_progress *p, uint64_t bytes);
+/* The last state and a newline; or, on failure, the line erased. */
+void nsl_progress_end(struct nsl_progress *p, bool ok);
+
 /* ---- digest.c: sha256 through OpenSSL's EVP interface ---- */
 
 /* "sha256:<64 lowercase hex>" -> the hex part; -EINVAL for anything else. */
 int nsl_digest_parse(const char *digest, char hex[NSL_SHA256_HEX + 1]);
-/* sha256 of everything read from fd (from its start) as hex. */
-int nsl_digest_fd(int fd, char hex[NSL_SHA256_HEX + 1], nsl_error *error);
+/* sha256 of everything read from fd (from its start) as hex; the bytes
+ * read are added to progress. */
+int nsl_digest_fd(int fd, char hex[NSL_SHA256_HEX + 1], struct nsl_progress *progress, nsl_error *error);
 /* sha256 of the decompressed stream of fd (gzip, zstd or plain). */
-int nsl_digest_uncompressed_fd(int fd, char hex[NSL_SHA256_HEX + 1], nsl_error *error);
+int nsl_digest_uncompressed_fd(int fd, char hex[NSL_SHA256_HEX + 1], struct nsl_progress *progress,
+                               nsl_error *error);
 
 /* Reads fd from its start for libarchive (archive_read_open), hashing
  * every byte, and draining the rest at the end. */
 struct nsl_hashed_reader;
-int nsl_hashed_reader_new(int fd, struct nsl_hashed_reader **reader, nsl_error *error);
+int nsl_hashed_reader_new(int fd, struct nsl_progress *progress, struct nsl_hashed_reader **reader,
+                          nsl_error *error);
 void nsl_hashed_reader_freep(struct nsl_hashed_reader **reader);
 ssize_t nsl_hashed_reader_read(struct archive *a, void *reader, const void **buf);
 int nsl_hashed_reader_finish(struct nsl_hashed_reader *reader, char hex[NSL_SHA256_HEX + 1], nsl_error *error);
@@ -57,7 +84,10 @@ int nsl_hashed_reader_finish(struct nsl_hashed_reader *reader, char hex[NSL_SHA2
 struct nsl_source;
 /* A tarball's members are spooled beside the destination, at most max_size
  * bytes of them. */
-int nsl_source_open(const char *path, int spool_dir, uint64_t max_size, struct nsl_source **source, nsl_error *error);
+int nsl_source_open(const char *path, int spool_dir, uint64_t max_size, struct nsl_progress *progress,
+                    struct nsl_source **source, nsl_error *error);
+/* The size of a member, 0 when it cannot be told. */
+uint64_t nsl_source_member_size(struct nsl_source *source, const char *member);
 void nsl_source_free(struct nsl_source *source);
 /* A member (a path inside the layout or tarball) as an fd at offset 0. The
  * fd belongs to the caller. */
@@ -81,6 +111,7 @@ struct nsl_image_layer {
 };
 
 struct nsl_image {
+        char digest_hex[NSL_SHA256_HEX + 1];    /* the manifest's (OCI), the config's (docker save) */
         char config_member[128];
         char config_hex[NSL_SHA256_HEX + 1];
         struct nsl_image_layer layers[NSL_MAX_LAYERS];
@@ -93,6 +124,15 @@ struct nsl_platform {
 
 /* "linux/arm64[/v8]"; NULL or "" is this machine's. */
 int nsl_platform_parse(const char *text, struct nsl_platform *platform, nsl_error *error);
+void nsl_platform_format(const struct nsl_platform *platform, char *buf, size_t len);
+/* Whether have is what want asks for: os and architecture equal, and the
+ * variant too when want names one (arm64 without one is arm64/v8). */
+bool nsl_platform_match(const struct nsl_platform *want, const struct nsl_platform *have);
+/* An image config's own os, architecture and variant. */
+int nsl_image_config_platform(const char *config_json, struct nsl_platform *platform, nsl_error *error);
+/* Appends name to the comma-separated list (once), ending it with "..."
+ * when it is full: the names an error offers instead. */
+void nsl_name_list_add(char *list, size_t len, const char *name);
 
 /* Pure JSON steps, fuzzed: an index.json or image index -> the digest of the
  * manifest (or nested index) chosen; *is_index tells which. */
@@ -102,9 +142,10 @@ int nsl_oci_parse_manifest(const char *manifest_json, struct nsl_image *image, n
 int nsl_docker_parse_manifest(const char *manifest_json, const char *ref, struct nsl_image *image, nsl_error *error);
 /* docker save: the config's rootfs.diff_ids are the layers' digests. */
 int nsl_docker_parse_diff_ids(const char *config_json, struct nsl_image *image, nsl_error *error);
-/* The whole resolution from a source. */
-int nsl_image_resolve(struct nsl_source *source, const struct nsl_platform *platform, const char *ref,
-                      struct nsl_image *image, nsl_error *error);
+/* The whole resolution from a source; label names it in the errors about
+ * which image to take (none matches the platform or the ref). */
+int nsl_image_resolve(struct nsl_source *source, const char *label, const struct nsl_platform *platform,
+                      const char *ref, struct nsl_image *image, nsl_error *error);
 
 /* ---- defaults.c: the image's run defaults, written next to the rootfs ---- */
 
@@ -124,6 +165,7 @@ int nsl_entry_path_clean(const char *name, char *out, size_t out_len, const char
 
 struct nsl_unpack {
         int root_fd;                    /* the temporary root, O_PATH */
+        struct nsl_progress *progress;
         bool keep_setuid;
         bool can_chown;                 /* root: owners from the archive */
         uint64_t max_size, used;        /* bytes, headers counted at 512 */
@@ -150,6 +192,8 @@ bool nsl_path_set_has(const struct nsl_path_set *set, const char *path);
 /* Removes name (recursively when a directory) from dir_fd, never following a
  * symlink. 0 when it did not exist. */
 int nsl_remove_tree(int dir_fd, const char *name);
+/* Removes everything inside the directory open as fd (O_RDONLY). */
+int nsl_empty_tree(int fd);
 /* Handles a whiteout entry: parent_path is cleaned, base the entry's last
  * component (".wh.NAME" or ".wh..wh..opq"). */
 int nsl_whiteout_apply(struct nsl_unpack *unpack, const char *parent_path, const char *base, nsl_error *error);
@@ -162,12 +206,54 @@ extern volatile sig_atomic_t nsl_stop_signal;
 /* 0, or -EINTR with *error naming the signal when one has arrived. */
 int nsl_check_stop(const char *what, const char *object, nsl_error *error);
 
+/* ---- staging.c: the temporary tree beside DIR, put in place at the end ---- */
+
+#define NSL_DEFAULTS_SUFFIX ".image.json"
+
+struct nsl_stage {
+        int parent;                     /* DIR's parent (borrowed) */
+        char name[NAME_MAX + 1];        /* DIR's last component */
+        const char *dest, *verb;        /* for messages */
+        char tmp[NAME_MAX + 1];         /* ".NAME.VERB-RANDOM", empty once gone */
+        int lock_fd;                    /* holds the temporary's flock */
+};
+
+/* What stands at DIR may be replaced: nothing or an empty directory, and
+ * with replace a directory of the caller's. */
+int nsl_stage_check(int parent, const char *name, const char *dest, const char *verb, bool replace, nsl_error *error);
+/* Removes what killed runs for DIR left, and makes the locked temporary. */
+int nsl_stage_begin(struct nsl_stage *s, int parent, const char *name, const char *dest, const char *verb,
+                    void (*warn)(const char *line), nsl_error *error);
+/* Puts the finished temporary at DIR (with replace: exchanged with the old
+ * DIR, which is removed afterwards), then defaults_tmp (a file in the
+ * parent) at DIR.image.json; with no defaults_tmp, a replaced DIR's
+ * DIR.image.json is removed. On failure DIR is as it was. */
+int nsl_stage_publish(struct nsl_stage *s, bool replace, const char *defaults_tmp, void (*warn)(const char *line),
+                      nsl_error *error);
+/* Removes the temporary (after a failure). */
+void nsl_stage_abort(struct nsl_stage *s);
+
+/* ---- summary.c: --json ---- */
+
+struct nsl_summary {
+        char digest[8 + NSL_SHA256_HEX + 1];    /* "sha256:HEX"; empty for from-host */
+        char platform[100];
+        size_t layers;
+        uint64_t size, entries;                 /* regular files' bytes (hardlinks once), entries below DIR */
+        double seconds;
+};
+int nsl_tree_count(int dir_fd, uint64_t *size, uint64_t *entries);
+int nsl_summary_print(const struct nsl_summary *summary, const char *dest);
+
 struct nsl_import_options {
         const char *platform;
         const char *ref;
         bool keep_setuid;
+        bool replace;
         uint64_t max_size;
         void (*warn)(const char *line);
+        struct nsl_progress *progress;
+        struct nsl_summary *summary;    /* filled when not NULL */
 };
 int nsl_import(const char *source, const char *dest, const struct nsl_import_options *options, nsl_error *error);
 
@@ -192,7 +278,10 @@ void nsl_elf_deps_clear(struct nsl_elf_deps *deps);
 struct nsl_from_host_options {
         char **extra;                   /* --add PATH */
         size_t n_extra;
+        bool replace;
         void (*warn)(const char *line);
+        struct nsl_progress *progress;
+        struct nsl_summary *summary;    /* filled when not NULL */
 };
 int nsl_from_host(const char *dest, char *const programs[], const struct nsl_from_host_options *options,
                   nsl_error *error);

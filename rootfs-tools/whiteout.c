@@ -141,6 +141,11 @@ static int empty_dir(int fd, keep_fn keep, void *data)
         return -ENOTEMPTY;
 }
 
+int nsl_empty_tree(int fd)
+{
+        return empty_dir(fd, NULL, NULL);
+}
+
 int nsl_remove_tree(int dir_fd, const char *name)
 {
         _cleanup_close_ int fd = -1;

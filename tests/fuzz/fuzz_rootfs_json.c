@@ -46,9 +46,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 image.n_layers = data[0] >> 4;
                 (void)nsl_docker_parse_diff_ids(s, &image, &error);
                 break;
-        case 4:
+        case 4:         /* an image config */
                 if (nsl_image_defaults_extract(s, &out, &error) == 0)
                         free(out);
+                if (nsl_image_config_platform(s, &platform, &error) == 0)
+                        nsl_platform_format(&platform, path, sizeof path);
                 break;
         case 5:
                 if (nsl_entry_path_clean(s, path, sizeof path, &why) == 0)

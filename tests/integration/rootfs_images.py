@@ -119,15 +119,20 @@ def write_blob(layout, data):
     return h
 
 
-def make_layout(layout, layers, config=None, media=LAYER_TAR, platform=None, tamper=None):
-    """An OCI layout with one image; layers are layer blobs (bytes). tamper:
-    a function given (layout, layer digests) to break something after the
-    digests were written."""
+def make_layout(layout, layers, config=None, media=LAYER_TAR, platform=None, tamper=None, ref=None,
+                config_platform=None):
+    """An OCI layout with one image; layers are layer blobs (bytes). platform:
+    the index entry's, and the config's unless config_platform says another
+    (linux/amd64 when neither does; {} for a config that names none); ref:
+    its org.opencontainers.image.ref.name. tamper: a function given (layout,
+    layer digests) to break something after the digests were written."""
     os.makedirs(layout, exist_ok=True)
     with open(os.path.join(layout, "oci-layout"), "w") as f:
         json.dump({"imageLayoutVersion": "1.0.0"}, f)
     digests = [write_blob(layout, l) for l in layers]
-    cfg = {"architecture": "amd64", "os": "linux", "config": config or {},
+    if config_platform is None:
+        config_platform = platform or {"os": "linux", "architecture": "amd64"}
+    cfg = {**config_platform, "config": config or {},
            "rootfs": {"type": "layers", "diff_ids": ["sha256:" + d for d in digests]}}
     cfg_bytes = json.dumps(cfg).encode()
     cfg_hex = write_blob(layout, cfg_bytes)
@@ -140,6 +145,8 @@ def make_layout(layout, layers, config=None, media=LAYER_TAR, platform=None, tam
     desc = {"mediaType": OCI_MANIFEST, "digest": "sha256:" + m_hex, "size": len(m_bytes)}
     if platform:
         desc["platform"] = platform
+    if ref:
+        desc["annotations"] = {"org.opencontainers.image.ref.name": ref}
     with open(os.path.join(layout, "index.json"), "w") as f:
         json.dump({"schemaVersion": 2, "manifests": [desc]}, f)
     if tamper:

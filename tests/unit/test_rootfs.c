@@ -161,6 +161,64 @@ static void path_set_grows(void **state)
         nsl_path_set_free(set);
 }
 
+static void platforms_match(void **state)
+{
+        struct nsl_platform want, have;
+        nsl_error e;
+        (void)state;
+        assert_int_equal(nsl_platform_parse("linux/arm64", &want, &e), 0);
+        assert_int_equal(nsl_platform_parse("linux/arm64/v8", &have, &e), 0);
+        assert_true(nsl_platform_match(&want, &have));
+        assert_true(nsl_platform_match(&have, &want));  /* arm64 is arm64/v8 */
+        assert_int_equal(nsl_platform_parse("linux/arm/v7", &want, &e), 0);
+        assert_int_equal(nsl_platform_parse("linux/arm/v6", &have, &e), 0);
+        assert_false(nsl_platform_match(&want, &have));
+        assert_int_equal(nsl_platform_parse("linux/arm", &want, &e), 0);
+        assert_true(nsl_platform_match(&want, &have));  /* no variant wanted: any */
+        assert_int_equal(nsl_platform_parse("linux/amd64", &want, &e), 0);
+        assert_false(nsl_platform_match(&want, &have));
+        assert_int_equal(nsl_image_config_platform("{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}",
+                                                   &have, &e), 0);
+        char text[64];
+        nsl_platform_format(&have, text, sizeof text);
+        assert_string_equal(text, "linux/arm64/v8");
+        assert_int_equal(nsl_image_config_platform("{\"os\":\"linux\"}", &have, &e), -EINVAL);
+}
+
+static void name_lists_are_deduplicated_and_cut(void **state)
+{
+        char list[32] = "";
+        (void)state;
+        nsl_name_list_add(list, sizeof list, "a:1");
+        nsl_name_list_add(list, sizeof list, "a:10");
+        nsl_name_list_add(list, sizeof list, "a:1");
+        assert_string_equal(list, "a:1, a:10");
+        nsl_name_list_add(list, sizeof list, "a-much-longer-name");
+        assert_string_equal(list, "a:1, a:10, ...");
+        nsl_name_list_add(list, sizeof list, "b");
+        assert_string_equal(list, "a:1, a:10, ...");
+}
+
+static void index_errors_say_what_there_is(void **state)
+{
+        const char *index = "{\"manifests\":["
+                "{\"mediaType\":\"" MANIFEST "\",\"digest\":\"" H("a") "\",\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}},"
+                "{\"mediaType\":\"" MANIFEST "\",\"digest\":\"" H("b") "\",\"annotations\":{\"org.opencontainers.image.ref.name\":\"v2\"}},"
+                "{\"mediaType\":\"" MANIFEST "\",\"digest\":\"" H("c") "\"}]}";
+        struct nsl_platform p;
+        char hex[NSL_SHA256_HEX + 1];
+        bool is_index;
+        nsl_error e;
+        (void)state;
+        assert_int_equal(nsl_platform_parse("linux/amd64", &p, &e), 0);
+        assert_int_equal(nsl_oci_pick_manifest(index, &p, "v3", hex, &is_index, &e), -ENOENT);
+        assert_string_equal(e.cause, "no image named v3; it holds v1, v2, (unnamed)");
+        assert_int_equal(nsl_oci_pick_manifest(index, &p, NULL, hex, &is_index, &e), -ENOTUNIQ);
+        assert_string_equal(e.cause, "3 images: choose one with --ref NAME (v1, v2, (unnamed))");
+        assert_int_equal(nsl_oci_pick_manifest(index, &p, "v2", hex, &is_index, &e), 0);
+        assert_int_equal(hex[0], 'b');
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -172,6 +230,9 @@ int main(void)
                 cmocka_unit_test(docker_config_must_be_named_by_digest),
                 cmocka_unit_test(defaults_keep_only_the_run_fields),
                 cmocka_unit_test(path_set_grows),
+                cmocka_unit_test(platforms_match),
+                cmocka_unit_test(name_lists_are_deduplicated_and_cut),
+                cmocka_unit_test(index_errors_say_what_there_is),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
