@@ -110,6 +110,29 @@ static const struct option options[] = {
         { 0 },
 };
 
+/* getopt_long takes any unambiguous prefix ("--rep" for "--replace"): a
+ * name that a later option makes ambiguous would silently change meaning.
+ * Long options are matched whole, as `nslaunch run` matches them. */
+static int check_whole_option_names(int argc, char **argv)
+{
+        for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+                const char *word = argv[i];
+                size_t len = strcspn(word + 2, "=");
+                const struct option *match = NULL;
+
+                if (strncmp(word, "--", 2) || !word[2])
+                        continue;
+                for (const struct option *o = options; o->name; o++)
+                        if (strlen(o->name) == len && !strncmp(o->name, word + 2, len))
+                                match = o;
+                if (!match)
+                        return usage_error(word, "unknown option");
+                if (match->has_arg == required_argument && !word[2 + len])
+                        i++;    /* its value, whatever it looks like */
+        }
+        return 0;
+}
+
 /* The options import and from-host share. */
 struct common {
         bool replace, json;
@@ -158,6 +181,8 @@ static int cmd_import(int argc, char **argv)
         nsl_error error = { 0 };
         int opt, r;
 
+        if ((r = check_whole_option_names(argc, argv)) != 0)
+                return r;
         optind = 1;
         opterr = 0;
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -198,6 +223,8 @@ static int cmd_from_host(int argc, char **argv)
         nsl_error error = { 0 };
         int opt, r;
 
+        if ((r = check_whole_option_names(argc, argv)) != 0)
+                return r;
         optind = 1;
         opterr = 0;
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {

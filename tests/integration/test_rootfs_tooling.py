@@ -667,3 +667,13 @@ def test_replace_while_another_run_replaces_it_fails(nsl, hostdir):
     finally:
         os.close(fd)
     assert nsl("rootfs", "import", "--replace", layout, dest).returncode == 0
+
+
+def test_long_options_are_matched_whole(nsl, tmp_path):
+    # getopt_long would take "--rep" for "--replace"
+    cp = nsl("rootfs", "import", "--rep", str(tmp_path / "none.tar"), str(tmp_path / "dir"))
+    assert cp.returncode == 125
+    assert cp.stderr == "nslaunch: --rep: unknown option (see nslaunch rootfs --help)\n"
+    cp = nsl("rootfs", "from-host", "--ad=/bin/sh", str(tmp_path / "dir"), "/bin/true")
+    assert cp.returncode == 125 and "--ad=/bin/sh: unknown option" in cp.stderr
+    assert not (tmp_path / "dir").exists()
