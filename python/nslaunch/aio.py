@@ -8,13 +8,13 @@ import os
 import signal
 from typing import Optional, Sequence, Tuple
 
-from .launch import Launch
+from .launch import Launch, Launched
 from .process import PIPE, Redirect
 from .result import Output, Result, make_result, parse_status
 from .sandbox import PathLike, Sandbox
 
 
-class AsyncHandle:
+class AsyncHandle(Launched):
     """A running sandbox, from ``await nslaunch.aio.start(...)``. ``stdin``
     is an asyncio StreamWriter, ``stdout``/``stderr`` StreamReaders, when
     PIPE was asked for; ``pid`` is nslaunch's."""
@@ -32,14 +32,6 @@ class AsyncHandle:
             return await self._process.wait(), raw
         finally:
             self._transport.close()
-
-    @property
-    def args(self) -> Sequence[str]:
-        return self._launch.cmd
-
-    @property
-    def argv(self) -> Sequence[str]:
-        return self._launch.argv
 
     @property
     def pid(self) -> int:

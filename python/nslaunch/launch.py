@@ -69,3 +69,19 @@ class Launch:
         if self.status_fd >= 0:
             os.close(self.status_fd)
             self.status_fd = -1
+
+
+class Launched:
+    """What a handle, sync or asyncio, tells of its launch."""
+
+    _launch: Launch
+
+    @property
+    def args(self) -> Sequence[str]:
+        """The command, as given."""
+        return self._launch.cmd
+
+    @property
+    def argv(self) -> Sequence[str]:
+        """The whole nslaunch command line."""
+        return self._launch.argv

@@ -13,7 +13,7 @@ import time
 from typing import IO, Any, Optional, Sequence, Union
 
 from .errors import LaunchError, NslaunchError
-from .launch import Launch
+from .launch import Launch, Launched
 from .result import Output, Result, make_result, parse_status
 from .sandbox import PathLike, Sandbox
 
@@ -22,7 +22,7 @@ DEVNULL = subprocess.DEVNULL
 Redirect = Union[None, int, IO[Any]]
 
 
-class Handle:
+class Handle(Launched):
     """A running sandbox, from ``start``.
 
     ``pid`` is nslaunch's pid on the host (the command itself runs in its
@@ -46,16 +46,6 @@ class Handle:
         self._status_reader: Optional[threading.Thread] = None
         self._result: Optional[Result] = None
         self._error: Optional[LaunchError] = None
-
-    @property
-    def args(self) -> Sequence[str]:
-        """The command, as given."""
-        return self._launch.cmd
-
-    @property
-    def argv(self) -> Sequence[str]:
-        """The whole nslaunch command line."""
-        return self._launch.argv
 
     @property
     def pid(self) -> int:
