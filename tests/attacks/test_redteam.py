@@ -113,8 +113,7 @@ FLOOD = py_guard() + r"""
 import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
 def call_me(name):
-    with open('/proc/thread-self/comm', 'wb') as f:
-        f.write(name)
+    libc.prctl(15, ctypes.c_char_p(name), 0, 0, 0)     # PR_SET_NAME
 for i in range(64):                   # decoys: 64 refusals under 64 names
     call_me(b'decoy%d' % i)
     libc.unshare(0x10000000)
@@ -148,8 +147,9 @@ def test_report_cannot_be_flooded(nsl, hostdir):
 
 def test_payload_chosen_names_reach_stderr_escaped(nsl):
     code = py_guard() + ("import ctypes\n"
-                         "open('/proc/thread-self/comm', 'wb').write(b'x\\x1b[2J\\r\\x07')\n"
-                         "ctypes.CDLL(None).unshare(0x10000000)\n")
+                         "libc = ctypes.CDLL(None)\n"
+                         "libc.prctl(15, ctypes.c_char_p(b'x\\x1b[2J\\r\\x07'), 0, 0, 0)   # PR_SET_NAME\n"
+                         "libc.unshare(0x10000000)\n")
     cp = nsl("run", "--seccomp-report", "--", PY, "-c", code, text=False)
     assert cp.returncode == 0, cp.stderr
     # precondition: the name really is the payload's, with the control bytes
