@@ -136,7 +136,12 @@ int nsl_image_config_platform(const char *config_json, struct nsl_platform *plat
 void nsl_name_list_add(char *list, size_t len, const char *name)
 {
         static const char more[] = ", ...";
-        size_t used = strlen(list), n = strlen(name);
+        size_t used, n;
+
+        if (!*name)
+                name = "\"\"";       /* shown; and strstr would find "" everywhere, for ever */
+        used = strlen(list);
+        n = strlen(name);
 
         for (const char *p = list; (p = strstr(p, name)); p += n)
                 if ((p == list || p[-1] == ' ') && (p[n] == ',' || !p[n]))

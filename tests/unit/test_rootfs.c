@@ -197,6 +197,14 @@ static void name_lists_are_deduplicated_and_cut(void **state)
         assert_string_equal(list, "a:1, a:10, ...");
         nsl_name_list_add(list, sizeof list, "b");
         assert_string_equal(list, "a:1, a:10, ...");
+
+        /* an empty tag (found by fuzzing: strstr finds "" everywhere, and the
+         * duplicate check never ended) is shown as "" */
+        char empty[32] = "";
+        nsl_name_list_add(empty, sizeof empty, "");
+        nsl_name_list_add(empty, sizeof empty, "x");
+        nsl_name_list_add(empty, sizeof empty, "");
+        assert_string_equal(empty, "\"\", x");
 }
 
 static void index_errors_say_what_there_is(void **state)
