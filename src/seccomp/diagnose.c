@@ -7,15 +7,22 @@
 
 #include "bpf-run.h"
 
-static uint32_t action_for(const struct sock_filter *insns, unsigned short len, uint32_t arch, const char *name,
-                           uint64_t arg0)
+/* The program's whole answer (NSL_BPF_MALFORMED included) to the call. */
+static uint32_t answer_to(const struct sock_filter *insns, unsigned short len, uint32_t arch, const char *name,
+                          uint64_t arg0)
 {
         int nr = seccomp_syscall_resolve_name_arch(arch, name);
         struct seccomp_data call = { .nr = nr, .arch = arch, .args = { arg0 } };
 
         if (nr < 0)
                 return SECCOMP_RET_ALLOW;       /* not a call of this architecture */
-        return nsl_bpf_run(insns, len, &call) & SECCOMP_RET_ACTION_FULL;
+        return nsl_bpf_run(insns, len, &call);
+}
+
+static uint32_t action_for(const struct sock_filter *insns, unsigned short len, uint32_t arch, const char *name,
+                           uint64_t arg0)
+{
+        return answer_to(insns, len, arch, name, arg0) & SECCOMP_RET_ACTION_FULL;
 }
 
 static bool allowed(uint32_t action)
@@ -31,13 +38,12 @@ static bool kills(uint32_t action)
 enum nsl_sc_verdict nsl_sc_verdict(const struct sock_filter *insns, unsigned short len)
 {
         uint32_t arch = seccomp_arch_native();
-        int nr = seccomp_syscall_resolve_name("execve");
-        struct seccomp_data call = { .nr = nr, .arch = arch };
-        uint32_t execve = action_for(insns, len, arch, "execve", 0);
+        uint32_t answer = answer_to(insns, len, arch, "execve", 0);
+        uint32_t execve = answer & SECCOMP_RET_ACTION_FULL;
 
         /* a program the interpreter cannot run is the kernel's to refuse,
          * in the seccomp stage */
-        if (allowed(execve) || nsl_bpf_run(insns, len, &call) == NSL_BPF_MALFORMED)
+        if (allowed(execve) || answer == NSL_BPF_MALFORMED)
                 return NSL_SC_RUNS;
         /* libseccomp's first check is the architecture's: another one's
          * filter kills every call here, execve, exit_group and getpid alike */
