@@ -140,52 +140,7 @@ chmod 755 "$WORK"   # the rootfs must be reachable for uid 65534
 
 # ---------------------------------------------------------------- 3. OCI bundle
 # make_bundle DIR ARGV_JSON
-make_bundle() {
-    local dir=$1 args=$2 l
-    mkdir -p "$dir/rootfs"/{usr,etc,proc,dev,tmp}
-    for l in bin sbin lib lib64; do ln -s "usr/$l" "$dir/rootfs/$l"; done
-    "$PY" - "$dir/config.json" "$args" <<'EOF'
-import json, sys
-out, args = sys.argv[1], json.loads(sys.argv[2])
-no_caps = {k: [] for k in ("bounding", "effective", "inheritable", "permitted", "ambient")}
-cfg = {
-    "ociVersion": "1.0.2",
-    "process": {
-        "terminal": False,
-        "user": {"uid": 0, "gid": 0},
-        "args": args,
-        "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "HOME=/tmp"],
-        "cwd": "/",
-        "capabilities": no_caps,
-        "noNewPrivileges": True,
-    },
-    "root": {"path": "rootfs", "readonly": True},
-    "hostname": "sandbox",
-    "mounts": [
-        {"destination": "/proc", "type": "proc", "source": "proc",
-         "options": ["nosuid", "nodev", "noexec"]},
-        {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
-         "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
-        {"destination": "/usr", "type": "bind", "source": "/usr",
-         "options": ["rbind", "ro", "nosuid", "nodev"]},
-        {"destination": "/etc", "type": "bind", "source": "/etc",
-         "options": ["rbind", "ro", "nosuid", "nodev"]},
-        {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
-         "options": ["nosuid", "nodev", "mode=1777", "size=64m"]},
-    ],
-    # no "seccomp" key: no filter.  No "resources": nothing to limit.
-    "linux": {
-        "uidMappings": [{"containerID": 0, "hostID": 65534, "size": 1}],
-        "gidMappings": [{"containerID": 0, "hostID": 65534, "size": 1}],
-        "namespaces": [{"type": t} for t in
-                       ("pid", "ipc", "uts", "mount", "network", "user", "cgroup")],
-    },
-}
-with open(out, "w") as f:
-    json.dump(cfg, f, indent=2)
-EOF
-}
+make_bundle() { "$PY" "$SCRIPT_DIR/bundle.py" "$@"; }
 
 CHECK_SH='read -r a b c </proc/self/uid_map; m="$a->$b"; touch /.w 2>/dev/null && r=rw || r=ro; echo "map=$m root=$r host=$(uname -n) caps=$(grep CapEff /proc/self/status | cut -f2) seccomp=$(grep "^Seccomp:" /proc/self/status | cut -f2)"'
 
