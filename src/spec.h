@@ -61,6 +61,9 @@ struct nsl_spec {
         uint64_t cpu_quota_us;          /* per 100 ms; 0 = no limit */
         uint64_t pids;                  /* 0 = no limit */
         char *cgroup_parent;
+        char *cgroup_path;              /* exact (resolved OCI cgroupsPath); NULL: a new one under the parent */
+        uint64_t cpu_shares;            /* 0 = not given */
+        char *cpuset_cpus, *cpuset_mems;
         bool limits_best_effort;
         struct nsl_rlimit rlimits[NSL_MAX_RLIMITS];
         size_t n_rlimits;
