@@ -114,6 +114,26 @@ int nsl_spec_set_landlock(nsl_spec *spec, const char *mode, nsl_error *error);  
 /* Files under writable mounts (/tmp, /dev/shm, --tmpfs, rw --bind) may be
  * executed; Landlock refuses it by default. */
 void nsl_spec_set_allow_exec_writable(nsl_spec *spec, bool on);
+/* The layout of an OCI bundle: no default /tmp; /dev and /proc only when
+ * set (nsl_spec_set_dev, nsl_spec_set_proc). */
+void nsl_spec_set_bundle_layout(nsl_spec *spec, bool on);
+void nsl_spec_set_dev(nsl_spec *spec, bool on);             /* nslaunch's /dev (nodes, pts, shm, mqueue) */
+void nsl_spec_set_sysfs(nsl_spec *spec, bool on);           /* a read-only sysfs at /sys */
+void nsl_spec_set_cgroupfs(nsl_spec *spec, bool on);        /* a read-only cgroup2 at /sys/fs/cgroup */
+int nsl_spec_add_masked_path(nsl_spec *spec, const char *path, nsl_error *error);
+int nsl_spec_add_readonly_path(nsl_spec *spec, const char *path, nsl_error *error);
+/* kind 'u' or 'g': one line of the user namespace's uid_map or gid_map. */
+int nsl_spec_add_id_map(nsl_spec *spec, char kind, uint32_t inside, uint32_t outside, uint32_t count,
+                        nsl_error *error);
+int nsl_spec_add_group(nsl_spec *spec, gid_t gid, nsl_error *error);   /* additional gids, setgroups */
+int nsl_spec_set_network_ns(nsl_spec *spec, const char *path, nsl_error *error); /* join, root only */
+int nsl_spec_set_oom_score_adj(nsl_spec *spec, int adj, nsl_error *error);
+int nsl_spec_add_sysctl(nsl_spec *spec, const char *assignment, nsl_error *error); /* namespaced keys */
+int nsl_spec_set_domainname(nsl_spec *spec, const char *name, nsl_error *error);
+int nsl_spec_set_umask(nsl_spec *spec, mode_t mask, nsl_error *error);
+int nsl_spec_set_cgroup_path(nsl_spec *spec, const char *path, nsl_error *error); /* exact; vs --cgroup-parent */
+int nsl_spec_set_cpu_shares(nsl_spec *spec, uint64_t shares, nsl_error *error);
+int nsl_spec_set_cpuset(nsl_spec *spec, const char *cpus, const char *mems, nsl_error *error);
 /* True when the spec runs the command without any seccomp filter. */
 bool nsl_spec_seccomp_unconfined(const nsl_spec *spec);
 
@@ -246,6 +266,25 @@ int nsl_sandbox_wait(nsl_sandbox *sandbox, int timeout_ms, nsl_result *result, n
 /* Ends the sandbox if it still runs (SIGKILL), reaps it, and releases
  * everything it held on the host (its cgroup included). NULL is allowed. */
 void nsl_sandbox_free(nsl_sandbox *sandbox);
+
+/* An OCI bundle (docs/oci.md): BUNDLE/config.json (runtime-spec 1.0 to
+ * 1.2) read and checked; every field nslaunch cannot honour is refused
+ * naming its JSON path ("config.json: linux.intelRdt: not supported"). */
+typedef struct nsl_oci nsl_oci;
+int nsl_oci_load(const char *bundle_dir, nsl_oci **oci, nsl_error *error);
+void nsl_oci_free(nsl_oci *oci);
+/* The config onto spec through its setters. The spec refers to the oci's
+ * copy of linux.seccomp: keep oci until nsl_sandbox_create has returned. */
+int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error);
+const char *nsl_oci_cgroups_path(const nsl_oci *oci);       /* NULL when not given */
+bool nsl_oci_terminal(const nsl_oci *oci);
+const char *nsl_oci_root_path(const nsl_oci *oci);          /* absolute */
+/* Runs the hooks of kind ("prestart", "createRuntime", "createContainer",
+ * "startContainer", "poststart", "poststop") in order, each with state_json
+ * on its standard input; the first failure stops and names the hook. */
+int nsl_oci_run_hooks(const nsl_oci *oci, const char *kind, const char *state_json, nsl_error *error);
+/* runc exec --process FILE: a process object alone onto spec. */
+int nsl_oci_process_load(const char *process_json_path, nsl_spec *spec, nsl_error *error);
 
 /* create + start + wait + free, and --status-json written. */
 int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error);

@@ -68,6 +68,19 @@ struct nsl_spec {
         bool seccomp_learn;     /* everything but the explicit refusals is allowed and recorded */
         enum nsl_landlock_mode landlock;
         bool landlock_exec_writable;    /* files under writable mounts may be executed */
+        /* OCI bundles (stored by spec.c until their owners' branches land: docs/oci.md) */
+        bool bundle_layout, dev, sysfs, cgroupfs;
+        char **masked_paths, **readonly_paths, **sysctl;
+        size_t n_masked_paths, n_readonly_paths, n_sysctl;
+        struct nsl_id_map { char kind; uint32_t inside, outside, count; } *id_maps;
+        size_t n_id_maps;
+        gid_t *groups;
+        size_t n_groups;
+        char *network_ns, *domainname, *cgroup_path, *cpuset_cpus, *cpuset_mems;
+        bool oom_score_adj_set, umask_set;
+        int oom_score_adj;
+        mode_t umask;
+        uint64_t cpu_shares;
 };
 
 
