@@ -53,9 +53,7 @@ void nsl_spec_free(nsl_spec *spec)
         free(spec->status_path);
         nsl_strv_free(spec->masked_paths);
         nsl_strv_free(spec->readonly_paths);
-        nsl_strv_free(spec->sysctl);
-        free(spec->id_maps);
-        free(spec->groups);
+        nsl_strv_free(spec->sysctls);
         free(spec->network_ns);
         free(spec->domainname);
         free(spec->cgroup_path);
@@ -224,6 +222,7 @@ int nsl_spec_set_proc(nsl_spec *spec, const char *mode, nsl_error *error)
                 spec->proc = NSL_PROC_FULL;
         else
                 return nsl_fail(error, EINVAL, "--proc", mode ? mode : "", "expected pid or full");
+        spec->proc_set = true;
         return 0;
 }
 
@@ -503,99 +502,8 @@ void nsl_spec_set_warning_handler(nsl_spec *spec, void (*warn)(const char *line,
         spec->warn_data = data;
 }
 
-/* The OCI setters below only store what they are given: their owners
- * (sandbox-layout, oci-cgroup) give them their effect. */
-void nsl_spec_set_bundle_layout(nsl_spec *spec, bool on) { spec->bundle_layout = on; }
-void nsl_spec_set_dev(nsl_spec *spec, bool on) { spec->dev = on; }
-void nsl_spec_set_sysfs(nsl_spec *spec, bool on) { spec->sysfs = on; }
-void nsl_spec_set_cgroupfs(nsl_spec *spec, bool on) { spec->cgroupfs = on; }
-
-static int push_absolute(char ***v, size_t *n, const char *path, const char *opt, nsl_error *error)
-{
-        if (!path || path[0] != '/')
-                return nsl_fail(error, EINVAL, opt, path ? path : "", "must be an absolute path inside the sandbox");
-        if (nsl_strv_push(v, n, path) < 0)
-                return nsl_fail(error, ENOMEM, opt, path, NULL);
-        return 0;
-}
-
-int nsl_spec_add_masked_path(nsl_spec *spec, const char *path, nsl_error *error)
-{
-        return push_absolute(&spec->masked_paths, &spec->n_masked_paths, path, "masked-path", error);
-}
-
-int nsl_spec_add_readonly_path(nsl_spec *spec, const char *path, nsl_error *error)
-{
-        return push_absolute(&spec->readonly_paths, &spec->n_readonly_paths, path, "readonly-path", error);
-}
-
-int nsl_spec_add_id_map(nsl_spec *spec, char kind, uint32_t inside, uint32_t outside, uint32_t count,
-                        nsl_error *error)
-{
-        struct nsl_id_map *maps;
-
-        if ((kind != 'u' && kind != 'g') || count == 0)
-                return nsl_fail(error, EINVAL, "id-map", "", "expected kind u or g and a count above 0");
-        maps = realloc(spec->id_maps, (spec->n_id_maps + 1) * sizeof *maps);
-        if (!maps)
-                return nsl_fail(error, ENOMEM, "id-map", "", NULL);
-        spec->id_maps = maps;
-        spec->id_maps[spec->n_id_maps++] = (struct nsl_id_map){ kind, inside, outside, count };
-        return 0;
-}
-
-int nsl_spec_add_group(nsl_spec *spec, gid_t gid, nsl_error *error)
-{
-        gid_t *groups = realloc(spec->groups, (spec->n_groups + 1) * sizeof *groups);
-
-        if (!groups)
-                return nsl_fail(error, ENOMEM, "group", "", NULL);
-        spec->groups = groups;
-        spec->groups[spec->n_groups++] = gid;
-        return 0;
-}
-
-int nsl_spec_set_network_ns(nsl_spec *spec, const char *path, nsl_error *error)
-{
-        if (!path || path[0] != '/')
-                return nsl_fail(error, EINVAL, "network-ns", path ? path : "", "must be an absolute path");
-        return replace_string(&spec->network_ns, path, "network-ns", error);
-}
-
-int nsl_spec_set_oom_score_adj(nsl_spec *spec, int adj, nsl_error *error)
-{
-        if (adj < -1000 || adj > 1000)
-                return nsl_fail(error, EINVAL, "oom-score-adj", "", "%d is not from -1000 to 1000", adj);
-        spec->oom_score_adj = adj;
-        spec->oom_score_adj_set = true;
-        return 0;
-}
-
-int nsl_spec_add_sysctl(nsl_spec *spec, const char *assignment, nsl_error *error)
-{
-        if (!assignment || !strchr(assignment, '=') || assignment[0] == '=')
-                return nsl_fail(error, EINVAL, "sysctl", assignment ? assignment : "", "expected KEY=VALUE");
-        if (nsl_strv_push(&spec->sysctl, &spec->n_sysctl, assignment) < 0)
-                return nsl_fail(error, ENOMEM, "sysctl", assignment, NULL);
-        return 0;
-}
-
-int nsl_spec_set_domainname(nsl_spec *spec, const char *name, nsl_error *error)
-{
-        if (!name || strlen(name) > 64)
-                return nsl_fail(error, EINVAL, "domainname", name ? name : "", "must be at most 64 characters");
-        return replace_string(&spec->domainname, name, "domainname", error);
-}
-
-int nsl_spec_set_umask(nsl_spec *spec, mode_t mask, nsl_error *error)
-{
-        if (mask > 0777)
-                return nsl_fail(error, EINVAL, "umask", "", "%o is not a umask", (unsigned)mask);
-        spec->umask = mask;
-        spec->umask_set = true;
-        return 0;
-}
-
+/* oci-cgroup's setters only store what they are given until that branch
+ * (which gives them their effect) lands. */
 int nsl_spec_set_cgroup_path(nsl_spec *spec, const char *path, nsl_error *error)
 {
         if (!path || !*path)
