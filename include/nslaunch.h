@@ -307,6 +307,25 @@ int nsl_cgroup_pids(const char *path, pid_t **pids, size_t *n, nsl_error *error)
  * take is refused, naming it. */
 int nsl_cgroup_update(const char *path, const nsl_spec *limits, nsl_error *error);
 
+/* An OCI bundle (docs/oci.md): BUNDLE/config.json (runtime-spec 1.0 to
+ * 1.2) read and checked; every field nslaunch cannot honour is refused
+ * naming its JSON path ("config.json: linux.intelRdt: not supported"). */
+typedef struct nsl_oci nsl_oci;
+int nsl_oci_load(const char *bundle_dir, nsl_oci **oci, nsl_error *error);
+void nsl_oci_free(nsl_oci *oci);
+/* The config onto spec through its setters. The spec refers to the oci's
+ * copy of linux.seccomp: keep oci until nsl_sandbox_create has returned. */
+int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error);
+const char *nsl_oci_cgroups_path(const nsl_oci *oci);       /* NULL when not given */
+bool nsl_oci_terminal(const nsl_oci *oci);
+const char *nsl_oci_root_path(const nsl_oci *oci);          /* absolute */
+/* Runs the hooks of kind ("prestart", "createRuntime", "createContainer",
+ * "startContainer", "poststart", "poststop") in order, each with state_json
+ * on its standard input; the first failure stops and names the hook. */
+int nsl_oci_run_hooks(const nsl_oci *oci, const char *kind, const char *state_json, nsl_error *error);
+/* runc exec --process FILE: a process object alone onto spec. */
+int nsl_oci_process_load(const char *process_json_path, nsl_spec *spec, nsl_error *error);
+
 /* create + start + wait + free, and --status-json written. */
 int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error);
 
