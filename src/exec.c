@@ -36,6 +36,8 @@
 #include "syscalls.h"
 
 #define MAX_HIERARCHIES 16
+#define NOT_DUMPABLE "cannot enter the sandbox: its init is not dumpable, and entering takes ptrace access to it, " \
+                     "which only root has"
 
 /* The sandbox's cgroups the caller is not in already: cgroup.procs of each,
  * opened by the caller (the kernel checks the opener). */
@@ -156,10 +158,14 @@ static bool same_namespace(pid_t a, pid_t b, const char *ns)
 static int check_running(pid_t init_pid, nsl_error *error)
 {
         _cleanup_free_ char *children = NULL;
-        char path[64];
+        char path[64], link[64];
         size_t len;
         int r;
 
+        /* what setns through the pidfd takes too */
+        snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)init_pid);
+        if (readlink(path, link, sizeof link) < 0 && (errno == EACCES || errno == EPERM))
+                return nsl_fail(error, EPERM, "exec", "", NOT_DUMPABLE);
         snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)init_pid, (int)init_pid);
         r = nsl_read_file(path, 1 << 16, &children, &len);
         if (r < 0)
@@ -236,10 +242,8 @@ static int join(int pidfd, const struct joins *j, const struct nsl_plan *plan, n
          * dumpable: only a caller with CAP_SYS_PTRACE on the host has it */
         if (setns(pidfd, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET |
                                  CLONE_NEWCGROUP) < 0)
-                return nsl_fail(error, errno, "join", "namespaces", errno == EPERM && plan->rootless
-                                ? "cannot enter the sandbox's namespaces: its init is not dumpable, and entering "
-                                  "takes ptrace access to it, which only root has"
-                                : "cannot enter the sandbox's namespaces");
+                return nsl_fail(error, errno, "join", "namespaces",
+                                errno == EPERM && plan->rootless ? NOT_DUMPABLE : "cannot enter the sandbox's namespaces");
         return 0;
 }
 
@@ -296,7 +300,7 @@ static int await_process(int sync_fd, pid_t joiner, pid_t *pid, nsl_error *error
         return nsl_fail(error, r < 0 ? -r : EPROTO, "exec", "", "the process could not be started");
 }
 
-int nsl_exec(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl_error *error)
+static int exec_process(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl_error *error)
 {
         struct nsl_plan plan __attribute__((cleanup(nsl_plan_free))) = { 0 };
         struct joins joins __attribute__((cleanup(joins_close))) = { 0 };
@@ -312,8 +316,10 @@ int nsl_exec(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl_error *err
         if (r == 0)
                 r = nsl_plan_build(process, &host, &plan, error);
         nsl_host_free(&host);
-        if (r < 0)
+        if (r < 0) {
+                nsl_error_set_stage(error, "plan");
                 return r;
+        }
         if (plan.seccomp.notify)
                 return nsl_fail(error, ENOTSUP, "exec", "seccomp", "reporting or learning is for a launch, not exec");
         pidfd = (int)syscall(SYS_pidfd_open, init_pid, 0);
@@ -335,4 +341,13 @@ int nsl_exec(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl_error *err
         nsl_closep(&child_end);
         child_end = -1;
         return await_process(parent_end, joiner, pid, error);
+}
+
+int nsl_exec(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl_error *error)
+{
+        int r = exec_process(init_pid, process, pid, error);
+
+        if (r < 0 && !error->stage[0])
+                nsl_error_set_stage(error, "join");
+        return r;
 }
