@@ -7,8 +7,10 @@ conmon or the shim."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -379,3 +381,121 @@ def test_bad_bundle_names_itself(runc, hostdir):
     line = one_error_line(runc("create", "--bundle", d, "nobundle"))
     assert "config.json" in line
     assert not os.path.exists(os.path.join(runc.root, "nobundle")), "a failed create leaves nothing"
+
+
+# every field oci-config refuses reaches the engine as one line naming it
+REFUSED = [
+    (lambda c: c["linux"].__setitem__("intelRdt", {"closID": "x"}), "linux.intelRdt"),
+    (lambda c: c["linux"].__setitem__("seccomp", {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/x"}),
+     "linux.seccomp.listenerPath"),
+    (lambda c: c["linux"].__setitem__("personality", {"domain": "LINUX32"}), "linux.personality.domain"),
+    (lambda c: c["linux"].__setitem__("mountLabel", "x"), "linux.mountLabel"),
+    (lambda c: c["linux"].__setitem__("rootfsPropagation", "shared"), "linux.rootfsPropagation"),
+    (lambda c: c["linux"]["namespaces"].append({"type": "time"}), "linux.namespaces["),
+    (lambda c: c["linux"]["namespaces"][0].__setitem__("path", "/proc/1/ns/pid"), "linux.namespaces[0]"),
+    (lambda c: c["process"].__setitem__("apparmorProfile", "x"), "process.apparmorProfile"),
+    (lambda c: c["process"].__setitem__("selinuxLabel", "x"), "process.selinuxLabel"),
+    (lambda c: c["linux"].__setitem__("timeOffsets", {}), "linux.timeOffsets"),
+    (lambda c: c["process"].__setitem__("ioPriority", {"class": "IOPRIO_CLASS_RT"}), "process.ioPriority"),
+    (lambda c: c["process"].__setitem__("scheduler", {"policy": "SCHED_FIFO"}), "process.scheduler"),
+    (lambda c: c["mounts"].append({"destination": "/x", "type": "bind", "source": "/tmp", "options": ["suid"]}),
+     "option suid"),
+    (lambda c: c.setdefault("linux", {}).setdefault("resources", {}).__setitem__(
+        "hugepageLimits", [{"pageSize": "2MB", "limit": 1}]), "linux.resources.hugepageLimits"),
+]
+
+
+@pytest.mark.parametrize("edit,name", REFUSED, ids=[name for _, name in REFUSED])
+def test_refused_config_field_names_itself(runc, bundle, hostdir, edit, name):
+    edit(bundle.config)
+    bundle.write()
+    log = os.path.join(hostdir(), "log.json")
+    runc.ids.append("refused")
+    cp = runc("--log", log, "--log-format", "json", "create", "--bundle", bundle.path, "refused")
+    line = one_error_line(cp)
+    assert name in line and "config.json" in line, line
+    with open(log) as f:
+        assert name in json.loads(f.read().splitlines()[-1])["msg"]
+    assert not os.path.exists(os.path.join(runc.root, "refused"))
+
+
+def test_console_socket_gets_the_pty_master(runc, bundle, hostdir):
+    sock_path = os.path.join(hostdir(), "console.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(sock_path)
+    server.listen(1)
+    bundle.config["process"]["terminal"] = True
+    bundle.write(["/bin/sh", "-c", "test -t 0 && test -t 1 && echo on-a-tty"])
+    runc.ids.append("tty")
+    # create blocks until init has sent the master: accept meanwhile
+    got = {}
+
+    def accept():
+        conn, _ = server.accept()
+        with conn:
+            msg, fds, _, _ = socket.recv_fds(conn, 1024, 1)
+            got["fds"] = fds
+
+    t = threading.Thread(target=accept)
+    t.start()
+    cp = runc("create", "--bundle", bundle.path, "--console-socket", sock_path, "tty")
+    t.join(TIMEOUT)
+    server.close()
+    assert cp.returncode == 0, cp.stderr
+    assert len(got.get("fds", [])) == 1
+    master = got["fds"][0]
+    try:
+        assert runc("start", "tty").returncode == 0
+        out = b""
+        deadline = time.monotonic() + 5
+        while b"on-a-tty" not in out and time.monotonic() < deadline:
+            try:
+                out += os.read(master, 1024)
+            except OSError:
+                break
+        assert b"on-a-tty" in out
+    finally:
+        os.close(master)
+    wait_status(runc, "tty", "stopped")
+    assert runc("delete", "tty").returncode == 0
+
+
+def test_terminal_without_console_socket_refused(runc, bundle):
+    bundle.config["process"]["terminal"] = True
+    bundle.write()
+    runc.ids.append("notty")
+    assert "--console-socket" in one_error_line(runc("create", "--bundle", bundle.path, "notty"))
+
+
+def test_preserve_fds(runc, bundle, hostdir):
+    path = os.path.join(hostdir(0o777), "passed")
+    bundle.write(["/bin/sh", "-c", "echo through-fd-3 >&3"])
+    runc.ids.append("fds")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o666)
+    try:
+        cp = runc("run", "--preserve-fds", "1", "--bundle", bundle.path, "fds", pass_fds=(fd,)) if fd == 3 else None
+        if cp is None:
+            os.dup2(fd, 3)
+            cp = runc("run", "--preserve-fds", "1", "--bundle", bundle.path, "fds", pass_fds=(3,))
+            os.close(3)
+    finally:
+        os.close(fd)
+    assert cp.returncode == 0, cp.stderr
+    with open(path) as f:
+        assert f.read() == "through-fd-3\n"
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_update_pids_limit(runc, bundle):
+    create(runc, bundle, "upd")
+    cg = state(runc, "upd") and "/sys/fs/cgroup/pids/nslaunch-runc/upd/pids.max"
+    cp = runc("update", "--pids-limit", "33", "upd")
+    assert cp.returncode == 0, cp.stderr
+    if os.path.exists(cg):
+        assert open(cg).read().strip() == "33"
+    cp = runc("update", "--resources", "-", "upd", input=json.dumps({"pids": {"limit": 44}}))
+    assert cp.returncode == 0, cp.stderr
+    if os.path.exists(cg):
+        assert open(cg).read().strip() == "44"
+    assert "not supported" in one_error_line(runc("update", "--kernel-memory", "1m", "upd"))
+    assert runc("delete", "--force", "upd").returncode == 0
