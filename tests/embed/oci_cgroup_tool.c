@@ -12,10 +12,12 @@
  *                                  [--cpuset CPUS MEMS]
  *
  * A failure is nslaunch's one line on stderr and exit status 125. */
+#include <fcntl.h>
 #include <nslaunch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int fail(const nsl_error *error)
 {
@@ -72,7 +74,10 @@ static int create(int argc, char **argv)
         r = set_limits(spec, argc, argv, &i, &error);
         if (r == -1 || i + 1 >= argc)
                 return usage();
-        if (r < 0 || nsl_spec_set_cgroup_path(spec, argv[2], &error) < 0 ||
+        /* the command's stdio: not this tool's, which its caller reads to the end */
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (r < 0 || null < 0 || nsl_spec_set_stdio(spec, null, null, null, &error) < 0 ||
+            nsl_spec_set_cgroup_path(spec, argv[2], &error) < 0 ||
             nsl_spec_set_start_fifo(spec, argv[3], &error) < 0 || nsl_spec_set_command(spec, argv + i + 1, &error) < 0 ||
             nsl_sandbox_create(spec, &sb, &error) < 0)
                 return fail(&error);
@@ -82,6 +87,7 @@ static int create(int argc, char **argv)
                 return fail(&error);
         }
         nsl_spec_free(spec);
+        close(null);
         printf("%d\n", (int)pid);
         return 0;
 }

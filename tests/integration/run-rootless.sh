@@ -35,6 +35,9 @@ mkdir -p "$dir/tests/integration" "$dir/out"
 cp "$nsl" "$dir/nslaunch"
 # nslaunch rootfs runs the helper next to the binary.
 [ -x "$(dirname "$nsl")/nslaunch-rootfs" ] && cp "$(dirname "$nsl")/nslaunch-rootfs" "$dir/nslaunch-rootfs"
+# test_oci_cgroup.py's driver of the library, found next to the binary.
+tool=${NSL_OCI_CGROUP_TOOL:-$(dirname "$nsl")/../tests/oci-cgroup-tool}
+[ -x "$tool" ] && cp "$tool" "$dir/oci-cgroup-tool"
 cp "$here"/*.py "$dir/tests/integration/"
 cp -r "$here/../../examples" "$dir/tests/examples"
 cp -r "$here/../../profiles" "$dir/profiles"
@@ -43,6 +46,7 @@ cp -r "$here/../workloads" "$dir/tests/workloads"
 chmod -R a+rX "$dir"
 chmod 755 "$dir/nslaunch"
 [ -e "$dir/nslaunch-rootfs" ] && chmod 755 "$dir/nslaunch-rootfs"
+[ -e "$dir/oci-cgroup-tool" ] && chmod 755 "$dir/oci-cgroup-tool"
 chown nsltest "$dir/out"
 
 targets=$dir/tests/integration
