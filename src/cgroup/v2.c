@@ -49,6 +49,11 @@ int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
                 if ((r = nsl_cgroup_write(dirfd, "cpu.max", value, error)) < 0)
                         return r;
         }
+        if (l->memory_reservation) {
+                snprintf(value, sizeof value, "%llu", (unsigned long long)l->memory_reservation);
+                if ((r = nsl_cgroup_write(dirfd, "memory.low", value, error)) < 0)
+                        return r;
+        }
         if (l->cpu_shares) {
                 snprintf(value, sizeof value, "%llu", (unsigned long long)nsl_cgroup_shares_to_weight(l->cpu_shares));
                 if ((r = nsl_cgroup_write(dirfd, "cpu.weight", value, error)) < 0)

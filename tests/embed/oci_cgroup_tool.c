@@ -2,14 +2,15 @@
  * run, as runc's create, pause, resume, ps, update and delete are separate
  * processes (tests/integration/test_oci_cgroup.py drives it):
  *
- *   oci-cgroup-tool create PATH FIFO [--memory SIZE] [--pids N] [--cpu-shares N] [--cpuset CPUS MEMS] -- CMD...
+ *   oci-cgroup-tool create PATH FIFO [--memory SIZE] [--pids N] [--memory-reservation BYTES]
+ *        [--cpu-shares N] [--cpuset CPUS MEMS] -- CMD...
  *        a sandbox in the cgroup at PATH, started through FIFO, detached;
  *        prints init's host pid and exits (init goes to the caller, a subreaper)
  *   oci-cgroup-tool start FIFO
  *   oci-cgroup-tool freeze PATH | thaw PATH | remove PATH
  *   oci-cgroup-tool pids PATH                one pid a line
  *   oci-cgroup-tool update PATH [--memory SIZE] [--memory-swap SIZE] [--pids N] [--cpus N] [--cpu-shares N]
- *                                  [--cpuset CPUS MEMS]
+ *                                  [--memory-reservation BYTES] [--cpuset CPUS MEMS]
  *
  * A failure is nslaunch's one line on stderr and exit status 125. */
 #include <fcntl.h>
@@ -52,6 +53,8 @@ static int set_limits(nsl_spec *spec, int argc, char **argv, int *i, nsl_error *
                         r = nsl_spec_set_pids(spec, value, error);
                 else if (!strcmp(opt, "--cpus"))
                         r = nsl_spec_set_cpus(spec, value, error);
+                else if (!strcmp(opt, "--memory-reservation"))
+                        r = nsl_spec_set_memory_reservation(spec, strtoull(value, NULL, 10), error);
                 else if (!strcmp(opt, "--cpu-shares"))
                         r = nsl_spec_set_cpu_shares(spec, strtoull(value, NULL, 10), error);
                 else if (!strcmp(opt, "--cpuset") && *i + 1 < argc)
