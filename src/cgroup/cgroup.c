@@ -58,6 +58,19 @@ int nsl_cgroup_write(int dirfd, const char *name, const char *value, nsl_error *
         return 0;
 }
 
+int nsl_cgroup_in_dir(int r, const char *dir, nsl_error *error)
+{
+        char named[2 * sizeof error->object];
+
+        if (r < 0 && error->object[0] && error->object[0] != '/') {
+                snprintf(named, sizeof named, "%s/%s", dir, error->object);
+                size_t len = strnlen(named, sizeof error->object - 1);
+                memcpy(error->object, named, len);
+                error->object[len] = '\0';
+        }
+        return r;
+}
+
 ssize_t nsl_cgroup_read(int dirfd, const char *name, char *buf, size_t size)
 {
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -177,7 +177,7 @@ int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const str
                 if (fd < 0)
                         return nsl_fail(error, errno, "cgroup", cg->dirs[c], NULL);
                 if ((r = nsl_cgroup_v1_apply(fd, c, l, error)) < 0)
-                        return r;
+                        return nsl_cgroup_in_dir(r, cg->dirs[c], error);
                 cg->tasks[c] = openat(fd, "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
                 if (cg->tasks[c] < 0)
                         return nsl_fail(error, errno, "cgroup", cg->dirs[c], "cannot open its tasks file");

@@ -203,6 +203,28 @@ def test_detached_sandbox_at_exact_path_is_limited_frozen_listed_updated_and_rem
     tool("remove", path)
 
 
+@pytest.mark.skipif(not IS_ROOT or not V1, reason="v1 refuses a memory limit below what is used (v2 reclaims, "
+                    "then its OOM killer acts, as the kernel defines memory.max)")
+def test_a_limit_that_cannot_be_applied_live_is_refused_naming_the_cgroup(cgpath, fifo):
+    path = cgpath()
+    init = int(tool("create", path, fifo, "--memory", "64m", "--", "/usr/bin/python3", "-c",
+                    "import time; x = bytearray(40 << 20); x[::4096] = b'x' * len(x[::4096]); time.sleep(300)").stdout)
+    tool("start", fifo)
+    usage = f"{CG}/memory{path}/memory.usage_in_bytes"
+    deadline = time.monotonic() + 10
+    while int(read(usage)) < 40 << 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert int(read(usage)) >= 40 << 20
+    cp = tool("update", path, "--memory", "8m", check=False)
+    assert cp.returncode == 125
+    line = assert_one_error_line(cp)
+    assert f"{CG}/memory{path}/memory.limit_in_bytes" in line and "busy" in line, line
+    assert read(f"{CG}/memory{path}/memory.limit_in_bytes") == str(64 << 20)
+    tool("remove", path)
+    assert dirs_of(path) == []
+    wait_exit(init)
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="root makes cgroups at any path")
 def test_relative_path_is_under_nslaunch_and_a_busy_cgroup_is_refused(cgpath, fifo, tmp_path):
     rel = cgpath(relative=True)
