@@ -4,7 +4,7 @@
  *
  *   oci-cgroup-tool create PATH FIFO [--memory SIZE] [--pids N] [--memory-reservation BYTES]
  *        [--cpu-shares N] [--cpuset CPUS MEMS] -- CMD...
- *        a sandbox in the cgroup at PATH, started through FIFO, detached;
+ *        a sandbox in the cgroup at PATH ("-": a new one of nslaunch's), started through FIFO, detached;
  *        prints init's host pid and exits (init goes to the caller, a subreaper)
  *   oci-cgroup-tool start FIFO
  *   oci-cgroup-tool freeze PATH | thaw PATH | remove PATH
@@ -80,7 +80,7 @@ static int create(int argc, char **argv)
         /* the command's stdio: not this tool's, which its caller reads to the end */
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (r < 0 || null < 0 || nsl_spec_set_stdio(spec, null, null, null, &error) < 0 ||
-            nsl_spec_set_cgroup_path(spec, argv[2], &error) < 0 ||
+            (strcmp(argv[2], "-") && nsl_spec_set_cgroup_path(spec, argv[2], &error) < 0) ||
             nsl_spec_set_start_fifo(spec, argv[3], &error) < 0 || nsl_spec_set_command(spec, argv + i + 1, &error) < 0 ||
             nsl_sandbox_create(spec, &sb, &error) < 0)
                 return fail(&error);

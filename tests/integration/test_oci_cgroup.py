@@ -244,6 +244,30 @@ def test_relative_path_is_under_nslaunch_and_a_busy_cgroup_is_refused(cgpath, fi
     wait_exit(init)
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="root has cgroups for limits here")
+def test_a_cgroup_without_an_exact_path_cannot_be_detached_and_is_removed(fifo):
+    def ours():
+        found = set()
+        with open("/proc/self/cgroup") as f:
+            for line in f:
+                _, ctrls, own = line.rstrip("\n").split(":", 2)
+                for c in ctrls.split(","):
+                    d = f"{CG}/{c}{own.rstrip('/')}"
+                    if c in V1 and os.path.isdir(d):
+                        found |= {f"{d}/{n}" for n in os.listdir(d) if n.startswith("nslaunch-")}
+        for v2 in (f"{CG}/nslaunch", f"{CG}/unified/nslaunch"):
+            if os.path.isdir(v2):
+                found |= {f"{v2}/{n}" for n in os.listdir(v2) if n.startswith("nslaunch-")}
+        return found
+
+    before = ours()
+    cp = tool("create", "-", fifo, "--memory", "64m", "--", "/bin/true", check=False)
+    assert cp.returncode == 125
+    line = assert_one_error_line(cp)
+    assert "detach" in line and "give it an exact cgroup path" in line, line
+    assert ours() <= before
+
+
 def test_systemd_form_and_dotdot_are_refused_naming_the_path(fifo):
     cp = tool("create", "system.slice:nslaunch:abc", fifo, "--", "/bin/true", check=False)
     assert cp.returncode == 125
