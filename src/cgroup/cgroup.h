@@ -1,7 +1,8 @@
-/* A cgroup per sandbox, with memory, CPU and pids limits: cgroup v2 first
- * (the child is cloned straight into it), cgroup v1 where the host still has
- * those controllers there. nslaunch creates, limits, reads and removes only
- * cgroups it made itself, named nslaunch-*, and never remounts anything. */
+/* A cgroup per sandbox, with memory, CPU, cpuset and pids limits: cgroup v2
+ * first (the child is cloned straight into it), cgroup v1 where the host
+ * still has those controllers there. nslaunch creates, limits, reads and
+ * removes only cgroups it made itself: named nslaunch-*, or at the exact
+ * path its caller gave (path.c); it never remounts anything. */
 #ifndef NSL_CGROUP_H
 #define NSL_CGROUP_H
 
