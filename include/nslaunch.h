@@ -110,6 +110,9 @@ int nsl_spec_set_cgroup_path(nsl_spec *spec, const char *path, nsl_error *error)
 /* v1 cpu.shares, 2..262144; on v2, cpu.weight as runc and crun convert it
  * (1024 is 100). */
 int nsl_spec_set_cpu_shares(nsl_spec *spec, uint64_t shares, nsl_error *error);
+/* A soft memory limit in bytes, reclaimed down to under pressure (v1
+ * memory.soft_limit_in_bytes, v2 memory.low: OCI's memory reservation). */
+int nsl_spec_set_memory_reservation(nsl_spec *spec, uint64_t bytes, nsl_error *error);
 /* cpuset.cpus and cpuset.mems ("0-3,6"; NULL or "" leaves one as it is). */
 int nsl_spec_set_cpuset(nsl_spec *spec, const char *cpus, const char *mems, nsl_error *error);
 int nsl_spec_set_limits_mode(nsl_spec *spec, const char *mode, nsl_error *error);     /* strict | best-effort */
@@ -311,8 +314,8 @@ int nsl_cgroup_remove_path(const char *path, nsl_error *error);
 int nsl_cgroup_freeze(const char *path, bool frozen, nsl_error *error);
 /* The pids in it and in the cgroups below it (host pids), *pids malloc'd. */
 int nsl_cgroup_pids(const char *path, pid_t **pids, size_t *n, nsl_error *error);
-/* Sets the cgroup limits limits carries (memory, memory + swap, cpus, cpu
- * shares, cpuset, pids), live; the others stay. A limit the kernel refuses
+/* Sets the cgroup limits limits carries (memory, memory + swap, memory
+ * reservation, cpus, cpu shares, cpuset, pids), live; the others stay. A limit the kernel refuses
  * now (memory below what is used) or one the cgroup's hierarchies cannot
  * take is refused, naming it. */
 int nsl_cgroup_update(const char *path, const nsl_spec *limits, nsl_error *error);

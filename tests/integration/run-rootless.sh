@@ -37,6 +37,9 @@ cp "$nsl" "$dir/nslaunch"
 [ -x "$(dirname "$nsl")/nslaunch-rootfs" ] && cp "$(dirname "$nsl")/nslaunch-rootfs" "$dir/nslaunch-rootfs"
 # tests/integration/test_oci_exec.py drives the library through this program.
 [ -x "$(dirname "$nsl")/../tests/oci-probe" ] && cp "$(dirname "$nsl")/../tests/oci-probe" "$dir/oci-probe"
+# test_oci_cgroup.py's driver of the library, found next to the binary.
+tool=${NSL_OCI_CGROUP_TOOL:-$(dirname "$nsl")/../tests/oci-cgroup-tool}
+[ -x "$tool" ] && cp "$tool" "$dir/oci-cgroup-tool"
 cp "$here"/*.py "$dir/tests/integration/"
 cp -r "$here/../../examples" "$dir/tests/examples"
 cp -r "$here/../../profiles" "$dir/profiles"
@@ -46,6 +49,7 @@ chmod -R a+rX "$dir"
 chmod 755 "$dir/nslaunch"
 [ -e "$dir/nslaunch-rootfs" ] && chmod 755 "$dir/nslaunch-rootfs"
 [ -e "$dir/oci-probe" ] && chmod 755 "$dir/oci-probe"
+[ -e "$dir/oci-cgroup-tool" ] && chmod 755 "$dir/oci-cgroup-tool"
 chown nsltest "$dir/out"
 
 targets=$dir/tests/integration
