@@ -11,12 +11,15 @@
  *   --group GID  --netns PATH  --network none|host  --oom-score-adj N
  *   --sysctl KEY=VALUE  --domainname NAME  --umask OCTAL  --uid N  --gid N
  *   --bind SRC:DEST[:FLAGS]  --ro-bind SRC:DEST[:FLAGS]  --tmpfs DEST[:OPTS]
- *   --seccomp MODE */
+ *   --seccomp MODE
+ * Afterwards it checks that its own network namespace and supplementary
+ * groups are what they were (exit 3 otherwise). */
 #include <errno.h>
 #include <nslaunch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int fail(const nsl_error *error)
 {
@@ -109,8 +112,23 @@ static bool flag(nsl_spec *spec, const char *opt)
         return true;
 }
 
+/* What the launch must leave as it was in the caller. */
+struct caller {
+        char net[64];
+        gid_t groups[64];
+        int n_groups;
+};
+
+static void caller_now(struct caller *c)
+{
+        ssize_t n = readlink("/proc/thread-self/ns/net", c->net, sizeof c->net - 1);
+        c->net[n < 0 ? 0 : n] = '\0';
+        c->n_groups = getgroups(64, c->groups);
+}
+
 int main(int argc, char **argv)
 {
+        struct caller before, after;
         nsl_spec *spec = nsl_spec_new();
         nsl_error error = { 0 };
         nsl_result result;
@@ -135,8 +153,16 @@ int main(int argc, char **argv)
         }
         if (nsl_spec_set_command(spec, argv + i + 1, &error) < 0)
                 return fail(&error);
+        caller_now(&before);
         r = nsl_run(spec, &result, &error);
+        caller_now(&after);
         nsl_spec_free(spec);
+        if (strcmp(before.net, after.net) || before.n_groups != after.n_groups ||
+            memcmp(before.groups, after.groups, sizeof(gid_t) * (size_t)(before.n_groups > 0 ? before.n_groups : 0))) {
+                fprintf(stderr, "nsl-layout: the caller's network namespace or groups changed (%s -> %s)\n",
+                        before.net, after.net);
+                return 3;
+        }
         if (r < 0)
                 return fail(&error);
         r = result.exit_code;
