@@ -391,3 +391,16 @@ def test_suid_dev_exec_refused(nsl, hostdir, opt, value, word):
     assert cp.returncode == 125
     assert_one_error_line(cp)
     assert f"'{word}' refused" in cp.stderr
+
+
+def test_sysfs_in_an_image_without_sys(rootfs):
+    # the read-only image lacks /sys (and /proc, /dev): its root is spliced
+    # for /sys only when sysfs is asked for, and never for what is not
+    root, opts = rootfs(skip=("proc", "dev"))
+    code = "import os; print(sorted(d for d in os.listdir('/') if d in ('dev', 'proc', 'sys')), os.listdir('/sys/fs'))"
+    cp = layout_py(code, *opts, "--bundle", "--sysfs")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.startswith("['sys'] ["), cp.stdout
+    cp = layout_py("import os; print(sorted(os.listdir('/')))", *opts, "--bundle")
+    assert cp.returncode == 0, cp.stderr
+    assert "sys" not in cp.stdout and "proc" not in cp.stdout and "'dev'" not in cp.stdout, cp.stdout
