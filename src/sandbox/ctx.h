@@ -102,6 +102,10 @@ int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error);                 /*
  * run early, from a stage that needs that namespace; then only once. */
 bool nsl_network_own(const struct nsl_plan *plan);
 
+/* Refuses a mount target that is the sandbox's root itself (an image's
+ * symlink may lead there): "mount: DEST: target resolves to the sandbox's root". */
+int nsl_refuse_root_target(struct nsl_ctx *ctx, int target, const char *dest, nsl_error *error);   /* rootfs.c */
+
 /* Adds a mount to be made read-only by the seal stage. Takes the fd. */
 int nsl_ctx_seal_later(struct nsl_ctx *ctx, int mount_fd, nsl_error *error);
 

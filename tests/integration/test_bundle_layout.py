@@ -239,6 +239,17 @@ def test_masked_path_must_be_absolute(image):
     assert "masked-path: relative/path" in cp.stderr
 
 
+@pytest.mark.parametrize("opt", ["--mask", "--ro-path"])
+def test_path_leading_to_the_root_is_refused(image, opt):
+    # covering the root itself would hide the whole image under the pivot
+    root, opts = image
+    os.symlink("/", os.path.join(root, "toroot"))
+    cp = layout(*opts, opt, "/toroot", cmd=["/bin/true"])
+    assert cp.returncode == 125
+    assert_one_error_line(cp)
+    assert "/toroot: target resolves to the sandbox's root" in cp.stderr
+
+
 # --- 6. joining a network namespace ------------------------------------------------------------
 
 
