@@ -415,3 +415,21 @@ def test_sysfs_in_an_image_without_sys(rootfs):
     cp = layout_py("import os; print(sorted(os.listdir('/')))", *opts, "--bundle")
     assert cp.returncode == 0, cp.stderr
     assert "sys" not in cp.stdout and "proc" not in cp.stdout and "'dev'" not in cp.stdout, cp.stdout
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="binds are idmapped automatically only by root")
+def test_caller_maps_turn_the_automatic_idmap_off(image, hostdir):
+    # a read-write bind the overflow user could not write is idmapped
+    # automatically; with the caller's maps the sandbox's users are what
+    # the maps say, so the bind stays plain and the owner shows as it is
+    root, opts = image
+    src = hostdir(0o755)
+    os.chown(src, 1234, 1234)
+    code = "import os; print(os.stat('/data').st_uid, 'idmapped' in open('/proc/self/mountinfo').read())"
+    cp = layout_py(code, *opts, "--proc", "full", "--bind", f"{src}:/data")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split() == ["0", "True"]
+    cp = layout_py(code, *opts, "--proc", "full", "--bind", f"{src}:/data",
+                   "--uid-map", "0:0:4294967295", "--gid-map", "0:0:4294967295")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split() == ["1234", "False"]
