@@ -310,6 +310,17 @@ def test_sysctls_are_the_sandboxs(image):
     assert open("/proc/sys/net/ipv4/ping_group_range").read() == host_ping
 
 
+def test_net_sysctl_as_the_callers_uid(image):
+    # the network namespace's sysctls need CAP_NET_ADMIN over it, not its uid 0
+    root, opts = image
+    host = open("/proc/sys/net/ipv4/ip_unprivileged_port_start").read()
+    cp = layout(*opts, "--proc", "full", "--sysctl", "net.ipv4.ip_unprivileged_port_start=80",
+                cmd=["/bin/cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start"])
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.strip() == "80"
+    assert open("/proc/sys/net/ipv4/ip_unprivileged_port_start").read() == host
+
+
 @pytest.mark.parametrize("assignment,cause", [
     ("kernel.hostname=x", "kernel.hostname is not namespaced"),
     ("vm.overcommit_memory=1", "vm.overcommit_memory is not namespaced"),
