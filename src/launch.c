@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -30,6 +31,7 @@
 #include "result.h"
 #include "sandbox/ctx.h"
 #include "sandbox/init.h"
+#include "sandbox/mount.h"
 #include "sandbox/sources.h"
 #include "seccomp/diagnose.h"
 #include "supervise.h"
@@ -156,6 +158,19 @@ static int enter_network_ns(const char *path, int *own, nsl_error *error)
         return 0;
 }
 
+/* A sysfs shows the devices of its mounter's network namespace, and the
+ * sandbox's init may make one only of a namespace its user namespace owns:
+ * for a joined one the host makes it, while it is in that namespace, and
+ * hands it over with the bind sources. */
+static int sysfs_of_joined_network(struct nsl_sandbox *sb, nsl_error *error)
+{
+        const uint64_t attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+
+        if (!sb->plan.mount_sysfs)
+                return 0;
+        return nsl_fs_new("sysfs", NULL, 0, attrs, &sb->sources.fd[NSL_SOURCE_SYSFS], error);
+}
+
 /* The sandbox must not inherit root's supplementary groups (once setgroups
  * is denied it could never drop them), and the caller keeps its own: only
  * the calling thread drops them, with the raw syscall (glibc's setgroups
@@ -176,6 +191,12 @@ static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *a
                 int r = enter_network_ns(sb->plan.network_ns, &own_net, error);
                 if (r < 0)
                         return r;
+                r = sysfs_of_joined_network(sb, error);
+                if (r < 0) {
+                        if (setns(own_net, CLONE_NEWNET) < 0)
+                                abort();        /* the caller's thread would stay in the sandbox's network */
+                        return r;
+                }
         }
         if (!sb->plan.rootless && syscall(SYS_setgroups, 0, NULL) < 0) {
                 int e = errno;

@@ -282,6 +282,17 @@ def test_join_network_namespace(image, netns_holder):
     assert cp.returncode == 125 and "not a network namespace" in cp.stderr, cp.stderr
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="joining a network namespace needs root")
+def test_sysfs_of_a_joined_network_namespace(image, netns_holder):
+    # the host makes it while in that namespace: its devices, read-only
+    root, opts = image
+    code = mounts_code("import os; print(mounts['/sys'][2], mounts['/sys'][3].split(',')[0], "
+                       "sorted(os.listdir('/sys/class/net')))")
+    cp = layout_py(code, *opts, "--bundle", "--proc", "full", "--sysfs", "--netns", netns_holder)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.strip() == "sysfs ro ['lo']"
+
+
 @pytest.mark.skipif(IS_ROOT, reason="the rootless refusal")
 def test_join_network_namespace_rootless_is_refused(image):
     root, opts = image
