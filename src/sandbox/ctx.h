@@ -102,6 +102,11 @@ int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error);                 /*
  * run early, from a stage that needs that namespace; then only once. */
 bool nsl_network_own(const struct nsl_plan *plan);
 
+/* sysctl.c: KEY=VALUE written under proc_fd's sys/ (a procfs's root);
+ * whether the host writes it instead (a net.* of a joined namespace). */
+int nsl_sysctl_write(int proc_fd, const char *assignment, nsl_error *error);
+bool nsl_sysctl_by_host(const struct nsl_plan *plan, const char *assignment);
+
 /* Refuses a mount target that is the sandbox's root itself (an image's
  * symlink may lead there): "mount: DEST: target resolves to the sandbox's root". */
 int nsl_refuse_root_target(struct nsl_ctx *ctx, int target, const char *dest, nsl_error *error);   /* rootfs.c */

@@ -283,6 +283,20 @@ def test_join_network_namespace(image, netns_holder):
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="joining a network namespace needs root")
+def test_sysctls_of_a_joined_network_namespace(image, netns_holder):
+    # the sandbox has no privilege over a namespace it joins: the host
+    # writes its net.* sysctls; the IPC ones are still init's
+    root, opts = image
+    host = open("/proc/sys/net/ipv4/ip_unprivileged_port_start").read()
+    cp = layout(*opts, "--proc", "full", "--netns", netns_holder, "--sysctl", "net.ipv4.ip_unprivileged_port_start=81",
+                "--sysctl", "kernel.msgmax=4321",
+                cmd=["/bin/cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start", "/proc/sys/kernel/msgmax"])
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split() == ["81", "4321"]
+    assert open("/proc/sys/net/ipv4/ip_unprivileged_port_start").read() == host
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="joining a network namespace needs root")
 def test_sysfs_of_a_joined_network_namespace(image, netns_holder):
     # the host makes it while in that namespace: its devices, read-only
     root, opts = image
