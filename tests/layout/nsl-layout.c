@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#define USAGE (-1000)     /* a mistake in this program's own arguments: exit 2 */
+
 static int fail(const nsl_error *error)
 {
         char line[1200];
@@ -36,25 +38,28 @@ static int id_map(nsl_spec *spec, char kind, const char *value, nsl_error *error
 
         if (sscanf(value, "%u:%u:%u%c", &inside, &outside, &count, &end) != 3) {
                 fprintf(stderr, "nsl-layout: bad map %s (IN:OUT:N)\n", value);
-                exit(2);
+                return USAGE;
         }
         return nsl_spec_add_id_map(spec, kind, inside, outside, count, error);
 }
 
-static int number(const char *value)
+static bool number(const char *value, int *n)
 {
         char *end;
-        long n = strtol(value, &end, 0);
+        long v = strtol(value, &end, 0);
         if (*end || !*value) {
                 fprintf(stderr, "nsl-layout: bad number %s\n", value);
-                exit(2);
+                return false;
         }
-        return (int)n;
+        *n = (int)v;
+        return true;
 }
 
 /* One option with its value (NULL for a flag); 0 or a negative errno. */
 static int apply(nsl_spec *spec, const char *opt, const char *v, nsl_error *error)
 {
+        int n;
+
         if (!strcmp(opt, "--rootfs"))
                 return nsl_spec_set_rootfs(spec, v, error);
         if (!strcmp(opt, "--proc"))
@@ -68,13 +73,13 @@ static int apply(nsl_spec *spec, const char *opt, const char *v, nsl_error *erro
         if (!strcmp(opt, "--gid-map"))
                 return id_map(spec, 'g', v, error);
         if (!strcmp(opt, "--group"))
-                return nsl_spec_add_group(spec, (gid_t)number(v), error);
+                return number(v, &n) ? nsl_spec_add_group(spec, (gid_t)n, error) : USAGE;
         if (!strcmp(opt, "--netns"))
                 return nsl_spec_set_network_ns(spec, v, error);
         if (!strcmp(opt, "--network"))
                 return nsl_spec_set_network(spec, v, error);
         if (!strcmp(opt, "--oom-score-adj"))
-                return nsl_spec_set_oom_score_adj(spec, number(v), error);
+                return number(v, &n) ? nsl_spec_set_oom_score_adj(spec, n, error) : USAGE;
         if (!strcmp(opt, "--sysctl"))
                 return nsl_spec_add_sysctl(spec, v, error);
         if (!strcmp(opt, "--domainname"))
@@ -94,7 +99,7 @@ static int apply(nsl_spec *spec, const char *opt, const char *v, nsl_error *erro
         if (!strcmp(opt, "--seccomp"))
                 return nsl_spec_set_seccomp(spec, v, error);
         fprintf(stderr, "nsl-layout: unknown option %s\n", opt);
-        exit(2);
+        return USAGE;
 }
 
 static bool flag(nsl_spec *spec, const char *opt)
@@ -126,16 +131,14 @@ static void caller_now(struct caller *c)
         c->n_groups = getgroups(64, c->groups);
 }
 
-int main(int argc, char **argv)
+/* The launch; the spec stays the caller's. */
+static int launch(nsl_spec *spec, int argc, char **argv)
 {
         struct caller before, after;
-        nsl_spec *spec = nsl_spec_new();
         nsl_error error = { 0 };
         nsl_result result;
         int i = 1, r;
 
-        if (!spec)
-                return NSL_EXIT_LAUNCHER;
         for (; i < argc && strcmp(argv[i], "--"); i++) {
                 if (flag(spec, argv[i]))
                         continue;
@@ -143,8 +146,8 @@ int main(int argc, char **argv)
                         fprintf(stderr, "nsl-layout: %s needs a value\n", argv[i]);
                         return 2;
                 }
-                if (apply(spec, argv[i], argv[i + 1], &error) < 0)
-                        return fail(&error);
+                if ((r = apply(spec, argv[i], argv[i + 1], &error)) < 0)
+                        return r == USAGE ? 2 : fail(&error);
                 i++;
         }
         if (i >= argc - 1) {
@@ -156,16 +159,27 @@ int main(int argc, char **argv)
         caller_now(&before);
         r = nsl_run(spec, &result, &error);
         caller_now(&after);
-        nsl_spec_free(spec);
+        if (r >= 0) {
+                r = result.exit_code;
+                nsl_result_release(&result);
+        }
         if (strcmp(before.net, after.net) || before.n_groups != after.n_groups ||
             memcmp(before.groups, after.groups, sizeof(gid_t) * (size_t)(before.n_groups > 0 ? before.n_groups : 0))) {
                 fprintf(stderr, "nsl-layout: the caller's network namespace or groups changed (%s -> %s)\n",
                         before.net, after.net);
                 return 3;
         }
-        if (r < 0)
-                return fail(&error);
-        r = result.exit_code;
-        nsl_result_release(&result);
-        return r;
+        return r < 0 ? fail(&error) : r;
+}
+
+int main(int argc, char **argv)
+{
+        nsl_spec *spec = nsl_spec_new();
+        int code;
+
+        if (!spec)
+                return NSL_EXIT_LAUNCHER;
+        code = launch(spec, argc, argv);
+        nsl_spec_free(spec);     /* every path: the ASan run counts leaks */
+        return code;
 }
