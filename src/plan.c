@@ -372,6 +372,7 @@ static int plan_ids_and_groups(const struct nsl_spec *spec, struct nsl_plan *pla
                 if (!range_of(plan->gid_maps, plan->n_gid_maps, spec->groups[i]))
                         return nsl_fail(error, EINVAL, "group", "", "%u is not mapped by the gid map",
                                         (unsigned)spec->groups[i]);
+        plan->maps_given = spec->n_uid_maps || spec->n_gid_maps;
         memcpy(plan->groups, spec->groups, spec->n_groups * sizeof *spec->groups);
         plan->n_groups = spec->n_groups;
         /* The caller's groups were dropped across clone3 (launch.c), so
