@@ -30,9 +30,11 @@ struct nsl_ctx {
         struct nsl_sources sources;                     /* detached clones of what the root is built from */
         int seal_fds[NSL_MAX_MOUNTS + 8];               /* mounts made read-only once populated */
         size_t n_seal;
+        int console_fd;                                 /* the console pty's slave, -1: none */
         pid_t payload_pid;
         int net_helper_pidfd;                           /* the helper creating the network namespace */
         int net_report_fd, net_hold_fd;
+        bool net_joined;                                /* joined early (sysfs, sysctl need it) */
 };
 
 void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, const struct nsl_host_setup *host, int sync_fd);
@@ -72,6 +74,12 @@ int nsl_stage_cgroup_namespace(struct nsl_ctx *ctx, nsl_error *error);       /* 
 int nsl_stage_hostname(struct nsl_ctx *ctx, nsl_error *error);                /* init.c */
 int nsl_stage_network_start(struct nsl_ctx *ctx, nsl_error *error);          /* network.c */
 int nsl_stage_network_join(struct nsl_ctx *ctx, nsl_error *error);           /* network.c */
+int nsl_stage_sysctl(struct nsl_ctx *ctx, nsl_error *error);                  /* sysctl.c */
+int nsl_stage_sysfs(struct nsl_ctx *ctx, nsl_error *error);                   /* sysfs.c */
+int nsl_stage_readonly_paths(struct nsl_ctx *ctx, nsl_error *error);          /* paths.c */
+int nsl_stage_masked_paths(struct nsl_ctx *ctx, nsl_error *error);            /* paths.c */
+int nsl_stage_groups(struct nsl_ctx *ctx, nsl_error *error);                  /* payload.c */
+int nsl_stage_umask(struct nsl_ctx *ctx, nsl_error *error);                   /* payload.c */
 int nsl_stage_open_sources(struct nsl_ctx *ctx, nsl_error *error);            /* rootfs.c */
 int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error);              /* rootfs.c */
 int nsl_stage_mounts(struct nsl_ctx *ctx, nsl_error *error);                  /* rootfs.c */
@@ -80,6 +88,8 @@ int nsl_stage_pivot(struct nsl_ctx *ctx, nsl_error *error);                   /*
 int nsl_stage_proc(struct nsl_ctx *ctx, nsl_error *error);                    /* proc.c */
 int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error);                     /* dev.c */
 int nsl_stage_claim_tty(struct nsl_ctx *ctx, nsl_error *error);               /* tty.c */
+int nsl_stage_console(struct nsl_ctx *ctx, nsl_error *error);                 /* console.c */
+int nsl_stage_controlling_tty(struct nsl_ctx *ctx, nsl_error *error);         /* console.c */
 int nsl_stage_setsid(struct nsl_ctx *ctx, nsl_error *error);                  /* payload.c */
 int nsl_stage_signals(struct nsl_ctx *ctx, nsl_error *error);                 /* payload.c */
 int nsl_stage_cwd(struct nsl_ctx *ctx, nsl_error *error);                     /* payload.c */
@@ -89,6 +99,24 @@ int nsl_stage_no_new_privs(struct nsl_ctx *ctx, nsl_error *error);            /*
 int nsl_stage_landlock(struct nsl_ctx *ctx, nsl_error *error);                /* landlock.c */
 int nsl_stage_close_fds(struct nsl_ctx *ctx, nsl_error *error);               /* payload.c */
 int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error);                 /* payload.c */
+
+/* The sandbox gets a network namespace of its own (created by init's
+ * helper): neither the host's nor one it joins. The network-join stage may
+ * run early, from a stage that needs that namespace; then only once. */
+bool nsl_network_own(const struct nsl_plan *plan);
+
+/* Opens a pty in the root's devpts, sends its master over sock and keeps
+ * the slave in ctx->console_fd (console.c). */
+int nsl_console_open(struct nsl_ctx *ctx, int sock, nsl_error *error);
+
+/* sysctl.c: KEY=VALUE written under proc_fd's sys/ (a procfs's root);
+ * whether the host writes it instead (a net.* of a joined namespace). */
+int nsl_sysctl_write(int proc_fd, const char *assignment, nsl_error *error);
+bool nsl_sysctl_by_host(const struct nsl_plan *plan, const char *assignment);
+
+/* Refuses a mount target that is the sandbox's root itself (an image's
+ * symlink may lead there): "mount: DEST: target resolves to the sandbox's root". */
+int nsl_refuse_root_target(struct nsl_ctx *ctx, int target, const char *dest, nsl_error *error);   /* rootfs.c */
 
 /* Adds a mount to be made read-only by the seal stage. Takes the fd. */
 int nsl_ctx_seal_later(struct nsl_ctx *ctx, int mount_fd, nsl_error *error);

@@ -114,7 +114,7 @@ static int open_target(struct nsl_ctx *ctx, const struct nsl_mount *m, bool dire
         }
 }
 
-static int refuse_root_target(struct nsl_ctx *ctx, int target, const char *dest, nsl_error *error)
+int nsl_refuse_root_target(struct nsl_ctx *ctx, int target, const char *dest, nsl_error *error)
 {
         struct stat root, st;
 
@@ -138,7 +138,8 @@ static int mount_one(struct nsl_ctx *ctx, size_t i, nsl_error *error)
                 struct nsl_fs_option opts[2] = { { "mode", mode }, { "size", size } };
                 snprintf(mode, sizeof mode, "%o", (unsigned)m->mode);
                 snprintf(size, sizeof size, "%llu", (unsigned long long)m->size);
-                r = nsl_fs_new("tmpfs", opts, m->size ? 2 : 1, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, &fresh, error);
+                r = nsl_fs_new("tmpfs", opts, m->size ? 2 : 1,
+                               MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->noexec ? MOUNT_ATTR_NOEXEC : 0), &fresh, error);
                 if (r < 0)
                         return r;
                 mfd = fresh;
@@ -152,7 +153,7 @@ static int mount_one(struct nsl_ctx *ctx, size_t i, nsl_error *error)
         target = open_target(ctx, m, directory, error);
         if (target < 0)
                 return target;
-        r = refuse_root_target(ctx, target, m->dest, error);
+        r = nsl_refuse_root_target(ctx, target, m->dest, error);
         if (r < 0)
                 return r;
         r = nsl_mount_attach(mfd, target, m->dest, error);

@@ -15,22 +15,30 @@ const struct nsl_stage nsl_init_stages[] = {
         { "open-sources", nsl_stage_open_sources },
         { "mount-root", nsl_stage_mount_root },
         { "proc", nsl_stage_proc },
+        { "sysctl", nsl_stage_sysctl },
+        { "sysfs", nsl_stage_sysfs },
         { "dev", nsl_stage_dev },
         { "mounts", nsl_stage_mounts },
+        { "readonly-paths", nsl_stage_readonly_paths },
+        { "masked-paths", nsl_stage_masked_paths },
         { "seal", nsl_stage_seal },
         { "pivot", nsl_stage_pivot },
         { "hostname", nsl_stage_hostname },
         { "network-join", nsl_stage_network_join },
         { "claim-tty", nsl_stage_claim_tty },
+        { "console", nsl_stage_console },
         { "wait-for-start", nsl_stage_wait_for_start },
 };
 const size_t nsl_n_init_stages = sizeof nsl_init_stages / sizeof nsl_init_stages[0];
 
 const struct nsl_stage nsl_payload_stages[] = {
         { "setsid", nsl_stage_setsid },
+        { "controlling-tty", nsl_stage_controlling_tty },
         { "signals", nsl_stage_signals },
         { "cwd", nsl_stage_cwd },
         { "rlimits", nsl_stage_rlimits },
+        { "umask", nsl_stage_umask },
+        { "groups", nsl_stage_groups },
         { "caps", nsl_stage_caps },
         { "no-new-privs", nsl_stage_no_new_privs },
         { "landlock", nsl_stage_landlock },
@@ -86,7 +94,7 @@ void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, const struct
 {
         *ctx = (struct nsl_ctx){
                 .plan = plan, .host = host, .sync_fd = sync_fd, .start_fd = -1, .root_fd = -1,
-                .net_helper_pidfd = -1, .net_report_fd = -1, .net_hold_fd = -1,
+                .net_helper_pidfd = -1, .net_report_fd = -1, .net_hold_fd = -1, .console_fd = -1,
         };
         nsl_sources_init(&ctx->sources);
 }

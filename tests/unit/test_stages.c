@@ -39,6 +39,9 @@ static void payload_stages_keep_their_order(void **state)
         assert_true(index_of(s, n, "caps") < index_of(s, n, "landlock"));
         assert_true(index_of(s, n, "landlock") < index_of(s, n, "seccomp"));
         assert_true(index_of(s, n, "close-fds") < index_of(s, n, "seccomp"));
+        /* setgroups needs CAP_SETGID */
+        assert_true(index_of(s, n, "groups") < index_of(s, n, "caps"));
+        assert_true(index_of(s, n, "umask") < index_of(s, n, "seccomp"));
 }
 
 static void init_waits_for_idmap_before_mounting(void **state)
@@ -57,6 +60,14 @@ static void init_waits_for_idmap_before_mounting(void **state)
         assert_true(index_of(s, n, "mounts") < index_of(s, n, "seal"));
         assert_true(index_of(s, n, "seal") < index_of(s, n, "pivot"));
         assert_true(index_of(s, n, "proc") < index_of(s, n, "pivot"));
+        /* a new procfs or sysfs needs the host's still in view (before the
+         * pivot); masked and read-only paths cover every mount, then the seal */
+        assert_true(index_of(s, n, "sysctl") < index_of(s, n, "pivot"));
+        assert_true(index_of(s, n, "proc") < index_of(s, n, "sysfs"));
+        assert_true(index_of(s, n, "sysfs") < index_of(s, n, "readonly-paths"));
+        assert_true(index_of(s, n, "mounts") < index_of(s, n, "readonly-paths"));
+        assert_true(index_of(s, n, "readonly-paths") < index_of(s, n, "masked-paths"));
+        assert_true(index_of(s, n, "masked-paths") < index_of(s, n, "seal"));
         /* the command's stdio is taken before the rest is closed */
         assert_true(index_of(s, n, "stdio") < index_of(s, n, "close-inherited-fds"));
 }
@@ -67,6 +78,20 @@ static void init_waits_for_start_last(void **state)
 {
         (void)state;
         assert_string_equal(nsl_init_stages[nsl_n_init_stages - 1].name, "wait-for-start");
+}
+
+/* The console's master reaches the engine while the sandbox is created,
+ * after pivot (the pty is the sandbox's devpts'); the payload takes the
+ * slave as its controlling terminal as soon as it leads a session. */
+static void the_console_comes_after_pivot_and_right_after_setsid(void **state)
+{
+        (void)state;
+        assert_true(index_of(nsl_init_stages, nsl_n_init_stages, "pivot") <
+                    index_of(nsl_init_stages, nsl_n_init_stages, "console"));
+        assert_true(index_of(nsl_init_stages, nsl_n_init_stages, "claim-tty") <
+                    index_of(nsl_init_stages, nsl_n_init_stages, "console"));
+        assert_int_equal(index_of(nsl_payload_stages, nsl_n_payload_stages, "controlling-tty"),
+                         index_of(nsl_payload_stages, nsl_n_payload_stages, "setsid") + 1);
 }
 
 static void stage_names_are_unique(void **state)
@@ -85,6 +110,7 @@ int main(void)
                 cmocka_unit_test(init_waits_for_idmap_before_mounting),
                 cmocka_unit_test(stage_names_are_unique),
                 cmocka_unit_test(init_waits_for_start_last),
+                cmocka_unit_test(the_console_comes_after_pivot_and_right_after_setsid),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
