@@ -35,6 +35,9 @@ mkdir -p "$dir/tests/integration" "$dir/out"
 cp "$nsl" "$dir/nslaunch"
 # nslaunch rootfs runs the helper next to the binary.
 [ -x "$(dirname "$nsl")/nslaunch-rootfs" ] && cp "$(dirname "$nsl")/nslaunch-rootfs" "$dir/nslaunch-rootfs"
+# the OCI bundle driver (test_oci_bundle.py) from the build tree
+oci_run=$(dirname "$(dirname "$nsl")")/tests/nsl-oci-run
+[ -x "$oci_run" ] && cp "$oci_run" "$dir/nsl-oci-run" && chmod 755 "$dir/nsl-oci-run"
 cp "$here"/*.py "$dir/tests/integration/"
 cp -r "$here/../../examples" "$dir/tests/examples"
 cp -r "$here/../../profiles" "$dir/profiles"
