@@ -53,6 +53,8 @@ struct nsl_sandbox {
         struct timespec created;
         bool supervising, finished;
         bool detached;                  /* runs on its own: free leaves it be */
+        bool cgroup_exact;              /* its cgroup is at the spec's exact path: one a detached
+                                         * sandbox leaves to the path's owner */
         int rc;                         /* the outcome, once finished */
         nsl_result result;
         nsl_error error;
@@ -115,6 +117,13 @@ static void fall_back_to_rlimits(struct nsl_sandbox *sb, const nsl_error *why)
 
 static int step_cgroup(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
+        if (spec->cgroup_path) {
+                /* its owner asked for exactly this cgroup: no fallback */
+                sb->cgroup_exact = true;
+                int r = nsl_cgroup_create_exact(&sb->plan.limits, spec->cgroup_path, &sb->cg, error);
+                sb->host.cgroup_tasks = sb->cg.version == 1 ? sb->cg.tasks : NULL;
+                return r;
+        }
         int r = nsl_cgroup_create(&sb->plan.limits, spec->cgroup_parent, &sb->cg, error);
 
         if (r == -ENOTSUP && sb->plan.limits_best_effort) {
@@ -580,9 +589,9 @@ int nsl_sandbox_detach(nsl_sandbox *sb, nsl_error *error)
         *error = (nsl_error){ 0 };
         if (sb->supervising || !sb->wait_for_start)
                 return nsl_fail(error, EALREADY, "detach", "", "the sandbox was started already");
-        if (sb->cg.version)
+        if (sb->cg.version && !sb->cgroup_exact)
                 return nsl_fail(error, EBUSY, "detach", "", "a sandbox with limits has a cgroup that would be "
-                                                            "nobody's to remove");
+                                                            "nobody's to remove (give it an exact cgroup path)");
         /* init must have turned its parent-death signal off before we may
          * exit: wait for its answer (it is waiting for start, so it is quick) */
         if (nsl_msg_send(sb->sync_fd, &msg) < 0)
@@ -593,6 +602,7 @@ int nsl_sandbox_detach(nsl_sandbox *sb, nsl_error *error)
         if (r <= 0 || nsl_msg_recv(sb->sync_fd, &msg, MSG_DONTWAIT) <= 0 || msg.type != NSL_MSG_DETACHED)
                 return nsl_fail(error, r == 0 ? ETIMEDOUT : EPROTO, "detach", "", "the sandbox did not answer");
         sb->detached = true;
+        nsl_cgroup_release(&sb->cg);    /* the path's owner removes it */
         nsl_sandbox_free(sb);
         return 0;
 }

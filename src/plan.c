@@ -401,6 +401,23 @@ static int plan_bundle(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
         return 0;
 }
 
+int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits *limits, nsl_error *error)
+{
+        *limits = (struct nsl_cgroup_limits){
+                .memory = spec->memory, .memory_swap = spec->memory_swap,
+                .cpu_quota_us = spec->cpu_quota_us, .pids = spec->pids, .cpu_shares = spec->cpu_shares,
+                .memory_reservation = spec->memory_reservation,
+        };
+        if (spec->memory_swap && spec->memory_swap < spec->memory)
+                return nsl_fail(error, EINVAL, "--memory-swap", "", "must be at least --memory (it is memory plus swap)");
+        if (spec->memory_swap && !spec->memory)
+                return nsl_fail(error, EINVAL, "--memory-swap", "", "needs --memory");
+        /* the setters checked their length */
+        snprintf(limits->cpuset_cpus, sizeof limits->cpuset_cpus, "%s", spec->cpuset_cpus ? spec->cpuset_cpus : "");
+        snprintf(limits->cpuset_mems, sizeof limits->cpuset_mems, "%s", spec->cpuset_mems ? spec->cpuset_mems : "");
+        return 0;
+}
+
 int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan, nsl_error *error)
 {
         int r;
@@ -423,19 +440,13 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
             (r = plan_fds(spec, plan, error)) < 0)
                 return r;
         plan_rlimits(spec, host, plan);
-        plan->limits = (struct nsl_cgroup_limits){
-                .memory = spec->memory, .memory_swap = spec->memory_swap,
-                .cpu_quota_us = spec->cpu_quota_us, .pids = spec->pids,
-        };
+        if ((r = nsl_plan_cgroup_limits(spec, &plan->limits, error)) < 0)
+                return r;
         plan->fallback_rlimits = plan->rlimits;
         if (spec->memory)
                 set_rlimit(&plan->fallback_rlimits, RLIMIT_AS, spec->memory, spec->memory);
         if (spec->pids)
                 set_rlimit(&plan->fallback_rlimits, RLIMIT_NPROC, spec->pids, spec->pids);
-        if (spec->memory_swap && spec->memory_swap < spec->memory)
-                return nsl_fail(error, EINVAL, "--memory-swap", "", "must be at least --memory (it is memory plus swap)");
-        if (spec->memory_swap && !spec->memory)
-                return nsl_fail(error, EINVAL, "--memory-swap", "", "needs --memory");
 
         if ((r = nsl_landlock_plan(spec, plan, error)) < 0)
                 return r;

@@ -81,6 +81,8 @@ struct nsl_plan {
         mode_t umask;
 };
 
+/* The cgroup limits a spec sets (a launch's, or nsl_cgroup_update's). */
+int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits *limits, nsl_error *error);
 int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan, nsl_error *error);
 void nsl_plan_free(struct nsl_plan *plan);
 

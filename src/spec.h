@@ -61,6 +61,10 @@ struct nsl_spec {
         uint64_t cpu_quota_us;          /* per 100 ms; 0 = no limit */
         uint64_t pids;                  /* 0 = no limit */
         char *cgroup_parent;
+        char *cgroup_path;              /* exact (resolved OCI cgroupsPath); NULL: a new one under the parent */
+        uint64_t cpu_shares;            /* 0 = not given */
+        uint64_t memory_reservation;    /* bytes; 0 = not given */
+        char *cpuset_cpus, *cpuset_mems;
         bool limits_best_effort;
         struct nsl_rlimit rlimits[NSL_MAX_RLIMITS];
         size_t n_rlimits;
@@ -96,9 +100,6 @@ struct nsl_spec {
         char *domainname;
         bool umask_set;
         mode_t umask;
-        /* oci-cgroup's settings, stored by spec.c until that branch lands */
-        char *cgroup_path, *cpuset_cpus, *cpuset_mems;
-        uint64_t cpu_shares;
 };
 
 

@@ -162,8 +162,9 @@ static int memory_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, n
                 if ((r = nsl_spec_set_memory_swap(spec, size, error)) < 0)
                         return nsl_oci_as_field(error, "linux.resources.memory.swap", r);
         }
-        if (res->memory_reservation > 0)
-                return nsl_oci_refuse(error, "linux.resources.memory.reservation", "not supported");
+        if (res->memory_reservation > 0 &&
+            (r = nsl_spec_set_memory_reservation(spec, (uint64_t)res->memory_reservation, error)) < 0)
+                return nsl_oci_as_field(error, "linux.resources.memory.reservation", r);
         return 0;
 }
 

@@ -38,6 +38,9 @@ cp "$nsl" "$dir/nslaunch"
 # the OCI bundle driver (test_oci_bundle.py) from the build tree
 oci_run=$(dirname "$(dirname "$nsl")")/tests/nsl-oci-run
 [ -x "$oci_run" ] && cp "$oci_run" "$dir/nsl-oci-run" && chmod 755 "$dir/nsl-oci-run"
+# test_oci_cgroup.py's driver of the library, found next to the binary.
+tool=${NSL_OCI_CGROUP_TOOL:-$(dirname "$nsl")/../tests/oci-cgroup-tool}
+[ -x "$tool" ] && cp "$tool" "$dir/oci-cgroup-tool"
 cp "$here"/*.py "$dir/tests/integration/"
 cp -r "$here/../../examples" "$dir/tests/examples"
 cp -r "$here/../../profiles" "$dir/profiles"
@@ -46,6 +49,7 @@ cp -r "$here/../workloads" "$dir/tests/workloads"
 chmod -R a+rX "$dir"
 chmod 755 "$dir/nslaunch"
 [ -e "$dir/nslaunch-rootfs" ] && chmod 755 "$dir/nslaunch-rootfs"
+[ -e "$dir/oci-cgroup-tool" ] && chmod 755 "$dir/oci-cgroup-tool"
 chown nsltest "$dir/out"
 
 targets=$dir/tests/integration

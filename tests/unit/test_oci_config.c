@@ -83,7 +83,7 @@ static const char docker_config[] =
         " \"linux\": {"
         "   \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
         "                               {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3, \"access\": \"rwm\"}],"
-        "     \"memory\": {\"limit\": 67108864, \"swap\": 134217728}, \"cpu\": {\"shares\": 512, \"quota\": 50000, \"period\": 100000,"
+        "     \"memory\": {\"limit\": 67108864, \"swap\": 134217728, \"reservation\": 33554432}, \"cpu\": {\"shares\": 512, \"quota\": 50000, \"period\": 100000,"
         "     \"cpus\": \"0\", \"mems\": \"0\"}, \"pids\": {\"limit\": 100}, \"blockIO\": {}},"
         "   \"cgroupsPath\": \"/docker/d0cker\","
         "   \"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"network\"}, {\"type\": \"uts\"}, {\"type\": \"pid\"}, {\"type\": \"ipc\"}],"
@@ -198,6 +198,7 @@ static void docker_config_translates(void **state)
         assert_null(spec->network_ns);
         assert_int_equal(spec->memory, 64 << 20);
         assert_int_equal(spec->memory_swap, 128 << 20);
+        assert_int_equal(spec->memory_reservation, 32 << 20);
         assert_int_equal(spec->cpu_quota_us, 50000);
         assert_int_equal(spec->cpu_shares, 512);
         assert_string_equal(spec->cpuset_cpus, "0");

@@ -127,8 +127,6 @@ static void resources(void **state)
                        "nslaunch: config.json: linux.resources.memory.swappiness: not supported");
         expect_refused("linux.resources.memory.disableOOMKiller", "true",
                        "nslaunch: config.json: linux.resources.memory.disableOOMKiller: not supported");
-        expect_refused("linux.resources.memory.reservation", "1048576",
-                       "nslaunch: config.json: linux.resources.memory.reservation: not supported");
         expect_refused("linux.resources.cpu.realtimeRuntime", "1000",
                        "nslaunch: config.json: linux.resources.cpu.realtimeRuntime: not supported");
         expect_refused("linux.resources.cpu.idle", "1", "nslaunch: config.json: linux.resources.cpu.idle: not supported");
