@@ -78,7 +78,7 @@ static const char docker_config[] =
         "   {\"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\", \"options\": [\"nosuid\", \"noexec\", \"nodev\"]},"
         "   {\"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\", \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=67108864\"]},"
         "   {\"destination\": \"/run\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"rw\", \"noexec\", \"nosuid\", \"size=65536k\", \"mode=755\"]},"
-        "   {\"destination\": \"/etc/resolv.conf\", \"type\": \"bind\", \"source\": \"/var/lib/docker/containers/d/resolv.conf\", \"options\": [\"rbind\", \"rprivate\"]},"
+        "   {\"destination\": \"/etc/resolv.conf\", \"type\": \"bind\", \"source\": \"/var/lib/docker/containers/d/resolv.conf\", \"options\": [\"rbind\", \"rprivate\", \"idmap\"]},"
         "   {\"destination\": \"/in\", \"type\": \"bind\", \"source\": \"/srv/in\", \"options\": [\"rbind\", \"ro\", \"rprivate\"]}],"
         " \"linux\": {"
         "   \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
@@ -206,7 +206,9 @@ static void docker_config_translates(void **state)
         m = find_mount(spec, "/run");
         assert_true(m && m->kind == NSL_MOUNT_TMPFS && m->noexec && m->size == 65536 << 10 && m->mode == 0755);
         m = find_mount(spec, "/in");
-        assert_true(m && m->read_only);
+        assert_true(m && m->read_only && m->idmap == NSL_IDMAP_AUTO);
+        m = find_mount(spec, "/etc/resolv.conf");
+        assert_true(m && !m->read_only && m->idmap == NSL_IDMAP_ON);
         assert_null(find_mount(spec, "/dev/shm"));
         /* no linux.seccomp: the spec's default, no filter */
         assert_int_equal(spec->seccomp, NSL_SECCOMP_UNCONFINED);
