@@ -68,6 +68,11 @@ static void process_fields(void **state)
         expect_refused("process.execCPUAffinity", "{\"initial\": \"0\"}",
                        "nslaunch: config.json: process.execCPUAffinity: not supported");
         expect_refused("process.user.username", "\"admin\"", "nslaunch: config.json: process.user.username: not supported");
+        expect_refused("process.consoleSize", "{\"height\": 24, \"width\": 80, \"depth\": 1}",
+                       "nslaunch: config.json: process.consoleSize.depth: not supported");
+        expect_refused("process.rlimits", "[{\"type\": \"RLIMIT_NOFILE\", \"soft\": 1, \"hard\": 1, \"max\": 2}]",
+                       "nslaunch: config.json: process.rlimits[0].max: not supported");
+        expect_refused("process.user.additionalGids", "[-1]", "nslaunch: config.json: process.user.additionalGids[0]: expected a group id");
         expect_refused("process.capabilities.everything", "[]",
                        "nslaunch: config.json: process.capabilities.everything: not supported");
         expect_refused("process.capabilities.effective", "[\"CAP_FLY\"]",
@@ -92,6 +97,10 @@ static void linux_fields(void **state)
                        "nslaunch: config.json: linux.personality.flags: not supported");
         expect_refused("linux.rootfsPropagation", "\"shared\"",
                        "nslaunch: config.json: linux.rootfsPropagation: shared is not supported");
+        expect_refused("linux.rootfsPropagation", "\"unbindable\"",
+                       "nslaunch: config.json: linux.rootfsPropagation: unbindable is not supported");
+        expect_refused("linux.personality", "{\"domain\": \"LINUX\", \"persona\": 1}",
+                       "nslaunch: config.json: linux.personality.persona: not supported");
         expect_refused("linux.sysctl", "{\"kernel.panic\": \"1\"}",
                        "nslaunch: config.json: linux.sysctl: kernel.panic=1: kernel.panic is not namespaced*");
 }
@@ -107,6 +116,15 @@ static void namespaces(void **state)
                        "(only network)");
         expect_refused("linux.namespaces", "[{\"type\": \"mount\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}]",
                        "nslaunch: config.json: linux.namespaces: no pid namespace: sharing the host's is not supported");
+        expect_refused("linux.namespaces+", "{\"type\": \"ipc\", \"path\": \"/proc/1/ns/ipc\"}",
+                       "nslaunch: config.json: linux.namespaces[5]: ipc is listed twice");
+        expect_refused("linux.namespaces", "[{\"type\": \"pid\", \"path\": \"/proc/1/ns/pid\"}]",
+                       "nslaunch: config.json: linux.namespaces[0]: joining an existing pid namespace is not supported "
+                       "(only network)");
+        expect_refused("linux.namespaces", "[{\"type\": \"pid\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}]",
+                       "nslaunch: config.json: linux.namespaces: no mount namespace: sharing the host's is not supported");
+        expect_refused("linux.namespaces+", "{\"type\": \"network\", \"flags\": 1}",
+                       "nslaunch: config.json: linux.namespaces[5].flags: not supported");
         expect_refused("linux.uidMappings", "[{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}]",
                        "nslaunch: config.json: linux.uidMappings: given without a user namespace");
 }
@@ -116,6 +134,10 @@ static void devices(void **state)
         (void)state;
         expect_refused("linux.devices", "[{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229}]",
                        "nslaunch: config.json: linux.devices[0]: device /dev/fuse is not supported");
+        expect_refused("linux.devices", "[{\"path\": \"/dev/sda\", \"type\": \"b\", \"major\": 8, \"minor\": 0}]",
+                       "nslaunch: config.json: linux.devices[0]: device /dev/sda is not supported");
+        expect_refused("linux.devices", "[{\"type\": \"c\", \"major\": 1, \"minor\": 3}]",
+                       "nslaunch: config.json: linux.devices[0]: device (no path) is not supported");
 }
 
 static void resources(void **state)
@@ -130,6 +152,23 @@ static void resources(void **state)
         expect_refused("linux.resources.cpu.realtimeRuntime", "1000",
                        "nslaunch: config.json: linux.resources.cpu.realtimeRuntime: not supported");
         expect_refused("linux.resources.cpu.idle", "1", "nslaunch: config.json: linux.resources.cpu.idle: not supported");
+        expect_refused("linux.resources.cpu.realtimePeriod", "1000",
+                       "nslaunch: config.json: linux.resources.cpu.realtimePeriod: not supported");
+        expect_refused("linux.resources.cpu.burst", "1000", "nslaunch: config.json: linux.resources.cpu.burst: not supported");
+        expect_refused("linux.resources.memory.kernelTCP", "1048576",
+                       "nslaunch: config.json: linux.resources.memory.kernelTCP: not supported");
+        expect_refused("linux.resources.memory.checkBeforeUpdate", "true",
+                       "nslaunch: config.json: linux.resources.memory.checkBeforeUpdate: not supported");
+        expect_refused("linux.resources.memory.high", "1", "nslaunch: config.json: linux.resources.memory.high: not supported");
+        expect_refused("linux.resources.pids.max", "1", "nslaunch: config.json: linux.resources.pids.max: not supported");
+        expect_refused("linux.resources.blockIO.leafWeight", "10",
+                       "nslaunch: config.json: linux.resources.blockIO.leafWeight: not supported");
+        expect_refused("linux.resources.blockIO.weightDevice", "[{\"major\": 8, \"minor\": 0, \"weight\": 10}]",
+                       "nslaunch: config.json: linux.resources.blockIO.weightDevice: not supported");
+        expect_refused("linux.resources.blockIO.throttleWriteIOPSDevice", "[{\"major\": 8, \"minor\": 0, \"rate\": 1}]",
+                       "nslaunch: config.json: linux.resources.blockIO.throttleWriteIOPSDevice: not supported");
+        expect_refused("linux.resources.devices", "[{\"allow\": true, \"access\": \"rwm\", \"path\": \"/dev/x\"}]",
+                       "nslaunch: config.json: linux.resources.devices[0].path: not supported");
         expect_refused("linux.resources.blockIO.weight", "300",
                        "nslaunch: config.json: linux.resources.blockIO.weight: not supported");
         expect_refused("linux.resources.blockIO.throttleReadBpsDevice", "[{\"major\": 8, \"minor\": 0, \"rate\": 1}]",
