@@ -124,6 +124,30 @@ int nsl_spec_set_landlock(nsl_spec *spec, const char *mode, nsl_error *error);  
 /* Files under writable mounts (/tmp, /dev/shm, --tmpfs, rw --bind) may be
  * executed; Landlock refuses it by default. */
 void nsl_spec_set_allow_exec_writable(nsl_spec *spec, bool on);
+/* What an OCI bundle asks of the sandbox. The bundle layout has no default
+ * /tmp, and /dev and /proc only when nsl_spec_set_dev and nsl_spec_set_proc
+ * ask for them. */
+void nsl_spec_set_bundle_layout(nsl_spec *spec, bool on);
+void nsl_spec_set_dev(nsl_spec *spec, bool on);             /* nslaunch's /dev (nodes, pts, shm, mqueue) */
+void nsl_spec_set_sysfs(nsl_spec *spec, bool on);           /* a read-only sysfs at /sys */
+void nsl_spec_set_cgroupfs(nsl_spec *spec, bool on);        /* a read-only cgroup2 at /sys/fs/cgroup */
+/* After /proc and /sys: a file gets /dev/null over it, a directory an empty
+ * read-only tmpfs; an absent path is left alone. */
+int nsl_spec_add_masked_path(nsl_spec *spec, const char *path, nsl_error *error);
+int nsl_spec_add_readonly_path(nsl_spec *spec, const char *path, nsl_error *error);   /* recursively */
+/* A uid_map ('u') or gid_map ('g') line, in place of the single mapping.
+ * Rootless, only your own id, one line of count 1. */
+int nsl_spec_add_id_map(nsl_spec *spec, char kind, uint32_t inside, uint32_t outside, uint32_t count,
+                        nsl_error *error);
+int nsl_spec_add_group(nsl_spec *spec, gid_t gid, nsl_error *error);   /* a supplementary group (root only) */
+/* Joins that network namespace (root only) instead of making one. */
+int nsl_spec_set_network_ns(nsl_spec *spec, const char *path, nsl_error *error);
+int nsl_spec_set_oom_score_adj(nsl_spec *spec, int adj, nsl_error *error);      /* -1000..1000 */
+/* KEY=VALUE; only the namespaced keys: net.*, kernel.shm*, kernel.msg*,
+ * kernel.sem, fs.mqueue.* */
+int nsl_spec_add_sysctl(nsl_spec *spec, const char *assignment, nsl_error *error);
+int nsl_spec_set_domainname(nsl_spec *spec, const char *name, nsl_error *error);
+int nsl_spec_set_umask(nsl_spec *spec, mode_t mask, nsl_error *error);
 /* True when the spec runs the command without any seccomp filter. */
 bool nsl_spec_seccomp_unconfined(const nsl_spec *spec);
 

@@ -53,6 +53,11 @@ void nsl_spec_free(nsl_spec *spec)
         free(spec->seccomp_cache);
         free(spec->cgroup_parent);
         free(spec->status_path);
+        nsl_strv_free(spec->masked_paths);
+        nsl_strv_free(spec->readonly_paths);
+        nsl_strv_free(spec->sysctls);
+        free(spec->network_ns);
+        free(spec->domainname);
         free(spec);
 }
 
@@ -216,6 +221,7 @@ int nsl_spec_set_proc(nsl_spec *spec, const char *mode, nsl_error *error)
                 spec->proc = NSL_PROC_FULL;
         else
                 return nsl_fail(error, EINVAL, "--proc", mode ? mode : "", "expected pid or full");
+        spec->proc_set = true;
         return 0;
 }
 

@@ -33,6 +33,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$dir/tests/integration" "$dir/out"
 cp "$nsl" "$dir/nslaunch"
+# test_bundle_layout.py's driver of the library, when built (tests/meson.build).
+layout=${NSL_LAYOUT:-$(dirname "$nsl")/../tests/nsl-layout}
+[ -x "$layout" ] && cp "$layout" "$dir/nsl-layout"
 # nslaunch rootfs runs the helper next to the binary.
 [ -x "$(dirname "$nsl")/nslaunch-rootfs" ] && cp "$(dirname "$nsl")/nslaunch-rootfs" "$dir/nslaunch-rootfs"
 # tests/integration/test_oci_exec.py drives the library through this program.
@@ -46,6 +49,7 @@ chmod -R a+rX "$dir"
 chmod 755 "$dir/nslaunch"
 [ -e "$dir/nslaunch-rootfs" ] && chmod 755 "$dir/nslaunch-rootfs"
 [ -e "$dir/oci-probe" ] && chmod 755 "$dir/oci-probe"
+[ -e "$dir/nsl-layout" ] && chmod 755 "$dir/nsl-layout"
 chown nsltest "$dir/out"
 
 targets=$dir/tests/integration

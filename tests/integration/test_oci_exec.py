@@ -167,6 +167,20 @@ def test_exec_takes_the_ids_capabilities_and_seccomp_asked_for():
 
 
 @root_only
+def test_exec_in_an_identity_mapped_sandbox_takes_uid_gid_and_groups():
+    # what the OCI runtime makes as root: the identity map; the process's
+    # user.uid, user.gid and additionalGids
+    p, lines = probe("exec", "--sandbox-identity-map", "65536", "--uid", "1000", "--gid", "1000",
+                     "--group", "20", "--group", "1001", "--", PY, "-c", STATUS)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert lines["status Uid"].split() == ["1000"] * 4, lines
+    assert lines["status Gid"].split() == ["1000"] * 4, lines
+    assert lines["status Groups"].split() == ["20", "1001"], lines
+    assert lines["status CapEff"] == "0000000000000000", lines
+    assert lines["exit"] == "7", lines
+
+
+@root_only
 def test_exec_exit_status_reaches_the_caller():
     p, lines = probe("exec", "--", "/bin/sh", "-c", "exit 9")
     assert p.returncode == 0, p.stdout + p.stderr

@@ -8,7 +8,8 @@
  *   oci-probe exec [OPTIONS] -- CMD...
  *      a sandbox running a long sleep, then CMD run in it with nsl_exec;
  *      options set the process: --uid U --gid G (--sandbox-uid U --sandbox-gid G
- *      the sandbox's: only its own ids are mapped) --cap C --seccomp MODE
+ *      the sandbox's: only its own ids are mapped, unless --sandbox-identity-map N
+ *      maps 0..N-1 onto the same host ids) --group G --cap C --seccomp MODE
  *      --cwd D --env K=V --memory M (the sandbox's) --console ROWS COLS INPUT.
  *      CMD's stdin is a pipe the probe closes once it has compared the
  *      process's cgroups with init's, so CMD can wait on it.
@@ -231,6 +232,12 @@ static int run_exec(char **argv)
                         r = nsl_spec_set_uid(process, value, &error);
                 else if (!strcmp(opt, "--gid"))
                         r = nsl_spec_set_gid(process, value, &error);
+                else if (!strcmp(opt, "--group"))
+                        r = nsl_spec_add_group(process, (gid_t)atoi(value), &error);
+                else if (!strcmp(opt, "--sandbox-identity-map"))      /* as an OCI runtime run by root: 0 0 N */
+                        r = nsl_spec_add_id_map(spec, 'u', 0, 0, (uint32_t)atoi(value), &error) < 0
+                                    ? -1
+                                    : nsl_spec_add_id_map(spec, 'g', 0, 0, (uint32_t)atoi(value), &error);
                 else if (!strcmp(opt, "--sandbox-uid"))
                         r = nsl_spec_set_uid(spec, value, &error);
                 else if (!strcmp(opt, "--sandbox-gid"))
