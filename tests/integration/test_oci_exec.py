@@ -172,6 +172,15 @@ def test_exec_in_an_identity_mapped_sandbox_takes_uid_gid_and_groups():
     # user.uid, user.gid and additionalGids
     p, lines = probe("exec", "--sandbox-identity-map", "65536", "--uid", "1000", "--gid", "1000",
                      "--group", "20", "--group", "1001", "--", PY, "-c", STATUS)
+    check_identity_mapped(p, lines)
+    # the sandbox's own command as uid 1000 too (podman --user 1000): init,
+    # the sandbox's root until then, keeps what it needs to build the root
+    p, lines = probe("exec", "--sandbox-identity-map", "65536", "--sandbox-uid", "1000", "--sandbox-gid", "1000",
+                     "--uid", "1000", "--gid", "1000", "--group", "20", "--group", "1001", "--", PY, "-c", STATUS)
+    check_identity_mapped(p, lines)
+
+
+def check_identity_mapped(p, lines):
     assert p.returncode == 0, p.stdout + p.stderr
     assert lines["status Uid"].split() == ["1000"] * 4, lines
     assert lines["status Gid"].split() == ["1000"] * 4, lines

@@ -186,7 +186,7 @@ static char *read_cgroups(pid_t pid)
         return buf;
 }
 
-static void wait_for_command(pid_t init)
+static void wait_for_command(nsl_sandbox *sb, pid_t init)
 {
         char path[64], comm[64], children[256];
 
@@ -208,6 +208,10 @@ static void wait_for_command(pid_t init)
                 if (n > 0 && !strncmp(comm, "sleep\n", 6))
                         return;
         }
+        nsl_result result;
+        nsl_error error = { 0 };
+        if (nsl_sandbox_wait(sb, 0, &result, &error) < 0 && error.what[0])
+                die("the sandbox's command never ran", &error);
         die("the sandbox's command never ran", NULL);
 }
 
@@ -278,7 +282,7 @@ static int run_exec(char **argv)
         if (getenv("PROBE_EXEC_AT_ONCE"))
                 printf("at-once\n");
         else
-                wait_for_command(nsl_sandbox_pid(sb));
+                wait_for_command(sb, nsl_sandbox_pid(sb));
 
         /* a host fd the new process must not see (not close-on-exec) */
         stray = open("/etc/hostname", O_RDONLY);
