@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -244,8 +245,41 @@ static _Noreturn void process_main(const struct nsl_plan *plan, int sync_fd)
         nsl_payload_main(&ctx);
 }
 
+/* The claim-tty stage's guarantee, for a process init did not start: a
+ * terminal on its 0-2 that is nobody's controlling terminal could be made
+ * its own after setsid, and input pushed into it (TIOCSTI). init holds such
+ * a terminal for its whole life; the joiner is gone in a moment, so it only
+ * tries to take one, here on the host, and refuses the exec if it can. A
+ * terminal that is someone's (EPERM) cannot be taken by the process either;
+ * a console socket gives the process a terminal of the sandbox's own. */
+static int refuse_free_terminal(const struct nsl_plan *plan, nsl_error *error)
+{
+        bool tty = false;
+
+        if (plan->console_socket >= 0)
+                return 0;
+        for (int i = 0; i < 3; i++)
+                tty = tty || isatty(plan->stdio[i] >= 0 ? plan->stdio[i] : i);
+        if (!tty)
+                return 0;
+        if (setsid() < 0)
+                return nsl_fail(error, errno, "join", "setsid", NULL);
+        for (int i = 0; i < 3; i++) {
+                int fd = plan->stdio[i] >= 0 ? plan->stdio[i] : i;
+                if (isatty(fd) && ioctl(fd, TIOCSCTTY, 0) == 0)
+                        return nsl_fail(error, EPERM, "stdio", "", "fd %d is a terminal that is nobody's controlling "
+                                        "terminal: the process could take it and push input into it; use a console "
+                                        "socket", i);
+        }
+        return 0;
+}
+
 static int join(int pidfd, const struct joins *j, const struct nsl_plan *plan, nsl_error *error)
 {
+        int r = refuse_free_terminal(plan, error);
+
+        if (r < 0)
+                return r;
         char self[16];
         int len = snprintf(self, sizeof self, "%d", (int)getpid());
 

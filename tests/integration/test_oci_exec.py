@@ -245,3 +245,60 @@ def test_exec_never_joins_a_sandbox_still_being_built():
         assert p.returncode == 0, p.stdout + p.stderr
         for ns in NAMESPACES:
             assert lines[f"ns {ns}"] == lines[f"init-ns {ns}"], (ns, lines)
+
+
+# The terminal class (tests/attacks/test_terminal.py) for a process exec'd
+# into a sandbox: nothing of init's claim-tty stands behind it.
+STEAL = ("import errno, fcntl, termios\n"
+         "for name, req, arg in (('sctty', termios.TIOCSCTTY, 0), ('sti', termios.TIOCSTI, b'X'),\n"
+         "                       ('sti_hi', termios.TIOCSTI | (1 << 32), b'X')):\n"
+         "    try:\n"
+         "        fcntl.ioctl(0, req, arg); print(name, 'done')\n"
+         "    except OSError as e:\n"
+         "        print(name, errno.errorcode[e.errno])\n")
+
+
+def pending_input(master):
+    import select
+    readable, _, _ = select.select([master], [], [], 0.3)
+    return os.read(master, 1024) if readable else b""
+
+
+@root_only
+@pytest.mark.parametrize("seccomp", ["default", "unconfined"])
+def test_exec_refuses_a_terminal_that_is_nobodys(seccomp):
+    import pty
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run([probe_path(), "exec", "--stdin", "own", "--seccomp", seccomp, "--", PY, "-c", STEAL],
+                           stdin=slave, capture_output=True, text=True, timeout=60, start_new_session=True)
+        assert p.returncode == 2, p.stdout
+        assert "fd 0 is a terminal that is nobody's controlling terminal" in p.stdout, p.stdout
+        assert b"X" not in pending_input(master)
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+@root_only
+@pytest.mark.parametrize("seccomp", ["default", "unconfined"])
+def test_exec_cannot_take_or_push_into_the_callers_terminal(seccomp):
+    import fcntl
+    import pty
+    import termios
+    master, slave = pty.openpty()
+
+    def become_session_leader():
+        os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    try:
+        p = subprocess.run([probe_path(), "exec", "--stdin", "own", "--seccomp", seccomp, "--", PY, "-c", STEAL],
+                           stdin=slave, capture_output=True, text=True, timeout=60, preexec_fn=become_session_leader)
+        assert p.returncode == 0, p.stdout + p.stderr
+        r = dict(line.split() for line in p.stdout.splitlines() if line.split()[0] in ("sctty", "sti", "sti_hi"))
+        assert set(r) == {"sctty", "sti", "sti_hi"}, p.stdout
+        assert "done" not in r.values(), r
+        assert b"X" not in pending_input(master)
+    finally:
+        os.close(master)
+        os.close(slave)

@@ -9,7 +9,8 @@
  *      a sandbox running a long sleep, then CMD run in it with nsl_exec;
  *      options set the process: --uid U --gid G (--sandbox-uid U --sandbox-gid G
  *      the sandbox's: only its own ids are mapped, unless --sandbox-identity-map N
- *      maps 0..N-1 onto the same host ids) --group G --cap C --seccomp MODE
+ *      maps 0..N-1 onto the same host ids) --group G --stdin own (CMD's stdin
+ *      the probe's own instead of the pipe) --cap C --seccomp MODE
  *      --cwd D --env K=V --memory M (the sandbox's) --console ROWS COLS INPUT.
  *      CMD's stdin is a pipe the probe closes once it has compared the
  *      process's cgroups with init's, so CMD can wait on it.
@@ -27,6 +28,7 @@
 #include <fcntl.h>
 #include <nslaunch.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +225,7 @@ static int run_exec(char **argv)
         nsl_error error = { 0 };
         nsl_sandbox *sb = NULL;
         int hold[2], stray, status;
+        bool own_stdin = false;
         pid_t pid;
 
         if (!spec || !process || pipe2(hold, O_CLOEXEC) < 0)
@@ -236,6 +239,8 @@ static int run_exec(char **argv)
                         r = nsl_spec_set_uid(process, value, &error);
                 else if (!strcmp(opt, "--gid"))
                         r = nsl_spec_set_gid(process, value, &error);
+                else if (!strcmp(opt, "--stdin") && !strcmp(value, "own"))    /* the probe's 0, not the pipe */
+                        own_stdin = true;
                 else if (!strcmp(opt, "--group"))
                         r = nsl_spec_add_group(process, (gid_t)atoi(value), &error);
                 else if (!strcmp(opt, "--sandbox-identity-map"))      /* as an OCI runtime run by root: 0 0 N */
@@ -274,6 +279,11 @@ static int run_exec(char **argv)
         }
         if (!*argv || !argv[1])
                 die("no command", NULL);
+        /* with --stdin own the sandbox's init must not claim the probe's
+         * terminal: the exec'd process is to meet it as it is */
+        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (devnull < 0 || nsl_spec_set_stdio(spec, devnull, -1, -1, &error) < 0)
+                die("/dev/null", &error);
         if (nsl_spec_set_command(spec, sleeper, &error) < 0 || nsl_sandbox_create(spec, &sb, &error) < 0 ||
             nsl_sandbox_start(sb, &error) < 0)
                 die("sandbox", &error);
@@ -287,7 +297,7 @@ static int run_exec(char **argv)
         /* a host fd the new process must not see (not close-on-exec) */
         stray = open("/etc/hostname", O_RDONLY);
         if (stray < 0 || nsl_spec_set_command(process, argv + 1, &error) < 0 ||
-            nsl_spec_set_stdio(process, hold[0], -1, -1, &error) < 0)
+            nsl_spec_set_stdio(process, own_stdin ? -1 : hold[0], -1, -1, &error) < 0)
                 die("process", &error);
         if (nsl_exec(nsl_sandbox_pid(sb), process, &pid, &error) < 0)
                 die("exec", &error);
@@ -298,8 +308,10 @@ static int run_exec(char **argv)
         if (c.listener >= 0)
                 close(c.runtime_end);
         /* while it waits on its stdin */
-        printf("init-cgroup-is-mine %s\n", strcmp(read_cgroups(getpid()), read_cgroups(nsl_sandbox_pid(sb))) ? "no" : "yes");
-        printf("cgroup-same %s\n", strcmp(read_cgroups(pid),
+        if (!own_stdin)
+                printf("init-cgroup-is-mine %s\n", strcmp(read_cgroups(getpid()), read_cgroups(nsl_sandbox_pid(sb))) ? "no" : "yes");
+        if (!own_stdin)
+                printf("cgroup-same %s\n", strcmp(read_cgroups(pid),
                                           read_cgroups(nsl_sandbox_pid(sb))) ? "no" : "yes");
         fflush(stdout);
         if (c.listener >= 0)
