@@ -15,6 +15,7 @@
  *      CMD's stdin is a pipe the probe closes once it has compared the
  *      process's cgroups with init's, so CMD can wait on it.
  *
+ * PROBE_REPEAT=N: first N execs of CMD timed ("exec-ms mean M best B n N").
  * PROBE_EXEC_AT_ONCE=1: exec right after nsl_sandbox_start, without waiting
  * for the sandbox's command to run (nsl_exec must refuse then).
  *
@@ -35,6 +36,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static _Noreturn void die(const char *what, const nsl_error *error)
@@ -217,6 +219,29 @@ static void wait_for_command(nsl_sandbox *sb, pid_t init)
         die("the sandbox's command never ran", NULL);
 }
 
+/* PROBE_REPEAT=N: N execs of the command, each waited for: the mean and
+ * the fastest, from nsl_exec's call to the process's end. */
+static void time_execs(pid_t init, const nsl_spec *process, int n)
+{
+        double sum = 0, best = 1e9;
+
+        for (int i = 0; i < n; i++) {
+                struct timespec a, b;
+                nsl_error error = { 0 };
+                int status;
+                pid_t pid;
+                clock_gettime(CLOCK_MONOTONIC, &a);
+                if (nsl_exec(init, process, &pid, &error) < 0)
+                        die("exec", &error);
+                waitpid(pid, &status, 0);
+                clock_gettime(CLOCK_MONOTONIC, &b);
+                double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+                sum += ms;
+                best = ms < best ? ms : best;
+        }
+        printf("exec-ms mean %.3f best %.3f n %d\n", sum / n, best, n);
+}
+
 static int run_exec(char **argv)
 {
         nsl_spec *spec = nsl_spec_new(), *process = nsl_spec_new();
@@ -299,6 +324,8 @@ static int run_exec(char **argv)
         if (stray < 0 || nsl_spec_set_command(process, argv + 1, &error) < 0 ||
             nsl_spec_set_stdio(process, own_stdin ? -1 : hold[0], -1, -1, &error) < 0)
                 die("process", &error);
+        if (getenv("PROBE_REPEAT"))
+                time_execs(nsl_sandbox_pid(sb), process, atoi(getenv("PROBE_REPEAT")));
         if (nsl_exec(nsl_sandbox_pid(sb), process, &pid, &error) < 0)
                 die("exec", &error);
         close(stray);
