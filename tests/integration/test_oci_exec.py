@@ -106,6 +106,24 @@ def test_console_dev_tty_is_the_console_without_landlock():
     assert console_checks(lines["console-output"]).get("devtty") == "open", lines
 
 
+def test_console_in_an_oci_bundle_layout():
+    # the OCI runtime's sandbox: no default /tmp, nslaunch's /dev (its
+    # devpts) and /proc asked for
+    p, lines = probe("console", "24", "80", "x\n", "--", PY, "-c", CTTY_CHECK, env={"PROBE_BUNDLE": "dev"})
+    assert p.returncode == 0, p.stdout + p.stderr
+    check_console_handover(lines)
+    seen = console_checks(lines["console-output"])
+    assert seen.get("ctty") == "True True", lines
+    assert lines["exit"] == "5", lines
+
+
+def test_console_without_a_devpts_is_an_error_naming_it():
+    p, lines = probe("console", "24", "80", "x\n", "--", "/bin/true", env={"PROBE_BUNDLE": "bare"})
+    assert p.returncode == 2, p.stdout
+    assert lines.get("console-fds") == "0", lines
+    assert "console: /dev/ptmx: the sandbox has no devpts to open a pty in" in lines["probe:"], lines
+
+
 # ---------------------------------------------------------------- exec
 
 STATUS = (

@@ -15,6 +15,7 @@
  *      CMD's stdin is a pipe the probe closes once it has compared the
  *      process's cgroups with init's, so CMD can wait on it.
  *
+ * PROBE_BUNDLE=dev|bare (console): the OCI bundle layout, with or without /dev.
  * PROBE_REPEAT=N: first N execs of CMD timed ("exec-ms mean M best B n N").
  * PROBE_EXEC_AT_ONCE=1: exec right after nsl_sandbox_start, without waiting
  * for the sandbox's command to run (nsl_exec must refuse then).
@@ -103,8 +104,6 @@ static int console_take_master(struct console *c)
         printf("console-master-isatty %d\n", master >= 0 && isatty(master));
         fflush(stdout);
         close(conn);
-        if (master < 0)
-                exit(2);
         return master;
 }
 
@@ -130,6 +129,19 @@ static void print_status(int status)
         printf("exit %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
+/* PROBE_BUNDLE: the OCI bundle's layout, "dev" with nslaunch's /dev and
+ * /proc, "bare" with neither */
+static int bundle_layout(nsl_spec *spec, const char *how, nsl_error *error)
+{
+        if (!how)
+                return 0;
+        nsl_spec_set_bundle_layout(spec, true);
+        if (strcmp(how, "dev"))
+                return 0;
+        nsl_spec_set_dev(spec, true);
+        return nsl_spec_set_proc(spec, "pid", error);
+}
+
 static int run_console(char **argv)
 {
         struct console c = { .rows = (unsigned)atoi(argv[0]), .cols = (unsigned)atoi(argv[1]), .input = argv[2] };
@@ -143,10 +155,16 @@ static int run_console(char **argv)
             nsl_spec_set_console_socket(spec, c.runtime_end, &error) < 0 ||
             nsl_spec_set_console_size(spec, c.rows, c.cols, &error) < 0 ||
             (getenv("PROBE_LANDLOCK") && nsl_spec_set_landlock(spec, getenv("PROBE_LANDLOCK"), &error) < 0) ||
+            bundle_layout(spec, getenv("PROBE_BUNDLE"), &error) < 0 ||
             nsl_sandbox_create(spec, &sb, &error) < 0)
                 die("create", &error);
         close(c.runtime_end);
         int master = console_take_master(&c);
+        if (master < 0) {       /* the sandbox failed: its error */
+                if (nsl_sandbox_wait(sb, -1, &result, &error) < 0)
+                        die("sandbox", &error);
+                die("no master", NULL);
+        }
         if (nsl_sandbox_start(sb, &error) < 0)
                 die("start", &error);
         console_relay(&c, master);
@@ -341,8 +359,12 @@ static int run_exec(char **argv)
                 printf("cgroup-same %s\n", strcmp(read_cgroups(pid),
                                           read_cgroups(nsl_sandbox_pid(sb))) ? "no" : "yes");
         fflush(stdout);
-        if (c.listener >= 0)
-                console_relay(&c, console_take_master(&c));
+        if (c.listener >= 0) {
+                int master = console_take_master(&c);
+                if (master < 0)
+                        die("no master", NULL);
+                console_relay(&c, master);
+        }
         close(hold[1]);
         if (waitpid(pid, &status, 0) != pid)
                 die("waitpid", NULL);
