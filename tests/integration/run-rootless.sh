@@ -40,6 +40,9 @@ layout=${NSL_LAYOUT:-$(dirname "$nsl")/../tests/nsl-layout}
 [ -x "$(dirname "$nsl")/nslaunch-rootfs" ] && cp "$(dirname "$nsl")/nslaunch-rootfs" "$dir/nslaunch-rootfs"
 # tests/integration/test_oci_exec.py drives the library through this program.
 [ -x "$(dirname "$nsl")/../tests/oci-probe" ] && cp "$(dirname "$nsl")/../tests/oci-probe" "$dir/oci-probe"
+# the OCI bundle driver (test_oci_bundle.py) from the build tree
+oci_run=$(dirname "$(dirname "$nsl")")/tests/nsl-oci-run
+[ -x "$oci_run" ] && cp "$oci_run" "$dir/nsl-oci-run" && chmod 755 "$dir/nsl-oci-run"
 # test_oci_cgroup.py's driver of the library, found next to the binary.
 tool=${NSL_OCI_CGROUP_TOOL:-$(dirname "$nsl")/../tests/oci-cgroup-tool}
 [ -x "$tool" ] && cp "$tool" "$dir/oci-cgroup-tool"
