@@ -355,7 +355,8 @@ static int plan_id_map(const struct nsl_id_range *given, size_t n_given, bool ro
         return 0;
 }
 
-static int plan_ids_and_groups(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+static int plan_ids_and_groups(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan,
+                               nsl_error *error)
 {
         int r = plan_id_map(spec->uid_maps, spec->n_uid_maps, plan->rootless, plan->host_uid, spec->uid_set,
                             &plan->uid, &plan->host_uid, plan->uid_maps, &plan->n_uid_maps, "uid-map", error);
@@ -368,7 +369,7 @@ static int plan_ids_and_groups(const struct nsl_spec *spec, struct nsl_plan *pla
                 return nsl_fail(error, EPERM, "group", "",
                                 "rootless, the kernel denies setgroups in the user namespace (supplementary groups "
                                 "need nslaunch run as root)");
-        for (size_t i = 0; i < spec->n_groups; i++)
+        for (size_t i = 0; i < spec->n_groups && !host->joining; i++)
                 if (!range_of(plan->gid_maps, plan->n_gid_maps, spec->groups[i]))
                         return nsl_fail(error, EINVAL, "group", "", "%u is not mapped by the gid map",
                                         (unsigned)spec->groups[i]);
@@ -460,7 +461,7 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
 
         if ((r = copy_from_spec(spec, plan, error)) < 0 ||
             (r = resolve_ids(spec, host, plan, error)) < 0 ||
-            (r = plan_ids_and_groups(spec, plan, error)) < 0 ||
+            (r = plan_ids_and_groups(spec, host, plan, error)) < 0 ||
             (r = plan_bundle(spec, plan, error)) < 0 ||
             (r = build_env(spec, plan, error)) < 0 ||
             (r = plan_root(spec, host, plan, error)) < 0 ||
