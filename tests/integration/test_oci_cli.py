@@ -279,6 +279,41 @@ def test_exec_in_a_running_container(runc, bundle):
     assert runc("delete", "--force", "ex").returncode == 0
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="nsl_exec enters a sandbox only as root")
+def test_exec_process_file_and_detach(runc, bundle, hostdir):
+    create(runc, bundle, "exproc")
+    assert runc("start", "exproc").returncode == 0
+    proc = os.path.join(hostdir(), "process.json")
+    with open(proc, "w") as f:
+        json.dump({"args": ["/bin/sh", "-c", "echo $((6*7)) $(id -u); exit 9"], "cwd": "/",
+                   "env": ["PATH=/usr/bin:/bin"], "user": {"uid": 0, "gid": 0}}, f)
+    cp = runc("exec", "--process", proc, "exproc")
+    assert cp.returncode == 9 and cp.stdout == "42 0\n", cp.stderr
+    pid_file = os.path.join(hostdir(), "exec.pid")
+    cp = runc("exec", "--detach", "--pid-file", pid_file, "exproc", "/bin/sleep", "30")
+    assert cp.returncode == 0, cp.stderr
+    with open(pid_file) as f:
+        exec_pid = int(f.read())
+    assert exec_pid in json.loads(runc("ps", "--format", "json", "exproc").stdout)
+    # the detached process is ours now (we are the subreaper, as conmon or the
+    # shim are): the pid namespace's end waits until its zombie is reaped
+    p = subprocess.Popen([runc.link, "--root", runc.root, "delete", "--force", "exproc"])
+    while p.poll() is None:
+        try:
+            os.waitpid(exec_pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.02)
+    assert p.returncode == 0
+
+
+def test_debug_log(runc, hostdir):
+    log = os.path.join(hostdir(), "debug.log")
+    assert runc("--debug", "--log", log, "list").returncode == 0
+    with open(log) as f:
+        assert "level=debug" in f.read()
+
+
 def test_exec_refused_before_start(runc, bundle):
     create(runc, bundle, "notyet")
     assert "not running" in one_error_line(runc("exec", "notyet", "/bin/true"))
