@@ -249,7 +249,8 @@ def test_hooks_order_with_state_on_stdin(runc, bundle, hostdir):
     log = os.path.join(hostdir(0o777), "hooks.log")
     hook = lambda kind: {"path": "/bin/sh", "args": ["sh", "-c", f'{{ echo {kind}; cat; echo; }} >> {log}']}
     bundle.write(["/bin/sh", "-c", "exit 0"],
-                 hooks={k: [hook(k)] for k in ("prestart", "createRuntime", "poststart", "poststop")})
+                 hooks={k: [hook(k)] for k in ("prestart", "createRuntime", "createContainer", "startContainer",
+                                               "poststart", "poststop")})
     create(runc, bundle, "hooked")
     assert runc("start", "hooked").returncode == 0
     wait_status(runc, "hooked", "stopped")
@@ -258,12 +259,21 @@ def test_hooks_order_with_state_on_stdin(runc, bundle, hostdir):
         lines = [line for line in f.read().splitlines() if line]
     kinds = lines[0::2]
     states = [json.loads(line) for line in lines[1::2]]
-    assert kinds == ["prestart", "createRuntime", "poststart", "poststop"]
+    assert kinds == ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
     assert all(s["id"] == "hooked" and s["bundle"] == os.path.realpath(bundle.path) for s in states)
     assert states[0]["pid"] > 0 and states[-1]["status"] == "stopped"
 
 
 # ------------------------------------------------------------------ exec
+
+
+def test_failing_start_container_hook_stops_the_container(runc, bundle):
+    bundle.write(hooks={"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 3"]}]})
+    create(runc, bundle, "badhook")
+    line = one_error_line(runc("start", "badhook"))
+    assert "startContainer" in line and "status 3" in line, line
+    assert wait_status(runc, "badhook", "stopped")["status"] == "stopped"
+    assert runc("delete", "badhook").returncode == 0
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="nsl_exec (oci-exec-tty) enters a sandbox only as root: its init is "
