@@ -378,6 +378,18 @@ def test_features(runc):
     assert "SCMP_ARCH_X86_64" in f["linux"]["seccomp"]["archs"]
 
 
+def test_features_mount_options_are_accepted(runc, bundle, hostdir):
+    options = json.loads(runc("features").stdout)["mountOptions"]
+    assert {"ro", "noexec", "nosuid", "nodev", "rbind"} <= set(options) and "suid" not in options
+    bind_words = [o for o in options if o not in ("idmap", "ridmap", "tmpcopyup", "exec", "rw")]
+    bundle.config["mounts"].append({"destination": "/mnt", "type": "bind", "source": hostdir(),
+                                    "options": bind_words})
+    bundle.write(["/bin/true"])
+    runc.ids.append("opts")
+    cp = runc("run", "--bundle", bundle.path, "opts")
+    assert cp.returncode == 0, cp.stderr
+
+
 def test_spec_writes_once_and_rootless(runc, hostdir):
     d = hostdir()
     config = spec_config(runc, d, rootless=False)
