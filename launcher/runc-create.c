@@ -198,12 +198,10 @@ static int setup_spec(const struct nsl_runc *g, const struct create_args *a, con
         return 0;
 }
 
-static void fill_state(struct nsl_runc_state *state, const struct create_args *a, const nsl_oci *oci, pid_t pid,
-                       const nsl_spec *spec)
+static void fill_state(struct nsl_runc_state *state, const struct create_args *a, const nsl_oci *oci, pid_t pid)
 {
         char bundle[PATH_MAX];
 
-        (void)spec;
         snprintf(state->id, sizeof state->id, "%s", a->id);
         state->pid = pid;
         nsl_runc_proc_start_time(pid, &state->start_time, NULL);
@@ -230,7 +228,7 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
         if (r == 0)
                 r = nsl_sandbox_create(spec, sb, error);
         if (r == 0) {
-                fill_state(state, a, oci, nsl_sandbox_pid(*sb), spec);
+                fill_state(state, a, oci, nsl_sandbox_pid(*sb));
                 cgroup_path(a, oci, state->cgroup, sizeof state->cgroup);
                 r = nsl_runc_state_write(dirfd, state, error);
         }
