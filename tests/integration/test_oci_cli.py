@@ -528,15 +528,10 @@ def test_preserve_fds(runc, bundle, hostdir):
     path = os.path.join(hostdir(0o777), "passed")
     bundle.write(["/bin/sh", "-c", "echo through-fd-3 >&3"])
     runc.ids.append("fds")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o666)
-    try:
-        cp = runc("run", "--preserve-fds", "1", "--bundle", bundle.path, "fds", pass_fds=(fd,)) if fd == 3 else None
-        if cp is None:
-            os.dup2(fd, 3)
-            cp = runc("run", "--preserve-fds", "1", "--bundle", bundle.path, "fds", pass_fds=(3,))
-            os.close(3)
-    finally:
-        os.close(fd)
+    # fd 3 opened by a shell that then becomes nslaunch-runc (pytest's own fd 3 stays alone)
+    cp = subprocess.run(["/bin/sh", "-c", 'exec 3>"$1"; shift; exec "$@"', "sh", path, runc.link, "--root", runc.root,
+                         "run", "--preserve-fds", "1", "--bundle", bundle.path, "fds"],
+                        capture_output=True, text=True, timeout=TIMEOUT)
     assert cp.returncode == 0, cp.stderr
     with open(path) as f:
         assert f.read() == "through-fd-3\n"
