@@ -299,6 +299,24 @@ int nsl_sandbox_wait(nsl_sandbox *sandbox, int timeout_ms, nsl_result *result, n
  * everything it held on the host (its cgroup included). NULL is allowed. */
 void nsl_sandbox_free(nsl_sandbox *sandbox);
 
+/* An OCI bundle (docs/oci.md): BUNDLE/config.json (runtime-spec 1.0 to
+ * 1.2) read and checked; every field nslaunch cannot honour is refused
+ * naming its JSON path ("config.json: linux.intelRdt: not supported"). */
+typedef struct nsl_oci nsl_oci;
+int nsl_oci_load(const char *bundle_dir, nsl_oci **oci, nsl_error *error);
+void nsl_oci_free(nsl_oci *oci);
+/* The config onto spec through its setters. The spec refers to the oci's
+ * copy of linux.seccomp: keep oci until nsl_sandbox_create has returned. */
+int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error);
+const char *nsl_oci_cgroups_path(const nsl_oci *oci);       /* NULL when not given */
+bool nsl_oci_terminal(const nsl_oci *oci);
+const char *nsl_oci_root_path(const nsl_oci *oci);          /* absolute */
+/* Runs the hooks of kind ("prestart", "createRuntime", "createContainer",
+ * "startContainer", "poststart", "poststop") in order, each with state_json
+ * on its standard input; the first failure stops and names the hook. */
+int nsl_oci_run_hooks(const nsl_oci *oci, const char *kind, const char *state_json, nsl_error *error);
+/* runc exec --process FILE: a process object alone onto spec. */
+int nsl_oci_process_load(const char *process_json_path, nsl_spec *spec, nsl_error *error);
 /* A cgroup at an exact path (nsl_spec_set_cgroup_path's, same forms), in
  * every hierarchy it exists in, used by its owner while its sandbox runs
  * detached. Each refuses a cgroup the caller may not write (rootless without
@@ -319,25 +337,6 @@ int nsl_cgroup_pids(const char *path, pid_t **pids, size_t *n, nsl_error *error)
  * now (memory below what is used) or one the cgroup's hierarchies cannot
  * take is refused, naming it. */
 int nsl_cgroup_update(const char *path, const nsl_spec *limits, nsl_error *error);
-
-/* An OCI bundle (docs/oci.md): BUNDLE/config.json (runtime-spec 1.0 to
- * 1.2) read and checked; every field nslaunch cannot honour is refused
- * naming its JSON path ("config.json: linux.intelRdt: not supported"). */
-typedef struct nsl_oci nsl_oci;
-int nsl_oci_load(const char *bundle_dir, nsl_oci **oci, nsl_error *error);
-void nsl_oci_free(nsl_oci *oci);
-/* The config onto spec through its setters. The spec refers to the oci's
- * copy of linux.seccomp: keep oci until nsl_sandbox_create has returned. */
-int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error);
-const char *nsl_oci_cgroups_path(const nsl_oci *oci);       /* NULL when not given */
-bool nsl_oci_terminal(const nsl_oci *oci);
-const char *nsl_oci_root_path(const nsl_oci *oci);          /* absolute */
-/* Runs the hooks of kind ("prestart", "createRuntime", "createContainer",
- * "startContainer", "poststart", "poststop") in order, each with state_json
- * on its standard input; the first failure stops and names the hook. */
-int nsl_oci_run_hooks(const nsl_oci *oci, const char *kind, const char *state_json, nsl_error *error);
-/* runc exec --process FILE: a process object alone onto spec. */
-int nsl_oci_process_load(const char *process_json_path, nsl_spec *spec, nsl_error *error);
 
 /* A new process in the running sandbox whose init's host pid is init_pid
  * (the OCI runtime's exec): it joins init's cgroups and its user, mount,

@@ -249,7 +249,8 @@ def test_hooks_order_with_state_on_stdin(runc, bundle, hostdir):
     log = os.path.join(hostdir(0o777), "hooks.log")
     hook = lambda kind: {"path": "/bin/sh", "args": ["sh", "-c", f'{{ echo {kind}; cat; echo; }} >> {log}']}
     bundle.write(["/bin/sh", "-c", "exit 0"],
-                 hooks={k: [hook(k)] for k in ("prestart", "createRuntime", "poststart", "poststop")})
+                 hooks={k: [hook(k)] for k in ("prestart", "createRuntime", "createContainer", "startContainer",
+                                               "poststart", "poststop")})
     create(runc, bundle, "hooked")
     assert runc("start", "hooked").returncode == 0
     wait_status(runc, "hooked", "stopped")
@@ -258,12 +259,21 @@ def test_hooks_order_with_state_on_stdin(runc, bundle, hostdir):
         lines = [line for line in f.read().splitlines() if line]
     kinds = lines[0::2]
     states = [json.loads(line) for line in lines[1::2]]
-    assert kinds == ["prestart", "createRuntime", "poststart", "poststop"]
+    assert kinds == ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
     assert all(s["id"] == "hooked" and s["bundle"] == os.path.realpath(bundle.path) for s in states)
     assert states[0]["pid"] > 0 and states[-1]["status"] == "stopped"
 
 
 # ------------------------------------------------------------------ exec
+
+
+def test_failing_start_container_hook_stops_the_container(runc, bundle):
+    bundle.write(hooks={"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 3"]}]})
+    create(runc, bundle, "badhook")
+    line = one_error_line(runc("start", "badhook"))
+    assert "startContainer" in line and "status 3" in line, line
+    assert wait_status(runc, "badhook", "stopped")["status"] == "stopped"
+    assert runc("delete", "badhook").returncode == 0
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="nsl_exec (oci-exec-tty) enters a sandbox only as root: its init is "
@@ -277,6 +287,41 @@ def test_exec_in_a_running_container(runc, bundle):
     cp = runc("exec", "--env", "X=42", "--cwd", "/etc", "ex", "/bin/sh", "-c", 'echo "$X $PWD"')
     assert cp.returncode == 0 and cp.stdout == "42 /etc\n", cp.stderr
     assert runc("delete", "--force", "ex").returncode == 0
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="nsl_exec enters a sandbox only as root")
+def test_exec_process_file_and_detach(runc, bundle, hostdir):
+    create(runc, bundle, "exproc")
+    assert runc("start", "exproc").returncode == 0
+    proc = os.path.join(hostdir(), "process.json")
+    with open(proc, "w") as f:
+        json.dump({"args": ["/bin/sh", "-c", "echo $((6*7)) $(id -u); exit 9"], "cwd": "/",
+                   "env": ["PATH=/usr/bin:/bin"], "user": {"uid": 0, "gid": 0}}, f)
+    cp = runc("exec", "--process", proc, "exproc")
+    assert cp.returncode == 9 and cp.stdout == "42 0\n", cp.stderr
+    pid_file = os.path.join(hostdir(), "exec.pid")
+    cp = runc("exec", "--detach", "--pid-file", pid_file, "exproc", "/bin/sleep", "30")
+    assert cp.returncode == 0, cp.stderr
+    with open(pid_file) as f:
+        exec_pid = int(f.read())
+    assert exec_pid in json.loads(runc("ps", "--format", "json", "exproc").stdout)
+    # the detached process is ours now (we are the subreaper, as conmon or the
+    # shim are): the pid namespace's end waits until its zombie is reaped
+    p = subprocess.Popen([runc.link, "--root", runc.root, "delete", "--force", "exproc"])
+    while p.poll() is None:
+        try:
+            os.waitpid(exec_pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.02)
+    assert p.returncode == 0
+
+
+def test_debug_log(runc, hostdir):
+    log = os.path.join(hostdir(), "debug.log")
+    assert runc("--debug", "--log", log, "list").returncode == 0
+    with open(log) as f:
+        assert "level=debug" in f.read()
 
 
 def test_exec_refused_before_start(runc, bundle):
@@ -331,6 +376,18 @@ def test_features(runc):
     assert f["linux"]["cgroup"]["systemd"] is False
     assert f["linux"]["seccomp"]["enabled"] and "SCMP_ACT_ERRNO" in f["linux"]["seccomp"]["actions"]
     assert "SCMP_ARCH_X86_64" in f["linux"]["seccomp"]["archs"]
+
+
+def test_features_mount_options_are_accepted(runc, bundle, hostdir):
+    options = json.loads(runc("features").stdout)["mountOptions"]
+    assert {"ro", "noexec", "nosuid", "nodev", "rbind"} <= set(options) and "suid" not in options
+    bind_words = [o for o in options if o not in ("idmap", "ridmap", "tmpcopyup", "exec", "rw")]
+    bundle.config["mounts"].append({"destination": "/mnt", "type": "bind", "source": hostdir(),
+                                    "options": bind_words})
+    bundle.write(["/bin/true"])
+    runc.ids.append("opts")
+    cp = runc("run", "--bundle", bundle.path, "opts")
+    assert cp.returncode == 0, cp.stderr
 
 
 def test_spec_writes_once_and_rootless(runc, hostdir):
@@ -471,15 +528,10 @@ def test_preserve_fds(runc, bundle, hostdir):
     path = os.path.join(hostdir(0o777), "passed")
     bundle.write(["/bin/sh", "-c", "echo through-fd-3 >&3"])
     runc.ids.append("fds")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o666)
-    try:
-        cp = runc("run", "--preserve-fds", "1", "--bundle", bundle.path, "fds", pass_fds=(fd,)) if fd == 3 else None
-        if cp is None:
-            os.dup2(fd, 3)
-            cp = runc("run", "--preserve-fds", "1", "--bundle", bundle.path, "fds", pass_fds=(3,))
-            os.close(3)
-    finally:
-        os.close(fd)
+    # fd 3 opened by a shell that then becomes nslaunch-runc (pytest's own fd 3 stays alone)
+    cp = subprocess.run(["/bin/sh", "-c", 'exec 3>"$1"; shift; exec "$@"', "sh", path, runc.link, "--root", runc.root,
+                         "run", "--preserve-fds", "1", "--bundle", bundle.path, "fds"],
+                        capture_output=True, text=True, timeout=TIMEOUT)
     assert cp.returncode == 0, cp.stderr
     with open(path) as f:
         assert f.read() == "through-fd-3\n"
