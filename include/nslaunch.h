@@ -304,6 +304,12 @@ void nsl_sandbox_free(nsl_sandbox *sandbox);
  * naming its JSON path ("config.json: linux.intelRdt: not supported"). */
 typedef struct nsl_oci nsl_oci;
 int nsl_oci_load(const char *bundle_dir, nsl_oci **oci, nsl_error *error);
+/* The same from config.json's text, as nsl_oci_text gave it: a runtime keeps
+ * the config a container was created with, so that a later change to the
+ * bundle reaches none of its later commands. bundle is the directory a
+ * relative root.path is under. */
+int nsl_oci_load_text(const char *bundle, const char *text, nsl_oci **oci, nsl_error *error);
+const char *nsl_oci_text(const nsl_oci *oci);
 void nsl_oci_free(nsl_oci *oci);
 /* The config onto spec through its setters. The spec refers to the oci's
  * copy of linux.seccomp: keep oci until nsl_sandbox_create has returned. */
@@ -315,6 +321,11 @@ const char *nsl_oci_root_path(const nsl_oci *oci);          /* absolute */
  * "startContainer", "poststart", "poststop") in order, each with state_json
  * on its standard input; the first failure stops and names the hook. */
 int nsl_oci_run_hooks(const nsl_oci *oci, const char *kind, const char *state_json, nsl_error *error);
+/* runc exec: what a process exec'd into the container takes from the
+ * container's config: its seccomp filter and no Landlock, and, with
+ * with_process, the container's process (env, cwd, user, capabilities,
+ * rlimits) as the defaults that exec's own arguments then change. */
+int nsl_oci_exec_defaults(const nsl_oci *oci, bool with_process, nsl_spec *spec, nsl_error *error);
 /* runc exec --process FILE: a process object alone onto spec. */
 int nsl_oci_process_load(const char *process_json_path, nsl_spec *spec, nsl_error *error);
 /* A cgroup at an exact path (nsl_spec_set_cgroup_path's, same forms), in

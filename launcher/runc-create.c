@@ -114,17 +114,13 @@ static int connect_console_socket(const char *path, nsl_error *error)
 }
 
 /* The config's annotations, for the state: nsl_oci keeps only what the launch needs. */
-static json_object *read_annotations(const char *bundle)
+static json_object *read_annotations(const nsl_oci *oci)
 {
-        char path[PATH_MAX + 16];
-        _cleanup_free_ char *text = NULL;
         _cleanup_json_ json_object *o = NULL;
         nsl_error ignored;
         json_object *v;
-        size_t len;
 
-        snprintf(path, sizeof path, "%s/config.json", bundle);
-        if (nsl_read_file(path, 16 << 20, &text, &len) < 0 || nsl_json_parse_doc(text, "config", path, &o, &ignored) < 0)
+        if (nsl_json_parse_doc(nsl_oci_text(oci), "config", "config.json", &o, &ignored) < 0)
                 return NULL;
         v = nsl_json_member(o, "annotations", json_type_object);
         return v ? json_object_get(v) : NULL;
@@ -208,7 +204,7 @@ static void fill_state(struct nsl_runc_state *state, const struct create_args *a
         snprintf(state->bundle, sizeof state->bundle, "%s", realpath(a->bundle, bundle) ? bundle : a->bundle);
         snprintf(state->rootfs, sizeof state->rootfs, "%s", nsl_oci_root_path(oci));
         nsl_runc_now_rfc3339(state->created, sizeof state->created);
-        state->annotations = read_annotations(a->bundle);
+        state->annotations = read_annotations(oci);
 }
 
 /* Everything of create up to (not including) detach; on failure nothing is
@@ -232,6 +228,8 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
                 cgroup_path(a, oci, state->cgroup, sizeof state->cgroup);
                 r = nsl_runc_state_write(dirfd, state, error);
         }
+        if (r == 0)
+                r = nsl_runc_config_save(dirfd, oci, a->id, error);
         if (r == 0)
                 r = run_hooks(oci, state, NSL_RUNC_CREATING, "prestart", error);
         if (r == 0)
@@ -290,10 +288,10 @@ static int signal_init(const struct nsl_runc_state *state, int sig, nsl_error *e
 /* startContainer hooks, before the command may run; one that fails stops
  * the container (runtime.md). They run in the runtime's namespaces, as
  * every hook here (docs/oci.md). */
-static int run_start_container(const struct nsl_runc_state *state, nsl_error *error)
+static int run_start_container(int dirfd, const struct nsl_runc_state *state, nsl_error *error)
 {
         nsl_oci *oci = NULL;
-        int r = nsl_oci_load(state->bundle, &oci, error);
+        int r = nsl_runc_config_load(dirfd, state, &oci, error);
 
         if (r == 0)
                 r = run_hooks(oci, state, NSL_RUNC_CREATED, "startContainer", error);
@@ -317,7 +315,7 @@ static int start_locked(const struct nsl_runc *g, const char *id, int dirfd, str
         status = nsl_runc_status(state);
         if (status != NSL_RUNC_CREATED)
                 return nsl_fail(error, EINVAL, "start", id, "cannot start a container that is %s", nsl_runc_status_name(status));
-        if ((r = run_start_container(state, error)) < 0)
+        if ((r = run_start_container(dirfd, state, error)) < 0)
                 return r;
         snprintf(fifo, sizeof fifo, "%s/%s/" START_FIFO, g->root, id);
         if ((r = nsl_sandbox_start_fifo(fifo, error)) < 0)
@@ -328,12 +326,12 @@ static int start_locked(const struct nsl_runc *g, const char *id, int dirfd, str
 }
 
 /* poststart hooks: a failure is logged, the container runs on (runtime.md). */
-static void run_poststart(const struct nsl_runc *g, const struct nsl_runc_state *state)
+static void run_poststart(const struct nsl_runc *g, int dirfd, const struct nsl_runc_state *state)
 {
         nsl_oci *oci = NULL;
         nsl_error error = { 0 };
 
-        if (nsl_oci_load(state->bundle, &oci, &error) == 0 &&
+        if (nsl_runc_config_load(dirfd, state, &oci, &error) == 0 &&
             run_hooks(oci, state, NSL_RUNC_RUNNING, "poststart", &error) < 0) {
                 char line[1200];
                 nsl_error_format(&error, line, sizeof line);
@@ -358,7 +356,7 @@ int nsl_runc_start(const struct nsl_runc *g, int argc, char **argv)
         dirfd = nsl_runc_dir_open(g, id, true, &error);
         r = dirfd < 0 ? dirfd : start_locked(g, id, dirfd, &state, &error);
         if (r == 0)
-                run_poststart(g, &state);
+                run_poststart(g, dirfd, &state);
         nsl_runc_state_release(&state);
         return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
 }
@@ -430,16 +428,16 @@ static int kill_and_wait(const struct nsl_runc_state *state, nsl_error *error)
         return 0;
 }
 
-static void run_poststop(const struct nsl_runc *g, const struct nsl_runc_state *state)
+static void run_poststop(const struct nsl_runc *g, int dirfd, const struct nsl_runc_state *state)
 {
         nsl_oci *oci = NULL;
         nsl_error error = { 0 };
 
-        if (nsl_oci_load(state->bundle, &oci, &error) == 0 &&
+        if (nsl_runc_config_load(dirfd, state, &oci, &error) == 0 &&
             run_hooks(oci, state, NSL_RUNC_STOPPED, "poststop", &error) < 0)
                 fprintf(stderr, "nslaunch-runc: warning: %s: %s\n", error.what, error.cause);
         else if (!oci)
-                nsl_runc_debug(g, "poststop: the bundle's config is gone; no hooks run");
+                nsl_runc_debug(g, "poststop: the config the container was created with is gone; no hooks run");
         nsl_oci_free(oci);
 }
 
@@ -464,7 +462,7 @@ static int delete_locked(const struct nsl_runc *g, const char *id, int dirfd, bo
                         r = nsl_fail(error, ignored.errnum, "delete", state.cgroup, "cannot remove the cgroup: %s", ignored.cause);
         }
         if (r == 0)
-                run_poststop(g, &state);
+                run_poststop(g, dirfd, &state);
         if (r == 0)
                 r = nsl_runc_dir_remove(g, id, dirfd, error);
         nsl_runc_state_release(&state);
@@ -529,7 +527,7 @@ int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
                 return nsl_runc_fail_error(g, &error);
         }
         snprintf(fifo, sizeof fifo, "%s/%s/" START_FIFO, g->root, a.id);
-        r = run_start_container(&state, &error);
+        r = run_start_container(dirfd, &state, &error);
         if (r == 0)
                 r = sb ? nsl_sandbox_start(sb, &error) : nsl_sandbox_start_fifo(fifo, &error);
         unlinkat(dirfd, START_FIFO, 0);
@@ -537,7 +535,7 @@ int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
         if (r == 0)
                 r = nsl_runc_state_write(dirfd, &state, &error);
         if (r == 0)
-                run_poststart(g, &state);
+                run_poststart(g, dirfd, &state);
         flock(dirfd, LOCK_UN);
         if (r < 0 || a.detach) {
                 nsl_sandbox_free(sb);

@@ -33,8 +33,13 @@ static const struct nsl_option_def exec_options[] = {
         { 0 },
 };
 
+/* The options as given: applied once the container's config has set the
+ * defaults they change. */
 struct exec_args {
-        const char *process, *console_socket, *pid_file;
+        const char *process, *console_socket, *pid_file, *cwd, *user;
+        const char **env, **caps;       /* argc slots each */
+        size_t n_env, n_caps;
+        unsigned preserve_fds;
         bool tty, detach;
 };
 
@@ -64,7 +69,7 @@ static int set_user(nsl_spec *spec, const char *value, nsl_error *error)
         return colon ? nsl_spec_set_gid(spec, colon + 1, error) : 0;
 }
 
-static int parse_exec(struct nsl_tokens *t, nsl_spec *spec, struct exec_args *a, nsl_error *error)
+static int parse_exec(struct nsl_tokens *t, struct exec_args *a, nsl_error *error)
 {
         enum nsl_token token;
         int id, r = 0;
@@ -76,21 +81,17 @@ static int parse_exec(struct nsl_tokens *t, nsl_spec *spec, struct exec_args *a,
                 case E_CONSOLE_SOCKET: a->console_socket = t->value; break;
                 case E_DETACH: a->detach = true; break;
                 case E_PID_FILE: a->pid_file = t->value; break;
-                case E_CWD: r = nsl_spec_set_cwd(spec, t->value, error); break;
-                case E_ENV: r = nsl_spec_add_env(spec, t->value, error); break;
-                case E_USER: r = set_user(spec, t->value, error); break;
-                case E_CAP: r = nsl_spec_add_cap(spec, t->value, error); break;
+                case E_CWD: a->cwd = t->value; break;
+                case E_ENV: a->env[a->n_env++] = t->value; break;
+                case E_USER: a->user = t->value; break;
+                case E_CAP: a->caps[a->n_caps++] = t->value; break;
                 case E_NO_NEW_PRIVS: break;
                 case E_PRESERVE_FDS: {
                         char *end;
                         unsigned long n = strtoul(t->value, &end, 10);
                         if (*end || !t->value[0] || n > 1024)
                                 return nsl_fail(error, EINVAL, "--preserve-fds", t->value, "not a number of fds (0 to 1024)");
-                        for (unsigned long i = 0; r == 0 && i < n; i++) {
-                                char fd[16];
-                                snprintf(fd, sizeof fd, "%lu", 3 + i);
-                                r = nsl_spec_add_keep_fd(spec, fd, error);
-                        }
+                        a->preserve_fds = (unsigned)n;
                         break;
                 }
                 }
@@ -114,37 +115,67 @@ static int wait_exit_code(pid_t pid)
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* The process: the container's config first (its filter; its process too,
+ * unless --process gives a whole one), then what exec was told. */
+static int exec_spec(const struct exec_args *a, const nsl_oci *oci, char *const command[], nsl_spec *spec,
+                     nsl_error *error)
+{
+        int r = nsl_oci_exec_defaults(oci, !a->process, spec, error);
+
+        if (r == 0 && a->process)
+                r = nsl_oci_process_load(a->process, spec, error);
+        else if (r == 0 && !command[0])
+                r = nsl_fail(error, EINVAL, "exec", "", "no command: ARGS... or --process FILE");
+        else if (r == 0)
+                r = nsl_spec_set_command(spec, command, error);
+        if (r == 0 && a->cwd)
+                r = nsl_spec_set_cwd(spec, a->cwd, error);
+        for (size_t i = 0; r == 0 && i < a->n_env; i++)
+                r = nsl_spec_add_env(spec, a->env[i], error);
+        if (r == 0 && a->user)
+                r = set_user(spec, a->user, error);
+        for (size_t i = 0; r == 0 && i < a->n_caps; i++)
+                r = nsl_spec_add_cap(spec, a->caps[i], error);
+        for (unsigned i = 0; r == 0 && i < a->preserve_fds; i++) {
+                char fd[16];
+                snprintf(fd, sizeof fd, "%u", 3 + i);
+                r = nsl_spec_add_keep_fd(spec, fd, error);
+        }
+        return r;
+}
+
+/* The console socket, or exec's own stdio. */
+static int exec_stdio(const struct exec_args *a, nsl_spec *spec, int *console_fd, nsl_error *error)
+{
+        if (a->tty != !!a->console_socket)
+                return nsl_fail(error, EINVAL, "--tty", "", "--tty and --console-socket go together");
+        if (!a->console_socket)
+                return nsl_spec_set_stdio(spec, 0, 1, 2, error);
+        *console_fd = connect_socket(a->console_socket, error);
+        return *console_fd < 0 ? *console_fd : nsl_spec_set_console_socket(spec, *console_fd, error);
+}
+
 int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
 {
         struct nsl_tokens t = { .argc = argc, .argv = argv, .index = 1 };
         struct nsl_runc_state state = { 0 };
-        struct exec_args a = { 0 };
+        _cleanup_free_ const char **env = calloc((size_t)argc, sizeof *env);
+        _cleanup_free_ const char **caps = calloc((size_t)argc, sizeof *caps);
+        struct exec_args a = { .env = env, .caps = caps };
         _cleanup_close_ int dirfd = -1, console_fd = -1;
         nsl_spec *spec = nsl_spec_new();
+        nsl_oci *oci = NULL;
         nsl_error error = { 0 };
         const char *id = NULL;
         pid_t pid = -1;
         int r;
 
-        if (!spec)
+        if (!spec || !env || !caps) {
+                nsl_spec_free(spec);
                 return nsl_runc_fail(g, "exec", "", strerror(ENOMEM));
-        r = parse_exec(&t, spec, &a, &error);
-        id = r == 0 ? argv[t.index] : NULL;
-        if (r == 0 && a.process)
-                r = nsl_oci_process_load(a.process, spec, &error);
-        else if (r == 0 && t.index + 1 >= argc)
-                r = nsl_fail(&error, EINVAL, "exec", id, "no command: ARGS... or --process FILE");
-        else if (r == 0)
-                r = nsl_spec_set_command(spec, argv + t.index + 1, &error);
-        if (r == 0 && a.tty != !!a.console_socket)
-                r = nsl_fail(&error, EINVAL, "--tty", "", "--tty and --console-socket go together");
-        if (r == 0 && a.console_socket) {
-                r = console_fd = connect_socket(a.console_socket, &error);
-                if (r >= 0)
-                        r = nsl_spec_set_console_socket(spec, console_fd, &error);
-        } else if (r == 0) {
-                r = nsl_spec_set_stdio(spec, 0, 1, 2, &error);
         }
+        r = parse_exec(&t, &a, &error);
+        id = r == 0 ? argv[t.index] : NULL;
         if (r == 0)
                 r = dirfd = nsl_runc_dir_open(g, id, false, &error);
         if (r >= 0)
@@ -153,11 +184,18 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
                 r = nsl_fail(&error, EINVAL, "exec", id, "the container is %s, not running",
                              nsl_runc_status_name(nsl_runc_status(&state)));
         if (r == 0)
+                r = nsl_runc_config_load(dirfd, &state, &oci, &error);
+        if (r == 0)
+                r = exec_spec(&a, oci, argv + t.index + 1, spec, &error);
+        if (r == 0)
+                r = exec_stdio(&a, spec, &console_fd, &error);
+        if (r == 0)
                 r = nsl_exec(state.pid, spec, &pid, &error);
         if (r == 0 && a.pid_file)
                 r = nsl_runc_write_pid_file(a.pid_file, pid, &error);
         nsl_runc_state_release(&state);
         nsl_spec_free(spec);
+        nsl_oci_free(oci);
         if (r < 0) {
                 if (pid > 0) {
                         kill(pid, SIGKILL);

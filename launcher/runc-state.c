@@ -23,6 +23,7 @@
 #include "runc.h"
 
 #define STATE_FILE "state.json"
+#define CONFIG_FILE "config.json"   /* the config create read: later commands use it, not the bundle's */
 
 int nsl_runc_check_id(const char *id, nsl_error *error)
 {
@@ -182,6 +183,29 @@ int nsl_runc_state_write(int dirfd, const struct nsl_runc_state *state, nsl_erro
         const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         r = nsl_replace_file_at(dirfd, STATE_FILE, text, strlen(text), 0600);
         return r < 0 ? nsl_fail(error, -r, "state", state->id, "cannot write state.json: %s", strerror(-r)) : 0;
+}
+
+int nsl_runc_config_save(int dirfd, const nsl_oci *oci, const char *id, nsl_error *error)
+{
+        const char *text = nsl_oci_text(oci);
+        int r = nsl_write_new_file_at(dirfd, CONFIG_FILE, text, strlen(text), 0600);
+
+        return r < 0 ? nsl_fail(error, -r, "state", id, "cannot keep config.json: %s", strerror(-r)) : 0;
+}
+
+int nsl_runc_config_load(int dirfd, const struct nsl_runc_state *state, nsl_oci **oci, nsl_error *error)
+{
+        _cleanup_close_ int fd = openat(dirfd, CONFIG_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r;
+
+        *oci = NULL;
+        if (fd < 0)
+                return nsl_fail(error, errno, "state", state->id, "the config it was created with is gone");
+        if ((r = nsl_read_fd(fd, 64 << 20, &text, &len)) < 0)
+                return nsl_fail(error, -r, "state", state->id, "cannot read config.json: %s", strerror(-r));
+        return nsl_oci_load_text(state->bundle, text, oci, error);
 }
 
 void nsl_runc_state_release(struct nsl_runc_state *state)

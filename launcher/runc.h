@@ -49,6 +49,11 @@ int nsl_runc_dir_remove(const struct nsl_runc *g, const char *id, int dirfd, nsl
 int nsl_runc_state_read(int dirfd, const char *id, struct nsl_runc_state *state, nsl_error *error);
 int nsl_runc_state_write(int dirfd, const struct nsl_runc_state *state, nsl_error *error);
 void nsl_runc_state_release(struct nsl_runc_state *state);
+/* The config.json create read, kept in the ID's directory: start, exec and
+ * delete use it (their hooks, exec's filter), so that a later change to the
+ * bundle's config reaches none of them (runtime.md). */
+int nsl_runc_config_save(int dirfd, const nsl_oci *oci, const char *id, nsl_error *error);
+int nsl_runc_config_load(int dirfd, const struct nsl_runc_state *state, nsl_oci **oci, nsl_error *error);
 enum nsl_runc_status nsl_runc_status(const struct nsl_runc_state *state);
 const char *nsl_runc_status_name(enum nsl_runc_status status);
 /* The OCI state (runtime.md): ociVersion, id, status, pid, bundle, annotations. */

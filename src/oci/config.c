@@ -247,7 +247,8 @@ int nsl_oci_load_text(const char *bundle, const char *text, nsl_oci **out, nsl_e
         oci->resources.memory_reservation = oci->resources.cpu_quota = NSL_OCI_UNSET_I64;
         oci->resources.pids_limit = NSL_OCI_UNSET_I64;
         oci->bundle = strdup(bundle);
-        if (!oci->bundle)
+        oci->text = strdup(text);
+        if (!oci->bundle || !oci->text)
                 r = nsl_fail(error, ENOMEM, "config.json", bundle, NULL);
         else
                 r = parse_config(top, oci, error);
@@ -283,10 +284,16 @@ static void hook_clear(struct nsl_oci_hook *hook)
         nsl_strv_free(hook->env);
 }
 
+const char *nsl_oci_text(const nsl_oci *oci)
+{
+        return oci->text;
+}
+
 void nsl_oci_free(nsl_oci *oci)
 {
         if (!oci)
                 return;
+        free(oci->text);
         for (size_t i = 0; i < oci->n_mounts; i++) {
                 free(oci->mounts[i].destination);
                 free(oci->mounts[i].type);

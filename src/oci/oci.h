@@ -82,6 +82,7 @@ enum { NSL_OCI_NS_PID, NSL_OCI_NS_NETWORK, NSL_OCI_NS_MOUNT, NSL_OCI_NS_IPC, NSL
 
 struct nsl_oci {
         char *bundle;           /* absolute */
+        char *text;             /* config.json as read */
         char *root_path;        /* absolute */
         bool root_readonly;
         struct nsl_oci_mount *mounts;
@@ -130,7 +131,6 @@ void nsl_oci_subpath(char *out, size_t size, const char *base, const char *fmt, 
         __attribute__((format(printf, 4, 5)));
 
 /* nsl_oci_load from the text of a config.json (tests, fuzzing). */
-int nsl_oci_load_text(const char *bundle, const char *text, nsl_oci **oci, nsl_error *error);
 int nsl_oci_parse_process(struct json_object *o, const char *path, struct nsl_oci_process *process,
                           nsl_error *error);
 void nsl_oci_process_clear(struct nsl_oci_process *process);

@@ -254,6 +254,24 @@ static int seccomp_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error 
         return r < 0 ? nsl_oci_as_field(error, "linux.seccomp", r) : 0;
 }
 
+/* The config says what is allowed; nslaunch's own Landlock rules would add
+ * refusals it never asked for. */
+static int confinement_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
+{
+        int r = nsl_spec_set_landlock(spec, "off", error);
+
+        return r < 0 ? r : seccomp_to_spec(oci, spec, error);
+}
+
+int nsl_oci_exec_defaults(const nsl_oci *oci, bool with_process, nsl_spec *spec, nsl_error *error)
+{
+        int r = confinement_to_spec(oci, spec, error);
+
+        if (r == 0 && with_process && oci->has_process)
+                r = nsl_oci_process_to_spec(&oci->process, spec, error);
+        return r;
+}
+
 int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error)
 {
         int r;
@@ -264,15 +282,12 @@ int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error)
         if ((r = nsl_spec_set_rootfs(spec, oci->root_path, error)) < 0)
                 return nsl_oci_as_field(error, "root.path", r);
         nsl_spec_set_rw_root(spec, !oci->root_readonly);
-        /* the config says what is allowed; nslaunch's own Landlock rules would add refusals it never asked for */
-        if ((r = nsl_spec_set_landlock(spec, "off", error)) < 0)
-                return r;
         if ((r = nsl_oci_process_to_spec(&oci->process, spec, error)) < 0 ||
             (r = namespaces_to_spec(oci, spec, error)) < 0 ||
             (r = nsl_oci_mounts_to_spec(oci, spec, error)) < 0 ||
             (r = resources_to_spec(oci, spec, error)) < 0 ||
             (r = paths_to_spec(oci, spec, error)) < 0 ||
-            (r = seccomp_to_spec(oci, spec, error)) < 0)
+            (r = confinement_to_spec(oci, spec, error)) < 0)
                 return r;
         return 0;
 }

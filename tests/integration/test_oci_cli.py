@@ -6,6 +6,7 @@ conmon or the shim."""
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -287,6 +288,36 @@ def test_exec_in_a_running_container(runc, bundle):
     cp = runc("exec", "--env", "X=42", "--cwd", "/etc", "ex", "/bin/sh", "-c", 'echo "$X $PWD"')
     assert cp.returncode == 0 and cp.stdout == "42 /etc\n", cp.stderr
     assert runc("delete", "--force", "ex").returncode == 0
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="nsl_exec enters a sandbox only as root")
+def test_exec_is_confined_by_the_config_the_container_was_created_with(runc, bundle, hostdir):
+    """An exec'd process gets the container's seccomp filter and no Landlock
+    of nslaunch's own (a program outside /usr runs), and a config changed in
+    the bundle after create reaches neither exec nor the hooks (runtime.md)."""
+    tools = hostdir(0o755)
+    shutil.copy("/bin/busybox", os.path.join(tools, "busybox"))
+    marks = hostdir(0o777)
+    config = bundle.write(["/bin/sleep", "30"])
+    config["mounts"].append({"destination": "/run/tools", "type": "bind", "source": tools,
+                             "options": ["rbind", "ro"]})
+    config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+                                  "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+    config["hooks"] = {"poststart": [{"path": "/bin/sh", "args": ["sh", "-c", f"echo created > {marks}/poststart"]}]}
+    bundle.write()
+    create(runc, bundle, "confined")
+    config.pop("hooks")
+    config["linux"].pop("seccomp")
+    bundle.write()
+    assert runc("start", "confined").returncode == 0
+    with open(os.path.join(marks, "poststart")) as f:
+        assert f.read() == "created\n"
+    cp = runc("exec", "confined", "/run/tools/busybox", "sh", "-c",
+              "grep ^Seccomp: /proc/self/status; /run/tools/busybox mkdir /tmp/x 2>&1; true")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.splitlines()[0].split() == ["Seccomp:", "2"], cp.stdout
+    assert "Operation not permitted" in cp.stdout, cp.stdout
+    assert runc("delete", "--force", "confined").returncode == 0
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="nsl_exec enters a sandbox only as root")
