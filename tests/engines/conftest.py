@@ -121,17 +121,41 @@ def unmount_under(directory):
         subprocess.run(["umount", "-l", point], capture_output=True)
 
 
-def remove_cgroups(name):
-    """rmdir the cgroup trees called NAME at the top of every hierarchy."""
+def _session_cgroups(name):
+    """Every cgroup directory of the trees called NAME at the top of the hierarchies, deepest first."""
+    found = []
     for base in ("/sys/fs/cgroup", *(e.path for e in os.scandir("/sys/fs/cgroup") if e.is_dir())):
         top = os.path.join(base, name)
-        if not os.path.isdir(top):
-            continue
-        for dirpath, _, _ in sorted(os.walk(top), key=lambda w: len(w[0]), reverse=True):
+        if os.path.isdir(top):
+            found += [dirpath for dirpath, _, _ in os.walk(top)]
+    return sorted(found, key=len, reverse=True)
+
+
+def remove_cgroups(name):
+    """Kill what is left in the session's cgroups (a container whose engine
+    failed half way: its init waits for a start that never comes), then rmdir them."""
+    for _ in range(50):
+        pids = set()
+        for cgroup in _session_cgroups(name):
             try:
-                os.rmdir(dirpath)
+                with open(os.path.join(cgroup, "cgroup.procs")) as f:
+                    pids.update(int(p) for p in f.read().split())
             except OSError:
                 pass
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
+        _reap()
+    for cgroup in _session_cgroups(name):
+        try:
+            os.rmdir(cgroup)
+        except OSError:
+            pass
 
 
 @pytest.fixture(scope="session")
@@ -307,7 +331,8 @@ class Containerd:
         self.address = os.path.join(directory, "containerd.sock")
         self.namespace = namespace
         self.config = os.path.join(directory, "config.toml")
-        os.makedirs(directory)
+        self.fifo_dir = os.path.join(directory, "fifo")
+        os.makedirs(self.fifo_dir)
         with open(self.config, "w") as f:
             f.write(f"""version = 2
 root = "{directory}/root"
@@ -333,6 +358,10 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
     def ctr(self, *args, timeout=TIMEOUT, check=False):
         return run(["ctr", "--address", self.address, "--namespace", self.namespace, *args],
                    timeout=timeout, check=check)
+
+    def run(self, *args, timeout=TIMEOUT):
+        """`ctr run` with its fifos in the session directory (ctr's default is /run/containerd/fifo)."""
+        return self.ctr("run", "--fifo-dir", self.fifo_dir, *args, timeout=timeout)
 
 
 @pytest.fixture(scope="session")
