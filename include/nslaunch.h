@@ -88,6 +88,20 @@ int nsl_spec_set_memory_swap(nsl_spec *spec, const char *size, nsl_error *error)
 int nsl_spec_set_cpus(nsl_spec *spec, const char *cpus, nsl_error *error);            /* 0.5 */
 int nsl_spec_set_pids(nsl_spec *spec, const char *n, nsl_error *error);
 int nsl_spec_set_cgroup_parent(nsl_spec *spec, const char *path, nsl_error *error);
+/* The sandbox's cgroup at exactly this path (an OCI cgroupsPath), instead of
+ * a new one under the parent: absolute, from each hierarchy's root, or
+ * relative, under /nslaunch. systemd's "slice:prefix:name" is refused. It
+ * is made (with its missing parents) in every hierarchy nslaunch uses (on
+ * cgroup v1: memory, cpu, pids, cpuset, freezer, those mounted) and must
+ * not hold processes yet. A sandbox with it may be detached; the cgroup is
+ * then its owner's to remove (nsl_cgroup_remove_path). Not with
+ * nsl_spec_set_cgroup_parent. */
+int nsl_spec_set_cgroup_path(nsl_spec *spec, const char *path, nsl_error *error);
+/* v1 cpu.shares, 2..262144; on v2, cpu.weight as runc and crun convert it
+ * (1024 is 100). */
+int nsl_spec_set_cpu_shares(nsl_spec *spec, uint64_t shares, nsl_error *error);
+/* cpuset.cpus and cpuset.mems ("0-3,6"; NULL or "" leaves one as it is). */
+int nsl_spec_set_cpuset(nsl_spec *spec, const char *cpus, const char *mems, nsl_error *error);
 int nsl_spec_set_limits_mode(nsl_spec *spec, const char *mode, nsl_error *error);     /* strict | best-effort */
 int nsl_spec_add_rlimit(nsl_spec *spec, const char *value, nsl_error *error);         /* NAME=SOFT[:HARD] */
 int nsl_spec_set_status_json(nsl_spec *spec, const char *target, nsl_error *error);   /* FILE | fd:N */
@@ -114,6 +128,30 @@ int nsl_spec_set_landlock(nsl_spec *spec, const char *mode, nsl_error *error);  
 /* Files under writable mounts (/tmp, /dev/shm, --tmpfs, rw --bind) may be
  * executed; Landlock refuses it by default. */
 void nsl_spec_set_allow_exec_writable(nsl_spec *spec, bool on);
+/* What an OCI bundle asks of the sandbox. The bundle layout has no default
+ * /tmp, and /dev and /proc only when nsl_spec_set_dev and nsl_spec_set_proc
+ * ask for them. */
+void nsl_spec_set_bundle_layout(nsl_spec *spec, bool on);
+void nsl_spec_set_dev(nsl_spec *spec, bool on);             /* nslaunch's /dev (nodes, pts, shm, mqueue) */
+void nsl_spec_set_sysfs(nsl_spec *spec, bool on);           /* a read-only sysfs at /sys */
+void nsl_spec_set_cgroupfs(nsl_spec *spec, bool on);        /* a read-only cgroup2 at /sys/fs/cgroup */
+/* After /proc and /sys: a file gets /dev/null over it, a directory an empty
+ * read-only tmpfs; an absent path is left alone. */
+int nsl_spec_add_masked_path(nsl_spec *spec, const char *path, nsl_error *error);
+int nsl_spec_add_readonly_path(nsl_spec *spec, const char *path, nsl_error *error);   /* recursively */
+/* A uid_map ('u') or gid_map ('g') line, in place of the single mapping.
+ * Rootless, only your own id, one line of count 1. */
+int nsl_spec_add_id_map(nsl_spec *spec, char kind, uint32_t inside, uint32_t outside, uint32_t count,
+                        nsl_error *error);
+int nsl_spec_add_group(nsl_spec *spec, gid_t gid, nsl_error *error);   /* a supplementary group (root only) */
+/* Joins that network namespace (root only) instead of making one. */
+int nsl_spec_set_network_ns(nsl_spec *spec, const char *path, nsl_error *error);
+int nsl_spec_set_oom_score_adj(nsl_spec *spec, int adj, nsl_error *error);      /* -1000..1000 */
+/* KEY=VALUE; only the namespaced keys: net.*, kernel.shm*, kernel.msg*,
+ * kernel.sem, fs.mqueue.* */
+int nsl_spec_add_sysctl(nsl_spec *spec, const char *assignment, nsl_error *error);
+int nsl_spec_set_domainname(nsl_spec *spec, const char *name, nsl_error *error);
+int nsl_spec_set_umask(nsl_spec *spec, mode_t mask, nsl_error *error);
 /* True when the spec runs the command without any seccomp filter. */
 bool nsl_spec_seccomp_unconfined(const nsl_spec *spec);
 
@@ -228,7 +266,8 @@ int nsl_sandbox_start_fifo(const char *path, nsl_error *error);
  * supervises it any more (no --timeout, no result): its init's exit status
  * is the command's, for whoever reaps it (a subreaper). Frees the handle.
  * Refused for a sandbox with a cgroup (its limits), which would have no
- * owner to remove it. */
+ * owner to remove it, unless the spec set its exact path
+ * (nsl_spec_set_cgroup_path): it is then left for nsl_cgroup_remove_path. */
 int nsl_sandbox_detach(nsl_sandbox *sandbox, nsl_error *error);
 /* The sandbox's init on the host: its pid and a pidfd (owned by the sandbox). */
 pid_t nsl_sandbox_pid(const nsl_sandbox *sandbox);
@@ -246,6 +285,27 @@ int nsl_sandbox_wait(nsl_sandbox *sandbox, int timeout_ms, nsl_result *result, n
 /* Ends the sandbox if it still runs (SIGKILL), reaps it, and releases
  * everything it held on the host (its cgroup included). NULL is allowed. */
 void nsl_sandbox_free(nsl_sandbox *sandbox);
+
+/* A cgroup at an exact path (nsl_spec_set_cgroup_path's, same forms), in
+ * every hierarchy it exists in, used by its owner while its sandbox runs
+ * detached. Each refuses a cgroup the caller may not write (rootless without
+ * a delegated cgroup) before changing anything, and fails with one line
+ * naming the cgroup and the cause. */
+/* Kills what is left in it (frozen first, so that nothing forks meanwhile;
+ * then thawed, so that the kills land), waits for it to empty, and removes
+ * it and any cgroup below it in every hierarchy. A path in no hierarchy is
+ * removed already: 0. */
+int nsl_cgroup_remove_path(const char *path, nsl_error *error);
+/* Freezes (v2 cgroup.freeze, v1 freezer.state) and returns once every
+ * process is frozen; or thaws. */
+int nsl_cgroup_freeze(const char *path, bool frozen, nsl_error *error);
+/* The pids in it and in the cgroups below it (host pids), *pids malloc'd. */
+int nsl_cgroup_pids(const char *path, pid_t **pids, size_t *n, nsl_error *error);
+/* Sets the cgroup limits limits carries (memory, memory + swap, cpus, cpu
+ * shares, cpuset, pids), live; the others stay. A limit the kernel refuses
+ * now (memory below what is used) or one the cgroup's hierarchies cannot
+ * take is refused, naming it. */
+int nsl_cgroup_update(const char *path, const nsl_spec *limits, nsl_error *error);
 
 /* create + start + wait + free, and --status-json written. */
 int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error);

@@ -71,18 +71,30 @@ static int open_pid_dir(pid_t pid, int pidfd, const char *who, int *out, nsl_err
         return 0;
 }
 
-static int write_maps(int pid_dir, uid_t uid, uid_t host_uid, gid_t gid, gid_t host_gid, nsl_error *error)
+static int write_map(int pid_dir, const char *name, const struct nsl_id_range *maps, size_t n, nsl_error *error)
 {
-        char map[64];
+        char text[NSL_MAX_ID_MAPS * 36] = "";
+        size_t len = 0;
+
+        for (size_t i = 0; i < n && i < NSL_MAX_ID_MAPS; i++)
+                len += (size_t)snprintf(text + len, sizeof text - len, "%u %u %u\n", maps[i].inside, maps[i].outside,
+                                        maps[i].count);
+        return write_proc_file(pid_dir, name, text, error);
+}
+
+/* setgroups stays allowed only when root writes the maps and the sandbox
+ * needs supplementary groups of its own (an unprivileged writer must deny
+ * it before gid_map). */
+static int write_maps(int pid_dir, const struct nsl_id_range *uid_maps, size_t n_uid, const struct nsl_id_range *gid_maps,
+                      size_t n_gid, bool setgroups_allowed, nsl_error *error)
+{
         int r;
 
-        if ((r = write_proc_file(pid_dir, "setgroups", "deny", error)) < 0)
+        if (!setgroups_allowed && (r = write_proc_file(pid_dir, "setgroups", "deny", error)) < 0)
                 return r;
-        snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)host_gid);
-        if ((r = write_proc_file(pid_dir, "gid_map", map, error)) < 0)
+        if ((r = write_map(pid_dir, "gid_map", gid_maps, n_gid, error)) < 0)
                 return r;
-        snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)host_uid);
-        return write_proc_file(pid_dir, "uid_map", map, error);
+        return write_map(pid_dir, "uid_map", uid_maps, n_uid, error);
 }
 
 int nsl_idmap_write(pid_t pid, int pidfd, const struct nsl_plan *plan, nsl_error *error)
@@ -92,7 +104,23 @@ int nsl_idmap_write(pid_t pid, int pidfd, const struct nsl_plan *plan, nsl_error
 
         if (r < 0)
                 return r;
-        return write_maps(pid_dir, plan->uid, plan->host_uid, plan->gid, plan->host_gid, error);
+        return write_maps(pid_dir, plan->uid_maps, plan->n_uid_maps, plan->gid_maps, plan->n_gid_maps,
+                          plan->setgroups_allowed, error);
+}
+
+int nsl_oom_score_adj_write(pid_t pid, int pidfd, int adj, nsl_error *error)
+{
+        _cleanup_close_ int pid_dir = -1;
+        char text[16];
+        int r = open_pid_dir(pid, pidfd, "the sandbox", &pid_dir, error);
+
+        if (r < 0)
+                return r;
+        snprintf(text, sizeof text, "%d", adj);
+        r = write_proc_file(pid_dir, "oom_score_adj", text, error);
+        if (r < 0)
+                snprintf(error->what, sizeof error->what, "oom-score-adj");
+        return r;
 }
 
 /* The helper only holds its new user namespace until its parent has the
@@ -114,7 +142,9 @@ static int userns_of(pid_t pid, int pidfd, uid_t uid, uid_t host_uid, gid_t gid,
         _cleanup_close_ int pid_dir = -1;
         int r = open_pid_dir(pid, pidfd, "the idmap helper", &pid_dir, error);
 
-        if (r < 0 || (r = write_maps(pid_dir, uid, host_uid, gid, host_gid, error)) < 0)
+        const struct nsl_id_range uid_map = { uid, host_uid, 1 }, gid_map = { gid, host_gid, 1 };
+
+        if (r < 0 || (r = write_maps(pid_dir, &uid_map, 1, &gid_map, 1, false, error)) < 0)
                 return r;
         /* ns/user is a magic link into nsfs: no RESOLVE_* flag of the
          * others applies; the directory it hangs in was verified above. */

@@ -6,10 +6,12 @@
 
 #include "plan.h"
 
-/* Writes setgroups=deny, gid_map and uid_map of the child's user namespace,
- * each through a handle verified to be on procfs and to belong to the
- * process that pidfd names. */
+/* Writes setgroups=deny (unless the plan allows setgroups), gid_map and
+ * uid_map of the child's user namespace, each through a handle verified to
+ * be on procfs and to belong to the process that pidfd names. */
 int nsl_idmap_write(pid_t pid, int pidfd, const struct nsl_plan *plan, nsl_error *error);
+/* The same way: the child's oom_score_adj (its children inherit it). */
+int nsl_oom_score_adj_write(pid_t pid, int pidfd, int adj, nsl_error *error);
 
 /* A user namespace of its own whose maps take uid to host_uid and gid to
  * host_gid (an idmapped mount's mapping), held by a helper process only

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/nsfs.h>
 #include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -51,6 +53,8 @@ struct nsl_sandbox {
         struct timespec created;
         bool supervising, finished;
         bool detached;                  /* runs on its own: free leaves it be */
+        bool cgroup_exact;              /* its cgroup is at the spec's exact path: one a detached
+                                         * sandbox leaves to the path's owner */
         int rc;                         /* the outcome, once finished */
         nsl_result result;
         nsl_error error;
@@ -113,6 +117,13 @@ static void fall_back_to_rlimits(struct nsl_sandbox *sb, const nsl_error *why)
 
 static int step_cgroup(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
+        if (spec->cgroup_path) {
+                /* its owner asked for exactly this cgroup: no fallback */
+                sb->cgroup_exact = true;
+                int r = nsl_cgroup_create_exact(&sb->plan.limits, spec->cgroup_path, &sb->cg, error);
+                sb->host.cgroup_tasks = sb->cg.version == 1 ? sb->cg.tasks : NULL;
+                return r;
+        }
         int r = nsl_cgroup_create(&sb->plan.limits, spec->cgroup_parent, &sb->cg, error);
 
         if (r == -ENOTSUP && sb->plan.limits_best_effort) {
@@ -134,6 +145,26 @@ static int step_open_sources(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_e
         return r;
 }
 
+/* A network namespace the caller names: only the calling thread joins it,
+ * just across clone3 (the sandbox is born in it), and goes back. */
+static int enter_network_ns(const char *path, int *own, nsl_error *error)
+{
+        _cleanup_close_ int target = open(path, O_RDONLY | O_CLOEXEC);
+
+        if (target < 0)
+                return nsl_fail(error, errno, "network-ns", path, NULL);
+        if (ioctl(target, NS_GET_NSTYPE) != CLONE_NEWNET)
+                return nsl_fail(error, EINVAL, "network-ns", path, "not a network namespace");
+        *own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (*own < 0)
+                return nsl_fail(error, errno, "network-ns", "/proc/thread-self/ns/net", NULL);
+        if (setns(target, CLONE_NEWNET) < 0) {
+                nsl_closep(own);
+                return nsl_fail(error, errno, "network-ns", path, "cannot join");
+        }
+        return 0;
+}
+
 /* The sandbox must not inherit root's supplementary groups (once setgroups
  * is denied it could never drop them), and the caller keeps its own: only
  * the calling thread drops them, with the raw syscall (glibc's setgroups
@@ -141,6 +172,7 @@ static int step_open_sources(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_e
 static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *args, int parent_end, nsl_error *error)
 {
         _cleanup_free_ gid_t *groups = NULL;
+        _cleanup_close_ int own_net = -1;
         int n = 0;
 
         if (!sb->plan.rootless) {
@@ -148,8 +180,17 @@ static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *a
                 groups = n > 0 ? calloc((size_t)n, sizeof *groups) : NULL;
                 if (n < 0 || (n > 0 && (!groups || getgroups(n, groups) != n)))
                         return nsl_fail(error, n < 0 ? errno : ENOMEM, "clone", "getgroups", NULL);
-                if (syscall(SYS_setgroups, 0, NULL) < 0)
-                        return nsl_fail(error, errno, "clone", "setgroups", NULL);
+        }
+        if (sb->plan.network_ns) {
+                int r = enter_network_ns(sb->plan.network_ns, &own_net, error);
+                if (r < 0)
+                        return r;
+        }
+        if (!sb->plan.rootless && syscall(SYS_setgroups, 0, NULL) < 0) {
+                int e = errno;
+                if (own_net >= 0 && setns(own_net, CLONE_NEWNET) < 0)
+                        abort();        /* the caller's thread would stay in the sandbox's network */
+                return nsl_fail(error, e, "clone", "setgroups", NULL);
         }
         sb->pid = nsl_clone3(args);
         int clone_errno = errno;
@@ -157,6 +198,8 @@ static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *a
                 close(parent_end);
                 child_main(&sb->plan, &sb->host, sb->sync_fd);
         }
+        if (own_net >= 0 && setns(own_net, CLONE_NEWNET) < 0)
+                abort();                /* the caller's thread would stay in the sandbox's network */
         if (!sb->plan.rootless && syscall(SYS_setgroups, (size_t)n, groups) < 0 && sb->pid > 0)
                 return nsl_fail(error, errno, "clone", "setgroups", "cannot give the caller its groups back");
         errno = clone_errno;
@@ -227,6 +270,14 @@ static int step_idmap(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
         return nsl_idmap_write(sb->pid, sb->pidfd, &sb->plan, error);
 }
 
+static int step_oom_score_adj(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+{
+        (void)spec;
+        if (!sb->plan.oom_score_adj_set)
+                return 0;
+        return nsl_oom_score_adj_write(sb->pid, sb->pidfd, sb->plan.oom_score_adj, error);
+}
+
 static int step_go(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
         struct nsl_msg go = { .type = NSL_MSG_GO };
@@ -258,6 +309,7 @@ static const struct host_step {
         { "open-sources", step_open_sources },
         { "clone", step_clone },
         { "idmap", step_idmap },
+        { "oom-score-adj", step_oom_score_adj },
         { "go", step_go },
 };
 
@@ -537,9 +589,9 @@ int nsl_sandbox_detach(nsl_sandbox *sb, nsl_error *error)
         *error = (nsl_error){ 0 };
         if (sb->supervising || !sb->wait_for_start)
                 return nsl_fail(error, EALREADY, "detach", "", "the sandbox was started already");
-        if (sb->cg.version)
+        if (sb->cg.version && !sb->cgroup_exact)
                 return nsl_fail(error, EBUSY, "detach", "", "a sandbox with limits has a cgroup that would be "
-                                                            "nobody's to remove");
+                                                            "nobody's to remove (give it an exact cgroup path)");
         /* init must have turned its parent-death signal off before we may
          * exit: wait for its answer (it is waiting for start, so it is quick) */
         if (nsl_msg_send(sb->sync_fd, &msg) < 0)
@@ -550,6 +602,7 @@ int nsl_sandbox_detach(nsl_sandbox *sb, nsl_error *error)
         if (r <= 0 || nsl_msg_recv(sb->sync_fd, &msg, MSG_DONTWAIT) <= 0 || msg.type != NSL_MSG_DETACHED)
                 return nsl_fail(error, r == 0 ? ETIMEDOUT : EPROTO, "detach", "", "the sandbox did not answer");
         sb->detached = true;
+        nsl_cgroup_release(&sb->cg);    /* the path's owner removes it */
         nsl_sandbox_free(sb);
         return 0;
 }

@@ -158,9 +158,9 @@ static int plan_mounts(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
         plan->mounts = calloc(spec->n_mounts + 2, sizeof *plan->mounts);
         if (!plan->mounts)
                 return nsl_fail(error, ENOMEM, "mounts", "", NULL);
-        if (!spec_mounts_at(spec, "/tmp") && (r = push_mount(plan, &tmp, error)) < 0)
+        if (!spec->bundle_layout && !spec_mounts_at(spec, "/tmp") && (r = push_mount(plan, &tmp, error)) < 0)
                 return r;
-        if (!spec_mounts_at(spec, "/dev/shm") && (r = push_mount(plan, &shm, error)) < 0)
+        if (plan->mount_dev && !spec_mounts_at(spec, "/dev/shm") && (r = push_mount(plan, &shm, error)) < 0)
                 return r;
         for (size_t i = 0; i < spec->n_mounts; i++) {
                 const struct nsl_mount *m = &spec->mounts[i];
@@ -278,6 +278,8 @@ static int copy_from_spec(const struct nsl_spec *spec, struct nsl_plan *plan, ns
         plan->rw_root = spec->rw_root;
         plan->network_host = spec->network_host;
         plan->proc_full = spec->proc == NSL_PROC_FULL;
+        plan->mount_proc = !spec->bundle_layout || spec->proc_set;
+        plan->mount_dev = !spec->bundle_layout || spec->dev;
         plan->caps = spec->caps;
         plan->timeout_ms = spec->timeout_ms;
         plan->kill_after_ms = spec->kill_after_ms;
@@ -287,6 +289,131 @@ static int copy_from_spec(const struct nsl_spec *spec, struct nsl_plan *plan, ns
         plan->limits_best_effort = spec->limits_best_effort;
         plan->warn = spec->warn;
         plan->warn_data = spec->warn_data;
+        return 0;
+}
+
+static const struct nsl_id_range *range_of(const struct nsl_id_range *maps, size_t n, uint32_t id)
+{
+        for (size_t i = 0; i < n; i++)
+                if (id >= maps[i].inside && id - maps[i].inside < maps[i].count)
+                        return &maps[i];
+        return NULL;
+}
+
+/* The caller's map lines replace the single mapping. Rootless, the kernel
+ * lets you write one line only, your own id, count 1 (and setgroups denied). */
+static int plan_id_map(const struct nsl_id_range *given, size_t n_given, bool rootless, uint32_t own,
+                       bool id_set, uint32_t *id, uint32_t *host_id, struct nsl_id_range *maps, size_t *n_maps,
+                       const char *what, nsl_error *error)
+{
+        const struct nsl_id_range *r;
+
+        if (n_given == 0) {
+                maps[0] = (struct nsl_id_range){ *id, *host_id, 1 };
+                *n_maps = 1;
+                return 0;
+        }
+        for (size_t i = 0; rootless && i < n_given; i++)
+                if (n_given > 1 || given[i].count != 1 || given[i].outside != own)
+                        return nsl_fail(error, EPERM, what, "",
+                                        "%u %u %u: rootless, the kernel lets you map only your own id (%u), one "
+                                        "line of count 1", given[i].inside, given[i].outside, given[i].count, own);
+        if (!id_set)
+                *id = range_of(given, n_given, 0) ? 0 : given[0].inside;
+        if (!(r = range_of(given, n_given, *id)))
+                return nsl_fail(error, EINVAL, what, "", "the sandbox's id %u is not mapped", *id);
+        *host_id = r->outside + (*id - r->inside);
+        memcpy(maps, given, n_given * sizeof *given);
+        *n_maps = n_given;
+        return 0;
+}
+
+static int plan_ids_and_groups(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        int r = plan_id_map(spec->uid_maps, spec->n_uid_maps, plan->rootless, plan->host_uid, spec->uid_set,
+                            &plan->uid, &plan->host_uid, plan->uid_maps, &plan->n_uid_maps, "uid-map", error);
+
+        if (r < 0 || (r = plan_id_map(spec->gid_maps, spec->n_gid_maps, plan->rootless, plan->host_gid, spec->gid_set,
+                                      &plan->gid, &plan->host_gid, plan->gid_maps, &plan->n_gid_maps, "gid-map",
+                                      error)) < 0)
+                return r;
+        if (spec->n_groups && plan->rootless)
+                return nsl_fail(error, EPERM, "group", "",
+                                "rootless, the kernel denies setgroups in the user namespace (supplementary groups "
+                                "need nslaunch run as root)");
+        for (size_t i = 0; i < spec->n_groups; i++)
+                if (!range_of(plan->gid_maps, plan->n_gid_maps, spec->groups[i]))
+                        return nsl_fail(error, EINVAL, "group", "", "%u is not mapped by the gid map",
+                                        (unsigned)spec->groups[i]);
+        memcpy(plan->groups, spec->groups, spec->n_groups * sizeof *spec->groups);
+        plan->n_groups = spec->n_groups;
+        /* The caller's groups were dropped across clone3 (launch.c), so
+         * allowing setgroups gives the sandbox nothing to shed: it only lets
+         * it take gids of its own map. */
+        plan->setgroups_allowed = !plan->rootless && (spec->n_gid_maps || spec->n_groups);
+        return 0;
+}
+
+static int copy_strv(char **from, size_t n, char ***to, size_t *n_to, const char *what, nsl_error *error)
+{
+        for (size_t i = 0; i < n; i++)
+                if (nsl_strv_push(to, n_to, from[i]) < 0)
+                        return nsl_fail(error, ENOMEM, what, from[i], NULL);
+        return 0;
+}
+
+/* What an OCI bundle asks of the sandbox's layout and kernel settings. */
+static int plan_bundle(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        struct stat st;
+        int r;
+
+        plan->mount_sysfs = spec->sysfs;
+        plan->mount_cgroupfs = spec->cgroupfs;
+        if ((r = copy_strv(spec->readonly_paths, spec->n_readonly_paths, &plan->readonly_paths,
+                           &plan->n_readonly_paths, "readonly-path", error)) < 0 ||
+            (r = copy_strv(spec->masked_paths, spec->n_masked_paths, &plan->masked_paths, &plan->n_masked_paths,
+                           "masked-path", error)) < 0 ||
+            (r = copy_strv(spec->sysctls, spec->n_sysctls, &plan->sysctls, &plan->n_sysctls, "sysctl", error)) < 0)
+                return r;
+        for (size_t i = 0; i < spec->n_sysctls; i++)
+                if (!strncmp(spec->sysctls[i], "net.", 4) && spec->network_host)
+                        return nsl_fail(error, EPERM, "sysctl", spec->sysctls[i],
+                                        "with the host's network it would change the host's");
+        if (spec->network_ns) {
+                if (plan->rootless)
+                        return nsl_fail(error, EPERM, "network-ns", spec->network_ns,
+                                        "joining a network namespace needs nslaunch run as root");
+                if (spec->network_host)
+                        return nsl_fail(error, EINVAL, "network-ns", spec->network_ns,
+                                        "conflicts with the host's network");
+                if (stat(spec->network_ns, &st) < 0)
+                        return nsl_fail(error, errno, "network-ns", spec->network_ns, NULL);
+                if (!(plan->network_ns = strdup(spec->network_ns)))
+                        return nsl_fail(error, ENOMEM, "network-ns", spec->network_ns, NULL);
+        }
+        if (spec->domainname && !(plan->domainname = strdup(spec->domainname)))
+                return nsl_fail(error, ENOMEM, "domainname", spec->domainname, NULL);
+        plan->oom_score_adj_set = spec->oom_score_adj_set;
+        plan->oom_score_adj = spec->oom_score_adj;
+        plan->umask_set = spec->umask_set;
+        plan->umask = spec->umask;
+        return 0;
+}
+
+int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits *limits, nsl_error *error)
+{
+        *limits = (struct nsl_cgroup_limits){
+                .memory = spec->memory, .memory_swap = spec->memory_swap,
+                .cpu_quota_us = spec->cpu_quota_us, .pids = spec->pids, .cpu_shares = spec->cpu_shares,
+        };
+        if (spec->memory_swap && spec->memory_swap < spec->memory)
+                return nsl_fail(error, EINVAL, "--memory-swap", "", "must be at least --memory (it is memory plus swap)");
+        if (spec->memory_swap && !spec->memory)
+                return nsl_fail(error, EINVAL, "--memory-swap", "", "needs --memory");
+        /* the setters checked their length */
+        snprintf(limits->cpuset_cpus, sizeof limits->cpuset_cpus, "%s", spec->cpuset_cpus ? spec->cpuset_cpus : "");
+        snprintf(limits->cpuset_mems, sizeof limits->cpuset_mems, "%s", spec->cpuset_mems ? spec->cpuset_mems : "");
         return 0;
 }
 
@@ -304,25 +431,21 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
 
         if ((r = copy_from_spec(spec, plan, error)) < 0 ||
             (r = resolve_ids(spec, host, plan, error)) < 0 ||
+            (r = plan_ids_and_groups(spec, plan, error)) < 0 ||
+            (r = plan_bundle(spec, plan, error)) < 0 ||
             (r = build_env(spec, plan, error)) < 0 ||
             (r = plan_root(spec, host, plan, error)) < 0 ||
             (r = plan_mounts(spec, plan, error)) < 0 ||
             (r = plan_fds(spec, plan, error)) < 0)
                 return r;
         plan_rlimits(spec, host, plan);
-        plan->limits = (struct nsl_cgroup_limits){
-                .memory = spec->memory, .memory_swap = spec->memory_swap,
-                .cpu_quota_us = spec->cpu_quota_us, .pids = spec->pids,
-        };
+        if ((r = nsl_plan_cgroup_limits(spec, &plan->limits, error)) < 0)
+                return r;
         plan->fallback_rlimits = plan->rlimits;
         if (spec->memory)
                 set_rlimit(&plan->fallback_rlimits, RLIMIT_AS, spec->memory, spec->memory);
         if (spec->pids)
                 set_rlimit(&plan->fallback_rlimits, RLIMIT_NPROC, spec->pids, spec->pids);
-        if (spec->memory_swap && spec->memory_swap < spec->memory)
-                return nsl_fail(error, EINVAL, "--memory-swap", "", "must be at least --memory (it is memory plus swap)");
-        if (spec->memory_swap && !spec->memory)
-                return nsl_fail(error, EINVAL, "--memory-swap", "", "needs --memory");
 
         if ((r = nsl_landlock_plan(spec, plan, error)) < 0)
                 return r;
@@ -342,6 +465,11 @@ void nsl_plan_free(struct nsl_plan *plan)
         free(plan->hostname);
         free(plan->cwd);
         free(plan->start_fifo);
+        nsl_strv_free(plan->readonly_paths);
+        nsl_strv_free(plan->masked_paths);
+        nsl_strv_free(plan->sysctls);
+        free(plan->network_ns);
+        free(plan->domainname);
         nsl_sc_choice_free(&plan->seccomp);
         nsl_landlock_free(&plan->landlock);
         *plan = (struct nsl_plan){ 0 };

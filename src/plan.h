@@ -60,8 +60,29 @@ struct nsl_plan {
         bool limits_best_effort;
         void (*warn)(const char *line, void *data);
         void *warn_data;
+        /* The layout and the settings an OCI bundle asks for (spec-layout.c). */
+        bool mount_proc, mount_dev;             /* the bundle layout: only when asked for */
+        bool mount_sysfs, mount_cgroupfs;
+        char **readonly_paths, **masked_paths;  /* applied after every mount, before the seal */
+        size_t n_readonly_paths, n_masked_paths;
+        struct nsl_id_range uid_maps[NSL_MAX_ID_MAPS], gid_maps[NSL_MAX_ID_MAPS];  /* the caller's lines,
+                                                 * or the single mapping of uid to host_uid (gid alike) */
+        size_t n_uid_maps, n_gid_maps;
+        bool setgroups_allowed;                 /* root wrote the maps and the sandbox needs setgroups */
+        gid_t groups[NSL_MAX_GROUPS];           /* the payload's supplementary groups */
+        size_t n_groups;
+        char *network_ns;                       /* joined across clone3 instead of a new one */
+        bool oom_score_adj_set;
+        int oom_score_adj;
+        char **sysctls;                         /* KEY=VALUE */
+        size_t n_sysctls;
+        char *domainname;
+        bool umask_set;
+        mode_t umask;
 };
 
+/* The cgroup limits a spec sets (a launch's, or nsl_cgroup_update's). */
+int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits *limits, nsl_error *error);
 int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan, nsl_error *error);
 void nsl_plan_free(struct nsl_plan *plan);
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "capnames.h"
+#include "cgroup/cgroup.h"
 #include "user.h"
 
 #define DEFAULT_HOSTNAME "sandbox"
@@ -50,7 +52,15 @@ void nsl_spec_free(nsl_spec *spec)
         free(spec->seccomp_path);
         free(spec->seccomp_cache);
         free(spec->cgroup_parent);
+        free(spec->cgroup_path);
+        free(spec->cpuset_cpus);
+        free(spec->cpuset_mems);
         free(spec->status_path);
+        nsl_strv_free(spec->masked_paths);
+        nsl_strv_free(spec->readonly_paths);
+        nsl_strv_free(spec->sysctls);
+        free(spec->network_ns);
+        free(spec->domainname);
         free(spec);
 }
 
@@ -214,6 +224,7 @@ int nsl_spec_set_proc(nsl_spec *spec, const char *mode, nsl_error *error)
                 spec->proc = NSL_PROC_FULL;
         else
                 return nsl_fail(error, EINVAL, "--proc", mode ? mode : "", "expected pid or full");
+        spec->proc_set = true;
         return 0;
 }
 
@@ -431,7 +442,57 @@ int nsl_spec_set_cgroup_parent(nsl_spec *spec, const char *path, nsl_error *erro
         if (!path || path[0] != '/' || strstr(path, "/../") || !strcmp(path + strlen(path) - (strlen(path) >= 3 ? 3 : 0), "/.."))
                 return nsl_fail(error, EINVAL, "--cgroup-parent", path ? path : "",
                                 "expected a cgroup path like /nslaunch, relative to the hierarchy's root, without '..'");
+        if (spec->cgroup_path)
+                return nsl_fail(error, EINVAL, "--cgroup-parent", path, "an exact cgroup path is set already");
         return replace_string(&spec->cgroup_parent, path, "--cgroup-parent", error);
+}
+
+int nsl_spec_set_cgroup_path(nsl_spec *spec, const char *path, nsl_error *error)
+{
+        char *resolved = NULL;
+        int r;
+
+        if (spec->cgroup_parent)
+                return nsl_fail(error, EINVAL, "cgroupsPath", path ? path : "",
+                                "a cgroup parent is set already; an exact path replaces it");
+        if ((r = nsl_cgroup_resolve_path(path, &resolved, error)) < 0)
+                return r;
+        free(spec->cgroup_path);
+        spec->cgroup_path = resolved;
+        return 0;
+}
+
+int nsl_spec_set_cpu_shares(nsl_spec *spec, uint64_t shares, nsl_error *error)
+{
+        if (shares < 2 || shares > 262144) {
+                char text[32];
+                snprintf(text, sizeof text, "%llu", (unsigned long long)shares);
+                return nsl_fail(error, EINVAL, "cpu shares", text, "expected 2 to 262144 (1024 is the default weight)");
+        }
+        spec->cpu_shares = shares;
+        return 0;
+}
+
+/* "0-3,6": numbers, ranges and commas, as cpuset.cpus and cpuset.mems take them. */
+static bool is_cpu_list(const char *list)
+{
+        return list && strlen(list) < NSL_CPUSET_MAX && strspn(list, "0123456789,-") == strlen(list) &&
+               list[0] >= '0' && list[0] <= '9';
+}
+
+int nsl_spec_set_cpuset(nsl_spec *spec, const char *cpus, const char *mems, nsl_error *error)
+{
+        int r;
+
+        if (cpus && *cpus && !is_cpu_list(cpus))
+                return nsl_fail(error, EINVAL, "cpuset cpus", cpus, "expected a list like 0-3,6");
+        if (mems && *mems && !is_cpu_list(mems))
+                return nsl_fail(error, EINVAL, "cpuset mems", mems, "expected a list like 0-1");
+        if (cpus && *cpus && (r = replace_string(&spec->cpuset_cpus, cpus, "cpuset cpus", error)) < 0)
+                return r;
+        if (mems && *mems && (r = replace_string(&spec->cpuset_mems, mems, "cpuset mems", error)) < 0)
+                return r;
+        return 0;
 }
 
 int nsl_spec_set_limits_mode(nsl_spec *spec, const char *mode, nsl_error *error)

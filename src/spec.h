@@ -17,6 +17,13 @@ enum nsl_seccomp_mode { NSL_SECCOMP_DEFAULT, NSL_SECCOMP_UNCONFINED, NSL_SECCOMP
 
 #define NSL_MAX_KEEP_FDS 64
 #define NSL_MAX_RLIMITS 16
+#define NSL_MAX_ID_MAPS 32      /* lines per uid_map or gid_map (the kernel takes 340) */
+#define NSL_MAX_GROUPS 64
+
+/* One line of a uid_map or gid_map. */
+struct nsl_id_range {
+        uint32_t inside, outside, count;
+};
 
 struct nsl_spec {
         char **argv;
@@ -54,6 +61,9 @@ struct nsl_spec {
         uint64_t cpu_quota_us;          /* per 100 ms; 0 = no limit */
         uint64_t pids;                  /* 0 = no limit */
         char *cgroup_parent;
+        char *cgroup_path;              /* exact (resolved OCI cgroupsPath); NULL: a new one under the parent */
+        uint64_t cpu_shares;            /* 0 = not given */
+        char *cpuset_cpus, *cpuset_mems;
         bool limits_best_effort;
         struct nsl_rlimit rlimits[NSL_MAX_RLIMITS];
         size_t n_rlimits;
@@ -68,6 +78,27 @@ struct nsl_spec {
         bool seccomp_learn;     /* everything but the explicit refusals is allowed and recorded */
         enum nsl_landlock_mode landlock;
         bool landlock_exec_writable;    /* files under writable mounts may be executed */
+        /* What an OCI bundle asks of the sandbox (nsl_spec_set_bundle_layout and the rest). */
+        bool bundle_layout;     /* no default /tmp; /dev and /proc only when asked for */
+        bool dev;               /* nsl_spec_set_dev */
+        bool proc_set;          /* nsl_spec_set_proc was called */
+        bool sysfs, cgroupfs;
+        char **masked_paths;
+        size_t n_masked_paths;
+        char **readonly_paths;
+        size_t n_readonly_paths;
+        struct nsl_id_range uid_maps[NSL_MAX_ID_MAPS], gid_maps[NSL_MAX_ID_MAPS];
+        size_t n_uid_maps, n_gid_maps;
+        gid_t groups[NSL_MAX_GROUPS];
+        size_t n_groups;
+        char *network_ns;       /* a network namespace to join */
+        bool oom_score_adj_set;
+        int oom_score_adj;
+        char **sysctls;         /* KEY=VALUE, namespaced keys only */
+        size_t n_sysctls;
+        char *domainname;
+        bool umask_set;
+        mode_t umask;
 };
 
 

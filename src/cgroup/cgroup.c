@@ -22,16 +22,30 @@
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
-const char *const nsl_cgroup_controller_names[NSL_CG_N] = { "memory", "cpu", "pids" };
+const char *const nsl_cgroup_controller_names[NSL_CG_N] = { "memory", "cpu", "pids", "cpuset", "freezer" };
 
 bool nsl_cgroup_limits_any(const struct nsl_cgroup_limits *l)
 {
-        return l->memory || l->cpu_quota_us || l->pids;
+        for (int c = 0; c < NSL_CG_N; c++)
+                if (nsl_cgroup_wants(l, c))
+                        return true;
+        return false;
 }
 
 bool nsl_cgroup_wants(const struct nsl_cgroup_limits *l, int c)
 {
-        return c == NSL_CG_MEMORY ? l->memory != 0 : c == NSL_CG_CPU ? l->cpu_quota_us != 0 : l->pids != 0;
+        switch (c) {
+        case NSL_CG_MEMORY:
+                return l->memory != 0;
+        case NSL_CG_CPU:
+                return l->cpu_quota_us != 0 || l->cpu_shares != 0;
+        case NSL_CG_PIDS:
+                return l->pids != 0;
+        case NSL_CG_CPUSET:
+                return l->cpuset_cpus[0] || l->cpuset_mems[0];
+        default:
+                return false;
+        }
 }
 
 int nsl_cgroup_write(int dirfd, const char *name, const char *value, nsl_error *error)
@@ -81,9 +95,10 @@ static bool is_fs(const char *path, long magic)
  * mounts them, each checked to be a cgroup filesystem. Either all of
  * /sys/fs/cgroup is cgroup2 (unified), or it is a tmpfs holding v1
  * hierarchies per controller and maybe a cgroup2 at unified/ (hybrid). */
-static void find_places(struct nsl_cgroup_places *p)
+void nsl_cgroup_find_places(struct nsl_cgroup_places *p)
 {
-        static const char *const v1[NSL_CG_N] = { CGROUP_ROOT "/memory", CGROUP_ROOT "/cpu", CGROUP_ROOT "/pids" };
+        static const char *const v1[NSL_CG_N] = { CGROUP_ROOT "/memory", CGROUP_ROOT "/cpu", CGROUP_ROOT "/pids",
+                                                  CGROUP_ROOT "/cpuset", CGROUP_ROOT "/freezer" };
 
         *p = (struct nsl_cgroup_places){ .self = "/proc/self/cgroup", .rootless = geteuid() != 0 };
         if (is_fs(CGROUP_ROOT, CGROUP2_SUPER_MAGIC)) {
@@ -225,7 +240,7 @@ int nsl_cgroup_create(const struct nsl_cgroup_limits *l, const char *parent, str
 {
         struct nsl_cgroup_places places;
 
-        find_places(&places);
+        nsl_cgroup_find_places(&places);
         return nsl_cgroup_create_in(&places, l, parent, cg, error);
 }
 
@@ -269,6 +284,18 @@ static void kill_and_remove(const char *dir, bool v2)
                 }
                 nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
         }
+}
+
+void nsl_cgroup_release(struct nsl_cgroup *cg)
+{
+        for (int c = 0; c < NSL_CG_N; c++) {
+                if (cg->tasks[c] >= 0)
+                        close(cg->tasks[c]);
+                free(cg->dirs[c]);
+        }
+        if (cg->fd >= 0)
+                close(cg->fd);
+        *cg = (struct nsl_cgroup)NSL_CGROUP_INIT;
 }
 
 void nsl_cgroup_destroy(struct nsl_cgroup *cg)

@@ -11,14 +11,21 @@
 
 #include "nslaunch.h"
 
+#define NSL_CPUSET_MAX 256
+
 struct nsl_cgroup_limits {
         uint64_t memory;        /* bytes, 0 = none */
         uint64_t memory_swap;   /* memory + swap (Docker's meaning); 0 = no swap beyond memory */
         uint64_t cpu_quota_us;  /* per 100 ms period, 0 = none */
         uint64_t pids;          /* 0 = none */
+        uint64_t cpu_shares;    /* v1 cpu.shares (2..262144), v2 cpu.weight converted; 0 = none */
+        char cpuset_cpus[NSL_CPUSET_MAX];       /* "0-3,6"; "" = none */
+        char cpuset_mems[NSL_CPUSET_MAX];
 };
 
-enum { NSL_CG_MEMORY, NSL_CG_CPU, NSL_CG_PIDS, NSL_CG_N };
+/* The freezer is never a limit: only a cgroup at an exact path (an OCI
+ * container's, which may be paused) is made in its v1 hierarchy. */
+enum { NSL_CG_MEMORY, NSL_CG_CPU, NSL_CG_PIDS, NSL_CG_CPUSET, NSL_CG_FREEZER, NSL_CG_N };
 
 struct nsl_cgroup {
         int version;            /* 0 none, 1 or 2 */
@@ -28,7 +35,7 @@ struct nsl_cgroup {
                                  * child moves itself in (v1 has no CLONE_INTO_CGROUP); else -1 */
 };
 
-#define NSL_CGROUP_INIT { .fd = -1, .tasks = { -1, -1, -1 } }
+#define NSL_CGROUP_INIT { .fd = -1, .tasks = { -1, -1, -1, -1, -1 } }
 
 #define NSL_CGROUP_PERIOD_US 100000
 
@@ -55,6 +62,19 @@ int nsl_cgroup_create(const struct nsl_cgroup_limits *limits, const char *parent
                       nsl_error *error);
 int nsl_cgroup_create_in(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *limits,
                          const char *parent, struct nsl_cgroup *cg, nsl_error *error);
+/* The sandbox's cgroup at exactly path (an OCI cgroupsPath, resolved by
+ * nsl_cgroup_resolve_path), made in every hierarchy nslaunch uses (v1: also
+ * the freezer's and, when mounted, the cpuset's) with the missing parents;
+ * refused when it holds processes already. Its owner removes it with
+ * nsl_cgroup_remove_path once the sandbox runs detached. */
+int nsl_cgroup_create_exact(const struct nsl_cgroup_limits *limits, const char *path, struct nsl_cgroup *cg,
+                            nsl_error *error);
+/* An OCI cgroupsPath to the path nslaunch uses in each hierarchy: absolute
+ * as given, relative under /nslaunch; "slice:prefix:name" (systemd's driver)
+ * and ".." refused. *out is malloc'd. */
+int nsl_cgroup_resolve_path(const char *path, char **out, nsl_error *error);
+/* Forgets cg without touching the cgroup (a detached sandbox's, its owner's now). */
+void nsl_cgroup_release(struct nsl_cgroup *cg);
 /* A cgroup nslaunch made (nslaunch-PID-RANDOM) whose nslaunch is gone and in
  * which nothing runs: the only kind it ever removes uninvited. */
 bool nsl_cgroup_is_stale(int parent_fd, const char *name);
@@ -74,5 +94,9 @@ void nsl_cgroup_destroy(struct nsl_cgroup *cg);
 int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *limits, nsl_error *error);
 int nsl_cgroup_v2_enable(int dirfd, const struct nsl_cgroup_limits *limits, nsl_error *error);
 int nsl_cgroup_v1_apply(int dirfd, int controller, const struct nsl_cgroup_limits *limits, nsl_error *error);
+/* cpu.shares (2..262144) to cpu.weight (1..10000), as runc and crun now do:
+ * log10(weight) is the parabola in log2(shares) through (1, 0), (10, 2) and
+ * (18, 4), so that both defaults (1024 and 100) and both ends meet. */
+uint64_t nsl_cgroup_shares_to_weight(uint64_t shares);
 
 #endif

@@ -21,6 +21,10 @@ int64_t nsl_cgroup_keyed(int dirfd, const char *file, const char *key);
  * v1 hierarchy holding controller. */
 int nsl_cgroup_own(const struct nsl_cgroup_places *places, const char *controller, char **path);
 const char *nsl_cgroup_no_delegation_hint(void);
+/* The hierarchies at the standard places (see cgroup.c). */
+void nsl_cgroup_find_places(struct nsl_cgroup_places *places);
+/* Every pid in dir and the cgroups below it, appended to *pids (malloc'd). */
+int nsl_cgroup_collect_pids(const char *dir, pid_t **pids, size_t *n);
 /* Makes hierarchy/parent/name after removing stale cgroups beside it; -ENOTSUP
  * when the caller may not write in parent. *out is malloc'd. */
 int nsl_cgroup_mkdir(const struct nsl_cgroup_places *places, const char *hierarchy, const char *parent,
@@ -29,10 +33,14 @@ int nsl_cgroup_mkdir(const struct nsl_cgroup_places *places, const char *hierarc
 int nsl_cgroup_v2_create(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                          const char *parent, const char *name, struct nsl_cgroup *cg, nsl_error *error);
 bool nsl_cgroup_v2_has(const char *dir, const struct nsl_cgroup_limits *l);
+int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
+                               const char *path, struct nsl_cgroup *cg, nsl_error *error);
 void nsl_cgroup_v2_stats(int dirfd, int64_t *peak, bool *oom_killed);
 
 int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                          const char *parent, const char *name, struct nsl_cgroup *cg, nsl_error *error);
+int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
+                               const char *path, struct nsl_cgroup *cg, nsl_error *error);
 void nsl_cgroup_v1_stats(int dirfd, int64_t *peak, bool *oom_killed);
 
 #endif

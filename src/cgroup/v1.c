@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,36 +13,172 @@
 #include "../error.h"
 #include "internal.h"
 
-int nsl_cgroup_v1_apply(int dirfd, int c, const struct nsl_cgroup_limits *l, nsl_error *error)
+static int write_u64(int dirfd, const char *file, uint64_t value, nsl_error *error)
 {
-        char value[64];
+        char text[32];
+
+        snprintf(text, sizeof text, "%llu", (unsigned long long)value);
+        return nsl_cgroup_write(dirfd, file, text, error);
+}
+
+/* memory.memsw.limit_in_bytes may never be below memory.limit_in_bytes, so
+ * the one that grows is written first (an update may raise or lower both). */
+static int apply_memory(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
+{
+        uint64_t memsw = l->memory_swap > l->memory ? l->memory_swap : l->memory;
+        char now[32];
         int r;
 
-        switch (c) {
-        case NSL_CG_MEMORY:
-                snprintf(value, sizeof value, "%llu", (unsigned long long)l->memory);
-                if ((r = nsl_cgroup_write(dirfd, "memory.limit_in_bytes", value, error)) < 0)
-                        return r;
-                if (faccessat(dirfd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0) {
-                        snprintf(value, sizeof value, "%llu",
-                                 (unsigned long long)(l->memory_swap > l->memory ? l->memory_swap : l->memory));
-                        if ((r = nsl_cgroup_write(dirfd, "memory.memsw.limit_in_bytes", value, error)) < 0)
-                                return r;
-                } else if (faccessat(dirfd, "memory.swappiness", F_OK, 0) == 0 && l->memory_swap <= l->memory) {
+        if (faccessat(dirfd, "memory.memsw.limit_in_bytes", F_OK, 0) < 0) {
+                if (l->memory_swap > l->memory)
+                        return nsl_fail(error, ENOTSUP, "cgroup", "memory.memsw.limit_in_bytes",
+                                        "this host does not account swap (swapaccount=1): the swap limit cannot be set");
+                if (faccessat(dirfd, "memory.swappiness", F_OK, 0) == 0)
                         /* no swap accounting: keep the sandbox out of swap instead */
                         (void)nsl_cgroup_write(dirfd, "memory.swappiness", "0", error);
-                }
-                return 0;
-        case NSL_CG_CPU:
-                snprintf(value, sizeof value, "%d", NSL_CGROUP_PERIOD_US);
-                if ((r = nsl_cgroup_write(dirfd, "cpu.cfs_period_us", value, error)) < 0)
-                        return r;
-                snprintf(value, sizeof value, "%llu", (unsigned long long)l->cpu_quota_us);
-                return nsl_cgroup_write(dirfd, "cpu.cfs_quota_us", value, error);
-        default:
-                snprintf(value, sizeof value, "%llu", (unsigned long long)l->pids);
-                return nsl_cgroup_write(dirfd, "pids.max", value, error);
+                return write_u64(dirfd, "memory.limit_in_bytes", l->memory, error);
         }
+        bool swap_first = nsl_cgroup_read(dirfd, "memory.memsw.limit_in_bytes", now, sizeof now) > 0 &&
+                          memsw > strtoull(now, NULL, 10);
+        if (swap_first && (r = write_u64(dirfd, "memory.memsw.limit_in_bytes", memsw, error)) < 0)
+                return r;
+        if ((r = write_u64(dirfd, "memory.limit_in_bytes", l->memory, error)) < 0)
+                return r;
+        return swap_first ? 0 : write_u64(dirfd, "memory.memsw.limit_in_bytes", memsw, error);
+}
+
+static int apply_cpu(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
+{
+        int r;
+
+        if (l->cpu_shares && (r = write_u64(dirfd, "cpu.shares", l->cpu_shares, error)) < 0)
+                return r;
+        if (!l->cpu_quota_us)
+                return 0;
+        if ((r = write_u64(dirfd, "cpu.cfs_period_us", NSL_CGROUP_PERIOD_US, error)) < 0)
+                return r;
+        return write_u64(dirfd, "cpu.cfs_quota_us", l->cpu_quota_us, error);
+}
+
+static int apply_cpuset(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
+{
+        int r;
+
+        if (l->cpuset_cpus[0] && (r = nsl_cgroup_write(dirfd, "cpuset.cpus", l->cpuset_cpus, error)) < 0)
+                return r;
+        if (l->cpuset_mems[0] && (r = nsl_cgroup_write(dirfd, "cpuset.mems", l->cpuset_mems, error)) < 0)
+                return r;
+        return 0;
+}
+
+/* Writes what the limits set for controller c, and only that. */
+int nsl_cgroup_v1_apply(int dirfd, int c, const struct nsl_cgroup_limits *l, nsl_error *error)
+{
+        switch (c) {
+        case NSL_CG_MEMORY:
+                return l->memory ? apply_memory(dirfd, l, error) : 0;
+        case NSL_CG_CPU:
+                return apply_cpu(dirfd, l, error);
+        case NSL_CG_PIDS:
+                return l->pids ? write_u64(dirfd, "pids.max", l->pids, error) : 0;
+        case NSL_CG_CPUSET:
+                return apply_cpuset(dirfd, l, error);
+        default:
+                return 0;
+        }
+}
+
+/* A new v1 cpuset cgroup has no CPUs and no memory nodes, and no task may
+ * join it so: it starts with its parent's. */
+static int cpuset_inherit(const char *dir, nsl_error *error)
+{
+        _cleanup_free_ char *parent = strdup(dir);
+        char *slash = parent ? strrchr(parent, '/') : NULL;
+        static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+
+        if (!slash)
+                return nsl_fail(error, ENOMEM, "cgroup", dir, NULL);
+        *slash = '\0';
+        _cleanup_close_ int pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                char value[NSL_CPUSET_MAX];
+                if (fd >= 0 && nsl_cgroup_read(fd, files[i], value, sizeof value) > 1)
+                        continue;
+                int r = pfd < 0 || fd < 0 ? -errno : (int)nsl_cgroup_read(pfd, files[i], value, sizeof value);
+                if (r < 0)
+                        return nsl_fail(error, -r, "cgroup", parent, "cannot read %s", files[i]);
+                value[strcspn(value, "\n")] = '\0';
+                if ((r = nsl_cgroup_write(fd, files[i], value[0] ? value : "\n", error)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Makes hierarchy/path and its missing parents (a cpuset parent gets its own
+ * parent's CPUs and nodes); EBUSY when path exists and holds processes. */
+static int mkdir_exact(const char *hierarchy, const char *path, int c, char **out, nsl_error *error)
+{
+        _cleanup_free_ char *dir = NULL;
+
+        if (asprintf(&dir, "%s%s", hierarchy, path) < 0)
+                return nsl_fail(error, ENOMEM, "cgroup", path, NULL);
+        for (char *p = dir + strlen(hierarchy) + 1;; p++) {
+                if (*p && *p != '/')
+                        continue;
+                char saved = *p;
+                *p = '\0';
+                bool made = mkdir(dir, 0755) == 0;
+                if (!made && (errno == EACCES || errno == EROFS))
+                        return nsl_fail(error, ENOTSUP, "cgroup", dir, "cannot create: %s",
+                                        nsl_cgroup_no_delegation_hint());
+                if (!made && errno != EEXIST)
+                        return nsl_fail(error, errno, "cgroup", dir, "cannot create");
+                int r = made && c == NSL_CG_CPUSET ? cpuset_inherit(dir, error) : 0;
+                *p = saved;
+                if (r < 0)
+                        return r;
+                if (!saved)
+                        break;
+        }
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        if (nsl_cgroup_collect_pids(dir, &pids, &n) == 0 && n > 0)
+                return nsl_fail(error, EBUSY, "cgroup", dir, "already holds processes (%zu)", n);
+        if (c == NSL_CG_CPUSET) {
+                int r = cpuset_inherit(dir, error);
+                if (r < 0)
+                        return r;
+        }
+        *out = TAKE_PTR(dir);
+        return 0;
+}
+
+int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
+                               const char *path, struct nsl_cgroup *cg, nsl_error *error)
+{
+        cg->version = 1;
+        for (int c = 0; c < NSL_CG_N; c++) {
+                _cleanup_close_ int fd = -1;
+                int r;
+
+                if (!places->v1[c] && nsl_cgroup_wants(l, c))
+                        return nsl_fail(error, ENOTSUP, "cgroup", nsl_cgroup_controller_names[c],
+                                        "this host has no %s controller in cgroup v1", nsl_cgroup_controller_names[c]);
+                if (!places->v1[c])
+                        continue;
+                if ((r = mkdir_exact(places->v1[c], path, c, &cg->dirs[c], error)) < 0)
+                        return r;
+                fd = open(cg->dirs[c], O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        return nsl_fail(error, errno, "cgroup", cg->dirs[c], NULL);
+                if ((r = nsl_cgroup_v1_apply(fd, c, l, error)) < 0)
+                        return r;
+                cg->tasks[c] = openat(fd, "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (cg->tasks[c] < 0)
+                        return nsl_fail(error, errno, "cgroup", cg->dirs[c], "cannot open its tasks file");
+        }
+        return 0;
 }
 
 int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
@@ -64,6 +201,8 @@ int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct ns
                 r = nsl_cgroup_mkdir(places, places->v1[c], parent ? parent : (strcmp(own, "/") ? own : ""), name,
                                      &cg->dirs[c], error);
                 if (r < 0)
+                        return r;
+                if (c == NSL_CG_CPUSET && (r = cpuset_inherit(cg->dirs[c], error)) < 0)
                         return r;
                 fd = open(cg->dirs[c], O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0)

@@ -2,6 +2,7 @@
  * memory.max, memory.swap.max, memory.oom.group, cpu.max and pids.max. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,12 +49,31 @@ int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
                 if ((r = nsl_cgroup_write(dirfd, "cpu.max", value, error)) < 0)
                         return r;
         }
+        if (l->cpu_shares) {
+                snprintf(value, sizeof value, "%llu", (unsigned long long)nsl_cgroup_shares_to_weight(l->cpu_shares));
+                if ((r = nsl_cgroup_write(dirfd, "cpu.weight", value, error)) < 0)
+                        return r;
+        }
         if (l->pids) {
                 snprintf(value, sizeof value, "%llu", (unsigned long long)l->pids);
                 if ((r = nsl_cgroup_write(dirfd, "pids.max", value, error)) < 0)
                         return r;
         }
+        if (l->cpuset_cpus[0] && (r = nsl_cgroup_write(dirfd, "cpuset.cpus", l->cpuset_cpus, error)) < 0)
+                return r;
+        if (l->cpuset_mems[0] && (r = nsl_cgroup_write(dirfd, "cpuset.mems", l->cpuset_mems, error)) < 0)
+                return r;
         return 0;
+}
+
+uint64_t nsl_cgroup_shares_to_weight(uint64_t shares)
+{
+        if (shares <= 2)
+                return 1;
+        if (shares >= 262144)
+                return 10000;
+        double x = log2((double)shares);
+        return (uint64_t)ceil(pow(10.0, (x * x + 125.0 * x) / 612.0 - 7.0 / 34.0));
 }
 
 static bool listed(const char *list, const char *word)
@@ -145,6 +165,63 @@ int nsl_cgroup_v2_create(const struct nsl_cgroup_places *places, const struct ns
         if (r < 0)
                 return r;
         cg->version = 2;
+        cg->fd = open(cg->dirs[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cg->fd < 0)
+                return nsl_fail(error, errno, "cgroup", cg->dirs[0], NULL);
+        return nsl_cgroup_v2_apply(cg->fd, l, error);
+}
+
+/* Makes places->v2/path and its missing parents. Each parent must hand the
+ * controllers the limits need down to its children: one nslaunch made is
+ * told to, one it did not make is not its to rearrange and is named. EBUSY
+ * when path exists and holds processes. */
+int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
+                               const char *path, struct nsl_cgroup *cg, nsl_error *error)
+{
+        _cleanup_free_ char *dir = NULL;
+        bool parent_made = false;
+        int r;
+
+        if (asprintf(&dir, "%s%s", places->v2, path) < 0)
+                return nsl_fail(error, ENOMEM, "cgroup", path, NULL);
+        for (char *slash = dir + strlen(places->v2); slash;) {
+                /* dir up to slash: a parent, to check or, when just made, to enable */
+                *slash = '\0';
+                _cleanup_close_ int pfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                const char *missing = parent_made || pfd < 0 ? NULL : not_handed_down(dir, l);
+                if (pfd < 0)
+                        return nsl_fail(error, errno, "cgroup", dir, NULL);
+                if (parent_made && (r = nsl_cgroup_v2_enable(pfd, l, error)) < 0)
+                        return r;
+                if (missing)
+                        return nsl_fail(error, ENOTSUP, "cgroup", dir,
+                                        "does not hand the %s controller down (not in its cgroup.subtree_control)",
+                                        missing);
+                *slash = '/';
+                char *next = strchr(slash + 1, '/');
+                if (next)
+                        *next = '\0';
+                parent_made = mkdir(dir, 0755) == 0;
+                if (!parent_made && (errno == EACCES || errno == EROFS))
+                        return nsl_fail(error, ENOTSUP, "cgroup", dir, "cannot create: %s",
+                                        nsl_cgroup_no_delegation_hint());
+                if (!parent_made && errno != EEXIST)
+                        return nsl_fail(error, errno, "cgroup", dir, "cannot create");
+                if (parent_made && places->made) {
+                        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                        if (fd >= 0)
+                                places->made(fd, dir);
+                }
+                if (next)
+                        *next = '/';
+                slash = next;
+        }
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        if (nsl_cgroup_collect_pids(dir, &pids, &n) == 0 && n > 0)
+                return nsl_fail(error, EBUSY, "cgroup", dir, "already holds processes (%zu)", n);
+        cg->version = 2;
+        cg->dirs[0] = TAKE_PTR(dir);
         cg->fd = open(cg->dirs[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (cg->fd < 0)
                 return nsl_fail(error, errno, "cgroup", cg->dirs[0], NULL);

@@ -183,6 +183,29 @@ bool nsl_env_assignment_valid(const char *s)
         return *s == '=';
 }
 
+/* The mount flag words binds and tmpfs share. Every bind and tmpfs of the
+ * sandbox is nosuid and nodev whatever is asked (sources.c, rootfs.c), so
+ * those two words are accepted as what happens anyway, and their opposites
+ * refused; noexec is the one that changes something. 1: the word was one
+ * of them, 0: it was not, or a negative errno. */
+static int parse_mount_flag_word(const char *word, const char *opt, const char *value, struct nsl_mount *m,
+                                 nsl_error *error)
+{
+        if (!strcmp(word, "noexec"))
+                m->noexec = true;
+        else if (!strcmp(word, "nosuid") || !strcmp(word, "nodev"))
+                return 1;
+        else if (!strcmp(word, "suid") || !strcmp(word, "dev"))
+                return nsl_fail(error, EPERM, opt, value, "'%s' refused: nslaunch mounts everything nosuid,nodev",
+                                word);
+        else if (!strcmp(word, "exec"))
+                return nsl_fail(error, EINVAL, opt, value,
+                                "'exec' refused: executing is the default; only noexec may be asked for");
+        else
+                return 0;
+        return 1;
+}
+
 static int parse_tmpfs_option(const char *opt, const char *value, struct nsl_mount *m, nsl_error *error)
 {
         const char *eq = strchr(opt, '=');
@@ -201,7 +224,10 @@ static int parse_tmpfs_option(const char *opt, const char *value, struct nsl_mou
                         return nsl_fail(error, EINVAL, "--tmpfs", value, "bad mode '%s' (use octal, e.g. 1777)", eq + 1);
                 return 0;
         }
-        return nsl_fail(error, EINVAL, "--tmpfs", value, "unknown option '%s' (known: size=, mode=)", opt);
+        if (!eq && (r = parse_mount_flag_word(opt, "--tmpfs", value, m, error)) != 0)
+                return r < 0 ? r : 0;
+        return nsl_fail(error, EINVAL, "--tmpfs", value, "unknown option '%s' (known: size=, mode=, noexec, nosuid, nodev)",
+                        opt);
 }
 
 int nsl_parse_tmpfs(const char *value, struct nsl_mount *out, nsl_error *error)
@@ -243,6 +269,10 @@ int nsl_parse_tmpfs(const char *value, struct nsl_mount *out, nsl_error *error)
 int nsl_parse_bind_flag(const char *word, bool ro_option, const char *opt, const char *value, struct nsl_mount *m,
                         nsl_error *error)
 {
+        int r = parse_mount_flag_word(word, opt, value, m, error);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
         if (!strcmp(word, "ro"))
                 m->read_only = true;
         else if (!strcmp(word, "rw") && !ro_option)
@@ -253,8 +283,8 @@ int nsl_parse_bind_flag(const char *word, bool ro_option, const char *opt, const
                 m->idmap = NSL_IDMAP_OFF;
         else
                 return nsl_fail(error, EINVAL, opt, value, "unknown flag '%s' (%s)", word,
-                                ro_option ? "--ro-bind takes idmap or noidmap"
-                                          : "use ro, rw, idmap or noidmap, comma-separated");
+                                ro_option ? "--ro-bind takes idmap, noidmap, noexec, nosuid or nodev"
+                                          : "use ro, rw, idmap, noidmap, noexec, nosuid or nodev, comma-separated");
         return 0;
 }
 
@@ -272,8 +302,8 @@ int nsl_parse_bind_parts(const char *source, const char *dest, const char *flags
                         return nsl_fail(error, ENOMEM, opt, value, NULL);
                 if (!*words)
                         return nsl_fail(error, EINVAL, opt, value, "empty flag after ':' (%s)",
-                                        read_only ? "--ro-bind takes idmap or noidmap"
-                                                  : "use ro, rw, idmap or noidmap, comma-separated");
+                                        read_only ? "--ro-bind takes idmap, noidmap, noexec, nosuid or nodev"
+                                                  : "use ro, rw, idmap, noidmap, noexec, nosuid or nodev, comma-separated");
                 /* strsep, not strtok: an empty word ("ro,") is a mistake to report */
                 for (char *rest = words, *w; (w = strsep(&rest, ","));)
                         if ((r = nsl_parse_bind_flag(w, read_only, opt, value, &m, error)) < 0)

@@ -22,6 +22,7 @@ struct nsl_mount {
         enum nsl_idmap_mode idmap;      /* binds only */
         uint64_t size;          /* tmpfs bytes, 0 = kernel default */
         mode_t mode;            /* tmpfs root mode */
+        bool noexec;            /* nothing on it may be executed */
         const char *option;     /* a static name for errors when not the kind's own (--mount) */
 };
 

@@ -33,6 +33,7 @@ struct nsl_ctx {
         pid_t payload_pid;
         int net_helper_pidfd;                           /* the helper creating the network namespace */
         int net_report_fd, net_hold_fd;
+        bool net_joined;                                /* joined early (sysfs, sysctl need it) */
 };
 
 void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, const struct nsl_host_setup *host, int sync_fd);
@@ -72,6 +73,12 @@ int nsl_stage_cgroup_namespace(struct nsl_ctx *ctx, nsl_error *error);       /* 
 int nsl_stage_hostname(struct nsl_ctx *ctx, nsl_error *error);                /* init.c */
 int nsl_stage_network_start(struct nsl_ctx *ctx, nsl_error *error);          /* network.c */
 int nsl_stage_network_join(struct nsl_ctx *ctx, nsl_error *error);           /* network.c */
+int nsl_stage_sysctl(struct nsl_ctx *ctx, nsl_error *error);                  /* sysctl.c */
+int nsl_stage_sysfs(struct nsl_ctx *ctx, nsl_error *error);                   /* sysfs.c */
+int nsl_stage_readonly_paths(struct nsl_ctx *ctx, nsl_error *error);          /* paths.c */
+int nsl_stage_masked_paths(struct nsl_ctx *ctx, nsl_error *error);            /* paths.c */
+int nsl_stage_groups(struct nsl_ctx *ctx, nsl_error *error);                  /* payload.c */
+int nsl_stage_umask(struct nsl_ctx *ctx, nsl_error *error);                   /* payload.c */
 int nsl_stage_open_sources(struct nsl_ctx *ctx, nsl_error *error);            /* rootfs.c */
 int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error);              /* rootfs.c */
 int nsl_stage_mounts(struct nsl_ctx *ctx, nsl_error *error);                  /* rootfs.c */
@@ -89,6 +96,11 @@ int nsl_stage_no_new_privs(struct nsl_ctx *ctx, nsl_error *error);            /*
 int nsl_stage_landlock(struct nsl_ctx *ctx, nsl_error *error);                /* landlock.c */
 int nsl_stage_close_fds(struct nsl_ctx *ctx, nsl_error *error);               /* payload.c */
 int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error);                 /* payload.c */
+
+/* The sandbox gets a network namespace of its own (created by init's
+ * helper): neither the host's nor one it joins. The network-join stage may
+ * run early, from a stage that needs that namespace; then only once. */
+bool nsl_network_own(const struct nsl_plan *plan);
 
 /* Adds a mount to be made read-only by the seal stage. Takes the fd. */
 int nsl_ctx_seal_later(struct nsl_ctx *ctx, int mount_fd, nsl_error *error);

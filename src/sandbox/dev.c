@@ -93,6 +93,8 @@ int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error)
         _cleanup_close_ int target = -1;
         int dev_fd = -1, r;
 
+        if (!ctx->plan->mount_dev)
+                return 0;
         r = nsl_fs_new("tmpfs", dev_opts, ELEMENTSOF(dev_opts), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, &dev_fd, error);
         if (r < 0)
                 return r;

@@ -159,6 +159,8 @@ int nsl_stage_hostname(struct nsl_ctx *ctx, nsl_error *error)
 
         if (sethostname(name, strlen(name)) < 0)
                 return nsl_fail(error, errno, "hostname", name, NULL);
+        if (ctx->plan->domainname && setdomainname(ctx->plan->domainname, strlen(ctx->plan->domainname)) < 0)
+                return nsl_fail(error, errno, "domainname", ctx->plan->domainname, NULL);
         return 0;
 }
 

@@ -56,13 +56,18 @@ static _Noreturn void helper_main(int report_fd, int hold_fd)
         _exit(0);
 }
 
+bool nsl_network_own(const struct nsl_plan *plan)
+{
+        return !plan->network_host && !plan->network_ns;
+}
+
 int nsl_stage_network_start(struct nsl_ctx *ctx, nsl_error *error)
 {
         int report[2], hold[2];
         struct nsl_clone_args args = { .flags = CLONE_PIDFD, .exit_signal = SIGCHLD };
         pid_t pid;
 
-        if (ctx->plan->network_host)
+        if (!nsl_network_own(ctx->plan))
                 return 0;
         if (pipe2(report, O_CLOEXEC) < 0)
                 return nsl_fail(error, errno, "network", "pipe", NULL);
@@ -99,8 +104,9 @@ int nsl_stage_network_join(struct nsl_ctx *ctx, nsl_error *error)
         int status = -EPIPE, r = 0;
 
         ctx->net_report_fd = ctx->net_hold_fd = ctx->net_helper_pidfd = -1;
-        if (ctx->plan->network_host)
+        if (!nsl_network_own(ctx->plan) || ctx->net_joined)
                 return 0;
+        ctx->net_joined = true;
         if (read(report, &status, sizeof status) != sizeof status)
                 status = -EPIPE;
         if (status < 0)

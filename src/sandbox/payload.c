@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -74,6 +75,28 @@ int nsl_stage_rlimits(struct nsl_ctx *ctx, nsl_error *error)
                         return nsl_fail(error, errno, "--rlimit", nsl_rlimit_name(rl->resource), "cannot set: %s%s",
                                         strerror(errno), errno == EPERM ? " (a hard limit can only be lowered)" : "");
         }
+        return 0;
+}
+
+int nsl_stage_umask(struct nsl_ctx *ctx, nsl_error *error)
+{
+        (void)error;
+        if (ctx->plan->umask_set)
+                umask(ctx->plan->umask);
+        return 0;
+}
+
+/* Raw: the payload may share init's memory, and glibc's setgroups would
+ * try to reach every thread it believes it has. Needs CAP_SETGID, so
+ * before the caps stage. */
+int nsl_stage_groups(struct nsl_ctx *ctx, nsl_error *error)
+{
+        const struct nsl_plan *plan = ctx->plan;
+
+        if (!plan->n_groups)
+                return 0;
+        if (syscall(SYS_setgroups, plan->n_groups, plan->groups) < 0)
+                return nsl_fail(error, errno, "group", "", "cannot set the supplementary groups");
         return 0;
 }
 

@@ -53,7 +53,9 @@ static int open_binds(const struct nsl_plan *plan, struct nsl_sources *s, nsl_er
                 if (m->kind != NSL_MOUNT_BIND)
                         continue;
                 r = clone_private(m->source, NSL_CLONE_RECURSIVE | NSL_CLONE_FOLLOW,
-                                  nosuid_nodev | (m->read_only ? MOUNT_ATTR_RDONLY : 0), true, nsl_mount_option(m),
+                                  nosuid_nodev | (m->read_only ? MOUNT_ATTR_RDONLY : 0) |
+                                          (m->noexec ? MOUNT_ATTR_NOEXEC : 0),
+                                  true, nsl_mount_option(m),
                                   fd, error);
                 /* Rootless, the sandbox user is the caller: it uses what the
                  * caller can, and it could not idmap (the plan refuses :idmap). */

@@ -175,7 +175,7 @@ static void bad_bind_values(void **state)
         expect_bind_error("/src:/", false, "destination must be");
         expect_bind_error("/src:/x/../y", false, "destination must be");
         expect_bind_error("/src:/dst:rx", false, "unknown flag 'rx'");
-        expect_bind_error("/src:/dst:rw", true, "--ro-bind takes idmap or noidmap");
+        expect_bind_error("/src:/dst:rw", true, "--ro-bind takes idmap, noidmap, noexec, nosuid or nodev");
         expect_bind_error("/src:/dst:ro,", false, "unknown flag ''");
         expect_bind_error("/src:/dst:ro,,idmap", false, "unknown flag ''");
         expect_bind_error("/src:/dst:IDMAP", false, "unknown flag 'IDMAP'");
@@ -244,7 +244,7 @@ static void volume_flags_are_docker_words(void **state)
         assert_true(m.read_only);
         nsl_mount_clear(&m);
         assert_true(nsl_parse_bind("/src:/dst:ro,z", false, &m, &e) < 0);
-        assert_string_equal(e.cause, "unknown flag 'z' (use ro, rw, idmap or noidmap, comma-separated)");
+        assert_string_equal(e.cause, "unknown flag 'z' (use ro, rw, idmap, noidmap, noexec, nosuid or nodev, comma-separated)");
         assert_true(nsl_parse_bind("/src:/dst:", false, &m, &e) < 0);
         /* SRC:DEST splits at the first ':'; a path holding one needs --mount */
         assert_true(nsl_parse_bind("/a:b:/dst", false, &m, &e) < 0);

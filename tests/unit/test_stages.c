@@ -39,6 +39,9 @@ static void payload_stages_keep_their_order(void **state)
         assert_true(index_of(s, n, "caps") < index_of(s, n, "landlock"));
         assert_true(index_of(s, n, "landlock") < index_of(s, n, "seccomp"));
         assert_true(index_of(s, n, "close-fds") < index_of(s, n, "seccomp"));
+        /* setgroups needs CAP_SETGID */
+        assert_true(index_of(s, n, "groups") < index_of(s, n, "caps"));
+        assert_true(index_of(s, n, "umask") < index_of(s, n, "seccomp"));
 }
 
 static void init_waits_for_idmap_before_mounting(void **state)
@@ -57,6 +60,14 @@ static void init_waits_for_idmap_before_mounting(void **state)
         assert_true(index_of(s, n, "mounts") < index_of(s, n, "seal"));
         assert_true(index_of(s, n, "seal") < index_of(s, n, "pivot"));
         assert_true(index_of(s, n, "proc") < index_of(s, n, "pivot"));
+        /* a new procfs or sysfs needs the host's still in view (before the
+         * pivot); masked and read-only paths cover every mount, then the seal */
+        assert_true(index_of(s, n, "sysctl") < index_of(s, n, "pivot"));
+        assert_true(index_of(s, n, "proc") < index_of(s, n, "sysfs"));
+        assert_true(index_of(s, n, "sysfs") < index_of(s, n, "readonly-paths"));
+        assert_true(index_of(s, n, "mounts") < index_of(s, n, "readonly-paths"));
+        assert_true(index_of(s, n, "readonly-paths") < index_of(s, n, "masked-paths"));
+        assert_true(index_of(s, n, "masked-paths") < index_of(s, n, "seal"));
         /* the command's stdio is taken before the rest is closed */
         assert_true(index_of(s, n, "stdio") < index_of(s, n, "close-inherited-fds"));
 }

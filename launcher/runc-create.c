@@ -1,0 +1,536 @@
+/* nslaunch-runc create, start, run, kill, delete: the container's life.
+ * create builds the sandbox from the bundle (nsl_oci_load, nsl_oci_to_spec)
+ * with a start FIFO in the state directory and detaches it: init survives
+ * create's exit and waits on the FIFO until start opens it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "fds.h"
+#include "json.h"
+#include "runc.h"
+
+#define START_FIFO "start"
+
+enum { C_BUNDLE = 1, C_PID_FILE, C_CONSOLE_SOCKET, C_PRESERVE_FDS, C_NO_PIVOT, C_NO_NEW_KEYRING, C_DETACH,
+       C_NO_SUBREAPER, C_KEEP, C_FORCE, C_ALL, C_HELP };
+
+static const struct nsl_option_def create_options[] = {
+        { "bundle", 'b', true, C_BUNDLE },
+        { "pid-file", 0, true, C_PID_FILE },
+        { "console-socket", 0, true, C_CONSOLE_SOCKET },
+        { "preserve-fds", 0, true, C_PRESERVE_FDS },
+        { "no-pivot", 0, false, C_NO_PIVOT },
+        { "no-new-keyring", 0, false, C_NO_NEW_KEYRING },
+        { "detach", 'd', false, C_DETACH },             /* run only */
+        { "no-subreaper", 0, false, C_NO_SUBREAPER },   /* run only */
+        { "keep", 0, false, C_KEEP },                   /* run only */
+        { 0 },
+};
+
+struct create_args {
+        const char *id, *bundle, *pid_file, *console_socket;
+        unsigned preserve_fds;
+        bool detach, keep;
+        bool foreground;        /* run without --detach: signals go on to the command */
+};
+
+static void forwarded_signals(sigset_t *set)
+{
+        sigemptyset(set);
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD && sig != SIGSEGV && sig != SIGBUS &&
+                    sig != SIGFPE && sig != SIGILL && sig != SIGTRAP && sig != SIGSYS && sig != SIGPIPE &&
+                    sig != SIGTTIN && sig != SIGTTOU && sig != SIGTSTP && sig < SIGRTMIN)
+                        sigaddset(set, sig);
+}
+
+static int one_id(const struct nsl_runc *g, const char *command, struct nsl_tokens *t, enum nsl_token token,
+                  const char **id)
+{
+        if (token != NSL_TOKEN_END)
+                return nsl_runc_usage(g, command, token, t->spelled);
+        if (t->argc - t->index != 1)
+                return nsl_runc_fail(g, command, "", t->argc == t->index ? "no container ID" : "one container ID only");
+        *id = t->argv[t->index];
+        return 0;
+}
+
+static int parse_create(const struct nsl_runc *g, int argc, char **argv, struct create_args *a)
+{
+        struct nsl_tokens t = { .argc = argc, .argv = argv, .index = 1, .operands_anywhere = false };
+        enum nsl_token token;
+        char *end;
+        int id;
+
+        a->bundle = ".";
+        while ((token = nsl_next_token(&t, create_options, &id)) == NSL_TOKEN_OPTION) {
+                switch (id) {
+                case C_BUNDLE: a->bundle = t.value; break;
+                case C_PID_FILE: a->pid_file = t.value; break;
+                case C_CONSOLE_SOCKET: a->console_socket = t.value; break;
+                case C_PRESERVE_FDS:
+                        a->preserve_fds = (unsigned)strtoul(t.value, &end, 10);
+                        if (*end || !t.value[0] || a->preserve_fds > 1024)
+                                return nsl_runc_fail(g, "--preserve-fds", t.value, "not a number of fds (0 to 1024)");
+                        break;
+                case C_NO_PIVOT: case C_NO_NEW_KEYRING: case C_NO_SUBREAPER:
+                        break;  /* nslaunch always uses pivot_root, and has no keyring of its own */
+                case C_DETACH:
+                case C_KEEP:
+                        if (strcmp(argv[0], "run"))
+                                return nsl_runc_usage(g, argv[0], NSL_TOKEN_UNKNOWN, t.spelled);
+                        *(id == C_DETACH ? &a->detach : &a->keep) = true;
+                        break;
+                }
+        }
+        return one_id(g, argv[0], &t, token, &a->id);
+}
+
+static int connect_console_socket(const char *path, nsl_error *error)
+{
+        struct sockaddr_un addr = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -1;
+
+        if (strlen(path) >= sizeof addr.sun_path)
+                return nsl_fail(error, ENAMETOOLONG, "--console-socket", path, NULL);
+        strcpy(addr.sun_path, path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+                return nsl_fail(error, errno, "--console-socket", path, NULL);
+        return TAKE_FD(fd);
+}
+
+/* The config's annotations, for the state: nsl_oci keeps only what the launch needs. */
+static json_object *read_annotations(const char *bundle)
+{
+        char path[PATH_MAX + 16];
+        _cleanup_free_ char *text = NULL;
+        _cleanup_json_ json_object *o = NULL;
+        nsl_error ignored;
+        json_object *v;
+        size_t len;
+
+        snprintf(path, sizeof path, "%s/config.json", bundle);
+        if (nsl_read_file(path, 16 << 20, &text, &len) < 0 || nsl_json_parse_doc(text, "config", path, &o, &ignored) < 0)
+                return NULL;
+        v = nsl_json_member(o, "annotations", json_type_object);
+        return v ? json_object_get(v) : NULL;
+}
+
+static int run_hooks(const nsl_oci *oci, const struct nsl_runc_state *state, enum nsl_runc_status status,
+                     const char *kind, nsl_error *error)
+{
+        _cleanup_free_ char *json = nsl_runc_state_json(state, status);
+
+        if (!json)
+                return nsl_fail(error, ENOMEM, kind, "", NULL);
+        return nsl_oci_run_hooks(oci, kind, json, error);
+}
+
+/* The config's cgroupsPath, else one named by the ID; a rootless container
+ * without cgroupsPath gets none (the cgroup tree is root's here). */
+static const char *cgroup_path(const struct create_args *a, const nsl_oci *oci, char *buf, size_t len)
+{
+        const char *path = nsl_oci_cgroups_path(oci);
+
+        if (path)
+                snprintf(buf, len, "%s", path);
+        else if (geteuid() == 0)
+                snprintf(buf, len, "/nslaunch-runc/%s", a->id);
+        else
+                return NULL;
+        return buf;
+}
+
+static int setup_spec(const struct nsl_runc *g, const struct create_args *a, const nsl_oci *oci, nsl_spec *spec,
+                      int *console_fd, nsl_error *error)
+{
+        char fifo[PATH_MAX + 300], cgroup[PATH_MAX];
+        int r;
+
+        if ((r = nsl_oci_to_spec(oci, spec, error)) < 0)
+                return r;
+        snprintf(fifo, sizeof fifo, "%s/%s/" START_FIFO, g->root, a->id);
+        if (mkfifo(fifo, 0600) < 0)
+                return nsl_fail(error, errno, "create", fifo, NULL);
+        if ((r = nsl_spec_set_start_fifo(spec, fifo, error)) < 0)
+                return r;
+        if (cgroup_path(a, oci, cgroup, sizeof cgroup) && (r = nsl_spec_set_cgroup_path(spec, cgroup, error)) < 0)
+                return r;
+        if (nsl_oci_terminal(oci) && !a->console_socket)
+                return nsl_fail(error, EINVAL, "process.terminal", "",
+                                "a terminal needs --console-socket (nslaunch-runc gives the pty's master there)");
+        if (!nsl_oci_terminal(oci) && a->console_socket)
+                return nsl_fail(error, EINVAL, "--console-socket", a->console_socket, "the config has no process.terminal");
+        if (a->console_socket) {
+                *console_fd = connect_console_socket(a->console_socket, error);
+                if (*console_fd < 0)
+                        return *console_fd;
+                if ((r = nsl_spec_set_console_socket(spec, *console_fd, error)) < 0)
+                        return r;
+        } else if ((r = nsl_spec_set_stdio(spec, 0, 1, 2, error)) < 0) {
+                return r;
+        }
+        if (a->foreground) {
+                sigset_t set;
+                forwarded_signals(&set);
+                nsl_spec_set_forward_signals(spec, &set);
+        }
+        for (unsigned i = 0; i < a->preserve_fds; i++) {
+                char fd[16];
+                snprintf(fd, sizeof fd, "%u", 3 + i);
+                if ((r = nsl_spec_add_keep_fd(spec, fd, error)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void fill_state(struct nsl_runc_state *state, const struct create_args *a, const nsl_oci *oci, pid_t pid,
+                       const nsl_spec *spec)
+{
+        char bundle[PATH_MAX];
+
+        (void)spec;
+        snprintf(state->id, sizeof state->id, "%s", a->id);
+        state->pid = pid;
+        nsl_runc_proc_start_time(pid, &state->start_time, NULL);
+        snprintf(state->bundle, sizeof state->bundle, "%s", realpath(a->bundle, bundle) ? bundle : a->bundle);
+        snprintf(state->rootfs, sizeof state->rootfs, "%s", nsl_oci_root_path(oci));
+        nsl_runc_now_rfc3339(state->created, sizeof state->created);
+        state->annotations = read_annotations(a->bundle);
+}
+
+/* Everything of create up to (not including) detach; on failure nothing is
+ * left but the ID's directory, which the caller removes. */
+static int create_sandbox(const struct nsl_runc *g, const struct create_args *a, int dirfd, nsl_sandbox **sb,
+                          struct nsl_runc_state *state, nsl_error *error)
+{
+        _cleanup_close_ int console_fd = -1;
+        nsl_oci *oci = NULL;
+        nsl_spec *spec = NULL;
+        int r;
+
+        if ((r = nsl_oci_load(a->bundle, &oci, error)) < 0)
+                return r;
+        spec = nsl_spec_new();
+        r = spec ? setup_spec(g, a, oci, spec, &console_fd, error) : nsl_fail(error, ENOMEM, "create", "", NULL);
+        if (r == 0)
+                r = nsl_sandbox_create(spec, sb, error);
+        if (r == 0) {
+                fill_state(state, a, oci, nsl_sandbox_pid(*sb), spec);
+                cgroup_path(a, oci, state->cgroup, sizeof state->cgroup);
+                r = nsl_runc_state_write(dirfd, state, error);
+        }
+        if (r == 0)
+                r = run_hooks(oci, state, NSL_RUNC_CREATING, "prestart", error);
+        if (r == 0)
+                r = run_hooks(oci, state, NSL_RUNC_CREATING, "createRuntime", error);
+        if (r == 0)
+                r = run_hooks(oci, state, NSL_RUNC_CREATING, "createContainer", error);
+        if (r == 0 && a->pid_file)
+                r = nsl_runc_write_pid_file(a->pid_file, state->pid, error);
+        if (r < 0 && *sb) {
+                nsl_sandbox_free(*sb);
+                *sb = NULL;
+                if (state->cgroup[0]) {
+                        nsl_error ignored;
+                        nsl_cgroup_remove_path(state->cgroup, &ignored);
+                }
+        }
+        nsl_spec_free(spec);
+        nsl_oci_free(oci);
+        return r;
+}
+
+static void remove_state_dir(const struct nsl_runc *g, const char *id, int dirfd)
+{
+        nsl_error ignored;
+        nsl_runc_dir_remove(g, id, dirfd, &ignored);
+}
+
+int nsl_runc_create(const struct nsl_runc *g, int argc, char **argv)
+{
+        struct create_args a = { 0 };
+        struct nsl_runc_state state = { 0 };
+        _cleanup_close_ int dirfd = -1;
+        nsl_sandbox *sb = NULL;
+        nsl_error error = { 0 };
+        int r;
+
+        if (parse_create(g, argc, argv, &a))
+                return 1;
+        dirfd = nsl_runc_dir_create(g, a.id, &error);
+        if (dirfd < 0)
+                return nsl_runc_fail_error(g, &error);
+        r = create_sandbox(g, &a, dirfd, &sb, &state, &error);
+        if (r == 0)
+                r = nsl_sandbox_detach(sb, &error);
+        if (r < 0) {
+                if (sb)
+                        nsl_sandbox_free(sb);
+                remove_state_dir(g, a.id, dirfd);
+        }
+        nsl_runc_state_release(&state);
+        return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
+}
+
+static int start_locked(const struct nsl_runc *g, const char *id, int dirfd, struct nsl_runc_state *state,
+                        nsl_error *error)
+{
+        char fifo[PATH_MAX + 300];
+        enum nsl_runc_status status;
+        int r;
+
+        if ((r = nsl_runc_state_read(dirfd, id, state, error)) < 0)
+                return r;
+        status = nsl_runc_status(state);
+        if (status != NSL_RUNC_CREATED)
+                return nsl_fail(error, EINVAL, "start", id, "cannot start a container that is %s", nsl_runc_status_name(status));
+        snprintf(fifo, sizeof fifo, "%s/%s/" START_FIFO, g->root, id);
+        if ((r = nsl_sandbox_start_fifo(fifo, error)) < 0)
+                return r;
+        unlinkat(dirfd, START_FIFO, 0);
+        state->started = true;
+        return nsl_runc_state_write(dirfd, state, error);
+}
+
+/* poststart hooks: a failure is logged, the container runs on (runtime.md). */
+static void run_poststart(const struct nsl_runc *g, const struct nsl_runc_state *state)
+{
+        nsl_oci *oci = NULL;
+        nsl_error error = { 0 };
+
+        if (nsl_oci_load(state->bundle, &oci, &error) == 0 &&
+            run_hooks(oci, state, NSL_RUNC_RUNNING, "poststart", &error) < 0) {
+                char line[1200];
+                nsl_error_format(&error, line, sizeof line);
+                nsl_runc_debug(g, line);
+                fprintf(stderr, "nslaunch-runc: warning: %s: %s\n", error.what, error.cause);
+        }
+        nsl_oci_free(oci);
+}
+
+int nsl_runc_start(const struct nsl_runc *g, int argc, char **argv)
+{
+        struct nsl_tokens t = { .argc = argc, .argv = argv, .index = 1 };
+        static const struct nsl_option_def none[] = { { 0 } };
+        struct nsl_runc_state state = { 0 };
+        _cleanup_close_ int dirfd = -1;
+        nsl_error error = { 0 };
+        const char *id = NULL;
+        int r, opt;
+
+        if (one_id(g, "start", &t, nsl_next_token(&t, none, &opt), &id))
+                return 1;
+        dirfd = nsl_runc_dir_open(g, id, true, &error);
+        r = dirfd < 0 ? dirfd : start_locked(g, id, dirfd, &state, &error);
+        if (r == 0)
+                run_poststart(g, &state);
+        nsl_runc_state_release(&state);
+        return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
+}
+
+static int signal_all(const struct nsl_runc_state *state, int sig, nsl_error *error)
+{
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n;
+        int r = nsl_runc_pids(state, &pids, &n, error);
+
+        for (size_t i = 0; r == 0 && i < n; i++)
+                if (kill(pids[i], sig) < 0 && errno != ESRCH)
+                        r = nsl_fail(error, errno, "kill", state->id, NULL);
+        return r;
+}
+
+static int signal_init(const struct nsl_runc_state *state, int sig, nsl_error *error)
+{
+        _cleanup_close_ int pidfd = nsl_runc_init_pidfd(state);
+
+        if (pidfd < 0)
+                return nsl_fail(error, ESRCH, "kill", state->id, "the container is not running");
+        if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+                return nsl_fail(error, errno, "kill", state->id, NULL);
+        return 0;
+}
+
+int nsl_runc_kill(const struct nsl_runc *g, int argc, char **argv)
+{
+        static const struct nsl_option_def defs[] = { { "all", 'a', false, C_ALL }, { 0 } };
+        struct nsl_tokens t = { .argc = argc, .argv = argv, .index = 1 };
+        struct nsl_runc_state state = { 0 };
+        _cleanup_close_ int dirfd = -1;
+        nsl_error error = { 0 };
+        enum nsl_token token;
+        bool all = false;
+        int sig = SIGTERM, r, id;
+
+        while ((token = nsl_next_token(&t, defs, &id)) == NSL_TOKEN_OPTION)
+                all = true;
+        if (token != NSL_TOKEN_END)
+                return nsl_runc_usage(g, "kill", token, t.spelled);
+        if (t.argc - t.index < 1 || t.argc - t.index > 2)
+                return nsl_runc_fail(g, "kill", "", "usage: kill [--all] ID [SIGNAL]");
+        if (t.argc - t.index == 2 && (sig = nsl_runc_signal_number(argv[t.index + 1])) < 0)
+                return nsl_runc_fail(g, "kill", argv[t.index + 1], "not a signal");
+        dirfd = nsl_runc_dir_open(g, argv[t.index], false, &error);
+        r = dirfd < 0 ? dirfd : nsl_runc_state_read(dirfd, argv[t.index], &state, &error);
+        if (r == 0 && nsl_runc_status(&state) == NSL_RUNC_STOPPED)
+                r = nsl_fail(&error, ESRCH, "kill", state.id, "the container is not running");
+        if (r == 0)
+                r = all && sig != SIGKILL ? signal_all(&state, sig, &error) : signal_init(&state, sig, &error);
+        nsl_runc_state_release(&state);
+        return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
+}
+
+/* init is not our child: its pidfd turns readable when it has exited. */
+static int kill_and_wait(const struct nsl_runc_state *state, nsl_error *error)
+{
+        _cleanup_close_ int pidfd = nsl_runc_init_pidfd(state);
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+        if (pidfd < 0)
+                return 0;
+        if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+                return nsl_fail(error, errno, "delete", state->id, "cannot kill the container");
+        if (poll(&p, 1, 10000) <= 0)
+                return nsl_fail(error, ETIMEDOUT, "delete", state->id, "the container does not end");
+        return 0;
+}
+
+static void run_poststop(const struct nsl_runc *g, const struct nsl_runc_state *state)
+{
+        nsl_oci *oci = NULL;
+        nsl_error error = { 0 };
+
+        if (nsl_oci_load(state->bundle, &oci, &error) == 0 &&
+            run_hooks(oci, state, NSL_RUNC_STOPPED, "poststop", &error) < 0)
+                fprintf(stderr, "nslaunch-runc: warning: %s: %s\n", error.what, error.cause);
+        else if (!oci)
+                nsl_runc_debug(g, "poststop: the bundle's config is gone; no hooks run");
+        nsl_oci_free(oci);
+}
+
+static int delete_locked(const struct nsl_runc *g, const char *id, int dirfd, bool force, nsl_error *error)
+{
+        struct nsl_runc_state state = { 0 };
+        enum nsl_runc_status status;
+        int r;
+
+        /* a create that crashed before writing its state leaves only the directory */
+        if (nsl_runc_state_read(dirfd, id, &state, error) < 0)
+                return nsl_runc_dir_remove(g, id, dirfd, error);
+        status = nsl_runc_status(&state);
+        if (status != NSL_RUNC_STOPPED && !force)
+                r = nsl_fail(error, EBUSY, "delete", id, "the container is %s (stop it, or --force)",
+                             nsl_runc_status_name(status));
+        else
+                r = kill_and_wait(&state, error);
+        if (r == 0 && state.cgroup[0]) {
+                nsl_error ignored;
+                if (nsl_cgroup_remove_path(state.cgroup, &ignored) < 0 && ignored.errnum != ENOENT)
+                        r = nsl_fail(error, ignored.errnum, "delete", state.cgroup, "cannot remove the cgroup: %s", ignored.cause);
+        }
+        if (r == 0)
+                run_poststop(g, &state);
+        if (r == 0)
+                r = nsl_runc_dir_remove(g, id, dirfd, error);
+        nsl_runc_state_release(&state);
+        return r;
+}
+
+int nsl_runc_delete(const struct nsl_runc *g, int argc, char **argv)
+{
+        static const struct nsl_option_def defs[] = { { "force", 'f', false, C_FORCE }, { 0 } };
+        struct nsl_tokens t = { .argc = argc, .argv = argv, .index = 1 };
+        _cleanup_close_ int dirfd = -1;
+        nsl_error error = { 0 };
+        enum nsl_token token;
+        const char *id = NULL;
+        bool force = false;
+        int r, opt;
+
+        while ((token = nsl_next_token(&t, defs, &opt)) == NSL_TOKEN_OPTION)
+                force = true;
+        if (one_id(g, "delete", &t, token, &id))
+                return 1;
+        dirfd = nsl_runc_dir_open(g, id, true, &error);
+        if (dirfd < 0 && force && error.errnum == ENOENT)
+                return 0;       /* runc delete --force of nothing succeeds */
+        r = dirfd < 0 ? dirfd : delete_locked(g, id, dirfd, force, &error);
+        return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
+}
+
+/* run: create and start in one; in the foreground it waits, deletes and
+ * exits with the command's status. */
+int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
+{
+        struct create_args a = { 0 };
+        struct nsl_runc_state state = { 0 };
+        _cleanup_close_ int dirfd = -1;
+        nsl_sandbox *sb = NULL;
+        nsl_error error = { 0 };
+        nsl_result result = { 0 };
+        char fifo[PATH_MAX + 300];
+        int r;
+
+        if (parse_create(g, argc, argv, &a))
+                return 1;
+        dirfd = nsl_runc_dir_create(g, a.id, &error);
+        if (dirfd < 0)
+                return nsl_runc_fail_error(g, &error);
+        a.foreground = !a.detach;
+        if (a.foreground) {
+                sigset_t set;
+                forwarded_signals(&set);
+                sigprocmask(SIG_BLOCK, &set, NULL);
+        }
+        r = create_sandbox(g, &a, dirfd, &sb, &state, &error);
+        if (r == 0 && a.detach) {
+                r = nsl_sandbox_detach(sb, &error);
+                sb = NULL;
+        }
+        if (r < 0) {
+                nsl_sandbox_free(sb);
+                remove_state_dir(g, a.id, dirfd);
+                nsl_runc_state_release(&state);
+                return nsl_runc_fail_error(g, &error);
+        }
+        snprintf(fifo, sizeof fifo, "%s/%s/" START_FIFO, g->root, a.id);
+        r = sb ? nsl_sandbox_start(sb, &error) : nsl_sandbox_start_fifo(fifo, &error);
+        unlinkat(dirfd, START_FIFO, 0);
+        state.started = true;
+        if (r == 0)
+                r = nsl_runc_state_write(dirfd, &state, &error);
+        if (r == 0)
+                run_poststart(g, &state);
+        flock(dirfd, LOCK_UN);
+        if (r < 0 || a.detach) {
+                nsl_sandbox_free(sb);
+                nsl_runc_state_release(&state);
+                return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
+        }
+        r = nsl_sandbox_wait(sb, -1, &result, &error);
+        nsl_sandbox_free(sb);
+        if (!a.keep) {
+                flock(dirfd, LOCK_EX);
+                delete_locked(g, a.id, dirfd, true, &(nsl_error){ 0 });
+        }
+        nsl_runc_state_release(&state);
+        if (r < 0)
+                return nsl_runc_fail_error(g, &error);
+        nsl_result_release(&result);
+        return result.exit_code;
+}

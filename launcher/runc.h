@@ -1,0 +1,82 @@
+/* nslaunch-runc: runc's command line over the library (docs/oci.md). */
+#ifndef NSL_RUNC_H
+#define NSL_RUNC_H
+
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "nslaunch.h"
+#include "tokens.h"
+
+/* The global options, shared by every command. */
+struct nsl_runc {
+        char root[PATH_MAX];    /* the state directory */
+        int log_fd;             /* --log, -1 without */
+        bool log_json;          /* --log-format json */
+        bool debug;
+};
+
+/* What a container's state.json holds (runc-state.c). */
+struct nsl_runc_state {
+        char id[256];
+        pid_t pid;                      /* init on the host */
+        unsigned long long start_time;  /* init's, from /proc/PID/stat: a reused pid is not init */
+        bool started;
+        char bundle[PATH_MAX];
+        char rootfs[PATH_MAX];
+        char created[40];               /* RFC 3339 */
+        char cgroup[PATH_MAX];          /* empty without one */
+        json_object *annotations;       /* owned; NULL without */
+};
+
+enum nsl_runc_status { NSL_RUNC_CREATING, NSL_RUNC_CREATED, NSL_RUNC_RUNNING, NSL_RUNC_PAUSED, NSL_RUNC_STOPPED };
+
+/* Errors: "nslaunch-runc: WHAT: OBJECT: CAUSE" on stderr and in --log; exit 1. */
+int nsl_runc_fail(const struct nsl_runc *g, const char *what, const char *object, const char *cause);
+int nsl_runc_fail_error(const struct nsl_runc *g, const nsl_error *error);
+int nsl_runc_usage(const struct nsl_runc *g, const char *command, enum nsl_token token, const char *spelled);
+void nsl_runc_debug(const struct nsl_runc *g, const char *msg);
+
+/* The state store. */
+int nsl_runc_check_id(const char *id, nsl_error *error);
+/* The ID's directory, created (O_EXCL: one create wins) or opened, locked
+ * exclusively (flock) for a command that changes the container. */
+int nsl_runc_dir_create(const struct nsl_runc *g, const char *id, nsl_error *error);
+int nsl_runc_dir_open(const struct nsl_runc *g, const char *id, bool lock, nsl_error *error);
+int nsl_runc_dir_remove(const struct nsl_runc *g, const char *id, int dirfd, nsl_error *error);
+int nsl_runc_state_read(int dirfd, const char *id, struct nsl_runc_state *state, nsl_error *error);
+int nsl_runc_state_write(int dirfd, const struct nsl_runc_state *state, nsl_error *error);
+void nsl_runc_state_release(struct nsl_runc_state *state);
+enum nsl_runc_status nsl_runc_status(const struct nsl_runc_state *state);
+const char *nsl_runc_status_name(enum nsl_runc_status status);
+/* The OCI state (runtime.md): ociVersion, id, status, pid, bundle, annotations. */
+char *nsl_runc_state_json(const struct nsl_runc_state *state, enum nsl_runc_status status);
+int nsl_runc_proc_start_time(pid_t pid, unsigned long long *start_time, char *proc_state);
+/* A pidfd for init when it still is the container's (not a reused pid), or -ESRCH. */
+int nsl_runc_init_pidfd(const struct nsl_runc_state *state);
+/* Every host pid in init's pid namespace (init first). */
+int nsl_runc_pids(const struct nsl_runc_state *state, pid_t **pids, size_t *n, nsl_error *error);
+int nsl_runc_signal_number(const char *name);
+void nsl_runc_now_rfc3339(char *buf, size_t len);
+int nsl_runc_write_pid_file(const char *path, pid_t pid, nsl_error *error);
+
+/* The commands. argv[0] is the command's name. */
+int nsl_runc_create(const struct nsl_runc *g, int argc, char **argv);
+int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv);
+int nsl_runc_start(const struct nsl_runc *g, int argc, char **argv);
+int nsl_runc_kill(const struct nsl_runc *g, int argc, char **argv);
+int nsl_runc_delete(const struct nsl_runc *g, int argc, char **argv);
+int nsl_runc_state_cmd(const struct nsl_runc *g, int argc, char **argv);
+int nsl_runc_list(const struct nsl_runc *g, int argc, char **argv);
+int nsl_runc_ps(const struct nsl_runc *g, int argc, char **argv);
+int nsl_runc_features(const struct nsl_runc *g, int argc, char **argv);
+int nsl_runc_spec(const struct nsl_runc *g, int argc, char **argv);
+int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv);
+int nsl_runc_pause(const struct nsl_runc *g, int argc, char **argv);
+int nsl_runc_update(const struct nsl_runc *g, int argc, char **argv);
+
+int nsl_runc_main(int argc, char **argv);
+
+#endif

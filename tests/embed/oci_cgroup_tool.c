@@ -1,0 +1,141 @@
+/* The OCI runtime's cgroup side through the public API alone, one step per
+ * run, as runc's create, pause, resume, ps, update and delete are separate
+ * processes (tests/integration/test_oci_cgroup.py drives it):
+ *
+ *   oci-cgroup-tool create PATH FIFO [--memory SIZE] [--pids N] [--cpu-shares N] [--cpuset CPUS MEMS] -- CMD...
+ *        a sandbox in the cgroup at PATH, started through FIFO, detached;
+ *        prints init's host pid and exits (init goes to the caller, a subreaper)
+ *   oci-cgroup-tool start FIFO
+ *   oci-cgroup-tool freeze PATH | thaw PATH | remove PATH
+ *   oci-cgroup-tool pids PATH                one pid a line
+ *   oci-cgroup-tool update PATH [--memory SIZE] [--memory-swap SIZE] [--pids N] [--cpus N] [--cpu-shares N]
+ *                                  [--cpuset CPUS MEMS]
+ *
+ * A failure is nslaunch's one line on stderr and exit status 125. */
+#include <nslaunch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(const nsl_error *error)
+{
+        char line[1200];
+
+        nsl_error_format(error, line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+        return 125;
+}
+
+static int usage(void)
+{
+        fprintf(stderr, "usage: oci-cgroup-tool create|start|freeze|thaw|pids|update|remove ... (see its source)\n");
+        return 2;
+}
+
+/* The limit options, from argv[*i] on, up to "--" or the end. */
+static int set_limits(nsl_spec *spec, int argc, char **argv, int *i, nsl_error *error)
+{
+        int r = 0;
+
+        for (; *i < argc && r == 0 && strcmp(argv[*i], "--"); (*i)++) {
+                const char *opt = argv[*i];
+                if (*i + 1 >= argc)
+                        return -1;
+                const char *value = argv[++*i];
+                if (!strcmp(opt, "--memory"))
+                        r = nsl_spec_set_memory(spec, value, error);
+                else if (!strcmp(opt, "--memory-swap"))
+                        r = nsl_spec_set_memory_swap(spec, value, error);
+                else if (!strcmp(opt, "--pids"))
+                        r = nsl_spec_set_pids(spec, value, error);
+                else if (!strcmp(opt, "--cpus"))
+                        r = nsl_spec_set_cpus(spec, value, error);
+                else if (!strcmp(opt, "--cpu-shares"))
+                        r = nsl_spec_set_cpu_shares(spec, strtoull(value, NULL, 10), error);
+                else if (!strcmp(opt, "--cpuset") && *i + 1 < argc)
+                        r = nsl_spec_set_cpuset(spec, value, argv[++*i], error);
+                else
+                        return -1;
+        }
+        return r < 0 ? -2 : 0;
+}
+
+static int create(int argc, char **argv)
+{
+        nsl_spec *spec = nsl_spec_new();
+        nsl_sandbox *sb = NULL;
+        nsl_error error = { 0 };
+        int i = 4, r;
+
+        if (!spec || argc < 4)
+                return usage();
+        r = set_limits(spec, argc, argv, &i, &error);
+        if (r == -1 || i + 1 >= argc)
+                return usage();
+        if (r < 0 || nsl_spec_set_cgroup_path(spec, argv[2], &error) < 0 ||
+            nsl_spec_set_start_fifo(spec, argv[3], &error) < 0 || nsl_spec_set_command(spec, argv + i + 1, &error) < 0 ||
+            nsl_sandbox_create(spec, &sb, &error) < 0)
+                return fail(&error);
+        pid_t pid = nsl_sandbox_pid(sb);
+        if (nsl_sandbox_detach(sb, &error) < 0) {
+                nsl_sandbox_free(sb);
+                return fail(&error);
+        }
+        nsl_spec_free(spec);
+        printf("%d\n", (int)pid);
+        return 0;
+}
+
+static int update(int argc, char **argv)
+{
+        nsl_spec *spec = nsl_spec_new();
+        nsl_error error = { 0 };
+        int i = 3, r;
+
+        if (!spec)
+                return usage();
+        r = set_limits(spec, argc, argv, &i, &error);
+        if (r == -1)
+                return usage();
+        if (r < 0 || nsl_cgroup_update(argv[2], spec, &error) < 0)
+                return fail(&error);
+        nsl_spec_free(spec);
+        return 0;
+}
+
+static int list_pids(const char *path)
+{
+        nsl_error error;
+        pid_t *pids;
+        size_t n;
+
+        if (nsl_cgroup_pids(path, &pids, &n, &error) < 0)
+                return fail(&error);
+        for (size_t i = 0; i < n; i++)
+                printf("%d\n", (int)pids[i]);
+        free(pids);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        nsl_error error;
+        const char *cmd = argc > 2 ? argv[1] : "";
+        int r;
+
+        if (!strcmp(cmd, "create"))
+                return create(argc, argv);
+        if (!strcmp(cmd, "update"))
+                return update(argc, argv);
+        if (!strcmp(cmd, "pids"))
+                return list_pids(argv[2]);
+        if (!strcmp(cmd, "start"))
+                r = nsl_sandbox_start_fifo(argv[2], &error);
+        else if (!strcmp(cmd, "freeze") || !strcmp(cmd, "thaw"))
+                r = nsl_cgroup_freeze(argv[2], !strcmp(cmd, "freeze"), &error);
+        else if (!strcmp(cmd, "remove"))
+                r = nsl_cgroup_remove_path(argv[2], &error);
+        else
+                return usage();
+        return r < 0 ? fail(&error) : 0;
+}

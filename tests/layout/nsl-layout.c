@@ -1,0 +1,145 @@
+/* A test driver of the library's OCI-bundle setters (nsl_spec_set_bundle_layout
+ * and the rest, which `nslaunch run` has no options for): builds one spec
+ * from its arguments, runs it with nsl_run and exits with the command's
+ * exit code, or prints the error line and exits 125. Built beside the tests
+ * (tests/meson.build), never installed; tests/integration/test_bundle_layout.py
+ * runs it.
+ *
+ *   nsl-layout [OPTION...] -- CMD [ARG...]
+ *   --rootfs DIR  --bundle  --dev  --proc pid|full  --sysfs  --cgroupfs
+ *   --mask PATH  --ro-path PATH  --uid-map IN:OUT:N  --gid-map IN:OUT:N
+ *   --group GID  --netns PATH  --network none|host  --oom-score-adj N
+ *   --sysctl KEY=VALUE  --domainname NAME  --umask OCTAL  --uid N  --gid N
+ *   --bind SRC:DEST[:FLAGS]  --ro-bind SRC:DEST[:FLAGS]  --tmpfs DEST[:OPTS]
+ *   --seccomp MODE */
+#include <errno.h>
+#include <nslaunch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(const nsl_error *error)
+{
+        char line[1200];
+        nsl_error_format(error, line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+        return NSL_EXIT_LAUNCHER;
+}
+
+static int id_map(nsl_spec *spec, char kind, const char *value, nsl_error *error)
+{
+        unsigned inside, outside, count;
+        char end;
+
+        if (sscanf(value, "%u:%u:%u%c", &inside, &outside, &count, &end) != 3) {
+                fprintf(stderr, "nsl-layout: bad map %s (IN:OUT:N)\n", value);
+                exit(2);
+        }
+        return nsl_spec_add_id_map(spec, kind, inside, outside, count, error);
+}
+
+static int number(const char *value)
+{
+        char *end;
+        long n = strtol(value, &end, 0);
+        if (*end || !*value) {
+                fprintf(stderr, "nsl-layout: bad number %s\n", value);
+                exit(2);
+        }
+        return (int)n;
+}
+
+/* One option with its value (NULL for a flag); 0 or a negative errno. */
+static int apply(nsl_spec *spec, const char *opt, const char *v, nsl_error *error)
+{
+        if (!strcmp(opt, "--rootfs"))
+                return nsl_spec_set_rootfs(spec, v, error);
+        if (!strcmp(opt, "--proc"))
+                return nsl_spec_set_proc(spec, v, error);
+        if (!strcmp(opt, "--mask"))
+                return nsl_spec_add_masked_path(spec, v, error);
+        if (!strcmp(opt, "--ro-path"))
+                return nsl_spec_add_readonly_path(spec, v, error);
+        if (!strcmp(opt, "--uid-map"))
+                return id_map(spec, 'u', v, error);
+        if (!strcmp(opt, "--gid-map"))
+                return id_map(spec, 'g', v, error);
+        if (!strcmp(opt, "--group"))
+                return nsl_spec_add_group(spec, (gid_t)number(v), error);
+        if (!strcmp(opt, "--netns"))
+                return nsl_spec_set_network_ns(spec, v, error);
+        if (!strcmp(opt, "--network"))
+                return nsl_spec_set_network(spec, v, error);
+        if (!strcmp(opt, "--oom-score-adj"))
+                return nsl_spec_set_oom_score_adj(spec, number(v), error);
+        if (!strcmp(opt, "--sysctl"))
+                return nsl_spec_add_sysctl(spec, v, error);
+        if (!strcmp(opt, "--domainname"))
+                return nsl_spec_set_domainname(spec, v, error);
+        if (!strcmp(opt, "--umask"))
+                return nsl_spec_set_umask(spec, (mode_t)strtoul(v, NULL, 8), error);
+        if (!strcmp(opt, "--uid"))
+                return nsl_spec_set_uid(spec, v, error);
+        if (!strcmp(opt, "--gid"))
+                return nsl_spec_set_gid(spec, v, error);
+        if (!strcmp(opt, "--bind"))
+                return nsl_spec_add_bind(spec, v, false, error);
+        if (!strcmp(opt, "--ro-bind"))
+                return nsl_spec_add_bind(spec, v, true, error);
+        if (!strcmp(opt, "--tmpfs"))
+                return nsl_spec_add_tmpfs(spec, v, error);
+        if (!strcmp(opt, "--seccomp"))
+                return nsl_spec_set_seccomp(spec, v, error);
+        fprintf(stderr, "nsl-layout: unknown option %s\n", opt);
+        exit(2);
+}
+
+static bool flag(nsl_spec *spec, const char *opt)
+{
+        if (!strcmp(opt, "--bundle"))
+                nsl_spec_set_bundle_layout(spec, true);
+        else if (!strcmp(opt, "--dev"))
+                nsl_spec_set_dev(spec, true);
+        else if (!strcmp(opt, "--sysfs"))
+                nsl_spec_set_sysfs(spec, true);
+        else if (!strcmp(opt, "--cgroupfs"))
+                nsl_spec_set_cgroupfs(spec, true);
+        else
+                return false;
+        return true;
+}
+
+int main(int argc, char **argv)
+{
+        nsl_spec *spec = nsl_spec_new();
+        nsl_error error = { 0 };
+        nsl_result result;
+        int i = 1, r;
+
+        if (!spec)
+                return NSL_EXIT_LAUNCHER;
+        for (; i < argc && strcmp(argv[i], "--"); i++) {
+                if (flag(spec, argv[i]))
+                        continue;
+                if (i + 1 >= argc) {
+                        fprintf(stderr, "nsl-layout: %s needs a value\n", argv[i]);
+                        return 2;
+                }
+                if (apply(spec, argv[i], argv[i + 1], &error) < 0)
+                        return fail(&error);
+                i++;
+        }
+        if (i >= argc - 1) {
+                fprintf(stderr, "usage: nsl-layout [OPTION...] -- CMD [ARG...]\n");
+                return 2;
+        }
+        if (nsl_spec_set_command(spec, argv + i + 1, &error) < 0)
+                return fail(&error);
+        r = nsl_run(spec, &result, &error);
+        nsl_spec_free(spec);
+        if (r < 0)
+                return fail(&error);
+        r = result.exit_code;
+        nsl_result_release(&result);
+        return r;
+}
