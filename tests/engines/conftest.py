@@ -5,7 +5,8 @@ nslaunch-runc).  Root only.  Every engine is started by this session with
 private state under one temporary directory, so the host's
 /var/lib/containers, /var/lib/docker and /run/containerd are never used:
 
-  * podman: --root/--runroot/--tmpdir in the directory, vfs storage, its own
+  * podman: --root/--runroot/--tmpdir in the directory, vfs storage (image
+    commands with a tmpfs over /var/lib, see Podman.images), its own
     containers.conf (cgroupfs, file events, no network, and ulimits within
     this host's hard limits: podman's defaults raise RLIMIT_NOFILE and
     RLIMIT_NPROC above them and the runtime then fails to set them);
@@ -95,6 +96,18 @@ def kill_session_processes(marker):
     _reap()
 
 
+def _running(*names):
+    """Whether a process with one of these command names runs (another user's podman)."""
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/comm") as f:
+                if f.read().strip() in names:
+                    return True
+        except OSError:
+            pass
+    return False
+
+
 def _state(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -171,7 +184,7 @@ def session_dir():
     remove_cgroups(cgroup_parent(directory))
     shutil.rmtree(directory, ignore_errors=True)
     # podman's lock segment has a fixed name; it is ours when it was not there before
-    if not lock_existed and not any(_session_pids("podman")):
+    if not lock_existed and not _running("podman", "conmon"):
         try:
             os.unlink("/dev/shm/libpod_lock")
         except FileNotFoundError:
@@ -256,13 +269,23 @@ network_config_dir = "{directory}/net"
             f.write('unqualified-search-registries = []\n')
         self.base = ["podman", "--root", f"{directory}/root", "--runroot", f"{directory}/runroot",
                      "--tmpdir", f"{directory}/tmp", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
-                     "--events-backend", "file", "--runtime", RUNTIME]
+                     "--events-backend", "file", "--runtime", RUNTIME,
+                     # the runtime's own state (runc's default is /run/runc) in the session too
+                     "--runtime-flag", f"root={directory}/runtime"]
 
     def argv(self, *args):
         return [*self.base, *args]
 
     def __call__(self, *args, timeout=TIMEOUT, check=False, **kwargs):
         return run(self.argv(*args), env=self.env, timeout=timeout, check=check, **kwargs)
+
+    def images(self, *args, check=True):
+        """An image command (import, save, rmi) in a private mount namespace with a tmpfs over
+        /var/lib: podman 4.3 keeps its blob-info cache of image copies in
+        /var/lib/containers/cache whatever --root says."""
+        return run(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+                    'mount -t tmpfs -o mode=755 nsl-engines /var/lib && exec "$@"', "sh", *self.argv(*args)],
+                   env=self.env, check=check)
 
     def run_argv(self, *args):
         """`podman run` with the flags every test container gets, then ARGS."""
@@ -275,17 +298,17 @@ network_config_dir = "{directory}/net"
 @pytest.fixture(scope="session")
 def podman(session_dir, rootfs_tar):
     engine = Podman(os.path.join(session_dir, "podman"), cgroup_parent(session_dir))
-    engine("import", rootfs_tar, IMAGE, check=True)
+    engine.images("import", rootfs_tar, IMAGE)
     yield engine
     engine("rm", "--all", "--force", "--time", "0")
-    engine("rmi", "--all", "--force")
+    engine.images("rmi", "--all", "--force", check=False)
 
 
 @pytest.fixture(scope="session")
 def image_archive(podman, session_dir):
     """The same image as a docker-archive, for `ctr image import` and `docker load`."""
     path = os.path.join(session_dir, "image.tar")
-    podman("save", "--format", "docker-archive", "-o", path, IMAGE, check=True)
+    podman.images("save", "--format", "docker-archive", "-o", path, IMAGE)
     return path
 
 
