@@ -25,6 +25,7 @@ the session's cgroups and the directory.
 import ctypes
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -175,8 +176,9 @@ def remove_cgroups(name):
 def session_dir():
     if not os.access(RUNTIME, os.X_OK):
         pytest.fail(f"no OCI runtime at {RUNTIME} (set NSL_OCI_RUNTIME)", pytrace=False)
-    directory = tempfile.mkdtemp(prefix="nsl-engines.", dir="/tmp")
-    os.chmod(directory, 0o755)
+    # a name that containerd takes as a namespace and the engines as a cgroup parent
+    directory = f"/tmp/nsl-engines-{secrets.token_hex(6)}"
+    os.mkdir(directory, 0o755)
     lock_existed = os.path.exists("/dev/shm/libpod_lock")
     yield directory
     kill_session_processes(directory)
