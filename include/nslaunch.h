@@ -72,6 +72,16 @@ int nsl_spec_set_kill_after(nsl_spec *spec, const char *seconds, nsl_error *erro
  * by the caller until nsl_sandbox_create returns); -1 leaves the caller's own
  * 0, 1 or 2. */
 int nsl_spec_set_stdio(nsl_spec *spec, int in, int out, int err, nsl_error *error);
+/* The OCI --console-socket: fd is a connected AF_UNIX stream socket (kept
+ * open by the caller until nsl_sandbox_create or nsl_exec returns). Inside
+ * the sandbox a new pty is opened in the sandbox's own devpts; its master is
+ * sent over the socket (SCM_RIGHTS, one fd in one message, its name as the
+ * data) before the command may start, and the command gets the slave on 0,
+ * 1 and 2 as its controlling terminal (stdio set above is then unused). */
+int nsl_spec_set_console_socket(nsl_spec *spec, int fd, nsl_error *error);
+/* The console's size (TIOCSWINSZ) before the master is sent; 0 0: the
+ * kernel's default. */
+int nsl_spec_set_console_size(nsl_spec *spec, unsigned rows, unsigned cols, nsl_error *error);
 /* While nsl_sandbox_wait (or nsl_run) runs, these signals, received by the
  * caller, are sent on to the command. The caller blocks them itself in
  * every thread (the library never changes a signal mask or handler); NULL:
@@ -306,6 +316,36 @@ int nsl_cgroup_pids(const char *path, pid_t **pids, size_t *n, nsl_error *error)
  * now (memory below what is used) or one the cgroup's hierarchies cannot
  * take is refused, naming it. */
 int nsl_cgroup_update(const char *path, const nsl_spec *limits, nsl_error *error);
+
+/* An OCI bundle (docs/oci.md): BUNDLE/config.json (runtime-spec 1.0 to
+ * 1.2) read and checked; every field nslaunch cannot honour is refused
+ * naming its JSON path ("config.json: linux.intelRdt: not supported"). */
+typedef struct nsl_oci nsl_oci;
+int nsl_oci_load(const char *bundle_dir, nsl_oci **oci, nsl_error *error);
+void nsl_oci_free(nsl_oci *oci);
+/* The config onto spec through its setters. The spec refers to the oci's
+ * copy of linux.seccomp: keep oci until nsl_sandbox_create has returned. */
+int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error);
+const char *nsl_oci_cgroups_path(const nsl_oci *oci);       /* NULL when not given */
+bool nsl_oci_terminal(const nsl_oci *oci);
+const char *nsl_oci_root_path(const nsl_oci *oci);          /* absolute */
+/* Runs the hooks of kind ("prestart", "createRuntime", "createContainer",
+ * "startContainer", "poststart", "poststop") in order, each with state_json
+ * on its standard input; the first failure stops and names the hook. */
+int nsl_oci_run_hooks(const nsl_oci *oci, const char *kind, const char *state_json, nsl_error *error);
+/* runc exec --process FILE: a process object alone onto spec. */
+int nsl_oci_process_load(const char *process_json_path, nsl_spec *spec, nsl_error *error);
+
+/* A new process in the running sandbox whose init's host pid is init_pid
+ * (the OCI runtime's exec): it joins init's cgroups and its user, mount,
+ * pid, ipc, uts, network and cgroup namespaces, then goes through what a
+ * launch's command does (stdio or the console socket, uid/gid, setsid, cwd
+ * resolved in the sandbox, rlimits, capabilities, no_new_privs, Landlock,
+ * every other fd closed, seccomp last) as process says, and executes its
+ * command. *pid is its host pid, a child of the calling process, which
+ * waits for it (or leaves it to a subreaper). The caller's fds reach it
+ * only as stdio. A failure before execve is returned as the error. */
+int nsl_exec(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl_error *error);
 
 /* create + start + wait + free, and --status-json written. */
 int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -240,6 +241,32 @@ static int cmp_int(const void *a, const void *b)
         return *(const int *)a - *(const int *)b;
 }
 
+/* The engine's end of the console (conmon, containerd's shim) listens on a
+ * stream socket and takes one fd from one message. */
+static int plan_console(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        int domain = 0, type = 0;
+        socklen_t len = sizeof domain;
+        char num[16];
+
+        plan->console_socket = spec->console_socket;
+        plan->console_rows = spec->console_rows;
+        plan->console_cols = spec->console_cols;
+        if (plan->console_socket < 0)
+                return 0;
+        snprintf(num, sizeof num, "%d", plan->console_socket);
+        if (getsockopt(plan->console_socket, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+                return nsl_fail(error, errno, "console-socket", num, "not a socket");
+        len = sizeof type;
+        if (getsockopt(plan->console_socket, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || domain != AF_UNIX ||
+            type != SOCK_STREAM)
+                return nsl_fail(error, ENOTSOCK, "console-socket", num, "not a unix stream socket");
+        for (size_t i = 0; i < plan->n_keep_fds; i++)
+                if (plan->keep_fds[i] == plan->console_socket)
+                        return nsl_fail(error, EINVAL, "console-socket", num, "is also a --keep-fd");
+        return 0;
+}
+
 static int plan_fds(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
         for (int i = 0; i < 3; i++) {
@@ -259,7 +286,7 @@ static int plan_fds(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_erro
                 plan->keep_fds[plan->n_keep_fds++] = spec->keep_fds[i];
         }
         qsort(plan->keep_fds, plan->n_keep_fds, sizeof(int), cmp_int);
-        return 0;
+        return plan_console(spec, plan, error);
 }
 
 /* What the child and the host's side need of the spec, copied. */

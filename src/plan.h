@@ -51,6 +51,8 @@ struct nsl_plan {
         struct nsl_rlimits fallback_rlimits;    /* --limits best-effort without a cgroup: those, and
                                                  * what rlimits can stand in for (--memory, --pids) */
         int stdio[3];                           /* the command's 0, 1, 2; -1: nslaunch's own */
+        int console_socket;                     /* where the pty's master goes; -1: no console */
+        unsigned short console_rows, console_cols;
         char *start_fifo;                       /* started through this FIFO; NULL: the start pipe */
         /* what the host's side needs of the spec after the plan is built */
         uint64_t timeout_ms, kill_after_ms;

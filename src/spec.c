@@ -25,6 +25,7 @@ nsl_spec *nsl_spec_new(void)
         spec->kill_after_ms = DEFAULT_KILL_AFTER_MS;
         spec->status_fd = -1;
         spec->stdio[0] = spec->stdio[1] = spec->stdio[2] = -1;
+        spec->console_socket = -1;
         spec->hostname = strdup(DEFAULT_HOSTNAME);
         spec->cwd = strdup("/");
         if (!spec->hostname || !spec->cwd) {
@@ -306,6 +307,28 @@ int nsl_spec_set_stdio(nsl_spec *spec, int in, int out, int err, nsl_error *erro
                 if (fds[i] < -1)
                         return nsl_fail(error, EBADF, "stdio", "", "fd %d for the command's %d", fds[i], i);
         memcpy(spec->stdio, fds, sizeof fds);
+        return 0;
+}
+
+/* Below 3 it would be overwritten by the command's stdio on the way. */
+int nsl_spec_set_console_socket(nsl_spec *spec, int fd, nsl_error *error)
+{
+        if (fd < 3) {
+                char num[16];
+                snprintf(num, sizeof num, "%d", fd);
+                return nsl_fail(error, EBADF, "console-socket", num, "must be a file descriptor above 2");
+        }
+        spec->console_socket = fd;
+        return 0;
+}
+
+int nsl_spec_set_console_size(nsl_spec *spec, unsigned rows, unsigned cols, nsl_error *error)
+{
+        if (rows > USHRT_MAX || cols > USHRT_MAX)
+                return nsl_fail(error, ERANGE, "console-size", "", "%ux%u: at most %u rows and columns", rows, cols,
+                                USHRT_MAX);
+        spec->console_rows = (unsigned short)rows;
+        spec->console_cols = (unsigned short)cols;
         return 0;
 }
 

@@ -52,6 +52,8 @@ struct nsl_spec {
         uint64_t timeout_ms;    /* 0 = none */
         uint64_t kill_after_ms;
         int stdio[3];           /* the command's 0, 1, 2; -1: nslaunch's own */
+        int console_socket;     /* --console-socket: a connected AF_UNIX stream socket; -1: none */
+        unsigned short console_rows, console_cols;      /* 0: the pty's default size */
         char *start_fifo;       /* started through this FIFO; NULL: the start pipe */
         bool forward;           /* signals in forward_set reach the command */
         sigset_t forward_set;

@@ -20,6 +20,7 @@ enum nsl_msg_type {
         NSL_MSG_DETACHED,       /* init -> parent: done (its parent-death signal is off) */
         NSL_MSG_SOURCE,         /* parent -> init, before GO: a cloned bind source attached; status = its
                                  * slot in struct nsl_sources */
+        NSL_MSG_EXEC_PID,       /* nsl_exec's joiner -> caller: status = the new process's pid */
 };
 
 struct nsl_msg {

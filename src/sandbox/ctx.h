@@ -30,6 +30,7 @@ struct nsl_ctx {
         struct nsl_sources sources;                     /* detached clones of what the root is built from */
         int seal_fds[NSL_MAX_MOUNTS + 8];               /* mounts made read-only once populated */
         size_t n_seal;
+        int console_fd;                                 /* the console pty's slave, -1: none */
         pid_t payload_pid;
         int net_helper_pidfd;                           /* the helper creating the network namespace */
         int net_report_fd, net_hold_fd;
@@ -87,6 +88,8 @@ int nsl_stage_pivot(struct nsl_ctx *ctx, nsl_error *error);                   /*
 int nsl_stage_proc(struct nsl_ctx *ctx, nsl_error *error);                    /* proc.c */
 int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error);                     /* dev.c */
 int nsl_stage_claim_tty(struct nsl_ctx *ctx, nsl_error *error);               /* tty.c */
+int nsl_stage_console(struct nsl_ctx *ctx, nsl_error *error);                 /* console.c */
+int nsl_stage_controlling_tty(struct nsl_ctx *ctx, nsl_error *error);         /* console.c */
 int nsl_stage_setsid(struct nsl_ctx *ctx, nsl_error *error);                  /* payload.c */
 int nsl_stage_signals(struct nsl_ctx *ctx, nsl_error *error);                 /* payload.c */
 int nsl_stage_cwd(struct nsl_ctx *ctx, nsl_error *error);                     /* payload.c */
@@ -101,6 +104,10 @@ int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error);                 /*
  * helper): neither the host's nor one it joins. The network-join stage may
  * run early, from a stage that needs that namespace; then only once. */
 bool nsl_network_own(const struct nsl_plan *plan);
+
+/* Opens a pty in the root's devpts, sends its master over sock and keeps
+ * the slave in ctx->console_fd (console.c). */
+int nsl_console_open(struct nsl_ctx *ctx, int sock, nsl_error *error);
 
 /* Adds a mount to be made read-only by the seal stage. Takes the fd. */
 int nsl_ctx_seal_later(struct nsl_ctx *ctx, int mount_fd, nsl_error *error);

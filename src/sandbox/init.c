@@ -42,10 +42,21 @@ int nsl_stage_stdio(struct nsl_ctx *ctx, nsl_error *error)
         return r;
 }
 
+/* The console socket stays until the console stage has used it. */
 int nsl_stage_close_inherited_fds(struct nsl_ctx *ctx, nsl_error *error)
 {
         const struct nsl_plan *plan = ctx->plan;
-        int r = nsl_close_all_except_plus(plan->keep_fds, plan->n_keep_fds, ctx->sync_fd);
+        int keep[NSL_MAX_KEEP_FDS + 1];
+        size_t n = 0, i = 0;
+        int r;
+
+        for (; i < plan->n_keep_fds && (plan->console_socket < 0 || plan->keep_fds[i] < plan->console_socket); i++)
+                keep[n++] = plan->keep_fds[i];
+        if (plan->console_socket >= 0)
+                keep[n++] = plan->console_socket;
+        for (; i < plan->n_keep_fds; i++)
+                keep[n++] = plan->keep_fds[i];
+        r = nsl_close_all_except_plus(keep, n, ctx->sync_fd);
 
         if (r < 0)
                 return nsl_fail(error, -r, "close-inherited-fds", "", NULL);
@@ -329,6 +340,7 @@ _Noreturn void nsl_init_main(struct nsl_ctx *ctx)
 
         for (size_t i = 0; i < ctx->plan->n_keep_fds; i++)
                 close(ctx->plan->keep_fds[i]);
+        nsl_closep(&ctx->console_fd);
         if (nsl_caps_clear(&error) < 0) {
                 nsl_error_set_stage(&error, "spawn");
                 kill(ctx->payload_pid, SIGKILL);

@@ -26,12 +26,14 @@ const struct nsl_stage nsl_init_stages[] = {
         { "hostname", nsl_stage_hostname },
         { "network-join", nsl_stage_network_join },
         { "claim-tty", nsl_stage_claim_tty },
+        { "console", nsl_stage_console },
         { "wait-for-start", nsl_stage_wait_for_start },
 };
 const size_t nsl_n_init_stages = sizeof nsl_init_stages / sizeof nsl_init_stages[0];
 
 const struct nsl_stage nsl_payload_stages[] = {
         { "setsid", nsl_stage_setsid },
+        { "controlling-tty", nsl_stage_controlling_tty },
         { "signals", nsl_stage_signals },
         { "cwd", nsl_stage_cwd },
         { "rlimits", nsl_stage_rlimits },
@@ -92,7 +94,7 @@ void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, const struct
 {
         *ctx = (struct nsl_ctx){
                 .plan = plan, .host = host, .sync_fd = sync_fd, .start_fd = -1, .root_fd = -1,
-                .net_helper_pidfd = -1, .net_report_fd = -1, .net_hold_fd = -1,
+                .net_helper_pidfd = -1, .net_report_fd = -1, .net_hold_fd = -1, .console_fd = -1,
         };
         nsl_sources_init(&ctx->sources);
 }

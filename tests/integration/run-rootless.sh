@@ -35,6 +35,8 @@ mkdir -p "$dir/tests/integration" "$dir/out"
 cp "$nsl" "$dir/nslaunch"
 # nslaunch rootfs runs the helper next to the binary.
 [ -x "$(dirname "$nsl")/nslaunch-rootfs" ] && cp "$(dirname "$nsl")/nslaunch-rootfs" "$dir/nslaunch-rootfs"
+# tests/integration/test_oci_exec.py drives the library through this program.
+[ -x "$(dirname "$nsl")/../tests/oci-probe" ] && cp "$(dirname "$nsl")/../tests/oci-probe" "$dir/oci-probe"
 cp "$here"/*.py "$dir/tests/integration/"
 cp -r "$here/../../examples" "$dir/tests/examples"
 cp -r "$here/../../profiles" "$dir/profiles"
@@ -43,6 +45,7 @@ cp -r "$here/../workloads" "$dir/tests/workloads"
 chmod -R a+rX "$dir"
 chmod 755 "$dir/nslaunch"
 [ -e "$dir/nslaunch-rootfs" ] && chmod 755 "$dir/nslaunch-rootfs"
+[ -e "$dir/oci-probe" ] && chmod 755 "$dir/oci-probe"
 chown nsltest "$dir/out"
 
 targets=$dir/tests/integration

@@ -1,6 +1,7 @@
 /* nsl_plan_build against fake hosts: what a plan decides from a spec and the
  * host facts alone, and that it keeps nothing of either once built. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -8,6 +9,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "nslaunch.h"
@@ -213,6 +216,43 @@ static void the_plan_outlives_its_spec(void **state)
         nsl_plan_free(&plan);
 }
 
+/* The engine takes one fd from one message on a stream: anything else as
+ * the console socket is refused before clone. */
+static void the_console_socket_is_a_unix_stream(void **state)
+{
+        struct nsl_host host = fake_host(0, 0);
+        nsl_spec *spec = spec_of(NULL);
+        struct nsl_plan plan;
+        nsl_error e = { 0 };
+        int stream[2], dgram[2], pipe_fds[2];
+        (void)state;
+
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stream), 0);
+        assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, dgram), 0);
+        assert_int_equal(pipe2(pipe_fds, O_CLOEXEC), 0);
+        assert_int_equal(nsl_spec_set_console_socket(spec, stream[0], &e), 0);
+        assert_int_equal(nsl_spec_set_console_size(spec, 40, 120, &e), 0);
+        assert_int_equal(nsl_plan_build(spec, &host, &plan, &e), 0);
+        assert_int_equal(plan.console_socket, stream[0]);
+        assert_int_equal(plan.console_rows, 40);
+        assert_int_equal(plan.console_cols, 120);
+        nsl_plan_free(&plan);
+
+        assert_int_equal(nsl_spec_set_console_socket(spec, dgram[0], &e), 0);
+        assert_int_equal(nsl_plan_build(spec, &host, &plan, &e), -ENOTSOCK);
+        assert_string_equal(e.what, "console-socket");
+        nsl_plan_free(&plan);
+        assert_int_equal(nsl_spec_set_console_socket(spec, pipe_fds[0], &e), 0);
+        assert_int_equal(nsl_plan_build(spec, &host, &plan, &e), -ENOTSOCK);
+        nsl_plan_free(&plan);
+        for (int i = 0; i < 2; i++) {
+                close(stream[i]);
+                close(dgram[i]);
+                close(pipe_fds[i]);
+        }
+        nsl_spec_free(spec);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -223,6 +263,7 @@ int main(void)
                 cmocka_unit_test(rlimits_stay_under_the_hosts_and_the_fallback_adds_memory_and_pids),
                 cmocka_unit_test(the_filter_is_chosen_into_the_plan),
                 cmocka_unit_test(the_plan_outlives_its_spec),
+                cmocka_unit_test(the_console_socket_is_a_unix_stream),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,10 @@ static void bad_option_values(void **state)
         expect_line(nsl_spec_set_seccomp_bpf(s, "", &e), &e, "nslaunch: --seccomp-bpf: expected a compiled filter file");
         expect_line(nsl_spec_set_seccomp_cache(s, "cache", &e), &e,
                     "nslaunch: --seccomp-cache: cache: expected an absolute directory or off");
+        expect_line(nsl_spec_set_console_socket(s, 1, &e), &e,
+                    "nslaunch: console-socket: 1: must be a file descriptor above 2");
+        expect_line(nsl_spec_set_console_size(s, 70000, 80, &e), &e,
+                    "nslaunch: console-size: 70000x80: at most 65535 rows and columns");
         expect_line(nsl_spec_set_rootfs(s, "img", &e), &e, "nslaunch: --rootfs: img: must be an absolute path");
         expect_line(nsl_spec_add_bind(s, "/x:/proc/sys", false, &e), &e,
                     "nslaunch: --bind: /proc/sys: /proc belongs to the sandbox's own procfs");

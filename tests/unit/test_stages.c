@@ -80,6 +80,20 @@ static void init_waits_for_start_last(void **state)
         assert_string_equal(nsl_init_stages[nsl_n_init_stages - 1].name, "wait-for-start");
 }
 
+/* The console's master reaches the engine while the sandbox is created,
+ * after pivot (the pty is the sandbox's devpts'); the payload takes the
+ * slave as its controlling terminal as soon as it leads a session. */
+static void the_console_comes_after_pivot_and_right_after_setsid(void **state)
+{
+        (void)state;
+        assert_true(index_of(nsl_init_stages, nsl_n_init_stages, "pivot") <
+                    index_of(nsl_init_stages, nsl_n_init_stages, "console"));
+        assert_true(index_of(nsl_init_stages, nsl_n_init_stages, "claim-tty") <
+                    index_of(nsl_init_stages, nsl_n_init_stages, "console"));
+        assert_int_equal(index_of(nsl_payload_stages, nsl_n_payload_stages, "controlling-tty"),
+                         index_of(nsl_payload_stages, nsl_n_payload_stages, "setsid") + 1);
+}
+
 static void stage_names_are_unique(void **state)
 {
         (void)state;
@@ -96,6 +110,7 @@ int main(void)
                 cmocka_unit_test(init_waits_for_idmap_before_mounting),
                 cmocka_unit_test(stage_names_are_unique),
                 cmocka_unit_test(init_waits_for_start_last),
+                cmocka_unit_test(the_console_comes_after_pivot_and_right_after_setsid),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

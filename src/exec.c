@@ -1,0 +1,353 @@
+/* nsl_exec: a new process in a running sandbox (the OCI runtime's exec).
+ * The process is planned like a launch's payload (nsl_plan_build) and ends
+ * with the payload's own stages; only the way in differs: instead of being
+ * made by the sandbox's init it joins init's cgroups and namespaces.
+ *
+ *   caller ── clone ──> joiner: cgroups, setgroups, non-dumpable,
+ *                        setns(init's pidfd, every namespace at once)
+ *                        └─ clone(CLONE_PARENT) ──> process (a child of the
+ *                           caller, in the sandbox's pid namespace): stdio,
+ *                           console, identity, then the payload stages
+ *                           (setsid ... close-fds, seccomp last) and execve
+ *
+ * setns only moves a process's children into a pid namespace, hence the
+ * joiner; CLONE_PARENT makes the process the caller's child all the same. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "fds.h"
+#include "host.h"
+#include "plan.h"
+#include "sandbox/ctx.h"
+#include "sandbox/init.h"
+#include "sync.h"
+#include "syscalls.h"
+
+#define MAX_HIERARCHIES 16
+#define NOT_DUMPABLE "cannot enter the sandbox: its init is not dumpable, and entering takes ptrace access to it, " \
+                     "which only root has"
+
+/* The sandbox's cgroups the caller is not in already: cgroup.procs of each,
+ * opened by the caller (the kernel checks the opener). */
+struct joins {
+        int procs[MAX_HIERARCHIES];
+        size_t n;
+};
+
+static void joins_close(struct joins *j)
+{
+        for (size_t i = 0; i < j->n; i++)
+                nsl_closep(&j->procs[i]);
+        j->n = 0;
+}
+
+/* The line of a /proc/PID/cgroup text for hierarchy "ID:CONTROLLERS:". */
+static const char *cgroup_line(const char *text, const char *key, size_t key_len)
+{
+        for (const char *p = text; *p; p = strchrnul(p, '\n'), p += *p == '\n')
+                if (!strncmp(p, key, key_len))
+                        return p;
+        return NULL;
+}
+
+/* Does this mountinfo line mount the hierarchy "CONTROLLERS" ("" for v2)? */
+static bool mounts_hierarchy(const char *fstype, const char *options, const char *controllers, size_t len)
+{
+        if (len == 0)
+                return !strcmp(fstype, "cgroup2");
+        if (strcmp(fstype, "cgroup"))
+                return false;
+        for (const char *c = controllers; c < controllers + len;) {
+                size_t n = strcspn(c, ",:");
+                bool found = false;
+                for (const char *o = options; *o && !found; o = strchrnul(o, ','), o += *o == ',')
+                        found = strcspn(o, ",") == n && !strncmp(o, c, n);
+                if (!found)
+                        return false;
+                c += n + (c[n] == ',');
+                if (c[-1] != ',')
+                        break;
+        }
+        return true;
+}
+
+/* Where the host mounts the hierarchy (the mount of its root), or NULL. */
+static char *hierarchy_mount(const char *mountinfo, const char *controllers, size_t len)
+{
+        for (const char *line = mountinfo; *line; line = strchrnul(line, '\n'), line += *line == '\n') {
+                char root[256], point[512], fstype[32], options[512];
+                const char *dash = strstr(line, " - ");
+                const char *end = strchrnul(line, '\n');
+                if (!dash || dash > end || sscanf(line, "%*s %*s %*s %255s %511s", root, point) != 2 ||
+                    sscanf(dash, " - %31s %*s %511s", fstype, options) != 2)
+                        continue;
+                if (!strcmp(root, "/") && mounts_hierarchy(fstype, options, controllers, len))
+                        return strdup(point);
+        }
+        return NULL;
+}
+
+/* Every hierarchy init is in: where the caller is elsewhere, the process
+ * joins init's cgroup there. */
+static int open_joins(pid_t init_pid, struct joins *j, nsl_error *error)
+{
+        _cleanup_free_ char *theirs = NULL, *ours = NULL, *mountinfo = NULL;
+        char path[64];
+        size_t len;
+        int r;
+
+        snprintf(path, sizeof path, "/proc/%d/cgroup", (int)init_pid);
+        if ((r = nsl_read_file(path, 1 << 20, &theirs, &len)) < 0 ||
+            (r = nsl_read_file("/proc/self/cgroup", 1 << 20, &ours, &len)) < 0 ||
+            (r = nsl_read_file("/proc/self/mountinfo", 16 << 20, &mountinfo, &len)) < 0)
+                return nsl_fail(error, -r, "exec", "cgroup", "cannot read the sandbox's cgroups");
+        for (const char *line = theirs; *line; line = strchrnul(line, '\n'), line += *line == '\n') {
+                const char *controllers = strchr(line, ':'), *rel, *end = strchrnul(line, '\n');
+                const char *mine;
+                if (!controllers || controllers > end || !(rel = strchr(controllers + 1, ':')) || rel > end)
+                        continue;
+                controllers++;
+                mine = cgroup_line(ours, line, (size_t)(rel + 1 - line));
+                if (mine && strlen(mine) >= (size_t)(end - line) && !strncmp(mine, line, (size_t)(end - line)) &&
+                    (mine[end - line] == '\n' || !mine[end - line]))
+                        continue;       /* the same cgroup */
+                _cleanup_free_ char *mount = hierarchy_mount(mountinfo, controllers, (size_t)(rel - controllers));
+                _cleanup_free_ char *procs = NULL;
+                if (!mount)
+                        continue;       /* a hierarchy the caller has no mount of: not one nslaunch limits */
+                if (j->n == MAX_HIERARCHIES)
+                        return nsl_fail(error, E2BIG, "exec", "cgroup", "too many hierarchies");
+                if (asprintf(&procs, "%s%.*s/cgroup.procs", mount, (int)(end - rel - 1), rel + 1) < 0)
+                        return nsl_fail(error, ENOMEM, "exec", "cgroup", NULL);
+                int fd = open(procs, O_WRONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return nsl_fail(error, errno, "exec", procs, "cannot join the sandbox's cgroup");
+                j->procs[j->n++] = fd;
+        }
+        return 0;
+}
+
+static bool same_namespace(pid_t a, pid_t b, const char *ns)
+{
+        char path_a[64], path_b[64], link_a[64] = "", link_b[64] = "";
+
+        snprintf(path_a, sizeof path_a, "/proc/%d/ns/%s", (int)a, ns);
+        snprintf(path_b, sizeof path_b, "/proc/%d/ns/%s", (int)b, ns);
+        return readlink(path_a, link_a, sizeof link_a - 1) > 0 && readlink(path_b, link_b, sizeof link_b - 1) > 0 &&
+               !strcmp(link_a, link_b);
+}
+
+/* Init sets its namespaces up step by step (its mount namespace is the
+ * host's copy until pivot, its network namespace the host's until
+ * network-join): a process must not join them half-built. Init starts the
+ * command only once it is done, and never changes them afterwards, so a
+ * child of init in init's namespaces is the proof. (The network helper,
+ * init's only other child, is in a namespace of its own.) */
+static int check_running(pid_t init_pid, nsl_error *error)
+{
+        _cleanup_free_ char *children = NULL;
+        char path[64], link[64];
+        size_t len;
+        int r;
+
+        /* what setns through the pidfd takes too */
+        snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)init_pid);
+        if (readlink(path, link, sizeof link) < 0 && (errno == EACCES || errno == EPERM))
+                return nsl_fail(error, EPERM, "exec", "", NOT_DUMPABLE);
+        snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)init_pid, (int)init_pid);
+        r = nsl_read_file(path, 1 << 16, &children, &len);
+        if (r < 0)
+                return nsl_fail(error, -r, "exec", path, NULL);
+        for (char *p = children, *end; *p; p = end) {
+                long child = strtol(p, &end, 10);
+                if (end == p)
+                        break;
+                if (same_namespace(init_pid, (pid_t)child, "mnt") && same_namespace(init_pid, (pid_t)child, "net"))
+                        return 0;
+        }
+        return nsl_fail(error, EAGAIN, "exec", "", "the sandbox's command is not running (not started yet, or ended)");
+}
+
+/* The process's ids in the sandbox, as init took its own (raw: the copy of
+ * a multithreaded caller must not take glibc's locks). */
+static int stage_identity(struct nsl_ctx *ctx, nsl_error *error)
+{
+        const struct nsl_plan *plan = ctx->plan;
+
+        if (!plan->rootless && syscall(SYS_setgroups, 0, NULL) < 0 && errno != EPERM)
+                return nsl_fail(error, errno, "identity", "setgroups", NULL);
+        if (syscall(SYS_setresgid, plan->gid, plan->gid, plan->gid) < 0)
+                return nsl_fail(error, errno, "identity", "gid", "%u is not mapped in the sandbox", plan->gid);
+        if (syscall(SYS_setresuid, plan->uid, plan->uid, plan->uid) < 0)
+                return nsl_fail(error, errno, "identity", "uid", "%u is not mapped in the sandbox", plan->uid);
+        return 0;
+}
+
+static int stage_exec_console(struct nsl_ctx *ctx, nsl_error *error)
+{
+        return ctx->plan->console_socket < 0 ? 0 : nsl_console_open(ctx, ctx->plan->console_socket, error);
+}
+
+/* What the process does before the payload's own stages. */
+static const struct nsl_stage exec_stages[] = {
+        { "stdio", nsl_stage_stdio },
+        { "console", stage_exec_console },
+        { "identity", stage_identity },
+};
+
+static _Noreturn void process_main(const struct nsl_plan *plan, int sync_fd)
+{
+        const struct nsl_host_setup host = { .rlimits = &plan->rlimits };
+        nsl_error error = { 0 };
+        struct nsl_ctx ctx;
+
+        nsl_ctx_init(&ctx, plan, &host, sync_fd);
+        if (nsl_stages_run(exec_stages, ELEMENTSOF(exec_stages), &ctx, &error) < 0) {
+                nsl_msg_send_error(sync_fd, &error);
+                _exit(NSL_EXIT_LAUNCHER);
+        }
+        nsl_payload_main(&ctx);
+}
+
+static int join(int pidfd, const struct joins *j, const struct nsl_plan *plan, nsl_error *error)
+{
+        char self[16];
+        int len = snprintf(self, sizeof self, "%d", (int)getpid());
+
+        for (size_t i = 0; i < j->n; i++)
+                if (write(j->procs[i], self, (size_t)len) != len)
+                        return nsl_fail(error, errno, "join", "cgroup", "cannot join the sandbox's cgroup");
+        /* root's supplementary groups must not come along; a rootless
+         * caller keeps its own (it cannot drop them; the sandbox denies
+         * setgroups, so they are never more than what the caller had) */
+        if (!plan->rootless && syscall(SYS_setgroups, 0, NULL) < 0)
+                return nsl_fail(error, errno, "join", "setgroups", NULL);
+        /* nothing in the sandbox may ptrace us or open our fds before
+         * close-fds; execve makes the process dumpable again */
+        if (prctl(PR_SET_DUMPABLE, 0) < 0)
+                return nsl_fail(error, errno, "join", "dumpable", NULL);
+        /* setns through a pidfd takes ptrace access to init, which is not
+         * dumpable: only a caller with CAP_SYS_PTRACE on the host has it */
+        if (setns(pidfd, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET |
+                                 CLONE_NEWCGROUP) < 0)
+                return nsl_fail(error, errno, "join", "namespaces",
+                                errno == EPERM && plan->rootless ? NOT_DUMPABLE : "cannot enter the sandbox's namespaces");
+        return 0;
+}
+
+static _Noreturn void joiner_main(int pidfd, const struct joins *j, const struct nsl_plan *plan, int sync_fd)
+{
+        struct nsl_clone_args args = { .flags = CLONE_PARENT };
+        struct nsl_msg msg = { .type = NSL_MSG_EXEC_PID };
+        nsl_error error = { 0 };
+        pid_t pid;
+
+        if (join(pidfd, j, plan, &error) < 0) {
+                nsl_error_set_stage(&error, "join");
+                nsl_msg_send_error(sync_fd, &error);
+                _exit(NSL_EXIT_LAUNCHER);
+        }
+        pid = nsl_clone3(&args);
+        if (pid == 0)
+                process_main(plan, sync_fd);
+        if (pid < 0) {
+                nsl_fail(&error, errno, "join", "clone", NULL);
+                nsl_error_set_stage(&error, "join");
+                nsl_msg_send_error(sync_fd, &error);
+                _exit(NSL_EXIT_LAUNCHER);
+        }
+        msg.status = pid;
+        _exit(nsl_msg_send(sync_fd, &msg) < 0 ? NSL_EXIT_LAUNCHER : 0);
+}
+
+/* The joiner's answer (the process's pid), then the process's: end of
+ * stream when it has exec'd, an error when it could not. */
+static int await_process(int sync_fd, pid_t joiner, pid_t *pid, nsl_error *error)
+{
+        struct nsl_msg msg;
+        int status, r = nsl_msg_recv(sync_fd, &msg, 0);
+
+        while (waitpid(joiner, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (r > 0 && msg.type == NSL_MSG_ERROR) {
+                *error = msg.error;
+                return -(error->errnum ? error->errnum : EIO);
+        }
+        if (r <= 0 || msg.type != NSL_MSG_EXEC_PID)
+                return nsl_fail(error, r < 0 ? -r : EPIPE, "exec", "", "the process could not be started");
+        *pid = msg.status;
+        r = nsl_msg_recv(sync_fd, &msg, 0);
+        if (r == 0)
+                return 0;
+        while (waitpid(*pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (r > 0 && msg.type == NSL_MSG_ERROR) {
+                *error = msg.error;
+                return -(error->errnum ? error->errnum : EIO);
+        }
+        return nsl_fail(error, r < 0 ? -r : EPROTO, "exec", "", "the process could not be started");
+}
+
+static int exec_process(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl_error *error)
+{
+        struct nsl_plan plan __attribute__((cleanup(nsl_plan_free))) = { 0 };
+        struct joins joins __attribute__((cleanup(joins_close))) = { 0 };
+        _cleanup_close_ int pidfd = -1;
+        _cleanup_close_ int parent_end = -1;
+        _cleanup_close_ int child_end = -1;
+        struct nsl_clone_args args = { .exit_signal = SIGCHLD };
+        struct nsl_host host;
+        int pair[2], r;
+        pid_t joiner;
+
+        r = nsl_host_gather(&host, error);
+        if (r == 0)
+                r = nsl_plan_build(process, &host, &plan, error);
+        nsl_host_free(&host);
+        if (r < 0) {
+                nsl_error_set_stage(error, "plan");
+                return r;
+        }
+        if (plan.seccomp.notify)
+                return nsl_fail(error, ENOTSUP, "exec", "seccomp", "reporting or learning is for a launch, not exec");
+        pidfd = (int)syscall(SYS_pidfd_open, init_pid, 0);
+        if (pidfd < 0)
+                return nsl_fail(error, errno, "exec", "", "no sandbox init with pid %d", (int)init_pid);
+        if ((r = check_running(init_pid, error)) < 0 || (r = open_joins(init_pid, &joins, error)) < 0)
+                return r;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return nsl_fail(error, errno, "exec", "socketpair", NULL);
+        parent_end = pair[0];
+        child_end = pair[1];
+        joiner = nsl_clone3(&args);
+        if (joiner < 0)
+                return nsl_fail(error, errno, "exec", "clone", NULL);
+        if (joiner == 0) {
+                close(parent_end);
+                joiner_main(pidfd, &joins, &plan, child_end);
+        }
+        nsl_closep(&child_end);
+        child_end = -1;
+        return await_process(parent_end, joiner, pid, error);
+}
+
+int nsl_exec(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl_error *error)
+{
+        int r = exec_process(init_pid, process, pid, error);
+
+        if (r < 0 && !error->stage[0])
+                nsl_error_set_stage(error, "join");
+        return r;
+}

@@ -1,0 +1,244 @@
+/* config.json's linux object: namespaces, id mappings, devices, sysctl,
+ * seccomp, masked and read-only paths, and the fields nslaunch refuses. */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+#include "../fds.h"
+#include "../strv.h"
+#include "oci.h"
+
+static const char *const ns_names[NSL_OCI_NS_KINDS] = { "pid", "network", "mount", "ipc", "uts", "user", "cgroup" };
+
+static int parse_namespace(json_object *o, const char *path, struct nsl_oci *oci, nsl_error *error)
+{
+        static const char *const known[] = { "type", "path", NULL };
+        _cleanup_free_ char *type = NULL, *ns_path = NULL;
+        int r, kind = 0;
+
+        if (!json_object_is_type(o, json_type_object))
+                return nsl_oci_refuse(error, path, "expected an object");
+        if ((r = nsl_oci_check_keys(o, path, known, error)) < 0 ||
+            (r = nsl_oci_get_string(o, "type", path, &type, error)) < 0 ||
+            (r = nsl_oci_get_string(o, "path", path, &ns_path, error)) < 0)
+                return r;
+        while (kind < NSL_OCI_NS_KINDS && (!type || strcmp(type, ns_names[kind])))
+                kind++;
+        if (kind == NSL_OCI_NS_KINDS)       /* "time" (1.2) among them */
+                return nsl_fail(error, EINVAL, "config.json", path, "namespace type %s is not supported",
+                                type ? type : "(none)");
+        if (oci->has_ns[kind])
+                return nsl_fail(error, EINVAL, "config.json", path, "%s is listed twice", type);
+        oci->has_ns[kind] = true;
+        if (ns_path && *ns_path) {
+                if (kind != NSL_OCI_NS_NETWORK)
+                        return nsl_fail(error, EINVAL, "config.json", path,
+                                        "joining an existing %s namespace is not supported (only network)", type);
+                if (ns_path[0] != '/')
+                        return nsl_fail(error, EINVAL, "config.json", path, "path must be absolute");
+                oci->network_ns_path = TAKE_PTR(ns_path);
+        }
+        return 0;
+}
+
+static int parse_namespaces(json_object *lin, struct nsl_oci *oci, nsl_error *error)
+{
+        static const int required[] = { NSL_OCI_NS_PID, NSL_OCI_NS_MOUNT, NSL_OCI_NS_IPC, NSL_OCI_NS_UTS };
+        json_object *list;
+        char path[64];
+        int r = nsl_oci_get_array(lin, "namespaces", "linux", &list, error);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; r > 0 && i < json_object_array_length(list); i++) {
+                snprintf(path, sizeof path, "linux.namespaces[%zu]", i);
+                if ((r = parse_namespace(json_object_array_get_idx(list, i), path, oci, error)) < 0)
+                        return r;
+                r = 1;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(required); i++)
+                if (!oci->has_ns[required[i]])
+                        return nsl_fail(error, EINVAL, "config.json", "linux.namespaces",
+                                        "no %s namespace: sharing the host's is not supported", ns_names[required[i]]);
+        return 0;
+}
+
+static int parse_idmaps(json_object *lin, const char *key, struct nsl_oci_idmap **maps, size_t *n,
+                        nsl_error *error)
+{
+        static const char *const known[] = { "containerID", "hostID", "size", NULL };
+        json_object *list;
+        char path[64];
+        int r = nsl_oci_get_array(lin, key, "linux", &list, error);
+
+        if (r <= 0)
+                return r;
+        *maps = calloc(json_object_array_length(list) + 1, sizeof **maps);
+        if (!*maps)
+                return nsl_fail(error, ENOMEM, "config.json", key, NULL);
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+                json_object *o = json_object_array_get_idx(list, i);
+                int64_t container = 0, host = 0, size = 0;
+
+                snprintf(path, sizeof path, "linux.%s[%zu]", key, i);
+                if (!json_object_is_type(o, json_type_object))
+                        return nsl_oci_refuse(error, path, "expected an object");
+                if ((r = nsl_oci_check_keys(o, path, known, error)) < 0 ||
+                    (r = nsl_oci_get_int(o, "containerID", path, 0, UINT32_MAX, &container, NULL, error)) < 0 ||
+                    (r = nsl_oci_get_int(o, "hostID", path, 0, UINT32_MAX, &host, NULL, error)) < 0 ||
+                    (r = nsl_oci_get_int(o, "size", path, 1, UINT32_MAX, &size, NULL, error)) < 0)
+                        return r;
+                if (size == 0)
+                        return nsl_oci_refuse(error, path, "size is required");
+                (*maps)[(*n)++] = (struct nsl_oci_idmap){ (uint32_t)container, (uint32_t)host, (uint32_t)size };
+        }
+        return 0;
+}
+
+/* The nodes nslaunch's own /dev holds: a config may list them. */
+static bool device_is_made(const char *path)
+{
+        static const char *const made[] = { "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+                                            "/dev/tty", "/dev/ptmx", "/dev/console" };
+        for (size_t i = 0; i < ELEMENTSOF(made); i++)
+                if (!strcmp(path, made[i]))
+                        return true;
+        return false;
+}
+
+static int parse_devices(json_object *lin, nsl_error *error)
+{
+        json_object *list;
+        char path[64];
+        int r = nsl_oci_get_array(lin, "devices", "linux", &list, error);
+
+        for (size_t i = 0; r > 0 && i < json_object_array_length(list); i++) {
+                json_object *o = json_object_array_get_idx(list, i);
+                const char *dev = json_object_is_type(o, json_type_object) ?
+                        json_object_get_string(json_object_object_get(o, "path")) : NULL;
+
+                snprintf(path, sizeof path, "linux.devices[%zu]", i);
+                if (!dev || !device_is_made(dev))
+                        return nsl_fail(error, EINVAL, "config.json", path, "device %s is not supported",
+                                        dev ? dev : "(no path)");
+        }
+        return r < 0 ? r : 0;
+}
+
+static int parse_sysctl(json_object *lin, struct nsl_oci *oci, nsl_error *error)
+{
+        json_object *sysctl;
+        int r = nsl_oci_get_object(lin, "sysctl", "linux", &sysctl, error);
+
+        if (r <= 0)
+                return r;
+        json_object_object_foreach(sysctl, key, value) {
+                _cleanup_free_ char *assignment = NULL;
+                char path[256];
+
+                nsl_oci_subpath(path, sizeof path, "linux.sysctl.", "%s", key);
+                if (!json_object_is_type(value, json_type_string))
+                        return nsl_oci_refuse(error, path, "expected a string");
+                if (asprintf(&assignment, "%s=%s", key, json_object_get_string(value)) < 0) {
+                        assignment = NULL;
+                        return nsl_fail(error, ENOMEM, "config.json", path, NULL);
+                }
+                if (nsl_strv_push(&oci->sysctl, &oci->n_sysctl, assignment) < 0)
+                        return nsl_fail(error, ENOMEM, "config.json", path, NULL);
+        }
+        return 0;
+}
+
+/* linux.seccomp as it is, for the profile parser (which reads the OCI
+ * object and checks it in depth), in a memfd the spec names. */
+static int parse_seccomp(json_object *lin, struct nsl_oci *oci, nsl_error *error)
+{
+        json_object *seccomp;
+        const char *text;
+        int r = nsl_oci_get_object(lin, "seccomp", "linux", &seccomp, error);
+
+        if (r <= 0)
+                return r;
+        if ((r = nsl_oci_refuse_set(seccomp, "listenerPath", "linux.seccomp", error)) < 0 ||
+            (r = nsl_oci_refuse_set(seccomp, "listenerMetadata", "linux.seccomp", error)) < 0)
+                return r;
+        text = json_object_to_json_string_ext(seccomp, JSON_C_TO_STRING_PLAIN);
+        oci->seccomp_fd = memfd_create("config.json:linux.seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (oci->seccomp_fd < 0)
+                return nsl_fail(error, errno, "config.json", "linux.seccomp", NULL);
+        if ((r = nsl_write_all(oci->seccomp_fd, text, strlen(text))) < 0)
+                return nsl_fail(error, -r, "config.json", "linux.seccomp", NULL);
+        if (fcntl(oci->seccomp_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return nsl_fail(error, errno, "config.json", "linux.seccomp", NULL);
+        return 0;
+}
+
+static int parse_personality(json_object *lin, nsl_error *error)
+{
+        json_object *personality;
+        char *domain = NULL;
+        int r = nsl_oci_get_object(lin, "personality", "linux", &personality, error);
+
+        if (r <= 0)
+                return r;
+        if ((r = nsl_oci_check_keys(personality, "linux.personality", (const char *const[]){ "domain", "flags", NULL },
+                                    error)) < 0 ||
+            (r = nsl_oci_refuse_set(personality, "flags", "linux.personality", error)) < 0 ||
+            (r = nsl_oci_get_string(personality, "domain", "linux.personality", &domain, error)) < 0)
+                return r;
+        r = domain && strcmp(domain, "LINUX") ? nsl_oci_refuse(error, "linux.personality.domain",
+                                                               "only LINUX is supported") : 0;
+        free(domain);
+        return r;
+}
+
+static int parse_propagation(json_object *lin, nsl_error *error)
+{
+        static const char *const allowed[] = { "private", "rprivate", "slave", "rslave" };
+        _cleanup_free_ char *value = NULL;
+        int r = nsl_oci_get_string(lin, "rootfsPropagation", "linux", &value, error);
+
+        if (r <= 0 || !*value)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(allowed); i++)
+                if (!strcmp(value, allowed[i]))
+                        return 0;
+        return nsl_fail(error, EINVAL, "config.json", "linux.rootfsPropagation", "%s is not supported", value);
+}
+
+int nsl_oci_parse_linux(json_object *lin, struct nsl_oci *oci, nsl_error *error)
+{
+        /* intelRdt, timeOffsets, memoryPolicy, netDevices... are refused as unknown keys */
+        static const char *const known[] = { "namespaces", "uidMappings", "gidMappings", "devices", "cgroupsPath",
+                                             "resources", "rootfsPropagation", "seccomp", "sysctl", "maskedPaths",
+                                             "readonlyPaths", "mountLabel", "personality", NULL };
+        json_object *resources;
+        int r;
+
+        if ((r = nsl_oci_check_keys(lin, "linux", known, error)) < 0 ||
+            (r = nsl_oci_refuse_set(lin, "mountLabel", "linux", error)) < 0 ||
+            (r = parse_namespaces(lin, oci, error)) < 0 ||
+            (r = parse_idmaps(lin, "uidMappings", &oci->uid_maps, &oci->n_uid_maps, error)) < 0 ||
+            (r = parse_idmaps(lin, "gidMappings", &oci->gid_maps, &oci->n_gid_maps, error)) < 0 ||
+            (r = parse_devices(lin, error)) < 0 ||
+            (r = nsl_oci_get_string(lin, "cgroupsPath", "linux", &oci->cgroups_path, error)) < 0 ||
+            (r = nsl_oci_get_object(lin, "resources", "linux", &resources, error)) < 0 ||
+            (resources && (r = nsl_oci_parse_resources(resources, "linux.resources", &oci->resources, error)) < 0) ||
+            (r = parse_propagation(lin, error)) < 0 ||
+            (r = parse_seccomp(lin, oci, error)) < 0 ||
+            (r = parse_sysctl(lin, oci, error)) < 0 ||
+            (r = nsl_oci_get_strv(lin, "maskedPaths", "linux", &oci->masked_paths, &oci->n_masked_paths, error)) < 0 ||
+            (r = nsl_oci_get_strv(lin, "readonlyPaths", "linux", &oci->readonly_paths, &oci->n_readonly_paths,
+                                  error)) < 0 ||
+            (r = parse_personality(lin, error)) < 0)
+                return r;
+        if ((oci->n_uid_maps || oci->n_gid_maps) && !oci->has_ns[NSL_OCI_NS_USER])
+                return nsl_oci_refuse(error, "linux.uidMappings", "given without a user namespace");
+        return 0;
+}

@@ -1,0 +1,169 @@
+/* config.json's linux.resources: the cgroup limits nslaunch sets, checked;
+ * a limit it has no way to set is refused naming it. */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+#include "../strv.h"
+#include "oci.h"
+
+static int parse_memory(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
+{
+        /* kernel, kernelTCP, swappiness, disableOOMKiller, checkBeforeUpdate:
+         * refused when they ask for anything */
+        static const char *const known[] = { "limit", "reservation", "swap", "kernel", "kernelTCP", "swappiness",
+                                             "disableOOMKiller", "useHierarchy", "checkBeforeUpdate", NULL };
+        json_object *memory;
+        char path[96];
+        int r;
+
+        nsl_oci_subpath(path, sizeof path, base, ".memory");
+        if ((r = nsl_oci_get_object(res, "memory", base, &memory, error)) <= 0)
+                return r;
+        if ((r = nsl_oci_check_keys(memory, path, known, error)) < 0 ||
+            (r = nsl_oci_refuse_set(memory, "kernel", path, error)) < 0 ||
+            (r = nsl_oci_refuse_set(memory, "kernelTCP", path, error)) < 0 ||
+            (r = nsl_oci_refuse_set(memory, "swappiness", path, error)) < 0 ||
+            (r = nsl_oci_refuse_set(memory, "disableOOMKiller", path, error)) < 0 ||
+            (r = nsl_oci_refuse_set(memory, "checkBeforeUpdate", path, error)) < 0 ||
+            (r = nsl_oci_get_int(memory, "limit", path, -1, INT64_MAX, &out->memory_limit, NULL, error)) < 0 ||
+            (r = nsl_oci_get_int(memory, "reservation", path, -1, INT64_MAX, &out->memory_reservation, NULL,
+                                 error)) < 0 ||
+            (r = nsl_oci_get_int(memory, "swap", path, -1, INT64_MAX, &out->memory_swap, NULL, error)) < 0)
+                return r;
+        return 0;
+}
+
+static int parse_cpu(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
+{
+        static const char *const known[] = { "shares", "quota", "period", "realtimeRuntime", "realtimePeriod",
+                                             "cpus", "mems", "idle", "burst", NULL };
+        json_object *cpu;
+        char path[96];
+        int r;
+
+        nsl_oci_subpath(path, sizeof path, base, ".cpu");
+        if ((r = nsl_oci_get_object(res, "cpu", base, &cpu, error)) <= 0)
+                return r;
+        if ((r = nsl_oci_check_keys(cpu, path, known, error)) < 0 ||
+            (r = nsl_oci_refuse_set(cpu, "realtimeRuntime", path, error)) < 0 ||
+            (r = nsl_oci_refuse_set(cpu, "realtimePeriod", path, error)) < 0 ||
+            (r = nsl_oci_refuse_set(cpu, "idle", path, error)) < 0 ||
+            (r = nsl_oci_refuse_set(cpu, "burst", path, error)) < 0 ||
+            (r = nsl_oci_get_u64(cpu, "shares", path, &out->cpu_shares, NULL, error)) < 0 ||
+            (r = nsl_oci_get_int(cpu, "quota", path, -1, INT64_MAX, &out->cpu_quota, NULL, error)) < 0 ||
+            (r = nsl_oci_get_u64(cpu, "period", path, &out->cpu_period, NULL, error)) < 0 ||
+            (r = nsl_oci_get_string(cpu, "cpus", path, &out->cpu_cpus, error)) < 0 ||
+            (r = nsl_oci_get_string(cpu, "mems", path, &out->cpu_mems, error)) < 0)
+                return r;
+        return 0;
+}
+
+static int parse_pids_blkio(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
+{
+        static const char *const blkio_known[] = { "weight", "leafWeight", "weightDevice", "throttleReadBpsDevice",
+                                                   "throttleWriteBpsDevice", "throttleReadIOPSDevice",
+                                                   "throttleWriteIOPSDevice", NULL };
+        json_object *pids, *blkio;
+        int64_t weight = 0;
+        char path[96];
+        int r;
+
+        nsl_oci_subpath(path, sizeof path, base, ".pids");
+        if ((r = nsl_oci_get_object(res, "pids", base, &pids, error)) < 0 ||
+            (pids && (r = nsl_oci_check_keys(pids, path, (const char *const[]){ "limit", NULL }, error)) < 0) ||
+            (pids && (r = nsl_oci_get_int(pids, "limit", path, -1, INT64_MAX, &out->pids_limit, NULL, error)) < 0))
+                return r;
+        nsl_oci_subpath(path, sizeof path, base, ".blockIO");
+        if ((r = nsl_oci_get_object(res, "blockIO", base, &blkio, error)) <= 0)
+                return r;
+        if ((r = nsl_oci_check_keys(blkio, path, blkio_known, error)) < 0)
+                return r;
+        for (size_t i = 1; blkio_known[i]; i++)
+                if ((r = nsl_oci_refuse_set(blkio, blkio_known[i], path, error)) < 0)
+                        return r;
+        if ((r = nsl_oci_get_int(blkio, "weight", path, 0, 1000, &weight, NULL, error)) < 0)
+                return r;
+        out->blkio_weight = (unsigned)weight;
+        return 0;
+}
+
+/* Device rules: nslaunch's /dev holds only the nodes it makes, binds are
+ * nodev and the user namespace cannot mknod, so the rules are checked for
+ * shape and honoured by construction (docs/oci.md). */
+static int parse_device_rules(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
+{
+        static const char *const known[] = { "allow", "type", "major", "minor", "access", NULL };
+        json_object *list;
+        char path[96];
+        int r = nsl_oci_get_array(res, "devices", base, &list, error);
+
+        for (size_t i = 0; r > 0 && i < json_object_array_length(list); i++) {
+                json_object *rule = json_object_array_get_idx(list, i);
+                bool allow = false;
+
+                nsl_oci_subpath(path, sizeof path, base, ".devices[%zu]", i);
+                if (!json_object_is_type(rule, json_type_object))
+                        return nsl_oci_refuse(error, path, "expected an object");
+                if ((r = nsl_oci_check_keys(rule, path, known, error)) < 0 ||
+                    (r = nsl_oci_get_bool(rule, "allow", path, &allow, error)) < 0)
+                        return r;
+                out->n_device_rules++;
+                r = 1;
+        }
+        return r < 0 ? r : 0;
+}
+
+static int parse_unified(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
+{
+        json_object *unified;
+        int r = nsl_oci_get_object(res, "unified", base, &unified, error);
+
+        if (r <= 0)
+                return r;
+        json_object_object_foreach(unified, key, value) {
+                _cleanup_free_ char *assignment = NULL;
+                char path[256];
+
+                nsl_oci_subpath(path, sizeof path, base, ".unified.%s", key);
+                if (!json_object_is_type(value, json_type_string))
+                        return nsl_oci_refuse(error, path, "expected a string");
+                if (asprintf(&assignment, "%s=%s", key, json_object_get_string(value)) < 0) {
+                        assignment = NULL;
+                        return nsl_fail(error, ENOMEM, "config.json", path, NULL);
+                }
+                if (nsl_strv_push(&out->unified, &out->n_unified, assignment) < 0)
+                        return nsl_fail(error, ENOMEM, "config.json", path, NULL);
+        }
+        return 0;
+}
+
+int nsl_oci_parse_resources(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
+{
+        /* hugepageLimits, network, rdma: refused when they ask for anything */
+        static const char *const known[] = { "devices", "memory", "cpu", "pids", "blockIO", "hugepageLimits",
+                                             "network", "rdma", "unified", NULL };
+        int r;
+
+        if ((r = nsl_oci_check_keys(res, base, known, error)) < 0 ||
+            (r = nsl_oci_refuse_set(res, "hugepageLimits", base, error)) < 0 ||
+            (r = nsl_oci_refuse_set(res, "network", base, error)) < 0 ||
+            (r = nsl_oci_refuse_set(res, "rdma", base, error)) < 0 ||
+            (r = parse_device_rules(res, base, out, error)) < 0 ||
+            (r = parse_memory(res, base, out, error)) < 0 ||
+            (r = parse_cpu(res, base, out, error)) < 0 ||
+            (r = parse_pids_blkio(res, base, out, error)) < 0 ||
+            (r = parse_unified(res, base, out, error)) < 0)
+                return r;
+        return 0;
+}
+
+void nsl_oci_resources_clear(struct nsl_oci_resources *res)
+{
+        free(res->cpu_cpus);
+        free(res->cpu_mems);
+        nsl_strv_free(res->unified);
+}

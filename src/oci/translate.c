@@ -1,0 +1,276 @@
+/* nsl_oci_to_spec: a read config onto a spec through the public setters,
+ * so that an OCI container is checked and planned like any launch. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+#include "oci.h"
+
+/* The sandbox keeps one set of capabilities: those the process asked to
+ * hold (effective or permitted) that its bounding set allows. Inheritable
+ * and ambient grant nothing more. */
+static int caps_to_spec(const struct nsl_oci_process *p, nsl_spec *spec, nsl_error *error)
+{
+        uint64_t keep = (p->caps[NSL_OCI_CAP_EFFECTIVE] | p->caps[NSL_OCI_CAP_PERMITTED]) &
+                        p->caps[NSL_OCI_CAP_BOUNDING];
+
+        for (int cap = 0; cap < 64; cap++) {
+                char *name;
+                int r;
+
+                if (!(keep & (1ULL << cap)))
+                        continue;
+                name = cap_to_name((cap_value_t)cap);
+                if (!name)
+                        return nsl_fail(error, ENOMEM, "config.json", "process.capabilities", NULL);
+                r = nsl_spec_add_cap(spec, name, error);
+                cap_free(name);
+                if (r < 0)
+                        return nsl_oci_as_field(error, "process.capabilities", r);
+        }
+        return 0;
+}
+
+static void limit_word(uint64_t v, char *buf, size_t size)
+{
+        if (v == UINT64_MAX)
+                snprintf(buf, size, "unlimited");
+        else
+                snprintf(buf, size, "%" PRIu64, v);
+}
+
+static int rlimits_to_spec(const struct nsl_oci_process *p, nsl_spec *spec, nsl_error *error)
+{
+        for (size_t i = 0; i < p->n_rlimits; i++) {
+                char soft[24], hard[24], value[96], path[64];
+                int r;
+
+                limit_word(p->rlimits[i].soft, soft, sizeof soft);
+                limit_word(p->rlimits[i].hard, hard, sizeof hard);
+                snprintf(value, sizeof value, "%s=%s:%s", p->rlimits[i].type, soft, hard);
+                snprintf(path, sizeof path, "process.rlimits[%zu]", i);
+                if ((r = nsl_spec_add_rlimit(spec, value, error)) < 0)
+                        return nsl_oci_as_field(error, path, r);
+        }
+        return 0;
+}
+
+static int user_to_spec(const struct nsl_oci_process *p, nsl_spec *spec, nsl_error *error)
+{
+        char id[16];
+        int r;
+
+        snprintf(id, sizeof id, "%" PRIu32, p->uid);
+        if ((r = nsl_spec_set_uid(spec, id, error)) < 0)
+                return nsl_oci_as_field(error, "process.user.uid", r);
+        snprintf(id, sizeof id, "%" PRIu32, p->gid);
+        if ((r = nsl_spec_set_gid(spec, id, error)) < 0)
+                return nsl_oci_as_field(error, "process.user.gid", r);
+        for (size_t i = 0; i < p->n_additional_gids; i++)
+                if ((r = nsl_spec_add_group(spec, p->additional_gids[i], error)) < 0)
+                        return nsl_oci_as_field(error, "process.user.additionalGids", r);
+        if (p->has_umask && (r = nsl_spec_set_umask(spec, p->umask, error)) < 0)
+                return nsl_oci_as_field(error, "process.user.umask", r);
+        return 0;
+}
+
+int nsl_oci_process_to_spec(const struct nsl_oci_process *p, nsl_spec *spec, nsl_error *error)
+{
+        char path[64];
+        int r;
+
+        if ((r = nsl_spec_set_command(spec, p->args, error)) < 0)
+                return nsl_oci_as_field(error, "process.args", r);
+        nsl_spec_set_keep_env(spec, false);
+        for (size_t i = 0; i < p->n_env; i++) {
+                snprintf(path, sizeof path, "process.env[%zu]", i);
+                if ((r = nsl_spec_add_env(spec, p->env[i], error)) < 0)
+                        return nsl_oci_as_field(error, path, r);
+        }
+        if ((r = nsl_spec_set_cwd(spec, p->cwd, error)) < 0)
+                return nsl_oci_as_field(error, "process.cwd", r);
+        if ((r = user_to_spec(p, spec, error)) < 0 ||
+            (r = caps_to_spec(p, spec, error)) < 0 ||
+            (r = rlimits_to_spec(p, spec, error)) < 0)
+                return r;
+        /* noNewPrivileges false: nslaunch sets no_new_privs all the same */
+        if (p->has_oom_score_adj && (r = nsl_spec_set_oom_score_adj(spec, p->oom_score_adj, error)) < 0)
+                return nsl_oci_as_field(error, "process.oomScoreAdj", r);
+        return 0;
+}
+
+static int user_ns_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
+{
+        int r;
+
+        if (!oci->has_ns[NSL_OCI_NS_USER]) {
+                /* nslaunch always makes a user namespace; as root the identity
+                 * map gives the same file access as the host's */
+                if (geteuid() != 0)
+                        return 0;
+                if ((r = nsl_spec_add_id_map(spec, 'u', 0, 0, UINT32_MAX, error)) < 0 ||
+                    (r = nsl_spec_add_id_map(spec, 'g', 0, 0, UINT32_MAX, error)) < 0)
+                        return nsl_oci_as_field(error, "linux.namespaces", r);
+                return 0;
+        }
+        for (size_t i = 0; i < oci->n_uid_maps; i++)
+                if ((r = nsl_spec_add_id_map(spec, 'u', oci->uid_maps[i].container, oci->uid_maps[i].host,
+                                             oci->uid_maps[i].size, error)) < 0)
+                        return nsl_oci_as_field(error, "linux.uidMappings", r);
+        for (size_t i = 0; i < oci->n_gid_maps; i++)
+                if ((r = nsl_spec_add_id_map(spec, 'g', oci->gid_maps[i].container, oci->gid_maps[i].host,
+                                             oci->gid_maps[i].size, error)) < 0)
+                        return nsl_oci_as_field(error, "linux.gidMappings", r);
+        return 0;
+}
+
+static int namespaces_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
+{
+        int r;
+
+        if (oci->network_ns_path)
+                r = nsl_spec_set_network_ns(spec, oci->network_ns_path, error);
+        else
+                r = nsl_spec_set_network(spec, oci->has_ns[NSL_OCI_NS_NETWORK] ? "none" : "host", error);
+        if (r < 0)
+                return nsl_oci_as_field(error, "linux.namespaces", r);
+        if (oci->hostname && *oci->hostname && (r = nsl_spec_set_hostname(spec, oci->hostname, error)) < 0)
+                return nsl_oci_as_field(error, "hostname", r);
+        if (oci->domainname && *oci->domainname && (r = nsl_spec_set_domainname(spec, oci->domainname, error)) < 0)
+                return nsl_oci_as_field(error, "domainname", r);
+        return user_ns_to_spec(oci, spec, error);
+}
+
+static int memory_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, nsl_error *error)
+{
+        char size[32];
+        int r;
+
+        if (res->memory_limit > 0) {
+                snprintf(size, sizeof size, "%" PRId64, res->memory_limit);
+                if ((r = nsl_spec_set_memory(spec, size, error)) < 0)
+                        return nsl_oci_as_field(error, "linux.resources.memory.limit", r);
+        }
+        if (res->memory_swap > 0) {
+                snprintf(size, sizeof size, "%" PRId64, res->memory_swap);
+                if ((r = nsl_spec_set_memory_swap(spec, size, error)) < 0)
+                        return nsl_oci_as_field(error, "linux.resources.memory.swap", r);
+        }
+        if (res->memory_reservation > 0)
+                return nsl_oci_refuse(error, "linux.resources.memory.reservation", "not supported");
+        return 0;
+}
+
+static int cpu_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, nsl_error *error)
+{
+        uint64_t period = res->cpu_period ? res->cpu_period : 100000;
+        char cpus[48];
+        int r;
+
+        if (res->cpu_shares && (r = nsl_spec_set_cpu_shares(spec, res->cpu_shares, error)) < 0)
+                return nsl_oci_as_field(error, "linux.resources.cpu.shares", r);
+        if (res->cpu_quota > 0) {
+                /* the quota as a fraction of CPUs, in the thousandths --cpus takes */
+                uint64_t milli = ((uint64_t)res->cpu_quota * 1000 + period - 1) / period;
+
+                snprintf(cpus, sizeof cpus, "%" PRIu64 ".%03" PRIu64, milli / 1000, milli % 1000);
+                if ((r = nsl_spec_set_cpus(spec, cpus, error)) < 0)
+                        return nsl_oci_as_field(error, "linux.resources.cpu.quota", r);
+        }
+        if (((res->cpu_cpus && *res->cpu_cpus) || (res->cpu_mems && *res->cpu_mems)) &&
+            (r = nsl_spec_set_cpuset(spec, res->cpu_cpus, res->cpu_mems, error)) < 0)
+                return nsl_oci_as_field(error, "linux.resources.cpu.cpus", r);
+        return 0;
+}
+
+static int resources_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
+{
+        const struct nsl_oci_resources *res = &oci->resources;
+        char n[32];
+        int r;
+
+        if ((r = memory_to_spec(res, spec, error)) < 0 || (r = cpu_to_spec(res, spec, error)) < 0)
+                return r;
+        if (res->pids_limit > 0) {
+                snprintf(n, sizeof n, "%" PRId64, res->pids_limit);
+                if ((r = nsl_spec_set_pids(spec, n, error)) < 0)
+                        return nsl_oci_as_field(error, "linux.resources.pids.limit", r);
+        }
+        if (res->blkio_weight)
+                return nsl_oci_refuse(error, "linux.resources.blockIO.weight", "not supported");
+        if (res->n_unified) {
+                char path[256];
+                nsl_oci_subpath(path, sizeof path, "linux.resources.unified.", "%.*s",
+                                (int)strcspn(res->unified[0], "="), res->unified[0]);
+                return nsl_oci_refuse(error, path, "not supported");
+        }
+        if (oci->cgroups_path && *oci->cgroups_path &&
+            (r = nsl_spec_set_cgroup_path(spec, oci->cgroups_path, error)) < 0)
+                return nsl_oci_as_field(error, "linux.cgroupsPath", r);
+        return 0;
+}
+
+static int paths_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
+{
+        char path[64];
+        int r;
+
+        for (size_t i = 0; i < oci->n_sysctl; i++)
+                if ((r = nsl_spec_add_sysctl(spec, oci->sysctl[i], error)) < 0)
+                        return nsl_oci_as_field(error, "linux.sysctl", r);
+        for (size_t i = 0; i < oci->n_masked_paths; i++) {
+                snprintf(path, sizeof path, "linux.maskedPaths[%zu]", i);
+                if ((r = nsl_spec_add_masked_path(spec, oci->masked_paths[i], error)) < 0)
+                        return nsl_oci_as_field(error, path, r);
+        }
+        for (size_t i = 0; i < oci->n_readonly_paths; i++) {
+                snprintf(path, sizeof path, "linux.readonlyPaths[%zu]", i);
+                if ((r = nsl_spec_add_readonly_path(spec, oci->readonly_paths[i], error)) < 0)
+                        return nsl_oci_as_field(error, path, r);
+        }
+        return 0;
+}
+
+static int seccomp_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
+{
+        char profile[64];
+        int r;
+
+        /* no linux.seccomp: the spec's default is no filter */
+        if (oci->seccomp_fd < 0)
+                r = nsl_spec_set_seccomp(spec, "unconfined", error);
+        else {
+                snprintf(profile, sizeof profile, "/proc/self/fd/%d", oci->seccomp_fd);
+                r = nsl_spec_set_seccomp(spec, profile, error);
+        }
+        return r < 0 ? nsl_oci_as_field(error, "linux.seccomp", r) : 0;
+}
+
+int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error)
+{
+        int r;
+
+        if (!oci->has_process)
+                return nsl_oci_refuse(error, "process", "missing (the process to start)");
+        nsl_spec_set_bundle_layout(spec, true);
+        if ((r = nsl_spec_set_rootfs(spec, oci->root_path, error)) < 0)
+                return nsl_oci_as_field(error, "root.path", r);
+        nsl_spec_set_rw_root(spec, !oci->root_readonly);
+        /* the config says what is allowed; nslaunch's own Landlock rules would add refusals it never asked for */
+        if ((r = nsl_spec_set_landlock(spec, "off", error)) < 0)
+                return r;
+        if ((r = nsl_oci_process_to_spec(&oci->process, spec, error)) < 0 ||
+            (r = namespaces_to_spec(oci, spec, error)) < 0 ||
+            (r = nsl_oci_mounts_to_spec(oci, spec, error)) < 0 ||
+            (r = resources_to_spec(oci, spec, error)) < 0 ||
+            (r = paths_to_spec(oci, spec, error)) < 0 ||
+            (r = seccomp_to_spec(oci, spec, error)) < 0)
+                return r;
+        return 0;
+}
