@@ -35,7 +35,7 @@ import time
 import pytest
 
 _TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RUNTIME = os.environ.get("NSL_OCI_RUNTIME") or os.path.join(_TOP, "build", "launcher", "nslaunch-runc")
+RUNTIME = os.path.abspath(os.environ.get("NSL_OCI_RUNTIME") or os.path.join(_TOP, "build", "launcher", "nslaunch-runc"))
 BUSYBOX = "/bin/busybox"
 IMAGE = "localhost/nsl-busybox:latest"
 TIMEOUT = 60
@@ -180,7 +180,11 @@ def session_dir():
     directory = f"/tmp/nsl-engines-{secrets.token_hex(6)}"
     os.mkdir(directory, 0o755)
     lock_existed = os.path.exists("/dev/shm/libpod_lock")
+    # the engines' working directory: conmon leaves a file `oom` in its own
+    previous = os.getcwd()
+    os.chdir(directory)
     yield directory
+    os.chdir(previous)
     kill_session_processes(directory)
     unmount_under(directory)
     remove_cgroups(cgroup_parent(directory))
