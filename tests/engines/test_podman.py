@@ -87,19 +87,18 @@ def inspect(podman, name, template):
     return podman("inspect", "--format", template, name, check=True).stdout.strip()
 
 
-def test_detach_exec_stop_rm(podman):
+LOOP_UNTIL_TERM = "trap 'exit 0' TERM; while :; do sleep 0.1; done"
+SEE_THE_CONTAINER = "for p in /proc/[0-9]*; do tr '\\0' ' ' <$p/cmdline; echo; done; ls -d /proc/[0-9]* | wc -l"
+
+
+def test_detach_stop_rm(podman):
     name = "detached"
-    result = podman.run("-d", "--name", name, IMAGE, "sh", "-c",
-                        "trap 'exit 0' TERM; while :; do sleep 0.1; done")
+    result = podman.run("-d", "--name", name, IMAGE, "sh", "-c", LOOP_UNTIL_TERM)
     assert result.returncode == 0, describe(result)
     try:
         assert inspect(podman, name, "{{.State.Status}}") == "running"
         pid = int(inspect(podman, name, "{{.State.Pid}}"))
         assert os.path.exists(f"/proc/{pid}")
-
-        result = podman("exec", name, "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; echo; exit 9")
-        assert result.returncode == 9, describe(result)
-        assert result.stdout.startswith("sh -c trap"), describe(result)
 
         started = time.monotonic()
         result = podman("stop", "--time", "20", name)
@@ -113,6 +112,22 @@ def test_detach_exec_stop_rm(podman):
         result = podman("rm", "--force", name)
     assert result.returncode == 0, describe(result)
     assert name not in podman("ps", "-a", "--format", "{{.Names}}", check=True).stdout
+
+
+def test_exec_in_a_detached_container(podman):
+    name = "exec-target"
+    result = podman.run("-d", "--name", name, IMAGE, "sh", "-c", LOOP_UNTIL_TERM)
+    assert result.returncode == 0, describe(result)
+    try:
+        # in the container's pid namespace: its few processes, the loop among them
+        result = podman("exec", name, "sh", "-c", SEE_THE_CONTAINER + "; exit 9")
+        assert result.returncode == 9, describe(result)
+        lines = result.stdout.splitlines()
+        assert "sh -c " + LOOP_UNTIL_TERM + " " in lines and int(lines[-1]) < 10, describe(result)
+        result = podman("exec", "--user", "1000", name, "id", "-u")
+        assert result.returncode == 0 and result.stdout == "1000\n", describe(result)
+    finally:
+        podman("rm", "--force", "--time", "0", name)
 
 
 def read_until_exit(fd, process, timeout):
