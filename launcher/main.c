@@ -14,6 +14,7 @@
 #include "nslaunch.h"
 #include "nslaunch-version.h"
 #include "rootfs.h"
+#include "runc.h"
 #include "tokens.h"
 #include "usage.h"
 
@@ -605,6 +606,10 @@ static int print_version(void)
 int main(int argc, char **argv)
 {
         ensure_stdio();
+        /* the same binary, installed as nslaunch-runc (or named runc), speaks runc's command line */
+        const char *name = argc > 0 && strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argc > 0 ? argv[0] : "";
+        if (!strcmp(name, "nslaunch-runc") || !strcmp(name, "runc"))
+                return nsl_runc_main(argc, argv);
         if (argc < 2)
                 return usage_error("usage", "nslaunch run [OPTIONS] -- CMD [ARGS...]");
         if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

@@ -77,7 +77,8 @@ int nsl_runc_dir_create(const struct nsl_runc *g, const char *id, nsl_error *err
         if (root < 0)
                 return nsl_fail(error, errno, "--root", g->root, NULL);
         if (mkdirat(root, id, 0700) < 0)
-                return nsl_fail(error, errno, "create", id, errno == EEXIST ? "container exists already" : NULL);
+                return errno == EEXIST ? nsl_fail(error, EEXIST, "create", id, "container exists already")
+                                       : nsl_fail(error, errno, "create", id, NULL);
         fd = openat(root, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return nsl_fail(error, errno, "create", id, NULL);
@@ -95,9 +96,10 @@ int nsl_runc_dir_open(const struct nsl_runc *g, const char *id, bool lock, nsl_e
                 return r;
         snprintf(path, sizeof path, "%s/%s", g->root, id);
         fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT)
+                return nsl_fail(error, ENOENT, "container", id, "does not exist");
         if (fd < 0)
-                return nsl_fail(error, errno == ENOENT ? ENOENT : errno, "container", id,
-                                errno == ENOENT ? "does not exist" : NULL);
+                return nsl_fail(error, errno, "container", id, NULL);
         if (lock && (r = lock_dir(fd, id, error)) < 0)
                 return r;
         return TAKE_FD(fd);

@@ -20,7 +20,7 @@ import pytest
 from conftest import IS_ROOT, NSLAUNCH
 
 BUILD = os.path.dirname(os.path.dirname(os.path.abspath(NSLAUNCH)))
-MAN_PAGES = ("nslaunch.1", "nslaunch-run.1", "nslaunch-seccomp.1", "nslaunch-rootfs.1")
+MAN_PAGES = ("nslaunch.1", "nslaunch-run.1", "nslaunch-seccomp.1", "nslaunch-rootfs.1", "nslaunch-runc.1")
 
 pytestmark = [
     pytest.mark.skipif(not IS_ROOT, reason="needs root: meson install writes its log into the build "
@@ -111,6 +111,8 @@ def test_installs_libraries_headers_pc_man_pages_and_completion(installed):
     for name in ("nslaunch.h", "nslaunch-version.h"):
         assert os.path.isfile(os.path.join(installed.includedir, name)), name
     assert os.path.isfile(installed.path("bin", "nslaunch"))
+    # runc's command line: the same binary under a second name (docs/oci.md)
+    assert os.readlink(installed.path("bin", "nslaunch-runc")) == "nslaunch"
     assert glob.glob(installed.path("share", "**", "completions", "nslaunch"), recursive=True)
     cp = subprocess.run(["readelf", "-d", os.path.join(installed.libdir, "libnslaunch.so.0")],
                         capture_output=True, text=True)

@@ -1,0 +1,379 @@
+"""nslaunch-runc: runc's command line (docs/oci.md), driven as podman's conmon
+and containerd's shim drive it: the real binary under its second name, real
+bundles, real namespaces.  pytest is a child subreaper (conftest), so the
+containers' inits, detached by create, are reparented to it as they are to
+conmon or the shim."""
+
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import IS_ROOT, NSLAUNCH
+
+TIMEOUT = 20
+
+
+@pytest.fixture
+def runc(hostdir):
+    """Calls nslaunch-runc (a symlink to the binary under test) with a
+    private --root; returns a function (*args) -> CompletedProcess."""
+    bindir = hostdir(0o755, prefix="nsl-runc-bin-")
+    link = os.path.join(bindir, "nslaunch-runc")
+    os.symlink(os.path.abspath(NSLAUNCH), link)
+    root = os.path.join(hostdir(0o700, prefix="nsl-runc-root-"), "state")
+
+    def call(*args, input=None, timeout=TIMEOUT, root_dir=None, **kw):
+        # files, not pipes: a created container keeps create's stdio (as
+        # conmon's pipes), so a pipe would not see its end before the container's
+        argv = [link, "--root", root_dir or root, *args]
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            cp = subprocess.run(argv, input=input, stdout=out, stderr=err, text=True, timeout=timeout, **kw)
+            out.seek(0)
+            err.seek(0)
+            return subprocess.CompletedProcess(argv, cp.returncode, out.read(), err.read())
+
+    call.link = link
+    call.root = root
+    call.ids = []
+    yield call
+    for cid in call.ids:
+        call("delete", "--force", cid)
+
+
+def spec_config(runc, bundle, rootless=not IS_ROOT):
+    cp = runc("spec", "--bundle", bundle, *(["--rootless"] if rootless else []))
+    assert cp.returncode == 0, cp.stderr
+    with open(os.path.join(bundle, "config.json")) as f:
+        return json.load(f)
+
+
+@pytest.fixture
+def bundle(hostdir, rootfs, runc):
+    """A bundle: a minimal rootfs with the host's /usr bound read-only, and
+    `nslaunch-runc spec`'s config, edited by the test through write()."""
+    root, _ = rootfs(extra_dirs=("sys", "run"))
+    top = os.path.dirname(root)
+    config = spec_config(runc, top)
+    config["root"]["path"] = root
+    config["mounts"].append({"destination": "/usr", "type": "bind", "source": "/usr",
+                             "options": ["rbind", "ro", "nosuid", "nodev"]})
+
+    class Bundle:
+        path = top
+
+        def write(self, args=None, **edits):
+            if args is not None:
+                config["process"]["args"] = args
+            for key, value in edits.items():
+                config[key] = value
+            os.unlink(os.path.join(top, "config.json"))
+            with open(os.path.join(top, "config.json"), "w") as f:
+                json.dump(config, f)
+            return config
+
+    b = Bundle()
+    b.config = config
+    b.write(["/bin/sleep", "60"])
+    return b
+
+
+def state(runc, cid):
+    cp = runc("state", cid)
+    assert cp.returncode == 0, cp.stderr
+    return json.loads(cp.stdout)
+
+
+def wait_status(runc, cid, want, seconds=10):
+    deadline = time.monotonic() + seconds
+    while True:
+        s = state(runc, cid)
+        if s["status"] == want or time.monotonic() > deadline:
+            return s
+        time.sleep(0.05)
+
+
+def create(runc, bundle, cid, *opts):
+    runc.ids.append(cid)
+    cp = runc("create", "--bundle", bundle.path, *opts, cid)
+    assert cp.returncode == 0, cp.stderr
+    return cp
+
+
+def one_error_line(cp):
+    lines = [line for line in cp.stderr.splitlines() if line.strip()]
+    assert cp.returncode == 1, (cp.returncode, cp.stderr)
+    assert len(lines) == 1 and lines[0].startswith("nslaunch-runc: "), cp.stderr
+    return lines[0]
+
+
+# ------------------------------------------------------------------ lifecycle
+
+
+def test_create_start_kill_delete(runc, bundle):
+    create(runc, bundle, "life")
+    s = state(runc, "life")
+    assert s["status"] == "created" and s["id"] == "life" and s["ociVersion"]
+    assert s["bundle"] == os.path.realpath(bundle.path)
+    pid = s["pid"]
+    assert os.path.exists(f"/proc/{pid}")
+    cp = runc("start", "life")
+    assert cp.returncode == 0, cp.stderr
+    assert state(runc, "life")["status"] == "running"
+    one_error_line(runc("start", "life"))             # once only
+    one_error_line(runc("delete", "life"))            # running: refused without --force
+    cp = runc("kill", "life", "KILL")
+    assert cp.returncode == 0, cp.stderr
+    s = wait_status(runc, "life", "stopped")
+    assert s["status"] == "stopped" and "pid" not in s
+    cp = runc("delete", "life")
+    assert cp.returncode == 0, cp.stderr
+    assert "does not exist" in one_error_line(runc("state", "life"))
+    assert not os.path.exists(os.path.join(runc.root, "life"))
+
+
+def test_create_returns_while_init_waits_for_start(runc, bundle, hostdir):
+    out = os.path.join(hostdir(0o777), "started")
+    bundle.config["mounts"].append({"destination": "/out", "type": "bind", "source": os.path.dirname(out),
+                                    "options": ["rbind", "rw"]})
+    bundle.write(["/bin/sh", "-c", "echo yes > /out/started; exec sleep 60"])
+    create(runc, bundle, "waits")
+    time.sleep(0.3)
+    assert not os.path.exists(out), "the command ran before start"
+    assert runc("start", "waits").returncode == 0
+    deadline = time.monotonic() + 5
+    while not os.path.exists(out) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert os.path.exists(out)
+    assert runc("delete", "--force", "waits").returncode == 0
+
+
+def test_run_foreground_exit_status_and_output(runc, bundle):
+    bundle.write(["/bin/sh", "-c", "echo from-the-container; exit 7"])
+    runc.ids.append("fg")
+    cp = runc("run", "--bundle", bundle.path, "fg")
+    assert cp.returncode == 7, cp.stderr
+    assert cp.stdout == "from-the-container\n"
+    assert not os.path.exists(os.path.join(runc.root, "fg")), "run deletes what it created"
+
+
+def test_run_detach_then_kill_all(runc, bundle):
+    bundle.write(["/bin/sh", "-c", "sleep 60 & exec sleep 60"])
+    runc.ids.append("det")
+    cp = runc("run", "--detach", "--bundle", bundle.path, "det")
+    assert cp.returncode == 0, cp.stderr
+    assert state(runc, "det")["status"] == "running"
+    cp = runc("ps", "--format", "json", "det")
+    assert cp.returncode == 0, cp.stderr
+    pids = json.loads(cp.stdout)
+    assert pids[0] == state(runc, "det")["pid"]
+    comms = [open(f"/proc/{p}/comm").read().strip() for p in pids]
+    assert comms.count("sleep") == 2, comms
+    table = runc("ps", "det").stdout.splitlines()
+    assert table[0].split() == ["PID", "CMD"] and len(table) == len(pids) + 1
+    cp = runc("kill", "--all", "det", "9")
+    assert cp.returncode == 0, cp.stderr
+    assert wait_status(runc, "det", "stopped")["status"] == "stopped"
+    assert runc("delete", "det").returncode == 0
+
+
+def test_pid_file_written(runc, bundle, hostdir):
+    pid_file = os.path.join(hostdir(), "pid")
+    create(runc, bundle, "pidf", "--pid-file", pid_file)
+    with open(pid_file) as f:
+        assert int(f.read()) == state(runc, "pidf")["pid"]
+    assert runc("delete", "--force", "pidf").returncode == 0
+
+
+def test_kill_signal_names_and_numbers(runc, bundle):
+    bundle.write(["/bin/sh", "-c", "trap 'exit 3' USR1; trap 'exit 4' TERM; while :; do sleep 0.1; done"])
+    create(runc, bundle, "sig")
+    assert runc("start", "sig").returncode == 0
+    assert "not a signal" in one_error_line(runc("kill", "sig", "NOPE"))
+    time.sleep(0.3)     # the traps are set
+    cp = runc("kill", "sig", "SIGUSR1")
+    assert cp.returncode == 0, cp.stderr
+    assert wait_status(runc, "sig", "stopped")["status"] == "stopped"
+    assert "not running" in one_error_line(runc("kill", "sig", "15"))
+    assert runc("delete", "sig").returncode == 0
+
+
+def test_delete_force_of_created_and_of_nothing(runc, bundle):
+    create(runc, bundle, "forced")
+    pid = state(runc, "forced")["pid"]
+    assert runc("delete", "--force", "forced").returncode == 0
+    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split(") ")[1][0] == "Z"
+    assert runc("delete", "--force", "never-was").returncode == 0
+
+
+def test_delete_of_a_crashed_create_and_of_a_vanished_container(runc, bundle):
+    # a create that died before writing its state leaves only its directory
+    os.makedirs(os.path.join(runc.root, "crashed"))
+    assert "no state" in one_error_line(runc("state", "crashed"))
+    assert runc("delete", "crashed").returncode == 0
+    assert not os.path.exists(os.path.join(runc.root, "crashed"))
+    # a container whose init was killed behind the runtime's back
+    create(runc, bundle, "vanished")
+    os.kill(state(runc, "vanished")["pid"], signal.SIGKILL)
+    assert wait_status(runc, "vanished", "stopped")["status"] == "stopped"
+    assert runc("delete", "vanished").returncode == 0
+
+
+def test_concurrent_create_of_one_id(runc, bundle):
+    runc.ids.append("race")
+    argv = [runc.link, "--root", runc.root, "create", "--bundle", bundle.path, "race"]
+    errs = [tempfile.TemporaryFile("w+") for _ in range(4)]
+    procs = [subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, text=True) for err in errs]
+    results = []
+    for p, err in zip(procs, errs):
+        rc = p.wait(TIMEOUT)
+        err.seek(0)
+        results.append((rc, err.read()))
+        err.close()
+    assert sorted(rc for rc, _ in results) == [0, 1, 1, 1], results
+    assert all("exists already" in err for rc, err in results if rc), results
+    assert state(runc, "race")["status"] == "created"
+    assert runc("delete", "--force", "race").returncode == 0
+
+
+# ------------------------------------------------------------------ hooks
+
+
+def test_hooks_order_with_state_on_stdin(runc, bundle, hostdir):
+    log = os.path.join(hostdir(0o777), "hooks.log")
+    hook = lambda kind: {"path": "/bin/sh", "args": ["sh", "-c", f'{{ echo {kind}; cat; echo; }} >> {log}']}
+    bundle.write(["/bin/sh", "-c", "exit 0"],
+                 hooks={k: [hook(k)] for k in ("prestart", "createRuntime", "poststart", "poststop")})
+    create(runc, bundle, "hooked")
+    assert runc("start", "hooked").returncode == 0
+    wait_status(runc, "hooked", "stopped")
+    assert runc("delete", "hooked").returncode == 0
+    with open(log) as f:
+        lines = [line for line in f.read().splitlines() if line]
+    kinds = lines[0::2]
+    states = [json.loads(line) for line in lines[1::2]]
+    assert kinds == ["prestart", "createRuntime", "poststart", "poststop"]
+    assert all(s["id"] == "hooked" and s["bundle"] == os.path.realpath(bundle.path) for s in states)
+    assert states[0]["pid"] > 0 and states[-1]["status"] == "stopped"
+
+
+# ------------------------------------------------------------------ exec
+
+
+def test_exec_in_a_running_container(runc, bundle):
+    create(runc, bundle, "ex")
+    assert runc("start", "ex").returncode == 0
+    cp = runc("exec", "ex", "/bin/sh", "-c", "echo in-$(hostname); exit 5")
+    assert cp.returncode == 5, cp.stderr
+    assert cp.stdout == "in-nslaunch\n"
+    cp = runc("exec", "--env", "X=42", "--cwd", "/etc", "ex", "/bin/sh", "-c", 'echo "$X $PWD"')
+    assert cp.returncode == 0 and cp.stdout == "42 /etc\n", cp.stderr
+    assert runc("delete", "--force", "ex").returncode == 0
+
+
+def test_exec_refused_before_start(runc, bundle):
+    create(runc, bundle, "notyet")
+    assert "not running" in one_error_line(runc("exec", "notyet", "/bin/true"))
+    assert runc("delete", "--force", "notyet").returncode == 0
+
+
+# ------------------------------------------------------------------ pause
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the cgroup freezer needs a cgroup nslaunch can make: root only here")
+def test_pause_resume(runc, bundle):
+    create(runc, bundle, "frozen")
+    assert runc("start", "frozen").returncode == 0
+    cp = runc("pause", "frozen")
+    assert cp.returncode == 0, cp.stderr
+    assert state(runc, "frozen")["status"] == "paused"
+    cp = runc("resume", "frozen")
+    assert cp.returncode == 0, cp.stderr
+    assert state(runc, "frozen")["status"] == "running"
+    assert runc("delete", "--force", "frozen").returncode == 0
+
+
+# ------------------------------------------------------------------ reports
+
+
+def test_list_formats(runc, bundle):
+    create(runc, bundle, "b-listed")
+    create(runc, bundle, "a-listed")
+    cp = runc("list", "--format", "json")
+    assert cp.returncode == 0, cp.stderr
+    listed = json.loads(cp.stdout)
+    assert [c["id"] for c in listed] == ["a-listed", "b-listed"]
+    assert all(c["status"] == "created" and c["pid"] > 0 for c in listed)
+    assert runc("list", "-q").stdout == "a-listed\nb-listed\n"
+    table = runc("list").stdout.splitlines()
+    assert table[0].split()[:3] == ["ID", "PID", "STATUS"] and len(table) == 3
+    for cid in ("a-listed", "b-listed"):
+        assert runc("delete", "--force", cid).returncode == 0
+    assert json.loads(runc("list", "--format", "json").stdout) == []
+
+
+def test_features(runc):
+    cp = runc("features")
+    assert cp.returncode == 0, cp.stderr
+    f = json.loads(cp.stdout)
+    assert f["ociVersionMin"] == "1.0.0" and f["ociVersionMax"].startswith("1.")
+    assert "createRuntime" in f["hooks"] and "poststop" in f["hooks"]
+    assert set(f["linux"]["namespaces"]) >= {"user", "pid", "mount", "network", "ipc", "uts", "cgroup"}
+    assert "CAP_SYS_ADMIN" in f["linux"]["capabilities"]
+    assert f["linux"]["cgroup"]["systemd"] is False
+    assert f["linux"]["seccomp"]["enabled"] and "SCMP_ACT_ERRNO" in f["linux"]["seccomp"]["actions"]
+    assert "SCMP_ARCH_X86_64" in f["linux"]["seccomp"]["archs"]
+
+
+def test_spec_writes_once_and_rootless(runc, hostdir):
+    d = hostdir()
+    config = spec_config(runc, d, rootless=False)
+    assert config["ociVersion"] and config["root"]["path"] == "rootfs"
+    assert "exists already" in one_error_line(runc("spec", "--bundle", d))
+    d2 = hostdir()
+    config = spec_config(runc, d2, rootless=True)
+    types = [n["type"] for n in config["linux"]["namespaces"]]
+    assert "user" in types and "network" not in types
+    assert config["linux"]["uidMappings"] == [{"containerID": 0, "hostID": os.getuid(), "size": 1}]
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_json_log_lines(runc, hostdir):
+    log = os.path.join(hostdir(), "log.json")
+    cp = runc("--log", log, "--log-format", "json", "state", "missing")
+    line = one_error_line(cp)
+    assert line == "nslaunch-runc: container: missing: does not exist"
+    with open(log) as f:
+        last = json.loads(f.read().splitlines()[-1])
+    assert last["level"] == "error" and last["msg"] == "container: missing: does not exist"
+    assert time.strptime(last["time"][:19], "%Y-%m-%dT%H:%M:%S")
+    runc("--log", log, "state", "missing")
+    with open(log) as f:
+        assert f.read().splitlines()[-1].endswith('level=error msg="container: missing: does not exist"')
+
+
+def test_refusals(runc):
+    assert "checkpoint/restore" in one_error_line(runc("checkpoint", "x"))
+    assert "checkpoint/restore" in one_error_line(runc("restore", "x"))
+    assert "systemd" in one_error_line(runc("--systemd-cgroup", "list"))
+    assert "unknown option" in one_error_line(runc("--bogus", "list"))
+    assert "unknown command" in one_error_line(runc("frobnicate"))
+    assert "--log-format" in one_error_line(runc("--log-format", "xml", "list"))
+    for bad in ("../x", "a/b", "..", "x" * 300):
+        assert one_error_line(runc("state", bad)).startswith("nslaunch-runc: id: ")
+    cp = subprocess.run([runc.link, "--version"], capture_output=True, text=True)
+    assert cp.returncode == 0 and cp.stdout.startswith("nslaunch-runc version ")
+
+
+def test_bad_bundle_names_itself(runc, hostdir):
+    d = hostdir()
+    runc.ids.append("nobundle")
+    line = one_error_line(runc("create", "--bundle", d, "nobundle"))
+    assert "config.json" in line
+    assert not os.path.exists(os.path.join(runc.root, "nobundle")), "a failed create leaves nothing"
