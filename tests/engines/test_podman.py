@@ -8,8 +8,6 @@ import subprocess
 import termios
 import time
 
-import pytest
-
 from conftest import IMAGE, describe, root_only
 
 pytestmark = root_only
