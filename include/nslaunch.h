@@ -110,6 +110,9 @@ int nsl_spec_set_cgroup_path(nsl_spec *spec, const char *path, nsl_error *error)
 /* v1 cpu.shares, 2..262144; on v2, cpu.weight as runc and crun convert it
  * (1024 is 100). */
 int nsl_spec_set_cpu_shares(nsl_spec *spec, uint64_t shares, nsl_error *error);
+/* A soft memory limit in bytes, reclaimed down to under pressure (v1
+ * memory.soft_limit_in_bytes, v2 memory.low: OCI's memory reservation). */
+int nsl_spec_set_memory_reservation(nsl_spec *spec, uint64_t bytes, nsl_error *error);
 /* cpuset.cpus and cpuset.mems ("0-3,6"; NULL or "" leaves one as it is). */
 int nsl_spec_set_cpuset(nsl_spec *spec, const char *cpus, const char *mems, nsl_error *error);
 int nsl_spec_set_limits_mode(nsl_spec *spec, const char *mode, nsl_error *error);     /* strict | best-effort */
@@ -296,27 +299,6 @@ int nsl_sandbox_wait(nsl_sandbox *sandbox, int timeout_ms, nsl_result *result, n
  * everything it held on the host (its cgroup included). NULL is allowed. */
 void nsl_sandbox_free(nsl_sandbox *sandbox);
 
-/* A cgroup at an exact path (nsl_spec_set_cgroup_path's, same forms), in
- * every hierarchy it exists in, used by its owner while its sandbox runs
- * detached. Each refuses a cgroup the caller may not write (rootless without
- * a delegated cgroup) before changing anything, and fails with one line
- * naming the cgroup and the cause. */
-/* Kills what is left in it (frozen first, so that nothing forks meanwhile;
- * then thawed, so that the kills land), waits for it to empty, and removes
- * it and any cgroup below it in every hierarchy. A path in no hierarchy is
- * removed already: 0. */
-int nsl_cgroup_remove_path(const char *path, nsl_error *error);
-/* Freezes (v2 cgroup.freeze, v1 freezer.state) and returns once every
- * process is frozen; or thaws. */
-int nsl_cgroup_freeze(const char *path, bool frozen, nsl_error *error);
-/* The pids in it and in the cgroups below it (host pids), *pids malloc'd. */
-int nsl_cgroup_pids(const char *path, pid_t **pids, size_t *n, nsl_error *error);
-/* Sets the cgroup limits limits carries (memory, memory + swap, cpus, cpu
- * shares, cpuset, pids), live; the others stay. A limit the kernel refuses
- * now (memory below what is used) or one the cgroup's hierarchies cannot
- * take is refused, naming it. */
-int nsl_cgroup_update(const char *path, const nsl_spec *limits, nsl_error *error);
-
 /* An OCI bundle (docs/oci.md): BUNDLE/config.json (runtime-spec 1.0 to
  * 1.2) read and checked; every field nslaunch cannot honour is refused
  * naming its JSON path ("config.json: linux.intelRdt: not supported"). */
@@ -335,6 +317,26 @@ const char *nsl_oci_root_path(const nsl_oci *oci);          /* absolute */
 int nsl_oci_run_hooks(const nsl_oci *oci, const char *kind, const char *state_json, nsl_error *error);
 /* runc exec --process FILE: a process object alone onto spec. */
 int nsl_oci_process_load(const char *process_json_path, nsl_spec *spec, nsl_error *error);
+/* A cgroup at an exact path (nsl_spec_set_cgroup_path's, same forms), in
+ * every hierarchy it exists in, used by its owner while its sandbox runs
+ * detached. Each refuses a cgroup the caller may not write (rootless without
+ * a delegated cgroup) before changing anything, and fails with one line
+ * naming the cgroup and the cause. */
+/* Kills what is left in it (frozen first, so that nothing forks meanwhile;
+ * then thawed, so that the kills land), waits for it to empty, and removes
+ * it and any cgroup below it in every hierarchy. A path in no hierarchy is
+ * removed already: 0. */
+int nsl_cgroup_remove_path(const char *path, nsl_error *error);
+/* Freezes (v2 cgroup.freeze, v1 freezer.state) and returns once every
+ * process is frozen; or thaws. */
+int nsl_cgroup_freeze(const char *path, bool frozen, nsl_error *error);
+/* The pids in it and in the cgroups below it (host pids), *pids malloc'd. */
+int nsl_cgroup_pids(const char *path, pid_t **pids, size_t *n, nsl_error *error);
+/* Sets the cgroup limits limits carries (memory, memory + swap, memory
+ * reservation, cpus, cpu shares, cpuset, pids), live; the others stay. A limit the kernel refuses
+ * now (memory below what is used) or one the cgroup's hierarchies cannot
+ * take is refused, naming it. */
+int nsl_cgroup_update(const char *path, const nsl_spec *limits, nsl_error *error);
 
 /* A new process in the running sandbox whose init's host pid is init_pid
  * (the OCI runtime's exec): it joins init's cgroups and its user, mount,

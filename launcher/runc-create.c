@@ -198,12 +198,10 @@ static int setup_spec(const struct nsl_runc *g, const struct create_args *a, con
         return 0;
 }
 
-static void fill_state(struct nsl_runc_state *state, const struct create_args *a, const nsl_oci *oci, pid_t pid,
-                       const nsl_spec *spec)
+static void fill_state(struct nsl_runc_state *state, const struct create_args *a, const nsl_oci *oci, pid_t pid)
 {
         char bundle[PATH_MAX];
 
-        (void)spec;
         snprintf(state->id, sizeof state->id, "%s", a->id);
         state->pid = pid;
         nsl_runc_proc_start_time(pid, &state->start_time, NULL);
@@ -230,7 +228,7 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
         if (r == 0)
                 r = nsl_sandbox_create(spec, sb, error);
         if (r == 0) {
-                fill_state(state, a, oci, nsl_sandbox_pid(*sb), spec);
+                fill_state(state, a, oci, nsl_sandbox_pid(*sb));
                 cgroup_path(a, oci, state->cgroup, sizeof state->cgroup);
                 r = nsl_runc_state_write(dirfd, state, error);
         }
@@ -287,6 +285,26 @@ int nsl_runc_create(const struct nsl_runc *g, int argc, char **argv)
         return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
 }
 
+static int signal_init(const struct nsl_runc_state *state, int sig, nsl_error *error);
+
+/* startContainer hooks, before the command may run; one that fails stops
+ * the container (runtime.md). They run in the runtime's namespaces, as
+ * every hook here (docs/oci.md). */
+static int run_start_container(const struct nsl_runc_state *state, nsl_error *error)
+{
+        nsl_oci *oci = NULL;
+        int r = nsl_oci_load(state->bundle, &oci, error);
+
+        if (r == 0)
+                r = run_hooks(oci, state, NSL_RUNC_CREATED, "startContainer", error);
+        nsl_oci_free(oci);
+        if (r < 0) {
+                nsl_error ignored;
+                signal_init(state, SIGKILL, &ignored);
+        }
+        return r;
+}
+
 static int start_locked(const struct nsl_runc *g, const char *id, int dirfd, struct nsl_runc_state *state,
                         nsl_error *error)
 {
@@ -299,6 +317,8 @@ static int start_locked(const struct nsl_runc *g, const char *id, int dirfd, str
         status = nsl_runc_status(state);
         if (status != NSL_RUNC_CREATED)
                 return nsl_fail(error, EINVAL, "start", id, "cannot start a container that is %s", nsl_runc_status_name(status));
+        if ((r = run_start_container(state, error)) < 0)
+                return r;
         snprintf(fifo, sizeof fifo, "%s/%s/" START_FIFO, g->root, id);
         if ((r = nsl_sandbox_start_fifo(fifo, error)) < 0)
                 return r;
@@ -509,7 +529,9 @@ int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
                 return nsl_runc_fail_error(g, &error);
         }
         snprintf(fifo, sizeof fifo, "%s/%s/" START_FIFO, g->root, a.id);
-        r = sb ? nsl_sandbox_start(sb, &error) : nsl_sandbox_start_fifo(fifo, &error);
+        r = run_start_container(&state, &error);
+        if (r == 0)
+                r = sb ? nsl_sandbox_start(sb, &error) : nsl_sandbox_start_fifo(fifo, &error);
         unlinkat(dirfd, START_FIFO, 0);
         state.started = true;
         if (r == 0)

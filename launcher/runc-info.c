@@ -251,7 +251,13 @@ int nsl_runc_features(const struct nsl_runc *g, int argc, char **argv)
 {
         static const char *const hooks[] = { "prestart", "createRuntime", "createContainer", "startContainer",
                 "poststart", "poststop", NULL };
-        static const char *const mount_options[] = { "bind", "rbind", "ro", "rw", "nosuid", "nodev", "noexec", NULL };
+        /* what src/oci/mounts.c accepts; propagation and the atime family
+         * change nothing in a private mount namespace whose mounts are all
+         * nosuid and nodev */
+        static const char *const mount_options[] = { "bind", "rbind", "ro", "rw", "noexec", "exec", "nosuid", "nodev",
+                "defaults", "idmap", "ridmap", "tmpcopyup", "private", "rprivate", "slave", "rslave", "shared",
+                "rshared", "unbindable", "runbindable", "atime", "noatime", "relatime", "norelatime", "strictatime",
+                "nostrictatime", "diratime", "nodiratime", "lazytime", "nolazytime", NULL };
         static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "user", "uts", NULL };
         _cleanup_json_ json_object *o = json_object_new_object();
         json_object *linux_o = json_object_new_object(), *cgroup = json_object_new_object();

@@ -303,26 +303,59 @@ static int pidns_of(pid_t pid, struct stat *st)
         return stat(path, st) < 0 ? -errno : 0;
 }
 
+static pid_t parent_of(pid_t pid)
+{
+        char path[64], buf[512];
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || (n = read(fd, buf, sizeof buf - 1)) <= 0)
+                return -1;
+        buf[n] = '\0';
+        char *p = strrchr(buf, ')');
+        return p && p[1] == ' ' && p[2] && p[3] == ' ' ? (pid_t)atoi(p + 4) : -1;
+}
+
+/* Is pid in the container? In init's pid namespace, as root sees it; a
+ * rootless caller may not look at a non-dumpable init's namespaces, and
+ * takes init's descendants instead (rootless, nothing enters the sandbox
+ * from outside: nsl_exec needs root). */
+static bool in_container(pid_t pid, pid_t init, const struct stat *ns)
+{
+        struct stat other;
+
+        if (ns)
+                return pidns_of(pid, &other) == 0 && other.st_ino == ns->st_ino && other.st_dev == ns->st_dev;
+        for (int depth = 0; pid > 1 && depth < 4096; depth++) {
+                if (pid == init)
+                        return true;
+                pid = parent_of(pid);
+        }
+        return false;
+}
+
 int nsl_runc_pids(const struct nsl_runc_state *state, pid_t **pids, size_t *n, nsl_error *error)
 {
         _cleanup_dir_ DIR *proc = NULL;
         _cleanup_free_ pid_t *list = NULL;
         size_t count = 0, cap = 0;
-        struct stat ns, other;
+        struct stat ns;
         struct dirent *e;
+        bool by_ns;
 
         *pids = NULL;
         *n = 0;
         if (!init_alive(state))
                 return 0;
-        if (pidns_of(state->pid, &ns) < 0)
-                return 0;
+        by_ns = pidns_of(state->pid, &ns) == 0;
         proc = opendir("/proc");
         if (!proc)
                 return nsl_fail(error, errno, "ps", "/proc", NULL);
         while ((e = readdir(proc))) {
                 pid_t pid = (pid_t)atoi(e->d_name);
-                if (pid <= 0 || pidns_of(pid, &other) < 0 || other.st_ino != ns.st_ino || other.st_dev != ns.st_dev)
+                if (pid <= 0 || !in_container(pid, state->pid, by_ns ? &ns : NULL))
                         continue;
                 if (count == cap) {
                         pid_t *grown = reallocarray(list, cap = cap ? cap * 2 : 16, sizeof *list);

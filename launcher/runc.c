@@ -201,6 +201,13 @@ int nsl_runc_main(int argc, char **argv)
                 snprintf(g.root, sizeof g.root, "%s", abs);
                 free(abs);
         }
+        if (g.debug) {
+                char line[512];
+                int n = snprintf(line, sizeof line, "nslaunch-runc %s, root %s:", NSL_VERSION, g.root);
+                for (int i = t.index; i < argc && n > 0 && (size_t)n < sizeof line; i++)
+                        n += snprintf(line + n, sizeof line - (size_t)n, " %s", argv[i]);
+                nsl_runc_debug(&g, line);
+        }
         r = -1;
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
                 if (!strcmp(argv[t.index], commands[i].name))

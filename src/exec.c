@@ -19,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +32,7 @@
 #include "fds.h"
 #include "host.h"
 #include "plan.h"
+#include "sandbox/caps.h"
 #include "sandbox/ctx.h"
 #include "sandbox/init.h"
 #include "sync.h"
@@ -149,12 +152,29 @@ static bool same_namespace(pid_t a, pid_t b, const char *ns)
                !strcmp(link_a, link_b);
 }
 
+/* Another program than init's: the command, which init starts only once
+ * it is done. (The network helper, init's only other child, never
+ * executes anything; neither has the command before its execve.) */
+static bool has_executed(pid_t init_pid, pid_t child)
+{
+        char path[64];
+        struct stat init_exe, child_exe;
+
+        snprintf(path, sizeof path, "/proc/%d/exe", (int)init_pid);
+        if (stat(path, &init_exe) < 0)
+                return false;
+        snprintf(path, sizeof path, "/proc/%d/exe", (int)child);
+        return stat(path, &child_exe) == 0 &&
+               (init_exe.st_dev != child_exe.st_dev || init_exe.st_ino != child_exe.st_ino);
+}
+
 /* Init sets its namespaces up step by step (its mount namespace is the
  * host's copy until pivot, its network namespace the host's until
  * network-join): a process must not join them half-built. Init starts the
- * command only once it is done, and never changes them afterwards, so a
- * child of init in init's namespaces is the proof. (The network helper,
- * init's only other child, is in a namespace of its own.) */
+ * command only once it is done and never changes them afterwards, so a
+ * child of init that has executed the command, in init's namespaces, is
+ * the proof. A sandbox whose command is the very binary init runs from is
+ * refused (it cannot be told from a child that has not executed yet). */
 static int check_running(pid_t init_pid, nsl_error *error)
 {
         _cleanup_free_ char *children = NULL;
@@ -174,25 +194,29 @@ static int check_running(pid_t init_pid, nsl_error *error)
                 long child = strtol(p, &end, 10);
                 if (end == p)
                         break;
-                if (same_namespace(init_pid, (pid_t)child, "mnt") && same_namespace(init_pid, (pid_t)child, "net"))
+                if (has_executed(init_pid, (pid_t)child) && same_namespace(init_pid, (pid_t)child, "mnt") &&
+                    same_namespace(init_pid, (pid_t)child, "net"))
                         return 0;
         }
         return nsl_fail(error, EAGAIN, "exec", "", "the sandbox's command is not running (not started yet, or ended)");
 }
 
-/* The process's ids in the sandbox, as init took its own (raw: the copy of
- * a multithreaded caller must not take glibc's locks). */
+/* The process's ids in the sandbox (raw: the copy of a multithreaded
+ * caller must not take glibc's locks). Where the caller is the sandbox's
+ * root (an identity map), leaving uid 0 would clear every capability: kept
+ * for the payload's stages (groups, caps), which set the final sets;
+ * execve resets PR_SET_KEEPCAPS. */
 static int stage_identity(struct nsl_ctx *ctx, nsl_error *error)
 {
         const struct nsl_plan *plan = ctx->plan;
 
-        if (!plan->rootless && syscall(SYS_setgroups, 0, NULL) < 0 && errno != EPERM)
-                return nsl_fail(error, errno, "identity", "setgroups", NULL);
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return nsl_fail(error, errno, "identity", "keepcaps", NULL);
         if (syscall(SYS_setresgid, plan->gid, plan->gid, plan->gid) < 0)
                 return nsl_fail(error, errno, "identity", "gid", "%u is not mapped in the sandbox", plan->gid);
         if (syscall(SYS_setresuid, plan->uid, plan->uid, plan->uid) < 0)
                 return nsl_fail(error, errno, "identity", "uid", "%u is not mapped in the sandbox", plan->uid);
-        return 0;
+        return nsl_caps_effective_all(error);
 }
 
 static int stage_exec_console(struct nsl_ctx *ctx, nsl_error *error)
@@ -221,8 +245,41 @@ static _Noreturn void process_main(const struct nsl_plan *plan, int sync_fd)
         nsl_payload_main(&ctx);
 }
 
+/* The claim-tty stage's guarantee, for a process init did not start: a
+ * terminal on its 0-2 that is nobody's controlling terminal could be made
+ * its own after setsid, and input pushed into it (TIOCSTI). init holds such
+ * a terminal for its whole life; the joiner is gone in a moment, so it only
+ * tries to take one, here on the host, and refuses the exec if it can. A
+ * terminal that is someone's (EPERM) cannot be taken by the process either;
+ * a console socket gives the process a terminal of the sandbox's own. */
+static int refuse_free_terminal(const struct nsl_plan *plan, nsl_error *error)
+{
+        bool tty = false;
+
+        if (plan->console_socket >= 0)
+                return 0;
+        for (int i = 0; i < 3; i++)
+                tty = tty || isatty(plan->stdio[i] >= 0 ? plan->stdio[i] : i);
+        if (!tty)
+                return 0;
+        if (setsid() < 0)
+                return nsl_fail(error, errno, "join", "setsid", NULL);
+        for (int i = 0; i < 3; i++) {
+                int fd = plan->stdio[i] >= 0 ? plan->stdio[i] : i;
+                if (isatty(fd) && ioctl(fd, TIOCSCTTY, 0) == 0)
+                        return nsl_fail(error, EPERM, "stdio", "", "fd %d is a terminal that is nobody's controlling "
+                                        "terminal: the process could take it and push input into it; use a console "
+                                        "socket", i);
+        }
+        return 0;
+}
+
 static int join(int pidfd, const struct joins *j, const struct nsl_plan *plan, nsl_error *error)
 {
+        int r = refuse_free_terminal(plan, error);
+
+        if (r < 0)
+                return r;
         char self[16];
         int len = snprintf(self, sizeof self, "%d", (int)getpid());
 
@@ -313,6 +370,7 @@ static int exec_process(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl
         pid_t joiner;
 
         r = nsl_host_gather(&host, error);
+        host.joining = true;
         if (r == 0)
                 r = nsl_plan_build(process, &host, &plan, error);
         nsl_host_free(&host);

@@ -25,6 +25,8 @@ struct nsl_host {
         struct nsl_host_entry entries[NSL_MAX_HOST_ENTRIES];
         size_t n_entries;
         struct rlimit rlimits[RLIM_NLIMITS];    /* the caller's own */
+        bool joining;                           /* nsl_exec: the ids are a running sandbox's, whose maps the
+                                                 * kernel checks them against when they are taken */
 };
 
 /* Checks the kernel interfaces a launch needs (src/kernel.c), then gathers

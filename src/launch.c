@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <poll.h>
 #include <sched.h>
@@ -14,7 +15,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -30,6 +33,7 @@
 #include "result.h"
 #include "sandbox/ctx.h"
 #include "sandbox/init.h"
+#include "sandbox/mount.h"
 #include "sandbox/sources.h"
 #include "seccomp/diagnose.h"
 #include "supervise.h"
@@ -165,6 +169,44 @@ static int enter_network_ns(const char *path, int *own, nsl_error *error)
         return 0;
 }
 
+/* A sysfs shows the devices of its mounter's network namespace, and the
+ * sandbox's init may make one only of a namespace its user namespace owns:
+ * for a joined one the host makes it, while it is in that namespace, and
+ * hands it over with the bind sources. */
+static int sysfs_of_joined_network(struct nsl_sandbox *sb, nsl_error *error)
+{
+        const uint64_t attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+
+        if (!sb->plan.mount_sysfs)
+                return 0;
+        return nsl_fs_new("sysfs", NULL, 0, attrs, &sb->sources.fd[NSL_SOURCE_SYSFS], error);
+}
+
+/* The sandbox's init has no privilege over a joined network namespace (its
+ * user namespace does not own it): the host writes its net.* sysctls, in
+ * it, through the host's procfs (what /proc/sys/net shows follows the
+ * opener's network namespace). */
+static int sysctls_of_joined_network(struct nsl_sandbox *sb, nsl_error *error)
+{
+        _cleanup_close_ int proc = -1;
+        struct statfs sfs;
+
+        for (size_t i = 0; i < sb->plan.n_sysctls; i++) {
+                const char *assignment = sb->plan.sysctls[i];
+                int r;
+
+                if (!nsl_sysctl_by_host(&sb->plan, assignment))
+                        continue;
+                if (proc < 0 && (proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                        return nsl_fail(error, errno, "sysctl", "/proc", NULL);
+                if (fstatfs(proc, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+                        return nsl_fail(error, EPERM, "sysctl", "/proc", "not procfs: refusing to write through it");
+                if ((r = nsl_sysctl_write(proc, assignment, error)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* The sandbox must not inherit root's supplementary groups (once setgroups
  * is denied it could never drop them), and the caller keeps its own: only
  * the calling thread drops them, with the raw syscall (glibc's setgroups
@@ -185,6 +227,14 @@ static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *a
                 int r = enter_network_ns(sb->plan.network_ns, &own_net, error);
                 if (r < 0)
                         return r;
+                r = sysfs_of_joined_network(sb, error);
+                if (r >= 0)
+                        r = sysctls_of_joined_network(sb, error);
+                if (r < 0) {
+                        if (setns(own_net, CLONE_NEWNET) < 0)
+                                abort();        /* the caller's thread would stay in the sandbox's network */
+                        return r;
+                }
         }
         if (!sb->plan.rootless && syscall(SYS_setgroups, 0, NULL) < 0) {
                 int e = errno;

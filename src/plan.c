@@ -355,7 +355,8 @@ static int plan_id_map(const struct nsl_id_range *given, size_t n_given, bool ro
         return 0;
 }
 
-static int plan_ids_and_groups(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+static int plan_ids_and_groups(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan,
+                               nsl_error *error)
 {
         int r = plan_id_map(spec->uid_maps, spec->n_uid_maps, plan->rootless, plan->host_uid, spec->uid_set,
                             &plan->uid, &plan->host_uid, plan->uid_maps, &plan->n_uid_maps, "uid-map", error);
@@ -368,10 +369,11 @@ static int plan_ids_and_groups(const struct nsl_spec *spec, struct nsl_plan *pla
                 return nsl_fail(error, EPERM, "group", "",
                                 "rootless, the kernel denies setgroups in the user namespace (supplementary groups "
                                 "need nslaunch run as root)");
-        for (size_t i = 0; i < spec->n_groups; i++)
+        for (size_t i = 0; i < spec->n_groups && !host->joining; i++)
                 if (!range_of(plan->gid_maps, plan->n_gid_maps, spec->groups[i]))
                         return nsl_fail(error, EINVAL, "group", "", "%u is not mapped by the gid map",
                                         (unsigned)spec->groups[i]);
+        plan->maps_given = spec->n_uid_maps || spec->n_gid_maps;
         memcpy(plan->groups, spec->groups, spec->n_groups * sizeof *spec->groups);
         plan->n_groups = spec->n_groups;
         /* The caller's groups were dropped across clone3 (launch.c), so
@@ -433,6 +435,7 @@ int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits
         *limits = (struct nsl_cgroup_limits){
                 .memory = spec->memory, .memory_swap = spec->memory_swap,
                 .cpu_quota_us = spec->cpu_quota_us, .pids = spec->pids, .cpu_shares = spec->cpu_shares,
+                .memory_reservation = spec->memory_reservation,
         };
         if (spec->memory_swap && spec->memory_swap < spec->memory)
                 return nsl_fail(error, EINVAL, "--memory-swap", "", "must be at least --memory (it is memory plus swap)");
@@ -458,7 +461,7 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
 
         if ((r = copy_from_spec(spec, plan, error)) < 0 ||
             (r = resolve_ids(spec, host, plan, error)) < 0 ||
-            (r = plan_ids_and_groups(spec, plan, error)) < 0 ||
+            (r = plan_ids_and_groups(spec, host, plan, error)) < 0 ||
             (r = plan_bundle(spec, plan, error)) < 0 ||
             (r = build_env(spec, plan, error)) < 0 ||
             (r = plan_root(spec, host, plan, error)) < 0 ||

@@ -70,6 +70,7 @@ struct nsl_plan {
         struct nsl_id_range uid_maps[NSL_MAX_ID_MAPS], gid_maps[NSL_MAX_ID_MAPS];  /* the caller's lines,
                                                  * or the single mapping of uid to host_uid (gid alike) */
         size_t n_uid_maps, n_gid_maps;
+        bool maps_given;                        /* by the caller: binds are idmapped only when asked */
         bool setgroups_allowed;                 /* root wrote the maps and the sandbox needs setgroups */
         gid_t groups[NSL_MAX_GROUPS];           /* the payload's supplementary groups */
         size_t n_groups;

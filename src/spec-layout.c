@@ -26,8 +26,10 @@ static int add_sandbox_path(char ***v, size_t *n, const char *path, const char *
         _cleanup_free_ char *dest = NULL;
         int r = path ? nsl_normalize_dest(path, &dest) : -EINVAL;
 
+        if (r == -ENOMEM)
+                return nsl_fail(error, ENOMEM, what, path, NULL);
         if (r < 0)
-                return nsl_fail(error, -r, what, path ? path : "",
+                return nsl_fail(error, EINVAL, what, path ? path : "",
                                 "expected an absolute path inside the sandbox, without '..'");
         if (nsl_strv_push(v, n, dest) < 0)
                 return nsl_fail(error, ENOMEM, what, path, NULL);

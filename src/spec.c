@@ -496,6 +496,17 @@ int nsl_spec_set_cpu_shares(nsl_spec *spec, uint64_t shares, nsl_error *error)
         return 0;
 }
 
+int nsl_spec_set_memory_reservation(nsl_spec *spec, uint64_t bytes, nsl_error *error)
+{
+        if (bytes < 4096) {
+                char text[32];
+                snprintf(text, sizeof text, "%llu", (unsigned long long)bytes);
+                return nsl_fail(error, EINVAL, "memory reservation", text, "expected at least 4096 bytes");
+        }
+        spec->memory_reservation = bytes;
+        return 0;
+}
+
 /* "0-3,6": numbers, ranges and commas, as cpuset.cpus and cpuset.mems take them. */
 static bool is_cpu_list(const char *list)
 {

@@ -65,6 +65,7 @@ struct nsl_spec {
         char *cgroup_parent;
         char *cgroup_path;              /* exact (resolved OCI cgroupsPath); NULL: a new one under the parent */
         uint64_t cpu_shares;            /* 0 = not given */
+        uint64_t memory_reservation;    /* bytes; 0 = not given */
         char *cpuset_cpus, *cpuset_mems;
         bool limits_best_effort;
         struct nsl_rlimit rlimits[NSL_MAX_RLIMITS];

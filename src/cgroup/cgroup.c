@@ -36,7 +36,7 @@ bool nsl_cgroup_wants(const struct nsl_cgroup_limits *l, int c)
 {
         switch (c) {
         case NSL_CG_MEMORY:
-                return l->memory != 0;
+                return l->memory != 0 || l->memory_reservation != 0;
         case NSL_CG_CPU:
                 return l->cpu_quota_us != 0 || l->cpu_shares != 0;
         case NSL_CG_PIDS:
@@ -56,6 +56,19 @@ int nsl_cgroup_write(int dirfd, const char *name, const char *value, nsl_error *
         if (fd < 0 || write(fd, value, len) != (ssize_t)len)
                 return nsl_fail(error, errno, "cgroup", name, "cannot write '%s'", value);
         return 0;
+}
+
+int nsl_cgroup_in_dir(int r, const char *dir, nsl_error *error)
+{
+        char named[2 * sizeof error->object];
+
+        if (r < 0 && error->object[0] && error->object[0] != '/') {
+                snprintf(named, sizeof named, "%s/%s", dir, error->object);
+                size_t len = strnlen(named, sizeof error->object - 1);
+                memcpy(error->object, named, len);
+                error->object[len] = '\0';
+        }
+        return r;
 }
 
 ssize_t nsl_cgroup_read(int dirfd, const char *name, char *buf, size_t size)

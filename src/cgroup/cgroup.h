@@ -1,7 +1,8 @@
-/* A cgroup per sandbox, with memory, CPU and pids limits: cgroup v2 first
- * (the child is cloned straight into it), cgroup v1 where the host still has
- * those controllers there. nslaunch creates, limits, reads and removes only
- * cgroups it made itself, named nslaunch-*, and never remounts anything. */
+/* A cgroup per sandbox, with memory, CPU, cpuset and pids limits: cgroup v2
+ * first (the child is cloned straight into it), cgroup v1 where the host
+ * still has those controllers there. nslaunch creates, limits, reads and
+ * removes only cgroups it made itself: named nslaunch-*, or at the exact
+ * path its caller gave (path.c); it never remounts anything. */
 #ifndef NSL_CGROUP_H
 #define NSL_CGROUP_H
 
@@ -18,6 +19,7 @@ struct nsl_cgroup_limits {
         uint64_t memory_swap;   /* memory + swap (Docker's meaning); 0 = no swap beyond memory */
         uint64_t cpu_quota_us;  /* per 100 ms period, 0 = none */
         uint64_t pids;          /* 0 = none */
+        uint64_t memory_reservation;    /* bytes, a soft limit (v1 soft_limit_in_bytes, v2 memory.low); 0 = none */
         uint64_t cpu_shares;    /* v1 cpu.shares (2..262144), v2 cpu.weight converted; 0 = none */
         char cpuset_cpus[NSL_CPUSET_MAX];       /* "0-3,6"; "" = none */
         char cpuset_mems[NSL_CPUSET_MAX];

@@ -13,6 +13,9 @@ extern const char *const nsl_cgroup_controller_names[NSL_CG_N];
 
 bool nsl_cgroup_wants(const struct nsl_cgroup_limits *l, int controller);
 int nsl_cgroup_write(int dirfd, const char *name, const char *value, nsl_error *error);
+/* A failure that names a file of the cgroup alone ("memory.max") names it
+ * in dir, so that the line says which cgroup; returns r. */
+int nsl_cgroup_in_dir(int r, const char *dir, nsl_error *error);
 /* The file's text, NUL-terminated; its length or -errno. */
 ssize_t nsl_cgroup_read(int dirfd, const char *name, char *buf, size_t size);
 /* "key value" lines (memory.events, memory.oom_control): key's value, -1 if absent. */

@@ -225,7 +225,7 @@ static int freeze_v2(const char *dir, bool frozen, nsl_error *error)
         if (fd < 0)
                 return nsl_fail(error, errno, "cgroup", dir, NULL);
         if ((r = nsl_cgroup_write(fd, "cgroup.freeze", frozen ? "1" : "0", error)) < 0)
-                return r;
+                return nsl_cgroup_in_dir(r, dir, error);
         for (int tries = 0; tries < SETTLE_TRIES; tries++, sleep_a_little())
                 if (nsl_cgroup_keyed(fd, "cgroup.events", "frozen") == (frozen ? 1 : 0))
                         return 0;
@@ -245,7 +245,7 @@ static int freeze_v1(const char *dir, bool frozen, nsl_error *error)
                 return nsl_fail(error, errno, "cgroup", dir, NULL);
         for (int tries = 0; tries < SETTLE_TRIES; tries++, sleep_a_little()) {
                 if (tries % 20 == 0 && (r = nsl_cgroup_write(fd, "freezer.state", want, error)) < 0)
-                        return r;
+                        return nsl_cgroup_in_dir(r, dir, error);
                 if (nsl_cgroup_read(fd, "freezer.state", state, sizeof state) > 0 && !strncmp(state, want, strlen(want)))
                         return 0;
         }
@@ -373,7 +373,7 @@ static int update_located(const struct located *at, const char *resolved, const 
                 _cleanup_close_ int fd = open(at->v2, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0)
                         return nsl_fail(error, errno, "cgroup", at->v2, NULL);
-                return nsl_cgroup_v2_apply(fd, l, error);
+                return nsl_cgroup_in_dir(nsl_cgroup_v2_apply(fd, l, error), at->v2, error);
         }
         for (int c = 0; c < NSL_CG_N; c++) {
                 if (!nsl_cgroup_wants(l, c))
@@ -386,7 +386,7 @@ static int update_located(const struct located *at, const char *resolved, const 
                 if (fd < 0)
                         return nsl_fail(error, errno, "cgroup", at->v1[c], NULL);
                 if ((r = nsl_cgroup_v1_apply(fd, c, l, error)) < 0)
-                        return r;
+                        return nsl_cgroup_in_dir(r, at->v1[c], error);
         }
         return 0;
 }

@@ -75,8 +75,12 @@ static int apply_cpuset(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
 int nsl_cgroup_v1_apply(int dirfd, int c, const struct nsl_cgroup_limits *l, nsl_error *error)
 {
         switch (c) {
-        case NSL_CG_MEMORY:
-                return l->memory ? apply_memory(dirfd, l, error) : 0;
+        case NSL_CG_MEMORY: {
+                int r = l->memory ? apply_memory(dirfd, l, error) : 0;
+                if (r == 0 && l->memory_reservation)
+                        r = write_u64(dirfd, "memory.soft_limit_in_bytes", l->memory_reservation, error);
+                return r;
+        }
         case NSL_CG_CPU:
                 return apply_cpu(dirfd, l, error);
         case NSL_CG_PIDS:
@@ -173,7 +177,7 @@ int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const str
                 if (fd < 0)
                         return nsl_fail(error, errno, "cgroup", cg->dirs[c], NULL);
                 if ((r = nsl_cgroup_v1_apply(fd, c, l, error)) < 0)
-                        return r;
+                        return nsl_cgroup_in_dir(r, cg->dirs[c], error);
                 cg->tasks[c] = openat(fd, "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
                 if (cg->tasks[c] < 0)
                         return nsl_fail(error, errno, "cgroup", cg->dirs[c], "cannot open its tasks file");

@@ -49,6 +49,11 @@ int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
                 if ((r = nsl_cgroup_write(dirfd, "cpu.max", value, error)) < 0)
                         return r;
         }
+        if (l->memory_reservation) {
+                snprintf(value, sizeof value, "%llu", (unsigned long long)l->memory_reservation);
+                if ((r = nsl_cgroup_write(dirfd, "memory.low", value, error)) < 0)
+                        return r;
+        }
         if (l->cpu_shares) {
                 snprintf(value, sizeof value, "%llu", (unsigned long long)nsl_cgroup_shares_to_weight(l->cpu_shares));
                 if ((r = nsl_cgroup_write(dirfd, "cpu.weight", value, error)) < 0)
@@ -225,7 +230,7 @@ int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const str
         cg->fd = open(cg->dirs[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (cg->fd < 0)
                 return nsl_fail(error, errno, "cgroup", cg->dirs[0], NULL);
-        return nsl_cgroup_v2_apply(cg->fd, l, error);
+        return nsl_cgroup_in_dir(nsl_cgroup_v2_apply(cg->fd, l, error), cg->dirs[0], error);
 }
 
 void nsl_cgroup_v2_stats(int dirfd, int64_t *peak, bool *oom_killed)

@@ -82,7 +82,7 @@ static int parse_mount(json_object *o, const char *path, struct nsl_oci_mount *m
                 return nsl_oci_refuse(error, path, "destination must be an absolute path");
         if (!m->type) {
                 /* "type" may be left out for a bind (runtime-spec 1.1) */
-                for (size_t i = 0; i < m->n_options; i++)
+                for (size_t i = 0; i < m->n_options && !m->type; i++)
                         if (!strcmp(m->options[i], "bind") || !strcmp(m->options[i], "rbind"))
                                 m->type = strdup("bind");
                 if (!m->type)

@@ -40,7 +40,9 @@ static __attribute__((noreturn)) void exec_hook(const struct nsl_oci_hook *hook,
         char *const default_argv[] = { hook->path, NULL };
         char *const empty_env[] = { NULL };
 
-        if (lseek(state, 0, SEEK_SET) < 0 || dup2(state, STDIN_FILENO) < 0 || close_range(3, ~0U, 0) < 0)
+        /* its own process group: a timeout ends what the hook started too */
+        if (setpgid(0, 0) < 0 || lseek(state, 0, SEEK_SET) < 0 || dup2(state, STDIN_FILENO) < 0 ||
+            close_range(3, ~0U, 0) < 0)
                 _exit(127);
         execve(hook->path, hook->n_args ? hook->args : default_argv, hook->n_env ? hook->env : empty_env);
         _exit(errno == ENOENT ? 127 : 126);
@@ -66,7 +68,7 @@ static int wait_hook(pid_t pid, int pidfd, unsigned timeout, int *status, bool *
 
                 if (deadline && left <= 0) {
                         *timed_out = true;
-                        kill(pid, SIGKILL);
+                        kill(-pid, SIGKILL);
                         break;
                 }
                 n = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);

@@ -49,22 +49,25 @@ static const char *const harmless[] = { "private", "rprivate", "slave", "rslave"
 static int bind_to_spec(struct mount_ctx *c, nsl_error *error)
 {
         _cleanup_free_ char *source = NULL, *value = NULL;
-        char words[64] = "";
+        bool ro = false, noexec = false, idmap = false;
+        char words[32];
         int r;
 
         if (!c->m->source || !*c->m->source)
                 return nsl_oci_refuse(error, c->path, "bind without a source");
         for (size_t i = 0; i < c->m->n_options; i++) {
                 const char *w = c->m->options[i];
-                if (!strcmp(w, "ro") || !strcmp(w, "noexec")) {
-                        if (!strstr(words, w)) {
-                                strcat(words, *words ? "," : "");
-                                strcat(words, w);
-                        }
-                } else if (strcmp(w, "bind") && strcmp(w, "rbind") && !word_in(w, harmless))
+                if (!strcmp(w, "ro"))
+                        ro = true;
+                else if (!strcmp(w, "noexec"))
+                        noexec = true;
+                else if (!strcmp(w, "idmap") || !strcmp(w, "ridmap"))
+                        idmap = true;   /* without the mount's own mappings: the container's (runtime-spec 1.2) */
+                else if (strcmp(w, "bind") && strcmp(w, "rbind") && !word_in(w, harmless))
                         return nsl_fail(error, EINVAL, "config.json", c->path, "bind %s at %s: option %s is not supported",
                                         c->m->source, c->m->destination, w);
         }
+        snprintf(words, sizeof words, "%s%s%s", ro ? ",ro" : "", noexec ? ",noexec" : "", idmap ? ",idmap" : "");
         if (c->m->source[0] == '/')
                 source = strdup(c->m->source);
         else if (asprintf(&source, "%s/%s", c->oci->bundle, c->m->source) < 0)
@@ -74,7 +77,7 @@ static int bind_to_spec(struct mount_ctx *c, nsl_error *error)
         if (strchr(source, ':') || strchr(c->dest, ':'))
                 return nsl_fail(error, EINVAL, "config.json", c->path, "bind %s at %s: a path with ':' is not supported",
                                 source, c->m->destination);
-        if (asprintf(&value, "%s:%s%s%s", source, c->dest, *words ? ":" : "", words) < 0) {
+        if (asprintf(&value, "%s:%s%s%s", source, c->dest, *words ? ":" : "", *words ? words + 1 : "") < 0) {
                 value = NULL;
                 return nsl_fail(error, ENOMEM, "config.json", c->path, NULL);
         }

@@ -12,8 +12,8 @@
 #include "../strv.h"
 #include "oci.h"
 
-static const char *const cap_sets[NSL_OCI_CAP_SETS] = { "bounding", "effective", "inheritable", "permitted",
-                                                        "ambient" };
+static const char *const cap_sets[NSL_OCI_CAP_SETS + 1] = { "bounding", "effective", "inheritable", "permitted",
+                                                            "ambient", NULL };
 
 static int parse_capabilities(json_object *process, const char *base, struct nsl_oci_process *p,
                               nsl_error *error)

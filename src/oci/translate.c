@@ -162,8 +162,9 @@ static int memory_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, n
                 if ((r = nsl_spec_set_memory_swap(spec, size, error)) < 0)
                         return nsl_oci_as_field(error, "linux.resources.memory.swap", r);
         }
-        if (res->memory_reservation > 0)
-                return nsl_oci_refuse(error, "linux.resources.memory.reservation", "not supported");
+        if (res->memory_reservation > 0 &&
+            (r = nsl_spec_set_memory_reservation(spec, (uint64_t)res->memory_reservation, error)) < 0)
+                return nsl_oci_as_field(error, "linux.resources.memory.reservation", r);
         return 0;
 }
 
@@ -177,7 +178,8 @@ static int cpu_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, nsl_
                 return nsl_oci_as_field(error, "linux.resources.cpu.shares", r);
         if (res->cpu_quota > 0) {
                 /* the quota as a fraction of CPUs, in the thousandths --cpus takes */
-                uint64_t milli = ((uint64_t)res->cpu_quota * 1000 + period - 1) / period;
+                unsigned __int128 scaled = (unsigned __int128)res->cpu_quota * 1000 + period - 1;
+                uint64_t milli = scaled / period > UINT32_MAX ? UINT32_MAX : (uint64_t)(scaled / period);
 
                 snprintf(cpus, sizeof cpus, "%" PRIu64 ".%03" PRIu64, milli / 1000, milli % 1000);
                 if ((r = nsl_spec_set_cpus(spec, cpus, error)) < 0)

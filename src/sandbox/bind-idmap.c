@@ -112,6 +112,11 @@ int nsl_bind_idmap(const struct nsl_plan *plan, const struct nsl_mount *m, int m
         const char *what = nsl_mount_option(m);
         struct stat st;
 
+        /* The caller's maps say who the sandbox's users are on the host (an
+         * OCI bundle's): the automatic idmap, and its warning, are for the
+         * single overflow user only. */
+        if (plan->maps_given && m->idmap != NSL_IDMAP_ON)
+                return 0;
         if (fstat(mount_fd, &st) < 0)
                 return nsl_fail(error, errno, what, m->source, NULL);
         bool usable = nsl_bind_source_usable(&st, plan->host_uid, plan->host_gid, !m->read_only);

@@ -48,3 +48,17 @@ int nsl_caps_clear(nsl_error *error)
                 return nsl_fail(error, errno, "caps", "", "cannot clear capabilities");
         return 0;
 }
+
+int nsl_caps_effective_all(nsl_error *error)
+{
+        struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct data[2] = { { 0 } };
+
+        if (syscall(SYS_capget, &header, data) < 0)
+                return nsl_fail(error, errno, "caps", "", "cannot read capabilities");
+        for (int i = 0; i < 2; i++)
+                data[i].effective = data[i].permitted;
+        if (syscall(SYS_capset, &header, data) < 0)
+                return nsl_fail(error, errno, "caps", "", "cannot set capabilities");
+        return 0;
+}

@@ -13,5 +13,8 @@ int nsl_caps_drop(uint64_t keep, nsl_error *error);
 /* Clears effective, permitted and inheritable (and with them ambient) in one
  * capset: for a process that will never exec, the bounding set is moot. */
 int nsl_caps_clear(nsl_error *error);
+/* Makes every permitted capability effective (after a change of uid with
+ * PR_SET_KEEPCAPS, which keeps them permitted only). */
+int nsl_caps_effective_all(nsl_error *error);
 
 #endif

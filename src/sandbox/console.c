@@ -35,6 +35,8 @@ static int open_ptmx(nsl_error *error)
         if (root < 0)
                 return nsl_fail(error, errno, "console", "/", NULL);
         ptmx = nsl_open_in_root(root, "/dev/ptmx", O_RDWR | O_NOCTTY, 0);
+        if (ptmx == -ENOENT)    /* a devpts at /dev/pts without the /dev/ptmx link */
+                ptmx = nsl_open_in_root(root, "/dev/pts/ptmx", O_RDWR | O_NOCTTY, 0);
         if (ptmx < 0)
                 return nsl_fail(error, -ptmx, "console", "/dev/ptmx", "the sandbox has no devpts to open a pty in");
         if (fstat(ptmx, &st) < 0)

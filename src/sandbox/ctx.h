@@ -109,6 +109,15 @@ bool nsl_network_own(const struct nsl_plan *plan);
  * the slave in ctx->console_fd (console.c). */
 int nsl_console_open(struct nsl_ctx *ctx, int sock, nsl_error *error);
 
+/* sysctl.c: KEY=VALUE written under proc_fd's sys/ (a procfs's root);
+ * whether the host writes it instead (a net.* of a joined namespace). */
+int nsl_sysctl_write(int proc_fd, const char *assignment, nsl_error *error);
+bool nsl_sysctl_by_host(const struct nsl_plan *plan, const char *assignment);
+
+/* Refuses a mount target that is the sandbox's root itself (an image's
+ * symlink may lead there): "mount: DEST: target resolves to the sandbox's root". */
+int nsl_refuse_root_target(struct nsl_ctx *ctx, int target, const char *dest, nsl_error *error);   /* rootfs.c */
+
 /* Adds a mount to be made read-only by the seal stage. Takes the fd. */
 int nsl_ctx_seal_later(struct nsl_ctx *ctx, int mount_fd, nsl_error *error);
 

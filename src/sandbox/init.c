@@ -85,12 +85,18 @@ int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error)
         if (prctl(PR_SET_DUMPABLE, 0) < 0)
                 return nsl_fail(error, errno, "wait-for-idmap", "dumpable", NULL);
         /* raw: glibc's setresgid would wait for the other threads of a
-         * multithreaded caller, which this copy of it does not have */
+         * multithreaded caller, which this copy of it does not have. Where
+         * the caller is the sandbox's root (an identity map made by root),
+         * leaving uid 0 would clear init's capabilities, which it needs to
+         * build the root: kept (the payload's caps stage sets its own, and
+         * execve resets PR_SET_KEEPCAPS). */
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return nsl_fail(error, errno, "wait-for-idmap", "keepcaps", NULL);
         if (syscall(SYS_setresgid, plan->gid, plan->gid, plan->gid) < 0)
                 return nsl_fail(error, errno, "wait-for-idmap", "gid", NULL);
         if (syscall(SYS_setresuid, plan->uid, plan->uid, plan->uid) < 0)
                 return nsl_fail(error, errno, "wait-for-idmap", "uid", NULL);
-        return 0;
+        return nsl_caps_effective_all(error);
 }
 
 /* The one message a created sandbox takes while it waits: detach. From

@@ -63,7 +63,8 @@ static int each_path(struct nsl_ctx *ctx, char *const *paths, size_t n, const ch
                         continue;
                 if (target < 0)
                         return nsl_fail(error, -target, what, paths[i], NULL);
-                if ((r = cover(target, paths[i], error)) < 0) {
+                if ((r = nsl_refuse_root_target(ctx, target, paths[i], error)) < 0 ||
+                    (r = cover(target, paths[i], error)) < 0) {
                         snprintf(error->what, sizeof error->what, "%s", what);
                         return r;
                 }

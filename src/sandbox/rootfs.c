@@ -114,7 +114,7 @@ static int open_target(struct nsl_ctx *ctx, const struct nsl_mount *m, bool dire
         }
 }
 
-static int refuse_root_target(struct nsl_ctx *ctx, int target, const char *dest, nsl_error *error)
+int nsl_refuse_root_target(struct nsl_ctx *ctx, int target, const char *dest, nsl_error *error)
 {
         struct stat root, st;
 
@@ -153,7 +153,7 @@ static int mount_one(struct nsl_ctx *ctx, size_t i, nsl_error *error)
         target = open_target(ctx, m, directory, error);
         if (target < 0)
                 return target;
-        r = refuse_root_target(ctx, target, m->dest, error);
+        r = nsl_refuse_root_target(ctx, target, m->dest, error);
         if (r < 0)
                 return r;
         r = nsl_mount_attach(mfd, target, m->dest, error);

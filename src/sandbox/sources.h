@@ -10,7 +10,8 @@
 #define NSL_SOURCE_ROOTFS 0
 #define NSL_SOURCE_HOST_ENTRY(i) (1 + (i))
 #define NSL_SOURCE_MOUNT(i) (1 + NSL_MAX_HOST_ENTRIES + (i))
-#define NSL_SOURCE_SLOTS NSL_SOURCE_MOUNT(NSL_MAX_MOUNTS)
+#define NSL_SOURCE_SYSFS NSL_SOURCE_MOUNT(NSL_MAX_MOUNTS)  /* a sysfs of a joined network namespace */
+#define NSL_SOURCE_SLOTS (NSL_SOURCE_SYSFS + 1)
 
 struct nsl_sources {
         int fd[NSL_SOURCE_SLOTS];       /* -1 where the plan has nothing to clone */

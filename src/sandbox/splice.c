@@ -161,7 +161,9 @@ static bool top_level_missing(int root_fd, const char *path)
 bool nsl_splice_root_needed(const struct nsl_ctx *ctx)
 {
         const struct nsl_plan *plan = ctx->plan;
-        bool missing = top_level_missing(ctx->root_fd, "/proc") || top_level_missing(ctx->root_fd, "/dev");
+        bool missing = (plan->mount_proc && top_level_missing(ctx->root_fd, "/proc")) ||
+                       (plan->mount_dev && top_level_missing(ctx->root_fd, "/dev")) ||
+                       ((plan->mount_sysfs || plan->mount_cgroupfs) && top_level_missing(ctx->root_fd, "/sys"));
 
         for (size_t i = 0; i < plan->n_mounts && !missing; i++)
                 missing = top_level_missing(ctx->root_fd, plan->mounts[i].dest);

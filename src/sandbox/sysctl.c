@@ -4,7 +4,9 @@
  * this), through a full procfs instance of init's own. It is made while the
  * host's /proc is still in view (the kernel refuses a new procfs in a user
  * namespace where none is fully visible) and closed again, never mounted
- * anywhere; the sandbox's /proc, whatever its mode, is not touched. */
+ * anywhere; the sandbox's /proc, whatever its mode, is not touched. A
+ * joined network namespace is not the sandbox's user namespace's: its
+ * net.* sysctls are written by the host while it is in it (launch.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,7 +21,7 @@
 #include "ctx.h"
 #include "mount.h"
 
-static int write_sysctl(int proc_fd, const char *assignment, nsl_error *error)
+int nsl_sysctl_write(int proc_fd, const char *assignment, nsl_error *error)
 {
         const char *value = strchr(assignment, '=') + 1;
         size_t key_len = (size_t)(value - 1 - assignment), len = strlen(value);
@@ -40,6 +42,11 @@ static int write_sysctl(int proc_fd, const char *assignment, nsl_error *error)
         return 0;
 }
 
+bool nsl_sysctl_by_host(const struct nsl_plan *plan, const char *assignment)
+{
+        return plan->network_ns && !strncmp(assignment, "net.", 4);
+}
+
 int nsl_stage_sysctl(struct nsl_ctx *ctx, nsl_error *error)
 {
         const struct nsl_plan *plan = ctx->plan;
@@ -53,8 +60,11 @@ int nsl_stage_sysctl(struct nsl_ctx *ctx, nsl_error *error)
         r = nsl_fs_new("proc", NULL, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &proc_fd, error);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < plan->n_sysctls; i++)
-                if ((r = write_sysctl(proc_fd, plan->sysctls[i], error)) < 0)
+        for (size_t i = 0; i < plan->n_sysctls; i++) {
+                if (nsl_sysctl_by_host(plan, plan->sysctls[i]))
+                        continue;
+                if ((r = nsl_sysctl_write(proc_fd, plan->sysctls[i], error)) < 0)
                         return r;
+        }
         return 0;
 }

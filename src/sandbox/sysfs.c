@@ -1,7 +1,8 @@
 /* /sys, read-only: a fresh sysfs, which the kernel gives only to a
- * sandbox with a network namespace of its own (it shows that namespace's
- * devices); with the host's or a joined network, a recursive read-only bind
- * of the host's /sys. Then, asked for, a read-only cgroup2 at
+ * mounter that owns its network namespace (it shows that namespace's
+ * devices): init makes it for the sandbox's own namespace, the host for a
+ * joined one (launch.c, handed over with the bind sources); with the host's
+ * network, a recursive read-only bind of the host's /sys. Then, asked for, a read-only cgroup2 at
  * /sys/fs/cgroup: the sandbox's own cgroup namespace's view. */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,10 @@ static int new_sysfs(struct nsl_ctx *ctx, int *mount_fd, nsl_error *error)
 {
         int r;
 
+        if (ctx->sources.fd[NSL_SOURCE_SYSFS] >= 0) {
+                *mount_fd = TAKE_FD(ctx->sources.fd[NSL_SOURCE_SYSFS]);
+                return 0;
+        }
         if (!nsl_network_own(ctx->plan)) {
                 r = nsl_tree_clone(AT_FDCWD, "/sys", NSL_CLONE_RECURSIVE, mount_fd, error);
                 return r < 0 ? r : nsl_mount_set_private(*mount_fd, SYS_ATTRS, true, "/sys", error);

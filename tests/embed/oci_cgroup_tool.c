@@ -2,20 +2,23 @@
  * run, as runc's create, pause, resume, ps, update and delete are separate
  * processes (tests/integration/test_oci_cgroup.py drives it):
  *
- *   oci-cgroup-tool create PATH FIFO [--memory SIZE] [--pids N] [--cpu-shares N] [--cpuset CPUS MEMS] -- CMD...
- *        a sandbox in the cgroup at PATH, started through FIFO, detached;
+ *   oci-cgroup-tool create PATH FIFO [--memory SIZE] [--pids N] [--memory-reservation BYTES]
+ *        [--cpu-shares N] [--cpuset CPUS MEMS] -- CMD...
+ *        a sandbox in the cgroup at PATH ("-": a new one of nslaunch's), started through FIFO, detached;
  *        prints init's host pid and exits (init goes to the caller, a subreaper)
  *   oci-cgroup-tool start FIFO
  *   oci-cgroup-tool freeze PATH | thaw PATH | remove PATH
  *   oci-cgroup-tool pids PATH                one pid a line
  *   oci-cgroup-tool update PATH [--memory SIZE] [--memory-swap SIZE] [--pids N] [--cpus N] [--cpu-shares N]
- *                                  [--cpuset CPUS MEMS]
+ *                                  [--memory-reservation BYTES] [--cpuset CPUS MEMS]
  *
  * A failure is nslaunch's one line on stderr and exit status 125. */
+#include <fcntl.h>
 #include <nslaunch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int fail(const nsl_error *error)
 {
@@ -50,6 +53,8 @@ static int set_limits(nsl_spec *spec, int argc, char **argv, int *i, nsl_error *
                         r = nsl_spec_set_pids(spec, value, error);
                 else if (!strcmp(opt, "--cpus"))
                         r = nsl_spec_set_cpus(spec, value, error);
+                else if (!strcmp(opt, "--memory-reservation"))
+                        r = nsl_spec_set_memory_reservation(spec, strtoull(value, NULL, 10), error);
                 else if (!strcmp(opt, "--cpu-shares"))
                         r = nsl_spec_set_cpu_shares(spec, strtoull(value, NULL, 10), error);
                 else if (!strcmp(opt, "--cpuset") && *i + 1 < argc)
@@ -72,7 +77,10 @@ static int create(int argc, char **argv)
         r = set_limits(spec, argc, argv, &i, &error);
         if (r == -1 || i + 1 >= argc)
                 return usage();
-        if (r < 0 || nsl_spec_set_cgroup_path(spec, argv[2], &error) < 0 ||
+        /* the command's stdio: not this tool's, which its caller reads to the end */
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (r < 0 || null < 0 || nsl_spec_set_stdio(spec, null, null, null, &error) < 0 ||
+            (strcmp(argv[2], "-") && nsl_spec_set_cgroup_path(spec, argv[2], &error) < 0) ||
             nsl_spec_set_start_fifo(spec, argv[3], &error) < 0 || nsl_spec_set_command(spec, argv + i + 1, &error) < 0 ||
             nsl_sandbox_create(spec, &sb, &error) < 0)
                 return fail(&error);
@@ -82,6 +90,7 @@ static int create(int argc, char **argv)
                 return fail(&error);
         }
         nsl_spec_free(spec);
+        close(null);
         printf("%d\n", (int)pid);
         return 0;
 }

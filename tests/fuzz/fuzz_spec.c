@@ -31,6 +31,9 @@ static const setter setters[] = {
         nsl_spec_set_seccomp, nsl_spec_set_seccomp_bpf, nsl_spec_set_seccomp_cache, nsl_spec_set_memory,
         nsl_spec_set_memory_swap, nsl_spec_set_cpus, nsl_spec_set_pids, nsl_spec_set_cgroup_parent,
         nsl_spec_set_limits_mode, nsl_spec_add_rlimit, nsl_spec_set_status_json,
+        /* the OCI bundle's that take a string */
+        nsl_spec_add_masked_path, nsl_spec_add_readonly_path, nsl_spec_add_sysctl, nsl_spec_set_domainname,
+        nsl_spec_set_network_ns,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

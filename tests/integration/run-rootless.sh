@@ -33,10 +33,19 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$dir/tests/integration" "$dir/out"
 cp "$nsl" "$dir/nslaunch"
+# test_bundle_layout.py's driver of the library, when built (tests/meson.build).
+layout=${NSL_LAYOUT:-$(dirname "$nsl")/../tests/nsl-layout}
+[ -x "$layout" ] && cp "$layout" "$dir/nsl-layout"
 # nslaunch rootfs runs the helper next to the binary.
 [ -x "$(dirname "$nsl")/nslaunch-rootfs" ] && cp "$(dirname "$nsl")/nslaunch-rootfs" "$dir/nslaunch-rootfs"
 # tests/integration/test_oci_exec.py drives the library through this program.
 [ -x "$(dirname "$nsl")/../tests/oci-probe" ] && cp "$(dirname "$nsl")/../tests/oci-probe" "$dir/oci-probe"
+# the OCI bundle driver (test_oci_bundle.py) from the build tree
+oci_run=$(dirname "$(dirname "$nsl")")/tests/nsl-oci-run
+[ -x "$oci_run" ] && cp "$oci_run" "$dir/nsl-oci-run" && chmod 755 "$dir/nsl-oci-run"
+# test_oci_cgroup.py's driver of the library, found next to the binary.
+tool=${NSL_OCI_CGROUP_TOOL:-$(dirname "$nsl")/../tests/oci-cgroup-tool}
+[ -x "$tool" ] && cp "$tool" "$dir/oci-cgroup-tool"
 cp "$here"/*.py "$dir/tests/integration/"
 cp -r "$here/../../examples" "$dir/tests/examples"
 cp -r "$here/../../profiles" "$dir/profiles"
@@ -46,6 +55,8 @@ chmod -R a+rX "$dir"
 chmod 755 "$dir/nslaunch"
 [ -e "$dir/nslaunch-rootfs" ] && chmod 755 "$dir/nslaunch-rootfs"
 [ -e "$dir/oci-probe" ] && chmod 755 "$dir/oci-probe"
+[ -e "$dir/oci-cgroup-tool" ] && chmod 755 "$dir/oci-cgroup-tool"
+[ -e "$dir/nsl-layout" ] && chmod 755 "$dir/nsl-layout"
 chown nsltest "$dir/out"
 
 targets=$dir/tests/integration

@@ -237,6 +237,27 @@ def test_completion_completes_subcommands_and_run_options(installed):
     assert complete(installed, "seccomp", "learn", "--mer") == ["--merge"]
 
 
+def test_runc_completion_completes_commands_options_and_ids(installed, tmp_path):
+    if not os.path.exists("/usr/share/bash-completion/bash_completion"):
+        pytest.skip("bash-completion is not installed")
+    completion = glob.glob(installed.path("share", "**", "completions", "nslaunch-runc"), recursive=True)[0]
+    (tmp_path / "box1").mkdir()
+
+    def words(*w):
+        script = ('source /usr/share/bash-completion/bash_completion; source "$1"; shift; '
+                  'COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _nslaunch_runc nslaunch-runc; '
+                  'printf "%s\\n" "${COMPREPLY[@]}"')
+        cp = subprocess.run(["bash", "-c", script, "bash", completion, "nslaunch-runc", *w],
+                            capture_output=True, text=True)
+        assert cp.returncode == 0, cp.stderr
+        return cp.stdout.split()
+
+    assert words("cre") == ["create"]
+    assert words("--log-format", "j") == ["json"]
+    assert words("create", "--pid") == ["--pid-file"]
+    assert words("--root", str(tmp_path), "delete", "bo") == ["box1"]
+
+
 def run_options_of_main_c():
     """The long options of launcher/main.c's run_options table, without
     those only seccomp learn takes."""

@@ -7,8 +7,10 @@ conmon or the shim."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -247,7 +249,8 @@ def test_hooks_order_with_state_on_stdin(runc, bundle, hostdir):
     log = os.path.join(hostdir(0o777), "hooks.log")
     hook = lambda kind: {"path": "/bin/sh", "args": ["sh", "-c", f'{{ echo {kind}; cat; echo; }} >> {log}']}
     bundle.write(["/bin/sh", "-c", "exit 0"],
-                 hooks={k: [hook(k)] for k in ("prestart", "createRuntime", "poststart", "poststop")})
+                 hooks={k: [hook(k)] for k in ("prestart", "createRuntime", "createContainer", "startContainer",
+                                               "poststart", "poststop")})
     create(runc, bundle, "hooked")
     assert runc("start", "hooked").returncode == 0
     wait_status(runc, "hooked", "stopped")
@@ -256,7 +259,7 @@ def test_hooks_order_with_state_on_stdin(runc, bundle, hostdir):
         lines = [line for line in f.read().splitlines() if line]
     kinds = lines[0::2]
     states = [json.loads(line) for line in lines[1::2]]
-    assert kinds == ["prestart", "createRuntime", "poststart", "poststop"]
+    assert kinds == ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
     assert all(s["id"] == "hooked" and s["bundle"] == os.path.realpath(bundle.path) for s in states)
     assert states[0]["pid"] > 0 and states[-1]["status"] == "stopped"
 
@@ -264,6 +267,17 @@ def test_hooks_order_with_state_on_stdin(runc, bundle, hostdir):
 # ------------------------------------------------------------------ exec
 
 
+def test_failing_start_container_hook_stops_the_container(runc, bundle):
+    bundle.write(hooks={"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 3"]}]})
+    create(runc, bundle, "badhook")
+    line = one_error_line(runc("start", "badhook"))
+    assert "startContainer" in line and "status 3" in line, line
+    assert wait_status(runc, "badhook", "stopped")["status"] == "stopped"
+    assert runc("delete", "badhook").returncode == 0
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="nsl_exec (oci-exec-tty) enters a sandbox only as root: its init is "
+                    "not dumpable, and entering takes ptrace access to it")
 def test_exec_in_a_running_container(runc, bundle):
     create(runc, bundle, "ex")
     assert runc("start", "ex").returncode == 0
@@ -273,6 +287,41 @@ def test_exec_in_a_running_container(runc, bundle):
     cp = runc("exec", "--env", "X=42", "--cwd", "/etc", "ex", "/bin/sh", "-c", 'echo "$X $PWD"')
     assert cp.returncode == 0 and cp.stdout == "42 /etc\n", cp.stderr
     assert runc("delete", "--force", "ex").returncode == 0
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="nsl_exec enters a sandbox only as root")
+def test_exec_process_file_and_detach(runc, bundle, hostdir):
+    create(runc, bundle, "exproc")
+    assert runc("start", "exproc").returncode == 0
+    proc = os.path.join(hostdir(), "process.json")
+    with open(proc, "w") as f:
+        json.dump({"args": ["/bin/sh", "-c", "echo $((6*7)) $(id -u); exit 9"], "cwd": "/",
+                   "env": ["PATH=/usr/bin:/bin"], "user": {"uid": 0, "gid": 0}}, f)
+    cp = runc("exec", "--process", proc, "exproc")
+    assert cp.returncode == 9 and cp.stdout == "42 0\n", cp.stderr
+    pid_file = os.path.join(hostdir(), "exec.pid")
+    cp = runc("exec", "--detach", "--pid-file", pid_file, "exproc", "/bin/sleep", "30")
+    assert cp.returncode == 0, cp.stderr
+    with open(pid_file) as f:
+        exec_pid = int(f.read())
+    assert exec_pid in json.loads(runc("ps", "--format", "json", "exproc").stdout)
+    # the detached process is ours now (we are the subreaper, as conmon or the
+    # shim are): the pid namespace's end waits until its zombie is reaped
+    p = subprocess.Popen([runc.link, "--root", runc.root, "delete", "--force", "exproc"])
+    while p.poll() is None:
+        try:
+            os.waitpid(exec_pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.02)
+    assert p.returncode == 0
+
+
+def test_debug_log(runc, hostdir):
+    log = os.path.join(hostdir(), "debug.log")
+    assert runc("--debug", "--log", log, "list").returncode == 0
+    with open(log) as f:
+        assert "level=debug" in f.read()
 
 
 def test_exec_refused_before_start(runc, bundle):
@@ -329,6 +378,18 @@ def test_features(runc):
     assert "SCMP_ARCH_X86_64" in f["linux"]["seccomp"]["archs"]
 
 
+def test_features_mount_options_are_accepted(runc, bundle, hostdir):
+    options = json.loads(runc("features").stdout)["mountOptions"]
+    assert {"ro", "noexec", "nosuid", "nodev", "rbind"} <= set(options) and "suid" not in options
+    bind_words = [o for o in options if o not in ("idmap", "ridmap", "tmpcopyup", "exec", "rw")]
+    bundle.config["mounts"].append({"destination": "/mnt", "type": "bind", "source": hostdir(),
+                                    "options": bind_words})
+    bundle.write(["/bin/true"])
+    runc.ids.append("opts")
+    cp = runc("run", "--bundle", bundle.path, "opts")
+    assert cp.returncode == 0, cp.stderr
+
+
 def test_spec_writes_once_and_rootless(runc, hostdir):
     d = hostdir()
     config = spec_config(runc, d, rootless=False)
@@ -377,3 +438,116 @@ def test_bad_bundle_names_itself(runc, hostdir):
     line = one_error_line(runc("create", "--bundle", d, "nobundle"))
     assert "config.json" in line
     assert not os.path.exists(os.path.join(runc.root, "nobundle")), "a failed create leaves nothing"
+
+
+# every field oci-config refuses reaches the engine as one line naming it
+REFUSED = [
+    (lambda c: c["linux"].__setitem__("intelRdt", {"closID": "x"}), "linux.intelRdt"),
+    (lambda c: c["linux"].__setitem__("seccomp", {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/x"}),
+     "linux.seccomp.listenerPath"),
+    (lambda c: c["linux"].__setitem__("personality", {"domain": "LINUX32"}), "linux.personality.domain"),
+    (lambda c: c["linux"].__setitem__("mountLabel", "x"), "linux.mountLabel"),
+    (lambda c: c["linux"].__setitem__("rootfsPropagation", "shared"), "linux.rootfsPropagation"),
+    (lambda c: c["linux"]["namespaces"].append({"type": "time"}), "linux.namespaces["),
+    (lambda c: c["linux"]["namespaces"][0].__setitem__("path", "/proc/1/ns/pid"), "linux.namespaces[0]"),
+    (lambda c: c["process"].__setitem__("apparmorProfile", "x"), "process.apparmorProfile"),
+    (lambda c: c["process"].__setitem__("selinuxLabel", "x"), "process.selinuxLabel"),
+    (lambda c: c["linux"].__setitem__("timeOffsets", {}), "linux.timeOffsets"),
+    (lambda c: c["process"].__setitem__("ioPriority", {"class": "IOPRIO_CLASS_RT"}), "process.ioPriority"),
+    (lambda c: c["process"].__setitem__("scheduler", {"policy": "SCHED_FIFO"}), "process.scheduler"),
+    (lambda c: c["mounts"].append({"destination": "/x", "type": "bind", "source": "/tmp", "options": ["suid"]}),
+     "option suid"),
+    (lambda c: c.setdefault("linux", {}).setdefault("resources", {}).__setitem__(
+        "hugepageLimits", [{"pageSize": "2MB", "limit": 1}]), "linux.resources.hugepageLimits"),
+]
+
+
+@pytest.mark.parametrize("edit,name", REFUSED, ids=[name for _, name in REFUSED])
+def test_refused_config_field_names_itself(runc, bundle, hostdir, edit, name):
+    edit(bundle.config)
+    bundle.write()
+    log = os.path.join(hostdir(), "log.json")
+    runc.ids.append("refused")
+    cp = runc("--log", log, "--log-format", "json", "create", "--bundle", bundle.path, "refused")
+    line = one_error_line(cp)
+    assert name in line and "config.json" in line, line
+    with open(log) as f:
+        assert name in json.loads(f.read().splitlines()[-1])["msg"]
+    assert not os.path.exists(os.path.join(runc.root, "refused"))
+
+
+def test_console_socket_gets_the_pty_master(runc, bundle, hostdir):
+    sock_path = os.path.join(hostdir(), "console.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(sock_path)
+    server.listen(1)
+    bundle.config["process"]["terminal"] = True
+    bundle.write(["/bin/sh", "-c", "test -t 0 && test -t 1 && echo on-a-tty"])
+    runc.ids.append("tty")
+    # create blocks until init has sent the master: accept meanwhile
+    got = {}
+
+    def accept():
+        conn, _ = server.accept()
+        with conn:
+            msg, fds, _, _ = socket.recv_fds(conn, 1024, 1)
+            got["fds"] = fds
+
+    t = threading.Thread(target=accept)
+    t.start()
+    cp = runc("create", "--bundle", bundle.path, "--console-socket", sock_path, "tty")
+    t.join(TIMEOUT)
+    server.close()
+    assert cp.returncode == 0, cp.stderr
+    assert len(got.get("fds", [])) == 1
+    master = got["fds"][0]
+    try:
+        assert runc("start", "tty").returncode == 0
+        out = b""
+        deadline = time.monotonic() + 5
+        while b"on-a-tty" not in out and time.monotonic() < deadline:
+            try:
+                out += os.read(master, 1024)
+            except OSError:
+                break
+        assert b"on-a-tty" in out
+    finally:
+        os.close(master)
+    wait_status(runc, "tty", "stopped")
+    assert runc("delete", "tty").returncode == 0
+
+
+def test_terminal_without_console_socket_refused(runc, bundle):
+    bundle.config["process"]["terminal"] = True
+    bundle.write()
+    runc.ids.append("notty")
+    assert "--console-socket" in one_error_line(runc("create", "--bundle", bundle.path, "notty"))
+
+
+def test_preserve_fds(runc, bundle, hostdir):
+    path = os.path.join(hostdir(0o777), "passed")
+    bundle.write(["/bin/sh", "-c", "echo through-fd-3 >&3"])
+    runc.ids.append("fds")
+    # fd 3 opened by a shell that then becomes nslaunch-runc (pytest's own fd 3 stays alone)
+    cp = subprocess.run(["/bin/sh", "-c", 'exec 3>"$1"; shift; exec "$@"', "sh", path, runc.link, "--root", runc.root,
+                         "run", "--preserve-fds", "1", "--bundle", bundle.path, "fds"],
+                        capture_output=True, text=True, timeout=TIMEOUT)
+    assert cp.returncode == 0, cp.stderr
+    with open(path) as f:
+        assert f.read() == "through-fd-3\n"
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_update_pids_limit(runc, bundle):
+    create(runc, bundle, "upd")
+    cg = state(runc, "upd") and "/sys/fs/cgroup/pids/nslaunch-runc/upd/pids.max"
+    cp = runc("update", "--pids-limit", "33", "upd")
+    assert cp.returncode == 0, cp.stderr
+    if os.path.exists(cg):
+        assert open(cg).read().strip() == "33"
+    cp = runc("update", "--resources", "-", "upd", input=json.dumps({"pids": {"limit": 44}}))
+    assert cp.returncode == 0, cp.stderr
+    if os.path.exists(cg):
+        assert open(cg).read().strip() == "44"
+    assert "not supported" in one_error_line(runc("update", "--kernel-memory", "1m", "upd"))
+    assert runc("delete", "--force", "upd").returncode == 0

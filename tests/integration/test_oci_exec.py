@@ -106,6 +106,24 @@ def test_console_dev_tty_is_the_console_without_landlock():
     assert console_checks(lines["console-output"]).get("devtty") == "open", lines
 
 
+def test_console_in_an_oci_bundle_layout():
+    # the OCI runtime's sandbox: no default /tmp, nslaunch's /dev (its
+    # devpts) and /proc asked for
+    p, lines = probe("console", "24", "80", "x\n", "--", PY, "-c", CTTY_CHECK, env={"PROBE_BUNDLE": "dev"})
+    assert p.returncode == 0, p.stdout + p.stderr
+    check_console_handover(lines)
+    seen = console_checks(lines["console-output"])
+    assert seen.get("ctty") == "True True", lines
+    assert lines["exit"] == "5", lines
+
+
+def test_console_without_a_devpts_is_an_error_naming_it():
+    p, lines = probe("console", "24", "80", "x\n", "--", "/bin/true", env={"PROBE_BUNDLE": "bare"})
+    assert p.returncode == 2, p.stdout
+    assert lines.get("console-fds") == "0", lines
+    assert "console: /dev/ptmx: the sandbox has no devpts to open a pty in" in lines["probe:"], lines
+
+
 # ---------------------------------------------------------------- exec
 
 STATUS = (
@@ -167,6 +185,29 @@ def test_exec_takes_the_ids_capabilities_and_seccomp_asked_for():
 
 
 @root_only
+def test_exec_in_an_identity_mapped_sandbox_takes_uid_gid_and_groups():
+    # what the OCI runtime makes as root: the identity map; the process's
+    # user.uid, user.gid and additionalGids
+    p, lines = probe("exec", "--sandbox-identity-map", "65536", "--uid", "1000", "--gid", "1000",
+                     "--group", "20", "--group", "1001", "--", PY, "-c", STATUS)
+    check_identity_mapped(p, lines)
+    # the sandbox's own command as uid 1000 too (podman --user 1000): init,
+    # the sandbox's root until then, keeps what it needs to build the root
+    p, lines = probe("exec", "--sandbox-identity-map", "65536", "--sandbox-uid", "1000", "--sandbox-gid", "1000",
+                     "--uid", "1000", "--gid", "1000", "--group", "20", "--group", "1001", "--", PY, "-c", STATUS)
+    check_identity_mapped(p, lines)
+
+
+def check_identity_mapped(p, lines):
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert lines["status Uid"].split() == ["1000"] * 4, lines
+    assert lines["status Gid"].split() == ["1000"] * 4, lines
+    assert lines["status Groups"].split() == ["20", "1001"], lines
+    assert lines["status CapEff"] == "0000000000000000", lines
+    assert lines["exit"] == "7", lines
+
+
+@root_only
 def test_exec_exit_status_reaches_the_caller():
     p, lines = probe("exec", "--", "/bin/sh", "-c", "exit 9")
     assert p.returncode == 0, p.stdout + p.stderr
@@ -222,3 +263,60 @@ def test_exec_never_joins_a_sandbox_still_being_built():
         assert p.returncode == 0, p.stdout + p.stderr
         for ns in NAMESPACES:
             assert lines[f"ns {ns}"] == lines[f"init-ns {ns}"], (ns, lines)
+
+
+# The terminal class (tests/attacks/test_terminal.py) for a process exec'd
+# into a sandbox: nothing of init's claim-tty stands behind it.
+STEAL = ("import errno, fcntl, termios\n"
+         "for name, req, arg in (('sctty', termios.TIOCSCTTY, 0), ('sti', termios.TIOCSTI, b'X'),\n"
+         "                       ('sti_hi', termios.TIOCSTI | (1 << 32), b'X')):\n"
+         "    try:\n"
+         "        fcntl.ioctl(0, req, arg); print(name, 'done')\n"
+         "    except OSError as e:\n"
+         "        print(name, errno.errorcode[e.errno])\n")
+
+
+def pending_input(master):
+    import select
+    readable, _, _ = select.select([master], [], [], 0.3)
+    return os.read(master, 1024) if readable else b""
+
+
+@root_only
+@pytest.mark.parametrize("seccomp", ["default", "unconfined"])
+def test_exec_refuses_a_terminal_that_is_nobodys(seccomp):
+    import pty
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run([probe_path(), "exec", "--stdin", "own", "--seccomp", seccomp, "--", PY, "-c", STEAL],
+                           stdin=slave, capture_output=True, text=True, timeout=60, start_new_session=True)
+        assert p.returncode == 2, p.stdout
+        assert "fd 0 is a terminal that is nobody's controlling terminal" in p.stdout, p.stdout
+        assert b"X" not in pending_input(master)
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+@root_only
+@pytest.mark.parametrize("seccomp", ["default", "unconfined"])
+def test_exec_cannot_take_or_push_into_the_callers_terminal(seccomp):
+    import fcntl
+    import pty
+    import termios
+    master, slave = pty.openpty()
+
+    def become_session_leader():
+        os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    try:
+        p = subprocess.run([probe_path(), "exec", "--stdin", "own", "--seccomp", seccomp, "--", PY, "-c", STEAL],
+                           stdin=slave, capture_output=True, text=True, timeout=60, preexec_fn=become_session_leader)
+        assert p.returncode == 0, p.stdout + p.stderr
+        r = dict(line.split() for line in p.stdout.splitlines() if line.split()[0] in ("sctty", "sti", "sti_hi"))
+        assert set(r) == {"sctty", "sti", "sti_hi"}, p.stdout
+        assert "done" not in r.values(), r
+        assert b"X" not in pending_input(master)
+    finally:
+        os.close(master)
+        os.close(slave)

@@ -11,12 +11,17 @@
  *   --group GID  --netns PATH  --network none|host  --oom-score-adj N
  *   --sysctl KEY=VALUE  --domainname NAME  --umask OCTAL  --uid N  --gid N
  *   --bind SRC:DEST[:FLAGS]  --ro-bind SRC:DEST[:FLAGS]  --tmpfs DEST[:OPTS]
- *   --seccomp MODE */
+ *   --seccomp MODE
+ * Afterwards it checks that its own network namespace and supplementary
+ * groups are what they were (exit 3 otherwise). */
 #include <errno.h>
 #include <nslaunch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define USAGE (-1000)     /* a mistake in this program's own arguments: exit 2 */
 
 static int fail(const nsl_error *error)
 {
@@ -33,25 +38,28 @@ static int id_map(nsl_spec *spec, char kind, const char *value, nsl_error *error
 
         if (sscanf(value, "%u:%u:%u%c", &inside, &outside, &count, &end) != 3) {
                 fprintf(stderr, "nsl-layout: bad map %s (IN:OUT:N)\n", value);
-                exit(2);
+                return USAGE;
         }
         return nsl_spec_add_id_map(spec, kind, inside, outside, count, error);
 }
 
-static int number(const char *value)
+static bool number(const char *value, int *n)
 {
         char *end;
-        long n = strtol(value, &end, 0);
+        long v = strtol(value, &end, 0);
         if (*end || !*value) {
                 fprintf(stderr, "nsl-layout: bad number %s\n", value);
-                exit(2);
+                return false;
         }
-        return (int)n;
+        *n = (int)v;
+        return true;
 }
 
 /* One option with its value (NULL for a flag); 0 or a negative errno. */
 static int apply(nsl_spec *spec, const char *opt, const char *v, nsl_error *error)
 {
+        int n;
+
         if (!strcmp(opt, "--rootfs"))
                 return nsl_spec_set_rootfs(spec, v, error);
         if (!strcmp(opt, "--proc"))
@@ -65,13 +73,13 @@ static int apply(nsl_spec *spec, const char *opt, const char *v, nsl_error *erro
         if (!strcmp(opt, "--gid-map"))
                 return id_map(spec, 'g', v, error);
         if (!strcmp(opt, "--group"))
-                return nsl_spec_add_group(spec, (gid_t)number(v), error);
+                return number(v, &n) ? nsl_spec_add_group(spec, (gid_t)n, error) : USAGE;
         if (!strcmp(opt, "--netns"))
                 return nsl_spec_set_network_ns(spec, v, error);
         if (!strcmp(opt, "--network"))
                 return nsl_spec_set_network(spec, v, error);
         if (!strcmp(opt, "--oom-score-adj"))
-                return nsl_spec_set_oom_score_adj(spec, number(v), error);
+                return number(v, &n) ? nsl_spec_set_oom_score_adj(spec, n, error) : USAGE;
         if (!strcmp(opt, "--sysctl"))
                 return nsl_spec_add_sysctl(spec, v, error);
         if (!strcmp(opt, "--domainname"))
@@ -91,7 +99,7 @@ static int apply(nsl_spec *spec, const char *opt, const char *v, nsl_error *erro
         if (!strcmp(opt, "--seccomp"))
                 return nsl_spec_set_seccomp(spec, v, error);
         fprintf(stderr, "nsl-layout: unknown option %s\n", opt);
-        exit(2);
+        return USAGE;
 }
 
 static bool flag(nsl_spec *spec, const char *opt)
@@ -109,15 +117,28 @@ static bool flag(nsl_spec *spec, const char *opt)
         return true;
 }
 
-int main(int argc, char **argv)
+/* What the launch must leave as it was in the caller. */
+struct caller {
+        char net[64];
+        gid_t groups[64];
+        int n_groups;
+};
+
+static void caller_now(struct caller *c)
 {
-        nsl_spec *spec = nsl_spec_new();
+        ssize_t n = readlink("/proc/thread-self/ns/net", c->net, sizeof c->net - 1);
+        c->net[n < 0 ? 0 : n] = '\0';
+        c->n_groups = getgroups(64, c->groups);
+}
+
+/* The launch; the spec stays the caller's. */
+static int launch(nsl_spec *spec, int argc, char **argv)
+{
+        struct caller before, after;
         nsl_error error = { 0 };
         nsl_result result;
         int i = 1, r;
 
-        if (!spec)
-                return NSL_EXIT_LAUNCHER;
         for (; i < argc && strcmp(argv[i], "--"); i++) {
                 if (flag(spec, argv[i]))
                         continue;
@@ -125,8 +146,8 @@ int main(int argc, char **argv)
                         fprintf(stderr, "nsl-layout: %s needs a value\n", argv[i]);
                         return 2;
                 }
-                if (apply(spec, argv[i], argv[i + 1], &error) < 0)
-                        return fail(&error);
+                if ((r = apply(spec, argv[i], argv[i + 1], &error)) < 0)
+                        return r == USAGE ? 2 : fail(&error);
                 i++;
         }
         if (i >= argc - 1) {
@@ -135,11 +156,30 @@ int main(int argc, char **argv)
         }
         if (nsl_spec_set_command(spec, argv + i + 1, &error) < 0)
                 return fail(&error);
+        caller_now(&before);
         r = nsl_run(spec, &result, &error);
-        nsl_spec_free(spec);
-        if (r < 0)
-                return fail(&error);
-        r = result.exit_code;
-        nsl_result_release(&result);
-        return r;
+        caller_now(&after);
+        if (r >= 0) {
+                r = result.exit_code;
+                nsl_result_release(&result);
+        }
+        if (strcmp(before.net, after.net) || before.n_groups != after.n_groups ||
+            memcmp(before.groups, after.groups, sizeof(gid_t) * (size_t)(before.n_groups > 0 ? before.n_groups : 0))) {
+                fprintf(stderr, "nsl-layout: the caller's network namespace or groups changed (%s -> %s)\n",
+                        before.net, after.net);
+                return 3;
+        }
+        return r < 0 ? fail(&error) : r;
+}
+
+int main(int argc, char **argv)
+{
+        nsl_spec *spec = nsl_spec_new();
+        int code;
+
+        if (!spec)
+                return NSL_EXIT_LAUNCHER;
+        code = launch(spec, argc, argv);
+        nsl_spec_free(spec);     /* every path: the ASan run counts leaks */
+        return code;
 }

@@ -8,11 +8,15 @@
  *   oci-probe exec [OPTIONS] -- CMD...
  *      a sandbox running a long sleep, then CMD run in it with nsl_exec;
  *      options set the process: --uid U --gid G (--sandbox-uid U --sandbox-gid G
- *      the sandbox's: only its own ids are mapped) --cap C --seccomp MODE
+ *      the sandbox's: only its own ids are mapped, unless --sandbox-identity-map N
+ *      maps 0..N-1 onto the same host ids) --group G --stdin own (CMD's stdin
+ *      the probe's own instead of the pipe) --cap C --seccomp MODE
  *      --cwd D --env K=V --memory M (the sandbox's) --console ROWS COLS INPUT.
  *      CMD's stdin is a pipe the probe closes once it has compared the
  *      process's cgroups with init's, so CMD can wait on it.
  *
+ * PROBE_BUNDLE=dev|bare (console): the OCI bundle layout, with or without /dev.
+ * PROBE_REPEAT=N: first N execs of CMD timed ("exec-ms mean M best B n N").
  * PROBE_EXEC_AT_ONCE=1: exec right after nsl_sandbox_start, without waiting
  * for the sandbox's command to run (nsl_exec must refuse then).
  *
@@ -26,12 +30,14 @@
 #include <fcntl.h>
 #include <nslaunch.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static _Noreturn void die(const char *what, const nsl_error *error)
@@ -98,8 +104,6 @@ static int console_take_master(struct console *c)
         printf("console-master-isatty %d\n", master >= 0 && isatty(master));
         fflush(stdout);
         close(conn);
-        if (master < 0)
-                exit(2);
         return master;
 }
 
@@ -125,6 +129,19 @@ static void print_status(int status)
         printf("exit %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
+/* PROBE_BUNDLE: the OCI bundle's layout, "dev" with nslaunch's /dev and
+ * /proc, "bare" with neither */
+static int bundle_layout(nsl_spec *spec, const char *how, nsl_error *error)
+{
+        if (!how)
+                return 0;
+        nsl_spec_set_bundle_layout(spec, true);
+        if (strcmp(how, "dev"))
+                return 0;
+        nsl_spec_set_dev(spec, true);
+        return nsl_spec_set_proc(spec, "pid", error);
+}
+
 static int run_console(char **argv)
 {
         struct console c = { .rows = (unsigned)atoi(argv[0]), .cols = (unsigned)atoi(argv[1]), .input = argv[2] };
@@ -138,10 +155,16 @@ static int run_console(char **argv)
             nsl_spec_set_console_socket(spec, c.runtime_end, &error) < 0 ||
             nsl_spec_set_console_size(spec, c.rows, c.cols, &error) < 0 ||
             (getenv("PROBE_LANDLOCK") && nsl_spec_set_landlock(spec, getenv("PROBE_LANDLOCK"), &error) < 0) ||
+            bundle_layout(spec, getenv("PROBE_BUNDLE"), &error) < 0 ||
             nsl_sandbox_create(spec, &sb, &error) < 0)
                 die("create", &error);
         close(c.runtime_end);
         int master = console_take_master(&c);
+        if (master < 0) {       /* the sandbox failed: its error */
+                if (nsl_sandbox_wait(sb, -1, &result, &error) < 0)
+                        die("sandbox", &error);
+                die("no master", NULL);
+        }
         if (nsl_sandbox_start(sb, &error) < 0)
                 die("start", &error);
         console_relay(&c, master);
@@ -185,7 +208,7 @@ static char *read_cgroups(pid_t pid)
         return buf;
 }
 
-static void wait_for_command(pid_t init)
+static void wait_for_command(nsl_sandbox *sb, pid_t init)
 {
         char path[64], comm[64], children[256];
 
@@ -207,7 +230,34 @@ static void wait_for_command(pid_t init)
                 if (n > 0 && !strncmp(comm, "sleep\n", 6))
                         return;
         }
+        nsl_result result;
+        nsl_error error = { 0 };
+        if (nsl_sandbox_wait(sb, 0, &result, &error) < 0 && error.what[0])
+                die("the sandbox's command never ran", &error);
         die("the sandbox's command never ran", NULL);
+}
+
+/* PROBE_REPEAT=N: N execs of the command, each waited for: the mean and
+ * the fastest, from nsl_exec's call to the process's end. */
+static void time_execs(pid_t init, const nsl_spec *process, int n)
+{
+        double sum = 0, best = 1e9;
+
+        for (int i = 0; i < n; i++) {
+                struct timespec a, b;
+                nsl_error error = { 0 };
+                int status;
+                pid_t pid;
+                clock_gettime(CLOCK_MONOTONIC, &a);
+                if (nsl_exec(init, process, &pid, &error) < 0)
+                        die("exec", &error);
+                waitpid(pid, &status, 0);
+                clock_gettime(CLOCK_MONOTONIC, &b);
+                double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+                sum += ms;
+                best = ms < best ? ms : best;
+        }
+        printf("exec-ms mean %.3f best %.3f n %d\n", sum / n, best, n);
 }
 
 static int run_exec(char **argv)
@@ -218,6 +268,7 @@ static int run_exec(char **argv)
         nsl_error error = { 0 };
         nsl_sandbox *sb = NULL;
         int hold[2], stray, status;
+        bool own_stdin = false;
         pid_t pid;
 
         if (!spec || !process || pipe2(hold, O_CLOEXEC) < 0)
@@ -231,6 +282,14 @@ static int run_exec(char **argv)
                         r = nsl_spec_set_uid(process, value, &error);
                 else if (!strcmp(opt, "--gid"))
                         r = nsl_spec_set_gid(process, value, &error);
+                else if (!strcmp(opt, "--stdin") && !strcmp(value, "own"))    /* the probe's 0, not the pipe */
+                        own_stdin = true;
+                else if (!strcmp(opt, "--group"))
+                        r = nsl_spec_add_group(process, (gid_t)atoi(value), &error);
+                else if (!strcmp(opt, "--sandbox-identity-map"))      /* as an OCI runtime run by root: 0 0 N */
+                        r = nsl_spec_add_id_map(spec, 'u', 0, 0, (uint32_t)atoi(value), &error) < 0
+                                    ? -1
+                                    : nsl_spec_add_id_map(spec, 'g', 0, 0, (uint32_t)atoi(value), &error);
                 else if (!strcmp(opt, "--sandbox-uid"))
                         r = nsl_spec_set_uid(spec, value, &error);
                 else if (!strcmp(opt, "--sandbox-gid"))
@@ -263,6 +322,11 @@ static int run_exec(char **argv)
         }
         if (!*argv || !argv[1])
                 die("no command", NULL);
+        /* with --stdin own the sandbox's init must not claim the probe's
+         * terminal: the exec'd process is to meet it as it is */
+        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (devnull < 0 || nsl_spec_set_stdio(spec, devnull, -1, -1, &error) < 0)
+                die("/dev/null", &error);
         if (nsl_spec_set_command(spec, sleeper, &error) < 0 || nsl_sandbox_create(spec, &sb, &error) < 0 ||
             nsl_sandbox_start(sb, &error) < 0)
                 die("sandbox", &error);
@@ -271,13 +335,15 @@ static int run_exec(char **argv)
         if (getenv("PROBE_EXEC_AT_ONCE"))
                 printf("at-once\n");
         else
-                wait_for_command(nsl_sandbox_pid(sb));
+                wait_for_command(sb, nsl_sandbox_pid(sb));
 
         /* a host fd the new process must not see (not close-on-exec) */
         stray = open("/etc/hostname", O_RDONLY);
         if (stray < 0 || nsl_spec_set_command(process, argv + 1, &error) < 0 ||
-            nsl_spec_set_stdio(process, hold[0], -1, -1, &error) < 0)
+            nsl_spec_set_stdio(process, own_stdin ? -1 : hold[0], -1, -1, &error) < 0)
                 die("process", &error);
+        if (getenv("PROBE_REPEAT"))
+                time_execs(nsl_sandbox_pid(sb), process, atoi(getenv("PROBE_REPEAT")));
         if (nsl_exec(nsl_sandbox_pid(sb), process, &pid, &error) < 0)
                 die("exec", &error);
         close(stray);
@@ -287,12 +353,18 @@ static int run_exec(char **argv)
         if (c.listener >= 0)
                 close(c.runtime_end);
         /* while it waits on its stdin */
-        printf("init-cgroup-is-mine %s\n", strcmp(read_cgroups(getpid()), read_cgroups(nsl_sandbox_pid(sb))) ? "no" : "yes");
-        printf("cgroup-same %s\n", strcmp(read_cgroups(pid),
+        if (!own_stdin)
+                printf("init-cgroup-is-mine %s\n", strcmp(read_cgroups(getpid()), read_cgroups(nsl_sandbox_pid(sb))) ? "no" : "yes");
+        if (!own_stdin)
+                printf("cgroup-same %s\n", strcmp(read_cgroups(pid),
                                           read_cgroups(nsl_sandbox_pid(sb))) ? "no" : "yes");
         fflush(stdout);
-        if (c.listener >= 0)
-                console_relay(&c, console_take_master(&c));
+        if (c.listener >= 0) {
+                int master = console_take_master(&c);
+                if (master < 0)
+                        die("no master", NULL);
+                console_relay(&c, master);
+        }
         close(hold[1]);
         if (waitpid(pid, &status, 0) != pid)
                 die("waitpid", NULL);

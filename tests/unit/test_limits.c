@@ -101,6 +101,51 @@ static void bad_limit_options(void **state)
         nsl_spec_free(s);
 }
 
+/* OCI cgroupsPath: absolute as given, relative under /nslaunch, systemd's
+ * form and '..' refused; exact path and parent exclude each other. */
+static void cgroup_path(void **state)
+{
+        nsl_spec *s = nsl_spec_new();
+        nsl_error e = { 0 };
+        char *out = NULL;
+        (void)state;
+        assert_int_equal(nsl_cgroup_resolve_path("/a/b/", &out, &e), 0);
+        assert_string_equal(out, "/a/b");
+        free(out);
+        assert_int_equal(nsl_cgroup_resolve_path("ctr", &out, &e), 0);
+        assert_string_equal(out, "/nslaunch/ctr");
+        free(out);
+        expect_line(nsl_cgroup_resolve_path("/", &out, &e), &e,
+                    "nslaunch: cgroupsPath: /: expected a cgroup path like /mygroup/ctr");
+        expect_line(nsl_cgroup_resolve_path("a/../../b", &out, &e), &e,
+                    "nslaunch: cgroupsPath: a/../../b: expected a cgroup path without '..' or empty parts, shorter than 400 bytes");
+        assert_true(nsl_cgroup_resolve_path("system.slice:cri:abc", &out, &e) < 0);
+        assert_non_null(strstr(e.cause, "systemd"));
+        assert_int_equal(nsl_spec_set_cgroup_path(s, "/x", &e), 0);
+        expect_line(nsl_spec_set_cgroup_parent(s, "/p", &e), &e,
+                    "nslaunch: --cgroup-parent: /p: an exact cgroup path is set already");
+        expect_line(nsl_spec_set_cpu_shares(s, 1, &e), &e,
+                    "nslaunch: cpu shares: 1: expected 2 to 262144 (1024 is the default weight)");
+        expect_line(nsl_spec_set_cpuset(s, "0-3;rm", NULL, &e), &e, "nslaunch: cpuset cpus: 0-3;rm: expected a list like 0-3,6");
+        assert_int_equal(nsl_spec_set_cpuset(s, "0-1,3", "0", &e), 0);
+        nsl_spec_free(s);
+}
+
+/* cpu.shares to cpu.weight: both defaults, both ends, and monotonic. */
+static void shares_to_weight(void **state)
+{
+        (void)state;
+        assert_int_equal(nsl_cgroup_shares_to_weight(2), 1);
+        assert_int_equal(nsl_cgroup_shares_to_weight(1024), 100);
+        assert_int_equal(nsl_cgroup_shares_to_weight(262144), 10000);
+        assert_int_equal(nsl_cgroup_shares_to_weight(512), 59);
+        for (uint64_t s = 3, last = 1; s <= 262144; s += 97) {
+                uint64_t w = nsl_cgroup_shares_to_weight(s);
+                assert_true(w >= last && w >= 1 && w <= 10000);
+                last = w;
+        }
+}
+
 /* A directory with the given (empty) interface files, like a new cgroup. */
 static int fake_cgroup(char *dir, const char *const *files)
 {
@@ -227,6 +272,8 @@ int main(void)
                 cmocka_unit_test(rlimits),
                 cmocka_unit_test(bad_rlimits),
                 cmocka_unit_test(bad_limit_options),
+                cmocka_unit_test(cgroup_path),
+                cmocka_unit_test(shares_to_weight),
                 cmocka_unit_test(v2_files_and_values),
                 cmocka_unit_test(v2_swap_and_partial_limits),
                 cmocka_unit_test(v2_missing_controller_is_an_error),

@@ -101,12 +101,55 @@ static void empty_command_is_refused(void **state)
         nsl_spec_free(s);
 }
 
+/* The OCI-bundle setters: the namespaced sysctls only, map lines that
+ * neither overlap nor reach (uid_t)-1, and what lands in the spec. */
+static void bundle_setters(void **state)
+{
+        nsl_spec *s = nsl_spec_new();
+        nsl_error e = { 0 };
+        (void)state;
+        assert_non_null(s);
+        expect_line(nsl_spec_add_sysctl(s, "kernel.shmmaxx", &e), &e, "nslaunch: sysctl: kernel.shmmaxx: expected KEY=VALUE");
+        expect_line(nsl_spec_add_sysctl(s, "kernel.sem_x=1", &e), &e,
+                    "nslaunch: sysctl: kernel.sem_x=1: kernel.sem_x is not namespaced (only net.*, kernel.shm*, "
+                    "kernel.msg*, kernel.sem and fs.mqueue.* belong to the sandbox)");
+        expect_line(nsl_spec_add_sysctl(s, "net./x=1", &e), &e, "nslaunch: sysctl: net./x=1: not a sysctl name");
+        expect_line(nsl_spec_add_sysctl(s, "net.=1", &e), &e, "nslaunch: sysctl: net.=1: not a sysctl name");
+        assert_int_equal(nsl_spec_add_sysctl(s, "kernel.sem=250 32000 32 128", &e), 0);
+        assert_int_equal(nsl_spec_add_sysctl(s, "fs.mqueue.msg_max=20", &e), 0);
+        assert_int_equal(s->n_sysctls, 2);
+
+        assert_int_equal(nsl_spec_add_id_map(s, 'u', 0, 0, 4294967295U, &e), 0);
+        expect_line(nsl_spec_add_id_map(s, 'u', 0, 0, 4294967295U, &e), &e,
+                    "nslaunch: uid-map: 0 0 4294967295: overlaps an earlier line");
+        expect_line(nsl_spec_add_id_map(s, 'g', 1, 0, 4294967295U, &e), &e,
+                    "nslaunch: gid-map: 1 0 4294967295: empty, or past the last id 4294967294");
+        expect_line(nsl_spec_add_id_map(s, 'x', 1, 0, 1, &e), &e, "nslaunch: id-map: 1 0 1: kind must be 'u' or 'g'");
+        assert_int_equal(s->n_uid_maps, 1);
+        assert_int_equal(s->n_gid_maps, 0);
+
+        expect_line(nsl_spec_add_masked_path(s, "/a/../b", &e), &e,
+                    "nslaunch: masked-path: /a/../b: expected an absolute path inside the sandbox, without '..'");
+        assert_int_equal(nsl_spec_add_readonly_path(s, "//proc//sys", &e), 0);
+        assert_string_equal(s->readonly_paths[0], "/proc/sys");
+        expect_line(nsl_spec_set_network_ns(s, "run/netns/x", &e), &e,
+                    "nslaunch: network-ns: run/netns/x: expected an absolute path");
+        expect_line(nsl_spec_set_umask(s, 01022, &e), &e, "nslaunch: umask: 1022: only permission bits (0 to 0777)");
+        expect_line(nsl_spec_set_oom_score_adj(s, -1001, &e), &e,
+                    "nslaunch: oom-score-adj: -1001: must be from -1000 to 1000");
+        assert_int_equal(nsl_spec_add_group(s, 27, &e), 0);
+        assert_int_equal(nsl_spec_add_group(s, 27, &e), 0);
+        assert_int_equal(s->n_groups, 1);
+        nsl_spec_free(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(bad_option_values),
                 cmocka_unit_test(good_values_land_in_the_spec),
                 cmocka_unit_test(empty_command_is_refused),
+                cmocka_unit_test(bundle_setters),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

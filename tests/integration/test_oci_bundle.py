@@ -1,0 +1,140 @@
+"""A bundle's config.json through the library's OCI path for real:
+nsl_oci_load, nsl_oci_to_spec and a launch (tests/oci/nsl-oci-run.c), as
+root and rootless: the process, capabilities, the config's seccomp object,
+mounts, and a refused field named in the one line.
+
+The driver is $NSL_OCI_RUN, else next to $NSLAUNCH (run-rootless.sh copies
+it there), else the build tree's."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import IS_ROOT, NSLAUNCH, assert_one_error_line
+
+EPERM_MKDIR = "Operation not permitted"
+
+
+def driver():
+    for path in (os.environ.get("NSL_OCI_RUN"),
+                 os.path.join(os.path.dirname(NSLAUNCH), "nsl-oci-run"),
+                 os.path.join(os.path.dirname(os.path.dirname(NSLAUNCH)), "tests", "nsl-oci-run")):
+        if path and os.access(path, os.X_OK):
+            return path
+    pytest.fail("nsl-oci-run not found (build it with ninja, or set $NSL_OCI_RUN)")
+
+
+def base_config(root, script):
+    return {
+        "ociVersion": "1.2.0",
+        "root": {"path": root, "readonly": True},
+        "process": {"args": ["/bin/sh", "-c", script], "cwd": "/tmp", "env": ["PATH=/usr/bin:/bin", "WHO=oci"],
+                    "user": {"uid": 0, "gid": 0},
+                    "capabilities": {"bounding": ["CAP_KILL", "CAP_CHOWN"], "effective": ["CAP_KILL", "CAP_SYS_ADMIN"],
+                                     "permitted": ["CAP_KILL"], "ambient": ["CAP_CHOWN"]}},
+        "hostname": "ocibox",
+        "mounts": [
+            {"destination": "/proc", "type": "proc", "source": "proc"},
+            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"]},
+            {"destination": "/dev/pts", "type": "devpts", "source": "devpts"},
+            {"destination": "/usr", "type": "bind", "source": "/usr", "options": ["rbind", "ro", "rprivate"]},
+            {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m", "noexec", "nosuid"]},
+        ],
+        "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"},
+                                 {"type": "network"}]},
+        "annotations": {"org.example": "yes"},
+    }
+
+
+def run_bundle(hostdir, config):
+    bundle = hostdir(0o755, prefix="nsl-bundle-")
+    with open(os.path.join(bundle, "config.json"), "w") as f:
+        json.dump(config, f)
+    return subprocess.run([driver(), bundle], capture_output=True, text=True, timeout=30,
+                          stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def root(rootfs):
+    path, _ = rootfs()
+    return path
+
+
+def status_field(out, name):
+    return next(line.split()[1] for line in out.splitlines() if line.startswith(name + ":"))
+
+
+def test_the_process_runs_as_the_config_says(hostdir, root):
+    cp = run_bundle(hostdir, base_config(
+        root, "echo $WHO $(pwd) $(hostname) $(id -u); echo x > /root-write 2>/dev/null || echo ro; "
+              "grep -E '^(CapEff|CapPrm|CapInh|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status; exit 7"))
+    assert cp.returncode == 7, cp.stderr
+    assert cp.stdout.splitlines()[0] == "oci /tmp ocibox 0"
+    assert cp.stdout.splitlines()[1] == "ro"
+    # (effective | permitted) & bounding: KILL only; not SYS_ADMIN (not in bounding), not CHOWN (ambient
+    # only); the sandbox's one set is every set
+    for field in ("CapEff", "CapPrm", "CapInh", "CapAmb"):
+        assert int(status_field(cp.stdout, field), 16) == 1 << 5, field
+    assert status_field(cp.stdout, "NoNewPrivs") == "1"
+    # no linux.seccomp: no filter, as the spec says
+    assert status_field(cp.stdout, "Seccomp") == "0"
+
+
+def test_the_configs_seccomp_object_applies(hostdir, root):
+    config = base_config(root, "mkdir /tmp/x; echo made $?; ls /tmp >/dev/null && echo listed")
+    config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
+                                  "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO",
+                                                "errnoRet": 1}]}
+    cp = run_bundle(hostdir, config)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.splitlines() == ["made 1", "listed"]
+    assert EPERM_MKDIR in cp.stderr
+
+
+def test_mounts_of_the_config(hostdir, root):
+    cp = run_bundle(hostdir, base_config(
+        root, "grep -E ' /(tmp|usr|dev) ' /proc/self/mounts | cut -d' ' -f2-4; ls /dev/null /dev/pts/ptmx"))
+    assert cp.returncode == 0, cp.stderr
+    mounts = {line.split()[0]: line.split() for line in cp.stdout.splitlines() if line.startswith("/")
+              and " " in line}
+    assert mounts["/tmp"][1] == "tmpfs" and "noexec" in mounts["/tmp"][2].split(",")
+    assert mounts["/usr"][2].split(",")[0] == "ro"
+    assert mounts["/dev"][1] == "tmpfs"
+    assert "/dev/pts/ptmx" in cp.stdout
+
+
+def test_no_network_namespace_listed_is_the_hosts(hostdir, root):
+    config = base_config(root, "cat /proc/net/dev | wc -l")
+    cp = run_bundle(hostdir, config)
+    lines_own = int(cp.stdout)
+    config["linux"]["namespaces"] = [ns for ns in config["linux"]["namespaces"] if ns["type"] != "network"]
+    cp = run_bundle(hostdir, config)
+    assert cp.returncode == 0, cp.stderr
+    with open("/proc/net/dev") as f:
+        assert int(cp.stdout) == len(f.read().splitlines())
+    assert lines_own == 3   # two header lines and lo
+
+
+@pytest.mark.parametrize("path,value,line", [
+    (("linux", "intelRdt"), {"closID": "x"}, "nslaunch: config.json: linux.intelRdt: not supported"),
+    (("process", "apparmorProfile"), "docker-default", "nslaunch: config.json: process.apparmorProfile: not supported"),
+    (("linux", "seccomp"), {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/a.sock"},
+     "nslaunch: config.json: linux.seccomp.listenerPath: not supported"),
+])
+def test_a_refused_field_is_named(hostdir, root, path, value, line):
+    config = base_config(root, "echo ran")
+    config[path[0]][path[1]] = value
+    cp = run_bundle(hostdir, config)
+    assert cp.returncode == 125
+    assert cp.stdout == ""
+    assert_one_error_line(cp)
+    assert cp.stderr.strip() == line
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the identity map is root's")
+def test_as_root_without_a_user_namespace_files_are_the_hosts(hostdir, root):
+    cp = run_bundle(hostdir, base_config(root, "cat /proc/self/uid_map /proc/self/gid_map; stat -c %u /usr/bin/env"))
+    assert cp.returncode == 0, cp.stderr
+    assert [line.split() for line in cp.stdout.splitlines()[:2]] == [["0", "0", "4294967295"]] * 2
+    assert cp.stdout.splitlines()[2] == "0"

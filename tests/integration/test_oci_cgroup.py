@@ -1,0 +1,324 @@
+"""The OCI runtime's cgroup side, through the public API (tests/embed/
+oci_cgroup_tool.c, one step per run as runc's commands are): a sandbox in a
+cgroup at an exact path, detached, its limits in every hierarchy, frozen and
+thawed, its processes listed, its limits raised, and removed with whatever
+still runs in it, leaving no directory in any hierarchy. Real cgroups: v1
+here (memory, cpu, pids, cpuset, freezer), v2 in a v2 guest. Only cgroups
+these tests made are touched."""
+
+import math
+import os
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from conftest import IS_ROOT, NSLAUNCH, assert_one_error_line, reap_zombies
+
+CG = "/sys/fs/cgroup"
+_TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def tool_path():
+    for path in (os.environ.get("NSL_OCI_CGROUP_TOOL"), os.path.join(os.path.dirname(NSLAUNCH), "oci-cgroup-tool"),
+                 os.path.join(os.path.dirname(os.path.dirname(NSLAUNCH)), "tests", "oci-cgroup-tool"),
+                 os.path.join(_TOP, "build", "tests", "oci-cgroup-tool")):
+        if path and os.access(path, os.X_OK):
+            return path
+    pytest.fail("oci-cgroup-tool not found (build it with ninja, or set NSL_OCI_CGROUP_TOOL)")
+
+
+def is_cgroup2(path):
+    return os.path.exists(os.path.join(path, "cgroup.controllers"))
+
+
+UNIFIED = is_cgroup2(CG)
+V1 = [c for c in ("memory", "cpu", "pids", "cpuset", "freezer") if not UNIFIED and os.path.isdir(f"{CG}/{c}")]
+
+
+def hierarchies():
+    """Every place a cgroup path can be made in: each v1 hierarchy nslaunch
+    uses and the cgroup2 mount (all of /sys/fs/cgroup, or unified/)."""
+    places = [f"{CG}/{c}" for c in V1]
+    places += [p for p in (CG, f"{CG}/unified") if is_cgroup2(p)]
+    return places
+
+
+def dirs_of(path):
+    return [h + path for h in hierarchies() if os.path.isdir(h + path)]
+
+
+def tool(*args, check=True, user=None):
+    cp = subprocess.run([tool_path(), *args], capture_output=True, text=True, timeout=30,
+                        user=user, group=user, extra_groups=[] if user else None)
+    if check:
+        assert cp.returncode == 0, (args, cp.stdout, cp.stderr)
+    return cp
+
+
+def read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def limit_file(path, v1_controller, v1_file, v2_file):
+    if V1:
+        return f"{CG}/{v1_controller}{path}/{v1_file}"
+    return f"{CG}{path}/{v2_file}"
+
+
+def cpu_ticks(pids):
+    total = 0
+    for pid in pids:
+        try:
+            fields = read(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def frozen_state(path):
+    if V1:
+        return read(f"{CG}/freezer{path}/freezer.state")
+    events = dict(line.split() for line in read(f"{CG}{path}/cgroup.events").splitlines())
+    return "FROZEN" if events["frozen"] == "1" else "THAWED"
+
+
+def wait_exit(pid, timeout=10):
+    """init is this process's child once the tool has exited (a subreaper)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.02)
+    pytest.fail(f"init {pid} did not end")
+
+
+@pytest.fixture
+def cgpath():
+    """A cgroup path no one uses, and its removal (ours only) afterwards."""
+    relative_parent_before = {h: os.path.isdir(f"{h}/nslaunch") for h in hierarchies()}
+    made = []
+
+    def make(relative=False):
+        name = f"nsl-oci-test-{uuid.uuid4().hex[:12]}"
+        path = name if relative else f"/{name}"
+        made.append(f"/nslaunch/{name}" if relative else path)
+        assert not dirs_of(made[-1])
+        return path
+
+    yield make
+    for path in made:
+        if dirs_of(path):
+            subprocess.run([tool_path(), "remove", path], capture_output=True, timeout=30)
+        for d in dirs_of(path):
+            os.rmdir(d)
+    for h, existed in relative_parent_before.items():
+        if not existed and os.path.isdir(f"{h}/nslaunch"):
+            try:
+                os.rmdir(f"{h}/nslaunch")
+            except OSError:
+                pass
+    reap_zombies()
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    path = str(tmp_path / "start")
+    os.mkfifo(path)
+    return path
+
+
+def cpuset_usable():
+    """v1: the cpuset hierarchy is mounted; v2: the root hands cpuset down
+    (nslaunch does not rearrange a parent it did not make)."""
+    if V1:
+        return "cpuset" in V1
+    return "cpuset" in read(f"{CG}/cgroup.subtree_control").split()
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="root makes cgroups at any path; rootless is refused (tests below)")
+def test_detached_sandbox_at_exact_path_is_limited_frozen_listed_updated_and_removed(cgpath, fifo):
+    path = cgpath()
+    cpuset = ["--cpuset", "0", "0"] if cpuset_usable() else []
+    cp = tool("create", path, fifo, "--memory", "64m", "--memory-reservation", str(32 << 20), "--pids", "32",
+              "--cpus", "0.2", "--cpu-shares", "512", *cpuset, "--", "/bin/sh", "-c", "sleep 300 & while :; do :; done")
+    init = int(cp.stdout)
+
+    # made in every hierarchy nslaunch uses, with the limits
+    expected = [f"{CG}/{c}{path}" for c in V1] if V1 else [CG + path]
+    assert sorted(dirs_of(path)) == sorted(expected)
+    assert read(limit_file(path, "memory", "memory.limit_in_bytes", "memory.max")) == str(64 << 20)
+    assert read(limit_file(path, "memory", "memory.soft_limit_in_bytes", "memory.low")) == str(32 << 20)
+    assert read(limit_file(path, "pids", "pids.max", "pids.max")) == "32"
+    if V1:
+        assert read(f"{CG}/cpu{path}/cpu.cfs_quota_us") == "20000"
+        assert read(f"{CG}/cpu{path}/cpu.shares") == "512"
+    else:
+        assert read(f"{CG}{path}/cpu.max") == "20000 100000"
+        weight = math.ceil(10 ** ((9 * 9 + 125 * 9) / 612 - 7 / 34))   # log2(512) = 9
+        assert read(f"{CG}{path}/cpu.weight") == str(weight) == "59"
+    if cpuset:
+        assert read(limit_file(path, "cpuset", "cpuset.cpus", "cpuset.cpus")) == "0"
+
+    # detached: init waits for start in the cgroup, alone
+    assert tool("pids", path).stdout.split() == [str(init)]
+    tool("start", fifo)
+    deadline = time.monotonic() + 5
+    while len(pids := [int(p) for p in tool("pids", path).stdout.split()]) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert init in pids and len(pids) == 3, pids     # init, the shell's loop, sleep
+    for pid in pids:
+        assert any(line.endswith(":" + path) for line in read(f"/proc/{pid}/cgroup").splitlines()), pid
+
+    # frozen: no process runs; thawed: the loop runs again
+    tool("freeze", path)
+    assert frozen_state(path) == "FROZEN"
+    before = cpu_ticks(pids)
+    time.sleep(1)
+    assert cpu_ticks(pids) == before
+    tool("thaw", path)
+    assert frozen_state(path) == "THAWED"
+    time.sleep(1)
+    assert cpu_ticks(pids) > before
+
+    # raised live
+    tool("update", path, "--memory", "128m", "--pids", "64", "--cpus", "0.1", "--memory-reservation", str(48 << 20))
+    assert read(limit_file(path, "memory", "memory.limit_in_bytes", "memory.max")) == str(128 << 20)
+    assert read(limit_file(path, "memory", "memory.soft_limit_in_bytes", "memory.low")) == str(48 << 20)
+    assert read(limit_file(path, "pids", "pids.max", "pids.max")) == "64"
+    assert read(limit_file(path, "cpu", "cpu.cfs_quota_us", "cpu.max")).split()[0] == "10000"
+
+    # removed: everything in it killed, no directory in any hierarchy
+    tool("remove", path)
+    assert dirs_of(path) == []
+    status = wait_exit(init)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == 9, status
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}") or read(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()[0] == "Z"
+    # removing what is gone already is done
+    tool("remove", path)
+
+
+@pytest.mark.skipif(not IS_ROOT or not V1, reason="v1 refuses a memory limit below what is used (v2 reclaims, "
+                    "then its OOM killer acts, as the kernel defines memory.max)")
+def test_a_limit_that_cannot_be_applied_live_is_refused_naming_the_cgroup(cgpath, fifo):
+    path = cgpath()
+    init = int(tool("create", path, fifo, "--memory", "64m", "--", "/usr/bin/python3", "-c",
+                    "import time; x = bytearray(40 << 20); x[::4096] = b'x' * len(x[::4096]); time.sleep(300)").stdout)
+    tool("start", fifo)
+    usage = f"{CG}/memory{path}/memory.usage_in_bytes"
+    deadline = time.monotonic() + 10
+    while int(read(usage)) < 40 << 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert int(read(usage)) >= 40 << 20
+    cp = tool("update", path, "--memory", "8m", check=False)
+    assert cp.returncode == 125
+    line = assert_one_error_line(cp)
+    assert f"{CG}/memory{path}/memory.limit_in_bytes" in line and "busy" in line, line
+    assert read(f"{CG}/memory{path}/memory.limit_in_bytes") == str(64 << 20)
+    tool("remove", path)
+    assert dirs_of(path) == []
+    wait_exit(init)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="root makes cgroups at any path")
+def test_relative_path_is_under_nslaunch_and_a_busy_cgroup_is_refused(cgpath, fifo, tmp_path):
+    rel = cgpath(relative=True)
+    init = int(tool("create", rel, fifo, "--memory", "32m", "--", "/bin/true").stdout)
+    assert f"{hierarchies()[0]}/nslaunch/{rel}" in dirs_of(f"/nslaunch/{rel}")
+
+    other = str(tmp_path / "other")
+    os.mkfifo(other)
+    cp = tool("create", rel, other, "--", "/bin/true", check=False)
+    assert cp.returncode == 125
+    line = assert_one_error_line(cp)
+    assert f"/nslaunch/{rel}" in line and "already holds processes" in line, line
+    assert tool("pids", rel).stdout.split() == [str(init)]
+
+    tool("remove", rel)
+    assert dirs_of(f"/nslaunch/{rel}") == []
+    wait_exit(init)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="root has cgroups for limits here")
+def test_a_cgroup_without_an_exact_path_cannot_be_detached_and_is_removed(fifo):
+    def ours():
+        found = set()
+        with open("/proc/self/cgroup") as f:
+            for line in f:
+                _, ctrls, own = line.rstrip("\n").split(":", 2)
+                for c in ctrls.split(","):
+                    d = f"{CG}/{c}{own.rstrip('/')}"
+                    if c in V1 and os.path.isdir(d):
+                        found |= {f"{d}/{n}" for n in os.listdir(d) if n.startswith("nslaunch-")}
+        for v2 in (f"{CG}/nslaunch", f"{CG}/unified/nslaunch"):
+            if os.path.isdir(v2):
+                found |= {f"{v2}/{n}" for n in os.listdir(v2) if n.startswith("nslaunch-")}
+        return found
+
+    before = ours()
+    cp = tool("create", "-", fifo, "--memory", "64m", "--", "/bin/true", check=False)
+    assert cp.returncode == 125
+    line = assert_one_error_line(cp)
+    assert "detach" in line and "give it an exact cgroup path" in line, line
+    assert ours() <= before
+
+
+def test_systemd_form_and_dotdot_are_refused_naming_the_path(fifo):
+    cp = tool("create", "system.slice:nslaunch:abc", fifo, "--", "/bin/true", check=False)
+    assert cp.returncode == 125
+    line = assert_one_error_line(cp)
+    assert "cgroupsPath" in line and "system.slice:nslaunch:abc" in line and "systemd" in line, line
+    cp = tool("freeze", "/a/../b", check=False)
+    assert cp.returncode == 125 and "'..'" in assert_one_error_line(cp)
+
+
+def test_a_missing_cgroup_is_named(cgpath):
+    path = cgpath()
+    for args in (("freeze", path), ("pids", path), ("update", path, "--memory", "64m")):
+        cp = tool(*args, check=False)
+        assert cp.returncode == 125, args
+        line = assert_one_error_line(cp)
+        assert path in line and "no such cgroup" in line, line
+
+
+@pytest.mark.skipif(IS_ROOT, reason="rootless: no delegated cgroup at the hierarchies' root")
+def test_rootless_create_is_refused_with_a_clear_line(cgpath, fifo):
+    path = cgpath()
+    cp = tool("create", path, fifo, "--memory", "64m", "--", "/bin/true", check=False)
+    assert cp.returncode == 125
+    line = assert_one_error_line(cp)
+    assert path in line and "no cgroup this user may write" in line, line
+    assert dirs_of(path) == []
+
+
+def nsltest_exists():
+    try:
+        import pwd
+        pwd.getpwnam("nsltest")
+        return True
+    except KeyError:
+        return False
+
+
+@pytest.mark.skipif(not IS_ROOT or not nsltest_exists(), reason="root makes the cgroup, nsltest is refused")
+def test_a_user_without_delegation_is_refused_before_anything_changes(cgpath, fifo):
+    path = cgpath()
+    init = int(tool("create", path, fifo, "--memory", "64m", "--pids", "16", "--", "/bin/true").stdout)
+    os.chmod(os.path.dirname(fifo), 0o755)
+    for args in (("freeze", path), ("update", path, "--memory", "128m"), ("remove", path)):
+        cp = tool(*args, check=False, user="nsltest")
+        assert cp.returncode == 125, (args, cp.stderr)
+        line = assert_one_error_line(cp)
+        assert path in line and "not this user's to change" in line, line
+    assert read(limit_file(path, "memory", "memory.limit_in_bytes", "memory.max")) == str(64 << 20)
+    if V1:
+        assert read(f"{CG}/freezer{path}/freezer.state") == "THAWED"
+    assert tool("pids", path).stdout.split() == [str(init)]
+    tool("remove", path)
+    assert dirs_of(path) == []
+    wait_exit(init)

@@ -1,0 +1,239 @@
+/* Every config.json field nslaunch refuses is named in the one line it is
+ * refused with (issue 14): the minimal config with one field changed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "oci/fixture.h"
+
+/* line_expected ending with '*': the line starts with the rest (the cause is
+ * a setter's own words). */
+static void expect_refused(const char *path, const char *value_json, const char *line_expected)
+{
+        char *text = config_with(path, value_json);
+        char line[1200];
+        int r = load_and_translate(text, NULL, NULL, line, sizeof line);
+        size_t n = strlen(line_expected);
+
+        if (line_expected[n - 1] == '*' && !strncmp(line, line_expected, n - 1))
+                line_expected = line;
+        if (r == 0 || strcmp(line, line_expected))
+                print_error("%s = %s\n  got:      %s\n  expected: %s\n", path, value_json ? value_json : "(deleted)",
+                            line, line_expected);
+        assert_true(r < 0);
+        assert_string_equal(line, line_expected);
+        free(text);
+}
+
+static void minimal_config_is_accepted(void **state)
+{
+        char line[1200];
+        (void)state;
+        assert_int_equal(load_and_translate(MINIMAL_CONFIG, NULL, NULL, line, sizeof line), 0);
+        assert_string_equal(line, "");
+}
+
+static void top_level(void **state)
+{
+        (void)state;
+        expect_refused("ociVersion", "\"2.0.0\"", "nslaunch: config.json: ociVersion: 2.0.0 is not supported (1.0.x to 1.2.x)");
+        expect_refused("windows", "{\"layerFolders\": []}", "nslaunch: config.json: windows: not supported");
+        expect_refused("solaris", "{}", "nslaunch: config.json: solaris: not supported");
+        expect_refused("vm", "{}", "nslaunch: config.json: vm: not supported");
+        expect_refused("root", NULL, "nslaunch: config.json: root: missing");
+        expect_refused("process", NULL, "nslaunch: config.json: process: missing (the process to start)");
+        expect_refused("linux", NULL, "nslaunch: config.json: linux: missing (nslaunch runs Linux containers only)");
+}
+
+static void process_security_labels(void **state)
+{
+        (void)state;
+        expect_refused("process.apparmorProfile", "\"docker-default\"",
+                       "nslaunch: config.json: process.apparmorProfile: not supported");
+        expect_refused("process.selinuxLabel", "\"system_u:system_r:container_t:s0\"",
+                       "nslaunch: config.json: process.selinuxLabel: not supported");
+        expect_refused("linux.mountLabel", "\"system_u:object_r:container_file_t:s0\"",
+                       "nslaunch: config.json: linux.mountLabel: not supported");
+}
+
+static void process_fields(void **state)
+{
+        (void)state;
+        expect_refused("process.commandLine", "\"cmd.exe\"", "nslaunch: config.json: process.commandLine: not supported");
+        expect_refused("process.scheduler", "{\"policy\": \"SCHED_FIFO\"}",
+                       "nslaunch: config.json: process.scheduler: not supported");
+        expect_refused("process.ioPriority", "{\"class\": \"IOPRIO_CLASS_RT\"}",
+                       "nslaunch: config.json: process.ioPriority: not supported");
+        expect_refused("process.execCPUAffinity", "{\"initial\": \"0\"}",
+                       "nslaunch: config.json: process.execCPUAffinity: not supported");
+        expect_refused("process.user.username", "\"admin\"", "nslaunch: config.json: process.user.username: not supported");
+        expect_refused("process.consoleSize", "{\"height\": 24, \"width\": 80, \"depth\": 1}",
+                       "nslaunch: config.json: process.consoleSize.depth: not supported");
+        expect_refused("process.rlimits", "[{\"type\": \"RLIMIT_NOFILE\", \"soft\": 1, \"hard\": 1, \"max\": 2}]",
+                       "nslaunch: config.json: process.rlimits[0].max: not supported");
+        expect_refused("process.user.additionalGids", "[-1]", "nslaunch: config.json: process.user.additionalGids[0]: expected a group id");
+        expect_refused("process.capabilities.everything", "[]",
+                       "nslaunch: config.json: process.capabilities.everything: not supported");
+        expect_refused("process.capabilities.effective", "[\"CAP_FLY\"]",
+                       "nslaunch: config.json: process.capabilities.effective[0]: unknown capability \"CAP_FLY\"");
+        expect_refused("process.rlimits", "[{\"type\": \"RLIMIT_FLY\", \"soft\": 1, \"hard\": 1}]",
+                       "nslaunch: config.json: process.rlimits[0]: RLIMIT_FLY=1:1: unknown limit 'RLIMIT_FLY'*");
+        expect_refused("process.args", "[]", "nslaunch: config.json: process.args: missing (the command to run)");
+        expect_refused("process.cwd", "\"tmp\"", "nslaunch: config.json: process.cwd: must be an absolute path");
+}
+
+static void linux_fields(void **state)
+{
+        (void)state;
+        expect_refused("linux.intelRdt", "{\"closID\": \"x\"}", "nslaunch: config.json: linux.intelRdt: not supported");
+        expect_refused("linux.timeOffsets", "{}", "nslaunch: config.json: linux.timeOffsets: not supported");
+        expect_refused("linux.memoryPolicy", "{\"mode\": \"MPOL_BIND\"}",
+                       "nslaunch: config.json: linux.memoryPolicy: not supported");
+        expect_refused("linux.netDevices", "{\"eth0\": {}}", "nslaunch: config.json: linux.netDevices: not supported");
+        expect_refused("linux.personality", "{\"domain\": \"LINUX32\"}",
+                       "nslaunch: config.json: linux.personality.domain: only LINUX is supported");
+        expect_refused("linux.personality", "{\"domain\": \"LINUX\", \"flags\": [\"ADDR_NO_RANDOMIZE\"]}",
+                       "nslaunch: config.json: linux.personality.flags: not supported");
+        expect_refused("linux.rootfsPropagation", "\"shared\"",
+                       "nslaunch: config.json: linux.rootfsPropagation: shared is not supported");
+        expect_refused("linux.rootfsPropagation", "\"unbindable\"",
+                       "nslaunch: config.json: linux.rootfsPropagation: unbindable is not supported");
+        expect_refused("linux.personality", "{\"domain\": \"LINUX\", \"persona\": 1}",
+                       "nslaunch: config.json: linux.personality.persona: not supported");
+        expect_refused("linux.sysctl", "{\"kernel.panic\": \"1\"}",
+                       "nslaunch: config.json: linux.sysctl: kernel.panic=1: kernel.panic is not namespaced*");
+}
+
+static void namespaces(void **state)
+{
+        (void)state;
+        expect_refused("linux.namespaces+", "{\"type\": \"time\"}",
+                       "nslaunch: config.json: linux.namespaces[5]: namespace type time is not supported");
+        expect_refused("linux.namespaces+", "{\"type\": \"pid\"}", "nslaunch: config.json: linux.namespaces[5]: pid is listed twice");
+        expect_refused("linux.namespaces+", "{\"type\": \"user\", \"path\": \"/proc/1/ns/user\"}",
+                       "nslaunch: config.json: linux.namespaces[5]: joining an existing user namespace is not supported "
+                       "(only network)");
+        expect_refused("linux.namespaces", "[{\"type\": \"mount\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}]",
+                       "nslaunch: config.json: linux.namespaces: no pid namespace: sharing the host's is not supported");
+        expect_refused("linux.namespaces+", "{\"type\": \"ipc\", \"path\": \"/proc/1/ns/ipc\"}",
+                       "nslaunch: config.json: linux.namespaces[5]: ipc is listed twice");
+        expect_refused("linux.namespaces", "[{\"type\": \"pid\", \"path\": \"/proc/1/ns/pid\"}]",
+                       "nslaunch: config.json: linux.namespaces[0]: joining an existing pid namespace is not supported "
+                       "(only network)");
+        expect_refused("linux.namespaces", "[{\"type\": \"pid\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}]",
+                       "nslaunch: config.json: linux.namespaces: no mount namespace: sharing the host's is not supported");
+        expect_refused("linux.namespaces+", "{\"type\": \"network\", \"flags\": 1}",
+                       "nslaunch: config.json: linux.namespaces[5].flags: not supported");
+        expect_refused("linux.uidMappings", "[{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}]",
+                       "nslaunch: config.json: linux.uidMappings: given without a user namespace");
+}
+
+static void devices(void **state)
+{
+        (void)state;
+        expect_refused("linux.devices", "[{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229}]",
+                       "nslaunch: config.json: linux.devices[0]: device /dev/fuse is not supported");
+        expect_refused("linux.devices", "[{\"path\": \"/dev/sda\", \"type\": \"b\", \"major\": 8, \"minor\": 0}]",
+                       "nslaunch: config.json: linux.devices[0]: device /dev/sda is not supported");
+        expect_refused("linux.devices", "[{\"type\": \"c\", \"major\": 1, \"minor\": 3}]",
+                       "nslaunch: config.json: linux.devices[0]: device (no path) is not supported");
+}
+
+static void resources(void **state)
+{
+        (void)state;
+        expect_refused("linux.resources.memory.kernel", "1048576",
+                       "nslaunch: config.json: linux.resources.memory.kernel: not supported");
+        expect_refused("linux.resources.memory.swappiness", "10",
+                       "nslaunch: config.json: linux.resources.memory.swappiness: not supported");
+        expect_refused("linux.resources.memory.disableOOMKiller", "true",
+                       "nslaunch: config.json: linux.resources.memory.disableOOMKiller: not supported");
+        expect_refused("linux.resources.cpu.realtimeRuntime", "1000",
+                       "nslaunch: config.json: linux.resources.cpu.realtimeRuntime: not supported");
+        expect_refused("linux.resources.cpu.idle", "1", "nslaunch: config.json: linux.resources.cpu.idle: not supported");
+        expect_refused("linux.resources.cpu.realtimePeriod", "1000",
+                       "nslaunch: config.json: linux.resources.cpu.realtimePeriod: not supported");
+        expect_refused("linux.resources.cpu.burst", "1000", "nslaunch: config.json: linux.resources.cpu.burst: not supported");
+        expect_refused("linux.resources.memory.kernelTCP", "1048576",
+                       "nslaunch: config.json: linux.resources.memory.kernelTCP: not supported");
+        expect_refused("linux.resources.memory.checkBeforeUpdate", "true",
+                       "nslaunch: config.json: linux.resources.memory.checkBeforeUpdate: not supported");
+        expect_refused("linux.resources.memory.high", "1", "nslaunch: config.json: linux.resources.memory.high: not supported");
+        expect_refused("linux.resources.pids.max", "1", "nslaunch: config.json: linux.resources.pids.max: not supported");
+        expect_refused("linux.resources.blockIO.leafWeight", "10",
+                       "nslaunch: config.json: linux.resources.blockIO.leafWeight: not supported");
+        expect_refused("linux.resources.blockIO.weightDevice", "[{\"major\": 8, \"minor\": 0, \"weight\": 10}]",
+                       "nslaunch: config.json: linux.resources.blockIO.weightDevice: not supported");
+        expect_refused("linux.resources.blockIO.throttleWriteIOPSDevice", "[{\"major\": 8, \"minor\": 0, \"rate\": 1}]",
+                       "nslaunch: config.json: linux.resources.blockIO.throttleWriteIOPSDevice: not supported");
+        expect_refused("linux.resources.devices", "[{\"allow\": true, \"access\": \"rwm\", \"path\": \"/dev/x\"}]",
+                       "nslaunch: config.json: linux.resources.devices[0].path: not supported");
+        expect_refused("linux.resources.blockIO.weight", "300",
+                       "nslaunch: config.json: linux.resources.blockIO.weight: not supported");
+        expect_refused("linux.resources.blockIO.throttleReadBpsDevice", "[{\"major\": 8, \"minor\": 0, \"rate\": 1}]",
+                       "nslaunch: config.json: linux.resources.blockIO.throttleReadBpsDevice: not supported");
+        expect_refused("linux.resources.hugepageLimits", "[{\"pageSize\": \"2MB\", \"limit\": 1}]",
+                       "nslaunch: config.json: linux.resources.hugepageLimits: not supported");
+        expect_refused("linux.resources.network", "{\"classID\": 1}",
+                       "nslaunch: config.json: linux.resources.network: not supported");
+        expect_refused("linux.resources.rdma", "{\"mlx5_1\": {}}", "nslaunch: config.json: linux.resources.rdma: not supported");
+        expect_refused("linux.resources.unified", "{\"memory.high\": \"1M\"}",
+                       "nslaunch: config.json: linux.resources.unified.memory.high: not supported");
+}
+
+static void mounts(void **state)
+{
+        (void)state;
+        expect_refused("mounts+", "{\"destination\": \"/data\", \"type\": \"overlay\", \"source\": \"overlay\"}",
+                       "nslaunch: config.json: mounts[1]: overlay at /data is not supported");
+        expect_refused("mounts+", "{\"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\"}",
+                       "nslaunch: config.json: mounts[1]: sysfs at /sys: a writable sysfs is not supported");
+        expect_refused("mounts+", "{\"destination\": \"/x\", \"type\": \"proc\", \"source\": \"proc\"}",
+                       "nslaunch: config.json: mounts[1]: proc at /x is not supported");
+        expect_refused("mounts+", "{\"destination\": \"/d\", \"type\": \"bind\", \"source\": \"/srv\", \"options\": [\"rbind\", \"mand\"]}",
+                       "nslaunch: config.json: mounts[1]: bind /srv at /d: option mand is not supported");
+        expect_refused("mounts+", "{\"destination\": \"/t\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"nr_inodes=9\"]}",
+                       "nslaunch: config.json: mounts[1]: tmpfs at /t: option nr_inodes=9 is not supported");
+        expect_refused("mounts+", "{\"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\"}",
+                       "nslaunch: config.json: mounts[1]: a part of /dev without a tmpfs at /dev is not supported");
+        expect_refused("mounts+", "{\"destination\": \"/d\", \"type\": \"bind\", \"source\": \"/srv\", \"uidMappings\": []}",
+                       "nslaunch: config.json: mounts[1].uidMappings: not supported");
+}
+
+static void seccomp(void **state)
+{
+        (void)state;
+        expect_refused("linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/agent.sock\"}",
+                       "nslaunch: config.json: linux.seccomp.listenerPath: not supported");
+        expect_refused("linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerMetadata\": \"x\"}",
+                       "nslaunch: config.json: linux.seccomp.listenerMetadata: not supported");
+}
+
+static void hooks(void **state)
+{
+        (void)state;
+        expect_refused("hooks.prestop", "[]", "nslaunch: config.json: hooks.prestop: not supported");
+        expect_refused("hooks.prestart", "[{\"path\": \"/bin/true\", \"shell\": true}]",
+                       "nslaunch: config.json: hooks.prestart[0].shell: not supported");
+        expect_refused("hooks.poststop", "[{\"path\": \"true\"}]",
+                       "nslaunch: config.json: hooks.poststop[0]: path must be an absolute path");
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(minimal_config_is_accepted),
+                cmocka_unit_test(top_level),
+                cmocka_unit_test(process_security_labels),
+                cmocka_unit_test(process_fields),
+                cmocka_unit_test(linux_fields),
+                cmocka_unit_test(namespaces),
+                cmocka_unit_test(devices),
+                cmocka_unit_test(resources),
+                cmocka_unit_test(mounts),
+                cmocka_unit_test(seccomp),
+                cmocka_unit_test(hooks),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
