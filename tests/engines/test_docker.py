@@ -1,0 +1,100 @@
+"""Docker 20.10 (dockerd started by the session, --add-runtime nslaunch=$NSL_OCI_RUNTIME)."""
+
+import os
+import time
+
+from conftest import IMAGE, describe, root_only
+
+pytestmark = root_only
+
+
+def test_run_rm_exit_code_and_runtime(docker):
+    result = docker.run("--rm", IMAGE, "sh", "-c", "echo from docker; exit 42")
+    assert result.returncode == 42, describe(result)
+    assert result.stdout == "from docker\n", describe(result)
+
+
+def test_added_runtime_is_the_one_used(docker):
+    """A runtime that fails makes `docker run` fail: --runtime reaches the shim."""
+    result = docker.run("--rm", IMAGE, "true", runtime="broken")
+    assert result.returncode != 0, describe(result)
+
+
+def test_read_only_root_with_tmpfs(docker):
+    result = docker.run("--rm", "--read-only", "--tmpfs", "/tmp", IMAGE, "sh", "-c",
+                        "touch /new-file 2>&1; echo stored > /tmp/f && cat /tmp/f; "
+                        "grep ' /tmp ' /proc/mounts | tail -n 1 | cut -d' ' -f3")
+    assert result.returncode == 0, describe(result)
+    lines = result.stdout.splitlines()
+    # the last mount at /tmp is the one a path resolves to
+    assert "Read-only file system" in lines[0], describe(result)
+    assert lines[1:] == ["stored", "tmpfs"], describe(result)
+
+
+def test_bind_read_only_and_read_write(docker, host_dir):
+    result = docker.run("--rm", "-v", f"{host_dir}:/data:ro", IMAGE, "sh", "-c", "cat /data/f; echo x > /data/g")
+    assert result.returncode != 0, describe(result)
+    assert result.stdout == "host data\n", describe(result)
+    assert "Read-only file system" in result.stderr, describe(result)
+    assert not os.path.exists(os.path.join(host_dir, "g"))
+    result = docker.run("--rm", "-v", f"{host_dir}:/data", IMAGE, "sh", "-c", "echo written > /data/g")
+    assert result.returncode == 0, describe(result)
+    with open(os.path.join(host_dir, "g")) as f:
+        assert f.read() == "written\n"
+
+
+def test_memory_limit_oom_is_137(docker):
+    result = docker.run("--rm", "--memory", "64m", IMAGE, "dd", "if=/dev/zero", "of=/dev/null", "bs=200M", "count=1")
+    assert result.returncode == 137, describe(result)
+    result = docker.run("--rm", "--memory", "64m", IMAGE, "dd", "if=/dev/zero", "of=/dev/null", "bs=16M", "count=1")
+    assert result.returncode == 0, describe(result)
+
+
+def test_seccomp_profile_denies_one_syscall(docker, seccomp_profile):
+    result = docker.run("--rm", "--security-opt", f"seccomp={seccomp_profile}", IMAGE, "sh", "-c",
+                        "touch /tmp/allowed && echo touched; mkdir /tmp/denied")
+    assert result.returncode == 1, describe(result)
+    assert result.stdout == "touched\n", describe(result)
+    assert "Operation not permitted" in result.stderr, describe(result)
+
+
+def state(docker, name, field):
+    return docker("inspect", "--format", "{{.State.%s}}" % field, name, check=True).stdout.strip()
+
+
+LOOP_UNTIL_TERM = "trap 'exit 0' TERM; while :; do sleep 0.1; done"
+SEE_THE_CONTAINER = "for p in /proc/[0-9]*; do tr '\\0' ' ' <$p/cmdline; echo; done; ls -d /proc/[0-9]* | wc -l"
+
+
+def test_detach_stop(docker):
+    name = "detached"
+    result = docker.run("-d", "--name", name, IMAGE, "sh", "-c", LOOP_UNTIL_TERM)
+    assert result.returncode == 0, describe(result)
+    try:
+        assert state(docker, name, "Status") == "running"
+        pid = int(state(docker, name, "Pid"))
+        assert os.path.exists(f"/proc/{pid}")
+        started = time.monotonic()
+        result = docker("stop", "--time", "20", name)
+        assert result.returncode == 0, describe(result)
+        assert time.monotonic() - started < 15
+        assert state(docker, name, "Status") == "exited"
+        assert state(docker, name, "ExitCode") == "0"
+    finally:
+        result = docker("rm", "--force", name)
+    assert result.returncode == 0, describe(result)
+    assert name not in docker("ps", "-a", "--format", "{{.Names}}", check=True).stdout
+
+
+def test_exec(docker):
+    name = "exec-target"
+    result = docker.run("-d", "--name", name, IMAGE, "sh", "-c", LOOP_UNTIL_TERM)
+    assert result.returncode == 0, describe(result)
+    try:
+        # in the container's pid namespace: its few processes, the loop among them
+        result = docker("exec", name, "sh", "-c", SEE_THE_CONTAINER + "; exit 9")
+        assert result.returncode == 9, describe(result)
+        lines = result.stdout.splitlines()
+        assert "sh -c " + LOOP_UNTIL_TERM + " " in lines and int(lines[-1]) < 10, describe(result)
+    finally:
+        docker("rm", "--force", name)

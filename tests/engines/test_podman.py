@@ -1,0 +1,169 @@
+"""podman 4.3 with --runtime $NSL_OCI_RUNTIME (cgroupfs, no network) on a local busybox image."""
+
+import fcntl
+import os
+import pty
+import select
+import subprocess
+import termios
+import time
+
+from conftest import IMAGE, describe, root_only
+
+pytestmark = root_only
+
+
+def test_run_rm_exit_code_is_the_commands(podman):
+    result = podman.run("--rm", "--name", "exitcode", IMAGE, "sh", "-c", "echo from-the-container; exit 42")
+    assert result.returncode == 42, describe(result)
+    assert result.stdout == "from-the-container\n", describe(result)
+    result = podman.run("--rm", IMAGE, "true")
+    assert result.returncode == 0, describe(result)
+    # --rm: nothing left of it
+    assert "exitcode" not in podman("ps", "-a", "--format", "{{.Names}}", check=True).stdout
+
+
+def test_read_only_root_with_tmpfs_tmp(podman):
+    result = podman.run("--rm", "--read-only", "--tmpfs", "/tmp", IMAGE, "sh", "-c",
+                        "touch /new-file 2>&1; echo stored > /tmp/f && cat /tmp/f; "
+                        "grep ' /tmp ' /proc/mounts | tail -n 1 | cut -d' ' -f3")
+    assert result.returncode == 0, describe(result)
+    lines = result.stdout.splitlines()
+    # the last mount at /tmp is the one a path resolves to
+    assert "Read-only file system" in lines[0], describe(result)
+    assert lines[1:] == ["stored", "tmpfs"], describe(result)
+
+
+def test_bind_read_only_refuses_writes(podman, host_dir):
+    result = podman.run("--rm", "-v", f"{host_dir}:/data:ro", IMAGE, "sh", "-c",
+                        "cat /data/f; echo x > /data/g")
+    assert result.returncode != 0, describe(result)
+    assert result.stdout == "host data\n", describe(result)
+    assert "Read-only file system" in result.stderr, describe(result)
+    assert not os.path.exists(os.path.join(host_dir, "g"))
+    # the same bind read-write does reach the host: the mount is real
+    result = podman.run("--rm", "-v", f"{host_dir}:/data", IMAGE, "sh", "-c", "echo written > /data/g")
+    assert result.returncode == 0, describe(result)
+    with open(os.path.join(host_dir, "g")) as f:
+        assert f.read() == "written\n"
+
+
+def test_memory_limit_oom_is_137(podman):
+    # dd's 200 MiB block is one buffer, filled from /dev/zero: it cannot fit in 64 MiB
+    result = podman.run("--rm", "--memory", "64m", IMAGE, "dd", "if=/dev/zero", "of=/dev/null", "bs=200M", "count=1")
+    assert result.returncode == 137, describe(result)
+    result = podman.run("--rm", "--memory", "64m", IMAGE, "dd", "if=/dev/zero", "of=/dev/null", "bs=16M", "count=1")
+    assert result.returncode == 0, describe(result)
+
+
+FORK_TWELVE = "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 2 & done; wait; echo all-forked"
+
+
+def test_pids_limit(podman):
+    result = podman.run("--rm", "--pids-limit", "8", IMAGE, "sh", "-c", FORK_TWELVE)
+    assert "all-forked" not in result.stdout, describe(result)
+    assert "can't fork" in result.stderr, describe(result)
+    result = podman.run("--rm", "--pids-limit", "64", IMAGE, "sh", "-c", FORK_TWELVE)
+    assert result.returncode == 0 and result.stdout == "all-forked\n", describe(result)
+
+
+def test_seccomp_profile_denies_one_syscall(podman, seccomp_profile):
+    result = podman.run("--rm", "--security-opt", f"seccomp={seccomp_profile}", IMAGE, "sh", "-c",
+                        "touch /tmp/allowed && echo touched; mkdir /tmp/denied")
+    assert result.returncode == 1, describe(result)
+    assert result.stdout == "touched\n", describe(result)
+    assert "Operation not permitted" in result.stderr, describe(result)
+
+
+def test_user_1000(podman):
+    result = podman.run("--rm", "--user", "1000", IMAGE, "sh", "-c", "id -u; id -g; touch /etc/x")
+    assert result.stdout.split() == ["1000", "0"], describe(result)
+    assert result.returncode == 1 and "Permission denied" in result.stderr, describe(result)
+
+
+def inspect(podman, name, template):
+    return podman("inspect", "--format", template, name, check=True).stdout.strip()
+
+
+LOOP_UNTIL_TERM = "trap 'exit 0' TERM; while :; do sleep 0.1; done"
+SEE_THE_CONTAINER = "for p in /proc/[0-9]*; do tr '\\0' ' ' <$p/cmdline; echo; done; ls -d /proc/[0-9]* | wc -l"
+
+
+def test_detach_stop_rm(podman):
+    name = "detached"
+    result = podman.run("-d", "--name", name, IMAGE, "sh", "-c", LOOP_UNTIL_TERM)
+    assert result.returncode == 0, describe(result)
+    try:
+        assert inspect(podman, name, "{{.State.Status}}") == "running"
+        pid = int(inspect(podman, name, "{{.State.Pid}}"))
+        assert os.path.exists(f"/proc/{pid}")
+
+        started = time.monotonic()
+        result = podman("stop", "--time", "20", name)
+        assert result.returncode == 0, describe(result)
+        # the container's sh exits 0 on SIGTERM: no need for the SIGKILL after 20 s
+        assert time.monotonic() - started < 15
+        assert inspect(podman, name, "{{.State.Status}}") == "exited"
+        assert inspect(podman, name, "{{.State.ExitCode}}") == "0"
+        assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+    finally:
+        result = podman("rm", "--force", name)
+    assert result.returncode == 0, describe(result)
+    assert name not in podman("ps", "-a", "--format", "{{.Names}}", check=True).stdout
+
+
+def test_exec_in_a_detached_container(podman):
+    name = "exec-target"
+    result = podman.run("-d", "--name", name, IMAGE, "sh", "-c", LOOP_UNTIL_TERM)
+    assert result.returncode == 0, describe(result)
+    try:
+        # in the container's pid namespace: its few processes, the loop among them
+        result = podman("exec", name, "sh", "-c", SEE_THE_CONTAINER + "; exit 9")
+        assert result.returncode == 9, describe(result)
+        lines = result.stdout.splitlines()
+        assert "sh -c " + LOOP_UNTIL_TERM + " " in lines and int(lines[-1]) < 10, describe(result)
+        result = podman("exec", "--user", "1000", name, "id", "-u")
+        assert result.returncode == 0 and result.stdout == "1000\n", describe(result)
+    finally:
+        podman("rm", "--force", "--time", "0", name)
+
+
+def read_until_exit(fd, process, timeout):
+    out = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the other side is closed
+                chunk = b""
+            if not chunk and process.poll() is not None:
+                break
+            out += chunk
+        elif process.poll() is not None:
+            break
+    return out.decode(errors="replace")
+
+
+def test_run_interactive_through_a_pty(podman):
+    master, slave = pty.openpty()
+
+    def controlling_terminal():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    process = subprocess.Popen(podman.run_argv("-it", "--rm", IMAGE, "sh"), env=podman.env, stdin=slave,
+                               stdout=slave, stderr=slave, preexec_fn=controlling_terminal)
+    os.close(slave)
+    try:
+        os.write(master, b"tty; [ -t 0 ] && echo stdin-is-a-tty; echo $((6*7)); exit 5\n")
+        out = read_until_exit(master, process, 30)
+        rc = process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(master)
+    assert rc == 5, out
+    assert "/dev/pts/" in out and "stdin-is-a-tty" in out and "42" in out, out
