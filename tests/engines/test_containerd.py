@@ -1,6 +1,9 @@
 """containerd 1.6 started by the session (own root, state, socket), driven by ctr."""
 
 import itertools
+import os
+
+import pytest
 
 from conftest import IMAGE, RUNTIME, describe, root_only
 
@@ -28,6 +31,11 @@ def test_ctr_run_exit_zero_and_environment(containerd):
     assert result.stdout == "hi there\n", describe(result)
 
 
+# nslaunch's own init is the container's pid 1 and the command its child
+# (docs/oci.md, "Where nslaunch-runc differs from runc"): strict, so that the
+# day the command becomes pid 1 this marker has to go.
+@pytest.mark.xfail(os.path.basename(RUNTIME) == "nslaunch-runc", strict=True,
+                   reason="nslaunch-runc: the command runs under nslaunch's init, not as pid 1")
 def test_ctr_command_is_pid_1(containerd):
     """The config's process is the container's pid 1, as with runc and crun (images rely on it)."""
     result = containerd.run("--rm", "--runc-binary", RUNTIME, IMAGE, container_id("pid1"),
