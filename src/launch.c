@@ -644,13 +644,21 @@ int nsl_sandbox_detach(nsl_sandbox *sb, nsl_error *error)
                                                             "nobody's to remove (give it an exact cgroup path)");
         /* init must have turned its parent-death signal off before we may
          * exit: wait for its answer (it is waiting for start, so it is quick) */
+        /* a set-up that failed before init could answer: its own report says why */
         if (nsl_msg_send(sb->sync_fd, &msg) < 0)
-                return nsl_fail(error, ESRCH, "detach", "", "the sandbox is gone");
+                return child_error_first(sb->sync_fd, nsl_fail(error, ESRCH, "detach", "", "the sandbox is gone"),
+                                         error);
         do
                 r = poll(&answer, 1, 10000);
         while (r < 0 && errno == EINTR);
-        if (r <= 0 || nsl_msg_recv(sb->sync_fd, &msg, MSG_DONTWAIT) <= 0 || msg.type != NSL_MSG_DETACHED)
-                return nsl_fail(error, r == 0 ? ETIMEDOUT : EPROTO, "detach", "", "the sandbox did not answer");
+        if (r <= 0 || nsl_msg_recv(sb->sync_fd, &msg, MSG_DONTWAIT) <= 0 || msg.type != NSL_MSG_DETACHED) {
+                if (r > 0 && msg.type == NSL_MSG_ERROR) {
+                        *error = msg.error;
+                        return -(error->errnum ? error->errnum : EINVAL);
+                }
+                return child_error_first(sb->sync_fd, nsl_fail(error, r == 0 ? ETIMEDOUT : EPROTO, "detach", "",
+                                                               "the sandbox did not answer"), error);
+        }
         sb->detached = true;
         nsl_cgroup_release(&sb->cg);    /* the path's owner removes it */
         nsl_sandbox_free(sb);

@@ -355,6 +355,18 @@ def test_debug_log(runc, hostdir):
         assert "level=debug" in f.read()
 
 
+def test_create_reports_the_sandboxs_own_error(runc, bundle):
+    """A set-up step that fails inside the sandbox (here, a sysctl the kernel
+    refuses) is what create says, not the consequence (a gone sandbox)."""
+    config = bundle.write()
+    config["linux"]["sysctl"] = {"kernel.shmmax": "not-a-number"}
+    bundle.write()
+    runc.ids.append("badsysctl")
+    line = one_error_line(runc("create", "--bundle", bundle.path, "badsysctl"))
+    assert "kernel.shmmax" in line and "gone" not in line, line
+    assert runc("state", "badsysctl").returncode != 0
+
+
 def test_exec_refused_before_start(runc, bundle):
     create(runc, bundle, "notyet")
     assert "not running" in one_error_line(runc("exec", "notyet", "/bin/true"))
