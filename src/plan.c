@@ -152,8 +152,9 @@ static int push_mount(struct nsl_plan *plan, const struct nsl_mount *m, nsl_erro
 static int plan_mounts(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
         const struct nsl_mount tmp = { .kind = NSL_MOUNT_TMPFS, .dest = "/tmp", .size = DEFAULT_TMP_SIZE, .mode = 01777 };
-        const struct nsl_mount shm = { .kind = NSL_MOUNT_TMPFS, .dest = "/dev/shm", .size = DEFAULT_TMP_SIZE,
-                                       .mode = 01777 };
+        /* "shm" is the name runc, crun and Docker give this tmpfs in mountinfo */
+        const struct nsl_mount shm = { .kind = NSL_MOUNT_TMPFS, .source = (char *)"shm", .dest = "/dev/shm",
+                                       .size = DEFAULT_TMP_SIZE, .mode = 01777 };
         int r;
 
         plan->mounts = calloc(spec->n_mounts + 2, sizeof *plan->mounts);
