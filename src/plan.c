@@ -152,18 +152,17 @@ static int push_mount(struct nsl_plan *plan, const struct nsl_mount *m, nsl_erro
 static int plan_mounts(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
         const struct nsl_mount tmp = { .kind = NSL_MOUNT_TMPFS, .dest = "/tmp", .size = DEFAULT_TMP_SIZE, .mode = 01777 };
-        /* "shm" is the name runc, crun and Docker give this tmpfs in mountinfo */
-        const struct nsl_mount shm = { .kind = NSL_MOUNT_TMPFS, .source = (char *)"shm", .dest = "/dev/shm",
-                                       .size = DEFAULT_TMP_SIZE, .mode = 01777 };
         int r;
 
-        plan->mounts = calloc(spec->n_mounts + 2, sizeof *plan->mounts);
+        plan->mounts = calloc(spec->n_mounts + 1, sizeof *plan->mounts);
         if (!plan->mounts)
                 return nsl_fail(error, ENOMEM, "mounts", "", NULL);
         if (!spec->bundle_layout && !spec_mounts_at(spec, "/tmp") && (r = push_mount(plan, &tmp, error)) < 0)
                 return r;
-        if (plan->mount_dev && !spec_mounts_at(spec, "/dev/shm") && (r = push_mount(plan, &shm, error)) < 0)
-                return r;
+        /* The dev stage mounts /dev/shm with the rest of /dev, in the order an
+         * OCI config lists them (pts, shm, mqueue), unless a mount replaces it. */
+        if (plan->mount_dev && !spec_mounts_at(spec, "/dev/shm"))
+                plan->dev_shm_size = DEFAULT_TMP_SIZE;
         for (size_t i = 0; i < spec->n_mounts; i++) {
                 const struct nsl_mount *m = &spec->mounts[i];
                 struct stat st;

@@ -16,7 +16,7 @@ enum nsl_idmap_mode { NSL_IDMAP_AUTO, NSL_IDMAP_ON, NSL_IDMAP_OFF };
 
 struct nsl_mount {
         enum nsl_mount_kind kind;
-        char *source;           /* binds: the host path; tmpfs: the name mountinfo shows (NULL: "tmpfs") */
+        char *source;           /* host path, binds only */
         char *dest;             /* normalised absolute path inside the sandbox */
         bool read_only;
         enum nsl_idmap_mode idmap;      /* binds only */

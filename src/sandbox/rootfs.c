@@ -138,7 +138,7 @@ static int mount_one(struct nsl_ctx *ctx, size_t i, nsl_error *error)
                 struct nsl_fs_option opts[2] = { { "mode", mode }, { "size", size } };
                 snprintf(mode, sizeof mode, "%o", (unsigned)m->mode);
                 snprintf(size, sizeof size, "%llu", (unsigned long long)m->size);
-                r = nsl_fs_new_named("tmpfs", m->source ? m->source : "tmpfs", opts, m->size ? 2 : 1,
+                r = nsl_fs_new("tmpfs", opts, m->size ? 2 : 1,
                                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->noexec ? MOUNT_ATTR_NOEXEC : 0), &fresh, error);
                 if (r < 0)
                         return r;

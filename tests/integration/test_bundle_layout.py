@@ -103,6 +103,17 @@ def test_every_new_filesystem_has_a_source(image):
     assert not any(src == "none" for _, src in seen.values()), seen
 
 
+def test_kernel_filesystems_mount_in_the_oci_default_order(image):
+    """runtime-spec: mounts in the listed order; runc's default config.json
+    lists /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys."""
+    root, opts = image
+    code = "print(' '.join(l.split()[4] for l in open('/proc/self/mountinfo')))"
+    cp = layout_py(code, *opts, "--bundle", "--dev", "--proc", "full", "--sysfs")
+    assert cp.returncode == 0, cp.stderr
+    order = [p for p in cp.stdout.split() if p in ("/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys")]
+    assert order == ["/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys"], cp.stdout
+
+
 def test_default_layout_is_unchanged_without_bundle(image):
     root, opts = image
     cp = layout_py(mounts_code("print(mounts['/tmp'][2], mounts['/dev'][2], mounts['/proc'][2])"), *opts)
