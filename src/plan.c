@@ -434,7 +434,7 @@ int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits
 {
         *limits = (struct nsl_cgroup_limits){
                 .memory = spec->memory, .memory_swap = spec->memory_swap,
-                .cpu_quota_us = spec->cpu_quota_us, .pids = spec->pids, .cpu_shares = spec->cpu_shares,
+                .cpu_quota_us = spec->cpu_quota_us, .cpu_period_us = spec->cpu_period_us, .pids = spec->pids, .cpu_shares = spec->cpu_shares,
                 .memory_reservation = spec->memory_reservation,
         };
         if (spec->memory_swap && spec->memory_swap < spec->memory)

@@ -449,6 +449,7 @@ int nsl_spec_set_cpus(nsl_spec *spec, const char *cpus, nsl_error *error)
         if (nsl_parse_cpus(cpus, &spec->cpu_quota_us) < 0)
                 return nsl_fail(error, EINVAL, "--cpus", cpus ? cpus : "",
                                 "expected a number of CPUs from 0.01 to 1024, e.g. 0.5 or 2");
+        spec->cpu_period_us = 0;
         return 0;
 }
 
@@ -493,6 +494,21 @@ int nsl_spec_set_cpu_shares(nsl_spec *spec, uint64_t shares, nsl_error *error)
                 return nsl_fail(error, EINVAL, "cpu shares", text, "expected 2 to 262144 (1024 is the default weight)");
         }
         spec->cpu_shares = shares;
+        return 0;
+}
+
+int nsl_spec_set_cpu_quota(nsl_spec *spec, uint64_t quota_us, uint64_t period_us, nsl_error *error)
+{
+        char text[48];
+
+        snprintf(text, sizeof text, "%llu/%llu", (unsigned long long)quota_us, (unsigned long long)period_us);
+        /* the kernel's bounds for cfs_period_us and cfs_quota_us */
+        if (period_us < 1000 || period_us > 1000000)
+                return nsl_fail(error, EINVAL, "cpu quota", text, "expected a period of 1000 to 1000000 microseconds");
+        if (quota_us < 1000)
+                return nsl_fail(error, EINVAL, "cpu quota", text, "expected a quota of at least 1000 microseconds");
+        spec->cpu_quota_us = quota_us;
+        spec->cpu_period_us = period_us;
         return 0;
 }
 

@@ -55,7 +55,8 @@ static int apply_cpu(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *er
                 return r;
         if (!l->cpu_quota_us)
                 return 0;
-        if ((r = write_u64(dirfd, "cpu.cfs_period_us", NSL_CGROUP_PERIOD_US, error)) < 0)
+        if ((r = write_u64(dirfd, "cpu.cfs_period_us", l->cpu_period_us ? l->cpu_period_us : NSL_CGROUP_PERIOD_US,
+                           error)) < 0)
                 return r;
         return write_u64(dirfd, "cpu.cfs_quota_us", l->cpu_quota_us, error);
 }

@@ -45,7 +45,8 @@ int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
                         return r;
         }
         if (l->cpu_quota_us) {
-                snprintf(value, sizeof value, "%llu %d", (unsigned long long)l->cpu_quota_us, NSL_CGROUP_PERIOD_US);
+                snprintf(value, sizeof value, "%llu %llu", (unsigned long long)l->cpu_quota_us,
+                         (unsigned long long)(l->cpu_period_us ? l->cpu_period_us : NSL_CGROUP_PERIOD_US));
                 if ((r = nsl_cgroup_write(dirfd, "cpu.max", value, error)) < 0)
                         return r;
         }

@@ -499,3 +499,29 @@ def test_update_pids_limit(runc, bundle):
         assert open(cg).read().strip() == "44"
     assert "not supported" in one_error_line(runc("update", "--kernel-memory", "1m", "upd"))
     assert runc("delete", "--force", "upd").returncode == 0
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_cpu_quota_and_period_as_given(runc, bundle):
+    """linux.resources.cpu quota and period reach the cgroup as written (the
+    kernel's throttling depends on both, not only on their ratio), and so do
+    update's --cpu-quota and --cpu-period."""
+    linux = bundle.config["linux"]
+    linux.setdefault("resources", {})["cpu"] = {"quota": 50000, "period": 500000}
+    bundle.write(linux=linux)
+    create(runc, bundle, "cpuq")
+    v1 = "/sys/fs/cgroup/cpu/nslaunch-runc/cpuq"
+    v2 = next((p for p in ("/sys/fs/cgroup/nslaunch-runc/cpuq", "/sys/fs/cgroup/unified/nslaunch-runc/cpuq")
+               if os.path.exists(p + "/cpu.max")), None)
+
+    def quota_period():
+        if os.path.exists(v1 + "/cpu.cfs_quota_us"):
+            return [open(f"{v1}/cpu.cfs_{f}_us").read().strip() for f in ("quota", "period")]
+        assert v2, "no cpu controller for the container's cgroup"
+        return open(v2 + "/cpu.max").read().split()
+
+    assert quota_period() == ["50000", "500000"]
+    cp = runc("update", "--cpu-quota", "30000", "--cpu-period", "300000", "cpuq")
+    assert cp.returncode == 0, cp.stderr
+    assert quota_period() == ["30000", "300000"]
+    assert runc("delete", "--force", "cpuq").returncode == 0
