@@ -118,6 +118,13 @@ int nsl_spec_set_cpu_quota(nsl_spec *spec, uint64_t quota_us, uint64_t period_us
 /* A soft memory limit in bytes, reclaimed down to under pressure (v1
  * memory.soft_limit_in_bytes, v2 memory.low: OCI's memory reservation). */
 int nsl_spec_set_memory_reservation(nsl_spec *spec, uint64_t bytes, nsl_error *error);
+/* cgroup v1 only (v2 has no such files: refused when the cgroup is made):
+ * memory.kmem.tcp.limit_in_bytes, memory.swappiness (0..100), and
+ * memory.oom_control's OOM killer off (the sandbox waits at its memory limit
+ * instead of losing a process): OCI's kernelTCP, swappiness, disableOOMKiller. */
+int nsl_spec_set_memory_kernel_tcp(nsl_spec *spec, uint64_t bytes, nsl_error *error);
+int nsl_spec_set_memory_swappiness(nsl_spec *spec, uint64_t swappiness, nsl_error *error);
+void nsl_spec_set_oom_kill_disable(nsl_spec *spec, bool on);
 /* cpuset.cpus and cpuset.mems ("0-3,6"; NULL or "" leaves one as it is). */
 int nsl_spec_set_cpuset(nsl_spec *spec, const char *cpus, const char *mems, nsl_error *error);
 int nsl_spec_set_limits_mode(nsl_spec *spec, const char *mode, nsl_error *error);     /* strict | best-effort */

@@ -435,7 +435,9 @@ int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits
         *limits = (struct nsl_cgroup_limits){
                 .memory = spec->memory, .memory_swap = spec->memory_swap,
                 .cpu_quota_us = spec->cpu_quota_us, .cpu_period_us = spec->cpu_period_us, .pids = spec->pids, .cpu_shares = spec->cpu_shares,
-                .memory_reservation = spec->memory_reservation,
+                .memory_reservation = spec->memory_reservation, .memory_kernel_tcp = spec->memory_kernel_tcp,
+                .memory_swappiness = spec->memory_swappiness,
+                .memory_swappiness_set = spec->memory_swappiness_set, .oom_kill_disable = spec->oom_kill_disable,
         };
         if (spec->memory_swap && spec->memory_swap < spec->memory)
                 return nsl_fail(error, EINVAL, "--memory-swap", "", "must be at least --memory (it is memory plus swap)");

@@ -512,6 +512,31 @@ int nsl_spec_set_cpu_quota(nsl_spec *spec, uint64_t quota_us, uint64_t period_us
         return 0;
 }
 
+int nsl_spec_set_memory_kernel_tcp(nsl_spec *spec, uint64_t bytes, nsl_error *error)
+{
+        if (!bytes)
+                return nsl_fail(error, EINVAL, "memory kernel TCP", "0", "expected a limit in bytes");
+        spec->memory_kernel_tcp = bytes;
+        return 0;
+}
+
+int nsl_spec_set_memory_swappiness(nsl_spec *spec, uint64_t swappiness, nsl_error *error)
+{
+        if (swappiness > 100) {
+                char text[32];
+                snprintf(text, sizeof text, "%llu", (unsigned long long)swappiness);
+                return nsl_fail(error, EINVAL, "memory swappiness", text, "expected 0 to 100");
+        }
+        spec->memory_swappiness = (unsigned)swappiness;
+        spec->memory_swappiness_set = true;
+        return 0;
+}
+
+void nsl_spec_set_oom_kill_disable(nsl_spec *spec, bool on)
+{
+        spec->oom_kill_disable = on;
+}
+
 int nsl_spec_set_memory_reservation(nsl_spec *spec, uint64_t bytes, nsl_error *error)
 {
         if (bytes < 4096) {

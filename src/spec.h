@@ -67,6 +67,10 @@ struct nsl_spec {
         char *cgroup_path;              /* exact (resolved OCI cgroupsPath); NULL: a new one under the parent */
         uint64_t cpu_shares;            /* 0 = not given */
         uint64_t memory_reservation;    /* bytes; 0 = not given */
+        uint64_t memory_kernel_tcp;     /* bytes; 0 = not given */
+        unsigned memory_swappiness;     /* 0..100, when memory_swappiness_set */
+        bool memory_swappiness_set;
+        bool oom_kill_disable;
         char *cpuset_cpus, *cpuset_mems;
         bool limits_best_effort;
         struct nsl_rlimit rlimits[NSL_MAX_RLIMITS];

@@ -165,6 +165,12 @@ static int memory_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, n
         if (res->memory_reservation > 0 &&
             (r = nsl_spec_set_memory_reservation(spec, (uint64_t)res->memory_reservation, error)) < 0)
                 return nsl_oci_as_field(error, "linux.resources.memory.reservation", r);
+        if (res->memory_kernel_tcp > 0 &&
+            (r = nsl_spec_set_memory_kernel_tcp(spec, (uint64_t)res->memory_kernel_tcp, error)) < 0)
+                return nsl_oci_as_field(error, "linux.resources.memory.kernelTCP", r);
+        if (res->has_swappiness && (r = nsl_spec_set_memory_swappiness(spec, res->memory_swappiness, error)) < 0)
+                return nsl_oci_as_field(error, "linux.resources.memory.swappiness", r);
+        nsl_spec_set_oom_kill_disable(spec, res->oom_kill_disable);
         return 0;
 }
 
