@@ -110,9 +110,21 @@ int nsl_spec_set_cgroup_path(nsl_spec *spec, const char *path, nsl_error *error)
 /* v1 cpu.shares, 2..262144; on v2, cpu.weight as runc and crun convert it
  * (1024 is 100). */
 int nsl_spec_set_cpu_shares(nsl_spec *spec, uint64_t shares, nsl_error *error);
+/* A CPU quota per period, both in microseconds as the kernel takes them
+ * (v1 cpu.cfs_quota_us and cpu.cfs_period_us, v2 cpu.max): period 1000 to
+ * 1000000, quota at least 1000 (OCI's cpu.quota and cpu.period). --cpus is
+ * the same with a 100 ms period. */
+int nsl_spec_set_cpu_quota(nsl_spec *spec, uint64_t quota_us, uint64_t period_us, nsl_error *error);
 /* A soft memory limit in bytes, reclaimed down to under pressure (v1
  * memory.soft_limit_in_bytes, v2 memory.low: OCI's memory reservation). */
 int nsl_spec_set_memory_reservation(nsl_spec *spec, uint64_t bytes, nsl_error *error);
+/* cgroup v1 only (v2 has no such files: refused when the cgroup is made):
+ * memory.kmem.tcp.limit_in_bytes, memory.swappiness (0..100), and
+ * memory.oom_control's OOM killer off (the sandbox waits at its memory limit
+ * instead of losing a process): OCI's kernelTCP, swappiness, disableOOMKiller. */
+int nsl_spec_set_memory_kernel_tcp(nsl_spec *spec, uint64_t bytes, nsl_error *error);
+int nsl_spec_set_memory_swappiness(nsl_spec *spec, uint64_t swappiness, nsl_error *error);
+void nsl_spec_set_oom_kill_disable(nsl_spec *spec, bool on);
 /* cpuset.cpus and cpuset.mems ("0-3,6"; NULL or "" leaves one as it is). */
 int nsl_spec_set_cpuset(nsl_spec *spec, const char *cpus, const char *mems, nsl_error *error);
 int nsl_spec_set_limits_mode(nsl_spec *spec, const char *mode, nsl_error *error);     /* strict | best-effort */

@@ -139,11 +139,8 @@ static int limits_to_spec(const struct limits *l, nsl_spec *spec, nsl_error *err
                 r = nsl_spec_set_pids(spec, !strcmp(l->pids, "-1") || !strcmp(l->pids, "0") ? "max" : l->pids, error);
         if (!r && l->shares[0])
                 r = nsl_spec_set_cpu_shares(spec, strtoull(l->shares, NULL, 10), error);
-        if (!r && l->quota > 0) {
-                char cpus[32];
-                snprintf(cpus, sizeof cpus, "%.6f", (double)l->quota / (double)(l->period > 0 ? l->period : 100000));
-                r = nsl_spec_set_cpus(spec, cpus, error);
-        }
+        if (!r && l->quota > 0)
+                r = nsl_spec_set_cpu_quota(spec, (uint64_t)l->quota, l->period > 0 ? (uint64_t)l->period : 100000, error);
         if (!r && (l->cpuset_cpus || l->cpuset_mems))
                 r = nsl_spec_set_cpuset(spec, l->cpuset_cpus, l->cpuset_mems, error);
         return r;

@@ -267,6 +267,9 @@ static int plan_regions(struct builder *b, const struct nsl_spec *spec, const st
         if ((r = add_region(b, "/proc", NULL, FS_READ, true)) < 0 ||
             (r = add_region(b, "/dev", NULL, FS_READ | FS_DEVICE, true)) < 0)
                 return r;
+        /* the dev stage's tmpfs at /dev/shm, writable as a --tmpfs is */
+        if (plan->dev_shm_size && (r = add_region(b, "/dev/shm", NULL, writable, true)) < 0)
+                return r;
         for (size_t i = 0; i < plan->n_mounts; i++) {
                 const struct nsl_mount *m = &plan->mounts[i];
                 struct stat st;
@@ -331,7 +334,7 @@ int nsl_landlock_plan(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_er
                 return 0;
 
         struct builder b = { .ll = ll, .handled = fs_handled(abi), .error = error };
-        b.regions = calloc(plan->n_mounts + plan->n_host_entries + 3, sizeof *b.regions);
+        b.regions = calloc(plan->n_mounts + plan->n_host_entries + 4, sizeof *b.regions);  /* /, /proc, /dev, /dev/shm */
         ll->rules = calloc(MAX_RULES, sizeof *ll->rules);
         if (!b.regions || !ll->rules)
                 r = nsl_fail(error, ENOMEM, "landlock", "", NULL);

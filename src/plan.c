@@ -152,17 +152,17 @@ static int push_mount(struct nsl_plan *plan, const struct nsl_mount *m, nsl_erro
 static int plan_mounts(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
         const struct nsl_mount tmp = { .kind = NSL_MOUNT_TMPFS, .dest = "/tmp", .size = DEFAULT_TMP_SIZE, .mode = 01777 };
-        const struct nsl_mount shm = { .kind = NSL_MOUNT_TMPFS, .dest = "/dev/shm", .size = DEFAULT_TMP_SIZE,
-                                       .mode = 01777 };
         int r;
 
-        plan->mounts = calloc(spec->n_mounts + 2, sizeof *plan->mounts);
+        plan->mounts = calloc(spec->n_mounts + 1, sizeof *plan->mounts);
         if (!plan->mounts)
                 return nsl_fail(error, ENOMEM, "mounts", "", NULL);
         if (!spec->bundle_layout && !spec_mounts_at(spec, "/tmp") && (r = push_mount(plan, &tmp, error)) < 0)
                 return r;
-        if (plan->mount_dev && !spec_mounts_at(spec, "/dev/shm") && (r = push_mount(plan, &shm, error)) < 0)
-                return r;
+        /* The dev stage mounts /dev/shm with the rest of /dev, in the order an
+         * OCI config lists them (pts, shm, mqueue), unless a mount replaces it. */
+        if (plan->mount_dev && !spec_mounts_at(spec, "/dev/shm"))
+                plan->dev_shm_size = DEFAULT_TMP_SIZE;
         for (size_t i = 0; i < spec->n_mounts; i++) {
                 const struct nsl_mount *m = &spec->mounts[i];
                 struct stat st;
@@ -434,8 +434,10 @@ int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits
 {
         *limits = (struct nsl_cgroup_limits){
                 .memory = spec->memory, .memory_swap = spec->memory_swap,
-                .cpu_quota_us = spec->cpu_quota_us, .pids = spec->pids, .cpu_shares = spec->cpu_shares,
-                .memory_reservation = spec->memory_reservation,
+                .cpu_quota_us = spec->cpu_quota_us, .cpu_period_us = spec->cpu_period_us, .pids = spec->pids, .cpu_shares = spec->cpu_shares,
+                .memory_reservation = spec->memory_reservation, .memory_kernel_tcp = spec->memory_kernel_tcp,
+                .memory_swappiness = spec->memory_swappiness,
+                .memory_swappiness_set = spec->memory_swappiness_set, .oom_kill_disable = spec->oom_kill_disable,
         };
         if (spec->memory_swap && spec->memory_swap < spec->memory)
                 return nsl_fail(error, EINVAL, "--memory-swap", "", "must be at least --memory (it is memory plus swap)");

@@ -449,6 +449,7 @@ int nsl_spec_set_cpus(nsl_spec *spec, const char *cpus, nsl_error *error)
         if (nsl_parse_cpus(cpus, &spec->cpu_quota_us) < 0)
                 return nsl_fail(error, EINVAL, "--cpus", cpus ? cpus : "",
                                 "expected a number of CPUs from 0.01 to 1024, e.g. 0.5 or 2");
+        spec->cpu_period_us = 0;
         return 0;
 }
 
@@ -494,6 +495,46 @@ int nsl_spec_set_cpu_shares(nsl_spec *spec, uint64_t shares, nsl_error *error)
         }
         spec->cpu_shares = shares;
         return 0;
+}
+
+int nsl_spec_set_cpu_quota(nsl_spec *spec, uint64_t quota_us, uint64_t period_us, nsl_error *error)
+{
+        char text[48];
+
+        snprintf(text, sizeof text, "%llu/%llu", (unsigned long long)quota_us, (unsigned long long)period_us);
+        /* the kernel's bounds for cfs_period_us and cfs_quota_us */
+        if (period_us < 1000 || period_us > 1000000)
+                return nsl_fail(error, EINVAL, "cpu quota", text, "expected a period of 1000 to 1000000 microseconds");
+        if (quota_us < 1000)
+                return nsl_fail(error, EINVAL, "cpu quota", text, "expected a quota of at least 1000 microseconds");
+        spec->cpu_quota_us = quota_us;
+        spec->cpu_period_us = period_us;
+        return 0;
+}
+
+int nsl_spec_set_memory_kernel_tcp(nsl_spec *spec, uint64_t bytes, nsl_error *error)
+{
+        if (!bytes)
+                return nsl_fail(error, EINVAL, "memory kernel TCP", "0", "expected a limit in bytes");
+        spec->memory_kernel_tcp = bytes;
+        return 0;
+}
+
+int nsl_spec_set_memory_swappiness(nsl_spec *spec, uint64_t swappiness, nsl_error *error)
+{
+        if (swappiness > 100) {
+                char text[32];
+                snprintf(text, sizeof text, "%llu", (unsigned long long)swappiness);
+                return nsl_fail(error, EINVAL, "memory swappiness", text, "expected 0 to 100");
+        }
+        spec->memory_swappiness = (unsigned)swappiness;
+        spec->memory_swappiness_set = true;
+        return 0;
+}
+
+void nsl_spec_set_oom_kill_disable(nsl_spec *spec, bool on)
+{
+        spec->oom_kill_disable = on;
 }
 
 int nsl_spec_set_memory_reservation(nsl_spec *spec, uint64_t bytes, nsl_error *error)

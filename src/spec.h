@@ -60,12 +60,17 @@ struct nsl_spec {
         enum nsl_seccomp_mode seccomp;
         char *seccomp_path;     /* the profile or the compiled filter */
         uint64_t memory, memory_swap;   /* bytes; 0 = no limit / not given */
-        uint64_t cpu_quota_us;          /* per 100 ms; 0 = no limit */
+        uint64_t cpu_quota_us;          /* per period; 0 = no limit */
+        uint64_t cpu_period_us;         /* the quota's period; 0 = NSL_CGROUP_PERIOD_US (100 ms) */
         uint64_t pids;                  /* 0 = no limit */
         char *cgroup_parent;
         char *cgroup_path;              /* exact (resolved OCI cgroupsPath); NULL: a new one under the parent */
         uint64_t cpu_shares;            /* 0 = not given */
         uint64_t memory_reservation;    /* bytes; 0 = not given */
+        uint64_t memory_kernel_tcp;     /* bytes; 0 = not given */
+        unsigned memory_swappiness;     /* 0..100, when memory_swappiness_set */
+        bool memory_swappiness_set;
+        bool oom_kill_disable;
         char *cpuset_cpus, *cpuset_mems;
         bool limits_best_effort;
         struct nsl_rlimit rlimits[NSL_MAX_RLIMITS];

@@ -17,10 +17,17 @@
 struct nsl_cgroup_limits {
         uint64_t memory;        /* bytes, 0 = none */
         uint64_t memory_swap;   /* memory + swap (Docker's meaning); 0 = no swap beyond memory */
-        uint64_t cpu_quota_us;  /* per 100 ms period, 0 = none */
+        uint64_t cpu_quota_us;  /* per period, 0 = none */
+        uint64_t cpu_period_us; /* 0 = NSL_CGROUP_PERIOD_US */
         uint64_t pids;          /* 0 = none */
         uint64_t memory_reservation;    /* bytes, a soft limit (v1 soft_limit_in_bytes, v2 memory.low); 0 = none */
         uint64_t cpu_shares;    /* v1 cpu.shares (2..262144), v2 cpu.weight converted; 0 = none */
+        /* v1 only (cgroup v2 has no such files): memory.kmem.tcp.limit_in_bytes,
+         * memory.swappiness, memory.oom_control */
+        uint64_t memory_kernel_tcp;     /* bytes; 0 = none */
+        unsigned memory_swappiness;     /* 0..100, when memory_swappiness_set */
+        bool memory_swappiness_set;
+        bool oom_kill_disable;
         char cpuset_cpus[NSL_CPUSET_MAX];       /* "0-3,6"; "" = none */
         char cpuset_mems[NSL_CPUSET_MAX];
 };

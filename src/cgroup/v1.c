@@ -55,7 +55,8 @@ static int apply_cpu(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *er
                 return r;
         if (!l->cpu_quota_us)
                 return 0;
-        if ((r = write_u64(dirfd, "cpu.cfs_period_us", NSL_CGROUP_PERIOD_US, error)) < 0)
+        if ((r = write_u64(dirfd, "cpu.cfs_period_us", l->cpu_period_us ? l->cpu_period_us : NSL_CGROUP_PERIOD_US,
+                           error)) < 0)
                 return r;
         return write_u64(dirfd, "cpu.cfs_quota_us", l->cpu_quota_us, error);
 }
@@ -79,6 +80,13 @@ int nsl_cgroup_v1_apply(int dirfd, int c, const struct nsl_cgroup_limits *l, nsl
                 int r = l->memory ? apply_memory(dirfd, l, error) : 0;
                 if (r == 0 && l->memory_reservation)
                         r = write_u64(dirfd, "memory.soft_limit_in_bytes", l->memory_reservation, error);
+                if (r == 0 && l->memory_kernel_tcp)
+                        r = write_u64(dirfd, "memory.kmem.tcp.limit_in_bytes", l->memory_kernel_tcp, error);
+                /* after apply_memory: the caller's swappiness wins over its 0 for a host without swap accounting */
+                if (r == 0 && l->memory_swappiness_set)
+                        r = write_u64(dirfd, "memory.swappiness", (uint64_t)l->memory_swappiness, error);
+                if (r == 0 && l->oom_kill_disable)
+                        r = nsl_cgroup_write(dirfd, "memory.oom_control", "1", error);
                 return r;
         }
         case NSL_CG_CPU:

@@ -32,6 +32,13 @@ int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
         char value[64];
         int r;
 
+        /* refused, not dropped: the caller asked for a behaviour v2 cannot give */
+        if (l->memory_kernel_tcp)
+                return nsl_fail(error, ENOTSUP, "cgroup", "memory.kmem.tcp.limit_in_bytes", "cgroup v2 has no TCP memory limit");
+        if (l->memory_swappiness_set)
+                return nsl_fail(error, ENOTSUP, "cgroup", "memory.swappiness", "cgroup v2 has no per-cgroup swappiness");
+        if (l->oom_kill_disable)
+                return nsl_fail(error, ENOTSUP, "cgroup", "memory.oom_control", "cgroup v2 cannot disable the OOM killer");
         if (l->memory) {
                 snprintf(value, sizeof value, "%llu", (unsigned long long)l->memory);
                 if ((r = nsl_cgroup_write(dirfd, "memory.max", value, error)) < 0)
@@ -45,7 +52,8 @@ int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
                         return r;
         }
         if (l->cpu_quota_us) {
-                snprintf(value, sizeof value, "%llu %d", (unsigned long long)l->cpu_quota_us, NSL_CGROUP_PERIOD_US);
+                snprintf(value, sizeof value, "%llu %llu", (unsigned long long)l->cpu_quota_us,
+                         (unsigned long long)(l->cpu_period_us ? l->cpu_period_us : NSL_CGROUP_PERIOD_US));
                 if ((r = nsl_cgroup_write(dirfd, "cpu.max", value, error)) < 0)
                         return r;
         }

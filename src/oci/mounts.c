@@ -63,6 +63,9 @@ static int bind_to_spec(struct mount_ctx *c, nsl_error *error)
                         noexec = true;
                 else if (!strcmp(w, "idmap") || !strcmp(w, "ridmap"))
                         idmap = true;   /* without the mount's own mappings: the container's (runtime-spec 1.2) */
+                else if (strchr(w, '='))
+                        continue;       /* data (mode=, size=): it sets up a new filesystem, and a bind makes
+                                           none; mount(2) ignores it with MS_BIND, as runc and crun pass it */
                 else if (strcmp(w, "bind") && strcmp(w, "rbind") && !word_in(w, harmless))
                         return nsl_fail(error, EINVAL, "config.json", c->path, "bind %s at %s: option %s is not supported",
                                         c->m->source, c->m->destination, w);

@@ -66,6 +66,9 @@ struct nsl_oci_hook {
 
 struct nsl_oci_resources {
         int64_t memory_limit, memory_swap, memory_reservation;   /* NSL_OCI_UNSET_I64: not given */
+        int64_t memory_kernel_tcp;      /* > 0: a limit */
+        uint64_t memory_swappiness;     /* when has_swappiness */
+        bool has_swappiness, oom_kill_disable;
         uint64_t cpu_shares;    /* 0: not given */
         int64_t cpu_quota;      /* NSL_OCI_UNSET_I64: not given */
         uint64_t cpu_period;    /* 0: not given (100000) */

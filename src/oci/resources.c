@@ -12,22 +12,25 @@
 
 static int parse_memory(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
 {
-        /* kernel, kernelTCP, swappiness, disableOOMKiller, checkBeforeUpdate:
-         * refused when they ask for anything */
+        /* kernel is deprecated (runtime-spec 1.1) and obsolete in Linux since
+         * 5.4, which charges kernel memory to the memory limit: accepted and
+         * not written. checkBeforeUpdate refused when it asks for anything. */
         static const char *const known[] = { "limit", "reservation", "swap", "kernel", "kernelTCP", "swappiness",
                                              "disableOOMKiller", "useHierarchy", "checkBeforeUpdate", NULL };
         json_object *memory;
         char path[96];
+        int64_t ignored;
         int r;
 
         nsl_oci_subpath(path, sizeof path, base, ".memory");
         if ((r = nsl_oci_get_object(res, "memory", base, &memory, error)) <= 0)
                 return r;
         if ((r = nsl_oci_check_keys(memory, path, known, error)) < 0 ||
-            (r = nsl_oci_refuse_set(memory, "kernel", path, error)) < 0 ||
-            (r = nsl_oci_refuse_set(memory, "kernelTCP", path, error)) < 0 ||
-            (r = nsl_oci_refuse_set(memory, "swappiness", path, error)) < 0 ||
-            (r = nsl_oci_refuse_set(memory, "disableOOMKiller", path, error)) < 0 ||
+            (r = nsl_oci_get_int(memory, "kernel", path, -1, INT64_MAX, &ignored, NULL, error)) < 0 ||
+            (r = nsl_oci_get_int(memory, "kernelTCP", path, -1, INT64_MAX, &out->memory_kernel_tcp, NULL, error)) < 0 ||
+            (r = nsl_oci_get_u64(memory, "swappiness", path, &out->memory_swappiness, &out->has_swappiness,
+                                 error)) < 0 ||
+            (r = nsl_oci_get_bool(memory, "disableOOMKiller", path, &out->oom_kill_disable, error)) < 0 ||
             (r = nsl_oci_refuse_set(memory, "checkBeforeUpdate", path, error)) < 0 ||
             (r = nsl_oci_get_int(memory, "limit", path, -1, INT64_MAX, &out->memory_limit, NULL, error)) < 0 ||
             (r = nsl_oci_get_int(memory, "reservation", path, -1, INT64_MAX, &out->memory_reservation, NULL,

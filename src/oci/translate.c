@@ -165,26 +165,27 @@ static int memory_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, n
         if (res->memory_reservation > 0 &&
             (r = nsl_spec_set_memory_reservation(spec, (uint64_t)res->memory_reservation, error)) < 0)
                 return nsl_oci_as_field(error, "linux.resources.memory.reservation", r);
+        if (res->memory_kernel_tcp > 0 &&
+            (r = nsl_spec_set_memory_kernel_tcp(spec, (uint64_t)res->memory_kernel_tcp, error)) < 0)
+                return nsl_oci_as_field(error, "linux.resources.memory.kernelTCP", r);
+        if (res->has_swappiness && (r = nsl_spec_set_memory_swappiness(spec, res->memory_swappiness, error)) < 0)
+                return nsl_oci_as_field(error, "linux.resources.memory.swappiness", r);
+        nsl_spec_set_oom_kill_disable(spec, res->oom_kill_disable);
         return 0;
 }
 
 static int cpu_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, nsl_error *error)
 {
-        uint64_t period = res->cpu_period ? res->cpu_period : 100000;
-        char cpus[48];
         int r;
 
         if (res->cpu_shares && (r = nsl_spec_set_cpu_shares(spec, res->cpu_shares, error)) < 0)
                 return nsl_oci_as_field(error, "linux.resources.cpu.shares", r);
-        if (res->cpu_quota > 0) {
-                /* the quota as a fraction of CPUs, in the thousandths --cpus takes */
-                unsigned __int128 scaled = (unsigned __int128)res->cpu_quota * 1000 + period - 1;
-                uint64_t milli = scaled / period > UINT32_MAX ? UINT32_MAX : (uint64_t)(scaled / period);
-
-                snprintf(cpus, sizeof cpus, "%" PRIu64 ".%03" PRIu64, milli / 1000, milli % 1000);
-                if ((r = nsl_spec_set_cpus(spec, cpus, error)) < 0)
-                        return nsl_oci_as_field(error, "linux.resources.cpu.quota", r);
-        }
+        /* quota and period as given: the kernel's throttling depends on both,
+         * not only on their ratio */
+        if (res->cpu_quota > 0 &&
+            (r = nsl_spec_set_cpu_quota(spec, (uint64_t)res->cpu_quota, res->cpu_period ? res->cpu_period : 100000,
+                                        error)) < 0)
+                return nsl_oci_as_field(error, "linux.resources.cpu.quota", r);
         if (((res->cpu_cpus && *res->cpu_cpus) || (res->cpu_mems && *res->cpu_mems)) &&
             (r = nsl_spec_set_cpuset(spec, res->cpu_cpus, res->cpu_mems, error)) < 0)
                 return nsl_oci_as_field(error, "linux.resources.cpu.cpus", r);

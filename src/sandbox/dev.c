@@ -3,6 +3,7 @@
  * devpts instance and an mqueue mount. No console. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -66,8 +67,8 @@ static int bind_device(int dev_fd, const struct nsl_device *dev, nsl_error *erro
         return nsl_mount_attach(clone, target, dev->name, error);
 }
 
-static int mount_in_dev(int dev_fd, const char *name, const char *fstype, const struct nsl_fs_option *opts,
-                        size_t n_opts, uint64_t attrs, nsl_error *error)
+static int mount_in_dev(int dev_fd, const char *name, const char *fstype, const char *source,
+                        const struct nsl_fs_option *opts, size_t n_opts, uint64_t attrs, nsl_error *error)
 {
         _cleanup_close_ int mfd = -1;
         _cleanup_close_ int target = -1;
@@ -75,13 +76,30 @@ static int mount_in_dev(int dev_fd, const char *name, const char *fstype, const 
 
         if (mkdirat(dev_fd, name, 0755) < 0)
                 return nsl_fail(error, errno, "dev", name, "cannot create");
-        r = nsl_fs_new(fstype, opts, n_opts, attrs, &mfd, error);
+        r = nsl_fs_new_named(fstype, source, opts, n_opts, attrs, &mfd, error);
         if (r < 0)
                 return r;
         target = openat(dev_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (target < 0)
                 return nsl_fail(error, errno, "dev", name, NULL);
         return nsl_mount_attach(mfd, target, name, error);
+}
+
+/* "shm" is the source runc, crun and Docker give this tmpfs. Without a size
+ * a mount given for /dev/shm replaces it: only the directory is made. */
+static int mount_shm(int dev_fd, uint64_t size, nsl_error *error)
+{
+        char size_value[32];
+        const struct nsl_fs_option opts[] = { { "mode", "1777" }, { "size", size_value } };
+
+        if (!size) {
+                if (mkdirat(dev_fd, "shm", 01777) < 0)
+                        return nsl_fail(error, errno, "dev", "shm", "cannot create");
+                return 0;
+        }
+        snprintf(size_value, sizeof size_value, "%llu", (unsigned long long)size);
+        return mount_in_dev(dev_fd, "shm", "tmpfs", "shm", opts, ELEMENTSOF(opts), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                            error);
 }
 
 int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error)
@@ -114,15 +132,13 @@ int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error)
         for (size_t i = 0; i < ELEMENTSOF(links); i++)
                 if (symlinkat(links[i].target, dev_fd, links[i].name) < 0)
                         return nsl_fail(error, errno, "dev", links[i].name, "cannot create symlink");
-        r = mount_in_dev(dev_fd, "pts", "devpts", pts_opts, ELEMENTSOF(pts_opts), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
-                         error);
+        r = mount_in_dev(dev_fd, "pts", "devpts", "devpts", pts_opts, ELEMENTSOF(pts_opts),
+                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, error);
         if (r < 0)
                 return r;
-        r = mount_in_dev(dev_fd, "mqueue", "mqueue", NULL, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-                         error);
+        r = mount_shm(dev_fd, ctx->plan->dev_shm_size, error);
         if (r < 0)
                 return r;
-        if (mkdirat(dev_fd, "shm", 01777) < 0)
-                return nsl_fail(error, errno, "dev", "shm", "cannot create");
-        return 0;
+        return mount_in_dev(dev_fd, "mqueue", "mqueue", "mqueue", NULL, 0,
+                            MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, error);
 }

@@ -17,11 +17,22 @@
 int nsl_fs_new(const char *fstype, const struct nsl_fs_option *opts, size_t n_opts, uint64_t attrs,
                int *mount_fd, nsl_error *error)
 {
+        return nsl_fs_new_named(fstype, fstype, opts, n_opts, attrs, mount_fd, error);
+}
+
+int nsl_fs_new_named(const char *fstype, const char *source, const struct nsl_fs_option *opts, size_t n_opts,
+                     uint64_t attrs, int *mount_fd, nsl_error *error)
+{
         _cleanup_close_ int fs = fsopen(fstype, FSOPEN_CLOEXEC);
         int mfd;
 
         if (fs < 0)
                 return nsl_fail(error, errno, "mount", fstype, "fsopen");
+        /* Without a source the kernel shows "none" in mountinfo, where mount(8),
+         * runc and crun show the filesystem's name: tools (and the OCI
+         * runtimetest) find a mount by its source. */
+        if (fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+                return nsl_fail(error, errno, "mount", fstype, "source %s", source);
         for (size_t i = 0; i < n_opts; i++) {
                 int r = opts[i].value
                         ? fsconfig(fs, FSCONFIG_SET_STRING, opts[i].key, opts[i].value, 0)

@@ -17,6 +17,9 @@ struct nsl_fs_option {
 /* fsopen + fsconfig + fsmount: a detached mount of a new filesystem instance. */
 int nsl_fs_new(const char *fstype, const struct nsl_fs_option *opts, size_t n_opts, uint64_t attrs,
                int *mount_fd, nsl_error *error);
+/* The same with the source mountinfo shows (nsl_fs_new names it after fstype). */
+int nsl_fs_new_named(const char *fstype, const char *source, const struct nsl_fs_option *opts, size_t n_opts,
+                     uint64_t attrs, int *mount_fd, nsl_error *error);
 enum {
         NSL_CLONE_RECURSIVE = 1 << 0,   /* with the submounts below path */
         NSL_CLONE_FOLLOW = 1 << 1,      /* follow a symlink in the last component */

@@ -16,8 +16,9 @@ const struct nsl_stage nsl_init_stages[] = {
         { "mount-root", nsl_stage_mount_root },
         { "proc", nsl_stage_proc },
         { "sysctl", nsl_stage_sysctl },
-        { "sysfs", nsl_stage_sysfs },
+        /* /dev before /sys: the order of runc's default config.json */
         { "dev", nsl_stage_dev },
+        { "sysfs", nsl_stage_sysfs },
         { "mounts", nsl_stage_mounts },
         { "readonly-paths", nsl_stage_readonly_paths },
         { "masked-paths", nsl_stage_masked_paths },

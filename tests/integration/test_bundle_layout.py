@@ -84,6 +84,36 @@ def test_bundle_layout_dev_and_proc_when_asked(image):
     assert cp.stdout.split() == ["True", "tmpfs", "tmpfs", "proc", "False", "True"], cp.stdout
 
 
+def test_every_new_filesystem_has_a_source(image):
+    """mountinfo's source field names each filesystem the sandbox makes, as
+    mount(8), runc and crun do ("shm" for /dev/shm), never the kernel's "none"."""
+    root, opts = image
+    code = ("for l in open('/proc/self/mountinfo'):\n"
+            "    f = l.split(); rest = f[f.index('-') + 1:]\n"
+            "    print(f[4], rest[0], rest[1])\n")
+    cp = layout_py(code, *opts, "--bundle", "--dev", "--proc", "full", "--sysfs")
+    assert cp.returncode == 0, cp.stderr
+    seen = {line.split()[0]: line.split()[1:] for line in cp.stdout.splitlines()}
+    assert seen["/proc"] == ["proc", "proc"], seen
+    assert seen["/dev"] == ["tmpfs", "tmpfs"], seen
+    assert seen["/dev/pts"] == ["devpts", "devpts"], seen
+    assert seen["/dev/mqueue"] == ["mqueue", "mqueue"], seen
+    assert seen["/dev/shm"] == ["tmpfs", "shm"], seen
+    assert seen["/sys"] == ["sysfs", "sysfs"], seen
+    assert not any(src == "none" for _, src in seen.values()), seen
+
+
+def test_kernel_filesystems_mount_in_the_oci_default_order(image):
+    """runtime-spec: mounts in the listed order; runc's default config.json
+    lists /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys."""
+    root, opts = image
+    code = "print(' '.join(l.split()[4] for l in open('/proc/self/mountinfo')))"
+    cp = layout_py(code, *opts, "--bundle", "--dev", "--proc", "full", "--sysfs")
+    assert cp.returncode == 0, cp.stderr
+    order = [p for p in cp.stdout.split() if p in ("/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys")]
+    assert order == ["/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys"], cp.stdout
+
+
 def test_default_layout_is_unchanged_without_bundle(image):
     root, opts = image
     cp = layout_py(mounts_code("print(mounts['/tmp'][2], mounts['/dev'][2], mounts['/proc'][2])"), *opts)

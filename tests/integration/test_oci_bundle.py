@@ -104,6 +104,16 @@ def test_mounts_of_the_config(hostdir, root):
     assert "/dev/pts/ptmx" in cp.stdout
 
 
+def test_a_binds_data_options_are_ignored_as_mount_2_ignores_them(hostdir, root):
+    """mode= and size= make a new filesystem; a bind makes none (runc and crun
+    hand them to mount(2), which ignores data with MS_BIND): accepted, no effect."""
+    config = base_config(root, "grep ' /usr ' /proc/self/mounts | cut -d' ' -f4 | cut -d, -f1")
+    config["mounts"][3]["options"] = ["rbind", "ro", "mode=755", "size=1k"]
+    cp = run_bundle(hostdir, config)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split() == ["ro"]
+
+
 def test_no_network_namespace_listed_is_the_hosts(hostdir, root):
     config = base_config(root, "cat /proc/net/dev | wc -l")
     cp = run_bundle(hostdir, config)

@@ -594,3 +594,56 @@ def test_update_pids_limit(runc, bundle):
         assert open(cg).read().strip() == "44"
     assert "not supported" in one_error_line(runc("update", "--kernel-memory", "1m", "upd"))
     assert runc("delete", "--force", "upd").returncode == 0
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_cpu_quota_and_period_as_given(runc, bundle):
+    """linux.resources.cpu quota and period reach the cgroup as written (the
+    kernel's throttling depends on both, not only on their ratio), and so do
+    update's --cpu-quota and --cpu-period."""
+    linux = bundle.config["linux"]
+    linux.setdefault("resources", {})["cpu"] = {"quota": 50000, "period": 500000}
+    bundle.write(linux=linux)
+    create(runc, bundle, "cpuq")
+    v1 = "/sys/fs/cgroup/cpu/nslaunch-runc/cpuq"
+    v2 = next((p for p in ("/sys/fs/cgroup/nslaunch-runc/cpuq", "/sys/fs/cgroup/unified/nslaunch-runc/cpuq")
+               if os.path.exists(p + "/cpu.max")), None)
+
+    def quota_period():
+        if os.path.exists(v1 + "/cpu.cfs_quota_us"):
+            return [open(f"{v1}/cpu.cfs_{f}_us").read().strip() for f in ("quota", "period")]
+        assert v2, "no cpu controller for the container's cgroup"
+        return open(v2 + "/cpu.max").read().split()
+
+    assert quota_period() == ["50000", "500000"]
+    cp = runc("update", "--cpu-quota", "30000", "--cpu-period", "300000", "cpuq")
+    assert cp.returncode == 0, cp.stderr
+    assert quota_period() == ["30000", "300000"]
+    assert runc("delete", "--force", "cpuq").returncode == 0
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_memory_kernel_tcp_swappiness_and_oom_killer(runc, bundle):
+    """v1: kernelTCP, swappiness and disableOOMKiller reach the memory
+    cgroup; the deprecated kernel limit is accepted and not written (the
+    kernel charges kernel memory to the memory limit). v2 has none of those
+    files: refused naming the one asked for."""
+    linux = bundle.config["linux"]
+    linux.setdefault("resources", {})["memory"] = {
+        "limit": 64 << 20, "kernel": 32 << 20, "kernelTCP": 16 << 20, "swappiness": 10, "disableOOMKiller": True}
+    bundle.write(linux=linux)
+    v1 = "/sys/fs/cgroup/memory/nslaunch-runc/mem"
+    if not os.path.isfile("/sys/fs/cgroup/memory/memory.oom_control"):
+        runc.ids.append("mem")
+        line = one_error_line(runc("create", "--bundle", bundle.path, "mem"))
+        assert "memory.kmem.tcp.limit_in_bytes" in line, line
+        return
+    create(runc, bundle, "mem")
+    read = lambda name: open(f"{v1}/memory.{name}").read()
+    assert read("limit_in_bytes").strip() == str(64 << 20)
+    assert read("kmem.tcp.limit_in_bytes").strip() == str(16 << 20)
+    assert read("swappiness").strip() == "10"
+    assert "oom_kill_disable 1" in read("oom_control")
+    assert read("kmem.limit_in_bytes").strip() != str(32 << 20)
+    assert runc("delete", "--force", "mem").returncode == 0
+    assert not os.path.exists(v1)
