@@ -645,12 +645,20 @@ int nsl_sandbox_detach(nsl_sandbox *sb, nsl_error *error)
         /* init must have turned its parent-death signal off before we may
          * exit: wait for its answer (it is waiting for start, so it is quick) */
         if (nsl_msg_send(sb->sync_fd, &msg) < 0)
-                return nsl_fail(error, ESRCH, "detach", "", "the sandbox is gone");
+                return child_error_first(sb->sync_fd, nsl_fail(error, ESRCH, "detach", "", "the sandbox is gone"),
+                                         error);
         do
                 r = poll(&answer, 1, 10000);
         while (r < 0 && errno == EINTR);
-        if (r <= 0 || nsl_msg_recv(sb->sync_fd, &msg, MSG_DONTWAIT) <= 0 || msg.type != NSL_MSG_DETACHED)
+        if (r <= 0 || nsl_msg_recv(sb->sync_fd, &msg, MSG_DONTWAIT) <= 0 || msg.type != NSL_MSG_DETACHED) {
+                /* a set-up stage failed before init could wait for start:
+                 * its report says why, the missing answer is only the consequence */
+                if (r > 0 && msg.type == NSL_MSG_ERROR) {
+                        *error = msg.error;
+                        return -(error->errnum ? error->errnum : EINVAL);
+                }
                 return nsl_fail(error, r == 0 ? ETIMEDOUT : EPROTO, "detach", "", "the sandbox did not answer");
+        }
         sb->detached = true;
         nsl_cgroup_release(&sb->cg);    /* the path's owner removes it */
         nsl_sandbox_free(sb);
