@@ -317,3 +317,80 @@ def test_dos_stays_inside(podman, progs, kind):
     else:
         assert attacker.returncode == 137 or "malloc refused" in out, (attacker.returncode, out, err)
     assert attacker.returncode in (0, 137), (attacker.returncode, err)
+
+
+# --------------------------------------------------------------------------
+# the mount-target race (tests/attacks/test_mount_race.py, runc CVE-2021-30465)
+
+
+RACE_LAUNCHES = int(os.environ.get("NSL_ENGINE_RACE_LAUNCHES", "30"))
+
+
+def host_mount_points():
+    with open("/proc/self/mountinfo") as f:
+        return {line.split()[4] for line in f}
+
+
+# The CVE's shape through an engine: a volume shared with the attacker, and
+# a container whose mounts go below that volume.  A helper on the host (as
+# in tests/attacks) exchanges the volume's directory t with a symlink l -> /
+# in a tight loop while containers start with the volume at /vol and a
+# tmpfs and a bind at /vol/t/NAME-*.  The runtime must resolve the targets
+# inside the container's root: at most into the container's own /, never
+# the host's.
+def test_mount_target_exchange_race(podman, progs, session_dir):
+    exchange = os.path.join(session_dir, "exchange")
+    cp = subprocess.run([os.environ.get("CC", "cc"), "-std=c17", "-O1", "-Wall", "-Wextra", "-Werror", "-o",
+                         exchange, os.path.join(PROGS_SRC, "exchange.c")], capture_output=True, text=True)
+    assert cp.returncode == 0, cp.stderr
+    name = "nsl-race-" + os.urandom(4).hex()
+    vol = tempfile.mkdtemp(prefix="race-vol.", dir=session_dir)
+    src = tempfile.mkdtemp(prefix="race-src.", dir=session_dir)
+    os.chmod(vol, 0o755)
+    os.makedirs(os.path.join(vol, "t", f"{name}-tmp"))
+    os.makedirs(os.path.join(vol, "t", f"{name}-bind"))
+    os.symlink("/", os.path.join(vol, "l"))
+    escaped = ["/" + name + "-tmp", "/" + name + "-bind"]
+    mounts = ["-v", f"{vol}:/vol", "-v", f"{src}:/vol/t/{name}-bind", "--tmpfs", f"/vol/t/{name}-tmp"]
+    allowed = {f"/vol/{d}/{name}-{k}" for d in ("t", "l") for k in ("tmp", "bind")}
+    allowed |= {f"/{name}-tmp", f"/{name}-bind"}
+
+    calm = podman.run("--rm", *mounts, IMAGE, "cat", "/proc/self/mountinfo")
+    assert calm.returncode == 0, calm.stderr
+    assert {l.split()[4] for l in calm.stdout.splitlines() if name in l} == {f"/vol/t/{name}-tmp",
+                                                                           f"/vol/t/{name}-bind"}, calm.stdout
+
+    helper = subprocess.Popen([exchange, os.path.join(vol, "t"), os.path.join(vol, "l")],
+                              stdout=subprocess.PIPE, text=True)
+    assert helper.stdout.readline() == "ready\n"
+    results = []
+    start = time.monotonic()
+    try:
+        for _ in range(RACE_LAUNCHES):
+            cp = podman.run("--rm", *mounts, IMAGE, "cat", "/proc/self/mountinfo")
+            if cp.returncode != 0:
+                results.append(("refused", cp.returncode, cp.stderr.strip()))
+                continue
+            ours = {l.split()[4] for l in cp.stdout.splitlines() if name in l}
+            results.append(("ran", sorted(ours - allowed), len(ours)))
+    finally:
+        helper.terminate()
+        out, _ = helper.communicate(timeout=10)
+    took = time.monotonic() - start
+    for p in escaped:
+        if os.path.lexists(p):
+            os.rmdir(p)
+            raise AssertionError(f"the runtime created {p} on the host through the symlink")
+    assert not [p for p in host_mount_points() if name in p], "a mount of the race is on the host"
+    exchanges = int(out.split()[1])
+    ran = [x for x in results if x[0] == "ran"]
+    refused = [x for x in results if x[0] == "refused"]
+    print(f"{os.path.basename(RUNTIME)}: {RACE_LAUNCHES} launches in {took:.1f}s, {exchanges} exchanges, "
+          f"{len(refused)} refused: {refused[:2]}")
+    assert exchanges > RACE_LAUNCHES, (exchanges, took)
+    assert not [x for x in ran if x[1]], [x for x in ran if x[1]][:5]
+    # a refusal is the runtime's error, one line naming the raced target
+    # (never a crash, never a cause lost on the way to the engine)
+    assert all(name in x[2] and "\n" not in x[2] for x in refused), refused[:5]
+    assert ran, f"no launch got through: {refused[:3]}"
+    assert all(x[2] == 2 for x in ran), [x for x in ran if x[2] != 2][:5]
