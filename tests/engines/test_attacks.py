@@ -285,16 +285,21 @@ def test_runtime_binary_cannot_be_overwritten(podman, progs, session_dir):
 # denial of service stays inside (tests/attacks/test_dos.py)
 
 
-LIMITS = {"fork": ["--pids-limit", "64"], "memory": ["--memory", "64m", "--memory-swap", "64m"]}
+LIMITS = {"fork": ["--pids-limit", "64"], "memory": ["--memory", "64m", "--memory-swap", "64m"],
+          "disk": ["--tmpfs", "/tmp:size=8m"], "fds": ["--ulimit", "nofile=256:256",
+                                                     # a --ulimit drops containers.conf's, and podman's own
+                                                     # nproc is above this host's hard limit
+                                                     "--ulimit", "nproc=4096:4096"]}
 WORK = ("dd if=/dev/zero of=/tmp/w bs=1M count=1 2>/dev/null && i=0 && "
         "while [ $i -lt 5 ]; do /bin/true || exit 1; i=$((i+1)); done && echo ok")
 
 
-@pytest.mark.parametrize("kind", ["fork", "memory"])
+@pytest.mark.parametrize("kind", ["fork", "memory", "disk", "fds"])
 def test_dos_stays_inside(podman, progs, kind):
+    args = ["/tmp"] if kind == "disk" else []
     attacker = subprocess.Popen(
         podman.run_argv("--rm", *LIMITS[kind], "-v", f"{progs['dir']}:/attack:ro", IMAGE,
-                        "/attack/hog", kind, "4"),
+                        "/attack/hog", kind, *args, "4"),
         env=podman.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(2)               # podman's start, then let it press
@@ -314,8 +319,13 @@ def test_dos_stays_inside(podman, progs, kind):
     assert second_took < 30 and host_took < 10, (second_took, host_took)
     if kind == "fork":
         assert "fork refused" in out, (attacker.returncode, out, err)
-    else:
+    elif kind == "memory":
         assert attacker.returncode == 137 or "malloc refused" in out, (attacker.returncode, out, err)
+    elif kind == "disk":
+        kib = int(out.split()[3])
+        assert 7 * 1024 <= kib <= 8 * 1024, out      # filled its own 8 MiB, no more
+    else:
+        assert "fds refused after" in out and int(out.split()[3].rstrip(":")) <= 256, (attacker.returncode, out, err)
     assert attacker.returncode in (0, 137), (attacker.returncode, err)
 
 
