@@ -643,8 +643,9 @@ int nsl_sandbox_detach(nsl_sandbox *sb, nsl_error *error)
                 return nsl_fail(error, EBUSY, "detach", "", "a sandbox with limits has a cgroup that would be "
                                                             "nobody's to remove (give it an exact cgroup path)");
         /* init must have turned its parent-death signal off before we may
-         * exit: wait for its answer (it is waiting for start, so it is quick) */
-        /* a set-up that failed before init could answer: its own report says why */
+         * exit: wait for its answer (it is waiting for start, so it is
+         * quick). When a set-up stage failed first, its own report says why;
+         * a gone sandbox or a missing answer is only the consequence. */
         if (nsl_msg_send(sb->sync_fd, &msg) < 0)
                 return child_error_first(sb->sync_fd, nsl_fail(error, ESRCH, "detach", "", "the sandbox is gone"),
                                          error);

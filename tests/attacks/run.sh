@@ -57,7 +57,7 @@ else
         cp "$nsl" "$dir/nslaunch"
         cp "$here/../integration/conftest.py" "$dir/tests/integration/"
         cp "$here"/conftest.py "$here"/test_*.py "$dir/tests/attacks/"
-        cp "$here"/progs/*.c "$dir/tests/attacks/progs/"
+        cp "$here"/progs/*.c "$here"/progs/*.h "$dir/tests/attacks/progs/"
         chmod -R a+rX "$dir"
         chmod 755 "$dir/nslaunch"
         chown nsltest "$dir/out"

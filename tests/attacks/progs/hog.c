@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guard.h"
+
 static time_t until;
 
 static int more(void)
@@ -19,6 +21,8 @@ static int more(void)
 
 int main(int argc, char **argv)
 {
+        nsl_refuse_outside_sandbox("hog");
+
         if (argc < 3) {
                 fprintf(stderr, "usage: hog fork|memory|disk DIR|fds SECONDS\n");
                 return 2;

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guard.h"
+
 static unsigned long long want_dev, want_ino;
 static long tries, hits;
 
@@ -78,6 +80,8 @@ static void sweep(void)
 int main(int argc, char **argv)
 {
         struct timespec start, now;
+
+        nsl_refuse_outside_sandbox("overwrite");
 
         if (argc != 4) {
                 fprintf(stderr, "usage: overwrite DEV INO SECONDS\n");
