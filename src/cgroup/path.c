@@ -344,11 +344,18 @@ int nsl_cgroup_remove_path(const char *path, nsl_error *error)
                 return 0;
         }
         if (r == 0) {
-                /* frozen, nothing forks while it is killed; thawed, the kills land */
-                bool froze = freeze_located(&at, resolved, true, error) == 0;
-                *error = (nsl_error){ 0 };
                 const char *dir = any_dir(&at);
-                kill_all(dir);
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n = 1;
+                /* frozen, nothing forks while it is killed; thawed, the kills
+                 * land. A cgroup already empty (the container has ended: the
+                 * usual delete) needs neither: nothing can enter it again
+                 * but what its owner moves there. */
+                bool busy = nsl_cgroup_collect_pids(dir, &pids, &n) < 0 || n > 0;
+                bool froze = busy && freeze_located(&at, resolved, true, error) == 0;
+                *error = (nsl_error){ 0 };
+                if (busy)
+                        kill_all(dir);
                 if (froze && (r = freeze_located(&at, resolved, false, error)) < 0) {
                         located_free(&at);
                         return r;
