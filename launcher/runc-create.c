@@ -57,17 +57,6 @@ static void forwarded_signals(sigset_t *set)
                         sigaddset(set, sig);
 }
 
-static int one_id(const struct nsl_runc *g, const char *command, struct nsl_tokens *t, enum nsl_token token,
-                  const char **id)
-{
-        if (token != NSL_TOKEN_END)
-                return nsl_runc_usage(g, command, token, t->spelled);
-        if (t->argc - t->index != 1)
-                return nsl_runc_fail(g, command, "", t->argc == t->index ? "no container ID" : "one container ID only");
-        *id = t->argv[t->index];
-        return 0;
-}
-
 static int parse_create(const struct nsl_runc *g, int argc, char **argv, struct create_args *a)
 {
         struct nsl_tokens t = { .argc = argc, .argv = argv, .index = 1, .operands_anywhere = false };
@@ -96,21 +85,7 @@ static int parse_create(const struct nsl_runc *g, int argc, char **argv, struct 
                         break;
                 }
         }
-        return one_id(g, argv[0], &t, token, &a->id);
-}
-
-static int connect_console_socket(const char *path, nsl_error *error)
-{
-        struct sockaddr_un addr = { .sun_family = AF_UNIX };
-        _cleanup_close_ int fd = -1;
-
-        if (strlen(path) >= sizeof addr.sun_path)
-                return nsl_fail(error, ENAMETOOLONG, "--console-socket", path, NULL);
-        strcpy(addr.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
-                return nsl_fail(error, errno, "--console-socket", path, NULL);
-        return TAKE_FD(fd);
+        return nsl_runc_one_id(g, argv[0], &t, token, &a->id);
 }
 
 /* The config's annotations, for the state: nsl_oci keeps only what the launch needs. */
@@ -172,7 +147,7 @@ static int setup_spec(const struct nsl_runc *g, const struct create_args *a, con
         if (!nsl_oci_terminal(oci) && a->console_socket)
                 return nsl_fail(error, EINVAL, "--console-socket", a->console_socket, "the config has no process.terminal");
         if (a->console_socket) {
-                *console_fd = connect_console_socket(a->console_socket, error);
+                *console_fd = nsl_runc_connect_socket(a->console_socket, error);
                 if (*console_fd < 0)
                         return *console_fd;
                 if ((r = nsl_spec_set_console_socket(spec, *console_fd, error)) < 0)
@@ -351,7 +326,7 @@ int nsl_runc_start(const struct nsl_runc *g, int argc, char **argv)
         const char *id = NULL;
         int r, opt;
 
-        if (one_id(g, "start", &t, nsl_next_token(&t, none, &opt), &id))
+        if (nsl_runc_one_id(g, "start", &t, nsl_next_token(&t, none, &opt), &id))
                 return 1;
         dirfd = nsl_runc_dir_open(g, id, true, &error);
         r = dirfd < 0 ? dirfd : start_locked(g, id, dirfd, &state, &error);
@@ -482,7 +457,7 @@ int nsl_runc_delete(const struct nsl_runc *g, int argc, char **argv)
 
         while ((token = nsl_next_token(&t, defs, &opt)) == NSL_TOKEN_OPTION)
                 force = true;
-        if (one_id(g, "delete", &t, token, &id))
+        if (nsl_runc_one_id(g, "delete", &t, token, &id))
                 return 1;
         dirfd = nsl_runc_dir_open(g, id, true, &error);
         if (dirfd < 0 && force && error.errnum == ENOENT)

@@ -43,20 +43,6 @@ struct exec_args {
         bool tty, detach;
 };
 
-static int connect_socket(const char *path, nsl_error *error)
-{
-        struct sockaddr_un addr = { .sun_family = AF_UNIX };
-        _cleanup_close_ int fd = -1;
-
-        if (strlen(path) >= sizeof addr.sun_path)
-                return nsl_fail(error, ENAMETOOLONG, "--console-socket", path, NULL);
-        strcpy(addr.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
-                return nsl_fail(error, errno, "--console-socket", path, NULL);
-        return TAKE_FD(fd);
-}
-
 static int set_user(nsl_spec *spec, const char *value, nsl_error *error)
 {
         char uid[32];
@@ -151,7 +137,7 @@ static int exec_stdio(const struct exec_args *a, nsl_spec *spec, int *console_fd
                 return nsl_fail(error, EINVAL, "--tty", "", "--tty and --console-socket go together");
         if (!a->console_socket)
                 return nsl_spec_set_stdio(spec, 0, 1, 2, error);
-        *console_fd = connect_socket(a->console_socket, error);
+        *console_fd = nsl_runc_connect_socket(a->console_socket, error);
         return *console_fd < 0 ? *console_fd : nsl_spec_set_console_socket(spec, *console_fd, error);
 }
 

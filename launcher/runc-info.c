@@ -22,17 +22,6 @@ enum { I_FORMAT = 1, I_QUIET, I_ROOTLESS, I_BUNDLE };
 #define PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define PRETTY (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-static int single_id(const struct nsl_runc *g, const char *command, struct nsl_tokens *t, enum nsl_token token,
-                     const char **id)
-{
-        if (token != NSL_TOKEN_END)
-                return nsl_runc_usage(g, command, token, t->spelled);
-        if (t->argc - t->index != 1)
-                return nsl_runc_fail(g, command, "", t->argc == t->index ? "no container ID" : "one container ID only");
-        *id = t->argv[t->index];
-        return 0;
-}
-
 static int parse_format(const struct nsl_runc *g, const char *value, bool *json)
 {
         if (!strcmp(value, "json") || !strcmp(value, "table")) {
@@ -53,7 +42,7 @@ int nsl_runc_state_cmd(const struct nsl_runc *g, int argc, char **argv)
         const char *id = NULL;
         int opt;
 
-        if (single_id(g, "state", &t, nsl_next_token(&t, none, &opt), &id))
+        if (nsl_runc_one_id(g, "state", &t, nsl_next_token(&t, none, &opt), &id))
                 return 1;
         dirfd = nsl_runc_dir_open(g, id, false, &error);
         if (dirfd < 0 || nsl_runc_state_read(dirfd, id, &state, &error) < 0)

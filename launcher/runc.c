@@ -6,10 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
+#include "error.h"
 #include "fds.h"
 #include "json.h"
 #include "runc.h"
@@ -217,4 +221,29 @@ int nsl_runc_main(int argc, char **argv)
         if (g.log_fd >= 0)
                 close(g.log_fd);
         return r;
+}
+
+int nsl_runc_one_id(const struct nsl_runc *g, const char *command, struct nsl_tokens *t, enum nsl_token token,
+                    const char **id)
+{
+        if (token != NSL_TOKEN_END)
+                return nsl_runc_usage(g, command, token, t->spelled);
+        if (t->argc - t->index != 1)
+                return nsl_runc_fail(g, command, "", t->argc == t->index ? "no container ID" : "one container ID only");
+        *id = t->argv[t->index];
+        return 0;
+}
+
+int nsl_runc_connect_socket(const char *path, nsl_error *error)
+{
+        struct sockaddr_un addr = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -1;
+
+        if (strlen(path) >= sizeof addr.sun_path)
+                return nsl_fail(error, ENAMETOOLONG, "--console-socket", path, NULL);
+        strcpy(addr.sun_path, path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+                return nsl_fail(error, errno, "--console-socket", path, NULL);
+        return TAKE_FD(fd);
 }

@@ -38,6 +38,11 @@ int nsl_runc_fail(const struct nsl_runc *g, const char *what, const char *object
 int nsl_runc_fail_error(const struct nsl_runc *g, const nsl_error *error);
 int nsl_runc_usage(const struct nsl_runc *g, const char *command, enum nsl_token token, const char *spelled);
 void nsl_runc_debug(const struct nsl_runc *g, const char *msg);
+/* A command's one container ID, after its options (token ends them). */
+int nsl_runc_one_id(const struct nsl_runc *g, const char *command, struct nsl_tokens *t, enum nsl_token token,
+                    const char **id);
+/* --console-socket PATH, connected: the engine's listener for the pty's master. */
+int nsl_runc_connect_socket(const char *path, nsl_error *error);
 
 /* The state store. */
 int nsl_runc_check_id(const char *id, nsl_error *error);
