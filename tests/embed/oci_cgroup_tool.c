@@ -65,14 +65,13 @@ static int set_limits(nsl_spec *spec, int argc, char **argv, int *i, nsl_error *
         return r < 0 ? -2 : 0;
 }
 
-static int create(int argc, char **argv)
+static int create_with(nsl_spec *spec, int argc, char **argv)
 {
-        nsl_spec *spec = nsl_spec_new();
         nsl_sandbox *sb = NULL;
         nsl_error error = { 0 };
         int i = 4, r;
 
-        if (!spec || argc < 4)
+        if (argc < 4)
                 return usage();
         r = set_limits(spec, argc, argv, &i, &error);
         if (r == -1 || i + 1 >= argc)
@@ -89,27 +88,36 @@ static int create(int argc, char **argv)
                 nsl_sandbox_free(sb);
                 return fail(&error);
         }
-        nsl_spec_free(spec);
         close(null);
         printf("%d\n", (int)pid);
         return 0;
 }
 
-static int update(int argc, char **argv)
+static int update_with(nsl_spec *spec, int argc, char **argv)
 {
-        nsl_spec *spec = nsl_spec_new();
         nsl_error error = { 0 };
         int i = 3, r;
 
-        if (!spec)
-                return usage();
         r = set_limits(spec, argc, argv, &i, &error);
         if (r == -1)
                 return usage();
         if (r < 0 || nsl_cgroup_update(argv[2], spec, &error) < 0)
                 return fail(&error);
-        nsl_spec_free(spec);
         return 0;
+}
+
+/* Runs step with a spec of its own, freed on every path (the sanitizer
+ * build's leak check runs this tool too). */
+static int with_spec(int (*step)(nsl_spec *, int, char **), int argc, char **argv)
+{
+        nsl_spec *spec = nsl_spec_new();
+        int r;
+
+        if (!spec)
+                return usage();
+        r = step(spec, argc, argv);
+        nsl_spec_free(spec);
+        return r;
 }
 
 static int list_pids(const char *path)
@@ -133,9 +141,9 @@ int main(int argc, char **argv)
         int r;
 
         if (!strcmp(cmd, "create"))
-                return create(argc, argv);
+                return with_spec(create_with, argc, argv);
         if (!strcmp(cmd, "update"))
-                return update(argc, argv);
+                return with_spec(update_with, argc, argv);
         if (!strcmp(cmd, "pids"))
                 return list_pids(argv[2]);
         if (!strcmp(cmd, "start"))
