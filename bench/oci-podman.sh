@@ -44,6 +44,7 @@ if [ -e "$controllers" ]; then
 fi
 
 work=$(mktemp -d /tmp/nslaunch-bench-podman.XXXXXX)
+lock_was_there=$([ -e /dev/shm/libpod_lock ] && echo yes || echo no)   # podman's fixed-name lock file
 parent=nslaunch-bench-podman-$$    # every container's cgroup (and conmon's) is under it; removed at the end
 podman_cmd() { podman --root "$work/root" --runroot "$work/runroot" --tmpdir "$work/tmp" --storage-driver vfs \
                       --cgroup-manager cgroupfs --events-backend file "$@"; }
@@ -51,6 +52,9 @@ cleanup() {
         podman_cmd rm -af >/dev/null 2>&1 || true
         podman_cmd system reset -f >/dev/null 2>&1 || true
         find /sys/fs/cgroup -depth -type d -path "*/$parent*" -exec rmdir {} + 2>/dev/null || true
+        if [ "$lock_was_there" = no ] && ! pgrep -x podman >/dev/null && ! pgrep -x conmon >/dev/null; then
+                rm -f /dev/shm/libpod_lock
+        fi
         rm -rf "$work"
 }
 trap cleanup EXIT
