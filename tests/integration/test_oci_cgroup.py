@@ -6,9 +6,12 @@ still runs in it, leaving no directory in any hierarchy. Real cgroups: v1
 here (memory, cpu, pids, cpuset, freezer), v2 in a v2 guest. Only cgroups
 these tests made are touched."""
 
+import atexit
 import math
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 
@@ -49,8 +52,25 @@ def dirs_of(path):
     return [h + path for h in hierarchies() if os.path.isdir(h + path)]
 
 
+_copies = {}
+
+
+def tool_for(user):
+    """The tool itself for root; for another user a copy in a directory
+    every uid can reach (the build tree may be under /root)."""
+    if user is None:
+        return tool_path()
+    if user not in _copies:
+        d = tempfile.mkdtemp(prefix="nsl-cgtool-", dir="/tmp")
+        atexit.register(shutil.rmtree, d, True)
+        os.chmod(d, 0o755)
+        _copies[user] = shutil.copy(tool_path(), os.path.join(d, "oci-cgroup-tool"))
+        os.chmod(_copies[user], 0o755)
+    return _copies[user]
+
+
 def tool(*args, check=True, user=None):
-    cp = subprocess.run([tool_path(), *args], capture_output=True, text=True, timeout=30,
+    cp = subprocess.run([tool_for(user), *args], capture_output=True, text=True, timeout=30,
                         user=user, group=user, extra_groups=[] if user else None)
     if check:
         assert cp.returncode == 0, (args, cp.stdout, cp.stderr)
