@@ -40,7 +40,7 @@ static const char nsl_usage_run[] =
         "  --uid N, --gid N             ids inside (default: yours; 0 when run by root)\n"
         "  -u, --user NAME|UID[:GROUP]  --uid and --gid, names from the rootfs's (or the\n"
         "                               host's) /etc/passwd and /etc/group\n"
-        "  --host-uid N, --host-gid N   (root only) host ids to map to (default 65534)\n"
+        "  --host-uid N, --host-gid N   (root only) host ids to map to (default: ids of its own)\n"
         "  --hostname NAME              hostname inside (default: sandbox)\n"
         "  -e, --env KEY=VALUE|KEY      set a variable (KEY alone: nslaunch's own value);\n"
         "                               the environment starts empty but for PATH,\n"

@@ -78,7 +78,7 @@ int nsl_read_fd(int fd, size_t max, char **text, size_t *len)
 {
         _cleanup_free_ char *buf = NULL;
         struct stat st;
-        size_t n = 0;
+        size_t n = 0, size;
 
         if (fstat(fd, &st) < 0)
                 return -errno;
@@ -86,11 +86,23 @@ int nsl_read_fd(int fd, size_t max, char **text, size_t *len)
                 return -EINVAL;
         if ((size_t)st.st_size > max)
                 return -EFBIG;
-        buf = malloc(max + 1);
+        /* the file's size and one byte to see the end by: a buffer of max
+         * bytes would cost an mmap and a munmap for every small file */
+        size = (size_t)st.st_size + 1;
+        buf = malloc(size + 1);
         if (!buf)
                 return -ENOMEM;
         for (;;) {
-                ssize_t r = read(fd, buf + n, max + 1 - n);
+                if (n == size) {        /* it grew while we read */
+                        if (size > max)
+                                return -EFBIG;
+                        size = size > max / 2 ? max + 1 : size * 2;
+                        char *bigger = realloc(buf, size + 1);
+                        if (!bigger)
+                                return -ENOMEM;
+                        buf = bigger;
+                }
+                ssize_t r = read(fd, buf + n, size - n);
                 if (r < 0 && errno == EINTR)
                         continue;
                 if (r < 0)
@@ -98,9 +110,9 @@ int nsl_read_fd(int fd, size_t max, char **text, size_t *len)
                 if (r == 0)
                         break;
                 n += (size_t)r;
-                if (n > max)
-                        return -EFBIG;  /* it grew while we read */
         }
+        if (n > max)
+                return -EFBIG;
         buf[n] = '\0';
         *len = n;
         *text = TAKE_PTR(buf);

@@ -27,6 +27,10 @@ struct nsl_host {
         struct rlimit rlimits[RLIM_NLIMITS];    /* the caller's own */
         bool joining;                           /* nsl_exec: the ids are a running sandbox's, whose maps the
                                                  * kernel checks them against when they are taken */
+        bool ids_reserved;                      /* root: the host ids reserved for this sandbox
+                                                 * (host-ids.h), its default host uid and gid */
+        uid_t reserved_uid;
+        gid_t reserved_gid;
 };
 
 /* Checks the kernel interfaces a launch needs (src/kernel.c), then gathers

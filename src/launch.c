@@ -28,6 +28,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "host.h"
+#include "host-ids.h"
 #include "idmap.h"
 #include "plan.h"
 #include "result.h"
@@ -47,6 +48,7 @@ struct nsl_sandbox {
         struct nsl_idmap_userns idmap_helpers;  /* exiting helpers of idmapped binds: reaped when they
                                                  * have ended at go, the rest at free, off the launch's path */
         struct nsl_host_setup host;
+        struct nsl_host_ids ids;        /* root's default: host ids of its own, held until free */
         bool wait_for_start;
         int start_fd;                   /* the start pipe's write end */
         int start_read_fd;              /* its read end, until init has it */
@@ -87,6 +89,12 @@ static int step_plan(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *er
         struct nsl_host host;
         int r = nsl_host_gather(&host, error);
 
+        if (r == 0 && nsl_plan_takes_host_ids(spec, &host) && (r = nsl_host_ids_reserve_default(&sb->ids, error)) == 0) {
+                host.ids_reserved = true;
+                host.reserved_uid = sb->ids.uid;
+                host.reserved_gid = sb->ids.gid;
+                sb->host.ids = &sb->ids;
+        }
         if (r == 0)
                 r = nsl_plan_build(spec, &host, &sb->plan, error);
         nsl_host_free(&host);
@@ -395,6 +403,7 @@ static nsl_sandbox *sandbox_new(void)
         if (!sb)
                 return NULL;
         sb->cg = (struct nsl_cgroup)NSL_CGROUP_INIT;
+        sb->ids = (struct nsl_host_ids)NSL_HOST_IDS_INIT;
         nsl_sources_init(&sb->sources);
         sb->start_fd = sb->start_read_fd = sb->pidfd = sb->sync_fd = -1;
         sb->pid = -1;
@@ -682,6 +691,9 @@ void nsl_sandbox_free(nsl_sandbox *sb)
         nsl_closep(&sb->sync_fd);
         nsl_closep(&sb->pidfd);
         nsl_plan_free(&sb->plan);
+        /* after init is reaped and its cgroup gone: nothing of the sandbox's
+         * still counts against the ids (a detached init keeps its own copy) */
+        nsl_host_ids_release(&sb->ids);
         nsl_result_release(&sb->result);
         free(sb);
 }

@@ -101,6 +101,12 @@ static int build_env(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_err
         return 0;
 }
 
+bool nsl_plan_takes_host_ids(const struct nsl_spec *spec, const struct nsl_host *host)
+{
+        return host->euid == 0 && !host->joining && !(spec->host_uid_set && spec->host_gid_set) &&
+               !spec->n_uid_maps && !spec->n_gid_maps;
+}
+
 static int resolve_ids(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan,
                        nsl_error *error)
 {
@@ -116,8 +122,10 @@ static int resolve_ids(const struct nsl_spec *spec, const struct nsl_host *host,
                 plan->gid = spec->gid_set ? spec->gid : host->egid;
         } else {
                 /* Host root is mapped only when the caller names it. */
-                plan->host_uid = spec->host_uid_set ? spec->host_uid : OVERFLOW_ID;
-                plan->host_gid = spec->host_gid_set ? spec->host_gid : OVERFLOW_ID;
+                plan->host_uid = spec->host_uid_set ? spec->host_uid
+                                 : host->ids_reserved ? host->reserved_uid : OVERFLOW_ID;
+                plan->host_gid = spec->host_gid_set ? spec->host_gid
+                                 : host->ids_reserved ? host->reserved_gid : OVERFLOW_ID;
                 plan->uid = spec->uid_set ? spec->uid : 0;
                 plan->gid = spec->gid_set ? spec->gid : 0;
         }

@@ -87,6 +87,9 @@ struct nsl_plan {
 
 /* The cgroup limits a spec sets (a launch's, or nsl_cgroup_update's). */
 int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits *limits, nsl_error *error);
+/* Whether a launch of spec takes host ids of its own (host-ids.h): run by
+ * root, with no id maps and not both host ids given. */
+bool nsl_plan_takes_host_ids(const struct nsl_spec *spec, const struct nsl_host *host);
 int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan, nsl_error *error);
 void nsl_plan_free(struct nsl_plan *plan);
 

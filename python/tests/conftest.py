@@ -72,7 +72,7 @@ def no_leftover_processes():
 @pytest.fixture
 def shared_dir():
     """A fresh directory that the sandbox's user can read: as root that user
-    is host uid 65534, and pytest's own tmp_path sits under a 0700 directory."""
+    is a host uid of its own, and pytest's own tmp_path sits under a 0700 directory."""
     d = tempfile.mkdtemp(prefix="nsl-client-", dir="/tmp")
     os.chmod(d, 0o755)
     yield d

@@ -92,6 +92,11 @@ static const char *fs_name(int mount_fd)
 /* :noidmap, or a filesystem that cannot idmap under the default: the
  * sandbox user will be refused, and nslaunch says so before the plugin
  * fails with a bare "Permission denied". */
+/* Without an idmap: the sandbox's host uid is one of a range, another each
+ * launch, unless the caller names one. */
+#define CHANGE_THE_SOURCE "let others use the source (chmod), or run the sandbox as its owner with --host-uid " \
+                          "and --host-gid"
+
 static void warn_unusable(const struct nsl_plan *plan, const struct nsl_mount *m, const struct stat *st,
                           const char *why)
 {
@@ -137,13 +142,12 @@ int nsl_bind_idmap(const struct nsl_plan *plan, const struct nsl_mount *m, int m
                 return nsl_fail(error, e, what, m->source, "cannot make an idmapped mount");
         if (m->idmap == NSL_IDMAP_AUTO) {
                 char why[400];
-                snprintf(why, sizeof why, "; %s does not support idmapped mounts here: chown or chmod it for host uid %u",
-                         fs_name(mount_fd), (unsigned)plan->host_uid);
+                snprintf(why, sizeof why, "; %s does not support idmapped mounts here: " CHANGE_THE_SOURCE,
+                         fs_name(mount_fd));
                 warn_unusable(plan, m, &st, why);
                 return 0;
         }
         return nsl_fail(error, e, what, m->source,
-                        "%s does not support idmapped mounts on this kernel (%s): drop :idmap and chown or chmod the source for "
-                        "host uid %u, or map another host user with --host-uid",
-                        fs_name(mount_fd), strerror(e), (unsigned)plan->host_uid);
+                        "%s does not support idmapped mounts on this kernel (%s): drop :idmap and " CHANGE_THE_SOURCE,
+                        fs_name(mount_fd), strerror(e));
 }

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include "../host-ids.h"
 #include "../plan.h"
 #include "sources.h"
 
@@ -17,6 +18,8 @@ struct nsl_host_setup {
         const struct nsl_rlimits *rlimits;      /* the plan's, or its fallback without a cgroup */
         bool setid_guard;                       /* a writable idmapped bind: the payload stacks
                                                  * seccomp/setid-guard.h's filter under its own */
+        const struct nsl_host_ids *ids;         /* the sandbox's reserved host ids, whose lock init
+                                                 * holds until it ends; NULL: none */
 };
 
 struct nsl_ctx {

@@ -42,20 +42,31 @@ int nsl_stage_stdio(struct nsl_ctx *ctx, nsl_error *error)
         return r;
 }
 
-/* The console socket stays until the console stage has used it. */
+static void insert_sorted(int *v, size_t *n, int fd)
+{
+        size_t at = *n;
+
+        for (; at > 0 && v[at - 1] > fd; at--)
+                v[at] = v[at - 1];
+        v[at] = fd;
+        (*n)++;
+}
+
+/* The console socket stays until the console stage has used it; the host
+ * ids' lock for as long as init lives, so that the ids are in use until the
+ * sandbox has ended, even when nslaunch was killed or let it run on. */
 int nsl_stage_close_inherited_fds(struct nsl_ctx *ctx, nsl_error *error)
 {
         const struct nsl_plan *plan = ctx->plan;
-        int keep[NSL_MAX_KEEP_FDS + 1];
-        size_t n = 0, i = 0;
+        int keep[NSL_MAX_KEEP_FDS + 2];
+        size_t n = plan->n_keep_fds;
         int r;
 
-        for (; i < plan->n_keep_fds && (plan->console_socket < 0 || plan->keep_fds[i] < plan->console_socket); i++)
-                keep[n++] = plan->keep_fds[i];
+        memcpy(keep, plan->keep_fds, n * sizeof *keep);
         if (plan->console_socket >= 0)
-                keep[n++] = plan->console_socket;
-        for (; i < plan->n_keep_fds; i++)
-                keep[n++] = plan->keep_fds[i];
+                insert_sorted(keep, &n, plan->console_socket);
+        if (ctx->host->ids)
+                insert_sorted(keep, &n, ctx->host->ids->lock_fd);
         r = nsl_close_all_except_plus(keep, n, ctx->sync_fd);
 
         if (r < 0)

@@ -66,3 +66,38 @@ def test_dos_stays_inside(nsl, progs, kind):
     else:
         assert "fds refused after" in out and int(out.split()[3].rstrip(":")) <= 256, out
     assert attacker.returncode in (0, 124, 137), (attacker.returncode, err)
+
+
+# a new pipe's buffer, as the sandbox sees it (F_GETPIPE_SZ)
+PIPE_SIZE = "import fcntl, os\nr, w = os.pipe()\nprint(fcntl.fcntl(w, 1032))\n"
+
+
+def pipe_size_beside_a_pipe_hog(nsl, progs, host_ids):
+    """A new pipe's size in one sandbox while another holds 1 100 pipes;
+    host_ids: the options both are started with."""
+    hog = subprocess.Popen(
+        [NSLAUNCH, "run", "--timeout", "20", "--rlimit", "nofile=4096", *host_ids,
+         "--ro-bind", f"{progs['dir']}:/attack", "--", "/attack/hog", "pipes", "1100", "20"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = hog.stdout.readline()
+        assert line == "holding 1100 pipes\n", (line, hog.stderr.read() if hog.poll() is not None else "")
+        cp = nsl.py(PIPE_SIZE, *host_ids)
+        assert cp.returncode == 0, cp.stderr
+        return int(cp.stdout)
+    finally:
+        hog.kill()
+        hog.wait()
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="rootless, every sandbox is its caller's uid: the kernel's per-user "
+                                        "quotas are the caller's own")
+def test_per_user_quota_of_one_sandbox_leaves_another_alone(nsl, progs):
+    """Red-team finding 3: sandboxes that share one host uid share its
+    kernel quotas; each sandbox root starts has a host uid of its own."""
+    with open("/proc/sys/fs/pipe-user-pages-soft") as f:
+        if int(f.read()) != 16384:
+            pytest.skip("fs.pipe-user-pages-soft is not the kernel's default here")
+    # precondition: one host uid for both, and the hog presses the other down
+    assert pipe_size_beside_a_pipe_hog(nsl, progs, ["--host-uid", "65534", "--host-gid", "65534"]) < 65536
+    assert pipe_size_beside_a_pipe_hog(nsl, progs, []) == 65536

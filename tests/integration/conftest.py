@@ -39,6 +39,40 @@ PY = "/usr/bin/python3"
 
 DEFAULT_TIMEOUT = 15
 
+
+def sandbox_host_ids(path="/etc/subuid"):
+    """The host ids root's sandboxes take theirs from, as nslaunch reads
+    them: the first 'nslaunch:START:COUNT' line, or the default range."""
+    try:
+        with open(path) as f:
+            for line in f:
+                name, _, rest = line.strip().partition(":")
+                if name == "nslaunch":
+                    start, count = map(int, rest.split(":"))
+                    return range(start, start + count)
+    except FileNotFoundError:
+        pass
+    return range(1879048192, 1879048192 + 65536)
+
+
+HOST_IDS_LOCK = "/run/nslaunch/host-ids.lock"
+
+
+def host_ids_locked():
+    """The bytes of the host-ids lock file that are locked now (uids, and
+    2^32 + gid for gids), from /proc/locks."""
+    try:
+        ino = os.stat(HOST_IDS_LOCK).st_ino
+    except FileNotFoundError:
+        return set()
+    held = set()
+    with open("/proc/locks") as f:
+        for line in f:
+            fields = line.split()
+            if "OFDLCK" in fields and fields[-3].split(":")[-1] == str(ino):
+                held.update(range(int(fields[-2]), int(fields[-1]) + 1))
+    return held
+
 # Prologues for payloads that write to places which would matter on the host:
 # they refuse to go on unless the hostname is the sandbox's, so that a
 # launcher that failed to isolate cannot make the suite damage the host.

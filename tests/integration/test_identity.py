@@ -1,10 +1,14 @@
 """uts and user namespaces: hostname, uid/gid maps."""
 
 import os
+import subprocess
+import time
 
 import pytest
 
-from conftest import IS_ROOT, PY, SH, sh_guard
+from conftest import DEFAULT_TIMEOUT, IS_ROOT, PY, SH, host_ids_locked, sandbox_host_ids, sh_guard
+
+SANDBOX_UIDS = sandbox_host_ids()
 
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="root callers only")
 rootless_only = pytest.mark.skipif(os.geteuid() == 0, reason="rootless path only")
@@ -75,20 +79,102 @@ def test_id_with_uid_gid_options(nsl):
 
 
 @root_only
-def test_root_default_host_side_is_65534(nsl):
+def test_root_default_host_side_is_an_id_of_the_sandbox_range(nsl):
     uid, gid, maps = run_maps(nsl)
     assert (uid, gid) == (0, 0)
-    assert maps["uid_map"][1] == (0, 65534, 1), maps
-    assert maps["gid_map"][1] == (0, 65534, 1), maps
+    host_uid, host_gid = maps["uid_map"][1][1], maps["gid_map"][1][1]
+    assert maps["uid_map"][1] == (0, host_uid, 1) and maps["gid_map"][1] == (0, host_gid, 1), maps
+    assert host_uid in SANDBOX_UIDS and host_gid in sandbox_host_ids("/etc/subgid"), maps
 
 
 @root_only
-def test_root_files_created_belong_to_65534(nsl, hostdir):
+def test_root_files_created_belong_to_the_sandbox_host_id(nsl, hostdir):
     d = hostdir(0o777)
-    cp = nsl.sh("echo x > /data/f", "--bind", f"{d}:/data")
+    cp = nsl.sh("echo x > /data/f; cat /proc/self/uid_map", "--bind", f"{d}:/data")
     assert cp.returncode == 0, cp.stderr
+    host_uid = int(cp.stdout.split()[1])
     st = os.stat(os.path.join(d, "f"))
-    assert (st.st_uid, st.st_gid) == (65534, 65534)
+    assert st.st_uid == host_uid and st.st_uid in SANDBOX_UIDS, (st.st_uid, cp.stdout)
+
+
+HOLD = "cat /proc/self/uid_map /proc/self/gid_map; read _"
+
+
+def host_ids_of(proc):
+    """(uid, gid) on the host of a sandbox started with HOLD."""
+    uid_line, gid_line = proc.stdout.readline(), proc.stdout.readline()
+    return int(uid_line.split()[1]), int(gid_line.split()[1])
+
+
+@root_only
+def test_running_sandboxes_have_host_ids_of_their_own_until_they_end(nsl):
+    procs = [nsl.popen("run", "--", SH, "-c", HOLD, stdin=subprocess.PIPE, text=True) for _ in range(3)]
+    try:
+        ids = [host_ids_of(p) for p in procs]
+        assert len({u for u, _ in ids}) == 3 and len({g for _, g in ids}) == 3, ids
+        locked = host_ids_locked()
+        assert all(u in locked and (1 << 32) + g in locked for u, g in ids), (ids, sorted(locked))
+    finally:
+        for p in procs:
+            p.communicate(input="\n", timeout=DEFAULT_TIMEOUT)
+    assert [p.returncode for p in procs] == [0, 0, 0]
+    locked = host_ids_locked()
+    assert not any(u in locked or (1 << 32) + g in locked for u, g in ids), (ids, sorted(locked))
+
+
+@root_only
+def test_a_sigkilled_launchers_host_ids_are_given_back(nsl):
+    p = nsl.popen("run", "--", SH, "-c", HOLD, stdin=subprocess.PIPE, text=True)
+    uid, gid = host_ids_of(p)
+    assert uid in host_ids_locked()
+    p.kill()
+    p.wait()
+    deadline = time.monotonic() + 5       # init dies with it (its parent-death signal)
+    while uid in host_ids_locked() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert uid not in host_ids_locked() and (1 << 32) + gid not in host_ids_locked()
+
+
+@root_only
+def test_named_host_ids_take_nothing_from_the_range(nsl):
+    p = nsl.popen("run", "--host-uid", "65534", "--host-gid", "65534", "--", SH, "-c", HOLD,
+                  stdin=subprocess.PIPE, text=True)
+    try:
+        assert host_ids_of(p) == (65534, 65534)
+        assert 65534 not in host_ids_locked()
+    finally:
+        p.communicate(input="\n", timeout=DEFAULT_TIMEOUT)
+
+
+def in_private_etc(nsl_path, subuid, script):
+    """Runs script (sh) in a mount namespace of its own where /etc/subuid
+    and /etc/subgid read as subuid: the host's files are never changed."""
+    return subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c",
+         f"mount --bind {subuid} /etc/subuid && mount --bind {subuid} /etc/subgid && {script}"],
+        capture_output=True, text=True, timeout=30, env=dict(os.environ, NSL=nsl_path))
+
+
+@root_only
+def test_the_range_is_nslaunchs_subuid_entry_and_its_end_is_one_clear_line(nsl, hostdir):
+    d = hostdir(0o755)
+    subuid = os.path.join(d, "subuid")
+    with open(subuid, "w") as f:
+        f.write("someone:100000:65536\nnslaunch:1879100000:1\n")
+    os.chmod(subuid, 0o644)
+    cp = in_private_etc(nsl.path, subuid,
+                        '"$NSL" run -- sh -c "cat /proc/self/uid_map; sleep 3" & sleep 1; '
+                        '"$NSL" run -- true; echo "second: $?"; wait')
+    assert cp.stdout.split()[:2] == ["0", "1879100000"], (cp.stdout, cp.stderr)
+    assert "second: 125" in cp.stdout, (cp.stdout, cp.stderr)
+    assert cp.stderr.strip() == ("nslaunch: host-ids: all 1 host ids of nslaunch's range (1879100000-1879100000) "
+                                 "are taken by running sandboxes: widen it with a 'nslaunch:START:COUNT' line in "
+                                 "/etc/subuid and /etc/subgid"), cp.stderr
+    with open(subuid, "w") as f:
+        f.write("nslaunch:0:10\n")
+    cp = in_private_etc(nsl.path, subuid, '"$NSL" run -- true')
+    assert cp.returncode == 125 and cp.stderr.startswith("nslaunch: host-ids: /etc/subuid: line 1: the range 0:10 "
+                                                         "must start above 0"), cp.stderr
 
 
 @root_only

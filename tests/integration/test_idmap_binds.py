@@ -1,7 +1,7 @@
 """Idmapped binds (issue 15, item 3).
 
-As root the sandbox user is host uid 65534: a bind whose source it could not
-use is made an idmapped mount, so that the plugin reads and writes as the
+As root the sandbox user is a host uid of its own, from nslaunch's range: a
+bind whose source it could not use is made an idmapped mount, so that the plugin reads and writes as the
 source's owner.  Tested on ext4 (a loop-mounted image when /tmp is not ext4,
 or when NSL_TEST_EXT4_LOOP=1) and on a tmpfs the test mounts; an overlayfs
 stands for the filesystems that cannot be idmapped.  Rootless, :idmap is
@@ -10,6 +10,7 @@ refused and everything else works as before.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -17,10 +18,19 @@ import time
 
 import pytest
 
-from conftest import IS_ROOT, assert_one_error_line, mounts_under, sh_guard, stderr_lines
+from conftest import IS_ROOT, assert_one_error_line, mounts_under, sandbox_host_ids, sh_guard, stderr_lines
 
 root_only = pytest.mark.skipif(not IS_ROOT, reason="idmapped mounts are made by root")
 rootless_only = pytest.mark.skipif(IS_ROOT, reason="rootless behaviour")
+
+SANDBOX_UIDS = sandbox_host_ids()
+
+
+def assert_warning(line, prefix, rest):
+    """line is prefix, 'the sandbox user (host uid N)' with N from the
+    sandbox range, then rest."""
+    m = re.fullmatch(re.escape(prefix) + r"the sandbox user \(host uid (\d+)\) " + re.escape(rest), line)
+    assert m and int(m.group(1)) in SANDBOX_UIDS, line
 
 
 def _fs_type(path):
@@ -171,8 +181,8 @@ def test_noidmap_fails_with_the_documented_warning(nsl, fs_root):
     cp = nsl.sh("echo data > /out/new", "--bind", f"{out}:/out:noidmap")
     assert cp.returncode != 0
     lines = stderr_lines(cp)
-    assert lines[0] == (f"nslaunch: warning: --bind: {out}: the sandbox user (host uid 65534) cannot read it "
-                        "(owner 0, mode 0700); without :noidmap nslaunch would make it an idmapped mount")
+    assert_warning(lines[0], f"nslaunch: warning: --bind: {out}: ",
+                   "cannot read it (owner 0, mode 0700); without :noidmap nslaunch would make it an idmapped mount")
     assert "Permission denied" in lines[1]
     assert os.listdir(out) == []
 
@@ -181,7 +191,7 @@ def test_noidmap_fails_with_the_documented_warning(nsl, fs_root):
 def test_usable_source_is_not_idmapped_unless_asked(nsl, fs_root):
     out = _private_dir(fs_root, mode=0o777)
     assert nsl.sh("echo a > /out/plain", "--bind", f"{out}:/out").returncode == 0
-    assert os.stat(os.path.join(out, "plain")).st_uid == 65534
+    assert os.stat(os.path.join(out, "plain")).st_uid in SANDBOX_UIDS
     cp = nsl.sh("echo a > /out/mapped", "--bind", f"{out}:/out:rw,idmap")
     assert cp.returncode == 0, cp.stderr
     assert os.stat(os.path.join(out, "mapped")).st_uid == 0
@@ -216,8 +226,8 @@ def test_unsupported_filesystem_explicit_idmap_is_one_line(nsl, overlay_dir, tmp
     assert cp.returncode == 125
     line = assert_one_error_line(cp)
     assert line == (f"nslaunch: --bind: {overlay_dir}: overlayfs does not support idmapped mounts on this kernel "
-                    "(Invalid argument): drop :idmap and chown or chmod the source for host uid 65534, "
-                    "or map another host user with --host-uid")
+                    "(Invalid argument): drop :idmap and let others use the source (chmod), or run the sandbox "
+                    "as its owner with --host-uid and --host-gid")
     with open(status) as f:
         assert json.load(f)["error"]["stage"] == "open-sources"
 
@@ -226,9 +236,9 @@ def test_unsupported_filesystem_explicit_idmap_is_one_line(nsl, overlay_dir, tmp
 def test_unsupported_filesystem_by_default_warns_and_binds(nsl, overlay_dir):
     cp = nsl.sh("ls /out && echo listed", "--bind", f"{overlay_dir}:/out")
     lines = stderr_lines(cp)
-    assert lines[0] == (f"nslaunch: warning: --bind: {overlay_dir}: the sandbox user (host uid 65534) cannot read "
-                        "it (owner 0, mode 0700); overlayfs does not support idmapped mounts here: chown or chmod "
-                        "it for host uid 65534")
+    assert_warning(lines[0], f"nslaunch: warning: --bind: {overlay_dir}: ",
+                   "cannot read it (owner 0, mode 0700); overlayfs does not support idmapped mounts here: let "
+                   "others use the source (chmod), or run the sandbox as its owner with --host-uid and --host-gid")
     assert "listed" not in cp.stdout
 
 
@@ -306,8 +316,8 @@ def test_set_id_guard_only_with_a_writable_idmapped_bind(nsl, fs_root):
     cp = nsl.py(_SETID_PROBE, "--ro-bind", f"{ro}:/ro", "--bind", f"{rw}:/out")
     assert cp.returncode == 0, cp.stderr
     assert "chmod-suid allowed" in cp.stdout and "tmp-suid allowed" in cp.stdout
-    # not idmapped: the file is the sandbox user's (65534) on the host
-    assert os.stat(os.path.join(rw, "f")).st_uid == 65534
+    # not idmapped: the file is the sandbox user's on the host
+    assert os.stat(os.path.join(rw, "f")).st_uid in SANDBOX_UIDS
 
 
 def _children(pid):

@@ -83,8 +83,9 @@ def test_rw_root_writable_by_the_sandbox_user_is_written(nsl, rootfs, hostdir):
     """--rw-root asks for a writable image: where the sandbox user may write
     it, the mountpoint is made in it as before."""
     root, opts = rootfs()
-    if IS_ROOT:
+    if IS_ROOT:     # the image's owner, named: a sandbox's own host id is another each launch
         os.chown(root, 65534, 65534)
+        opts = [*opts, "--host-uid", "65534", "--host-gid", "65534"]
     out = hostdir(0o777)
     cp = nsl.sh("true", *opts, "--rw-root", "--bind", f"{out}:/out")
     assert cp.returncode == 0, cp.stderr

@@ -9,7 +9,9 @@ import signal
 import subprocess
 import time
 
-from conftest import IS_ROOT, NSLAUNCH, sh_guard
+from conftest import IS_ROOT, NSLAUNCH, host_ids_locked, sandbox_host_ids, sh_guard
+
+SANDBOX_IDS = sandbox_host_ids()
 from test_limits import leftovers
 
 LAUNCHES = int(os.environ.get("NSL_SOAK_LAUNCHES", "80"))
@@ -88,6 +90,7 @@ def test_soak_leaves_nothing_behind(hostdir):
     tmp_before = set(os.listdir("/tmp")) - {os.path.basename(out)}
     cgroups_before = set(leftovers())
     fds_before = open_fds()
+    ids_before = host_ids_locked()
     failures = []
     for i in range(LAUNCHES):
         kind = KINDS[i % len(KINDS)]
@@ -98,6 +101,7 @@ def test_soak_leaves_nothing_behind(hostdir):
     assert len(os.listdir(out)) == sum(1 for i in range(LAUNCHES) if KINDS[i % len(KINDS)] is writable_bind)
     assert open_fds() == fds_before
     assert set(leftovers()) == cgroups_before
+    assert host_ids_locked() == ids_before      # every host id given back
     # other test runs may come and go in /tmp: what a sandbox could have
     # left there is owned by its host uid (nslaunch itself writes nothing
     # there: a status file's temporary is beside the status file)
@@ -107,6 +111,6 @@ def test_soak_leaves_nothing_behind(hostdir):
 
 def made_by_a_sandbox(path):
     try:
-        return IS_ROOT and os.lstat(path).st_uid == 65534
+        return IS_ROOT and os.lstat(path).st_uid in SANDBOX_IDS
     except FileNotFoundError:
         return False

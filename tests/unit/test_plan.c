@@ -80,6 +80,41 @@ static void root_maps_the_sandbox_to_the_overflow_user(void **state)
         nsl_spec_free(spec);
 }
 
+static void root_maps_the_sandbox_to_its_reserved_ids_unless_both_are_given(void **state)
+{
+        struct nsl_host host = fake_host(0, 0);
+        const char *const uid_only[] = { "--host-uid", "5000", NULL };
+        nsl_spec *spec = spec_of(NULL), *half = spec_of(uid_only);
+        struct nsl_plan plan;
+        nsl_error e = { 0 };
+        (void)state;
+
+        assert_true(nsl_plan_takes_host_ids(spec, &host));
+        assert_true(nsl_plan_takes_host_ids(half, &host));
+        host.ids_reserved = true;
+        host.reserved_uid = 1879048193;
+        host.reserved_gid = 1879048194;
+        assert_int_equal(nsl_plan_build(spec, &host, &plan, &e), 0);
+        assert_int_equal(plan.host_uid, 1879048193);
+        assert_int_equal(plan.host_gid, 1879048194);
+        assert_int_equal(plan.uid_maps[0].outside, 1879048193);
+        nsl_plan_free(&plan);
+        assert_int_equal(nsl_plan_build(half, &host, &plan, &e), 0);
+        assert_int_equal(plan.host_uid, 5000);
+        assert_int_equal(plan.host_gid, 1879048194);
+        nsl_plan_free(&plan);
+        assert_int_equal(nsl_spec_set_host_gid(half, "5000", &e), 0);
+        assert_false(nsl_plan_takes_host_ids(half, &host));
+        assert_int_equal(nsl_spec_add_id_map(spec, 'u', 0, 100000, 65536, &e), 0);
+        assert_false(nsl_plan_takes_host_ids(spec, &host));
+        nsl_spec_free(spec);
+        nsl_spec_free(half);
+        spec = spec_of(NULL);
+        host.euid = 1000;
+        assert_false(nsl_plan_takes_host_ids(spec, &host));   /* rootless: the caller's own ids */
+        nsl_spec_free(spec);
+}
+
 static void rootless_maps_the_caller_and_refuses_other_host_ids(void **state)
 {
         struct nsl_host host = fake_host(1000, 100);
@@ -257,6 +292,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(root_maps_the_sandbox_to_the_overflow_user),
+                cmocka_unit_test(root_maps_the_sandbox_to_its_reserved_ids_unless_both_are_given),
                 cmocka_unit_test(rootless_maps_the_caller_and_refuses_other_host_ids),
                 cmocka_unit_test(rootless_refuses_idmap_and_keeps_noidmap),
                 cmocka_unit_test(defaults_come_first_and_the_callers_mount_replaces_one),

@@ -1,5 +1,5 @@
 /* Denial of service from inside: fork bomb, memory hog, disk fill of a
- * directory, fd exhaustion.  Reports on stdout (unbuffered) when it hits
+ * directory, fd exhaustion, pipe buffers charged to the host user.  Reports on stdout (unbuffered) when it hits
  * the limit, then keeps pressing until it is killed or SECONDS pass. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,7 +24,7 @@ int main(int argc, char **argv)
         nsl_refuse_outside_sandbox("hog");
 
         if (argc < 3) {
-                fprintf(stderr, "usage: hog fork|memory|disk DIR|fds SECONDS\n");
+                fprintf(stderr, "usage: hog fork|memory|disk DIR|fds|pipes N SECONDS\n");
                 return 2;
         }
         setvbuf(stdout, NULL, _IONBF, 0);
@@ -82,6 +82,19 @@ int main(int argc, char **argv)
                 while (open("/dev/null", O_RDONLY) >= 0)
                         n++;
                 printf("fds refused after %ld: %s\n", n, strerror(errno));
+                while (more())
+                        sleep(1);
+                return 0;
+        }
+        if (!strcmp(argv[1], "pipes") && argc == 4) {
+                /* each pipe's buffer counts against the host uid's
+                 * pipe-user-pages-soft: past it, that uid's new pipes get
+                 * one or two pages instead of sixteen */
+                long n = 0, want = atol(argv[2]);
+                int fds[2];
+                while (n < want && pipe(fds) == 0)
+                        n++;
+                printf("holding %ld pipes\n", n);
                 while (more())
                         sleep(1);
                 return 0;
