@@ -67,6 +67,7 @@ fi
 cd "$dir"
 set +e
 runuser -u nsltest -- env NSLAUNCH="$dir/nslaunch" NSL_EMULATED="${NSL_EMULATED:-}" PYTHONDONTWRITEBYTECODE=1 \
+        NSL_SOAK_LAUNCHES="${NSL_SOAK_LAUNCHES:-80}" \
         /usr/bin/python3 -m pytest -q -p no:cacheprovider $targets \
         --junitxml="$dir/out/junit.xml"
 rc=$?
