@@ -548,9 +548,28 @@ fail:
         return r;
 }
 
-int nsl_sc_profile_read(const char *path, char **text, size_t *len, nsl_error *error)
+int nsl_sc_profile_open(const char *path, struct stat *st, nsl_error *error)
 {
-        int r = nsl_read_file(path, NSL_PROFILE_MAX_BYTES, text, len);
+        /* O_NONBLOCK: a FIFO must not block the open; it is refused below */
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+        if (fd < 0)
+                return nsl_fail(error, errno, "--seccomp", path, NULL);
+        if (fstat(fd, st) < 0) {
+                int e = errno;
+                close(fd);
+                return nsl_fail(error, e, "--seccomp", path, NULL);
+        }
+        if (!S_ISREG(st->st_mode)) {
+                close(fd);
+                return nsl_fail(error, EINVAL, "--seccomp", path, "not a regular file");
+        }
+        return fd;
+}
+
+int nsl_sc_profile_read_fd(int fd, const char *path, char **text, size_t *len, nsl_error *error)
+{
+        int r = nsl_read_fd(fd, NSL_PROFILE_MAX_BYTES, text, len);
 
         if (r == -EINVAL)
                 return nsl_fail(error, EINVAL, "--seccomp", path, "not a regular file");
@@ -559,6 +578,14 @@ int nsl_sc_profile_read(const char *path, char **text, size_t *len, nsl_error *e
         if (r < 0)
                 return nsl_fail(error, -r, "--seccomp", path, NULL);
         return 0;
+}
+
+int nsl_sc_profile_read(const char *path, char **text, size_t *len, nsl_error *error)
+{
+        struct stat st;
+        _cleanup_close_ int fd = nsl_sc_profile_open(path, &st, error);
+
+        return fd < 0 ? fd : nsl_sc_profile_read_fd(fd, path, text, len, error);
 }
 
 void nsl_sc_profile_free(struct nsl_sc_profile *profile)

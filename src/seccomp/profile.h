@@ -8,6 +8,7 @@
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <stdint.h>
 
 #include "nslaunch.h"
@@ -60,6 +61,10 @@ int nsl_sc_profile_parse(const char *text, size_t len, const char *name, struct 
                          nsl_error *error);
 /* Reads a whole profile file (at most NSL_PROFILE_MAX_BYTES). *text is malloc'd. */
 int nsl_sc_profile_read(const char *path, char **text, size_t *len, nsl_error *error);
+/* The two halves of it: the open (a regular file, or -errno with *error
+ * set; st filled), and the read from that fd. */
+int nsl_sc_profile_open(const char *path, struct stat *st, nsl_error *error);
+int nsl_sc_profile_read_fd(int fd, const char *path, char **text, size_t *len, nsl_error *error);
 void nsl_sc_profile_free(struct nsl_sc_profile *profile);
 
 #endif

@@ -86,6 +86,14 @@ static void warn_unusable_cache(const struct nsl_spec *spec, const char *dir, in
         spec->warn(line, spec->warn_data);
 }
 
+static void store_quietly(const struct nsl_spec *spec, const char *cache, int r)
+{
+        if (r < 0 && spec->seccomp_cache)       /* asked for: say why it is not used */
+                warn_unusable_cache(spec, cache, r);
+}
+
+/* A hit by the file's identity reads nothing of the profile; by its bytes,
+ * the profile but no compile. Either way the entry is read with one pread. */
 static int profile_filter(const struct nsl_spec *spec, struct nsl_sc_filter *filter, nsl_error *error)
 {
         struct counted_warnings warnings = { spec, 0 };
@@ -94,11 +102,14 @@ static int profile_filter(const struct nsl_spec *spec, struct nsl_sc_filter *fil
         struct nsl_sc_profile profile;
         struct nsl_sc_target target;
         const char *cache = NULL;
+        struct stat st;
         size_t len;
         int r;
 
-        if ((r = nsl_sc_profile_read(spec->seccomp_path, &text, &len, error)) < 0 ||
-            (r = nsl_sc_target_native(&target, error)) < 0)
+        _cleanup_close_ int fd = nsl_sc_profile_open(spec->seccomp_path, &st, error);
+        if (fd < 0)
+                return fd;
+        if ((r = nsl_sc_target_native(&target, error)) < 0)
                 return r;
         target.caps = spec->caps;
         target.strict = spec->seccomp_strict;
@@ -110,17 +121,24 @@ static int profile_filter(const struct nsl_spec *spec, struct nsl_sc_filter *fil
                 else if (nsl_sc_cache_default_dir(&default_dir) == 0)
                         cache = default_dir;
         }
-        if (cache && nsl_sc_cache_lookup(cache, text, len, &target, filter) == 1)
+        if (cache && nsl_sc_cache_lookup_file(cache, &st, &target, filter) == 1)
                 return 0;
+        if ((r = nsl_sc_profile_read_fd(fd, spec->seccomp_path, &text, &len, error)) < 0)
+                return r;
+        if (cache && nsl_sc_cache_lookup(cache, text, len, &target, filter) == 1) {
+                store_quietly(spec, cache, nsl_sc_cache_store_file(cache, &st, &target, filter));
+                return 0;
+        }
         r = nsl_sc_profile_parse(text, len, spec->seccomp_path, &profile, error);
         if (r < 0)
                 return r;
         r = nsl_sc_compile(&profile, spec->seccomp_path, &target, filter, error);
         nsl_sc_profile_free(&profile);
-        if (r == 0 && cache && warnings.n == 0 && (r = nsl_sc_cache_store(cache, text, len, &target, filter)) < 0) {
-                if (spec->seccomp_cache)        /* asked for: say why it is not used */
-                        warn_unusable_cache(spec, cache, r);
-                r = 0;
+        if (r == 0 && cache && warnings.n == 0) {
+                int stored = nsl_sc_cache_store(cache, text, len, &target, filter);
+                if (stored == 0)
+                        stored = nsl_sc_cache_store_file(cache, &st, &target, filter);
+                store_quietly(spec, cache, stored);
         }
         return r;
 }

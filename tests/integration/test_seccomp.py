@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 
@@ -263,24 +264,74 @@ def test_bad_profile_stops_the_launch(nsl, hostdir, text, expect):
     assert not os.path.exists(marker), "the command ran although the profile could not be loaded"
 
 
+def settled(path):
+    """Whether nslaunch stores a cache entry by this file's identity: its
+    mtime and ctime are more than a second old."""
+    st, now = os.stat(path), int(time.time())
+    return st.st_mtime_ns // 10**9 < now - 1 and st.st_ctime_ns // 10**9 < now - 1
+
+
+def cache_entries(cache):
+    """{kind: path} of the cache's entries: 'bytes' keyed by the profile's
+    bytes, 'file' by the profile file's identity."""
+    kinds = {}
+    for name in os.listdir(cache):
+        path = os.path.join(cache, name)
+        with open(path, "rb") as f:
+            kinds["bytes" if b"\nfile=\n" in f.read(512) else "file"] = path
+    return kinds
+
+
 def test_cache_is_used_and_corruption_is_rebuilt(nsl, cache):
     needs(DOCKER)
     cp = nsl.py(THREADS_AND_LS, "--seccomp", DOCKER, "--seccomp-cache", cache)
     assert cp.returncode == 0, cp.stderr
-    entries = os.listdir(cache)
-    assert len(entries) == 1 and entries[0].endswith(".bpf")
-    entry = os.path.join(cache, entries[0])
-    assert os.stat(cache).st_mode & 0o077 == 0 and os.stat(entry).st_mode & 0o077 == 0
-    good = open(entry, "rb").read()
-    # flip a byte inside the compiled filter
-    bad = bytearray(good)
-    bad[-20] ^= 0xff
-    with open(entry, "wb") as f:
-        f.write(bad)
+    entries = cache_entries(cache)
+    assert sorted(entries) == (["bytes", "file"] if settled(DOCKER) else ["bytes"])
+    assert all(name.endswith(".bpf") for name in os.listdir(cache))
+    assert os.stat(cache).st_mode & 0o077 == 0
+    assert all(os.stat(e).st_mode & 0o077 == 0 for e in entries.values())
+    good = {e: open(e, "rb").read() for e in entries.values()}
+    # flip a byte inside each compiled filter
+    for entry, data in good.items():
+        bad = bytearray(data)
+        bad[-20] ^= 0xff
+        with open(entry, "wb") as f:
+            f.write(bad)
     cp = nsl.py(THREADS_AND_LS, "--seccomp", DOCKER, "--seccomp-cache", cache)
     assert cp.returncode == 0, cp.stderr
     assert cp.stdout == THREADS_AND_LS_OK
-    assert open(entry, "rb").read() == good, "a corrupt entry was not rebuilt"
+    for entry, data in good.items():
+        assert open(entry, "rb").read() == data, f"a corrupt entry was not rebuilt: {entry}"
+
+
+def test_a_settled_profile_hits_by_identity_and_a_changed_one_does_not(nsl, cache, hostdir):
+    needs(DOCKER)
+    prof = os.path.join(hostdir(0o755), "profile.json")
+    shutil.copy(DOCKER, prof)
+    old = time.time() - 3600
+    os.utime(prof, (old, old))
+    while not settled(prof):        # its ctime is now: wait until it is not
+        time.sleep(0.2)
+    assert nsl.run("--seccomp", prof, "--seccomp-cache", cache, cmd=["true"]).returncode == 0
+    entries = cache_entries(cache)
+    assert sorted(entries) == ["bytes", "file"]
+    # a hit by identity reads nothing of the profile: the entry keyed by its
+    # bytes is not looked for, so not made again
+    os.unlink(entries["bytes"])
+    cp = nsl.py(THREADS_AND_LS, "--seccomp", prof, "--seccomp-cache", cache)
+    assert cp.returncode == 0 and cp.stdout == THREADS_AND_LS_OK, cp.stderr
+    assert sorted(cache_entries(cache)) == ["file"]
+    # changed, even to the same bytes and times: its ctime is new, so a miss,
+    # and a changed profile is compiled anew (here: it now refuses getppid)
+    with open(prof) as f:
+        text = f.read()
+    with open(prof, "w") as f:
+        f.write(text.replace('"getppid",', ""))
+    cp = nsl.py("import os; print(os.getppid())", "--seccomp", prof, "--seccomp-cache", cache)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout != "1\n", "the filter of the profile before the change was used"
+    assert sorted(cache_entries(cache)) == ["bytes", "file"]      # this one only by its bytes
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="needs root to give the entry to another user")
@@ -288,11 +339,13 @@ def test_cache_entry_of_another_user_is_not_trusted(nsl, cache):
     needs(DOCKER)
     cp = nsl.run("--seccomp", DOCKER, "--seccomp-cache", cache, cmd=["true"])
     assert cp.returncode == 0, cp.stderr
-    entry = os.path.join(cache, os.listdir(cache)[0])
-    os.chown(entry, 65534, 65534)
+    entries = [os.path.join(cache, name) for name in os.listdir(cache)]
+    for entry in entries:
+        os.chown(entry, 65534, 65534)
     cp = nsl.run("--seccomp", DOCKER, "--seccomp-cache", cache, cmd=["true"])
     assert cp.returncode == 0, cp.stderr
-    assert os.stat(entry).st_uid == os.geteuid(), "a foreign entry was used instead of rebuilt"
+    for entry in entries:
+        assert os.stat(entry).st_uid == os.geteuid(), "a foreign entry was used instead of rebuilt"
 
 
 def test_seccomp_default_prints_the_builtin_profile(nsl):

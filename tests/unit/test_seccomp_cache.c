@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -268,6 +269,75 @@ static void another_owner_is_refused(void **state)
         assert_int_equal(lookup_stored(), 1);
 }
 
+/* A profile file that has not changed for a while: device, inode, size,
+ * mtime and ctime as fstat gave them. */
+static struct stat settled_file(void)
+{
+        struct stat st = { .st_dev = 0x803, .st_ino = 4242, .st_size = 17000, .st_mode = S_IFREG | 0644 };
+        time_t now = time(NULL);
+
+        st.st_mtim = (struct timespec){ now - 3600, 123456789 };
+        st.st_ctim = (struct timespec){ now - 60, 987654321 };
+        return st;
+}
+
+static int lookup_file(const struct stat *st, const struct nsl_sc_target *t)
+{
+        struct nsl_sc_filter got = { 0 };
+        int r = nsl_sc_cache_lookup_file(dir, st, t, &got);
+
+        if (r == 1) {
+                assert_int_equal(got.len, filter.len);
+                assert_memory_equal(got.insns, insns, sizeof insns);
+                free(got.insns);
+        }
+        return r;
+}
+
+/* Every part of the file's identity counts, and so does the target; the
+ * identity never stands in for a profile's bytes or the other way round. */
+static void a_settled_file_hits_by_its_identity(void **state)
+{
+        struct stat st = settled_file(), other;
+        struct nsl_sc_target t = target;
+        (void)state;
+        assert_int_equal(lookup_file(&st, &target), 0);
+        assert_int_equal(nsl_sc_cache_store_file(dir, &st, &target, &filter), 0);
+        assert_int_equal(n_entries(), 1);
+        assert_int_equal(lookup_file(&st, &target), 1);
+        assert_int_equal(lookup_stored(), 0);
+        other = st, other.st_dev++;
+        assert_int_equal(lookup_file(&other, &target), 0);
+        other = st, other.st_ino++;
+        assert_int_equal(lookup_file(&other, &target), 0);
+        other = st, other.st_size--;
+        assert_int_equal(lookup_file(&other, &target), 0);
+        other = st, other.st_mtim.tv_nsec++;
+        assert_int_equal(lookup_file(&other, &target), 0);
+        other = st, other.st_ctim.tv_nsec++;
+        assert_int_equal(lookup_file(&other, &target), 0);
+        t.caps |= 1ULL << 21;
+        assert_int_equal(lookup_file(&st, &t), 0);
+}
+
+/* Two changes within one tick of the file system's clock could leave
+ * size and times as they were: a file changed in the last seconds is not
+ * stored by identity, only by its bytes. */
+static void a_file_changed_just_now_is_not_stored_by_identity(void **state)
+{
+        struct stat st = settled_file();
+        (void)state;
+        st.st_ctim.tv_sec = time(NULL);
+        assert_false(nsl_sc_cache_file_settled(&st));
+        assert_int_equal(nsl_sc_cache_store_file(dir, &st, &target, &filter), 0);
+        assert_int_equal(n_entries(), 0);
+        st = settled_file();
+        st.st_mtim.tv_sec = time(NULL) + 5;     /* set ahead with touch -d */
+        assert_false(nsl_sc_cache_file_settled(&st));
+        assert_true(nsl_sc_cache_file_settled(&(struct stat){ .st_mtim = settled_file().st_mtim,
+                                                              .st_ctim = settled_file().st_ctim }));
+}
+
 static void no_directory_no_cache(void **state)
 {
         struct nsl_sc_filter got = { 0 };
@@ -290,6 +360,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(a_directory_others_can_write_is_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(another_owner_is_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(no_directory_no_cache, setup, teardown),
+                cmocka_unit_test_setup_teardown(a_settled_file_hits_by_its_identity, setup, teardown),
+                cmocka_unit_test_setup_teardown(a_file_changed_just_now_is_not_stored_by_identity, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
