@@ -301,8 +301,10 @@ int nsl_sandbox_pidfd(const nsl_sandbox *sandbox);
  * (SIGKILL with all ends the sandbox at once). Before start any signal ends
  * the sandbox. */
 int nsl_sandbox_kill(nsl_sandbox *sandbox, int sig, bool all, nsl_error *error);
-/* Waits at most timeout_ms (< 0: until it ends) for the sandbox to end.
- * 0 with *result filled when the command ran (whatever its status);
+/* Waits at most timeout_ms (< 0: until it ends) for the sandbox to end:
+ * until its init has reported the command's end (the kernel may still be
+ * tearing its namespaces down; nsl_sandbox_free waits for that and removes
+ * the cgroup). 0 with *result filled when the command ran (whatever its status);
  * -ETIMEDOUT while it still runs; another negative errno with *error filled
  * when the sandbox could not be set up or the command not executed. Once it
  * has ended, every call gives the same answer. */
@@ -374,6 +376,17 @@ int nsl_exec(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl_error *err
 
 /* create + start + wait + free, and --status-json written. */
 int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error);
+/* nsl_run for a caller that exits as soon as it returns (the nslaunch
+ * command): the same result and status, but when the sandbox has no cgroup
+ * it does not wait for the kernel's teardown of the sandbox's namespaces
+ * after the command's end. Its init, which has reported the outcome and is
+ * exiting, stays this process's child until this process exits (then it is
+ * reaped as an orphan); the processes the command left running may still be
+ * dying (the kernel kills them as init exits; init's parent-death signal
+ * ends it, should it linger). Mounts live only in the sandbox's namespace
+ * and its host ids stay taken until init is gone. A process that goes on
+ * after it should call nsl_run. */
+int nsl_run_before_exit(const nsl_spec *spec, nsl_result *result, nsl_error *error);
 
 /* Writes to output (atomically; it may be merge) a deny-by-default profile
  * (Docker JSON) allowing the syscalls a learning run made, the built-in

@@ -58,6 +58,9 @@ struct nsl_sandbox {
         struct nsl_supervision s;
         struct timespec created;
         bool supervising, finished;
+        bool reaped;                    /* init is: by the supervision, or killed and reaped */
+        bool leave_init;                /* free leaves init's last teardown to the kernel (the caller
+                                         * exits right after: nsl_run_before_exit) */
         bool detached;                  /* runs on its own: free leaves it be */
         bool cgroup_exact;              /* its cgroup is at the spec's exact path: one a detached
                                          * sandbox leaves to the path's owner */
@@ -435,6 +438,7 @@ static int sandbox_create(const nsl_spec *spec, bool wait_for_start, nsl_sandbox
         if (r < 0) {
                 if (sb->pidfd >= 0) {
                         kill_and_reap(sb->pidfd);
+                        sb->reaped = true;
                         r = child_error_first(sb->sync_fd, r, error);
                 }
                 nsl_sandbox_free(sb);
@@ -594,16 +598,22 @@ static void finish(nsl_sandbox *sb, int r)
         bool oom_killed = false;
 
         sb->finished = true;
+        sb->reaped = sb->s.ended;
         nsl_notify_close(&sb->notify);
         nsl_supervision_close(&sb->s);
         if (r < 0) {
                 kill_and_reap(sb->pidfd);
+                sb->reaped = true;
                 sb->rc = r;
                 return;
         }
         clock_gettime(CLOCK_MONOTONIC, &end);
+        /* The outcome is known once init has reported it: its cgroup still
+         * holds the peak. The cgroup goes once init is reaped (here, or in
+         * free, after the kernel's teardown of its namespaces). */
         nsl_cgroup_stats(&sb->cg, &sb->result.peak_memory_bytes, &oom_killed);
-        nsl_cgroup_destroy(&sb->cg);
+        if (sb->reaped)
+                nsl_cgroup_destroy(&sb->cg);
         sb->result.wall_ms = ms_between(&sb->created, &end);
         sb->result.setup_ms = sb->s.execed && !sb->s.have_error ? ms_between(&sb->created, &sb->s.execed_at) : -1;
         sb->result.cpu_user_ms = tv_ms(&sb->s.usage.ru_utime);
@@ -679,7 +689,10 @@ void nsl_sandbox_free(nsl_sandbox *sb)
 {
         if (!sb)
                 return;
-        if (sb->pidfd >= 0 && !sb->s.ended && !sb->finished && !sb->detached)
+        /* a sandbox still running is ended; one whose init has reported the
+         * outcome is ending already: either way it is reaped, so that its
+         * cgroup can go, unless the caller exits right after */
+        if (sb->pidfd >= 0 && !sb->reaped && !sb->detached && !sb->leave_init)
                 kill_and_reap(sb->pidfd);
         nsl_notify_close(&sb->notify);
         nsl_supervision_close(&sb->s);
@@ -698,7 +711,18 @@ void nsl_sandbox_free(nsl_sandbox *sb)
         free(sb);
 }
 
-int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error)
+/* nsl_sandbox_free for a caller that exits right after: init, which has
+ * reported the outcome and is ending, is left to the kernel (it is
+ * reparented and reaped as an orphan; its parent-death signal ends it should
+ * it linger) when nothing on the host waits for its end. A cgroup does: it
+ * can be removed only once init is gone. */
+static void free_before_exit(nsl_sandbox *sb)
+{
+        sb->leave_init = sb->finished && sb->s.have_status && !sb->reaped && sb->cg.version == 0;
+        nsl_sandbox_free(sb);
+}
+
+static int run(const nsl_spec *spec, bool before_exit, nsl_result *result, nsl_error *error)
 {
         nsl_sandbox *sb = NULL;
         nsl_error status_error;
@@ -710,11 +734,24 @@ int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error)
                 r = nsl_sandbox_start(sb, error);
         if (r == 0)
                 r = nsl_sandbox_wait(sb, -1, result, error);
-        nsl_sandbox_free(sb);
         if (nsl_write_status(spec, result, r < 0 ? error : NULL, &status_error) < 0 && r == 0) {
                 *error = status_error;
                 nsl_error_set_stage(error, "status-json");
                 r = -EIO;
         }
+        if (before_exit && sb)
+                free_before_exit(sb);
+        else
+                nsl_sandbox_free(sb);
         return r;
+}
+
+int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error)
+{
+        return run(spec, false, result, error);
+}
+
+int nsl_run_before_exit(const nsl_spec *spec, nsl_result *result, nsl_error *error)
+{
+        return run(spec, true, result, error);
 }

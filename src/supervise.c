@@ -92,6 +92,8 @@ static void take_message(struct nsl_supervision *s, const struct nsl_msg *msg, i
         } else if (msg->type == NSL_MSG_EXIT) {
                 s->have_status = true;
                 s->payload_status = msg->status;
+                s->usage.ru_utime = (struct timeval){ msg->user_us / 1000000, msg->user_us % 1000000 };
+                s->usage.ru_stime = (struct timeval){ msg->sys_us / 1000000, msg->sys_us % 1000000 };
         }
         if (passed >= 0)
                 close(passed);
@@ -146,7 +148,7 @@ int nsl_supervise(struct nsl_supervision *s, int wait_ms, nsl_error *error)
 {
         struct timespec deadline;
 
-        if (s->ended)
+        if (s->ended || s->have_status)
                 return 1;
         clock_gettime(CLOCK_MONOTONIC, &deadline);
         deadline.tv_sec += wait_ms / 1000;
@@ -179,6 +181,8 @@ int nsl_supervise(struct nsl_supervision *s, int wait_ms, nsl_error *error)
                                 take_message(s, &msg, passed);
                         else if (r != -EAGAIN)
                                 s->sync_open = false;
+                        if (s->have_status)
+                                return 1;       /* the outcome: init is ending, the kernel tears down */
                 }
                 if (fds[2].revents & POLLIN) {
                         struct signalfd_siginfo si;

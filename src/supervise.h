@@ -25,7 +25,8 @@ struct nsl_supervision {
         /* filled in */
         bool ended;                     /* init is reaped */
         int init_status;                /* its wait status */
-        struct rusage usage;            /* init's and every process it reaped */
+        struct rusage usage;            /* init's and every process it reaped: from the EXIT message, or
+                                         * from init's reaping when it ended without one */
         bool timed_out;
         bool killed;                    /* the caller ended the whole sandbox with SIGKILL */
         bool have_status;
@@ -39,8 +40,10 @@ struct nsl_supervision {
 /* Arms the timeout and, when forward is not NULL, takes those signals (the
  * caller has blocked them) through a signalfd. */
 int nsl_supervision_start(struct nsl_supervision *s, const sigset_t *forward, nsl_error *error);
-/* Runs the loop until init has ended and is reaped (1), or for at most
- * wait_ms (0 when it has not ended; wait_ms < 0: no bound). */
+/* Runs the loop until the outcome is known (1): init has reported the
+ * command's end (have_status; init is then ending on its own, not yet
+ * reaped) or has ended and is reaped (ended). Or for at most wait_ms (0 when
+ * neither; wait_ms < 0: no bound). */
 int nsl_supervise(struct nsl_supervision *s, int wait_ms, nsl_error *error);
 /* Asks init to send sig to the command, or to every process of the sandbox;
  * SIGKILL for every process is sent to init itself, which ends them all. */

@@ -27,6 +27,7 @@ struct nsl_msg {
         uint32_t type;
         int32_t status;
         nsl_error error;
+        int64_t user_us, sys_us;        /* EXIT: the CPU time of init and of every process it reaped */
 };
 
 int nsl_msg_send(int fd, const struct nsl_msg *msg);

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -192,6 +193,11 @@ int nsl_stage_hostname(struct nsl_ctx *ctx, nsl_error *error)
         return 0;
 }
 
+static int64_t timeval_us(const struct timeval *tv)
+{
+        return (int64_t)tv->tv_sec * 1000000 + tv->tv_usec;
+}
+
 static int wait_status_exit_code(int status)
 {
         if (WIFEXITED(status))
@@ -247,7 +253,15 @@ static _Noreturn void supervise_payload(struct nsl_ctx *ctx, int sig_fd)
                 }
         }
         NSL_TIMING_MARK("payload-reaped");
+        /* nslaunch reports the outcome from this message, before the kernel
+         * has torn the namespaces down and init is reaped: the CPU time
+         * comes with it */
         struct nsl_msg msg = { .type = NSL_MSG_EXIT, .status = status };
+        struct rusage self, children;
+        if (getrusage(RUSAGE_SELF, &self) == 0 && getrusage(RUSAGE_CHILDREN, &children) == 0) {
+                msg.user_us = timeval_us(&self.ru_utime) + timeval_us(&children.ru_utime);
+                msg.sys_us = timeval_us(&self.ru_stime) + timeval_us(&children.ru_stime);
+        }
         (void)nsl_msg_send(ctx->sync_fd, &msg);
         _exit(wait_status_exit_code(status));
 }

@@ -3,7 +3,9 @@
  * waited for; then a sandbox created here and started by another process
  * (this program again, run as "embed start FD"); then one created by
  * another process that detaches it and exits, started through a FIFO by a
- * third, and reaped here as a subreaper. Checks that the caller's
+ * third, and reaped here as a subreaper; and nsl_run of a command that
+ * leaves a process running, which must return with nothing of the
+ * sandbox left, init reaped included. Checks that the caller's
  * supplementary groups, parent-death signal, signal mask and fd table are
  * exactly as before, and that no child is left. Prints "embed: ok" or one
  * line per failure and exits 1. */
@@ -233,6 +235,23 @@ static int create_detached(const char *fifo, const char *out_path)
 /* The creating process exits, another starts the sandbox through its FIFO,
  * and init, now this process's child (a subreaper), exits with the
  * command's status. */
+static void run_leaving_a_process(void)
+{
+        char *argv[] = { "/bin/sh", "-c", "sleep 30 & exit 6", NULL };
+        nsl_spec *spec = nsl_spec_new();
+        nsl_result result;
+        nsl_error error;
+
+        check(spec && nsl_spec_set_command(spec, argv, &error) == 0, "nsl_run: spec");
+        int r = nsl_run(spec, &result, &error);
+        if (r < 0)
+                print_error("nsl_run", &error);
+        check(r == 0 && result.exit_code == 6, "nsl_run: exit code %d", result.exit_code);
+        check(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD, "nsl_run returned with a child left");
+        nsl_result_release(&result);
+        nsl_spec_free(spec);
+}
+
 static void detached_and_started_by_fifo(const char *self)
 {
         char dir[] = "/tmp/nsl-embed-XXXXXX", fifo[64], out[64], got[64];
@@ -311,6 +330,7 @@ int main(int argc, char **argv)
         for (int t = 0; t < THREADS; t++)
                 pthread_join(threads[t], NULL);
         started_elsewhere(argv[0]);
+        run_leaving_a_process();
         prctl(PR_SET_CHILD_SUBREAPER, 1);
         detached_and_started_by_fifo(argv[0]);
 

@@ -1,5 +1,6 @@
 """pid namespace, init duties, timeouts, signals."""
 
+import json
 import os
 import random
 import signal
@@ -129,6 +130,26 @@ def test_sandbox_dies_when_command_exits(nsl):
     time.sleep(0.2)
     left = pids_with_cmdline(marker) - before
     assert not left, f"background process survived its sandbox: {sorted(left)}"
+
+
+def test_nslaunch_exits_with_the_outcome_and_the_rest_ends_by_itself(nsl, hostdir):
+    """nslaunch exits once init has reported the command's end, without
+    waiting for the kernel's teardown of the namespaces (a sandbox without a
+    cgroup): the status is complete then, and what the command left running
+    is gone moments later without anyone's help."""
+    marker = ["sleep", unique_sleep(103)]
+    before = pids_with_cmdline(marker)
+    status = os.path.join(hostdir(0o755), "status.json")
+    cp = nsl.sh(f"sleep {marker[1]} >/dev/null 2>&1 </dev/null & sleep 0.1; exit 7", "--status-json", status,
+                timeout=10)
+    assert cp.returncode == 7, cp.stderr
+    with open(status) as f:
+        result = json.load(f)
+    assert result["exit_code"] == 7 and result["cpu_sys_ms"] > 0, result
+    deadline = time.monotonic() + 2
+    while pids_with_cmdline(marker) - before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not pids_with_cmdline(marker) - before, "a process of the sandbox outlived its teardown"
 
 
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT", "SIGHUP", "SIGUSR1"])
