@@ -73,6 +73,18 @@ def host_ids_locked():
                 held.update(range(int(fields[-2]), int(fields[-1]) + 1))
     return held
 
+
+def host_ids_given_back(ids, within=2.0):
+    """Whether none of ids (bytes of the lock file) is locked, waiting up to
+    within seconds: nslaunch exits before its init is gone, and init holds
+    the lock until then."""
+    deadline = time.monotonic() + within
+    while set(ids) & host_ids_locked():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
 # Prologues for payloads that write to places which would matter on the host:
 # they refuse to go on unless the hostname is the sandbox's, so that a
 # launcher that failed to isolate cannot make the suite damage the host.

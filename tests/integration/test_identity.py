@@ -2,11 +2,10 @@
 
 import os
 import subprocess
-import time
 
 import pytest
 
-from conftest import DEFAULT_TIMEOUT, IS_ROOT, PY, SH, host_ids_locked, sandbox_host_ids, sh_guard
+from conftest import DEFAULT_TIMEOUT, IS_ROOT, PY, SH, host_ids_given_back, host_ids_locked, sandbox_host_ids, sh_guard
 
 SANDBOX_UIDS = sandbox_host_ids()
 
@@ -118,8 +117,7 @@ def test_running_sandboxes_have_host_ids_of_their_own_until_they_end(nsl):
         for p in procs:
             p.communicate(input="\n", timeout=DEFAULT_TIMEOUT)
     assert [p.returncode for p in procs] == [0, 0, 0]
-    locked = host_ids_locked()
-    assert not any(u in locked or (1 << 32) + g in locked for u, g in ids), (ids, sorted(locked))
+    assert host_ids_given_back([u for u, _ in ids] + [(1 << 32) + g for _, g in ids]), (ids, host_ids_locked())
 
 
 @root_only
@@ -129,10 +127,8 @@ def test_a_sigkilled_launchers_host_ids_are_given_back(nsl):
     assert uid in host_ids_locked()
     p.kill()
     p.wait()
-    deadline = time.monotonic() + 5       # init dies with it (its parent-death signal)
-    while uid in host_ids_locked() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert uid not in host_ids_locked() and (1 << 32) + gid not in host_ids_locked()
+    # init dies with it (its parent-death signal)
+    assert host_ids_given_back([uid, (1 << 32) + gid], within=5), host_ids_locked()
 
 
 @root_only
