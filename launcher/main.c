@@ -1,4 +1,4 @@
-/* The nslaunch command: argv -> nsl_spec -> nsl_run_before_exit -> exit status.
+/* The nslaunch command: argv -> nsl_spec -> nsl_run(_before_exit) -> exit status.
  * It only parses and prints; the library does the work. */
 #include <ctype.h>
 #include <errno.h>
@@ -478,7 +478,11 @@ static int run_command(int argc, char **argv, bool learn)
                 nsl_spec_free(spec);
                 return print_error(&error);
         }
-        r = nsl_run_before_exit(spec, &result, &error);
+        /* Leaving init's last moments to the kernel makes it an orphan for
+         * whoever reaps them. A parent that is pid 1 may be a container's
+         * application that never reaps what is not its own (each launch would
+         * leave a zombie): then nslaunch reaps init itself. */
+        r = getppid() == 1 ? nsl_run(spec, &result, &error) : nsl_run_before_exit(spec, &result, &error);
         nsl_spec_free(spec);
         if (r < 0) {
                 nsl_result_release(&result);

@@ -152,6 +152,30 @@ def test_nslaunch_exits_with_the_outcome_and_the_rest_ends_by_itself(nsl, hostdi
     assert not pids_with_cmdline(marker) - before, "a process of the sandbox outlived its teardown"
 
 
+NEVER_REAPS = """
+import os, subprocess, sys
+# pid 1 of its own pid namespace that, like many a container's application,
+# waits for its own child only and never reaps an orphan
+for _ in range(3):
+    subprocess.run([sys.argv[1], "run", "--", "/bin/sh", "-c", "sleep 30 & exit 0"], check=True)
+zombies = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    with open(f"/proc/{pid}/stat") as f:
+        state, ppid = f.read().rsplit(")", 1)[1].split()[:2]
+    if state == "Z" and ppid == "1":
+        zombies.append(pid)
+print("zombies:", len(zombies))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a pid namespace of the test's own, made by root")
+def test_under_a_pid_1_that_never_reaps_no_zombie_is_left(nsl):
+    cp = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-c", NEVER_REAPS, NSLAUNCH],
+                        capture_output=True, text=True, timeout=60)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == "zombies: 0\n", cp.stdout
+
+
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT", "SIGHUP", "SIGUSR1"])
 def test_signal_forwarded_to_payload(nsl, signame):
     code = textwrap.dedent(f"""
