@@ -148,24 +148,28 @@ def in_private_etc(nsl_path, subuid, script):
     return subprocess.run(
         ["unshare", "-m", "--propagation", "private", "sh", "-c",
          f"mount --bind {subuid} /etc/subuid && mount --bind {subuid} /etc/subgid && {script}"],
-        capture_output=True, text=True, timeout=30, env=dict(os.environ, NSL=nsl_path))
+        capture_output=True, text=True, timeout=90, env=dict(os.environ, NSL=nsl_path))
 
 
 @root_only
 def test_the_range_is_nslaunchs_subuid_entry_and_its_end_is_one_clear_line(nsl, hostdir):
-    d = hostdir(0o755)
+    d = hostdir(0o777)
     subuid = os.path.join(d, "subuid")
     with open(subuid, "w") as f:
         f.write("someone:100000:65536\nnslaunch:1879100000:1\n")
     os.chmod(subuid, 0o644)
+    # the second launch only once the first holds the one id (a slow machine
+    # may take seconds to get there)
     cp = in_private_etc(nsl.path, subuid,
-                        '"$NSL" run -- sh -c "cat /proc/self/uid_map; sleep 3" & sleep 1; '
-                        '"$NSL" run -- true; echo "second: $?"; wait')
-    assert cp.stdout.split()[:2] == ["0", "1879100000"], (cp.stdout, cp.stderr)
-    assert "second: 125" in cp.stdout, (cp.stdout, cp.stderr)
-    assert cp.stderr.strip() == ("nslaunch: host-ids: all 1 host ids of nslaunch's range (1879100000-1879100000) "
-                                 "are taken by running sandboxes: widen it with a 'nslaunch:START:COUNT' line in "
-                                 "/etc/subuid and /etc/subgid"), cp.stderr
+                        f'"$NSL" run --bind {d}:/out -- sh -c "cat /proc/self/uid_map > /out/map; exec sleep 30" & '
+                        f'first=$!; i=0; while [ ! -s {d}/map ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; '
+                        '"$NSL" run -- true; echo "second: $?"; kill $first; wait')
+    with open(os.path.join(d, "map")) as f:
+        assert f.read().split() == ["0", "1879100000", "1"], (cp.stdout, cp.stderr)
+    assert cp.stdout == "second: 125\n", (cp.stdout, cp.stderr)
+    assert ("nslaunch: host-ids: all 1 host ids of nslaunch's range (1879100000-1879100000) are taken by running "
+            "sandboxes: widen it with a 'nslaunch:START:COUNT' line in /etc/subuid and /etc/subgid") \
+        in cp.stderr.splitlines(), cp.stderr
     with open(subuid, "w") as f:
         f.write("nslaunch:0:10\n")
     cp = in_private_etc(nsl.path, subuid, '"$NSL" run -- true')
