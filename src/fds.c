@@ -32,16 +32,23 @@ int nsl_close_all_except(const int *keep, size_t n_keep)
         return 0;
 }
 
+void nsl_fd_list_insert(int *v, size_t *n, int fd)
+{
+        size_t at = *n;
+
+        for (; at > 0 && v[at - 1] > fd; at--)
+                v[at] = v[at - 1];
+        v[at] = fd;
+        (*n)++;
+}
+
 int nsl_close_all_except_plus(const int *keep, size_t n_keep, int extra)
 {
         int merged[n_keep + 1];
-        size_t n = 0, i = 0;
+        size_t n = n_keep;
 
-        for (; i < n_keep && keep[i] < extra; i++)
-                merged[n++] = keep[i];
-        merged[n++] = extra;
-        for (; i < n_keep; i++)
-                merged[n++] = keep[i];
+        memcpy(merged, keep, n_keep * sizeof *keep);
+        nsl_fd_list_insert(merged, &n, extra);
         return nsl_close_all_except(merged, n);
 }
 

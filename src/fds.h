@@ -10,6 +10,8 @@
  * close_range. Returns 0 or -errno. */
 int nsl_close_all_except(const int *keep, size_t n_keep);
 
+/* Inserts fd into the sorted list v of *n fds (room for one more). */
+void nsl_fd_list_insert(int *v, size_t *n, int fd);
 /* Merges one more fd (the sync socket) into a sorted keep list, then closes
  * the rest as above. */
 int nsl_close_all_except_plus(const int *keep, size_t n_keep, int extra);

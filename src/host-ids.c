@@ -69,19 +69,23 @@ int nsl_host_ids_range(const char *path, struct nsl_id_span *span, nsl_error *er
                                         span->start, span->count);
                 return 0;
         }
-        *span = (struct nsl_id_span){ NSL_HOST_IDS_DEFAULT_START, NSL_HOST_IDS_DEFAULT_COUNT };
-        return 0;
+        return 0;       /* no line of ours: the default */
 }
 
 /* root's own directory, which nobody else can write: a lock file others
  * could replace would let them hand out ids that are in use */
 static int open_lock_dir(const char *dir, nsl_error *error)
 {
+        const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
         struct stat st;
+        int fd = open(dir, flags);
 
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                return nsl_fail(error, errno, "host-ids", dir, NULL);
-        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        /* made once, by the first launch: the others only open it */
+        if (fd < 0 && errno == ENOENT) {
+                if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                        return nsl_fail(error, errno, "host-ids", dir, NULL);
+                fd = open(dir, flags);
+        }
         if (fd < 0)
                 return nsl_fail(error, errno, "host-ids", dir, NULL);
         if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022)) {

@@ -43,16 +43,6 @@ int nsl_stage_stdio(struct nsl_ctx *ctx, nsl_error *error)
         return r;
 }
 
-static void insert_sorted(int *v, size_t *n, int fd)
-{
-        size_t at = *n;
-
-        for (; at > 0 && v[at - 1] > fd; at--)
-                v[at] = v[at - 1];
-        v[at] = fd;
-        (*n)++;
-}
-
 /* The console socket stays until the console stage has used it; the host
  * ids' lock for as long as init lives, so that the ids are in use until the
  * sandbox has ended, even when nslaunch was killed or let it run on. */
@@ -65,9 +55,9 @@ int nsl_stage_close_inherited_fds(struct nsl_ctx *ctx, nsl_error *error)
 
         memcpy(keep, plan->keep_fds, n * sizeof *keep);
         if (plan->console_socket >= 0)
-                insert_sorted(keep, &n, plan->console_socket);
+                nsl_fd_list_insert(keep, &n, plan->console_socket);
         if (ctx->host->ids)
-                insert_sorted(keep, &n, ctx->host->ids->lock_fd);
+                nsl_fd_list_insert(keep, &n, ctx->host->ids->lock_fd);
         r = nsl_close_all_except_plus(keep, n, ctx->sync_fd);
 
         if (r < 0)

@@ -168,13 +168,21 @@ int nsl_sc_cache_lookup(const char *dir, const char *text, size_t len, const str
         return hlen < 0 ? 0 : lookup_entry(dir, header, (size_t)hlen, text, len, filter);
 }
 
+/* The header of an entry keyed by a profile file's identity. */
+static int file_header(const struct nsl_sc_target *t, const struct stat *profile, char *header, size_t size)
+{
+        char key[160];
+
+        file_key(profile, key, sizeof key);
+        return key_header(t, 0, key, header, size);
+}
+
 int nsl_sc_cache_lookup_file(const char *dir, const struct stat *profile, const struct nsl_sc_target *t,
                              struct nsl_sc_filter *filter)
 {
-        char header[512], key[160];
+        char header[512];
+        int hlen = file_header(t, profile, header, sizeof header);
 
-        file_key(profile, key, sizeof key);
-        int hlen = key_header(t, 0, key, header, sizeof header);
         return hlen < 0 ? 0 : lookup_entry(dir, header, (size_t)hlen, "", 0, filter);
 }
 
@@ -242,11 +250,10 @@ int nsl_sc_cache_store(const char *dir, const char *text, size_t len, const stru
 int nsl_sc_cache_store_file(const char *dir, const struct stat *profile, const struct nsl_sc_target *t,
                             const struct nsl_sc_filter *filter)
 {
-        char header[512], key[160];
+        char header[512];
 
         if (!nsl_sc_cache_file_settled(profile))
                 return 0;
-        file_key(profile, key, sizeof key);
-        int hlen = key_header(t, 0, key, header, sizeof header);
+        int hlen = file_header(t, profile, header, sizeof header);
         return hlen < 0 ? -EINVAL : store_entry(dir, header, (size_t)hlen, "", 0, filter);
 }
