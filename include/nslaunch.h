@@ -285,6 +285,21 @@ int nsl_sandbox_start_fd(int fd, nsl_error *error);
  * nsl_sandbox_start_fifo(path), even after its creator has gone. */
 int nsl_spec_set_start_fifo(nsl_spec *spec, const char *path, nsl_error *error);
 int nsl_sandbox_start_fifo(const char *path, nsl_error *error);
+/* Sandboxes made ahead of their command (what a pool keeps): the command
+ * (nsl_spec_set_command is then unused), the environment entries it adds
+ * and its 0, 1 and 2 come with nsl_sandbox_start_command, and nsl_run and
+ * nsl_sandbox_start refuse such a spec. */
+void nsl_spec_set_command_at_start(nsl_spec *spec);
+/* Starts a sandbox made with nsl_spec_set_command_at_start: argv runs with
+ * the spec's environment, where env ("NAME=VALUE", NULL: none) adds or
+ * replaces entries (PATH among them: the command is searched in the new
+ * one), and with stdio's fds as its 0, 1 and 2 (-1: what the spec gave; the
+ * caller keeps its fds). At most 4096 words and 64 KiB together. Its
+ * --timeout counts from here. */
+int nsl_sandbox_start_command(nsl_sandbox *sandbox, char *const argv[], char *const env[], const int stdio[3],
+                              nsl_error *error);
+/* Milliseconds from start (either kind) to the command's execve; -1 before. */
+double nsl_sandbox_ms_to_exec(const nsl_sandbox *sandbox);
 /* Before start: the sandbox runs on without its creator, which may exit
  * (an OCI runtime's create): init's parent-death signal is turned off, and
  * the end of the creator's side no longer ends the sandbox. Nothing
@@ -312,6 +327,30 @@ int nsl_sandbox_wait(nsl_sandbox *sandbox, int timeout_ms, nsl_result *result, n
 /* Ends the sandbox if it still runs (SIGKILL), reaps it, and releases
  * everything it held on the host (its cgroup included). NULL is allowed. */
 void nsl_sandbox_free(nsl_sandbox *sandbox);
+
+/* Sandboxes made ahead of time, for callers that run many commands: the pool
+ * keeps `size` sandboxes of spec created (namespaces, root, mounts, limits:
+ * everything but the command) and waiting, and a thread of its own creates
+ * a new one for each taken. Each runs one command and is never reused. */
+typedef struct nsl_pool nsl_pool;
+/* spec leaves its command to start (nsl_spec_set_command_at_start) and is
+ * read by the pool's thread until nsl_pool_free: keep it, unchanged, till
+ * then (its warning handler is called from that thread). Returns once the
+ * first sandbox is made, or with the reason none can be. */
+int nsl_pool_new(const nsl_spec *spec, unsigned size, nsl_pool **pool, nsl_error *error);
+/* Takes a waiting sandbox (or waits while one is made) and starts argv in it,
+ * as nsl_sandbox_start_command does: *sandbox is then the caller's, to wait
+ * for and free. When the pool cannot make sandboxes any more, the reason is
+ * returned here, once, and the next call tries again. */
+int nsl_pool_start(nsl_pool *pool, char *const argv[], char *const env[], const int stdio[3], nsl_sandbox **sandbox,
+                   nsl_error *error);
+/* nsl_pool_start, nsl_sandbox_wait and nsl_sandbox_free, as nsl_run does. */
+int nsl_pool_run(nsl_pool *pool, char *const argv[], char *const env[], const int stdio[3], nsl_result *result,
+                 nsl_error *error);
+/* Ends the sandboxes still waiting, at once. Sandboxes taken from the pool
+ * run on until they are freed (their creator, the pool's thread, ends only
+ * then). NULL is allowed. */
+void nsl_pool_free(nsl_pool *pool);
 
 /* An OCI bundle (docs/oci.md): BUNDLE/config.json (runtime-spec 1.0 to
  * 1.2) read and checked; every field nslaunch cannot honour is refused

@@ -26,10 +26,12 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "command.h"
 #include "error.h"
 #include "host.h"
 #include "host-ids.h"
 #include "idmap.h"
+#include "launch.h"
 #include "plan.h"
 #include "result.h"
 #include "sandbox/ctx.h"
@@ -50,13 +52,16 @@ struct nsl_sandbox {
         struct nsl_host_setup host;
         struct nsl_host_ids ids;        /* root's default: host ids of its own, held until free */
         bool wait_for_start;
-        int start_fd;                   /* the start pipe's write end */
+        int start_fd;                   /* the start pipe's write end (a socket's, for a command given
+                                         * at start) */
         int start_read_fd;              /* its read end, until init has it */
         pid_t pid;
         int pidfd, sync_fd;
         struct nsl_notify notify;
         struct nsl_supervision s;
-        struct timespec created;
+        struct timespec created, started;
+        void (*on_free)(void *data);    /* its creator's (a pool's): told once the sandbox is gone */
+        void *on_free_data;
         bool supervising, finished;
         bool reaped;                    /* init is: by the supervision, or killed and reaped */
         bool leave_init;                /* free leaves init's last teardown to the kernel (the caller
@@ -304,8 +309,10 @@ static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
                         return r;
                 sb->start_read_fd = r;
         } else if (sb->wait_for_start) {
-                if (pipe2(pipe_fds, O_CLOEXEC) < 0)
-                        return nsl_fail(error, errno, "clone", "pipe", NULL);
+                int made = sb->plan.command_at_start ? socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pipe_fds)
+                                                     : pipe2(pipe_fds, O_CLOEXEC);
+                if (made < 0)
+                        return nsl_fail(error, errno, "clone", "start pipe", NULL);
                 sb->start_read_fd = pipe_fds[0];
                 sb->start_fd = pipe_fds[1];
         }
@@ -360,6 +367,32 @@ static int step_go(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *erro
         return 0;
 }
 
+/* A sandbox made ahead of its command is created once it waits for it,
+ * everything built: what a pool hands out starts at once. */
+static int step_ready(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+{
+        struct pollfd fds[2] = { { .fd = sb->sync_fd, .events = POLLIN }, { .fd = sb->pidfd, .events = POLLIN } };
+        struct nsl_msg msg;
+        int r;
+
+        (void)spec;
+        if (!sb->plan.command_at_start)
+                return 0;
+        do
+                r = poll(fds, 2, -1);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                return nsl_fail(error, errno, "ready", "", NULL);
+        r = fds[0].revents ? nsl_msg_recv(sb->sync_fd, &msg, MSG_DONTWAIT) : 0;
+        if (r > 0 && msg.type == NSL_MSG_WAITING)
+                return 0;
+        if (r > 0 && msg.type == NSL_MSG_ERROR) {
+                *error = msg.error;
+                return -(error->errnum ? error->errnum : EINVAL);
+        }
+        return nsl_fail(error, EPIPE, "ready", "", "the sandbox went away during set-up");
+}
+
 /* The host's steps of nsl_sandbox_create, in order. */
 static const struct host_step {
         const char *name;
@@ -372,6 +405,7 @@ static const struct host_step {
         { "idmap", step_idmap },
         { "oom-score-adj", step_oom_score_adj },
         { "go", step_go },
+        { "ready", step_ready },
 };
 
 /* Ends the sandbox (its pid namespace dies with init) and reaps init. */
@@ -427,6 +461,10 @@ static int sandbox_create(const nsl_spec *spec, bool wait_for_start, nsl_sandbox
                 return nsl_fail(error, ENOMEM, "create", "", NULL);
         clock_gettime(CLOCK_MONOTONIC, &sb->created);
         sb->wait_for_start = wait_for_start;
+        if (!wait_for_start && spec->command_at_start) {
+                nsl_sandbox_free(sb);
+                return nsl_fail(error, EINVAL, "run", "", "no command given: this spec leaves it to start");
+        }
         for (size_t i = 0; i < ELEMENTSOF(create_steps) && r == 0; i++) {
                 NSL_TIMING_MARK(create_steps[i].name);
                 r = create_steps[i].run(sb, spec, error);
@@ -456,6 +494,11 @@ int nsl_sandbox_create(const nsl_spec *spec, nsl_sandbox **sandbox, nsl_error *e
         return sandbox_create(spec, true, sandbox, error);
 }
 
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+        return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
 /* The timeout counts from here; a sandbox another process started is
  * supervised from the first wait on. */
 static int supervise_from_now(nsl_sandbox *sb, nsl_error *error)
@@ -463,6 +506,7 @@ static int supervise_from_now(nsl_sandbox *sb, nsl_error *error)
         if (sb->supervising)
                 return 0;
         sb->supervising = true;
+        clock_gettime(CLOCK_MONOTONIC, &sb->started);
         return nsl_supervision_start(&sb->s, sb->plan.forward ? &sb->plan.forward_set : NULL, error);
 }
 
@@ -492,6 +536,9 @@ int nsl_sandbox_start(nsl_sandbox *sb, nsl_error *error)
         *error = (nsl_error){ 0 };
         if (sb->supervising)
                 return nsl_fail(error, EALREADY, "start", "", "the sandbox was started already");
+        if (sb->plan.command_at_start)
+                return nsl_fail(error, EINVAL, "start", "", "the sandbox waits for its command: "
+                                                            "start it with nsl_sandbox_start_command");
         int r = supervise_from_now(sb, error);
         if (r == 0 && sb->start_fd >= 0)
                 r = nsl_sandbox_start_fd(sb->start_fd, error);
@@ -502,6 +549,68 @@ int nsl_sandbox_start(nsl_sandbox *sb, nsl_error *error)
         if (r < 0)
                 nsl_error_set_stage(error, "start");
         return r;
+}
+
+static int send_command(int fd, char *const argv[], char *const env[], const int stdio[3], nsl_error *error)
+{
+        _cleanup_free_ char *buf = malloc(NSL_COMMAND_MAX_BYTES);
+        int fds[3];
+        size_t n_fds = 0;
+        uint32_t mask = 0;
+
+        if (!buf)
+                return nsl_fail(error, ENOMEM, "start", "", NULL);
+        for (int i = 0; i < 3 && stdio; i++) {
+                if (stdio[i] < 0)
+                        continue;
+                if (fcntl(stdio[i], F_GETFD) < 0)
+                        return nsl_fail(error, errno, "start", "", "the command's fd %d (%d) is not open", i, stdio[i]);
+                mask |= 1u << i;
+                fds[n_fds++] = stdio[i];
+        }
+        int len = nsl_command_encode(argv, env, mask, buf, NSL_COMMAND_MAX_BYTES, error);
+        if (len < 0)
+                return len;
+        int r = nsl_send_with_fds(fd, buf, (size_t)len, fds, n_fds);
+        if (r < 0)
+                return nsl_fail(error, r == -EPIPE || r == -ECONNREFUSED ? ESRCH : -r, "start", "",
+                                r == -EPIPE || r == -ECONNREFUSED ? "the sandbox is gone" : NULL);
+        return 0;
+}
+
+int nsl_sandbox_start_command(nsl_sandbox *sb, char *const argv[], char *const env[], const int stdio[3],
+                              nsl_error *error)
+{
+        int r;
+
+        *error = (nsl_error){ 0 };
+        if (sb->supervising)
+                return nsl_fail(error, EALREADY, "start", "", "the sandbox was started already");
+        if (!sb->plan.command_at_start || sb->start_fd < 0)
+                return nsl_fail(error, EINVAL, "start", "", "the sandbox has its command already: "
+                                                            "start it with nsl_sandbox_start");
+        NSL_TIMING_MARK("start-command");
+        r = supervise_from_now(sb, error);
+        if (r == 0)
+                r = send_command(sb->start_fd, argv, env, stdio, error);
+        nsl_closep(&sb->start_fd);
+        sb->start_fd = -1;
+        if (r < 0)
+                nsl_error_set_stage(error, "start");
+        return r;
+}
+
+double nsl_sandbox_ms_to_exec(const nsl_sandbox *sb)
+{
+        if (!sb->supervising || !sb->s.execed || sb->s.have_error)
+                return -1;
+        return ms_between(&sb->started, &sb->s.execed_at);
+}
+
+void nsl_sandbox_on_free(nsl_sandbox *sb, void (*on_free)(void *data), void *data)
+{
+        sb->on_free = on_free;
+        sb->on_free_data = data;
 }
 
 int nsl_sandbox_start_handle(const nsl_sandbox *sb)
@@ -528,11 +637,6 @@ int nsl_sandbox_kill(nsl_sandbox *sb, int sig, bool all, nsl_error *error)
                 return nsl_fail(error, EINVAL, "kill", "", "no signal %d", sig);
         r = nsl_supervision_signal(&sb->s, sb->supervising ? sig : SIGKILL, all || !sb->supervising);
         return r < 0 ? nsl_fail(error, r == -EPIPE ? ESRCH : -r, "kill", "", NULL) : 0;
-}
-
-static double ms_between(const struct timespec *a, const struct timespec *b)
-{
-        return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
 }
 
 static double tv_ms(const struct timeval *tv)
@@ -624,22 +728,35 @@ static void finish(nsl_sandbox *sb, int r)
                 nsl_error_set_stage(&sb->error, "supervise");
 }
 
+/* The supervision for at most timeout_ms, or only until the command has
+ * exec'd (2); 1 once finished, 0 when the time ran out. */
+static int supervise(nsl_sandbox *sb, int timeout_ms, bool until_execed)
+{
+        nsl_error failure = { 0 };
+        int r = supervise_from_now(sb, &failure);
+
+        if (r == 0)
+                r = nsl_supervise_until(&sb->s, timeout_ms, until_execed, &failure);
+        if (r < 0) {
+                nsl_error_set_stage(&failure, "supervise");
+                sb->error = failure;
+        }
+        if (r < 0 || r == 1)
+                finish(sb, r < 0 ? r : 0);
+        return r;
+}
+
+void nsl_sandbox_wait_execed(nsl_sandbox *sb)
+{
+        if (!sb->finished)
+                supervise(sb, -1, true);
+}
+
 int nsl_sandbox_wait(nsl_sandbox *sb, int timeout_ms, nsl_result *result, nsl_error *error)
 {
-        if (!sb->finished) {
-                nsl_error failure = { 0 };
-                int r = supervise_from_now(sb, &failure);
-                if (r == 0)
-                        r = nsl_supervise(&sb->s, timeout_ms, &failure);
-                if (r == 0) {
-                        *error = (nsl_error){ 0 };
-                        return nsl_fail(error, ETIMEDOUT, "wait", "", "the sandbox is still running");
-                }
-                if (r < 0) {
-                        nsl_error_set_stage(&failure, "supervise");
-                        sb->error = failure;
-                }
-                finish(sb, r < 0 ? r : 0);
+        if (!sb->finished && supervise(sb, timeout_ms, false) == 0) {
+                *error = (nsl_error){ 0 };
+                return nsl_fail(error, ETIMEDOUT, "wait", "", "the sandbox is still running");
         }
         *error = sb->error;
         if (nsl_result_copy(&sb->result, result) < 0) {
@@ -658,6 +775,8 @@ int nsl_sandbox_detach(nsl_sandbox *sb, nsl_error *error)
         *error = (nsl_error){ 0 };
         if (sb->supervising || !sb->wait_for_start)
                 return nsl_fail(error, EALREADY, "detach", "", "the sandbox was started already");
+        if (sb->plan.command_at_start)
+                return nsl_fail(error, EINVAL, "detach", "", "a sandbox waiting for its command stays with its creator");
         if (sb->cg.version && !sb->cgroup_exact)
                 return nsl_fail(error, EBUSY, "detach", "", "a sandbox with limits has a cgroup that would be "
                                                             "nobody's to remove (give it an exact cgroup path)");
@@ -708,6 +827,8 @@ void nsl_sandbox_free(nsl_sandbox *sb)
          * still counts against the ids (a detached init keeps its own copy) */
         nsl_host_ids_release(&sb->ids);
         nsl_result_release(&sb->result);
+        if (sb->on_free)
+                sb->on_free(sb->on_free_data);
         free(sb);
 }
 

@@ -302,7 +302,7 @@ static int copy_from_spec(const struct nsl_spec *spec, struct nsl_plan *plan, ns
 {
         size_t n = 0;
 
-        for (char *const *a = spec->argv; *a; a++)
+        for (char *const *a = spec->command_at_start ? NULL : spec->argv; a && *a; a++)
                 if (nsl_strv_push(&plan->argv, &n, *a) < 0)
                         return nsl_fail(error, ENOMEM, "run", "", NULL);
         plan->hostname = strdup(spec->hostname);
@@ -310,6 +310,7 @@ static int copy_from_spec(const struct nsl_spec *spec, struct nsl_plan *plan, ns
         plan->start_fifo = spec->start_fifo ? strdup(spec->start_fifo) : NULL;
         if (!plan->hostname || !plan->cwd || (spec->start_fifo && !plan->start_fifo))
                 return nsl_fail(error, ENOMEM, "run", "", NULL);
+        plan->command_at_start = spec->command_at_start;
         plan->rw_root = spec->rw_root;
         plan->network_host = spec->network_host;
         plan->proc_full = spec->proc == NSL_PROC_FULL;
@@ -462,8 +463,11 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
         int r;
 
         *plan = (struct nsl_plan){ 0 };
-        if (!spec->argv)
+        if (!spec->argv && !spec->command_at_start)
                 return nsl_fail(error, EINVAL, "run", "", "no command given");
+        if (spec->command_at_start && spec->start_fifo)
+                return nsl_fail(error, EINVAL, "start-fifo", spec->start_fifo,
+                                "a sandbox whose command comes at start is started through its handle");
 
         /* The network namespace is not among these: init has a helper create
          * it in parallel (sandbox/network.c). */

@@ -332,6 +332,11 @@ int nsl_spec_set_console_size(nsl_spec *spec, unsigned rows, unsigned cols, nsl_
         return 0;
 }
 
+void nsl_spec_set_command_at_start(nsl_spec *spec)
+{
+        spec->command_at_start = true;
+}
+
 int nsl_spec_set_start_fifo(nsl_spec *spec, const char *path, nsl_error *error)
 {
         if (!path || path[0] != '/')

@@ -146,10 +146,17 @@ static int remaining_ms(const struct timespec *deadline)
 
 int nsl_supervise(struct nsl_supervision *s, int wait_ms, nsl_error *error)
 {
+        return nsl_supervise_until(s, wait_ms, false, error);
+}
+
+int nsl_supervise_until(struct nsl_supervision *s, int wait_ms, bool execed, nsl_error *error)
+{
         struct timespec deadline;
 
         if (s->ended || s->have_status)
                 return 1;
+        if (execed && s->execed)
+                return 2;
         clock_gettime(CLOCK_MONOTONIC, &deadline);
         deadline.tv_sec += wait_ms / 1000;
         deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000;
@@ -183,6 +190,8 @@ int nsl_supervise(struct nsl_supervision *s, int wait_ms, nsl_error *error)
                                 s->sync_open = false;
                         if (s->have_status)
                                 return 1;       /* the outcome: init is ending, the kernel tears down */
+                        if (execed && s->execed)
+                                return 2;
                 }
                 if (fds[2].revents & POLLIN) {
                         struct signalfd_siginfo si;

@@ -45,6 +45,8 @@ int nsl_supervision_start(struct nsl_supervision *s, const sigset_t *forward, ns
  * reaped) or has ended and is reaped (ended). Or for at most wait_ms (0 when
  * neither; wait_ms < 0: no bound). */
 int nsl_supervise(struct nsl_supervision *s, int wait_ms, nsl_error *error);
+/* The same, returning 2 as soon as the command has exec'd when execed is set. */
+int nsl_supervise_until(struct nsl_supervision *s, int wait_ms, bool execed, nsl_error *error);
 /* Asks init to send sig to the command, or to every process of the sandbox;
  * SIGKILL for every process is sent to init itself, which ends them all. */
 int nsl_supervision_signal(struct nsl_supervision *s, int sig, bool all);

@@ -3,6 +3,7 @@
 #define NSL_SYNC_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "nslaunch.h"
 
@@ -21,6 +22,7 @@ enum nsl_msg_type {
         NSL_MSG_SOURCE,         /* parent -> init, before GO: a cloned bind source attached; status = its
                                  * slot in struct nsl_sources */
         NSL_MSG_EXEC_PID,       /* nsl_exec's joiner -> caller: status = the new process's pid */
+        NSL_MSG_WAITING,        /* init -> parent: built, waiting for a command given at start */
 };
 
 struct nsl_msg {
@@ -37,6 +39,12 @@ int nsl_msg_recv(int fd, struct nsl_msg *msg, int flags);
 int nsl_msg_send_fd(int fd, const struct nsl_msg *msg, int passed);
 /* nsl_msg_recv that also takes a passed fd (close-on-exec; -1 if none). */
 int nsl_msg_recv_fd(int fd, struct nsl_msg *msg, int flags, int *passed);
+/* One message of len bytes with up to NSL_MAX_PASSED_FDS fds beside it. */
+#define NSL_MAX_PASSED_FDS 3
+int nsl_send_with_fds(int fd, const void *buf, size_t len, const int *fds, size_t n_fds);
+/* The message's length (0 at end of stream) or -errno; the fds that came
+ * along, close-on-exec, are the caller's in fds[0..*n_fds). */
+ssize_t nsl_recv_with_fds(int fd, void *buf, size_t size, int flags, int fds[NSL_MAX_PASSED_FDS], size_t *n_fds);
 /* Sends an error; failures to send are ignored (the exit status still tells). */
 void nsl_msg_send_error(int fd, const nsl_error *error);
 /* The same with write(2), for the payload once its seccomp filter is on: a

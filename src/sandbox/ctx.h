@@ -27,6 +27,9 @@ struct nsl_ctx {
         const struct nsl_host_setup *host;
         int sync_fd;
         int start_fd;                                   /* the start pipe's read end, -1: started at once */
+        char *const *argv;                              /* the command: the plan's, or the one given */
+        char *const *envp;                              /* at start (then in memory of init's, which */
+        const char *search_path;                        /* execve drops) */
         bool detached;                                  /* runs on without its creator */
         int root_fd;                                    /* the new root mount */
         uint64_t root_mnt_id;                           /* its mount id, before any splice */
@@ -35,6 +38,10 @@ struct nsl_ctx {
         size_t n_seal;
         int console_fd;                                 /* the console pty's slave, -1: none */
         pid_t payload_pid;
+        /* where the payload received a command given at start: init's memory,
+         * which it shares, and init unmaps once the payload has exec'd */
+        void *command_mem;
+        size_t command_mem_size;
         int net_helper_pidfd;                           /* the helper creating the network namespace */
         int net_report_fd, net_hold_fd;
         bool net_joined;                                /* joined early (sysfs, sysctl need it) */
@@ -71,6 +78,11 @@ double nsl_stage_clock(void);
 int nsl_stage_stdio(struct nsl_ctx *ctx, nsl_error *error);                   /* init.c */
 int nsl_stage_close_inherited_fds(struct nsl_ctx *ctx, nsl_error *error);     /* init.c */
 int nsl_stage_wait_for_start(struct nsl_ctx *ctx, nsl_error *error);          /* init.c */
+int nsl_stage_wait_for_command(struct nsl_ctx *ctx, nsl_error *error);        /* command.c */
+/* init, once the payload has exec'd or died: unmaps what it received in. */
+void nsl_command_release(struct nsl_ctx *ctx);                                /* command.c */
+/* The command's 0, 1 and 2 from fds (-1: leave that one); init.c */
+int nsl_stdio_take(const int fds[3], nsl_error *error);
 int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error);          /* init.c */
 int nsl_stage_cgroup_enter(struct nsl_ctx *ctx, nsl_error *error);           /* init.c */
 int nsl_stage_cgroup_namespace(struct nsl_ctx *ctx, nsl_error *error);       /* init.c */

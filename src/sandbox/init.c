@@ -24,11 +24,9 @@
 const int nsl_forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 const size_t nsl_n_forwarded_signals = ELEMENTSOF(nsl_forwarded_signals);
 
-/* The caller's fds for the command's 0, 1 and 2 (the plan checked they are
- * open), copied out of the way first: one of them may be another's number. */
-int nsl_stage_stdio(struct nsl_ctx *ctx, nsl_error *error)
+/* Copied out of the way first: one of them may be another's number. */
+int nsl_stdio_take(const int stdio[3], nsl_error *error)
 {
-        const int *stdio = ctx->plan->stdio;
         int copies[3] = { -1, -1, -1 };
         int r = 0;
 
@@ -41,6 +39,13 @@ int nsl_stage_stdio(struct nsl_ctx *ctx, nsl_error *error)
         for (int i = 0; i < 3; i++)
                 nsl_closep(&copies[i]);
         return r;
+}
+
+/* The caller's fds for the command's 0, 1 and 2 (the plan checked they are
+ * open). */
+int nsl_stage_stdio(struct nsl_ctx *ctx, nsl_error *error)
+{
+        return nsl_stdio_take(ctx->plan->stdio, error);
 }
 
 /* The console socket stays until the console stage has used it; the host
@@ -131,8 +136,8 @@ int nsl_stage_wait_for_start(struct nsl_ctx *ctx, nsl_error *error)
         struct pollfd fds[2] = { { .fd = ctx->start_fd, .events = POLLIN }, { .fd = ctx->sync_fd, .events = POLLIN } };
         char byte;
 
-        if (ctx->start_fd < 0)
-                return 0;
+        if (ctx->start_fd < 0 || ctx->plan->command_at_start)
+                return 0;       /* the payload waits, its own stages done (wait-for-command) */
         for (;;) {
                 if (poll(fds, 2, -1) < 0) {
                         if (errno == EINTR)
@@ -349,13 +354,17 @@ _Noreturn void nsl_init_main(struct nsl_ctx *ctx)
         }
 
         NSL_TIMING_MARK("fork-payload");
+        int start_fd = ctx->start_fd;   /* a command given at start: the payload takes it from here */
         ctx->payload_pid = spawn_payload(ctx, sig_fd);
         if (ctx->payload_pid < 0) {
                 nsl_fail(&error, -ctx->payload_pid, "init", "spawn", NULL);
                 nsl_error_set_stage(&error, "spawn");
                 fail(ctx, &error);
         }
+        nsl_closep(&start_fd);
+        nsl_command_release(ctx);
         /* CLONE_VFORK: the payload has exec'd (or died trying) by now */
+        NSL_TIMING_MARK("execed");
         struct nsl_msg execed = { .type = NSL_MSG_EXECED };
         (void)nsl_msg_send(ctx->sync_fd, &execed);
 

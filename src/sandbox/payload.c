@@ -223,23 +223,23 @@ bool nsl_search_candidate(const char *dir, size_t dirlen, const char *cmd, char 
 
 /* execve with the sandbox's PATH, as a shell would: the first hit wins, a
  * permission error is remembered while the search goes on. */
-static int exec_command(const struct nsl_plan *plan, nsl_error *error)
+static int exec_command(const struct nsl_ctx *ctx, nsl_error *error)
 {
-        char *const *argv = plan->argv;
+        char *const *argv = ctx->argv;
         const char *cmd = argv[0];
         int saved = ENOENT;
 
         if (strchr(cmd, '/')) {
-                execve(cmd, argv, plan->envp);
+                execve(cmd, argv, ctx->envp);
                 return exec_failure(cmd, errno, error);
         }
-        for (const char *p = plan->search_path;;) {
+        for (const char *p = ctx->search_path;;) {
                 const char *end = strchrnul(p, ':');
                 size_t dirlen = (size_t)(end - p);
                 char path[PATH_MAX];
 
                 if (nsl_search_candidate(p, dirlen, cmd, path, sizeof path)) {
-                        execve(path, argv, plan->envp);
+                        execve(path, argv, ctx->envp);
                         if (errno != ENOENT && errno != ENOTDIR)
                                 saved = errno;
                         if (errno != ENOENT && errno != ENOTDIR && errno != EACCES)
@@ -258,7 +258,7 @@ _Noreturn void nsl_payload_main(struct nsl_ctx *ctx)
 
         if (nsl_stages_run(nsl_payload_stages, nsl_n_payload_stages, ctx, &error) >= 0) {
                 NSL_TIMING_MARK("execve");
-                exec_command(ctx->plan, &error);
+                exec_command(ctx, &error);
                 nsl_error_set_stage(&error, "exec");
         }
         nsl_msg_write_error(ctx->sync_fd, &error);

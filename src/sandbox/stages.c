@@ -43,6 +43,8 @@ const struct nsl_stage nsl_payload_stages[] = {
         { "caps", nsl_stage_caps },
         { "no-new-privs", nsl_stage_no_new_privs },
         { "landlock", nsl_stage_landlock },
+        /* a command given at start: everything above is done before it comes */
+        { "wait-for-command", nsl_stage_wait_for_command },
         { "close-fds", nsl_stage_close_fds },
         { "seccomp", nsl_stage_seccomp },
 };
@@ -95,6 +97,7 @@ void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, const struct
 {
         *ctx = (struct nsl_ctx){
                 .plan = plan, .host = host, .sync_fd = sync_fd, .start_fd = -1, .root_fd = -1,
+                .argv = plan->argv, .envp = plan->envp, .search_path = plan->search_path,
                 .net_helper_pidfd = -1, .net_report_fd = -1, .net_hold_fd = -1, .console_fd = -1,
         };
         nsl_sources_init(&ctx->sources);

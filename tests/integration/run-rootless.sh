@@ -46,6 +46,9 @@ oci_run=$(dirname "$(dirname "$nsl")")/tests/nsl-oci-run
 # test_oci_cgroup.py's driver of the library, found next to the binary.
 tool=${NSL_OCI_CGROUP_TOOL:-$(dirname "$nsl")/../tests/oci-cgroup-tool}
 [ -x "$tool" ] && cp "$tool" "$dir/oci-cgroup-tool"
+# test_pool.py's driver of the library's pool
+pool_tool=${NSL_POOL_TOOL:-$(dirname "$nsl")/../tests/nsl-pool}
+[ -x "$pool_tool" ] && cp "$pool_tool" "$dir/nsl-pool"
 cp "$here"/*.py "$dir/tests/integration/"
 cp -r "$here/../../examples" "$dir/tests/examples"
 cp -r "$here/../../profiles" "$dir/profiles"
@@ -56,6 +59,7 @@ chmod 755 "$dir/nslaunch"
 [ -e "$dir/nslaunch-rootfs" ] && chmod 755 "$dir/nslaunch-rootfs"
 [ -e "$dir/oci-probe" ] && chmod 755 "$dir/oci-probe"
 [ -e "$dir/oci-cgroup-tool" ] && chmod 755 "$dir/oci-cgroup-tool"
+[ -e "$dir/nsl-pool" ] && chmod 755 "$dir/nsl-pool"
 [ -e "$dir/nsl-layout" ] && chmod 755 "$dir/nsl-layout"
 chown nsltest "$dir/out"
 

@@ -288,6 +288,29 @@ static void the_console_socket_is_a_unix_stream(void **state)
         nsl_spec_free(spec);
 }
 
+/* A command given at start: the plan has none of its own (the spec's is not
+ * run), and a start FIFO, which carries no command, is refused. */
+static void a_command_at_start_leaves_the_plan_without_one(void **state)
+{
+        struct nsl_host host = fake_host(1000, 100);
+        nsl_spec *spec = spec_of(NULL);
+        struct nsl_plan plan;
+        nsl_error e = { 0 };
+        (void)state;
+
+        nsl_spec_set_command_at_start(spec);
+        assert_int_equal(nsl_plan_build(spec, &host, &plan, &e), 0);
+        assert_true(plan.command_at_start);
+        assert_null(plan.argv);
+        assert_non_null(plan.envp);
+        nsl_plan_free(&plan);
+        assert_int_equal(nsl_spec_set_start_fifo(spec, "/tmp/fifo", &e), 0);
+        assert_int_equal(nsl_plan_build(spec, &host, &plan, &e), -EINVAL);
+        assert_string_equal(e.what, "start-fifo");
+        nsl_plan_free(&plan);
+        nsl_spec_free(spec);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -300,6 +323,7 @@ int main(void)
                 cmocka_unit_test(the_filter_is_chosen_into_the_plan),
                 cmocka_unit_test(the_plan_outlives_its_spec),
                 cmocka_unit_test(the_console_socket_is_a_unix_stream),
+                cmocka_unit_test(a_command_at_start_leaves_the_plan_without_one),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,6 +42,10 @@ static void payload_stages_keep_their_order(void **state)
         /* setgroups needs CAP_SETGID */
         assert_true(index_of(s, n, "groups") < index_of(s, n, "caps"));
         assert_true(index_of(s, n, "umask") < index_of(s, n, "seccomp"));
+        /* a command given at start finds everything done but closing the fds
+         * (its own 0, 1 and 2 come with it) and the filter */
+        assert_int_equal(index_of(s, n, "wait-for-command"), index_of(s, n, "landlock") + 1);
+        assert_int_equal(index_of(s, n, "close-fds"), index_of(s, n, "wait-for-command") + 1);
 }
 
 static void init_waits_for_idmap_before_mounting(void **state)

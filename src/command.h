@@ -1,0 +1,46 @@
+/* A command given when its sandbox starts (nsl_sandbox_start_command): one
+ * message on the start socket, its words, the environment entries it adds,
+ * and the fds for its 0, 1 and 2 beside them (SCM_RIGHTS). Encoded by the
+ * caller's side, checked and indexed in place by the sandbox's init, which
+ * may not allocate (it is a copy of a possibly multithreaded caller). */
+#ifndef NSL_COMMAND_H
+#define NSL_COMMAND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nslaunch.h"
+
+#define NSL_COMMAND_MAX_BYTES (64 * 1024)
+#define NSL_COMMAND_MAX_WORDS 4096              /* its argv and env entries together */
+
+/* The header of the message; the words follow, each NUL-terminated. */
+struct nsl_command_header {
+        char magic[4];                          /* "NSLC" */
+        uint32_t argc, envc;
+        uint32_t stdio_mask;                    /* bit i: an fd for the command's i came along */
+};
+
+/* A received command; every pointer is into the message. */
+struct nsl_command {
+        char **argv;
+        char **env;
+        uint32_t stdio_mask;
+};
+
+/* The message for argv (at least one word, the first not empty) and env
+ * ("NAME=VALUE" entries, or NULL) into buf; its length, or -errno with
+ * *error naming what is wrong. */
+int nsl_command_encode(char *const argv[], char *const env[], uint32_t stdio_mask, char *buf, size_t size,
+                       nsl_error *error);
+/* Checks a message of len bytes and indexes it: vec (n_vec pointers) holds
+ * both NULL-terminated vectors. 0, or -EBADMSG for anything malformed. */
+int nsl_command_decode(char *buf, size_t len, char **vec, size_t n_vec, struct nsl_command *out);
+
+/* The command's environment: base's entries that extra does not set, then
+ * extra's, into out (room for both counts and a NULL). Returns how many. */
+size_t nsl_env_merge(char *const *base, char *const *extra, char **out);
+/* PATH's value in envp, or fallback. */
+const char *nsl_env_path(char *const *envp, const char *fallback);
+
+#endif
