@@ -8,7 +8,7 @@ _nslaunch_run_opts='--rootfs --image-defaults --rw-root --tmpfs --bind --ro-bind
     --host-uid --host-gid --hostname --proc --env --env-file --keep-env --cwd --cap-add --keep-fd --timeout
     --kill-after --die-with-parent --seccomp --seccomp-bpf --seccomp-cache --seccomp-report --seccomp-strict --landlock
     --allow-exec-writable --memory
-    --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json --help
+    --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json --command-from --help
     --volume --mount --workdir --user --pids-limit --read-only --security-opt --rm --init'
 _nslaunch_learn_opts='--output --merge --arch'
 _nslaunch_seccomp_opts='--strict --linear --arch --cap-add --help'
@@ -31,7 +31,7 @@ _nslaunch_files()
 _nslaunch_run_valued=' --rootfs --tmpfs --bind --ro-bind --network --uid --gid --host-uid --host-gid --hostname
     --proc --env --env-file --cwd --cap-add --keep-fd --timeout --kill-after --seccomp --seccomp-bpf
     --seccomp-cache --landlock --memory --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json
-    --merge --arch --output -o --volume -v --mount --workdir -w --user -u --pids-limit --security-opt -e -m '
+    --command-from --merge --arch --output -o --volume -v --mount --workdir -w --user -u --pids-limit --security-opt -e -m '
 
 # Completes the value of run's option $1.
 _nslaunch_run_value()
@@ -45,6 +45,7 @@ _nslaunch_run_value()
         --security-opt) COMPREPLY=($(compgen -W 'seccomp=unconfined no-new-privileges' -- "$cur")) ;;
         --mount) COMPREPLY=($(compgen -W 'type=bind, type=tmpfs,' -- "$cur")); compopt -o nospace 2>/dev/null ;;
         --seccomp-cache) COMPREPLY=($(compgen -W 'off' -- "$cur")); _nslaunch_files -d ;;
+        --command-from) COMPREPLY=($(compgen -W 'fd:' -- "$cur")); compopt -o nospace 2>/dev/null ;;
         --rlimit) COMPREPLY=($(compgen -S = -W "$_nslaunch_rlimits" -- "$cur")); compopt -o nospace 2>/dev/null ;;
         --rootfs|--cgroup-parent|--workdir|-w) _nslaunch_files -d ;;
         --env-file|--seccomp-bpf|--status-json|--output|-o|--merge|--bind|--ro-bind|--volume|-v) _nslaunch_files ;;

@@ -298,6 +298,12 @@ void nsl_spec_set_command_at_start(nsl_spec *spec);
  * --timeout counts from here. */
 int nsl_sandbox_start_command(nsl_sandbox *sandbox, char *const argv[], char *const env[], const int stdio[3],
                               nsl_error *error);
+/* The same with a command that comes as one message on fd (a SOCK_SEQPACKET
+ * socket), in the format of docs/cli.md ("A command from a socket"): its
+ * words and environment entries, and its 0, 1 and 2 beside it (SCM_RIGHTS).
+ * A malformed message is refused; an end of stream before any message is
+ * -ECANCELED. */
+int nsl_sandbox_start_from(nsl_sandbox *sandbox, int fd, nsl_error *error);
 /* Milliseconds from start (either kind) to the command's execve; -1 before. */
 double nsl_sandbox_ms_to_exec(const nsl_sandbox *sandbox);
 /* Before start: the sandbox runs on without its creator, which may exit
@@ -426,6 +432,10 @@ int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error);
  * and its host ids stay taken until init is gone. A process that goes on
  * after it should call nsl_run. */
 int nsl_run_before_exit(const nsl_spec *spec, nsl_result *result, nsl_error *error);
+/* nsl_sandbox_free for a caller that exits right after, as nsl_run_before_exit
+ * frees its sandbox: once the sandbox has ended (nsl_sandbox_wait), the
+ * kernel's teardown of it is not waited for unless its cgroup has to go. */
+void nsl_sandbox_free_before_exit(nsl_sandbox *sandbox);
 
 /* Writes to output (atomically; it may be merge) a deny-by-default profile
  * (Docker JSON) allowing the syscalls a learning run made, the built-in

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -24,7 +26,7 @@ enum {
         OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_SECCOMP_BPF,
         OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_LINEAR, OPT_MEMORY, OPT_MEMORY_SWAP, OPT_CPUS,
         OPT_PIDS, OPT_CGROUP_PARENT, OPT_LIMITS, OPT_RLIMIT, OPT_STATUS_JSON, OPT_SECCOMP_REPORT, OPT_MERGE, OPT_IMAGE_DEFAULTS,
-        OPT_OUTPUT, OPT_SECCOMP_STRICT, OPT_LANDLOCK, OPT_ALLOW_EXEC_WRITABLE,
+        OPT_OUTPUT, OPT_SECCOMP_STRICT, OPT_LANDLOCK, OPT_ALLOW_EXEC_WRITABLE, OPT_COMMAND_FROM,
         /* docker run's names for what nslaunch does */
         OPT_VOLUME, OPT_MOUNT, OPT_USER, OPT_PIDS_LIMIT, OPT_READ_ONLY, OPT_SECURITY_OPT, OPT_RM, OPT_INIT,
 };
@@ -72,6 +74,7 @@ static const struct nsl_option_def run_options[] = {
         { "limits", 0, VALUE, OPT_LIMITS },
         { "rlimit", 0, VALUE, OPT_RLIMIT },
         { "status-json", 0, VALUE, OPT_STATUS_JSON },
+        { "command-from", 0, VALUE, OPT_COMMAND_FROM },
         { "image-defaults", 0, FLAG, OPT_IMAGE_DEFAULTS },
         { "help", 'h', FLAG, OPT_HELP },
         { "volume", 'v', VALUE, OPT_VOLUME },
@@ -330,6 +333,7 @@ struct run_request {
         const char *output, *merge, *arch;
         const char *user;               /* -u: resolved once the rootfs is known */
         char user_spelled[64];
+        int command_from;               /* --command-from fd:N; -1: the command is on the line */
 };
 
 /* --status-json is looked for first, so that a usage error is written there
@@ -353,6 +357,26 @@ static void name_as_typed(nsl_error *error, const char *spelled)
                 snprintf(error->what, sizeof error->what, "%s", spelled);
 }
 
+/* --command-from fd:N: a socket of the caller's, not one of 0-2 (they are
+ * the sandbox's stdio). */
+static int take_command_from(struct run_request *req, const struct nsl_tokens *t, nsl_error *error)
+{
+        struct stat st;
+        char *end = NULL;
+        long fd = -1;
+
+        if (!strncmp(t->value, "fd:", 3) && t->value[3] >= '0' && t->value[3] <= '9')
+                fd = strtol(t->value + 3, &end, 10);
+        if (fd < 3 || fd > 1 << 20 || *end)
+                return refuse(error, t->spelled, t->value, "not fd:N with N above 2");
+        if (fstat((int)fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+                return refuse(error, t->spelled, t->value, "not an open socket");
+        if (req->learn)
+                return usage_fail(error, t->spelled, "not for nslaunch seccomp learn");
+        req->command_from = (int)fd;
+        return 0;
+}
+
 static int take_run_option(nsl_spec *spec, struct run_request *req, int opt, const struct nsl_tokens *t,
                            nsl_error *error)
 {
@@ -369,6 +393,7 @@ static int take_run_option(nsl_spec *spec, struct run_request *req, int opt, con
                 snprintf(req->user_spelled, sizeof req->user_spelled, "%s", t->spelled);
                 return 0;
         case OPT_UID: case OPT_GID: req->ids_given = true; break;
+        case OPT_COMMAND_FROM: return take_command_from(req, t, error);
         }
         return apply_option(spec, opt, t->value, error);
 }
@@ -408,7 +433,11 @@ static int parse_run(int argc, char **argv, nsl_spec *spec, struct run_request *
                 name_as_typed(error, req->user_spelled);
                 return -1;
         }
-        if (t.index >= argc && !req->image_defaults)
+        if (req->command_from >= 0 && t.index < argc)
+                return usage_fail(error, "--command-from", "the command comes either from it or after --");
+        if (req->command_from >= 0)
+                nsl_spec_set_command_at_start(spec);
+        if (t.index >= argc && !req->image_defaults && req->command_from < 0)
                 return usage_fail(error, req->learn ? "learn" : "run",
                                   "no command given (usage: nslaunch run [OPTIONS] -- CMD [ARGS...])");
         if (t.index < argc && nsl_spec_set_command(spec, argv + t.index, error) < 0)
@@ -450,9 +479,38 @@ static int take_over_process(nsl_spec *spec, bool die_with_parent, nsl_error *er
         return -1;
 }
 
+/* --command-from fd:N: the sandbox is made first, "ready" on the socket
+ * says so, and the command comes on it; then as nsl_run_before_exit. */
+static int run_command_from(const nsl_spec *spec, int fd, nsl_result *result, nsl_error *error)
+{
+        nsl_sandbox *sb = NULL;
+        nsl_error status_error;
+        char name[24];
+        int r;
+
+        *result = (nsl_result){ .exit_status = -1, .setup_ms = -1, .peak_memory_bytes = -1 };
+        r = nsl_sandbox_create(spec, &sb, error);
+        if (r == 0 && send(fd, "ready", 5, MSG_NOSIGNAL) != 5) {
+                snprintf(name, sizeof name, "fd:%d", fd);
+                r = refuse(error, "--command-from", name, "the caller is gone");
+                snprintf(error->stage, sizeof error->stage, "start");
+        }
+        if (r == 0)
+                r = nsl_sandbox_start_from(sb, fd, error);
+        if (r == 0)
+                r = nsl_sandbox_wait(sb, -1, result, error);
+        if (nsl_write_status(spec, result, r < 0 ? error : NULL, &status_error) < 0 && r == 0) {
+                *error = status_error;
+                snprintf(error->stage, sizeof error->stage, "status-json");
+                r = -EIO;
+        }
+        nsl_sandbox_free_before_exit(sb);
+        return r;
+}
+
 static int run_command(int argc, char **argv, bool learn)
 {
-        struct run_request req = { .learn = learn };
+        struct run_request req = { .learn = learn, .command_from = -1 };
         nsl_error error = { 0 };
         nsl_result result;
         nsl_spec *spec = nsl_spec_new();
@@ -482,7 +540,12 @@ static int run_command(int argc, char **argv, bool learn)
          * whoever reaps them. A parent that is pid 1 may be a container's
          * application that never reaps what is not its own (each launch would
          * leave a zombie): then nslaunch reaps init itself. */
-        r = getppid() == 1 ? nsl_run(spec, &result, &error) : nsl_run_before_exit(spec, &result, &error);
+        if (req.command_from >= 0)
+                r = run_command_from(spec, req.command_from, &result, &error);
+        else if (getppid() == 1)
+                r = nsl_run(spec, &result, &error);
+        else
+                r = nsl_run_before_exit(spec, &result, &error);
         nsl_spec_free(spec);
         if (r < 0) {
                 nsl_result_release(&result);

@@ -16,6 +16,7 @@ static const char nsl_usage_main[] =
 
 static const char nsl_usage_run[] =
         "Usage: nslaunch run [OPTIONS] -- CMD [ARGS...]\n"
+        "       nslaunch run [OPTIONS] --command-from fd:N\n"
         "\n"
         "Root filesystem:\n"
         "  --rootfs DIR                 use an unpacked image as the root (default: a tmpfs\n"
@@ -88,6 +89,9 @@ static const char nsl_usage_run[] =
         "  --timeout SECONDS            SIGTERM the sandbox after SECONDS (exit status 124)\n"
         "  --kill-after SECONDS         then SIGKILL after this long (default 2)\n"
         "  --die-with-parent            end the sandbox when nslaunch's caller dies\n"
+        "  --command-from fd:N          make the sandbox first, say \"ready\" on the socket N,\n"
+        "                               and take the command from it (a sandbox made ahead\n"
+        "                               of its command; docs/cli.md)\n"
         "  --rm, --init                 accepted: nslaunch always cleans up and runs its init\n"
         "\n"
         "Names match exactly (no prefixes); values may be attached: --memory=1g, -m1g.\n"

@@ -94,6 +94,15 @@ int nsl_command_decode(char *buf, size_t len, char **vec, size_t n_vec, struct n
         return 0;
 }
 
+int nsl_command_stdio(uint32_t mask, const int *fds, size_t n_fds, int stdio[3])
+{
+        size_t used = 0;
+
+        for (int i = 0; i < 3; i++)
+                stdio[i] = mask & (1u << i) && used < n_fds ? fds[used++] : -1;
+        return used == n_fds && mask == (mask & 7u) && (size_t)__builtin_popcount(mask) == n_fds ? 0 : -EBADMSG;
+}
+
 static size_t name_length(const char *entry)
 {
         return (size_t)(strchrnul(entry, '=') - entry);

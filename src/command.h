@@ -37,6 +37,9 @@ int nsl_command_encode(char *const argv[], char *const env[], uint32_t stdio_mas
  * both NULL-terminated vectors. 0, or -EBADMSG for anything malformed. */
 int nsl_command_decode(char *buf, size_t len, char **vec, size_t n_vec, struct nsl_command *out);
 
+/* The n_fds fds that came with a message as the command's 0, 1 and 2, by
+ * the mask's bits, into stdio (-1: none); -EBADMSG when they do not match. */
+int nsl_command_stdio(uint32_t mask, const int *fds, size_t n_fds, int stdio[3]);
 /* The command's environment: base's entries that extra does not set, then
  * extra's, into out (room for both counts and a NULL). Returns how many. */
 size_t nsl_env_merge(char *const *base, char *const *extra, char **out);

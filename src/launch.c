@@ -600,6 +600,37 @@ int nsl_sandbox_start_command(nsl_sandbox *sb, char *const argv[], char *const e
         return r;
 }
 
+int nsl_sandbox_start_from(nsl_sandbox *sb, int fd, nsl_error *error)
+{
+        _cleanup_free_ char *buf = malloc(NSL_COMMAND_MAX_BYTES + 1);
+        _cleanup_free_ char **vec = calloc(NSL_COMMAND_MAX_WORDS + 2, sizeof *vec);
+        struct nsl_command command;
+        int fds[NSL_MAX_PASSED_FDS], stdio[3];
+        size_t n_fds = 0;
+        char name[24];
+        int r;
+
+        *error = (nsl_error){ 0 };
+        snprintf(name, sizeof name, "fd:%d", fd);
+        if (!buf || !vec)
+                return nsl_fail(error, ENOMEM, "start", name, NULL);
+        ssize_t n = nsl_recv_with_fds(fd, buf, NSL_COMMAND_MAX_BYTES + 1, 0, fds, &n_fds);
+        if (n < 0)
+                r = nsl_fail(error, (int)-n, "start", name, n == -EBADMSG ? "a message too long" : NULL);
+        else if (n == 0)
+                r = nsl_fail(error, ECANCELED, "start", name, "closed before a command came");
+        else if (nsl_command_decode(buf, (size_t)n, vec, NSL_COMMAND_MAX_WORDS + 2, &command) < 0 ||
+                 nsl_command_stdio(command.stdio_mask, fds, n_fds, stdio) < 0)
+                r = nsl_fail(error, EBADMSG, "start", name, "not a command message (see docs/cli.md)");
+        else
+                r = nsl_sandbox_start_command(sb, command.argv, command.env, stdio, error);
+        for (size_t i = 0; i < n_fds; i++)
+                close(fds[i]);
+        if (r < 0)
+                nsl_error_set_stage(error, "start");
+        return r;
+}
+
 double nsl_sandbox_ms_to_exec(const nsl_sandbox *sb)
 {
         if (!sb->supervising || !sb->s.execed || sb->s.have_error)
@@ -837,8 +868,10 @@ void nsl_sandbox_free(nsl_sandbox *sb)
  * reparented and reaped as an orphan; its parent-death signal ends it should
  * it linger) when nothing on the host waits for its end. A cgroup does: it
  * can be removed only once init is gone. */
-static void free_before_exit(nsl_sandbox *sb)
+void nsl_sandbox_free_before_exit(nsl_sandbox *sb)
 {
+        if (!sb)
+                return;
         sb->leave_init = sb->finished && sb->s.have_status && !sb->reaped && sb->cg.version == 0;
         nsl_sandbox_free(sb);
 }
@@ -860,8 +893,8 @@ static int run(const nsl_spec *spec, bool before_exit, nsl_result *result, nsl_e
                 nsl_error_set_stage(error, "status-json");
                 r = -EIO;
         }
-        if (before_exit && sb)
-                free_before_exit(sb);
+        if (before_exit)
+                nsl_sandbox_free_before_exit(sb);
         else
                 nsl_sandbox_free(sb);
         return r;

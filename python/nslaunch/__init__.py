@@ -7,15 +7,17 @@
 ``run`` returns a Result read from nslaunch's status JSON; a launch that
 failed raises LaunchError (stage, subject, message); ``check=True`` raises
 PluginError when the command itself failed. ``start`` returns a Handle;
-``nslaunch.aio`` has the asyncio counterparts.
+``nslaunch.aio`` has the asyncio counterparts. A ``Pool`` keeps sandboxes
+made ahead of their commands, for callers that run many.
 """
 
 from .errors import BinaryNotFound, LaunchError, NslaunchError, PluginError
 from .launch import find_binary
+from .pool import Pool
 from .process import DEVNULL, PIPE, Handle, run, start
 from .result import Result, SeccompCaller, SeccompDenial
 from .sandbox import Sandbox
 
 __all__ = ["BinaryNotFound", "DEVNULL", "Handle", "LaunchError", "NslaunchError", "PIPE", "PluginError",
-           "Result", "Sandbox", "SeccompCaller", "SeccompDenial", "find_binary", "run", "start"]
+           "Pool", "Result", "Sandbox", "SeccompCaller", "SeccompDenial", "find_binary", "run", "start"]
 __version__ = "0.1.0"

@@ -25,23 +25,37 @@ def find_binary(binary: Optional[PathLike] = None) -> str:
     return found
 
 
+def check_cmd(cmd: Sequence[str]) -> List[str]:
+    """The command's words, or TypeError/ValueError for what cannot be one."""
+    if isinstance(cmd, (str, bytes)):
+        raise TypeError("cmd must be a sequence of arguments, not a string")
+    words = [os.fspath(c) for c in cmd]
+    if not words:
+        raise ValueError("cmd is empty")
+    return words
+
+
 class Launch:
     """The fds and argv of one launch. The parent keeps only the status
-    pipe's read end once the process is started (``spawned``)."""
+    pipe's read end once the process is started (``spawned``).
 
-    def __init__(self, cmd: Sequence[str], sandbox: Sandbox, binary: Optional[PathLike]) -> None:
-        if isinstance(cmd, (str, bytes)):
-            raise TypeError("cmd must be a sequence of arguments, not a string")
-        self.cmd = [os.fspath(c) for c in cmd]
-        if not self.cmd:
-            raise ValueError("cmd is empty")
-        program = find_binary(binary)
-        self.status_fd, status_w = os.pipe()
-        self.pass_fds: List[int] = [status_w]
+    With ``command_from`` (the child's end of a socket, handed to nslaunch
+    and closed here once it is spawned) the command comes later, over the
+    socket (``--command-from``), and ``cmd`` is not given."""
+
+    def __init__(self, cmd: Optional[Sequence[str]], sandbox: Sandbox, binary: Optional[PathLike],
+                 command_from: Optional[int] = None) -> None:
+        self.pass_fds: List[int] = [] if command_from is None else [command_from]
+        self.status_fd = -1
         try:
+            self.cmd = [] if command_from is not None else check_cmd(cmd or ())
+            program = find_binary(binary)
+            self.status_fd, status_w = os.pipe()
+            self.pass_fds.append(status_w)
             profile_path = self._profile_memfd(sandbox)
+            command = ["--command-from", f"fd:{command_from}"] if command_from is not None else ["--", *self.cmd]
             self.argv = [program, "run", *sandbox.options(profile_path),
-                         "--status-json", f"fd:{status_w}", "--", *self.cmd]
+                         "--status-json", f"fd:{status_w}", *command]
         except BaseException:
             self.spawned()
             self.close()

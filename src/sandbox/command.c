@@ -22,13 +22,9 @@ struct received {
 
 static int take_fds(uint32_t mask, const int *fds, size_t n_fds, nsl_error *error)
 {
-        int stdio[3] = { -1, -1, -1 };
-        size_t used = 0;
+        int stdio[3];
 
-        for (int i = 0; i < 3; i++)
-                if (mask & (1u << i))
-                        stdio[i] = used < n_fds ? fds[used++] : -1;
-        if (used != n_fds || (mask & ~(uint32_t)7))
+        if (nsl_command_stdio(mask, fds, n_fds, stdio) < 0)
                 return nsl_fail(error, EBADMSG, "wait-for-command", "", "the command's fds do not match its message");
         return nsl_stdio_take(stdio, error);
 }

@@ -16,7 +16,8 @@
  * "bench: N runs in S s: R runs/s, to_exec median M ms p90 P ms".
  * --direct makes each sandbox with nsl_sandbox_create instead, the command in
  * its spec, and starts it --interval-ms later (the hand-over without a pool,
- * for comparison; --env and --out are then unused).
+ * for comparison; --env and --out are then unused); --whole does so with
+ * no wait and counts from nsl_sandbox_create (a whole launch, as nsl_run).
  * A failure is nslaunch's one line on stderr and exit status 125. */
 #include <fcntl.h>
 #include <nslaunch.h>
@@ -30,7 +31,7 @@
 struct options {
         unsigned size, runs, loops, delay_ms, interval_ms;
         double bench_s;
-        bool free_early, direct;
+        bool free_early, direct, whole;
         const nsl_spec *spec;
         char *env[64];
         size_t n_env;
@@ -76,8 +77,9 @@ static int parse(int argc, char **argv, struct options *o, nsl_spec *spec, nsl_e
 
         for (; i < argc && strcmp(argv[i], "--") && r == 0; i++) {
                 const char *opt = argv[i];
-                if (!strcmp(opt, "--free-early") || !strcmp(opt, "--direct")) {
-                        *(opt[2] == 'f' ? &o->free_early : &o->direct) = true;
+                if (!strcmp(opt, "--free-early") || !strcmp(opt, "--direct") || !strcmp(opt, "--whole")) {
+                        *(opt[2] == 'f' ? &o->free_early : opt[2] == 'd' ? &o->direct : &o->whole) = true;
+                        o->direct |= o->whole;
                         continue;
                 }
                 if (i + 1 >= argc)
@@ -130,12 +132,15 @@ static int record(struct loop *l, double ms)
         return 0;
 }
 
-static int start_direct(struct loop *l, nsl_sandbox **sb)
+/* *created_ms: how long before start nsl_sandbox_create was called. */
+static int start_direct(struct loop *l, nsl_sandbox **sb, double *created_ms)
 {
+        double t0 = now_s();
         int r = nsl_sandbox_create(l->o->spec, sb, &l->error);
 
-        if (r == 0 && l->o->interval_ms)
+        if (r == 0 && l->o->interval_ms && !l->o->whole)
                 usleep(l->o->interval_ms * 1000);
+        *created_ms = l->o->whole ? (now_s() - t0) * 1e3 : 0;
         if (r == 0 && (r = nsl_sandbox_start(*sb, &l->error)) < 0)
                 nsl_sandbox_free(*sb);
         return r;
@@ -147,7 +152,8 @@ static int run_one(struct loop *l, int out_fd, unsigned index)
         int stdio[3] = { -1, out_fd, -1 };
         nsl_sandbox *sb;
         nsl_result result;
-        int r = l->o->direct ? start_direct(l, &sb)
+        double created_ms = 0;
+        int r = l->o->direct ? start_direct(l, &sb, &created_ms)
                              : nsl_pool_start(l->pool, l->o->argv, l->o->n_env ? (char *const *)l->o->env : NULL,
                                               stdio, &sb, &l->error);
 
@@ -158,7 +164,7 @@ static int run_one(struct loop *l, int out_fd, unsigned index)
                 l->pool = NULL;
         }
         r = nsl_sandbox_wait(sb, -1, &result, &l->error);
-        if (r == 0 && record(l, nsl_sandbox_ms_to_exec(sb)) < 0)
+        if (r == 0 && record(l, created_ms + nsl_sandbox_ms_to_exec(sb)) < 0)
                 r = -1;
         nsl_sandbox_free(sb);
         if (r == 0 && l->o->bench_s == 0)
@@ -181,7 +187,7 @@ static void *loop_main(void *data)
         for (unsigned i = 0; l->rc == 0; i++) {
                 if (l->o->bench_s > 0 ? now_s() >= l->deadline : i >= l->o->runs)
                         break;
-                if (i > 0 && l->o->interval_ms && !l->o->direct)
+                if (i > 0 && l->o->interval_ms && (!l->o->direct || l->o->whole))
                         usleep(l->o->interval_ms * 1000);
                 if (run_one(l, out_fd, i) < 0)
                         l->rc = 125;
@@ -215,29 +221,41 @@ static void report_bench(struct loop *loops, unsigned n_loops, double seconds)
         free(all);
 }
 
+/* The spec made and the pool of it, or the tool's exit status. */
+static int prepare(int argc, char **argv, struct options *o, nsl_spec *spec, nsl_pool **pool)
+{
+        nsl_error error = { 0 };
+        int r = parse(argc, argv, o, spec, &error);
+
+        if (r == -1 || o->loops == 0 || o->loops > 16 ||
+            (o->free_early && (o->runs != 1 || o->loops != 1 || o->bench_s > 0)))
+                return usage();
+        if (r < 0)
+                return fail(&error);
+        o->env[o->n_env] = NULL;
+        o->spec = spec;
+        if (o->direct)
+                r = nsl_spec_set_command(spec, o->argv, &error);
+        else
+                nsl_spec_set_command_at_start(spec);
+        if (r < 0 || (!o->direct && nsl_pool_new(spec, o->size, pool, &error) < 0))
+                return fail(&error);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         struct options o = { .size = 2, .runs = 1, .loops = 1 };
-        nsl_error error = { 0 };
         nsl_spec *spec = nsl_spec_new();
         nsl_pool *pool = NULL;
         int r;
 
         if (!spec)
                 return 125;
-        r = parse(argc, argv, &o, spec, &error);
-        if (r == -1 || o.loops == 0 || o.loops > 16 || (o.free_early && (o.runs != 1 || o.loops != 1 || o.bench_s > 0)))
-                return usage();
-        if (r < 0)
-                return fail(&error);
-        o.env[o.n_env] = NULL;
-        o.spec = spec;
-        if (o.direct)
-                r = nsl_spec_set_command(spec, o.argv, &error);
-        else
-                nsl_spec_set_command_at_start(spec);
-        if (r < 0 || (!o.direct && nsl_pool_new(spec, o.size, &pool, &error) < 0))
-                return fail(&error);
+        if ((r = prepare(argc, argv, &o, spec, &pool)) != 0) {
+                nsl_spec_free(spec);
+                return r;
+        }
         if (o.delay_ms)
                 usleep(o.delay_ms * 1000);
 

@@ -8,6 +8,8 @@ left behind, also when the caller is killed with sandboxes waiting."""
 import os
 import re
 import signal
+import socket
+import struct
 import subprocess
 import time
 
@@ -180,3 +182,69 @@ def test_killing_the_caller_ends_every_waiting_sandbox():
             break
         time.sleep(0.05)
     assert not alive
+
+
+# nslaunch run --command-from fd:N: the same from the command line (what the
+# Python client's Pool drives)
+
+def command_message(argv, env=(), mask=0):
+    words = [w.encode() for w in argv] + [e.encode() for e in env]
+    return struct.pack("<4sIII", b"NSLC", len(argv), len(env), mask) + b"".join(w + b"\0" for w in words)
+
+
+def start_from(nsl, *opts):
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    p = subprocess.Popen([nsl.path, "run", *opts, "--command-from", f"fd:{theirs.fileno()}"],
+                         pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    theirs.close()
+    return p, ours
+
+
+def test_command_from_a_socket(nsl):
+    p, sock = start_from(nsl, "--env", "KEPT=k")
+    assert sock.recv(16) == b"ready"
+    r, w = os.pipe()
+    socket.send_fds(sock, [command_message(["/bin/sh", "-c", 'echo "$KEPT $ADDED"; exit 5'], ["ADDED=a"], 0b010)],
+                    [w])
+    os.close(w)
+    sock.close()
+    with os.fdopen(r) as f:
+        assert f.read() == "k a\n"
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 5, err
+    assert out == ""            # the command's stdout was the pipe
+
+
+def test_command_from_a_socket_that_closes_or_lies(nsl):
+    p, sock = start_from(nsl)
+    assert sock.recv(16) == b"ready"
+    sock.close()
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == 125
+    assert "closed before a command came" in err and len(err.strip().splitlines()) == 1, err
+
+    p, sock = start_from(nsl)
+    assert sock.recv(16) == b"ready"
+    sock.send(command_message(["/bin/true"])[:-1])          # its last word unterminated
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == 125
+    assert "not a command message" in err, err
+
+
+def test_command_from_usage_errors(nsl):
+    cp = nsl("run", "--command-from", "fd:1")
+    assert cp.returncode == 125 and "not fd:N with N above 2" in assert_one_error_line(cp)
+    cp = nsl("run", "--command-from", "stdin")
+    assert cp.returncode == 125 and "not fd:N" in assert_one_error_line(cp)
+    r, w = os.pipe()
+    try:
+        cp = nsl("run", "--command-from", f"fd:{r}", pass_fds=[r])
+        assert cp.returncode == 125 and "not an open socket" in assert_one_error_line(cp)
+    finally:
+        os.close(r)
+        os.close(w)
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    with a, b:
+        cp = nsl("run", "--command-from", f"fd:{b.fileno()}", "--", "/bin/true", pass_fds=[b.fileno()])
+        assert cp.returncode == 125 and "either from it or after --" in assert_one_error_line(cp)

@@ -137,6 +137,22 @@ static void the_given_environment_adds_and_replaces(void **state)
         assert_string_equal(nsl_env_path(extra, "/fallback"), "/fallback");
 }
 
+static void fds_that_came_are_matched_to_the_mask(void **state)
+{
+        int fds[3] = { 7, 8, 9 }, stdio[3];
+        (void)state;
+
+        assert_int_equal(nsl_command_stdio(5, fds, 2, stdio), 0);
+        assert_int_equal(stdio[0], 7);
+        assert_int_equal(stdio[1], -1);
+        assert_int_equal(stdio[2], 8);
+        assert_int_equal(nsl_command_stdio(0, fds, 0, stdio), 0);
+        assert_int_equal(stdio[0], -1);
+        assert_int_equal(nsl_command_stdio(1, fds, 2, stdio), -EBADMSG);       /* one too many */
+        assert_int_equal(nsl_command_stdio(3, fds, 1, stdio), -EBADMSG);       /* one missing */
+        assert_int_equal(nsl_command_stdio(8, fds, 0, stdio), -EBADMSG);       /* beyond 2 */
+}
+
 /* A spec that leaves its command to start is for the create/start handle
  * and pools only: nsl_run refuses it before anything is made, and a pool
  * refuses a spec that has its command already. */
@@ -170,6 +186,7 @@ int main(void)
                 cmocka_unit_test(the_caller_is_told_what_is_wrong),
                 cmocka_unit_test(a_malformed_message_is_refused),
                 cmocka_unit_test(the_given_environment_adds_and_replaces),
+                cmocka_unit_test(fds_that_came_are_matched_to_the_mask),
                 cmocka_unit_test(only_handles_and_pools_take_a_command_at_start),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
