@@ -52,6 +52,18 @@ int nsl_close_all_except_plus(const int *keep, size_t n_keep, int extra)
         return nsl_close_all_except(merged, n);
 }
 
+int nsl_fd_usable_as_stdio(int fd)
+{
+        struct stat st;
+        int flags = fcntl(fd, F_GETFL);
+
+        if (flags < 0 || fstat(fd, &st) < 0)
+                return -EBADF;
+        if (S_ISDIR(st.st_mode) || (flags & O_PATH))
+                return -EISDIR;
+        return 0;
+}
+
 int nsl_write_all(int fd, const void *data, size_t len)
 {
         const char *p = data;

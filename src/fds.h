@@ -16,6 +16,12 @@ void nsl_fd_list_insert(int *v, size_t *n, int fd);
  * the rest as above. */
 int nsl_close_all_except_plus(const int *keep, size_t n_keep, int extra);
 
+/* Whether fd may be a command's 0, 1 or 2: 0; -EBADF when it is not open;
+ * -EISDIR for a directory (or an O_PATH fd), which would reach, through
+ * openat(2) relative to it, the host's files beneath it from inside the
+ * sandbox's root. */
+int nsl_fd_usable_as_stdio(int fd);
+
 /* write(2) until done; 0 or -errno. */
 int nsl_write_all(int fd, const void *data, size_t len);
 /* The one atomic file writer. nsl_write_new_file_at creates name in dirfd

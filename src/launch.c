@@ -28,6 +28,7 @@
 #include "cleanup.h"
 #include "command.h"
 #include "error.h"
+#include "fds.h"
 #include "host.h"
 #include "host-ids.h"
 #include "idmap.h"
@@ -563,8 +564,12 @@ static int send_command(int fd, char *const argv[], char *const env[], const int
         for (int i = 0; i < 3 && stdio; i++) {
                 if (stdio[i] < 0)
                         continue;
-                if (fcntl(stdio[i], F_GETFD) < 0)
-                        return nsl_fail(error, errno, "start", "", "the command's fd %d (%d) is not open", i, stdio[i]);
+                int r = nsl_fd_usable_as_stdio(stdio[i]);
+                if (r == -EBADF)
+                        return nsl_fail(error, EBADF, "start", "", "the command's fd %d (%d) is not open", i, stdio[i]);
+                if (r < 0)
+                        return nsl_fail(error, -r, "start", "", "the command's fd %d (%d) is a directory: it would "
+                                                              "reach the host's files beneath it", i, stdio[i]);
                 mask |= 1u << i;
                 fds[n_fds++] = stdio[i];
         }

@@ -278,12 +278,14 @@ static int plan_console(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_
 static int plan_fds(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
         for (int i = 0; i < 3; i++) {
-                plan->stdio[i] = spec->stdio[i];
-                if (plan->stdio[i] >= 0 && fcntl(plan->stdio[i], F_GETFD) < 0) {
-                        char num[16];
-                        snprintf(num, sizeof num, "%d", plan->stdio[i]);
-                        return nsl_fail(error, errno, "stdio", num, "not an open file descriptor");
-                }
+                int r = (plan->stdio[i] = spec->stdio[i]) >= 0 ? nsl_fd_usable_as_stdio(plan->stdio[i]) : 0;
+                char num[16];
+                snprintf(num, sizeof num, "%d", plan->stdio[i]);
+                if (r == -EBADF)
+                        return nsl_fail(error, EBADF, "stdio", num, "not an open file descriptor");
+                if (r < 0)
+                        return nsl_fail(error, -r, "stdio", num, "a directory: the command would reach the host's "
+                                                                "files beneath it");
         }
         for (size_t i = 0; i < spec->n_keep_fds; i++) {
                 char num[16];

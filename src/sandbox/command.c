@@ -11,6 +11,7 @@
 #include "../cleanup.h"
 #include "../command.h"
 #include "../error.h"
+#include "../fds.h"
 #include "../sync.h"
 #include "ctx.h"
 
@@ -26,6 +27,10 @@ static int take_fds(uint32_t mask, const int *fds, size_t n_fds, nsl_error *erro
 
         if (nsl_command_stdio(mask, fds, n_fds, stdio) < 0)
                 return nsl_fail(error, EBADMSG, "wait-for-command", "", "the command's fds do not match its message");
+        for (size_t i = 0; i < n_fds; i++)
+                if (nsl_fd_usable_as_stdio(fds[i]) < 0)
+                        return nsl_fail(error, EISDIR, "wait-for-command", "", "a directory as the command's stdio: "
+                                                                             "refused");
         return nsl_stdio_take(stdio, error);
 }
 

@@ -18,7 +18,13 @@
  * its spec, and starts it --interval-ms later (the hand-over without a pool,
  * for comparison; --env and --out are then unused); --whole does so with
  * no wait and counts from nsl_sandbox_create (a whole launch, as nsl_run).
+ * --out-dir DIR hands a directory as the command's stdout, which must be
+ * refused: by nsl_pool_start, or, with --via-handle (a sandbox made with
+ * nsl_sandbox_create, its command written by this tool straight to
+ * nsl_sandbox_start_handle in the format of docs/cli.md), by the sandbox.
  * A failure is nslaunch's one line on stderr and exit status 125. */
+#include <stdint.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <nslaunch.h>
 #include <pthread.h>
@@ -35,7 +41,8 @@ struct options {
         const nsl_spec *spec;
         char *env[64];
         size_t n_env;
-        const char *out;
+        const char *out, *out_dir;     /* --out-dir: a directory as the command's stdout (refused) */
+        bool via_handle;                /* the command written to the start handle by this tool */
         char **argv;
 };
 
@@ -77,6 +84,10 @@ static int parse(int argc, char **argv, struct options *o, nsl_spec *spec, nsl_e
 
         for (; i < argc && strcmp(argv[i], "--") && r == 0; i++) {
                 const char *opt = argv[i];
+                if (!strcmp(opt, "--via-handle")) {
+                        o->via_handle = true;
+                        continue;
+                }
                 if (!strcmp(opt, "--free-early") || !strcmp(opt, "--direct") || !strcmp(opt, "--whole")) {
                         *(opt[2] == 'f' ? &o->free_early : opt[2] == 'd' ? &o->direct : &o->whole) = true;
                         o->direct |= o->whole;
@@ -99,6 +110,8 @@ static int parse(int argc, char **argv, struct options *o, nsl_spec *spec, nsl_e
                         o->bench_s = atof(v);
                 else if (!strcmp(opt, "--out"))
                         o->out = v;
+                else if (!strcmp(opt, "--out-dir"))
+                        o->out_dir = v;
                 else if (!strcmp(opt, "--env") && o->n_env < 63)
                         o->env[o->n_env++] = (char *)v;
                 else if (!strcmp(opt, "--memory"))
@@ -146,6 +159,44 @@ static int start_direct(struct loop *l, nsl_sandbox **sb, double *created_ms)
         return r;
 }
 
+/* The command as docs/cli.md's message, out_fd as its stdout, written to
+ * the start handle of a sandbox made here: what another process given the
+ * handle could send. */
+static int start_via_handle(struct loop *l, int out_fd, nsl_sandbox **sb)
+{
+        char buf[4096];
+        size_t at = 16;
+        uint32_t header[3] = { 0, 0, 2 };
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } control = { 0 };
+        int r = nsl_sandbox_create(l->o->spec, sb, &l->error);
+
+        if (r < 0)
+                return r;
+        for (char **a = l->o->argv; *a && at + strlen(*a) + 1 <= sizeof buf; a++, header[0]++) {
+                memcpy(buf + at, *a, strlen(*a) + 1);
+                at += strlen(*a) + 1;
+        }
+        memcpy(buf, "NSLC", 4);
+        memcpy(buf + 4, header, sizeof header);
+        struct iovec iov = { .iov_base = buf, .iov_len = at };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                             .msg_controllen = sizeof control.buf };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &out_fd, sizeof out_fd);
+        if (sendmsg(nsl_sandbox_start_handle(*sb), &mh, MSG_NOSIGNAL) < 0) {
+                perror("sendmsg");
+                nsl_sandbox_free(*sb);
+                return -1;
+        }
+        return 0;
+}
+
 /* One command in a pooled sandbox; its line unless benchmarking. */
 static int run_one(struct loop *l, int out_fd, unsigned index)
 {
@@ -153,8 +204,9 @@ static int run_one(struct loop *l, int out_fd, unsigned index)
         nsl_sandbox *sb;
         nsl_result result;
         double created_ms = 0;
-        int r = l->o->direct ? start_direct(l, &sb, &created_ms)
-                             : nsl_pool_start(l->pool, l->o->argv, l->o->n_env ? (char *const *)l->o->env : NULL,
+        int r = l->o->via_handle ? start_via_handle(l, out_fd, &sb)
+                : l->o->direct   ? start_direct(l, &sb, &created_ms)
+                                 : nsl_pool_start(l->pool, l->o->argv, l->o->n_env ? (char *const *)l->o->env : NULL,
                                               stdio, &sb, &l->error);
 
         if (r < 0)
@@ -179,6 +231,11 @@ static void *loop_main(void *data)
         struct loop *l = data;
         int out_fd = -1;
 
+        if (l->o->out_dir && (out_fd = open(l->o->out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+                perror(l->o->out_dir);
+                l->rc = 1;
+                return NULL;
+        }
         if (l->o->out && (out_fd = open(l->o->out, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0) {
                 perror(l->o->out);
                 l->rc = 1;
@@ -238,7 +295,7 @@ static int prepare(int argc, char **argv, struct options *o, nsl_spec *spec, nsl
                 r = nsl_spec_set_command(spec, o->argv, &error);
         else
                 nsl_spec_set_command_at_start(spec);
-        if (r < 0 || (!o->direct && nsl_pool_new(spec, o->size, pool, &error) < 0))
+        if (r < 0 || (!o->direct && !o->via_handle && nsl_pool_new(spec, o->size, pool, &error) < 0))
                 return fail(&error);
         return 0;
 }

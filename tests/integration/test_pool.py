@@ -112,6 +112,24 @@ def test_the_timeout_counts_from_start_not_from_creation():
     assert [r[3] for r in runs(cp)] == [True], (cp.stdout, cp.stderr)
 
 
+def test_a_directory_never_becomes_the_commands_stdio(hostdir):
+    # openat(1, "..") from a directory fd would walk the host's tree
+    d = hostdir(0o755)
+    cp = pool("--out-dir", d, "--", "/bin/ls", "/proc/self/fd/1/")
+    assert cp.returncode == 125
+    assert "is a directory" in assert_one_error_line(cp)
+    # written to the start handle by another process: the sandbox itself refuses
+    cp = pool("--via-handle", "--out-dir", d, "--", "/bin/ls", "/proc/self/fd/1/")
+    assert cp.returncode == 125
+    line = assert_one_error_line(cp)
+    assert "wait-for-command" in line and "directory" in line
+    # the same path with a file works
+    out = os.path.join(d, "out")
+    cp = pool("--via-handle", "--out", out, "--", "/bin/echo", "through the handle")
+    assert cp.returncode == 0, cp.stderr
+    assert open(out).read() == "through the handle\n"
+
+
 def test_a_spec_no_sandbox_can_be_made_of_fails_at_once_in_one_line(hostdir):
     missing = os.path.join(hostdir(0o755), "missing")
     started = time.monotonic()
@@ -205,12 +223,14 @@ def test_command_from_a_socket(nsl):
     p, sock = start_from(nsl, "--env", "KEPT=k")
     assert sock.recv(16) == b"ready"
     r, w = os.pipe()
-    socket.send_fds(sock, [command_message(["/bin/sh", "-c", 'echo "$KEPT $ADDED"; exit 5'], ["ADDED=a"], 0b010)],
-                    [w])
+    script = 'echo "$KEPT $ADDED"; ls /proc/self/fd; exit 5'
+    socket.send_fds(sock, [command_message(["/bin/sh", "-c", script], ["ADDED=a"], 0b010)], [w])
     os.close(w)
     sock.close()
     with os.fdopen(r) as f:
-        assert f.read() == "k a\n"
+        lines = f.read().splitlines()
+    assert lines[0] == "k a"
+    assert lines[1:] == ["0", "1", "2", "3"], lines     # 3: ls's own; no socket, no other fd
     out, err = p.communicate(timeout=30)
     assert p.returncode == 5, err
     assert out == ""            # the command's stdout was the pipe

@@ -311,6 +311,30 @@ static void a_command_at_start_leaves_the_plan_without_one(void **state)
         nsl_spec_free(spec);
 }
 
+/* A directory as the command's stdio would let it openat() its way through
+ * the host's tree beneath it. */
+static void a_directory_is_never_stdio(void **state)
+{
+        struct nsl_host host = fake_host(1000, 100);
+        nsl_spec *spec = spec_of(NULL);
+        struct nsl_plan plan;
+        nsl_error e = { 0 };
+        int dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC), path = open("/etc/hostname", O_PATH | O_CLOEXEC);
+        (void)state;
+
+        assert_true(dir >= 0 && path >= 0);
+        assert_int_equal(nsl_spec_set_stdio(spec, -1, dir, -1, &e), 0);
+        assert_int_equal(nsl_plan_build(spec, &host, &plan, &e), -EISDIR);
+        assert_string_equal(e.what, "stdio");
+        nsl_plan_free(&plan);
+        assert_int_equal(nsl_spec_set_stdio(spec, path, -1, -1, &e), 0);
+        assert_int_equal(nsl_plan_build(spec, &host, &plan, &e), -EISDIR);
+        nsl_plan_free(&plan);
+        close(dir);
+        close(path);
+        nsl_spec_free(spec);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -324,6 +348,7 @@ int main(void)
                 cmocka_unit_test(the_plan_outlives_its_spec),
                 cmocka_unit_test(the_console_socket_is_a_unix_stream),
                 cmocka_unit_test(a_command_at_start_leaves_the_plan_without_one),
+                cmocka_unit_test(a_directory_is_never_stdio),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
