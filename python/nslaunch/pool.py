@@ -20,7 +20,7 @@ from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Tuple, U
 
 from .errors import LaunchError, NslaunchError
 from .launch import Launch, check_cmd
-from .process import DEVNULL, PIPE, Redirect
+from .process import DEVNULL, PIPE, Redirect, redirects
 from .result import Output, Result, make_result, parse_status
 from .sandbox import PathLike, Sandbox
 
@@ -246,14 +246,7 @@ class Pool:
         the command not started; with ``check=True``, PluginError when the
         command ended badly."""
         words = check_cmd(cmd)
-        if input is not None:
-            if stdin is not None:
-                raise ValueError("stdin and input cannot both be given")
-            stdin = PIPE
-        if capture_output:
-            if stdout is not None or stderr is not None:
-                raise ValueError("stdout and stderr cannot be given with capture_output")
-            stdout = stderr = PIPE
+        stdin, stdout, stderr = redirects(input, capture_output, stdin, stdout, stderr)
         data = input.encode() if isinstance(input, str) else input
         message = command_message(words, env, 0b111)
         member = self._take()

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import threading
 import time
-from typing import IO, Any, Optional, Sequence, Union
+from typing import IO, Any, Optional, Sequence, Tuple, Union
 
 from .errors import LaunchError, NslaunchError
 from .launch import Launch, Launched
@@ -159,6 +159,21 @@ class Handle(Launched):
             pass                             # a failed launch: wait() reports it to whoever asks
 
 
+def redirects(input: Union[bytes, str, None], capture_output: bool, stdin: Redirect, stdout: Redirect,
+              stderr: Redirect) -> Tuple[Redirect, Redirect, Redirect]:
+    """stdin, stdout and stderr once ``input`` and ``capture_output`` are
+    taken into account, as subprocess.run does."""
+    if input is not None:
+        if stdin is not None:
+            raise ValueError("stdin and input cannot both be given")
+        stdin = PIPE
+    if capture_output:
+        if stdout is not None or stderr is not None:
+            raise ValueError("stdout and stderr cannot be given with capture_output")
+        stdout = stderr = PIPE
+    return stdin, stdout, stderr
+
+
 def start(cmd: Sequence[str], sandbox: Optional[Sandbox] = None, *,
           stdin: Redirect = None, stdout: Redirect = None, stderr: Redirect = None,
           text: bool = False, binary: Optional[PathLike] = None) -> Handle:
@@ -179,14 +194,7 @@ def run(cmd: Sequence[str], sandbox: Optional[Sandbox] = None, *,
     sandbox = sandbox or Sandbox()
     if timeout is not None:
         sandbox = sandbox.with_(timeout=timeout)
-    if input is not None:
-        if stdin is not None:
-            raise ValueError("stdin and input cannot both be given")
-        stdin = PIPE
-    if capture_output:
-        if stdout is not None or stderr is not None:
-            raise ValueError("stdout and stderr cannot be given with capture_output")
-        stdout = stderr = PIPE
+    stdin, stdout, stderr = redirects(input, capture_output, stdin, stdout, stderr)
     with start(cmd, sandbox, stdin=stdin, stdout=stdout, stderr=stderr, text=text, binary=binary) as handle:
         try:
             if stdin == PIPE or stdout == PIPE or stderr == PIPE:

@@ -18,6 +18,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../sync.h"
 #include "ctx.h"
 #include "mount.h"
 
@@ -50,22 +51,10 @@ static int open_ptmx(nsl_error *error)
  * containerd's shim read. */
 static int send_master(int sock, int master, const char *name, nsl_error *error)
 {
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = { 0 };
-        struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                             .msg_controllen = sizeof control.buf };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        int r = nsl_send_with_fds(sock, name, strlen(name), &master, 1);
 
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &master, sizeof master);
-        while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
-                if (errno != EINTR)
-                        return nsl_fail(error, errno, "console", "console-socket", "cannot send the pty's master");
+        if (r < 0)
+                return nsl_fail(error, -r, "console", "console-socket", "cannot send the pty's master");
         return 0;
 }
 

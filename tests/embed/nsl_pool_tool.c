@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 struct options {
         unsigned size, runs, loops, delay_ms, interval_ms;
         double bench_s;
@@ -61,15 +63,6 @@ static double now_s(void)
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
         return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int fail(const nsl_error *error)
-{
-        char line[1200];
-
-        nsl_error_format(error, line, sizeof line);
-        fprintf(stderr, "%s\n", line);
-        return 125;
 }
 
 static int usage(void)
@@ -288,7 +281,7 @@ static int prepare(int argc, char **argv, struct options *o, nsl_spec *spec, nsl
             (o->free_early && (o->runs != 1 || o->loops != 1 || o->bench_s > 0)))
                 return usage();
         if (r < 0)
-                return fail(&error);
+                return tool_fail(&error);
         o->env[o->n_env] = NULL;
         o->spec = spec;
         if (o->direct)
@@ -296,7 +289,7 @@ static int prepare(int argc, char **argv, struct options *o, nsl_spec *spec, nsl
         else
                 nsl_spec_set_command_at_start(spec);
         if (r < 0 || (!o->direct && !o->via_handle && nsl_pool_new(spec, o->size, pool, &error) < 0))
-                return fail(&error);
+                return tool_fail(&error);
         return 0;
 }
 
@@ -336,7 +329,7 @@ int main(int argc, char **argv)
         r = 0;
         for (unsigned i = 0; i < o.loops; i++) {
                 if (loops[i].rc == 125 && r == 0)
-                        r = fail(&loops[i].error);
+                        r = tool_fail(&loops[i].error);
                 else if (loops[i].rc && r == 0)
                         r = loops[i].rc;
         }

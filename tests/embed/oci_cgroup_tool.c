@@ -20,14 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int fail(const nsl_error *error)
-{
-        char line[1200];
-
-        nsl_error_format(error, line, sizeof line);
-        fprintf(stderr, "%s\n", line);
-        return 125;
-}
+#include "tool.h"
 
 static int usage(void)
 {
@@ -82,11 +75,11 @@ static int create_with(nsl_spec *spec, int argc, char **argv)
             (strcmp(argv[2], "-") && nsl_spec_set_cgroup_path(spec, argv[2], &error) < 0) ||
             nsl_spec_set_start_fifo(spec, argv[3], &error) < 0 || nsl_spec_set_command(spec, argv + i + 1, &error) < 0 ||
             nsl_sandbox_create(spec, &sb, &error) < 0)
-                return fail(&error);
+                return tool_fail(&error);
         pid_t pid = nsl_sandbox_pid(sb);
         if (nsl_sandbox_detach(sb, &error) < 0) {
                 nsl_sandbox_free(sb);
-                return fail(&error);
+                return tool_fail(&error);
         }
         close(null);
         printf("%d\n", (int)pid);
@@ -102,7 +95,7 @@ static int update_with(nsl_spec *spec, int argc, char **argv)
         if (r == -1)
                 return usage();
         if (r < 0 || nsl_cgroup_update(argv[2], spec, &error) < 0)
-                return fail(&error);
+                return tool_fail(&error);
         return 0;
 }
 
@@ -127,7 +120,7 @@ static int list_pids(const char *path)
         size_t n;
 
         if (nsl_cgroup_pids(path, &pids, &n, &error) < 0)
-                return fail(&error);
+                return tool_fail(&error);
         for (size_t i = 0; i < n; i++)
                 printf("%d\n", (int)pids[i]);
         free(pids);
@@ -154,5 +147,5 @@ int main(int argc, char **argv)
                 r = nsl_cgroup_remove_path(argv[2], &error);
         else
                 return usage();
-        return r < 0 ? fail(&error) : 0;
+        return r < 0 ? tool_fail(&error) : 0;
 }

@@ -58,6 +58,17 @@ def sandbox_host_ids(path="/etc/subuid"):
 HOST_IDS_LOCK = "/run/nslaunch/host-ids.lock"
 
 
+def built_tool(name, env_var):
+    """A test program of tests/meson.build: $env_var, else beside the binary
+    (run-rootless.sh copies it there), else in the build tree."""
+    for path in (os.environ.get(env_var), os.path.join(os.path.dirname(NSLAUNCH), name),
+                 os.path.join(os.path.dirname(os.path.dirname(NSLAUNCH)), "tests", name),
+                 os.path.join(_TOP, "build", "tests", name)):
+        if path and os.access(path, os.X_OK):
+            return path
+    pytest.fail(f"{name} not found (build it with ninja, or set ${env_var})")
+
+
 def host_ids_locked():
     """The bytes of the host-ids lock file that are locked now (uids, and
     2^32 + gid for gids), from /proc/locks."""

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import IS_ROOT, NSLAUNCH, PY, SH, assert_one_error_line
+from conftest import IS_ROOT, PY, SH, assert_one_error_line, built_tool
 
 UID = os.geteuid()
 GID = os.getegid()
@@ -28,12 +28,7 @@ def has_cap(number):
 
 
 def layout_binary():
-    for path in (os.environ.get("NSL_LAYOUT"),
-                 os.path.join(os.path.dirname(NSLAUNCH), "nsl-layout"),
-                 os.path.join(os.path.dirname(os.path.dirname(NSLAUNCH)), "tests", "nsl-layout")):
-        if path and os.access(path, os.X_OK):
-            return path
-    pytest.fail("nsl-layout not found (build it with ninja, or set $NSL_LAYOUT)")
+    return built_tool("nsl-layout", "NSL_LAYOUT")
 
 
 def layout(*opts, cmd, timeout=20):

@@ -11,18 +11,13 @@ import subprocess
 
 import pytest
 
-from conftest import IS_ROOT, NSLAUNCH, assert_one_error_line
+from conftest import IS_ROOT, assert_one_error_line, built_tool
 
 EPERM_MKDIR = "Operation not permitted"
 
 
 def driver():
-    for path in (os.environ.get("NSL_OCI_RUN"),
-                 os.path.join(os.path.dirname(NSLAUNCH), "nsl-oci-run"),
-                 os.path.join(os.path.dirname(os.path.dirname(NSLAUNCH)), "tests", "nsl-oci-run")):
-        if path and os.access(path, os.X_OK):
-            return path
-    pytest.fail("nsl-oci-run not found (build it with ninja, or set $NSL_OCI_RUN)")
+    return built_tool("nsl-oci-run", "NSL_OCI_RUN")
 
 
 def base_config(root, script):

@@ -17,19 +17,13 @@ import uuid
 
 import pytest
 
-from conftest import IS_ROOT, NSLAUNCH, assert_one_error_line, reap_zombies
+from conftest import IS_ROOT, assert_one_error_line, built_tool, reap_zombies
 
 CG = "/sys/fs/cgroup"
-_TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def tool_path():
-    for path in (os.environ.get("NSL_OCI_CGROUP_TOOL"), os.path.join(os.path.dirname(NSLAUNCH), "oci-cgroup-tool"),
-                 os.path.join(os.path.dirname(os.path.dirname(NSLAUNCH)), "tests", "oci-cgroup-tool"),
-                 os.path.join(_TOP, "build", "tests", "oci-cgroup-tool")):
-        if path and os.access(path, os.X_OK):
-            return path
-    pytest.fail("oci-cgroup-tool not found (build it with ninja, or set NSL_OCI_CGROUP_TOOL)")
+    return built_tool("oci-cgroup-tool", "NSL_OCI_CGROUP_TOOL")
 
 
 def is_cgroup2(path):

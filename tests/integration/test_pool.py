@@ -15,20 +15,15 @@ import time
 
 import pytest
 
-from conftest import (IS_ROOT, NSLAUNCH, _TOP, assert_one_error_line, descendants, host_ids_given_back,
-                      host_ids_locked, reap_zombies)
+from conftest import (IS_ROOT, assert_one_error_line, built_tool, descendants, host_ids_given_back, host_ids_locked,
+                      reap_zombies)
 from test_limits import leftovers, needs_root
 
 RUN = re.compile(r"^run (\d+): exit (-?\d+) signal (\d+) timed_out (\d) to_exec_ms (-?[\d.]+)$")
 
 
 def tool_path():
-    for path in (os.environ.get("NSL_POOL_TOOL"), os.path.join(os.path.dirname(NSLAUNCH), "nsl-pool"),
-                 os.path.join(os.path.dirname(os.path.dirname(NSLAUNCH)), "tests", "nsl-pool"),
-                 os.path.join(_TOP, "build", "tests", "nsl-pool")):
-        if path and os.access(path, os.X_OK):
-            return path
-    pytest.fail("nsl-pool not found (build it with ninja, or set NSL_POOL_TOOL)")
+    return built_tool("nsl-pool", "NSL_POOL_TOOL")
 
 
 def pool(*args, timeout=60, **kw):

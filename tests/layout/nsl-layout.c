@@ -21,15 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define USAGE (-1000)     /* a mistake in this program's own arguments: exit 2 */
+#include "../embed/tool.h"
 
-static int fail(const nsl_error *error)
-{
-        char line[1200];
-        nsl_error_format(error, line, sizeof line);
-        fprintf(stderr, "%s\n", line);
-        return NSL_EXIT_LAUNCHER;
-}
+#define USAGE (-1000)     /* a mistake in this program's own arguments: exit 2 */
 
 static int id_map(nsl_spec *spec, char kind, const char *value, nsl_error *error)
 {
@@ -147,7 +141,7 @@ static int launch(nsl_spec *spec, int argc, char **argv)
                         return 2;
                 }
                 if ((r = apply(spec, argv[i], argv[i + 1], &error)) < 0)
-                        return r == USAGE ? 2 : fail(&error);
+                        return r == USAGE ? 2 : tool_fail(&error);
                 i++;
         }
         if (i >= argc - 1) {
@@ -155,7 +149,7 @@ static int launch(nsl_spec *spec, int argc, char **argv)
                 return 2;
         }
         if (nsl_spec_set_command(spec, argv + i + 1, &error) < 0)
-                return fail(&error);
+                return tool_fail(&error);
         caller_now(&before);
         r = nsl_run(spec, &result, &error);
         caller_now(&after);
@@ -169,7 +163,7 @@ static int launch(nsl_spec *spec, int argc, char **argv)
                         before.net, after.net);
                 return 3;
         }
-        return r < 0 ? fail(&error) : r;
+        return r < 0 ? tool_fail(&error) : r;
 }
 
 int main(int argc, char **argv)
