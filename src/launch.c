@@ -1,6 +1,6 @@
 /* The sandbox handle: the host's steps of a launch (plan, cgroup, bind
- * sources, clone3, id maps), start, supervision, the result, and the
- * release of everything the sandbox held on the host. */
+ * sources, clone3, id maps), supervision, the result, and the release of
+ * everything the sandbox held on the host. Its start is start.c's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -32,6 +32,7 @@
 #include "host.h"
 #include "host-ids.h"
 #include "idmap.h"
+#include "handle.h"
 #include "launch.h"
 #include "plan.h"
 #include "result.h"
@@ -43,37 +44,6 @@
 #include "supervise.h"
 #include "sync.h"
 #include "syscalls.h"
-
-struct nsl_sandbox {
-        struct nsl_plan plan;
-        struct nsl_cgroup cg;
-        struct nsl_sources sources;     /* held from open-sources to go */
-        struct nsl_idmap_userns idmap_helpers;  /* exiting helpers of idmapped binds: reaped when they
-                                                 * have ended at go, the rest at free, off the launch's path */
-        struct nsl_host_setup host;
-        struct nsl_host_ids ids;        /* root's default: host ids of its own, held until free */
-        bool wait_for_start;
-        int start_fd;                   /* the start pipe's write end (a socket's, for a command given
-                                         * at start) */
-        int start_read_fd;              /* its read end, until init has it */
-        pid_t pid;
-        int pidfd, sync_fd;
-        struct nsl_notify notify;
-        struct nsl_supervision s;
-        struct timespec created, started;
-        void (*on_free)(void *data);    /* its creator's (a pool's): told once the sandbox is gone */
-        void *on_free_data;
-        bool supervising, finished;
-        bool reaped;                    /* init is: by the supervision, or killed and reaped */
-        bool leave_init;                /* free leaves init's last teardown to the kernel (the caller
-                                         * exits right after: nsl_run_before_exit) */
-        bool detached;                  /* runs on its own: free leaves it be */
-        bool cgroup_exact;              /* its cgroup is at the spec's exact path: one a detached
-                                         * sandbox leaves to the path's owner */
-        int rc;                         /* the outcome, once finished */
-        nsl_result result;
-        nsl_error error;
-};
 
 static _Noreturn void child_main(const struct nsl_plan *plan, const struct nsl_host_setup *host, int sync_fd)
 {
@@ -273,23 +243,6 @@ static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *a
         return sb->pid < 0 ? -errno : 0;
 }
 
-/* A start FIFO, either end: a FIFO, not whatever a path swapped in, and
- * non-blocking (the writer's open fails at once, ENXIO, when no sandbox
- * waits on it). The fd, or -errno with *error naming what. */
-static int open_fifo(const char *path, int flags, const char *what, nsl_error *error)
-{
-        int fd = open(path, flags | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-        struct stat st;
-
-        if (fd < 0)
-                return nsl_fail(error, errno, what, path, NULL);
-        if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
-                close(fd);
-                return nsl_fail(error, EINVAL, what, path, "not a FIFO");
-        }
-        return fd;
-}
-
 static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
         int pair[2], pipe_fds[2];
@@ -305,7 +258,7 @@ static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
                 args.cgroup = (uint64_t)sb->cg.fd;
         }
         if (sb->wait_for_start && sb->plan.start_fifo) {
-                int r = open_fifo(sb->plan.start_fifo, O_RDONLY, "start-fifo", error);
+                int r = nsl_open_fifo(sb->plan.start_fifo, O_RDONLY, "start-fifo", error);
                 if (r < 0)
                         return r;
                 sb->start_read_fd = r;
@@ -495,163 +448,10 @@ int nsl_sandbox_create(const nsl_spec *spec, nsl_sandbox **sandbox, nsl_error *e
         return sandbox_create(spec, true, sandbox, error);
 }
 
-static double ms_between(const struct timespec *a, const struct timespec *b)
-{
-        return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
-}
-
-/* The timeout counts from here; a sandbox another process started is
- * supervised from the first wait on. */
-static int supervise_from_now(nsl_sandbox *sb, nsl_error *error)
-{
-        if (sb->supervising)
-                return 0;
-        sb->supervising = true;
-        clock_gettime(CLOCK_MONOTONIC, &sb->started);
-        return nsl_supervision_start(&sb->s, sb->plan.forward ? &sb->plan.forward_set : NULL, error);
-}
-
-int nsl_sandbox_start_fd(int fd, nsl_error *error)
-{
-        ssize_t n;
-
-        do
-                n = write(fd, "s", 1);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return nsl_fail(error, errno == EPIPE ? ESRCH : errno, "start", "", errno == EPIPE ? "the sandbox is gone" : NULL);
-        return 0;
-}
-
-int nsl_sandbox_start_fifo(const char *path, nsl_error *error)
-{
-        _cleanup_close_ int fd = open_fifo(path, O_WRONLY, "start", error);
-
-        if (fd == -ENXIO)
-                return nsl_fail(error, ESRCH, "start", path, "no sandbox waits on this FIFO");
-        return fd < 0 ? fd : nsl_sandbox_start_fd(fd, error);
-}
-
-int nsl_sandbox_start(nsl_sandbox *sb, nsl_error *error)
-{
-        *error = (nsl_error){ 0 };
-        if (sb->supervising)
-                return nsl_fail(error, EALREADY, "start", "", "the sandbox was started already");
-        if (sb->plan.command_at_start)
-                return nsl_fail(error, EINVAL, "start", "", "the sandbox waits for its command: "
-                                                            "start it with nsl_sandbox_start_command");
-        int r = supervise_from_now(sb, error);
-        if (r == 0 && sb->start_fd >= 0)
-                r = nsl_sandbox_start_fd(sb->start_fd, error);
-        else if (r == 0 && sb->wait_for_start && sb->plan.start_fifo)
-                r = nsl_sandbox_start_fifo(sb->plan.start_fifo, error);
-        nsl_closep(&sb->start_fd);
-        sb->start_fd = -1;
-        if (r < 0)
-                nsl_error_set_stage(error, "start");
-        return r;
-}
-
-static int send_command(int fd, char *const argv[], char *const env[], const int stdio[3], nsl_error *error)
-{
-        _cleanup_free_ char *buf = malloc(NSL_COMMAND_MAX_BYTES);
-        int fds[3];
-        size_t n_fds = 0;
-        uint32_t mask = 0;
-
-        if (!buf)
-                return nsl_fail(error, ENOMEM, "start", "", NULL);
-        for (int i = 0; i < 3 && stdio; i++) {
-                if (stdio[i] < 0)
-                        continue;
-                int r = nsl_fd_usable_as_stdio(stdio[i]);
-                if (r == -EBADF)
-                        return nsl_fail(error, EBADF, "start", "", "the command's fd %d (%d) is not open", i, stdio[i]);
-                if (r < 0)
-                        return nsl_fail(error, -r, "start", "", "the command's fd %d (%d) is a directory: it would "
-                                                              "reach the host's files beneath it", i, stdio[i]);
-                mask |= 1u << i;
-                fds[n_fds++] = stdio[i];
-        }
-        int len = nsl_command_encode(argv, env, mask, buf, NSL_COMMAND_MAX_BYTES, error);
-        if (len < 0)
-                return len;
-        int r = nsl_send_with_fds(fd, buf, (size_t)len, fds, n_fds);
-        if (r < 0)
-                return nsl_fail(error, r == -EPIPE || r == -ECONNREFUSED ? ESRCH : -r, "start", "",
-                                r == -EPIPE || r == -ECONNREFUSED ? "the sandbox is gone" : NULL);
-        return 0;
-}
-
-int nsl_sandbox_start_command(nsl_sandbox *sb, char *const argv[], char *const env[], const int stdio[3],
-                              nsl_error *error)
-{
-        int r;
-
-        *error = (nsl_error){ 0 };
-        if (sb->supervising)
-                return nsl_fail(error, EALREADY, "start", "", "the sandbox was started already");
-        if (!sb->plan.command_at_start || sb->start_fd < 0)
-                return nsl_fail(error, EINVAL, "start", "", "the sandbox has its command already: "
-                                                            "start it with nsl_sandbox_start");
-        NSL_TIMING_MARK("start-command");
-        r = supervise_from_now(sb, error);
-        if (r == 0)
-                r = send_command(sb->start_fd, argv, env, stdio, error);
-        nsl_closep(&sb->start_fd);
-        sb->start_fd = -1;
-        if (r < 0)
-                nsl_error_set_stage(error, "start");
-        return r;
-}
-
-int nsl_sandbox_start_from(nsl_sandbox *sb, int fd, nsl_error *error)
-{
-        _cleanup_free_ char *buf = malloc(NSL_COMMAND_MAX_BYTES + 1);
-        _cleanup_free_ char **vec = calloc(NSL_COMMAND_MAX_WORDS + 2, sizeof *vec);
-        struct nsl_command command;
-        int fds[NSL_MAX_PASSED_FDS], stdio[3];
-        size_t n_fds = 0;
-        char name[24];
-        int r;
-
-        *error = (nsl_error){ 0 };
-        snprintf(name, sizeof name, "fd:%d", fd);
-        if (!buf || !vec)
-                return nsl_fail(error, ENOMEM, "start", name, NULL);
-        ssize_t n = nsl_recv_with_fds(fd, buf, NSL_COMMAND_MAX_BYTES + 1, 0, fds, &n_fds);
-        if (n < 0)
-                r = nsl_fail(error, (int)-n, "start", name, n == -EBADMSG ? "a message too long" : NULL);
-        else if (n == 0)
-                r = nsl_fail(error, ECANCELED, "start", name, "closed before a command came");
-        else if (nsl_command_decode(buf, (size_t)n, vec, NSL_COMMAND_MAX_WORDS + 2, &command) < 0 ||
-                 nsl_command_stdio(command.stdio_mask, fds, n_fds, stdio) < 0)
-                r = nsl_fail(error, EBADMSG, "start", name, "not a command message (see docs/cli.md)");
-        else
-                r = nsl_sandbox_start_command(sb, command.argv, command.env, stdio, error);
-        for (size_t i = 0; i < n_fds; i++)
-                close(fds[i]);
-        if (r < 0)
-                nsl_error_set_stage(error, "start");
-        return r;
-}
-
-double nsl_sandbox_ms_to_exec(const nsl_sandbox *sb)
-{
-        if (!sb->supervising || !sb->s.execed || sb->s.have_error)
-                return -1;
-        return ms_between(&sb->started, &sb->s.execed_at);
-}
-
 void nsl_sandbox_on_free(nsl_sandbox *sb, void (*on_free)(void *data), void *data)
 {
         sb->on_free = on_free;
         sb->on_free_data = data;
-}
-
-int nsl_sandbox_start_handle(const nsl_sandbox *sb)
-{
-        return sb->start_fd;
 }
 
 pid_t nsl_sandbox_pid(const nsl_sandbox *sb)
@@ -754,8 +554,8 @@ static void finish(nsl_sandbox *sb, int r)
         nsl_cgroup_stats(&sb->cg, &sb->result.peak_memory_bytes, &oom_killed);
         if (sb->reaped)
                 nsl_cgroup_destroy(&sb->cg);
-        sb->result.wall_ms = ms_between(&sb->created, &end);
-        sb->result.setup_ms = sb->s.execed && !sb->s.have_error ? ms_between(&sb->created, &sb->s.execed_at) : -1;
+        sb->result.wall_ms = nsl_ms_between(&sb->created, &end);
+        sb->result.setup_ms = sb->s.execed && !sb->s.have_error ? nsl_ms_between(&sb->created, &sb->s.execed_at) : -1;
         sb->result.cpu_user_ms = tv_ms(&sb->s.usage.ru_utime);
         sb->result.cpu_sys_ms = tv_ms(&sb->s.usage.ru_stime);
         sb->rc = result_from(&sb->s, oom_killed, &sb->result, &sb->error);
@@ -769,7 +569,7 @@ static void finish(nsl_sandbox *sb, int r)
 static int supervise(nsl_sandbox *sb, int timeout_ms, bool until_execed)
 {
         nsl_error failure = { 0 };
-        int r = supervise_from_now(sb, &failure);
+        int r = nsl_supervise_from_now(sb, &failure);
 
         if (r == 0)
                 r = nsl_supervise_until(&sb->s, timeout_ms, until_execed, &failure);
