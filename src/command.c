@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "sync.h"
 
 static size_t count(char *const *v)
 {
@@ -13,12 +14,18 @@ static size_t count(char *const *v)
         return n;
 }
 
+/* NAME=VALUE with a name: what the encoder takes and the decoder accepts */
+static bool entry_valid(const char *entry)
+{
+        return entry[0] != '=' && strchr(entry, '=');
+}
+
 static int check_words(char *const argv[], char *const env[], nsl_error *error)
 {
         if (!argv || !argv[0] || !argv[0][0])
                 return nsl_fail(error, EINVAL, "start", "", "no command given");
         for (size_t i = 0; env && env[i]; i++)
-                if (!strchr(env[i], '=') || env[i][0] == '=')
+                if (!entry_valid(env[i]))
                         return nsl_fail(error, EINVAL, "start", env[i], "not an environment entry (NAME=VALUE)");
         if (count(argv) + count(env) > NSL_COMMAND_MAX_WORDS)
                 return nsl_fail(error, E2BIG, "start", "", "more than %d words and environment entries",
@@ -89,8 +96,26 @@ int nsl_command_decode(char *buf, size_t len, char **vec, size_t n_vec, struct n
         if (at != len || !out->argv[0][0])
                 return -EBADMSG;
         for (char **e = out->env; *e; e++)
-                if (!strchr(*e, '=') || **e == '=')
+                if (!entry_valid(*e))
                         return -EBADMSG;
+        return 0;
+}
+
+int nsl_command_recv(int fd, char *buf, char **vec, size_t n_vec, struct nsl_command *out, int stdio[3],
+                     int fds[3], size_t *n_fds, size_t *len)
+{
+        ssize_t n = nsl_recv_with_fds(fd, buf, NSL_COMMAND_MAX_BYTES + 1, 0, fds, n_fds);
+
+        *len = n > 0 ? (size_t)n : 0;
+        if (n == -EBADMSG)
+                return -EMSGSIZE;       /* truncated: the receiver's buffer holds any command */
+        if (n < 0)
+                return (int)n;
+        if (n == 0)
+                return -ECANCELED;
+        if (nsl_command_decode(buf, (size_t)n, vec, n_vec, out) < 0 ||
+            nsl_command_stdio(out->stdio_mask, fds, *n_fds, stdio) < 0)
+                return -EBADMSG;
         return 0;
 }
 
@@ -108,12 +133,17 @@ static size_t name_length(const char *entry)
         return (size_t)(strchrnul(entry, '=') - entry);
 }
 
+bool nsl_env_same_name(const char *a, const char *b)
+{
+        size_t n = name_length(a);
+
+        return name_length(b) == n && !strncmp(a, b, n);
+}
+
 static bool sets(char *const *env, const char *entry)
 {
-        size_t n = name_length(entry);
-
         for (size_t i = 0; env && env[i]; i++)
-                if (name_length(env[i]) == n && !strncmp(env[i], entry, n))
+                if (nsl_env_same_name(env[i], entry))
                         return true;
         return false;
 }

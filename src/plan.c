@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "command.h"
 #include "error.h"
 #include "fds.h"
 #include "seccomp/select.h"
@@ -26,10 +27,8 @@ extern char **environ;
 /* Sets KEY=VALUE in v, replacing an earlier KEY. */
 static int env_set(char ***v, size_t *n, const char *assignment)
 {
-        size_t keylen = strcspn(assignment, "=");
-
         for (size_t i = 0; i < *n; i++)
-                if (!strncmp((*v)[i], assignment, keylen) && (*v)[i][keylen] == '=') {
+                if (nsl_env_same_name((*v)[i], assignment)) {
                         char *copy = strdup(assignment);
                         if (!copy)
                                 return -ENOMEM;
@@ -94,10 +93,7 @@ static int build_env(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_err
                 if (env_set(&plan->envp, &plan->n_envp, spec->env[i]) < 0)
                         return nsl_fail(error, ENOMEM, "--env", spec->env[i], NULL);
 
-        plan->search_path = DEFAULT_PATH;
-        for (size_t i = 0; i < plan->n_envp; i++)
-                if (!strncmp(plan->envp[i], "PATH=", 5))
-                        plan->search_path = plan->envp[i] + 5;
+        plan->search_path = nsl_env_path(plan->envp, DEFAULT_PATH);     /* one PATH at most: env_set */
         return 0;
 }
 

@@ -139,7 +139,7 @@ int nsl_sandbox_start_from(nsl_sandbox *sb, int fd, nsl_error *error)
         _cleanup_free_ char **vec = calloc(NSL_COMMAND_MAX_WORDS + 2, sizeof *vec);
         struct nsl_command command;
         int fds[NSL_MAX_PASSED_FDS], stdio[3];
-        size_t n_fds = 0;
+        size_t n_fds = 0, len;
         char name[24];
         int r;
 
@@ -147,14 +147,15 @@ int nsl_sandbox_start_from(nsl_sandbox *sb, int fd, nsl_error *error)
         snprintf(name, sizeof name, "fd:%d", fd);
         if (!buf || !vec)
                 return nsl_fail(error, ENOMEM, "start", name, NULL);
-        ssize_t n = nsl_recv_with_fds(fd, buf, NSL_COMMAND_MAX_BYTES + 1, 0, fds, &n_fds);
-        if (n < 0)
-                r = nsl_fail(error, (int)-n, "start", name, n == -EBADMSG ? "a message too long" : NULL);
-        else if (n == 0)
+        r = nsl_command_recv(fd, buf, vec, NSL_COMMAND_MAX_WORDS + 2, &command, stdio, fds, &n_fds, &len);
+        if (r == -ECANCELED)
                 r = nsl_fail(error, ECANCELED, "start", name, "closed before a command came");
-        else if (nsl_command_decode(buf, (size_t)n, vec, NSL_COMMAND_MAX_WORDS + 2, &command) < 0 ||
-                 nsl_command_stdio(command.stdio_mask, fds, n_fds, stdio) < 0)
+        else if (r == -EMSGSIZE)
+                r = nsl_fail(error, EBADMSG, "start", name, "a message too long");
+        else if (r == -EBADMSG)
                 r = nsl_fail(error, EBADMSG, "start", name, "not a command message (see docs/cli.md)");
+        else if (r < 0)
+                r = nsl_fail(error, -r, "start", name, NULL);
         else
                 r = nsl_sandbox_start_command(sb, command.argv, command.env, stdio, error);
         for (size_t i = 0; i < n_fds; i++)

@@ -21,12 +21,8 @@ struct received {
         char *envp[];                           /* the plan's entries and the given ones */
 };
 
-static int take_fds(uint32_t mask, const int *fds, size_t n_fds, nsl_error *error)
+static int take_fds(const int stdio[3], const int *fds, size_t n_fds, nsl_error *error)
 {
-        int stdio[3];
-
-        if (nsl_command_stdio(mask, fds, n_fds, stdio) < 0)
-                return nsl_fail(error, EBADMSG, "wait-for-command", "", "the command's fds do not match its message");
         for (size_t i = 0; i < n_fds; i++)
                 if (nsl_fd_usable_as_stdio(fds[i]) < 0)
                         return nsl_fail(error, EISDIR, "wait-for-command", "", "a directory as the command's stdio: "
@@ -39,26 +35,27 @@ static int receive(struct nsl_ctx *ctx, nsl_error *error)
         const size_t size = sizeof(struct received) + (ctx->plan->n_envp + NSL_COMMAND_MAX_WORDS + 1) * sizeof(char *);
         struct received *in = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         struct nsl_command command;
-        int fds[NSL_MAX_PASSED_FDS];
-        size_t n_fds;
-        ssize_t n;
+        int fds[NSL_MAX_PASSED_FDS], stdio[3];
+        size_t n_fds = 0, len;
         int r;
 
         if (in == MAP_FAILED)
                 return nsl_fail(error, errno, "wait-for-command", "", NULL);
         ctx->command_mem = in;
         ctx->command_mem_size = size;
-        n = nsl_recv_with_fds(ctx->start_fd, in->buf, sizeof in->buf, 0, fds, &n_fds);
-        if (n <= 0)
-                r = nsl_fail(error, n == 0 ? ECANCELED : (int)-n, "wait-for-command", "",
-                             n == 0 ? "the sandbox was never started" : "cannot take its command");
-        else if (n == 1)
+        r = nsl_command_recv(ctx->start_fd, in->buf, in->vec, ELEMENTSOF(in->vec), &command, stdio, fds, &n_fds,
+                             &len);
+        if (r == -ECANCELED)
+                r = nsl_fail(error, ECANCELED, "wait-for-command", "", "the sandbox was never started");
+        else if (r == -EBADMSG && len == 1)
                 r = nsl_fail(error, EINVAL, "wait-for-command", "", "started without its command, which this sandbox "
                                                                   "waits for (nsl_sandbox_start_command)");
-        else if (nsl_command_decode(in->buf, (size_t)n, in->vec, ELEMENTSOF(in->vec), &command) < 0)
+        else if (r == -EBADMSG)
                 r = nsl_fail(error, EBADMSG, "wait-for-command", "", "the command given at start is malformed");
+        else if (r < 0)
+                r = nsl_fail(error, r == -EMSGSIZE ? EBADMSG : -r, "wait-for-command", "", "cannot take its command");
         else
-                r = take_fds(command.stdio_mask, fds, n_fds, error);
+                r = take_fds(stdio, fds, n_fds, error);
         for (size_t i = 0; i < n_fds; i++)
                 close(fds[i]);
         if (r < 0)

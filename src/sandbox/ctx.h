@@ -28,8 +28,8 @@ struct nsl_ctx {
         int sync_fd;
         int start_fd;                                   /* the start pipe's read end, -1: started at once */
         char *const *argv;                              /* the command: the plan's, or the one given */
-        char *const *envp;                              /* at start (then in memory of init's, which */
-        const char *search_path;                        /* execve drops) */
+        char *const *envp;                              /* at start (then in command_mem) */
+        const char *search_path;
         bool detached;                                  /* runs on without its creator */
         int root_fd;                                    /* the new root mount */
         uint64_t root_mnt_id;                           /* its mount id, before any splice */
