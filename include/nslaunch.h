@@ -49,7 +49,14 @@ int nsl_spec_add_bind(nsl_spec *spec, const char *value, bool read_only, nsl_err
 /* docker run --mount's value: type=bind|tmpfs,src=...,dst=...[,readonly][,tmpfs-size=N][,tmpfs-mode=M],
  * one CSV record (a field holding ',' is quoted whole: "src=/a,b"). */
 int nsl_spec_add_mount(nsl_spec *spec, const char *value, nsl_error *error);
-int nsl_spec_set_network(nsl_spec *spec, const char *mode, nsl_error *error);          /* none | host */
+/* none (lo only, the default), private (a namespace of its own with outbound
+ * connectivity through slirp4netns) or host. */
+int nsl_spec_set_network(nsl_spec *spec, const char *mode, nsl_error *error);
+/* With a private network, only these destinations are reachable (and lo):
+ * HOST[:PORT], IP[:PORT], CIDR[:PORT], [IPv6][:PORT] or host-loopback:PORT,
+ * each with /tcp (the default) or /udp. Host names are resolved when the
+ * sandbox is created and pinned for its life. Implies a private network. */
+int nsl_spec_add_allow_egress(nsl_spec *spec, const char *dest, nsl_error *error);
 int nsl_spec_set_uid(nsl_spec *spec, const char *value, nsl_error *error);
 int nsl_spec_set_gid(nsl_spec *spec, const char *value, nsl_error *error);
 /* docker run -u: NAME|UID[:GROUP|GID] to --uid and --gid; names are looked up

@@ -380,7 +380,7 @@ static int exec_process(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl
         }
         if (plan.seccomp.notify)
                 return nsl_fail(error, ENOTSUP, "exec", "seccomp", "reporting or learning is for a launch, not exec");
-        pidfd = (int)syscall(SYS_pidfd_open, init_pid, 0);
+        pidfd = nsl_pidfd_open(init_pid, 0);
         if (pidfd < 0)
                 return nsl_fail(error, errno, "exec", "", "no sandbox init with pid %d", (int)init_pid);
         if ((r = check_running(init_pid, error)) < 0 || (r = open_joins(init_pid, &joins, error)) < 0)

@@ -8,6 +8,7 @@
 
 #include "cgroup/cgroup.h"
 #include "host-ids.h"
+#include "network/proxy.h"
 #include "nslaunch.h"
 #include "plan.h"
 #include "sandbox/ctx.h"
@@ -22,6 +23,7 @@ struct nsl_sandbox {
         struct nsl_idmap_userns idmap_helpers;  /* exiting helpers of idmapped binds: reaped when they
                                                  * have ended at go, the rest at free, off the launch's path */
         struct nsl_host_setup host;
+        struct nsl_net_proxy proxy;     /* a private network's, until the sandbox has ended */
         struct nsl_host_ids ids;        /* root's default: host ids of its own, held until free */
         bool wait_for_start;
         int start_fd;                   /* the start pipe's write end (a socket's, for a command given

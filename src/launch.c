@@ -347,6 +347,39 @@ static int step_ready(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
         return nsl_fail(error, EPIPE, "ready", "", "the sandbox went away during set-up");
 }
 
+/* A private network: the network helper sends its namespaces as soon as
+ * they are made; the proxy is started on them while init builds the root,
+ * and the sandbox is created once its interface is up. */
+static int step_network(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+{
+        struct pollfd fds[2] = { { .fd = sb->sync_fd, .events = POLLIN }, { .fd = sb->pidfd, .events = POLLIN } };
+        struct nsl_msg msg;
+        int ns[NSL_MAX_PASSED_FDS], r;
+        size_t n_ns = 0;
+        ssize_t n = 0;
+
+        (void)spec;
+        if (!sb->plan.net.private)
+                return 0;
+        do
+                r = poll(fds, 2, -1);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                return nsl_fail(error, errno, "network", "", NULL);
+        if (fds[0].revents)
+                n = nsl_recv_with_fds(sb->sync_fd, &msg, sizeof msg, MSG_DONTWAIT, ns, &n_ns);
+        if (n == sizeof msg && msg.type == NSL_MSG_NETWORK && n_ns == 2)
+                r = nsl_net_proxy_start(&sb->plan.net, ns[0], ns[1], &sb->proxy, error);
+        else if (n == sizeof msg && msg.type == NSL_MSG_ERROR) {
+                *error = msg.error;
+                r = -(error->errnum ? error->errnum : EINVAL);
+        } else
+                r = nsl_fail(error, EPIPE, "network", "", "the sandbox went away during set-up");
+        for (size_t i = 0; i < n_ns; i++)
+                close(ns[i]);
+        return r;
+}
+
 /* The host's steps of nsl_sandbox_create, in order. */
 static const struct host_step {
         const char *name;
@@ -359,6 +392,7 @@ static const struct host_step {
         { "idmap", step_idmap },
         { "oom-score-adj", step_oom_score_adj },
         { "go", step_go },
+        { "network", step_network },
         { "ready", step_ready },
 };
 
@@ -394,6 +428,7 @@ static nsl_sandbox *sandbox_new(void)
         if (!sb)
                 return NULL;
         sb->cg = (struct nsl_cgroup)NSL_CGROUP_INIT;
+        sb->proxy = (struct nsl_net_proxy)NSL_NET_PROXY_INIT;
         sb->ids = (struct nsl_host_ids)NSL_HOST_IDS_INIT;
         nsl_sources_init(&sb->sources);
         sb->start_fd = sb->start_read_fd = sb->pidfd = sb->sync_fd = -1;
@@ -613,6 +648,8 @@ int nsl_sandbox_detach(nsl_sandbox *sb, nsl_error *error)
                 return nsl_fail(error, EALREADY, "detach", "", "the sandbox was started already");
         if (sb->plan.command_at_start)
                 return nsl_fail(error, EINVAL, "detach", "", "a sandbox waiting for its command stays with its creator");
+        if (sb->plan.net.private)
+                return nsl_fail(error, EINVAL, "detach", "", "a private network's proxy ends with its creator");
         if (sb->cg.version && !sb->cgroup_exact)
                 return nsl_fail(error, EBUSY, "detach", "", "a sandbox with limits has a cgroup that would be "
                                                             "nobody's to remove (give it an exact cgroup path)");
@@ -651,6 +688,7 @@ void nsl_sandbox_free(nsl_sandbox *sb)
                 kill_and_reap(sb->pidfd);
         nsl_notify_close(&sb->notify);
         nsl_supervision_close(&sb->s);
+        nsl_net_proxy_stop(&sb->proxy);
         nsl_cgroup_destroy(&sb->cg);
         nsl_sources_close(&sb->sources);
         nsl_idmap_userns_close(&sb->idmap_helpers);

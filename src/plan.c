@@ -475,6 +475,7 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
             (r = resolve_ids(spec, host, plan, error)) < 0 ||
             (r = plan_ids_and_groups(spec, host, plan, error)) < 0 ||
             (r = plan_bundle(spec, plan, error)) < 0 ||
+            (r = nsl_net_plan_build(spec, plan->rootless, &plan->net, error)) < 0 ||
             (r = build_env(spec, plan, error)) < 0 ||
             (r = plan_root(spec, host, plan, error)) < 0 ||
             (r = plan_mounts(spec, plan, error)) < 0 ||
@@ -511,6 +512,7 @@ void nsl_plan_free(struct nsl_plan *plan)
         nsl_strv_free(plan->masked_paths);
         nsl_strv_free(plan->sysctls);
         free(plan->network_ns);
+        nsl_net_plan_free(&plan->net);
         free(plan->domainname);
         nsl_sc_choice_free(&plan->seccomp);
         nsl_landlock_free(&plan->landlock);

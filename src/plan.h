@@ -10,6 +10,7 @@
 #include "cgroup/cgroup.h"
 #include "host.h"
 #include "landlock.h"
+#include "network/plan.h"
 #include "seccomp/filter.h"
 #include "spec.h"
 
@@ -39,6 +40,7 @@ struct nsl_plan {
         char *hostname;
         char *cwd;
         bool network_host;
+        struct nsl_net_plan net;                /* a private network's (network/plan.c) */
         bool proc_full;
         uint64_t caps;                          /* kept (--cap-add) */
         struct nsl_sc_choice seccomp;

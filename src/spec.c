@@ -61,6 +61,7 @@ void nsl_spec_free(nsl_spec *spec)
         nsl_strv_free(spec->readonly_paths);
         nsl_strv_free(spec->sysctls);
         free(spec->network_ns);
+        free(spec->egress);
         free(spec->domainname);
         free(spec);
 }
@@ -143,12 +144,28 @@ int nsl_spec_add_mount(nsl_spec *spec, const char *value, nsl_error *error)
 
 int nsl_spec_set_network(nsl_spec *spec, const char *mode, nsl_error *error)
 {
-        if (mode && !strcmp(mode, "none"))
-                spec->network_host = false;
-        else if (mode && !strcmp(mode, "host"))
-                spec->network_host = true;
-        else
-                return nsl_fail(error, EINVAL, "--network", mode ? mode : "", "expected none or host");
+        bool host = mode && !strcmp(mode, "host"), private = mode && !strcmp(mode, "private");
+
+        if (!host && !private && !(mode && !strcmp(mode, "none")))
+                return nsl_fail(error, EINVAL, "--network", mode ? mode : "", "expected none, private or host");
+        spec->network_host = host;
+        spec->network_private = private;
+        return 0;
+}
+
+int nsl_spec_add_allow_egress(nsl_spec *spec, const char *dest, nsl_error *error)
+{
+        struct nsl_egress e, *grown;
+        int r = nsl_egress_parse(dest, &e, error);
+
+        if (r < 0)
+                return r;
+        if (spec->n_egress == NSL_MAX_EGRESS)
+                return nsl_fail(error, E2BIG, "--allow-egress", dest, "more than %d destinations", NSL_MAX_EGRESS);
+        if (!(grown = realloc(spec->egress, (spec->n_egress + 1) * sizeof *grown)))
+                return nsl_fail(error, ENOMEM, "--allow-egress", dest, NULL);
+        spec->egress = grown;
+        spec->egress[spec->n_egress++] = e;
         return 0;
 }
 

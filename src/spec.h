@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "network/egress.h"
 #include "nslaunch.h"
 #include "parse/parse.h"
 #include "strv.h"
@@ -32,6 +33,9 @@ struct nsl_spec {
         struct nsl_mount *mounts;
         size_t n_mounts;
         bool network_host;
+        bool network_private;   /* a network namespace of its own with outbound connectivity */
+        struct nsl_egress *egress;      /* --allow-egress, as given (names not yet resolved) */
+        size_t n_egress;
         bool uid_set, gid_set, host_uid_set, host_gid_set;
         uid_t uid, host_uid;
         gid_t gid, host_gid;

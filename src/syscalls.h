@@ -43,6 +43,11 @@ static inline int nsl_openat2(int dirfd, const char *path, uint64_t flags, uint6
         return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 }
 
+static inline int nsl_pidfd_open(pid_t pid, unsigned flags)
+{
+        return (int)syscall(SYS_pidfd_open, pid, flags);
+}
+
 static inline int nsl_pidfd_send_signal(int pidfd, int sig)
 {
         return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);

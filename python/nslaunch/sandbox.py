@@ -27,7 +27,9 @@ class Sandbox:
     uid, gid          --uid / --gid inside; host_uid, host_gid: --host-uid/--host-gid
     memory, memory_swap, cpus, pids   --memory, --memory-swap, --cpus, --pids
     timeout, kill_after               --timeout / --kill-after, in seconds
-    network           "none" (default) or "host": --network
+    network           "none" (default), "private" or "host": --network
+    allow_egress      destinations a private network may reach: --allow-egress each
+                      ("db.internal:5432", "10.0.0.0/8:443", "host-loopback:8080")
     seccomp           "default", "unconfined", a profile's path, or a profile
                       as a dict (handed to nslaunch in a memfd, no file)
     seccomp_report    --seccomp-report: denials end up in Result.seccomp_denials
@@ -59,6 +61,7 @@ class Sandbox:
     timeout: Optional[float] = None
     kill_after: Optional[float] = None
     network: Optional[str] = None
+    allow_egress: Sequence[str] = ()
     seccomp: Optional[SeccompProfile] = None
     seccomp_report: bool = False
     seccomp_strict: bool = False
@@ -115,6 +118,8 @@ class Sandbox:
         _opt(a, "--timeout", self.timeout)
         _opt(a, "--kill-after", self.kill_after)
         _opt(a, "--network", self.network)
+        for dest in self.allow_egress:
+            a += ["--allow-egress", dest]
         if isinstance(self.seccomp, Mapping):
             if seccomp_path is None:
                 raise ValueError("a seccomp profile given as a dict needs a path to be read from")

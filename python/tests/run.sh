@@ -46,9 +46,14 @@ esac
 
 id nsltest >/dev/null 2>&1 || useradd -m nsltest
 dir=$(mktemp -d /tmp/nsl-python-rootless.XXXXXX)
-cleanup() { rm -rf --one-file-system "$dir"; }
+. "$top/tests/tun-access.sh"
+cleanup() {
+        rm -rf --one-file-system "$dir"
+        nsl_tun_restore
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+nsl_tun_open
 mkdir -p "$dir/build/launcher" "$dir/out"
 cp "$nsl" "$dir/build/launcher/nslaunch"
 cp -r "$top/python" "$top/examples" "$top/profiles" "$dir/"

@@ -385,3 +385,32 @@ def test_landlock_settings():
     assert off.exit_code == 0 and off.landlock_abi == 0
     strict = nslaunch.Sandbox(landlock="strict", seccomp_strict=True).options()
     assert "--landlock" in strict and "strict" in strict and "--seccomp-strict" in strict
+
+
+def test_allow_egress_reaches_only_what_it_names():
+    """A private network through the client: the allowed port of a server
+    on the host's loopback answers, another port of it is refused at once."""
+    import shutil
+    import socket
+    if not shutil.which("slirp4netns"):
+        pytest.skip("needs Debian's slirp4netns")
+    servers = [socket.create_server(("127.0.0.1", 0)) for _ in range(2)]
+    allowed, other = (s.getsockname()[1] for s in servers)
+
+    def answer():
+        with servers[0].accept()[0] as c:
+            c.sendall(b"hi")
+    t = threading.Thread(target=answer, daemon=True)
+    t.start()
+    code = ("import socket, sys\n"
+            "print(socket.create_connection(('10.0.2.2', int(sys.argv[1])), timeout=5).recv(2).decode())\n"
+            "try:\n    socket.create_connection(('10.0.2.2', int(sys.argv[2])), timeout=5)\n"
+            "except ConnectionRefusedError:\n    print('refused')\n")
+    sandbox = nslaunch.Sandbox(allow_egress=[f"host-loopback:{allowed}"])
+    try:
+        r = nslaunch.run([PY, "-c", code, str(allowed), str(other)], sandbox, capture_output=True)
+    finally:
+        for s in servers:
+            s.close()
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.decode().split() == ["hi", "refused"]

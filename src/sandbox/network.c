@@ -21,6 +21,8 @@
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../network/egress.h"
+#include "../sync.h"
 #include "../syscalls.h"
 #include "ctx.h"
 
@@ -37,9 +39,37 @@ static int bring_up_loopback(void)
         return 0;
 }
 
+/* A private network: nslaunch connects it to the host's through a proxy
+ * it starts itself, outside the sandbox, as soon as it has the namespaces
+ * (launch.c). */
+static int hand_to_proxy(int sync_fd)
+{
+        struct nsl_msg msg = { .type = NSL_MSG_NETWORK };
+        _cleanup_close_ int net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int user = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+        int fds[2] = { net, user };
+
+        if (net < 0 || user < 0)
+                return -errno;
+        return nsl_send_with_fds(sync_fd, &msg, sizeof msg, fds, 2);
+}
+
+static int set_up(const struct nsl_net_plan *net, int sync_fd)
+{
+        int r = unshare(CLONE_NEWNET) < 0 ? -errno : bring_up_loopback();
+
+
+        /* the rules are in before anything can send a packet */
+        if (r == 0 && net->limited)
+                r = nsl_nft_send(net->rules, net->rules_len, net->rules_acks);
+        if (r == 0 && net->private)
+                r = hand_to_proxy(sync_fd);
+        return r;
+}
+
 /* The helper: reports 0 or an errno on its pipe, then holds the namespace
  * until init has joined it (its end of the pipe closes). */
-static _Noreturn void helper_main(int report_fd, int hold_fd)
+static _Noreturn void helper_main(const struct nsl_net_plan *net, int sync_fd, int report_fd, int hold_fd)
 {
         int r;
         char c;
@@ -49,7 +79,7 @@ static _Noreturn void helper_main(int report_fd, int hold_fd)
         if (prctl(PR_SET_DUMPABLE, 1) < 0)
                 r = -errno;
         else
-                r = unshare(CLONE_NEWNET) < 0 ? -errno : bring_up_loopback();
+                r = set_up(net, sync_fd);
 
         (void)!write(report_fd, &r, sizeof r);
         (void)!read(hold_fd, &c, 1);
@@ -81,7 +111,7 @@ int nsl_stage_network_start(struct nsl_ctx *ctx, nsl_error *error)
         if (pid == 0) {
                 close(report[0]);
                 close(hold[1]);
-                helper_main(report[1], hold[0]);
+                helper_main(&ctx->plan->net, ctx->sync_fd, report[1], hold[0]);
         }
         close(report[1]);
         close(hold[0]);

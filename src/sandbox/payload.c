@@ -19,6 +19,7 @@
 #include "../seccomp/filter.h"
 #include "../seccomp/notify-filter.h"
 #include "../sync.h"
+#include "../syscalls.h"
 #include "caps.h"
 #include "init.h"
 #include "mount.h"
@@ -155,7 +156,7 @@ static int load_with_listener(struct nsl_ctx *ctx, nsl_error *error)
          * copy of its memory, not a share of it, so init stays non-dumpable. */
         if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
                 return nsl_fail(error, errno, "seccomp-report", "dumpable", NULL);
-        self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+        self = nsl_pidfd_open(getpid(), 0);
         if (self < 0)
                 return nsl_fail(error, errno, "seccomp-report", "pidfd_open", NULL);
         /* the lowest free number is the one the listener will take */

@@ -28,9 +28,14 @@ fi
 id nsltest >/dev/null 2>&1 || useradd -m nsltest
 
 dir=$(mktemp -d /tmp/nsl-rootless.XXXXXX)
-cleanup() { rm -rf --one-file-system "$dir"; }
+. "$here/../tun-access.sh"
+cleanup() {
+        rm -rf --one-file-system "$dir"
+        nsl_tun_restore
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+nsl_tun_open
 mkdir -p "$dir/tests/integration" "$dir/out"
 cp "$nsl" "$dir/nslaunch"
 # test_bundle_layout.py's driver of the library, when built (tests/meson.build).

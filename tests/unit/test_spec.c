@@ -23,7 +23,7 @@ static void bad_option_values(void **state)
         nsl_error e = { 0 };
         (void)state;
         assert_non_null(s);
-        expect_line(nsl_spec_set_network(s, "bridge", &e), &e, "nslaunch: --network: bridge: expected none or host");
+        expect_line(nsl_spec_set_network(s, "bridge", &e), &e, "nslaunch: --network: bridge: expected none, private or host");
         expect_line(nsl_spec_set_uid(s, "-1", &e), &e, "nslaunch: --uid: -1: expected a number from 0 to 4294967294");
         expect_line(nsl_spec_set_gid(s, "4294967295", &e), &e,
                     "nslaunch: --gid: 4294967295: expected a number from 0 to 4294967294");

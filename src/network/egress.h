@@ -1,0 +1,51 @@
+/* --allow-egress: the destinations a sandbox with a private network may
+ * reach, and the nf_tables rules that hold it to them. */
+#ifndef NSL_NETWORK_EGRESS_H
+#define NSL_NETWORK_EGRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nslaunch.h"
+
+#define NSL_MAX_EGRESS 64       /* destinations per sandbox, after names are resolved */
+
+/* One allowed destination. A host name is resolved by the plan into one
+ * destination per address. */
+struct nsl_egress {
+        int family;             /* AF_INET or AF_INET6; 0 while only a name is known */
+        uint8_t addr[16];       /* network byte order; the first 4 bytes for IPv4 */
+        uint8_t prefix;         /* 32 or 128 for one address */
+        uint16_t port;          /* 0: every port */
+        uint8_t protocol;       /* IPPROTO_TCP or IPPROTO_UDP */
+        bool host_loopback;     /* the host's own loopback, which the sandbox sees at the gateway */
+        char name[254];         /* a host name to resolve, or "" */
+};
+
+/* HOST[:PORT], IP[:PORT], CIDR[:PORT], [IPv6][:PORT], [IPv6/LEN][:PORT] or
+ * host-loopback:PORT, each with an optional /tcp or /udp (tcp when none). */
+int nsl_egress_parse(const char *value, struct nsl_egress *out, nsl_error *error);
+
+/* "10.0.0.0/8:443/tcp", "[fd00::1]:53/udp", "host-loopback:5432/tcp": what
+ * reports and errors name. */
+void nsl_egress_format(const struct nsl_egress *e, char *buf, size_t size);
+
+/* The sandbox's own address and the gateway slirp4netns gives it. */
+#define NSL_NET_GATEWAY4 "10.0.2.2"
+#define NSL_NET_GATEWAY6 "fd00::2"
+
+/* The nf_tables batch that refuses every packet leaving the sandbox's
+ * network namespace except to lo and to the allowed destinations: a TCP
+ * connection with a reset, anything else with port-unreachable, so a refused
+ * destination fails at once. Built before clone, sent by the network helper
+ * (which must not allocate). *out is malloc'd; *acks is how many acks the
+ * kernel sends when it takes the whole batch. 0 or -errno. */
+int nsl_nft_egress_batch(const struct nsl_egress *allowed, size_t n, uint8_t **out, size_t *len, unsigned *acks);
+
+/* The network helper's part: sends the batch on a netfilter netlink socket
+ * of the current network namespace and waits for every ack. Allocates
+ * nothing. 0 or -errno (the kernel's, for a message it refused). */
+int nsl_nft_send(const uint8_t *batch, size_t len, unsigned acks);
+
+#endif

@@ -1,0 +1,30 @@
+/* What a private network (--network private, --allow-egress) needs,
+ * decided before clone: the proxy to start, the resolved destinations and
+ * the rules as the bytes the network helper sends. */
+#ifndef NSL_NETWORK_PLAN_H
+#define NSL_NETWORK_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "egress.h"
+
+struct nsl_spec;
+
+struct nsl_net_plan {
+        bool private;                   /* the sandbox's own namespace, connected by a proxy */
+        const char *proxy;              /* slirp4netns's path (static storage) */
+        bool host_loopback;             /* the proxy lets the gateway reach the host's loopback */
+        struct nsl_egress *allowed;     /* resolved: addresses only; NULL: no egress rules */
+        size_t n_allowed;
+        bool limited;                   /* --allow-egress was given: everything else is refused */
+        uint8_t *rules;                 /* the nf_tables batch, when limited */
+        size_t rules_len;
+        unsigned rules_acks;
+};
+
+int nsl_net_plan_build(const struct nsl_spec *spec, bool rootless, struct nsl_net_plan *net, nsl_error *error);
+void nsl_net_plan_free(struct nsl_net_plan *net);
+
+#endif

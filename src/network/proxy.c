@@ -1,0 +1,180 @@
+/* slirp4netns, chosen over pasta (both in Debian 12) on what was measured
+ * here (docs/network.md): it says when the sandbox's interface is configured
+ * (--ready-fd) and ends when an fd of nslaunch's closes (--exit-fd), so it is
+ * nslaunch's child from start to end and cannot outlive a killed nslaunch;
+ * pasta daemonizes and reports neither. */
+#include "proxy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+#include "../syscalls.h"
+
+#define READY_TIMEOUT_MS 10000
+#define STOP_TIMEOUT_MS 2000
+
+/* The fds the proxy gets, at these numbers: its argv names them. */
+enum { NETNS_FD = 3, USERNS_FD, READY_FD, EXIT_FD, N_FDS };
+
+static void build_argv(const struct nsl_net_plan *net, const char **argv)
+{
+        size_t n = 0;
+
+        argv[n++] = net->proxy;
+        argv[n++] = "--configure";
+        argv[n++] = "--mtu=65520";
+        argv[n++] = "--enable-ipv6";
+        argv[n++] = "--enable-seccomp";
+        if (!net->host_loopback)
+                argv[n++] = "--disable-host-loopback";
+        argv[n++] = "--ready-fd=5";
+        argv[n++] = "--exit-fd=6";
+        argv[n++] = "--userns-path=/proc/self/fd/4";
+        argv[n++] = "--netns-type=path";
+        argv[n++] = "/proc/self/fd/3";
+        argv[n++] = "tap0";
+        argv[n] = NULL;
+}
+
+/* The last line the proxy wrote, for the error when it fails. */
+static void last_line(int memfd, char *out, size_t size)
+{
+        char buf[4096];
+        ssize_t n = pread(memfd, buf, sizeof buf - 1, 0);
+        char *line;
+
+        out[0] = '\0';
+        if (n <= 0)
+                return;
+        buf[n] = '\0';
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+                buf[--n] = '\0';
+        line = strrchr(buf, '\n');
+        snprintf(out, size, "%.300s", line ? line + 1 : buf);
+}
+
+static int spawn(const struct nsl_net_plan *net, const int fds[N_FDS], int output, pid_t *pid)
+{
+        const char *argv[16];
+        posix_spawn_file_actions_t actions;
+        posix_spawnattr_t attr;
+        sigset_t none, all;
+        int r;
+
+        build_argv(net, argv);
+        sigemptyset(&none);
+        sigfillset(&all);
+        posix_spawnattr_init(&attr);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &all);
+        /* its own process group: a terminal's ^C reaches the sandbox through
+         * nslaunch, and the proxy stays until the sandbox has ended */
+        posix_spawnattr_setpgroup(&attr, 0);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&actions, output, 1);
+        posix_spawn_file_actions_adddup2(&actions, output, 2);
+        for (int fd = NETNS_FD; fd < N_FDS; fd++)
+                posix_spawn_file_actions_adddup2(&actions, fds[fd], fd);
+        posix_spawn_file_actions_addclosefrom_np(&actions, N_FDS);
+        r = posix_spawn(pid, net->proxy, &actions, &attr, (char *const *)argv, (char *[]){ NULL });
+        posix_spawn_file_actions_destroy(&actions);
+        posix_spawnattr_destroy(&attr);
+        return -r;
+}
+
+/* 0 once the proxy says the interface is configured; -errno with the
+ * proxy's own last line when it ended or took too long. */
+static int wait_ready(int ready, int pidfd, int output, const char *path, nsl_error *error)
+{
+        struct pollfd fds[2] = { { .fd = ready, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+        char why[512], c = 0;
+        int r;
+
+        do
+                r = poll(fds, 2, READY_TIMEOUT_MS);
+        while (r < 0 && errno == EINTR);
+        if (r > 0 && (fds[0].revents & POLLIN) && read(ready, &c, 1) == 1 && c == '1')
+                return 0;
+        last_line(output, why, sizeof why);
+        if (r == 0)
+                return nsl_fail(error, ETIMEDOUT, "network", path, "no network after %d s", READY_TIMEOUT_MS / 1000);
+        return nsl_fail(error, ECHILD, "network", path, "ended before the network was up: %s",
+                        why[0] ? why : "(it said nothing)");
+}
+
+/* Every fd the proxy gets, first moved above its numbers (so no dup2 of an
+ * fd onto itself leaves it close-on-exec). */
+static int lift(int fd)
+{
+        return fcntl(fd, F_DUPFD_CLOEXEC, N_FDS);
+}
+
+int nsl_net_proxy_start(const struct nsl_net_plan *net, int netns, int userns, struct nsl_net_proxy *proxy,
+                        nsl_error *error)
+{
+        int ready[2] = { -1, -1 }, exit_pipe[2] = { -1, -1 }, fds[N_FDS] = { -1, -1, -1, -1, -1, -1 };
+        _cleanup_close_ int output = memfd_create("slirp4netns", MFD_CLOEXEC);
+        _cleanup_close_ int ready_read = -1;
+        pid_t pid = -1;
+        int r = 0;
+
+        if (output < 0 || pipe2(ready, O_CLOEXEC) < 0 || pipe2(exit_pipe, O_CLOEXEC) < 0)
+                r = nsl_fail(error, errno, "network", "", "cannot make the proxy's pipes");
+        ready_read = ready[0];
+        proxy->exit_fd = exit_pipe[1];
+        if (r == 0) {
+                fds[NETNS_FD] = lift(netns);
+                fds[USERNS_FD] = lift(userns);
+                fds[READY_FD] = lift(ready[1]);
+                fds[EXIT_FD] = lift(exit_pipe[0]);
+                for (int fd = NETNS_FD; fd < N_FDS && r == 0; fd++)
+                        if (fds[fd] < 0)
+                                r = nsl_fail(error, errno, "network", "", "fcntl");
+        }
+        if (r == 0 && (r = spawn(net, fds, output, &pid)) < 0)
+                r = nsl_fail(error, -r, "network", net->proxy, "cannot start it");
+        for (int fd = NETNS_FD; fd < N_FDS; fd++)
+                nsl_closep(&fds[fd]);
+        nsl_closep(&ready[1]);
+        nsl_closep(&exit_pipe[0]);
+        if (r < 0)
+                return r;
+        proxy->pidfd = nsl_pidfd_open(pid, 0);
+        if (proxy->pidfd < 0) {
+                r = nsl_fail(error, errno, "network", net->proxy, "pidfd_open");
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                return r;
+        }
+        return wait_ready(ready_read, proxy->pidfd, output, net->proxy, error);
+}
+
+void nsl_net_proxy_stop(struct nsl_net_proxy *proxy)
+{
+        struct pollfd ended = { .fd = proxy->pidfd, .events = POLLIN };
+        siginfo_t info;
+
+        nsl_closep(&proxy->exit_fd);
+        proxy->exit_fd = -1;
+        if (proxy->pidfd < 0)
+                return;
+        if (poll(&ended, 1, STOP_TIMEOUT_MS) <= 0)
+                nsl_pidfd_send_signal(proxy->pidfd, SIGKILL);
+        while (waitid((idtype_t)P_PIDFD, (id_t)proxy->pidfd, &info, WEXITED) < 0 && errno == EINTR)
+                ;
+        nsl_closep(&proxy->pidfd);
+        proxy->pidfd = -1;
+}

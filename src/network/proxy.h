@@ -1,0 +1,24 @@
+/* The proxy that connects a private network to the host's: slirp4netns,
+ * started by nslaunch outside the sandbox, ended with it. */
+#ifndef NSL_NETWORK_PROXY_H
+#define NSL_NETWORK_PROXY_H
+
+#include <sys/types.h>
+
+#include "nslaunch.h"
+#include "plan.h"
+
+struct nsl_net_proxy {
+        int pidfd;
+        int exit_fd;    /* the proxy runs while this is open: it ends when nslaunch closes it or dies */
+};
+#define NSL_NET_PROXY_INIT { .pidfd = -1, .exit_fd = -1 }
+
+/* Starts the proxy on the sandbox's network namespace (netns, owned by
+ * userns) and returns once the sandbox's interface is configured. */
+int nsl_net_proxy_start(const struct nsl_net_plan *net, int netns, int userns, struct nsl_net_proxy *proxy,
+                        nsl_error *error);
+/* Ends it and reaps it; nothing when none runs. */
+void nsl_net_proxy_stop(struct nsl_net_proxy *proxy);
+
+#endif

@@ -1,0 +1,373 @@
+"""--network private and --allow-egress: the sandbox's own network namespace,
+connected through slirp4netns, with only the allowed destinations reachable.
+
+Servers run only on the host's loopback (which the sandbox reaches at the
+gateway, 10.0.2.2, when host-loopback is allowed) or, as root, in a network
+namespace the test creates with dummy interfaces holding documentation
+addresses: nothing else is ever connected to."""
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+
+from conftest import IS_ROOT, PY
+
+GATEWAY = "10.0.2.2"
+
+pytestmark = pytest.mark.skipif(not shutil.which("slirp4netns"), reason="needs Debian's slirp4netns")
+
+# connect() to HOST PORT [udp]: prints "ok N" with the bytes read, or
+# "err ERRNO SECONDS" for a refusal
+PROBE = r"""
+import errno, socket, sys, time
+def ipv6_routed():
+    # IPv6 comes with slirp4netns's router advertisement, after start
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        for line in open("/proc/self/net/ipv6_route"):
+            f = line.split()
+            if f[0] == "0" * 32 and f[1] == "00" and f[-1] != "lo":
+                return
+        time.sleep(0.01)
+def probe(host, port, proto):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    if family == socket.AF_INET6:
+        ipv6_routed()
+    t = time.monotonic()
+    try:
+        if proto == "udp":
+            s = socket.socket(family, socket.SOCK_DGRAM); s.settimeout(5); s.connect((host, port))
+            s.send(b"x"); n = len(s.recv(100))
+        else:
+            s = socket.create_connection((host, port), timeout=5); n = 0
+            while True:
+                d = s.recv(65536)
+                if not d: break
+                n += len(d)
+        return "ok %d" % n
+    except OSError as e:
+        return "err %s %.3f" % (errno.errorcode.get(e.errno, str(e)), time.monotonic() - t)
+for arg in sys.argv[1:]:
+    host, port, proto = arg.rsplit(",", 2)
+    print(probe(host, int(port), proto), flush=True)
+"""
+
+
+class Servers:
+    """TCP servers that send a fixed answer, and a UDP echo server."""
+
+    def __init__(self, host="127.0.0.1"):
+        self.host, self.socks, self.threads = host, [], []
+
+    def tcp(self, answer=b"hello"):
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        s = socket.socket(family, socket.SOCK_STREAM)
+        s.bind((self.host, 0))
+        s.listen(16)
+        self._serve(s, lambda: self._answer(s, answer))
+        return s.getsockname()[1]
+
+    def udp(self):
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        s = socket.socket(family, socket.SOCK_DGRAM)
+        s.bind((self.host, 0))
+        self._serve(s, lambda: self._echo(s))
+        return s.getsockname()[1]
+
+    def _serve(self, s, loop):
+        self.socks.append(s)
+        t = threading.Thread(target=loop, daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    @staticmethod
+    def _answer(s, answer):
+        with contextlib.suppress(OSError):
+            while True:
+                c, _ = s.accept()
+                with c:
+                    c.sendall(answer)
+
+    @staticmethod
+    def _echo(s):
+        with contextlib.suppress(OSError):
+            while True:
+                data, peer = s.recvfrom(100)
+                if peer is None:        # shut down
+                    return
+                s.sendto(data, peer)
+
+    def close(self):
+        for s in self.socks:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+
+@pytest.fixture
+def servers():
+    s = Servers()
+    yield s
+    s.close()
+
+
+def probe(nsl, *opts, targets, prefix=()):
+    """Runs PROBE in a sandbox (under prefix, e.g. ip netns exec) against
+    (host, port, proto) targets; its lines."""
+    argv = [*prefix, nsl.path, "run", *opts, "--", PY, "-c", PROBE, *[",".join(map(str, t)) for t in targets]]
+    cp = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert cp.returncode == 0, cp.stderr
+    return cp.stdout.split("\n")[:len(targets)]
+
+
+def refused_at_once(line):
+    """A refusal that came at once, as ECONNREFUSED or EPERM, never a hang."""
+    parts = line.split()
+    return parts[0] == "err" and parts[1] in ("ECONNREFUSED", "EPERM") and float(parts[2]) < 1.0
+
+
+def test_allowed_host_loopback_port_reachable_others_refused(nsl, servers):
+    allowed, other, udp = servers.tcp(b"x" * 100000), servers.tcp(), servers.udp()
+    out = probe(nsl, "--allow-egress", f"host-loopback:{allowed}",
+                targets=[(GATEWAY, allowed, "tcp"), (GATEWAY, other, "tcp"), (GATEWAY, udp, "udp"),
+                         ("198.51.100.7", 80, "tcp"), ("198.51.100.7", 53, "udp"), ("fd00::2", allowed, "tcp")])
+    assert out[0] == "ok 100000"
+    assert all(refused_at_once(line) for line in out[1:5]), out
+    assert out[5].startswith("err "), out       # the gateway's IPv6 address: no loopback behind it
+
+
+def test_udp_allowed_when_asked(nsl, servers):
+    udp, tcp = servers.udp(), servers.tcp()
+    out = probe(nsl, "--allow-egress", f"host-loopback:{udp}/udp",
+                targets=[(GATEWAY, udp, "udp"), (GATEWAY, tcp, "tcp")])
+    assert out[0] == "ok 1"
+    assert refused_at_once(out[1]), out
+
+
+def test_private_without_rules_keeps_the_hosts_loopback_out(nsl, servers):
+    port = servers.tcp()
+    out = probe(nsl, "--network", "private", targets=[(GATEWAY, port, "tcp")])
+    assert out[0].startswith("err "), out
+    assert float(out[0].split()[2]) < 1.0, out
+
+
+def test_private_network_has_its_own_interface(nsl):
+    cp = nsl.py("import os\n"
+                "lines = open('/proc/self/net/dev').read().splitlines()[2:]\n"
+                "print(' '.join(sorted(l.split(':')[0].strip() for l in lines)))\n"
+                "print(open('/proc/self/net/route').read().splitlines()[1].split()[:3])\n",
+                "--network", "private")
+    assert cp.returncode == 0, cp.stderr
+    names, route = cp.stdout.splitlines()
+    assert names == "lo tap0"
+    assert route == "['tap0', '00000000', '0202000A']"      # the default route, via 10.0.2.2
+
+
+# Inside the sandbox: try to read the rules (NFT_MSG_GETTABLE dump), to
+# delete the table, and to add a route; print each errno.
+TAMPER = r"""
+import errno, os, socket, struct, subprocess
+def nft(msg_type, flags, payload=b""):
+    try:
+        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12)   # NETLINK_NETFILTER
+    except OSError as e:
+        return "socket " + errno.errorcode[e.errno]                 # the built-in filter's refusal
+    body = struct.pack("BBH", 1, 0, 0) + payload                 # NFPROTO_INET
+    s.send(struct.pack("=IHHII", 16 + len(body), (10 << 8) | msg_type, flags, 1, 0) + body)
+    data = s.recv(65536)
+    length, kind = struct.unpack("=IH", data[:6])
+    if kind == 2:                                                # NLMSG_ERROR
+        return errno.errorcode.get(-struct.unpack("=i", data[16:20])[0], "0")
+    return "answered"
+name = b"nslaunch\0"
+attr = struct.pack("=HH", 4 + len(name), 1) + name + b"\0" * (-len(name) % 4)   # NFTA_TABLE_NAME
+print("list", nft(1, 0x1 | 0x300))                              # NFT_MSG_GETTABLE, dump
+print("delete", nft(2, 0x1 | 0x4, attr))                         # NFT_MSG_DELTABLE, ack
+r = subprocess.run(["ip", "route", "add", "198.51.100.0/24", "dev", "tap0"], capture_output=True, text=True)
+print("route", r.returncode, r.stderr.strip())
+"""
+
+
+@pytest.mark.parametrize("seccomp", ["default", "unconfined"])
+def test_plugin_cannot_see_or_change_the_rules(nsl, servers, seccomp):
+    """The built-in filter refuses the netfilter socket; without a filter,
+    the kernel refuses the capability-less plugin every request."""
+    if not shutil.which("ip"):
+        pytest.skip("needs iproute2")
+    allowed, other = servers.tcp(), servers.tcp()
+    refused = "socket EPERM" if seccomp == "default" else "EPERM"
+    cp = nsl.run("--seccomp", seccomp, "--allow-egress", f"host-loopback:{allowed}",
+                 cmd=[PY, "-c", TAMPER + PROBE, f"{GATEWAY},{other},tcp"], timeout=60)
+    assert cp.returncode == 0, cp.stderr
+    lines = cp.stdout.splitlines()
+    assert lines[0] == f"list {refused}", lines
+    assert lines[1] == f"delete {refused}", lines
+    assert lines[2].startswith("route 2 ") and "Operation not permitted" in lines[2], lines
+    assert refused_at_once(lines[3]), lines     # and the rules still hold
+
+
+@pytest.mark.parametrize("value, cause", [
+    ("", "expected HOST"),
+    ("10.0.0.1:0", "port"),
+    ("10.0.0.1:70000", "port"),
+    ("10.0.0.1/33", "prefix length is longer"),
+    ("10.0.0.1/8", "bits set after the prefix"),
+    ("fd00::1:443", None),          # a bare IPv6 address: valid, every port
+    ("[fd00::1", "expected [IPv6]"),
+    ("bad_name!:80", "expected an IP address"),
+    ("no-such-host.invalid:80", "cannot resolve"),
+])
+def test_bad_destination_is_one_line_and_125(nsl, value, cause):
+    cp = nsl.run("--allow-egress", value, cmd=["/bin/true"])
+    if cause is None:
+        assert cp.returncode == 0, cp.stderr
+        return
+    assert cp.returncode == 125
+    assert len(cp.stderr.splitlines()) == 1, cp.stderr
+    assert "--allow-egress" in cp.stderr and cause in cp.stderr, cp.stderr
+
+
+def test_allow_egress_with_the_hosts_network_is_refused(nsl):
+    cp = nsl.run("--network", "host", "--allow-egress", "10.0.0.1:80", cmd=["/bin/true"])
+    assert cp.returncode == 125
+    assert "needs a private network" in cp.stderr
+
+
+def test_nothing_left_behind_after_many_launches(nsl, servers):
+    """No proxy, namespace, interface or file outlives its sandbox (the
+    autouse guards check processes and mounts after the test)."""
+    port = servers.tcp()
+    before = set(os.listdir("/proc"))
+    for _ in range(int(os.environ.get("NSL_NETWORK_LAUNCHES", "1000"))):
+        cp = nsl.run("--allow-egress", f"host-loopback:{port}", cmd=["/bin/true"])
+        assert cp.returncode == 0, cp.stderr
+    time.sleep(0.2)
+    left = [p for p in set(os.listdir("/proc")) - before if p.isdigit()]
+    proxies = []
+    for pid in left:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/comm") as f:
+            if f.read().strip() == "slirp4netns":
+                proxies.append(pid)
+    assert not proxies
+
+
+def test_killed_launcher_takes_its_proxy_along(nsl):
+    p = nsl.popen("run", "--network", "private", "--", "/bin/sleep", "30")
+    deadline = time.monotonic() + 10
+    proxy = None
+    while proxy is None and time.monotonic() < deadline:
+        for pid in os.listdir("/proc"):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == p.pid and open(f"/proc/{pid}/comm").read().strip() == "slirp4netns":
+                    proxy = int(pid)
+        time.sleep(0.02)
+    assert proxy, "no slirp4netns child"
+    p.kill()
+    p.wait()
+    deadline = time.monotonic() + 5
+    while os.path.exists(f"/proc/{proxy}") and time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(proxy, os.WNOHANG)       # reparented to us, the subreaper
+        time.sleep(0.02)
+    assert not os.path.exists(f"/proc/{proxy}")
+
+
+# --- as root: other hosts, in a network namespace of the test's own ---
+
+@contextlib.contextmanager
+def made_netns():
+    """A network namespace whose lo holds 198.51.100.1 and .2, 2001:db8::1
+    and ::2: the hosts slirp4netns connects the sandbox to."""
+    name = "nsltest-" + uuid.uuid4().hex[:8]
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        def ip(*a):
+            subprocess.run(["ip", "netns", "exec", name, "ip", *a], check=True)
+        ip("link", "set", "lo", "up")
+        for addr in ("198.51.100.1/32", "198.51.100.2/32", "2001:db8::1/128", "2001:db8::2/128"):
+            ip("addr", "add", addr, "dev", "lo")
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=True)
+
+
+SERVE = r"""
+import socket, sys, threading
+def tcp(host, port):
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, port)); s.listen(16)
+    while True:
+        c, _ = s.accept(); c.sendall(b"hi"); c.close()
+for spec in sys.argv[1:]:
+    host, port = spec.rsplit(",", 1)
+    threading.Thread(target=tcp, args=(host, int(port)), daemon=True).start()
+print("ready", flush=True)
+threading.Event().wait()
+"""
+
+
+@pytest.fixture
+def other_hosts():
+    if not IS_ROOT or not shutil.which("ip"):
+        pytest.skip("creates a network namespace: root, with iproute2")
+    with made_netns() as name:
+        serve = subprocess.Popen(["ip", "netns", "exec", name, PY, "-c", SERVE,
+                                  "198.51.100.1,8080", "198.51.100.1,8081", "198.51.100.2,8080",
+                                  "2001:db8::1,8080", "2001:db8::2,8080"],
+                                 stdout=subprocess.PIPE, text=True)
+        try:
+            assert serve.stdout.readline() == "ready\n"
+            yield ["ip", "netns", "exec", name]
+        finally:
+            serve.kill()
+            serve.wait()
+
+
+def test_other_hosts_ports_and_ipv6(nsl, other_hosts):
+    out = probe(nsl, "--allow-egress", "198.51.100.1:8080", "--allow-egress", "[2001:db8::1]:8080",
+                prefix=other_hosts,
+                targets=[("198.51.100.1", 8080, "tcp"), ("198.51.100.1", 8081, "tcp"),
+                         ("198.51.100.2", 8080, "tcp"), ("2001:db8::1", 8080, "tcp"),
+                         ("2001:db8::2", 8080, "tcp"), ("198.51.100.1", 8080, "udp")])
+    assert out[0] == "ok 2" and out[3] == "ok 2", out
+    assert all(refused_at_once(line) for line in out[1:3] + out[4:]), out
+
+
+def test_cidr_allows_every_port_of_its_hosts(nsl, other_hosts):
+    out = probe(nsl, "--allow-egress", "198.51.100.0/31", "--allow-egress", "[2001:db8::/126]",
+                prefix=other_hosts,
+                targets=[("198.51.100.1", 8080, "tcp"), ("198.51.100.1", 8081, "tcp"),
+                         ("198.51.100.2", 8080, "tcp"), ("2001:db8::2", 8080, "tcp")])
+    assert out[:2] == ["ok 2", "ok 2"] and out[3] == "ok 2", out
+    assert refused_at_once(out[2]), out
+
+
+def test_host_names_are_resolved_at_launch_and_pinned(nsl, other_hosts, tmp_path):
+    """The name's address at launch is what the rules hold: once the
+    sandbox runs, a change of the name's address changes nothing."""
+    hosts = tmp_path / "hosts"
+    hosts.write_text("198.51.100.1 db.test\n")
+    cmd = [*other_hosts, "unshare", "-m", "sh", "-c", f"mount --bind {hosts} /etc/hosts && exec \"$@\"", "sh",
+           nsl.path, "run", "--allow-egress", "db.test:8080", "--", PY, "-c",
+           "import sys; print('started', flush=True); sys.stdin.readline()\n" + PROBE,
+           "198.51.100.1,8080,tcp", "198.51.100.2,8080,tcp"]
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline() == "started\n"
+        hosts.write_text("198.51.100.2 db.test\n")         # the name moves while the sandbox runs
+        out, err = p.communicate("go\n", timeout=60)
+    finally:
+        p.kill()
+        p.wait()
+    assert p.returncode == 0, err
+    first, second = out.splitlines()
+    assert first == "ok 2"
+    assert refused_at_once(second), second

@@ -1,0 +1,162 @@
+/* network/egress.c and nft.c: --allow-egress values, and the nf_tables
+ * batch as a well-formed sequence of netlink messages (the kernel's verdict on
+ * it is tests/integration/test_network_private.py's). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "network/egress.h"
+
+static struct nsl_egress parse_ok(const char *value)
+{
+        struct nsl_egress e;
+        nsl_error err = { 0 };
+        int r = nsl_egress_parse(value, &e, &err);
+        if (r < 0)
+                fail_msg("%s: %s", value, err.cause);
+        return e;
+}
+
+static void assert_formats_as(const char *value, const char *expected)
+{
+        char buf[300];
+        struct nsl_egress e = parse_ok(value);
+        nsl_egress_format(&e, buf, sizeof buf);
+        assert_string_equal(buf, expected);
+}
+
+static void destinations_parse_and_format(void **state)
+{
+        (void)state;
+        assert_formats_as("10.1.2.3:5432", "10.1.2.3:5432/tcp");
+        assert_formats_as("10.1.2.3", "10.1.2.3/tcp");
+        assert_formats_as("10.0.0.0/8:443/tcp", "10.0.0.0/8:443/tcp");
+        assert_formats_as("10.0.0.0/8/udp", "10.0.0.0/8/udp");
+        assert_formats_as("[fd00::1]:53/udp", "[fd00::1]:53/udp");
+        assert_formats_as("fd00::1", "fd00::1/tcp");
+        assert_formats_as("[2001:db8::/32]:80", "[2001:db8::/32]:80/tcp");
+        assert_formats_as("db.internal:5432", "db.internal:5432/tcp");
+        assert_formats_as("host-loopback:8080", "host-loopback:8080/tcp");
+}
+
+static void fields_are_what_was_asked(void **state)
+{
+        struct nsl_egress e = parse_ok("192.0.2.0/24:53/udp");
+        uint8_t net[4] = { 192, 0, 2, 0 };
+        (void)state;
+
+        assert_int_equal(e.family, AF_INET);
+        assert_memory_equal(e.addr, net, 4);
+        assert_int_equal(e.prefix, 24);
+        assert_int_equal(e.port, 53);
+        assert_int_equal(e.protocol, IPPROTO_UDP);
+        assert_string_equal(e.name, "");
+
+        e = parse_ok("db.internal");
+        assert_int_equal(e.family, 0);
+        assert_string_equal(e.name, "db.internal");
+        assert_int_equal(e.port, 0);
+
+        e = parse_ok("host-loopback:1");
+        assert_true(e.host_loopback);
+        assert_int_equal(e.prefix, 32);
+}
+
+static void bad_destinations_are_refused(void **state)
+{
+        static const char *const bad[] = {
+                "", ":80", "10.0.0.1:", "10.0.0.1:0", "10.0.0.1:65536", "10.0.0.1:x", "10.0.0.1/33",
+                "10.0.0.1/8", "10.0.0.0/x", "[fd00::1", "[fd00::1]x", "fd00::/129", "-bad.example",
+                "bad_name", "name with space", "db.internal/24", "10.0.0.1:80/sctp",
+        };
+        (void)state;
+
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                struct nsl_egress e;
+                nsl_error err = { 0 };
+                if (nsl_egress_parse(bad[i], &e, &err) != -EINVAL)
+                        fail_msg("accepted: \"%s\"", bad[i]);
+                assert_string_equal(err.what, "--allow-egress");
+        }
+}
+
+/* Walks the attributes of [a, end) and each nest in them: every length
+ * inside its parent. */
+static void assert_attrs_nest(const uint8_t *a, const uint8_t *end, int depth)
+{
+        assert_true(depth < 10);
+        while (a < end) {
+                const struct nlattr *attr = (const void *)a;
+                assert_true((size_t)(end - a) >= NLA_HDRLEN);
+                assert_true(attr->nla_len >= NLA_HDRLEN && attr->nla_len <= end - a);
+                if (attr->nla_type & NLA_F_NESTED)
+                        assert_attrs_nest(a + NLA_HDRLEN, a + attr->nla_len, depth + 1);
+                a += NLA_ALIGN(attr->nla_len);
+        }
+}
+
+static bool contains(const uint8_t *hay, size_t n, const void *needle, size_t m)
+{
+        for (size_t i = 0; i + m <= n; i++)
+                if (!memcmp(hay + i, needle, m))
+                        return true;
+        return false;
+}
+
+static void the_batch_is_well_formed(void **state)
+{
+        struct nsl_egress allowed[2] = { parse_ok("198.51.100.0/24:8443"), parse_ok("[2001:db8::7]:53/udp") };
+        uint8_t *batch = NULL, v6[16];
+        size_t len = 0, n_msgs = 0;
+        unsigned acks = 0, acked = 0;
+        uint16_t first = 0, last = 0;
+        uint16_t port = htons(8443);
+        (void)state;
+
+        assert_int_equal(nsl_nft_egress_batch(allowed, 2, &batch, &len, &acks), 0);
+        for (const struct nlmsghdr *h = (const void *)batch; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len), n_msgs++) {
+                const uint8_t *body = (const uint8_t *)NLMSG_DATA(h) + sizeof(struct nfgenmsg);
+                if (n_msgs == 0)
+                        first = h->nlmsg_type;
+                last = h->nlmsg_type;
+                acked += !!(h->nlmsg_flags & NLM_F_ACK);
+                assert_true(h->nlmsg_flags & NLM_F_REQUEST);
+                assert_attrs_nest(body, (const uint8_t *)h + h->nlmsg_len, 0);
+        }
+        assert_int_equal(len, 0);       /* the messages fill the batch exactly */
+        assert_int_equal(first, NFNL_MSG_BATCH_BEGIN);
+        assert_int_equal(last, NFNL_MSG_BATCH_END);
+        assert_int_equal(acked, acks);
+        assert_int_equal(acks, n_msgs - 2);
+        /* table, chain, lo, neighbour discovery, two allowed, two refusals */
+        assert_int_equal(n_msgs, 2 + 2 + 2 + 2 + 2);
+        free(batch);
+
+        assert_int_equal(nsl_nft_egress_batch(allowed, 2, &batch, &len, &acks), 0);
+        inet_pton(AF_INET6, "2001:db8::7", v6);
+        assert_true(contains(batch, len, v6, 16));
+        assert_true(contains(batch, len, (uint8_t[]){ 198, 51, 100, 0 }, 4));
+        assert_true(contains(batch, len, &port, 2));
+        free(batch);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(destinations_parse_and_format),
+                cmocka_unit_test(fields_are_what_was_asked),
+                cmocka_unit_test(bad_destinations_are_refused),
+                cmocka_unit_test(the_batch_is_well_formed),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
