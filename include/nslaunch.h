@@ -236,6 +236,16 @@ typedef struct nsl_seccomp_denial {
         unsigned long calls_by_others;
 } nsl_seccomp_denial;
 
+/* A destination --allow-egress refused, and how many packets went to it. */
+typedef struct nsl_egress_denial {
+        char destination[46];   /* the address, as inet_ntop writes it */
+        int port;               /* TCP's or UDP's destination port; 0 for other protocols */
+        char protocol[8];       /* "tcp", "udp", "icmp", "icmpv6" or "#N" */
+        unsigned long count;    /* packets refused (a TCP connection's retried SYN counts again) */
+} nsl_egress_denial;
+
+#define NSL_MAX_EGRESS_DENIALS 1024
+
 #define NSL_MAX_DENIALS 8192  /* more than every named syscall of every architecture a host runs */
 #define NSL_MAX_LEARNED_NR 1024
 
@@ -258,9 +268,15 @@ typedef struct nsl_result {
         unsigned long denials_dropped;   /* refused calls left out: the table holds NSL_MAX_DENIALS kinds */
         uint64_t learned[NSL_MAX_LEARNED_NR / 64];  /* learning: native syscall numbers allowed and made */
         int landlock_abi;                /* the Landlock ABI the command ran under; 0: none */
+        bool egress_reported;            /* --allow-egress was given: refusals are recorded */
+        nsl_egress_denial *egress_denials;       /* owned by the result, in the order first refused */
+        size_t n_egress_denials;
+        unsigned long egress_denials_dropped;   /* refusals left out: NSL_MAX_EGRESS_DENIALS destinations,
+                                                 * or the kernel's queue ran over */
 } nsl_result;
 
-/* Frees what a result owns (its denials); it may be released twice. */
+/* Frees what a result owns (its denials, seccomp's and egress'); it may be
+ * released twice. */
 void nsl_result_release(nsl_result *result);
 
 /* --status-json: writes result (or, when error is not NULL, the failure) as

@@ -24,6 +24,7 @@ struct nsl_sandbox {
                                                  * have ended at go, the rest at free, off the launch's path */
         struct nsl_host_setup host;
         struct nsl_net_proxy proxy;     /* a private network's, until the sandbox has ended */
+        int egress_log;                 /* --allow-egress: the refusals' log socket, until free */
         struct nsl_host_ids ids;        /* root's default: host ids of its own, held until free */
         bool wait_for_start;
         int start_fd;                   /* the start pipe's write end (a socket's, for a command given

@@ -34,6 +34,7 @@
 #include "idmap.h"
 #include "handle.h"
 #include "launch.h"
+#include "network/denials.h"
 #include "plan.h"
 #include "result.h"
 #include "sandbox/ctx.h"
@@ -368,8 +369,11 @@ static int step_network(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error 
                 return nsl_fail(error, errno, "network", "", NULL);
         if (fds[0].revents)
                 n = nsl_recv_with_fds(sb->sync_fd, &msg, sizeof msg, MSG_DONTWAIT, ns, &n_ns);
-        if (n == sizeof msg && msg.type == NSL_MSG_NETWORK && n_ns == 2)
+        if (n == sizeof msg && msg.type == NSL_MSG_NETWORK && n_ns == (sb->plan.net.limited ? 3u : 2u)) {
                 r = nsl_net_proxy_start(&sb->plan.net, ns[0], ns[1], &sb->proxy, error);
+                if (sb->plan.net.limited)
+                        sb->egress_log = TAKE_FD(ns[--n_ns]);
+        }
         else if (n == sizeof msg && msg.type == NSL_MSG_ERROR) {
                 *error = msg.error;
                 r = -(error->errnum ? error->errnum : EINVAL);
@@ -429,12 +433,13 @@ static nsl_sandbox *sandbox_new(void)
                 return NULL;
         sb->cg = (struct nsl_cgroup)NSL_CGROUP_INIT;
         sb->proxy = (struct nsl_net_proxy)NSL_NET_PROXY_INIT;
+        sb->egress_log = -1;
         sb->ids = (struct nsl_host_ids)NSL_HOST_IDS_INIT;
         nsl_sources_init(&sb->sources);
         sb->start_fd = sb->start_read_fd = sb->pidfd = sb->sync_fd = -1;
         sb->pid = -1;
         sb->notify = (struct nsl_notify){ .listener = -1, .native_arch = seccomp_arch_native(), .result = &sb->result };
-        sb->s = (struct nsl_supervision){ .pidfd = -1, .sync_fd = -1, .timer_fd = -1, .sig_fd = -1 };
+        sb->s = (struct nsl_supervision){ .pidfd = -1, .sync_fd = -1, .timer_fd = -1, .sig_fd = -1, .egress_log = -1 };
         sb->result = (nsl_result){ .exit_status = -1, .setup_ms = -1, .peak_memory_bytes = -1 };
         return sb;
 }
@@ -474,6 +479,9 @@ static int sandbox_create(const nsl_spec *spec, bool wait_for_start, nsl_sandbox
         sb->s.pidfd = sb->pidfd;
         sb->s.sync_fd = sb->sync_fd;
         sb->s.notify = sb->plan.seccomp.notify ? &sb->notify : NULL;
+        sb->s.egress_log = sb->egress_log;
+        sb->s.egress_result = &sb->result;
+        sb->result.egress_reported = sb->plan.net.limited;
         *out = sb;
         return 0;
 }
@@ -587,6 +595,7 @@ static void finish(nsl_sandbox *sb, int r)
          * holds the peak. The cgroup goes once init is reaped (here, or in
          * free, after the kernel's teardown of its namespaces). */
         nsl_cgroup_stats(&sb->cg, &sb->result.peak_memory_bytes, &oom_killed);
+        nsl_egress_log_read(sb->egress_log, &sb->result);      /* what the command sent last */
         if (sb->reaped)
                 nsl_cgroup_destroy(&sb->cg);
         sb->result.wall_ms = nsl_ms_between(&sb->created, &end);
@@ -689,6 +698,7 @@ void nsl_sandbox_free(nsl_sandbox *sb)
         nsl_notify_close(&sb->notify);
         nsl_supervision_close(&sb->s);
         nsl_net_proxy_stop(&sb->proxy);
+        nsl_closep(&sb->egress_log);
         nsl_cgroup_destroy(&sb->cg);
         nsl_sources_close(&sb->sources);
         nsl_idmap_userns_close(&sb->idmap_helpers);

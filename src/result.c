@@ -29,23 +29,51 @@ void nsl_result_release(nsl_result *result)
         free(result->denials);
         result->denials = NULL;
         result->n_denials = 0;
+        free(result->egress_denials);
+        result->egress_denials = NULL;
+        result->n_egress_denials = 0;
+}
+
+/* A copy of n elements of size bytes each, or NULL (none, or no memory). */
+static void *copy_array(const void *from, size_t n, size_t size, int *r)
+{
+        void *to;
+
+        if (!n)
+                return NULL;
+        if (!(to = malloc(n * size))) {
+                *r = -ENOMEM;
+                return NULL;
+        }
+        return memcpy(to, from, n * size);
 }
 
 int nsl_result_copy(const nsl_result *from, nsl_result *to)
 {
-        size_t size = from->n_denials * sizeof *from->denials;
+        int r = 0;
 
         *to = *from;
-        to->denials = NULL;
-        if (!from->n_denials)
-                return 0;
-        to->denials = malloc(size);
-        if (!to->denials) {
-                to->n_denials = 0;
-                return -ENOMEM;
+        to->denials = copy_array(from->denials, from->n_denials, sizeof *from->denials, &r);
+        to->egress_denials = copy_array(from->egress_denials, from->n_egress_denials, sizeof *from->egress_denials, &r);
+        if (r < 0)
+                nsl_result_release(to);
+        return r;
+}
+
+static json_object *egress_denials(const nsl_result *r)
+{
+        json_object *list = json_object_new_array();
+
+        for (size_t i = 0; i < r->n_egress_denials; i++) {
+                const nsl_egress_denial *d = &r->egress_denials[i];
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "destination", json_object_new_string(d->destination));
+                json_object_object_add(o, "port", d->port ? json_object_new_int(d->port) : NULL);
+                json_object_object_add(o, "protocol", json_object_new_string(d->protocol));
+                json_object_object_add(o, "count", json_object_new_int64((int64_t)d->count));
+                json_object_array_add(list, o);
         }
-        memcpy(to->denials, from->denials, size);
-        return 0;
+        return list;
 }
 
 static json_object *callers(const nsl_seccomp_denial *d)
@@ -119,6 +147,11 @@ static json_object *build(const nsl_result *r, const nsl_error *failure)
                 json_object_object_add(o, "seccomp_denials_dropped", json_object_new_int64((int64_t)r->denials_dropped));
         }
         json_object_object_add(o, "seccomp_suspected", json_object_new_boolean(r->seccomp_suspected));
+        if (r->egress_reported) {
+                json_object_object_add(o, "egress_denials", egress_denials(r));
+                json_object_object_add(o, "egress_denials_dropped",
+                                       json_object_new_int64((int64_t)r->egress_denials_dropped));
+        }
         json_object_object_add(o, "error", NULL);
         return o;
 }

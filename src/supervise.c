@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "network/denials.h"
 #include "sync.h"
 #include "syscalls.h"
 
@@ -165,14 +166,15 @@ int nsl_supervise_until(struct nsl_supervision *s, int wait_ms, bool execed, nsl
                 deadline.tv_nsec -= 1000000000;
         }
         for (;;) {
-                struct pollfd fds[5] = {
+                struct pollfd fds[6] = {
                         { .fd = s->pidfd, .events = POLLIN },
                         { .fd = s->sync_open ? s->sync_fd : -1, .events = POLLIN },
                         { .fd = s->sig_fd, .events = POLLIN },
                         { .fd = s->timer_fd, .events = POLLIN },
                         { .fd = s->notify ? s->notify->listener : -1, .events = POLLIN },
+                        { .fd = s->egress_log, .events = POLLIN },
                 };
-                int n = poll(fds, 5, wait_ms < 0 ? -1 : remaining_ms(&deadline));
+                int n = poll(fds, 6, wait_ms < 0 ? -1 : remaining_ms(&deadline));
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -204,6 +206,8 @@ int nsl_supervise_until(struct nsl_supervision *s, int wait_ms, bool execed, nsl
                         nsl_notify_handle(s->notify);
                 else if (fds[4].revents & (POLLHUP | POLLERR))
                         nsl_notify_close(s->notify);    /* no task uses the filter any more */
+                if (fds[5].revents)
+                        nsl_egress_log_read(s->egress_log, s->egress_result);
                 if (fds[0].revents & POLLIN) {
                         drain(s);
                         return reap(s, error);

@@ -19,6 +19,8 @@ struct nsl_supervision {
         uint64_t timeout_ms;
         uint64_t kill_after_ms;
         struct nsl_notify *notify;      /* --seccomp-report or learning; NULL when off */
+        int egress_log;                 /* --allow-egress: the refusals' log socket; -1 when off */
+        nsl_result *egress_result;      /* where its refusals are counted */
         int timer_fd;                   /* -1 without a timeout */
         int sig_fd;                     /* -1 unless the caller forwards signals */
         bool sync_open, term_sent;

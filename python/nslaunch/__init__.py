@@ -15,9 +15,9 @@ from .errors import BinaryNotFound, LaunchError, NslaunchError, PluginError
 from .launch import find_binary
 from .pool import Pool
 from .process import DEVNULL, PIPE, Handle, run, start
-from .result import Result, SeccompCaller, SeccompDenial
+from .result import EgressDenial, Result, SeccompCaller, SeccompDenial
 from .sandbox import Sandbox
 
-__all__ = ["BinaryNotFound", "DEVNULL", "Handle", "LaunchError", "NslaunchError", "PIPE", "PluginError",
-           "Pool", "Result", "Sandbox", "SeccompCaller", "SeccompDenial", "find_binary", "run", "start"]
+__all__ = ["BinaryNotFound", "DEVNULL", "EgressDenial", "Handle", "LaunchError", "NslaunchError", "PIPE",
+           "PluginError", "Pool", "Result", "Sandbox", "SeccompCaller", "SeccompDenial", "find_binary", "run", "start"]
 __version__ = "0.1.0"

@@ -47,6 +47,17 @@ def _denial(d: Mapping[str, Any]) -> SeccompDenial:
 
 
 @dataclass(frozen=True)
+class EgressDenial:
+    """A destination ``allow_egress`` refused, and how many packets went to
+    it (a TCP connection's retried SYN counts again)."""
+
+    destination: str
+    port: Optional[int]   # None for protocols without ports
+    protocol: str         # "tcp", "udp", "icmp", "icmpv6" or "#N"
+    count: int
+
+
+@dataclass(frozen=True)
 class Result:
     """A finished sandbox. Times are milliseconds; ``peak_memory_bytes`` is
     None without a cgroup; ``signal`` is the signal that ended the command;
@@ -66,6 +77,8 @@ class Result:
     seccomp_denials_dropped: int = 0    # refused calls left out of the report (its table was full)
     seccomp_suspected: bool = False     # no report, and the command ended as a refusal makes one end
     landlock_abi: int = 0               # the Landlock ABI the sandbox was restricted with; 0: none
+    egress_denials: Tuple[EgressDenial, ...] = ()   # with allow_egress: what it refused
+    egress_denials_dropped: int = 0
     stdout: Output = None
     stderr: Output = None
 
@@ -143,6 +156,9 @@ def make_result(args: Sequence[str], returncode: int, status: Optional[Mapping[s
         seccomp_denials_dropped=int(status.get("seccomp_denials_dropped") or 0),
         seccomp_suspected=bool(status.get("seccomp_suspected")),
         landlock_abi=int(status.get("landlock_abi") or 0),
+        egress_denials=tuple(EgressDenial(d["destination"], d.get("port"), d["protocol"], d["count"])
+                             for d in status.get("egress_denials") or ()),
+        egress_denials_dropped=int(status.get("egress_denials_dropped") or 0),
         stdout=stdout,
         stderr=stderr,
     )

@@ -414,3 +414,4 @@ def test_allow_egress_reaches_only_what_it_names():
             s.close()
     assert r.exit_code == 0, r.stderr
     assert r.stdout.decode().split() == ["hi", "refused"]
+    assert r.egress_denials == (nslaunch.EgressDenial("10.0.2.2", other, "tcp", 1),)

@@ -43,6 +43,19 @@ void nsl_egress_format(const struct nsl_egress *e, char *buf, size_t size);
  * kernel sends when it takes the whole batch. 0 or -errno. */
 int nsl_nft_egress_batch(const struct nsl_egress *allowed, size_t n, uint8_t **out, size_t *len, unsigned *acks);
 
+/* The nflog group that refused packets are copied to, and how much of each:
+ * the IP header and the ports. */
+#define NSL_EGRESS_LOG_GROUP 1
+#define NSL_EGRESS_LOG_SNAPLEN 64
+
+/* The message that binds a netfilter netlink socket to that group, copying
+ * packets: built before clone like the batch; one ack. */
+int nsl_nflog_config(uint8_t **out, size_t *len);
+
+/* Sends netlink messages on fd and waits for acks acks. Allocates nothing.
+ * 0 or -errno (the kernel's, for a message it refused). */
+int nsl_nl_transact(int fd, const uint8_t *msgs, size_t len, unsigned acks);
+
 /* The network helper's part: sends the batch on a netfilter netlink socket
  * of the current network namespace and waits for every ack. Allocates
  * nothing. 0 or -errno (the kernel's, for a message it refused). */

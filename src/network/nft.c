@@ -12,6 +12,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_log.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -206,6 +207,15 @@ static void expr_reject(struct nl_buf *b, uint32_t type, uint8_t code)
         expr_end(b, e);
 }
 
+static void expr_log(struct nl_buf *b)
+{
+        struct expr e = expr_start(b, "log");
+        uint16_t group = htons(NSL_EGRESS_LOG_GROUP);
+        put_attr(b, NFTA_LOG_GROUP, &group, sizeof group);
+        put_be32(b, NFTA_LOG_SNAPLEN, NSL_EGRESS_LOG_SNAPLEN);
+        expr_end(b, e);
+}
+
 static void match_u8(struct nl_buf *b, uint32_t meta_key, uint8_t value)
 {
         expr_meta(b, meta_key);
@@ -265,16 +275,26 @@ static void rule_allow_loopback(struct nl_buf *b)
 }
 
 /* IPv6 needs its neighbour discovery (router solicitation to redirect,
- * types 133-137) to reach the gateway at all. */
-static void rule_allow_neighbour_discovery(struct nl_buf *b)
+ * types 133-137) to reach the gateway at all, and the kernel sends its
+ * multicast listener reports (130-132, 143) on every interface it brings
+ * up: passed, not reported as refusals. */
+static void rule_allow_icmpv6_types(struct nl_buf *b, uint8_t first, uint8_t last)
 {
-        uint8_t first = 133, last = 137;
         size_t exprs, m = rule_start(b, &exprs);
         match_u8(b, NFT_META_L4PROTO, IPPROTO_ICMPV6);
         expr_payload(b, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
         expr_cmp(b, NFT_CMP_GTE, &first, 1);
         expr_cmp(b, NFT_CMP_LTE, &last, 1);
         expr_accept(b);
+        rule_end(b, m, exprs);
+}
+
+/* Every packet about to be refused goes to the log group first, where
+ * nslaunch reads and counts it (network/denials.c). */
+static void rule_log(struct nl_buf *b)
+{
+        size_t exprs, m = rule_start(b, &exprs);
+        expr_log(b);
         rule_end(b, m, exprs);
 }
 
@@ -320,9 +340,11 @@ int nsl_nft_egress_batch(const struct nsl_egress *allowed, size_t n, uint8_t **o
         msg_end(&b, m);
         table_and_chain(&b);
         rule_allow_loopback(&b);
-        rule_allow_neighbour_discovery(&b);
+        rule_allow_icmpv6_types(&b, 130, 137);
+        rule_allow_icmpv6_types(&b, 143, 143);
         for (size_t i = 0; i < n; i++)
                 rule_allow(&b, &allowed[i]);
+        rule_log(&b);
         rule_refuse_tcp(&b);
         rule_refuse_rest(&b);
         m = msg_start(&b, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
@@ -334,6 +356,30 @@ int nsl_nft_egress_batch(const struct nsl_egress *allowed, size_t n, uint8_t **o
         *out = b.data;
         *len = b.len;
         *acks = b.seq - 2;      /* every message but the batch's begin and end */
+        return 0;
+}
+
+int nsl_nflog_config(uint8_t **out, size_t *len)
+{
+        struct nl_buf b = { 0 };
+        struct nfulnl_msg_config_cmd bind = { .command = NFULNL_CFG_CMD_BIND };
+        struct nfulnl_msg_config_mode mode = { .copy_range = htonl(NSL_EGRESS_LOG_SNAPLEN),
+                                               .copy_mode = NFULNL_COPY_PACKET };
+        size_t m = msg_start(&b, (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG, NLM_F_ACK, AF_UNSPEC,
+                             NSL_EGRESS_LOG_GROUP);
+
+        put_attr(&b, NFULA_CFG_CMD, &bind, sizeof bind);
+        put_attr(&b, NFULA_CFG_MODE, &mode, sizeof mode);
+        /* each packet at once, not queued up to 100 or for 1 s: the last
+         * ones are read when the sandbox has ended */
+        put_be32(&b, NFULA_CFG_QTHRESH, 1);
+        msg_end(&b, m);
+        if (b.failed) {
+                free(b.data);
+                return -ENOMEM;
+        }
+        *out = b.data;
+        *len = b.len;
         return 0;
 }
 
@@ -353,18 +399,16 @@ static int count_acks(const uint8_t *buf, size_t len, unsigned *acks)
         return 0;
 }
 
-int nsl_nft_send(const uint8_t *batch, size_t len, unsigned acks)
+int nsl_nl_transact(int fd, const uint8_t *msgs, size_t len, unsigned acks)
 {
         struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
         uint8_t buf[8192] __attribute__((aligned(4)));
-        int one = 1, r = 0, fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+        int one = 1, r = 0;
         unsigned got = 0;
 
-        if (fd < 0)
-                return -errno;
         /* an ack then holds only the header it answers, not the whole rule */
         setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
-        if (sendto(fd, batch, len, 0, (struct sockaddr *)&kernel, sizeof kernel) != (ssize_t)len)
+        if (sendto(fd, msgs, len, 0, (struct sockaddr *)&kernel, sizeof kernel) != (ssize_t)len)
                 r = -errno;
         while (r == 0 && got < acks) {
                 ssize_t n = recv(fd, buf, sizeof buf, 0);
@@ -372,6 +416,16 @@ int nsl_nft_send(const uint8_t *batch, size_t len, unsigned acks)
                         continue;
                 r = n < 0 ? -errno : n == 0 ? -EPIPE : count_acks(buf, (size_t)n, &got);
         }
+        return r;
+}
+
+int nsl_nft_send(const uint8_t *batch, size_t len, unsigned acks)
+{
+        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER), r;
+
+        if (fd < 0)
+                return -errno;
+        r = nsl_nl_transact(fd, batch, len, acks);
         close(fd);
         return r;
 }

@@ -83,7 +83,8 @@ static int plan_rules(const struct nsl_spec *spec, struct nsl_net_plan *net, nsl
         }
         if (r < 0)
                 return r;
-        if (nsl_nft_egress_batch(net->allowed, net->n_allowed, &net->rules, &net->rules_len, &net->rules_acks) < 0)
+        if (nsl_nft_egress_batch(net->allowed, net->n_allowed, &net->rules, &net->rules_len, &net->rules_acks) < 0 ||
+            nsl_nflog_config(&net->log_config, &net->log_config_len) < 0)
                 return nsl_fail(error, ENOMEM, "--allow-egress", "", NULL);
         return 0;
 }
@@ -113,5 +114,6 @@ void nsl_net_plan_free(struct nsl_net_plan *net)
 {
         free(net->allowed);
         free(net->rules);
+        free(net->log_config);
         *net = (struct nsl_net_plan){ 0 };
 }

@@ -22,6 +22,8 @@ struct nsl_net_plan {
         uint8_t *rules;                 /* the nf_tables batch, when limited */
         size_t rules_len;
         unsigned rules_acks;
+        uint8_t *log_config;            /* binds the helper's socket to the refusals' log group */
+        size_t log_config_len;
 };
 
 int nsl_net_plan_build(const struct nsl_spec *spec, bool rootless, struct nsl_net_plan *net, nsl_error *error);

@@ -9,6 +9,7 @@
  * payload. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -39,31 +40,50 @@ static int bring_up_loopback(void)
         return 0;
 }
 
+/* The socket the refused packets are copied to: bound to the log group
+ * here, where binding takes CAP_NET_ADMIN in the namespace; nslaunch only
+ * reads it (network/denials.c). */
+static int open_refusals_log(const struct nsl_net_plan *net)
+{
+        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER), r;
+
+        if (fd < 0)
+                return -errno;
+        r = nsl_nl_transact(fd, net->log_config, net->log_config_len, 1);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
 /* A private network: nslaunch connects it to the host's through a proxy
  * it starts itself, outside the sandbox, as soon as it has the namespaces
- * (launch.c). */
-static int hand_to_proxy(int sync_fd)
+ * (launch.c), and reads the refusals' log. */
+static int hand_to_nslaunch(const struct nsl_net_plan *net, int sync_fd)
 {
         struct nsl_msg msg = { .type = NSL_MSG_NETWORK };
-        _cleanup_close_ int net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        _cleanup_close_ int user = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-        int fds[2] = { net, user };
+        _cleanup_close_ int netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int userns = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int log = net->limited ? open_refusals_log(net) : -1;
+        int fds[3] = { netns, userns, log };
 
-        if (net < 0 || user < 0)
+        if (netns < 0 || userns < 0)
                 return -errno;
-        return nsl_send_with_fds(sync_fd, &msg, sizeof msg, fds, 2);
+        if (net->limited && log < 0)
+                return log;
+        return nsl_send_with_fds(sync_fd, &msg, sizeof msg, fds, net->limited ? 3 : 2);
 }
 
 static int set_up(const struct nsl_net_plan *net, int sync_fd)
 {
         int r = unshare(CLONE_NEWNET) < 0 ? -errno : bring_up_loopback();
 
-
         /* the rules are in before anything can send a packet */
         if (r == 0 && net->limited)
                 r = nsl_nft_send(net->rules, net->rules_len, net->rules_acks);
         if (r == 0 && net->private)
-                r = hand_to_proxy(sync_fd);
+                r = hand_to_nslaunch(net, sync_fd);
         return r;
 }
 

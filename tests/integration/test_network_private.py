@@ -143,6 +143,40 @@ def test_allowed_host_loopback_port_reachable_others_refused(nsl, servers):
     assert out[5].startswith("err "), out       # the gateway's IPv6 address: no loopback behind it
 
 
+def test_refusals_are_counted_in_the_status_and_named_on_stderr(nsl, servers, tmp_path):
+    allowed, other, udp = servers.tcp(), servers.tcp(), servers.udp()
+    status = tmp_path / "status.json"
+    targets = [(GATEWAY, allowed, "tcp"), (GATEWAY, other, "tcp"), (GATEWAY, other, "tcp"),
+               (GATEWAY, udp, "udp"), ("198.51.100.7", 443, "tcp"), ("fd00::2", 80, "tcp")]
+    cp = nsl("run", "--allow-egress", f"host-loopback:{allowed}", "--status-json", str(status), "--",
+             PY, "-c", PROBE, *[",".join(map(str, t)) for t in targets], timeout=60)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.splitlines()[0] == "ok 5"
+    import json
+    result = json.loads(status.read_text())
+    assert result["egress_denials"] == [
+        {"destination": GATEWAY, "port": other, "protocol": "tcp", "count": 2},
+        {"destination": GATEWAY, "port": udp, "protocol": "udp", "count": 1},
+        {"destination": "198.51.100.7", "port": 443, "protocol": "tcp", "count": 1},
+        {"destination": "fd00::2", "port": 80, "protocol": "tcp", "count": 1},
+    ], result
+    assert result["egress_denials_dropped"] == 0
+    assert cp.stderr.splitlines() == [
+        f"nslaunch: egress: refused {GATEWAY}:{other}/tcp x2",
+        f"nslaunch: egress: refused {GATEWAY}:{udp}/udp x1",
+        "nslaunch: egress: refused 198.51.100.7:443/tcp x1",
+        "nslaunch: egress: refused [fd00::2]:80/tcp x1",
+    ]
+
+
+def test_no_report_without_an_allow_list(nsl, tmp_path):
+    status = tmp_path / "status.json"
+    cp = nsl.run("--network", "private", "--status-json", str(status), cmd=["/bin/true"])
+    assert cp.returncode == 0, cp.stderr
+    import json
+    assert "egress_denials" not in json.loads(status.read_text())
+
+
 def test_udp_allowed_when_asked(nsl, servers):
     udp, tcp = servers.udp(), servers.tcp()
     out = probe(nsl, "--allow-egress", f"host-loopback:{udp}/udp",

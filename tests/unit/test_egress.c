@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include "network/denials.h"
 #include "network/egress.h"
 
 static struct nsl_egress parse_ok(const char *value)
@@ -138,8 +139,9 @@ static void the_batch_is_well_formed(void **state)
         assert_int_equal(last, NFNL_MSG_BATCH_END);
         assert_int_equal(acked, acks);
         assert_int_equal(acks, n_msgs - 2);
-        /* table, chain, lo, neighbour discovery, two allowed, two refusals */
-        assert_int_equal(n_msgs, 2 + 2 + 2 + 2 + 2);
+        /* table, chain; lo, ICMPv6's link-local types (two ranges), two
+         * allowed; the log; two refusals; the batch's begin and end */
+        assert_int_equal(n_msgs, 2 + 1 + 2 + 2 + 1 + 2 + 2);
         free(batch);
 
         assert_int_equal(nsl_nft_egress_batch(allowed, 2, &batch, &len, &acks), 0);
@@ -150,6 +152,70 @@ static void the_batch_is_well_formed(void **state)
         free(batch);
 }
 
+/* An IPv4 TCP SYN's first bytes, to dst:port. */
+static size_t ipv4_tcp(uint8_t *p, const char *dst, uint16_t port)
+{
+        memset(p, 0, 24);
+        p[0] = 0x45;
+        p[9] = IPPROTO_TCP;
+        inet_pton(AF_INET, dst, p + 16);
+        p[22] = (uint8_t)(port >> 8);
+        p[23] = (uint8_t)port;
+        return 24;
+}
+
+static void refused_packets_are_counted_per_destination(void **state)
+{
+        nsl_result r = { 0 };
+        uint8_t p[64] = { 0 };
+        (void)state;
+
+        nsl_egress_count_packet(p, ipv4_tcp(p, "198.51.100.1", 443), &r);
+        nsl_egress_count_packet(p, ipv4_tcp(p, "198.51.100.1", 443), &r);
+        nsl_egress_count_packet(p, ipv4_tcp(p, "198.51.100.1", 80), &r);
+        /* an IPv6 UDP datagram, ports right after the fixed header */
+        memset(p, 0, sizeof p);
+        p[0] = 0x60;
+        p[6] = IPPROTO_UDP;
+        inet_pton(AF_INET6, "2001:db8::5", p + 24);
+        p[42] = 0;
+        p[43] = 53;
+        nsl_egress_count_packet(p, 48, &r);
+        /* ICMP: no port; a truncated header and a non-IP packet: nothing */
+        ipv4_tcp(p, "198.51.100.9", 0);
+        p[9] = IPPROTO_ICMP;
+        nsl_egress_count_packet(p, 24, &r);
+        nsl_egress_count_packet(p, 12, &r);
+        p[0] = 0x15;
+        nsl_egress_count_packet(p, 24, &r);
+
+        assert_int_equal(r.n_egress_denials, 4);
+        assert_string_equal(r.egress_denials[0].destination, "198.51.100.1");
+        assert_int_equal(r.egress_denials[0].port, 443);
+        assert_string_equal(r.egress_denials[0].protocol, "tcp");
+        assert_int_equal(r.egress_denials[0].count, 2);
+        assert_int_equal(r.egress_denials[1].port, 80);
+        assert_string_equal(r.egress_denials[2].destination, "2001:db8::5");
+        assert_string_equal(r.egress_denials[2].protocol, "udp");
+        assert_int_equal(r.egress_denials[2].port, 53);
+        assert_string_equal(r.egress_denials[3].protocol, "icmp");
+        assert_int_equal(r.egress_denials[3].port, 0);
+        nsl_result_release(&r);
+}
+
+static void the_table_of_destinations_is_bounded(void **state)
+{
+        nsl_result r = { 0 };
+        uint8_t p[64];
+        (void)state;
+
+        for (unsigned i = 0; i < NSL_MAX_EGRESS_DENIALS + 5; i++)
+                nsl_egress_count_packet(p, ipv4_tcp(p, "198.51.100.1", (uint16_t)(i + 1)), &r);
+        assert_int_equal(r.n_egress_denials, NSL_MAX_EGRESS_DENIALS);
+        assert_int_equal(r.egress_denials_dropped, 5);
+        nsl_result_release(&r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -157,6 +223,8 @@ int main(void)
                 cmocka_unit_test(fields_are_what_was_asked),
                 cmocka_unit_test(bad_destinations_are_refused),
                 cmocka_unit_test(the_batch_is_well_formed),
+                cmocka_unit_test(refused_packets_are_counted_per_destination),
+                cmocka_unit_test(the_table_of_destinations_is_bounded),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
