@@ -99,6 +99,7 @@ int nsl_net_plan_build(const struct nsl_spec *spec, bool rootless, struct nsl_ne
         if (spec->network_ns)
                 return nsl_fail(error, EINVAL, "--network", "private", "conflicts with joining a network namespace");
         net->private = true;
+        net->rootless = rootless;
         if (!(net->proxy = find_proxy()))
                 return nsl_fail(error, ENOENT, "--network", "private",
                                 "slirp4netns is not in /usr/bin or /usr/local/bin (Debian's package slirp4netns)");

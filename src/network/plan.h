@@ -15,6 +15,7 @@ struct nsl_spec;
 struct nsl_net_plan {
         bool private;                   /* the sandbox's own namespace, connected by a proxy */
         const char *proxy;              /* slirp4netns's path (static storage) */
+        bool rootless;                  /* the proxy runs as the caller, not as root */
         bool host_loopback;             /* the proxy lets the gateway reach the host's loopback */
         struct nsl_egress *allowed;     /* resolved: addresses only; NULL: no egress rules */
         size_t n_allowed;

@@ -36,9 +36,13 @@ static void build_argv(const struct nsl_net_plan *net, const char **argv)
         argv[n++] = "--mtu=65520";
         argv[n++] = "--enable-ipv6";
         /* it parses the sandbox's packets: as little as possible of it is
-         * left to a plugin that finds a bug in it (as root: no capability
-         * but NET_BIND_SERVICE, an empty root, its own syscall filter) */
-        argv[n++] = "--enable-sandbox";
+         * left to a plugin that finds a bug in it. Its own syscall filter
+         * always; as root also its sandbox (no capability but
+         * NET_BIND_SERVICE, an empty root). Rootless, the caller's
+         * privileges are all it has, and its sandbox cannot be had: it wants
+         * gid 0 in the sandbox's user namespace, which maps the caller's. */
+        if (!net->rootless)
+                argv[n++] = "--enable-sandbox";
         argv[n++] = "--enable-seccomp";
         if (!net->host_loopback)
                 argv[n++] = "--disable-host-loopback";

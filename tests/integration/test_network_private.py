@@ -405,3 +405,25 @@ def test_host_names_are_resolved_at_launch_and_pinned(nsl, other_hosts, tmp_path
     first, second = out.splitlines()
     assert first == "ok 2"
     assert refused_at_once(second), second
+
+
+DOCKER_PROFILE = "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json"
+
+
+@pytest.mark.parametrize("profile", ["plugin", "docker"])
+def test_with_an_image_and_a_profile(nsl, hostdir, servers, profile):
+    """--rootfs and a seccomp profile: the plugin needs nothing new from the
+    profile (the proxy and the rules are outside its process)."""
+    path = {"plugin": os.path.join(os.path.dirname(__file__), "..", "..", "profiles", "plugin.json"),
+            "docker": DOCKER_PROFILE}[profile]
+    path = next((p for p in (path, path.replace("/../../profiles/", "/../profiles/")) if os.path.exists(p)), None)
+    if path is None:
+        pytest.skip(f"no {profile} profile here")
+    root = os.path.join(hostdir(prefix="nsl-net-image-"), "py")
+    cp = nsl("rootfs", "from-host", root, "python3", timeout=120)
+    assert cp.returncode == 0, cp.stderr
+    allowed, other = servers.tcp(), servers.tcp()
+    out = probe(nsl, "--rootfs", root, "--seccomp", path, "--allow-egress", f"host-loopback:{allowed}",
+                targets=[(GATEWAY, allowed, "tcp"), (GATEWAY, other, "tcp")])
+    assert out[0] == "ok 5"
+    assert refused_at_once(out[1]), out
