@@ -64,15 +64,13 @@ static int hand_to_nslaunch(const struct nsl_net_plan *net, int sync_fd)
 {
         struct nsl_msg msg = { .type = NSL_MSG_NETWORK };
         _cleanup_close_ int netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        _cleanup_close_ int userns = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-        _cleanup_close_ int log = net->limited ? open_refusals_log(net) : -1;
-        int fds[3] = { netns, userns, log };
+        _cleanup_close_ int userns = -1, log = -1;
 
-        if (netns < 0 || userns < 0)
+        if (netns < 0 || (userns = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC)) < 0)
                 return -errno;
-        if (net->limited && log < 0)
+        if (net->limited && (log = open_refusals_log(net)) < 0)
                 return log;
-        return nsl_send_with_fds(sync_fd, &msg, sizeof msg, fds, net->limited ? 3 : 2);
+        return nsl_send_with_fds(sync_fd, &msg, sizeof msg, (int[]){ netns, userns, log }, net->limited ? 3 : 2);
 }
 
 static int set_up(const struct nsl_net_plan *net, int sync_fd)
@@ -160,7 +158,9 @@ int nsl_stage_network_join(struct nsl_ctx *ctx, nsl_error *error)
         if (read(report, &status, sizeof status) != sizeof status)
                 status = -EPIPE;
         if (status < 0)
-                r = nsl_fail(error, -status, "network", "lo", "cannot set up the network namespace");
+                r = nsl_fail(error, -status, "network", ctx->plan->net.limited ? "--allow-egress" : "lo",
+                             ctx->plan->net.limited ? "cannot set up the network namespace, its rules or their log"
+                                                    : "cannot set up the network namespace");
         else if (setns(pidfd, CLONE_NEWNET) < 0)
                 r = nsl_fail(error, errno, "network", "", "cannot join the network namespace");
         close(TAKE_FD(hold));
