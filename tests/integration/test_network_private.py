@@ -13,7 +13,6 @@ import socket
 import subprocess
 import threading
 import time
-import uuid
 
 import pytest
 
@@ -119,7 +118,7 @@ def servers():
 
 
 def probe(nsl, *opts, targets, prefix=()):
-    """Runs PROBE in a sandbox (under prefix, e.g. ip netns exec) against
+    """Runs PROBE in a sandbox (under prefix, e.g. nsenter -t PID -n) against
     (host, port, proto) targets; its lines."""
     argv = [*prefix, nsl.path, "run", *opts, "--", PY, "-c", PROBE, *[",".join(map(str, t)) for t in targets]]
     cp = subprocess.run(argv, capture_output=True, text=True, timeout=60)
@@ -319,18 +318,24 @@ def test_killed_launcher_takes_its_proxy_along(nsl):
 @contextlib.contextmanager
 def made_netns():
     """A network namespace whose lo holds 198.51.100.1 and .2, 2001:db8::1
-    and ::2: the hosts slirp4netns connects the sandbox to."""
-    name = "nsltest-" + uuid.uuid4().hex[:8]
-    subprocess.run(["ip", "netns", "add", name], check=True)
+    and ::2: the hosts slirp4netns connects the sandbox to. Held by a
+    process of the test's own (not ip netns add, which leaves a mount at
+    /run/netns); yields the prefix that runs a command in it."""
+    holder = subprocess.Popen(["unshare", "--net", "sleep", "infinity"])
     try:
-        def ip(*a):
-            subprocess.run(["ip", "netns", "exec", name, "ip", *a], check=True)
-        ip("link", "set", "lo", "up")
+        ours = os.readlink("/proc/self/ns/net")
+        deadline = time.monotonic() + 5
+        while os.readlink(f"/proc/{holder.pid}/ns/net") == ours:
+            assert time.monotonic() < deadline, "unshare --net did not make a namespace"
+            time.sleep(0.01)
+        prefix = ["nsenter", "-t", str(holder.pid), "-n"]
+        subprocess.run([*prefix, "ip", "link", "set", "lo", "up"], check=True)
         for addr in ("198.51.100.1/32", "198.51.100.2/32", "2001:db8::1/128", "2001:db8::2/128"):
-            ip("addr", "add", addr, "dev", "lo")
-        yield name
+            subprocess.run([*prefix, "ip", "addr", "add", addr, "dev", "lo"], check=True)
+        yield prefix
     finally:
-        subprocess.run(["ip", "netns", "del", name], check=True)
+        holder.kill()
+        holder.wait()
 
 
 SERVE = r"""
@@ -352,14 +357,14 @@ threading.Event().wait()
 def other_hosts():
     if not IS_ROOT or not shutil.which("ip"):
         pytest.skip("creates a network namespace: root, with iproute2")
-    with made_netns() as name:
-        serve = subprocess.Popen(["ip", "netns", "exec", name, PY, "-c", SERVE,
+    with made_netns() as prefix:
+        serve = subprocess.Popen([*prefix, PY, "-c", SERVE,
                                   "198.51.100.1,8080", "198.51.100.1,8081", "198.51.100.2,8080",
                                   "2001:db8::1,8080", "2001:db8::2,8080"],
                                  stdout=subprocess.PIPE, text=True)
         try:
             assert serve.stdout.readline() == "ready\n"
-            yield ["ip", "netns", "exec", name]
+            yield prefix
         finally:
             serve.kill()
             serve.wait()
