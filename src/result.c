@@ -34,6 +34,19 @@ void nsl_result_release(nsl_result *result)
         result->n_egress_denials = 0;
 }
 
+int nsl_result_table_room(void **table, size_t n, size_t entry_size)
+{
+        void *grown;
+
+        if (n & (n - 1))
+                return 0;
+        grown = realloc(*table, (n ? n * 2 : 8) * entry_size);
+        if (!grown)
+                return -ENOMEM;
+        *table = grown;
+        return 0;
+}
+
 /* A copy of n elements of size bytes each, or NULL (none, or no memory). */
 static void *copy_array(const void *from, size_t n, size_t size, int *r)
 {

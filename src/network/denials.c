@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../result.h"
+
 static void protocol_name(uint8_t protocol, char *out, size_t size)
 {
         switch (protocol) {
@@ -66,14 +68,9 @@ void nsl_egress_count_packet(const uint8_t *packet, size_t len, nsl_result *r)
                 r->egress_denials_dropped++;
                 return;
         }
-        if ((r->n_egress_denials & (r->n_egress_denials - 1)) == 0) {  /* 0, 1, 2, 4...: double */
-                size_t cap = r->n_egress_denials ? r->n_egress_denials * 2 : 8;
-                nsl_egress_denial *grown = realloc(r->egress_denials, cap * sizeof *grown);
-                if (!grown) {
-                        r->egress_denials_dropped++;
-                        return;
-                }
-                r->egress_denials = grown;
+        if (nsl_result_table_room((void **)&r->egress_denials, r->n_egress_denials, sizeof *r->egress_denials) < 0) {
+                r->egress_denials_dropped++;
+                return;
         }
         r->egress_denials[r->n_egress_denials++] = d;
 }

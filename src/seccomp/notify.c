@@ -16,6 +16,7 @@
 #include "../cleanup.h"
 #include "../error.h"
 #include "../fds.h"
+#include "../result.h"
 #include "bpf-run.h"
 #include "compile.h"
 #include "notify-filter.h"
@@ -140,13 +141,8 @@ static nsl_seccomp_denial *add_kind(nsl_result *r, const nsl_seccomp_denial *kin
 {
         if (r->n_denials == NSL_MAX_DENIALS)
                 return NULL;
-        if ((r->n_denials & (r->n_denials - 1)) == 0) {  /* 0, 1, 2, 4...: double */
-                size_t cap = r->n_denials ? r->n_denials * 2 : 8;
-                nsl_seccomp_denial *grown = realloc(r->denials, cap * sizeof *grown);
-                if (!grown)
-                        return NULL;
-                r->denials = grown;
-        }
+        if (nsl_result_table_room((void **)&r->denials, r->n_denials, sizeof *r->denials) < 0)
+                return NULL;
         r->denials[r->n_denials] = *kind;
         return &r->denials[r->n_denials++];
 }
