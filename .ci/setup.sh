@@ -20,13 +20,25 @@ nsl_step() {
         return $rc
 }
 
+# nsl_installed PACKAGE[:ARCH]: whether it is installed; without an
+# architecture, for the machine's own (or architecture-independent): the
+# cross build's arm64 -dev packages must not stand in for the native ones.
+nsl_installed() {
+        local arch
+        case $1 in
+        *:*) arch='.*' ;;
+        *) arch="($(dpkg --print-architecture)|all)" ;;
+        esac
+        dpkg-query -W -f='${Status} ${Architecture}\n' "$1" 2>/dev/null | grep -qE "^install ok installed $arch\$"
+}
+
 # nsl_install PACKAGE...: installs those of the Debian/Ubuntu packages that
 # are missing (apt-get, without recommends: each package the project needs
 # is named).
 nsl_install() {
         local missing=() p sudo=()
         for p in "$@"; do
-                dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+                nsl_installed "$p" || missing+=("$p")
         done
         [ ${#missing[@]} -gt 0 ] || return 0
         [ "$(id -u)" = 0 ] || sudo=(sudo)

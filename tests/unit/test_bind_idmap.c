@@ -81,6 +81,10 @@ static void the_setid_guard_refuses_set_id_modes_only(void **state)
         /* the x32 entry point and the i386 one are refused whole */
         assert_int_equal(guard_answer(arch, 0x40000000 | SYS_getpid, 0, 0), eperm);
         assert_int_equal(guard_answer(AUDIT_ARCH_I386, 20, 0, 0), eperm);
+#elif defined(__aarch64__)
+        const uint32_t arch = AUDIT_ARCH_AARCH64;
+        /* the AArch32 (compat) entry point is refused whole */
+        assert_int_equal(guard_answer(AUDIT_ARCH_ARM, 15 /* chmod */, 1, 0755), eperm);
 #else
         const uint32_t arch = 0;
         skip();

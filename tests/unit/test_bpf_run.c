@@ -210,5 +210,5 @@ int main(void)
                 cmocka_unit_test(compiled_profile_gives_its_actions),
                 cmocka_unit_test(interpreter_arithmetic_and_malformed_programs),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return cmocka_run_group_tests(tests, seccomp_api_from_env, NULL);
 }

@@ -141,5 +141,5 @@ int main(void)
                 cmocka_unit_test(docker_profile_inverted_answers_alike),
                 cmocka_unit_test(podman_profile_inverted_answers_alike),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return cmocka_run_group_tests(tests, seccomp_api_from_env, NULL);
 }

@@ -13,6 +13,7 @@
 
 #include "seccomp/compile.h"
 #include "seccomp/profile.h"
+#include "seccomp_run.h"
 
 static void expect_error_len(const char *text, size_t len, const char *cause_part)
 {
@@ -237,5 +238,5 @@ int main(void)
                 cmocka_unit_test(profile_must_cover_this_architecture),
                 cmocka_unit_test(enosys_stub_only_for_deny_by_default),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return cmocka_run_group_tests(tests, seccomp_api_from_env, NULL);
 }
