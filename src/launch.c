@@ -45,6 +45,7 @@
 #include "supervise.h"
 #include "sync.h"
 #include "syscalls.h"
+#include "userns.h"
 
 static _Noreturn void child_main(const struct nsl_plan *plan, const struct nsl_host_setup *host, int sync_fd)
 {
@@ -244,6 +245,19 @@ static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *a
         return sb->pid < 0 ? -errno : 0;
 }
 
+/* clone3 was refused its namespaces: the line names the setting in the
+ * way when one explains it. */
+static int namespaces_refused(const struct nsl_sandbox *sb, int errnum, nsl_error *error)
+{
+        char why[256];
+
+        if (nsl_userns_refusal("/proc", errnum, sb->plan.rootless, why, sizeof why))
+                return nsl_fail(error, errnum, "clone", "clone3", "cannot create namespaces: %s: %s",
+                                strerror(errnum), why);
+        return nsl_fail(error, errnum, "clone", "clone3",
+                        "cannot create namespaces: %s (are user namespaces enabled? see README)", strerror(errnum));
+}
+
 static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
         int pair[2], pipe_fds[2];
@@ -279,9 +293,8 @@ static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
         close(pair[1]);
         if (r < 0 && error->what[0])
                 return r;       /* the groups' step, which says so itself */
-        if (r == -EPERM || r == -ENOSPC || r == -EUSERS)
-                return nsl_fail(error, -r, "clone", "clone3",
-                                "cannot create namespaces: %s (are user namespaces enabled? see README)", strerror(-r));
+        if (r == -EPERM || r == -EACCES || r == -ENOSPC || r == -EUSERS)
+                return namespaces_refused(sb, -r, error);
         if (r < 0)
                 return nsl_fail(error, -r, "clone", "clone3", NULL);
         return r;
@@ -425,6 +438,18 @@ static int child_error_first(int sync_fd, int r, nsl_error *error)
         return r;
 }
 
+/* Under Ubuntu's restriction the namespaces are made, but without
+ * capabilities: the first stage that needs one fails with EPERM. */
+static void explain_capless_namespace(const struct nsl_sandbox *sb, nsl_error *error)
+{
+        char why[256];
+        size_t len = strlen(error->cause);
+
+        if ((error->errnum == EPERM || error->errnum == EACCES) &&
+            nsl_userns_refusal("/proc", error->errnum, sb->plan.rootless, why, sizeof why))
+                snprintf(error->cause + len, sizeof error->cause - len, " (%s)", why);
+}
+
 static nsl_sandbox *sandbox_new(void)
 {
         nsl_sandbox *sb = calloc(1, sizeof *sb);
@@ -472,6 +497,7 @@ static int sandbox_create(const nsl_spec *spec, bool wait_for_start, nsl_sandbox
                         kill_and_reap(sb->pidfd);
                         sb->reaped = true;
                         r = child_error_first(sb->sync_fd, r, error);
+                        explain_capless_namespace(sb, error);
                 }
                 nsl_sandbox_free(sb);
                 return r;

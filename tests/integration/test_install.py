@@ -340,3 +340,36 @@ def test_embedder_runs_many_sandboxes_from_threads_and_leaves_the_caller_alone(i
         assert cp.stdout.startswith("embed: ok, 52 sandboxes from 4 threads"), cp.stdout
     finally:
         shutil.rmtree(shared)
+
+
+def installed_apparmor_profile(installed):
+    path = os.path.join(installed.destdir, "etc", "apparmor.d", "nslaunch")
+    if build_option("apparmor") != "enabled" and not os.path.exists(path):
+        pytest.skip("built with -Dapparmor=auto and no /etc/apparmor.d here, or disabled")
+    assert os.path.isfile(path), "the AppArmor profile is not installed in /etc/apparmor.d"
+    return path
+
+
+def apparmor_4_parser():
+    """AppArmor 4's parser, from Debian trixie (tests/apparmor/parser)."""
+    cp = subprocess.run([os.path.join(source_dir(), "tests", "apparmor", "parser"), "/var/cache/nslaunch-apparmor"],
+                        capture_output=True, text=True, timeout=300)
+    assert cp.returncode == 0, cp.stderr
+    return cp.stdout.strip()
+
+
+def test_apparmor_profile_lets_the_installed_binary_make_user_namespaces(installed, tmp_path):
+    path = installed_apparmor_profile(installed)
+    with open(path) as f:
+        text = f.read()
+    binary = os.path.join(build_option("prefix"), build_option("bindir"), "nslaunch")
+    assert re.search(rf"^profile nslaunch {re.escape(binary)} flags=\(unconfined\) {{$", text, re.M), text
+    assert re.search(r"^\s*userns,$", text, re.M), text
+    parser = apparmor_4_parser()
+    cp = subprocess.run([parser, "-Q", "-K", path], capture_output=True, text=True)
+    assert cp.returncode == 0, cp.stderr
+    # the same parser refuses a rule it does not know: it read the profile
+    broken = tmp_path / "nslaunch"
+    broken.write_text(text.replace("userns,", "usernz,"))
+    cp = subprocess.run([parser, "-Q", "-K", str(broken)], capture_output=True, text=True)
+    assert cp.returncode != 0 and "syntax error" in cp.stderr, cp.stderr
