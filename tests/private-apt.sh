@@ -2,16 +2,17 @@
 # take packages from Debian's mirror without using or changing the host's
 # sources and package state (tests/vm/fetch-kernels, tests/apparmor/parser).
 #
-# nsl_private_apt DIR WHO SOURCE-LINE...: writes DIR/sources.list, sets the
-# array nsl_apt_opts for apt-get and apt-cache, and refreshes the lists at
+# nsl_private_apt DIR WHO ARCH SOURCE-LINE...: writes DIR/sources.list, sets
+# the array nsl_apt_opts for apt-get and apt-cache (packages of Debian
+# architecture ARCH only), and refreshes the lists at
 # most once a day or when the sources changed. Any source that fails makes
 # the update fail (Error-Mode=any: a suite that did not download would
 # otherwise drop out silently); the lists of the last good update are then
 # used, with apt's output as a warning naming WHO, and without such lists it
 # is an error (status 1) that shows apt's output.
 nsl_private_apt() {
-        local dir=$1 who=$2 out
-        shift 2
+        local dir=$1 who=$2 arch=$3 out
+        shift 3
         mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
         printf '%s\n' "$@" >"$dir/sources.list"
         touch "$dir/status"
@@ -26,7 +27,8 @@ nsl_private_apt() {
                       -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache" -o "Dir::State::status=$dir/status"
                       -o Dir::Cache::pkgcache=pkgcache.bin
                       -o APT::Sandbox::User=root -o Acquire::Languages=none
-                      -o Acquire::Check-Valid-Until=false)
+                      -o Acquire::Check-Valid-Until=false
+                      -o "APT::Architecture=$arch" -o "APT::Architectures=$arch")
         if [ -n "$(find "$dir/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null)" ] &&
            cmp -s "$dir/sources.list" "$dir/lists/sources.list.used"; then
                 return 0
