@@ -230,6 +230,21 @@ static int seen_names(const nsl_result *result, struct name_set *seen)
         return 0;
 }
 
+/* Calls a run may never show but any process can need at a moment of its
+ * own: the return from a signal handler (refused, the return fails and the
+ * process spins in its handler: a shell under a profile learned from a
+ * program that caught no signal, seen in the arm64 guests) and the kernel's
+ * restart of a call a stop interrupted. */
+static const char *const always_needed[] = { "rt_sigreturn", "restart_syscall" };
+
+static int add_always_needed(struct name_set *seen)
+{
+        for (size_t i = 0; i < sizeof always_needed / sizeof always_needed[0]; i++)
+                if (name_set_add(seen, always_needed[i]) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
 static json_object *allow_rule(struct name_set *seen, const struct name_set *ruled)
 {
         json_object *rule = json_object_new_object(), *names = json_object_new_array();
@@ -292,7 +307,7 @@ static int write_learned(const nsl_result *result, const char *merge, uint32_t e
         if (!builtin)
                 return nsl_fail(error, EINVAL, "learn", "built-in profile", "cannot parse");
         if (ruled_names(json_object_object_get(builtin, "syscalls"), ruled) < 0 || seen_names(result, seen) < 0 ||
-            (extra_arch && add_equivalents(seen, extra_arch) < 0))
+            add_always_needed(seen) < 0 || (extra_arch && add_equivalents(seen, extra_arch) < 0))
                 return nsl_fail(error, ENOMEM, "learn", "", NULL);
         if (merge && (r = merged_names(merge, seen, error)) < 0)
                 return r;

@@ -95,6 +95,22 @@ def test_merge_keeps_the_first_workload_working(nsl, work):
     assert before.returncode != 0 or before.stdout != "ok\n" or len(allowed(profile)) > 0
 
 
+CATCHES = ("import os, signal\n"
+           "signal.signal(signal.SIGUSR1, lambda *a: print('caught'))\n"
+           "os.kill(os.getpid(), {sig})\n"
+           "print('returned')\n")
+
+
+def test_a_learned_profile_lets_a_signal_handler_return(nsl, work):
+    # learned from a run that installs the handler but receives no signal
+    # (signal 0 delivers nothing): the return from a handler is never seen
+    path, profile, _ = learn(nsl, work, "learned.json", PY, "-c", CATCHES.format(sig=0))
+    assert "rt_sigreturn" in allowed(profile)
+    cp = nsl("run", "--seccomp", path, "--timeout", "20", "--", PY, "-c", CATCHES.format(sig="signal.SIGUSR1"),
+             timeout=60)
+    assert cp.returncode == 0 and cp.stdout == "caught\nreturned\n", (cp.returncode, cp.stdout, cp.stderr)
+
+
 def test_mount_and_unshare_are_reported_and_kept_denied(nsl, work):
     cc = shutil.which("cc") or shutil.which("gcc")
     if not cc:

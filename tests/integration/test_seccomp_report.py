@@ -54,6 +54,8 @@ def custom_profile():
 
 
 def test_platform_profile_report_names_pread64(nsl, hostdir):
+    if os.uname().machine != "x86_64":
+        pytest.skip("x86_64's dynamic loader reads with pread64; aarch64's with read (seen in the arm64 guests)")
     d = hostdir()
     profile = write_profile(d, platform_profile())
     out = os.path.join(d, "status.json")
