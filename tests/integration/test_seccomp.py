@@ -139,14 +139,21 @@ int main(void)
 """
 
 
+def probe_dir():
+    """A directory for a module's probe program that the sandbox's uid can
+    reach (the module's fixture removes it)."""
+    d = tempfile.mkdtemp(prefix="nsl-it-", dir="/tmp")
+    os.chmod(d, 0o755)
+    return d
+
+
 @pytest.fixture(scope="module")
 def int80():
     # compiled once for the module (it takes seconds under emulation), in a
     # directory the sandbox's uid can reach
     if os.uname().machine != "x86_64" or not shutil.which("cc"):
         pytest.skip("needs x86_64 and a C compiler")
-    d = tempfile.mkdtemp(prefix="nsl-it-", dir="/tmp")
-    os.chmod(d, 0o755)
+    d = probe_dir()
     with open(os.path.join(d, "int80.c"), "w") as f:
         f.write(INT80)
     subprocess.run(["cc", "-O0", "-o", os.path.join(d, "int80"), os.path.join(d, "int80.c")], check=True)
@@ -189,8 +196,7 @@ def aarch32_exit_42():
 def aarch32():
     if os.uname().machine != "aarch64":
         pytest.skip("the AArch32 entry point is aarch64's")
-    d = tempfile.mkdtemp(prefix="nsl-it-", dir="/tmp")
-    os.chmod(d, 0o755)
+    d = probe_dir()
     with open(os.path.join(d, "exit42"), "wb") as f:
         f.write(aarch32_exit_42())
     os.chmod(os.path.join(d, "exit42"), 0o755)
