@@ -277,7 +277,10 @@ static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
                 if (r < 0)
                         return r;
                 sb->start_read_fd = r;
-        } else if (sb->wait_for_start) {
+        } else if (sb->wait_for_start || sb->plan.net.private) {
+                /* A private network's command waits too, even for nsl_run:
+                 * its proxy comes up beside the root's set-up (the network
+                 * step), and a command started before it finds no route. */
                 int made = sb->plan.command_at_start ? socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pipe_fds)
                                                      : pipe2(pipe_fds, O_CLOEXEC);
                 if (made < 0)

@@ -203,6 +203,20 @@ def test_private_network_has_its_own_interface(nsl):
     assert route == "['tap0', '00000000', '0202000A']"      # the default route, via 10.0.2.2
 
 
+def test_the_network_is_up_when_the_command_starts(nsl, hostdir):
+    # A static program asking for a route first thing: while the command did
+    # not wait for slirp4netns, it found none in 10 of 20 launches here.
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        pytest.skip("no C compiler")
+    d = hostdir(0o755)
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "workloads", "route_probe.c")
+    subprocess.run([cc, "-O2", "-static", "-o", os.path.join(d, "route_probe"), source], check=True)
+    for _ in range(10):
+        cp = nsl("run", "--network", "private", "--ro-bind", f"{d}:/w", "--", "/w/route_probe")
+        assert cp.returncode == 0 and cp.stdout == "route\n", (cp.stdout, cp.stderr)
+
+
 # Inside the sandbox: try to read the rules (NFT_MSG_GETTABLE dump), to
 # delete the table, and to add a route; print each errno.
 TAMPER = r"""
