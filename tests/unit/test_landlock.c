@@ -133,6 +133,9 @@ static void off_plans_nothing(void **state)
 static void make_dirs(char *top, const char *const *names)
 {
         char path[4096];
+        /* build() would skip, after the directory is made: skip before */
+        if (nsl_landlock_kernel_abi() < 2)
+                skip();
         assert_non_null(mkdtemp(top));
         for (; *names; names++) {
                 snprintf(path, sizeof path, "%s/%s", top, *names);
