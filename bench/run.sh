@@ -192,12 +192,7 @@ RUNNER=()
 # ---------------------------------------------------------------- the rows
 # cmd_for ROW PROGRAM...  -> prints the shell-words command line for the row
 q() { local out="" a; for a in "$@"; do out+="${out:+ }$(printf '%q' "$a")"; done; printf '%s' "$out"; }
-BWRAP_ISO=(--unshare-all --die-with-parent --new-session
-    --ro-bind /usr /usr --ro-bind /etc /etc
-    --symlink usr/bin /bin --symlink usr/sbin /sbin
-    --symlink usr/lib /lib --symlink usr/lib64 /lib64
-    --proc /proc --dev /dev --tmpfs /tmp
-    --hostname sandbox --cap-drop ALL --remount-ro /)
+read -ra BWRAP_ISO <<<"$(sed 's/#.*//' "$SCRIPT_DIR/bwrap-isolation" | tr '\n' ' ')"
 cmd_for() {
     local row=$1; shift
     case $row in
