@@ -19,10 +19,17 @@ NOBODY = 65534
 def run_under_limit(limit, *args):
     """nslaunch ARGS as nobody in a user namespace (ids 0-65535 as the
     host's) whose user.max_user_namespaces is LIMIT."""
-    libc = ctypes.CDLL(None, use_errno=True)
     copy_dir = tempfile.mkdtemp(prefix="nsl-userns-")
-    os.chmod(copy_dir, 0o755)
-    binary = shutil.copy(NSLAUNCH, os.path.join(copy_dir, "nslaunch"))
+    try:
+        os.chmod(copy_dir, 0o755)
+        binary = shutil.copy(NSLAUNCH, os.path.join(copy_dir, "nslaunch"))
+        return run_copy_under_limit(binary, limit, *args)
+    finally:
+        shutil.rmtree(copy_dir)
+
+
+def run_copy_under_limit(binary, limit, *args):
+    libc = ctypes.CDLL(None, use_errno=True)
     ready_r, ready_w = os.pipe()
     mapped_r, mapped_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -56,7 +63,6 @@ def run_under_limit(limit, *args):
     finally:
         for fd in (ready_r, ready_w, mapped_r, mapped_w, err_r):
             os.close(fd)
-        shutil.rmtree(copy_dir)
     return subprocess.CompletedProcess(args, os.waitstatus_to_exitcode(status), b"", stderr)
 
 
