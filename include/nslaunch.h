@@ -441,6 +441,12 @@ int nsl_cgroup_update(const char *path, const nsl_spec *limits, nsl_error *error
  * waits for it (or leaves it to a subreaper). The caller's fds reach it
  * only as stdio. A failure before execve is returned as the error. */
 int nsl_exec(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl_error *error);
+/* Waits until the command of the sandbox whose init is init_pid (held by
+ * init_pidfd, so the pid stays its) has executed, so that nsl_exec finds it
+ * running, or until the sandbox has ended: for a process that started it
+ * through its FIFO and must not return before that (the OCI start). Gives
+ * up quietly after 10 s; errors only where init cannot be inspected. */
+int nsl_wait_running(int init_pidfd, pid_t init_pid, nsl_error *error);
 
 /* create + start + wait + free, and --status-json written. */
 int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error);

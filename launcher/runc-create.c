@@ -278,6 +278,23 @@ static int run_start_container(int dirfd, const struct nsl_runc_state *state, ns
         return r;
 }
 
+/* An engine may exec into the container as soon as start returns, and
+ * poststart hooks run once the command has executed (runtime.md): start
+ * waits for the command's execve, which init reports only to a creator that
+ * a detached container no longer has. An init that cannot be inspected
+ * (rootless: not dumpable) is one nobody can exec into either. */
+static void await_command(const struct nsl_runc *g, const struct nsl_runc_state *state)
+{
+        _cleanup_close_ int pidfd = nsl_runc_init_pidfd(state);
+        nsl_error error = { 0 };
+        char line[1200];
+
+        if (pidfd < 0 || nsl_wait_running(pidfd, state->pid, &error) == 0)
+                return;
+        nsl_error_format(&error, line, sizeof line);
+        nsl_runc_debug(g, line);
+}
+
 static int start_locked(const struct nsl_runc *g, const char *id, int dirfd, struct nsl_runc_state *state,
                         nsl_error *error)
 {
@@ -295,6 +312,7 @@ static int start_locked(const struct nsl_runc *g, const char *id, int dirfd, str
         snprintf(fifo, sizeof fifo, "%s/%s/" START_FIFO, g->root, id);
         if ((r = nsl_sandbox_start_fifo(fifo, error)) < 0)
                 return r;
+        await_command(g, state);
         unlinkat(dirfd, START_FIFO, 0);
         state->started = true;
         return nsl_runc_state_write(dirfd, state, error);
@@ -505,6 +523,8 @@ int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
         r = run_start_container(dirfd, &state, &error);
         if (r == 0)
                 r = sb ? nsl_sandbox_start(sb, &error) : nsl_sandbox_start_fifo(fifo, &error);
+        if (r == 0)
+                await_command(g, &state);
         unlinkat(dirfd, START_FIFO, 0);
         state.started = true;
         if (r == 0)

@@ -14,11 +14,13 @@
  * joiner; CLONE_PARENT makes the process the caller's child all the same. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -199,6 +201,34 @@ static int check_running(pid_t init_pid, nsl_error *error)
                         return 0;
         }
         return nsl_fail(error, EAGAIN, "exec", "", "the sandbox's command is not running (not started yet, or ended)");
+}
+
+/* How long nsl_wait_running waits at most: init's last stages take
+ * microseconds, but a throttled or frozen cgroup stretches them; a command
+ * that is init's own binary never shows (check_running). */
+#define WAIT_RUNNING_MAX_MS 10000
+
+int nsl_wait_running(int init_pidfd, pid_t init_pid, nsl_error *error)
+{
+        struct pollfd ended = { .fd = init_pidfd, .events = POLLIN };
+        struct timespec nap = { .tv_nsec = 50 * 1000 };
+        long waited_ns = 0;
+
+        *error = (nsl_error){ 0 };
+        for (;;) {
+                int r = check_running(init_pid, error);
+                if (r != -EAGAIN || waited_ns >= WAIT_RUNNING_MAX_MS * 1000000L)
+                        return r == -EAGAIN ? 0 : r;
+                *error = (nsl_error){ 0 };
+                r = ppoll(&ended, 1, &nap, NULL);
+                if (r < 0 && errno != EINTR)
+                        return nsl_fail(error, errno, "start", "", "cannot wait for the sandbox's init");
+                if (r > 0)
+                        return 0;       /* init has ended: so has the command */
+                waited_ns += nap.tv_nsec;
+                if (nap.tv_nsec < 8 * 1000000L)
+                        nap.tv_nsec *= 2;
+        }
 }
 
 /* The process's ids in the sandbox (raw: the copy of a multithreaded

@@ -373,6 +373,31 @@ def test_exec_refused_before_start(runc, bundle):
     assert runc("delete", "--force", "notyet").returncode == 0
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+@pytest.mark.parametrize("how", ["start", "run --detach"])
+def test_exec_right_after_start_finds_the_command_running(runc, bundle, how):
+    """start (and run --detach) return once the command has reached its
+    execve, as an engine's exec right after them expects. The container's
+    cgroup gets 1% of a CPU, so init's last stages after the start byte take
+    far longer than start's own return whenever the quota is spent (five
+    rounds: without the wait, most of them failed here)."""
+    linux = bundle.config["linux"]
+    linux.setdefault("resources", {})["cpu"] = {"quota": 1000, "period": 100000}
+    bundle.write(linux=linux)
+    for round in range(5):
+        cid = f"soon-{how.split()[0]}-{round}"
+        if how == "start":
+            create(runc, bundle, cid)
+            assert runc("start", cid).returncode == 0
+        else:
+            runc.ids.append(cid)
+            assert runc("run", "--detach", "--bundle", bundle.path, cid).returncode == 0
+        cp = runc("exec", cid, "/bin/true")
+        assert cp.returncode == 0, (round, cp.stderr)
+        assert state(runc, cid)["status"] == "running"
+        assert runc("delete", "--force", cid).returncode == 0
+
+
 # ------------------------------------------------------------------ pause
 
 
