@@ -420,6 +420,10 @@ int nsl_oci_process_load(const char *process_json_path, nsl_spec *spec, nsl_erro
  * it and any cgroup below it in every hierarchy. A path in no hierarchy is
  * removed already: 0. */
 int nsl_cgroup_remove_path(const char *path, nsl_error *error);
+/* Removes path in every hierarchy where it is an empty cgroup (no process,
+ * no cgroup below); leaves it everywhere else. For a parent shared by
+ * several sandboxes, once the last of them is gone. */
+void nsl_cgroup_remove_if_empty(const char *path);
 /* Freezes (v2 cgroup.freeze, v1 freezer.state) and returns once every
  * process is frozen; or thaws. */
 int nsl_cgroup_freeze(const char *path, bool frozen, nsl_error *error);

@@ -111,6 +111,18 @@ static int run_hooks(const nsl_oci *oci, const struct nsl_runc_state *state, enu
         return nsl_oci_run_hooks(oci, kind, json, error);
 }
 
+#define DEFAULT_CGROUP_PARENT "/nslaunch-runc"
+
+/* The container's cgroup, and the parent of the default ones once no
+ * container is left in it (rmdir refuses it before). */
+static int remove_cgroup(const char *path, nsl_error *error)
+{
+        int r = nsl_cgroup_remove_path(path, error);
+
+        nsl_cgroup_remove_if_empty(DEFAULT_CGROUP_PARENT);
+        return r;
+}
+
 /* The config's cgroupsPath, else one named by the ID; a rootless container
  * without cgroupsPath gets none (the cgroup tree is root's here). */
 static const char *cgroup_path(const struct create_args *a, const nsl_oci *oci, char *buf, size_t len)
@@ -120,7 +132,7 @@ static const char *cgroup_path(const struct create_args *a, const nsl_oci *oci, 
         if (path)
                 snprintf(buf, len, "%s", path);
         else if (geteuid() == 0)
-                snprintf(buf, len, "/nslaunch-runc/%s", a->id);
+                snprintf(buf, len, DEFAULT_CGROUP_PARENT "/%s", a->id);
         else
                 return NULL;
         return buf;
@@ -216,10 +228,10 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
         if (r < 0 && *sb) {
                 nsl_sandbox_free(*sb);
                 *sb = NULL;
-                if (state->cgroup[0]) {
-                        nsl_error ignored;
-                        nsl_cgroup_remove_path(state->cgroup, &ignored);
-                }
+                if (state->cgroup[0])
+                        remove_cgroup(state->cgroup, &(nsl_error){ 0 });
+        } else if (r < 0) {
+                nsl_cgroup_remove_if_empty(DEFAULT_CGROUP_PARENT);     /* the sandbox removed its own */
         }
         nsl_spec_free(spec);
         nsl_oci_free(oci);
@@ -451,7 +463,7 @@ static int delete_locked(const struct nsl_runc *g, const char *id, int dirfd, bo
                 r = kill_and_wait(&state, error);
         if (r == 0 && state.cgroup[0]) {
                 nsl_error ignored;
-                if (nsl_cgroup_remove_path(state.cgroup, &ignored) < 0 && ignored.errnum != ENOENT)
+                if (remove_cgroup(state.cgroup, &ignored) < 0 && ignored.errnum != ENOENT)
                         r = nsl_fail(error, ignored.errnum, "delete", state.cgroup, "cannot remove the cgroup: %s", ignored.cause);
         }
         if (r == 0)

@@ -8,6 +8,11 @@
 #include "cgroup.h"
 
 #define NSL_CGROUP_PREFIX "nslaunch-"
+/* Making an exact path starts over this often when a parent vanishes
+ * between its mkdir and its child's (nsl_cgroup_remove_if_empty of another
+ * sandbox's delete): a removal needs the parent empty, so each start over
+ * meets a new one. */
+#define PARENT_GONE_RESTARTS 8
 
 extern const char *const nsl_cgroup_controller_names[NSL_CG_N];
 

@@ -370,6 +370,23 @@ int nsl_cgroup_remove_path(const char *path, nsl_error *error)
         return r;
 }
 
+void nsl_cgroup_remove_if_empty(const char *path)
+{
+        _cleanup_free_ char *resolved = NULL;
+        nsl_error ignored = { 0 };
+        struct located at;
+
+        /* rmdir itself refuses a cgroup that holds a process or a cgroup */
+        if (locate(path, true, &at, &resolved, &ignored) == 0) {
+                if (at.v2)
+                        rmdir(at.v2);
+                for (int c = 0; c < NSL_CG_N; c++)
+                        if (at.v1[c])
+                                rmdir(at.v1[c]);
+        }
+        located_free(&at);
+}
+
 /* What nsl_cgroup_update changes: the limits an nsl_spec carries. */
 static int update_located(const struct located *at, const char *resolved, const struct nsl_cgroup_limits *l,
                           nsl_error *error)

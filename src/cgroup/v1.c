@@ -135,18 +135,27 @@ static int mkdir_exact(const char *hierarchy, const char *path, int c, char **ou
 
         if (asprintf(&dir, "%s%s", hierarchy, path) < 0)
                 return nsl_fail(error, ENOMEM, "cgroup", path, NULL);
+        int restarts = 0;
         for (char *p = dir + strlen(hierarchy) + 1;; p++) {
                 if (*p && *p != '/')
                         continue;
                 char saved = *p;
                 *p = '\0';
                 bool made = mkdir(dir, 0755) == 0;
+                if (!made && errno == ENOENT && restarts++ < PARENT_GONE_RESTARTS) {
+                        *p = saved;     /* a parent's last child was deleted meanwhile, and the parent with it */
+                        p = dir + strlen(hierarchy);
+                        continue;
+                }
                 if (!made && (errno == EACCES || errno == EROFS))
                         return nsl_fail(error, ENOTSUP, "cgroup", dir, "cannot create: %s",
                                         nsl_cgroup_no_delegation_hint());
                 if (!made && errno != EEXIST)
                         return nsl_fail(error, errno, "cgroup", dir, "cannot create");
-                int r = made && c == NSL_CG_CPUSET ? cpuset_inherit(dir, error) : 0;
+                /* not only the ones made here: another create may have
+                 * made this one and not filled it yet (cpuset_inherit fills
+                 * only what is empty) */
+                int r = c == NSL_CG_CPUSET ? cpuset_inherit(dir, error) : 0;
                 *p = saved;
                 if (r < 0)
                         return r;

@@ -193,7 +193,7 @@ int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const str
 {
         _cleanup_free_ char *dir = NULL;
         bool parent_made = false;
-        int r;
+        int restarts = 0, r;
 
         if (asprintf(&dir, "%s%s", places->v2, path) < 0)
                 return nsl_fail(error, ENOMEM, "cgroup", path, NULL);
@@ -215,6 +215,12 @@ int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const str
                 if (next)
                         *next = '\0';
                 parent_made = mkdir(dir, 0755) == 0;
+                if (!parent_made && errno == ENOENT && restarts++ < PARENT_GONE_RESTARTS) {
+                        if (next)       /* a parent's last child was deleted meanwhile, and the parent with it */
+                                *next = '/';
+                        slash = dir + strlen(places->v2);
+                        continue;
+                }
                 if (!parent_made && (errno == EACCES || errno == EROFS))
                         return nsl_fail(error, ENOTSUP, "cgroup", dir, "cannot create: %s",
                                         nsl_cgroup_no_delegation_hint());

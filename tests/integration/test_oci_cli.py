@@ -398,6 +398,53 @@ def test_exec_right_after_start_finds_the_command_running(runc, bundle, how):
         assert runc("delete", "--force", cid).returncode == 0
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_delete_removes_the_default_cgroup_parent_with_its_last_container(runc, bundle):
+    """The default cgroups are /nslaunch-runc/ID in every hierarchy: the
+    parent goes with the last container in it, never before, and a failed
+    create leaves none either."""
+    parents = [p for p in (os.path.join(root, "nslaunch-runc") for root in
+                           [os.path.join("/sys/fs/cgroup", h) for h in os.listdir("/sys/fs/cgroup")] +
+                           ["/sys/fs/cgroup"])]
+    create(runc, bundle, "first")
+    create(runc, bundle, "second")
+    made = [p for p in parents if os.path.isdir(p)]
+    assert made, "no nslaunch-runc cgroup parent was made"
+    assert runc("delete", "--force", "first").returncode == 0
+    assert all(os.path.isdir(os.path.join(p, "second")) for p in made), made
+    assert runc("delete", "--force", "second").returncode == 0
+    assert [p for p in parents if os.path.isdir(p)] == []
+    bundle.write(hooks={"createRuntime": [{"path": "/bin/false"}]})
+    runc.ids.append("broken")
+    assert runc("create", "--bundle", bundle.path, "broken").returncode != 0
+    assert [p for p in parents if os.path.isdir(p)] == []
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_creates_beside_deletes_of_the_last_container_all_succeed(runc, bundle):
+    """A create that finds the default parent and a delete that removes it,
+    empty, at the same time: the create makes it again (an engine starts
+    and removes containers concurrently)."""
+    failures = []
+
+    def churn(worker):
+        for round in range(8):
+            cid = f"churn-{worker}-{round}"
+            runc.ids.append(cid)
+            for cp in (runc("create", "--bundle", bundle.path, cid), runc("delete", "--force", cid)):
+                if cp.returncode != 0:
+                    failures.append(cp.stderr)
+
+    workers = [threading.Thread(target=churn, args=(w,)) for w in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert failures == []
+    assert not any(os.path.isdir(os.path.join("/sys/fs/cgroup", h, "nslaunch-runc"))
+                   for h in os.listdir("/sys/fs/cgroup"))
+
+
 # ------------------------------------------------------------------ pause
 
 
