@@ -57,6 +57,11 @@ int nsl_spec_set_network(nsl_spec *spec, const char *mode, nsl_error *error);
  * each with /tcp (the default) or /udp. Host names are resolved when the
  * sandbox is created and pinned for its life. Implies a private network. */
 int nsl_spec_add_allow_egress(nsl_spec *spec, const char *dest, nsl_error *error);
+/* A resolver (an IPv4 or IPv6 address; at most 3): the sandbox's
+ * /etc/resolv.conf names the resolvers given, in order (a read-only file on
+ * a tmpfs of its own, over whatever the root has there), and an allow-list
+ * lets them through on port 53, UDP and TCP. Implies a private network. */
+int nsl_spec_add_dns(nsl_spec *spec, const char *address, nsl_error *error);
 int nsl_spec_set_uid(nsl_spec *spec, const char *value, nsl_error *error);
 int nsl_spec_set_gid(nsl_spec *spec, const char *value, nsl_error *error);
 /* docker run -u: NAME|UID[:GROUP|GID] to --uid and --gid; names are looked up

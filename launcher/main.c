@@ -21,7 +21,7 @@
 #include "usage.h"
 
 enum {
-        OPT_ROOTFS = 256, OPT_RW_ROOT, OPT_TMPFS, OPT_BIND, OPT_RO_BIND, OPT_NETWORK, OPT_ALLOW_EGRESS, OPT_UID, OPT_GID,
+        OPT_ROOTFS = 256, OPT_RW_ROOT, OPT_TMPFS, OPT_BIND, OPT_RO_BIND, OPT_NETWORK, OPT_ALLOW_EGRESS, OPT_DNS, OPT_UID, OPT_GID,
         OPT_HOST_UID, OPT_HOST_GID, OPT_HOSTNAME, OPT_PROC, OPT_ENV, OPT_ENV_FILE, OPT_KEEP_ENV, OPT_CWD,
         OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_SECCOMP_BPF,
         OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_LINEAR, OPT_MEMORY, OPT_MEMORY_SWAP, OPT_CPUS,
@@ -42,6 +42,7 @@ static const struct nsl_option_def run_options[] = {
         { "ro-bind", 0, VALUE, OPT_RO_BIND },
         { "network", 0, VALUE, OPT_NETWORK },
         { "allow-egress", 0, VALUE, OPT_ALLOW_EGRESS },
+        { "dns", 0, VALUE, OPT_DNS },
         { "uid", 0, VALUE, OPT_UID },
         { "gid", 0, VALUE, OPT_GID },
         { "host-uid", 0, VALUE, OPT_HOST_UID },
@@ -208,6 +209,7 @@ static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *err
         case OPT_MOUNT: return nsl_spec_add_mount(spec, arg, error);
         case OPT_NETWORK: return nsl_spec_set_network(spec, arg, error);
         case OPT_ALLOW_EGRESS: return nsl_spec_add_allow_egress(spec, arg, error);
+        case OPT_DNS: return nsl_spec_add_dns(spec, arg, error);
         case OPT_UID: return nsl_spec_set_uid(spec, arg, error);
         case OPT_GID: return nsl_spec_set_gid(spec, arg, error);
         case OPT_HOST_UID: return nsl_spec_set_host_uid(spec, arg, error);

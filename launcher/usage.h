@@ -55,6 +55,8 @@ static const char nsl_usage_run[] =
         "                               a namespace of its own, outbound through slirp4netns\n"
         "  --allow-egress DEST          with a private network, only DEST is reachable:\n"
         "                               HOST|IP|CIDR|[IPv6][:PORT][/tcp|/udp], host-loopback:PORT\n"
+        "  --dns IP                     the sandbox's resolver (up to 3): its resolv.conf, and\n"
+        "                               port 53 through --allow-egress (10.0.2.3: the host's)\n"
         "  --cap-add NAME               keep one capability (all are dropped)\n"
         "  --keep-fd N                  pass fd N to CMD (only 0-2 pass by default)\n"
         "  --seccomp default|unconfined|PROFILE.json\n"

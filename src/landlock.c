@@ -280,7 +280,9 @@ static int plan_regions(struct builder *b, const struct nsl_spec *spec, const st
                                 return nsl_fail(b->error, errno, nsl_mount_option(m), m->source, NULL);
                         dir = S_ISDIR(st.st_mode);
                 }
-                uint64_t access = m->read_only ? FS_READ | FS_EXEC : writable;
+                if (m->kind == NSL_MOUNT_FILE)
+                        dir = false;
+                uint64_t access = m->kind == NSL_MOUNT_FILE ? FS_READ : m->read_only ? FS_READ | FS_EXEC : writable;
                 if ((r = add_region(b, m->dest, m->kind == NSL_MOUNT_BIND ? m->source : NULL, access, dir)) < 0)
                         return r;
         }

@@ -145,7 +145,8 @@ static int push_mount(struct nsl_plan *plan, const struct nsl_mount *m, nsl_erro
         *to = *m;
         to->source = m->source ? strdup(m->source) : NULL;
         to->dest = strdup(m->dest);
-        if ((m->source && !to->source) || !to->dest) {
+        to->content = m->content ? strdup(m->content) : NULL;
+        if ((m->source && !to->source) || !to->dest || (m->content && !to->content)) {
                 nsl_mount_clear(to);
                 return nsl_fail(error, ENOMEM, "mounts", "", NULL);
         }
@@ -153,12 +154,25 @@ static int push_mount(struct nsl_plan *plan, const struct nsl_mount *m, nsl_erro
         return 0;
 }
 
+/* Last: over whatever the root or a caller's mount has there. */
+static int plan_resolv_conf(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        struct nsl_mount resolv = { .kind = NSL_MOUNT_FILE, .dest = NSL_RESOLV_CONF, .read_only = true,
+                                    .option = "--dns" };
+        _cleanup_free_ char *content = nsl_dns_resolv_conf(spec->dns, spec->n_dns);
+
+        if (!content)
+                return nsl_fail(error, ENOMEM, "--dns", "", NULL);
+        resolv.content = content;
+        return push_mount(plan, &resolv, error);
+}
+
 static int plan_mounts(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
         const struct nsl_mount tmp = { .kind = NSL_MOUNT_TMPFS, .dest = "/tmp", .size = DEFAULT_TMP_SIZE, .mode = 01777 };
         int r;
 
-        plan->mounts = calloc(spec->n_mounts + 1, sizeof *plan->mounts);
+        plan->mounts = calloc(spec->n_mounts + 2, sizeof *plan->mounts);     /* + /tmp, resolv.conf */
         if (!plan->mounts)
                 return nsl_fail(error, ENOMEM, "mounts", "", NULL);
         if (!spec->bundle_layout && !spec_mounts_at(spec, "/tmp") && (r = push_mount(plan, &tmp, error)) < 0)
@@ -180,7 +194,7 @@ static int plan_mounts(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
                 if ((r = push_mount(plan, m, error)) < 0)
                         return r;
         }
-        return 0;
+        return spec->n_dns ? plan_resolv_conf(spec, plan, error) : 0;
 }
 
 static int plan_root(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan,

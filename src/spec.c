@@ -169,6 +169,20 @@ int nsl_spec_add_allow_egress(nsl_spec *spec, const char *dest, nsl_error *error
         return 0;
 }
 
+int nsl_spec_add_dns(nsl_spec *spec, const char *address, nsl_error *error)
+{
+        struct nsl_dns dns;
+        int r = nsl_dns_parse(address, &dns, error);
+
+        if (r < 0)
+                return r;
+        if (spec->n_dns == NSL_MAX_DNS)
+                return nsl_fail(error, E2BIG, "--dns", address, "more than %d resolvers (the C library reads no more)",
+                                NSL_MAX_DNS);
+        spec->dns[spec->n_dns++] = dns;
+        return 0;
+}
+
 static int parse_id(const char *value, const char *opt, uint32_t *out, nsl_error *error)
 {
         uint64_t v;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "network/dns.h"
 #include "network/egress.h"
 #include "nslaunch.h"
 #include "parse/parse.h"
@@ -36,6 +37,8 @@ struct nsl_spec {
         bool network_private;   /* a network namespace of its own with outbound connectivity */
         struct nsl_egress *egress;      /* --allow-egress, as given (names not yet resolved) */
         size_t n_egress;
+        struct nsl_dns dns[NSL_MAX_DNS];        /* --dns, in order */
+        size_t n_dns;
         bool uid_set, gid_set, host_uid_set, host_gid_set;
         uid_t uid, host_uid;
         gid_t gid, host_gid;

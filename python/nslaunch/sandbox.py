@@ -30,6 +30,8 @@ class Sandbox:
     network           "none" (default), "private" or "host": --network
     allow_egress      destinations a private network may reach: --allow-egress each
                       ("db.internal:5432", "10.0.0.0/8:443", "host-loopback:8080")
+    dns               resolvers (IP addresses, at most 3): --dns each; the sandbox's
+                      resolv.conf, and port 53 through allow_egress ("10.0.2.3": the host's)
     seccomp           "default", "unconfined", a profile's path, or a profile
                       as a dict (handed to nslaunch in a memfd, no file)
     seccomp_report    --seccomp-report: denials end up in Result.seccomp_denials
@@ -62,6 +64,7 @@ class Sandbox:
     kill_after: Optional[float] = None
     network: Optional[str] = None
     allow_egress: Sequence[str] = ()
+    dns: Sequence[str] = ()
     seccomp: Optional[SeccompProfile] = None
     seccomp_report: bool = False
     seccomp_strict: bool = False
@@ -120,6 +123,8 @@ class Sandbox:
         _opt(a, "--network", self.network)
         for dest in self.allow_egress:
             a += ["--allow-egress", dest]
+        for resolver in self.dns:
+            a += ["--dns", resolver]
         if isinstance(self.seccomp, Mapping):
             if seccomp_path is None:
                 raise ValueError("a seccomp profile given as a dict needs a path to be read from")

@@ -387,6 +387,17 @@ def test_landlock_settings():
     assert "--landlock" in strict and "strict" in strict and "--seccomp-strict" in strict
 
 
+def test_dns_is_the_sandboxs_resolv_conf():
+    import shutil
+    if not shutil.which("slirp4netns"):
+        pytest.skip("needs Debian's slirp4netns")
+    sandbox = nslaunch.Sandbox(allow_egress=["198.51.100.9:80"], dns=["10.0.2.3", "fd00::3"])
+    assert sandbox.options().count("--dns") == 2
+    r = nslaunch.run(["/bin/cat", "/etc/resolv.conf"], sandbox, capture_output=True)
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == b"nameserver 10.0.2.3\nnameserver fd00::3\n"
+
+
 def test_allow_egress_reaches_only_what_it_names():
     """A private network through the client: the allowed port of a server
     on the host's loopback answers, another port of it is refused at once."""

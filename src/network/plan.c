@@ -81,6 +81,12 @@ static int plan_rules(const struct nsl_spec *spec, struct nsl_net_plan *net, nsl
                 net->host_loopback |= e->host_loopback;
                 r = e->name[0] ? resolve(net, e, error) : push(net, e, "", error);
         }
+        for (size_t i = 0; i < spec->n_dns && r == 0; i++) {
+                struct nsl_egress resolver[2];
+                nsl_dns_destinations(&spec->dns[i], resolver);
+                if ((r = push(net, &resolver[0], "", error)) == 0)
+                        r = push(net, &resolver[1], "", error);
+        }
         if (r < 0)
                 return r;
         if (nsl_nft_egress_batch(net->allowed, net->n_allowed, &net->rules, &net->rules_len, &net->rules_acks) < 0 ||
@@ -92,10 +98,11 @@ static int plan_rules(const struct nsl_spec *spec, struct nsl_net_plan *net, nsl
 int nsl_net_plan_build(const struct nsl_spec *spec, bool rootless, struct nsl_net_plan *net, nsl_error *error)
 {
         *net = (struct nsl_net_plan){ 0 };
-        if (!spec->network_private && !spec->n_egress)
+        if (!spec->network_private && !spec->n_egress && !spec->n_dns)
                 return 0;
         if (spec->network_host)
-                return nsl_fail(error, EINVAL, "--allow-egress", "", "needs a private network, not the host's");
+                return nsl_fail(error, EINVAL, spec->n_egress ? "--allow-egress" : "--dns", "",
+                                "needs a private network, not the host's");
         if (spec->network_ns)
                 return nsl_fail(error, EINVAL, "--network", "private", "conflicts with joining a network namespace");
         net->private = true;

@@ -21,6 +21,7 @@ void nsl_mount_clear(struct nsl_mount *m)
 {
         free(m->source);
         free(m->dest);
+        free(m->content);
         *m = (struct nsl_mount){ 0 };
 }
 

@@ -9,7 +9,9 @@
 
 #include "nslaunch.h"
 
-enum nsl_mount_kind { NSL_MOUNT_TMPFS, NSL_MOUNT_BIND };
+/* NSL_MOUNT_FILE: a read-only file holding content, on a tmpfs of its own,
+ * mounted over whatever dest is (a symlink is not followed). */
+enum nsl_mount_kind { NSL_MOUNT_TMPFS, NSL_MOUNT_BIND, NSL_MOUNT_FILE };
 /* Whether a bind is an idmapped mount (root only): when the sandbox user
  * could not use the source, or always, or never. */
 enum nsl_idmap_mode { NSL_IDMAP_AUTO, NSL_IDMAP_ON, NSL_IDMAP_OFF };
@@ -24,6 +26,7 @@ struct nsl_mount {
         mode_t mode;            /* tmpfs root mode */
         bool noexec;            /* nothing on it may be executed */
         const char *option;     /* a static name for errors when not the kind's own (--mount) */
+        char *content;          /* NSL_MOUNT_FILE's */
 };
 
 void nsl_mount_clear(struct nsl_mount *m);

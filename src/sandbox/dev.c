@@ -119,7 +119,7 @@ int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error)
         r = nsl_ctx_seal_later(ctx, dev_fd, error);
         if (r < 0)
                 return r;
-        target = nsl_open_mount_target(ctx->root_fd, "/dev", true, RESOLVE_NO_SYMLINKS, NULL, 0, error);
+        target = nsl_open_mount_target(ctx->root_fd, "/dev", NSL_TARGET_DIR, RESOLVE_NO_SYMLINKS, NULL, 0, error);
         if (target < 0)
                 return target;
         r = nsl_mount_attach(dev_fd, target, "/dev", error);

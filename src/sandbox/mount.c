@@ -88,6 +88,42 @@ int nsl_mount_set_private(int mount_fd, uint64_t set, bool recursive, const char
                         object, error);
 }
 
+static int write_new_file(int dirfd, const char *name, const char *content, const char *object, nsl_error *error)
+{
+        _cleanup_close_ int file = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        size_t len = strlen(content);
+
+        if (file < 0)
+                return nsl_fail(error, errno, object, "", "cannot create the file");
+        if (write(file, content, len) != (ssize_t)len)
+                return nsl_fail(error, EIO, object, "", "cannot write the file");
+        return 0;
+}
+
+int nsl_file_new(const char *content, int scratch_fd, const char *scratch_path, const char *object, int *mount_fd,
+                 nsl_error *error)
+{
+        static const struct nsl_fs_option opts[] = { { "mode", "0755" }, { "nr_inodes", "2" } };
+        static const char name[] = "file";
+        _cleanup_close_ int fs_root = -1;
+        _cleanup_close_ int clone = -1;
+        int r = nsl_fs_new("tmpfs", opts, ELEMENTSOF(opts), 0, &fs_root, error);
+
+        if (r < 0 || (r = write_new_file(fs_root, name, content, object, error)) < 0)
+                return r;
+        if ((r = nsl_mount_attach(fs_root, scratch_fd, scratch_path, error)) < 0)
+                return r;
+        r = nsl_tree_clone(fs_root, name, 0, &clone, error);
+        if (umount2(scratch_path, MNT_DETACH) < 0 && r == 0)
+                r = nsl_fail(error, errno, object, scratch_path, "cannot unmount the file's tmpfs");
+        if (r == 0)
+                r = nsl_mount_set(clone, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                                  false, object, error);
+        if (r == 0)
+                *mount_fd = TAKE_FD(clone);
+        return r;
+}
+
 int nsl_mount_attach(int mount_fd, int target_fd, const char *object, nsl_error *error)
 {
         if (move_mount(mount_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -127,10 +163,11 @@ static int create_component(int parent_fd, const char *name, bool directory)
         return r < 0 && errno != EEXIST ? -errno : 0;
 }
 
-int nsl_open_mount_target(int root_fd, const char *path, bool directory, uint64_t extra_resolve,
+int nsl_open_mount_target(int root_fd, const char *path, enum nsl_target_kind kind, uint64_t extra_resolve,
                           char *blocked_at, size_t blocked_len, nsl_error *error)
 {
-        int flags = O_PATH | (directory ? O_DIRECTORY : 0);
+        bool directory = kind == NSL_TARGET_DIR;
+        int flags = O_PATH | (directory ? O_DIRECTORY : 0) | (kind == NSL_TARGET_ENTRY ? O_NOFOLLOW : 0);
         char prefix[4096];
         size_t len = strlen(path);
         int fd, r;

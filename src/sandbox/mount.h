@@ -31,6 +31,14 @@ int nsl_tree_clone(int dirfd, const char *path, unsigned flags, int *mount_fd, n
 int nsl_mount_set(int mount_fd, uint64_t set, bool recursive, const char *object, nsl_error *error);
 /* The same, and the mount (with recursive, its submounts) made private. */
 int nsl_mount_set_private(int mount_fd, uint64_t set, bool recursive, const char *object, nsl_error *error);
+/* A detached, read-only mount of one file holding content, on a tmpfs of
+ * its own (which goes with the last mount of it). Before Linux 6.15
+ * open_tree clones only from a mount of the caller's namespace, never from
+ * a detached one: the tmpfs covers scratch, a directory of the caller's
+ * namespace (its fd, and its path to unmount it by), for the moment of the
+ * clone. */
+int nsl_file_new(const char *content, int scratch_fd, const char *scratch_path, const char *object, int *mount_fd,
+                 nsl_error *error);
 /* move_mount of a detached mount onto a target fd. */
 int nsl_mount_attach(int mount_fd, int target_fd, const char *object, nsl_error *error);
 
@@ -38,12 +46,18 @@ int nsl_mount_attach(int mount_fd, int target_fd, const char *object, nsl_error 
  * resolve inside root_fd and magic links are refused. Returns fd or -errno. */
 int nsl_open_in_root(int root_fd, const char *path, int flags, uint64_t extra_resolve);
 
+enum nsl_target_kind {
+        NSL_TARGET_FILE,        /* a file (a symlink to one is followed, inside root) */
+        NSL_TARGET_DIR,         /* a directory (likewise) */
+        NSL_TARGET_ENTRY,       /* what is at path, a symlink itself: a file mount covers the name */
+};
+
 /* Opens PATH inside root as a mount target, creating it (directories for
  * every missing component, a directory or an empty file as the last one) where
  * the tree is writable. Returns an O_PATH fd or a negative errno with
  * *error naming the path. The last component is never created through a
  * symlink; a target on procfs or sysfs is refused. */
-int nsl_open_mount_target(int root_fd, const char *path, bool directory, uint64_t extra_resolve,
+int nsl_open_mount_target(int root_fd, const char *path, enum nsl_target_kind kind, uint64_t extra_resolve,
                           char *blocked_at, size_t blocked_len, nsl_error *error);
 /* When that fails with -EROFS, -EACCES or -EPERM, blocked_at holds the
  * existing directory in which a component could not be created. */

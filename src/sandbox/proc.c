@@ -97,7 +97,7 @@ int nsl_stage_proc(struct nsl_ctx *ctx, nsl_error *error)
                        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &proc_fd, error);
         if (r < 0)
                 return r;
-        target = nsl_open_mount_target(ctx->root_fd, "/proc", true, RESOLVE_NO_SYMLINKS, NULL, 0, error);
+        target = nsl_open_mount_target(ctx->root_fd, "/proc", NSL_TARGET_DIR, RESOLVE_NO_SYMLINKS, NULL, 0, error);
         if (target < 0)
                 return target;
         r = nsl_mount_attach(proc_fd, target, "/proc", error);

@@ -99,11 +99,11 @@ static int missing_in_image(struct nsl_ctx *ctx, const struct nsl_mount *m, cons
                         "image (mkdir -p, or touch for a file)", blocked);
 }
 
-static int open_target(struct nsl_ctx *ctx, const struct nsl_mount *m, bool directory, nsl_error *error)
+static int open_target(struct nsl_ctx *ctx, const struct nsl_mount *m, enum nsl_target_kind kind, nsl_error *error)
 {
         for (int splices = 0;; splices++) {
                 char blocked[4096] = "";
-                int fd = nsl_open_mount_target(ctx->root_fd, m->dest, directory, 0, blocked, sizeof blocked, error);
+                int fd = nsl_open_mount_target(ctx->root_fd, m->dest, kind, 0, blocked, sizeof blocked, error);
                 if (fd >= 0 || !blocked[0])
                         return fd;
                 if (!nsl_splice_allowed(blocked, fd) || splices == MAX_SPLICES)
@@ -125,15 +125,30 @@ int nsl_refuse_root_target(struct nsl_ctx *ctx, int target, const char *dest, ns
         return 0;
 }
 
+/* The file's tmpfs covers the staging root for a moment (nsl_file_new). */
+static int file_mount(const struct nsl_mount *m, int *mount_fd, nsl_error *error)
+{
+        _cleanup_close_ int staging = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        if (staging < 0)
+                return nsl_fail(error, errno, nsl_mount_option(m), STAGING_DIR, NULL);
+        return nsl_file_new(m->content, staging, STAGING_DIR, nsl_mount_option(m), mount_fd, error);
+}
+
 static int mount_one(struct nsl_ctx *ctx, size_t i, nsl_error *error)
 {
         const struct nsl_mount *m = &ctx->plan->mounts[i];
         _cleanup_close_ int fresh = -1;
         _cleanup_close_ int target = -1;
-        bool directory = true;
+        enum nsl_target_kind kind = NSL_TARGET_DIR;
         int mfd, r;
 
-        if (m->kind == NSL_MOUNT_TMPFS) {
+        if (m->kind == NSL_MOUNT_FILE) {
+                if ((r = file_mount(m, &fresh, error)) < 0)
+                        return r;
+                mfd = fresh;
+                kind = NSL_TARGET_ENTRY;
+        } else if (m->kind == NSL_MOUNT_TMPFS) {
                 char size[32], mode[16];
                 struct nsl_fs_option opts[2] = { { "mode", mode }, { "size", size } };
                 snprintf(mode, sizeof mode, "%o", (unsigned)m->mode);
@@ -148,9 +163,9 @@ static int mount_one(struct nsl_ctx *ctx, size_t i, nsl_error *error)
                 mfd = ctx->sources.fd[NSL_SOURCE_MOUNT(i)];
                 if (fstat(mfd, &st) < 0)
                         return nsl_fail(error, errno, nsl_mount_option(m), m->source, NULL);
-                directory = S_ISDIR(st.st_mode);
+                kind = S_ISDIR(st.st_mode) ? NSL_TARGET_DIR : NSL_TARGET_FILE;
         }
-        target = open_target(ctx, m, directory, error);
+        target = open_target(ctx, m, kind, error);
         if (target < 0)
                 return target;
         r = nsl_refuse_root_target(ctx, target, m->dest, error);

@@ -46,7 +46,7 @@ static int cgroup_target(struct nsl_ctx *ctx, nsl_error *error)
         int fd;
 
         if (!ctx->plan->mount_sysfs)
-                return nsl_open_mount_target(ctx->root_fd, "/sys/fs/cgroup", true, RESOLVE_NO_SYMLINKS, NULL, 0, error);
+                return nsl_open_mount_target(ctx->root_fd, "/sys/fs/cgroup", NSL_TARGET_DIR, RESOLVE_NO_SYMLINKS, NULL, 0, error);
         fd = nsl_open_in_root(ctx->root_fd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
         if (fd < 0)
                 return nsl_fail(error, -fd, "cgroupfs", "/sys/fs/cgroup", "no mountpoint in the sandbox's sysfs");
@@ -80,7 +80,7 @@ int nsl_stage_sysfs(struct nsl_ctx *ctx, nsl_error *error)
         if (ctx->plan->mount_sysfs) {
                 if ((r = new_sysfs(ctx, &mfd, error)) < 0)
                         return r;
-                target = nsl_open_mount_target(ctx->root_fd, "/sys", true, RESOLVE_NO_SYMLINKS, NULL, 0, error);
+                target = nsl_open_mount_target(ctx->root_fd, "/sys", NSL_TARGET_DIR, RESOLVE_NO_SYMLINKS, NULL, 0, error);
                 if (target < 0)
                         return target;
                 if ((r = nsl_mount_attach(mfd, target, "/sys", error)) < 0)

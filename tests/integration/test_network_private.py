@@ -446,3 +446,166 @@ def test_with_an_image_and_a_profile(nsl, hostdir, servers, profile):
                 targets=[(GATEWAY, allowed, "tcp"), (GATEWAY, other, "tcp")])
     assert out[0] == "ok 5"
     assert refused_at_once(out[1]), out
+
+
+# --- --dns: the sandbox's resolver ---
+
+# A resolver for the other hosts' namespace, on UDP and TCP port 53 of ADDR:
+# every A question is answered with ANSWER, anything else with no record.
+RESOLVER = r"""
+import socket, struct, sys, threading
+addr, answer = sys.argv[1], socket.inet_aton(sys.argv[2])
+def reply(query):
+    qid, _, qd = struct.unpack("!HHH", query[:6])
+    end = 12
+    while query[end]:
+        end += query[end] + 1
+    question = query[12:end + 5]
+    qtype = struct.unpack("!H", query[end + 1:end + 3])[0]
+    records = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + answer if qtype == 1 else b""
+    return struct.pack("!HHHHHH", qid, 0x8180, 1, 1 if records else 0, 0, 0) + question + records
+def udp():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((addr, 53))
+    while True:
+        q, peer = s.recvfrom(512); s.sendto(reply(q), peer)
+def tcp():
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((addr, 53)); s.listen(4)
+    while True:
+        c, _ = s.accept(); n = struct.unpack("!H", c.recv(2))[0]; q = c.recv(n)
+        r = reply(q); c.sendall(struct.pack("!H", len(r)) + r); c.close()
+threading.Thread(target=udp, daemon=True).start()
+threading.Thread(target=tcp, daemon=True).start()
+print("ready", flush=True)
+threading.Event().wait()
+"""
+
+# In the sandbox: the resolver file, a name looked up through it, a TCP
+# connection to the answer, and whether the file can be written.
+LOOKUP = r"""
+import errno, socket, sys
+print(open("/etc/resolv.conf").read().replace("\n", "|"))
+addr = socket.gethostbyname("plugin.test")
+print(addr)
+with socket.create_connection((addr, 8080), timeout=5) as s:
+    print(s.recv(10).decode())
+# the same question over TCP (what a resolver falls back to for a long answer)
+question = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x06plugin\x04test\x00\x00\x01\x00\x01"
+with socket.create_connection((sys.argv[1], 53), timeout=5) as s:
+    s.sendall(len(question).to_bytes(2, "big") + question)
+    answer = s.recv(512)
+print("tcp", socket.inet_ntoa(answer[-4:]) if answer[2:4] == b"\x12\x34" else answer)
+try:
+    open("/etc/resolv.conf", "w")
+    print("written")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+"""
+
+
+@contextlib.contextmanager
+def resolver(prefix, addr, answer):
+    serve = subprocess.Popen([*prefix, PY, "-c", RESOLVER, addr, answer], stdout=subprocess.PIPE, text=True)
+    try:
+        assert serve.stdout.readline() == "ready\n"
+        yield
+    finally:
+        serve.kill()
+        serve.wait()
+
+
+def test_dns_is_the_sandboxs_resolver_and_passes_the_allow_list(nsl, other_hosts, tmp_path):
+    """--dns writes the sandbox's resolv.conf (read-only) and lets the
+    resolver through an allow-list on port 53, UDP and TCP, and nothing else
+    of it; the host's resolv.conf is untouched."""
+    host_resolv = open("/etc/resolv.conf", "rb").read() if os.path.exists("/etc/resolv.conf") else None
+    status = tmp_path / "status.json"
+    with resolver(other_hosts, "198.51.100.1", "198.51.100.2"):
+        cp = subprocess.run([*other_hosts, nsl.path, "run", "--allow-egress", "198.51.100.2:8080",
+                             "--dns", "198.51.100.1", "--status-json", str(status), "--", PY, "-c", LOOKUP,
+                             "198.51.100.1"], capture_output=True, text=True, timeout=60)
+        assert cp.returncode == 0, cp.stderr
+        assert cp.stdout.splitlines() == ["nameserver 198.51.100.1|", "198.51.100.2", "hi", "tcp 198.51.100.2",
+                                          "EROFS"]
+        out = probe(nsl, "--allow-egress", "198.51.100.2:8080", "--dns", "198.51.100.1", prefix=other_hosts,
+                    targets=[("198.51.100.1", 8080, "tcp"), ("198.51.100.2", 53, "udp"),
+                             ("198.51.100.1", 54, "udp")])
+    assert all(refused_at_once(line) for line in out), out
+    assert "egress_denials" in status.read_text() and "198.51.100.1" not in status.read_text()
+    if host_resolv is not None:
+        assert open("/etc/resolv.conf", "rb").read() == host_resolv
+
+
+def test_dns_without_an_allow_list_names_the_resolvers_in_order(nsl):
+    cp = nsl.run("--dns", "10.0.2.3", "--dns", "[fd00::3]", "--dns", "198.51.100.53",
+                 cmd=["sh", "-c", "cat /etc/resolv.conf; grep ' /etc/resolv.conf ' /proc/self/mountinfo"])
+    assert cp.returncode == 0, cp.stderr
+    lines = cp.stdout.splitlines()
+    assert lines[:3] == ["nameserver 10.0.2.3", "nameserver fd00::3", "nameserver 198.51.100.53"]
+    options = lines[3].split()[5].split(",")
+    assert {"ro", "nosuid", "nodev", "noexec"} <= set(options), lines[3]
+    # Landlock's rules grant the file as what it is: read, never write
+    cp = nsl.run("--dns", "10.0.2.3", "--landlock", "best-effort", "--tmpfs", "/etc",
+                 cmd=["sh", "-c", "cat /etc/resolv.conf; echo x > /etc/other && echo wrote-other; "
+                                  "echo x > /etc/resolv.conf || echo refused"])
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.splitlines() == ["nameserver 10.0.2.3", "wrote-other", "refused"], cp.stdout
+
+
+def test_dns_reaches_only_port_53_of_the_resolver(nsl, tmp_path):
+    """Rootless too: slirp4netns's forwarder (10.0.2.3) on port 53 passes an
+    allow-list that names nothing else, port 54 of it is refused."""
+    status = tmp_path / "status.json"
+    send = ("import socket\n"
+            "for port in (53, 54):\n"
+            "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "    try:\n"
+            "        s.sendto(b'\\0' * 12, ('10.0.2.3', port))\n"
+            "    except OSError as e:\n"
+            "        print(port, e.errno)\n")
+    cp = nsl("run", "--allow-egress", "198.51.100.9:80", "--dns", "10.0.2.3", "--status-json", str(status),
+             "--", PY, "-c", send, timeout=60)
+    assert cp.returncode == 0, cp.stderr
+    import json
+    denials = json.loads(status.read_text())["egress_denials"]
+    assert [(d["destination"], d["port"], d["protocol"]) for d in denials] == [("10.0.2.3", 54, "udp")], denials
+
+
+@pytest.mark.parametrize("layout", ["no resolv.conf", "a dangling symlink", "no etc"])
+def test_dns_in_an_image_covers_what_is_there_and_changes_nothing(nsl, rootfs, layout):
+    """A read-only image: a missing /etc/resolv.conf (or /etc) is spliced in,
+    a symlink (systemd-resolved's stub) is covered, not followed; the image
+    is left as it was."""
+    root, opts = rootfs(skip=("etc",) if layout == "no etc" else ())
+    link = os.path.join(root, "etc", "resolv.conf")
+    if layout == "a dangling symlink":
+        os.symlink("../run/systemd/resolve/stub-resolv.conf", link)
+    before = sorted(os.listdir(root)), sorted(os.listdir(os.path.join(root, "etc"))) if layout != "no etc" else []
+    cp = nsl.run(*opts, "--dns", "198.51.100.53", cmd=["/bin/cat", "/etc/resolv.conf"])
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == "nameserver 198.51.100.53\n"
+    after = sorted(os.listdir(root)), sorted(os.listdir(os.path.join(root, "etc"))) if layout != "no etc" else []
+    assert after == before
+    if layout == "a dangling symlink":
+        assert os.readlink(link) == "../run/systemd/resolve/stub-resolv.conf"
+
+
+@pytest.mark.parametrize("value, cause", [
+    ("", "expected a resolver's IPv4 or IPv6 address"),
+    ("resolver.example", "a name would need a resolver"),
+    ("10.0.0.1:53", "expected a resolver's"),
+    ("[10.0.0.1]", "expected a resolver's"),
+    ("[fd00::3", "expected a resolver's"),
+])
+def test_bad_dns_is_one_line_and_125(nsl, value, cause):
+    cp = nsl.run("--dns", value, cmd=["/bin/true"])
+    assert cp.returncode == 125
+    assert len(cp.stderr.splitlines()) == 1, cp.stderr
+    assert cp.stderr.startswith("nslaunch: --dns: ") and cause in cp.stderr, cp.stderr
+
+
+def test_dns_refusals_name_the_cause(nsl):
+    cp = nsl.run("--network", "host", "--dns", "10.0.2.3", cmd=["/bin/true"])
+    assert cp.returncode == 125 and "needs a private network" in cp.stderr, cp.stderr
+    four = [a for n in range(4) for a in ("--dns", f"198.51.100.{n}")]
+    cp = nsl.run(*four, cmd=["/bin/true"])
+    assert cp.returncode == 125 and "more than 3 resolvers" in cp.stderr, cp.stderr

@@ -1,4 +1,4 @@
-/* network/egress.c and nft.c: --allow-egress values, and the nf_tables
+/* network/egress.c, dns.c and nft.c: --allow-egress and --dns values, and the nf_tables
  * batch as a well-formed sequence of netlink messages (the kernel's verdict on
  * it is tests/integration/test_network_private.py's). */
 #include <arpa/inet.h>
@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "network/denials.h"
+#include "network/dns.h"
 #include "network/egress.h"
 
 static struct nsl_egress parse_ok(const char *value)
@@ -216,6 +217,53 @@ static void the_table_of_destinations_is_bounded(void **state)
         nsl_result_release(&r);
 }
 
+static void resolvers_parse_and_become_resolv_conf(void **state)
+{
+        static const char *const given[] = { "10.0.2.3", "[fd00::3]", "2001:db8::53" };
+        struct nsl_dns dns[3];
+        nsl_error err = { 0 };
+
+        (void)state;
+        for (int i = 0; i < 3; i++)
+                assert_int_equal(nsl_dns_parse(given[i], &dns[i], &err), 0);
+        assert_int_equal(dns[0].family, AF_INET);
+        assert_int_equal(dns[1].family, AF_INET6);
+        char *text = nsl_dns_resolv_conf(dns, 3);
+        assert_non_null(text);
+        assert_string_equal(text, "nameserver 10.0.2.3\nnameserver fd00::3\nnameserver 2001:db8::53\n");
+        free(text);
+}
+
+static void a_resolver_takes_port_53_udp_and_tcp(void **state)
+{
+        struct nsl_egress pair[2];
+        struct nsl_dns dns;
+        nsl_error err = { 0 };
+        char buf[100];
+
+        (void)state;
+        assert_int_equal(nsl_dns_parse("fd00::3", &dns, &err), 0);
+        nsl_dns_destinations(&dns, pair);
+        nsl_egress_format(&pair[0], buf, sizeof buf);
+        assert_string_equal(buf, "[fd00::3]:53/udp");
+        nsl_egress_format(&pair[1], buf, sizeof buf);
+        assert_string_equal(buf, "[fd00::3]:53/tcp");
+}
+
+static void bad_resolvers_are_refused(void **state)
+{
+        static const char *const bad[] = { "", "resolver.example", "10.0.0.1:53", "[10.0.0.1]", "[fd00::3",
+                                           "fd00::3]", "10.0.0.256", "[]" };
+        struct nsl_dns dns;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                nsl_error err = { 0 };
+                assert_int_equal(nsl_dns_parse(bad[i], &dns, &err), -EINVAL);
+                assert_string_equal(err.what, "--dns");
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -225,6 +273,9 @@ int main(void)
                 cmocka_unit_test(the_batch_is_well_formed),
                 cmocka_unit_test(refused_packets_are_counted_per_destination),
                 cmocka_unit_test(the_table_of_destinations_is_bounded),
+                cmocka_unit_test(resolvers_parse_and_become_resolv_conf),
+                cmocka_unit_test(a_resolver_takes_port_53_udp_and_tcp),
+                cmocka_unit_test(bad_resolvers_are_refused),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
