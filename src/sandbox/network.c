@@ -73,9 +73,34 @@ static int hand_to_nslaunch(const struct nsl_net_plan *net, int sync_fd)
         return nsl_send_with_fds(sync_fd, &msg, sizeof msg, (int[]){ netns, userns, log }, net->limited ? 3 : 2);
 }
 
-static int set_up(const struct nsl_net_plan *net, int sync_fd)
+/* The proxy's interface (made later, by slirp4netns) takes these defaults:
+ * the kernel's (a router solicitation up to 1 s after the link is up, then
+ * 1 s of duplicate address detection on a link nothing else is on) gave
+ * the sandbox its IPv6 route about 2 s after the command had started.
+ * proc_sys is the host's /proc/sys, opened by init before this helper
+ * existed: init pivots meanwhile, and the helper shares its mount namespace
+ * (and so its new root, whose /proc has no sys). A network sysctl is the
+ * namespace of whoever opens it, so the files are opened here, after
+ * unshare. Best effort: where the host's /proc/sys is read-only (in a
+ * container), IPv6 comes later, as it did. */
+static void quick_ipv6_defaults(int proc_sys)
+{
+        static const char *const files[] = { "net/ipv6/conf/default/accept_dad",
+                                             "net/ipv6/conf/default/router_solicitation_delay" };
+
+        for (size_t i = 0; proc_sys >= 0 && i < ELEMENTSOF(files); i++) {
+                _cleanup_close_ int fd = openat(proc_sys, files[i], O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd >= 0)
+                        (void)!write(fd, "0", 1);
+        }
+}
+
+static int set_up(const struct nsl_net_plan *net, int proc_sys, int sync_fd)
 {
         int r = unshare(CLONE_NEWNET) < 0 ? -errno : bring_up_loopback();
+
+        if (r == 0 && net->private)
+                quick_ipv6_defaults(proc_sys);
 
         /* the rules are in before anything can send a packet */
         if (r == 0 && net->limited)
@@ -87,7 +112,8 @@ static int set_up(const struct nsl_net_plan *net, int sync_fd)
 
 /* The helper: reports 0 or an errno on its pipe, then holds the namespace
  * until init has joined it (its end of the pipe closes). */
-static _Noreturn void helper_main(const struct nsl_net_plan *net, int sync_fd, int report_fd, int hold_fd)
+static _Noreturn void helper_main(const struct nsl_net_plan *net, int proc_sys, int sync_fd, int report_fd,
+                                  int hold_fd)
 {
         int r;
         char c;
@@ -97,7 +123,7 @@ static _Noreturn void helper_main(const struct nsl_net_plan *net, int sync_fd, i
         if (prctl(PR_SET_DUMPABLE, 1) < 0)
                 r = -errno;
         else
-                r = set_up(net, sync_fd);
+                r = set_up(net, proc_sys, sync_fd);
 
         (void)!write(report_fd, &r, sizeof r);
         (void)!read(hold_fd, &c, 1);
@@ -124,12 +150,13 @@ int nsl_stage_network_start(struct nsl_ctx *ctx, nsl_error *error)
                 close(report[1]);
                 return nsl_fail(error, errno, "network", "pipe", NULL);
         }
+        _cleanup_close_ int proc_sys = ctx->plan->net.private ? open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
         args.pidfd = (uint64_t)(uintptr_t)&ctx->net_helper_pidfd;
         pid = nsl_clone3(&args);
         if (pid == 0) {
                 close(report[0]);
                 close(hold[1]);
-                helper_main(&ctx->plan->net, ctx->sync_fd, report[1], hold[0]);
+                helper_main(&ctx->plan->net, proc_sys, ctx->sync_fd, report[1], hold[0]);
         }
         close(report[1]);
         close(hold[0]);
