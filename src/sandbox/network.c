@@ -23,9 +23,13 @@
 #include "../cleanup.h"
 #include "../error.h"
 #include "../network/egress.h"
+#include "../network/ipv6-ready.h"
 #include "../sync.h"
 #include "../syscalls.h"
 #include "ctx.h"
+
+/* How long the helper waits for IPv6 at most (nsl_ipv6_wait_ready). */
+#define IPV6_WAIT_MS 1000
 
 static int bring_up_loopback(void)
 {
@@ -83,30 +87,38 @@ static int hand_to_nslaunch(const struct nsl_net_plan *net, int sync_fd)
  * namespace of whoever opens it, so the files are opened here, after
  * unshare. Best effort: where the host's /proc/sys is read-only (in a
  * container), IPv6 comes later, as it did. */
-static void quick_ipv6_defaults(int proc_sys)
+static bool quick_ipv6_defaults(int proc_sys)
 {
         static const char *const files[] = { "net/ipv6/conf/default/accept_dad",
                                              "net/ipv6/conf/default/router_solicitation_delay" };
+        _cleanup_close_ int disabled = proc_sys < 0 ? -1 : openat(proc_sys, "net/ipv6/conf/default/disable_ipv6",
+                                                                 O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        char off = '1';
+        bool set = disabled >= 0 && read(disabled, &off, 1) == 1 && off == '0';   /* no IPv6 to wait for */
 
-        for (size_t i = 0; proc_sys >= 0 && i < ELEMENTSOF(files); i++) {
+        for (size_t i = 0; set && i < ELEMENTSOF(files); i++) {
                 _cleanup_close_ int fd = openat(proc_sys, files[i], O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd >= 0)
-                        (void)!write(fd, "0", 1);
+                set = fd >= 0 && write(fd, "0", 1) == 1;
         }
+        return set;
 }
 
 static int set_up(const struct nsl_net_plan *net, int proc_sys, int sync_fd)
 {
         int r = unshare(CLONE_NEWNET) < 0 ? -errno : bring_up_loopback();
-
-        if (r == 0 && net->private)
-                quick_ipv6_defaults(proc_sys);
+        bool quick_ipv6 = r == 0 && net->private && quick_ipv6_defaults(proc_sys);
 
         /* the rules are in before anything can send a packet */
         if (r == 0 && net->limited)
                 r = nsl_nft_send(net->rules, net->rules_len, net->rules_acks);
         if (r == 0 && net->private)
                 r = hand_to_nslaunch(net, sync_fd);
+        /* init goes on, and the command starts, once IPv6 is there too: it
+         * takes about a millisecond after the proxy's interface is up (the
+         * router's answer to the first solicitation); with the kernel's
+         * defaults it would take seconds, so then nothing waits */
+        if (r == 0 && quick_ipv6)
+                (void)nsl_ipv6_wait_ready(IPV6_WAIT_MS);
         return r;
 }
 

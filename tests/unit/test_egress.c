@@ -1,11 +1,14 @@
-/* network/egress.c, dns.c and nft.c: --allow-egress and --dns values, and the nf_tables
+/* network/egress.c, dns.c, ipv6-ready.c and nft.c: --allow-egress and --dns
+ * values, the address messages that tell IPv6 is usable, and the nf_tables
  * batch as a well-formed sequence of netlink messages (the kernel's verdict on
  * it is tests/integration/test_network_private.py's). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/if_addr.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +21,7 @@
 #include "network/denials.h"
 #include "network/dns.h"
 #include "network/egress.h"
+#include "network/ipv6-ready.h"
 
 static struct nsl_egress parse_ok(const char *value)
 {
@@ -264,6 +268,43 @@ static void bad_resolvers_are_refused(void **state)
         }
 }
 
+/* One RTM_NEWADDR message (as the kernel sends it: an IFA_FLAGS attribute
+ * with all 32 bits, ifa_flags holding the low 8) after a message of another
+ * type. */
+static size_t address_messages(uint8_t *buf, int family, unsigned char scope, uint32_t flags)
+{
+        struct nlmsghdr *first = (struct nlmsghdr *)buf;
+        *first = (struct nlmsghdr){ .nlmsg_len = NLMSG_LENGTH(sizeof(struct rtgenmsg)), .nlmsg_type = RTM_NEWLINK };
+        struct nlmsghdr *h = (struct nlmsghdr *)(buf + NLMSG_ALIGN(first->nlmsg_len));
+        struct ifaddrmsg *ifa = NLMSG_DATA(h);
+        struct rtattr *a = (struct rtattr *)((uint8_t *)ifa + NLMSG_ALIGN(sizeof *ifa));
+
+        *ifa = (struct ifaddrmsg){ .ifa_family = (unsigned char)family, .ifa_prefixlen = 64,
+                                   .ifa_flags = (unsigned char)flags, .ifa_scope = scope, .ifa_index = 2 };
+        a->rta_type = IFA_FLAGS;
+        a->rta_len = RTA_LENGTH(sizeof(uint32_t));
+        memcpy(RTA_DATA(a), &flags, sizeof flags);
+        *h = (struct nlmsghdr){ .nlmsg_len = NLMSG_LENGTH(NLMSG_ALIGN(sizeof *ifa) + RTA_ALIGN(a->rta_len)),
+                                .nlmsg_type = RTM_NEWADDR };
+        return NLMSG_ALIGN(first->nlmsg_len) + h->nlmsg_len;
+}
+
+static void ipv6_is_ready_with_a_global_address_no_longer_tentative(void **state)
+{
+        uint8_t buf[256] __attribute__((aligned(4))) = { 0 };
+
+        (void)state;
+        assert_true(nsl_ipv6_ready_in(buf, address_messages(buf, AF_INET6, RT_SCOPE_UNIVERSE, IFA_F_PERMANENT)));
+        assert_true(nsl_ipv6_ready_in(buf, address_messages(buf, AF_INET6, RT_SCOPE_UNIVERSE, IFA_F_MANAGETEMPADDR)));
+        assert_false(nsl_ipv6_ready_in(buf, address_messages(buf, AF_INET6, RT_SCOPE_UNIVERSE, IFA_F_TENTATIVE)));
+        assert_false(nsl_ipv6_ready_in(buf, address_messages(buf, AF_INET6, RT_SCOPE_UNIVERSE, IFA_F_DADFAILED)));
+        assert_false(nsl_ipv6_ready_in(buf, address_messages(buf, AF_INET6, RT_SCOPE_LINK, 0)));
+        assert_false(nsl_ipv6_ready_in(buf, address_messages(buf, AF_INET, RT_SCOPE_UNIVERSE, 0)));
+        /* cut short: the address message is not read past the buffer */
+        size_t len = address_messages(buf, AF_INET6, RT_SCOPE_UNIVERSE, 0);
+        assert_false(nsl_ipv6_ready_in(buf, len - 4));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -276,6 +317,7 @@ int main(void)
                 cmocka_unit_test(resolvers_parse_and_become_resolv_conf),
                 cmocka_unit_test(a_resolver_takes_port_53_udp_and_tcp),
                 cmocka_unit_test(bad_resolvers_are_refused),
+                cmocka_unit_test(ipv6_is_ready_with_a_global_address_no_longer_tentative),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
