@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "fds.h"
+#include "host.h"
 #include "json.h"
 #include "runc.h"
 
@@ -124,14 +125,15 @@ static int remove_cgroup(const char *path, nsl_error *error)
 }
 
 /* The config's cgroupsPath, else one named by the ID; a rootless container
- * without cgroupsPath gets none (the cgroup tree is root's here). */
+ * (run by a user, or by a user namespace's root) without cgroupsPath gets
+ * none (the cgroup tree is the host root's here). */
 static const char *cgroup_path(const struct create_args *a, const nsl_oci *oci, char *buf, size_t len)
 {
         const char *path = nsl_oci_cgroups_path(oci);
 
         if (path)
                 snprintf(buf, len, "%s", path);
-        else if (geteuid() == 0)
+        else if (nsl_host_root())
                 snprintf(buf, len, DEFAULT_CGROUP_PARENT "/%s", a->id);
         else
                 return NULL;

@@ -15,6 +15,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "fds.h"
+#include "host.h"
 #include "json.h"
 #include "runc.h"
 
@@ -109,11 +110,11 @@ static int default_root(struct nsl_runc *g)
 {
         const char *xdg = getenv("XDG_RUNTIME_DIR");
 
-        if (geteuid() == 0 || !xdg || !xdg[0])
-                snprintf(g->root, sizeof g->root, "%s", geteuid() == 0 ? "/run/nslaunch-runc" : "/tmp/nslaunch-runc");
-        else
+        if (nsl_host_root())
+                snprintf(g->root, sizeof g->root, "/run/nslaunch-runc");
+        else if (xdg && xdg[0])
                 snprintf(g->root, sizeof g->root, "%s/nslaunch-runc", xdg);
-        if (geteuid() != 0 && (!xdg || !xdg[0]))
+        else
                 snprintf(g->root, sizeof g->root, "/tmp/nslaunch-runc-%u", (unsigned)geteuid());
         return 0;
 }

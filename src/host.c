@@ -44,11 +44,24 @@ static int gather_entries(struct nsl_host *host, nsl_error *error)
         return 0;
 }
 
+/* /proc/PID/ns/user's inode number for the initial user namespace
+ * (the kernel's PROC_USER_INIT_INO, fixed since Linux 3.8). */
+#define INITIAL_USERNS_INO 0xEFFFFFFDU
+
+bool nsl_host_root(void)
+{
+        struct stat st;
+
+        if (geteuid() != 0)
+                return false;
+        return stat("/proc/self/ns/user", &st) < 0 || st.st_ino == INITIAL_USERNS_INO;
+}
+
 int nsl_host_gather(struct nsl_host *host, nsl_error *error)
 {
         int r;
 
-        *host = (struct nsl_host){ .euid = geteuid(), .egid = getegid() };
+        *host = (struct nsl_host){ .euid = geteuid(), .egid = getegid(), .root = nsl_host_root() };
         if ((r = nsl_kernel_check(error)) < 0)
                 return r;
         for (int i = 0; i < RLIM_NLIMITS; i++)

@@ -22,6 +22,7 @@ struct nsl_host_entry {
 struct nsl_host {
         uid_t euid;
         gid_t egid;
+        bool root;                              /* nsl_host_root(): the host's root, not a namespace's */
         struct nsl_host_entry entries[NSL_MAX_HOST_ENTRIES];
         size_t n_entries;
         struct rlimit rlimits[RLIM_NLIMITS];    /* the caller's own */
@@ -32,6 +33,11 @@ struct nsl_host {
         uid_t reserved_uid;
         gid_t reserved_gid;
 };
+
+/* uid 0 of the initial user namespace. uid 0 of a user namespace of its
+ * own (a rootless container, unshare -Ur) has no say over the host's
+ * mounts, cgroups and ids: it launches as an unprivileged user does. */
+bool nsl_host_root(void);
 
 /* Checks the kernel interfaces a launch needs (src/kernel.c), then gathers
  * the facts. */

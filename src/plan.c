@@ -99,14 +99,14 @@ static int build_env(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_err
 
 bool nsl_plan_takes_host_ids(const struct nsl_spec *spec, const struct nsl_host *host)
 {
-        return host->euid == 0 && !host->joining && !(spec->host_uid_set && spec->host_gid_set) &&
+        return host->root && !host->joining && !(spec->host_uid_set && spec->host_gid_set) &&
                !spec->n_uid_maps && !spec->n_gid_maps;
 }
 
 static int resolve_ids(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan,
                        nsl_error *error)
 {
-        plan->rootless = host->euid != 0;
+        plan->rootless = !host->root;
         if (plan->rootless) {
                 if (spec->host_uid_set && spec->host_uid != host->euid)
                         return nsl_fail(error, EPERM, "--host-uid", "", "only root can map another host user");

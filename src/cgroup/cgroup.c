@@ -18,6 +18,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../host.h"
 #include "internal.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
@@ -114,7 +115,7 @@ void nsl_cgroup_find_places(struct nsl_cgroup_places *p)
         static const char *const v1[NSL_CG_N] = { CGROUP_ROOT "/memory", CGROUP_ROOT "/cpu", CGROUP_ROOT "/pids",
                                                   CGROUP_ROOT "/cpuset", CGROUP_ROOT "/freezer" };
 
-        *p = (struct nsl_cgroup_places){ .self = "/proc/self/cgroup", .rootless = geteuid() != 0 };
+        *p = (struct nsl_cgroup_places){ .self = "/proc/self/cgroup", .rootless = !nsl_host_root() };
         if (is_fs(CGROUP_ROOT, CGROUP2_SUPER_MAGIC)) {
                 p->v2 = CGROUP_ROOT;
                 return;

@@ -10,6 +10,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../host.h"
 #include "oci.h"
 
 /* The sandbox keeps one set of capabilities: those the process asked to
@@ -110,9 +111,9 @@ static int user_ns_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error 
         int r;
 
         if (!oci->has_ns[NSL_OCI_NS_USER]) {
-                /* nslaunch always makes a user namespace; as root the identity
-                 * map gives the same file access as the host's */
-                if (geteuid() != 0)
+                /* nslaunch always makes a user namespace; as the host's root
+                 * the identity map gives the same file access as the host's */
+                if (!nsl_host_root())
                         return 0;
                 if ((r = nsl_spec_add_id_map(spec, 'u', 0, 0, UINT32_MAX, error)) < 0 ||
                     (r = nsl_spec_add_id_map(spec, 'g', 0, 0, UINT32_MAX, error)) < 0)

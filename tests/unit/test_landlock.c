@@ -22,7 +22,7 @@
 
 static struct nsl_host fake_host(void)
 {
-        struct nsl_host host = { .euid = geteuid(), .egid = getegid() };
+        struct nsl_host host = { .euid = geteuid(), .egid = getegid(), .root = nsl_host_root() };
 
         for (int i = 0; i < RLIM_NLIMITS; i++)
                 host.rlimits[i] = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };

@@ -20,7 +20,7 @@
 
 static struct nsl_host fake_host(uid_t euid, gid_t egid)
 {
-        struct nsl_host host = { .euid = euid, .egid = egid };
+        struct nsl_host host = { .euid = euid, .egid = egid, .root = euid == 0 };
 
         for (int i = 0; i < RLIM_NLIMITS; i++)
                 host.rlimits[i] = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
@@ -111,7 +111,11 @@ static void root_maps_the_sandbox_to_its_reserved_ids_unless_both_are_given(void
         nsl_spec_free(half);
         spec = spec_of(NULL);
         host.euid = 1000;
+        host.root = false;
         assert_false(nsl_plan_takes_host_ids(spec, &host));   /* rootless: the caller's own ids */
+        host = fake_host(0, 0);
+        host.root = false;
+        assert_false(nsl_plan_takes_host_ids(spec, &host));   /* a user namespace's root: likewise */
         nsl_spec_free(spec);
 }
 
