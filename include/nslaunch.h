@@ -181,8 +181,12 @@ int nsl_spec_add_readonly_path(nsl_spec *spec, const char *path, nsl_error *erro
 int nsl_spec_add_id_map(nsl_spec *spec, char kind, uint32_t inside, uint32_t outside, uint32_t count,
                         nsl_error *error);
 int nsl_spec_add_group(nsl_spec *spec, gid_t gid, nsl_error *error);   /* a supplementary group (root only) */
-/* Joins that network namespace (root only) instead of making one. */
-int nsl_spec_set_network_ns(nsl_spec *spec, const char *path, nsl_error *error);
+/* Joins that namespace (root only) instead of making one: type is
+ * "network", "ipc" or "uts" (a pod's shared ones). The host then writes its
+ * namespaced sysctls, makes its sysfs or mqueue, and sets its hostname and
+ * domainname when they are given; nothing else changes in it. */
+int nsl_spec_join_namespace(nsl_spec *spec, const char *type, const char *path, nsl_error *error);
+int nsl_spec_set_network_ns(nsl_spec *spec, const char *path, nsl_error *error);        /* "network" */
 int nsl_spec_set_oom_score_adj(nsl_spec *spec, int adj, nsl_error *error);      /* -1000..1000 */
 /* KEY=VALUE; only the namespaced keys: net.*, kernel.shm*, kernel.msg*,
  * kernel.sem, fs.mqueue.* */

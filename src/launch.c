@@ -32,6 +32,7 @@
 #include "host.h"
 #include "host-ids.h"
 #include "idmap.h"
+#include "joined.h"
 #include "handle.h"
 #include "launch.h"
 #include "network/denials.h"
@@ -138,64 +139,6 @@ static int step_open_sources(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_e
         return r;
 }
 
-/* A network namespace the caller names: only the calling thread joins it,
- * just across clone3 (the sandbox is born in it), and goes back. */
-static int enter_network_ns(const char *path, int *own, nsl_error *error)
-{
-        _cleanup_close_ int target = open(path, O_RDONLY | O_CLOEXEC);
-
-        if (target < 0)
-                return nsl_fail(error, errno, "network-ns", path, NULL);
-        if (ioctl(target, NS_GET_NSTYPE) != CLONE_NEWNET)
-                return nsl_fail(error, EINVAL, "network-ns", path, "not a network namespace");
-        *own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (*own < 0)
-                return nsl_fail(error, errno, "network-ns", "/proc/thread-self/ns/net", NULL);
-        if (setns(target, CLONE_NEWNET) < 0) {
-                nsl_closep(own);
-                return nsl_fail(error, errno, "network-ns", path, "cannot join");
-        }
-        return 0;
-}
-
-/* A sysfs shows the devices of its mounter's network namespace, and the
- * sandbox's init may make one only of a namespace its user namespace owns:
- * for a joined one the host makes it, while it is in that namespace, and
- * hands it over with the bind sources. */
-static int sysfs_of_joined_network(struct nsl_sandbox *sb, nsl_error *error)
-{
-        const uint64_t attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-
-        if (!sb->plan.mount_sysfs)
-                return 0;
-        return nsl_fs_new("sysfs", NULL, 0, attrs, &sb->sources.fd[NSL_SOURCE_SYSFS], error);
-}
-
-/* The sandbox's init has no privilege over a joined network namespace (its
- * user namespace does not own it): the host writes its net.* sysctls, in
- * it, through the host's procfs (what /proc/sys/net shows follows the
- * opener's network namespace). */
-static int sysctls_of_joined_network(struct nsl_sandbox *sb, nsl_error *error)
-{
-        _cleanup_close_ int proc = -1;
-        struct statfs sfs;
-
-        for (size_t i = 0; i < sb->plan.n_sysctls; i++) {
-                const char *assignment = sb->plan.sysctls[i];
-                int r;
-
-                if (!nsl_sysctl_by_host(&sb->plan, assignment))
-                        continue;
-                if (proc < 0 && (proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-                        return nsl_fail(error, errno, "sysctl", "/proc", NULL);
-                if (fstatfs(proc, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
-                        return nsl_fail(error, EPERM, "sysctl", "/proc", "not procfs: refusing to write through it");
-                if ((r = nsl_sysctl_write(proc, assignment, error)) < 0)
-                        return r;
-        }
-        return 0;
-}
-
 /* The sandbox must not inherit root's supplementary groups (once setgroups
  * is denied it could never drop them), and the caller keeps its own: only
  * the calling thread drops them, with the raw syscall (glibc's setgroups
@@ -203,8 +146,7 @@ static int sysctls_of_joined_network(struct nsl_sandbox *sb, nsl_error *error)
 static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *args, int parent_end, nsl_error *error)
 {
         _cleanup_free_ gid_t *groups = NULL;
-        _cleanup_close_ int own_net = -1;
-        int n = 0;
+        int own[NSL_JOIN_N], n = 0;
 
         if (!sb->plan.rootless) {
                 n = getgroups(0, NULL);
@@ -212,23 +154,16 @@ static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *a
                 if (n < 0 || (n > 0 && (!groups || getgroups(n, groups) != n)))
                         return nsl_fail(error, n < 0 ? errno : ENOMEM, "clone", "getgroups", NULL);
         }
-        if (sb->plan.network_ns) {
-                int r = enter_network_ns(sb->plan.network_ns, &own_net, error);
-                if (r < 0)
-                        return r;
-                r = sysfs_of_joined_network(sb, error);
-                if (r >= 0)
-                        r = sysctls_of_joined_network(sb, error);
-                if (r < 0) {
-                        if (setns(own_net, CLONE_NEWNET) < 0)
-                                abort();        /* the caller's thread would stay in the sandbox's network */
-                        return r;
-                }
+        int r = nsl_joined_enter(&sb->plan, own, error);
+        if (r < 0)
+                return r;
+        if ((r = nsl_joined_host_duties(&sb->plan, &sb->sources, error)) < 0) {
+                nsl_joined_leave(own);
+                return r;
         }
         if (!sb->plan.rootless && syscall(SYS_setgroups, 0, NULL) < 0) {
                 int e = errno;
-                if (own_net >= 0 && setns(own_net, CLONE_NEWNET) < 0)
-                        abort();        /* the caller's thread would stay in the sandbox's network */
+                nsl_joined_leave(own);
                 return nsl_fail(error, e, "clone", "setgroups", NULL);
         }
         sb->pid = nsl_clone3(args);
@@ -237,8 +172,7 @@ static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *a
                 close(parent_end);
                 child_main(&sb->plan, &sb->host, sb->sync_fd);
         }
-        if (own_net >= 0 && setns(own_net, CLONE_NEWNET) < 0)
-                abort();                /* the caller's thread would stay in the sandbox's network */
+        nsl_joined_leave(own);
         if (!sb->plan.rootless && syscall(SYS_setgroups, (size_t)n, groups) < 0 && sb->pid > 0)
                 return nsl_fail(error, errno, "clone", "setgroups", "cannot give the caller its groups back");
         errno = clone_errno;

@@ -309,6 +309,38 @@ static int plan_fds(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_erro
         return plan_console(spec, plan, error);
 }
 
+/* The sandbox is born in the namespaces it joins: clone3 makes none of
+ * their kind. */
+static int plan_joined(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        struct stat st;
+
+        for (int k = 0; k < NSL_JOIN_N; k++) {
+                const struct nsl_join_kind *kind = &nsl_join_kinds[k];
+                const char *path = spec->join_ns[k];
+
+                if (!path)
+                        continue;
+                if (plan->rootless)
+                        return nsl_fail(error, EPERM, kind->option, path,
+                                        "joining a %s namespace needs nslaunch run as root", kind->type);
+                if (k == NSL_JOIN_NET && spec->network_host)
+                        return nsl_fail(error, EINVAL, kind->option, path, "conflicts with the host's network");
+                if (stat(path, &st) < 0)
+                        return nsl_fail(error, errno, kind->option, path, NULL);
+                if (!(plan->join_ns[k] = strdup(path)))
+                        return nsl_fail(error, ENOMEM, kind->option, path, NULL);
+                plan->clone_flags &= ~(uint64_t)kind->clone_flag;
+        }
+        /* a joined UTS namespace keeps its name unless one is given */
+        plan->hostname_by_host = plan->join_ns[NSL_JOIN_UTS] != NULL;
+        if (plan->hostname_by_host && !spec->hostname_set) {
+                free(plan->hostname);
+                plan->hostname = NULL;
+        }
+        return 0;
+}
+
 /* What the child and the host's side need of the spec, copied. */
 static int copy_from_spec(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
@@ -415,7 +447,6 @@ static int copy_strv(char **from, size_t n, char ***to, size_t *n_to, const char
 /* What an OCI bundle asks of the sandbox's layout and kernel settings. */
 static int plan_bundle(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
-        struct stat st;
         int r;
 
         plan->mount_sysfs = spec->sysfs;
@@ -430,18 +461,8 @@ static int plan_bundle(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
                 if (!strncmp(spec->sysctls[i], "net.", 4) && spec->network_host)
                         return nsl_fail(error, EPERM, "sysctl", spec->sysctls[i],
                                         "with the host's network it would change the host's");
-        if (spec->network_ns) {
-                if (plan->rootless)
-                        return nsl_fail(error, EPERM, "network-ns", spec->network_ns,
-                                        "joining a network namespace needs nslaunch run as root");
-                if (spec->network_host)
-                        return nsl_fail(error, EINVAL, "network-ns", spec->network_ns,
-                                        "conflicts with the host's network");
-                if (stat(spec->network_ns, &st) < 0)
-                        return nsl_fail(error, errno, "network-ns", spec->network_ns, NULL);
-                if (!(plan->network_ns = strdup(spec->network_ns)))
-                        return nsl_fail(error, ENOMEM, "network-ns", spec->network_ns, NULL);
-        }
+        if ((r = plan_joined(spec, plan, error)) < 0)
+                return r;
         if (spec->domainname && !(plan->domainname = strdup(spec->domainname)))
                 return nsl_fail(error, ENOMEM, "domainname", spec->domainname, NULL);
         plan->oom_score_adj_set = spec->oom_score_adj_set;
@@ -525,7 +546,8 @@ void nsl_plan_free(struct nsl_plan *plan)
         nsl_strv_free(plan->readonly_paths);
         nsl_strv_free(plan->masked_paths);
         nsl_strv_free(plan->sysctls);
-        free(plan->network_ns);
+        for (int k = 0; k < NSL_JOIN_N; k++)
+                free(plan->join_ns[k]);
         nsl_net_plan_free(&plan->net);
         free(plan->domainname);
         nsl_sc_choice_free(&plan->seccomp);

@@ -37,7 +37,7 @@ struct nsl_plan {
         size_t n_host_entries;
         struct nsl_mount *mounts;               /* in mount order: the defaults, then the caller's */
         size_t n_mounts;
-        char *hostname;
+        char *hostname;                         /* NULL: a joined UTS namespace's own */
         char *cwd;
         bool network_host;
         struct nsl_net_plan net;                /* a private network's (network/plan.c) */
@@ -78,7 +78,8 @@ struct nsl_plan {
         bool setgroups_allowed;                 /* root wrote the maps and the sandbox needs setgroups */
         gid_t groups[NSL_MAX_GROUPS];           /* the payload's supplementary groups */
         size_t n_groups;
-        char *network_ns;                       /* joined across clone3 instead of a new one */
+        char *join_ns[NSL_JOIN_N];              /* joined across clone3 instead of new ones (join.h) */
+        bool hostname_by_host;                  /* a joined UTS namespace: the host names it, if asked */
         bool oom_score_adj_set;
         int oom_score_adj;
         char **sysctls;                         /* KEY=VALUE */

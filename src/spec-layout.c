@@ -89,17 +89,27 @@ int nsl_spec_add_group(nsl_spec *spec, gid_t gid, nsl_error *error)
         return 0;
 }
 
-int nsl_spec_set_network_ns(nsl_spec *spec, const char *path, nsl_error *error)
+int nsl_spec_join_namespace(nsl_spec *spec, const char *type, const char *path, nsl_error *error)
 {
+        int kind = nsl_join_kind_of(type);
         char *copy;
 
+        if (kind < 0)
+                return nsl_fail(error, EINVAL, "join-ns", type ? type : "",
+                                "only a network, ipc or uts namespace can be joined");
+        const char *option = nsl_join_kinds[kind].option;
         if (!path || path[0] != '/')
-                return nsl_fail(error, EINVAL, "network-ns", path ? path : "", "expected an absolute path");
+                return nsl_fail(error, EINVAL, option, path ? path : "", "expected an absolute path");
         if (!(copy = strdup(path)))
-                return nsl_fail(error, ENOMEM, "network-ns", path, NULL);
-        free(spec->network_ns);
-        spec->network_ns = copy;
+                return nsl_fail(error, ENOMEM, option, path, NULL);
+        free(spec->join_ns[kind]);
+        spec->join_ns[kind] = copy;
         return 0;
+}
+
+int nsl_spec_set_network_ns(nsl_spec *spec, const char *path, nsl_error *error)
+{
+        return nsl_spec_join_namespace(spec, "network", path, error);
 }
 
 int nsl_spec_set_oom_score_adj(nsl_spec *spec, int adj, nsl_error *error)

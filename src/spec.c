@@ -60,7 +60,8 @@ void nsl_spec_free(nsl_spec *spec)
         nsl_strv_free(spec->masked_paths);
         nsl_strv_free(spec->readonly_paths);
         nsl_strv_free(spec->sysctls);
-        free(spec->network_ns);
+        for (int k = 0; k < NSL_JOIN_N; k++)
+                free(spec->join_ns[k]);
         free(spec->egress);
         free(spec->domainname);
         free(spec);
@@ -245,7 +246,9 @@ int nsl_spec_set_hostname(nsl_spec *spec, const char *name, nsl_error *error)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
                       *p == '-' || *p == '.'))
                         return nsl_fail(error, EINVAL, "--hostname", name, "only letters, digits, '-' and '.' are allowed");
-        return replace_string(&spec->hostname, name, "--hostname", error);
+        int r = replace_string(&spec->hostname, name, "--hostname", error);
+        spec->hostname_set |= r == 0;
+        return r;
 }
 
 int nsl_spec_set_proc(nsl_spec *spec, const char *mode, nsl_error *error)

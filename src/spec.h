@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "join.h"
 #include "network/dns.h"
 #include "network/egress.h"
 #include "nslaunch.h"
@@ -43,6 +44,7 @@ struct nsl_spec {
         uid_t uid, host_uid;
         gid_t gid, host_gid;
         char *hostname;
+        bool hostname_set;      /* given: a joined UTS namespace gets it too */
         enum nsl_proc_mode proc;
         char **env;             /* --env assignments, in order */
         size_t n_env;
@@ -107,7 +109,7 @@ struct nsl_spec {
         size_t n_uid_maps, n_gid_maps;
         gid_t groups[NSL_MAX_GROUPS];
         size_t n_groups;
-        char *network_ns;       /* a network namespace to join */
+        char *join_ns[NSL_JOIN_N];      /* namespaces to join instead of making them (join.h) */
         bool oom_score_adj_set;
         int oom_score_adj;
         char **sysctls;         /* KEY=VALUE, namespaced keys only */

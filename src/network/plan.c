@@ -103,7 +103,7 @@ int nsl_net_plan_build(const struct nsl_spec *spec, bool rootless, struct nsl_ne
         if (spec->network_host)
                 return nsl_fail(error, EINVAL, spec->n_egress ? "--allow-egress" : "--dns", "",
                                 "needs a private network, not the host's");
-        if (spec->network_ns)
+        if (spec->join_ns[NSL_JOIN_NET])
                 return nsl_fail(error, EINVAL, "--network", "private", "conflicts with joining a network namespace");
         net->private = true;
         net->rootless = rootless;

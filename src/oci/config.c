@@ -312,7 +312,8 @@ void nsl_oci_free(nsl_oci *oci)
         free(oci->root_path);
         free(oci->hostname);
         free(oci->domainname);
-        free(oci->network_ns_path);
+        for (int k = 0; k < NSL_JOIN_N; k++)
+                free(oci->join_ns[k]);
         free(oci->uid_maps);
         free(oci->gid_maps);
         free(oci->cgroups_path);

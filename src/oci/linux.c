@@ -37,12 +37,14 @@ static int parse_namespace(json_object *o, const char *path, struct nsl_oci *oci
                 return nsl_fail(error, EINVAL, "config.json", path, "%s is listed twice", type);
         oci->has_ns[kind] = true;
         if (ns_path && *ns_path) {
-                if (kind != NSL_OCI_NS_NETWORK)
+                int join = nsl_join_kind_of(type);
+                if (join < 0)
                         return nsl_fail(error, EINVAL, "config.json", path,
-                                        "joining an existing %s namespace is not supported (only network)", type);
+                                        "joining an existing %s namespace is not supported (only network, ipc and uts)",
+                                        type);
                 if (ns_path[0] != '/')
                         return nsl_fail(error, EINVAL, "config.json", path, "path must be absolute");
-                oci->network_ns_path = TAKE_PTR(ns_path);
+                oci->join_ns[join] = TAKE_PTR(ns_path);
         }
         return 0;
 }

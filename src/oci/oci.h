@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../join.h"
 #include "nslaunch.h"
 
 enum { NSL_OCI_CAP_BOUNDING, NSL_OCI_CAP_EFFECTIVE, NSL_OCI_CAP_INHERITABLE, NSL_OCI_CAP_PERMITTED,
@@ -94,7 +95,7 @@ struct nsl_oci {
         struct nsl_oci_process process;
         char *hostname, *domainname;
         bool has_ns[NSL_OCI_NS_KINDS];
-        char *network_ns_path;
+        char *join_ns[NSL_JOIN_N];              /* namespaces[].path of a network, ipc or uts namespace */
         struct nsl_oci_idmap *uid_maps, *gid_maps;
         size_t n_uid_maps, n_gid_maps;
         struct nsl_oci_resources resources;

@@ -133,12 +133,13 @@ static int user_ns_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error 
 
 static int namespaces_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
 {
-        int r;
+        int r = 0;
 
-        if (oci->network_ns_path)
-                r = nsl_spec_set_network_ns(spec, oci->network_ns_path, error);
-        else
+        if (!oci->join_ns[NSL_JOIN_NET])
                 r = nsl_spec_set_network(spec, oci->has_ns[NSL_OCI_NS_NETWORK] ? "none" : "host", error);
+        for (int k = 0; r == 0 && k < NSL_JOIN_N; k++)
+                if (oci->join_ns[k])
+                        r = nsl_spec_join_namespace(spec, nsl_join_kinds[k].type, oci->join_ns[k], error);
         if (r < 0)
                 return nsl_oci_as_field(error, "linux.namespaces", r);
         if (oci->hostname && *oci->hostname && (r = nsl_spec_set_hostname(spec, oci->hostname, error)) < 0)

@@ -144,7 +144,7 @@ static _Noreturn void helper_main(const struct nsl_net_plan *net, int proc_sys, 
 
 bool nsl_network_own(const struct nsl_plan *plan)
 {
-        return !plan->network_host && !plan->network_ns;
+        return !plan->network_host && !plan->join_ns[NSL_JOIN_NET];
 }
 
 int nsl_stage_network_start(struct nsl_ctx *ctx, nsl_error *error)

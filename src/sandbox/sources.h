@@ -11,7 +11,8 @@
 #define NSL_SOURCE_HOST_ENTRY(i) (1 + (i))
 #define NSL_SOURCE_MOUNT(i) (1 + NSL_MAX_HOST_ENTRIES + (i))
 #define NSL_SOURCE_SYSFS NSL_SOURCE_MOUNT(NSL_MAX_MOUNTS)  /* a sysfs of a joined network namespace */
-#define NSL_SOURCE_SLOTS (NSL_SOURCE_SYSFS + 1)
+#define NSL_SOURCE_MQUEUE (NSL_SOURCE_SYSFS + 1)          /* an mqueue of a joined IPC namespace */
+#define NSL_SOURCE_SLOTS (NSL_SOURCE_MQUEUE + 1)
 
 struct nsl_sources {
         int fd[NSL_SOURCE_SLOTS];       /* -1 where the plan has nothing to clone */

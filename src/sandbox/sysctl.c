@@ -42,9 +42,13 @@ int nsl_sysctl_write(int proc_fd, const char *assignment, nsl_error *error)
         return 0;
 }
 
+/* Every namespaced sysctl but net.* is the IPC namespace's (spec-layout.c
+ * accepts no others). */
 bool nsl_sysctl_by_host(const struct nsl_plan *plan, const char *assignment)
 {
-        return plan->network_ns && !strncmp(assignment, "net.", 4);
+        bool network = !strncmp(assignment, "net.", 4);
+
+        return plan->join_ns[network ? NSL_JOIN_NET : NSL_JOIN_IPC] != NULL;
 }
 
 int nsl_stage_sysctl(struct nsl_ctx *ctx, nsl_error *error)

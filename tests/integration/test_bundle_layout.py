@@ -341,6 +341,90 @@ def test_join_network_namespace_rootless_is_refused(image):
     assert "network-ns" in cp.stderr and "needs nslaunch run as root" in cp.stderr
 
 
+# --- 6b. joining a pod's IPC and UTS namespaces ----------------------------------------------
+
+
+@pytest.fixture
+def pod_holder():
+    """A process of our own in new IPC and UTS namespaces, as a pod's infra
+    container holds them: hostname "podhost", a System V shared memory
+    segment, kernel.msgmax 3333. Yields its pid."""
+    script = ("hostname podhost && ipcmk -M 4096 >/dev/null && echo 3333 > /proc/sys/kernel/msgmax && "
+              "echo ready && exec sleep 60")
+    proc = subprocess.Popen(["unshare", "--ipc", "--uts", "sh", "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "ready\n"
+    yield proc.pid
+    proc.kill()
+    proc.wait()
+
+
+def in_pod(pid, *argv):
+    return subprocess.run(["nsenter", "-t", str(pid), "--ipc", "--uts", *argv], capture_output=True, text=True,
+                          check=True).stdout
+
+
+JOINED_CODE = mounts_code(
+    "import os, socket, subprocess\n"
+    "print(os.readlink('/proc/self/ns/ipc'), os.readlink('/proc/self/ns/uts'), socket.gethostname())\n"
+    "print(open('/proc/sys/kernel/msgmax').read().strip(), mounts['/dev/mqueue'][2])\n"
+    "print(len(subprocess.run(['ipcs', '-m'], capture_output=True, text=True).stdout.split('0x')) - 1)\n")
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="joining namespaces needs root (refusal: the test below)")
+def test_join_a_pods_ipc_and_uts_namespaces(image, pod_holder):
+    """The sandbox is born in them: the pod's hostname and shared memory
+    are its own, and its /dev/mqueue (which the host makes, in the joined
+    namespace) too; the sandbox renames nothing unless asked."""
+    root, opts = image
+    ipc, uts = (f"/proc/{pod_holder}/ns/{kind}" for kind in ("ipc", "uts"))
+    cp = layout_py(JOINED_CODE, *opts, "--ro-bind", "/usr:/usr", "--dev", "--proc", "full",
+                   "--join", f"ipc={ipc}", "--join", f"uts={uts}")
+    # nsl-layout checks that its own namespaces are unchanged (exit 3 otherwise)
+    assert cp.returncode == 0, cp.stderr
+    names, sysctl, segments = cp.stdout.splitlines()
+    assert names.split() == [os.readlink(ipc), os.readlink(uts), "podhost"]
+    assert os.readlink(ipc) != os.readlink("/proc/self/ns/ipc")
+    assert sysctl.split() == ["3333", "mqueue"]
+    assert segments == "1"
+    assert in_pod(pod_holder, "hostname") == "podhost\n"
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="joining namespaces needs root")
+def test_a_joined_namespace_takes_a_given_hostname_and_ipc_sysctl(image, pod_holder):
+    """What init may not do in namespaces its user namespace does not own
+    the host does there: the hostname and domainname given, the IPC
+    sysctls; the host's own stay as they were."""
+    root, opts = image
+    host_name, host_msgmax = socket_hostname(), open("/proc/sys/kernel/msgmax").read()
+    ipc, uts = (f"/proc/{pod_holder}/ns/{kind}" for kind in ("ipc", "uts"))
+    cp = layout(*opts, "--proc", "full", "--join", f"ipc={ipc}", "--join", f"uts={uts}", "--hostname", "renamed",
+                "--domainname", "pod.test", "--sysctl", "kernel.msgmax=4444",
+                cmd=["/bin/cat", "/proc/sys/kernel/hostname", "/proc/sys/kernel/domainname", "/proc/sys/kernel/msgmax"])
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split() == ["renamed", "pod.test", "4444"]
+    assert in_pod(pod_holder, "cat", "/proc/sys/kernel/hostname", "/proc/sys/kernel/msgmax").split() == \
+        ["renamed", "4444"]
+    assert socket_hostname() == host_name and open("/proc/sys/kernel/msgmax").read() == host_msgmax
+
+
+def socket_hostname():
+    import socket
+    return socket.gethostname()
+
+
+@pytest.mark.parametrize("join, cause", [
+    ("pid=/proc/self/ns/pid", "only a network, ipc or uts namespace can be joined"),
+    ("ipc=/proc/self/ns/uts", "not an IPC namespace"),
+    ("uts=relative/path", "expected an absolute path"),
+])
+def test_joining_the_wrong_namespace_is_one_line_naming_it(image, join, cause):
+    root, opts = image
+    cp = layout(*opts, "--join", join, cmd=["/bin/true"])
+    assert cp.returncode == 125
+    assert_one_error_line(cp)
+    assert cause in cp.stderr or (not IS_ROOT and "needs nslaunch run as root" in cp.stderr), cp.stderr
+
+
 # --- 7. sysctl, domainname, umask, oom_score_adj -----------------------------------------------
 
 

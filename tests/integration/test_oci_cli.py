@@ -445,6 +445,30 @@ def test_creates_beside_deletes_of_the_last_container_all_succeed(runc, bundle):
                    for h in os.listdir("/sys/fs/cgroup"))
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="joining namespaces needs root")
+def test_a_pods_ipc_and_uts_namespaces_are_joined_by_path(runc, bundle):
+    """linux.namespaces[].path for ipc and uts, as podman and containerd
+    hand a pod's shared namespaces over; pid and mount stay refused."""
+    holder = subprocess.Popen(["unshare", "--ipc", "--uts", "sh", "-c", "hostname pod && echo ready && exec sleep 60"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "ready\n"
+        linux = bundle.config["linux"]
+        for ns in linux["namespaces"]:
+            if ns["type"] in ("ipc", "uts"):
+                ns["path"] = f"/proc/{holder.pid}/ns/{ns['type']}"
+        bundle.config.pop("hostname", None)
+        bundle.write(["/bin/sh", "-c", "readlink /proc/self/ns/ipc /proc/self/ns/uts; hostname"], linux=linux)
+        runc.ids.append("inpod")
+        cp = runc("run", "--bundle", bundle.path, "inpod")
+        assert cp.returncode == 0, cp.stderr
+        assert cp.stdout.split() == [os.readlink(f"/proc/{holder.pid}/ns/ipc"),
+                                     os.readlink(f"/proc/{holder.pid}/ns/uts"), "pod"]
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 # ------------------------------------------------------------------ pause
 
 

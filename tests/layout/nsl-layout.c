@@ -8,12 +8,12 @@
  *   nsl-layout [OPTION...] -- CMD [ARG...]
  *   --rootfs DIR  --bundle  --dev  --proc pid|full  --sysfs  --cgroupfs
  *   --mask PATH  --ro-path PATH  --uid-map IN:OUT:N  --gid-map IN:OUT:N
- *   --group GID  --netns PATH  --network none|host  --oom-score-adj N
- *   --sysctl KEY=VALUE  --domainname NAME  --umask OCTAL  --uid N  --gid N
+ *   --group GID  --netns PATH  --join TYPE=PATH  --network none|host  --oom-score-adj N
+ *   --sysctl KEY=VALUE  --hostname NAME  --domainname NAME  --umask OCTAL  --uid N  --gid N
  *   --bind SRC:DEST[:FLAGS]  --ro-bind SRC:DEST[:FLAGS]  --tmpfs DEST[:OPTS]
  *   --seccomp MODE
- * Afterwards it checks that its own network namespace and supplementary
- * groups are what they were (exit 3 otherwise). */
+ * Afterwards it checks that its own network, IPC and UTS namespaces and
+ * supplementary groups are what they were (exit 3 otherwise). */
 #include <errno.h>
 #include <nslaunch.h>
 #include <stdio.h>
@@ -70,12 +70,22 @@ static int apply(nsl_spec *spec, const char *opt, const char *v, nsl_error *erro
                 return number(v, &n) ? nsl_spec_add_group(spec, (gid_t)n, error) : USAGE;
         if (!strcmp(opt, "--netns"))
                 return nsl_spec_set_network_ns(spec, v, error);
+        if (!strcmp(opt, "--join")) {
+                char type[16];
+                const char *eq = strchr(v, '=');
+                if (!eq || (size_t)(eq - v) >= sizeof type)
+                        return USAGE;
+                snprintf(type, sizeof type, "%.*s", (int)(eq - v), v);
+                return nsl_spec_join_namespace(spec, type, eq + 1, error);
+        }
         if (!strcmp(opt, "--network"))
                 return nsl_spec_set_network(spec, v, error);
         if (!strcmp(opt, "--oom-score-adj"))
                 return number(v, &n) ? nsl_spec_set_oom_score_adj(spec, n, error) : USAGE;
         if (!strcmp(opt, "--sysctl"))
                 return nsl_spec_add_sysctl(spec, v, error);
+        if (!strcmp(opt, "--hostname"))
+                return nsl_spec_set_hostname(spec, v, error);
         if (!strcmp(opt, "--domainname"))
                 return nsl_spec_set_domainname(spec, v, error);
         if (!strcmp(opt, "--umask"))
@@ -113,15 +123,21 @@ static bool flag(nsl_spec *spec, const char *opt)
 
 /* What the launch must leave as it was in the caller. */
 struct caller {
-        char net[64];
+        char ns[3][64];         /* net, ipc, uts */
         gid_t groups[64];
         int n_groups;
 };
 
 static void caller_now(struct caller *c)
 {
-        ssize_t n = readlink("/proc/thread-self/ns/net", c->net, sizeof c->net - 1);
-        c->net[n < 0 ? 0 : n] = '\0';
+        static const char *const links[3] = { "/proc/thread-self/ns/net", "/proc/thread-self/ns/ipc",
+                                              "/proc/thread-self/ns/uts" };
+
+        memset(c, 0, sizeof *c);
+        for (int i = 0; i < 3; i++) {
+                ssize_t n = readlink(links[i], c->ns[i], sizeof c->ns[i] - 1);
+                c->ns[i][n < 0 ? 0 : n] = '\0';
+        }
         c->n_groups = getgroups(64, c->groups);
 }
 
@@ -157,10 +173,10 @@ static int launch(nsl_spec *spec, int argc, char **argv)
                 r = result.exit_code;
                 nsl_result_release(&result);
         }
-        if (strcmp(before.net, after.net) || before.n_groups != after.n_groups ||
+        if (memcmp(before.ns, after.ns, sizeof before.ns) || before.n_groups != after.n_groups ||
             memcmp(before.groups, after.groups, sizeof(gid_t) * (size_t)(before.n_groups > 0 ? before.n_groups : 0))) {
-                fprintf(stderr, "nsl-layout: the caller's network namespace or groups changed (%s -> %s)\n",
-                        before.net, after.net);
+                fprintf(stderr, "nsl-layout: the caller's namespaces or groups changed (%s %s %s -> %s %s %s)\n",
+                        before.ns[0], before.ns[1], before.ns[2], after.ns[0], after.ns[1], after.ns[2]);
                 return 3;
         }
         return r < 0 ? tool_fail(&error) : r;

@@ -139,7 +139,7 @@ static void podman_config_translates(void **state)
         assert_true(spec->oom_score_adj_set);
         assert_int_equal(spec->oom_score_adj, 100);
         assert_string_equal(spec->hostname, "c0ffee");
-        assert_string_equal(spec->network_ns, "/run/netns/netns-1");
+        assert_string_equal(spec->join_ns[NSL_JOIN_NET], "/run/netns/netns-1");
         assert_true(spec->proc_set && spec->proc == NSL_PROC_FULL);
         assert_true(spec->dev && spec->sysfs && spec->cgroupfs);
         /* /dev/pts, /dev/mqueue and /dev/shm are nslaunch's /dev's own */
@@ -195,7 +195,7 @@ static void docker_config_translates(void **state)
         assert_string_equal(spec->cwd, "/work");
         assert_int_equal(spec->caps, (1ULL << 0) | (1ULL << 13));
         assert_false(spec->network_host);
-        assert_null(spec->network_ns);
+        assert_null(spec->join_ns[NSL_JOIN_NET]);
         assert_int_equal(spec->memory, 64 << 20);
         assert_int_equal(spec->memory_swap, 128 << 20);
         assert_int_equal(spec->memory_reservation, 32 << 20);

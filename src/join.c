@@ -1,0 +1,18 @@
+#include "join.h"
+
+#include <sched.h>
+#include <string.h>
+
+const struct nsl_join_kind nsl_join_kinds[NSL_JOIN_N] = {
+        [NSL_JOIN_NET] = { "network", "network-ns", CLONE_NEWNET, "net", "a network" },
+        [NSL_JOIN_IPC] = { "ipc", "ipc-ns", CLONE_NEWIPC, "ipc", "an IPC" },
+        [NSL_JOIN_UTS] = { "uts", "uts-ns", CLONE_NEWUTS, "uts", "a UTS" },
+};
+
+int nsl_join_kind_of(const char *type)
+{
+        for (int k = 0; k < NSL_JOIN_N; k++)
+                if (type && !strcmp(type, nsl_join_kinds[k].type))
+                        return k;
+        return -1;
+}

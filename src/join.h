@@ -1,0 +1,23 @@
+/* The namespaces a sandbox may join instead of making its own: those an
+ * engine shares between the containers of a pod. Root only: the sandbox's
+ * user namespace does not own them, so the host does for them what init
+ * does for its own (sysctls, a sysfs, an mqueue, the hostname). */
+#ifndef NSL_JOIN_H
+#define NSL_JOIN_H
+
+enum nsl_join { NSL_JOIN_NET, NSL_JOIN_IPC, NSL_JOIN_UTS, NSL_JOIN_N };
+
+struct nsl_join_kind {
+        const char *type;       /* the OCI name: network, ipc, uts */
+        const char *option;     /* the object errors name: network-ns, ... */
+        int clone_flag;         /* CLONE_NEWNET, ... */
+        const char *proc_name;  /* /proc/PID/ns/NAME */
+        const char *a_kind;     /* for "not a network namespace" */
+};
+
+extern const struct nsl_join_kind nsl_join_kinds[NSL_JOIN_N];
+
+/* The kind of an OCI namespace type; -1 for one that cannot be joined. */
+int nsl_join_kind_of(const char *type);
+
+#endif
