@@ -9,6 +9,7 @@ from config.json), so they are driven through tests/layout/nsl-layout.c, a
 small program linked against the library: $NSL_LAYOUT, else next to
 $NSLAUNCH (run-rootless.sh copies it there), else the build tree's."""
 import os
+import socket
 import subprocess
 import time
 
@@ -395,7 +396,7 @@ def test_a_joined_namespace_takes_a_given_hostname_and_ipc_sysctl(image, pod_hol
     the host does there: the hostname and domainname given, the IPC
     sysctls; the host's own stay as they were."""
     root, opts = image
-    host_name, host_msgmax = socket_hostname(), open("/proc/sys/kernel/msgmax").read()
+    host_name, host_msgmax = socket.gethostname(), open("/proc/sys/kernel/msgmax").read()
     ipc, uts = (f"/proc/{pod_holder}/ns/{kind}" for kind in ("ipc", "uts"))
     cp = layout(*opts, "--proc", "full", "--join", f"ipc={ipc}", "--join", f"uts={uts}", "--hostname", "renamed",
                 "--domainname", "pod.test", "--sysctl", "kernel.msgmax=4444",
@@ -404,12 +405,7 @@ def test_a_joined_namespace_takes_a_given_hostname_and_ipc_sysctl(image, pod_hol
     assert cp.stdout.split() == ["renamed", "pod.test", "4444"]
     assert in_pod(pod_holder, "cat", "/proc/sys/kernel/hostname", "/proc/sys/kernel/msgmax").split() == \
         ["renamed", "4444"]
-    assert socket_hostname() == host_name and open("/proc/sys/kernel/msgmax").read() == host_msgmax
-
-
-def socket_hostname():
-    import socket
-    return socket.gethostname()
+    assert socket.gethostname() == host_name and open("/proc/sys/kernel/msgmax").read() == host_msgmax
 
 
 @pytest.mark.parametrize("join, cause", [

@@ -44,6 +44,7 @@ def read_only_image(tmp_path):
     os.chmod(tmp_path, 0o755)
     yield str(img)
     os.chmod(img, 0o755)
+    os.chmod(img / "opt", 0o755)    # else pytest, rootless, cannot remove it (it cannot list it)
 
 
 CASES = {
