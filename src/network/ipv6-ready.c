@@ -30,7 +30,7 @@ static uint32_t address_flags(const struct nlmsghdr *h)
 
 bool nsl_ipv6_ready_in(const void *buf, size_t len)
 {
-        int left = (int)len;
+        size_t left = len;
         bool ready = false;
 
         for (const struct nlmsghdr *h = buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
