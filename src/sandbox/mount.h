@@ -32,9 +32,9 @@ int nsl_mount_set(int mount_fd, uint64_t set, bool recursive, const char *object
 /* The same, and the mount (with recursive, its submounts) made private. */
 int nsl_mount_set_private(int mount_fd, uint64_t set, bool recursive, const char *object, nsl_error *error);
 /* A detached, read-only mount of one file holding content, on a tmpfs of
- * its own (which goes with the last mount of it). Before Linux 6.15
- * open_tree clones only from a mount of the caller's namespace, never from
- * a detached one: the tmpfs covers scratch, a directory of the caller's
+ * its own (which goes with the last mount of it). Older kernels let
+ * open_tree clone only from a mount of the caller's namespace, never from
+ * a detached one (6.18 does): the tmpfs covers scratch, a directory of the caller's
  * namespace (its fd, and its path to unmount it by), for the moment of the
  * clone. */
 int nsl_file_new(const char *content, int scratch_fd, const char *scratch_path, const char *object, int *mount_fd,
