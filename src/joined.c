@@ -106,7 +106,7 @@ static int filesystems(const struct nsl_plan *plan, struct nsl_sources *sources,
 
 static int names(const struct nsl_plan *plan, nsl_error *error)
 {
-        if (!plan->hostname_by_host)
+        if (!plan->join_ns[NSL_JOIN_UTS])
                 return 0;
         if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
                 return nsl_fail(error, errno, "hostname", plan->hostname, NULL);

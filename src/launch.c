@@ -4,8 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/magic.h>
-#include <linux/nsfs.h>
 #include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -14,10 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -40,7 +35,6 @@
 #include "result.h"
 #include "sandbox/ctx.h"
 #include "sandbox/init.h"
-#include "sandbox/mount.h"
 #include "sandbox/sources.h"
 #include "seccomp/diagnose.h"
 #include "supervise.h"

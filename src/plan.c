@@ -333,8 +333,7 @@ static int plan_joined(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
                 plan->clone_flags &= ~(uint64_t)kind->clone_flag;
         }
         /* a joined UTS namespace keeps its name unless one is given */
-        plan->hostname_by_host = plan->join_ns[NSL_JOIN_UTS] != NULL;
-        if (plan->hostname_by_host && !spec->hostname_set) {
+        if (plan->join_ns[NSL_JOIN_UTS] && !spec->hostname_set) {
                 free(plan->hostname);
                 plan->hostname = NULL;
         }

@@ -78,8 +78,8 @@ struct nsl_plan {
         bool setgroups_allowed;                 /* root wrote the maps and the sandbox needs setgroups */
         gid_t groups[NSL_MAX_GROUPS];           /* the payload's supplementary groups */
         size_t n_groups;
-        char *join_ns[NSL_JOIN_N];              /* joined across clone3 instead of new ones (join.h) */
-        bool hostname_by_host;                  /* a joined UTS namespace: the host names it, if asked */
+        char *join_ns[NSL_JOIN_N];              /* joined across clone3 instead of new ones (join.h); a
+                                                 * joined UTS namespace is named by the host (joined.c) */
         bool oom_score_adj_set;
         int oom_score_adj;
         char **sysctls;                         /* KEY=VALUE */

@@ -181,7 +181,7 @@ int nsl_stage_hostname(struct nsl_ctx *ctx, nsl_error *error)
 {
         const char *name = ctx->plan->hostname;
 
-        if (ctx->plan->hostname_by_host)
+        if (ctx->plan->join_ns[NSL_JOIN_UTS])
                 return 0;       /* a joined namespace: launch.c */
         if (sethostname(name, strlen(name)) < 0)
                 return nsl_fail(error, errno, "hostname", name, NULL);
