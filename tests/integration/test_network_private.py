@@ -369,21 +369,26 @@ threading.Event().wait()
 """
 
 
+@contextlib.contextmanager
+def serving(prefix, code, *args):
+    """A Python server (code, under prefix) that prints "ready" once it
+    listens; killed on leaving."""
+    serve = subprocess.Popen([*prefix, PY, "-c", code, *args], stdout=subprocess.PIPE, text=True)
+    try:
+        assert serve.stdout.readline() == "ready\n"
+        yield
+    finally:
+        serve.kill()
+        serve.wait()
+
+
 @pytest.fixture
 def other_hosts():
     if not IS_ROOT or not shutil.which("ip"):
         pytest.skip("creates a network namespace: root, with iproute2")
-    with made_netns() as prefix:
-        serve = subprocess.Popen([*prefix, PY, "-c", SERVE,
-                                  "198.51.100.1,8080", "198.51.100.1,8081", "198.51.100.2,8080",
-                                  "2001:db8::1,8080", "2001:db8::2,8080"],
-                                 stdout=subprocess.PIPE, text=True)
-        try:
-            assert serve.stdout.readline() == "ready\n"
-            yield prefix
-        finally:
-            serve.kill()
-            serve.wait()
+    with made_netns() as prefix, serving(prefix, SERVE, "198.51.100.1,8080", "198.51.100.1,8081",
+                                         "198.51.100.2,8080", "2001:db8::1,8080", "2001:db8::2,8080"):
+        yield prefix
 
 
 def test_other_hosts_ports_and_ipv6(nsl, other_hosts):
@@ -504,24 +509,13 @@ except OSError as e:
 """
 
 
-@contextlib.contextmanager
-def resolver(prefix, addr, answer):
-    serve = subprocess.Popen([*prefix, PY, "-c", RESOLVER, addr, answer], stdout=subprocess.PIPE, text=True)
-    try:
-        assert serve.stdout.readline() == "ready\n"
-        yield
-    finally:
-        serve.kill()
-        serve.wait()
-
-
 def test_dns_is_the_sandboxs_resolver_and_passes_the_allow_list(nsl, other_hosts, tmp_path):
     """--dns writes the sandbox's resolv.conf (read-only) and lets the
     resolver through an allow-list on port 53, UDP and TCP, and nothing else
     of it; the host's resolv.conf is untouched."""
     host_resolv = open("/etc/resolv.conf", "rb").read() if os.path.exists("/etc/resolv.conf") else None
     status = tmp_path / "status.json"
-    with resolver(other_hosts, "198.51.100.1", "198.51.100.2"):
+    with serving(other_hosts, RESOLVER, "198.51.100.1", "198.51.100.2"):
         cp = subprocess.run([*other_hosts, nsl.path, "run", "--allow-egress", "198.51.100.2:8080",
                              "--dns", "198.51.100.1", "--status-json", str(status), "--", PY, "-c", LOOKUP,
                              "198.51.100.1"], capture_output=True, text=True, timeout=60)
