@@ -177,10 +177,13 @@ void nsl_spec_set_cgroupfs(nsl_spec *spec, bool on);        /* a read-only cgrou
 int nsl_spec_add_masked_path(nsl_spec *spec, const char *path, nsl_error *error);
 int nsl_spec_add_readonly_path(nsl_spec *spec, const char *path, nsl_error *error);   /* recursively */
 /* A uid_map ('u') or gid_map ('g') line, in place of the single mapping.
- * Rootless, only your own id, one line of count 1. */
+ * Rootless, only your own id, one line of count 1; a user namespace's root
+ * with CAP_SETUID and CAP_SETGID (a rootless engine's) may map any ids its
+ * namespace has. */
 int nsl_spec_add_id_map(nsl_spec *spec, char kind, uint32_t inside, uint32_t outside, uint32_t count,
                         nsl_error *error);
-int nsl_spec_add_group(nsl_spec *spec, gid_t gid, nsl_error *error);   /* a supplementary group (root only) */
+int nsl_spec_add_group(nsl_spec *spec, gid_t gid, nsl_error *error);   /* a supplementary group (root, or a user
+                                                                        * namespace's root with ids to give) */
 /* Joins that namespace (root only) instead of making one: type is
  * "network", "ipc" or "uts" (a pod's shared ones). The host then writes its
  * namespaced sysctls, makes its sysfs or mqueue, and sets its hostname and

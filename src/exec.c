@@ -316,10 +316,10 @@ static int join(int pidfd, const struct joins *j, const struct nsl_plan *plan, n
         for (size_t i = 0; i < j->n; i++)
                 if (write(j->procs[i], self, (size_t)len) != len)
                         return nsl_fail(error, errno, "join", "cgroup", "cannot join the sandbox's cgroup");
-        /* root's supplementary groups must not come along; a rootless
-         * caller keeps its own (it cannot drop them; the sandbox denies
-         * setgroups, so they are never more than what the caller had) */
-        if (!plan->rootless && syscall(SYS_setgroups, 0, NULL) < 0)
+        /* root's supplementary groups must not come along; a caller
+         * without CAP_SETGID keeps its own (it cannot drop them; the sandbox
+         * denies setgroups, so they are never more than what it had) */
+        if (plan->maps_ids && syscall(SYS_setgroups, 0, NULL) < 0)
                 return nsl_fail(error, errno, "join", "setgroups", NULL);
         /* nothing in the sandbox may ptrace us or open our fds before
          * close-fds; execve makes the process dumpable again */

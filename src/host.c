@@ -1,10 +1,13 @@
 #include "host.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -57,11 +60,56 @@ bool nsl_host_root(void)
         return stat("/proc/self/ns/user", &st) < 0 || st.st_ino == INITIAL_USERNS_INO;
 }
 
+static bool holds_set_id_caps(void)
+{
+        struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct data[2] = { { 0 } };
+        const uint32_t wanted = 1U << CAP_SETUID | 1U << CAP_SETGID;
+
+        return syscall(SYS_capget, &header, data) == 0 && (data[0].effective & wanted) == wanted;
+}
+
+/* A namespace whose setgroups is denied passes the denial on to every
+ * namespace made in it: supplementary groups could never be set there. */
+static bool setgroups_allowed_here(void)
+{
+        _cleanup_file_ FILE *f = fopen("/proc/self/setgroups", "re");
+        char word[16] = "";
+
+        return f && fgets(word, sizeof word, f) && strncmp(word, "allow", 5) == 0;
+}
+
+bool nsl_host_maps_ids(void)
+{
+        if (nsl_host_root())
+                return true;
+        return geteuid() == 0 && holds_set_id_caps() && setgroups_allowed_here();
+}
+
+int nsl_host_identity_map(char kind, struct nsl_id_range *ranges, size_t max, size_t *n, nsl_error *error)
+{
+        const char *path = kind == 'u' ? "/proc/self/uid_map" : "/proc/self/gid_map";
+        _cleanup_file_ FILE *f = fopen(path, "re");
+        uint32_t inside, outside, count;
+
+        *n = 0;
+        if (!f)
+                return nsl_fail(error, errno, "idmap", path, NULL);
+        while (fscanf(f, "%" SCNu32 " %" SCNu32 " %" SCNu32, &inside, &outside, &count) == 3) {
+                if (*n == max)
+                        return nsl_fail(error, E2BIG, "idmap", path, "more than %zu lines", max);
+                ranges[(*n)++] = (struct nsl_id_range){ inside, inside, count };
+        }
+        return 0;
+}
+
 int nsl_host_gather(struct nsl_host *host, nsl_error *error)
 {
         int r;
 
-        *host = (struct nsl_host){ .euid = geteuid(), .egid = getegid(), .root = nsl_host_root() };
+        *host = (struct nsl_host){
+                .euid = geteuid(), .egid = getegid(), .root = nsl_host_root(), .maps_ids = nsl_host_maps_ids(),
+        };
         if ((r = nsl_kernel_check(error)) < 0)
                 return r;
         for (int i = 0; i < RLIM_NLIMITS; i++)

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "nslaunch.h"
+#include "spec.h"
 
 #define NSL_MAX_HOST_ENTRIES 10
 
@@ -23,6 +24,7 @@ struct nsl_host {
         uid_t euid;
         gid_t egid;
         bool root;                              /* nsl_host_root(): the host's root, not a namespace's */
+        bool maps_ids;                          /* nsl_host_maps_ids() */
         struct nsl_host_entry entries[NSL_MAX_HOST_ENTRIES];
         size_t n_entries;
         struct rlimit rlimits[RLIM_NLIMITS];    /* the caller's own */
@@ -38,6 +40,18 @@ struct nsl_host {
  * own (a rootless container, unshare -Ur) has no say over the host's
  * mounts, cgroups and ids: it launches as an unprivileged user does. */
 bool nsl_host_root(void);
+
+/* Whether the caller may write a sandbox's uid and gid maps with any ids of
+ * its own user namespace, and leave setgroups allowed: CAP_SETUID and
+ * CAP_SETGID there, and setgroups not denied to its namespace. The host's
+ * root, and a namespace's root with ids to give (a rootless engine's, made
+ * with newuidmap); not unshare -Ur, whose namespace has one id. */
+bool nsl_host_maps_ids(void);
+
+/* The ranges of ids ('u' or 'g') the caller's user namespace has, each
+ * mapped to itself: what a sandbox gets that should see the same ids as its
+ * caller. */
+int nsl_host_identity_map(char kind, struct nsl_id_range *ranges, size_t max, size_t *n, nsl_error *error);
 
 /* Checks the kernel interfaces a launch needs (src/kernel.c), then gathers
  * the facts. */

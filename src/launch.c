@@ -134,7 +134,8 @@ static int step_open_sources(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_e
 }
 
 /* The sandbox must not inherit root's supplementary groups (once setgroups
- * is denied it could never drop them), and the caller keeps its own: only
+ * is denied it could never drop them; a namespace's root sheds them too),
+ * and the caller keeps its own: only
  * the calling thread drops them, with the raw syscall (glibc's setgroups
  * changes every thread), and takes them back once the child exists. */
 static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *args, int parent_end, nsl_error *error)
@@ -142,7 +143,7 @@ static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *a
         _cleanup_free_ gid_t *groups = NULL;
         int own[NSL_JOIN_N], n = 0;
 
-        if (!sb->plan.rootless) {
+        if (sb->plan.maps_ids) {
                 n = getgroups(0, NULL);
                 groups = n > 0 ? calloc((size_t)n, sizeof *groups) : NULL;
                 if (n < 0 || (n > 0 && (!groups || getgroups(n, groups) != n)))
@@ -155,7 +156,7 @@ static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *a
                 nsl_joined_leave(own);
                 return r;
         }
-        if (!sb->plan.rootless && syscall(SYS_setgroups, 0, NULL) < 0) {
+        if (sb->plan.maps_ids && syscall(SYS_setgroups, 0, NULL) < 0) {
                 int e = errno;
                 nsl_joined_leave(own);
                 return nsl_fail(error, e, "clone", "setgroups", NULL);
@@ -167,7 +168,7 @@ static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *a
                 child_main(&sb->plan, &sb->host, sb->sync_fd);
         }
         nsl_joined_leave(own);
-        if (!sb->plan.rootless && syscall(SYS_setgroups, (size_t)n, groups) < 0 && sb->pid > 0)
+        if (sb->plan.maps_ids && syscall(SYS_setgroups, (size_t)n, groups) < 0 && sb->pid > 0)
                 return nsl_fail(error, errno, "clone", "setgroups", "cannot give the caller its groups back");
         errno = clone_errno;
         return sb->pid < 0 ? -errno : 0;

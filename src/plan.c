@@ -107,6 +107,7 @@ static int resolve_ids(const struct nsl_spec *spec, const struct nsl_host *host,
                        nsl_error *error)
 {
         plan->rootless = !host->root;
+        plan->maps_ids = host->maps_ids;
         if (plan->rootless) {
                 if (spec->host_uid_set && spec->host_uid != host->euid)
                         return nsl_fail(error, EPERM, "--host-uid", "", "only root can map another host user");
@@ -379,9 +380,10 @@ static const struct nsl_id_range *range_of(const struct nsl_id_range *maps, size
         return NULL;
 }
 
-/* The caller's map lines replace the single mapping. Rootless, the kernel
- * lets you write one line only, your own id, count 1 (and setgroups denied). */
-static int plan_id_map(const struct nsl_id_range *given, size_t n_given, bool rootless, uint32_t own,
+/* The caller's map lines replace the single mapping. A caller without
+ * CAP_SETUID and CAP_SETGID in its namespace (nsl_host_maps_ids) may write
+ * one line only, its own id, count 1 (and setgroups denied). */
+static int plan_id_map(const struct nsl_id_range *given, size_t n_given, bool own_id_only, uint32_t own,
                        bool id_set, uint32_t *id, uint32_t *host_id, struct nsl_id_range *maps, size_t *n_maps,
                        const char *what, nsl_error *error)
 {
@@ -392,7 +394,7 @@ static int plan_id_map(const struct nsl_id_range *given, size_t n_given, bool ro
                 *n_maps = 1;
                 return 0;
         }
-        for (size_t i = 0; rootless && i < n_given; i++)
+        for (size_t i = 0; own_id_only && i < n_given; i++)
                 if (n_given > 1 || given[i].count != 1 || given[i].outside != own)
                         return nsl_fail(error, EPERM, what, "",
                                         "%u %u %u: rootless, the kernel lets you map only your own id (%u), one "
@@ -410,14 +412,14 @@ static int plan_id_map(const struct nsl_id_range *given, size_t n_given, bool ro
 static int plan_ids_and_groups(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan,
                                nsl_error *error)
 {
-        int r = plan_id_map(spec->uid_maps, spec->n_uid_maps, plan->rootless, plan->host_uid, spec->uid_set,
+        int r = plan_id_map(spec->uid_maps, spec->n_uid_maps, !plan->maps_ids, plan->host_uid, spec->uid_set,
                             &plan->uid, &plan->host_uid, plan->uid_maps, &plan->n_uid_maps, "uid-map", error);
 
-        if (r < 0 || (r = plan_id_map(spec->gid_maps, spec->n_gid_maps, plan->rootless, plan->host_gid, spec->gid_set,
+        if (r < 0 || (r = plan_id_map(spec->gid_maps, spec->n_gid_maps, !plan->maps_ids, plan->host_gid, spec->gid_set,
                                       &plan->gid, &plan->host_gid, plan->gid_maps, &plan->n_gid_maps, "gid-map",
                                       error)) < 0)
                 return r;
-        if (spec->n_groups && plan->rootless)
+        if (spec->n_groups && !plan->maps_ids)
                 return nsl_fail(error, EPERM, "group", "",
                                 "rootless, the kernel denies setgroups in the user namespace (supplementary groups "
                                 "need nslaunch run as root)");
@@ -431,7 +433,7 @@ static int plan_ids_and_groups(const struct nsl_spec *spec, const struct nsl_hos
         /* The caller's groups were dropped across clone3 (launch.c), so
          * allowing setgroups gives the sandbox nothing to shed: it only lets
          * it take gids of its own map. */
-        plan->setgroups_allowed = !plan->rootless && (spec->n_gid_maps || spec->n_groups);
+        plan->setgroups_allowed = plan->maps_ids && (spec->n_gid_maps || spec->n_groups);
         return 0;
 }
 

@@ -25,6 +25,8 @@ struct nsl_rlimits {
  * was built from, and nothing changes it once built. */
 struct nsl_plan {
         bool rootless;
+        bool maps_ids;                          /* nsl_host_maps_ids(): any ids of the caller's own, and its
+                                                 * supplementary groups shed across clone */
         uid_t uid, host_uid;
         gid_t gid, host_gid;
         char **argv;

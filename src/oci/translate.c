@@ -106,20 +106,35 @@ int nsl_oci_process_to_spec(const struct nsl_oci_process *p, nsl_spec *spec, nsl
         return 0;
 }
 
+/* nslaunch always makes a user namespace; where the caller may map its ids
+ * (the host's root, a rootless engine's namespace root) the identity map of
+ * its own gives the container the same ids and file access as the caller's,
+ * as runc's container without a user namespace has. */
+static int identity_map_to_spec(nsl_spec *spec, nsl_error *error)
+{
+        struct nsl_id_range ranges[NSL_MAX_ID_MAPS];
+        size_t n;
+        int r;
+
+        if (!nsl_host_maps_ids())
+                return 0;
+        for (const char *kind = "ug"; *kind; kind++) {
+                if ((r = nsl_host_identity_map(*kind, ranges, NSL_MAX_ID_MAPS, &n, error)) < 0)
+                        return r;
+                for (size_t i = 0; i < n; i++)
+                        if ((r = nsl_spec_add_id_map(spec, *kind, ranges[i].inside, ranges[i].outside, ranges[i].count,
+                                                     error)) < 0)
+                                return nsl_oci_as_field(error, "linux.namespaces", r);
+        }
+        return 0;
+}
+
 static int user_ns_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
 {
         int r;
 
-        if (!oci->has_ns[NSL_OCI_NS_USER]) {
-                /* nslaunch always makes a user namespace; as the host's root
-                 * the identity map gives the same file access as the host's */
-                if (!nsl_host_root())
-                        return 0;
-                if ((r = nsl_spec_add_id_map(spec, 'u', 0, 0, UINT32_MAX, error)) < 0 ||
-                    (r = nsl_spec_add_id_map(spec, 'g', 0, 0, UINT32_MAX, error)) < 0)
-                        return nsl_oci_as_field(error, "linux.namespaces", r);
-                return 0;
-        }
+        if (!oci->has_ns[NSL_OCI_NS_USER])
+                return identity_map_to_spec(spec, error);
         for (size_t i = 0; i < oci->n_uid_maps; i++)
                 if ((r = nsl_spec_add_id_map(spec, 'u', oci->uid_maps[i].container, oci->uid_maps[i].host,
                                              oci->uid_maps[i].size, error)) < 0)

@@ -20,7 +20,7 @@
 
 static struct nsl_host fake_host(uid_t euid, gid_t egid)
 {
-        struct nsl_host host = { .euid = euid, .egid = egid, .root = euid == 0 };
+        struct nsl_host host = { .euid = euid, .egid = egid, .root = euid == 0, .maps_ids = euid == 0 };
 
         for (int i = 0; i < RLIM_NLIMITS; i++)
                 host.rlimits[i] = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
@@ -139,6 +139,53 @@ static void rootless_maps_the_caller_and_refuses_other_host_ids(void **state)
         nsl_plan_free(&plan);
         nsl_spec_free(spec);
         nsl_spec_free(bad);
+}
+
+/* A user namespace's root with CAP_SETUID and CAP_SETGID and ids to give
+ * (a rootless engine's) launches as rootless, but writes any lines of its
+ * own ids and keeps setgroups for the sandbox's groups; without them (a
+ * plain user, unshare -Ur) one line of its own id and no groups. */
+static void namespace_root_maps_its_ids_and_groups_a_plain_user_cannot(void **state)
+{
+        struct nsl_host ns_root = fake_host(0, 0), user = fake_host(1000, 100);
+        nsl_spec *spec = spec_of(NULL);
+        struct nsl_plan plan;
+        nsl_error e = { 0 };
+        (void)state;
+
+        ns_root.root = false;
+        ns_root.maps_ids = true;
+        assert_int_equal(nsl_spec_add_id_map(spec, 'u', 0, 0, 1, &e), 0);
+        assert_int_equal(nsl_spec_add_id_map(spec, 'u', 1, 1, 65536, &e), 0);
+        assert_int_equal(nsl_spec_add_id_map(spec, 'g', 0, 0, 1, &e), 0);
+        assert_int_equal(nsl_spec_add_id_map(spec, 'g', 1, 1, 65536, &e), 0);
+        assert_int_equal(nsl_spec_set_uid(spec, "1000", &e), 0);
+        assert_int_equal(nsl_spec_set_gid(spec, "1000", &e), 0);
+        assert_int_equal(nsl_spec_add_group(spec, 27, &e), 0);
+        assert_int_equal(nsl_plan_build(spec, &ns_root, &plan, &e), 0);
+        assert_true(plan.rootless);
+        assert_true(plan.maps_ids);
+        assert_int_equal(plan.n_uid_maps, 2);
+        assert_int_equal(plan.host_uid, 1000);
+        assert_true(plan.setgroups_allowed);
+        assert_int_equal(plan.n_groups, 1);
+        nsl_plan_free(&plan);
+
+        ns_root.maps_ids = false;
+        assert_int_equal(nsl_plan_build(spec, &ns_root, &plan, &e), -EPERM);
+        assert_string_equal(e.what, "uid-map");
+        nsl_plan_free(&plan);
+        assert_int_equal(nsl_plan_build(spec, &user, &plan, &e), -EPERM);
+        assert_string_equal(e.what, "uid-map");
+        nsl_plan_free(&plan);
+        nsl_spec_free(spec);
+
+        spec = spec_of(NULL);
+        assert_int_equal(nsl_spec_add_group(spec, 27, &e), 0);
+        assert_int_equal(nsl_plan_build(spec, &ns_root, &plan, &e), -EPERM);
+        assert_string_equal(e.what, "group");
+        nsl_plan_free(&plan);
+        nsl_spec_free(spec);
 }
 
 static void rootless_refuses_idmap_and_keeps_noidmap(void **state)
@@ -345,6 +392,7 @@ int main(void)
                 cmocka_unit_test(root_maps_the_sandbox_to_the_overflow_user),
                 cmocka_unit_test(root_maps_the_sandbox_to_its_reserved_ids_unless_both_are_given),
                 cmocka_unit_test(rootless_maps_the_caller_and_refuses_other_host_ids),
+                cmocka_unit_test(namespace_root_maps_its_ids_and_groups_a_plain_user_cannot),
                 cmocka_unit_test(rootless_refuses_idmap_and_keeps_noidmap),
                 cmocka_unit_test(defaults_come_first_and_the_callers_mount_replaces_one),
                 cmocka_unit_test(rlimits_stay_under_the_hosts_and_the_fallback_adds_memory_and_pids),
