@@ -25,7 +25,7 @@ if [ ! -x "$runtime" ]; then
         echo "run.sh: no runtime at $runtime" >&2
         exit 2
 fi
-for tool in podman conmon containerd ctr dockerd /usr/bin/docker; do
+for tool in podman conmon newuidmap containerd ctr dockerd /usr/bin/docker; do
         command -v "$tool" >/dev/null || { echo "run.sh: $tool is not installed (tests/run-all installs it)" >&2; exit 2; }
 done
 case $junit in '' | /*) ;; *) junit=$(pwd)/$junit ;; esac

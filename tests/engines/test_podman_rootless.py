@@ -1,0 +1,235 @@
+"""Rootless podman 4.3 (the user nsltest, its subordinate ids through newuidmap)
+with --runtime $NSL_OCI_RUNTIME, on the local busybox image.
+
+podman runs the runtime as root of a user namespace of its own, which maps
+the user and its subordinate ids. A container whose config has no user
+namespace shares that namespace under runc; nslaunch always makes one, and
+maps it onto the same ids (the identity of podman's), so the container's
+users are the same host ids as under runc. Started by root, as the user:
+its own storage, runroot, runtime state and XDG_RUNTIME_DIR in the session
+directory; no cgroups (rootless podman has none on cgroup v1).
+"""
+
+import fcntl
+import os
+import pty
+import pwd
+import shutil
+import subprocess
+import termios
+
+import pytest
+
+from conftest import IMAGE, RUNTIME, describe, root_only, run
+from test_podman import read_until_exit
+
+pytestmark = root_only
+
+USER = "nsltest"
+# a range for the user's subordinate ids when the machine gave it none
+SUBIDS = "200000-265535"
+
+
+def subordinate_start(user):
+    """The first of the user's subordinate uids (/etc/subuid), or None."""
+    try:
+        with open("/etc/subuid") as f:
+            for line in f:
+                name, start, _ = line.strip().split(":")
+                if name == user:
+                    return int(start)
+    except FileNotFoundError:
+        pass
+    return None
+
+
+def ensure_user():
+    """The test user, with subordinate uids and gids for newuidmap."""
+    try:
+        pwd.getpwnam(USER)
+    except KeyError:
+        run(["useradd", "-m", USER], check=True)
+    if subordinate_start(USER) is None:
+        run(["usermod", "--add-subuids", SUBIDS, "--add-subgids", SUBIDS, USER], check=True)
+    return pwd.getpwnam(USER)
+
+
+class RootlessPodman:
+    def __init__(self, directory, user):
+        self.directory = directory
+        self.user = user
+        for d in ("home", "xdg", "storage", "runroot", "tmp", "runtime", "bin"):
+            os.makedirs(os.path.join(directory, d), mode=0o700)
+        # the runtime where the user can execute it (the build tree may be under /root)
+        self.runtime = os.path.join(directory, "bin", os.path.basename(RUNTIME))
+        shutil.copy(os.path.realpath(RUNTIME), self.runtime)
+        conf = os.path.join(directory, "containers.conf")
+        with open(conf, "w") as f:
+            f.write(f"""[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+netns = "none"
+log_driver = "k8s-file"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "{directory}/events.log"
+tmp_dir = "{directory}/tmp"
+""")
+        registries = os.path.join(directory, "registries.conf")
+        with open(registries, "w") as f:
+            f.write("unqualified-search-registries = []\n")
+        self.env = {"HOME": f"{directory}/home", "XDG_RUNTIME_DIR": f"{directory}/xdg",
+                    "XDG_CONFIG_HOME": f"{directory}/home/.config", "CONTAINERS_CONF": conf,
+                    "CONTAINERS_REGISTRIES_CONF": registries, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+        for dirpath, dirnames, filenames in os.walk(directory):
+            for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
+                os.chown(name, user.pw_uid, user.pw_gid)
+        self.base = ["podman", "--root", f"{directory}/storage", "--runroot", f"{directory}/runroot",
+                     "--tmpdir", f"{directory}/tmp", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
+                     "--events-backend", "file", "--runtime", self.runtime,
+                     "--runtime-flag", f"root={directory}/runtime"]
+
+    def argv(self, *args):
+        return ["runuser", "-u", self.user.pw_name, "--", "env", "-i",
+                *(f"{k}={v}" for k, v in self.env.items()), *self.base, *args]
+
+    def __call__(self, *args, check=False, **kwargs):
+        return run(self.argv(*args), check=check, **kwargs)
+
+    def run(self, *args, **kwargs):
+        return self("run", "--network", "none", *args, **kwargs)
+
+    def pause_pid(self):
+        """podman's pause process, which keeps its user namespace between commands
+        (its pid file is in --tmpdir)."""
+        try:
+            with open(os.path.join(self.directory, "tmp", "pause.pid")) as f:
+                return int(f.read().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+
+@pytest.fixture(scope="module")
+def rootless(session_dir, rootfs_tar):
+    if not shutil.which("newuidmap"):
+        pytest.fail("newuidmap is not installed (tests/run-all installs uidmap)", pytrace=False)
+    user = ensure_user()
+    lock = f"/dev/shm/libpod_rootless_lock_{user.pw_uid}"
+    lock_existed = os.path.exists(lock)
+    engine = RootlessPodman(os.path.join(session_dir, "rootless"), user)
+    tar = os.path.join(engine.directory, "rootfs.tar")
+    shutil.copy(rootfs_tar, tar)
+    os.chown(tar, user.pw_uid, user.pw_gid)
+    try:
+        engine("import", tar, IMAGE, check=True)
+        yield engine
+    finally:
+        engine("rm", "--all", "--force", "--time", "0")
+        engine("rmi", "--all", "--force")
+        pause = engine.pause_pid()
+        if pause:
+            subprocess.run(["kill", "-KILL", str(pause)], capture_output=True)
+        if not lock_existed and os.path.exists(lock):
+            os.unlink(lock)
+
+
+@pytest.fixture
+def shared_dir(rootless):
+    """A directory the user owns (root of podman's namespace), writable by every container user."""
+    path = os.path.join(rootless.directory, "shared")
+    os.mkdir(path, 0o1777)
+    os.chmod(path, 0o1777)
+    os.chown(path, rootless.user.pw_uid, rootless.user.pw_gid)
+    yield path
+    shutil.rmtree(path)
+
+
+def test_run_rm_exit_code_and_root(rootless):
+    result = rootless.run("--rm", IMAGE, "sh", "-c", "id; exit 42")
+    assert result.returncode == 42, describe(result)
+    assert result.stdout.split()[:2] == ["uid=0(root)", "gid=0(root)"], describe(result)
+
+
+def test_users_are_the_host_ids_podman_gives_them(rootless, shared_dir):
+    """Container root is the user; uid 1000 is the user's subordinate id 999 (podman's own map)."""
+    result = rootless.run("--rm", "-v", f"{shared_dir}:/data", IMAGE, "sh", "-c", "touch /data/by-root")
+    assert result.returncode == 0, describe(result)
+    result = rootless.run("--rm", "--user", "1000:1000", "-v", f"{shared_dir}:/data", IMAGE, "sh", "-c",
+                          "touch /data/by-1000")
+    assert result.returncode == 0, describe(result)
+    start = subordinate_start(USER)
+    by_root, by_1000 = (os.stat(os.path.join(shared_dir, n)) for n in ("by-root", "by-1000"))
+    assert (by_root.st_uid, by_root.st_gid) == (rootless.user.pw_uid, rootless.user.pw_gid)
+    assert (by_1000.st_uid, by_1000.st_gid) == (start + 999, start + 999)
+
+
+ID_NUMBERS = "id -u; id -g; id -G"
+
+
+def test_user_and_supplementary_groups(rootless):
+    result = rootless.run("--rm", "--user", "1000:1000", "--group-add", "27", IMAGE, "sh", "-c", ID_NUMBERS)
+    assert result.returncode == 0, describe(result)
+    uid, gid, groups = result.stdout.splitlines()
+    assert (uid, gid, sorted(groups.split())) == ("1000", "1000", ["1000", "27"]), describe(result)
+
+
+def test_read_only_root_tmpfs_and_read_only_bind(rootless, shared_dir):
+    with open(os.path.join(shared_dir, "f"), "w") as f:
+        f.write("host data\n")
+    result = rootless.run("--rm", "--read-only", "--tmpfs", "/tmp", "-v", f"{shared_dir}:/data:ro", IMAGE,
+                          "sh", "-c", "cat /data/f; echo ok > /tmp/t && cat /tmp/t; touch /x; touch /data/g")
+    assert result.returncode == 1, describe(result)
+    assert result.stdout == "host data\nok\n", describe(result)
+    assert result.stderr.count("Read-only file system") == 2, describe(result)
+    assert not os.path.exists(os.path.join(shared_dir, "g"))
+
+
+def test_seccomp_profile(rootless, seccomp_profile):
+    profile = os.path.join(rootless.directory, "deny-mkdir.json")
+    shutil.copy(seccomp_profile, profile)
+    os.chmod(profile, 0o644)
+    result = rootless.run("--rm", "--security-opt", f"seccomp={profile}", IMAGE, "sh", "-c",
+                          "touch /tmp/allowed && echo touched; mkdir /tmp/denied")
+    assert result.returncode == 1 and result.stdout == "touched\n", describe(result)
+    assert "Operation not permitted" in result.stderr, describe(result)
+
+
+def test_detach_exec_stop_rm(rootless):
+    name = "rootless-detached"
+    result = rootless.run("-d", "--name", name, IMAGE, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done")
+    assert result.returncode == 0, describe(result)
+    try:
+        result = rootless("exec", name, "sh", "-c", "echo in-the-container; exit 9")
+        assert result.returncode == 9 and result.stdout == "in-the-container\n", describe(result)
+        result = rootless("exec", "--user", "1000:1000", name, "sh", "-c", ID_NUMBERS)
+        assert result.stdout.split("\n")[:2] == ["1000", "1000"], describe(result)
+        result = rootless("stop", "--time", "20", name)
+        assert result.returncode == 0, describe(result)
+        status = rootless("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name, check=True)
+        assert status.stdout.split() == ["exited", "0"], describe(status)
+    finally:
+        result = rootless("rm", "--force", "--time", "0", name)
+    assert result.returncode == 0, describe(result)
+
+
+def test_run_interactive_through_a_pty(rootless):
+    master, slave = pty.openpty()
+
+    def controlling_terminal():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    process = subprocess.Popen(rootless.argv("run", "--network", "none", "-it", "--rm", IMAGE, "sh"), stdin=slave,
+                               stdout=slave, stderr=slave, preexec_fn=controlling_terminal)
+    os.close(slave)
+    try:
+        os.write(master, b"tty; [ -t 0 ] && echo stdin-is-a-tty; echo $((6*7)); exit 5\n")
+        out = read_until_exit(master, process, 30)
+        rc = process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(master)
+    assert rc == 5, out
+    assert "/dev/pts/" in out and "stdin-is-a-tty" in out and "42" in out, out
