@@ -411,10 +411,18 @@ int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error);
 const char *nsl_oci_cgroups_path(const nsl_oci *oci);       /* NULL when not given */
 bool nsl_oci_terminal(const nsl_oci *oci);
 const char *nsl_oci_root_path(const nsl_oci *oci);          /* absolute */
-/* Runs the hooks of kind ("prestart", "createRuntime", "createContainer",
- * "startContainer", "poststart", "poststop") in order, each with state_json
- * on its standard input; the first failure stops and names the hook. */
+/* Runs the hooks of kind ("prestart", "createRuntime", "poststart",
+ * "poststop") in the caller's namespaces, in order, each with state_json on
+ * its standard input; the first failure stops and names the hook. */
 int nsl_oci_run_hooks(const nsl_oci *oci, const char *kind, const char *state_json, nsl_error *error);
+/* The same for "createContainer" and "startContainer", which run in the
+ * container's namespaces, entered through its init (init_pidfd), as the
+ * container's root where it maps one: createContainer's path is resolved in
+ * the caller's mount namespace, startContainer's in the container's.
+ * Entering takes ptrace access to the init: root, or the root of the user
+ * namespace the container was made in. */
+int nsl_oci_run_container_hooks(const nsl_oci *oci, const char *kind, const char *state_json, int init_pidfd,
+                                nsl_error *error);
 /* runc exec: what a process exec'd into the container takes from the
  * container's config: its seccomp filter and no Landlock, and, with
  * with_process, the container's process (env, cwd, user, capabilities,

@@ -102,14 +102,24 @@ static json_object *read_annotations(const nsl_oci *oci)
         return v ? json_object_get(v) : NULL;
 }
 
-static int run_hooks(const nsl_oci *oci, const struct nsl_runc_state *state, enum nsl_runc_status status,
-                     const char *kind, nsl_error *error)
+/* The hooks of kind; init_pidfd names the container's init for the kinds
+ * that run in its namespaces (createContainer, startContainer), else -1. */
+static int run_hooks_at(const nsl_oci *oci, const struct nsl_runc_state *state, enum nsl_runc_status status,
+                        const char *kind, int init_pidfd, nsl_error *error)
 {
         _cleanup_free_ char *json = nsl_runc_state_json(state, status);
 
         if (!json)
                 return nsl_fail(error, ENOMEM, kind, "", NULL);
+        if (strcmp(kind, "createContainer") == 0 || strcmp(kind, "startContainer") == 0)
+                return nsl_oci_run_container_hooks(oci, kind, json, init_pidfd, error);
         return nsl_oci_run_hooks(oci, kind, json, error);
+}
+
+static int run_hooks(const nsl_oci *oci, const struct nsl_runc_state *state, enum nsl_runc_status status,
+                     const char *kind, nsl_error *error)
+{
+        return run_hooks_at(oci, state, status, kind, -1, error);
 }
 
 #define DEFAULT_CGROUP_PARENT "/nslaunch-runc"
@@ -224,7 +234,7 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
         if (r == 0)
                 r = run_hooks(oci, state, NSL_RUNC_CREATING, "createRuntime", error);
         if (r == 0)
-                r = run_hooks(oci, state, NSL_RUNC_CREATING, "createContainer", error);
+                r = run_hooks_at(oci, state, NSL_RUNC_CREATING, "createContainer", nsl_sandbox_pidfd(*sb), error);
         if (r == 0 && a->pid_file)
                 r = nsl_runc_write_pid_file(a->pid_file, state->pid, error);
         if (r < 0 && *sb) {
@@ -274,16 +284,18 @@ int nsl_runc_create(const struct nsl_runc *g, int argc, char **argv)
 
 static int signal_init(const struct nsl_runc_state *state, int sig, nsl_error *error);
 
-/* startContainer hooks, before the command may run; one that fails stops
- * the container (runtime.md). They run in the runtime's namespaces, as
- * every hook here (docs/oci.md). */
+/* startContainer hooks, before the command may run, in the container's
+ * namespaces; one that fails stops the container (runtime.md). */
 static int run_start_container(int dirfd, const struct nsl_runc_state *state, nsl_error *error)
 {
+        _cleanup_close_ int pidfd = -1;
         nsl_oci *oci = NULL;
         int r = nsl_runc_config_load(dirfd, state, &oci, error);
 
-        if (r == 0)
-                r = run_hooks(oci, state, NSL_RUNC_CREATED, "startContainer", error);
+        if (r == 0) {
+                pidfd = nsl_runc_init_pidfd(state);     /* -ESRCH: refused if there is a hook to run */
+                r = run_hooks_at(oci, state, NSL_RUNC_CREATED, "startContainer", pidfd, error);
+        }
         nsl_oci_free(oci);
         if (r < 0) {
                 nsl_error ignored;

@@ -246,12 +246,24 @@ def test_concurrent_create_of_one_id(runc, bundle):
 # ------------------------------------------------------------------ hooks
 
 
+def bind_into_container(bundle, directory):
+    """The host's directory at the same path in the container, read-write."""
+    config = bundle.write()
+    return bundle.write(mounts=config["mounts"] + [{"destination": directory, "type": "bind", "source": directory,
+                                                     "options": ["rbind", "rw"]}])
+
+
+# the container's hooks enter its init, which takes root (tests below)
+HOOK_KINDS = ("prestart", "createRuntime", *(("createContainer", "startContainer") if IS_ROOT else ()),
+              "poststart", "poststop")
+
+
 def test_hooks_order_with_state_on_stdin(runc, bundle, hostdir):
-    log = os.path.join(hostdir(0o777), "hooks.log")
+    logdir = hostdir(0o777)
+    log = os.path.join(logdir, "hooks.log")
     hook = lambda kind: {"path": "/bin/sh", "args": ["sh", "-c", f'{{ echo {kind}; cat; echo; }} >> {log}']}
-    bundle.write(["/bin/sh", "-c", "exit 0"],
-                 hooks={k: [hook(k)] for k in ("prestart", "createRuntime", "createContainer", "startContainer",
-                                               "poststart", "poststop")})
+    bind_into_container(bundle, logdir)
+    bundle.write(["/bin/sh", "-c", "exit 0"], hooks={k: [hook(k)] for k in HOOK_KINDS})
     create(runc, bundle, "hooked")
     assert runc("start", "hooked").returncode == 0
     wait_status(runc, "hooked", "stopped")
@@ -260,9 +272,56 @@ def test_hooks_order_with_state_on_stdin(runc, bundle, hostdir):
         lines = [line for line in f.read().splitlines() if line]
     kinds = lines[0::2]
     states = [json.loads(line) for line in lines[1::2]]
-    assert kinds == ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
+    assert kinds == list(HOOK_KINDS)
     assert all(s["id"] == "hooked" and s["bundle"] == os.path.realpath(bundle.path) for s in states)
     assert states[0]["pid"] > 0 and states[-1]["status"] == "stopped"
+
+
+NAMESPACES = "for n in mnt pid net uts ipc user cgroup; do readlink /proc/self/ns/$n; done"
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="entering the container takes ptrace access to its init (root)")
+def test_container_hooks_run_in_the_containers_namespaces(runc, bundle, hostdir):
+    """createContainer and startContainer hooks (config.md) run in the
+    container's namespaces as its root: the first's path is the runtime's
+    (a script nowhere in the container), the second's the container's."""
+    out = hostdir(0o777)
+    runtime_only = hostdir(0o755)
+    report = lambda name: f"{{ {NAMESPACES}; hostname; id -u; cat; }} > {out}/{name}"
+    create_hook = os.path.join(runtime_only, "create-hook")
+    with open(create_hook, "w") as f:
+        f.write(f"#!/bin/sh\n{report('createContainer')}\n")
+    os.chmod(create_hook, 0o755)
+    config = bind_into_container(bundle, out)
+    with open(os.path.join(config["root"]["path"], "start-hook"), "w") as f:
+        f.write(f"#!/bin/sh\n{report('startContainer')}\n")
+    os.chmod(os.path.join(config["root"]["path"], "start-hook"), 0o755)
+    assert not os.path.exists("/start-hook")
+    bundle.write(["/bin/sh", "-c", f"{{ {NAMESPACES}; }} > {out}/command"], hostname="hooked-host",
+                 hooks={"createContainer": [{"path": create_hook}], "startContainer": [{"path": "/start-hook"}]})
+    create(runc, bundle, "inside")
+    assert runc("start", "inside").returncode == 0
+    wait_status(runc, "inside", "stopped")
+    assert runc("delete", "inside").returncode == 0
+    with open(os.path.join(out, "command")) as f:
+        container = f.read().split()
+    runtime = [os.readlink(f"/proc/self/ns/{n}") for n in ("mnt", "pid", "net", "uts", "ipc", "user", "cgroup")]
+    assert len(container) == 7 and not set(container) & set(runtime), container
+    for kind, status in (("createContainer", "creating"), ("startContainer", "created")):
+        with open(os.path.join(out, kind)) as f:
+            lines = f.read().splitlines()
+        assert lines[:7] == container, (kind, lines)
+        assert lines[7:9] == ["hooked-host", "0"], (kind, lines)
+        assert json.loads(lines[9])["status"] == status, (kind, lines)
+
+
+@pytest.mark.skipif(IS_ROOT, reason="rootless: the container's init cannot be entered")
+def test_container_hooks_refused_rootless_in_one_line(runc, bundle):
+    bundle.write(hooks={"createContainer": [{"path": "/bin/true"}]})
+    line = one_error_line(runc("create", "--bundle", bundle.path, "rootless-hook"))
+    assert "hooks.createContainer[0]: /bin/true: cannot enter the container's namespaces" in line, line
+    assert "not dumpable" in line, line
+    assert runc("state", "rootless-hook").returncode == 1
 
 
 # ------------------------------------------------------------------ exec
@@ -272,7 +331,8 @@ def test_failing_start_container_hook_stops_the_container(runc, bundle):
     bundle.write(hooks={"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 3"]}]})
     create(runc, bundle, "badhook")
     line = one_error_line(runc("start", "badhook"))
-    assert "startContainer" in line and "status 3" in line, line
+    # rootless, the hook cannot enter the container: that fails start alike
+    assert "startContainer" in line and ("status 3" if IS_ROOT else "not dumpable") in line, line
     assert wait_status(runc, "badhook", "stopped")["status"] == "stopped"
     assert runc("delete", "badhook").returncode == 0
 

@@ -1,5 +1,6 @@
 /* The config's hooks, run for real: the state on standard input, the
  * config's args and env, order, failures and timeouts named, no fd leaked. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -139,12 +140,12 @@ static void timeout_kills_the_hook_and_what_it_started(void **state)
         (void)state;
 
         snprintf(list, sizeof list, "[%s]", hook);
-        oci = load_hooks("startContainer", list);
+        oci = load_hooks("prestart", list);
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        assert_true(nsl_oci_run_hooks(oci, "startContainer", "{}", &e) < 0);
+        assert_true(nsl_oci_run_hooks(oci, "prestart", "{}", &e) < 0);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         nsl_error_format(&e, line, sizeof line);
-        assert_string_equal(line, "nslaunch: hooks.startContainer[0]: /bin/sh: killed after its timeout of 3 s");
+        assert_string_equal(line, "nslaunch: hooks.prestart[0]: /bin/sh: killed after its timeout of 3 s");
         assert_true(t1.tv_sec - t0.tv_sec < 10);
         /* the sleep the hook started went with it (SIGKILL is sent; its end
          * may take the kernel a moment) */
@@ -185,10 +186,10 @@ static void large_state_unread_and_a_missing_program(void **state)
         (void)state;
 
         /* a hook that reads nothing of a state larger than a pipe holds */
-        oci = load_hooks("createContainer", "[{\"path\": \"/bin/true\"}]");
+        oci = load_hooks("createRuntime", "[{\"path\": \"/bin/true\"}]");
         memset(big, 'x', (1 << 20) - 1);
         big[(1 << 20) - 1] = '\0';
-        assert_int_equal(nsl_oci_run_hooks(oci, "createContainer", big, &e), 0);
+        assert_int_equal(nsl_oci_run_hooks(oci, "createRuntime", big, &e), 0);
         nsl_oci_free(oci);
         free(big);
 
@@ -202,6 +203,30 @@ static void large_state_unread_and_a_missing_program(void **state)
         nsl_oci_free(oci);
 }
 
+/* createContainer and startContainer run in the container's namespaces
+ * only (tests/integration/test_oci_cli.py enters a real one); the others
+ * never do, and a container hook without an init to enter is refused
+ * unless there is none to run. */
+static void container_hooks_need_the_container(void **state)
+{
+        char line[1200];
+        nsl_oci *oci = load_hooks("startContainer", "[{\"path\": \"/bin/true\"}]");
+        nsl_error e = { 0 };
+        (void)state;
+
+        assert_int_equal(nsl_oci_run_hooks(oci, "startContainer", "{}", &e), -EINVAL);
+        nsl_error_format(&e, line, sizeof line);
+        assert_string_equal(line, "nslaunch: hooks: startContainer: run in the container's namespaces: "
+                                  "nsl_oci_run_container_hooks");
+        assert_int_equal(nsl_oci_run_container_hooks(oci, "prestart", "{}", 0, &e), -EINVAL);
+        assert_int_equal(nsl_oci_run_container_hooks(oci, "startContainer", "{}", -1, &e), -ESRCH);
+        nsl_error_format(&e, line, sizeof line);
+        assert_string_equal(line, "nslaunch: hooks: startContainer: the container's init is gone: nothing to run "
+                                  "it in");
+        assert_int_equal(nsl_oci_run_container_hooks(oci, "createContainer", "{}", -1, &e), 0);
+        nsl_oci_free(oci);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -210,6 +235,7 @@ int main(void)
                 cmocka_unit_test(timeout_kills_the_hook_and_what_it_started),
                 cmocka_unit_test(no_fd_leaks_into_a_hook),
                 cmocka_unit_test(large_state_unread_and_a_missing_program),
+                cmocka_unit_test(container_hooks_need_the_container),
         };
         return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
