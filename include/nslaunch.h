@@ -346,7 +346,9 @@ double nsl_sandbox_ms_to_exec(const nsl_sandbox *sandbox);
  * the end of the creator's side no longer ends the sandbox. Nothing
  * supervises it any more (no --timeout, no result): its init's exit status
  * is the command's, for whoever reaps it (a subreaper). Frees the handle.
- * Refused for a sandbox with a cgroup (its limits), which would have no
+ * A private network's proxy is handed to init: it runs as long as init does
+ * (it is reparented to the subreaper), and egress refusals are enforced but
+ * no longer reported. Refused for a sandbox with a cgroup (its limits), which would have no
  * owner to remove it, unless the spec set its exact path
  * (nsl_spec_set_cgroup_path): it is then left for nsl_cgroup_remove_path. */
 int nsl_sandbox_detach(nsl_sandbox *sandbox, nsl_error *error);

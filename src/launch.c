@@ -615,8 +615,6 @@ int nsl_sandbox_detach(nsl_sandbox *sb, nsl_error *error)
                 return nsl_fail(error, EALREADY, "detach", "", "the sandbox was started already");
         if (sb->plan.command_at_start)
                 return nsl_fail(error, EINVAL, "detach", "", "a sandbox waiting for its command stays with its creator");
-        if (sb->plan.net.private)
-                return nsl_fail(error, EINVAL, "detach", "", "a private network's proxy ends with its creator");
         if (sb->cg.version && !sb->cgroup_exact)
                 return nsl_fail(error, EBUSY, "detach", "", "a sandbox with limits has a cgroup that would be "
                                                             "nobody's to remove (give it an exact cgroup path)");
@@ -624,7 +622,11 @@ int nsl_sandbox_detach(nsl_sandbox *sb, nsl_error *error)
          * exit: wait for its answer (it is waiting for start, so it is
          * quick). When a set-up stage failed first, its own report says why;
          * a gone sandbox or a missing answer is only the consequence. */
-        if (nsl_msg_send(sb->sync_fd, &msg) < 0)
+        /* a private network's proxy runs while its exit fd is open: init
+         * takes a copy, so the proxy ends with the sandbox, not with us */
+        r = sb->plan.net.private ? nsl_msg_send_fd(sb->sync_fd, &msg, sb->proxy.exit_fd)
+                                 : nsl_msg_send(sb->sync_fd, &msg);
+        if (r < 0)
                 return child_error_first(sb->sync_fd, nsl_fail(error, ESRCH, "detach", "", "the sandbox is gone"),
                                          error);
         do
@@ -640,6 +642,7 @@ int nsl_sandbox_detach(nsl_sandbox *sb, nsl_error *error)
         }
         sb->detached = true;
         nsl_cgroup_release(&sb->cg);    /* the path's owner removes it */
+        nsl_net_proxy_release(&sb->proxy);
         nsl_sandbox_free(sb);
         return 0;
 }

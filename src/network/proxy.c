@@ -186,3 +186,11 @@ void nsl_net_proxy_stop(struct nsl_net_proxy *proxy)
         nsl_closep(&proxy->pidfd);
         proxy->pidfd = -1;
 }
+
+void nsl_net_proxy_release(struct nsl_net_proxy *proxy)
+{
+        nsl_closep(&proxy->exit_fd);
+        proxy->exit_fd = -1;
+        nsl_closep(&proxy->pidfd);
+        proxy->pidfd = -1;
+}

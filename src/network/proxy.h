@@ -20,5 +20,8 @@ int nsl_net_proxy_start(const struct nsl_net_plan *net, int netns, int userns, s
                         nsl_error *error);
 /* Ends it and reaps it; nothing when none runs. */
 void nsl_net_proxy_stop(struct nsl_net_proxy *proxy);
+/* Lets it go without ending it: it runs on while another copy of its exit
+ * fd is open (a detached sandbox's init holds one) and ends with the last. */
+void nsl_net_proxy_release(struct nsl_net_proxy *proxy);
 
 #endif

@@ -161,24 +161,6 @@ static int parse_hooks(json_object *top, struct nsl_oci *oci, nsl_error *error)
         return 0;
 }
 
-static int parse_annotations(json_object *top, struct nsl_oci *oci, nsl_error *error)
-{
-        json_object *annotations;
-        int r = nsl_oci_get_object(top, "annotations", "", &annotations, error);
-
-        if (r <= 0)
-                return r;
-        json_object_object_foreach(annotations, key, value) {
-                if (!json_object_is_type(value, json_type_string)) {
-                        char path[256];
-                        nsl_oci_subpath(path, sizeof path, "annotations.", "%s", key);
-                        return nsl_oci_refuse(error, path, "expected a string");
-                }
-                oci->n_annotations++;
-        }
-        return 0;
-}
-
 static int parse_config(json_object *top, struct nsl_oci *oci, nsl_error *error)
 {
         static const char *const known[] = { "ociVersion", "root", "mounts", "process", "hostname", "domainname",
@@ -195,7 +177,7 @@ static int parse_config(json_object *top, struct nsl_oci *oci, nsl_error *error)
             (r = nsl_oci_get_string(top, "hostname", "", &oci->hostname, error)) < 0 ||
             (r = nsl_oci_get_string(top, "domainname", "", &oci->domainname, error)) < 0 ||
             (r = parse_hooks(top, oci, error)) < 0 ||
-            (r = parse_annotations(top, oci, error)) < 0 ||
+            (r = nsl_oci_parse_annotations(top, oci, error)) < 0 ||
             (r = nsl_oci_get_object(top, "process", "", &process, error)) < 0)
                 return r;
         if (process) {
@@ -308,6 +290,7 @@ void nsl_oci_free(nsl_oci *oci)
         }
         nsl_oci_process_clear(&oci->process);
         nsl_oci_resources_clear(&oci->resources);
+        nsl_oci_network_clear(&oci->network);
         free(oci->bundle);
         free(oci->root_path);
         free(oci->hostname);

@@ -84,6 +84,16 @@ struct nsl_oci_resources {
 enum { NSL_OCI_NS_PID, NSL_OCI_NS_NETWORK, NSL_OCI_NS_MOUNT, NSL_OCI_NS_IPC, NSL_OCI_NS_UTS, NSL_OCI_NS_USER,
        NSL_OCI_NS_CGROUP, NSL_OCI_NS_KINDS };
 
+/* nslaunch's own annotations (annotations.c): a private network and its
+ * allow-list, which the runtime spec has no field for. */
+struct nsl_oci_network {
+        char *mode;                     /* org.nslaunch.network: "none" or "private"; NULL: not given */
+        char **allow_egress;            /* org.nslaunch.allow-egress, split at commas */
+        size_t n_allow_egress;
+        char **dns;                     /* org.nslaunch.dns */
+        size_t n_dns;
+};
+
 struct nsl_oci {
         char *bundle;           /* absolute */
         char *text;             /* config.json as read */
@@ -108,6 +118,7 @@ struct nsl_oci {
         struct nsl_oci_hook *hooks[NSL_OCI_HOOK_KINDS];
         size_t n_hooks[NSL_OCI_HOOK_KINDS];
         size_t n_annotations;
+        struct nsl_oci_network network;
 };
 
 /* Typed access to a JSON document that fails naming the JSON path: the
@@ -138,6 +149,8 @@ void nsl_oci_subpath(char *out, size_t size, const char *base, const char *fmt, 
 int nsl_oci_parse_process(struct json_object *o, const char *path, struct nsl_oci_process *process,
                           nsl_error *error);
 void nsl_oci_process_clear(struct nsl_oci_process *process);
+int nsl_oci_parse_annotations(struct json_object *top, struct nsl_oci *oci, nsl_error *error);
+void nsl_oci_network_clear(struct nsl_oci_network *net);
 int nsl_oci_parse_linux(struct json_object *o, struct nsl_oci *oci, nsl_error *error);
 int nsl_oci_parse_resources(struct json_object *o, const char *path, struct nsl_oci_resources *res,
                             nsl_error *error);

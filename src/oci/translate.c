@@ -146,12 +146,46 @@ static int user_ns_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error 
         return 0;
 }
 
+/* The network nslaunch's annotations ask for, in the container's own
+ * network namespace: the engine's (one joined by path) or the host's is not
+ * nslaunch's to give a proxy or rules. */
+static int network_annotations_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
+{
+        const struct nsl_oci_network *net = &oci->network;
+        const char *field = net->mode ? "annotations.org.nslaunch.network"
+                            : net->n_allow_egress ? "annotations.org.nslaunch.allow-egress"
+                                                  : "annotations.org.nslaunch.dns";
+        int r = 0;
+
+        if (!net->mode && !net->n_allow_egress && !net->n_dns)
+                return 0;
+        if (oci->join_ns[NSL_JOIN_NET])
+                return nsl_oci_refuse(error, field, "the container joins a network namespace (linux.namespaces): "
+                                                    "its network is the engine's");
+        if (!oci->has_ns[NSL_OCI_NS_NETWORK])
+                return nsl_oci_refuse(error, field, "the container has the host's network: a network namespace "
+                                                    "of its own is needed (linux.namespaces)");
+        if (net->mode && !strcmp(net->mode, "none") && (net->n_allow_egress || net->n_dns))
+                return nsl_oci_refuse(error, field, "none, but allow-egress and dns give a private network");
+        if (net->mode && (r = nsl_spec_set_network(spec, net->mode, error)) < 0)
+                return nsl_oci_as_field(error, "annotations.org.nslaunch.network", r);
+        for (size_t i = 0; i < net->n_allow_egress; i++)
+                if ((r = nsl_spec_add_allow_egress(spec, net->allow_egress[i], error)) < 0)
+                        return nsl_oci_as_field(error, "annotations.org.nslaunch.allow-egress", r);
+        for (size_t i = 0; i < net->n_dns; i++)
+                if ((r = nsl_spec_add_dns(spec, net->dns[i], error)) < 0)
+                        return nsl_oci_as_field(error, "annotations.org.nslaunch.dns", r);
+        return 0;
+}
+
 static int namespaces_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
 {
         int r = 0;
 
         if (!oci->join_ns[NSL_JOIN_NET])
                 r = nsl_spec_set_network(spec, oci->has_ns[NSL_OCI_NS_NETWORK] ? "none" : "host", error);
+        if (r == 0 && (r = network_annotations_to_spec(oci, spec, error)) < 0)
+                return r;
         for (int k = 0; r == 0 && k < NSL_JOIN_N; k++)
                 if (oci->join_ns[k])
                         r = nsl_spec_join_namespace(spec, nsl_join_kinds[k].type, oci->join_ns[k], error);

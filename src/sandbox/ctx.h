@@ -31,6 +31,8 @@ struct nsl_ctx {
         char *const *envp;                              /* at start (then in command_mem) */
         const char *search_path;
         bool detached;                                  /* runs on without its creator */
+        int proxy_exit_fd;                              /* detached: a private network's proxy runs while
+                                                         * this is open, i.e. as long as init */
         int root_fd;                                    /* the new root mount */
         uint64_t root_mnt_id;                           /* its mount id, before any splice */
         struct nsl_sources sources;                     /* detached clones of what the root is built from */

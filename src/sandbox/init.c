@@ -112,14 +112,19 @@ int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error)
 static int take_detach(struct nsl_ctx *ctx, nsl_error *error)
 {
         struct nsl_msg msg;
-        int r = nsl_msg_recv(ctx->sync_fd, &msg, MSG_DONTWAIT);
+        int proxy_exit_fd = -1;
+        int r = nsl_msg_recv_fd(ctx->sync_fd, &msg, MSG_DONTWAIT, &proxy_exit_fd);
 
         if (r == -EAGAIN)
                 return 0;
         if (r <= 0)
                 return nsl_fail(error, r < 0 ? -r : EPIPE, "wait-for-start", "", "nslaunch went away");
-        if (msg.type != NSL_MSG_DETACH)
+        if (msg.type != NSL_MSG_DETACH) {
+                nsl_closep(&proxy_exit_fd);
                 return 0;
+        }
+        /* kept, close-on-exec, until init ends */
+        ctx->proxy_exit_fd = proxy_exit_fd;
         if (prctl(PR_SET_PDEATHSIG, 0) < 0)
                 return nsl_fail(error, errno, "wait-for-start", "", "cannot detach");
         ctx->detached = true;

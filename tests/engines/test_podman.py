@@ -4,11 +4,15 @@ import fcntl
 import os
 import pty
 import select
+import socket
 import subprocess
 import termios
+import threading
 import time
 
-from conftest import IMAGE, describe, root_only
+import pytest
+
+from conftest import IMAGE, RUNTIME, describe, root_only
 
 pytestmark = root_only
 
@@ -73,6 +77,26 @@ def test_seccomp_profile_denies_one_syscall(podman, seccomp_profile):
     assert result.returncode == 1, describe(result)
     assert result.stdout == "touched\n", describe(result)
     assert "Operation not permitted" in result.stderr, describe(result)
+
+
+def test_egress_allow_list_from_an_annotation(podman):
+    """nslaunch's own annotation (docs/oci.md) gives the container podman's
+    `--network none` namespace a private network with one allowed
+    destination: the host's loopback port, at slirp4netns's 10.0.2.2."""
+    if os.path.basename(RUNTIME) != "nslaunch-runc":
+        pytest.skip("an annotation of nslaunch's own")
+    allowed, other = (socket.create_server(("127.0.0.1", 0)) for _ in range(2))
+    ports = [s.getsockname()[1] for s in (allowed, other)]
+    threading.Thread(target=lambda: allowed.accept()[0].sendall(b"hello\n"), daemon=True).start()
+    try:
+        result = podman.run("--rm", "--annotation", f"org.nslaunch.allow-egress=host-loopback:{ports[0]}", IMAGE,
+                            "sh", "-c", f"nc 10.0.2.2 {ports[0]} </dev/null; nc 10.0.2.2 {ports[1]} </dev/null; "
+                                        "echo other=$?")
+    finally:
+        allowed.close()
+        other.close()
+    assert result.returncode == 0, describe(result)
+    assert result.stdout.splitlines() == ["hello", "other=1"], describe(result)
 
 
 def test_user_1000(podman):

@@ -217,6 +217,55 @@ static void hooks(void **state)
                        "nslaunch: config.json: hooks.poststop[0]: path must be an absolute path");
 }
 
+/* nslaunch's own annotations: config_with would split their dotted keys. */
+static void expect_annotations_refused(const char *namespaces_json, const char *annotations_json,
+                                       const char *line_expected)
+{
+        char text[2048], line[1200];
+
+        snprintf(text, sizeof text,
+                 "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"},"
+                 " \"process\": {\"args\": [\"/bin/true\"], \"cwd\": \"/\"},"
+                 " \"linux\": {\"namespaces\": %s}, \"annotations\": %s}",
+                 namespaces_json, annotations_json);
+        assert_true(load_and_translate(text, NULL, NULL, line, sizeof line) < 0);
+        assert_string_equal(line, line_expected);
+}
+
+static void nslaunch_annotations(void **state)
+{
+        const char *own = "[{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"},"
+                          " {\"type\": \"network\"}]";
+        (void)state;
+        expect_annotations_refused(own, "{\"org.nslaunch.allow\": \"host-loopback:80\"}",
+                                   "nslaunch: config.json: annotations.org.nslaunch.allow: not an annotation nslaunch "
+                                   "knows (network, allow-egress, dns)");
+        expect_annotations_refused(own, "{\"org.nslaunch.network\": \"host\"}",
+                                   "nslaunch: config.json: annotations.org.nslaunch.network: host: expected none or "
+                                   "private");
+        expect_annotations_refused(own, "{\"org.nslaunch.dns\": \"\"}",
+                                   "nslaunch: config.json: annotations.org.nslaunch.dns: an empty list");
+        expect_annotations_refused(own, "{\"org.nslaunch.dns\": \"10.0.2.3,,10.0.2.4\"}",
+                                   "nslaunch: config.json: annotations.org.nslaunch.dns: an empty item in the list");
+        expect_annotations_refused(own, "{\"org.nslaunch.network\": \"none\", \"org.nslaunch.allow-egress\": "
+                                        "\"10.1.2.3:80\"}",
+                                   "nslaunch: config.json: annotations.org.nslaunch.network: none, but allow-egress "
+                                   "and dns give a private network");
+        expect_annotations_refused(own, "{\"org.nslaunch.dns\": \"resolver.example\"}",
+                                   "nslaunch: config.json: annotations.org.nslaunch.dns: resolver.example: expected "
+                                   "a resolver's IPv4 or IPv6 address (a name would need a resolver)");
+        expect_annotations_refused("[{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"ipc\"}, "
+                                   "{\"type\": \"uts\"}]",
+                                   "{\"org.nslaunch.allow-egress\": \"10.1.2.3:80\"}",
+                                   "nslaunch: config.json: annotations.org.nslaunch.allow-egress: the container has "
+                                   "the host's network: a network namespace of its own is needed (linux.namespaces)");
+        expect_annotations_refused("[{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"ipc\"}, "
+                                   "{\"type\": \"uts\"}, {\"type\": \"network\", \"path\": \"/proc/self/ns/net\"}]",
+                                   "{\"org.nslaunch.network\": \"private\"}",
+                                   "nslaunch: config.json: annotations.org.nslaunch.network: the container joins a "
+                                   "network namespace (linux.namespaces): its network is the engine's");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -231,6 +280,7 @@ int main(void)
                 cmocka_unit_test(mounts),
                 cmocka_unit_test(seccomp),
                 cmocka_unit_test(hooks),
+                cmocka_unit_test(nslaunch_annotations),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
