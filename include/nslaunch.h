@@ -191,6 +191,10 @@ int nsl_spec_add_group(nsl_spec *spec, gid_t gid, nsl_error *error);   /* a supp
 int nsl_spec_join_namespace(nsl_spec *spec, const char *type, const char *path, nsl_error *error);
 int nsl_spec_set_network_ns(nsl_spec *spec, const char *path, nsl_error *error);        /* "network" */
 int nsl_spec_set_oom_score_adj(nsl_spec *spec, int adj, nsl_error *error);      /* -1000..1000 */
+/* The command's AppArmor profile, loaded by someone else (an engine's
+ * docker-default): the command's execve enters it. Refused at launch on a
+ * host where AppArmor is not enabled. */
+int nsl_spec_set_apparmor_profile(nsl_spec *spec, const char *profile, nsl_error *error);
 /* KEY=VALUE; only the namespaced keys: net.*, kernel.shm*, kernel.msg*,
  * kernel.sem, fs.mqueue.* */
 int nsl_spec_add_sysctl(nsl_spec *spec, const char *assignment, nsl_error *error);

@@ -250,7 +250,8 @@ int nsl_runc_features(const struct nsl_runc *g, int argc, char **argv)
         static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "user", "uts", NULL };
         _cleanup_json_ json_object *o = json_object_new_object();
         json_object *linux_o = json_object_new_object(), *cgroup = json_object_new_object();
-        json_object *off = json_object_new_object(), *annotations = json_object_new_object();
+        json_object *off = json_object_new_object(), *on = json_object_new_object();
+        json_object *annotations = json_object_new_object();
 
         if (argc > 1)
                 return nsl_runc_fail(g, "features", argv[1], "takes no operand");
@@ -267,8 +268,10 @@ int nsl_runc_features(const struct nsl_runc *g, int argc, char **argv)
         json_object_object_add(linux_o, "cgroup", cgroup);
         json_object_object_add(linux_o, "seccomp", seccomp_features());
         json_object_object_add(off, "enabled", json_object_new_boolean(false));
-        json_object_object_add(linux_o, "apparmor", off);
-        json_object_object_add(linux_o, "selinux", json_object_get(off));
+        json_object_object_add(on, "enabled", json_object_new_boolean(true));
+        /* as runc says it: applied where the host's kernel enforces AppArmor */
+        json_object_object_add(linux_o, "apparmor", on);
+        json_object_object_add(linux_o, "selinux", off);
         json_object_object_add(o, "linux", linux_o);
         json_object_object_add(annotations, "org.nslaunch.version", json_object_new_string(NSL_VERSION));
         json_object_object_add(o, "annotations", annotations);

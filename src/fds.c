@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -211,4 +212,11 @@ int nsl_dir_each(int dirfd, int (*fn)(const char *name, void *data, nsl_error *e
                                 return r;
                 }
         return n < 0 ? -errno : 0;
+}
+
+bool nsl_fd_on_fs(int fd, long magic)
+{
+        struct statfs sfs;
+
+        return fstatfs(fd, &sfs) == 0 && (long)sfs.f_type == magic;
 }

@@ -1,6 +1,7 @@
 #ifndef NSL_FDS_H
 #define NSL_FDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -21,6 +22,9 @@ int nsl_close_all_except_plus(const int *keep, size_t n_keep, int extra);
  * openat(2) relative to it, the host's files beneath it from inside the
  * sandbox's root. */
 int nsl_fd_usable_as_stdio(int fd);
+/* Whether fd's file is on a filesystem of that magic (linux/magic.h): a
+ * procfs a path is expected to reach, not something made to look like one. */
+bool nsl_fd_on_fs(int fd, long magic);
 
 /* write(2) until done; 0 or -errno. */
 int nsl_write_all(int fd, const void *data, size_t len);

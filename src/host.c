@@ -86,6 +86,13 @@ bool nsl_host_maps_ids(void)
         return geteuid() == 0 && holds_set_id_caps() && setgroups_allowed_here();
 }
 
+bool nsl_host_apparmor_enabled(void)
+{
+        _cleanup_file_ FILE *f = fopen("/sys/module/apparmor/parameters/enabled", "re");
+
+        return f && fgetc(f) == 'Y';
+}
+
 int nsl_host_identity_map(char kind, struct nsl_id_range *ranges, size_t max, size_t *n, nsl_error *error)
 {
         const char *path = kind == 'u' ? "/proc/self/uid_map" : "/proc/self/gid_map";
@@ -109,6 +116,7 @@ int nsl_host_gather(struct nsl_host *host, nsl_error *error)
 
         *host = (struct nsl_host){
                 .euid = geteuid(), .egid = getegid(), .root = nsl_host_root(), .maps_ids = nsl_host_maps_ids(),
+                .apparmor = nsl_host_apparmor_enabled(),
         };
         if ((r = nsl_kernel_check(error)) < 0)
                 return r;

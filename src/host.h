@@ -25,6 +25,7 @@ struct nsl_host {
         gid_t egid;
         bool root;                              /* nsl_host_root(): the host's root, not a namespace's */
         bool maps_ids;                          /* nsl_host_maps_ids() */
+        bool apparmor;                          /* nsl_host_apparmor_enabled() */
         struct nsl_host_entry entries[NSL_MAX_HOST_ENTRIES];
         size_t n_entries;
         struct rlimit rlimits[RLIM_NLIMITS];    /* the caller's own */
@@ -47,6 +48,9 @@ bool nsl_host_root(void);
  * root, and a namespace's root with ids to give (a rootless engine's, made
  * with newuidmap); not unshare -Ur, whose namespace has one id. */
 bool nsl_host_maps_ids(void);
+
+/* Whether the kernel enforces AppArmor (its module parameter "enabled"). */
+bool nsl_host_apparmor_enabled(void);
 
 /* The ranges of ids ('u' or 'g') the caller's user namespace has, each
  * mapped to itself: what a sandbox gets that should see the same ids as its

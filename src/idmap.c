@@ -8,21 +8,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "error.h"
+#include "fds.h"
 #include "syscalls.h"
 
 static int verify_procfs(int fd, const char *what, nsl_error *error)
 {
-        struct statfs sfs;
-
-        if (fstatfs(fd, &sfs) < 0)
-                return nsl_fail(error, errno, "idmap", what, NULL);
-        if (sfs.f_type != PROC_SUPER_MAGIC)
+        if (!nsl_fd_on_fs(fd, PROC_SUPER_MAGIC))
                 return nsl_fail(error, EPERM, "idmap", what, "not on procfs: refusing to write through it");
         return 0;
 }

@@ -10,11 +10,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "error.h"
+#include "fds.h"
 #include "sandbox/ctx.h"
 #include "sandbox/mount.h"
 
@@ -71,7 +71,6 @@ void nsl_joined_leave(int own[NSL_JOIN_N])
 static int sysctls(const struct nsl_plan *plan, nsl_error *error)
 {
         _cleanup_close_ int proc = -1;
-        struct statfs sfs;
 
         for (size_t i = 0; i < plan->n_sysctls; i++) {
                 const char *assignment = plan->sysctls[i];
@@ -81,7 +80,7 @@ static int sysctls(const struct nsl_plan *plan, nsl_error *error)
                         continue;
                 if (proc < 0 && (proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
                         return nsl_fail(error, errno, "sysctl", "/proc", NULL);
-                if (fstatfs(proc, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+                if (!nsl_fd_on_fs(proc, PROC_SUPER_MAGIC))
                         return nsl_fail(error, EPERM, "sysctl", "/proc", "not procfs: refusing to write through it");
                 if ((r = nsl_sysctl_write(proc, assignment, error)) < 0)
                         return r;

@@ -336,6 +336,7 @@ static int plan_joined(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
         /* a joined UTS namespace keeps its name unless one is given */
         if (plan->join_ns[NSL_JOIN_UTS] && !spec->hostname_set) {
                 free(plan->hostname);
+        free(plan->apparmor_profile);
                 plan->hostname = NULL;
         }
         return 0;
@@ -445,6 +446,21 @@ static int copy_strv(char **from, size_t n, char ***to, size_t *n_to, const char
         return 0;
 }
 
+/* A profile is asked for at the command's execve (sandbox/apparmor.c); one
+ * that could never be applied is refused, never dropped. */
+static int plan_apparmor(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan,
+                         nsl_error *error)
+{
+        if (!spec->apparmor_profile)
+                return 0;
+        if (!host->apparmor)
+                return nsl_fail(error, EOPNOTSUPP, "apparmor", spec->apparmor_profile,
+                                "AppArmor is not enabled on this host: the profile cannot be applied");
+        if (!(plan->apparmor_profile = strdup(spec->apparmor_profile)))
+                return nsl_fail(error, ENOMEM, "apparmor", spec->apparmor_profile, NULL);
+        return 0;
+}
+
 /* What an OCI bundle asks of the sandbox's layout and kernel settings. */
 static int plan_bundle(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
@@ -511,6 +527,7 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
             (r = resolve_ids(spec, host, plan, error)) < 0 ||
             (r = plan_ids_and_groups(spec, host, plan, error)) < 0 ||
             (r = plan_bundle(spec, plan, error)) < 0 ||
+            (r = plan_apparmor(spec, host, plan, error)) < 0 ||
             (r = nsl_net_plan_build(spec, plan->rootless, &plan->net, error)) < 0 ||
             (r = build_env(spec, plan, error)) < 0 ||
             (r = plan_root(spec, host, plan, error)) < 0 ||

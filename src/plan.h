@@ -82,6 +82,7 @@ struct nsl_plan {
         size_t n_groups;
         char *join_ns[NSL_JOIN_N];              /* joined across clone3 instead of new ones (join.h); a
                                                  * joined UTS namespace is named by the host (joined.c) */
+        char *apparmor_profile;                 /* the command's execve enters it; NULL: none */
         bool oom_score_adj_set;
         int oom_score_adj;
         char **sysctls;                         /* KEY=VALUE */

@@ -112,6 +112,25 @@ int nsl_spec_set_network_ns(nsl_spec *spec, const char *path, nsl_error *error)
         return nsl_spec_join_namespace(spec, "network", path, error);
 }
 
+/* What /proc/PID/attr/apparmor/exec takes after "exec ": a name, no line
+ * breaks; the length is the bound nslaunch's stage writes from the stack. */
+int nsl_spec_set_apparmor_profile(nsl_spec *spec, const char *profile, nsl_error *error)
+{
+        size_t len = profile ? strlen(profile) : 0;
+        char *copy;
+
+        if (len == 0 || len >= NSL_APPARMOR_PROFILE_MAX)
+                return nsl_fail(error, EINVAL, "apparmor", profile ? profile : "", "must be 1 to %d characters",
+                                NSL_APPARMOR_PROFILE_MAX - 1);
+        if (strpbrk(profile, "\n\r"))
+                return nsl_fail(error, EINVAL, "apparmor", "", "a profile name has no line breaks");
+        if (!(copy = strdup(profile)))
+                return nsl_fail(error, ENOMEM, "apparmor", profile, NULL);
+        free(spec->apparmor_profile);
+        spec->apparmor_profile = copy;
+        return 0;
+}
+
 int nsl_spec_set_oom_score_adj(nsl_spec *spec, int adj, nsl_error *error)
 {
         char num[16];

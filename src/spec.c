@@ -46,6 +46,7 @@ void nsl_spec_free(nsl_spec *spec)
                 nsl_mount_clear(&spec->mounts[i]);
         free(spec->mounts);
         free(spec->hostname);
+        free(spec->apparmor_profile);
         nsl_strv_free(spec->env);
         nsl_strv_free(spec->env_files);
         nsl_strv_free(spec->image_env);

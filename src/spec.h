@@ -20,6 +20,7 @@ enum nsl_seccomp_mode { NSL_SECCOMP_DEFAULT, NSL_SECCOMP_UNCONFINED, NSL_SECCOMP
 
 #define NSL_MAX_KEEP_FDS 64
 #define NSL_MAX_RLIMITS 16
+#define NSL_APPARMOR_PROFILE_MAX 1024
 #define NSL_MAX_ID_MAPS 32      /* lines per uid_map or gid_map (the kernel takes 340) */
 #define NSL_MAX_GROUPS 64
 
@@ -110,6 +111,7 @@ struct nsl_spec {
         gid_t groups[NSL_MAX_GROUPS];
         size_t n_groups;
         char *join_ns[NSL_JOIN_N];      /* namespaces to join instead of making them (join.h) */
+        char *apparmor_profile;         /* NULL: none */
         bool oom_score_adj_set;
         int oom_score_adj;
         char **sysctls;         /* KEY=VALUE, namespaced keys only */

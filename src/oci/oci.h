@@ -52,6 +52,7 @@ struct nsl_oci_process {
         bool no_new_privileges;
         bool has_oom_score_adj;
         int oom_score_adj;
+        char *apparmor_profile;                 /* NULL or "": none */
 };
 
 struct nsl_oci_idmap {

@@ -149,7 +149,7 @@ int nsl_oci_parse_process(json_object *o, const char *base, struct nsl_oci_proce
         int r;
 
         if ((r = nsl_oci_check_keys(o, base, known, error)) < 0 ||
-            (r = nsl_oci_refuse_set(o, "apparmorProfile", base, error)) < 0 ||
+            (r = nsl_oci_get_string(o, "apparmorProfile", base, &p->apparmor_profile, error)) < 0 ||
             (r = nsl_oci_refuse_set(o, "selinuxLabel", base, error)) < 0 ||
             (r = nsl_oci_get_bool(o, "terminal", base, &p->terminal, error)) < 0 ||
             (r = parse_console_size(o, base, p, error)) < 0 ||
@@ -177,6 +177,7 @@ void nsl_oci_process_clear(struct nsl_oci_process *p)
         nsl_strv_free(p->args);
         nsl_strv_free(p->env);
         free(p->cwd);
+        free(p->apparmor_profile);
         free(p->additional_gids);
         for (size_t i = 0; i < p->n_rlimits; i++)
                 free(p->rlimits[i].type);

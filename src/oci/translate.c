@@ -81,6 +81,23 @@ static int user_to_spec(const struct nsl_oci_process *p, nsl_spec *spec, nsl_err
         return 0;
 }
 
+/* Engines set a profile only where AppArmor is enabled (docker-default,
+ * podman's containers-default); elsewhere it could not be applied, and a
+ * container is never run less confined than its config asks. */
+static int apparmor_to_spec(const struct nsl_oci_process *p, nsl_spec *spec, nsl_error *error)
+{
+        int r;
+
+        if (!p->apparmor_profile || !*p->apparmor_profile)
+                return 0;
+        if ((r = nsl_spec_set_apparmor_profile(spec, p->apparmor_profile, error)) < 0)
+                return nsl_oci_as_field(error, "process.apparmorProfile", r);
+        if (!nsl_host_apparmor_enabled())
+                return nsl_fail(error, EOPNOTSUPP, "config.json", "process.apparmorProfile",
+                                "%s: AppArmor is not enabled on this host", p->apparmor_profile);
+        return 0;
+}
+
 int nsl_oci_process_to_spec(const struct nsl_oci_process *p, nsl_spec *spec, nsl_error *error)
 {
         char path[64];
@@ -101,6 +118,8 @@ int nsl_oci_process_to_spec(const struct nsl_oci_process *p, nsl_spec *spec, nsl
             (r = rlimits_to_spec(p, spec, error)) < 0)
                 return r;
         /* noNewPrivileges false: nslaunch sets no_new_privs all the same */
+        if ((r = apparmor_to_spec(p, spec, error)) < 0)
+                return r;
         if (p->has_oom_score_adj && (r = nsl_spec_set_oom_score_adj(spec, p->oom_score_adj, error)) < 0)
                 return nsl_oci_as_field(error, "process.oomScoreAdj", r);
         return 0;

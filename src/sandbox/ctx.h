@@ -113,6 +113,7 @@ int nsl_stage_cwd(struct nsl_ctx *ctx, nsl_error *error);                     /*
 int nsl_stage_rlimits(struct nsl_ctx *ctx, nsl_error *error);                 /* payload.c */
 int nsl_stage_caps(struct nsl_ctx *ctx, nsl_error *error);                    /* payload.c */
 int nsl_stage_no_new_privs(struct nsl_ctx *ctx, nsl_error *error);            /* payload.c */
+int nsl_stage_apparmor(struct nsl_ctx *ctx, nsl_error *error);                 /* apparmor.c */
 int nsl_stage_landlock(struct nsl_ctx *ctx, nsl_error *error);                /* landlock.c */
 int nsl_stage_close_fds(struct nsl_ctx *ctx, nsl_error *error);               /* payload.c */
 int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error);                 /* payload.c */

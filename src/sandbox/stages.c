@@ -42,6 +42,7 @@ const struct nsl_stage nsl_payload_stages[] = {
         { "groups", nsl_stage_groups },
         { "caps", nsl_stage_caps },
         { "no-new-privs", nsl_stage_no_new_privs },
+        { "apparmor", nsl_stage_apparmor },
         { "landlock", nsl_stage_landlock },
         /* a command given at start: everything above is done before it comes */
         { "wait-for-command", nsl_stage_wait_for_command },

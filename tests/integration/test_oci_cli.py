@@ -649,7 +649,8 @@ REFUSED = [
     (lambda c: c["linux"].__setitem__("rootfsPropagation", "shared"), "linux.rootfsPropagation"),
     (lambda c: c["linux"]["namespaces"].append({"type": "time"}), "linux.namespaces["),
     (lambda c: c["linux"]["namespaces"][0].__setitem__("path", "/proc/1/ns/pid"), "linux.namespaces[0]"),
-    (lambda c: c["process"].__setitem__("apparmorProfile", "x"), "process.apparmorProfile"),
+    # with line breaks: refused whether AppArmor is enabled or not (test_oci_apparmor.py applies one)
+    (lambda c: c["process"].__setitem__("apparmorProfile", "x\ny"), "process.apparmorProfile"),
     (lambda c: c["process"].__setitem__("selinuxLabel", "x"), "process.selinuxLabel"),
     (lambda c: c["linux"].__setitem__("timeOffsets", {}), "linux.timeOffsets"),
     (lambda c: c["process"].__setitem__("ioPriority", {"class": "IOPRIO_CLASS_RT"}), "process.ioPriority"),

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "host.h"
 #include "oci/fixture.h"
 
 /* line_expected ending with '*': the line starts with the rest (the cause is
@@ -49,8 +50,14 @@ static void top_level(void **state)
 static void process_security_labels(void **state)
 {
         (void)state;
-        expect_refused("process.apparmorProfile", "\"docker-default\"",
-                       "nslaunch: config.json: process.apparmorProfile: not supported");
+        /* applied where AppArmor is enabled (the kernel matrix's guests:
+         * tests/integration/test_oci_apparmor.py); refused elsewhere */
+        if (!nsl_host_apparmor_enabled())
+                expect_refused("process.apparmorProfile", "\"docker-default\"",
+                               "nslaunch: config.json: process.apparmorProfile: docker-default: AppArmor is not "
+                               "enabled on this host");
+        expect_refused("process.apparmorProfile", "\"two\\nlines\"",
+                       "nslaunch: config.json: process.apparmorProfile: a profile name has no line breaks");
         expect_refused("process.selinuxLabel", "\"system_u:system_r:container_t:s0\"",
                        "nslaunch: config.json: process.selinuxLabel: not supported");
         expect_refused("linux.mountLabel", "\"system_u:object_r:container_file_t:s0\"",

@@ -188,6 +188,29 @@ static void namespace_root_maps_its_ids_and_groups_a_plain_user_cannot(void **st
         nsl_spec_free(spec);
 }
 
+/* A profile is refused, never dropped, where AppArmor is not enabled. */
+static void apparmor_profile_only_where_apparmor_is_enabled(void **state)
+{
+        struct nsl_host host = fake_host(0, 0);
+        nsl_spec *spec = spec_of(NULL);
+        struct nsl_plan plan;
+        nsl_error e = { 0 };
+        (void)state;
+
+        assert_int_equal(nsl_spec_set_apparmor_profile(spec, "docker-default", &e), 0);
+        assert_int_equal(nsl_plan_build(spec, &host, &plan, &e), -EOPNOTSUPP);
+        assert_string_equal(e.what, "apparmor");
+        assert_string_equal(e.object, "docker-default");
+        nsl_plan_free(&plan);
+        host.apparmor = true;
+        assert_int_equal(nsl_plan_build(spec, &host, &plan, &e), 0);
+        assert_string_equal(plan.apparmor_profile, "docker-default");
+        nsl_plan_free(&plan);
+        assert_int_equal(nsl_spec_set_apparmor_profile(spec, "", &e), -EINVAL);
+        assert_int_equal(nsl_spec_set_apparmor_profile(spec, "a\nb", &e), -EINVAL);
+        nsl_spec_free(spec);
+}
+
 static void rootless_refuses_idmap_and_keeps_noidmap(void **state)
 {
         struct nsl_host host = fake_host(1000, 100);
@@ -393,6 +416,7 @@ int main(void)
                 cmocka_unit_test(root_maps_the_sandbox_to_its_reserved_ids_unless_both_are_given),
                 cmocka_unit_test(rootless_maps_the_caller_and_refuses_other_host_ids),
                 cmocka_unit_test(namespace_root_maps_its_ids_and_groups_a_plain_user_cannot),
+                cmocka_unit_test(apparmor_profile_only_where_apparmor_is_enabled),
                 cmocka_unit_test(rootless_refuses_idmap_and_keeps_noidmap),
                 cmocka_unit_test(defaults_come_first_and_the_callers_mount_replaces_one),
                 cmocka_unit_test(rlimits_stay_under_the_hosts_and_the_fallback_adds_memory_and_pids),
