@@ -246,15 +246,12 @@ def host_dir(session_dir):
 # podman
 
 
-class Podman:
-    def __init__(self, directory, parent):
-        self.directory = directory
-        self.parent = parent
-        for d in ("root", "runroot", "tmp"):
-            os.makedirs(os.path.join(directory, d))
-        conf = os.path.join(directory, "containers.conf")
-        with open(conf, "w") as f:
-            f.write(f"""[containers]
+def write_containers_conf(directory):
+    """podman's containers.conf for a session directory: cgroupfs, file
+    events, no network, and ulimits within this host's hard limits."""
+    conf = os.path.join(directory, "containers.conf")
+    with open(conf, "w") as f:
+        f.write(f"""[containers]
 default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 netns = "none"
 log_driver = "k8s-file"
@@ -266,6 +263,16 @@ tmp_dir = "{directory}/tmp"
 [network]
 network_config_dir = "{directory}/net"
 """)
+    return conf
+
+
+class Podman:
+    def __init__(self, directory, parent):
+        self.directory = directory
+        self.parent = parent
+        for d in ("root", "runroot", "tmp"):
+            os.makedirs(os.path.join(directory, d))
+        conf = write_containers_conf(directory)
         storage = os.path.join(directory, "storage.conf")
         with open(storage, "w") as f:
             f.write(f'[storage]\ndriver = "vfs"\nrunroot = "{directory}/runroot"\ngraphroot = "{directory}/root"\n')

@@ -170,15 +170,17 @@ def read_until_exit(fd, process, timeout):
     return out.decode(errors="replace")
 
 
-def test_run_interactive_through_a_pty(podman):
+def run_interactive(argv, env=None):
+    """argv on a new pty as its controlling terminal, fed a shell line that
+    says whether it has a terminal; (exit status, what the pty showed)."""
     master, slave = pty.openpty()
 
     def controlling_terminal():
         os.setsid()
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
-    process = subprocess.Popen(podman.run_argv("-it", "--rm", IMAGE, "sh"), env=podman.env, stdin=slave,
-                               stdout=slave, stderr=slave, preexec_fn=controlling_terminal)
+    process = subprocess.Popen(argv, env=env, stdin=slave, stdout=slave, stderr=slave,
+                               preexec_fn=controlling_terminal)
     os.close(slave)
     try:
         os.write(master, b"tty; [ -t 0 ] && echo stdin-is-a-tty; echo $((6*7)); exit 5\n")
@@ -189,5 +191,10 @@ def test_run_interactive_through_a_pty(podman):
             process.kill()
             process.wait()
         os.close(master)
+    return rc, out
+
+
+def test_run_interactive_through_a_pty(podman):
+    rc, out = run_interactive(podman.run_argv("-it", "--rm", IMAGE, "sh"), env=podman.env)
     assert rc == 5, out
     assert "/dev/pts/" in out and "stdin-is-a-tty" in out and "42" in out, out

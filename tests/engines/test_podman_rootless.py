@@ -10,18 +10,15 @@ its own storage, runroot, runtime state and XDG_RUNTIME_DIR in the session
 directory; no cgroups (rootless podman has none on cgroup v1).
 """
 
-import fcntl
 import os
-import pty
 import pwd
 import shutil
 import subprocess
-import termios
 
 import pytest
 
-from conftest import IMAGE, RUNTIME, describe, root_only, run
-from test_podman import read_until_exit
+from conftest import IMAGE, RUNTIME, describe, root_only, run, write_containers_conf
+from test_podman import run_interactive
 
 pytestmark = root_only
 
@@ -63,18 +60,7 @@ class RootlessPodman:
         # the runtime where the user can execute it (the build tree may be under /root)
         self.runtime = os.path.join(directory, "bin", os.path.basename(RUNTIME))
         shutil.copy(os.path.realpath(RUNTIME), self.runtime)
-        conf = os.path.join(directory, "containers.conf")
-        with open(conf, "w") as f:
-            f.write(f"""[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-netns = "none"
-log_driver = "k8s-file"
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "{directory}/events.log"
-tmp_dir = "{directory}/tmp"
-""")
+        conf = write_containers_conf(directory)
         registries = os.path.join(directory, "registries.conf")
         with open(registries, "w") as f:
             f.write("unqualified-search-registries = []\n")
@@ -213,23 +199,6 @@ def test_detach_exec_stop_rm(rootless):
 
 
 def test_run_interactive_through_a_pty(rootless):
-    master, slave = pty.openpty()
-
-    def controlling_terminal():
-        os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    process = subprocess.Popen(rootless.argv("run", "--network", "none", "-it", "--rm", IMAGE, "sh"), stdin=slave,
-                               stdout=slave, stderr=slave, preexec_fn=controlling_terminal)
-    os.close(slave)
-    try:
-        os.write(master, b"tty; [ -t 0 ] && echo stdin-is-a-tty; echo $((6*7)); exit 5\n")
-        out = read_until_exit(master, process, 30)
-        rc = process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        os.close(master)
+    rc, out = run_interactive(rootless.argv("run", "--network", "none", "-it", "--rm", IMAGE, "sh"))
     assert rc == 5, out
     assert "/dev/pts/" in out and "stdin-is-a-tty" in out and "42" in out, out

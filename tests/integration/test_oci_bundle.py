@@ -123,7 +123,10 @@ def test_no_network_namespace_listed_is_the_hosts(hostdir, root):
 
 @pytest.mark.parametrize("path,value,line", [
     (("linux", "intelRdt"), {"closID": "x"}, "nslaunch: config.json: linux.intelRdt: not supported"),
-    (("process", "apparmorProfile"), "docker-default", "nslaunch: config.json: process.apparmorProfile: not supported"),
+    (("process", "apparmorProfile"), "two\nlines",
+     "nslaunch: config.json: process.apparmorProfile: a profile name has no line breaks"),
+    (("process", "selinuxLabel"), "system_u:system_r:container_t:s0",
+     "nslaunch: config.json: process.selinuxLabel: not supported"),
     (("linux", "seccomp"), {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/a.sock"},
      "nslaunch: config.json: linux.seccomp.listenerPath: not supported"),
 ])
