@@ -134,10 +134,10 @@ static int step_open_sources(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_e
 }
 
 /* The sandbox must not inherit root's supplementary groups (once setgroups
- * is denied it could never drop them; a namespace's root sheds them too),
- * and the caller keeps its own: only
- * the calling thread drops them, with the raw syscall (glibc's setgroups
- * changes every thread), and takes them back once the child exists. */
+ * is denied it could never drop them), nor a namespace's root's, and the
+ * caller keeps its own: only the calling thread drops them, with the raw
+ * syscall (glibc's setgroups changes every thread), and takes them back
+ * once the child exists. */
 static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *args, int parent_end, nsl_error *error)
 {
         _cleanup_free_ gid_t *groups = NULL;

@@ -6,8 +6,8 @@
  * runtime's mount namespace, the second's in the container's. */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>

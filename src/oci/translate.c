@@ -117,9 +117,9 @@ int nsl_oci_process_to_spec(const struct nsl_oci_process *p, nsl_spec *spec, nsl
             (r = caps_to_spec(p, spec, error)) < 0 ||
             (r = rlimits_to_spec(p, spec, error)) < 0)
                 return r;
-        /* noNewPrivileges false: nslaunch sets no_new_privs all the same */
         if ((r = apparmor_to_spec(p, spec, error)) < 0)
                 return r;
+        /* noNewPrivileges false: nslaunch sets no_new_privs all the same */
         if (p->has_oom_score_adj && (r = nsl_spec_set_oom_score_adj(spec, p->oom_score_adj, error)) < 0)
                 return nsl_oci_as_field(error, "process.oomScoreAdj", r);
         return 0;
