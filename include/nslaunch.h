@@ -311,7 +311,8 @@ int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_e
 typedef struct nsl_sandbox nsl_sandbox;
 
 /* Builds the sandbox: namespaces, root, mounts, limits, everything up to the
- * command; the command waits for nsl_sandbox_start. */
+ * command, and returns once it is built; the command waits for
+ * nsl_sandbox_start. */
 int nsl_sandbox_create(const nsl_spec *spec, nsl_sandbox **sandbox, nsl_error *error);
 /* Lets the command run (once); its --timeout counts from here. */
 int nsl_sandbox_start(nsl_sandbox *sandbox, nsl_error *error);

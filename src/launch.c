@@ -267,8 +267,9 @@ static int step_go(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *erro
         return 0;
 }
 
-/* A sandbox made ahead of its command is created once it waits for it,
- * everything built: what a pool hands out starts at once. */
+/* A sandbox waiting for start (nsl_sandbox_create) is created once it waits,
+ * everything built: what a pool hands out starts at once, and an OCI
+ * runtime's hooks find the root and the network in place. */
 static int step_ready(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
         struct pollfd fds[2] = { { .fd = sb->sync_fd, .events = POLLIN }, { .fd = sb->pidfd, .events = POLLIN } };
@@ -276,7 +277,7 @@ static int step_ready(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
         int r;
 
         (void)spec;
-        if (!sb->plan.command_at_start)
+        if (!sb->plan.command_at_start && !sb->wait_for_start)
                 return 0;
         do
                 r = poll(fds, 2, -1);

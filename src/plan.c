@@ -336,7 +336,6 @@ static int plan_joined(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
         /* a joined UTS namespace keeps its name unless one is given */
         if (plan->join_ns[NSL_JOIN_UTS] && !spec->hostname_set) {
                 free(plan->hostname);
-        free(plan->apparmor_profile);
                 plan->hostname = NULL;
         }
         return 0;
@@ -559,6 +558,7 @@ void nsl_plan_free(struct nsl_plan *plan)
                 nsl_mount_clear(&plan->mounts[i]);
         free(plan->mounts);
         free(plan->hostname);
+        free(plan->apparmor_profile);
         free(plan->cwd);
         free(plan->start_fifo);
         nsl_strv_free(plan->readonly_paths);

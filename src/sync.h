@@ -22,7 +22,8 @@ enum nsl_msg_type {
         NSL_MSG_SOURCE,         /* parent -> init, before GO: a cloned bind source attached; status = its
                                  * slot in struct nsl_sources */
         NSL_MSG_EXEC_PID,       /* nsl_exec's joiner -> caller: status = the new process's pid */
-        NSL_MSG_WAITING,        /* payload -> parent: built, waiting for a command given at start */
+        NSL_MSG_WAITING,        /* payload -> parent: built, waiting for a command given at start; init ->
+                                 * parent: built, waiting for start */
         NSL_MSG_NETWORK,        /* network helper -> parent: a private network's namespace is made (its
                                  * fd and the user namespace's come along) */
 };

@@ -143,6 +143,11 @@ int nsl_stage_wait_for_start(struct nsl_ctx *ctx, nsl_error *error)
 
         if (ctx->start_fd < 0 || ctx->plan->command_at_start)
                 return 0;       /* the payload waits, its own stages done (wait-for-command) */
+        /* built: nsl_sandbox_create returns on this (an OCI runtime's hooks
+         * then find the root and the network in place) */
+        struct nsl_msg waiting = { .type = NSL_MSG_WAITING };
+        if (nsl_msg_send(ctx->sync_fd, &waiting) < 0)
+                return nsl_fail(error, EPIPE, "wait-for-start", "", "nslaunch went away");
         for (;;) {
                 if (poll(fds, 2, -1) < 0) {
                         if (errno == EINTR)

@@ -330,8 +330,8 @@ static int run_exec(char **argv)
         if (nsl_spec_set_command(spec, sleeper, &error) < 0 || nsl_sandbox_create(spec, &sb, &error) < 0 ||
             nsl_sandbox_start(sb, &error) < 0)
                 die("sandbox", &error);
-        /* nsl_sandbox_create returns before init has finished; exec needs
-         * the command running */
+        /* nsl_sandbox_start returns before the command has executed; exec
+         * needs it running */
         if (getenv("PROBE_EXEC_AT_ONCE"))
                 printf("at-once\n");
         else
