@@ -399,7 +399,7 @@ static int exec_process(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl
         int pair[2], r;
         pid_t joiner;
 
-        r = nsl_host_gather(&host, error);
+        r = nsl_host_gather(process, &host, error);
         host.joining = true;
         if (r == 0)
                 r = nsl_plan_build(process, &host, &plan, error);

@@ -79,11 +79,15 @@ static bool setgroups_allowed_here(void)
         return f && fgets(word, sizeof word, f) && strncmp(word, "allow", 5) == 0;
 }
 
+/* uid 0 of a user namespace of its own with ids to give */
+static bool namespace_root_maps_ids(void)
+{
+        return geteuid() == 0 && holds_set_id_caps() && setgroups_allowed_here();
+}
+
 bool nsl_host_maps_ids(void)
 {
-        if (nsl_host_root())
-                return true;
-        return geteuid() == 0 && holds_set_id_caps() && setgroups_allowed_here();
+        return nsl_host_root() || namespace_root_maps_ids();
 }
 
 bool nsl_host_apparmor_enabled(void)
@@ -110,14 +114,14 @@ int nsl_host_identity_map(char kind, struct nsl_id_range *ranges, size_t max, si
         return 0;
 }
 
-int nsl_host_gather(struct nsl_host *host, nsl_error *error)
+int nsl_host_gather(const struct nsl_spec *spec, struct nsl_host *host, nsl_error *error)
 {
         int r;
 
-        *host = (struct nsl_host){
-                .euid = geteuid(), .egid = getegid(), .root = nsl_host_root(), .maps_ids = nsl_host_maps_ids(),
-                .apparmor = nsl_host_apparmor_enabled(),
-        };
+        *host = (struct nsl_host){ .euid = geteuid(), .egid = getegid(), .root = nsl_host_root() };
+        host->maps_ids = host->root || namespace_root_maps_ids();
+        /* a file read every launch would pay for what few ask */
+        host->apparmor = spec->apparmor_profile && nsl_host_apparmor_enabled();
         if ((r = nsl_kernel_check(error)) < 0)
                 return r;
         for (int i = 0; i < RLIM_NLIMITS; i++)

@@ -25,7 +25,8 @@ struct nsl_host {
         gid_t egid;
         bool root;                              /* nsl_host_root(): the host's root, not a namespace's */
         bool maps_ids;                          /* nsl_host_maps_ids() */
-        bool apparmor;                          /* nsl_host_apparmor_enabled() */
+        bool apparmor;                          /* nsl_host_apparmor_enabled(), read only for a spec
+                                                 * that names a profile */
         struct nsl_host_entry entries[NSL_MAX_HOST_ENTRIES];
         size_t n_entries;
         struct rlimit rlimits[RLIM_NLIMITS];    /* the caller's own */
@@ -58,8 +59,8 @@ bool nsl_host_apparmor_enabled(void);
 int nsl_host_identity_map(char kind, struct nsl_id_range *ranges, size_t max, size_t *n, nsl_error *error);
 
 /* Checks the kernel interfaces a launch needs (src/kernel.c), then gathers
- * the facts. */
-int nsl_host_gather(struct nsl_host *host, nsl_error *error);
+ * the facts spec's launch needs. */
+int nsl_host_gather(const struct nsl_spec *spec, struct nsl_host *host, nsl_error *error);
 void nsl_host_free(struct nsl_host *host);
 
 #endif

@@ -63,7 +63,7 @@ static void warn(const struct nsl_plan *plan, const char *line)
 static int step_plan(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
         struct nsl_host host;
-        int r = nsl_host_gather(&host, error);
+        int r = nsl_host_gather(spec, &host, error);
 
         if (r == 0 && nsl_plan_takes_host_ids(spec, &host) && (r = nsl_host_ids_reserve_default(&sb->ids, error)) == 0) {
                 host.ids_reserved = true;
