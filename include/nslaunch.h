@@ -352,8 +352,10 @@ double nsl_sandbox_ms_to_exec(const nsl_sandbox *sandbox);
  * supervises it any more (no --timeout, no result): its init's exit status
  * is the command's, for whoever reaps it (a subreaper). Frees the handle.
  * A private network's proxy is handed to init: it runs as long as init does
- * (it is reparented to the subreaper), and egress refusals are enforced but
- * no longer reported. Refused for a sandbox with a cgroup (its limits), which would have no
+ * (it is reparented to the subreaper). So is the egress log: init writes the
+ * refusals to the command's stderr (the console's slave with a terminal),
+ * each destination when first refused and the counts when the command has
+ * ended. Refused for a sandbox with a cgroup (its limits), which would have no
  * owner to remove it, unless the spec set its exact path
  * (nsl_spec_set_cgroup_path): it is then left for nsl_cgroup_remove_path. */
 int nsl_sandbox_detach(nsl_sandbox *sandbox, nsl_error *error);

@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "network/denials.h"
 #include "nslaunch.h"
 #include "nslaunch-version.h"
 #include "rootfs.h"
@@ -329,23 +330,6 @@ static void print_denials(const nsl_result *result, bool learning)
         }
 }
 
-/* One line per destination --allow-egress refused, in the order first
- * refused: nothing when nothing was. */
-static void print_egress_denials(const nsl_result *result)
-{
-        for (size_t i = 0; i < result->n_egress_denials; i++) {
-                const nsl_egress_denial *d = &result->egress_denials[i];
-                bool v6 = strchr(d->destination, ':') != NULL;
-                char port[8] = "";
-                if (d->port)
-                        snprintf(port, sizeof port, ":%d", d->port);
-                fprintf(stderr, "nslaunch: egress: refused %s%s%s%s/%s x%lu\n", v6 && d->port ? "[" : "",
-                        d->destination, v6 && d->port ? "]" : "", port, d->protocol, d->count);
-        }
-        if (result->egress_denials_dropped)
-                fprintf(stderr, "nslaunch: egress: %lu more refusals are not listed\n", result->egress_denials_dropped);
-}
-
 struct run_request {
         bool learn;
         bool image_defaults;
@@ -579,7 +563,8 @@ static int run_command(int argc, char **argv, bool learn)
                 print_denials(&result, learn);
         if (result.seccomp_suspected)
                 fputs("nslaunch: the seccomp filter refused a call; rerun with --seccomp-report to see which\n", stderr);
-        print_egress_denials(&result);
+        nsl_egress_denials_write(STDERR_FILENO, result.egress_denials, result.n_egress_denials,
+                                 result.egress_denials_dropped);
         code = result.exit_code;
         if (learn && nsl_seccomp_write_learned(&result, req.merge, req.arch, req.output, &error) < 0)
                 code = print_error(&error);

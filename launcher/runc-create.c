@@ -21,6 +21,7 @@
 #include "fds.h"
 #include "host.h"
 #include "json.h"
+#include "network/denials.h"
 #include "runc.h"
 
 #define START_FIFO "start"
@@ -565,6 +566,9 @@ int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
         }
         r = nsl_sandbox_wait(sb, -1, &result, &error);
         nsl_sandbox_free(sb);
+        /* on the container's stderr, as a detached one's init writes them */
+        nsl_egress_denials_write(STDERR_FILENO, result.egress_denials, result.n_egress_denials,
+                                 result.egress_denials_dropped);
         if (!a.keep) {
                 flock(dirfd, LOCK_EX);
                 delete_locked(g, a.id, dirfd, true, &(nsl_error){ 0 });

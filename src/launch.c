@@ -624,9 +624,12 @@ int nsl_sandbox_detach(nsl_sandbox *sb, nsl_error *error)
          * quick). When a set-up stage failed first, its own report says why;
          * a gone sandbox or a missing answer is only the consequence. */
         /* a private network's proxy runs while its exit fd is open: init
-         * takes a copy, so the proxy ends with the sandbox, not with us */
-        r = sb->plan.net.private ? nsl_msg_send_fd(sb->sync_fd, &msg, sb->proxy.exit_fd)
-                                 : nsl_msg_send(sb->sync_fd, &msg);
+         * takes a copy, so the proxy ends with the sandbox, not with us; and
+         * the egress log, whose refusals init reports from then on (in this
+         * order: an allow-list is only ever a private network's) */
+        const int passed[] = { sb->proxy.exit_fd, sb->egress_log };
+        size_t n_passed = !sb->plan.net.private ? 0 : sb->egress_log < 0 ? 1 : 2;
+        r = nsl_send_with_fds(sb->sync_fd, &msg, sizeof msg, passed, n_passed);
         if (r < 0)
                 return child_error_first(sb->sync_fd, nsl_fail(error, ESRCH, "detach", "", "the sandbox is gone"),
                                          error);

@@ -110,28 +110,31 @@ int nsl_msg_send_fd(int fd, const struct nsl_msg *msg, int passed)
         return nsl_send_with_fds(fd, msg, sizeof *msg, &passed, 1);
 }
 
-int nsl_msg_recv_fd(int fd, struct nsl_msg *msg, int flags, int *passed)
+int nsl_msg_recv_fds(int fd, struct nsl_msg *msg, int flags, int *passed, size_t n_passed)
 {
         int fds[NSL_MAX_PASSED_FDS];
         size_t n_fds;
         ssize_t n = nsl_recv_with_fds(fd, msg, sizeof *msg, flags, fds, &n_fds);
 
-        *passed = -1;
+        for (size_t i = 0; i < n_passed; i++)
+                passed[i] = -1;
         for (size_t i = 0; i < n_fds; i++) {
-                if (i == 0 && n > 0)
-                        *passed = fds[i];
+                if (i < n_passed && n == (ssize_t)sizeof *msg)
+                        passed[i] = fds[i];
                 else
                         close(fds[i]);
         }
         if (n <= 0)
                 return (int)n;
-        if (n != (ssize_t)sizeof *msg) {
-                nsl_closep(passed);
-                *passed = -1;
+        if (n != (ssize_t)sizeof *msg)
                 return -EBADMSG;
-        }
         terminate_strings(msg);
         return 1;
+}
+
+int nsl_msg_recv_fd(int fd, struct nsl_msg *msg, int flags, int *passed)
+{
+        return nsl_msg_recv_fds(fd, msg, flags, passed, 1);
 }
 
 void nsl_msg_send_error(int fd, const nsl_error *error)

@@ -42,6 +42,9 @@ int nsl_msg_recv(int fd, struct nsl_msg *msg, int flags);
 int nsl_msg_send_fd(int fd, const struct nsl_msg *msg, int passed);
 /* nsl_msg_recv that also takes a passed fd (close-on-exec; -1 if none). */
 int nsl_msg_recv_fd(int fd, struct nsl_msg *msg, int flags, int *passed);
+/* The same for up to n_passed fds, in the order sent (-1 for each missing;
+ * any beyond them closed). */
+int nsl_msg_recv_fds(int fd, struct nsl_msg *msg, int flags, int *passed, size_t n_passed);
 /* One message of len bytes with up to NSL_MAX_PASSED_FDS fds beside it. */
 #define NSL_MAX_PASSED_FDS 3
 int nsl_send_with_fds(int fd, const void *buf, size_t len, const int *fds, size_t n_fds);

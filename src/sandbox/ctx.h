@@ -33,6 +33,9 @@ struct nsl_ctx {
         bool detached;                                  /* runs on without its creator */
         int proxy_exit_fd;                              /* detached: a private network's proxy runs while
                                                          * this is open, i.e. as long as init */
+        int egress_log_fd;                              /* detached: the refusals' log, which init reports */
+        int report_fd;                                  /* ... on the container's stderr (the console's
+                                                         * slave if it has one) */
         int root_fd;                                    /* the new root mount */
         uint64_t root_mnt_id;                           /* its mount id, before any splice */
         struct nsl_sources sources;                     /* detached clones of what the root is built from */

@@ -18,6 +18,7 @@
 #include "../cleanup.h"
 #include "../error.h"
 #include "../fds.h"
+#include "../network/denials.h"
 #include "../sync.h"
 #include "caps.h"
 
@@ -106,25 +107,38 @@ int nsl_stage_wait_for_idmap(struct nsl_ctx *ctx, nsl_error *error)
         return nsl_caps_effective_all(error);
 }
 
+/* Where a detached sandbox's init reports the egress refusals: the
+ * container's stderr, which is init's own, or the console's slave when the
+ * command has a terminal (init's stderr is then the engine's, often
+ * /dev/null). Kept past the payload's spawn; -1 when it cannot be. */
+static int report_fd_of(const struct nsl_ctx *ctx)
+{
+        return ctx->console_fd >= 0 ? fcntl(ctx->console_fd, F_DUPFD_CLOEXEC, 3) : STDERR_FILENO;
+}
+
 /* The one message a created sandbox takes while it waits: detach. From
  * then on it outlives its creator: no parent-death signal, and the end of
  * the sync socket ends nothing. */
 static int take_detach(struct nsl_ctx *ctx, nsl_error *error)
 {
         struct nsl_msg msg;
-        int proxy_exit_fd = -1;
-        int r = nsl_msg_recv_fd(ctx->sync_fd, &msg, MSG_DONTWAIT, &proxy_exit_fd);
+        int passed[2];          /* the proxy's exit fd, the egress log: a private network's */
+        int r = nsl_msg_recv_fds(ctx->sync_fd, &msg, MSG_DONTWAIT, passed, ELEMENTSOF(passed));
 
         if (r == -EAGAIN)
                 return 0;
         if (r <= 0)
                 return nsl_fail(error, r < 0 ? -r : EPIPE, "wait-for-start", "", "nslaunch went away");
         if (msg.type != NSL_MSG_DETACH) {
-                nsl_closep(&proxy_exit_fd);
+                for (size_t i = 0; i < ELEMENTSOF(passed); i++)
+                        nsl_closep(&passed[i]);
                 return 0;
         }
         /* kept, close-on-exec, until init ends */
-        ctx->proxy_exit_fd = proxy_exit_fd;
+        ctx->proxy_exit_fd = passed[0];
+        ctx->egress_log_fd = passed[1];
+        if (ctx->egress_log_fd >= 0)
+                ctx->report_fd = report_fd_of(ctx);
         if (prctl(PR_SET_PDEATHSIG, 0) < 0)
                 return nsl_fail(error, errno, "wait-for-start", "", "cannot detach");
         ctx->detached = true;
@@ -229,14 +243,38 @@ static bool reap(pid_t payload, int *payload_status)
         return done;
 }
 
+/* A detached sandbox's egress refusals: a line when a destination is first
+ * refused, while the command runs; counts once it has ended. */
+struct egress_report {
+        struct nsl_egress_tally tally;
+        int fd;
+};
+
+static void report_refusal(const nsl_egress_denial *refused, void *data)
+{
+        struct egress_report *report = data;
+        char line[160];
+
+        if (nsl_egress_tally_add(&report->tally, refused)) {
+                nsl_egress_denial_line(refused, false, line, sizeof line);
+                (void)!write(report->fd, line, strlen(line));
+        }
+}
+
 static _Noreturn void supervise_payload(struct nsl_ctx *ctx, int sig_fd)
 {
-        struct pollfd fds[2] = { { .fd = sig_fd, .events = POLLIN },
-                                 { .fd = ctx->detached ? -1 : ctx->sync_fd, .events = POLLIN } };
+        struct pollfd fds[3] = { { .fd = sig_fd, .events = POLLIN },
+                                 { .fd = ctx->detached ? -1 : ctx->sync_fd, .events = POLLIN },
+                                 { .fd = ctx->egress_log_fd, .events = POLLIN } };
+        struct egress_report report = { .fd = ctx->report_fd };
         int status = 0;
 
+        /* a report to a reader that went away fails, and must not end init
+         * (the payload, spawned already, keeps its own disposition) */
+        if (ctx->egress_log_fd >= 0)
+                signal(SIGPIPE, SIG_IGN);
         for (;;) {
-                if (poll(fds, 2, -1) < 0) {
+                if (poll(fds, ELEMENTSOF(fds), -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         _exit(NSL_EXIT_LAUNCHER);
@@ -258,6 +296,12 @@ static _Noreturn void supervise_payload(struct nsl_ctx *ctx, int sig_fd)
                         else if (r > 0 && msg.type == NSL_MSG_SIGNAL_ALL)
                                 kill(-1, msg.status);
                 }
+                if (fds[2].revents)
+                        nsl_egress_log_drain(ctx->egress_log_fd, report_refusal, &report);
+        }
+        if (ctx->egress_log_fd >= 0) {
+                nsl_egress_log_drain(ctx->egress_log_fd, report_refusal, &report);     /* what it sent last */
+                nsl_egress_denials_write(report.fd, report.tally.seen, report.tally.n, report.tally.dropped);
         }
         NSL_TIMING_MARK("payload-reaped");
         /* nslaunch reports the outcome from this message, before the kernel

@@ -100,7 +100,7 @@ void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, const struct
                 .plan = plan, .host = host, .sync_fd = sync_fd, .start_fd = -1, .root_fd = -1,
                 .argv = plan->argv, .envp = plan->envp, .search_path = plan->search_path,
                 .net_helper_pidfd = -1, .net_report_fd = -1, .net_hold_fd = -1, .console_fd = -1,
-                .proxy_exit_fd = -1,
+                .proxy_exit_fd = -1, .egress_log_fd = -1, .report_fd = -1,
         };
         nsl_sources_init(&ctx->sources);
 }

@@ -97,6 +97,10 @@ def test_egress_allow_list_from_an_annotation(podman):
         other.close()
     assert result.returncode == 0, describe(result)
     assert result.stdout.splitlines() == ["hello", "other=1"], describe(result)
+    # init reports the refusal on the container's stderr, which podman shows
+    refused = f"nslaunch: egress: refused 10.0.2.2:{ports[1]}/tcp"
+    assert refused in result.stderr.splitlines() and refused + " x1" in result.stderr.splitlines(), \
+        describe(result)
 
 
 def test_user_1000(podman):

@@ -676,14 +676,14 @@ def test_refused_config_field_names_itself(runc, bundle, hostdir, edit, name):
     assert not os.path.exists(os.path.join(runc.root, "refused"))
 
 
-def test_console_socket_gets_the_pty_master(runc, bundle, hostdir):
-    sock_path = os.path.join(hostdir(), "console.sock")
+def create_with_console(runc, bundle, sock_dir, cid):
+    """Creates cid (its config asks for a terminal) with a console socket in
+    sock_dir; the pty master init sent over it."""
+    sock_path = os.path.join(sock_dir, "console.sock")
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(sock_path)
     server.listen(1)
-    bundle.config["process"]["terminal"] = True
-    bundle.write(["/bin/sh", "-c", "test -t 0 && test -t 1 && echo on-a-tty"])
-    runc.ids.append("tty")
+    runc.ids.append(cid)
     # create blocks until init has sent the master: accept meanwhile
     got = {}
 
@@ -695,22 +695,33 @@ def test_console_socket_gets_the_pty_master(runc, bundle, hostdir):
 
     t = threading.Thread(target=accept)
     t.start()
-    cp = runc("create", "--bundle", bundle.path, "--console-socket", sock_path, "tty")
+    cp = runc("create", "--bundle", bundle.path, "--console-socket", sock_path, cid)
     t.join(TIMEOUT)
     server.close()
     assert cp.returncode == 0, cp.stderr
     assert len(got.get("fds", [])) == 1
-    master = got["fds"][0]
+    return got["fds"][0]
+
+
+def read_until(fd, want, seconds=5):
+    """What fd gave until want was in it, it ended, or the time was up."""
+    out = b""
+    deadline = time.monotonic() + seconds
+    while want not in out and time.monotonic() < deadline:
+        try:
+            out += os.read(fd, 1024)
+        except OSError:
+            break
+    return out
+
+
+def test_console_socket_gets_the_pty_master(runc, bundle, hostdir):
+    bundle.config["process"]["terminal"] = True
+    bundle.write(["/bin/sh", "-c", "test -t 0 && test -t 1 && echo on-a-tty"])
+    master = create_with_console(runc, bundle, hostdir(), "tty")
     try:
         assert runc("start", "tty").returncode == 0
-        out = b""
-        deadline = time.monotonic() + 5
-        while b"on-a-tty" not in out and time.monotonic() < deadline:
-            try:
-                out += os.read(master, 1024)
-            except OSError:
-                break
-        assert b"on-a-tty" in out
+        assert b"on-a-tty" in read_until(master, b"on-a-tty")
     finally:
         os.close(master)
     wait_status(runc, "tty", "stopped")

@@ -11,13 +11,15 @@ import contextlib
 import json
 import os
 import shutil
+import subprocess
 import time
 
 import pytest
 
 from conftest import PY
 from test_network_private import GATEWAY, PROBE, Servers, refused_at_once
-from test_oci_cli import bundle, create, one_error_line, runc, wait_status  # noqa: F401 (fixtures)
+from test_oci_cli import (bundle, create, create_with_console, one_error_line, read_until, runc,  # noqa: F401
+                          wait_status)
 
 pytestmark = pytest.mark.skipif(not shutil.which("slirp4netns"), reason="needs Debian's slirp4netns")
 
@@ -81,6 +83,62 @@ def test_allow_list_through_create_and_start(runc, bundle, hostdir, servers):  #
     with contextlib.suppress(ChildProcessError):
         os.waitpid(proxies[0], 0)
     assert runc("delete", "egress").returncode == 0
+
+
+def refusals(servers):
+    """An allowed port, and targets refused: another port twice, a UDP port once."""
+    allowed, other, udp = servers.tcp(b"hello"), servers.tcp(), servers.udp()
+    targets = [(GATEWAY, allowed, "tcp"), (GATEWAY, other, "tcp"), (GATEWAY, other, "tcp"), (GATEWAY, udp, "udp")]
+    counted = [f"nslaunch: egress: refused {GATEWAY}:{other}/tcp x2", f"nslaunch: egress: refused {GATEWAY}:{udp}/udp x1"]
+    return allowed, targets, counted
+
+
+def test_a_detached_containers_refusals_go_to_its_stderr(runc, bundle, hostdir, servers):  # noqa: F811
+    """init reports them once create has gone: each destination when first
+    refused, then the counts when the command has ended."""
+    allowed, targets, counted = refusals(servers)
+    out = hostdir(0o777)
+    annotated(bundle, out, {"org.nslaunch.allow-egress": f"host-loopback:{allowed}"}, targets)
+    runc.ids.append("reported")
+    with open(os.path.join(out, "stderr"), "w+") as err:
+        # the container keeps create's stderr, as conmon's pipe
+        cp = subprocess.run([runc.link, "--root", runc.root, "create", "--bundle", bundle.path, "reported"],
+                            stderr=err, timeout=60)
+        assert cp.returncode == 0
+        assert runc("start", "reported").returncode == 0
+        assert wait_status(runc, "reported", "stopped", seconds=30)["status"] == "stopped"
+        err.seek(0)
+        lines = err.read().splitlines()
+    first = [line.rsplit(" x", 1)[0] for line in counted]
+    assert lines == first + counted, lines
+    with open(os.path.join(out, "probe")) as f:
+        assert f.read().splitlines()[0] == "ok 5"
+    assert runc("delete", "reported").returncode == 0
+
+
+def test_a_foreground_runs_refusals_are_counted_on_stderr(runc, bundle, hostdir, servers):  # noqa: F811
+    allowed, targets, counted = refusals(servers)
+    out = hostdir(0o777)
+    annotated(bundle, out, {"org.nslaunch.allow-egress": f"host-loopback:{allowed}"}, targets)
+    cp = runc("run", "--bundle", bundle.path, "foreground")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stderr.splitlines() == counted
+
+
+def test_with_a_terminal_refusals_go_to_the_terminal(runc, bundle, hostdir, servers):  # noqa: F811
+    allowed, targets, counted = refusals(servers)
+    out = hostdir(0o777)
+    bundle.config["process"]["terminal"] = True
+    annotated(bundle, out, {"org.nslaunch.allow-egress": f"host-loopback:{allowed}"}, targets)
+    master = create_with_console(runc, bundle, hostdir(), "tty-reported")
+    try:
+        assert runc("start", "tty-reported").returncode == 0
+        seen = read_until(master, counted[-1].encode(), seconds=30).decode()
+    finally:
+        os.close(master)
+    assert all(line in seen for line in counted), seen
+    wait_status(runc, "tty-reported", "stopped")
+    assert runc("delete", "tty-reported").returncode == 0
 
 
 def test_a_private_network_without_rules_keeps_the_hosts_loopback_out(runc, bundle, hostdir, servers):  # noqa: F811

@@ -13,9 +13,11 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "network/denials.h"
@@ -221,6 +223,56 @@ static void the_table_of_destinations_is_bounded(void **state)
         nsl_result_release(&r);
 }
 
+static nsl_egress_denial refusal(const char *destination, int port, const char *protocol)
+{
+        nsl_egress_denial d = { .port = port, .count = 1 };
+
+        snprintf(d.destination, sizeof d.destination, "%s", destination);
+        snprintf(d.protocol, sizeof d.protocol, "%s", protocol);
+        return d;
+}
+
+static void a_tally_says_which_destinations_are_new_and_stays_bounded(void **state)
+{
+        struct nsl_egress_tally t = { 0 };
+        nsl_egress_denial d = refusal("198.51.100.1", 443, "tcp");
+        (void)state;
+
+        assert_true(nsl_egress_tally_add(&t, &d));
+        assert_false(nsl_egress_tally_add(&t, &d));
+        assert_false(nsl_egress_tally_add(&t, NULL));           /* the kernel's queue ran over */
+        assert_int_equal(t.n, 1);
+        assert_int_equal(t.seen[0].count, 2);
+        assert_int_equal(t.dropped, 1);
+        for (int port = 1; port <= NSL_EGRESS_TALLY_SIZE + 2; port++) {
+                d.port = port;
+                nsl_egress_tally_add(&t, &d);
+        }
+        assert_int_equal(t.n, NSL_EGRESS_TALLY_SIZE);
+        assert_int_equal(t.dropped, 1 + 3);     /* 443 was in already: 66 ports, 63 found room */
+}
+
+static void refusals_are_written_one_line_each(void **state)
+{
+        const nsl_egress_denial d[] = { refusal("198.51.100.1", 443, "tcp"), refusal("2001:db8::5", 53, "udp"),
+                                        refusal("2001:db8::9", 0, "icmpv6") };
+        char line[160], out[512] = "";
+        int pipe_fds[2];
+        (void)state;
+
+        nsl_egress_denial_line(&d[1], false, line, sizeof line);
+        assert_string_equal(line, "nslaunch: egress: refused [2001:db8::5]:53/udp\n");
+        assert_int_equal(pipe(pipe_fds), 0);
+        nsl_egress_denials_write(pipe_fds[1], d, 3, 2);
+        close(pipe_fds[1]);
+        assert_true(read(pipe_fds[0], out, sizeof out - 1) > 0);
+        close(pipe_fds[0]);
+        assert_string_equal(out, "nslaunch: egress: refused 198.51.100.1:443/tcp x1\n"
+                                 "nslaunch: egress: refused [2001:db8::5]:53/udp x1\n"
+                                 "nslaunch: egress: refused 2001:db8::9/icmpv6 x1\n"
+                                 "nslaunch: egress: 2 more refusals are not listed\n");
+}
+
 static void resolvers_parse_and_become_resolv_conf(void **state)
 {
         static const char *const given[] = { "10.0.2.3", "[fd00::3]", "2001:db8::53" };
@@ -314,6 +366,8 @@ int main(void)
                 cmocka_unit_test(the_batch_is_well_formed),
                 cmocka_unit_test(refused_packets_are_counted_per_destination),
                 cmocka_unit_test(the_table_of_destinations_is_bounded),
+                cmocka_unit_test(a_tally_says_which_destinations_are_new_and_stays_bounded),
+                cmocka_unit_test(refusals_are_written_one_line_each),
                 cmocka_unit_test(resolvers_parse_and_become_resolv_conf),
                 cmocka_unit_test(a_resolver_takes_port_53_udp_and_tcp),
                 cmocka_unit_test(bad_resolvers_are_refused),
