@@ -4,7 +4,7 @@
 # seccomp_options) and rootfs-tools/main.c's; tests/integration/
 # test_install.py checks the run options against launcher/main.c.
 
-_nslaunch_run_opts='--rootfs --image-defaults --rw-root --tmpfs --bind --ro-bind --network --allow-egress --dns --uid --gid
+_nslaunch_run_opts='--rootfs --image-defaults --rw-root --tmpfs --bind --ro-bind --device --network --allow-egress --dns --uid --gid
     --host-uid --host-gid --hostname --proc --env --env-file --keep-env --cwd --cap-add --keep-fd --timeout
     --kill-after --die-with-parent --seccomp --seccomp-bpf --seccomp-cache --seccomp-report --seccomp-strict --landlock
     --allow-exec-writable --memory
@@ -28,7 +28,7 @@ _nslaunch_files()
 
 # Run's options that take a value (VALUE in run_options), long and short;
 # an attached value (--opt=V, -vV) is one word and needs no skipping.
-_nslaunch_run_valued=' --rootfs --tmpfs --bind --ro-bind --network --allow-egress --dns --uid --gid --host-uid --host-gid --hostname
+_nslaunch_run_valued=' --rootfs --tmpfs --bind --ro-bind --device --network --allow-egress --dns --uid --gid --host-uid --host-gid --hostname
     --proc --env --env-file --cwd --cap-add --keep-fd --timeout --kill-after --seccomp --seccomp-bpf
     --seccomp-cache --landlock --memory --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json
     --command-from --merge --arch --output -o --volume -v --mount --workdir -w --user -u --pids-limit --security-opt -e -m '
@@ -48,7 +48,7 @@ _nslaunch_run_value()
         --command-from) COMPREPLY=($(compgen -W 'fd:' -- "$cur")); compopt -o nospace 2>/dev/null ;;
         --rlimit) COMPREPLY=($(compgen -S = -W "$_nslaunch_rlimits" -- "$cur")); compopt -o nospace 2>/dev/null ;;
         --rootfs|--cgroup-parent|--workdir|-w) _nslaunch_files -d ;;
-        --env-file|--seccomp-bpf|--status-json|--output|-o|--merge|--bind|--ro-bind|--volume|-v) _nslaunch_files ;;
+        --env-file|--seccomp-bpf|--status-json|--output|-o|--merge|--bind|--ro-bind|--device|--volume|-v) _nslaunch_files ;;
         esac
 }
 

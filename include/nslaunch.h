@@ -49,6 +49,24 @@ int nsl_spec_add_bind(nsl_spec *spec, const char *value, bool read_only, nsl_err
 /* docker run --mount's value: type=bind|tmpfs,src=...,dst=...[,readonly][,tmpfs-size=N][,tmpfs-mode=M],
  * one CSV record (a field holding ',' is quoted whole: "src=/a,b"). */
 int nsl_spec_add_mount(nsl_spec *spec, const char *value, nsl_error *error);
+/* One of the host's device nodes bound into the sandbox (a user namespace
+ * cannot make one): HOST[:CONTAINER], HOST a character or block device. The
+ * bind is nosuid and noexec; the node keeps the host's owner and mode. */
+int nsl_spec_add_device(nsl_spec *spec, const char *value, nsl_error *error);
+/* A device node as an OCI config lists it (linux.devices): the host's node
+ * with that type and number is bound at path, that is the host's node at the
+ * same path, else the kernel's name for the number (/sys/dev) under /dev.
+ * file_mode, uid and gid, when not -1, are what the node must have, its
+ * owner as the sandbox sees it: a node that is not is refused, never
+ * changed (it is the host's). */
+typedef struct nsl_device_node {
+        const char *path;
+        char type;              /* 'c' (or 'u') or 'b' */
+        unsigned major, minor;
+        int file_mode;          /* permission bits, or -1 */
+        int64_t uid, gid;       /* or -1 */
+} nsl_device_node;
+int nsl_spec_add_device_node(nsl_spec *spec, const nsl_device_node *node, nsl_error *error);
 /* none (lo only, the default), private (a namespace of its own with outbound
  * connectivity through slirp4netns) or host. */
 int nsl_spec_set_network(nsl_spec *spec, const char *mode, nsl_error *error);

@@ -22,7 +22,7 @@
 #include "usage.h"
 
 enum {
-        OPT_ROOTFS = 256, OPT_RW_ROOT, OPT_TMPFS, OPT_BIND, OPT_RO_BIND, OPT_NETWORK, OPT_ALLOW_EGRESS, OPT_DNS, OPT_UID, OPT_GID,
+        OPT_ROOTFS = 256, OPT_RW_ROOT, OPT_TMPFS, OPT_BIND, OPT_RO_BIND, OPT_DEVICE, OPT_NETWORK, OPT_ALLOW_EGRESS, OPT_DNS, OPT_UID, OPT_GID,
         OPT_HOST_UID, OPT_HOST_GID, OPT_HOSTNAME, OPT_PROC, OPT_ENV, OPT_ENV_FILE, OPT_KEEP_ENV, OPT_CWD,
         OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_SECCOMP_BPF,
         OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_LINEAR, OPT_MEMORY, OPT_MEMORY_SWAP, OPT_CPUS,
@@ -41,6 +41,7 @@ static const struct nsl_option_def run_options[] = {
         { "tmpfs", 0, VALUE, OPT_TMPFS },
         { "bind", 0, VALUE, OPT_BIND },
         { "ro-bind", 0, VALUE, OPT_RO_BIND },
+        { "device", 0, VALUE, OPT_DEVICE },
         { "network", 0, VALUE, OPT_NETWORK },
         { "allow-egress", 0, VALUE, OPT_ALLOW_EGRESS },
         { "dns", 0, VALUE, OPT_DNS },
@@ -207,6 +208,7 @@ static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *err
         case OPT_TMPFS: return nsl_spec_add_tmpfs(spec, arg, error);
         case OPT_BIND: case OPT_VOLUME: return nsl_spec_add_bind(spec, arg, false, error);
         case OPT_RO_BIND: return nsl_spec_add_bind(spec, arg, true, error);
+        case OPT_DEVICE: return nsl_spec_add_device(spec, arg, error);
         case OPT_MOUNT: return nsl_spec_add_mount(spec, arg, error);
         case OPT_NETWORK: return nsl_spec_set_network(spec, arg, error);
         case OPT_ALLOW_EGRESS: return nsl_spec_add_allow_egress(spec, arg, error);

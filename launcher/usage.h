@@ -31,6 +31,8 @@ static const char nsl_usage_run[] =
         "                               bind host SRC at DEST (recursive, read-write); run by\n"
         "                               root, idmapped when the sandbox user could not use SRC\n"
         "  --ro-bind SRC:DEST[:idmap|noidmap]  the same, read-only\n"
+        "  --device HOST[:CONTAINER]    bind the host's device node HOST (at CONTAINER,\n"
+        "                               default the same path); its owner and mode are the host's\n"
         "  -v, --volume SRC:DEST[:ro|rw]  docker's name for --bind\n"
         "  --mount type=bind,src=S,dst=D[,readonly] | type=tmpfs,dst=D[,tmpfs-size=N]\n"
         "                               docker's CSV form; binds a path holding ':'\n"

@@ -273,14 +273,18 @@ static int plan_regions(struct builder *b, const struct nsl_spec *spec, const st
         for (size_t i = 0; i < plan->n_mounts; i++) {
                 const struct nsl_mount *m = &plan->mounts[i];
                 struct stat st;
-                bool dir = m->kind != NSL_MOUNT_FILE;
+                bool dir = m->kind != NSL_MOUNT_FILE && m->kind != NSL_MOUNT_DEVICE;
 
                 if (m->kind == NSL_MOUNT_BIND) {
                         if (stat(m->source, &st) < 0)
                                 return nsl_fail(b->error, errno, nsl_mount_option(m), m->source, NULL);
                         dir = S_ISDIR(st.st_mode);
                 }
-                uint64_t access = m->kind == NSL_MOUNT_FILE ? FS_READ : m->read_only ? FS_READ | FS_EXEC : writable;
+                /* a device the caller bound is the device's to use, ioctls too (a tun, fuse) */
+                uint64_t access = m->kind == NSL_MOUNT_FILE     ? FS_READ
+                                  : m->kind == NSL_MOUNT_DEVICE ? FS_READ | FS_DEVICE | LANDLOCK_ACCESS_FS_IOCTL_DEV
+                                  : m->read_only                ? FS_READ | FS_EXEC
+                                                                : writable;
                 if ((r = add_region(b, m->dest, m->kind == NSL_MOUNT_BIND ? m->source : NULL, access, dir)) < 0)
                         return r;
         }

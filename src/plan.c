@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "command.h"
+#include "device-source.h"
 #include "error.h"
 #include "fds.h"
 #include "seccomp/select.h"
@@ -155,6 +156,19 @@ static int push_mount(struct nsl_plan *plan, const struct nsl_mount *m, nsl_erro
         return 0;
 }
 
+/* With the host's node it binds, and what that node must be. */
+static int push_device(struct nsl_plan *plan, const struct nsl_mount *m, nsl_error *error)
+{
+        struct nsl_mount resolved;
+        int r = nsl_device_source(m, &resolved, error);
+
+        if (r < 0)
+                return r;
+        r = push_mount(plan, &resolved, error);
+        free(resolved.source);
+        return r;
+}
+
 /* Last: over whatever the root or a caller's mount has there. */
 static int plan_resolv_conf(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
@@ -192,7 +206,7 @@ static int plan_mounts(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
                         return nsl_fail(error, EPERM, nsl_mount_option(m), m->source,
                                         ":idmap needs nslaunch run as root (rootless, the sandbox user is you: it "
                                         "reads and writes what you can; drop :idmap)");
-                if ((r = push_mount(plan, m, error)) < 0)
+                if ((r = m->kind == NSL_MOUNT_DEVICE ? push_device(plan, m, error) : push_mount(plan, m, error)) < 0)
                         return r;
         }
         return spec->n_dns ? plan_resolv_conf(spec, plan, error) : 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "cleanup.h"
 #include "error.h"
@@ -142,6 +143,35 @@ int nsl_spec_add_mount(nsl_spec *spec, const char *value, nsl_error *error)
         struct nsl_mount m;
         int r = nsl_parse_mount_csv(value, &m, error);
         return r < 0 ? r : add_mount(spec, &m, "--mount", error);
+}
+
+int nsl_spec_add_device(nsl_spec *spec, const char *value, nsl_error *error)
+{
+        struct nsl_mount m;
+        int r = nsl_parse_device(value, &m, error);
+        return r < 0 ? r : add_mount(spec, &m, "--device", error);
+}
+
+int nsl_spec_add_device_node(nsl_spec *spec, const nsl_device_node *node, nsl_error *error)
+{
+        struct nsl_mount m = { .kind = NSL_MOUNT_DEVICE, .option = "device" };
+        const char *path = node->path ? node->path : "";
+        int r;
+
+        if (node->type != 'c' && node->type != 'u' && node->type != 'b')
+                return nsl_fail(error, EINVAL, "device", path, "type %c: expected c, u or b (a device to bind)",
+                                node->type ? node->type : '?');
+        if (node->file_mode < -1 || node->file_mode > 07777)
+                return nsl_fail(error, EINVAL, "device", path, "file mode %o is not permission bits",
+                                (unsigned)node->file_mode);
+        r = nsl_normalize_dest(path, &m.dest);
+        if (r < 0)
+                return nsl_fail_errno(error, -r, false, "device", path,
+                                      "must be an absolute path other than / without '..'");
+        m.device = (struct nsl_device_want){ .type = node->type == 'b' ? S_IFBLK : S_IFCHR,
+                                             .rdev = makedev(node->major, node->minor), .perm = node->file_mode,
+                                             .uid = node->uid, .gid = node->gid };
+        return add_mount(spec, &m, "device", error);
 }
 
 int nsl_spec_set_network(nsl_spec *spec, const char *mode, nsl_error *error)

@@ -297,6 +297,9 @@ void nsl_oci_free(nsl_oci *oci)
         free(oci->domainname);
         for (int k = 0; k < NSL_JOIN_N; k++)
                 free(oci->join_ns[k]);
+        for (size_t i = 0; i < oci->n_devices; i++)
+                free(oci->devices[i].path);
+        free(oci->devices);
         free(oci->uid_maps);
         free(oci->gid_maps);
         free(oci->cgroups_path);

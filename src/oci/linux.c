@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../cleanup.h"
@@ -114,23 +115,68 @@ static bool device_is_made(const char *path)
         return false;
 }
 
-static int parse_devices(json_object *lin, nsl_error *error)
+/* One entry: the nodes nslaunch's /dev makes are there already; any other
+ * is bound from the host, refused if it is a FIFO (nothing to bind). */
+static int parse_device(json_object *o, const char *path, struct nsl_oci *oci, nsl_error *error)
+{
+        static const char *const known[] = { "type", "path", "major", "minor", "fileMode", "uid", "gid", NULL };
+        _cleanup_free_ char *type = NULL;
+        _cleanup_free_ char *dev = NULL;
+        int64_t major = 0, minor = 0, mode = -1, uid = -1, gid = -1;
+        bool has_major = false, has_minor = false;
+        int r;
+
+        if (!json_object_is_type(o, json_type_object))
+                return nsl_oci_refuse(error, path, "expected an object");
+        if ((r = nsl_oci_check_keys(o, path, known, error)) < 0 ||
+            (r = nsl_oci_get_string(o, "path", path, &dev, error)) < 0 ||
+            (r = nsl_oci_get_string(o, "type", path, &type, error)) < 0)
+                return r;
+        if (!dev)
+                return nsl_oci_refuse(error, path, "path is required");
+        if (device_is_made(dev))
+                return 0;
+        if (!type || strlen(type) != 1 || !strchr("cub", type[0]))
+                return nsl_fail(error, EINVAL, "config.json", path, "device %s: type %s: expected c, u or b (a "
+                                "device node of the host's to bind; a user namespace cannot make one)", dev,
+                                type ? type : "missing");
+        if ((r = nsl_oci_get_int(o, "major", path, 0, UINT32_MAX, &major, &has_major, error)) < 0 ||
+            (r = nsl_oci_get_int(o, "minor", path, 0, UINT32_MAX, &minor, &has_minor, error)) < 0 ||
+            (r = nsl_oci_get_int(o, "fileMode", path, 0, UINT32_MAX, &mode, NULL, error)) < 0 ||
+            (r = nsl_oci_get_int(o, "uid", path, 0, UINT32_MAX, &uid, NULL, error)) < 0 ||
+            (r = nsl_oci_get_int(o, "gid", path, 0, UINT32_MAX, &gid, NULL, error)) < 0)
+                return r;
+        if (!has_major || !has_minor)
+                return nsl_oci_refuse(error, path, "major and minor are required");
+        /* engines give stat's st_mode (podman: 020666): its type, if
+         * there, must be the device's */
+        if (mode > 07777 && (mode_t)mode >> 12 != (type[0] == 'b' ? S_IFBLK : S_IFCHR) >> 12)
+                return nsl_fail(error, EINVAL, "config.json", path, "device %s: fileMode %o is not a %s device's",
+                                dev, (unsigned)mode, type[0] == 'b' ? "block" : "character");
+        oci->devices[oci->n_devices++] = (struct nsl_oci_device){
+                .path = TAKE_PTR(dev), .type = type[0], .major = (unsigned)major, .minor = (unsigned)minor,
+                .file_mode = mode < 0 ? -1 : (int)(mode & 07777), .uid = uid, .gid = gid,
+        };
+        return 0;
+}
+
+static int parse_devices(json_object *lin, struct nsl_oci *oci, nsl_error *error)
 {
         json_object *list;
         char path[64];
         int r = nsl_oci_get_array(lin, "devices", "linux", &list, error);
 
-        for (size_t i = 0; r > 0 && i < json_object_array_length(list); i++) {
-                json_object *o = json_object_array_get_idx(list, i);
-                const char *dev = json_object_is_type(o, json_type_object) ?
-                        json_object_get_string(json_object_object_get(o, "path")) : NULL;
-
+        if (r <= 0)
+                return r;
+        oci->devices = calloc(json_object_array_length(list) + 1, sizeof *oci->devices);
+        if (!oci->devices)
+                return nsl_fail(error, ENOMEM, "config.json", "linux.devices", NULL);
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
                 snprintf(path, sizeof path, "linux.devices[%zu]", i);
-                if (!dev || !device_is_made(dev))
-                        return nsl_fail(error, EINVAL, "config.json", path, "device %s is not supported",
-                                        dev ? dev : "(no path)");
+                if ((r = parse_device(json_object_array_get_idx(list, i), path, oci, error)) < 0)
+                        return r;
         }
-        return r < 0 ? r : 0;
+        return 0;
 }
 
 static int parse_sysctl(json_object *lin, struct nsl_oci *oci, nsl_error *error)
@@ -228,7 +274,7 @@ int nsl_oci_parse_linux(json_object *lin, struct nsl_oci *oci, nsl_error *error)
             (r = parse_namespaces(lin, oci, error)) < 0 ||
             (r = parse_idmaps(lin, "uidMappings", &oci->uid_maps, &oci->n_uid_maps, error)) < 0 ||
             (r = parse_idmaps(lin, "gidMappings", &oci->gid_maps, &oci->n_gid_maps, error)) < 0 ||
-            (r = parse_devices(lin, error)) < 0 ||
+            (r = parse_devices(lin, oci, error)) < 0 ||
             (r = nsl_oci_get_string(lin, "cgroupsPath", "linux", &oci->cgroups_path, error)) < 0 ||
             (r = nsl_oci_get_object(lin, "resources", "linux", &resources, error)) < 0 ||
             (resources && (r = nsl_oci_parse_resources(resources, "linux.resources", &oci->resources, error)) < 0) ||

@@ -66,6 +66,16 @@ struct nsl_oci_hook {
         unsigned timeout;       /* seconds, 0: none */
 };
 
+/* linux.devices[]: one of the host's nodes to bind (a user namespace
+ * cannot mknod); the nodes nslaunch's /dev has are not listed here. */
+struct nsl_oci_device {
+        char *path;
+        char type;                      /* 'c', 'u' or 'b' */
+        unsigned major, minor;
+        int file_mode;                  /* -1: not given */
+        int64_t uid, gid;               /* -1: not given */
+};
+
 struct nsl_oci_resources {
         int64_t memory_limit, memory_swap, memory_reservation;   /* NSL_OCI_UNSET_I64: not given */
         int64_t memory_kernel_tcp;      /* > 0: a limit */
@@ -109,6 +119,8 @@ struct nsl_oci {
         char *join_ns[NSL_JOIN_N];              /* namespaces[].path of a network, ipc or uts namespace */
         struct nsl_oci_idmap *uid_maps, *gid_maps;
         size_t n_uid_maps, n_gid_maps;
+        struct nsl_oci_device *devices;
+        size_t n_devices;
         struct nsl_oci_resources resources;
         char *cgroups_path;
         char **sysctl;          /* "KEY=VALUE" */

@@ -343,6 +343,23 @@ int nsl_oci_exec_defaults(const nsl_oci *oci, bool with_process, nsl_spec *spec,
         return r;
 }
 
+static int devices_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error)
+{
+        for (size_t i = 0; i < oci->n_devices; i++) {
+                const struct nsl_oci_device *d = &oci->devices[i];
+                const nsl_device_node node = { .path = d->path, .type = d->type, .major = d->major,
+                                               .minor = d->minor, .file_mode = d->file_mode, .uid = d->uid,
+                                               .gid = d->gid };
+                char path[64];
+                int r = nsl_spec_add_device_node(spec, &node, error);
+
+                snprintf(path, sizeof path, "linux.devices[%zu]", i);
+                if (r < 0)
+                        return nsl_oci_as_field(error, path, r);
+        }
+        return 0;
+}
+
 int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error)
 {
         int r;
@@ -356,6 +373,7 @@ int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error)
         if ((r = nsl_oci_process_to_spec(&oci->process, spec, error)) < 0 ||
             (r = namespaces_to_spec(oci, spec, error)) < 0 ||
             (r = nsl_oci_mounts_to_spec(oci, spec, error)) < 0 ||
+            (r = devices_to_spec(oci, spec, error)) < 0 ||
             (r = resources_to_spec(oci, spec, error)) < 0 ||
             (r = paths_to_spec(oci, spec, error)) < 0 ||
             (r = confinement_to_spec(oci, spec, error)) < 0)

@@ -14,6 +14,8 @@ const char *nsl_mount_option(const struct nsl_mount *m)
 {
         if (m->option)
                 return m->option;
+        if (m->kind == NSL_MOUNT_DEVICE)
+                return "--device";
         return m->kind == NSL_MOUNT_TMPFS ? "--tmpfs" : m->read_only ? "--ro-bind" : "--bind";
 }
 
@@ -347,6 +349,39 @@ int nsl_parse_bind(const char *value, bool read_only, struct nsl_mount *out, nsl
         if (flags)
                 *flags++ = '\0';
         return nsl_parse_bind_parts(copy, dest, flags, read_only, opt, value, out, error);
+}
+
+int nsl_parse_device(const char *value, struct nsl_mount *out, nsl_error *error)
+{
+        _cleanup_free_ char *copy = value ? strdup(value) : NULL;
+        struct nsl_mount m = { .kind = NSL_MOUNT_DEVICE, .device = { .perm = -1, .uid = -1, .gid = -1 } };
+        char *dest;
+        int r;
+
+        if (!value || !*value)
+                return nsl_fail(error, EINVAL, "--device", "", "empty value, expected HOST[:CONTAINER]");
+        if (!copy)
+                return nsl_fail(error, ENOMEM, "--device", value, NULL);
+        dest = strchr(copy, ':');
+        if (dest)
+                *dest++ = '\0';
+        if (dest && strchr(dest, ':'))
+                return nsl_fail(error, EINVAL, "--device", value,
+                                "expected HOST[:CONTAINER] (no permissions: the node is the host's, with its "
+                                "owner and mode)");
+        if (copy[0] != '/')
+                return nsl_fail(error, EINVAL, "--device", value, "the host's node must be an absolute path");
+        r = nsl_normalize_dest(dest ? dest : copy, &m.dest);
+        if (r < 0)
+                return nsl_fail(error, -r, "--device", value,
+                                "destination must be an absolute path other than / without '..'");
+        m.source = strdup(copy);
+        if (!m.source) {
+                nsl_mount_clear(&m);
+                return nsl_fail(error, ENOMEM, "--device", value, NULL);
+        }
+        *out = m;
+        return 0;
 }
 
 int nsl_parse_env_text(const char *text, size_t len, const char *name,

@@ -10,8 +10,18 @@
 #include "nslaunch.h"
 
 /* NSL_MOUNT_FILE: a read-only file holding content, on a tmpfs of its own,
- * mounted over whatever dest is (a symlink is not followed). */
-enum nsl_mount_kind { NSL_MOUNT_TMPFS, NSL_MOUNT_BIND, NSL_MOUNT_FILE };
+ * mounted over whatever dest is (a symlink is not followed).
+ * NSL_MOUNT_DEVICE: a bind of one of the host's device nodes, the only bind
+ * without nodev (a user namespace cannot mknod). */
+enum nsl_mount_kind { NSL_MOUNT_TMPFS, NSL_MOUNT_BIND, NSL_MOUNT_FILE, NSL_MOUNT_DEVICE };
+
+/* What a device bind's node must be: checked on the clone, in the sandbox. */
+struct nsl_device_want {
+        mode_t type;            /* S_IFCHR or S_IFBLK */
+        dev_t rdev;
+        int perm;               /* permission bits; -1: any */
+        int64_t uid, gid;       /* owner, as the sandbox sees it; -1: any */
+};
 /* Whether a bind is an idmapped mount (root only): when the sandbox user
  * could not use the source, or always, or never. */
 enum nsl_idmap_mode { NSL_IDMAP_AUTO, NSL_IDMAP_ON, NSL_IDMAP_OFF };
@@ -27,14 +37,20 @@ struct nsl_mount {
         bool noexec;            /* nothing on it may be executed */
         const char *option;     /* a static name for errors when not the kind's own (--mount) */
         char *content;          /* NSL_MOUNT_FILE's */
+        struct nsl_device_want device;  /* NSL_MOUNT_DEVICE's; a spec's without a source is found by
+                                         * its number (plan.c) */
 };
 
 void nsl_mount_clear(struct nsl_mount *m);
-/* The option that asked for such a mount: --tmpfs, --bind, --ro-bind or --mount. */
+/* The option that asked for such a mount: --tmpfs, --bind, --ro-bind, --device or --mount. */
 const char *nsl_mount_option(const struct nsl_mount *m);
 
 /* Decimal integer in [0, max]; no sign, no spaces, no trailing garbage. */
 int nsl_parse_uint(const char *s, uint64_t max, uint64_t *out);
+/* --device HOST[:CONTAINER]: a device bind of the host's node (what it
+ * must be is read off the host at plan time). */
+int nsl_parse_device(const char *value, struct nsl_mount *out, nsl_error *error);
+
 /* Docker's memory units: 512, 64k, 64m, 1g, 1gb, 64MiB (case-insensitive, powers of 1024). */
 int nsl_parse_size(const char *s, uint64_t *out);
 /* Octal permission bits, at most 07777. */

@@ -27,22 +27,42 @@ static const struct { const char *name, *target; } links[] = {
         { "stderr", "/proc/self/fd/2" }, { "ptmx", "pts/ptmx" },
 };
 
+int nsl_device_check(int fd, const struct nsl_device_want *want, const char *what, const char *path,
+                     nsl_error *error)
+{
+        const char *type = want->type == S_IFBLK ? "block" : "character";
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return nsl_fail(error, errno, what, path, NULL);
+        if ((st.st_mode & S_IFMT) != want->type || st.st_rdev != want->rdev)
+                return nsl_fail(error, EPERM, what, path, "host device is not the expected %s device %u:%u", type,
+                                major(want->rdev), minor(want->rdev));
+        if (want->perm >= 0 && (st.st_mode & 07777) != (mode_t)want->perm)
+                return nsl_fail(error, EPERM, what, path, "the host's node has mode %o, not %o (a bind cannot "
+                                "change it)", (unsigned)(st.st_mode & 07777), (unsigned)want->perm);
+        if ((want->uid >= 0 && st.st_uid != want->uid) || (want->gid >= 0 && st.st_gid != want->gid))
+                return nsl_fail(error, EPERM, what, path, "the host's node is owned by %u:%u in the sandbox, not "
+                                "%lld:%lld (a bind cannot change it)", (unsigned)st.st_uid, (unsigned)st.st_gid,
+                                (long long)want->uid, (long long)want->gid);
+        return 0;
+}
+
 int nsl_device_clone(const struct nsl_device *dev, int *mount_fd, nsl_error *error)
 {
+        const struct nsl_device_want want = { .type = S_IFCHR, .rdev = makedev(dev->major, dev->minor), .perm = -1,
+                                              .uid = -1, .gid = -1 };
         _cleanup_close_ int fd = -1;
         char path[32] = "/dev/";
-        struct stat st;
         int r;
 
         strncat(path, dev->name, sizeof path - strlen(path) - 1);
         r = nsl_tree_clone(AT_FDCWD, path, 0, &fd, error);
         if (r < 0)
                 return r;
-        if (fstat(fd, &st) < 0)
-                return nsl_fail(error, errno, "dev", path, NULL);
-        if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != dev->major || minor(st.st_rdev) != dev->minor)
-                return nsl_fail(error, EPERM, "dev", path, "host device is not the expected character device %u:%u",
-                                dev->major, dev->minor);
+        r = nsl_device_check(fd, &want, "dev", path, error);
+        if (r < 0)
+                return r;
         r = nsl_mount_set(fd, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, path, error);
         if (r < 0)
                 return r;

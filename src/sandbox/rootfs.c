@@ -13,6 +13,7 @@
 #include "../error.h"
 #include "../syscalls.h"
 #include "ctx.h"
+#include "dev.h"
 #include "mount.h"
 #include "splice.h"
 
@@ -158,6 +159,11 @@ static int mount_one(struct nsl_ctx *ctx, size_t i, nsl_error *error)
                 if (r < 0)
                         return r;
                 mfd = fresh;
+        } else if (m->kind == NSL_MOUNT_DEVICE) {
+                mfd = ctx->sources.fd[NSL_SOURCE_MOUNT(i)];
+                if ((r = nsl_device_check(mfd, &m->device, nsl_mount_option(m), m->dest, error)) < 0)
+                        return r;
+                kind = NSL_TARGET_FILE;
         } else {
                 struct stat st;
                 mfd = ctx->sources.fd[NSL_SOURCE_MOUNT(i)];

@@ -50,6 +50,14 @@ static int open_binds(const struct nsl_plan *plan, struct nsl_sources *s, nsl_er
         for (size_t i = 0; i < plan->n_mounts; i++) {
                 const struct nsl_mount *m = &plan->mounts[i];
                 int *fd = &s->fd[NSL_SOURCE_MOUNT(i)];
+                if (m->kind == NSL_MOUNT_DEVICE) {
+                        /* the node alone; what it is, the sandbox checks (rootfs.c) */
+                        r = clone_private(m->source, NSL_CLONE_FOLLOW, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false,
+                                          nsl_mount_option(m), fd, error);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 if (m->kind != NSL_MOUNT_BIND)
                         continue;
                 r = clone_private(m->source, NSL_CLONE_RECURSIVE | NSL_CLONE_FOLLOW,

@@ -43,6 +43,14 @@ def test_bind_read_only_and_read_write(docker, host_dir):
         assert f.read() == "written\n"
 
 
+def test_device(docker):
+    """docker's --device HOST:CONTAINER: the host's node, bound (docs/oci.md)."""
+    result = docker.run("--rm", "--device", "/dev/zero:/dev/nsl-zero", IMAGE, "sh", "-c",
+                        "head -c 3 /dev/nsl-zero | od -An -tx1")
+    assert result.returncode == 0, describe(result)
+    assert result.stdout.split() == ["00", "00", "00"], describe(result)
+
+
 def test_memory_limit_oom_is_137(docker):
     result = docker.run("--rm", "--memory", "64m", IMAGE, "dd", "if=/dev/zero", "of=/dev/null", "bs=200M", "count=1")
     assert result.returncode == 137, describe(result)

@@ -103,6 +103,16 @@ def test_egress_allow_list_from_an_annotation(podman):
         describe(result)
 
 
+def test_device(podman):
+    """podman's --device HOST:CONTAINER lists the container's path with the
+    host's number (linux.devices): nslaunch binds the host's node, found by
+    that number (a user namespace cannot make one)."""
+    result = podman.run("--rm", "--device", "/dev/zero:/dev/nsl-zero", IMAGE, "sh", "-c",
+                        "head -c 3 /dev/nsl-zero | od -An -tx1")
+    assert result.returncode == 0, describe(result)
+    assert result.stdout.split() == ["00", "00", "00"], describe(result)
+
+
 def test_user_1000(podman):
     result = podman.run("--rm", "--user", "1000", IMAGE, "sh", "-c", "id -u; id -g; touch /etc/x")
     assert result.stdout.split() == ["1000", "0"], describe(result)

@@ -138,13 +138,34 @@ static void namespaces(void **state)
 
 static void devices(void **state)
 {
+        char line[1200];
+        char *text = config_with("linux.devices", "[{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, "
+                                                  "\"minor\": 229, \"fileMode\": 8630, \"uid\": 0, \"gid\": 0},"
+                                                  "{\"path\": \"/dev/sda\", \"type\": \"b\", \"major\": 8, "
+                                                  "\"minor\": 0}]");
         (void)state;
-        expect_refused("linux.devices", "[{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229}]",
-                       "nslaunch: config.json: linux.devices[0]: device /dev/fuse is not supported");
-        expect_refused("linux.devices", "[{\"path\": \"/dev/sda\", \"type\": \"b\", \"major\": 8, \"minor\": 0}]",
-                       "nslaunch: config.json: linux.devices[0]: device /dev/sda is not supported");
+
+        /* the host's nodes to bind: found at plan time (test_devices.py) */
+        assert_int_equal(load_and_translate(text, NULL, NULL, line, sizeof line), 0);
+        free(text);
+        expect_refused("linux.devices", "[{\"path\": \"/dev/fifo\", \"type\": \"p\"}]",
+                       "nslaunch: config.json: linux.devices[0]: device /dev/fifo: type p: expected c, u or b (a "
+                       "device node of the host's to bind; a user namespace cannot make one)");
         expect_refused("linux.devices", "[{\"type\": \"c\", \"major\": 1, \"minor\": 3}]",
-                       "nslaunch: config.json: linux.devices[0]: device (no path) is not supported");
+                       "nslaunch: config.json: linux.devices[0]: path is required");
+        expect_refused("linux.devices", "[{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10}]",
+                       "nslaunch: config.json: linux.devices[0]: major and minor are required");
+        expect_refused("linux.devices", "[{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, "
+                                        "\"minor\": 229, \"fileMode\": 25014}]",
+                       "nslaunch: config.json: linux.devices[0]: device /dev/fuse: fileMode 60666 is not a "
+                       "character device's");
+        expect_refused("linux.devices", "[{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, "
+                                        "\"minor\": 229, \"access\": \"rwm\"}]",
+                       "nslaunch: config.json: linux.devices[0].access: *");
+        expect_refused("linux.devices", "[{\"path\": \"dev/fuse\", \"type\": \"c\", \"major\": 10, "
+                                        "\"minor\": 229}]",
+                       "nslaunch: config.json: linux.devices[0]: dev/fuse: must be an absolute path other than / "
+                       "without '..'");
 }
 
 static void resources(void **state)

@@ -1,0 +1,134 @@
+"""The host's device nodes bound into the sandbox: `--device HOST[:CONTAINER]`
+and an OCI config's linux.devices (docs/cli.md, docs/oci.md). A user
+namespace cannot make device nodes, so these are binds of the host's: the
+only ones without nodev, nosuid and noexec, checked in the sandbox to be
+the node asked for, with the host's owner and mode (never changed).
+
+The devices used are the host's harmless ones: /dev/zero (1:5) and /dev/full
+(1:7), readable by everyone."""
+
+import os
+import stat
+
+import pytest
+
+from conftest import IS_ROOT, assert_one_error_line
+from test_docker_flags import mount_line
+from test_oci_cli import bundle, create, one_error_line, runc, state, wait_status  # noqa: F401 (fixtures)
+
+READ_4 = "head -c 4 {} | od -An -tx1 | tr -d ' \\n'"
+
+
+def test_a_bound_device_is_usable(nsl):
+    cp = nsl.sh("stat -c '%F %t:%T %a' /dev/z2; " + READ_4.format("/dev/z2"), "--device", "/dev/zero:/dev/z2")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.splitlines() == ["character special file 1:5 666", "00000000"]
+
+
+def test_the_same_path_by_default_and_outside_dev(nsl):
+    cp = nsl.sh(READ_4.format("/dev/zero") + "; echo; test -c /tmp/in/zero && echo char",
+                "--device", "/dev/zero", "--device", "/dev/zero:/tmp/in/zero")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.splitlines() == ["00000000", "char"]
+
+
+def test_a_plain_bind_of_a_device_stays_nodev(nsl):
+    """The control: --bind of the same node cannot be opened."""
+    cp = nsl.sh("head -c 1 /tmp/z", "--bind", "/dev/zero:/tmp/z")
+    assert cp.returncode != 0 and "Permission denied" in cp.stderr, cp
+
+
+def test_the_bind_is_nosuid_noexec_and_not_nodev(nsl):
+    cp = nsl("run", "--device", "/dev/full:/dev/f", "--", "cat", "/proc/self/mountinfo")
+    assert cp.returncode == 0, cp.stderr
+    options = mount_line(cp.stdout, "/dev/f")[1].split(",")
+    assert "nosuid" in options and "noexec" in options and "nodev" not in options, options
+
+
+def test_the_hosts_node_is_never_changed(nsl):
+    before = os.stat("/dev/zero")
+    cp = nsl.sh("chmod 600 /dev/z; chown 0:0 /dev/z; echo done", "--device", "/dev/zero:/dev/z")
+    assert cp.stdout.strip() == "done"
+    assert cp.stderr.count("Operation not permitted") >= 1 or cp.stderr.count("Read-only") >= 1, cp.stderr
+    after = os.stat("/dev/zero")
+    assert (after.st_mode, after.st_uid, after.st_gid) == (before.st_mode, before.st_uid, before.st_gid)
+
+
+def test_writes_reach_the_device(nsl):
+    """/dev/full: a write fails with ENOSPC, the device's own answer, not
+    EACCES or EPERM as a nodev mount or a refused open would give."""
+    cp = nsl.py("import errno, os\n"
+                "fd = os.open('/dev/f', os.O_WRONLY)\n"
+                "try:\n    os.write(fd, b'x')\nexcept OSError as e:\n    print(errno.errorcode[e.errno])",
+                "--device", "/dev/full:/dev/f")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.strip() == "ENOSPC"
+
+
+def test_with_landlock_the_device_is_usable(nsl):
+    cp = nsl.sh(READ_4.format("/dev/z2"), "--landlock", "strict", "--device", "/dev/zero:/dev/z2")
+    if cp.returncode == 125 and "ABI" in cp.stderr:
+        pytest.skip("this kernel's Landlock is below ABI 6")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == "00000000"
+
+
+@pytest.mark.parametrize("value, cause", [
+    ("/etc/passwd", "--device: /etc/passwd: not a character or block device"),
+    ("/dev/nonexistent-nsl", "--device: /dev/nonexistent-nsl: No such file or directory"),
+    ("/dev/zero:/dev/z:rwm", "--device: /dev/zero:/dev/z:rwm: expected HOST[:CONTAINER] (no permissions"),
+    ("dev/zero", "--device: dev/zero: the host's node must be an absolute path"),
+    ("/dev/zero:/proc/z", "--device: /proc/z: /proc belongs to the sandbox's own procfs"),
+    ("/dev/zero:/a/../z", "--device: /dev/zero:/a/../z: destination must be an absolute path"),
+])
+def test_refused_in_one_line(nsl, value, cause):
+    cp = nsl("run", "--device", value, "--", "/bin/true")
+    assert cp.returncode == 125
+    assert cause in assert_one_error_line(cp)
+
+
+# ------------------------------------------------------------ OCI linux.devices
+
+
+def device(path, major, minor, **extra):
+    return dict({"path": path, "type": "c", "major": major, "minor": minor}, **extra)
+
+
+def run_with_devices(runc, bundle, devices, script):  # noqa: F811
+    config = bundle.config
+    bundle.write(["/bin/sh", "-c", script], linux=dict(config["linux"], devices=devices))
+    return runc("run", "--bundle", bundle.path, "devices")
+
+
+def test_oci_devices_are_found_by_number(runc, bundle):  # noqa: F811
+    """Podman's --device /dev/zero:/dev/nsl-zero lists the container's path
+    with the host's number: the host's node at that path, else the
+    kernel's name for the number (/sys/dev/char/1:5 says zero)."""
+    mode = os.stat("/dev/zero").st_mode         # with its type, as engines give it
+    cp = run_with_devices(runc, bundle, [device("/dev/nsl-zero", 1, 5, fileMode=mode),
+                                         device("/dev/zero", 1, 5, fileMode=stat.S_IMODE(mode))],
+                          "stat -c '%t:%T' /dev/nsl-zero; " + READ_4.format("/dev/nsl-zero"))
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.splitlines() == ["1:5", "00000000"]
+
+
+@pytest.mark.parametrize("devices, cause", [
+    ([device("/dev/nsl-x", 4095, 4095)], "device: /dev/nsl-x: the host has no character device 4095:4095"),
+    ([device("/dev/nsl-zero", 1, 5, fileMode=0o600)], "device: /dev/nsl-zero: the host's node has mode 666, not 600"),
+    ([dict(device("/dev/nsl-zero", 1, 5), type="b")], "device: /dev/nsl-zero: the host has no block device 1:5"),
+])
+def test_oci_devices_that_are_not_the_hosts_are_refused(runc, bundle, devices, cause):  # noqa: F811
+    cp = run_with_devices(runc, bundle, devices, "true")
+    assert cause in one_error_line(cp), cp.stderr
+
+
+def test_oci_device_owner_is_checked_as_the_container_sees_it(runc, bundle):  # noqa: F811
+    """The host's /dev/zero is root's: uid 0 in root's container (a config
+    without a user namespace has the identity map of root's ids), nobody's
+    in a rootless one (`spec --rootless` maps the user alone)."""
+    cp = run_with_devices(runc, bundle, [device("/dev/nsl-zero", 1, 5, uid=0, gid=0)], "true")
+    if IS_ROOT:
+        assert cp.returncode == 0, cp.stderr
+    else:
+        assert "device: /dev/nsl-zero: the host's node is owned by 65534:65534 in the sandbox, not 0:0" \
+            in one_error_line(cp)
