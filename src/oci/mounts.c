@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../cleanup.h"
 #include "../error.h"
@@ -46,6 +47,29 @@ static const char *const harmless[] = { "private", "rprivate", "slave", "rslave"
                                         "nostrictatime", "diratime", "nodiratime", "lazytime", "nolazytime",
                                         "nosuid", "nodev", "exec", "rw", "defaults", NULL };
 
+/* A bind of a device node not asked to be nodev: what rootless podman makes
+ * of --device (and runc mounts as it is), a device bind here; every other
+ * bind is nodev. */
+static bool is_device_bind(const struct mount_ctx *c, const char *source)
+{
+        struct stat st;
+
+        return !has_option(c->m, "nodev") && stat(source, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode));
+}
+
+static int device_bind_to_spec(struct mount_ctx *c, const char *source, nsl_error *error)
+{
+        _cleanup_free_ char *value = NULL;
+        int r;
+
+        if (asprintf(&value, "%s:%s", source, c->dest) < 0) {
+                value = NULL;
+                return nsl_fail(error, ENOMEM, "config.json", c->path, NULL);
+        }
+        r = nsl_spec_add_device(c->spec, value, error);
+        return r < 0 ? nsl_oci_as_field(error, c->path, r) : 0;
+}
+
 static int bind_to_spec(struct mount_ctx *c, nsl_error *error)
 {
         _cleanup_free_ char *source = NULL, *value = NULL;
@@ -80,6 +104,8 @@ static int bind_to_spec(struct mount_ctx *c, nsl_error *error)
         if (strchr(source, ':') || strchr(c->dest, ':'))
                 return nsl_fail(error, EINVAL, "config.json", c->path, "bind %s at %s: a path with ':' is not supported",
                                 source, c->m->destination);
+        if (is_device_bind(c, source))
+                return device_bind_to_spec(c, source, error);
         if (asprintf(&value, "%s:%s%s%s", source, c->dest, *words ? ":" : "", *words ? words + 1 : "") < 0) {
                 value = NULL;
                 return nsl_fail(error, ENOMEM, "config.json", c->path, NULL);

@@ -172,6 +172,16 @@ def test_read_only_root_tmpfs_and_read_only_bind(rootless, shared_dir):
     assert not os.path.exists(os.path.join(shared_dir, "g"))
 
 
+def test_device(rootless):
+    """Rootless podman makes --device a bind of the host's node (not
+    linux.devices): nslaunch-runc makes that bind a device bind, the one
+    without nodev."""
+    result = rootless.run("--rm", "--device", "/dev/zero:/dev/nsl-zero", IMAGE, "sh", "-c",
+                          "head -c 3 /dev/nsl-zero | od -An -tx1")
+    assert result.returncode == 0, describe(result)
+    assert result.stdout.split() == ["00", "00", "00"], describe(result)
+
+
 def test_seccomp_profile(rootless, seccomp_profile):
     profile = os.path.join(rootless.directory, "deny-mkdir.json")
     shutil.copy(seccomp_profile, profile)

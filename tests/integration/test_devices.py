@@ -132,3 +132,19 @@ def test_oci_device_owner_is_checked_as_the_container_sees_it(runc, bundle):  # 
     else:
         assert "device: /dev/nsl-zero: the host's node is owned by 65534:65534 in the sandbox, not 0:0" \
             in one_error_line(cp)
+
+
+@pytest.mark.parametrize("options, readable", [(["rbind", "nosuid", "noexec"], True),
+                                               (["rbind", "nosuid", "nodev"], False)])
+def test_oci_bind_of_a_device_node(runc, bundle, options, readable):  # noqa: F811
+    """Rootless podman's --device is a bind of the node: a device bind unless
+    its options say nodev."""
+    config = bundle.config
+    mounts = config["mounts"] + [{"destination": "/dev/nsl-zero", "type": "bind", "source": "/dev/zero",
+                                  "options": options}]
+    bundle.write(["/bin/sh", "-c", READ_4.format("/dev/nsl-zero")], mounts=mounts)
+    cp = runc("run", "--bundle", bundle.path, "bound")
+    if readable:
+        assert cp.returncode == 0 and cp.stdout == "00000000", cp
+    else:
+        assert "Permission denied" in cp.stderr, cp
