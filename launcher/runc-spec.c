@@ -114,7 +114,7 @@ int nsl_runc_spec(const struct nsl_runc *g, int argc, char **argv)
         _cleanup_free_ char *with_newline = NULL;
         if (asprintf(&with_newline, "%s\n", text) < 0)
                 return nsl_runc_fail(g, "spec", "", strerror(ENOMEM));
-        r = nsl_write_new_file_at(dirfd, "config.json", with_newline, strlen(with_newline), 0644);
+        r = nsl_write_new_file_at(dirfd, "config.json", with_newline, strlen(with_newline), 0644, NSL_FILE_DURABLE);
         if (r < 0)
                 return nsl_runc_fail(g, "spec", "config.json", r == -EEXIST ? "exists already" : strerror(-r));
         return 0;

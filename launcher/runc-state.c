@@ -181,14 +181,14 @@ int nsl_runc_state_write(int dirfd, const struct nsl_runc_state *state, nsl_erro
         if (state->annotations)
                 json_object_object_add(o, "annotations", json_object_get(state->annotations));
         const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-        r = nsl_replace_file_at(dirfd, STATE_FILE, text, strlen(text), 0600);
+        r = nsl_replace_file_at(dirfd, STATE_FILE, text, strlen(text), 0600, NSL_FILE_RUNTIME);
         return r < 0 ? nsl_fail(error, -r, "state", state->id, "cannot write state.json: %s", strerror(-r)) : 0;
 }
 
 int nsl_runc_config_save(int dirfd, const nsl_oci *oci, const char *id, nsl_error *error)
 {
         const char *text = nsl_oci_text(oci);
-        int r = nsl_write_new_file_at(dirfd, CONFIG_FILE, text, strlen(text), 0600);
+        int r = nsl_write_new_file_at(dirfd, CONFIG_FILE, text, strlen(text), 0600, NSL_FILE_RUNTIME);
 
         return r < 0 ? nsl_fail(error, -r, "state", id, "cannot keep config.json: %s", strerror(-r)) : 0;
 }
@@ -447,7 +447,7 @@ int nsl_runc_write_pid_file(const char *path, pid_t pid, nsl_error *error)
 {
         char text[32];
         int n = snprintf(text, sizeof text, "%d", pid);
-        int r = nsl_replace_file_at(AT_FDCWD, path, text, (size_t)n, 0644);
+        int r = nsl_replace_file_at(AT_FDCWD, path, text, (size_t)n, 0644, NSL_FILE_RUNTIME);
 
         return r < 0 ? nsl_fail(error, -r, "--pid-file", path, NULL) : 0;
 }

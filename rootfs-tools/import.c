@@ -85,7 +85,7 @@ static int write_defaults(int parent, const char *name, const char *json, char *
         if (asprintf(&line, "%s\n", json) < 0)
                 return nsl_fail(error, ENOMEM, "import", tmp, NULL);
         (void)unlinkat(parent, tmp, 0);
-        r = nsl_write_new_file_at(parent, tmp, line, strlen(line), 0644);
+        r = nsl_write_new_file_at(parent, tmp, line, strlen(line), 0644, NSL_FILE_DURABLE);
         return r < 0 ? nsl_fail(error, -r, "import", tmp, NULL) : 0;
 }
 

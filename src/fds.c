@@ -139,7 +139,8 @@ int nsl_read_fd(int fd, size_t max, char **text, size_t *len)
         return 0;
 }
 
-int nsl_write_new_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
+int nsl_write_new_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                          enum nsl_file_life life)
 {
         int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
         int r;
@@ -147,7 +148,7 @@ int nsl_write_new_file_at(int dirfd, const char *name, const void *data, size_t 
         if (fd < 0)
                 return -errno;
         r = nsl_write_all(fd, data, len);
-        if (r == 0 && fsync(fd) < 0)
+        if (r == 0 && life == NSL_FILE_DURABLE && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
@@ -172,7 +173,8 @@ static char *temporary_beside(const char *path)
         return tmp;
 }
 
-int nsl_replace_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode)
+int nsl_replace_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                        enum nsl_file_life life)
 {
         int r = -EEXIST;
 
@@ -180,7 +182,7 @@ int nsl_replace_file_at(int dirfd, const char *path, const void *data, size_t le
                 _cleanup_free_ char *tmp = temporary_beside(path);
                 if (!tmp)
                         return -ENOMEM;
-                r = nsl_write_new_file_at(dirfd, tmp, data, len, mode);
+                r = nsl_write_new_file_at(dirfd, tmp, data, len, mode, life);
                 if (r == 0 && renameat(dirfd, tmp, dirfd, path) < 0) {
                         r = -errno;
                         (void)unlinkat(dirfd, tmp, 0);
@@ -189,9 +191,9 @@ int nsl_replace_file_at(int dirfd, const char *path, const void *data, size_t le
         return r;
 }
 
-int nsl_replace_file(const char *path, const void *data, size_t len)
+int nsl_replace_file(const char *path, const void *data, size_t len, enum nsl_file_life life)
 {
-        return nsl_replace_file_at(AT_FDCWD, path, data, len, 0644);
+        return nsl_replace_file_at(AT_FDCWD, path, data, len, 0644, life);
 }
 
 int nsl_dir_each(int dirfd, int (*fn)(const char *name, void *data, nsl_error *error), void *data, nsl_error *error)

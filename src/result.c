@@ -191,7 +191,9 @@ int nsl_write_status(const nsl_spec *spec, const nsl_result *result, const nsl_e
                         r = nsl_fail(error, -w, "--status-json", "fd", NULL);
         } else {
                 _cleanup_free_ char *line = NULL;
-                int w = asprintf(&line, "%s\n", text) < 0 ? -ENOMEM : nsl_replace_file(spec->status_path, line, strlen(line));
+                int w = asprintf(&line, "%s\n", text) < 0
+                                ? -ENOMEM
+                                : nsl_replace_file(spec->status_path, line, strlen(line), NSL_FILE_RUNTIME);
                 if (w < 0)
                         r = nsl_fail(error, -w, "--status-json", spec->status_path, NULL);
         }

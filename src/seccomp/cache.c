@@ -235,7 +235,7 @@ static int store_entry(const char *dir, const char *header, size_t hlen, const c
         uint64_t sum = hash_words(HASH_SEED, buf, size - 8);
         memcpy(p, &sum, 8);
         /* private: a lookup refuses an entry others could have written */
-        return nsl_replace_file_at(AT_FDCWD, path, buf, size, 0600);
+        return nsl_replace_file_at(AT_FDCWD, path, buf, size, 0600, NSL_FILE_DURABLE);
 }
 
 int nsl_sc_cache_store(const char *dir, const char *text, size_t len, const struct nsl_sc_target *t,

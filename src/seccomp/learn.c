@@ -316,7 +316,7 @@ static int write_learned(const nsl_result *result, const char *merge, uint32_t e
                                                            JSON_C_TO_STRING_NOSLASHESCAPE);
         /* atomically: output may also be the --merge input */
         _cleanup_free_ char *file = NULL;
-        r = asprintf(&file, "%s\n", text) < 0 ? -ENOMEM : nsl_replace_file(output, file, strlen(file));
+        r = asprintf(&file, "%s\n", text) < 0 ? -ENOMEM : nsl_replace_file(output, file, strlen(file), NSL_FILE_DURABLE);
         return r < 0 ? nsl_fail(error, -r, "learn", output, NULL) : 0;
 }
 

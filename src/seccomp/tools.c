@@ -108,7 +108,8 @@ int nsl_seccomp_compile_file(const char *path, const nsl_seccomp_options *o, con
         int r = compiled(path, o, &filter, error);
 
         if (r == 0 && (r = nsl_replace_file_at(AT_FDCWD, output, filter.insns,
-                                               (size_t)filter.len * sizeof(struct sock_filter), 0644)) < 0)
+                                               (size_t)filter.len * sizeof(struct sock_filter), 0644,
+                                               NSL_FILE_DURABLE)) < 0)
                 r = nsl_fail(error, -r, "compile", output, NULL);
         free(filter.insns);
         return r;
