@@ -105,22 +105,25 @@ static json_object *read_annotations(const nsl_oci *oci)
 
 /* The hooks of kind; init_pidfd names the container's init for the kinds
  * that run in its namespaces (createContainer, startContainer), else -1. */
-static int run_hooks_at(const nsl_oci *oci, const struct nsl_runc_state *state, enum nsl_runc_status status,
-                        const char *kind, int init_pidfd, nsl_error *error)
-{
-        _cleanup_free_ char *json = nsl_runc_state_json(state, status);
-
-        if (!json)
-                return nsl_fail(error, ENOMEM, kind, "", NULL);
-        if (strcmp(kind, "createContainer") == 0 || strcmp(kind, "startContainer") == 0)
-                return nsl_oci_run_container_hooks(oci, kind, json, init_pidfd, error);
-        return nsl_oci_run_hooks(oci, kind, json, error);
-}
-
+/* Hooks that run in the runtime's namespaces (prestart, createRuntime,
+ * poststart, poststop). */
 static int run_hooks(const nsl_oci *oci, const struct nsl_runc_state *state, enum nsl_runc_status status,
                      const char *kind, nsl_error *error)
 {
-        return run_hooks_at(oci, state, status, kind, -1, error);
+        _cleanup_free_ char *json = nsl_runc_state_json(state, status);
+
+        return json ? nsl_oci_run_hooks(oci, kind, json, error) : nsl_fail(error, ENOMEM, kind, "", NULL);
+}
+
+/* Hooks that run in the container's (createContainer, startContainer),
+ * entered through its init. */
+static int run_container_hooks(const nsl_oci *oci, const struct nsl_runc_state *state, enum nsl_runc_status status,
+                               const char *kind, int init_pidfd, nsl_error *error)
+{
+        _cleanup_free_ char *json = nsl_runc_state_json(state, status);
+
+        return json ? nsl_oci_run_container_hooks(oci, kind, json, init_pidfd, error)
+                    : nsl_fail(error, ENOMEM, kind, "", NULL);
 }
 
 #define DEFAULT_CGROUP_PARENT "/nslaunch-runc"
@@ -235,7 +238,7 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
         if (r == 0)
                 r = run_hooks(oci, state, NSL_RUNC_CREATING, "createRuntime", error);
         if (r == 0)
-                r = run_hooks_at(oci, state, NSL_RUNC_CREATING, "createContainer", nsl_sandbox_pidfd(*sb), error);
+                r = run_container_hooks(oci, state, NSL_RUNC_CREATING, "createContainer", nsl_sandbox_pidfd(*sb), error);
         if (r == 0 && a->pid_file)
                 r = nsl_runc_write_pid_file(a->pid_file, state->pid, error);
         if (r < 0 && *sb) {
@@ -295,7 +298,7 @@ static int run_start_container(int dirfd, const struct nsl_runc_state *state, ns
 
         if (r == 0) {
                 pidfd = nsl_runc_init_pidfd(state);     /* -ESRCH: refused if there is a hook to run */
-                r = run_hooks_at(oci, state, NSL_RUNC_CREATED, "startContainer", pidfd, error);
+                r = run_container_hooks(oci, state, NSL_RUNC_CREATED, "startContainer", pidfd, error);
         }
         nsl_oci_free(oci);
         if (r < 0) {
