@@ -103,8 +103,6 @@ static json_object *read_annotations(const nsl_oci *oci)
         return v ? json_object_get(v) : NULL;
 }
 
-/* The hooks of kind; init_pidfd names the container's init for the kinds
- * that run in its namespaces (createContainer, startContainer), else -1. */
 /* Hooks that run in the runtime's namespaces (prestart, createRuntime,
  * poststart, poststop). */
 static int run_hooks(const nsl_oci *oci, const struct nsl_runc_state *state, enum nsl_runc_status status,

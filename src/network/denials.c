@@ -166,14 +166,20 @@ void nsl_egress_denial_line(const nsl_egress_denial *d, bool with_count, char *b
                  bracket ? "]" : "", port, d->protocol, count);
 }
 
+void nsl_egress_denial_write(int fd, const nsl_egress_denial *d, bool with_count)
+{
+        char line[160];
+
+        nsl_egress_denial_line(d, with_count, line, sizeof line);
+        (void)!write(fd, line, strlen(line));
+}
+
 void nsl_egress_denials_write(int fd, const nsl_egress_denial *denials, size_t n, unsigned long dropped)
 {
         char line[160];
 
-        for (size_t i = 0; i < n; i++) {
-                nsl_egress_denial_line(&denials[i], true, line, sizeof line);
-                (void)!write(fd, line, strlen(line));
-        }
+        for (size_t i = 0; i < n; i++)
+                nsl_egress_denial_write(fd, &denials[i], true);
         if (dropped) {
                 snprintf(line, sizeof line, "nslaunch: egress: %lu more refusals are not listed\n", dropped);
                 (void)!write(fd, line, strlen(line));

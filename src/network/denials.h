@@ -42,6 +42,8 @@ bool nsl_egress_tally_add(struct nsl_egress_tally *tally, const nsl_egress_denia
 /* "nslaunch: egress: refused DEST/PROTO" and, with the count, " xN", and a
  * newline, into buf (always terminated). */
 void nsl_egress_denial_line(const nsl_egress_denial *denial, bool with_count, char *buf, size_t size);
+/* That line, written to fd (a failed write is not retried). */
+void nsl_egress_denial_write(int fd, const nsl_egress_denial *denial, bool with_count);
 /* One line per destination, with its count, then how many were left out:
  * nothing when nothing was refused. */
 void nsl_egress_denials_write(int fd, const nsl_egress_denial *denials, size_t n, unsigned long dropped);

@@ -47,10 +47,6 @@ const char *nsl_mount_option(const struct nsl_mount *m);
 
 /* Decimal integer in [0, max]; no sign, no spaces, no trailing garbage. */
 int nsl_parse_uint(const char *s, uint64_t max, uint64_t *out);
-/* --device HOST[:CONTAINER]: a device bind of the host's node (what it
- * must be is read off the host at plan time). */
-int nsl_parse_device(const char *value, struct nsl_mount *out, nsl_error *error);
-
 /* Docker's memory units: 512, 64k, 64m, 1g, 1gb, 64MiB (case-insensitive, powers of 1024). */
 int nsl_parse_size(const char *s, uint64_t *out);
 /* Octal permission bits, at most 07777. */
@@ -91,6 +87,9 @@ int nsl_parse_bind_parts(const char *source, const char *dest, const char *flags
  * --ro-bind, which a word may not make writable. */
 int nsl_parse_bind_flag(const char *word, bool ro_option, const char *opt, const char *value, struct nsl_mount *m,
                         nsl_error *error);
+/* --device HOST[:CONTAINER]: a device bind of the host's node (what it
+ * must be is read off the host at plan time). */
+int nsl_parse_device(const char *value, struct nsl_mount *out, nsl_error *error);
 
 /* docker run --mount's value: one CSV record (Go's encoding/csv, as docker
  * reads it): fields split at ','; a field that starts with '"' runs to its

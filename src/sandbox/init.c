@@ -253,12 +253,9 @@ struct egress_report {
 static void report_refusal(const nsl_egress_denial *refused, void *data)
 {
         struct egress_report *report = data;
-        char line[160];
 
-        if (nsl_egress_tally_add(&report->tally, refused)) {
-                nsl_egress_denial_line(refused, false, line, sizeof line);
-                (void)!write(report->fd, line, strlen(line));
-        }
+        if (nsl_egress_tally_add(&report->tally, refused))
+                nsl_egress_denial_write(report->fd, refused, false);
 }
 
 static _Noreturn void supervise_payload(struct nsl_ctx *ctx, int sig_fd)
