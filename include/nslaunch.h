@@ -209,6 +209,15 @@ int nsl_spec_add_group(nsl_spec *spec, gid_t gid, nsl_error *error);   /* a supp
 int nsl_spec_join_namespace(nsl_spec *spec, const char *type, const char *path, nsl_error *error);
 int nsl_spec_set_network_ns(nsl_spec *spec, const char *path, nsl_error *error);        /* "network" */
 int nsl_spec_set_oom_score_adj(nsl_spec *spec, int adj, nsl_error *error);      /* -1000..1000 */
+/* Whether the command runs with no_new_privs (the default: on). Off, as an
+ * OCI config's noNewPrivileges false asks, the kernel lets an execve of a
+ * set-user-ID or file-capability program raise privileges, within the
+ * capability bounding set and the sandbox's user namespace (every mount
+ * nslaunch makes is nosuid: only one the command makes itself can hold
+ * such a program). The filters are still loaded last, just before execve;
+ * the kernel takes CAP_SYS_ADMIN for that without no_new_privs, which the
+ * payload holds until execve and the command never does. */
+void nsl_spec_set_no_new_privs(nsl_spec *spec, bool on);
 /* The command's AppArmor profile, loaded by someone else (an engine's
  * docker-default): the command's execve enters it. Refused at launch on a
  * host where AppArmor is not enabled. */

@@ -1,6 +1,7 @@
 /* nslaunch-runc exec: another process in a running container, through
  * nsl_exec (it joins init's namespaces and cgroup and is confined as the
- * container's process is: capabilities, no_new_privs, seccomp last). */
+ * container's process is: capabilities, no_new_privs as asked, seccomp
+ * last). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,7 +29,7 @@ static const struct nsl_option_def exec_options[] = {
         { "env", 'e', true, E_ENV },
         { "user", 'u', true, E_USER },
         { "cap", 'c', true, E_CAP },
-        { "no-new-privs", 0, false, E_NO_NEW_PRIVS },   /* always on in nslaunch */
+        { "no-new-privs", 0, false, E_NO_NEW_PRIVS },
         { "preserve-fds", 0, true, E_PRESERVE_FDS },
         { 0 },
 };
@@ -40,7 +41,7 @@ struct exec_args {
         const char **env, **caps;       /* argc slots each */
         size_t n_env, n_caps;
         unsigned preserve_fds;
-        bool tty, detach;
+        bool tty, detach, no_new_privs;
 };
 
 static int set_user(nsl_spec *spec, const char *value, nsl_error *error)
@@ -71,7 +72,7 @@ static int parse_exec(struct nsl_tokens *t, struct exec_args *a, nsl_error *erro
                 case E_ENV: a->env[a->n_env++] = t->value; break;
                 case E_USER: a->user = t->value; break;
                 case E_CAP: a->caps[a->n_caps++] = t->value; break;
-                case E_NO_NEW_PRIVS: break;
+                case E_NO_NEW_PRIVS: a->no_new_privs = true; break;
                 case E_PRESERVE_FDS: {
                         char *end;
                         unsigned long n = strtoul(t->value, &end, 10);
@@ -120,6 +121,8 @@ static int exec_spec(const struct exec_args *a, const nsl_oci *oci, char *const 
                 r = nsl_spec_add_env(spec, a->env[i], error);
         if (r == 0 && a->user)
                 r = set_user(spec, a->user, error);
+        if (a->no_new_privs)
+                nsl_spec_set_no_new_privs(spec, true);
         for (size_t i = 0; r == 0 && i < a->n_caps; i++)
                 r = nsl_spec_add_cap(spec, a->caps[i], error);
         for (unsigned i = 0; r == 0 && i < a->preserve_fds; i++) {

@@ -497,6 +497,7 @@ static int plan_bundle(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
                 return nsl_fail(error, ENOMEM, "domainname", spec->domainname, NULL);
         plan->oom_score_adj_set = spec->oom_score_adj_set;
         plan->oom_score_adj = spec->oom_score_adj;
+        plan->new_privs_allowed = spec->new_privs_allowed;
         plan->umask_set = spec->umask_set;
         plan->umask = spec->umask;
         return 0;

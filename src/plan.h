@@ -85,6 +85,8 @@ struct nsl_plan {
         char *apparmor_profile;                 /* the command's execve enters it; NULL: none */
         bool oom_score_adj_set;
         int oom_score_adj;
+        bool new_privs_allowed;                 /* no no_new_privs: the payload keeps CAP_SYS_ADMIN, which
+                                                 * the filters' load needs then, until execve drops it */
         char **sysctls;                         /* KEY=VALUE */
         size_t n_sysctls;
         char *domainname;

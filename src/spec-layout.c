@@ -143,6 +143,11 @@ int nsl_spec_set_oom_score_adj(nsl_spec *spec, int adj, nsl_error *error)
         return 0;
 }
 
+void nsl_spec_set_no_new_privs(nsl_spec *spec, bool on)
+{
+        spec->new_privs_allowed = !on;
+}
+
 /* The sysctls that belong to a namespace the sandbox owns (its network,
  * IPC or mqueue namespace); every other one would change the host. */
 static bool sysctl_namespaced(const char *key, size_t len)

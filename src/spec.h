@@ -114,6 +114,7 @@ struct nsl_spec {
         char *apparmor_profile;         /* NULL: none */
         bool oom_score_adj_set;
         int oom_score_adj;
+        bool new_privs_allowed;         /* nsl_spec_set_no_new_privs(false) */
         char **sysctls;         /* KEY=VALUE, namespaced keys only */
         size_t n_sysctls;
         char *domainname;

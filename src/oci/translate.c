@@ -119,7 +119,7 @@ int nsl_oci_process_to_spec(const struct nsl_oci_process *p, nsl_spec *spec, nsl
                 return r;
         if ((r = apparmor_to_spec(p, spec, error)) < 0)
                 return r;
-        /* noNewPrivileges false: nslaunch sets no_new_privs all the same */
+        nsl_spec_set_no_new_privs(spec, p->no_new_privileges);
         if (p->has_oom_score_adj && (r = nsl_spec_set_oom_score_adj(spec, p->oom_score_adj, error)) < 0)
                 return nsl_oci_as_field(error, "process.oomScoreAdj", r);
         return 0;

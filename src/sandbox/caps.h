@@ -7,8 +7,10 @@
 
 /* Clears every capability set (bounding, ambient, inheritable, permitted,
  * effective) but the bits in keep, which are raised in all of them so that
- * they survive execve for any uid. */
-int nsl_caps_drop(uint64_t keep, nsl_error *error);
+ * they survive execve for any uid. The bits of until_exec that are still
+ * permitted stay permitted and effective, and only there: execve drops
+ * them, for any uid, since neither the bounding set nor ambient holds them. */
+int nsl_caps_drop(uint64_t keep, uint64_t until_exec, nsl_error *error);
 
 /* Clears effective, permitted and inheritable (and with them ambient) in one
  * capset: for a process that will never exec, the bounding set is moot. */

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -101,14 +102,20 @@ int nsl_stage_groups(struct nsl_ctx *ctx, nsl_error *error)
         return 0;
 }
 
+/* Without no_new_privs the kernel loads a seccomp filter or a Landlock
+ * ruleset only for a holder of CAP_SYS_ADMIN: kept for those stages, and
+ * gone with execve. */
 int nsl_stage_caps(struct nsl_ctx *ctx, nsl_error *error)
 {
-        return nsl_caps_drop(ctx->plan->caps, error);
+        uint64_t until_exec = ctx->plan->new_privs_allowed ? 1ULL << CAP_SYS_ADMIN : 0;
+
+        return nsl_caps_drop(ctx->plan->caps, until_exec, error);
 }
 
 int nsl_stage_no_new_privs(struct nsl_ctx *ctx, nsl_error *error)
 {
-        (void)ctx;
+        if (ctx->plan->new_privs_allowed)
+                return 0;
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return nsl_fail(error, errno, "no-new-privs", "", NULL);
         return 0;

@@ -163,8 +163,8 @@ def vfs_cap(*caps):
 # Setuid-root binaries and file capabilities reached through a bind mount
 # (tests/attacks/test_escalation.py::test_setuid_and_file_caps_give_nothing):
 # run as uid 1000 in the container, the program must stay uid 1000 with no
-# capability.  nslaunch sets no_new_privs always (docs/oci.md), whatever
-# podman's noNewPrivileges says.
+# capability.  nslaunch honours podman's noNewPrivileges: false as runc does,
+# but mounts every bind nosuid (docs/oci.md).
 @pytest.mark.parametrize("kind", ["setuid", "filecaps"])
 def test_setuid_and_file_caps_give_nothing(podman, progs, session_dir, kind):
     d = tempfile.mkdtemp(prefix="suid.", dir=session_dir)

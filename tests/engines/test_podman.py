@@ -119,6 +119,22 @@ def test_user_1000(podman):
     assert result.returncode == 1 and "Permission denied" in result.stderr, describe(result)
 
 
+@pytest.mark.parametrize("opts,want", [([], "0"), (["--security-opt", "no-new-privileges"], "1")])
+def test_no_new_privileges_as_podman_asks(podman, opts, want):
+    """podman's default config says noNewPrivileges false, as runc reads it;
+    --security-opt no-new-privileges says true. Either way the command holds
+    podman's capability set, which has no CAP_SYS_ADMIN (the payload keeps
+    it only to load the filter without no_new_privs), and the filter."""
+    result = podman.run("--rm", *opts, IMAGE, "sh", "-c",
+                        "grep -E '^(NoNewPrivs|Seccomp|CapEff|CapBnd):' /proc/self/status")
+    assert result.returncode == 0, describe(result)
+    status = dict(line.split(":\t") for line in result.stdout.splitlines())
+    assert status["NoNewPrivs"] == want, describe(result)
+    assert status["Seccomp"] == "2", describe(result)
+    assert status["CapEff"] == status["CapBnd"], describe(result)
+    assert int(status["CapEff"], 16) and not int(status["CapEff"], 16) & (1 << 21), describe(result)
+
+
 def inspect(podman, name, template):
     return podman("inspect", "--format", template, name, check=True).stdout.strip()
 

@@ -7,6 +7,7 @@ The driver is $NSL_OCI_RUN, else next to $NSLAUNCH (run-rootless.sh copies
 it there), else the build tree's."""
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -71,9 +72,51 @@ def test_the_process_runs_as_the_config_says(hostdir, root):
     # only); the sandbox's one set is every set
     for field in ("CapEff", "CapPrm", "CapInh", "CapAmb"):
         assert int(status_field(cp.stdout, field), 16) == 1 << 5, field
-    assert status_field(cp.stdout, "NoNewPrivs") == "1"
+    # no noNewPrivileges: false, as the spec's default
+    assert status_field(cp.stdout, "NoNewPrivs") == "0"
     # no linux.seccomp: no filter, as the spec says
     assert status_field(cp.stdout, "Seccomp") == "0"
+
+
+# Without no_new_privs the payload loads the filter with CAP_SYS_ADMIN,
+# which it holds only until execve: the command never has it, as root of
+# the container or not, with a filter or without.
+@pytest.mark.parametrize("no_new_privileges", [False, True])
+@pytest.mark.parametrize("uid", [0, 1000])
+@pytest.mark.parametrize("with_filter", [False, True])
+def test_no_new_privileges_as_the_config_says(hostdir, root, no_new_privileges, uid, with_filter):
+    if uid and not IS_ROOT:
+        pytest.skip("rootless, the container has one uid")
+    config = base_config(root, "mkdir /tmp/x 2>/dev/null; echo made $?; "
+                               "grep -E '^(Cap...|NoNewPrivs|Seccomp):' /proc/self/status")
+    config["process"]["noNewPrivileges"] = no_new_privileges
+    config["process"]["user"] = {"uid": uid, "gid": uid}
+    if with_filter:
+        config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW",
+                                      "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO",
+                                                    "errnoRet": 1}]}
+    cp = run_bundle(hostdir, config)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.splitlines()[0] == ("made 1" if with_filter else "made 0")
+    for field in ("CapEff", "CapPrm", "CapInh", "CapAmb", "CapBnd"):
+        assert int(status_field(cp.stdout, field), 16) == 1 << 5, (field, cp.stdout)
+    assert status_field(cp.stdout, "NoNewPrivs") == ("1" if no_new_privileges else "0")
+    assert status_field(cp.stdout, "Seccomp") == ("2" if with_filter else "0")
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="a set-uid-root program in the image needs root to make")
+def test_a_set_uid_program_in_the_image_gains_nothing_without_no_new_privileges(hostdir, root):
+    """noNewPrivileges false lets the kernel honour set-uid bits, but the
+    container's root is nosuid, as every mount nslaunch makes."""
+    suid = os.path.join(root, "suid-id")
+    shutil.copy("/usr/bin/id", suid)
+    os.chown(suid, 0, 0)
+    os.chmod(suid, 0o4755)
+    config = base_config(root, "/suid-id -u; grep NoNewPrivs /proc/self/status")
+    config["process"]["user"] = {"uid": 1000, "gid": 1000}
+    cp = run_bundle(hostdir, config)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split() == ["1000", "NoNewPrivs:", "0"], cp.stdout
 
 
 def test_the_configs_seccomp_object_applies(hostdir, root):

@@ -381,6 +381,33 @@ def test_exec_is_confined_by_the_config_the_container_was_created_with(runc, bun
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="nsl_exec enters a sandbox only as root")
+@pytest.mark.parametrize("no_new_privileges", [False, True])
+def test_no_new_privileges_of_the_config_and_of_exec(runc, bundle, no_new_privileges):
+    """process.noNewPrivileges reaches the command and, unless exec says
+    --no-new-privs, an exec'd process; the filter applies either way and no
+    capability comes with it."""
+    config = bundle.write(["/bin/sleep", "30"])
+    config["process"]["noNewPrivileges"] = no_new_privileges
+    config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW",
+                                  "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+    bundle.write()
+    cid = f"nnp{int(no_new_privileges)}"
+    create(runc, bundle, cid)
+    assert runc("start", cid).returncode == 0
+    script = "grep -E '^(NoNewPrivs|Seccomp|CapEff|CapPrm|CapBnd):' /proc/self/status"
+    for opts, nnp in (([], no_new_privileges), (["--no-new-privs"], True)):
+        cp = runc("exec", *opts, cid, "/bin/sh", "-c", script)
+        assert cp.returncode == 0, cp.stderr
+        st = dict(line.split(":\t") for line in cp.stdout.splitlines())
+        assert st["NoNewPrivs"] == str(int(nnp)), (opts, cp.stdout)
+        assert st["Seccomp"] == "2", cp.stdout
+        # what the config's process asks for, in every set, and never CAP_SYS_ADMIN
+        assert st["CapEff"] == st["CapPrm"] == st["CapBnd"] != "0000000000000000", cp.stdout
+        assert not int(st["CapEff"], 16) & (1 << 21), cp.stdout
+    assert runc("delete", "--force", cid).returncode == 0
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="nsl_exec enters a sandbox only as root")
 def test_exec_process_file_and_detach(runc, bundle, hostdir):
     create(runc, bundle, "exproc")
     assert runc("start", "exproc").returncode == 0
