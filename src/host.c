@@ -90,6 +90,12 @@ bool nsl_host_maps_ids(void)
         return nsl_host_root() || namespace_root_maps_ids();
 }
 
+/* selinuxfs is mounted where SELinux is enabled (libselinux asks the same) */
+bool nsl_host_selinux_enabled(void)
+{
+        return access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
 bool nsl_host_apparmor_enabled(void)
 {
         _cleanup_file_ FILE *f = fopen("/sys/module/apparmor/parameters/enabled", "re");

@@ -52,6 +52,7 @@ bool nsl_host_maps_ids(void);
 
 /* Whether the kernel enforces AppArmor (its module parameter "enabled"). */
 bool nsl_host_apparmor_enabled(void);
+bool nsl_host_selinux_enabled(void);
 
 /* The ranges of ids ('u' or 'g') the caller's user namespace has, each
  * mapped to itself: what a sandbox gets that should see the same ids as its

@@ -303,6 +303,7 @@ void nsl_oci_free(nsl_oci *oci)
         free(oci->uid_maps);
         free(oci->gid_maps);
         free(oci->cgroups_path);
+        free(oci->mount_label);
         nsl_strv_free(oci->sysctl);
         nsl_strv_free(oci->masked_paths);
         nsl_strv_free(oci->readonly_paths);

@@ -270,7 +270,7 @@ int nsl_oci_parse_linux(json_object *lin, struct nsl_oci *oci, nsl_error *error)
         int r;
 
         if ((r = nsl_oci_check_keys(lin, "linux", known, error)) < 0 ||
-            (r = nsl_oci_refuse_set(lin, "mountLabel", "linux", error)) < 0 ||
+            (r = nsl_oci_get_string(lin, "mountLabel", "linux", &oci->mount_label, error)) < 0 ||
             (r = parse_namespaces(lin, oci, error)) < 0 ||
             (r = parse_idmaps(lin, "uidMappings", &oci->uid_maps, &oci->n_uid_maps, error)) < 0 ||
             (r = parse_idmaps(lin, "gidMappings", &oci->gid_maps, &oci->n_gid_maps, error)) < 0 ||

@@ -325,6 +325,19 @@ static int seccomp_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error 
         return r < 0 ? nsl_oci_as_field(error, "linux.seccomp", r) : 0;
 }
 
+/* nslaunch applies no SELinux label. Where SELinux is enabled a mount label
+ * is refused: the container's files would go unlabelled. Where it is not,
+ * there is nothing to label for, and the label has no effect, as with runc
+ * and crun (which then leave the mount option out). */
+static int mount_label_to_spec(const nsl_oci *oci, nsl_error *error)
+{
+        if (!oci->mount_label || !*oci->mount_label || !nsl_host_selinux_enabled())
+                return 0;
+        return nsl_fail(error, EOPNOTSUPP, "config.json", "linux.mountLabel",
+                        "%s: nslaunch cannot apply SELinux labels, and SELinux is enabled on this host",
+                        oci->mount_label);
+}
+
 /* The config says what is allowed; nslaunch's own Landlock rules would add
  * refusals it never asked for. */
 static int confinement_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
@@ -376,6 +389,7 @@ int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error)
             (r = devices_to_spec(oci, spec, error)) < 0 ||
             (r = resources_to_spec(oci, spec, error)) < 0 ||
             (r = paths_to_spec(oci, spec, error)) < 0 ||
+            (r = mount_label_to_spec(oci, error)) < 0 ||
             (r = confinement_to_spec(oci, spec, error)) < 0)
                 return r;
         return 0;

@@ -672,7 +672,6 @@ REFUSED = [
     (lambda c: c["linux"].__setitem__("seccomp", {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/x"}),
      "linux.seccomp.listenerPath"),
     (lambda c: c["linux"].__setitem__("personality", {"domain": "LINUX32"}), "linux.personality.domain"),
-    (lambda c: c["linux"].__setitem__("mountLabel", "x"), "linux.mountLabel"),
     (lambda c: c["linux"].__setitem__("rootfsPropagation", "shared"), "linux.rootfsPropagation"),
     (lambda c: c["linux"]["namespaces"].append({"type": "time"}), "linux.namespaces["),
     (lambda c: c["linux"]["namespaces"][0].__setitem__("path", "/proc/1/ns/pid"), "linux.namespaces[0]"),
@@ -701,6 +700,21 @@ def test_refused_config_field_names_itself(runc, bundle, hostdir, edit, name):
     with open(log) as f:
         assert name in json.loads(f.read().splitlines()[-1])["msg"]
     assert not os.path.exists(os.path.join(runc.root, "refused"))
+
+
+SELINUX = os.path.exists("/sys/fs/selinux/enforce")
+
+
+def test_a_mount_label_is_refused_only_where_selinux_is_enabled(runc, bundle):
+    bundle.config["linux"]["mountLabel"] = "system_u:object_r:container_file_t:s0:c1,c2"
+    bundle.write(["/bin/true"])
+    runc.ids.append("labelled")
+    cp = runc("run", "--bundle", bundle.path, "labelled")
+    if SELINUX:
+        line = one_error_line(cp)
+        assert "linux.mountLabel" in line and "SELinux is enabled" in line, line
+    else:
+        assert cp.returncode == 0, cp.stderr
 
 
 def create_with_console(runc, bundle, sock_dir, cid):
