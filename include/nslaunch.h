@@ -218,6 +218,14 @@ int nsl_spec_set_oom_score_adj(nsl_spec *spec, int adj, nsl_error *error);      
  * the kernel takes CAP_SYS_ADMIN for that without no_new_privs, which the
  * payload holds until execve and the command never does. */
 void nsl_spec_set_no_new_privs(nsl_spec *spec, bool on);
+/* The propagation of the sandbox's root mount, set once it is the root:
+ * "private" (the default) or "slave" (a slave of nothing is private: the
+ * sandbox's mount namespace shares nothing with the host's), "shared" (a
+ * peer group of the sandbox's own: a mount under the root propagates to
+ * the root's binds and to the mount namespaces made from the sandbox's,
+ * never to or from the host's) or "unbindable"; with an "r" in front, the
+ * mounts below the root too. */
+int nsl_spec_set_root_propagation(nsl_spec *spec, const char *propagation, nsl_error *error);
 /* The command's AppArmor profile, loaded by someone else (an engine's
  * docker-default): the command's execve enters it. Refused at launch on a
  * host where AppArmor is not enabled. */

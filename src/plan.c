@@ -498,6 +498,8 @@ static int plan_bundle(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
         plan->oom_score_adj_set = spec->oom_score_adj_set;
         plan->oom_score_adj = spec->oom_score_adj;
         plan->new_privs_allowed = spec->new_privs_allowed;
+        plan->root_propagation = spec->root_propagation;
+        plan->root_propagation_recursive = spec->root_propagation_recursive;
         plan->umask_set = spec->umask_set;
         plan->umask = spec->umask;
         return 0;

@@ -87,6 +87,8 @@ struct nsl_plan {
         int oom_score_adj;
         bool new_privs_allowed;                 /* no no_new_privs: the payload keeps CAP_SYS_ADMIN, which
                                                  * the filters' load needs then, until execve drops it */
+        uint64_t root_propagation;              /* set on the root after pivot_root; 0: it stays private */
+        bool root_propagation_recursive;
         char **sysctls;                         /* KEY=VALUE */
         size_t n_sysctls;
         char *domainname;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "cleanup.h"
@@ -146,6 +147,24 @@ int nsl_spec_set_oom_score_adj(nsl_spec *spec, int adj, nsl_error *error)
 void nsl_spec_set_no_new_privs(nsl_spec *spec, bool on)
 {
         spec->new_privs_allowed = !on;
+}
+
+int nsl_spec_set_root_propagation(nsl_spec *spec, const char *propagation, nsl_error *error)
+{
+        static const struct { const char *name; uint64_t flag; } kinds[] = {
+                { "private", 0 }, { "slave", 0 }, { "shared", MS_SHARED }, { "unbindable", MS_UNBINDABLE },
+        };
+        bool recursive = propagation && propagation[0] == 'r';
+        const char *kind = propagation ? propagation + recursive : "";
+
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
+                if (!strcmp(kind, kinds[i].name)) {
+                        spec->root_propagation = kinds[i].flag;
+                        spec->root_propagation_recursive = recursive;
+                        return 0;
+                }
+        return nsl_fail(error, EINVAL, "root-propagation", propagation ? propagation : "",
+                        "expected [r]private, [r]slave, [r]shared or [r]unbindable");
 }
 
 /* The sysctls that belong to a namespace the sandbox owns (its network,

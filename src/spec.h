@@ -115,6 +115,8 @@ struct nsl_spec {
         bool oom_score_adj_set;
         int oom_score_adj;
         bool new_privs_allowed;         /* nsl_spec_set_no_new_privs(false) */
+        uint64_t root_propagation;      /* MS_SHARED or MS_UNBINDABLE; 0: private */
+        bool root_propagation_recursive;
         char **sysctls;         /* KEY=VALUE, namespaced keys only */
         size_t n_sysctls;
         char *domainname;

@@ -304,6 +304,7 @@ void nsl_oci_free(nsl_oci *oci)
         free(oci->gid_maps);
         free(oci->cgroups_path);
         free(oci->mount_label);
+        free(oci->root_propagation);
         nsl_strv_free(oci->sysctl);
         nsl_strv_free(oci->masked_paths);
         nsl_strv_free(oci->readonly_paths);

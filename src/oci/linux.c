@@ -246,20 +246,6 @@ static int parse_personality(json_object *lin, nsl_error *error)
         return r;
 }
 
-static int parse_propagation(json_object *lin, nsl_error *error)
-{
-        static const char *const allowed[] = { "private", "rprivate", "slave", "rslave" };
-        _cleanup_free_ char *value = NULL;
-        int r = nsl_oci_get_string(lin, "rootfsPropagation", "linux", &value, error);
-
-        if (r <= 0 || !*value)
-                return r;
-        for (size_t i = 0; i < ELEMENTSOF(allowed); i++)
-                if (!strcmp(value, allowed[i]))
-                        return 0;
-        return nsl_fail(error, EINVAL, "config.json", "linux.rootfsPropagation", "%s is not supported", value);
-}
-
 int nsl_oci_parse_linux(json_object *lin, struct nsl_oci *oci, nsl_error *error)
 {
         /* intelRdt, timeOffsets, memoryPolicy, netDevices... are refused as unknown keys */
@@ -278,7 +264,7 @@ int nsl_oci_parse_linux(json_object *lin, struct nsl_oci *oci, nsl_error *error)
             (r = nsl_oci_get_string(lin, "cgroupsPath", "linux", &oci->cgroups_path, error)) < 0 ||
             (r = nsl_oci_get_object(lin, "resources", "linux", &resources, error)) < 0 ||
             (resources && (r = nsl_oci_parse_resources(resources, "linux.resources", &oci->resources, error)) < 0) ||
-            (r = parse_propagation(lin, error)) < 0 ||
+            (r = nsl_oci_get_string(lin, "rootfsPropagation", "linux", &oci->root_propagation, error)) < 0 ||
             (r = parse_seccomp(lin, oci, error)) < 0 ||
             (r = parse_sysctl(lin, oci, error)) < 0 ||
             (r = nsl_oci_get_strv(lin, "maskedPaths", "linux", &oci->masked_paths, &oci->n_masked_paths, error)) < 0 ||

@@ -124,6 +124,7 @@ struct nsl_oci {
         struct nsl_oci_resources resources;
         char *cgroups_path;
         char *mount_label;      /* linux.mountLabel (refused where SELinux is enabled: translate.c) */
+        char *root_propagation; /* linux.rootfsPropagation */
         char **sysctl;          /* "KEY=VALUE" */
         size_t n_sysctl;
         int seccomp_fd;         /* a memfd with linux.seccomp as JSON; -1: none (unconfined) */

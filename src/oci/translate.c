@@ -383,6 +383,9 @@ int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error)
         if ((r = nsl_spec_set_rootfs(spec, oci->root_path, error)) < 0)
                 return nsl_oci_as_field(error, "root.path", r);
         nsl_spec_set_rw_root(spec, !oci->root_readonly);
+        if (oci->root_propagation && *oci->root_propagation &&
+            (r = nsl_spec_set_root_propagation(spec, oci->root_propagation, error)) < 0)
+                return nsl_oci_as_field(error, "linux.rootfsPropagation", r);
         if ((r = nsl_oci_process_to_spec(&oci->process, spec, error)) < 0 ||
             (r = namespaces_to_spec(oci, spec, error)) < 0 ||
             (r = nsl_oci_mounts_to_spec(oci, spec, error)) < 0 ||

@@ -207,6 +207,19 @@ int nsl_stage_seal(struct nsl_ctx *ctx, nsl_error *error)
         return nsl_mount_set(ctx->root_fd, MOUNT_ATTR_RDONLY, false, "/", error);
 }
 
+/* Only once the host's tree is gone: a peer group made now has no member
+ * outside the sandbox's mount namespace. */
+static int set_root_propagation(const struct nsl_plan *plan, nsl_error *error)
+{
+        struct mount_attr attr = { .propagation = plan->root_propagation };
+
+        if (!plan->root_propagation)
+                return 0;
+        if (mount_setattr(AT_FDCWD, "/", plan->root_propagation_recursive ? AT_RECURSIVE : 0, &attr, sizeof attr) < 0)
+                return nsl_fail(error, errno, "pivot", "/", "cannot set the root's propagation");
+        return 0;
+}
+
 int nsl_stage_pivot(struct nsl_ctx *ctx, nsl_error *error)
 {
         if (fchdir(ctx->root_fd) < 0)
@@ -218,5 +231,5 @@ int nsl_stage_pivot(struct nsl_ctx *ctx, nsl_error *error)
         if (chdir("/") < 0)
                 return nsl_fail(error, errno, "pivot", "/", NULL);
         nsl_ctx_release_mounts(ctx);
-        return 0;
+        return set_root_propagation(ctx->plan, error);
 }

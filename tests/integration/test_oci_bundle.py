@@ -104,6 +104,34 @@ def test_no_new_privileges_as_the_config_says(hostdir, root, no_new_privileges, 
     assert status_field(cp.stdout, "Seccomp") == ("2" if with_filter else "0")
 
 
+# runtimetest's own check (runtime-tools): a bind of / made before a mount
+# below / shows that mount only when the root is shared; a root that is
+# unbindable cannot be bound at all. The root's line in mountinfo says which.
+PROPAGATION_CHECK = (
+    "mkdir /t /m /s && touch /s/f && "
+    "sed -En 's|^([^ ]+ ){4}/ [^ ]+ ?(.*) - .*|\\2|p' /proc/self/mountinfo; "
+    "mount --rbind / /t 2>/dev/null || { echo unbindable; exit 0; }; "
+    "mount --bind /s /m && { test -e /t/m/f && echo exposed || echo hidden; }")
+
+
+@pytest.mark.parametrize("propagation,seen,bound", [
+    (None, "", "hidden"), ("rprivate", "", "hidden"), ("slave", "", "hidden"),
+    ("shared", "shared:", "exposed"), ("rshared", "shared:", "exposed"), ("unbindable", "unbindable", "unbindable"),
+])
+def test_rootfs_propagation(hostdir, rootfs, propagation, seen, bound):
+    root, _ = rootfs()
+    config = base_config(root, PROPAGATION_CHECK)
+    config["root"]["readonly"] = False
+    config["process"]["capabilities"] = {k: ["CAP_SYS_ADMIN"] for k in ("bounding", "effective", "permitted")}
+    if propagation:
+        config["linux"]["rootfsPropagation"] = propagation
+    cp = run_bundle(hostdir, config)
+    assert cp.returncode == 0, cp.stderr
+    fields, outcome = cp.stdout.splitlines()
+    assert fields.strip().startswith(seen) if seen else fields.strip() == "", cp.stdout
+    assert outcome == bound, cp.stdout
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="a set-uid-root program in the image needs root to make")
 def test_a_set_uid_program_in_the_image_gains_nothing_without_no_new_privileges(hostdir, root):
     """noNewPrivileges false lets the kernel honour set-uid bits, but the

@@ -672,7 +672,7 @@ REFUSED = [
     (lambda c: c["linux"].__setitem__("seccomp", {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/x"}),
      "linux.seccomp.listenerPath"),
     (lambda c: c["linux"].__setitem__("personality", {"domain": "LINUX32"}), "linux.personality.domain"),
-    (lambda c: c["linux"].__setitem__("rootfsPropagation", "shared"), "linux.rootfsPropagation"),
+    (lambda c: c["linux"].__setitem__("rootfsPropagation", "rbind"), "linux.rootfsPropagation"),
     (lambda c: c["linux"]["namespaces"].append({"type": "time"}), "linux.namespaces["),
     (lambda c: c["linux"]["namespaces"][0].__setitem__("path", "/proc/1/ns/pid"), "linux.namespaces[0]"),
     # with line breaks: refused whether AppArmor is enabled or not (test_oci_apparmor.py applies one)

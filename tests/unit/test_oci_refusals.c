@@ -113,10 +113,9 @@ static void linux_fields(void **state)
                        "nslaunch: config.json: linux.personality.domain: only LINUX is supported");
         expect_refused("linux.personality", "{\"domain\": \"LINUX\", \"flags\": [\"ADDR_NO_RANDOMIZE\"]}",
                        "nslaunch: config.json: linux.personality.flags: not supported");
-        expect_refused("linux.rootfsPropagation", "\"shared\"",
-                       "nslaunch: config.json: linux.rootfsPropagation: shared is not supported");
-        expect_refused("linux.rootfsPropagation", "\"unbindable\"",
-                       "nslaunch: config.json: linux.rootfsPropagation: unbindable is not supported");
+        expect_refused("linux.rootfsPropagation", "\"rbind\"",
+                       "nslaunch: config.json: linux.rootfsPropagation: rbind: expected [r]private, [r]slave, "
+                       "[r]shared or [r]unbindable");
         expect_refused("linux.personality", "{\"domain\": \"LINUX\", \"persona\": 1}",
                        "nslaunch: config.json: linux.personality.persona: not supported");
         expect_refused("linux.sysctl", "{\"kernel.panic\": \"1\"}",
