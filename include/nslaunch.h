@@ -53,15 +53,17 @@ int nsl_spec_add_mount(nsl_spec *spec, const char *value, nsl_error *error);
  * cannot make one): HOST[:CONTAINER], HOST a character or block device. The
  * bind is nosuid and noexec; the node keeps the host's owner and mode. */
 int nsl_spec_add_device(nsl_spec *spec, const char *value, nsl_error *error);
-/* A device node as an OCI config lists it (linux.devices): the host's node
- * with that type and number is bound at path, that is the host's node at the
- * same path, else the kernel's name for the number (/sys/dev) under /dev.
- * file_mode, uid and gid, when not -1, are what the node must have, its
- * owner as the sandbox sees it: a node that is not is refused, never
- * changed (it is the host's). */
+/* A device node as an OCI config lists it (linux.devices). Run by root,
+ * nslaunch makes it at path as asked (file_mode default 0666, uid and gid,
+ * as the sandbox sees them, default 0). Rootless, the host's node with that
+ * type and number is bound at path, that is the host's node at the same
+ * path, else the kernel's name for the number (/sys/dev) under /dev;
+ * file_mode, uid and gid, when not -1, are what the node must have: a node
+ * that is not is refused, never changed (it is the host's), and so is a
+ * FIFO. */
 typedef struct nsl_device_node {
         const char *path;
-        char type;              /* 'c' (or 'u') or 'b' */
+        char type;              /* 'c' (or 'u'), 'b', or 'p' (a FIFO: no number) */
         unsigned major, minor;
         int file_mode;          /* permission bits, or -1 */
         int64_t uid, gid;       /* or -1 */

@@ -93,6 +93,16 @@ static int write_maps(int pid_dir, const struct nsl_id_range *uid_maps, size_t n
         return write_map(pid_dir, "uid_map", uid_maps, n_uid, error);
 }
 
+bool nsl_id_outside(const struct nsl_id_range *maps, size_t n, uint32_t inside, uint32_t *outside)
+{
+        for (size_t i = 0; i < n; i++)
+                if (inside >= maps[i].inside && inside - maps[i].inside < maps[i].count) {
+                        *outside = maps[i].outside + (inside - maps[i].inside);
+                        return true;
+                }
+        return false;
+}
+
 int nsl_idmap_write(pid_t pid, int pidfd, const struct nsl_plan *plan, nsl_error *error)
 {
         _cleanup_close_ int pid_dir = -1;

@@ -13,6 +13,10 @@ int nsl_idmap_write(pid_t pid, int pidfd, const struct nsl_plan *plan, nsl_error
 /* The same way: the child's oom_score_adj (its children inherit it). */
 int nsl_oom_score_adj_write(pid_t pid, int pidfd, int adj, nsl_error *error);
 
+/* The host's id of a sandbox's id under the plan's map lines; false when
+ * none maps it. */
+bool nsl_id_outside(const struct nsl_id_range *maps, size_t n, uint32_t inside, uint32_t *outside);
+
 /* A user namespace of its own whose maps take uid to host_uid and gid to
  * host_gid (an idmapped mount's mapping), held by a helper process only
  * while the maps are written. The helper is on its way out when this

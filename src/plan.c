@@ -156,11 +156,36 @@ static int push_mount(struct nsl_plan *plan, const struct nsl_mount *m, nsl_erro
         return 0;
 }
 
-/* With the host's node it binds, and what that node must be. */
+/* A node a spec lists by number: root makes it as asked (as runc does; the
+ * owner, the container's root unless given, and the mode, 0666 unless
+ * given, are the spec's), since the host may have no such node, or one of
+ * another mode. */
+static int push_made_device(struct nsl_plan *plan, const struct nsl_mount *m, nsl_error *error)
+{
+        struct nsl_mount made = *m;
+
+        made.device.made = true;
+        if (made.device.perm < 0)
+                made.device.perm = 0666;
+        if (made.device.uid < 0)
+                made.device.uid = 0;
+        if (made.device.gid < 0)
+                made.device.gid = 0;
+        return push_mount(plan, &made, error);
+}
+
+/* With the host's node it binds, and what that node must be; or made. */
 static int push_device(struct nsl_plan *plan, const struct nsl_mount *m, nsl_error *error)
 {
         struct nsl_mount resolved;
-        int r = nsl_device_source(m, &resolved, error);
+        int r;
+
+        if (!m->source && !plan->rootless)
+                return push_made_device(plan, m, error);
+        if (m->device.type == S_IFIFO)
+                return nsl_fail(error, EPERM, nsl_mount_option(m), m->dest, "a FIFO is made only by nslaunch run "
+                                "as root (rootless, devices are binds of the host's nodes)");
+        r = nsl_device_source(m, &resolved, error);
 
         if (r < 0)
                 return r;

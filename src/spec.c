@@ -158,8 +158,8 @@ int nsl_spec_add_device_node(nsl_spec *spec, const nsl_device_node *node, nsl_er
         const char *path = node->path ? node->path : "";
         int r;
 
-        if (node->type != 'c' && node->type != 'u' && node->type != 'b')
-                return nsl_fail(error, EINVAL, "device", path, "type %c: expected c, u or b (a device to bind)",
+        if (node->type != 'c' && node->type != 'u' && node->type != 'b' && node->type != 'p')
+                return nsl_fail(error, EINVAL, "device", path, "type %c: expected c, u, b or p",
                                 node->type ? node->type : '?');
         if (node->file_mode < -1 || node->file_mode > 07777)
                 return nsl_fail(error, EINVAL, "device", path, "file mode %o is not permission bits",
@@ -168,9 +168,9 @@ int nsl_spec_add_device_node(nsl_spec *spec, const nsl_device_node *node, nsl_er
         if (r < 0)
                 return nsl_fail_errno(error, -r, false, "device", path,
                                       "must be an absolute path other than / without '..'");
-        m.device = (struct nsl_device_want){ .type = node->type == 'b' ? S_IFBLK : S_IFCHR,
-                                             .rdev = makedev(node->major, node->minor), .perm = node->file_mode,
-                                             .uid = node->uid, .gid = node->gid };
+        m.device = (struct nsl_device_want){ .type = node->type == 'b' ? S_IFBLK : node->type == 'p' ? S_IFIFO : S_IFCHR,
+                                             .rdev = node->type == 'p' ? 0 : makedev(node->major, node->minor),
+                                             .perm = node->file_mode, .uid = node->uid, .gid = node->gid };
         return add_mount(spec, &m, "device", error);
 }
 

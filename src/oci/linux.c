@@ -116,7 +116,12 @@ static bool device_is_made(const char *path)
 }
 
 /* One entry: the nodes nslaunch's /dev makes are there already; any other
- * is bound from the host, refused if it is a FIFO (nothing to bind). */
+ * is made (root) or bound from the host (nsl_spec_add_device_node). */
+static mode_t node_type(char type)
+{
+        return type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+}
+
 static int parse_device(json_object *o, const char *path, struct nsl_oci *oci, nsl_error *error)
 {
         static const char *const known[] = { "type", "path", "major", "minor", "fileMode", "uid", "gid", NULL };
@@ -136,9 +141,8 @@ static int parse_device(json_object *o, const char *path, struct nsl_oci *oci, n
                 return nsl_oci_refuse(error, path, "path is required");
         if (device_is_made(dev))
                 return 0;
-        if (!type || strlen(type) != 1 || !strchr("cub", type[0]))
-                return nsl_fail(error, EINVAL, "config.json", path, "device %s: type %s: expected c, u or b (a "
-                                "device node of the host's to bind; a user namespace cannot make one)", dev,
+        if (!type || strlen(type) != 1 || !strchr("cubp", type[0]))
+                return nsl_fail(error, EINVAL, "config.json", path, "device %s: type %s: expected c, u, b or p", dev,
                                 type ? type : "missing");
         if ((r = nsl_oci_get_int(o, "major", path, 0, UINT32_MAX, &major, &has_major, error)) < 0 ||
             (r = nsl_oci_get_int(o, "minor", path, 0, UINT32_MAX, &minor, &has_minor, error)) < 0 ||
@@ -146,13 +150,14 @@ static int parse_device(json_object *o, const char *path, struct nsl_oci *oci, n
             (r = nsl_oci_get_int(o, "uid", path, 0, UINT32_MAX, &uid, NULL, error)) < 0 ||
             (r = nsl_oci_get_int(o, "gid", path, 0, UINT32_MAX, &gid, NULL, error)) < 0)
                 return r;
-        if (!has_major || !has_minor)
+        if (type[0] != 'p' && (!has_major || !has_minor))
                 return nsl_oci_refuse(error, path, "major and minor are required");
         /* engines give stat's st_mode (podman: 020666): its type, if
          * there, must be the device's */
-        if (mode > 07777 && (mode_t)mode >> 12 != (type[0] == 'b' ? S_IFBLK : S_IFCHR) >> 12)
-                return nsl_fail(error, EINVAL, "config.json", path, "device %s: fileMode %o is not a %s device's",
-                                dev, (unsigned)mode, type[0] == 'b' ? "block" : "character");
+        if (mode > 07777 && (mode_t)mode >> 12 != node_type(type[0]) >> 12)
+                return nsl_fail(error, EINVAL, "config.json", path, "device %s: fileMode %o is not a %s's", dev,
+                                (unsigned)mode, type[0] == 'b' ? "block device" : type[0] == 'p' ? "FIFO"
+                                                                                  : "character device");
         oci->devices[oci->n_devices++] = (struct nsl_oci_device){
                 .path = TAKE_PTR(dev), .type = type[0], .major = (unsigned)major, .minor = (unsigned)minor,
                 .file_mode = mode < 0 ? -1 : (int)(mode & 07777), .uid = uid, .gid = gid,

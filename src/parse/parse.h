@@ -17,10 +17,11 @@ enum nsl_mount_kind { NSL_MOUNT_TMPFS, NSL_MOUNT_BIND, NSL_MOUNT_FILE, NSL_MOUNT
 
 /* What a device bind's node must be: checked on the clone, in the sandbox. */
 struct nsl_device_want {
-        mode_t type;            /* S_IFCHR or S_IFBLK */
+        mode_t type;            /* S_IFCHR or S_IFBLK; S_IFIFO only when made */
         dev_t rdev;
         int perm;               /* permission bits; -1: any */
         int64_t uid, gid;       /* owner, as the sandbox sees it; -1: any */
+        bool made;              /* made by nslaunch as root (sources.c), not the host's node */
 };
 /* Whether a bind is an idmapped mount (root only): when the sandbox user
  * could not use the source, or always, or never. */
@@ -37,8 +38,8 @@ struct nsl_mount {
         bool noexec;            /* nothing on it may be executed */
         const char *option;     /* a static name for errors when not the kind's own (--mount) */
         char *content;          /* NSL_MOUNT_FILE's */
-        struct nsl_device_want device;  /* NSL_MOUNT_DEVICE's; a spec's without a source is found by
-                                         * its number (plan.c) */
+        struct nsl_device_want device;  /* NSL_MOUNT_DEVICE's; a spec's without a source is made
+                                         * by root, else found by its number (plan.c) */
 };
 
 void nsl_mount_clear(struct nsl_mount *m);

@@ -30,7 +30,7 @@ static const struct { const char *name, *target; } links[] = {
 int nsl_device_check(int fd, const struct nsl_device_want *want, const char *what, const char *path,
                      nsl_error *error)
 {
-        const char *type = want->type == S_IFBLK ? "block" : "character";
+        const char *type = want->type == S_IFBLK ? "block" : want->type == S_IFIFO ? "FIFO" : "character";
         struct stat st;
 
         if (fstat(fd, &st) < 0)

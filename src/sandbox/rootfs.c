@@ -28,9 +28,17 @@ int nsl_stage_open_sources(struct nsl_ctx *ctx, nsl_error *error)
 {
         struct mount_attr private = { .propagation = MS_PRIVATE };
 
+        _cleanup_close_ int staging = -1;
+
         if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &private, sizeof private) < 0)
                 return nsl_fail(error, errno, "mount", "/", "cannot make the mount tree private");
-        return ctx->plan->rootless ? nsl_sources_open(ctx->plan, &ctx->sources, error) : 0;
+        if (ctx->plan->rootless)
+                return nsl_sources_open(ctx->plan, &ctx->sources, error);
+        if (ctx->sources.fd[NSL_SOURCE_NODES] < 0)
+                return 0;
+        if ((staging = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                return nsl_fail(error, errno, "mount", STAGING_DIR, NULL);
+        return nsl_sources_clone_nodes(ctx->plan, &ctx->sources, staging, STAGING_DIR, error);
 }
 
 static int populate_default_root(struct nsl_ctx *ctx, nsl_error *error)

@@ -5,9 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../cleanup.h"
 #include "../error.h"
+#include "../idmap.h"
 #include "../sync.h"
 #include "bind-idmap.h"
 #include "mount.h"
@@ -42,6 +45,66 @@ static int clone_private(const char *path, unsigned how, uint64_t attrs, bool re
         return nsl_mount_set_private(*fd, attrs, recursive, path, error);
 }
 
+static void node_name(size_t mount_index, char name[static 24])
+{
+        snprintf(name, 24, "%zu", mount_index);
+}
+
+/* A node as the plan asks for it (root: a user namespace cannot mknod), on
+ * a tmpfs of nslaunch's own that is not nodev, so that the node opens; its
+ * owner the host's ids of the sandbox's. */
+static int make_node(const struct nsl_plan *plan, size_t i, int *nodes_fd, nsl_error *error)
+{
+        static const struct nsl_fs_option opts[] = { { "mode", "0700" }, { "size", "4k" } };
+        const struct nsl_mount *m = &plan->mounts[i];
+        const struct nsl_device_want *want = &m->device;
+        const char *what = nsl_mount_option(m);
+        uint32_t uid, gid;
+        char name[24];
+        int r;
+
+        if (!nsl_id_outside(plan->uid_maps, plan->n_uid_maps, (uint32_t)want->uid, &uid) ||
+            !nsl_id_outside(plan->gid_maps, plan->n_gid_maps, (uint32_t)want->gid, &gid))
+                return nsl_fail(error, EINVAL, what, m->dest, "owner %lld:%lld is not mapped in the sandbox",
+                                (long long)want->uid, (long long)want->gid);
+        if (*nodes_fd < 0 &&
+            (r = nsl_fs_new("tmpfs", opts, ELEMENTSOF(opts), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, nodes_fd, error)) < 0)
+                return r;
+        node_name(i, name);
+        if (mknodat(*nodes_fd, name, want->type, want->rdev) < 0)
+                return nsl_fail(error, errno, what, m->dest, "cannot make the node");
+        if (fchownat(*nodes_fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+            fchmodat(*nodes_fd, name, (mode_t)want->perm, 0) < 0)
+                return nsl_fail(error, errno, what, m->dest, "cannot set the node's owner and mode");
+        return 0;
+}
+
+int nsl_sources_clone_nodes(const struct nsl_plan *plan, struct nsl_sources *s, int scratch_fd,
+                            const char *scratch_path, nsl_error *error)
+{
+        _cleanup_close_ int nodes = TAKE_FD(s->fd[NSL_SOURCE_NODES]);
+        int r = 0;
+
+        if (nodes < 0)
+                return 0;
+        if ((r = nsl_mount_attach(nodes, scratch_fd, scratch_path, error)) < 0)
+                return r;
+        for (size_t i = 0; r == 0 && i < plan->n_mounts; i++) {
+                const struct nsl_mount *m = &plan->mounts[i];
+                char name[24];
+                if (m->kind != NSL_MOUNT_DEVICE || !m->device.made)
+                        continue;
+                node_name(i, name);
+                r = nsl_tree_clone(nodes, name, 0, &s->fd[NSL_SOURCE_MOUNT(i)], error);
+                if (r == 0)
+                        r = nsl_mount_set(s->fd[NSL_SOURCE_MOUNT(i)], MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false,
+                                          m->dest, error);
+        }
+        if (umount2(scratch_path, MNT_DETACH) < 0 && r == 0)
+                r = nsl_fail(error, errno, "device", scratch_path, "cannot unmount the nodes' tmpfs");
+        return r;
+}
+
 static int open_binds(const struct nsl_plan *plan, struct nsl_sources *s, nsl_error *error)
 {
         const uint64_t nosuid_nodev = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
@@ -50,6 +113,11 @@ static int open_binds(const struct nsl_plan *plan, struct nsl_sources *s, nsl_er
         for (size_t i = 0; i < plan->n_mounts; i++) {
                 const struct nsl_mount *m = &plan->mounts[i];
                 int *fd = &s->fd[NSL_SOURCE_MOUNT(i)];
+                if (m->kind == NSL_MOUNT_DEVICE && m->device.made) {
+                        if ((r = make_node(plan, i, &s->fd[NSL_SOURCE_NODES], error)) < 0)
+                                return r;
+                        continue;
+                }
                 if (m->kind == NSL_MOUNT_DEVICE) {
                         /* the node alone; what it is, the sandbox checks (rootfs.c) */
                         r = clone_private(m->source, NSL_CLONE_FOLLOW, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false,

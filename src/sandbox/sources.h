@@ -12,7 +12,8 @@
 #define NSL_SOURCE_MOUNT(i) (1 + NSL_MAX_HOST_ENTRIES + (i))
 #define NSL_SOURCE_SYSFS NSL_SOURCE_MOUNT(NSL_MAX_MOUNTS)  /* a sysfs of a joined network namespace */
 #define NSL_SOURCE_MQUEUE (NSL_SOURCE_SYSFS + 1)          /* an mqueue of a joined IPC namespace */
-#define NSL_SOURCE_SLOTS (NSL_SOURCE_MQUEUE + 1)
+#define NSL_SOURCE_NODES (NSL_SOURCE_MQUEUE + 1)           /* root: the nodes it made, named by mount index */
+#define NSL_SOURCE_SLOTS (NSL_SOURCE_NODES + 1)
 
 struct nsl_sources {
         int fd[NSL_SOURCE_SLOTS];       /* -1 where the plan has nothing to clone */
@@ -31,6 +32,13 @@ void nsl_sources_close(struct nsl_sources *s);
  * that user's credentials. Run by root, a bind the sandbox user could not
  * use is made an idmapped mount here (bind-idmap.h). */
 int nsl_sources_open(const struct nsl_plan *plan, struct nsl_sources *s, nsl_error *error);
+
+/* init: a clone of each node nslaunch made (root) into its mount's slot.
+ * Older kernels clone only from a mount of the caller's namespace: the
+ * nodes' tmpfs covers scratch (a directory of init's namespace, its fd and
+ * its path to unmount it by) for the moment of the clones. */
+int nsl_sources_clone_nodes(const struct nsl_plan *plan, struct nsl_sources *s, int scratch_fd,
+                            const char *scratch_path, nsl_error *error);
 
 /* nslaunch -> init over the sync socket, one NSL_MSG_SOURCE per fd. */
 int nsl_sources_send(int sync_fd, const struct nsl_sources *s, nsl_error *error);

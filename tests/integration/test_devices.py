@@ -1,8 +1,9 @@
-"""The host's device nodes bound into the sandbox: `--device HOST[:CONTAINER]`
-and an OCI config's linux.devices (docs/cli.md, docs/oci.md). A user
-namespace cannot make device nodes, so these are binds of the host's: the
-only ones without nodev, nosuid and noexec, checked in the sandbox to be
-the node asked for, with the host's owner and mode (never changed).
+"""Device nodes in the sandbox: `--device HOST[:CONTAINER]` and, rootless,
+an OCI config's linux.devices bind the host's nodes (a user namespace cannot
+make one); as root, linux.devices are made as asked, on a tmpfs of
+nslaunch's own (docs/cli.md, docs/oci.md). Either way they are the only
+mounts without nodev (still nosuid and noexec), checked in the sandbox to be
+the node asked for; a host's node keeps its owner and mode (never changed).
 
 The devices used are the host's harmless ones: /dev/zero (1:5) and /dev/full
 (1:7), readable by everyone."""
@@ -112,20 +113,61 @@ def test_oci_devices_are_found_by_number(runc, bundle):  # noqa: F811
     assert cp.stdout.splitlines() == ["1:5", "00000000"]
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="only root makes nodes")
+def test_oci_devices_are_made_as_asked_by_root(runc, bundle):  # noqa: F811
+    """Numbers the host has no node for, a mode and an owner the host's node
+    does not have, a block device and a FIFO: made as the config says (as
+    runc does), usable, nosuid and noexec, and nothing of them on the host."""
+    before = open("/proc/self/mountinfo").read()
+    devices = [device("/dev/nsl-x", 4095, 4095, fileMode=0o640, uid=1000, gid=1001),
+               device("/dev/nsl-zero", 1, 5, fileMode=0o600),
+               dict(device("/dev/nsl-blk", 1, 5), type="b"),
+               {"path": "/dev/nsl-fifo", "type": "p", "fileMode": 0o10620}]
+    script = ("for d in x zero blk fifo; do stat -c '%n %F %t:%T %a %u:%g' /dev/nsl-$d; done; "
+              + READ_4.format("/dev/nsl-zero") + "; echo; "
+              "(echo through > /dev/nsl-fifo &); read line < /dev/nsl-fifo; echo $line; "
+              "grep -c ' /dev/nsl-[a-z]* .*nosuid.*noexec' /proc/self/mountinfo; "
+              "grep ' /dev/nsl-' /proc/self/mountinfo | grep -c nodev")
+    cp = run_with_devices(runc, bundle, devices, script)
+    assert cp.stdout.splitlines() == [
+        "/dev/nsl-x character special file fff:fff 640 1000:1001",
+        "/dev/nsl-zero character special file 1:5 600 0:0",
+        "/dev/nsl-blk block special file 1:5 666 0:0",
+        "/dev/nsl-fifo fifo 0:0 620 0:0",
+        "00000000",
+        "through",
+        "4",
+        "0"], cp.stderr
+    assert not any(os.path.exists(f"/dev/nsl-{d}") for d in ("x", "zero", "blk", "fifo"))
+    assert open("/proc/self/mountinfo").read() == before
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="only root makes nodes")
+def test_oci_device_owner_must_be_mapped(runc, bundle):  # noqa: F811
+    config = bundle.config
+    config["linux"]["namespaces"].append({"type": "user"})
+    bundle.write(linux=dict(config["linux"], uidMappings=[{"containerID": 0, "hostID": 100000, "size": 1000}],
+                            gidMappings=[{"containerID": 0, "hostID": 100000, "size": 1000}]))
+    cp = run_with_devices(runc, bundle, [device("/dev/nsl-x", 4095, 4095, uid=1000)], "true")
+    assert "device: /dev/nsl-x: owner 1000:0 is not mapped in the sandbox" in one_error_line(cp)
+
+
+@pytest.mark.skipif(IS_ROOT, reason="root makes the nodes it is asked for")
 @pytest.mark.parametrize("devices, cause", [
     ([device("/dev/nsl-x", 4095, 4095)], "device: /dev/nsl-x: the host has no character device 4095:4095"),
     ([device("/dev/nsl-zero", 1, 5, fileMode=0o600)], "device: /dev/nsl-zero: the host's node has mode 666, not 600"),
     ([dict(device("/dev/nsl-zero", 1, 5), type="b")], "device: /dev/nsl-zero: the host has no block device 1:5"),
+    ([{"path": "/dev/nsl-fifo", "type": "p"}], "device: /dev/nsl-fifo: a FIFO is made only by nslaunch run as root"),
 ])
-def test_oci_devices_that_are_not_the_hosts_are_refused(runc, bundle, devices, cause):  # noqa: F811
+def test_oci_devices_that_are_not_the_hosts_are_refused_rootless(runc, bundle, devices, cause):  # noqa: F811
     cp = run_with_devices(runc, bundle, devices, "true")
     assert cause in one_error_line(cp), cp.stderr
 
 
 def test_oci_device_owner_is_checked_as_the_container_sees_it(runc, bundle):  # noqa: F811
-    """The host's /dev/zero is root's: uid 0 in root's container (a config
-    without a user namespace has the identity map of root's ids), nobody's
-    in a rootless one (`spec --rootless` maps the user alone)."""
+    """Rootless, the host's /dev/zero (root's) is bound and nobody's in the
+    container (`spec --rootless` maps the user alone): refused for an owner
+    0:0. Root makes the node with that owner."""
     cp = run_with_devices(runc, bundle, [device("/dev/nsl-zero", 1, 5, uid=0, gid=0)], "true")
     if IS_ROOT:
         assert cp.returncode == 0, cp.stderr

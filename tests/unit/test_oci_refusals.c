@@ -155,12 +155,16 @@ static void devices(void **state)
                                                   "\"minor\": 0}]");
         (void)state;
 
-        /* the host's nodes to bind: found at plan time (test_devices.py) */
+        /* made by root, found as the host's nodes rootless: at plan time (test_devices.py) */
         assert_int_equal(load_and_translate(text, NULL, NULL, line, sizeof line), 0);
         free(text);
-        expect_refused("linux.devices", "[{\"path\": \"/dev/fifo\", \"type\": \"p\"}]",
-                       "nslaunch: config.json: linux.devices[0]: device /dev/fifo: type p: expected c, u or b (a "
-                       "device node of the host's to bind; a user namespace cannot make one)");
+        text = config_with("linux.devices", "[{\"path\": \"/dev/fifo\", \"type\": \"p\", \"fileMode\": 4534}]");
+        assert_int_equal(load_and_translate(text, NULL, NULL, line, sizeof line), 0);
+        free(text);
+        expect_refused("linux.devices", "[{\"path\": \"/dev/x\", \"type\": \"s\"}]",
+                       "nslaunch: config.json: linux.devices[0]: device /dev/x: type s: expected c, u, b or p");
+        expect_refused("linux.devices", "[{\"path\": \"/dev/fifo\", \"type\": \"p\", \"fileMode\": 8630}]",
+                       "nslaunch: config.json: linux.devices[0]: device /dev/fifo: fileMode 20666 is not a FIFO's");
         expect_refused("linux.devices", "[{\"type\": \"c\", \"major\": 1, \"minor\": 3}]",
                        "nslaunch: config.json: linux.devices[0]: path is required");
         expect_refused("linux.devices", "[{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10}]",
