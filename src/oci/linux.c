@@ -115,13 +115,13 @@ static bool device_is_made(const char *path)
         return false;
 }
 
-/* One entry: the nodes nslaunch's /dev makes are there already; any other
- * is made (root) or bound from the host (nsl_spec_add_device_node). */
 static mode_t node_type(char type)
 {
         return type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
 }
 
+/* One entry: the nodes nslaunch's /dev makes are there already; any other
+ * is made (root) or bound from the host (nsl_spec_add_device_node). */
 static int parse_device(json_object *o, const char *path, struct nsl_oci *oci, nsl_error *error)
 {
         static const char *const known[] = { "type", "path", "major", "minor", "fileMode", "uid", "gid", NULL };

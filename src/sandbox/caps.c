@@ -43,7 +43,7 @@ int nsl_caps_drop(uint64_t keep, uint64_t until_exec, nsl_error *error)
                 if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
                         return nsl_fail(error, errno, "caps", "bounding", "cannot drop capability %d", c);
         keep &= c == 64 ? ~0ULL : (1ULL << c) - 1;
-        if (set_caps(keep | (until_exec & permitted_now()), keep) < 0)
+        if (set_caps(keep | (until_exec ? until_exec & permitted_now() : 0), keep) < 0)
                 return nsl_fail(error, errno, "caps", "", "cannot set capabilities");
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return nsl_fail(error, errno, "caps", "ambient", NULL);

@@ -23,7 +23,8 @@
 
 /* Bind sources are cloned before anything is mounted over the host's tree
  * (the staging root hides the host's /tmp, for one). Run by root, nslaunch
- * has cloned them already, with root's credentials (sources.h). */
+ * has cloned them already, with root's credentials, and made the device
+ * nodes it was asked for, cloned here (sources.h). */
 int nsl_stage_open_sources(struct nsl_ctx *ctx, nsl_error *error)
 {
         struct mount_attr private = { .propagation = MS_PRIVATE };
