@@ -126,12 +126,31 @@ static int run_container_hooks(const nsl_oci *oci, const struct nsl_runc_state *
 
 #define DEFAULT_CGROUP_PARENT "/nslaunch-runc"
 
-/* The container's cgroup, and the parent of the default ones once no
- * container is left in it (rmdir refuses it before). */
+/* The cgroups between nslaunch's parent of relative paths (/nslaunch,
+ * which nslaunch run uses too, and keeps) and a relative path's own, once
+ * empty: made by create for this path, and nobody else's to remove. A
+ * create that finds one gone meanwhile makes it again (cgroup/v1.c). */
+static void remove_relative_parents(const char *path)
+{
+        char parent[PATH_MAX];
+        char *slash;
+
+        if (path[0] == '/' || snprintf(parent, sizeof parent, "%s", path) >= (int)sizeof parent)
+                return;
+        while ((slash = strrchr(parent, '/'))) {
+                *slash = '\0';
+                nsl_cgroup_remove_if_empty(parent);
+        }
+}
+
+/* The container's cgroup, the parents create made for a relative path, and
+ * the parent of the default ones once no container is left in it (rmdir
+ * refuses a cgroup that holds one). */
 static int remove_cgroup(const char *path, nsl_error *error)
 {
         int r = nsl_cgroup_remove_path(path, error);
 
+        remove_relative_parents(path);
         nsl_cgroup_remove_if_empty(DEFAULT_CGROUP_PARENT);
         return r;
 }

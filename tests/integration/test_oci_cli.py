@@ -508,6 +508,31 @@ def test_delete_removes_the_default_cgroup_parent_with_its_last_container(runc, 
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_delete_removes_the_parents_create_made_for_a_relative_path(runc, bundle):
+    """A relative cgroupsPath is under /nslaunch: delete removes the
+    container's cgroup and the parents below /nslaunch once empty (a
+    sibling's keeps them), whether the container was started or not."""
+    hierarchies = [os.path.join("/sys/fs/cgroup", h) for h in os.listdir("/sys/fs/cgroup")] + ["/sys/fs/cgroup"]
+    top = f"nsl-rel-{os.getpid()}"
+    had_parent = {h: os.path.isdir(os.path.join(h, "nslaunch")) for h in hierarchies}
+    linux = bundle.config["linux"]
+    for cid in ("one", "two"):
+        bundle.write(linux=dict(linux, cgroupsPath=f"{top}/deeper/{cid}"))
+        create(runc, bundle, cid)
+    made = [h for h in hierarchies if os.path.isdir(os.path.join(h, "nslaunch", top, "deeper", "one"))]
+    assert made, "no cgroup made under /nslaunch"
+    assert runc("start", "one").returncode == 0
+    assert runc("delete", "--force", "one").returncode == 0
+    assert all(os.path.isdir(os.path.join(h, "nslaunch", top, "deeper", "two")) for h in made)
+    assert not any(os.path.exists(os.path.join(h, "nslaunch", top, "deeper", "one")) for h in made)
+    assert runc("delete", "--force", "two").returncode == 0
+    assert not any(os.path.exists(os.path.join(h, "nslaunch", top)) for h in hierarchies)
+    for h in made:
+        if not had_parent[h]:
+            os.rmdir(os.path.join(h, "nslaunch"))
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_creates_beside_deletes_of_the_last_container_all_succeed(runc, bundle):
     """A create that finds the default parent and a delete that removes it,
     empty, at the same time: the create makes it again (an engine starts
