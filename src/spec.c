@@ -168,7 +168,7 @@ int nsl_spec_add_device_node(nsl_spec *spec, const nsl_device_node *node, nsl_er
         if (r < 0)
                 return nsl_fail_errno(error, -r, false, "device", path,
                                       "must be an absolute path other than / without '..'");
-        m.device = (struct nsl_device_want){ .type = node->type == 'b' ? S_IFBLK : node->type == 'p' ? S_IFIFO : S_IFCHR,
+        m.device = (struct nsl_device_want){ .type = nsl_device_type(node->type),
                                              .rdev = node->type == 'p' ? 0 : makedev(node->major, node->minor),
                                              .perm = node->file_mode, .uid = node->uid, .gid = node->gid };
         return add_mount(spec, &m, "device", error);

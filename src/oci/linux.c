@@ -12,6 +12,7 @@
 #include "../cleanup.h"
 #include "../error.h"
 #include "../fds.h"
+#include "../parse/parse.h"
 #include "../strv.h"
 #include "oci.h"
 
@@ -115,11 +116,6 @@ static bool device_is_made(const char *path)
         return false;
 }
 
-static mode_t node_type(char type)
-{
-        return type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
-}
-
 /* One entry: the nodes nslaunch's /dev makes are there already; any other
  * is made (root) or bound from the host (nsl_spec_add_device_node). */
 static int parse_device(json_object *o, const char *path, struct nsl_oci *oci, nsl_error *error)
@@ -154,7 +150,7 @@ static int parse_device(json_object *o, const char *path, struct nsl_oci *oci, n
                 return nsl_oci_refuse(error, path, "major and minor are required");
         /* engines give stat's st_mode (podman: 020666): its type, if
          * there, must be the device's */
-        if (mode > 07777 && (mode_t)mode >> 12 != node_type(type[0]) >> 12)
+        if (mode > 07777 && (mode_t)mode >> 12 != nsl_device_type(type[0]) >> 12)
                 return nsl_fail(error, EINVAL, "config.json", path, "device %s: fileMode %o is not a %s's", dev,
                                 (unsigned)mode, type[0] == 'b' ? "block device" : type[0] == 'p' ? "FIFO"
                                                                                   : "character device");

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "../cleanup.h"
 #include "../error.h"
@@ -349,6 +350,11 @@ int nsl_parse_bind(const char *value, bool read_only, struct nsl_mount *out, nsl
         if (flags)
                 *flags++ = '\0';
         return nsl_parse_bind_parts(copy, dest, flags, read_only, opt, value, out, error);
+}
+
+mode_t nsl_device_type(char type)
+{
+        return type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
 }
 
 int nsl_parse_device(const char *value, struct nsl_mount *out, nsl_error *error)

@@ -91,6 +91,9 @@ int nsl_parse_bind_flag(const char *word, bool ro_option, const char *opt, const
 /* --device HOST[:CONTAINER]: a device bind of the host's node (what it
  * must be is read off the host at plan time). */
 int nsl_parse_device(const char *value, struct nsl_mount *out, nsl_error *error);
+/* An OCI device type ('c' or 'u', 'b', 'p') as a file type: S_IFCHR,
+ * S_IFBLK or S_IFIFO. */
+mode_t nsl_device_type(char type);
 
 /* docker run --mount's value: one CSV record (Go's encoding/csv, as docker
  * reads it): fields split at ','; a field that starts with '"' runs to its

@@ -21,6 +21,13 @@
 #define STAGING_DIR "/tmp"
 #define MAX_SPLICES 16
 
+static int open_staging(const char *what, nsl_error *error)
+{
+        int fd = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        return fd < 0 ? nsl_fail(error, errno, what, STAGING_DIR, NULL) : fd;
+}
+
 /* Bind sources are cloned before anything is mounted over the host's tree
  * (the staging root hides the host's /tmp, for one). Run by root, nslaunch
  * has cloned them already, with root's credentials, and made the device
@@ -28,7 +35,6 @@
 int nsl_stage_open_sources(struct nsl_ctx *ctx, nsl_error *error)
 {
         struct mount_attr private = { .propagation = MS_PRIVATE };
-
         _cleanup_close_ int staging = -1;
 
         if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &private, sizeof private) < 0)
@@ -37,8 +43,8 @@ int nsl_stage_open_sources(struct nsl_ctx *ctx, nsl_error *error)
                 return nsl_sources_open(ctx->plan, &ctx->sources, error);
         if (ctx->sources.fd[NSL_SOURCE_NODES] < 0)
                 return 0;
-        if ((staging = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-                return nsl_fail(error, errno, "mount", STAGING_DIR, NULL);
+        if ((staging = open_staging("mount", error)) < 0)
+                return staging;
         return nsl_sources_clone_nodes(ctx->plan, &ctx->sources, staging, STAGING_DIR, error);
 }
 
@@ -69,11 +75,11 @@ static int populate_default_root(struct nsl_ctx *ctx, nsl_error *error)
 int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error)
 {
         static const struct nsl_fs_option root_opts[] = { { "mode", "0755" }, { "size", "1m" } };
-        _cleanup_close_ int staging = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int staging = open_staging("mount-root", error);
         int r;
 
         if (staging < 0)
-                return nsl_fail(error, errno, "mount-root", STAGING_DIR, NULL);
+                return staging;
         if (ctx->plan->rootfs) {
                 ctx->root_fd = TAKE_FD(ctx->sources.fd[NSL_SOURCE_ROOTFS]);
                 /* Read-only from the start, not only from the seal: a missing
@@ -138,10 +144,10 @@ int nsl_refuse_root_target(struct nsl_ctx *ctx, int target, const char *dest, ns
 /* The file's tmpfs covers the staging root for a moment (nsl_file_new). */
 static int file_mount(const struct nsl_mount *m, int *mount_fd, nsl_error *error)
 {
-        _cleanup_close_ int staging = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int staging = open_staging(nsl_mount_option(m), error);
 
         if (staging < 0)
-                return nsl_fail(error, errno, nsl_mount_option(m), STAGING_DIR, NULL);
+                return staging;
         return nsl_file_new(m->content, staging, STAGING_DIR, nsl_mount_option(m), mount_fd, error);
 }
 
