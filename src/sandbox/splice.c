@@ -35,7 +35,7 @@ static int bind_entry(const struct splice *splice, const char *name, const struc
         _cleanup_close_ int clone = -1;
         _cleanup_close_ int target = -1;
         bool dir = S_ISDIR(st->st_mode);
-        uint64_t mnt_id;
+        uint64_t mnt_id = 0;   /* gcc -O3 cannot see mount_id_at set it */
         int r;
 
         if (dir ? mkdirat(splice->upper, name, st->st_mode & 07777) : mknodat(splice->upper, name, S_IFREG | 0644, 0))

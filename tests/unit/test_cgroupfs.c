@@ -35,10 +35,15 @@ static void forget(struct nsl_cgroup *cg)
 
 static char top[64];
 
+static void join(const char *dir, const char *name, char path[static 512])
+{
+        assert_true(snprintf(path, 512, "%s/%s", dir, name) < 512);
+}
+
 static void put(const char *dir, const char *name, const char *content)
 {
         char path[512];
-        snprintf(path, sizeof path, "%s/%s", dir, name);
+        join(dir, name, path);
         FILE *f = fopen(path, "we");
         assert_non_null(f);
         fputs(content, f);
@@ -48,7 +53,7 @@ static void put(const char *dir, const char *name, const char *content)
 static void get(const char *dir, const char *name, char *buf, size_t size)
 {
         char path[512];
-        snprintf(path, sizeof path, "%s/%s", dir, name);
+        join(dir, name, path);
         FILE *f = fopen(path, "re");
         if (!f)
                 fail_msg("%s is missing", path);
