@@ -29,6 +29,17 @@ def tool_available(name):
     return shutil.which(name) is not None
 
 
+def skopeo(*args, cache_home):
+    """skopeo keeps a blob-info cache whatever it copies: root's in
+    /var/lib/containers/cache, a user's under $XDG_DATA_HOME. Root runs it
+    in a private mount namespace with a tmpfs over /var/lib, a user with
+    XDG_DATA_HOME at cache_home (a test's directory): nothing of it stays."""
+    if not IS_ROOT:
+        return run("skopeo", *args, env={**os.environ, "XDG_DATA_HOME": str(cache_home)})
+    return run("unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+               'mount -t tmpfs -o mode=755 nsl-skopeo /var/lib && exec "$@"', "sh", "skopeo", *args)
+
+
 # --------------------------------------------------------------------------
 # real images, made by umoci from directories
 

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from rootfs_images import (IS_ROOT, LAYER_GZIP, UmociImage, entry, gz, make_layout, run, sha, tar_bytes,
+from rootfs_images import (IS_ROOT, LAYER_GZIP, UmociImage, entry, gz, make_layout, run, sha, skopeo, tar_bytes,
                            tool_available, tree, write_blob, OCI_INDEX, OCI_MANIFEST)
 
 pytestmark = pytest.mark.skipif(not tool_available("umoci"), reason="umoci is not installed")
@@ -141,7 +141,7 @@ def test_skopeo_archives_match(nsl, image, kind):
     want = tree(img.unpack_reference(os.path.join(top, "ref")))
     archive = os.path.join(top, "image.tar")
     if kind.startswith("docker-archive"):
-        run("skopeo", "copy", f"oci:{img.ref}", f"docker-archive:{archive}:nsl/test:latest")
+        skopeo("copy", f"oci:{img.ref}", f"docker-archive:{archive}:nsl/test:latest", cache_home=top)
         if kind.endswith("-gz"):        # docker save | gzip
             with open(archive, "rb") as f:
                 data = gz(f.read())
@@ -149,9 +149,10 @@ def test_skopeo_archives_match(nsl, image, kind):
             with open(archive, "wb") as f:
                 f.write(data)
     elif kind == "oci-archive":
-        run("skopeo", "copy", f"oci:{img.ref}", f"oci-archive:{archive}:t")
+        skopeo("copy", f"oci:{img.ref}", f"oci-archive:{archive}:t", cache_home=top)
     else:
-        run("skopeo", "copy", "--dest-compress-format", "zstd", f"oci:{img.ref}", f"oci-archive:{archive}:t")
+        skopeo("copy", "--dest-compress-format", "zstd", f"oci:{img.ref}", f"oci-archive:{archive}:t",
+               cache_home=top)
     got = tree(imported(nsl, archive, os.path.join(top, "mine"), "--keep-setuid"))
     assert got == want
     if kind == "oci-zstd":
