@@ -250,12 +250,15 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
         }
         if (r == 0)
                 r = nsl_runc_config_save(dirfd, oci, a->id, error);
+        /* From here `state` finds init waiting for start, so create's hooks
+         * are told "created" too: what they read on stdin and what they would
+         * read from `state` agree. */
         if (r == 0)
-                r = run_hooks(oci, state, NSL_RUNC_CREATING, "prestart", error);
+                r = run_hooks(oci, state, NSL_RUNC_CREATED, "prestart", error);
         if (r == 0)
-                r = run_hooks(oci, state, NSL_RUNC_CREATING, "createRuntime", error);
+                r = run_hooks(oci, state, NSL_RUNC_CREATED, "createRuntime", error);
         if (r == 0)
-                r = run_container_hooks(oci, state, NSL_RUNC_CREATING, "createContainer", nsl_sandbox_pidfd(*sb), error);
+                r = run_container_hooks(oci, state, NSL_RUNC_CREATED, "createContainer", nsl_sandbox_pidfd(*sb), error);
         if (r == 0 && a->pid_file)
                 r = nsl_runc_write_pid_file(a->pid_file, state->pid, error);
         if (r < 0 && *sb) {

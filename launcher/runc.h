@@ -31,7 +31,7 @@ struct nsl_runc_state {
         json_object *annotations;       /* owned; NULL without */
 };
 
-enum nsl_runc_status { NSL_RUNC_CREATING, NSL_RUNC_CREATED, NSL_RUNC_RUNNING, NSL_RUNC_PAUSED, NSL_RUNC_STOPPED };
+enum nsl_runc_status { NSL_RUNC_CREATED, NSL_RUNC_RUNNING, NSL_RUNC_PAUSED, NSL_RUNC_STOPPED };
 
 /* Errors: "nslaunch-runc: WHAT: OBJECT: CAUSE" on stderr and in --log; exit 1. */
 int nsl_runc_fail(const struct nsl_runc *g, const char *what, const char *object, const char *cause);

@@ -274,7 +274,28 @@ def test_hooks_order_with_state_on_stdin(runc, bundle, hostdir):
     states = [json.loads(line) for line in lines[1::2]]
     assert kinds == list(HOOK_KINDS)
     assert all(s["id"] == "hooked" and s["bundle"] == os.path.realpath(bundle.path) for s in states)
-    assert states[0]["pid"] > 0 and states[-1]["status"] == "stopped"
+    assert states[0]["pid"] > 0
+    statuses = {"poststart": "running", "poststop": "stopped"}
+    assert [s["status"] for s in states] == [statuses.get(k, "created") for k in kinds]
+
+
+def test_create_hooks_read_the_status_state_reports(runc, bundle, hostdir):
+    """create's hooks run once init waits for start: what they read on stdin
+    is what `state` tells them at that moment ("created", as runtime-tools'
+    hooks_stdin and crun have it)."""
+    logdir = hostdir(0o777)
+    log = os.path.join(logdir, "hooks.log")
+    ask = f'{{ cat; echo; {runc.link} --root {runc.root} state told; echo; }} >> {log}'
+    bundle.write(["/bin/true"], hooks={k: [{"path": "/bin/sh", "args": ["sh", "-c", ask]}]
+                                       for k in ("prestart", "createRuntime")})
+    create(runc, bundle, "told")
+    with open(log) as f:
+        text, told, decoder = f.read(), [], json.JSONDecoder()
+    while text.strip():
+        obj, end = decoder.raw_decode(text.lstrip())
+        told.append(obj["status"])
+        text = text.lstrip()[end:]
+    assert told == ["created"] * 4, told
 
 
 NAMESPACES = "for n in mnt pid net uts ipc user cgroup; do readlink /proc/self/ns/$n; done"
@@ -307,7 +328,7 @@ def test_container_hooks_run_in_the_containers_namespaces(runc, bundle, hostdir)
         container = f.read().split()
     runtime = [os.readlink(f"/proc/self/ns/{n}") for n in ("mnt", "pid", "net", "uts", "ipc", "user", "cgroup")]
     assert len(container) == 7 and not set(container) & set(runtime), container
-    for kind, status in (("createContainer", "creating"), ("startContainer", "created")):
+    for kind, status in (("createContainer", "created"), ("startContainer", "created")):
         with open(os.path.join(out, kind)) as f:
             lines = f.read().splitlines()
         assert lines[:7] == container, (kind, lines)
