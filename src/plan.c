@@ -546,6 +546,8 @@ int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits
         /* the setters checked their length */
         snprintf(limits->cpuset_cpus, sizeof limits->cpuset_cpus, "%s", spec->cpuset_cpus ? spec->cpuset_cpus : "");
         snprintf(limits->cpuset_mems, sizeof limits->cpuset_mems, "%s", spec->cpuset_mems ? spec->cpuset_mems : "");
+        memcpy(limits->device_rules, spec->device_rules, spec->n_device_rules * sizeof spec->device_rules[0]);
+        limits->n_device_rules = spec->n_device_rules;
         return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup/cgroup.h"
 #include "join.h"
 #include "network/dns.h"
 #include "network/egress.h"
@@ -83,6 +84,8 @@ struct nsl_spec {
         bool memory_swappiness_set;
         bool oom_kill_disable;
         char *cpuset_cpus, *cpuset_mems;
+        struct nsl_device_rule device_rules[NSL_DEVICE_RULES_MAX];
+        size_t n_device_rules;
         bool limits_best_effort;
         struct nsl_rlimit rlimits[NSL_MAX_RLIMITS];
         size_t n_rlimits;

@@ -23,7 +23,8 @@
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
-const char *const nsl_cgroup_controller_names[NSL_CG_N] = { "memory", "cpu", "pids", "cpuset", "freezer" };
+const char *const nsl_cgroup_controller_names[NSL_CG_N] = { "memory", "cpu", "pids", "cpuset", "freezer",
+                                                            "devices" };
 
 bool nsl_cgroup_limits_any(const struct nsl_cgroup_limits *l)
 {
@@ -113,7 +114,8 @@ static bool is_fs(const char *path, long magic)
 void nsl_cgroup_find_places(struct nsl_cgroup_places *p)
 {
         static const char *const v1[NSL_CG_N] = { CGROUP_ROOT "/memory", CGROUP_ROOT "/cpu", CGROUP_ROOT "/pids",
-                                                  CGROUP_ROOT "/cpuset", CGROUP_ROOT "/freezer" };
+                                                  CGROUP_ROOT "/cpuset", CGROUP_ROOT "/freezer",
+                                                  CGROUP_ROOT "/devices" };
 
         *p = (struct nsl_cgroup_places){ .self = "/proc/self/cgroup", .rootless = !nsl_host_root() };
         if (is_fs(CGROUP_ROOT, CGROUP2_SUPER_MAGIC)) {

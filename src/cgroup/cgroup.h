@@ -13,6 +13,14 @@
 #include "nslaunch.h"
 
 #define NSL_CPUSET_MAX 256
+#define NSL_DEVICE_RULES_MAX 128
+
+/* One line of a v1 devices cgroup's allow-list, as devices.allow and
+ * devices.deny take it: "c 1:3 rwm", "a *:* rwm". */
+struct nsl_device_rule {
+        bool allow;
+        char line[32];
+};
 
 struct nsl_cgroup_limits {
         uint64_t memory;        /* bytes, 0 = none */
@@ -30,11 +38,17 @@ struct nsl_cgroup_limits {
         bool oom_kill_disable;
         char cpuset_cpus[NSL_CPUSET_MAX];       /* "0-3,6"; "" = none */
         char cpuset_mems[NSL_CPUSET_MAX];
+        /* v1 devices cgroup, written in order (cgroup v2 has no such files:
+         * its device access takes a BPF program, which nslaunch does not
+         * load); none: the devices cgroup is not made */
+        struct nsl_device_rule device_rules[NSL_DEVICE_RULES_MAX];
+        size_t n_device_rules;
 };
 
-/* The freezer is never a limit: only a cgroup at an exact path (an OCI
- * container's, which may be paused) is made in its v1 hierarchy. */
-enum { NSL_CG_MEMORY, NSL_CG_CPU, NSL_CG_PIDS, NSL_CG_CPUSET, NSL_CG_FREEZER, NSL_CG_N };
+/* The freezer and devices are never limits: only a cgroup at an exact path
+ * (an OCI container's, which may be paused and has device rules) is made in
+ * their v1 hierarchies. */
+enum { NSL_CG_MEMORY, NSL_CG_CPU, NSL_CG_PIDS, NSL_CG_CPUSET, NSL_CG_FREEZER, NSL_CG_DEVICES, NSL_CG_N };
 
 struct nsl_cgroup {
         int version;            /* 0 none, 1 or 2 */
@@ -44,7 +58,7 @@ struct nsl_cgroup {
                                  * child moves itself in (v1 has no CLONE_INTO_CGROUP); else -1 */
 };
 
-#define NSL_CGROUP_INIT { .fd = -1, .tasks = { -1, -1, -1, -1, -1 } }
+#define NSL_CGROUP_INIT { .fd = -1, .tasks = { -1, -1, -1, -1, -1, -1 } }
 
 #define NSL_CGROUP_PERIOD_US 100000
 

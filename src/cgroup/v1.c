@@ -72,6 +72,19 @@ static int apply_cpuset(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
         return 0;
 }
 
+/* In order, each to devices.allow or devices.deny: a rule for all devices
+ * ("a *:* rwm") first resets the list, the later ones make exceptions. */
+static int apply_devices(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
+{
+        for (size_t i = 0; i < l->n_device_rules; i++) {
+                const struct nsl_device_rule *rule = &l->device_rules[i];
+                int r = nsl_cgroup_write(dirfd, rule->allow ? "devices.allow" : "devices.deny", rule->line, error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* Writes what the limits set for controller c, and only that. */
 int nsl_cgroup_v1_apply(int dirfd, int c, const struct nsl_cgroup_limits *l, nsl_error *error)
 {
@@ -95,6 +108,8 @@ int nsl_cgroup_v1_apply(int dirfd, int c, const struct nsl_cgroup_limits *l, nsl
                 return l->pids ? write_u64(dirfd, "pids.max", l->pids, error) : 0;
         case NSL_CG_CPUSET:
                 return apply_cpuset(dirfd, l, error);
+        case NSL_CG_DEVICES:
+                return apply_devices(dirfd, l, error);
         default:
                 return 0;
         }

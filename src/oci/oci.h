@@ -76,6 +76,15 @@ struct nsl_oci_device {
         int64_t uid, gid;               /* -1: not given */
 };
 
+/* linux.resources.devices[]: type 'a' when not given, major and minor -1
+ * (any) when not given, access "rwm" when not given. */
+struct nsl_oci_device_rule {
+        bool allow;
+        char type;
+        int64_t major, minor;
+        char access[4];
+};
+
 struct nsl_oci_resources {
         int64_t memory_limit, memory_swap, memory_reservation;   /* NSL_OCI_UNSET_I64: not given */
         int64_t memory_kernel_tcp;      /* > 0: a limit */
@@ -87,7 +96,8 @@ struct nsl_oci_resources {
         char *cpu_cpus, *cpu_mems;
         int64_t pids_limit;     /* NSL_OCI_UNSET_I64: not given */
         unsigned blkio_weight;  /* 0: not given */
-        size_t n_device_rules;  /* checked, enforced by construction (docs/oci.md) */
+        struct nsl_oci_device_rule *device_rules;       /* in the config's order */
+        size_t n_device_rules;
         char **unified;         /* "KEY=VALUE" */
         size_t n_unified;
 };

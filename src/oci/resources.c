@@ -94,30 +94,54 @@ static int parse_pids_blkio(json_object *res, const char *base, struct nsl_oci_r
         return 0;
 }
 
-/* Device rules: nslaunch's /dev holds only the nodes it makes, binds are
- * nodev and the user namespace cannot mknod, so the rules are checked for
- * shape and honoured by construction (docs/oci.md). */
-static int parse_device_rules(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
+static int parse_device_rule(json_object *o, const char *path, struct nsl_oci_device_rule *rule, nsl_error *error)
 {
         static const char *const known[] = { "allow", "type", "major", "minor", "access", NULL };
+        _cleanup_free_ char *type = NULL, *access = NULL;
+        int r;
+
+        *rule = (struct nsl_oci_device_rule){ .type = 'a', .major = -1, .minor = -1, .access = "rwm" };
+        if (!json_object_is_type(o, json_type_object))
+                return nsl_oci_refuse(error, path, "expected an object");
+        if ((r = nsl_oci_check_keys(o, path, known, error)) < 0 ||
+            (r = nsl_oci_get_bool(o, "allow", path, &rule->allow, error)) < 0 ||
+            (r = nsl_oci_get_int(o, "major", path, -1, UINT32_MAX, &rule->major, NULL, error)) < 0 ||
+            (r = nsl_oci_get_int(o, "minor", path, -1, UINT32_MAX, &rule->minor, NULL, error)) < 0 ||
+            (r = nsl_oci_get_string(o, "type", path, &type, error)) < 0 ||
+            (r = nsl_oci_get_string(o, "access", path, &access, error)) < 0)
+                return r;
+        if (type && strlen(type) != 1)
+                return nsl_oci_refuse(error, path, "expected a type of a, c or b");
+        if (access && strlen(access) >= sizeof rule->access)
+                return nsl_oci_refuse(error, path, "expected an access of r, w and m, each once");
+        if (type)
+                rule->type = type[0];
+        if (access)
+                snprintf(rule->access, sizeof rule->access, "%s", access);
+        return 0;
+}
+
+/* Written to the container's v1 devices cgroup, in order, followed by the
+ * nodes every container has (translate.c); docs/oci.md. */
+static int parse_device_rules(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
+{
         json_object *list;
         char path[96];
         int r = nsl_oci_get_array(res, "devices", base, &list, error);
+        size_t n = r > 0 ? json_object_array_length(list) : 0;
 
-        for (size_t i = 0; r > 0 && i < json_object_array_length(list); i++) {
-                json_object *rule = json_object_array_get_idx(list, i);
-                bool allow = false;
-
+        if (r <= 0 || n == 0)
+                return r;
+        out->device_rules = calloc(n, sizeof out->device_rules[0]);
+        if (!out->device_rules)
+                return nsl_fail(error, ENOMEM, "config.json", base, NULL);
+        for (size_t i = 0; i < n; i++) {
                 nsl_oci_subpath(path, sizeof path, base, ".devices[%zu]", i);
-                if (!json_object_is_type(rule, json_type_object))
-                        return nsl_oci_refuse(error, path, "expected an object");
-                if ((r = nsl_oci_check_keys(rule, path, known, error)) < 0 ||
-                    (r = nsl_oci_get_bool(rule, "allow", path, &allow, error)) < 0)
+                if ((r = parse_device_rule(json_object_array_get_idx(list, i), path, &out->device_rules[i], error)) < 0)
                         return r;
                 out->n_device_rules++;
-                r = 1;
         }
-        return r < 0 ? r : 0;
+        return 0;
 }
 
 static int parse_unified(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
@@ -168,5 +192,6 @@ void nsl_oci_resources_clear(struct nsl_oci_resources *res)
 {
         free(res->cpu_cpus);
         free(res->cpu_mems);
+        free(res->device_rules);
         nsl_strv_free(res->unified);
 }

@@ -262,13 +262,40 @@ static int cpu_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, nsl_
         return 0;
 }
 
+/* The config's rules, then the nodes nslaunch's /dev always has (null, zero,
+ * full, random, urandom, tty, ptmx and the pty slaves), which the engines
+ * leave to the runtime, as runc and crun add them. Unlike theirs, the list
+ * has no "m" for every device (no container needs to make nodes) and no
+ * tun: a config that wants it says so. */
+static int device_rules_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, nsl_error *error)
+{
+        static const struct { int64_t major, minor; } always[] = {
+                { 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 }, { 5, 0 }, { 5, 2 }, { 136, -1 },
+        };
+        char path[64];
+        int r;
+
+        for (size_t i = 0; i < res->n_device_rules; i++) {
+                const struct nsl_oci_device_rule *rule = &res->device_rules[i];
+                snprintf(path, sizeof path, "linux.resources.devices[%zu]", i);
+                if ((r = nsl_spec_add_device_rule(spec, rule->allow, rule->type, rule->major, rule->minor, rule->access,
+                                                  error)) < 0)
+                        return nsl_oci_as_field(error, path, r);
+        }
+        for (size_t i = 0; res->n_device_rules && i < ELEMENTSOF(always); i++)
+                if ((r = nsl_spec_add_device_rule(spec, true, 'c', always[i].major, always[i].minor, "rwm", error)) < 0)
+                        return nsl_oci_as_field(error, "linux.resources.devices", r);
+        return 0;
+}
+
 static int resources_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
 {
         const struct nsl_oci_resources *res = &oci->resources;
         char n[32];
         int r;
 
-        if ((r = memory_to_spec(res, spec, error)) < 0 || (r = cpu_to_spec(res, spec, error)) < 0)
+        if ((r = memory_to_spec(res, spec, error)) < 0 || (r = cpu_to_spec(res, spec, error)) < 0 ||
+            (r = device_rules_to_spec(res, spec, error)) < 0)
                 return r;
         if (res->pids_limit > 0) {
                 snprintf(n, sizeof n, "%" PRId64, res->pids_limit);

@@ -3,7 +3,7 @@ oci_cgroup_tool.c, one step per run as runc's commands are): a sandbox in a
 cgroup at an exact path, detached, its limits in every hierarchy, frozen and
 thawed, its processes listed, its limits raised, and removed with whatever
 still runs in it, leaving no directory in any hierarchy. Real cgroups: v1
-here (memory, cpu, pids, cpuset, freezer), v2 in a v2 guest. Only cgroups
+here (memory, cpu, pids, cpuset, freezer, devices), v2 in a v2 guest. Only cgroups
 these tests made are touched."""
 
 import atexit
@@ -31,7 +31,7 @@ def is_cgroup2(path):
 
 
 UNIFIED = is_cgroup2(CG)
-V1 = [c for c in ("memory", "cpu", "pids", "cpuset", "freezer") if not UNIFIED and os.path.isdir(f"{CG}/{c}")]
+V1 = [c for c in ("memory", "cpu", "pids", "cpuset", "freezer", "devices") if not UNIFIED and os.path.isdir(f"{CG}/{c}")]
 
 
 def hierarchies():

@@ -298,6 +298,58 @@ def test_create_hooks_read_the_status_state_reports(runc, bundle, hostdir):
     assert told == ["created"] * 4, told
 
 
+DEVICES_V1 = "/sys/fs/cgroup/devices"
+FUSE = {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 0o666, "uid": 0, "gid": 0}
+OPENS = "for how in '<' '<>'; do for d in fuse null; do (eval \": $how /dev/$d\") 2>/dev/null && echo $d$how; done; done"
+
+
+@pytest.mark.skipif(not IS_ROOT or not os.path.isfile(f"{DEVICES_V1}/devices.list") or not os.path.exists("/dev/fuse"),
+                    reason="the v1 devices cgroup (root, a hybrid or v1 host) and a fuse driver to open")
+def test_device_rules_go_to_the_devices_cgroup_in_order(runc, bundle):
+    """linux.resources.devices in order, then the nodes every container
+    has; a node the config lists is made but opens only as its rules say."""
+    bundle.config["linux"]["devices"] = [FUSE]
+    rules = [{"allow": False, "access": "rwm"}, {"allow": True, "type": "c", "major": 10, "minor": 229, "access": "r"},
+             {"allow": True, "type": "b", "major": 8, "minor": 20, "access": "rw"}]
+    bundle.config["linux"]["resources"] = {"devices": rules}
+    bundle.write(["/bin/sh", "-c", OPENS + "; exec sleep 60"])
+    create(runc, bundle, "devs")
+    with open(f"{DEVICES_V1}/nslaunch-runc/devs/devices.list") as f:
+        listed = f.read().splitlines()
+    assert listed == ["c 10:229 r", "b 8:20 rw", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+                      "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm"], listed
+    assert runc("start", "devs").returncode == 0
+    assert runc("delete", "--force", "devs").returncode == 0
+    assert not os.path.exists(f"{DEVICES_V1}/nslaunch-runc/devs")
+
+    bundle.write(["/bin/sh", "-c", OPENS])
+    runc.ids.append("fuse-read")
+    assert runc("run", "--bundle", bundle.path, "fuse-read").stdout.split() == ["fuse<", "null<", "null<>"]
+    bundle.config["linux"]["resources"] = {"devices": rules[:1]}
+    bundle.write()
+    runc.ids.append("fuse-denied")
+    assert runc("run", "--bundle", bundle.path, "fuse-denied").stdout.split() == ["null<", "null<>"]
+    bundle.config["linux"].pop("resources")
+    bundle.write()
+    runc.ids.append("no-rules")
+    assert runc("run", "--bundle", bundle.path, "no-rules").stdout.split() == ["fuse<", "null<", "fuse<>", "null<>"]
+
+
+@pytest.mark.parametrize("rule, cause", [
+    ({"type": "x"}, "expected type a (all), c or b"),
+    ({"type": "c", "access": "rwx"}, "expected an access of r, w and m, each once"),
+    ({"type": "c", "access": "rr"}, "expected an access of r, w and m, each once"),
+    ({"type": "c", "major": -2}, "linux.resources.devices[0].major: expected an integer"),
+    ({"type": "a", "access": "r"}, "a rule for all devices covers every number and access"),
+])
+def test_a_bad_device_rule_is_refused_naming_it(runc, bundle, rule, cause):
+    bundle.config["linux"]["resources"] = {"devices": [{"allow": True, **rule}]}
+    bundle.write()
+    runc.ids.append("badrule")
+    line = one_error_line(runc("create", "--bundle", bundle.path, "badrule"))
+    assert "linux.resources.devices[0]" in line and cause in line, line
+
+
 NAMESPACES = "for n in mnt pid net uts ipc user cgroup; do readlink /proc/self/ns/$n; done"
 
 

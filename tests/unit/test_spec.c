@@ -88,6 +88,38 @@ static void good_values_land_in_the_spec(void **state)
         nsl_spec_free(s);
 }
 
+static void device_rules_in_the_kernels_words(void **state)
+{
+        nsl_spec *s = nsl_spec_new();
+        nsl_error e = { 0 };
+        (void)state;
+        assert_int_equal(nsl_spec_add_device_rule(s, false, 'a', -1, -1, "rwm", &e), 0);
+        assert_int_equal(nsl_spec_add_device_rule(s, true, 'c', 136, -1, "wr", &e), 0);
+        assert_int_equal(nsl_spec_add_device_rule(s, true, 'b', 4294967295, 0, "m", &e), 0);
+        assert_int_equal(s->n_device_rules, 3);
+        assert_false(s->device_rules[0].allow);
+        assert_string_equal(s->device_rules[0].line, "a *:* rwm");
+        assert_string_equal(s->device_rules[1].line, "c 136:* wr");
+        assert_string_equal(s->device_rules[2].line, "b 4294967295:0 m");
+        expect_line(nsl_spec_add_device_rule(s, true, 'u', 1, 3, "r", &e), &e,
+                    "nslaunch: device rule: u 1:3 r: expected type a (all), c or b");
+        expect_line(nsl_spec_add_device_rule(s, true, 'c', 1, 3, "", &e), &e,
+                    "nslaunch: device rule: c 1:3 : expected an access of r, w and m, each once");
+        expect_line(nsl_spec_add_device_rule(s, true, 'c', 1, 3, "rwmr", &e), &e,
+                    "nslaunch: device rule: c 1:3 rwmr: expected an access of r, w and m, each once");
+        expect_line(nsl_spec_add_device_rule(s, true, 'c', 4294967296, 3, "r", &e), &e,
+                    "nslaunch: device rule: c 4294967296:3 r: expected major and minor numbers, or -1 for any");
+        expect_line(nsl_spec_add_device_rule(s, true, 'a', 1, -1, "rwm", &e), &e,
+                    "nslaunch: device rule: a 1:-1 rwm: a rule for all devices covers every number and access "
+                    "(-1, -1, rwm)");
+        while (s->n_device_rules < NSL_DEVICE_RULES_MAX)
+                assert_int_equal(nsl_spec_add_device_rule(s, true, 'c', 1, 3, "r", &e), 0);
+        expect_line(nsl_spec_add_device_rule(s, true, 'c', 1, 3, "r", &e), &e,
+                    "nslaunch: device rule: c 1:3 r: more than 128 rules");
+        assert_int_equal(s->n_device_rules, NSL_DEVICE_RULES_MAX);
+        nsl_spec_free(s);
+}
+
 static void empty_command_is_refused(void **state)
 {
         nsl_spec *s = nsl_spec_new();
@@ -148,6 +180,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(bad_option_values),
                 cmocka_unit_test(good_values_land_in_the_spec),
+                cmocka_unit_test(device_rules_in_the_kernels_words),
                 cmocka_unit_test(empty_command_is_refused),
                 cmocka_unit_test(bundle_setters),
         };
