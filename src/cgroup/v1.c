@@ -72,15 +72,22 @@ static int apply_cpuset(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
         return 0;
 }
 
-/* In order, each to devices.allow or devices.deny: a rule for all devices
- * ("a *:* rwm") first resets the list, the later ones make exceptions. */
+/* In order, each to devices.allow or devices.deny (a write takes one rule):
+ * a rule for all devices ("a *:* rwm") first resets the list, the later ones
+ * make exceptions. */
 static int apply_devices(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
 {
+        static const char *const files[] = { "devices.deny", "devices.allow" };
+        _cleanup_close_ int deny_fd = -1, allow_fd = -1;
+
         for (size_t i = 0; i < l->n_device_rules; i++) {
                 const struct nsl_device_rule *rule = &l->device_rules[i];
-                int r = nsl_cgroup_write(dirfd, rule->allow ? "devices.allow" : "devices.deny", rule->line, error);
-                if (r < 0)
-                        return r;
+                int *fd = rule->allow ? &allow_fd : &deny_fd;
+                size_t len = strlen(rule->line);
+                if (*fd < 0 && (*fd = openat(dirfd, files[rule->allow], O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+                        return nsl_fail(error, errno, "cgroup", files[rule->allow], NULL);
+                if (write(*fd, rule->line, len) != (ssize_t)len)
+                        return nsl_fail(error, errno, "cgroup", files[rule->allow], "cannot write '%s'", rule->line);
         }
         return 0;
 }
