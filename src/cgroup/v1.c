@@ -208,7 +208,10 @@ int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const str
                 if (!places->v1[c] && nsl_cgroup_wants(l, c))
                         return nsl_fail(error, ENOTSUP, "cgroup", nsl_cgroup_controller_names[c],
                                         "this host has no %s controller in cgroup v1", nsl_cgroup_controller_names[c]);
-                if (!places->v1[c])
+                /* device rules take CAP_SYS_ADMIN of the host's user namespace,
+                 * whatever was delegated; rootless, the sandbox's own user
+                 * namespace keeps it from making or opening others' nodes */
+                if (!places->v1[c] || (c == NSL_CG_DEVICES && places->rootless))
                         continue;
                 if ((r = mkdir_exact(places->v1[c], path, c, &cg->dirs[c], error)) < 0)
                         return r;

@@ -3,7 +3,7 @@
  * processes (tests/integration/test_oci_cgroup.py drives it):
  *
  *   oci-cgroup-tool create PATH FIFO [--memory SIZE] [--pids N] [--memory-reservation BYTES]
- *        [--cpu-shares N] [--cpuset CPUS MEMS] -- CMD...
+ *        [--cpu-shares N] [--cpuset CPUS MEMS] [--device-rule allow|deny,TYPE,MAJOR,MINOR,ACCESS]... -- CMD...
  *        a sandbox in the cgroup at PATH ("-": a new one of nslaunch's), started through FIFO, detached;
  *        prints init's host pid and exits (init goes to the caller, a subreaper)
  *   oci-cgroup-tool start FIFO
@@ -15,6 +15,7 @@
  * A failure is nslaunch's one line on stderr and exit status 125. */
 #include <fcntl.h>
 #include <nslaunch.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,18 @@ static int usage(void)
 {
         fprintf(stderr, "usage: oci-cgroup-tool create|start|freeze|thaw|pids|update|remove ... (see its source)\n");
         return 2;
+}
+
+struct device_rule {
+        char verdict[8], type, access[8];
+        long long major, minor;
+};
+
+/* "deny,a,-1,-1,rwm" */
+static bool parse_device_rule(const char *value, struct device_rule *rule)
+{
+        return sscanf(value, "%7[a-z],%c,%lld,%lld,%7s", rule->verdict, &rule->type, &rule->major, &rule->minor,
+                      rule->access) == 5;
 }
 
 /* The limit options, from argv[*i] on, up to "--" or the end. */
@@ -52,8 +65,15 @@ static int set_limits(nsl_spec *spec, int argc, char **argv, int *i, nsl_error *
                         r = nsl_spec_set_cpu_shares(spec, strtoull(value, NULL, 10), error);
                 else if (!strcmp(opt, "--cpuset") && *i + 1 < argc)
                         r = nsl_spec_set_cpuset(spec, value, argv[++*i], error);
-                else
+                else if (!strcmp(opt, "--device-rule")) {
+                        struct device_rule rule;
+                        if (!parse_device_rule(value, &rule))
+                                return -1;
+                        r = nsl_spec_add_device_rule(spec, !strcmp(rule.verdict, "allow"), rule.type, rule.major,
+                                                     rule.minor, rule.access, error);
+                } else {
                         return -1;
+                }
         }
         return r < 0 ? -2 : 0;
 }

@@ -336,3 +336,56 @@ def test_a_user_without_delegation_is_refused_before_anything_changes(cgpath, fi
     tool("remove", path)
     assert dirs_of(path) == []
     wait_exit(init)
+
+
+DEVICE_CHECKS = "(: < /dev/zero) && ! (: <> /dev/zero) && (: <> /dev/null) && ! (: < /dev/full)"
+
+
+@pytest.mark.skipif(not IS_ROOT or "devices" not in V1, reason="the v1 devices hierarchy, whose rules root writes")
+def test_device_rules_are_written_in_order_before_init_joins(cgpath, fifo):
+    path = cgpath()
+    init = int(tool("create", path, fifo, "--device-rule", "deny,a,-1,-1,rwm", "--device-rule", "allow,c,1,3,rwm",
+                    "--device-rule", "allow,c,1,5,r", "--", "/bin/sh", "-c", DEVICE_CHECKS).stdout)
+    assert read(f"{CG}/devices{path}/devices.list").splitlines() == ["c 1:3 rwm", "c 1:5 r"]
+    tool("start", fifo)
+    status = wait_exit(init)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    tool("remove", path)
+    assert dirs_of(path) == []
+
+
+@pytest.mark.skipif(not IS_ROOT or not nsltest_exists() or "devices" not in V1,
+                    reason="root delegates a cgroup to nsltest in every v1 hierarchy")
+def test_a_delegated_user_gets_no_devices_cgroup(cgpath):
+    """Writing device rules takes CAP_SYS_ADMIN of the host, whatever was
+    delegated: a rootless sandbox is made in the other hierarchies only."""
+    import pwd
+    user = pwd.getpwnam("nsltest")
+    parent = cgpath()
+    for h in hierarchies():
+        os.mkdir(h + parent)
+        os.chown(h + parent, user.pw_uid, user.pw_gid)
+        for name in ("cgroup.procs", "tasks", "cpuset.cpus", "cpuset.mems"):
+            if os.path.exists(f"{h}{parent}/{name}"):
+                os.chown(f"{h}{parent}/{name}", user.pw_uid, user.pw_gid)
+    if "cpuset" in V1:
+        for name in ("cpuset.cpus", "cpuset.mems"):
+            with open(f"{CG}/cpuset{parent}/{name}", "w") as f:
+                f.write(read(f"{CG}/cpuset/{name}"))
+    fifo_dir = tempfile.mkdtemp(prefix="nsl-cgfifo-", dir="/tmp")
+    try:
+        os.chown(fifo_dir, user.pw_uid, user.pw_gid)
+        fifo = os.path.join(fifo_dir, "start")
+        os.mkfifo(fifo)
+        os.chown(fifo, user.pw_uid, user.pw_gid)
+        path = parent + "/sandbox"
+        init = int(tool("create", path, fifo, "--memory", "64m", "--device-rule", "deny,a,-1,-1,rwm", "--",
+                        "/bin/true", user="nsltest").stdout)
+        assert os.path.isdir(f"{CG}/memory{path}") and not os.path.exists(f"{CG}/devices{path}")
+        tool("start", fifo, user="nsltest")
+        status = wait_exit(init)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+        tool("remove", path, user="nsltest")
+        assert dirs_of(path) == []
+    finally:
+        shutil.rmtree(fifo_dir, ignore_errors=True)
