@@ -139,16 +139,16 @@ int nsl_spec_set_cgroup_parent(nsl_spec *spec, const char *path, nsl_error *erro
  * detached; the cgroup is then its owner's to remove
  * (nsl_cgroup_remove_path). Not with nsl_spec_set_cgroup_parent. */
 int nsl_spec_set_cgroup_path(nsl_spec *spec, const char *path, nsl_error *error);
-/* A device access rule for the cgroup v1 devices controller, written in the
- * order added to devices.allow (allow) or devices.deny: type 'a' (all, and
- * then major and minor -1 and access "rwm"), 'c' or 'b'; major and minor a
- * number or -1 for any; access one or more of r, w, m. Written by the
- * host's root where the sandbox's cgroup is at an exact path
- * (nsl_spec_set_cgroup_path) and the host mounts the v1 devices hierarchy
- * (writing rules takes CAP_SYS_ADMIN there, whatever was delegated);
- * elsewhere device access rests on the sandbox's construction: its /dev has
- * only the nodes nslaunch makes, and its user namespace can make no other.
- * At most 128. */
+/* A device access rule, in the order added: type 'a' (all, and then major
+ * and minor -1 and access "rwm"), 'c' or 'b'; major and minor a number or
+ * -1 for any; access one or more of r, w, m. The host's root puts them in
+ * force where the sandbox's cgroup is at an exact path
+ * (nsl_spec_set_cgroup_path): on cgroup v1 in the devices hierarchy's
+ * devices.allow (allow) and devices.deny, on v2 as a device program
+ * attached to the cgroup (the last rule that matches decides). Both take
+ * CAP_SYS_ADMIN of the host, whatever was delegated: rootless, device
+ * access rests on the sandbox's construction (its /dev has only the nodes
+ * nslaunch makes, and its user namespace can make no other). At most 128. */
 int nsl_spec_add_device_rule(nsl_spec *spec, bool allow, char type, int64_t major, int64_t minor, const char *access,
                              nsl_error *error);
 /* v1 cpu.shares, 2..262144; on v2, cpu.weight as runc and crun convert it

@@ -641,48 +641,44 @@ int nsl_spec_set_cpuset(nsl_spec *spec, const char *cpus, const char *mems, nsl_
         return 0;
 }
 
-/* one or more of r, w and m, each once */
-static bool is_device_access(const char *access)
+/* one or more of r, w and m, each once: their bits; 0 for anything else */
+static unsigned device_access(const char *access)
 {
-        if (!access || !*access)
-                return false;
-        for (const char *p = access; *p; p++)
-                if (!strchr("rwm", *p) || strchr(p + 1, *p))
-                        return false;
-        return true;
-}
+        unsigned bits = 0;
 
-static void device_number(char *out, size_t size, int64_t number)
-{
-        if (number < 0)
-                snprintf(out, size, "*");
-        else
-                snprintf(out, size, "%" PRId64, number);
+        for (const char *p = access ? access : ""; *p; p++) {
+                unsigned bit = *p == 'r' ? NSL_DEVICE_ACCESS_READ
+                             : *p == 'w' ? NSL_DEVICE_ACCESS_WRITE
+                             : *p == 'm' ? NSL_DEVICE_ACCESS_MKNOD : 0;
+                if (!bit || (bits & bit))
+                        return 0;
+                bits |= bit;
+        }
+        return bits;
 }
 
 int nsl_spec_add_device_rule(nsl_spec *spec, bool allow, char type, int64_t major, int64_t minor, const char *access,
                              nsl_error *error)
 {
-        char object[64], majors[12], minors[12];
+        const unsigned all = NSL_DEVICE_ACCESS_READ | NSL_DEVICE_ACCESS_WRITE | NSL_DEVICE_ACCESS_MKNOD;
+        unsigned bits = device_access(access);
+        char object[64];
 
         snprintf(object, sizeof object, "%c %" PRId64 ":%" PRId64 " %s", type, major, minor, access ? access : "");
         if (type != 'a' && type != 'c' && type != 'b')
                 return nsl_fail(error, EINVAL, "device rule", object, "expected type a (all), c or b");
         if (major < -1 || major > UINT32_MAX || minor < -1 || minor > UINT32_MAX)
                 return nsl_fail(error, EINVAL, "device rule", object, "expected major and minor numbers, or -1 for any");
-        if (!is_device_access(access))
+        if (!bits)
                 return nsl_fail(error, EINVAL, "device rule", object, "expected an access of r, w and m, each once");
-        /* the kernel takes "a" as all devices with all access, whatever follows */
-        if (type == 'a' && (major != -1 || minor != -1 || strlen(access) != 3))
+        /* v1 takes "a" as all devices with all access, whatever follows */
+        if (type == 'a' && (major != -1 || minor != -1 || bits != all))
                 return nsl_fail(error, EINVAL, "device rule", object,
                                 "a rule for all devices covers every number and access (-1, -1, rwm)");
         if (spec->n_device_rules == NSL_DEVICE_RULES_MAX)
                 return nsl_fail(error, E2BIG, "device rule", object, "more than %d rules", NSL_DEVICE_RULES_MAX);
-        device_number(majors, sizeof majors, major);
-        device_number(minors, sizeof minors, minor);
-        struct nsl_device_rule *rule = &spec->device_rules[spec->n_device_rules++];
-        rule->allow = allow;
-        snprintf(rule->line, sizeof rule->line, "%c %s:%s %.3s", type, majors, minors, access);
+        spec->device_rules[spec->n_device_rules++] =
+                (struct nsl_device_rule){ .allow = allow, .type = type, .major = major, .minor = minor, .access = bits };
         return 0;
 }
 

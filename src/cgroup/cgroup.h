@@ -15,12 +15,21 @@
 #define NSL_CPUSET_MAX 256
 #define NSL_DEVICE_RULES_MAX 128
 
-/* One line of a v1 devices cgroup's allow-list, as devices.allow and
- * devices.deny take it: "c 1:3 rwm", "a *:* rwm". */
+#define NSL_DEVICE_ACCESS_MKNOD 1u      /* the kernel's own bits (BPF_DEVCG_ACC_*) */
+#define NSL_DEVICE_ACCESS_READ 2u
+#define NSL_DEVICE_ACCESS_WRITE 4u
+
+/* A device access rule: type 'a' (every device, with every access), 'c' or
+ * 'b'; major and minor -1 for any. */
 struct nsl_device_rule {
         bool allow;
-        char line[32];
+        char type;
+        int64_t major, minor;
+        unsigned access;        /* NSL_DEVICE_ACCESS_* */
 };
+
+/* As devices.allow and devices.deny take it: "c 1:3 rwm", "a *:* rwm". */
+void nsl_device_rule_format(const struct nsl_device_rule *rule, char *out, size_t size);
 
 struct nsl_cgroup_limits {
         uint64_t memory;        /* bytes, 0 = none */
@@ -38,9 +47,8 @@ struct nsl_cgroup_limits {
         bool oom_kill_disable;
         char cpuset_cpus[NSL_CPUSET_MAX];       /* "0-3,6"; "" = none */
         char cpuset_mems[NSL_CPUSET_MAX];
-        /* v1 devices cgroup, written in order (cgroup v2 has no such files:
-         * its device access takes a BPF program, which nslaunch does not
-         * load); none: the devices cgroup is not made */
+        /* in order: v1 devices cgroup's rules, v2's device program; none:
+         * device access is not limited */
         struct nsl_device_rule device_rules[NSL_DEVICE_RULES_MAX];
         size_t n_device_rules;
 };

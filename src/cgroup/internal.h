@@ -44,6 +44,9 @@ bool nsl_cgroup_v2_has(const char *dir, const struct nsl_cgroup_limits *l);
 int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                                const char *path, struct nsl_cgroup *cg, nsl_error *error);
 void nsl_cgroup_v2_stats(int dirfd, int64_t *peak, bool *oom_killed);
+/* Attaches a program that allows and refuses device access as l's rules
+ * say (devices.c). */
+int nsl_cgroup_v2_limit_devices(const char *dir, const struct nsl_cgroup_limits *l, nsl_error *error);
 
 int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                          const char *parent, const char *name, struct nsl_cgroup *cg, nsl_error *error);

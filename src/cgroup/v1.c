@@ -83,11 +83,13 @@ static int apply_devices(int dirfd, const struct nsl_cgroup_limits *l, nsl_error
         for (size_t i = 0; i < l->n_device_rules; i++) {
                 const struct nsl_device_rule *rule = &l->device_rules[i];
                 int *fd = rule->allow ? &allow_fd : &deny_fd;
-                size_t len = strlen(rule->line);
+                char line[40];
+                nsl_device_rule_format(rule, line, sizeof line);
+                size_t len = strlen(line);
                 if (*fd < 0 && (*fd = openat(dirfd, files[rule->allow], O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
                         return nsl_fail(error, errno, "cgroup", files[rule->allow], NULL);
-                if (write(*fd, rule->line, len) != (ssize_t)len)
-                        return nsl_fail(error, errno, "cgroup", files[rule->allow], "cannot write '%s'", rule->line);
+                if (write(*fd, line, len) != (ssize_t)len)
+                        return nsl_fail(error, errno, "cgroup", files[rule->allow], "cannot write '%s'", line);
         }
         return 0;
 }

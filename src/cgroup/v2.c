@@ -244,7 +244,11 @@ int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const str
         cg->fd = open(cg->dirs[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (cg->fd < 0)
                 return nsl_fail(error, errno, "cgroup", cg->dirs[0], NULL);
-        return nsl_cgroup_in_dir(nsl_cgroup_v2_apply(cg->fd, l, error), cg->dirs[0], error);
+        if ((r = nsl_cgroup_in_dir(nsl_cgroup_v2_apply(cg->fd, l, error), cg->dirs[0], error)) < 0)
+                return r;
+        /* loading a device program takes CAP_SYS_ADMIN of the host, whatever
+         * was delegated; rootless, the sandbox's user namespace bounds it */
+        return l->n_device_rules && !places->rootless ? nsl_cgroup_v2_limit_devices(cg->dirs[0], l, error) : 0;
 }
 
 void nsl_cgroup_v2_stats(int dirfd, int64_t *peak, bool *oom_killed)
