@@ -121,8 +121,9 @@ static int parse_device_rule(json_object *o, const char *path, struct nsl_oci_de
         return 0;
 }
 
-/* Written to the container's v1 devices cgroup, in order, followed by the
- * nodes every container has (translate.c); docs/oci.md. */
+/* In force in the container's cgroup (v1 devices files, v2 device program),
+ * in order, followed by the nodes every container has (translate.c);
+ * docs/oci.md. */
 static int parse_device_rules(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
 {
         json_object *list;
