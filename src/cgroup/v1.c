@@ -181,6 +181,11 @@ static int mkdir_exact(const char *hierarchy, const char *path, int c, char **ou
                  * only what is empty) */
                 int r = c == NSL_CG_CPUSET ? cpuset_inherit(dir, error) : 0;
                 *p = saved;
+                if (r == -ENOENT && restarts++ < PARENT_GONE_RESTARTS) {
+                        *error = (nsl_error){ 0 };      /* deleted, emptied, meanwhile: made again */
+                        p = dir + strlen(hierarchy);
+                        continue;
+                }
                 if (r < 0)
                         return r;
                 if (!saved)
