@@ -217,9 +217,15 @@ int nsl_spec_add_id_map(nsl_spec *spec, char kind, uint32_t inside, uint32_t out
 int nsl_spec_add_group(nsl_spec *spec, gid_t gid, nsl_error *error);   /* a supplementary group (root, or a user
                                                                         * namespace's root with ids to give) */
 /* Joins that namespace (root only) instead of making one: type is
- * "network", "ipc" or "uts" (a pod's shared ones). The host then writes its
- * namespaced sysctls, makes its sysfs or mqueue, and sets its hostname and
- * domainname when they are given; nothing else changes in it. */
+ * "network", "ipc", "uts" (a pod's shared ones) or "pid" (a pod's, or the
+ * host's: /proc/self/ns/pid). The host then writes its namespaced sysctls,
+ * makes its sysfs, mqueue or procfs, and sets its hostname and domainname
+ * when they are given; nothing else changes in it. A joined pid namespace
+ * does not end with the sandbox: init, the subreaper of every process the
+ * command starts, kills those left when the command ends, and the command
+ * gets SIGKILL if init is killed; what a SIGKILLed init leaves is ended by
+ * the sandbox's cgroup (destroy, or the OCI runtime's delete) where it has
+ * one. */
 int nsl_spec_join_namespace(nsl_spec *spec, const char *type, const char *path, nsl_error *error);
 int nsl_spec_set_network_ns(nsl_spec *spec, const char *path, nsl_error *error);        /* "network" */
 int nsl_spec_set_oom_score_adj(nsl_spec *spec, int adj, nsl_error *error);      /* -1000..1000 */

@@ -450,8 +450,10 @@ int nsl_runc_kill(const struct nsl_runc *g, int argc, char **argv)
         r = dirfd < 0 ? dirfd : nsl_runc_state_read(dirfd, argv[t.index], &state, &error);
         if (r == 0 && nsl_runc_status(&state) == NSL_RUNC_STOPPED)
                 r = nsl_fail(&error, ESRCH, "kill", state.id, "the container is not running");
+        /* SIGKILL to init ends a pid namespace of its own, and all in it */
         if (r == 0)
-                r = all && sig != SIGKILL ? signal_all(&state, sig, &error) : signal_init(&state, sig, &error);
+                r = all && (sig != SIGKILL || !nsl_runc_owns_pid_ns(&state)) ? signal_all(&state, sig, &error)
+                                                                           : signal_init(&state, sig, &error);
         nsl_runc_state_release(&state);
         return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
 }

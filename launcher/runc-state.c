@@ -360,7 +360,32 @@ static bool in_container(pid_t pid, pid_t init, const struct stat *ns)
         return false;
 }
 
-int nsl_runc_pids(const struct nsl_runc_state *state, pid_t **pids, size_t *n, nsl_error *error)
+/* Is init pid 1 of its pid namespace (the last number of NSpid)? Not when
+ * the config shares one: the host's, or a joined one. */
+bool nsl_runc_owns_pid_ns(const struct nsl_runc_state *state)
+{
+        char path[64], text[4096];
+        _cleanup_close_ int fd = -1;
+        ssize_t len;
+
+        snprintf(path, sizeof path, "/proc/%d/status", state->pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || (len = read(fd, text, sizeof text - 1)) <= 0)
+                return false;
+        text[len] = '\0';
+        const char *line = strstr(text, "\nNSpid:");
+        const char *end = line ? strchr(line + 1, '\n') : NULL;
+        if (!end)
+                return false;
+        while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+                end--;
+        return end - line > 2 && end[-1] == '1' && (end[-2] == '\t' || end[-2] == ' ');
+}
+
+/* Every host pid in init's own pid namespace; a shared namespace holds
+ * others' processes too, so then the cgroup's, as runc counts them (a
+ * shared pid namespace needs root, and root's containers have one). */
+static int collect_pids(const struct nsl_runc_state *state, pid_t **pids, size_t *n, nsl_error *error)
 {
         _cleanup_dir_ DIR *proc = NULL;
         _cleanup_free_ pid_t *list = NULL;
@@ -369,10 +394,11 @@ int nsl_runc_pids(const struct nsl_runc_state *state, pid_t **pids, size_t *n, n
         struct dirent *e;
         bool by_ns;
 
-        *pids = NULL;
-        *n = 0;
-        if (!init_alive(state))
-                return 0;
+        if (!nsl_runc_owns_pid_ns(state)) {
+                if (!state->cgroup[0])
+                        return nsl_fail(error, ESRCH, "ps", state->id, "a shared pid namespace and no cgroup");
+                return nsl_cgroup_pids(state->cgroup, pids, n, error);
+        }
         by_ns = pidns_of(state->pid, &ns) == 0;
         proc = opendir("/proc");
         if (!proc)
@@ -389,13 +415,26 @@ int nsl_runc_pids(const struct nsl_runc_state *state, pid_t **pids, size_t *n, n
                 }
                 list[count++] = pid;
         }
-        for (size_t i = 0; i < count; i++)
-                if (list[i] == state->pid) {
-                        list[i] = list[0];
-                        list[0] = state->pid;
-                }
         *pids = TAKE_PTR(list);
         *n = count;
+        return 0;
+}
+
+int nsl_runc_pids(const struct nsl_runc_state *state, pid_t **pids, size_t *n, nsl_error *error)
+{
+        int r;
+
+        *pids = NULL;
+        *n = 0;
+        if (!init_alive(state))
+                return 0;
+        if ((r = collect_pids(state, pids, n, error)) < 0)
+                return r;
+        for (size_t i = 0; i < *n; i++)
+                if ((*pids)[i] == state->pid) {
+                        (*pids)[i] = (*pids)[0];
+                        (*pids)[0] = state->pid;
+                }
         return 0;
 }
 

@@ -66,8 +66,10 @@ char *nsl_runc_state_json(const struct nsl_runc_state *state, enum nsl_runc_stat
 int nsl_runc_proc_start_time(pid_t pid, unsigned long long *start_time, char *proc_state);
 /* A pidfd for init when it still is the container's (not a reused pid), or -ESRCH. */
 int nsl_runc_init_pidfd(const struct nsl_runc_state *state);
-/* Every host pid in init's pid namespace (init first). */
+/* Every host pid of the container (init first): its pid namespace's, or
+ * its cgroup's where it shares one. */
 int nsl_runc_pids(const struct nsl_runc_state *state, pid_t **pids, size_t *n, nsl_error *error);
+bool nsl_runc_owns_pid_ns(const struct nsl_runc_state *state);
 int nsl_runc_signal_number(const char *name);
 void nsl_runc_now_rfc3339(char *buf, size_t len);
 int nsl_runc_write_pid_file(const char *path, pid_t pid, nsl_error *error);

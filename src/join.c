@@ -7,6 +7,7 @@ const struct nsl_join_kind nsl_join_kinds[NSL_JOIN_N] = {
         [NSL_JOIN_NET] = { "network", "network-ns", CLONE_NEWNET, "net", "a network" },
         [NSL_JOIN_IPC] = { "ipc", "ipc-ns", CLONE_NEWIPC, "ipc", "an IPC" },
         [NSL_JOIN_UTS] = { "uts", "uts-ns", CLONE_NEWUTS, "uts", "a UTS" },
+        [NSL_JOIN_PID] = { "pid", "pid-ns", CLONE_NEWPID, "pid_for_children", "a PID" },
 };
 
 int nsl_join_kind_of(const char *type)

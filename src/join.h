@@ -1,17 +1,18 @@
 /* The namespaces a sandbox may join instead of making its own: those an
- * engine shares between the containers of a pod. Root only: the sandbox's
- * user namespace does not own them, so the host does for them what init
- * does for its own (sysctls, a sysfs, an mqueue, the hostname). */
+ * engine shares between the containers of a pod, or with the host. Root
+ * only: the sandbox's user namespace does not own them, so the host does
+ * for them what init does for its own (sysctls, a sysfs, an mqueue, the
+ * hostname, a procfs). */
 #ifndef NSL_JOIN_H
 #define NSL_JOIN_H
 
-enum nsl_join { NSL_JOIN_NET, NSL_JOIN_IPC, NSL_JOIN_UTS, NSL_JOIN_N };
+enum nsl_join { NSL_JOIN_NET, NSL_JOIN_IPC, NSL_JOIN_UTS, NSL_JOIN_PID, NSL_JOIN_N };
 
 struct nsl_join_kind {
-        const char *type;       /* the OCI name: network, ipc, uts */
+        const char *type;       /* the OCI name: network, ipc, uts, pid */
         const char *option;     /* the object errors name: network-ns, ... */
         int clone_flag;         /* CLONE_NEWNET, ... */
-        const char *proc_name;  /* /proc/PID/ns/NAME */
+        const char *own_name;   /* /proc/thread-self/ns/NAME: what setns changes (pid_for_children) */
         const char *a_kind;     /* for "not a network namespace" */
 };
 

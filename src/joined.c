@@ -10,11 +10,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "error.h"
 #include "fds.h"
+#include "syscalls.h"
 #include "sandbox/ctx.h"
 #include "sandbox/mount.h"
 
@@ -28,7 +30,7 @@ static int enter_one(int k, const char *path, int *own, nsl_error *error)
                 return nsl_fail(error, errno, kind->option, path, NULL);
         if (ioctl(target, NS_GET_NSTYPE) != kind->clone_flag)
                 return nsl_fail(error, EINVAL, kind->option, path, "not %s namespace", kind->a_kind);
-        snprintf(self, sizeof self, "/proc/thread-self/ns/%s", kind->proc_name);
+        snprintf(self, sizeof self, "/proc/thread-self/ns/%s", kind->own_name);
         *own = open(self, O_RDONLY | O_CLOEXEC);
         if (*own < 0)
                 return nsl_fail(error, errno, kind->option, self, NULL);
@@ -88,9 +90,46 @@ static int sysctls(const struct nsl_plan *plan, nsl_error *error)
         return 0;
 }
 
+/* A procfs shows its mounter's own pid namespace, which setns leaves as it
+ * was (it sets the children's): a child, born in the joined one, makes it.
+ * The child shares the fd table (CLONE_FILES) and leaves the mount on a
+ * number taken here; this thread waits until it has (CLONE_VFORK). */
+static int joined_procfs(const struct nsl_plan *plan, int *mount_fd, nsl_error *error)
+{
+        const char *object = plan->join_ns[NSL_JOIN_PID];
+        _cleanup_close_ int slot = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int pidfd = -1;
+        /* exit_signal 0: no SIGCHLD reaches a caller that embeds the library */
+        struct nsl_clone_args args = { .flags = CLONE_VFORK | CLONE_FILES | CLONE_PIDFD,
+                                       .pidfd = (uint64_t)(uintptr_t)&pidfd };
+        siginfo_t info = { .si_pid = 0 };
+
+        if (slot < 0)
+                return nsl_fail(error, errno, "pid-ns", "/dev/null", NULL);
+        pid_t pid = nsl_clone3(&args);
+        if (pid < 0)
+                return nsl_fail(error, errno, "pid-ns", object, "cannot start the procfs's maker");
+        if (pid == 0) {
+                nsl_error ignored = { 0 };
+                int made = -1, r = nsl_proc_new(plan, &made, &ignored);
+                if (r == 0 && dup3(made, slot, O_CLOEXEC) < 0)
+                        r = -errno;
+                close(made);
+                _exit(r < 0 ? -r : 0);
+        }
+        while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | __WALL) < 0 && errno == EINTR)
+                ;
+        if (info.si_code != CLD_EXITED || info.si_status != 0)
+                return nsl_fail(error, info.si_code == CLD_EXITED ? info.si_status : EPROTO, "pid-ns", object,
+                                "cannot make a procfs of it");
+        *mount_fd = TAKE_FD(slot);
+        return 0;
+}
+
 /* A sysfs shows the devices of its mounter's network namespace, an mqueue
- * the queues of its mounter's IPC namespace, and the sandbox's init may
- * make either only of a namespace its user namespace owns. */
+ * the queues of its mounter's IPC namespace, a procfs the processes of its
+ * mounter's pid namespace, and the sandbox's init may make each only of a
+ * namespace its user namespace owns. */
 static int filesystems(const struct nsl_plan *plan, struct nsl_sources *sources, nsl_error *error)
 {
         const uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
@@ -100,6 +139,8 @@ static int filesystems(const struct nsl_plan *plan, struct nsl_sources *sources,
                 r = nsl_fs_new("sysfs", NULL, 0, attrs | MOUNT_ATTR_RDONLY, &sources->fd[NSL_SOURCE_SYSFS], error);
         if (r == 0 && plan->join_ns[NSL_JOIN_IPC] && plan->mount_dev)
                 r = nsl_fs_new("mqueue", NULL, 0, attrs, &sources->fd[NSL_SOURCE_MQUEUE], error);
+        if (r == 0 && plan->join_ns[NSL_JOIN_PID] && plan->mount_proc)
+                r = joined_procfs(plan, &sources->fd[NSL_SOURCE_PROC], error);
         return r;
 }
 

@@ -380,6 +380,19 @@ static int plan_joined(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
         return 0;
 }
 
+/* A joined pid namespace outlives init: what a SIGKILLed init leaves, the
+ * sandbox's cgroup finds and ends, so it must surely have one. */
+static int plan_shared_pid_cgroup(const struct nsl_spec *spec, const struct nsl_plan *plan, nsl_error *error)
+{
+        const char *path = plan->join_ns[NSL_JOIN_PID];
+
+        if (!path || spec->cgroup_path || (nsl_cgroup_limits_any(&plan->limits) && !plan->limits_best_effort))
+                return 0;
+        return nsl_fail(error, EINVAL, nsl_join_kinds[NSL_JOIN_PID].option, path,
+                        "a joined pid namespace needs a cgroup of the sandbox's own (a limit, or a cgroup path), "
+                        "which ends what the sandbox leaves in it");
+}
+
 /* What the child and the host's side need of the spec, copied. */
 static int copy_from_spec(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
@@ -578,7 +591,8 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
             (r = plan_fds(spec, plan, error)) < 0)
                 return r;
         plan_rlimits(spec, host, plan);
-        if ((r = nsl_plan_cgroup_limits(spec, &plan->limits, error)) < 0)
+        if ((r = nsl_plan_cgroup_limits(spec, &plan->limits, error)) < 0 ||
+            (r = plan_shared_pid_cgroup(spec, plan, error)) < 0)
                 return r;
         plan->fallback_rlimits = plan->rlimits;
         if (spec->memory)

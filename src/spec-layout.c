@@ -97,7 +97,7 @@ int nsl_spec_join_namespace(nsl_spec *spec, const char *type, const char *path, 
 
         if (kind < 0)
                 return nsl_fail(error, EINVAL, "join-ns", type ? type : "",
-                                "only a network, ipc or uts namespace can be joined");
+                                "only a network, ipc, uts or pid namespace can be joined");
         const char *option = nsl_join_kinds[kind].option;
         if (!path || path[0] != '/')
                 return nsl_fail(error, EINVAL, option, path ? path : "", "expected an absolute path");

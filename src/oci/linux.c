@@ -42,7 +42,7 @@ static int parse_namespace(json_object *o, const char *path, struct nsl_oci *oci
                 int join = nsl_join_kind_of(type);
                 if (join < 0)
                         return nsl_fail(error, EINVAL, "config.json", path,
-                                        "joining an existing %s namespace is not supported (only network, ipc and uts)",
+                                        "joining an existing %s namespace is not supported (only network, ipc, uts and pid)",
                                         type);
                 if (ns_path[0] != '/')
                         return nsl_fail(error, EINVAL, "config.json", path, "path must be absolute");
@@ -53,7 +53,8 @@ static int parse_namespace(json_object *o, const char *path, struct nsl_oci *oci
 
 static int parse_namespaces(json_object *lin, struct nsl_oci *oci, nsl_error *error)
 {
-        static const int required[] = { NSL_OCI_NS_PID, NSL_OCI_NS_MOUNT, NSL_OCI_NS_IPC, NSL_OCI_NS_UTS };
+        /* the host's pid namespace is joined like another's (translate.c) */
+        static const int required[] = { NSL_OCI_NS_MOUNT, NSL_OCI_NS_IPC, NSL_OCI_NS_UTS };
         json_object *list;
         char path[64];
         int r = nsl_oci_get_array(lin, "namespaces", "linux", &list, error);

@@ -208,6 +208,9 @@ static int namespaces_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_err
         for (int k = 0; r == 0 && k < NSL_JOIN_N; k++)
                 if (oci->join_ns[k])
                         r = nsl_spec_join_namespace(spec, nsl_join_kinds[k].type, oci->join_ns[k], error);
+        /* not listed: the runtime's own, which the launch joins as it would another */
+        if (r == 0 && !oci->has_ns[NSL_OCI_NS_PID])
+                r = nsl_spec_join_namespace(spec, "pid", "/proc/self/ns/pid", error);
         if (r < 0)
                 return nsl_oci_as_field(error, "linux.namespaces", r);
         if (oci->hostname && *oci->hostname && (r = nsl_spec_set_hostname(spec, oci->hostname, error)) < 0)

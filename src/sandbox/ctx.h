@@ -50,6 +50,8 @@ struct nsl_ctx {
         int net_helper_pidfd;                           /* the helper creating the network namespace */
         int net_report_fd, net_hold_fd;
         bool net_joined;                                /* joined early (sysfs, sysctl need it) */
+        int host_proc_fd;                               /* a shared pid namespace: the host's /proc,
+                                                         * where init finds its descendants */
 };
 
 void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, const struct nsl_host_setup *host, int sync_fd);
@@ -105,7 +107,10 @@ int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error);              /*
 int nsl_stage_mounts(struct nsl_ctx *ctx, nsl_error *error);                  /* rootfs.c */
 int nsl_stage_seal(struct nsl_ctx *ctx, nsl_error *error);                    /* rootfs.c */
 int nsl_stage_pivot(struct nsl_ctx *ctx, nsl_error *error);                   /* rootfs.c */
+int nsl_stage_shared_pid(struct nsl_ctx *ctx, nsl_error *error);              /* descendants.c */
 int nsl_stage_proc(struct nsl_ctx *ctx, nsl_error *error);                    /* proc.c */
+/* A detached procfs as the plan has it, of the caller's own pid namespace. */
+int nsl_proc_new(const struct nsl_plan *plan, int *mount_fd, nsl_error *error);
 int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error);                     /* dev.c */
 int nsl_stage_claim_tty(struct nsl_ctx *ctx, nsl_error *error);               /* tty.c */
 int nsl_stage_console(struct nsl_ctx *ctx, nsl_error *error);                 /* console.c */
@@ -125,6 +130,14 @@ int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error);                 /*
  * helper): neither the host's nor one it joins. The network-join stage may
  * run early, from a stage that needs that namespace; then only once. */
 bool nsl_network_own(const struct nsl_plan *plan);
+
+/* descendants.c: the pid namespace is not the sandbox's own (a joined
+ * one, or the host's), and init, its descendants' subreaper, signals them
+ * itself: every one, or, once the command has ended, kills them until it
+ * has no child left. */
+bool nsl_pid_ns_shared(const struct nsl_plan *plan);
+void nsl_descendants_signal(const struct nsl_ctx *ctx, int sig);
+void nsl_descendants_end(const struct nsl_ctx *ctx);
 
 /* Opens a pty in the root's devpts, sends its master over sock and keeps
  * the slave in ctx->console_fd (console.c). */

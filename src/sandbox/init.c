@@ -258,6 +258,16 @@ static void report_refusal(const nsl_egress_denial *refused, void *data)
                 nsl_egress_denial_write(report->fd, refused, false);
 }
 
+/* kill(-1) from init reaches every process of its pid namespace, which is
+ * the sandbox only when the namespace is its own. */
+static void signal_all(const struct nsl_ctx *ctx, int sig)
+{
+        if (nsl_pid_ns_shared(ctx->plan))
+                nsl_descendants_signal(ctx, sig);
+        else
+                kill(-1, sig);
+}
+
 static _Noreturn void supervise_payload(struct nsl_ctx *ctx, int sig_fd)
 {
         struct pollfd fds[3] = { { .fd = sig_fd, .events = POLLIN },
@@ -291,7 +301,7 @@ static _Noreturn void supervise_payload(struct nsl_ctx *ctx, int sig_fd)
                         if (r > 0 && msg.type == NSL_MSG_SIGNAL)
                                 kill(ctx->payload_pid, msg.status);
                         else if (r > 0 && msg.type == NSL_MSG_SIGNAL_ALL)
-                                kill(-1, msg.status);
+                                signal_all(ctx, msg.status);
                 }
                 if (fds[2].revents)
                         nsl_egress_log_drain(ctx->egress_log_fd, report_refusal, &report);
@@ -300,6 +310,8 @@ static _Noreturn void supervise_payload(struct nsl_ctx *ctx, int sig_fd)
                 nsl_egress_log_drain(ctx->egress_log_fd, report_refusal, &report);     /* what it sent last */
                 nsl_egress_denials_write(report.fd, report.tally.seen, report.tally.n, report.tally.dropped);
         }
+        if (nsl_pid_ns_shared(ctx->plan))
+                nsl_descendants_end(ctx);       /* what the namespace's end would have ended */
         NSL_TIMING_MARK("payload-reaped");
         /* nslaunch reports the outcome from this message, before the kernel
          * has torn the namespaces down and init is reaped: the CPU time

@@ -37,13 +37,17 @@ int nsl_stage_signals(struct nsl_ctx *ctx, nsl_error *error)
 {
         sigset_t none;
 
-        (void)ctx;
         for (int sig = 1; sig < NSIG; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         signal(sig, SIG_DFL);   /* fails harmlessly for the reserved real-time ones */
         sigemptyset(&none);
         if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
                 return nsl_fail(error, errno, "signals", "", NULL);
+        /* init's end ends a pid namespace of its own, and the command with
+         * it; a shared one outlives init (init's ids are the command's: no
+         * later change of them clears this) */
+        if (nsl_pid_ns_shared(ctx->plan) && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                return nsl_fail(error, errno, "signals", "parent-death signal", NULL);
         return 0;
 }
 

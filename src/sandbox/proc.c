@@ -83,19 +83,26 @@ static int blank_inherited_command_line(int proc_fd, nsl_error *error)
         return 0;
 }
 
-int nsl_stage_proc(struct nsl_ctx *ctx, nsl_error *error)
+int nsl_proc_new(const struct nsl_plan *plan, int *mount_fd, nsl_error *error)
 {
         static const struct nsl_fs_option pid_only[] = { { "subset", "pid" }, { "hidepid", "invisible" } };
+        bool full = plan->proc_full;
+
+        return nsl_fs_new("proc", full ? NULL : pid_only, full ? 0 : ELEMENTSOF(pid_only),
+                          MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, mount_fd, error);
+}
+
+int nsl_stage_proc(struct nsl_ctx *ctx, nsl_error *error)
+{
         bool full = ctx->plan->proc_full;
-        _cleanup_close_ int proc_fd = -1;
+        _cleanup_close_ int proc_fd = TAKE_FD(ctx->sources.fd[NSL_SOURCE_PROC]);
         _cleanup_close_ int target = -1;
         int r;
 
         if (!ctx->plan->mount_proc)
                 return 0;
-        r = nsl_fs_new("proc", full ? NULL : pid_only, full ? 0 : ELEMENTSOF(pid_only),
-                       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &proc_fd, error);
-        if (r < 0)
+        /* a joined pid namespace's is the host's to make (joined.c) */
+        if (proc_fd < 0 && (r = nsl_proc_new(ctx->plan, &proc_fd, error)) < 0)
                 return r;
         target = nsl_open_mount_target(ctx->root_fd, "/proc", NSL_TARGET_DIR, RESOLVE_NO_SYMLINKS, NULL, 0, error);
         if (target < 0)

@@ -12,7 +12,8 @@
 #define NSL_SOURCE_MOUNT(i) (1 + NSL_MAX_HOST_ENTRIES + (i))
 #define NSL_SOURCE_SYSFS NSL_SOURCE_MOUNT(NSL_MAX_MOUNTS)  /* a sysfs of a joined network namespace */
 #define NSL_SOURCE_MQUEUE (NSL_SOURCE_SYSFS + 1)          /* an mqueue of a joined IPC namespace */
-#define NSL_SOURCE_NODES (NSL_SOURCE_MQUEUE + 1)           /* root: the nodes it made, named by mount index */
+#define NSL_SOURCE_PROC (NSL_SOURCE_MQUEUE + 1)            /* a procfs of a joined pid namespace */
+#define NSL_SOURCE_NODES (NSL_SOURCE_PROC + 1)             /* root: the nodes it made, named by mount index */
 #define NSL_SOURCE_SLOTS (NSL_SOURCE_NODES + 1)
 
 struct nsl_sources {

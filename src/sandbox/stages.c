@@ -12,6 +12,8 @@ const struct nsl_stage nsl_init_stages[] = {
         { "network-start", nsl_stage_network_start },
         { "wait-for-idmap", nsl_stage_wait_for_idmap },
         { "cgroup-namespace", nsl_stage_cgroup_namespace },
+        /* before the pivot: it keeps the host's /proc */
+        { "shared-pid", nsl_stage_shared_pid },
         { "open-sources", nsl_stage_open_sources },
         { "mount-root", nsl_stage_mount_root },
         { "proc", nsl_stage_proc },
@@ -100,7 +102,7 @@ void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, const struct
                 .plan = plan, .host = host, .sync_fd = sync_fd, .start_fd = -1, .root_fd = -1,
                 .argv = plan->argv, .envp = plan->envp, .search_path = plan->search_path,
                 .net_helper_pidfd = -1, .net_report_fd = -1, .net_hold_fd = -1, .console_fd = -1,
-                .proxy_exit_fd = -1, .egress_log_fd = -1, .report_fd = -1,
+                .proxy_exit_fd = -1, .egress_log_fd = -1, .report_fd = -1, .host_proc_fd = -1,
         };
         nsl_sources_init(&ctx->sources);
 }

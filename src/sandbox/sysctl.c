@@ -4,7 +4,8 @@
  * this), through a full procfs instance of init's own. It is made while the
  * host's /proc is still in view (the kernel refuses a new procfs in a user
  * namespace where none is fully visible) and closed again, never mounted
- * anywhere; the sandbox's /proc, whatever its mode, is not touched. A
+ * anywhere (in a shared pid namespace, the host's /proc instead); the
+ * sandbox's /proc, whatever its mode, is not touched. A
  * joined network namespace is not the sandbox's user namespace's: its
  * net.* sysctls are written by the host while it is in it (launch.c). */
 #include <errno.h>
@@ -61,9 +62,15 @@ int nsl_stage_sysctl(struct nsl_ctx *ctx, nsl_error *error)
                 return 0;
         if ((r = nsl_stage_network_join(ctx, error)) < 0)
                 return r;
-        r = nsl_fs_new("proc", NULL, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &proc_fd, error);
-        if (r < 0)
+        /* no procfs of a pid namespace init shares is init's to make: the
+         * host's, which it holds, shows the same sysctls */
+        if (nsl_pid_ns_shared(plan))
+                proc_fd = fcntl(ctx->host_proc_fd, F_DUPFD_CLOEXEC, 3);
+        else if ((r = nsl_fs_new("proc", NULL, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &proc_fd,
+                                 error)) < 0)
                 return r;
+        if (proc_fd < 0)
+                return nsl_fail(error, errno, "sysctl", "/proc", NULL);
         for (size_t i = 0; i < plan->n_sysctls; i++) {
                 if (nsl_sysctl_by_host(plan, plan->sysctls[i]))
                         continue;

@@ -14,6 +14,16 @@ def test_run_rm_exit_code_and_runtime(docker):
     assert result.stdout == "from docker\n", describe(result)
 
 
+def test_pid_host(docker):
+    """--pid=host: the host's pid namespace, joined; what the command
+    leaves running ends with the container."""
+    result = docker.run("--rm", "--pid=host", IMAGE, "sh", "-c", "readlink /proc/self/ns/pid; sleep 1000 & echo $!")
+    assert result.returncode == 0, describe(result)
+    ns, background = result.stdout.split()
+    assert ns == os.readlink("/proc/self/ns/pid"), describe(result)
+    assert not os.path.exists(f"/proc/{background}"), "the background sleep outlived the container"
+
+
 def test_added_runtime_is_the_one_used(docker):
     """A runtime that fails makes `docker run` fail: --runtime reaches the shim."""
     result = docker.run("--rm", IMAGE, "true", runtime="broken")

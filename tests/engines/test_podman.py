@@ -182,6 +182,35 @@ def test_exec_in_a_detached_container(podman):
         podman("rm", "--force", "--time", "0", name)
 
 
+
+def test_pid_host_shares_the_hosts_pid_namespace_and_leaves_nothing(podman):
+    """--pid=host (no pid namespace in the config): the command sees the
+    host's processes, and what it leaves running ends with the container."""
+    result = podman.run("--rm", "--pid=host", IMAGE, "sh", "-c", "readlink /proc/self/ns/pid; sleep 1000 & echo $!")
+    assert result.returncode == 0, describe(result)
+    ns, background = result.stdout.split()
+    assert ns == os.readlink("/proc/self/ns/pid"), describe(result)
+    assert not os.path.exists(f"/proc/{background}"), "the background sleep outlived the container"
+
+
+def test_pid_container_joins_another_containers_pid_namespace(podman):
+    """--pid=container:NAME (the path of the other's namespace): the
+    joining container sees the other's processes; the other lives on."""
+    name = "pid-holder"
+    result = podman.run("-d", "--name", name, IMAGE, "sh", "-c", LOOP_UNTIL_TERM)
+    assert result.returncode == 0, describe(result)
+    try:
+        holder_ns = os.readlink(f"/proc/{inspect(podman, name, '{{.State.Pid}}')}/ns/pid")
+        result = podman.run("--rm", f"--pid=container:{name}", IMAGE, "sh", "-c",
+                            "readlink /proc/self/ns/pid; " + SEE_THE_CONTAINER)
+        assert result.returncode == 0, describe(result)
+        lines = result.stdout.splitlines()
+        assert lines[0] == holder_ns, describe(result)
+        assert "sh -c " + LOOP_UNTIL_TERM + " " in lines, describe(result)
+        assert inspect(podman, name, "{{.State.Status}}") == "running"
+    finally:
+        podman("rm", "--force", "--time", "0", name)
+
 def read_until_exit(fd, process, timeout):
     out = b""
     deadline = time.monotonic() + timeout

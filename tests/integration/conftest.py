@@ -177,6 +177,34 @@ def descendants(root=None):
     return found
 
 
+def pids_in_pid_ns(link):
+    """The pids whose pid namespace is link (a readlink of one)."""
+    found = []
+    for pid in all_pids():
+        try:
+            if os.readlink(f"/proc/{pid}/ns/pid") == link:
+                found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+@pytest.fixture
+def pid_ns_holder():
+    """A process of our own holding a new pid namespace, whose pid 1 is its
+    child sleep (a pod's infra container holds one so). Yields the
+    namespace's path and its readlink."""
+    holder = subprocess.Popen(["unshare", "--pid", "--fork", "--kill-child", "sleep", "60"])
+    path = f"/proc/{holder.pid}/ns/pid_for_children"
+    own, deadline = os.readlink("/proc/self/ns/pid"), time.monotonic() + 5
+    while (os.readlink(path) == own or not pids_in_pid_ns(os.readlink(path))) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert os.readlink(path) != own
+    yield path, os.readlink(path)
+    holder.kill()
+    holder.wait()
+
+
 def reap_zombies():
     while True:
         try:

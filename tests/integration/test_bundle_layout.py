@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import IS_ROOT, PY, SH, assert_one_error_line, built_tool
+from conftest import IS_ROOT, PY, SH, assert_one_error_line, built_tool, pids_in_pid_ns
 
 UID = os.geteuid()
 GID = os.getegid()
@@ -409,7 +409,7 @@ def test_a_joined_namespace_takes_a_given_hostname_and_ipc_sysctl(image, pod_hol
 
 
 @pytest.mark.parametrize("join, cause", [
-    ("pid=/proc/self/ns/pid", "only a network, ipc or uts namespace can be joined"),
+    ("mount=/proc/self/ns/mnt", "only a network, ipc, uts or pid namespace can be joined"),
     ("ipc=/proc/self/ns/uts", "not an IPC namespace"),
     ("uts=relative/path", "expected an absolute path"),
 ])
@@ -420,6 +420,38 @@ def test_joining_the_wrong_namespace_is_one_line_naming_it(image, join, cause):
     assert_one_error_line(cp)
     assert cause in cp.stderr or (not IS_ROOT and "needs nslaunch run as root" in cp.stderr), cp.stderr
 
+
+
+# --- 6c. joining a pid namespace ----------------------------------------------------------------
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="joining namespaces needs root")
+def test_a_joined_pid_namespace_needs_a_cgroup(image):
+    """What a killed init leaves in a namespace it shares, only a cgroup
+    finds: without one the launch is refused before anything starts."""
+    root, opts = image
+    cp = layout(*opts, "--join", "pid=/proc/self/ns/pid", cmd=["/bin/true"])
+    assert cp.returncode == 125
+    assert_one_error_line(cp)
+    assert "pid-ns: /proc/self/ns/pid: a joined pid namespace needs a cgroup" in cp.stderr
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="joining namespaces needs root")
+def test_a_timeout_in_a_joined_pid_namespace_signals_every_process(image, pid_ns_holder):
+    """--timeout's SIGTERM reaches every process of the sandbox (init finds
+    them below it, not in the namespace, which is others' too): here the
+    command ignores it and sees its child end by it. What is left when the
+    command has ended init kills. The caller's thread is back in its own
+    namespaces (nsl-layout checks pid_for_children too)."""
+    root, opts = image
+    target, link = pid_ns_holder
+    script = ("trap '' TERM; (exec sleep 1001) & (trap - TERM; exec sleep 1000) & echo ready; "
+              "wait $!; echo child-ended; exit 7")
+    cp = layout(*opts, "--join", f"pid={target}", "--pids", "64", "--timeout", "0.5", "--kill-after", "5",
+                cmd=["/bin/sh", "-c", script])
+    assert cp.returncode == 124, cp.stderr
+    assert cp.stdout == "ready\nchild-ended\n"
+    assert len(pids_in_pid_ns(link)) == 1, "a process of the sandbox outlived it"
 
 # --- 7. sysctl, domainname, umask, oom_score_adj -----------------------------------------------
 

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import IS_ROOT, NSLAUNCH
+from conftest import IS_ROOT, NSLAUNCH, pids_in_pid_ns
 
 TIMEOUT = 20
 
@@ -633,7 +633,7 @@ def test_creates_beside_deletes_of_the_last_container_all_succeed(runc, bundle):
 @pytest.mark.skipif(not IS_ROOT, reason="joining namespaces needs root")
 def test_a_pods_ipc_and_uts_namespaces_are_joined_by_path(runc, bundle):
     """linux.namespaces[].path for ipc and uts, as podman and containerd
-    hand a pod's shared namespaces over; pid and mount stay refused."""
+    hand a pod's shared namespaces over (mount stays refused)."""
     holder = subprocess.Popen(["unshare", "--ipc", "--uts", "sh", "-c", "hostname pod && echo ready && exec sleep 60"],
                               stdout=subprocess.PIPE, text=True)
     try:
@@ -652,6 +652,117 @@ def test_a_pods_ipc_and_uts_namespaces_are_joined_by_path(runc, bundle):
     finally:
         holder.kill()
         holder.wait()
+
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def without_pid_namespace(bundle, args):
+    linux = bundle.config["linux"]
+    linux["namespaces"] = [ns for ns in linux["namespaces"] if ns["type"] != "pid"]
+    bundle.write(args, linux=linux)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="joining namespaces needs root")
+def test_a_pods_pid_namespace_is_joined_by_path(runc, bundle, pid_ns_holder):
+    """A pid namespace given by path (a pod's, shared between its
+    containers): the container's processes are born there, its /proc is
+    that namespace's, and what the command leaves behind ends with it, as
+    it would with a namespace of its own."""
+    target, link = pid_ns_holder
+    linux = bundle.config["linux"]
+    for ns in linux["namespaces"]:
+        if ns["type"] == "pid":
+            ns["path"] = target
+    # a sysctl: init may make no procfs of this namespace to write it through
+    linux["sysctl"] = {"net.ipv4.ip_unprivileged_port_start": "80"}
+    bundle.write(["/bin/sh", "-c", "readlink /proc/self/ns/pid; cat /proc/1/comm; "
+                  "cat /proc/sys/net/ipv4/ip_unprivileged_port_start; sleep 1000 & echo $!"], linux=linux)
+    host_port_start = open("/proc/sys/net/ipv4/ip_unprivileged_port_start").read()
+    runc.ids.append("inpod")
+    cp = runc("run", "--bundle", bundle.path, "inpod")
+    assert cp.returncode == 0, cp.stderr
+    ns, first, port_start, _ = cp.stdout.split()
+    assert (ns, first) == (link, "sleep")       # the pod's pid 1 is the holder's sleep
+    assert port_start == "80" and open("/proc/sys/net/ipv4/ip_unprivileged_port_start").read() == host_port_start
+    assert len(pids_in_pid_ns(link)) == 1, "the background sleep outlived it"
+
+    create(runc, bundle, "inpod-created")
+    init = state(runc, "inpod-created")["pid"]
+    assert os.readlink(f"/proc/{init}/ns/pid") == link
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the host's pid namespace is joined, which needs root")
+def test_without_a_pid_namespace_the_container_has_the_hosts(runc, bundle):
+    """No pid namespace listed: the runtime's own (docker run --pid=host).
+    ps and kill --all then take the container's cgroup, never the
+    namespace's other processes: a process of the test's own, started
+    beside it, is neither listed nor signalled."""
+    without_pid_namespace(bundle, ["/bin/sh", "-c", "sleep 1000 & sleep 1000 & wait"])
+    sentinel = subprocess.Popen(["sleep", "1000"])
+    try:
+        create(runc, bundle, "hostpid")
+        init = state(runc, "hostpid")["pid"]
+        assert os.readlink(f"/proc/{init}/ns/pid") == os.readlink("/proc/self/ns/pid")
+        assert runc("start", "hostpid").returncode == 0
+        deadline = time.monotonic() + 5
+        while True:
+            cp = runc("ps", "--format", "json", "hostpid")
+            assert cp.returncode == 0, cp.stderr
+            listed = json.loads(cp.stdout)
+            if len(listed) == 4 or time.monotonic() > deadline:    # init, sh, two sleeps
+                break
+            time.sleep(0.05)
+        assert len(listed) == 4 and listed[0] == init, listed
+        assert sentinel.pid not in listed and 1 not in listed and os.getpid() not in listed
+
+        assert runc("kill", "--all", "hostpid", "TERM").returncode == 0
+        assert wait_status(runc, "hostpid", "stopped")["status"] == "stopped"
+        assert not any(alive(pid) for pid in listed)
+        assert sentinel.poll() is None, "kill --all reached a process outside the container"
+    finally:
+        sentinel.kill()
+        sentinel.wait()
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the host's pid namespace is joined, which needs root")
+def test_delete_ends_what_a_killed_init_left_in_a_shared_pid_namespace(runc, bundle):
+    """A pid namespace the container shares does not end with its init: a
+    SIGKILLed init takes the command with it (its parent-death signal), and
+    delete ends the rest, through the cgroup."""
+    without_pid_namespace(bundle, ["/bin/sh", "-c", "sleep 1000 & exec sleep 999"])
+    create(runc, bundle, "orphans")
+    init = state(runc, "orphans")["pid"]
+    assert runc("start", "orphans").returncode == 0
+    deadline = time.monotonic() + 5
+    while len(listed := json.loads(runc("ps", "--format", "json", "orphans").stdout)) < 3:
+        assert time.monotonic() < deadline, listed
+        time.sleep(0.05)
+    os.kill(init, signal.SIGKILL)
+    assert wait_status(runc, "orphans", "stopped")["status"] == "stopped"
+    command, left = None, []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        cmdlines = {pid: open(f"/proc/{pid}/cmdline").read() if alive(pid) else None for pid in listed[1:]}
+        left = [pid for pid, cmd in cmdlines.items() if cmd and "1000" in cmd]
+        command = [pid for pid, cmd in cmdlines.items() if cmd and "999" in cmd]
+        if not command:
+            break
+        time.sleep(0.05)
+    assert command == [], "the command outlived init"
+    assert len(left) == 1, "the background sleep should be left for delete"
+    assert runc("delete", "orphans").returncode == 0
+    runc.ids.remove("orphans")
+    deadline = time.monotonic() + 5
+    while alive(left[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(left[0])
 
 
 # ------------------------------------------------------------------ pause
@@ -772,7 +883,8 @@ REFUSED = [
     (lambda c: c["linux"].__setitem__("personality", {"domain": "LINUX32"}), "linux.personality.domain"),
     (lambda c: c["linux"].__setitem__("rootfsPropagation", "rbind"), "linux.rootfsPropagation"),
     (lambda c: c["linux"]["namespaces"].append({"type": "time"}), "linux.namespaces["),
-    (lambda c: c["linux"]["namespaces"][0].__setitem__("path", "/proc/1/ns/pid"), "linux.namespaces[0]"),
+    (lambda c: [ns for ns in c["linux"]["namespaces"] if ns["type"] == "mount"][0].__setitem__("path", "/proc/1/ns/mnt"),
+     "linux.namespaces["),
     # with line breaks: refused whether AppArmor is enabled or not (test_oci_apparmor.py applies one)
     (lambda c: c["process"].__setitem__("apparmorProfile", "x\ny"), "process.apparmorProfile"),
     (lambda c: c["process"].__setitem__("selinuxLabel", "x"), "process.selinuxLabel"),

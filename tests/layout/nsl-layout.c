@@ -102,6 +102,12 @@ static int apply(nsl_spec *spec, const char *opt, const char *v, nsl_error *erro
                 return nsl_spec_add_tmpfs(spec, v, error);
         if (!strcmp(opt, "--seccomp"))
                 return nsl_spec_set_seccomp(spec, v, error);
+        if (!strcmp(opt, "--pids"))
+                return nsl_spec_set_pids(spec, v, error);
+        if (!strcmp(opt, "--timeout"))
+                return nsl_spec_set_timeout(spec, v, error);
+        if (!strcmp(opt, "--kill-after"))
+                return nsl_spec_set_kill_after(spec, v, error);
         fprintf(stderr, "nsl-layout: unknown option %s\n", opt);
         return USAGE;
 }
@@ -123,18 +129,18 @@ static bool flag(nsl_spec *spec, const char *opt)
 
 /* What the launch must leave as it was in the caller. */
 struct caller {
-        char ns[3][64];         /* net, ipc, uts */
+        char ns[4][64];         /* net, ipc, uts, pid_for_children */
         gid_t groups[64];
         int n_groups;
 };
 
 static void caller_now(struct caller *c)
 {
-        static const char *const links[3] = { "/proc/thread-self/ns/net", "/proc/thread-self/ns/ipc",
-                                              "/proc/thread-self/ns/uts" };
+        static const char *const links[4] = { "/proc/thread-self/ns/net", "/proc/thread-self/ns/ipc",
+                                              "/proc/thread-self/ns/uts", "/proc/thread-self/ns/pid_for_children" };
 
         memset(c, 0, sizeof *c);
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 4; i++) {
                 ssize_t n = readlink(links[i], c->ns[i], sizeof c->ns[i] - 1);
                 c->ns[i][n < 0 ? 0 : n] = '\0';
         }
@@ -175,8 +181,9 @@ static int launch(nsl_spec *spec, int argc, char **argv)
         }
         if (memcmp(before.ns, after.ns, sizeof before.ns) || before.n_groups != after.n_groups ||
             memcmp(before.groups, after.groups, sizeof(gid_t) * (size_t)(before.n_groups > 0 ? before.n_groups : 0))) {
-                fprintf(stderr, "nsl-layout: the caller's namespaces or groups changed (%s %s %s -> %s %s %s)\n",
-                        before.ns[0], before.ns[1], before.ns[2], after.ns[0], after.ns[1], after.ns[2]);
+                fprintf(stderr, "nsl-layout: the caller's namespaces or groups changed (%s %s %s %s -> %s %s %s %s)\n",
+                        before.ns[0], before.ns[1], before.ns[2], before.ns[3], after.ns[0], after.ns[1], after.ns[2],
+                        after.ns[3]);
                 return 3;
         }
         return r < 0 ? tool_fail(&error) : r;

@@ -227,6 +227,28 @@ static void no_network_namespace_is_the_hosts(void **state)
         assert_int_equal(load_and_translate(text, &spec, NULL, line, sizeof line), 0);
         assert_true(spec->network_host);
         assert_int_equal(spec->n_uid_maps, 0);  /* a user namespace listed without mappings: nslaunch's own */
+        assert_null(spec->join_ns[NSL_JOIN_PID]);
+        nsl_spec_free(spec);
+        free(text);
+}
+
+/* --pid=host: the runtime's own, joined as a pod's would be; by path: that one */
+static void no_pid_namespace_is_the_runtimes_joined(void **state)
+{
+        char *text = config_with("linux.namespaces", "[{\"type\": \"network\"}, {\"type\": \"mount\"},"
+                                                     " {\"type\": \"ipc\"}, {\"type\": \"uts\"}]");
+        nsl_spec *spec;
+        char line[1200];
+        (void)state;
+
+        assert_int_equal(load_and_translate(text, &spec, NULL, line, sizeof line), 0);
+        assert_string_equal(spec->join_ns[NSL_JOIN_PID], "/proc/self/ns/pid");
+        nsl_spec_free(spec);
+        free(text);
+        text = config_with("linux.namespaces", "[{\"type\": \"pid\", \"path\": \"/proc/42/ns/pid\"},"
+                                               " {\"type\": \"mount\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}]");
+        assert_int_equal(load_and_translate(text, &spec, NULL, line, sizeof line), 0);
+        assert_string_equal(spec->join_ns[NSL_JOIN_PID], "/proc/42/ns/pid");
         nsl_spec_free(spec);
         free(text);
 }
@@ -264,6 +286,7 @@ int main(void)
                 cmocka_unit_test(podman_config_translates),
                 cmocka_unit_test(docker_config_translates),
                 cmocka_unit_test(no_network_namespace_is_the_hosts),
+                cmocka_unit_test(no_pid_namespace_is_the_runtimes_joined),
                 cmocka_unit_test(process_file_loads_onto_a_spec),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

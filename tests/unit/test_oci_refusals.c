@@ -130,14 +130,14 @@ static void namespaces(void **state)
         expect_refused("linux.namespaces+", "{\"type\": \"pid\"}", "nslaunch: config.json: linux.namespaces[5]: pid is listed twice");
         expect_refused("linux.namespaces+", "{\"type\": \"user\", \"path\": \"/proc/1/ns/user\"}",
                        "nslaunch: config.json: linux.namespaces[5]: joining an existing user namespace is not supported "
-                       "(only network, ipc and uts)");
-        expect_refused("linux.namespaces", "[{\"type\": \"mount\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}]",
-                       "nslaunch: config.json: linux.namespaces: no pid namespace: sharing the host's is not supported");
+                       "(only network, ipc, uts and pid)");
+        expect_refused("linux.namespaces", "[{\"type\": \"mount\"}, {\"type\": \"ipc\"}]",
+                       "nslaunch: config.json: linux.namespaces: no uts namespace: sharing the host's is not supported");
         expect_refused("linux.namespaces+", "{\"type\": \"ipc\", \"path\": \"/proc/1/ns/ipc\"}",
                        "nslaunch: config.json: linux.namespaces[5]: ipc is listed twice");
-        expect_refused("linux.namespaces", "[{\"type\": \"pid\", \"path\": \"/proc/1/ns/pid\"}]",
-                       "nslaunch: config.json: linux.namespaces[0]: joining an existing pid namespace is not supported "
-                       "(only network, ipc and uts)");
+        expect_refused("linux.namespaces", "[{\"type\": \"mount\", \"path\": \"/proc/1/ns/mnt\"}]",
+                       "nslaunch: config.json: linux.namespaces[0]: joining an existing mount namespace is not supported "
+                       "(only network, ipc, uts and pid)");
         expect_refused("linux.namespaces", "[{\"type\": \"pid\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}]",
                        "nslaunch: config.json: linux.namespaces: no mount namespace: sharing the host's is not supported");
         expect_refused("linux.namespaces+", "{\"type\": \"network\", \"flags\": 1}",

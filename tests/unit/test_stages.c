@@ -78,6 +78,12 @@ static void init_waits_for_idmap_before_mounting(void **state)
         assert_true(index_of(s, n, "masked-paths") < index_of(s, n, "seal"));
         /* the command's stdio is taken before the rest is closed */
         assert_true(index_of(s, n, "stdio") < index_of(s, n, "close-inherited-fds"));
+        /* a shared pid namespace's init keeps the host's /proc, which the
+         * pivot takes out of view, and is no one's to ptrace by then */
+        assert_true(index_of(s, n, "close-inherited-fds") < index_of(s, n, "shared-pid"));
+        assert_true(index_of(s, n, "wait-for-idmap") < index_of(s, n, "shared-pid"));
+        assert_true(index_of(s, n, "shared-pid") < index_of(s, n, "pivot"));
+        assert_true(index_of(s, n, "shared-pid") < index_of(s, n, "sysctl"));      /* writes through it */
 }
 
 /* A created sandbox is whole when it waits: nothing of its set-up is left

@@ -1,0 +1,122 @@
+/* A pid namespace init shares (a joined one, or the host's) does not end
+ * when init does. init is then the subreaper of everything the command
+ * starts, finds it through the children files of the host's procfs (opened
+ * before the pivot; its numbers are that procfs's, so each process is
+ * signalled through its /proc/PID directory, a pidfd), and ends it itself
+ * once the command has ended. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../cleanup.h"
+#include "../error.h"
+#include "../fds.h"
+#include "ctx.h"
+
+#define MAX_DEPTH 64
+
+bool nsl_pid_ns_shared(const struct nsl_plan *plan)
+{
+        return plan->join_ns[NSL_JOIN_PID] != NULL;
+}
+
+int nsl_stage_shared_pid(struct nsl_ctx *ctx, nsl_error *error)
+{
+        if (!nsl_pid_ns_shared(ctx->plan))
+                return 0;
+        ctx->host_proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (ctx->host_proc_fd < 0)
+                return nsl_fail(error, errno, "shared-pid", "/proc", NULL);
+        if (!nsl_fd_on_fs(ctx->host_proc_fd, PROC_SUPER_MAGIC))
+                return nsl_fail(error, EPERM, "shared-pid", "/proc", "not procfs");
+        if (faccessat(ctx->host_proc_fd, "thread-self/children", R_OK, 0) < 0)
+                return nsl_fail(error, errno, "shared-pid", "/proc/thread-self/children",
+                                "a shared pid namespace needs the kernel's children lists (CONFIG_PROC_CHILDREN)");
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+                return nsl_fail(error, errno, "shared-pid", "subreaper", NULL);
+        return 0;
+}
+
+static void signal_one_and_below(int proc_fd, long pid, int sig, int depth);
+
+/* The children one thread of a process started (path: PID/task/TID). */
+static void signal_children_of_task(int proc_fd, const char *path, int sig, int depth)
+{
+        char file[sizeof "/children" + 48 + 256], list[8192];
+        snprintf(file, sizeof file, "%s/children", path);
+        _cleanup_close_ int fd = openat(proc_fd, file, O_RDONLY | O_CLOEXEC);
+        size_t len = 0;
+        ssize_t n;
+
+        if (fd < 0)
+                return;
+        while (len < sizeof list - 1 && (n = read(fd, list + len, sizeof list - 1 - len)) > 0)
+                len += (size_t)n;
+        list[len] = '\0';
+        for (char *p = list, *end; *p; p = end) {
+                long child = strtol(p, &end, 10);
+                if (end == p)
+                        break;
+                signal_one_and_below(proc_fd, child, sig, depth + 1);
+        }
+}
+
+/* Every process below PID (a name in the host procfs: "self" or a number). */
+static void signal_below(int proc_fd, const char *pid, int sig, int depth)
+{
+        char tasks[48];
+        snprintf(tasks, sizeof tasks, "%s/task", pid);
+        int fd = depth < MAX_DEPTH ? openat(proc_fd, tasks, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        _cleanup_dir_ DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+        char path[sizeof tasks + 256];       /* d_name's size */
+
+        if (!dir) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        for (struct dirent *e; (e = readdir(dir));) {
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof path, "%s/%s", tasks, e->d_name);
+                signal_children_of_task(proc_fd, path, sig, depth);
+        }
+}
+
+/* The signal first, so that a SIGKILLed process forks no more. */
+static void signal_one_and_below(int proc_fd, long pid, int sig, int depth)
+{
+        char name[24];
+        snprintf(name, sizeof name, "%ld", pid);
+        _cleanup_close_ int pidfd = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (pidfd < 0)
+                return;
+        (void)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+        signal_below(proc_fd, name, sig, depth);
+}
+
+void nsl_descendants_signal(const struct nsl_ctx *ctx, int sig)
+{
+        signal_below(ctx->host_proc_fd, "self", sig, 0);
+}
+
+/* Until init has no child left: each round kills every process below it
+ * and waits for one of its children to end; the orphans of that one are
+ * init's children in the next. */
+void nsl_descendants_end(const struct nsl_ctx *ctx)
+{
+        for (;;) {
+                nsl_descendants_signal(ctx, SIGKILL);
+                if (waitpid(-1, NULL, __WALL) < 0 && errno == ECHILD)
+                        return;
+        }
+}
