@@ -117,6 +117,15 @@ def _state(pid):
         return None
 
 
+def gone(pid, within=5.0):
+    """pid has ended (or is a zombie) within a few seconds: an engine may
+    remove its container, and its runtime end the rest, after run returns."""
+    deadline = time.monotonic() + within
+    while _state(pid) not in (None, "Z", "X") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _state(pid) in (None, "Z", "X")
+
+
 def _reap():
     while True:
         try:

@@ -3,7 +3,7 @@
 import os
 import time
 
-from conftest import IMAGE, describe, root_only
+from conftest import IMAGE, describe, gone, root_only
 
 pytestmark = root_only
 
@@ -21,7 +21,7 @@ def test_pid_host(docker):
     assert result.returncode == 0, describe(result)
     ns, background = result.stdout.split()
     assert ns == os.readlink("/proc/self/ns/pid"), describe(result)
-    assert not os.path.exists(f"/proc/{background}"), "the background sleep outlived the container"
+    assert gone(int(background)), "the background sleep outlived the container"
 
 
 def test_added_runtime_is_the_one_used(docker):

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import IMAGE, RUNTIME, describe, root_only
+from conftest import IMAGE, RUNTIME, describe, gone, root_only
 
 pytestmark = root_only
 
@@ -190,7 +190,7 @@ def test_pid_host_shares_the_hosts_pid_namespace_and_leaves_nothing(podman):
     assert result.returncode == 0, describe(result)
     ns, background = result.stdout.split()
     assert ns == os.readlink("/proc/self/ns/pid"), describe(result)
-    assert not os.path.exists(f"/proc/{background}"), "the background sleep outlived the container"
+    assert gone(int(background)), "the background sleep outlived the container"
 
 
 def test_pid_container_joins_another_containers_pid_namespace(podman):
