@@ -220,7 +220,9 @@ int nsl_spec_add_group(nsl_spec *spec, gid_t gid, nsl_error *error);   /* a supp
  * "network", "ipc", "uts" (a pod's shared ones) or "pid" (a pod's, or the
  * host's: /proc/self/ns/pid). The host then writes its namespaced sysctls,
  * makes its sysfs, mqueue or procfs, and sets its hostname and domainname
- * when they are given; nothing else changes in it. A joined pid namespace
+ * when they are given; nothing else changes in it. The caller's own
+ * namespace (/proc/self/ns/uts...) is never changed: a hostname, domainname
+ * or sysctl for it is refused. A joined pid namespace
  * does not end with the sandbox: init, the subreaper of every process the
  * command starts, kills those left when the command ends, and the command
  * gets SIGKILL if init is killed; what a SIGKILLed init leaves is ended by

@@ -349,6 +349,33 @@ static int plan_fds(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_erro
         return plan_console(spec, plan, error);
 }
 
+/* Is path the calling thread's own namespace of kind k (what a config
+ * without that namespace joins: the host's)? */
+static bool callers_own(int k, const struct stat *target)
+{
+        char self[64];
+        struct stat own;
+
+        snprintf(self, sizeof self, "/proc/thread-self/ns/%s", nsl_join_kinds[k].own_name);
+        return stat(self, &own) == 0 && own.st_dev == target->st_dev && own.st_ino == target->st_ino;
+}
+
+/* The host names a joined UTS namespace and writes a joined namespace's
+ * sysctls; in the caller's own it would change the caller's: refused. */
+static int refuse_changing_callers_own(const struct nsl_spec *spec, int k, const char *path, nsl_error *error)
+{
+        const char *option = nsl_join_kinds[k].option;
+
+        if (k == NSL_JOIN_UTS && (spec->hostname_set || spec->domainname))
+                return nsl_fail(error, EPERM, option, path,
+                                "the caller's own UTS namespace: a hostname or domainname would rename the host");
+        for (size_t i = 0; (k == NSL_JOIN_IPC || k == NSL_JOIN_NET) && i < spec->n_sysctls; i++)
+                if ((k == NSL_JOIN_NET) == !strncmp(spec->sysctls[i], "net.", 4))
+                        return nsl_fail(error, EPERM, "sysctl", spec->sysctls[i],
+                                        "%s is the caller's own namespace: it would change the host's", path);
+        return 0;
+}
+
 /* The sandbox is born in the namespaces it joins: clone3 makes none of
  * their kind. */
 static int plan_joined(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
@@ -368,6 +395,9 @@ static int plan_joined(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
                         return nsl_fail(error, EINVAL, kind->option, path, "conflicts with the host's network");
                 if (stat(path, &st) < 0)
                         return nsl_fail(error, errno, kind->option, path, NULL);
+                int r = callers_own(k, &st) ? refuse_changing_callers_own(spec, k, path, error) : 0;
+                if (r < 0)
+                        return r;
                 if (!(plan->join_ns[k] = strdup(path)))
                         return nsl_fail(error, ENOMEM, kind->option, path, NULL);
                 plan->clone_flags &= ~(uint64_t)kind->clone_flag;

@@ -53,8 +53,10 @@ static int parse_namespace(json_object *o, const char *path, struct nsl_oci *oci
 
 static int parse_namespaces(json_object *lin, struct nsl_oci *oci, nsl_error *error)
 {
-        /* the host's pid namespace is joined like another's (translate.c) */
-        static const int required[] = { NSL_OCI_NS_MOUNT, NSL_OCI_NS_IPC, NSL_OCI_NS_UTS };
+        /* the host's pid, IPC and UTS namespaces are joined like another's
+         * (translate.c); nslaunch builds the root in a mount namespace of
+         * its own, and never in the host's */
+        static const int required[] = { NSL_OCI_NS_MOUNT };
         json_object *list;
         char path[64];
         int r = nsl_oci_get_array(lin, "namespaces", "linux", &list, error);

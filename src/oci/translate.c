@@ -199,6 +199,11 @@ static int network_annotations_to_spec(const struct nsl_oci *oci, nsl_spec *spec
 
 static int namespaces_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
 {
+        static const struct { int oci, join; const char *path; } hosts[] = {
+                { NSL_OCI_NS_PID, NSL_JOIN_PID, "/proc/self/ns/pid" },
+                { NSL_OCI_NS_IPC, NSL_JOIN_IPC, "/proc/self/ns/ipc" },
+                { NSL_OCI_NS_UTS, NSL_JOIN_UTS, "/proc/self/ns/uts" },
+        };
         int r = 0;
 
         if (!oci->join_ns[NSL_JOIN_NET])
@@ -209,10 +214,16 @@ static int namespaces_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_err
                 if (oci->join_ns[k])
                         r = nsl_spec_join_namespace(spec, nsl_join_kinds[k].type, oci->join_ns[k], error);
         /* not listed: the runtime's own, which the launch joins as it would another */
-        if (r == 0 && !oci->has_ns[NSL_OCI_NS_PID])
-                r = nsl_spec_join_namespace(spec, "pid", "/proc/self/ns/pid", error);
+        for (size_t i = 0; r == 0 && i < ELEMENTSOF(hosts); i++)
+                if (!oci->has_ns[hosts[i].oci])
+                        r = nsl_spec_join_namespace(spec, nsl_join_kinds[hosts[i].join].type, hosts[i].path, error);
         if (r < 0)
                 return nsl_oci_as_field(error, "linux.namespaces", r);
+        bool named = (oci->hostname && *oci->hostname) || (oci->domainname && *oci->domainname);
+        if (named && !oci->has_ns[NSL_OCI_NS_UTS])
+                return nsl_oci_refuse(error, oci->hostname && *oci->hostname ? "hostname" : "domainname",
+                                      "the container has the host's UTS namespace (none in linux.namespaces): "
+                                      "it would rename the host");
         if (oci->hostname && *oci->hostname && (r = nsl_spec_set_hostname(spec, oci->hostname, error)) < 0)
                 return nsl_oci_as_field(error, "hostname", r);
         if (oci->domainname && *oci->domainname && (r = nsl_spec_set_domainname(spec, oci->domainname, error)) < 0)
@@ -324,9 +335,15 @@ static int paths_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *e
         char path[64];
         int r;
 
-        for (size_t i = 0; i < oci->n_sysctl; i++)
+        for (size_t i = 0; i < oci->n_sysctl; i++) {
+                /* net.*: with the host's network, the plan refuses it */
+                if (strncmp(oci->sysctl[i], "net.", 4) && !oci->has_ns[NSL_OCI_NS_IPC])
+                        return nsl_fail(error, EINVAL, "config.json", "linux.sysctl",
+                                        "%s: the container has the host's IPC namespace (none in linux.namespaces): "
+                                        "it would change the host's", oci->sysctl[i]);
                 if ((r = nsl_spec_add_sysctl(spec, oci->sysctl[i], error)) < 0)
                         return nsl_oci_as_field(error, "linux.sysctl", r);
+        }
         for (size_t i = 0; i < oci->n_masked_paths; i++) {
                 snprintf(path, sizeof path, "linux.maskedPaths[%zu]", i);
                 if ((r = nsl_spec_add_masked_path(spec, oci->masked_paths[i], error)) < 0)

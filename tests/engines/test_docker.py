@@ -14,13 +14,14 @@ def test_run_rm_exit_code_and_runtime(docker):
     assert result.stdout == "from docker\n", describe(result)
 
 
-def test_pid_host(docker):
-    """--pid=host: the host's pid namespace, joined; what the command
-    leaves running ends with the container."""
-    result = docker.run("--rm", "--pid=host", IMAGE, "sh", "-c", "readlink /proc/self/ns/pid; sleep 1000 & echo $!")
+def test_host_pid_ipc_and_uts_namespaces(docker):
+    """--pid=host --ipc=host --uts=host: the host's namespaces, joined;
+    what the command leaves running ends with the container."""
+    result = docker.run("--rm", "--pid=host", "--ipc=host", "--uts=host", IMAGE, "sh", "-c",
+                        "for ns in pid ipc uts; do readlink /proc/self/ns/$ns; done; sleep 1000 & echo $!")
     assert result.returncode == 0, describe(result)
-    ns, background = result.stdout.split()
-    assert ns == os.readlink("/proc/self/ns/pid"), describe(result)
+    *links, background = result.stdout.split()
+    assert links == [os.readlink(f"/proc/self/ns/{ns}") for ns in ("pid", "ipc", "uts")], describe(result)
     assert gone(int(background)), "the background sleep outlived the container"
 
 

@@ -183,13 +183,17 @@ def test_exec_in_a_detached_container(podman):
 
 
 
-def test_pid_host_shares_the_hosts_pid_namespace_and_leaves_nothing(podman):
-    """--pid=host (no pid namespace in the config): the command sees the
-    host's processes, and what it leaves running ends with the container."""
-    result = podman.run("--rm", "--pid=host", IMAGE, "sh", "-c", "readlink /proc/self/ns/pid; sleep 1000 & echo $!")
+def test_host_pid_ipc_and_uts_namespaces_are_shared_and_nothing_is_left(podman):
+    """--pid=host --ipc=host --uts=host (none of them in the config): the
+    command is in the host's namespaces, and what it leaves running ends
+    with the container."""
+    result = podman.run("--rm", "--pid=host", "--ipc=host", "--uts=host", IMAGE, "sh", "-c",
+                        "for ns in pid ipc uts; do readlink /proc/self/ns/$ns; done; hostname; "
+                        "sleep 1000 & echo $!")
     assert result.returncode == 0, describe(result)
-    ns, background = result.stdout.split()
-    assert ns == os.readlink("/proc/self/ns/pid"), describe(result)
+    *links, name, background = result.stdout.split()
+    assert links == [os.readlink(f"/proc/self/ns/{ns}") for ns in ("pid", "ipc", "uts")], describe(result)
+    assert name == socket.gethostname(), describe(result)
     assert gone(int(background)), "the background sleep outlived the container"
 
 

@@ -422,6 +422,28 @@ def test_joining_the_wrong_namespace_is_one_line_naming_it(image, join, cause):
 
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="joining namespaces needs root")
+@pytest.mark.parametrize("opts, cause", [
+    (["--join", "uts=/proc/self/ns/uts", "--hostname", "renamed"],
+     "uts-ns: /proc/self/ns/uts: the caller's own UTS namespace: a hostname or domainname would rename the host"),
+    (["--join", "uts=/proc/self/ns/uts", "--domainname", "renamed.test"], "would rename the host"),
+    (["--join", "ipc=/proc/self/ns/ipc", "--sysctl", "kernel.msgmax=4444"],
+     "sysctl: kernel.msgmax=4444: /proc/self/ns/ipc is the caller's own namespace: it would change the host's"),
+], ids=["hostname", "domainname", "ipc-sysctl"])
+def test_the_callers_own_namespaces_are_never_changed(image, opts, cause):
+    """Joined, the host's own UTS and IPC namespaces (what an OCI config
+    without them gets) would be renamed or retuned by the host's duties for
+    a joined one: refused before anything starts, and the host's are as
+    they were."""
+    root, opts_image = image
+    host_name, host_msgmax = socket.gethostname(), open("/proc/sys/kernel/msgmax").read()
+    cp = layout(*opts_image, *opts, cmd=["/bin/true"])
+    assert cp.returncode == 125
+    assert_one_error_line(cp)
+    assert cause in cp.stderr, cp.stderr
+    assert socket.gethostname() == host_name and open("/proc/sys/kernel/msgmax").read() == host_msgmax
+
+
 # --- 6c. joining a pid namespace ----------------------------------------------------------------
 
 

@@ -731,6 +731,21 @@ def test_without_a_pid_namespace_the_container_has_the_hosts(runc, bundle):
         sentinel.wait()
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="the host's namespaces are joined, which needs root")
+def test_without_ipc_and_uts_namespaces_the_container_has_the_hosts(runc, bundle):
+    """docker run --ipc=host --uts=host: no IPC or UTS namespace listed
+    (nor a hostname): the runtime's own, joined, and left as they are."""
+    linux = bundle.config["linux"]
+    linux["namespaces"] = [ns for ns in linux["namespaces"] if ns["type"] not in ("ipc", "uts")]
+    bundle.config.pop("hostname", None)
+    bundle.write(["/bin/sh", "-c", "readlink /proc/self/ns/ipc /proc/self/ns/uts; hostname"], linux=linux)
+    runc.ids.append("hostipcuts")
+    cp = runc("run", "--bundle", bundle.path, "hostipcuts")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split() == [os.readlink("/proc/self/ns/ipc"), os.readlink("/proc/self/ns/uts"),
+                                 socket.gethostname()]
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="the host's pid namespace is joined, which needs root")
 def test_delete_ends_what_a_killed_init_left_in_a_shared_pid_namespace(runc, bundle):
     """A pid namespace the container shares does not end with its init: a
@@ -895,6 +910,9 @@ REFUSED = [
      "option suid"),
     (lambda c: c.setdefault("linux", {}).setdefault("resources", {}).__setitem__(
         "hugepageLimits", [{"pageSize": "2MB", "limit": 1}]), "linux.resources.hugepageLimits"),
+    # the host's UTS namespace (none listed) is never renamed: the spec's hostname refused
+    (lambda c: c["linux"].__setitem__("namespaces", [ns for ns in c["linux"]["namespaces"] if ns["type"] != "uts"]),
+     "hostname"),
 ]
 
 

@@ -232,17 +232,19 @@ static void no_network_namespace_is_the_hosts(void **state)
         free(text);
 }
 
-/* --pid=host: the runtime's own, joined as a pod's would be; by path: that one */
-static void no_pid_namespace_is_the_runtimes_joined(void **state)
+/* --pid=host, --ipc=host, --uts=host: the runtime's own, joined as a pod's
+ * would be; by path: that one */
+static void no_pid_ipc_uts_namespace_is_the_runtimes_joined(void **state)
 {
-        char *text = config_with("linux.namespaces", "[{\"type\": \"network\"}, {\"type\": \"mount\"},"
-                                                     " {\"type\": \"ipc\"}, {\"type\": \"uts\"}]");
+        char *text = config_with("linux.namespaces", "[{\"type\": \"network\"}, {\"type\": \"mount\"}]");
         nsl_spec *spec;
         char line[1200];
         (void)state;
 
         assert_int_equal(load_and_translate(text, &spec, NULL, line, sizeof line), 0);
         assert_string_equal(spec->join_ns[NSL_JOIN_PID], "/proc/self/ns/pid");
+        assert_string_equal(spec->join_ns[NSL_JOIN_IPC], "/proc/self/ns/ipc");
+        assert_string_equal(spec->join_ns[NSL_JOIN_UTS], "/proc/self/ns/uts");
         nsl_spec_free(spec);
         free(text);
         text = config_with("linux.namespaces", "[{\"type\": \"pid\", \"path\": \"/proc/42/ns/pid\"},"
@@ -286,7 +288,7 @@ int main(void)
                 cmocka_unit_test(podman_config_translates),
                 cmocka_unit_test(docker_config_translates),
                 cmocka_unit_test(no_network_namespace_is_the_hosts),
-                cmocka_unit_test(no_pid_namespace_is_the_runtimes_joined),
+                cmocka_unit_test(no_pid_ipc_uts_namespace_is_the_runtimes_joined),
                 cmocka_unit_test(process_file_loads_onto_a_spec),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

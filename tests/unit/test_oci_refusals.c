@@ -131,8 +131,10 @@ static void namespaces(void **state)
         expect_refused("linux.namespaces+", "{\"type\": \"user\", \"path\": \"/proc/1/ns/user\"}",
                        "nslaunch: config.json: linux.namespaces[5]: joining an existing user namespace is not supported "
                        "(only network, ipc, uts and pid)");
-        expect_refused("linux.namespaces", "[{\"type\": \"mount\"}, {\"type\": \"ipc\"}]",
-                       "nslaunch: config.json: linux.namespaces: no uts namespace: sharing the host's is not supported");
+        /* the host's IPC and UTS namespaces are joined, and never changed */
+        expect_refused("linux", "{\"namespaces\": [{\"type\": \"mount\"}], \"sysctl\": {\"kernel.msgmax\": \"1\"}}",
+                       "nslaunch: config.json: linux.sysctl: kernel.msgmax=1: the container has the host's IPC namespace "
+                       "(none in linux.namespaces): it would change the host's");
         expect_refused("linux.namespaces+", "{\"type\": \"ipc\", \"path\": \"/proc/1/ns/ipc\"}",
                        "nslaunch: config.json: linux.namespaces[5]: ipc is listed twice");
         expect_refused("linux.namespaces", "[{\"type\": \"mount\", \"path\": \"/proc/1/ns/mnt\"}]",
@@ -144,6 +146,20 @@ static void namespaces(void **state)
                        "nslaunch: config.json: linux.namespaces[5].flags: not supported");
         expect_refused("linux.uidMappings", "[{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}]",
                        "nslaunch: config.json: linux.uidMappings: given without a user namespace");
+}
+
+static void the_hosts_uts_namespace_is_never_renamed(void **state)
+{
+        static const char config[] =
+                "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, \"hostname\": \"renamed\","
+                " \"process\": {\"args\": [\"/bin/true\"], \"cwd\": \"/\"},"
+                " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"ipc\"}]}}";
+        char line[1200];
+        (void)state;
+
+        assert_true(load_and_translate(config, NULL, NULL, line, sizeof line) < 0);
+        assert_string_equal(line, "nslaunch: config.json: hostname: the container has the host's UTS namespace "
+                                  "(none in linux.namespaces): it would rename the host");
 }
 
 static void devices(void **state)
@@ -317,6 +333,7 @@ int main(void)
                 cmocka_unit_test(process_fields),
                 cmocka_unit_test(linux_fields),
                 cmocka_unit_test(namespaces),
+                cmocka_unit_test(the_hosts_uts_namespace_is_never_renamed),
                 cmocka_unit_test(devices),
                 cmocka_unit_test(resources),
                 cmocka_unit_test(mounts),
