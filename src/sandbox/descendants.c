@@ -22,6 +22,7 @@
 #include "ctx.h"
 
 #define MAX_DEPTH 64
+#define MAX_CHILDREN_LIST (1 << 20)      /* 100 000 pids and more */
 
 bool nsl_pid_ns_shared(const struct nsl_plan *plan)
 {
@@ -47,20 +48,18 @@ int nsl_stage_shared_pid(struct nsl_ctx *ctx, nsl_error *error)
 
 static void signal_one_and_below(int proc_fd, long pid, int sig, int depth);
 
-/* The children one thread of a process started (path: PID/task/TID). */
+/* The children one thread of a process started (path: PID/task/TID), read
+ * whole, off the stack: the walk recurses. */
 static void signal_children_of_task(int proc_fd, const char *path, int sig, int depth)
 {
-        char file[sizeof "/children" + 48 + 256], list[8192];
+        char file[sizeof "/children" + 48 + 256];
         snprintf(file, sizeof file, "%s/children", path);
         _cleanup_close_ int fd = openat(proc_fd, file, O_RDONLY | O_CLOEXEC);
-        size_t len = 0;
-        ssize_t n;
+        _cleanup_free_ char *list = NULL;
+        size_t len;
 
-        if (fd < 0)
+        if (fd < 0 || nsl_read_fd(fd, MAX_CHILDREN_LIST, &list, &len) < 0)
                 return;
-        while (len < sizeof list - 1 && (n = read(fd, list + len, sizeof list - 1 - len)) > 0)
-                len += (size_t)n;
-        list[len] = '\0';
         for (char *p = list, *end; *p; p = end) {
                 long child = strtol(p, &end, 10);
                 if (end == p)
@@ -109,13 +108,19 @@ void nsl_descendants_signal(const struct nsl_ctx *ctx, int sig)
         signal_below(ctx->host_proc_fd, "self", sig, 0);
 }
 
-/* Until init has no child left: each round kills every process below it
- * and waits for one of its children to end; the orphans of that one are
- * init's children in the next. */
+/* Until init has no child left: each round kills every process below it,
+ * reaps those dead by then and waits for one more; the orphans of the dead
+ * are init's children in the next round. */
 void nsl_descendants_end(const struct nsl_ctx *ctx)
 {
         for (;;) {
+                pid_t pid;
+
                 nsl_descendants_signal(ctx, SIGKILL);
+                while ((pid = waitpid(-1, NULL, __WALL | WNOHANG)) > 0)
+                        ;
+                if (pid < 0 && errno == ECHILD)
+                        return;
                 if (waitpid(-1, NULL, __WALL) < 0 && errno == ECHILD)
                         return;
         }
