@@ -10,6 +10,11 @@ const struct nsl_join_kind nsl_join_kinds[NSL_JOIN_N] = {
         [NSL_JOIN_PID] = { "pid", "pid-ns", CLONE_NEWPID, "pid_for_children", "a PID" },
 };
 
+int nsl_sysctl_join_kind(const char *assignment)
+{
+        return strncmp(assignment, "net.", 4) ? NSL_JOIN_IPC : NSL_JOIN_NET;
+}
+
 int nsl_join_kind_of(const char *type)
 {
         for (int k = 0; k < NSL_JOIN_N; k++)

@@ -21,4 +21,8 @@ extern const struct nsl_join_kind nsl_join_kinds[NSL_JOIN_N];
 /* The kind of an OCI namespace type; -1 for one that cannot be joined. */
 int nsl_join_kind_of(const char *type);
 
+/* The namespace a namespaced sysctl (KEY=VALUE) is of: NSL_JOIN_NET for
+ * net.*, NSL_JOIN_IPC for every other (spec-layout.c accepts no others). */
+int nsl_sysctl_join_kind(const char *assignment);
+
 #endif

@@ -369,8 +369,8 @@ static int refuse_changing_callers_own(const struct nsl_spec *spec, int k, const
         if (k == NSL_JOIN_UTS && (spec->hostname_set || spec->domainname))
                 return nsl_fail(error, EPERM, option, path,
                                 "the caller's own UTS namespace: a hostname or domainname would rename the host");
-        for (size_t i = 0; (k == NSL_JOIN_IPC || k == NSL_JOIN_NET) && i < spec->n_sysctls; i++)
-                if ((k == NSL_JOIN_NET) == !strncmp(spec->sysctls[i], "net.", 4))
+        for (size_t i = 0; i < spec->n_sysctls; i++)
+                if (nsl_sysctl_join_kind(spec->sysctls[i]) == k)
                         return nsl_fail(error, EPERM, "sysctl", spec->sysctls[i],
                                         "%s is the caller's own namespace: it would change the host's", path);
         return 0;
@@ -556,7 +556,7 @@ static int plan_bundle(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
             (r = copy_strv(spec->sysctls, spec->n_sysctls, &plan->sysctls, &plan->n_sysctls, "sysctl", error)) < 0)
                 return r;
         for (size_t i = 0; i < spec->n_sysctls; i++)
-                if (!strncmp(spec->sysctls[i], "net.", 4) && spec->network_host)
+                if (nsl_sysctl_join_kind(spec->sysctls[i]) == NSL_JOIN_NET && spec->network_host)
                         return nsl_fail(error, EPERM, "sysctl", spec->sysctls[i],
                                         "with the host's network it would change the host's");
         if ((r = plan_joined(spec, plan, error)) < 0)

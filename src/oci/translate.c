@@ -337,7 +337,7 @@ static int paths_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *e
 
         for (size_t i = 0; i < oci->n_sysctl; i++) {
                 /* net.*: with the host's network, the plan refuses it */
-                if (strncmp(oci->sysctl[i], "net.", 4) && !oci->has_ns[NSL_OCI_NS_IPC])
+                if (nsl_sysctl_join_kind(oci->sysctl[i]) == NSL_JOIN_IPC && !oci->has_ns[NSL_OCI_NS_IPC])
                         return nsl_fail(error, EINVAL, "config.json", "linux.sysctl",
                                         "%s: the container has the host's IPC namespace (none in linux.namespaces): "
                                         "it would change the host's", oci->sysctl[i]);

@@ -68,7 +68,9 @@ static void signal_children_of_task(int proc_fd, const char *path, int sig, int 
         }
 }
 
-/* Every process below PID (a name in the host procfs: "self" or a number). */
+/* Every process below PID (a name in the host procfs: "self" or a number).
+ * readdir's buffer is on the heap; nsl_dir_each's, on the stack, would be
+ * held at every level of the recursion. */
 static void signal_below(int proc_fd, const char *pid, int sig, int depth)
 {
         char tasks[48];

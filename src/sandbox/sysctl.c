@@ -43,13 +43,9 @@ int nsl_sysctl_write(int proc_fd, const char *assignment, nsl_error *error)
         return 0;
 }
 
-/* Every namespaced sysctl but net.* is the IPC namespace's (spec-layout.c
- * accepts no others). */
 bool nsl_sysctl_by_host(const struct nsl_plan *plan, const char *assignment)
 {
-        bool network = !strncmp(assignment, "net.", 4);
-
-        return plan->join_ns[network ? NSL_JOIN_NET : NSL_JOIN_IPC] != NULL;
+        return plan->join_ns[nsl_sysctl_join_kind(assignment)] != NULL;
 }
 
 int nsl_stage_sysctl(struct nsl_ctx *ctx, nsl_error *error)
