@@ -346,7 +346,7 @@ int nsl_cgroup_remove_path(const char *path, nsl_error *error)
         if (r == 0) {
                 const char *dir = any_dir(&at);
                 _cleanup_free_ pid_t *pids = NULL;
-                size_t n = 1;
+                size_t n = 0;
                 /* frozen, nothing forks while it is killed; thawed, the kills
                  * land. A cgroup already empty (the container has ended: the
                  * usual delete) needs neither: nothing can enter it again

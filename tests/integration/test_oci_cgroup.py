@@ -7,9 +7,11 @@ here (memory, cpu, pids, cpuset, freezer, devices), v2 in a v2 guest. Only cgrou
 these tests made are touched."""
 
 import atexit
+import ctypes
 import math
 import os
 import shutil
+import struct
 import subprocess
 import tempfile
 import time
@@ -256,6 +258,56 @@ def test_relative_path_is_under_nslaunch_and_a_busy_cgroup_is_refused(cgpath, fi
     tool("remove", rel)
     assert dirs_of(f"/nslaunch/{rel}") == []
     wait_exit(init)
+
+
+IN_NONBLOCK, IN_MODIFY = 0o4000, 0x2
+
+
+def freezer_writes(path, remove):
+    """How many times remove() writes the cgroup's freezer file, as inotify
+    sees it (v1 freezer.state, v2 cgroup.freeze)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.inotify_init1(IN_NONBLOCK)
+    assert fd >= 0, os.strerror(ctypes.get_errno())
+    try:
+        freezer = f"{CG}/freezer{path}/freezer.state" if V1 else f"{CG}{path}/cgroup.freeze"
+        assert libc.inotify_add_watch(fd, freezer.encode(), IN_MODIFY) >= 0, os.strerror(ctypes.get_errno())
+        remove()
+        try:
+            events = os.read(fd, 65536)
+        except BlockingIOError:
+            return 0
+        writes, at = 0, 0
+        while at < len(events):     # struct inotify_event: wd, mask, cookie, len, name
+            _, mask, _, name_len = struct.unpack_from("iIII", events, at)
+            writes += bool(mask & IN_MODIFY)
+            at += 16 + name_len
+        return writes
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.skipif(not IS_ROOT or (V1 and "freezer" not in V1), reason="root makes cgroups at any path; a freezer")
+def test_removing_an_ended_sandbox_freezes_nothing_and_a_running_one_is_frozen(cgpath, fifo, tmp_path):
+    """A cgroup that holds no process any more (the container has ended: an
+    engine's usual delete) is removed as it is; one that still runs is
+    frozen while its processes are killed, then thawed."""
+    ended = cgpath()
+    init = int(tool("create", ended, fifo, "--", "/bin/true").stdout)
+    tool("start", fifo)
+    wait_exit(init)
+    assert freezer_writes(ended, lambda: tool("remove", ended)) == 0
+    assert dirs_of(ended) == []
+
+    running = cgpath()
+    other = str(tmp_path / "other")
+    os.mkfifo(other)
+    init = int(tool("create", running, other, "--", "/bin/sleep", "300").stdout)
+    tool("start", other)
+    assert freezer_writes(running, lambda: tool("remove", running)) >= 1     # inotify merges the thaw into it
+    assert dirs_of(running) == []
+    status = wait_exit(init)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == 9, status
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="root has cgroups for limits here")
