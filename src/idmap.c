@@ -171,9 +171,7 @@ bool nsl_userns_helper_reap(int *pidfd, bool wait)
 
         if (*pidfd < 0)
                 return true;
-        while (waitid((idtype_t)P_PIDFD, (id_t)*pidfd, &info, WEXITED | __WALL | (wait ? 0 : WNOHANG)) < 0 &&
-               errno == EINTR)
-                ;
+        nsl_pidfd_wait(*pidfd, __WALL | (wait ? 0 : WNOHANG), &info);
         if (!wait && info.si_pid == 0)
                 return false;
         close(*pidfd);

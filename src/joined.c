@@ -117,8 +117,7 @@ static int joined_procfs(const struct nsl_plan *plan, int *mount_fd, nsl_error *
                 close(made);
                 _exit(r < 0 ? -r : 0);
         }
-        while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | __WALL) < 0 && errno == EINTR)
-                ;
+        nsl_pidfd_wait(pidfd, __WALL, &info);
         if (info.si_code != CLD_EXITED || info.si_status != 0)
                 return nsl_fail(error, info.si_code == CLD_EXITED ? info.si_status : EPROTO, "pid-ns", object,
                                 "cannot make a procfs of it");

@@ -352,8 +352,7 @@ static void kill_and_reap(int pidfd)
         siginfo_t info;
 
         nsl_pidfd_send_signal(pidfd, SIGKILL);
-        while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
-                ;
+        nsl_pidfd_wait(pidfd, 0, &info);
 }
 
 /* The child's first stages run while nslaunch writes the id maps: when one

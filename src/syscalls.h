@@ -2,11 +2,13 @@
 #ifndef NSL_SYSCALLS_H
 #define NSL_SYSCALLS_H
 
+#include <errno.h>
 #include <linux/openat2.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef P_PIDFD
@@ -51,6 +53,18 @@ static inline int nsl_pidfd_open(pid_t pid, unsigned flags)
 static inline int nsl_pidfd_send_signal(int pidfd, int sig)
 {
         return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/* waitid(P_PIDFD) for the child pidfd holds, with WEXITED and options,
+ * again after a signal: glibc 2.36 knows no P_PIDFD. */
+static inline int nsl_pidfd_wait(int pidfd, int options, siginfo_t *info)
+{
+        int r;
+
+        do
+                r = waitid((idtype_t)P_PIDFD, (id_t)pidfd, info, WEXITED | options);
+        while (r < 0 && errno == EINTR);
+        return r;
 }
 
 static inline int nsl_pivot_root(const char *new_root, const char *put_old)

@@ -185,8 +185,7 @@ void nsl_net_proxy_stop(struct nsl_net_proxy *proxy)
                 return;
         if (poll(&ended, 1, STOP_TIMEOUT_MS) <= 0)
                 nsl_pidfd_send_signal(proxy->pidfd, SIGKILL);
-        while (waitid((idtype_t)P_PIDFD, (id_t)proxy->pidfd, &info, WEXITED) < 0 && errno == EINTR)
-                ;
+        nsl_pidfd_wait(proxy->pidfd, 0, &info);
         nsl_closep(&proxy->pidfd);
         proxy->pidfd = -1;
 }

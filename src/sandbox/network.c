@@ -205,7 +205,6 @@ int nsl_stage_network_join(struct nsl_ctx *ctx, nsl_error *error)
         close(TAKE_FD(hold));
         if (r < 0)
                 nsl_pidfd_send_signal(pidfd, SIGKILL);
-        while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
-                ;
+        nsl_pidfd_wait(pidfd, 0, &info);
         return r;
 }
