@@ -12,7 +12,6 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include "json.h"
 #include "network/denials.h"
 #include "runc.h"
+#include "syscalls.h"
 
 #define START_FIFO "start"
 
@@ -422,7 +422,7 @@ static int signal_init(const struct nsl_runc_state *state, int sig, nsl_error *e
 
         if (pidfd < 0)
                 return nsl_fail(error, ESRCH, "kill", state->id, "the container is not running");
-        if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+        if (nsl_pidfd_send_signal(pidfd, sig) < 0)
                 return nsl_fail(error, errno, "kill", state->id, NULL);
         return 0;
 }
@@ -466,7 +466,7 @@ static int kill_and_wait(const struct nsl_runc_state *state, nsl_error *error)
 
         if (pidfd < 0)
                 return 0;
-        if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+        if (nsl_pidfd_send_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
                 return nsl_fail(error, errno, "delete", state->id, "cannot kill the container");
         if (poll(&p, 1, 10000) <= 0)
                 return nsl_fail(error, ETIMEDOUT, "delete", state->id, "the container does not end");

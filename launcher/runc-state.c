@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +20,7 @@
 #include "fds.h"
 #include "json.h"
 #include "runc.h"
+#include "syscalls.h"
 
 #define STATE_FILE "state.json"
 #define CONFIG_FILE "config.json"   /* the config create read: later commands use it, not the bundle's */
@@ -310,7 +310,7 @@ int nsl_runc_init_pidfd(const struct nsl_runc_state *state)
 
         if (state->pid <= 0)
                 return -ESRCH;
-        fd = (int)syscall(SYS_pidfd_open, state->pid, 0);
+        fd = nsl_pidfd_open(state->pid, 0);
         if (fd < 0)
                 return -errno;
         /* checked after the pidfd is held: the pid cannot be reused any more */

@@ -12,13 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../cleanup.h"
 #include "../error.h"
 #include "../fds.h"
+#include "../syscalls.h"
 #include "ctx.h"
 
 #define MAX_DEPTH 64
@@ -101,7 +101,7 @@ static void signal_one_and_below(int proc_fd, long pid, int sig, int depth)
 
         if (pidfd < 0)
                 return;
-        (void)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+        (void)nsl_pidfd_send_signal(pidfd, sig);
         signal_below(proc_fd, name, sig, depth);
 }
 
