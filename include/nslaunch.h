@@ -216,7 +216,8 @@ int nsl_spec_add_id_map(nsl_spec *spec, char kind, uint32_t inside, uint32_t out
                         nsl_error *error);
 int nsl_spec_add_group(nsl_spec *spec, gid_t gid, nsl_error *error);   /* a supplementary group (root, or a user
                                                                         * namespace's root with ids to give) */
-/* Joins that namespace (root only) instead of making one: type is
+/* Joins that namespace instead of making one (root, or the root of a user
+ * namespace that maps other ids: rootless podman's runtime): type is
  * "network", "ipc", "uts" (a pod's shared ones) or "pid" (a pod's, or the
  * host's: /proc/self/ns/pid). The host then writes its namespaced sysctls,
  * makes its sysfs, mqueue or procfs, and sets its hostname and domainname

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,52 +21,45 @@
 #include "sandbox/ctx.h"
 #include "sandbox/mount.h"
 
-static int enter_one(int k, const char *path, int *own, nsl_error *error)
+static int enter_one(int k, const char *path, nsl_error *error)
 {
         const struct nsl_join_kind *kind = &nsl_join_kinds[k];
         _cleanup_close_ int target = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat joined, own;
         char self[64];
 
         if (target < 0)
                 return nsl_fail(error, errno, kind->option, path, NULL);
         if (ioctl(target, NS_GET_NSTYPE) != kind->clone_flag)
                 return nsl_fail(error, EINVAL, kind->option, path, "not %s namespace", kind->a_kind);
+        /* the caller's own (a config without one: the host's) is this
+         * helper's already; setns would want CAP_SYS_ADMIN over its owner,
+         * which a user namespace's root lacks over the host's */
         snprintf(self, sizeof self, "/proc/thread-self/ns/%s", kind->own_name);
-        *own = open(self, O_RDONLY | O_CLOEXEC);
-        if (*own < 0)
-                return nsl_fail(error, errno, kind->option, self, NULL);
-        if (setns(target, kind->clone_flag) < 0) {
-                nsl_closep(own);
-                *own = -1;
+        if (fstat(target, &joined) == 0 && stat(self, &own) == 0 && joined.st_dev == own.st_dev &&
+            joined.st_ino == own.st_ino)
+                return 0;
+        if (setns(target, kind->clone_flag) < 0)
                 return nsl_fail(error, errno, kind->option, path, "cannot join");
+        return 0;
+}
+
+static int enter(const struct nsl_plan *plan, nsl_error *error)
+{
+        for (int k = 0; k < NSL_JOIN_N; k++) {
+                int r = plan->join_ns[k] ? enter_one(k, plan->join_ns[k], error) : 0;
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
 
-int nsl_joined_enter(const struct nsl_plan *plan, int own[NSL_JOIN_N], nsl_error *error)
+bool nsl_joined_any(const struct nsl_plan *plan)
 {
         for (int k = 0; k < NSL_JOIN_N; k++)
-                own[k] = -1;
-        for (int k = 0; k < NSL_JOIN_N; k++) {
-                int r = plan->join_ns[k] ? enter_one(k, plan->join_ns[k], &own[k], error) : 0;
-                if (r < 0) {
-                        nsl_joined_leave(own);
-                        return r;
-                }
-        }
-        return 0;
-}
-
-void nsl_joined_leave(int own[NSL_JOIN_N])
-{
-        for (int k = NSL_JOIN_N - 1; k >= 0; k--) {
-                if (own[k] < 0)
-                        continue;
-                if (setns(own[k], nsl_join_kinds[k].clone_flag) < 0)
-                        abort();        /* the caller's thread would stay in the sandbox's namespace */
-                nsl_closep(&own[k]);
-                own[k] = -1;
-        }
+                if (plan->join_ns[k])
+                        return true;
+        return false;
 }
 
 /* Written through the host's procfs: what /proc/sys shows of a namespaced
@@ -154,11 +148,85 @@ static int names(const struct nsl_plan *plan, nsl_error *error)
         return 0;
 }
 
-int nsl_joined_host_duties(const struct nsl_plan *plan, struct nsl_sources *sources, nsl_error *error)
+static int host_duties(const struct nsl_plan *plan, struct nsl_sources *sources, nsl_error *error)
 {
         int r = filesystems(plan, sources, error);
 
         if (r == 0)
                 r = sysctls(plan, error);
         return r == 0 ? names(plan, error) : r;
+}
+
+/* What the helper tells its caller: the fds are in their shared table. */
+struct clone_report {
+        pid_t pid;
+        int pidfd;
+        int clone_errno;
+        int fs[3];      /* sysfs, mqueue, procfs */
+        nsl_error error;
+};
+
+static const int made_fs[3] = { NSL_SOURCE_SYSFS, NSL_SOURCE_MQUEUE, NSL_SOURCE_PROC };
+
+static _Noreturn void clone_helper(const struct nsl_plan *plan, struct nsl_sources *sources,
+                                   struct nsl_clone_args *args, void (*child)(void *), void *data, int report_fd)
+{
+        struct clone_report report = { .pid = -1, .pidfd = -1 };
+        int pidfd = -1, r = enter(plan, &report.error);
+
+        if (r == 0)
+                r = host_duties(plan, sources, &report.error);
+        /* the caller's groups stay the caller's: these are this process's */
+        if (r == 0 && plan->maps_ids && syscall(SYS_setgroups, 0, NULL) < 0)
+                r = nsl_fail(&report.error, errno, "clone", "setgroups", NULL);
+        if (r == 0) {
+                /* its exit signal is this helper's (SIGCHLD), which
+                 * clone3 then wants as 0 */
+                struct nsl_clone_args mine = *args;
+                mine.flags |= CLONE_PARENT;
+                mine.exit_signal = 0;
+                mine.pidfd = (uint64_t)(uintptr_t)&pidfd;
+                report.pid = nsl_clone3(&mine);
+                report.clone_errno = errno;
+                if (report.pid == 0)
+                        child(data);
+                report.pidfd = pidfd;
+        }
+        for (int i = 0; i < 3; i++)
+                report.fs[i] = sources->fd[made_fs[i]];
+        _exit(write(report_fd, &report, sizeof report) == (ssize_t)sizeof report ? 0 : 1);
+}
+
+int nsl_joined_clone(const struct nsl_plan *plan, struct nsl_sources *sources, struct nsl_clone_args *args,
+                     void (*child)(void *), void *data, pid_t *pid, nsl_error *error)
+{
+        _cleanup_close_ int helper_pidfd = -1;
+        struct nsl_clone_args helper = { .flags = CLONE_VFORK | CLONE_FILES | CLONE_PIDFD,
+                                         .pidfd = (uint64_t)(uintptr_t)&helper_pidfd, .exit_signal = SIGCHLD };
+        struct clone_report report;
+        siginfo_t info;
+        int pipe_fds[2];
+
+        if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+                return nsl_fail(error, errno, "clone", "pipe", NULL);
+        pid_t made = nsl_clone3(&helper);
+        if (made == 0)
+                clone_helper(plan, sources, args, child, data, pipe_fds[1]);
+        int clone_errno = errno;
+        close(pipe_fds[1]);
+        _cleanup_close_ int report_fd = pipe_fds[0];
+        if (made < 0)
+                return nsl_fail(error, clone_errno, "clone", "", "cannot start the namespaces' joiner");
+        nsl_pidfd_wait(helper_pidfd, 0, &info);
+        if (read(report_fd, &report, sizeof report) != (ssize_t)sizeof report)
+                return nsl_fail(error, EPROTO, "clone", "", "the namespaces' joiner ended without a report");
+        for (int i = 0; i < 3; i++)
+                sources->fd[made_fs[i]] = report.fs[i];
+        if (report.error.what[0]) {
+                *error = report.error;
+                return -report.error.errnum;
+        }
+        *(int *)(uintptr_t)args->pidfd = report.pidfd;
+        *pid = report.pid;
+        return report.pid < 0 ? -report.clone_errno : 0;
 }

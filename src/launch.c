@@ -133,41 +133,44 @@ static int step_open_sources(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_e
         return r;
 }
 
+struct init_start {
+        struct nsl_sandbox *sb;
+        int parent_end;
+};
+
+static _Noreturn void init_entry(void *data)
+{
+        struct init_start *start = data;
+
+        close(start->parent_end);
+        child_main(&start->sb->plan, &start->sb->host, start->sb->sync_fd);
+}
+
 /* The sandbox must not inherit root's supplementary groups (once setgroups
  * is denied it could never drop them), nor a namespace's root's, and the
  * caller keeps its own: only the calling thread drops them, with the raw
  * syscall (glibc's setgroups changes every thread), and takes them back
- * once the child exists. */
+ * once the child exists. (Joined namespaces: their helper drops its own.) */
 static int clone_without_groups(struct nsl_sandbox *sb, struct nsl_clone_args *args, int parent_end, nsl_error *error)
 {
+        struct init_start start = { .sb = sb, .parent_end = parent_end };
         _cleanup_free_ gid_t *groups = NULL;
-        int own[NSL_JOIN_N], n = 0;
+        int n = 0;
 
+        if (nsl_joined_any(&sb->plan))
+                return nsl_joined_clone(&sb->plan, &sb->sources, args, init_entry, &start, &sb->pid, error);
         if (sb->plan.maps_ids) {
                 n = getgroups(0, NULL);
                 groups = n > 0 ? calloc((size_t)n, sizeof *groups) : NULL;
                 if (n < 0 || (n > 0 && (!groups || getgroups(n, groups) != n)))
                         return nsl_fail(error, n < 0 ? errno : ENOMEM, "clone", "getgroups", NULL);
         }
-        int r = nsl_joined_enter(&sb->plan, own, error);
-        if (r < 0)
-                return r;
-        if ((r = nsl_joined_host_duties(&sb->plan, &sb->sources, error)) < 0) {
-                nsl_joined_leave(own);
-                return r;
-        }
-        if (sb->plan.maps_ids && syscall(SYS_setgroups, 0, NULL) < 0) {
-                int e = errno;
-                nsl_joined_leave(own);
-                return nsl_fail(error, e, "clone", "setgroups", NULL);
-        }
+        if (sb->plan.maps_ids && syscall(SYS_setgroups, 0, NULL) < 0)
+                return nsl_fail(error, errno, "clone", "setgroups", NULL);
         sb->pid = nsl_clone3(args);
         int clone_errno = errno;
-        if (sb->pid == 0) {
-                close(parent_end);
-                child_main(&sb->plan, &sb->host, sb->sync_fd);
-        }
-        nsl_joined_leave(own);
+        if (sb->pid == 0)
+                init_entry(&start);
         if (sb->plan.maps_ids && syscall(SYS_setgroups, (size_t)n, groups) < 0 && sb->pid > 0)
                 return nsl_fail(error, errno, "clone", "setgroups", "cannot give the caller its groups back");
         errno = clone_errno;

@@ -388,9 +388,13 @@ static int plan_joined(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
 
                 if (!path)
                         continue;
-                if (plan->rootless)
+                /* setns takes CAP_SYS_ADMIN over the namespace's owner,
+                 * which a namespace's root that maps ids (rootless
+                 * podman's runtime) has over its containers' */
+                if (plan->rootless && !plan->maps_ids)
                         return nsl_fail(error, EPERM, kind->option, path,
-                                        "joining a %s namespace needs nslaunch run as root", kind->type);
+                                        "joining a %s namespace needs nslaunch run as root, or as the root of a "
+                                        "user namespace that maps other ids (rootless podman's runtime)", kind->type);
                 if (k == NSL_JOIN_NET && spec->network_host)
                         return nsl_fail(error, EINVAL, kind->option, path, "conflicts with the host's network");
                 if (stat(path, &st) < 0)

@@ -15,11 +15,12 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 
 import pytest
 
 from conftest import IMAGE, RUNTIME, describe, root_only, run, write_containers_conf
-from test_podman import run_interactive
+from test_podman import LOOP_UNTIL_TERM, inspect, run_interactive
 
 pytestmark = root_only
 
@@ -208,6 +209,38 @@ def test_detach_exec_stop_rm(rootless):
     finally:
         result = rootless("rm", "--force", "--time", "0", name)
     assert result.returncode == 0, describe(result)
+
+
+def test_network_ipc_and_uts_of_another_container_are_joined(rootless):
+    """--network/--ipc/--uts container:NAME (the paths of the other's
+    namespaces, which its own user namespace owns): podman's user namespace
+    root joins them for the new container, whose names are the other's."""
+    name = "rootless-ns-holder"
+    result = rootless.run("-d", "--name", name, "--ipc", "shareable", IMAGE, "sh", "-c", LOOP_UNTIL_TERM)
+    assert result.returncode == 0, describe(result)
+    try:
+        holder = int(inspect(rootless, name, "{{.State.Pid}}"))
+        result = rootless("run", "--rm", f"--network=container:{name}", f"--ipc=container:{name}",
+                          f"--uts=container:{name}", IMAGE, "sh", "-c",
+                          "for ns in net ipc uts; do readlink /proc/self/ns/$ns; done; hostname")
+        assert result.returncode == 0, describe(result)
+        *links, hostname = result.stdout.split()
+        assert links == [os.readlink(f"/proc/{holder}/ns/{ns}") for ns in ("net", "ipc", "uts")], describe(result)
+        held = rootless("exec", name, "hostname", check=True)
+        assert hostname == held.stdout.strip(), describe(result)
+        assert inspect(rootless, name, "{{.State.Status}}") == "running"
+    finally:
+        rootless("rm", "--force", "--time", "0", name)
+
+
+def test_host_uts_namespace_is_shared(rootless):
+    """--uts=host (no UTS namespace in the config): the runtime's own, which
+    its user namespace does not own, is the container's, unchanged. (Not
+    --ipc=host: rootless podman then binds the host's /dev/mqueue, which
+    this host does not mount.)"""
+    result = rootless.run("--rm", "--uts=host", IMAGE, "sh", "-c", "readlink /proc/self/ns/uts; hostname")
+    assert result.returncode == 0, describe(result)
+    assert result.stdout.split() == [os.readlink("/proc/self/ns/uts"), socket.gethostname()], describe(result)
 
 
 def test_run_interactive_through_a_pty(rootless):
