@@ -1,6 +1,7 @@
 #include "join.h"
 
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 
 const struct nsl_join_kind nsl_join_kinds[NSL_JOIN_N] = {
@@ -13,6 +14,15 @@ const struct nsl_join_kind nsl_join_kinds[NSL_JOIN_N] = {
 int nsl_sysctl_join_kind(const char *assignment)
 {
         return strncmp(assignment, "net.", 4) ? NSL_JOIN_IPC : NSL_JOIN_NET;
+}
+
+bool nsl_join_is_callers_own(int k, const struct stat *target)
+{
+        char self[64];
+        struct stat own;
+
+        snprintf(self, sizeof self, "/proc/thread-self/ns/%s", nsl_join_kinds[k].own_name);
+        return stat(self, &own) == 0 && own.st_dev == target->st_dev && own.st_ino == target->st_ino;
 }
 
 int nsl_join_kind_of(const char *type)

@@ -1,10 +1,13 @@
 /* The namespaces a sandbox may join instead of making its own: those an
- * engine shares between the containers of a pod, or with the host. Root
- * only: the sandbox's user namespace does not own them, so the host does
- * for them what init does for its own (sysctls, a sysfs, an mqueue, the
- * hostname, a procfs). */
+ * engine shares between the containers of a pod, or with the host. Root's,
+ * or a user namespace root's that maps other ids: the sandbox's user
+ * namespace does not own them, so the host does for them what init does for
+ * its own (sysctls, a sysfs, an mqueue, the hostname, a procfs). */
 #ifndef NSL_JOIN_H
 #define NSL_JOIN_H
+
+#include <stdbool.h>
+#include <sys/stat.h>
 
 enum nsl_join { NSL_JOIN_NET, NSL_JOIN_IPC, NSL_JOIN_UTS, NSL_JOIN_PID, NSL_JOIN_N };
 
@@ -24,5 +27,9 @@ int nsl_join_kind_of(const char *type);
 /* The namespace a namespaced sysctl (KEY=VALUE) is of: NSL_JOIN_NET for
  * net.*, NSL_JOIN_IPC for every other (spec-layout.c accepts no others). */
 int nsl_sysctl_join_kind(const char *assignment);
+
+/* Is target (its stat) the calling thread's own namespace of kind k (what
+ * a config without that namespace joins: the host's)? */
+bool nsl_join_is_callers_own(int k, const struct stat *target);
 
 #endif

@@ -25,8 +25,7 @@ static int enter_one(int k, const char *path, nsl_error *error)
 {
         const struct nsl_join_kind *kind = &nsl_join_kinds[k];
         _cleanup_close_ int target = open(path, O_RDONLY | O_CLOEXEC);
-        struct stat joined, own;
-        char self[64];
+        struct stat joined;
 
         if (target < 0)
                 return nsl_fail(error, errno, kind->option, path, NULL);
@@ -35,9 +34,7 @@ static int enter_one(int k, const char *path, nsl_error *error)
         /* the caller's own (a config without one: the host's) is this
          * helper's already; setns would want CAP_SYS_ADMIN over its owner,
          * which a user namespace's root lacks over the host's */
-        snprintf(self, sizeof self, "/proc/thread-self/ns/%s", kind->own_name);
-        if (fstat(target, &joined) == 0 && stat(self, &own) == 0 && joined.st_dev == own.st_dev &&
-            joined.st_ino == own.st_ino)
+        if (fstat(target, &joined) == 0 && nsl_join_is_callers_own(k, &joined))
                 return 0;
         if (setns(target, kind->clone_flag) < 0)
                 return nsl_fail(error, errno, kind->option, path, "cannot join");

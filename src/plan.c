@@ -349,17 +349,6 @@ static int plan_fds(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_erro
         return plan_console(spec, plan, error);
 }
 
-/* Is path the calling thread's own namespace of kind k (what a config
- * without that namespace joins: the host's)? */
-static bool callers_own(int k, const struct stat *target)
-{
-        char self[64];
-        struct stat own;
-
-        snprintf(self, sizeof self, "/proc/thread-self/ns/%s", nsl_join_kinds[k].own_name);
-        return stat(self, &own) == 0 && own.st_dev == target->st_dev && own.st_ino == target->st_ino;
-}
-
 /* The host names a joined UTS namespace and writes a joined namespace's
  * sysctls; in the caller's own it would change the caller's: refused. */
 static int refuse_changing_callers_own(const struct nsl_spec *spec, int k, const char *path, nsl_error *error)
@@ -399,7 +388,7 @@ static int plan_joined(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
                         return nsl_fail(error, EINVAL, kind->option, path, "conflicts with the host's network");
                 if (stat(path, &st) < 0)
                         return nsl_fail(error, errno, kind->option, path, NULL);
-                int r = callers_own(k, &st) ? refuse_changing_callers_own(spec, k, path, error) : 0;
+                int r = nsl_join_is_callers_own(k, &st) ? refuse_changing_callers_own(spec, k, path, error) : 0;
                 if (r < 0)
                         return r;
                 if (!(plan->join_ns[k] = strdup(path)))
