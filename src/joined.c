@@ -221,7 +221,7 @@ int nsl_joined_clone(const struct nsl_plan *plan, struct nsl_sources *sources, s
                 sources->fd[made_fs[i]] = report.fs[i];
         if (report.error.what[0]) {
                 *error = report.error;
-                return -report.error.errnum;
+                return report.error.errnum > 0 ? -report.error.errnum : -EINVAL;      /* as nsl_fail */
         }
         *(int *)(uintptr_t)args->pidfd = report.pidfd;
         *pid = report.pid;
