@@ -189,20 +189,35 @@ def pids_in_pid_ns(link):
     return found
 
 
+def _pid_for_children(path):
+    """The readlink of a pid_for_children link, or None while the kernel
+    hides it: between unshare(CLONE_NEWPID) and the fork of the
+    namespace's pid 1 the namespace has no reaper, and the link is ENOENT."""
+    try:
+        return os.readlink(path)
+    except FileNotFoundError:
+        return None
+
+
 @pytest.fixture
 def pid_ns_holder():
     """A process of our own holding a new pid namespace, whose pid 1 is its
     child sleep (a pod's infra container holds one so). Yields the
     namespace's path and its readlink."""
     holder = subprocess.Popen(["unshare", "--pid", "--fork", "--kill-child", "sleep", "60"])
-    path = f"/proc/{holder.pid}/ns/pid_for_children"
-    own, deadline = os.readlink("/proc/self/ns/pid"), time.monotonic() + 5
-    while (os.readlink(path) == own or not pids_in_pid_ns(os.readlink(path))) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert os.readlink(path) != own
-    yield path, os.readlink(path)
-    holder.kill()
-    holder.wait()
+    try:
+        path = f"/proc/{holder.pid}/ns/pid_for_children"
+        own, deadline = os.readlink("/proc/self/ns/pid"), time.monotonic() + 5
+        while time.monotonic() < deadline:
+            link = _pid_for_children(path)
+            if link not in (None, own) and pids_in_pid_ns(link):
+                break
+            time.sleep(0.02)
+        assert link not in (None, own), f"{path}: no pid namespace of its own in 5 s"
+        yield path, link
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def reap_zombies():
