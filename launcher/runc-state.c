@@ -19,6 +19,7 @@
 #include "error.h"
 #include "fds.h"
 #include "json.h"
+#include "proc-status.h"
 #include "runc.h"
 #include "syscalls.h"
 
@@ -220,17 +221,12 @@ void nsl_runc_state_release(struct nsl_runc_state *state)
 int nsl_runc_proc_start_time(pid_t pid, unsigned long long *start_time, char *proc_state)
 {
         char path[64], buf[1024];
-        _cleanup_close_ int fd = -1;
         ssize_t n;
 
         snprintf(path, sizeof path, "/proc/%d/stat", pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, sizeof buf - 1);
+        n = nsl_read_once(AT_FDCWD, path, 0, buf, sizeof buf);
         if (n <= 0)
-                return n < 0 ? -errno : -EIO;
-        buf[n] = '\0';
+                return n < 0 ? (int)n : -EIO;
         char *p = strrchr(buf, ')');
         if (!p || p[1] != ' ')
                 return -EIO;
@@ -364,22 +360,17 @@ static bool in_container(pid_t pid, pid_t init, const struct stat *ns)
  * the config shares one: the host's, or a joined one. */
 bool nsl_runc_owns_pid_ns(const struct nsl_runc_state *state)
 {
-        char path[64], text[4096];
-        _cleanup_close_ int fd = -1;
-        ssize_t len;
+        char path[64], status[16384];
+        const char *line, *end;
 
         snprintf(path, sizeof path, "/proc/%d/status", state->pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || (len = read(fd, text, sizeof text - 1)) <= 0)
-                return false;
-        text[len] = '\0';
-        const char *line = strstr(text, "\nNSpid:");
-        const char *end = line ? strchr(line + 1, '\n') : NULL;
-        if (!end)
+        if (nsl_read_once(AT_FDCWD, path, 0, status, sizeof status) < 0 ||
+            !(line = nsl_proc_status_field(status, "NSpid")) || !(end = strchr(line, '\n')))
                 return false;
         while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
                 end--;
-        return end - line > 2 && end[-1] == '1' && (end[-2] == '\t' || end[-2] == ' ');
+        /* the last number, 1, alone or after a blank */
+        return end - line >= 1 && end[-1] == '1' && (end - line == 1 || end[-2] == '\t' || end[-2] == ' ');
 }
 
 /* Every host pid in init's own pid namespace; a shared namespace holds

@@ -83,6 +83,20 @@ int nsl_write_all(int fd, const void *data, size_t len)
         return 0;
 }
 
+ssize_t nsl_read_once(int dirfd, const char *path, int flags, char *buf, size_t size)
+{
+        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | flags);
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, size - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return n;
+}
+
 int nsl_read_file(const char *path, size_t max, char **text, size_t *len)
 {
         /* O_NONBLOCK: a FIFO given as an input must not block nslaunch in

@@ -59,6 +59,11 @@ int nsl_replace_file(const char *path, const void *data, size_t len, enum nsl_fi
 int nsl_read_file(const char *path, size_t max, char **text, size_t *len);
 /* The same for a file already open, read from its current offset. */
 int nsl_read_fd(int fd, size_t max, char **text, size_t *len);
+/* One read of the file at path (relative to dirfd; open flags added to
+ * O_RDONLY | O_CLOEXEC) into buf, NUL-terminated: for a kernel file (procfs,
+ * cgroupfs) made whole at the first read; what does not fit is left out.
+ * The bytes read, or -errno. No allocation. */
+ssize_t nsl_read_once(int dirfd, const char *path, int flags, char *buf, size_t size);
 
 /* Calls fn for every entry of the directory dirfd but "." and "..", with
  * getdents64 itself: no allocation, so the child of a multithreaded caller

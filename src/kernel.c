@@ -1,6 +1,7 @@
 #include "kernel.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +10,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "error.h"
 #include "fds.h"
+#include "proc-status.h"
 
 /* Each probe passes arguments the kernel rejects before doing anything
  * (a size or flag no version accepts), so it has no effect: a kernel that
@@ -58,14 +59,13 @@ static bool kernel_release(const char *release, int *major, int *minor)
  * /proc/self/status is 2); false when that cannot be told. */
 static bool under_seccomp_filter(void)
 {
-        _cleanup_free_ char *status = NULL;
-        size_t len;
-        const char *line;
+        char status[16384];
+        const char *mode;
 
-        if (nsl_read_file("/proc/self/status", 1 << 16, &status, &len) < 0)
+        if (nsl_read_once(AT_FDCWD, "/proc/self/status", 0, status, sizeof status) < 0)
                 return false;
-        line = strstr(status, "\nSeccomp:");
-        return line && atoi(line + strlen("\nSeccomp:")) == 2;
+        mode = nsl_proc_status_field(status, "Seccomp");
+        return mode && atoi(mode) == 2;
 }
 
 static int refused(const struct probe *p, int errnum, nsl_error *error)

@@ -18,6 +18,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../fds.h"
 #include "../host.h"
 #include "internal.h"
 
@@ -76,16 +77,7 @@ int nsl_cgroup_in_dir(int r, const char *dir, nsl_error *error)
 
 ssize_t nsl_cgroup_read(int dirfd, const char *name, char *buf, size_t size)
 {
-        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        ssize_t n;
-
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, size - 1);
-        if (n < 0)
-                return -errno;
-        buf[n] = '\0';
-        return n;
+        return nsl_read_once(dirfd, name, O_NOFOLLOW, buf, size);
 }
 
 int64_t nsl_cgroup_keyed(int dirfd, const char *file, const char *key)

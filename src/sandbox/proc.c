@@ -12,6 +12,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../fds.h"
 #include "../syscalls.h"
 #include "ctx.h"
 #include "mount.h"
@@ -39,13 +40,11 @@ static int cover_entry(int proc_fd, const char *name, int (*cover)(int target, c
 static int read_arg_and_env_area(int proc_fd, unsigned long area[4], nsl_error *error)
 {
         char text[1024];
-        _cleanup_close_ int fd = openat(proc_fd, "self/stat", O_RDONLY | O_CLOEXEC);
-        ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+        ssize_t n = nsl_read_once(proc_fd, "self/stat", 0, text, sizeof text);
         const char *p;
 
         if (n < 0)
-                return nsl_fail(error, errno, "proc", "self/stat", NULL);
-        text[n] = '\0';
+                return nsl_fail(error, (int)-n, "proc", "self/stat", NULL);
         p = strrchr(text, ')');         /* the name before it may hold spaces */
         for (int field = 2; p && field < 48; field++)
                 p = strchr(p + 1, ' ');

@@ -1,6 +1,7 @@
 #include "notify.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -16,6 +17,7 @@
 #include "../cleanup.h"
 #include "../error.h"
 #include "../fds.h"
+#include "../proc-status.h"
 #include "../result.h"
 #include "bpf-run.h"
 #include "compile.h"
@@ -82,16 +84,14 @@ static void read_comm(pid_t pid, char comm[16])
 
 static pid_t thread_group(pid_t pid)
 {
-        _cleanup_free_ char *text = NULL;
-        char path[32];
-        const char *line;
-        size_t len;
+        char path[32], status[16384];
+        const char *tgid;
 
         snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-        if (nsl_read_file(path, 16384, &text, &len) < 0)
+        if (nsl_read_once(AT_FDCWD, path, 0, status, sizeof status) < 0)
                 return pid;
-        line = strstr(text, "\nTgid:");
-        return line ? (pid_t)atoi(line + 6) : pid;
+        tgid = nsl_proc_status_field(status, "Tgid");
+        return tgid ? (pid_t)atoi(tgid) : pid;
 }
 
 #define X32_SYSCALL_BIT 0x40000000

@@ -1,0 +1,18 @@
+#include "proc-status.h"
+
+#include <string.h>
+
+const char *nsl_proc_status_field(const char *status, const char *name)
+{
+        size_t len = strlen(name);
+
+        for (const char *line = status; *line;) {
+                const char *next = strchr(line, '\n');
+                if (!strncmp(line, name, len) && line[len] == ':')
+                        return line + len + 1 + strspn(line + len + 1, " \t");
+                if (!next)
+                        break;
+                line = next + 1;
+        }
+        return NULL;
+}
