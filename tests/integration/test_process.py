@@ -178,6 +178,25 @@ def test_under_a_pid_1_that_never_reaps_no_zombie_is_left(nsl):
     assert cp.stdout == "zombies: 0\n", cp.stdout
 
 
+def test_signals_the_caller_ignores_are_default_for_the_command(nsl):
+    """An ignored signal survives execve: a caller that ignores some (a
+    shell's nohup, a daemon's SIGPIPE) must not hand that on to the plugin.
+    cat changes none of them itself."""
+    ignored = [signal.SIGHUP, signal.SIGPIPE, signal.SIGUSR1, signal.SIGTERM, signal.SIGRTMIN + 3]
+
+    def ignore():
+        for sig in ignored:
+            signal.signal(sig, signal.SIG_IGN)
+
+    cp = subprocess.run([NSLAUNCH, "run", "--", "cat", "/proc/self/status"], preexec_fn=ignore,
+                        restore_signals=False, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert cp.returncode == 0, cp.stderr
+    fields = dict(line.split(":\t", 1) for line in cp.stdout.splitlines() if ":\t" in line)
+    assert fields["SigIgn"] == "0" * 16, fields["SigIgn"]
+    assert fields["SigCgt"] == "0" * 16, fields["SigCgt"]
+    assert fields["SigBlk"] == "0" * 16, fields["SigBlk"]
+
+
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT", "SIGHUP", "SIGUSR1"])
 def test_signal_forwarded_to_payload(nsl, signame):
     code = textwrap.dedent(f"""
