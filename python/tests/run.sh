@@ -54,15 +54,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 nsl_tun_open
-mkdir -p "$dir/build/launcher" "$dir/out"
+# nsltest's home for the run: nslaunch keeps its seccomp cache under
+# ~/.cache, which must go with the directory, not stay in /tmp
+mkdir -p "$dir/build/launcher" "$dir/out" "$dir/home"
 cp "$nsl" "$dir/build/launcher/nslaunch"
 cp -r "$top/python" "$top/examples" "$top/profiles" "$dir/"
 rm -rf "$dir/python/build" "$dir/python"/*.egg-info
 chmod -R a+rX "$dir"
-chown nsltest "$dir/out"
+chown nsltest "$dir/out" "$dir/home"
 cd "$dir"
 set +e
-runuser -u nsltest -- env NSLAUNCH="$dir/build/launcher/nslaunch" PYTHONDONTWRITEBYTECODE=1 HOME=/tmp \
+runuser -u nsltest -- env NSLAUNCH="$dir/build/launcher/nslaunch" PYTHONDONTWRITEBYTECODE=1 HOME="$dir/home" \
         /usr/bin/python3 -m pytest -q -p no:cacheprovider "$dir/python/tests" --junitxml="$dir/out/junit.xml" \
         --basetemp="$dir/out/pytest"
 rc=$?
