@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -127,8 +126,6 @@ int nsl_host_gather(const struct nsl_spec *spec, struct nsl_host *host, nsl_erro
 
         *host = (struct nsl_host){ .euid = geteuid(), .egid = getegid(), .root = nsl_host_root() };
         host->maps_ids = host->root || namespace_root_maps_ids();
-        /* libcap probed the kernel as it was loaded: no question asked here */
-        host->last_cap = (int)cap_max_bits() - 1;
         /* a file read every launch would pay for what few ask */
         host->apparmor = spec->apparmor_profile && nsl_host_apparmor_enabled();
         if ((r = nsl_kernel_check(error)) < 0)

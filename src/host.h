@@ -27,7 +27,6 @@ struct nsl_host {
         bool maps_ids;                          /* nsl_host_maps_ids() */
         bool apparmor;                          /* nsl_host_apparmor_enabled(), read only for a spec
                                                  * that names a profile */
-        int last_cap;                           /* the kernel's highest capability number */
         struct nsl_host_entry entries[NSL_MAX_HOST_ENTRIES];
         size_t n_entries;
         struct rlimit rlimits[RLIM_NLIMITS];    /* the caller's own */

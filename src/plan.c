@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -603,8 +602,6 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
          * it in parallel (sandbox/network.c). */
         plan->clone_flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
 
-        /* a host made up for a test may not say */
-        plan->last_cap = host->last_cap > 0 ? host->last_cap : CAP_LAST_CAP;
         if ((r = copy_from_spec(spec, plan, error)) < 0 ||
             (r = resolve_ids(spec, host, plan, error)) < 0 ||
             (r = plan_ids_and_groups(spec, host, plan, error)) < 0 ||

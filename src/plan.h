@@ -45,7 +45,6 @@ struct nsl_plan {
         struct nsl_net_plan net;                /* a private network's (network/plan.c) */
         bool proc_full;
         uint64_t caps;                          /* kept (--cap-add) */
-        int last_cap;                           /* the kernel's: where the bounding set ends */
         struct nsl_sc_choice seccomp;
         struct nsl_landlock landlock;           /* the payload's rules; abi 0: none */
         int keep_fds[NSL_MAX_KEEP_FDS];         /* sorted */

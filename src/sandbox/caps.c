@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <linux/capability.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -34,11 +35,13 @@ static uint64_t permitted_now(void)
         return (uint64_t)data[1].permitted << 32 | data[0].permitted;
 }
 
-int nsl_caps_drop(uint64_t keep, uint64_t until_exec, int last_cap, nsl_error *error)
+int nsl_caps_drop(uint64_t keep, uint64_t until_exec, nsl_error *error)
 {
-        int c;
+        /* up to the kernel's last capability, where the bounding set ends:
+         * libcap probed it as it was loaded (no allocation, no syscall) */
+        int c, n = (int)cap_max_bits();
 
-        for (c = 0; c <= last_cap && c < 64; c++)
+        for (c = 0; c < n && c < 64; c++)
                 if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
                         return nsl_fail(error, errno, "caps", "bounding", "cannot drop capability %d", c);
         keep &= c == 64 ? ~0ULL : (1ULL << c) - 1;

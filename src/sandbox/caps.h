@@ -9,9 +9,8 @@
  * effective) but the bits in keep, which are raised in all of them so that
  * they survive execve for any uid. The bits of until_exec that are still
  * permitted stay permitted and effective, and only there: execve drops
- * them, for any uid, since neither the bounding set nor ambient holds them.
- * last_cap: the kernel's highest capability, where the bounding set ends. */
-int nsl_caps_drop(uint64_t keep, uint64_t until_exec, int last_cap, nsl_error *error);
+ * them, for any uid, since neither the bounding set nor ambient holds them. */
+int nsl_caps_drop(uint64_t keep, uint64_t until_exec, nsl_error *error);
 
 /* Clears effective, permitted and inheritable (and with them ambient) in one
  * capset: for a process that will never exec, the bounding set is moot. */

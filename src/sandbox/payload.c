@@ -113,7 +113,7 @@ int nsl_stage_caps(struct nsl_ctx *ctx, nsl_error *error)
 {
         uint64_t until_exec = ctx->plan->new_privs_allowed ? 1ULL << CAP_SYS_ADMIN : 0;
 
-        return nsl_caps_drop(ctx->plan->caps, until_exec, ctx->plan->last_cap, error);
+        return nsl_caps_drop(ctx->plan->caps, until_exec, error);
 }
 
 int nsl_stage_no_new_privs(struct nsl_ctx *ctx, nsl_error *error)
