@@ -216,8 +216,7 @@ void nsl_runc_state_release(struct nsl_runc_state *state)
         state->annotations = NULL;
 }
 
-/* Field 22 of /proc/PID/stat (after the command's name, which may hold
- * anything, up to its last ')'), and field 3, the process's state. */
+/* Field 22 of /proc/PID/stat, and field 3, the process's state. */
 int nsl_runc_proc_start_time(pid_t pid, unsigned long long *start_time, char *proc_state)
 {
         char path[64], buf[1024];
@@ -227,19 +226,12 @@ int nsl_runc_proc_start_time(pid_t pid, unsigned long long *start_time, char *pr
         n = nsl_read_once(AT_FDCWD, path, 0, buf, sizeof buf);
         if (n <= 0)
                 return n < 0 ? (int)n : -EIO;
-        char *p = strrchr(buf, ')');
-        if (!p || p[1] != ' ')
+        const char *state = nsl_proc_stat_field(buf, 3), *start = nsl_proc_stat_field(buf, 22);
+        if (!state || !start)
                 return -EIO;
-        p += 2;
         if (proc_state)
-                *proc_state = *p;
-        for (int field = 3; field < 22; field++) {
-                p = strchr(p, ' ');
-                if (!p)
-                        return -EIO;
-                p++;
-        }
-        *start_time = strtoull(p, NULL, 10);
+                *proc_state = *state;
+        *start_time = strtoull(start, NULL, 10);
         return 0;
 }
 

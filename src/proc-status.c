@@ -16,3 +16,16 @@ const char *nsl_proc_status_field(const char *status, const char *name)
         }
         return NULL;
 }
+
+const char *nsl_proc_stat_field(const char *stat, int field)
+{
+        const char *p = strrchr(stat, ')');
+
+        if (field < 3 || !p || p[1] != ' ')
+                return NULL;
+        p += 2;
+        for (int at = 3; p && at < field; at++)
+                if ((p = strchr(p, ' ')))
+                        p++;
+        return p;
+}

@@ -13,6 +13,7 @@
 #include "../cleanup.h"
 #include "../error.h"
 #include "../fds.h"
+#include "../proc-status.h"
 #include "../syscalls.h"
 #include "ctx.h"
 #include "mount.h"
@@ -45,10 +46,8 @@ static int read_arg_and_env_area(int proc_fd, unsigned long area[4], nsl_error *
 
         if (n < 0)
                 return nsl_fail(error, (int)-n, "proc", "self/stat", NULL);
-        p = strrchr(text, ')');         /* the name before it may hold spaces */
-        for (int field = 2; p && field < 48; field++)
-                p = strchr(p + 1, ' ');
-        if (!p || sscanf(p, " %lu %lu %lu %lu", &area[0], &area[1], &area[2], &area[3]) != 4 ||
+        p = nsl_proc_stat_field(text, 48);
+        if (!p || sscanf(p, "%lu %lu %lu %lu", &area[0], &area[1], &area[2], &area[3]) != 4 ||
             area[1] < area[0] || area[3] < area[2])
                 return nsl_fail(error, EPROTO, "proc", "self/stat", "no argument area");
         return 0;
