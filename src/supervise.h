@@ -36,7 +36,7 @@ struct nsl_supervision {
         bool have_error;
         nsl_error child_error;
         bool execed;
-        struct timespec execed_at;
+        struct timespec execed_at;      /* CLOCK_MONOTONIC, as init read it when the execve was done */
 };
 
 /* Arms the timeout and, when forward is not NULL, takes those signals (the

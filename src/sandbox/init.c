@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../cleanup.h"
@@ -428,9 +429,13 @@ _Noreturn void nsl_init_main(struct nsl_ctx *ctx)
         }
         nsl_closep(&start_fd);
         nsl_command_release(ctx);
-        /* CLONE_VFORK: the payload has exec'd (or died trying) by now */
+        /* CLONE_VFORK: the payload has exec'd (or died trying) by now. The
+         * time is taken here, not when nslaunch reads the message: its
+         * wake-up is no part of the command's start. */
         NSL_TIMING_MARK("execed");
-        struct nsl_msg execed = { .type = NSL_MSG_EXECED };
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        struct nsl_msg execed = { .type = NSL_MSG_EXECED, .at_ns = now.tv_sec * INT64_C(1000000000) + now.tv_nsec };
         (void)nsl_msg_send(ctx->sync_fd, &execed);
 
         for (size_t i = 0; i < ctx->plan->n_keep_fds; i++)
