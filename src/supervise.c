@@ -89,7 +89,7 @@ static void take_message(struct nsl_supervision *s, const struct nsl_msg *msg, i
                 s->child_error = msg->error;
         } else if (msg->type == NSL_MSG_EXECED && !s->execed) {
                 s->execed = true;
-                s->execed_at = (struct timespec){ msg->at_ns / 1000000000, msg->at_ns % 1000000000 };
+                s->execed_at = msg->at;
         } else if (msg->type == NSL_MSG_EXIT) {
                 s->have_status = true;
                 s->payload_status = msg->status;

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "nslaunch.h"
 
@@ -33,7 +34,7 @@ struct nsl_msg {
         int32_t status;
         nsl_error error;
         int64_t user_us, sys_us;        /* EXIT: the CPU time of init and of every process it reaped */
-        int64_t at_ns;                  /* EXECED: CLOCK_MONOTONIC when init saw the execve */
+        struct timespec at;             /* EXECED: CLOCK_MONOTONIC when init saw the execve */
 };
 
 int nsl_msg_send(int fd, const struct nsl_msg *msg);

@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../cleanup.h"
@@ -433,9 +432,8 @@ _Noreturn void nsl_init_main(struct nsl_ctx *ctx)
          * time is taken here, not when nslaunch reads the message: its
          * wake-up is no part of the command's start. */
         NSL_TIMING_MARK("execed");
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        struct nsl_msg execed = { .type = NSL_MSG_EXECED, .at_ns = now.tv_sec * INT64_C(1000000000) + now.tv_nsec };
+        struct nsl_msg execed = { .type = NSL_MSG_EXECED };
+        clock_gettime(CLOCK_MONOTONIC, &execed.at);
         (void)nsl_msg_send(ctx->sync_fd, &execed);
 
         for (size_t i = 0; i < ctx->plan->n_keep_fds; i++)
