@@ -131,6 +131,21 @@ int nsl_mount_attach(int mount_fd, int target_fd, const char *object, nsl_error 
         return 0;
 }
 
+int nsl_mount_attach_anew(int mount_fd, int target_fd, const char *object, nsl_error *error)
+{
+        _cleanup_close_ int fresh = -1;
+        char attached[40];
+        int r = nsl_mount_attach(mount_fd, target_fd, object, error);
+
+        if (r < 0 || (r = nsl_tree_clone(mount_fd, "", NSL_CLONE_RECURSIVE, &fresh, error)) < 0)
+                return r;
+        /* umount2 takes no fd: the magic link names the attached mount itself */
+        snprintf(attached, sizeof attached, "/proc/self/fd/%d", mount_fd);
+        if (umount2(attached, MNT_DETACH) < 0)
+                return nsl_fail(error, errno, "mount", object, "cannot detach the first copy");
+        return nsl_mount_attach(fresh, target_fd, object, error);
+}
+
 int nsl_open_in_root(int root_fd, const char *path, int flags, uint64_t extra_resolve)
 {
         int fd;

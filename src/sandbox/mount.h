@@ -41,6 +41,12 @@ int nsl_file_new(const char *content, int scratch_fd, const char *scratch_path, 
                  nsl_error *error);
 /* move_mount of a detached mount onto a target fd. */
 int nsl_mount_attach(int mount_fd, int target_fd, const char *object, nsl_error *error);
+/* The same, but what ends up attached is a copy of the tree made now (the
+ * first copy is detached again). Linux 6.8 and later list mountinfo in the
+ * order mounts were made, and a bind's source is cloned before the root is
+ * built: a fresh copy is listed where it is attached, in the order the
+ * config gives. Needs the caller's /proc (before the pivot). */
+int nsl_mount_attach_anew(int mount_fd, int target_fd, const char *object, nsl_error *error);
 
 /* openat2 with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS (plus extra): symlinks
  * resolve inside root_fd and magic links are refused. Returns fd or -errno. */

@@ -192,7 +192,9 @@ static int mount_one(struct nsl_ctx *ctx, size_t i, nsl_error *error)
         r = nsl_refuse_root_target(ctx, target, m->dest, error);
         if (r < 0)
                 return r;
-        r = nsl_mount_attach(mfd, target, m->dest, error);
+        r = m->kind == NSL_MOUNT_BIND && ctx->plan->binds_listed_in_order
+                    ? nsl_mount_attach_anew(mfd, target, m->dest, error)
+                    : nsl_mount_attach(mfd, target, m->dest, error);
         if (r < 0)
                 snprintf(error->what, sizeof error->what, "%s", nsl_mount_option(m));
         return r;

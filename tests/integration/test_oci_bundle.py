@@ -170,6 +170,28 @@ def test_mounts_of_the_config(hostdir, root):
     assert "/dev/pts/ptmx" in cp.stdout
 
 
+def test_mountinfo_lists_the_configs_mounts_in_the_configs_order(hostdir, root):
+    """The spec has them mounted in the listed order, and runtimetest reads
+    that order from mountinfo, which Linux 6.8 and later sort by when a mount
+    was made: a bind's source, cloned before the root was built, is copied
+    again as it is attached (a directory's tree and a file)."""
+    config = base_config(root, "cut -d' ' -f5 /proc/self/mountinfo")
+    config["mounts"] += [
+        {"destination": "/mnt/etc", "type": "bind", "source": "/etc", "options": ["rbind", "ro"]},
+        {"destination": "/run", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]},
+        {"destination": "/mnt/hostname", "type": "bind", "source": "/etc/hostname", "options": ["bind", "ro"]},
+    ]
+    cp = run_bundle(hostdir, config)
+    assert cp.returncode == 0, cp.stderr
+    listed = [m["destination"] for m in config["mounts"]]
+    points = cp.stdout.split()
+    assert points[0] == "/"
+    # the visible mount at each destination: the last listed there (the test
+    # image is itself made of mounts, which the config's cover)
+    last = {p: i for i, p in enumerate(points)}
+    assert sorted(listed, key=last.get) == listed, " ".join(points)
+
+
 def test_a_binds_data_options_are_ignored_as_mount_2_ignores_them(hostdir, root):
     """mode= and size= make a new filesystem; a bind makes none (runc and crun
     hand them to mount(2), which ignores data with MS_BIND): accepted, no effect."""
