@@ -385,6 +385,16 @@ int nsl_sandbox_start_fd(int fd, nsl_error *error);
  * nsl_sandbox_start_fifo(path), even after its creator has gone. */
 int nsl_spec_set_start_fifo(nsl_spec *spec, const char *path, nsl_error *error);
 int nsl_sandbox_start_fifo(const char *path, nsl_error *error);
+/* Called by nsl_sandbox_create (or nsl_run) at the point where runc runs an
+ * OCI create's hooks: the sandbox's root built, with its mounts, in its
+ * mount namespace, and attached at the --rootfs path there (a hook that
+ * enters that namespace finds the container's root where config.json's
+ * root.path names it); before the read-only and masked paths, the seal and
+ * pivot_root; the sandbox in its network namespace. With init's pid and
+ * pidfd; the sandbox goes on when it returns 0, and is ended, and the create
+ * fails with *error, when it returns less. */
+typedef int (*nsl_root_built_fn)(pid_t init_pid, int init_pidfd, void *data, nsl_error *error);
+void nsl_spec_on_root_built(nsl_spec *spec, nsl_root_built_fn fn, void *data);
 /* Sandboxes made ahead of their command (what a pool keeps): the command
  * (nsl_spec_set_command is then unused), the environment entries it adds
  * and its 0, 1 and 2 come with nsl_sandbox_start_command, and nsl_run and
@@ -492,6 +502,8 @@ int nsl_oci_run_hooks(const nsl_oci *oci, const char *kind, const char *state_js
  * namespace the container was made in. */
 int nsl_oci_run_container_hooks(const nsl_oci *oci, const char *kind, const char *state_json, int init_pidfd,
                                 nsl_error *error);
+/* How many hooks of kind the config has (0 for a kind it does not know). */
+size_t nsl_oci_n_hooks(const nsl_oci *oci, const char *kind);
 /* runc exec: what a process exec'd into the container takes from the
  * container's config: its seccomp filter and no Landlock, and, with
  * with_process, the container's process (env, cwd, user, capabilities,

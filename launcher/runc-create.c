@@ -227,48 +227,77 @@ static void fill_state(struct nsl_runc_state *state, const struct create_args *a
         state->annotations = read_annotations(oci);
 }
 
+/* What create records and runs once the container's init exists. */
+struct create_job {
+        const struct create_args *a;
+        const nsl_oci *oci;
+        int dirfd;
+        struct nsl_runc_state *state;
+        bool done;
+};
+
+static bool has_create_hooks(const nsl_oci *oci)
+{
+        return nsl_oci_n_hooks(oci, "prestart") || nsl_oci_n_hooks(oci, "createRuntime") ||
+               nsl_oci_n_hooks(oci, "createContainer");
+}
+
+/* The state and the config saved, then create's hooks: where runc runs
+ * them, with the container's root built at root.path in its mount namespace
+ * and not yet pivoted into (nsl_spec_on_root_built). From here `state`
+ * finds init alive and not started, "created", which is what the hooks read
+ * on stdin too. */
+static int record_and_run_hooks(pid_t init_pid, int init_pidfd, void *data, nsl_error *error)
+{
+        struct create_job *job = data;
+        struct nsl_runc_state *state = job->state;
+        int r;
+
+        job->done = true;
+        fill_state(state, job->a, job->oci, init_pid);
+        cgroup_path(job->a, job->oci, state->cgroup, sizeof state->cgroup);
+        if ((r = nsl_runc_state_write(job->dirfd, state, error)) < 0 ||
+            (r = nsl_runc_config_save(job->dirfd, job->oci, job->a->id, error)) < 0 ||
+            (r = run_hooks(job->oci, state, NSL_RUNC_CREATED, "prestart", error)) < 0 ||
+            (r = run_hooks(job->oci, state, NSL_RUNC_CREATED, "createRuntime", error)) < 0)
+                return r;
+        return run_container_hooks(job->oci, state, NSL_RUNC_CREATED, "createContainer", init_pidfd, error);
+}
+
 /* Everything of create up to (not including) detach; on failure nothing is
  * left but the ID's directory, which the caller removes. */
 static int create_sandbox(const struct nsl_runc *g, const struct create_args *a, int dirfd, nsl_sandbox **sb,
                           struct nsl_runc_state *state, nsl_error *error)
 {
         _cleanup_close_ int console_fd = -1;
+        struct create_job job = { .a = a, .dirfd = dirfd, .state = state };
         nsl_oci *oci = NULL;
         nsl_spec *spec = NULL;
         int r;
 
         if ((r = nsl_oci_load(a->bundle, &oci, error)) < 0)
                 return r;
+        job.oci = oci;
         spec = nsl_spec_new();
         r = spec ? setup_spec(g, a, oci, spec, &console_fd, error) : nsl_fail(error, ENOMEM, "create", "", NULL);
+        if (r == 0 && has_create_hooks(oci))
+                nsl_spec_on_root_built(spec, record_and_run_hooks, &job);
         if (r == 0)
                 r = nsl_sandbox_create(spec, sb, error);
-        if (r == 0) {
-                fill_state(state, a, oci, nsl_sandbox_pid(*sb));
-                cgroup_path(a, oci, state->cgroup, sizeof state->cgroup);
-                r = nsl_runc_state_write(dirfd, state, error);
-        }
-        if (r == 0)
-                r = nsl_runc_config_save(dirfd, oci, a->id, error);
-        /* From here `state` finds init waiting for start, so create's hooks
-         * are told "created" too: what they read on stdin and what they would
-         * read from `state` agree. */
-        if (r == 0)
-                r = run_hooks(oci, state, NSL_RUNC_CREATED, "prestart", error);
-        if (r == 0)
-                r = run_hooks(oci, state, NSL_RUNC_CREATED, "createRuntime", error);
-        if (r == 0)
-                r = run_container_hooks(oci, state, NSL_RUNC_CREATED, "createContainer", nsl_sandbox_pidfd(*sb), error);
+        if (r == 0 && !job.done)
+                r = record_and_run_hooks(nsl_sandbox_pid(*sb), nsl_sandbox_pidfd(*sb), &job, error);
         if (r == 0 && a->pid_file)
                 r = nsl_runc_write_pid_file(a->pid_file, state->pid, error);
         if (r < 0 && *sb) {
                 nsl_sandbox_free(*sb);
                 *sb = NULL;
-                if (state->cgroup[0])
-                        remove_cgroup(state->cgroup, &(nsl_error){ 0 });
-        } else if (r < 0) {
-                nsl_cgroup_remove_if_empty(DEFAULT_CGROUP_PARENT);     /* the sandbox removed its own */
         }
+        /* the sandbox removes its own cgroup when create fails before it
+         * returns, but not the parents made for a relative path */
+        if (r < 0 && state->cgroup[0])
+                remove_cgroup(state->cgroup, &(nsl_error){ 0 });
+        else if (r < 0)
+                nsl_cgroup_remove_if_empty(DEFAULT_CGROUP_PARENT);
         nsl_spec_free(spec);
         nsl_oci_free(oci);
         return r;

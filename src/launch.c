@@ -270,31 +270,56 @@ static int step_go(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *erro
         return 0;
 }
 
-/* A sandbox waiting for start (nsl_sandbox_create) is created once it waits,
- * everything built: what a pool hands out starts at once, and an OCI
- * runtime's hooks find the root and the network in place. */
-static int step_ready(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+/* The sandbox's next word during set-up, which must be `type`: its own
+ * error if it failed instead. */
+static int await_message(struct nsl_sandbox *sb, enum nsl_msg_type type, const char *stage, nsl_error *error)
 {
         struct pollfd fds[2] = { { .fd = sb->sync_fd, .events = POLLIN }, { .fd = sb->pidfd, .events = POLLIN } };
         struct nsl_msg msg;
         int r;
 
-        (void)spec;
-        if (!sb->plan.command_at_start && !sb->wait_for_start)
-                return 0;
         do
                 r = poll(fds, 2, -1);
         while (r < 0 && errno == EINTR);
         if (r < 0)
-                return nsl_fail(error, errno, "ready", "", NULL);
+                return nsl_fail(error, errno, stage, "", NULL);
         r = fds[0].revents ? nsl_msg_recv(sb->sync_fd, &msg, MSG_DONTWAIT) : 0;
-        if (r > 0 && msg.type == NSL_MSG_WAITING)
+        if (r > 0 && msg.type == type)
                 return 0;
         if (r > 0 && msg.type == NSL_MSG_ERROR) {
                 *error = msg.error;
                 return -(error->errnum ? error->errnum : EINVAL);
         }
-        return nsl_fail(error, EPIPE, "ready", "", "the sandbox went away during set-up");
+        return nsl_fail(error, EPIPE, stage, "", "the sandbox went away during set-up");
+}
+
+/* The caller's turn while init waits with the root built (an OCI create's
+ * hooks); its failure ends the sandbox (sandbox_create). */
+static int step_root_built(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+{
+        struct nsl_msg go_on = { .type = NSL_MSG_GO_ON };
+        int r;
+
+        if (!sb->plan.pause_when_root_built)
+                return 0;
+        if ((r = await_message(sb, NSL_MSG_ROOT_BUILT, "root-built", error)) < 0)
+                return r;
+        if ((r = spec->root_built(sb->pid, sb->pidfd, spec->root_built_data, error)) < 0)
+                return r;
+        if (nsl_msg_send(sb->sync_fd, &go_on) < 0)
+                return nsl_fail(error, EPIPE, "root-built", "", "the sandbox went away during set-up");
+        return 0;
+}
+
+/* A sandbox waiting for start (nsl_sandbox_create) is created once it waits,
+ * everything built: what a pool hands out starts at once, and an OCI
+ * runtime's start hooks find the root and the network in place. */
+static int step_ready(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+{
+        (void)spec;
+        if (!sb->plan.command_at_start && !sb->wait_for_start)
+                return 0;
+        return await_message(sb, NSL_MSG_WAITING, "ready", error);
 }
 
 /* A private network: the network helper sends its namespaces as soon as
@@ -346,6 +371,7 @@ static const struct host_step {
         { "oom-score-adj", step_oom_score_adj },
         { "go", step_go },
         { "network", step_network },
+        { "root-built", step_root_built },
         { "ready", step_ready },
 };
 

@@ -436,6 +436,7 @@ static int copy_from_spec(const struct nsl_spec *spec, struct nsl_plan *plan, ns
         plan->mount_proc = !spec->bundle_layout || spec->proc_set;
         plan->mount_dev = !spec->bundle_layout || spec->dev;
         plan->binds_listed_in_order = spec->bundle_layout;
+        plan->pause_when_root_built = spec->root_built != NULL;
         plan->caps = spec->caps;
         plan->timeout_ms = spec->timeout_ms;
         plan->kill_after_ms = spec->kill_after_ms;

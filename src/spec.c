@@ -410,6 +410,12 @@ int nsl_spec_set_start_fifo(nsl_spec *spec, const char *path, nsl_error *error)
         return replace_string(&spec->start_fifo, path, "start-fifo", error);
 }
 
+void nsl_spec_on_root_built(nsl_spec *spec, nsl_root_built_fn fn, void *data)
+{
+        spec->root_built = fn;
+        spec->root_built_data = data;
+}
+
 void nsl_spec_set_forward_signals(nsl_spec *spec, const sigset_t *set)
 {
         spec->forward = set != NULL;

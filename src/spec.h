@@ -66,6 +66,8 @@ struct nsl_spec {
         int console_socket;     /* --console-socket: a connected AF_UNIX stream socket; -1: none */
         unsigned short console_rows, console_cols;      /* 0: the pty's default size */
         char *start_fifo;       /* started through this FIFO; NULL: the start pipe */
+        nsl_root_built_fn root_built;   /* nsl_spec_on_root_built */
+        void *root_built_data;
         bool command_at_start;  /* the command comes with nsl_sandbox_start_command (a pool's) */
         bool forward;           /* signals in forward_set reach the command */
         sigset_t forward_set;

@@ -27,6 +27,8 @@ enum nsl_msg_type {
                                  * parent: built, waiting for start */
         NSL_MSG_NETWORK,        /* network helper -> parent: a private network's namespace is made (its
                                  * fd and the user namespace's come along) */
+        NSL_MSG_ROOT_BUILT,     /* init -> parent: the root is built, before pivot_root (nsl_spec_on_root_built) */
+        NSL_MSG_GO_ON,          /* parent -> init: the caller is done with the root as built */
 };
 
 struct nsl_msg {

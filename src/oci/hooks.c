@@ -224,16 +224,30 @@ static bool in_container(const char *kind)
         return !strcmp(kind, "createContainer") || !strcmp(kind, "startContainer");
 }
 
+static int kind_index(const char *kind)
+{
+        int k = 0;
+
+        while (k < NSL_OCI_HOOK_KINDS && strcmp(kind, nsl_oci_hook_kinds[k]))
+                k++;
+        return k;
+}
+
+size_t nsl_oci_n_hooks(const nsl_oci *oci, const char *kind)
+{
+        int k = kind_index(kind);
+
+        return k < NSL_OCI_HOOK_KINDS ? oci->n_hooks[k] : 0;
+}
+
 static int run_kind(const nsl_oci *oci, const char *kind, const char *state_json, int init_pidfd, nsl_error *error)
 {
         const struct hook_place place = {
                 .init_pidfd = init_pidfd, .path_in_container = !strcmp(kind, "startContainer"), .report = -1,
         };
         _cleanup_close_ int state = -1;
-        int k = 0, r;
+        int k = kind_index(kind), r;
 
-        while (k < NSL_OCI_HOOK_KINDS && strcmp(kind, nsl_oci_hook_kinds[k]))
-                k++;
         if (k == NSL_OCI_HOOK_KINDS)
                 return nsl_fail(error, EINVAL, "hooks", kind, "unknown kind of hook");
         if (oci->n_hooks[k] == 0)

@@ -85,6 +85,7 @@ double nsl_stage_clock(void);
 int nsl_stage_stdio(struct nsl_ctx *ctx, nsl_error *error);                   /* init.c */
 int nsl_stage_close_inherited_fds(struct nsl_ctx *ctx, nsl_error *error);     /* init.c */
 int nsl_stage_wait_for_start(struct nsl_ctx *ctx, nsl_error *error);          /* init.c */
+int nsl_stage_root_built(struct nsl_ctx *ctx, nsl_error *error);              /* init.c */
 int nsl_stage_wait_for_command(struct nsl_ctx *ctx, nsl_error *error);        /* command.c */
 /* init, once the payload has exec'd or died: unmaps what it received in. */
 void nsl_command_release(struct nsl_ctx *ctx);                                /* command.c */

@@ -147,6 +147,25 @@ static int take_detach(struct nsl_ctx *ctx, nsl_error *error)
                                                    : 0;
 }
 
+/* nsl_spec_on_root_built: the caller's turn, in the network namespace the
+ * command will have; end of file instead of its word means it is gone. */
+int nsl_stage_root_built(struct nsl_ctx *ctx, nsl_error *error)
+{
+        struct nsl_msg msg = { .type = NSL_MSG_ROOT_BUILT };
+        int r;
+
+        if (!ctx->plan->pause_when_root_built)
+                return 0;
+        if ((r = nsl_stage_network_join(ctx, error)) < 0)
+                return r;
+        if (nsl_msg_send(ctx->sync_fd, &msg) < 0)
+                return nsl_fail(error, EPIPE, "root-built", "", "nslaunch went away");
+        r = nsl_msg_recv(ctx->sync_fd, &msg, 0);
+        if (r <= 0 || msg.type != NSL_MSG_GO_ON)
+                return nsl_fail(error, EPIPE, "root-built", "", "nslaunch went away");
+        return 0;
+}
+
 /* A sandbox made with nsl_sandbox_create waits here, everything built,
  * until nsl_sandbox_start writes to the start pipe (from this process or
  * another). End of file there, or on the sync socket, means it never will. */

@@ -17,15 +17,32 @@
 #include "mount.h"
 #include "splice.h"
 
-/* Where the new root hangs in our private mount namespace until pivot_root. */
+/* Where the new root hangs in our private mount namespace until pivot_root
+ * (but see open_root_place), and what covers it for a moment when a file
+ * or a node is cloned from a tmpfs of nslaunch's own. */
 #define STAGING_DIR "/tmp"
 #define MAX_SPLICES 16
 
+static int open_dir(const char *path, const char *what, nsl_error *error)
+{
+        int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        return fd < 0 ? nsl_fail(error, errno, what, path, NULL) : fd;
+}
+
 static int open_staging(const char *what, nsl_error *error)
 {
-        int fd = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        return open_dir(STAGING_DIR, what, error);
+}
 
-        return fd < 0 ? nsl_fail(error, errno, what, STAGING_DIR, NULL) : fd;
+/* A caller that works on the root as built (nsl_spec_on_root_built: an OCI
+ * runtime's create hooks) finds an image's root at the image's own path, as
+ * under runc; elsewhere it hangs at the staging directory. */
+static int open_root_place(const struct nsl_plan *plan, nsl_error *error)
+{
+        if (plan->pause_when_root_built && plan->rootfs)
+                return open_dir(plan->rootfs, "mount-root", error);
+        return open_staging("mount-root", error);
 }
 
 /* Bind sources are cloned before anything is mounted over the host's tree
@@ -75,11 +92,11 @@ static int populate_default_root(struct nsl_ctx *ctx, nsl_error *error)
 int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error)
 {
         static const struct nsl_fs_option root_opts[] = { { "mode", "0755" }, { "size", "1m" } };
-        _cleanup_close_ int staging = open_staging("mount-root", error);
+        _cleanup_close_ int place = open_root_place(ctx->plan, error);
         int r;
 
-        if (staging < 0)
-                return staging;
+        if (place < 0)
+                return place;
         if (ctx->plan->rootfs) {
                 ctx->root_fd = TAKE_FD(ctx->sources.fd[NSL_SOURCE_ROOTFS]);
                 /* Read-only from the start, not only from the seal: a missing
@@ -93,7 +110,7 @@ int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error)
                 if (r < 0)
                         return r;
         }
-        r = nsl_mount_attach(ctx->root_fd, staging, "/", error);
+        r = nsl_mount_attach(ctx->root_fd, place, "/", error);
         if (r < 0 || (r = nsl_ctx_note_root(ctx, error)) < 0)
                 return r;
         if (!ctx->plan->rootfs)
@@ -141,7 +158,7 @@ int nsl_refuse_root_target(struct nsl_ctx *ctx, int target, const char *dest, ns
         return 0;
 }
 
-/* The file's tmpfs covers the staging root for a moment (nsl_file_new). */
+/* The file's tmpfs covers the staging directory for a moment (nsl_file_new). */
 static int file_mount(const struct nsl_mount *m, int *mount_fd, nsl_error *error)
 {
         _cleanup_close_ int staging = open_staging(nsl_mount_option(m), error);

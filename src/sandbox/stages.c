@@ -22,11 +22,14 @@ const struct nsl_stage nsl_init_stages[] = {
         { "dev", nsl_stage_dev },
         { "sysfs", nsl_stage_sysfs },
         { "mounts", nsl_stage_mounts },
+        { "hostname", nsl_stage_hostname },
+        /* where runc runs an OCI create's hooks: after the mounts, before
+         * the masks, the seal and pivot_root */
+        { "root-built", nsl_stage_root_built },
         { "readonly-paths", nsl_stage_readonly_paths },
         { "masked-paths", nsl_stage_masked_paths },
         { "seal", nsl_stage_seal },
         { "pivot", nsl_stage_pivot },
-        { "hostname", nsl_stage_hostname },
         { "network-join", nsl_stage_network_join },
         { "claim-tty", nsl_stage_claim_tty },
         { "console", nsl_stage_console },

@@ -388,6 +388,30 @@ def test_container_hooks_run_in_the_containers_namespaces(runc, bundle, hostdir)
         assert json.loads(lines[9])["status"] == status, (kind, lines)
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="entering the container takes ptrace access to its init (root)")
+def test_create_hooks_find_the_root_at_root_path_before_pivot_root(runc, bundle):
+    """Where runc runs them: the container's root built at root.path in its
+    mount namespace, its mounts in place, not yet pivoted into. A
+    createRuntime hook that enters that namespace from the runtime's (as GPU
+    hooks do) and a createContainer hook, in it already, each write under
+    root.path into the container's /run tmpfs; the command reads both."""
+    root = bundle.config["root"]["path"]
+    env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
+    pid_of_state = "python3 -c 'import json, sys; print(json.load(sys.stdin)[\"pid\"])'"
+    enter_and_write = f'nsenter -t "$({pid_of_state})" -m sh -c "echo runtime > {root}/run/from-runtime"'
+    config = bundle.config
+    config["mounts"].append({"destination": "/run", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k"]})
+    bundle.write(["/bin/cat", "/run/from-runtime", "/run/from-container"], hooks={
+        "createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", enter_and_write], "env": env}],
+        "createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", f"echo container > {root}/run/from-container"],
+                             "env": env}]})
+    runc.ids.append("at-root-path")
+    cp = runc("run", "--bundle", bundle.path, "at-root-path")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split() == ["runtime", "container"]
+    assert not os.path.exists(os.path.join(root, "run", "from-runtime"))     # the host's tree is untouched
+
+
 @pytest.mark.skipif(IS_ROOT, reason="rootless: the container's init cannot be entered")
 def test_container_hooks_refused_rootless_in_one_line(runc, bundle):
     bundle.write(hooks={"createContainer": [{"path": "/bin/true"}]})

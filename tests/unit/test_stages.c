@@ -86,6 +86,25 @@ static void init_waits_for_idmap_before_mounting(void **state)
         assert_true(index_of(s, n, "shared-pid") < index_of(s, n, "sysctl"));      /* writes through it */
 }
 
+/* An OCI create's hooks (nsl_spec_on_root_built) run where runc runs them:
+ * every mount in place and the hostname set, in the command's network
+ * namespace (the stage joins it itself), before the masks, the seal and
+ * pivot_root. */
+static void the_root_built_pause_comes_before_the_masks_and_the_pivot(void **state)
+{
+        const struct nsl_stage *s = nsl_init_stages;
+        size_t n = nsl_n_init_stages;
+        (void)state;
+        assert_true(index_of(s, n, "mounts") < index_of(s, n, "root-built"));
+        assert_true(index_of(s, n, "dev") < index_of(s, n, "root-built"));
+        assert_true(index_of(s, n, "sysfs") < index_of(s, n, "root-built"));
+        assert_true(index_of(s, n, "hostname") < index_of(s, n, "root-built"));
+        assert_true(index_of(s, n, "root-built") < index_of(s, n, "readonly-paths"));
+        assert_true(index_of(s, n, "root-built") < index_of(s, n, "masked-paths"));
+        assert_true(index_of(s, n, "root-built") < index_of(s, n, "seal"));
+        assert_true(index_of(s, n, "root-built") < index_of(s, n, "pivot"));
+}
+
 /* A created sandbox is whole when it waits: nothing of its set-up is left
  * for after nsl_sandbox_start but the payload's own stages. */
 static void init_waits_for_start_last(void **state)
@@ -124,6 +143,7 @@ int main(void)
                 cmocka_unit_test(init_waits_for_idmap_before_mounting),
                 cmocka_unit_test(stage_names_are_unique),
                 cmocka_unit_test(init_waits_for_start_last),
+                cmocka_unit_test(the_root_built_pause_comes_before_the_masks_and_the_pivot),
                 cmocka_unit_test(the_console_comes_after_pivot_and_right_after_setsid),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
