@@ -233,7 +233,6 @@ struct create_job {
         const nsl_oci *oci;
         int dirfd;
         struct nsl_runc_state *state;
-        bool done;
 };
 
 static bool has_create_hooks(const nsl_oci *oci)
@@ -253,7 +252,6 @@ static int record_and_run_hooks(pid_t init_pid, int init_pidfd, void *data, nsl_
         struct nsl_runc_state *state = job->state;
         int r;
 
-        job->done = true;
         fill_state(state, job->a, job->oci, init_pid);
         cgroup_path(job->a, job->oci, state->cgroup, sizeof state->cgroup);
         if ((r = nsl_runc_state_write(job->dirfd, state, error)) < 0 ||
@@ -273,18 +271,21 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
         struct create_job job = { .a = a, .dirfd = dirfd, .state = state };
         nsl_oci *oci = NULL;
         nsl_spec *spec = NULL;
+        bool at_root_built;
         int r;
 
         if ((r = nsl_oci_load(a->bundle, &oci, error)) < 0)
                 return r;
         job.oci = oci;
+        at_root_built = has_create_hooks(oci);
         spec = nsl_spec_new();
         r = spec ? setup_spec(g, a, oci, spec, &console_fd, error) : nsl_fail(error, ENOMEM, "create", "", NULL);
-        if (r == 0 && has_create_hooks(oci))
+        if (r == 0 && at_root_built)
                 nsl_spec_on_root_built(spec, record_and_run_hooks, &job);
         if (r == 0)
                 r = nsl_sandbox_create(spec, sb, error);
-        if (r == 0 && !job.done)
+        /* a create that returned has passed root-built, where they ran */
+        if (r == 0 && !at_root_built)
                 r = record_and_run_hooks(nsl_sandbox_pid(*sb), nsl_sandbox_pidfd(*sb), &job, error);
         if (r == 0 && a->pid_file)
                 r = nsl_runc_write_pid_file(a->pid_file, state->pid, error);
