@@ -184,10 +184,29 @@ int nsl_cgroup_v2_create(const struct nsl_cgroup_places *places, const struct ns
         return nsl_cgroup_v2_apply(cg->fd, l, error);
 }
 
+/* A parent made for an exact path hands down every controller it has, as
+ * runc's do: a container made under it later, or an update, may then limit
+ * what this container did not. When the kernel refuses the whole list, the
+ * limits' own. */
+static int enable_all(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
+{
+        char have[512], value[1024] = "";
+        char *save = NULL;
+        nsl_error ignored;
+
+        if (nsl_cgroup_read(dirfd, "cgroup.controllers", have, sizeof have) <= 0)
+                have[0] = '\0';
+        for (char *word = strtok_r(have, " \n", &save); word; word = strtok_r(NULL, " \n", &save))
+                snprintf(value + strlen(value), sizeof value - strlen(value), "%s+%s", value[0] ? " " : "", word);
+        if (value[0] && nsl_cgroup_write(dirfd, "cgroup.subtree_control", value, &ignored) == 0)
+                return 0;
+        return nsl_cgroup_v2_enable(dirfd, l, error);
+}
+
 /* Makes places->v2/path and its missing parents. Each parent must hand the
  * controllers the limits need down to its children: one nslaunch made is
- * told to, one it did not make is not its to rearrange and is named. EBUSY
- * when path exists and holds processes. */
+ * told to hand down all it has, one it did not make is not its to rearrange
+ * and is named. EBUSY when path exists and holds processes. */
 int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                                const char *path, struct nsl_cgroup *cg, nsl_error *error)
 {
@@ -204,7 +223,7 @@ int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const str
                 const char *missing = parent_made || pfd < 0 ? NULL : not_handed_down(dir, l);
                 if (pfd < 0)
                         return nsl_fail(error, errno, "cgroup", dir, NULL);
-                if (parent_made && (r = nsl_cgroup_v2_enable(pfd, l, error)) < 0)
+                if (parent_made && (r = enable_all(pfd, l, error)) < 0)
                         return r;
                 if (missing)
                         return nsl_fail(error, ENOTSUP, "cgroup", dir,

@@ -4,6 +4,7 @@ bundles, real namespaces.  pytest is a child subreaper (conftest), so the
 containers' inits, detached by create, are reparented to it as they are to
 conmon or the shim."""
 
+import glob
 import json
 import os
 import shutil
@@ -1081,6 +1082,33 @@ def test_cpu_quota_and_period_as_given(runc, bundle):
     assert cp.returncode == 0, cp.stderr
     assert quota_period() == ["30000", "300000"]
     assert runc("delete", "--force", "cpuq").returncode == 0
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_a_parent_made_for_one_container_lets_the_next_one_and_update_limit_more(runc, bundle):
+    """cgroup v2: a parent nslaunch makes for a container without limits
+    hands down every controller it has (as runc's do), so a second
+    container under it may limit memory and pids, and update may limit the
+    first. (v1 has a hierarchy per controller: nothing to hand down.)"""
+    parent = f"/nsl-test-parent-{os.getpid()}"
+    linux = bundle.config["linux"]
+    linux["cgroupsPath"] = f"{parent}/plain"
+    bundle.write(linux=linux)
+    try:
+        create(runc, bundle, "plain")
+        linux["cgroupsPath"] = f"{parent}/limited"
+        linux.setdefault("resources", {}).update(memory={"limit": 64 << 20}, pids={"limit": 12})
+        bundle.write(linux=linux)
+        create(runc, bundle, "limited")
+        cp = runc("update", "--pids-limit", "7", "plain")
+        assert cp.returncode == 0, cp.stderr
+        pids_max = [f"{h}{parent}/plain/pids.max" for h in ("/sys/fs/cgroup", "/sys/fs/cgroup/pids")]
+        assert [open(p).read().strip() for p in pids_max if os.path.exists(p)] == ["7"]
+        for cid in ("plain", "limited"):
+            assert runc("delete", "--force", cid).returncode == 0
+    finally:
+        for d in sorted(glob.glob(f"/sys/fs/cgroup/*{parent}") + glob.glob(f"/sys/fs/cgroup{parent}")):
+            os.rmdir(d)
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
