@@ -171,6 +171,17 @@ int nsl_spec_set_memory_swappiness(nsl_spec *spec, uint64_t swappiness, nsl_erro
 void nsl_spec_set_oom_kill_disable(nsl_spec *spec, bool on);
 /* cpuset.cpus and cpuset.mems ("0-3,6"; NULL or "" leaves one as it is). */
 int nsl_spec_set_cpuset(nsl_spec *spec, const char *cpus, const char *mems, nsl_error *error);
+/* A cgroup v2 interface file of the sandbox's cgroup, written with value
+ * as it is after every other limit (an OCI config's resources.unified:
+ * "memory.oom.group", "memory.high", "io.weight"...); the controller its
+ * name starts with is enabled like the others'. name is CONTROLLER.FILE
+ * (a-z, 0-9, '_'), never one of the files nslaunch manages itself
+ * (cgroup.procs, cgroup.threads, cgroup.subtree_control, cgroup.type,
+ * cgroup.kill, cgroup.freeze); value is one line of at most 4096 bytes.
+ * Setting a name again replaces its value. Refused when the cgroup is made
+ * on a host whose controllers are in cgroup v1, and a file the cgroup does
+ * not have is named then. */
+int nsl_spec_set_cgroup_v2_file(nsl_spec *spec, const char *name, const char *value, nsl_error *error);
 int nsl_spec_set_limits_mode(nsl_spec *spec, const char *mode, nsl_error *error);     /* strict | best-effort */
 int nsl_spec_add_rlimit(nsl_spec *spec, const char *value, nsl_error *error);         /* NAME=SOFT[:HARD] */
 int nsl_spec_set_status_json(nsl_spec *spec, const char *target, nsl_error *error);   /* FILE | fd:N */

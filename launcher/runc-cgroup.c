@@ -69,6 +69,7 @@ struct limits {
         char memory[32], swap[32], pids[32], cpus[32], shares[32];
         const char *cpuset_cpus, *cpuset_mems;
         int64_t quota, period;
+        json_object *unified;   /* --resources' unified: cgroup v2 files */
 };
 
 static void int_member(json_object *o, const char *key, char *buf, size_t len)
@@ -100,7 +101,7 @@ static int read_stdin(size_t max, char **text, size_t *len)
         return 0;
 }
 
-/* --resources: linux.resources's memory, cpu and pids objects. */
+/* --resources: linux.resources's memory, cpu, pids and unified objects. */
 static int read_resources(const char *path, struct limits *l, json_object **doc, nsl_error *error)
 {
         _cleanup_free_ char *text = NULL;
@@ -124,6 +125,19 @@ static int read_resources(const char *path, struct limits *l, json_object **doc,
                 l->period = json_object_get_int64(nsl_json_member(cpu, "period", json_type_int));
         l->cpuset_cpus = nsl_json_string(cpu, "cpus");
         l->cpuset_mems = nsl_json_string(cpu, "mems");
+        l->unified = nsl_json_member(*doc, "unified", json_type_object);
+        return 0;
+}
+
+static int unified_to_spec(json_object *unified, nsl_spec *spec, nsl_error *error)
+{
+        json_object_object_foreach(unified, name, value) {
+                int r = json_object_is_type(value, json_type_string)
+                                ? nsl_spec_set_cgroup_v2_file(spec, name, json_object_get_string(value), error)
+                                : nsl_fail(error, EINVAL, "--resources", name, "unified: expected a string");
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -143,6 +157,8 @@ static int limits_to_spec(const struct limits *l, nsl_spec *spec, nsl_error *err
                 r = nsl_spec_set_cpu_quota(spec, (uint64_t)l->quota, l->period > 0 ? (uint64_t)l->period : 100000, error);
         if (!r && (l->cpuset_cpus || l->cpuset_mems))
                 r = nsl_spec_set_cpuset(spec, l->cpuset_cpus, l->cpuset_mems, error);
+        if (!r && l->unified)
+                r = unified_to_spec(l->unified, spec, error);
         return r;
 }
 

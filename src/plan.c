@@ -586,7 +586,8 @@ int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits
         snprintf(limits->cpuset_mems, sizeof limits->cpuset_mems, "%s", spec->cpuset_mems ? spec->cpuset_mems : "");
         memcpy(limits->device_rules, spec->device_rules, spec->n_device_rules * sizeof spec->device_rules[0]);
         limits->n_device_rules = spec->n_device_rules;
-        return 0;
+        return copy_strv(spec->cgroup_v2_files, spec->n_cgroup_v2_files, &limits->v2_files, &limits->n_v2_files,
+                         "cgroup-file", error);
 }
 
 int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan, nsl_error *error)
@@ -647,6 +648,7 @@ void nsl_plan_free(struct nsl_plan *plan)
         nsl_strv_free(plan->readonly_paths);
         nsl_strv_free(plan->masked_paths);
         nsl_strv_free(plan->sysctls);
+        nsl_strv_free(plan->limits.v2_files);
         for (int k = 0; k < NSL_JOIN_N; k++)
                 free(plan->join_ns[k]);
         nsl_net_plan_free(&plan->net);

@@ -63,6 +63,7 @@ void nsl_spec_free(nsl_spec *spec)
         nsl_strv_free(spec->masked_paths);
         nsl_strv_free(spec->readonly_paths);
         nsl_strv_free(spec->sysctls);
+        nsl_strv_free(spec->cgroup_v2_files);
         for (int k = 0; k < NSL_JOIN_N; k++)
                 free(spec->join_ns[k]);
         free(spec->egress);
@@ -644,6 +645,39 @@ int nsl_spec_set_cpuset(nsl_spec *spec, const char *cpus, const char *mems, nsl_
                 return r;
         if (mems && *mems && (r = replace_string(&spec->cpuset_mems, mems, "cpuset mems", error)) < 0)
                 return r;
+        return 0;
+}
+
+int nsl_spec_set_cgroup_v2_file(nsl_spec *spec, const char *name, const char *value, nsl_error *error)
+{
+        _cleanup_free_ char *assignment = NULL;
+        const char *why = "no name";
+        int r = name ? nsl_cgroup_v2_file_name_check(name, &why) : -EINVAL;
+        size_t len = value ? strlen(value) : 0;
+
+        if (r < 0)
+                return nsl_fail_errno(error, -r, false, "cgroup-file", name ? name : "", "%s", why);
+        if (!value || len > NSL_CGROUP_FILE_VALUE_MAX)
+                return nsl_fail(error, EINVAL, "cgroup-file", name, "the value must be at most %d bytes",
+                                NSL_CGROUP_FILE_VALUE_MAX);
+        for (const char *p = value; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        return nsl_fail(error, EINVAL, "cgroup-file", name, "the value holds a control character "
+                                        "(one line, written as it is)");
+        if (asprintf(&assignment, "%s=%s", name, value) < 0) {
+                assignment = NULL;
+                return nsl_fail(error, ENOMEM, "cgroup-file", name, NULL);
+        }
+        for (size_t i = 0; i < spec->n_cgroup_v2_files; i++) {
+                char *old = spec->cgroup_v2_files[i];
+                if (!strncmp(old, name, strlen(name)) && old[strlen(name)] == '=') {
+                        spec->cgroup_v2_files[i] = TAKE_PTR(assignment);
+                        free(old);
+                        return 0;
+                }
+        }
+        if (nsl_strv_push(&spec->cgroup_v2_files, &spec->n_cgroup_v2_files, assignment) < 0)
+                return nsl_fail(error, ENOMEM, "cgroup-file", name, NULL);
         return 0;
 }
 

@@ -88,6 +88,8 @@ struct nsl_spec {
         char *cpuset_cpus, *cpuset_mems;
         struct nsl_device_rule device_rules[NSL_DEVICE_RULES_MAX];
         size_t n_device_rules;
+        char **cgroup_v2_files;         /* NAME=VALUE, each name once, in the order first set */
+        size_t n_cgroup_v2_files;
         bool limits_best_effort;
         struct nsl_rlimit rlimits[NSL_MAX_RLIMITS];
         size_t n_rlimits;

@@ -29,14 +29,29 @@ const char *const nsl_cgroup_controller_names[NSL_CG_N] = { "memory", "cpu", "pi
 
 bool nsl_cgroup_limits_any(const struct nsl_cgroup_limits *l)
 {
+        if (l->n_v2_files)
+                return true;
         for (int c = 0; c < NSL_CG_N; c++)
                 if (nsl_cgroup_wants(l, c))
                         return true;
         return false;
 }
 
+/* A v2 file of the controller's ("memory.high" of memory) among the limits. */
+static bool has_file_of(const struct nsl_cgroup_limits *l, const char *controller)
+{
+        size_t n = strlen(controller);
+
+        for (size_t i = 0; i < l->n_v2_files; i++)
+                if (!strncmp(l->v2_files[i], controller, n) && l->v2_files[i][n] == '.')
+                        return true;
+        return false;
+}
+
 bool nsl_cgroup_wants(const struct nsl_cgroup_limits *l, int c)
 {
+        if (c != NSL_CG_FREEZER && c != NSL_CG_DEVICES && has_file_of(l, nsl_cgroup_controller_names[c]))
+                return true;
         switch (c) {
         case NSL_CG_MEMORY:
                 return l->memory != 0 || l->memory_reservation != 0 || l->memory_kernel_tcp != 0 ||

@@ -14,6 +14,8 @@
 
 #define NSL_CPUSET_MAX 256
 #define NSL_DEVICE_RULES_MAX 128
+#define NSL_CGROUP_FILE_NAME_MAX 64
+#define NSL_CGROUP_FILE_VALUE_MAX 4096
 
 #define NSL_DEVICE_ACCESS_MKNOD 1u      /* the kernel's own bits (BPF_DEVCG_ACC_*) */
 #define NSL_DEVICE_ACCESS_READ 2u
@@ -51,6 +53,11 @@ struct nsl_cgroup_limits {
          * device access is not limited */
         struct nsl_device_rule device_rules[NSL_DEVICE_RULES_MAX];
         size_t n_device_rules;
+        /* cgroup v2 interface files written as given, in order, after the
+         * limits above ("NAME=VALUE": an OCI config's resources.unified);
+         * owned by whoever filled the struct. Refused on cgroup v1. */
+        char **v2_files;
+        size_t n_v2_files;
 };
 
 /* The freezer and devices are never limits: only a cgroup at an exact path
@@ -71,6 +78,11 @@ struct nsl_cgroup {
 #define NSL_CGROUP_PERIOD_US 100000
 
 bool nsl_cgroup_limits_any(const struct nsl_cgroup_limits *l);
+/* Whether name may be set as a v2 file (nsl_spec_set_cgroup_v2_file): an
+ * interface file's name, and none of nslaunch's own (those that move,
+ * freeze or end processes, or change how the cgroup hands controllers
+ * down). 0, or -errno with *why saying what is wrong with it. */
+int nsl_cgroup_v2_file_name_check(const char *name, const char **why);
 
 /* Where the hierarchies are and who asks. nsl_cgroup_create finds them at the
  * standard places; the unit tests point them at a directory tree laid out

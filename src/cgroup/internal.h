@@ -41,6 +41,9 @@ int nsl_cgroup_mkdir(const struct nsl_cgroup_places *places, const char *hierarc
 int nsl_cgroup_v2_create(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                          const char *parent, const char *name, struct nsl_cgroup *cg, nsl_error *error);
 bool nsl_cgroup_v2_has(const char *dir, const struct nsl_cgroup_limits *l);
+/* The first controller the limits need that dir's cgroup.controllers does
+ * not list (malloc'd), or NULL. */
+char *nsl_cgroup_v2_missing(const char *dir, const struct nsl_cgroup_limits *l);
 int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                                const char *path, struct nsl_cgroup *cg, nsl_error *error);
 void nsl_cgroup_v2_stats(int dirfd, int64_t *peak, bool *oom_killed);
@@ -53,5 +56,9 @@ int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct ns
 int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                                const char *path, struct nsl_cgroup *cg, nsl_error *error);
 void nsl_cgroup_v1_stats(int dirfd, int64_t *peak, bool *oom_killed);
+/* v1 has no place for the limits' v2 files: ENOTSUP naming the first, or,
+ * on a host with cgroup v2 alone (places), the controller it lacks. */
+int nsl_cgroup_v1_refuse_v2_files(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
+                                  nsl_error *error);
 
 #endif

@@ -399,6 +399,8 @@ static int update_located(const struct located *at, const char *resolved, const 
                         return nsl_fail(error, errno, "cgroup", at->v2, NULL);
                 return nsl_cgroup_in_dir(nsl_cgroup_v2_apply(fd, l, error), at->v2, error);
         }
+        if ((r = nsl_cgroup_v1_refuse_v2_files(NULL, l, error)) < 0)
+                return r;
         for (int c = 0; c < NSL_CG_N; c++) {
                 if (!nsl_cgroup_wants(l, c))
                         continue;
@@ -419,16 +421,16 @@ int nsl_cgroup_update(const char *path, const nsl_spec *limits, nsl_error *error
 {
         _cleanup_free_ char *resolved = NULL;
         struct nsl_cgroup_limits l;
-        struct located at;
+        struct located at = { 0 };
         int r;
 
         *error = (nsl_error){ 0 };
-        if ((r = nsl_plan_cgroup_limits(limits, &l, error)) < 0)
-                return r;
-        if (!nsl_cgroup_limits_any(&l))
-                return nsl_fail(error, EINVAL, "update", path ? path : "", "no limit to change");
-        if ((r = locate(path, true, &at, &resolved, error)) == 0)
+        r = nsl_plan_cgroup_limits(limits, &l, error);
+        if (r == 0 && !nsl_cgroup_limits_any(&l))
+                r = nsl_fail(error, EINVAL, "update", path ? path : "", "no limit to change");
+        if (r == 0 && (r = locate(path, true, &at, &resolved, error)) == 0)
                 r = update_located(&at, resolved, &l, error);
         located_free(&at);
+        nsl_strv_free(l.v2_files);
         return r;
 }

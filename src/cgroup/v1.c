@@ -204,13 +204,35 @@ static int mkdir_exact(const char *hierarchy, const char *path, int c, char **ou
         return 0;
 }
 
+int nsl_cgroup_v1_refuse_v2_files(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
+                                  nsl_error *error)
+{
+        char name[NSL_CGROUP_FILE_NAME_MAX + 1];
+        bool any_v1 = false;
+
+        if (!l->n_v2_files)
+                return 0;
+        for (int c = 0; places && c < NSL_CG_N; c++)
+                any_v1 |= places->v1[c] != NULL;
+        _cleanup_free_ char *missing = places && places->v2 && !any_v1 ? nsl_cgroup_v2_missing(places->v2, l) : NULL;
+        if (missing)
+                return nsl_fail(error, ENOTSUP, "cgroup", places->v2, "has no %s controller (not in its "
+                                "cgroup.controllers)", missing);
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(l->v2_files[0], "="), l->v2_files[0]);
+        return nsl_fail(error, ENOTSUP, "cgroup", name, "a cgroup v2 file, and this host's controllers are in "
+                        "cgroup v1 hierarchies");
+}
+
 int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                                const char *path, struct nsl_cgroup *cg, nsl_error *error)
 {
+        int r = nsl_cgroup_v1_refuse_v2_files(places, l, error);
+
+        if (r < 0)
+                return r;
         cg->version = 1;
         for (int c = 0; c < NSL_CG_N; c++) {
                 _cleanup_close_ int fd = -1;
-                int r;
 
                 if (!places->v1[c] && nsl_cgroup_wants(l, c))
                         return nsl_fail(error, ENOTSUP, "cgroup", nsl_cgroup_controller_names[c],
@@ -237,12 +259,15 @@ int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const str
 int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                          const char *parent, const char *name, struct nsl_cgroup *cg, nsl_error *error)
 {
+        int r = nsl_cgroup_v1_refuse_v2_files(places, l, error);
+
+        if (r < 0)
+                return r;
         cg->version = 1;
         for (int c = 0; c < NSL_CG_N; c++) {
                 const char *controller = nsl_cgroup_controller_names[c];
                 _cleanup_free_ char *own = NULL;
                 _cleanup_close_ int fd = -1;
-                int r;
 
                 if (!nsl_cgroup_wants(l, c))
                         continue;

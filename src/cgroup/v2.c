@@ -1,5 +1,6 @@
 /* cgroup v2: one cgroup, cloned straight into (CLONE_INTO_CGROUP), with
- * memory.max, memory.swap.max, memory.oom.group, cpu.max and pids.max. */
+ * memory.max, memory.swap.max, memory.oom.group, cpu.max and pids.max, and
+ * the caller's own interface files after them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -15,16 +16,87 @@
 
 #define DEFAULT_PARENT "/nslaunch"
 
+/* The v2 controllers the limits need: their own, then the prefix of each
+ * file ("io" of io.weight) that is not core ("cgroup."). At most
+ * V2_WANTED_MAX: more than the kernel has, so an extra one can only be a
+ * name no cgroup lists, whose write then fails naming the file. */
+#define V2_WANTED_MAX 16
+struct v2_wanted {
+        const char *name[V2_WANTED_MAX];
+        size_t len[V2_WANTED_MAX];
+        size_t n;
+};
+
+static void add_wanted(struct v2_wanted *w, const char *name, size_t len)
+{
+        for (size_t i = 0; i < w->n; i++)
+                if (w->len[i] == len && !memcmp(w->name[i], name, len))
+                        return;
+        if (w->n < V2_WANTED_MAX) {
+                w->name[w->n] = name;
+                w->len[w->n++] = len;
+        }
+}
+
+static void wanted(const struct nsl_cgroup_limits *l, struct v2_wanted *w)
+{
+        w->n = 0;
+        for (int c = 0; c < NSL_CG_N; c++)
+                if (nsl_cgroup_wants(l, c))
+                        add_wanted(w, nsl_cgroup_controller_names[c], strlen(nsl_cgroup_controller_names[c]));
+        for (size_t i = 0; i < l->n_v2_files; i++) {
+                size_t len = strcspn(l->v2_files[i], ".");
+                if (len != strlen("cgroup") || memcmp(l->v2_files[i], "cgroup", len))
+                        add_wanted(w, l->v2_files[i], len);
+        }
+}
+
 int nsl_cgroup_v2_enable(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
 {
-        char value[64] = "";
+        struct v2_wanted w;
+        char value[V2_WANTED_MAX * 72] = "";
 
-        for (int c = 0; c < NSL_CG_N; c++)
-                if (nsl_cgroup_wants(l, c)) {
-                        strcat(value, value[0] ? " +" : "+");
-                        strcat(value, nsl_cgroup_controller_names[c]);
-                }
+        wanted(l, &w);
+        for (size_t i = 0; i < w.n; i++)
+                snprintf(value + strlen(value), sizeof value - strlen(value), "%s%.*s", i ? " +" : "+",
+                         (int)w.len[i], w.name[i]);
         return value[0] ? nsl_cgroup_write(dirfd, "cgroup.subtree_control", value, error) : 0;
+}
+
+int nsl_cgroup_v2_file_name_check(const char *name, const char **why)
+{
+        static const char *const managed[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control",
+                                               "cgroup.type", "cgroup.kill", "cgroup.freeze" };
+        size_t len = strlen(name);
+        const char *dot = strchr(name, '.');
+
+        *why = "not a cgroup interface file name (CONTROLLER.FILE: a-z, 0-9, '_' and inner dots)";
+        if (len == 0 || len > NSL_CGROUP_FILE_NAME_MAX || !dot || dot == name || name[len - 1] == '.' ||
+            strstr(name, ".."))
+                return -EINVAL;
+        for (const char *p = name; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'))
+                        return -EINVAL;
+        for (size_t i = 0; i < sizeof managed / sizeof managed[0]; i++)
+                if (!strcmp(name, managed[i])) {
+                        *why = "nslaunch's own: it moves, freezes or ends the sandbox's processes, or changes "
+                               "how the cgroup hands controllers down";
+                        return -EPERM;
+                }
+        return 0;
+}
+
+/* "NAME=VALUE" written; a missing file named for what it usually means. */
+static int write_file(int dirfd, const char *assignment, nsl_error *error)
+{
+        char name[NSL_CGROUP_FILE_NAME_MAX + 1];
+        size_t len = strcspn(assignment, "=");
+
+        snprintf(name, sizeof name, "%.*s", (int)len, assignment);
+        if (faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+                return nsl_fail(error, ENOENT, "cgroup", name, "no such file in the cgroup: the kernel has none, "
+                                "or its controller is not enabled for the cgroup");
+        return nsl_cgroup_write(dirfd, name, assignment + len + 1, error);
 }
 
 int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
@@ -76,6 +148,10 @@ int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
                 return r;
         if (l->cpuset_mems[0] && (r = nsl_cgroup_write(dirfd, "cpuset.mems", l->cpuset_mems, error)) < 0)
                 return r;
+        /* last: an OCI config's unified files override the typed limits, as runc applies them */
+        for (size_t i = 0; i < l->n_v2_files; i++)
+                if ((r = write_file(dirfd, l->v2_files[i], error)) < 0)
+                        return r;
         return 0;
 }
 
@@ -89,50 +165,56 @@ uint64_t nsl_cgroup_shares_to_weight(uint64_t shares)
         return (uint64_t)ceil(pow(10.0, (x * x + 125.0 * x) / 612.0 - 7.0 / 34.0));
 }
 
-static bool listed(const char *list, const char *word)
+static bool listed(const char *list, const char *word, size_t n)
 {
-        size_t n = strlen(word);
-
         /* not just the first hit: "cpu" is first found inside "cpuset" */
-        for (const char *hit = list; (hit = strstr(hit, word)); hit += n)
+        for (const char *hit = list; (hit = memmem(hit, strlen(hit), word, n)); hit += n)
                 if ((hit == list || hit[-1] == ' ') && (!hit[n] || hit[n] == ' ' || hit[n] == '\n'))
                         return true;
         return false;
 }
 
-/* True when every controller the limits need is in dir's file. */
-static bool has_in(const char *dir, const char *file, const struct nsl_cgroup_limits *l)
+/* The first controller the limits need that dir's file does not list, as
+ * a malloc'd string; NULL when it lists them all or cannot be read. */
+static char *first_missing(const char *dir, const char *file, const struct nsl_cgroup_limits *l, bool *unreadable)
 {
         _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct v2_wanted w;
         char buf[512];
 
-        if (fd < 0 || nsl_cgroup_read(fd, file, buf, sizeof buf) < 0)
-                return false;
-        for (int c = 0; c < NSL_CG_N; c++)
-                if (nsl_cgroup_wants(l, c) && !listed(buf, nsl_cgroup_controller_names[c]))
-                        return false;
-        return true;
+        *unreadable = fd < 0 || nsl_cgroup_read(fd, file, buf, sizeof buf) < 0;
+        if (*unreadable)
+                return NULL;
+        wanted(l, &w);
+        for (size_t i = 0; i < w.n; i++)
+                if (!listed(buf, w.name[i], w.len[i]))
+                        return strndup(w.name[i], w.len[i]);
+        return NULL;
 }
 
 bool nsl_cgroup_v2_has(const char *dir, const struct nsl_cgroup_limits *l)
 {
-        return has_in(dir, "cgroup.controllers", l);
+        bool unreadable;
+        _cleanup_free_ char *missing = first_missing(dir, "cgroup.controllers", l, &unreadable);
+
+        return !unreadable && !missing;
+}
+
+char *nsl_cgroup_v2_missing(const char *dir, const struct nsl_cgroup_limits *l)
+{
+        bool unreadable;
+
+        return first_missing(dir, "cgroup.controllers", l, &unreadable);
 }
 
 /* The first controller the limits need that dir does not hand down to its
- * children; NULL when it hands them all, or when it cannot be read (creating
- * the cgroup then says why). */
-static const char *not_handed_down(const char *dir, const struct nsl_cgroup_limits *l)
+ * children (malloc'd); NULL when it hands them all, or when it cannot be
+ * read (creating the cgroup then says why). */
+static char *not_handed_down(const char *dir, const struct nsl_cgroup_limits *l)
 {
-        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        char buf[512];
+        bool unreadable;
 
-        if (fd < 0 || nsl_cgroup_read(fd, "cgroup.subtree_control", buf, sizeof buf) < 0)
-                return NULL;
-        for (int c = 0; c < NSL_CG_N; c++)
-                if (nsl_cgroup_wants(l, c) && !listed(buf, nsl_cgroup_controller_names[c]))
-                        return nsl_cgroup_controller_names[c];
-        return NULL;
+        return first_missing(dir, "cgroup.subtree_control", l, &unreadable);
 }
 
 int nsl_cgroup_v2_create(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
@@ -157,7 +239,7 @@ int nsl_cgroup_v2_create(const struct nsl_cgroup_places *places, const struct ns
         if (parent) {
                 /* a parent nslaunch did not make is not its to rearrange: it
                  * must already give its children the controllers */
-                const char *missing = not_handed_down(parent_dir, l);
+                _cleanup_free_ char *missing = not_handed_down(parent_dir, l);
                 if (missing)
                         return nsl_fail(error, ENOTSUP, "cgroup", parent_dir,
                                         "does not hand the %s controller down (not in its cgroup.subtree_control); "
@@ -220,7 +302,7 @@ int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const str
                 /* dir up to slash: a parent, to check or, when just made, to enable */
                 *slash = '\0';
                 _cleanup_close_ int pfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                const char *missing = parent_made || pfd < 0 ? NULL : not_handed_down(dir, l);
+                _cleanup_free_ char *missing = parent_made || pfd < 0 ? NULL : not_handed_down(dir, l);
                 if (pfd < 0)
                         return nsl_fail(error, errno, "cgroup", dir, NULL);
                 if (parent_made && (r = enable_all(pfd, l, error)) < 0)

@@ -318,11 +318,15 @@ static int resources_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_erro
         }
         if (res->blkio_weight)
                 return nsl_oci_refuse(error, "linux.resources.blockIO.weight", "not supported");
-        if (res->n_unified) {
+        for (size_t i = 0; i < res->n_unified; i++) {
+                _cleanup_free_ char *name = strndup(res->unified[i], strcspn(res->unified[i], "="));
                 char path[256];
-                nsl_oci_subpath(path, sizeof path, "linux.resources.unified.", "%.*s",
-                                (int)strcspn(res->unified[0], "="), res->unified[0]);
-                return nsl_oci_refuse(error, path, "not supported");
+
+                if (!name)
+                        return nsl_fail(error, ENOMEM, "config.json", "linux.resources.unified", NULL);
+                nsl_oci_subpath(path, sizeof path, "linux.resources.unified.", "%s", name);
+                if ((r = nsl_spec_set_cgroup_v2_file(spec, name, res->unified[i] + strlen(name) + 1, error)) < 0)
+                        return nsl_oci_as_field(error, path, r);
         }
         if (oci->cgroups_path && *oci->cgroups_path &&
             (r = nsl_spec_set_cgroup_path(spec, oci->cgroups_path, error)) < 0)

@@ -1112,6 +1112,56 @@ def test_a_parent_made_for_one_container_lets_the_next_one_and_update_limit_more
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_unified_files_reach_the_cgroup_after_the_limits(runc, bundle):
+    """linux.resources.unified (kubelet's memory.oom.group on cgroup v2):
+    each file written as given after the typed limits, over them where both
+    name one, and again by update --resources. On a host whose controllers
+    are in cgroup v1 hierarchies, refused at create and at update naming the
+    file, with no cgroup left behind. nslaunch's own files are refused in
+    the config."""
+    linux = bundle.config["linux"]
+    resources = linux.setdefault("resources", {})
+    resources["unified"] = {"cgroup.procs": "1"}
+    bundle.write(linux=linux)
+    runc.ids.append("uni")
+    line = one_error_line(runc("create", "--bundle", bundle.path, "uni"))
+    assert "config.json: linux.resources.unified.cgroup.procs: cgroup.procs: nslaunch's own" in line, line
+
+    resources.update(memory={"limit": 64 << 20}, pids={"limit": 10},
+                     unified={"memory.high": str(48 << 20), "pids.max": "20", "memory.oom.group": "0"})
+    bundle.write(linux=linux)
+    v2 = "/sys/fs/cgroup/nslaunch-runc/uni"
+    if not os.path.isfile("/sys/fs/cgroup/cgroup.controllers"):
+        line = one_error_line(runc("create", "--bundle", bundle.path, "uni"))
+        assert line.endswith("cgroup: memory.high: a cgroup v2 file, and this host's controllers are in cgroup v1 "
+                             "hierarchies"), line
+        assert not glob.glob("/sys/fs/cgroup/*/nslaunch-runc/uni"), "a refused create left its cgroup"
+        del resources["unified"]
+        bundle.write(linux=linux)
+        create(runc, bundle, "uni")
+        line = one_error_line(runc("update", "--resources", "-", "uni",
+                                   input=json.dumps({"unified": {"memory.high": "1"}})))
+        assert line.endswith("cgroup: memory.high: a cgroup v2 file, and this host's controllers are in cgroup v1 "
+                             "hierarchies"), line
+        assert runc("delete", "--force", "uni").returncode == 0
+        return
+    create(runc, bundle, "uni")
+    read = lambda name: open(f"{v2}/{name}").read().strip()
+    assert read("memory.max") == str(64 << 20)
+    assert read("memory.high") == str(48 << 20)
+    assert read("pids.max") == "20"
+    assert read("memory.oom.group") == "0"
+    cp = runc("update", "--resources", "-", "uni", input=json.dumps({"unified": {"memory.high": str(32 << 20)}}))
+    assert cp.returncode == 0, cp.stderr
+    assert read("memory.high") == str(32 << 20)
+    line = one_error_line(runc("update", "--resources", "-", "uni",
+                               input=json.dumps({"unified": {"memory.nonesuch": "1"}})))
+    assert "memory.nonesuch: no such file in the cgroup" in line, line
+    assert runc("delete", "--force", "uni").returncode == 0
+    assert not os.path.exists(v2)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_memory_kernel_tcp_swappiness_and_oom_killer(runc, bundle):
     """v1: kernelTCP, swappiness and disableOOMKiller reach the memory
     cgroup; the deprecated kernel limit is accepted and not written (the

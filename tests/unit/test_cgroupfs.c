@@ -82,10 +82,11 @@ static void mkdirs(const char *rel)
         mkdir(path, 0755);
 }
 
-static const char *const v2_files[][4] = {
-        { "memory", "memory.max", "memory.swap.max", "memory.oom.group" },
+static const char *const v2_files[][5] = {
+        { "memory", "memory.max", "memory.swap.max", "memory.oom.group", "memory.high" },
         { "cpu", "cpu.max", "cpu.stat", NULL },
         { "pids", "pids.max", "pids.current", NULL },
+        { "io", "io.weight", "io.max", NULL },
 };
 
 /* "cpu" in "cpuset cpu +memory", as a word of its own (with or without '+') */
@@ -111,10 +112,11 @@ static void v2_made(int dirfd, const char *path)
         put(path, "cgroup.subtree_control", "");
         put(path, "cgroup.kill", "");
         put(path, "memory.events", "");
-        for (size_t c = 0; c < 3; c++) {
+        put(path, "cgroup.max.depth", "");
+        for (size_t c = 0; c < sizeof v2_files / sizeof v2_files[0]; c++) {
                 if (!has_word(handed, v2_files[c][0]))
                         continue;
-                for (size_t i = 1; i < 4 && v2_files[c][i]; i++)
+                for (size_t i = 1; i < 5 && v2_files[c][i]; i++)
                         put(path, v2_files[c][i], "");
         }
 }
@@ -212,7 +214,7 @@ static void v2_as_root(void **state)
         {
                 static const char *const files[] = {
                         "cgroup.procs", "cgroup.controllers", "cgroup.subtree_control", "cgroup.kill",
-                        "memory.events", "memory.max", "memory.swap.max", "memory.oom.group", "memory.peak",
+                        "cgroup.max.depth", "memory.events", "memory.high", "memory.max", "memory.swap.max", "memory.oom.group", "memory.peak",
                         "cpu.max", "cpu.stat", "pids.max", "pids.current",
                 };
                 for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -226,6 +228,50 @@ static void v2_as_root(void **state)
         assert_null(cg.dirs[0]);
         assert_int_equal(cg.fd, -1);
         assert_int_equal(cg.version, 0);
+}
+
+/* The caller's v2 files, after the typed limits (and over them): their
+ * controllers handed down beside the typed ones', core files need none. A
+ * file the cgroup lacks and a controller the host lacks are named. */
+static void v2_files_after_the_limits(void **state)
+{
+        char v2[128], nsl[160];
+        char *files[] = { "memory.high=1000000", "io.weight=default 50", "cgroup.max.depth=2", "pids.max=9", NULL };
+        char *absent[] = { "memory.zswap.max=0", NULL };
+        char *no_controller[] = { "hugetlb.2MB.max=0", NULL };
+        struct nsl_cgroup_limits l = { .pids = 8, .v2_files = files, .n_v2_files = 4 };
+        struct nsl_cgroup_limits l_absent = { .v2_files = absent, .n_v2_files = 1 };
+        struct nsl_cgroup_limits l_none = { .v2_files = no_controller, .n_v2_files = 1 };
+        struct nsl_cgroup cg;
+        nsl_error e = { 0 };
+        (void)state;
+
+        mkdirs("v2");
+        path_of(v2, sizeof v2, "v2");
+        put(v2, "cgroup.controllers", "cpuset cpu io memory pids\n");
+        put(v2, "cgroup.subtree_control", "\n");
+        struct nsl_cgroup_places places = { .v2 = v2, .self = "/nonexistent", .made = v2_made };
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &l, NULL, &cg, &e), 0);
+        assert_int_equal(cg.version, 2);
+        snprintf(nsl, sizeof nsl, "%s/nslaunch", v2);
+        expect(nsl, "cgroup.subtree_control", "+memory +pids +io");
+        expect(cg.dirs[0], "memory.high", "1000000");
+        expect(cg.dirs[0], "io.weight", "default 50");
+        expect(cg.dirs[0], "cgroup.max.depth", "2");
+        expect(cg.dirs[0], "pids.max", "9");
+        forget(&cg);
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &l_absent, NULL, &cg, &e), -ENOENT);
+        assert_string_equal(e.what, "cgroup");
+        assert_string_equal(e.object, "memory.zswap.max");
+        assert_string_equal(e.cause, "no such file in the cgroup: the kernel has none, or its controller is not "
+                                     "enabled for the cgroup");
+        forget(&cg);
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &l_none, NULL, &cg, &e), -ENOTSUP);
+        assert_string_equal(e.object, v2);
+        assert_string_equal(e.cause, "has no hugetlb controller (not in its cgroup.controllers)");
 }
 
 /* Only limits asked for are written; no limits, no cgroup. */
@@ -354,6 +400,15 @@ static void v1_beside_an_empty_v2(void **state)
         expect(cg.dirs[NSL_CG_MEMORY], "memory.limit_in_bytes", "33554432");
         expect(cg.dirs[NSL_CG_MEMORY], "memory.memsw.limit_in_bytes", "33554432");
         expect(cg.dirs[NSL_CG_PIDS], "pids.max", "10");
+        {
+                char *files[] = { "memory.high=1", NULL };
+                struct nsl_cgroup_limits with_file = { .memory = 32 << 20, .v2_files = files, .n_v2_files = 1 };
+                struct nsl_cgroup refused;
+                assert_int_equal(nsl_cgroup_create_in(&places, &with_file, NULL, &refused, &e), -ENOTSUP);
+                assert_string_equal(e.object, "memory.high");
+                assert_string_equal(e.cause, "a cgroup v2 file, and this host's controllers are in cgroup v1 "
+                                             "hierarchies");
+        }
 
         /* init moves itself: "0" (the writer) into tasks, through fds opened here */
         assert_true(cg.tasks[NSL_CG_MEMORY] >= 0 && cg.tasks[NSL_CG_PIDS] >= 0);
@@ -435,6 +490,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(v2_as_root, setup, teardown),
                 cmocka_unit_test_setup_teardown(v2_nothing_asked_nothing_made, setup, teardown),
+                cmocka_unit_test_setup_teardown(v2_files_after_the_limits, setup, teardown),
                 cmocka_unit_test_setup_teardown(v2_rootless_delegated, setup, teardown),
                 cmocka_unit_test_setup_teardown(v2_cgroup_parent, setup, teardown),
                 cmocka_unit_test_setup_teardown(v1_beside_an_empty_v2, setup, teardown),

@@ -233,8 +233,25 @@ static void resources(void **state)
         expect_refused("linux.resources.network", "{\"classID\": 1}",
                        "nslaunch: config.json: linux.resources.network: not supported");
         expect_refused("linux.resources.rdma", "{\"mlx5_1\": {}}", "nslaunch: config.json: linux.resources.rdma: not supported");
-        expect_refused("linux.resources.unified", "{\"memory.high\": \"1M\"}",
-                       "nslaunch: config.json: linux.resources.unified.memory.high: not supported");
+        /* unified: carried out (refused on v1 when the cgroup is made); names and values checked here */
+        expect_refused("linux.resources.unified", "{\"memory.high\": \"1M\", \"cgroup.procs\": \"1\"}",
+                       "nslaunch: config.json: linux.resources.unified.cgroup.procs: cgroup.procs: nslaunch's own: "
+                       "it moves, freezes or ends the sandbox's processes, or changes how the cgroup hands "
+                       "controllers down");
+        expect_refused("linux.resources.unified", "{\"cgroup.subtree_control\": \"+memory\"}",
+                       "nslaunch: config.json: linux.resources.unified.cgroup.subtree_control: *");
+        expect_refused("linux.resources.unified", "{\"cgroup.kill\": \"1\"}",
+                       "nslaunch: config.json: linux.resources.unified.cgroup.kill: *");
+        expect_refused("linux.resources.unified", "{\"../memory.max\": \"1\"}",
+                       "nslaunch: config.json: linux.resources.unified.../memory.max: ../memory.max: not a cgroup "
+                       "interface file name (CONTROLLER.FILE: a-z, 0-9, '_' and inner dots)");
+        expect_refused("linux.resources.unified", "{\"memory\": \"1\"}",
+                       "nslaunch: config.json: linux.resources.unified.memory: memory: not a cgroup *");
+        expect_refused("linux.resources.unified", "{\"memory.high\": 1}",
+                       "nslaunch: config.json: linux.resources.unified.memory.high: expected a string");
+        expect_refused("linux.resources.unified", "{\"memory.high\": \"1\\n2\"}",
+                       "nslaunch: config.json: linux.resources.unified.memory.high: memory.high: the value holds a "
+                       "control character (one line, written as it is)");
 }
 
 static void mounts(void **state)

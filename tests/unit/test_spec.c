@@ -124,6 +124,47 @@ static void device_rules_in_the_kernels_words(void **state)
         nsl_spec_free(s);
 }
 
+/* Each name once, in the order first set; a name set again keeps its
+ * place with the new value. */
+static void cgroup_v2_files_named_once(void **state)
+{
+        nsl_spec *s = nsl_spec_new();
+        nsl_error e = { 0 };
+        char long_value[NSL_CGROUP_FILE_VALUE_MAX + 2];
+        (void)state;
+        assert_int_equal(nsl_spec_set_cgroup_v2_file(s, "memory.high", "1M", &e), 0);
+        assert_int_equal(nsl_spec_set_cgroup_v2_file(s, "io.weight", "default 50", &e), 0);
+        assert_int_equal(nsl_spec_set_cgroup_v2_file(s, "memory.high", "max", &e), 0);
+        assert_int_equal(nsl_spec_set_cgroup_v2_file(s, "cgroup.max.depth", "2", &e), 0);
+        assert_int_equal(s->n_cgroup_v2_files, 3);
+        assert_string_equal(s->cgroup_v2_files[0], "memory.high=max");
+        assert_string_equal(s->cgroup_v2_files[1], "io.weight=default 50");
+        assert_string_equal(s->cgroup_v2_files[2], "cgroup.max.depth=2");
+        assert_null(s->cgroup_v2_files[3]);
+        expect_line(nsl_spec_set_cgroup_v2_file(s, "cgroup.threads", "1", &e), &e,
+                    "nslaunch: cgroup-file: cgroup.threads: nslaunch's own: it moves, freezes or ends the sandbox's "
+                    "processes, or changes how the cgroup hands controllers down");
+        expect_line(nsl_spec_set_cgroup_v2_file(s, "Memory.high", "1", &e), &e,
+                    "nslaunch: cgroup-file: Memory.high: not a cgroup interface file name (CONTROLLER.FILE: a-z, 0-9, "
+                    "'_' and inner dots)");
+        expect_line(nsl_spec_set_cgroup_v2_file(s, "memory..high", "1", &e), &e, "nslaunch: cgroup-file: memory..high: "
+                    "not a cgroup interface file name (CONTROLLER.FILE: a-z, 0-9, '_' and inner dots)");
+        expect_line(nsl_spec_set_cgroup_v2_file(s, ".high", "1", &e), &e, "nslaunch: cgroup-file: .high: "
+                    "not a cgroup interface file name (CONTROLLER.FILE: a-z, 0-9, '_' and inner dots)");
+        expect_line(nsl_spec_set_cgroup_v2_file(s, "memory.", "1", &e), &e, "nslaunch: cgroup-file: memory.: "
+                    "not a cgroup interface file name (CONTROLLER.FILE: a-z, 0-9, '_' and inner dots)");
+        expect_line(nsl_spec_set_cgroup_v2_file(s, "memory.high", "1\t2", &e), &e,
+                    "nslaunch: cgroup-file: memory.high: the value holds a control character (one line, written as "
+                    "it is)");
+        memset(long_value, '1', sizeof long_value - 1);
+        long_value[sizeof long_value - 1] = '\0';
+        expect_line(nsl_spec_set_cgroup_v2_file(s, "memory.high", long_value, &e), &e,
+                    "nslaunch: cgroup-file: memory.high: the value must be at most 4096 bytes");
+        expect_line(nsl_spec_set_cgroup_v2_file(s, NULL, "1", &e), &e, "nslaunch: cgroup-file: no name");
+        assert_int_equal(s->n_cgroup_v2_files, 3);
+        nsl_spec_free(s);
+}
+
 static void empty_command_is_refused(void **state)
 {
         nsl_spec *s = nsl_spec_new();
@@ -185,6 +226,7 @@ int main(void)
                 cmocka_unit_test(bad_option_values),
                 cmocka_unit_test(good_values_land_in_the_spec),
                 cmocka_unit_test(device_rules_in_the_kernels_words),
+                cmocka_unit_test(cgroup_v2_files_named_once),
                 cmocka_unit_test(empty_command_is_refused),
                 cmocka_unit_test(bundle_setters),
         };
