@@ -8,7 +8,7 @@ _nslaunch_run_opts='--rootfs --image-defaults --rw-root --tmpfs --bind --ro-bind
     --host-uid --host-gid --hostname --proc --env --env-file --keep-env --cwd --cap-add --keep-fd --timeout
     --kill-after --die-with-parent --seccomp --seccomp-bpf --seccomp-cache --seccomp-report --seccomp-strict --landlock
     --allow-exec-writable --memory
-    --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json --command-from --help
+    --memory-swap --cpus --pids --cgroup-parent --cgroup-file --limits --rlimit --status-json --command-from --help
     --volume --mount --workdir --user --pids-limit --read-only --security-opt --rm --init'
 _nslaunch_learn_opts='--output --merge --arch'
 _nslaunch_seccomp_opts='--strict --linear --arch --cap-add --help'
@@ -30,7 +30,7 @@ _nslaunch_files()
 # an attached value (--opt=V, -vV) is one word and needs no skipping.
 _nslaunch_run_valued=' --rootfs --tmpfs --bind --ro-bind --device --network --allow-egress --dns --uid --gid --host-uid --host-gid --hostname
     --proc --env --env-file --cwd --cap-add --keep-fd --timeout --kill-after --seccomp --seccomp-bpf
-    --seccomp-cache --landlock --memory --memory-swap --cpus --pids --cgroup-parent --limits --rlimit --status-json
+    --seccomp-cache --landlock --memory --memory-swap --cpus --pids --cgroup-parent --cgroup-file --limits --rlimit --status-json
     --command-from --merge --arch --output -o --volume -v --mount --workdir -w --user -u --pids-limit --security-opt -e -m '
 
 # Completes the value of run's option $1.

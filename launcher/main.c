@@ -26,7 +26,7 @@ enum {
         OPT_HOST_UID, OPT_HOST_GID, OPT_HOSTNAME, OPT_PROC, OPT_ENV, OPT_ENV_FILE, OPT_KEEP_ENV, OPT_CWD,
         OPT_CAP_ADD, OPT_KEEP_FD, OPT_TIMEOUT, OPT_KILL_AFTER, OPT_DIE_WITH_PARENT, OPT_SECCOMP, OPT_SECCOMP_BPF,
         OPT_SECCOMP_CACHE, OPT_HELP, OPT_STRICT, OPT_ARCH, OPT_LINEAR, OPT_MEMORY, OPT_MEMORY_SWAP, OPT_CPUS,
-        OPT_PIDS, OPT_CGROUP_PARENT, OPT_LIMITS, OPT_RLIMIT, OPT_STATUS_JSON, OPT_SECCOMP_REPORT, OPT_MERGE, OPT_IMAGE_DEFAULTS,
+        OPT_PIDS, OPT_CGROUP_PARENT, OPT_CGROUP_FILE, OPT_LIMITS, OPT_RLIMIT, OPT_STATUS_JSON, OPT_SECCOMP_REPORT, OPT_MERGE, OPT_IMAGE_DEFAULTS,
         OPT_OUTPUT, OPT_SECCOMP_STRICT, OPT_LANDLOCK, OPT_ALLOW_EXEC_WRITABLE, OPT_COMMAND_FROM,
         /* docker run's names for what nslaunch does */
         OPT_VOLUME, OPT_MOUNT, OPT_USER, OPT_PIDS_LIMIT, OPT_READ_ONLY, OPT_SECURITY_OPT, OPT_RM, OPT_INIT,
@@ -75,6 +75,7 @@ static const struct nsl_option_def run_options[] = {
         { "cpus", 0, VALUE, OPT_CPUS },
         { "pids", 0, VALUE, OPT_PIDS },
         { "cgroup-parent", 0, VALUE, OPT_CGROUP_PARENT },
+        { "cgroup-file", 0, VALUE, OPT_CGROUP_FILE },
         { "limits", 0, VALUE, OPT_LIMITS },
         { "rlimit", 0, VALUE, OPT_RLIMIT },
         { "status-json", 0, VALUE, OPT_STATUS_JSON },
@@ -194,6 +195,18 @@ static int apply_env(nsl_spec *spec, const char *arg, nsl_error *error)
 }
 
 /* docker --pids-limit: -1 and 0 mean no limit, nslaunch's default. */
+/* --cgroup-file NAME=VALUE */
+static int apply_cgroup_file(nsl_spec *spec, const char *arg, nsl_error *error)
+{
+        const char *eq = strchr(arg, '=');
+        char name[80];
+
+        if (!eq || (size_t)(eq - arg) >= sizeof name)
+                return refuse(error, "--cgroup-file", arg, "expected NAME=VALUE (a cgroup v2 file)");
+        snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
+        return nsl_spec_set_cgroup_v2_file(spec, name, eq + 1, error);
+}
+
 static int apply_pids_limit(nsl_spec *spec, const char *arg, nsl_error *error)
 {
         return !strcmp(arg, "-1") || !strcmp(arg, "0") ? 0 : nsl_spec_set_pids(spec, arg, error);
@@ -241,6 +254,7 @@ static int apply_option(nsl_spec *spec, int opt, const char *arg, nsl_error *err
         case OPT_PIDS: return nsl_spec_set_pids(spec, arg, error);
         case OPT_PIDS_LIMIT: return apply_pids_limit(spec, arg, error);
         case OPT_CGROUP_PARENT: return nsl_spec_set_cgroup_parent(spec, arg, error);
+        case OPT_CGROUP_FILE: return apply_cgroup_file(spec, arg, error);
         case OPT_LIMITS: return nsl_spec_set_limits_mode(spec, arg, error);
         case OPT_RLIMIT: return nsl_spec_add_rlimit(spec, arg, error);
         case OPT_STATUS_JSON: return nsl_spec_set_status_json(spec, arg, error);

@@ -86,6 +86,8 @@ static const char nsl_usage_run[] =
         "  --cpus N                     CPU time, in CPUs, per 100 ms period, e.g. 0.5\n"
         "  --pids N, --pids-limit N     at most N processes (init and the command count)\n"
         "  --cgroup-parent PATH         where the sandbox's cgroup is made\n"
+        "  --cgroup-file NAME=VALUE     a cgroup v2 file of the sandbox's cgroup, written\n"
+        "                               after the limits (memory.high=256m, io.weight=50)\n"
         "  --limits strict|best-effort  without a usable cgroup: fail (default) or fall\n"
         "                               back to rlimits with a warning\n"
         "  --rlimit NAME=SOFT[:HARD]    any RLIMIT (nofile, nproc, core, as, cpu, ...);\n"

@@ -587,7 +587,7 @@ int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits
         memcpy(limits->device_rules, spec->device_rules, spec->n_device_rules * sizeof spec->device_rules[0]);
         limits->n_device_rules = spec->n_device_rules;
         return copy_strv(spec->cgroup_v2_files, spec->n_cgroup_v2_files, &limits->v2_files, &limits->n_v2_files,
-                         "cgroup-file", error);
+                         "--cgroup-file", error);
 }
 
 int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan, nsl_error *error)

@@ -656,17 +656,17 @@ int nsl_spec_set_cgroup_v2_file(nsl_spec *spec, const char *name, const char *va
         size_t len = value ? strlen(value) : 0;
 
         if (r < 0)
-                return nsl_fail_errno(error, -r, false, "cgroup-file", name ? name : "", "%s", why);
+                return nsl_fail_errno(error, -r, false, "--cgroup-file", name ? name : "", "%s", why);
         if (!value || len > NSL_CGROUP_FILE_VALUE_MAX)
-                return nsl_fail(error, EINVAL, "cgroup-file", name, "the value must be at most %d bytes",
+                return nsl_fail(error, EINVAL, "--cgroup-file", name, "the value must be at most %d bytes",
                                 NSL_CGROUP_FILE_VALUE_MAX);
         for (const char *p = value; *p; p++)
                 if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                        return nsl_fail(error, EINVAL, "cgroup-file", name, "the value holds a control character "
+                        return nsl_fail(error, EINVAL, "--cgroup-file", name, "the value holds a control character "
                                         "(one line, written as it is)");
         if (asprintf(&assignment, "%s=%s", name, value) < 0) {
                 assignment = NULL;
-                return nsl_fail(error, ENOMEM, "cgroup-file", name, NULL);
+                return nsl_fail(error, ENOMEM, "--cgroup-file", name, NULL);
         }
         for (size_t i = 0; i < spec->n_cgroup_v2_files; i++) {
                 char *old = spec->cgroup_v2_files[i];
@@ -677,7 +677,7 @@ int nsl_spec_set_cgroup_v2_file(nsl_spec *spec, const char *name, const char *va
                 }
         }
         if (nsl_strv_push(&spec->cgroup_v2_files, &spec->n_cgroup_v2_files, assignment) < 0)
-                return nsl_fail(error, ENOMEM, "cgroup-file", name, NULL);
+                return nsl_fail(error, ENOMEM, "--cgroup-file", name, NULL);
         return 0;
 }
 

@@ -40,6 +40,8 @@ class Sandbox:
                       the ABI used is Result.landlock_abi
     allow_exec_writable  --allow-exec-writable: executing files under writable mounts
     rootfs, image_defaults, rw_root   --rootfs, --image-defaults, --rw-root
+    cgroup_files      {name: value} cgroup v2 files of the sandbox's cgroup, written
+                      after the limits ({"memory.high": "256M"}): --cgroup-file each
     hostname, proc, cap_add, rlimits, limits, cgroup_parent, die_with_parent
                       the options of the same name
     extra_args        any other option, passed as given before the command
@@ -79,6 +81,7 @@ class Sandbox:
     rlimits: Mapping[str, Union[int, str]] = field(default_factory=dict)
     limits: Optional[str] = None
     cgroup_parent: Optional[str] = None
+    cgroup_files: Mapping[str, str] = field(default_factory=dict)
     die_with_parent: bool = False
     extra_args: Sequence[str] = ()
 
@@ -146,6 +149,8 @@ class Sandbox:
             a += ["--rlimit", f"{resource}={limit}"]
         _opt(a, "--limits", self.limits)
         _opt(a, "--cgroup-parent", self.cgroup_parent)
+        for name, value in self.cgroup_files.items():
+            a += ["--cgroup-file", f"{name}={value}"]
         _flag(a, "--die-with-parent", self.die_with_parent)
         a += list(self.extra_args)
         return a

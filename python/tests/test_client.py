@@ -85,6 +85,19 @@ def test_launch_error_carries_stage_subject_message(capture):
     assert not isinstance(e.value, nslaunch.PluginError)
 
 
+def test_cgroup_files_become_options_and_a_refusal_names_the_file():
+    box = nslaunch.Sandbox(cgroup_files={"memory.high": "64M", "pids.max": "8"})
+    assert box.options() == ["--cgroup-file", "memory.high=64M", "--cgroup-file", "pids.max=8"]
+    if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+        assert nslaunch.run(["/bin/true"], box.with_(limits="best-effort")).exit_code == 0
+        return
+    # this host's controllers are in cgroup v1: refused at the cgroup stage
+    with pytest.raises(nslaunch.LaunchError) as e:
+        nslaunch.run(["/bin/true"], box, capture_output=True)
+    assert (e.value.stage, e.value.exit_code) == ("cgroup", 125)
+    assert "memory.high: a cgroup v2 file" in e.value.message
+
+
 def test_command_not_found_is_a_launch_error_at_exec():
     with pytest.raises(nslaunch.LaunchError) as e:
         nslaunch.run(["/no/such/plugin"], capture_output=True)

@@ -224,6 +224,31 @@ def test_fork_bomb_stops_at_pids_max(nsl):
 
 
 @needs_root
+def test_cgroup_files_are_written_after_the_limits_or_refused_on_v1(nsl):
+    """--cgroup-file: a cgroup v2 file of the sandbox's cgroup, written after
+    the limits (pids.max here over --pids, both ways). A file the cgroup
+    lacks is named. On a host whose controllers are in v1 hierarchies, like
+    this one, the file is refused at the cgroup stage, and --limits
+    best-effort warns and runs without it."""
+    script = "for i in 1 2 3 4 5 6 7 8; do sleep 1 & done; wait"
+    if not os.path.exists(f"{CG}/cgroup.controllers"):
+        cp = nsl.run("--cgroup-file", "pids.max=4", cmd=["true"])
+        assert cp.returncode == 125
+        assert assert_one_error_line(cp) == ("nslaunch: cgroup: pids.max: a cgroup v2 file, and this host's "
+                                             "controllers are in cgroup v1 hierarchies")
+        cp = nsl.run("--cgroup-file", "pids.max=4", "--limits", "best-effort", cmd=["true"])
+        assert cp.returncode == 0 and "warning" in cp.stderr, cp.stderr
+        return
+    capped = nsl.run("--pids", "100", "--cgroup-file", "pids.max=4", cmd=["sh", "-c", script])
+    assert "fork" in capped.stderr.lower(), (capped.returncode, capped.stderr)
+    free = nsl.run("--pids", "4", "--cgroup-file", "pids.max=100", cmd=["sh", "-c", script])
+    assert free.returncode == 0 and "fork" not in free.stderr.lower(), (free.returncode, free.stderr)
+    cp = nsl.run("--cgroup-file", "memory.nonesuch=1", cmd=["true"])
+    assert cp.returncode == 125
+    assert "memory.nonesuch: no such file in the cgroup" in assert_one_error_line(cp)
+
+
+@needs_root
 @pytest.mark.skipif(not controller("cpu"), reason="no cpu controller")
 def test_cpus_quarter_of_a_cpu(nsl):
     # The kernel's own account first: while a busy loop runs with --cpus

@@ -142,25 +142,25 @@ static void cgroup_v2_files_named_once(void **state)
         assert_string_equal(s->cgroup_v2_files[2], "cgroup.max.depth=2");
         assert_null(s->cgroup_v2_files[3]);
         expect_line(nsl_spec_set_cgroup_v2_file(s, "cgroup.threads", "1", &e), &e,
-                    "nslaunch: cgroup-file: cgroup.threads: nslaunch's own: it moves, freezes or ends the sandbox's "
+                    "nslaunch: --cgroup-file: cgroup.threads: nslaunch's own: it moves, freezes or ends the sandbox's "
                     "processes, or changes how the cgroup hands controllers down");
         expect_line(nsl_spec_set_cgroup_v2_file(s, "Memory.high", "1", &e), &e,
-                    "nslaunch: cgroup-file: Memory.high: not a cgroup interface file name (CONTROLLER.FILE: a-z, 0-9, "
+                    "nslaunch: --cgroup-file: Memory.high: not a cgroup interface file name (CONTROLLER.FILE: a-z, 0-9, "
                     "'_' and inner dots)");
-        expect_line(nsl_spec_set_cgroup_v2_file(s, "memory..high", "1", &e), &e, "nslaunch: cgroup-file: memory..high: "
+        expect_line(nsl_spec_set_cgroup_v2_file(s, "memory..high", "1", &e), &e, "nslaunch: --cgroup-file: memory..high: "
                     "not a cgroup interface file name (CONTROLLER.FILE: a-z, 0-9, '_' and inner dots)");
-        expect_line(nsl_spec_set_cgroup_v2_file(s, ".high", "1", &e), &e, "nslaunch: cgroup-file: .high: "
+        expect_line(nsl_spec_set_cgroup_v2_file(s, ".high", "1", &e), &e, "nslaunch: --cgroup-file: .high: "
                     "not a cgroup interface file name (CONTROLLER.FILE: a-z, 0-9, '_' and inner dots)");
-        expect_line(nsl_spec_set_cgroup_v2_file(s, "memory.", "1", &e), &e, "nslaunch: cgroup-file: memory.: "
+        expect_line(nsl_spec_set_cgroup_v2_file(s, "memory.", "1", &e), &e, "nslaunch: --cgroup-file: memory.: "
                     "not a cgroup interface file name (CONTROLLER.FILE: a-z, 0-9, '_' and inner dots)");
         expect_line(nsl_spec_set_cgroup_v2_file(s, "memory.high", "1\t2", &e), &e,
-                    "nslaunch: cgroup-file: memory.high: the value holds a control character (one line, written as "
+                    "nslaunch: --cgroup-file: memory.high: the value holds a control character (one line, written as "
                     "it is)");
         memset(long_value, '1', sizeof long_value - 1);
         long_value[sizeof long_value - 1] = '\0';
         expect_line(nsl_spec_set_cgroup_v2_file(s, "memory.high", long_value, &e), &e,
-                    "nslaunch: cgroup-file: memory.high: the value must be at most 4096 bytes");
-        expect_line(nsl_spec_set_cgroup_v2_file(s, NULL, "1", &e), &e, "nslaunch: cgroup-file: no name");
+                    "nslaunch: --cgroup-file: memory.high: the value must be at most 4096 bytes");
+        expect_line(nsl_spec_set_cgroup_v2_file(s, NULL, "1", &e), &e, "nslaunch: --cgroup-file: no name");
         assert_int_equal(s->n_cgroup_v2_files, 3);
         nsl_spec_free(s);
 }
