@@ -182,6 +182,13 @@ int nsl_spec_set_cpuset(nsl_spec *spec, const char *cpus, const char *mems, nsl_
  * on a host whose controllers are in cgroup v1, and a file the cgroup does
  * not have is named then. */
 int nsl_spec_set_cgroup_v2_file(nsl_spec *spec, const char *name, const char *value, nsl_error *error);
+/* At most bytes of huge pages of page_size ("2MB", "1GB": as the kernel
+ * names them in hugetlb.2MB.max) for the sandbox; also their reservations
+ * where the kernel limits them (hugetlb.2MB.rsvd.max). cgroup v2 only:
+ * refused when the cgroup is made on a host whose controllers are in
+ * cgroup v1, and a size the kernel has no pages of is named then. Setting a
+ * size again replaces its limit; at most 8 sizes. */
+int nsl_spec_set_hugepage_limit(nsl_spec *spec, const char *page_size, uint64_t bytes, nsl_error *error);
 int nsl_spec_set_limits_mode(nsl_spec *spec, const char *mode, nsl_error *error);     /* strict | best-effort */
 int nsl_spec_add_rlimit(nsl_spec *spec, const char *value, nsl_error *error);         /* NAME=SOFT[:HARD] */
 int nsl_spec_set_status_json(nsl_spec *spec, const char *target, nsl_error *error);   /* FILE | fd:N */

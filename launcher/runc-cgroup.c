@@ -70,6 +70,7 @@ struct limits {
         const char *cpuset_cpus, *cpuset_mems;
         int64_t quota, period;
         json_object *unified;   /* --resources' unified: cgroup v2 files */
+        json_object *hugepages; /* --resources' hugepageLimits */
 };
 
 static void int_member(json_object *o, const char *key, char *buf, size_t len)
@@ -101,7 +102,7 @@ static int read_stdin(size_t max, char **text, size_t *len)
         return 0;
 }
 
-/* --resources: linux.resources's memory, cpu, pids and unified objects. */
+/* --resources: linux.resources's memory, cpu, pids, hugepageLimits and unified. */
 static int read_resources(const char *path, struct limits *l, json_object **doc, nsl_error *error)
 {
         _cleanup_free_ char *text = NULL;
@@ -126,6 +127,23 @@ static int read_resources(const char *path, struct limits *l, json_object **doc,
         l->cpuset_cpus = nsl_json_string(cpu, "cpus");
         l->cpuset_mems = nsl_json_string(cpu, "mems");
         l->unified = nsl_json_member(*doc, "unified", json_type_object);
+        l->hugepages = nsl_json_member(*doc, "hugepageLimits", json_type_array);
+        return 0;
+}
+
+static int hugepages_to_spec(json_object *list, nsl_spec *spec, nsl_error *error)
+{
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+                json_object *h = json_object_array_get_idx(list, i);
+                json_object *limit = nsl_json_member(h, "limit", json_type_int);
+                const char *size = nsl_json_string(h, "pageSize");
+                int r = size && limit && json_object_get_int64(limit) >= 0
+                                ? nsl_spec_set_hugepage_limit(spec, size, (uint64_t)json_object_get_int64(limit), error)
+                                : nsl_fail(error, EINVAL, "--resources", "hugepageLimits",
+                                           "expected objects with a pageSize and a limit");
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -157,6 +175,8 @@ static int limits_to_spec(const struct limits *l, nsl_spec *spec, nsl_error *err
                 r = nsl_spec_set_cpu_quota(spec, (uint64_t)l->quota, l->period > 0 ? (uint64_t)l->period : 100000, error);
         if (!r && (l->cpuset_cpus || l->cpuset_mems))
                 r = nsl_spec_set_cpuset(spec, l->cpuset_cpus, l->cpuset_mems, error);
+        if (!r && l->hugepages)
+                r = hugepages_to_spec(l->hugepages, spec, error);
         if (!r && l->unified)
                 r = unified_to_spec(l->unified, spec, error);
         return r;

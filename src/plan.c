@@ -586,6 +586,8 @@ int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits
         snprintf(limits->cpuset_mems, sizeof limits->cpuset_mems, "%s", spec->cpuset_mems ? spec->cpuset_mems : "");
         memcpy(limits->device_rules, spec->device_rules, spec->n_device_rules * sizeof spec->device_rules[0]);
         limits->n_device_rules = spec->n_device_rules;
+        memcpy(limits->hugepages, spec->hugepages, spec->n_hugepages * sizeof spec->hugepages[0]);
+        limits->n_hugepages = spec->n_hugepages;
         return copy_strv(spec->cgroup_v2_files, spec->n_cgroup_v2_files, &limits->v2_files, &limits->n_v2_files,
                          "--cgroup-file", error);
 }

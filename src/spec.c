@@ -681,6 +681,39 @@ int nsl_spec_set_cgroup_v2_file(nsl_spec *spec, const char *name, const char *va
         return 0;
 }
 
+/* "2MB", "64KB", "1GB": the unit the kernel's hugetlb files use */
+static bool is_hugepage_size(const char *size)
+{
+        static const char *const units[] = { "KB", "MB", "GB", "TB", "PB" };
+        size_t digits = strspn(size, "0123456789");
+
+        if (digits == 0 || size[0] == '0' || strlen(size) != digits + 2 || digits + 2 > NSL_HUGEPAGE_SIZE_NAME_MAX)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (!strcmp(size + digits, units[i]))
+                        return true;
+        return false;
+}
+
+int nsl_spec_set_hugepage_limit(nsl_spec *spec, const char *page_size, uint64_t bytes, nsl_error *error)
+{
+        size_t i = 0;
+
+        if (!page_size || !is_hugepage_size(page_size))
+                return nsl_fail(error, EINVAL, "hugepage limit", page_size ? page_size : "",
+                                "expected a page size like 2MB or 1GB");
+        while (i < spec->n_hugepages && strcmp(spec->hugepages[i].size, page_size))
+                i++;
+        if (i == NSL_HUGEPAGE_SIZES_MAX)
+                return nsl_fail(error, E2BIG, "hugepage limit", page_size, "more than %d page sizes",
+                                NSL_HUGEPAGE_SIZES_MAX);
+        snprintf(spec->hugepages[i].size, sizeof spec->hugepages[i].size, "%s", page_size);
+        spec->hugepages[i].bytes = bytes;
+        if (i == spec->n_hugepages)
+                spec->n_hugepages++;
+        return 0;
+}
+
 /* one or more of r, w and m, each once: their bits; 0 for anything else */
 static unsigned device_access(const char *access)
 {

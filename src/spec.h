@@ -90,6 +90,8 @@ struct nsl_spec {
         size_t n_device_rules;
         char **cgroup_v2_files;         /* NAME=VALUE, each name once, in the order first set */
         size_t n_cgroup_v2_files;
+        struct nsl_hugepage_limit hugepages[NSL_HUGEPAGE_SIZES_MAX];   /* each size once */
+        size_t n_hugepages;
         bool limits_best_effort;
         struct nsl_rlimit rlimits[NSL_MAX_RLIMITS];
         size_t n_rlimits;

@@ -29,7 +29,7 @@ const char *const nsl_cgroup_controller_names[NSL_CG_N] = { "memory", "cpu", "pi
 
 bool nsl_cgroup_limits_any(const struct nsl_cgroup_limits *l)
 {
-        if (l->n_v2_files)
+        if (l->n_v2_files || l->n_hugepages)
                 return true;
         for (int c = 0; c < NSL_CG_N; c++)
                 if (nsl_cgroup_wants(l, c))

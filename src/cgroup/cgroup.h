@@ -16,6 +16,8 @@
 #define NSL_DEVICE_RULES_MAX 128
 #define NSL_CGROUP_FILE_NAME_MAX 64
 #define NSL_CGROUP_FILE_VALUE_MAX 4096
+#define NSL_HUGEPAGE_SIZES_MAX 8
+#define NSL_HUGEPAGE_SIZE_NAME_MAX 7     /* "16GB", "512MB" */
 
 #define NSL_DEVICE_ACCESS_MKNOD 1u      /* the kernel's own bits (BPF_DEVCG_ACC_*) */
 #define NSL_DEVICE_ACCESS_READ 2u
@@ -28,6 +30,13 @@ struct nsl_device_rule {
         char type;
         int64_t major, minor;
         unsigned access;        /* NSL_DEVICE_ACCESS_* */
+};
+
+/* A limit on one size of huge pages: size as the kernel names it in
+ * hugetlb.<size>.max ("2MB", "1GB"). */
+struct nsl_hugepage_limit {
+        char size[NSL_HUGEPAGE_SIZE_NAME_MAX + 1];
+        uint64_t bytes;
 };
 
 /* As devices.allow and devices.deny take it: "c 1:3 rwm", "a *:* rwm". */
@@ -58,6 +67,10 @@ struct nsl_cgroup_limits {
          * owned by whoever filled the struct. Refused on cgroup v1. */
         char **v2_files;
         size_t n_v2_files;
+        /* cgroup v2 hugetlb.<size>.max (and .rsvd.max where the kernel has
+         * it); refused on cgroup v1 */
+        struct nsl_hugepage_limit hugepages[NSL_HUGEPAGE_SIZES_MAX];
+        size_t n_hugepages;
 };
 
 /* The freezer and devices are never limits: only a cgroup at an exact path

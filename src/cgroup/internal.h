@@ -56,9 +56,10 @@ int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct ns
 int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                                const char *path, struct nsl_cgroup *cg, nsl_error *error);
 void nsl_cgroup_v1_stats(int dirfd, int64_t *peak, bool *oom_killed);
-/* v1 has no place for the limits' v2 files: ENOTSUP naming the first, or,
- * on a host with cgroup v2 alone (places), the controller it lacks. */
-int nsl_cgroup_v1_refuse_v2_files(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
-                                  nsl_error *error);
+/* v1 has no place for the limits' v2 files and hugepage limits: ENOTSUP
+ * naming the first file, or, on a host with cgroup v2 alone (places), the
+ * controller it lacks. */
+int nsl_cgroup_v1_refuse_v2_only(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
+                                 nsl_error *error);
 
 #endif

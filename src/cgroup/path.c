@@ -399,7 +399,7 @@ static int update_located(const struct located *at, const char *resolved, const 
                         return nsl_fail(error, errno, "cgroup", at->v2, NULL);
                 return nsl_cgroup_in_dir(nsl_cgroup_v2_apply(fd, l, error), at->v2, error);
         }
-        if ((r = nsl_cgroup_v1_refuse_v2_files(NULL, l, error)) < 0)
+        if ((r = nsl_cgroup_v1_refuse_v2_only(NULL, l, error)) < 0)
                 return r;
         for (int c = 0; c < NSL_CG_N; c++) {
                 if (!nsl_cgroup_wants(l, c))

@@ -204,13 +204,13 @@ static int mkdir_exact(const char *hierarchy, const char *path, int c, char **ou
         return 0;
 }
 
-int nsl_cgroup_v1_refuse_v2_files(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
-                                  nsl_error *error)
+int nsl_cgroup_v1_refuse_v2_only(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
+                                 nsl_error *error)
 {
         char name[NSL_CGROUP_FILE_NAME_MAX + 1];
         bool any_v1 = false;
 
-        if (!l->n_v2_files)
+        if (!l->n_v2_files && !l->n_hugepages)
                 return 0;
         for (int c = 0; places && c < NSL_CG_N; c++)
                 any_v1 |= places->v1[c] != NULL;
@@ -218,7 +218,10 @@ int nsl_cgroup_v1_refuse_v2_files(const struct nsl_cgroup_places *places, const 
         if (missing)
                 return nsl_fail(error, ENOTSUP, "cgroup", places->v2, "has no %s controller (not in its "
                                 "cgroup.controllers)", missing);
-        snprintf(name, sizeof name, "%.*s", (int)strcspn(l->v2_files[0], "="), l->v2_files[0]);
+        if (l->n_hugepages)
+                snprintf(name, sizeof name, "hugetlb.%s.max", l->hugepages[0].size);
+        else
+                snprintf(name, sizeof name, "%.*s", (int)strcspn(l->v2_files[0], "="), l->v2_files[0]);
         return nsl_fail(error, ENOTSUP, "cgroup", name, "a cgroup v2 file, and this host's controllers are in "
                         "cgroup v1 hierarchies");
 }
@@ -226,7 +229,7 @@ int nsl_cgroup_v1_refuse_v2_files(const struct nsl_cgroup_places *places, const 
 int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                                const char *path, struct nsl_cgroup *cg, nsl_error *error)
 {
-        int r = nsl_cgroup_v1_refuse_v2_files(places, l, error);
+        int r = nsl_cgroup_v1_refuse_v2_only(places, l, error);
 
         if (r < 0)
                 return r;
@@ -259,7 +262,7 @@ int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const str
 int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                          const char *parent, const char *name, struct nsl_cgroup *cg, nsl_error *error)
 {
-        int r = nsl_cgroup_v1_refuse_v2_files(places, l, error);
+        int r = nsl_cgroup_v1_refuse_v2_only(places, l, error);
 
         if (r < 0)
                 return r;

@@ -44,6 +44,8 @@ static void wanted(const struct nsl_cgroup_limits *l, struct v2_wanted *w)
         for (int c = 0; c < NSL_CG_N; c++)
                 if (nsl_cgroup_wants(l, c))
                         add_wanted(w, nsl_cgroup_controller_names[c], strlen(nsl_cgroup_controller_names[c]));
+        if (l->n_hugepages)
+                add_wanted(w, "hugetlb", strlen("hugetlb"));
         for (size_t i = 0; i < l->n_v2_files; i++) {
                 size_t len = strcspn(l->v2_files[i], ".");
                 if (len != strlen("cgroup") || memcmp(l->v2_files[i], "cgroup", len))
@@ -86,6 +88,11 @@ int nsl_cgroup_v2_file_name_check(const char *name, const char **why)
         return 0;
 }
 
+static bool has_file(int dirfd, const char *name)
+{
+        return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 /* "NAME=VALUE" written; a missing file named for what it usually means. */
 static int write_file(int dirfd, const char *assignment, nsl_error *error)
 {
@@ -93,10 +100,29 @@ static int write_file(int dirfd, const char *assignment, nsl_error *error)
         size_t len = strcspn(assignment, "=");
 
         snprintf(name, sizeof name, "%.*s", (int)len, assignment);
-        if (faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+        if (!has_file(dirfd, name) && errno == ENOENT)
                 return nsl_fail(error, ENOENT, "cgroup", name, "no such file in the cgroup: the kernel has none, "
                                 "or its controller is not enabled for the cgroup");
         return nsl_cgroup_write(dirfd, name, assignment + len + 1, error);
+}
+
+/* hugetlb.<size>.max, and the reservations' limit beside it where the
+ * kernel has one (5.7 and later), as runc writes both: a reservation (a
+ * shared mapping's) is charged when made, the use only when touched. */
+static int write_hugepage_limit(int dirfd, const struct nsl_hugepage_limit *h, nsl_error *error)
+{
+        char name[32], value[32];
+        int r;
+
+        snprintf(value, sizeof value, "%llu", (unsigned long long)h->bytes);
+        snprintf(name, sizeof name, "hugetlb.%s.max", h->size);
+        if (!has_file(dirfd, name) && errno == ENOENT)
+                return nsl_fail(error, ENOENT, "cgroup", name, "no such file in the cgroup: the kernel has no %s "
+                                "huge pages", h->size);
+        if ((r = nsl_cgroup_write(dirfd, name, value, error)) < 0)
+                return r;
+        snprintf(name, sizeof name, "hugetlb.%s.rsvd.max", h->size);
+        return has_file(dirfd, name) ? nsl_cgroup_write(dirfd, name, value, error) : 0;
 }
 
 int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
@@ -148,6 +174,9 @@ int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
                 return r;
         if (l->cpuset_mems[0] && (r = nsl_cgroup_write(dirfd, "cpuset.mems", l->cpuset_mems, error)) < 0)
                 return r;
+        for (size_t i = 0; i < l->n_hugepages; i++)
+                if ((r = write_hugepage_limit(dirfd, &l->hugepages[i], error)) < 0)
+                        return r;
         /* last: an OCI config's unified files override the typed limits, as runc applies them */
         for (size_t i = 0; i < l->n_v2_files; i++)
                 if ((r = write_file(dirfd, l->v2_files[i], error)) < 0)

@@ -85,6 +85,11 @@ struct nsl_oci_device_rule {
         char access[4];
 };
 
+struct nsl_oci_hugepage_limit {
+        char *page_size;        /* "2MB" */
+        uint64_t limit;         /* bytes */
+};
+
 struct nsl_oci_resources {
         int64_t memory_limit, memory_swap, memory_reservation;   /* NSL_OCI_UNSET_I64: not given */
         int64_t memory_kernel_tcp;      /* > 0: a limit */
@@ -100,6 +105,8 @@ struct nsl_oci_resources {
         size_t n_device_rules;
         char **unified;         /* "KEY=VALUE" */
         size_t n_unified;
+        struct nsl_oci_hugepage_limit *hugepage_limits; /* in the config's order */
+        size_t n_hugepage_limits;
 };
 
 enum { NSL_OCI_NS_PID, NSL_OCI_NS_NETWORK, NSL_OCI_NS_MOUNT, NSL_OCI_NS_IPC, NSL_OCI_NS_UTS, NSL_OCI_NS_USER,

@@ -145,6 +145,48 @@ static int parse_device_rules(json_object *res, const char *base, struct nsl_oci
         return 0;
 }
 
+static int parse_hugepage_limit(json_object *o, const char *path, struct nsl_oci_hugepage_limit *out,
+                                nsl_error *error)
+{
+        static const char *const known[] = { "pageSize", "limit", NULL };
+        bool has_limit = false;
+        int r;
+
+        if (!json_object_is_type(o, json_type_object))
+                return nsl_oci_refuse(error, path, "expected an object");
+        if ((r = nsl_oci_check_keys(o, path, known, error)) < 0 ||
+            (r = nsl_oci_get_string(o, "pageSize", path, &out->page_size, error)) < 0 ||
+            (r = nsl_oci_get_u64(o, "limit", path, &out->limit, &has_limit, error)) < 0)
+                return r;
+        if (!out->page_size || !has_limit)
+                return nsl_oci_refuse(error, path, "expected pageSize and limit");
+        return 0;
+}
+
+/* Kubernetes gives every container one for each size the node has, 0 when
+ * it asked for none (kubelet's GetHugepageLimitsFromResources). */
+static int parse_hugepage_limits(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
+{
+        json_object *list;
+        char path[96];
+        int r = nsl_oci_get_array(res, "hugepageLimits", base, &list, error);
+        size_t n = r > 0 ? json_object_array_length(list) : 0;
+
+        if (r <= 0 || n == 0)
+                return r;
+        out->hugepage_limits = calloc(n, sizeof out->hugepage_limits[0]);
+        if (!out->hugepage_limits)
+                return nsl_fail(error, ENOMEM, "config.json", base, NULL);
+        for (size_t i = 0; i < n; i++) {
+                nsl_oci_subpath(path, sizeof path, base, ".hugepageLimits[%zu]", i);
+                out->n_hugepage_limits++;
+                if ((r = parse_hugepage_limit(json_object_array_get_idx(list, i), path, &out->hugepage_limits[i],
+                                              error)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int parse_unified(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
 {
         json_object *unified;
@@ -171,19 +213,19 @@ static int parse_unified(json_object *res, const char *base, struct nsl_oci_reso
 
 int nsl_oci_parse_resources(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
 {
-        /* hugepageLimits, network, rdma: refused when they ask for anything */
+        /* network, rdma: refused when they ask for anything */
         static const char *const known[] = { "devices", "memory", "cpu", "pids", "blockIO", "hugepageLimits",
                                              "network", "rdma", "unified", NULL };
         int r;
 
         if ((r = nsl_oci_check_keys(res, base, known, error)) < 0 ||
-            (r = nsl_oci_refuse_set(res, "hugepageLimits", base, error)) < 0 ||
             (r = nsl_oci_refuse_set(res, "network", base, error)) < 0 ||
             (r = nsl_oci_refuse_set(res, "rdma", base, error)) < 0 ||
             (r = parse_device_rules(res, base, out, error)) < 0 ||
             (r = parse_memory(res, base, out, error)) < 0 ||
             (r = parse_cpu(res, base, out, error)) < 0 ||
             (r = parse_pids_blkio(res, base, out, error)) < 0 ||
+            (r = parse_hugepage_limits(res, base, out, error)) < 0 ||
             (r = parse_unified(res, base, out, error)) < 0)
                 return r;
         return 0;
@@ -195,4 +237,7 @@ void nsl_oci_resources_clear(struct nsl_oci_resources *res)
         free(res->cpu_mems);
         free(res->device_rules);
         nsl_strv_free(res->unified);
+        for (size_t i = 0; i < res->n_hugepage_limits; i++)
+                free(res->hugepage_limits[i].page_size);
+        free(res->hugepage_limits);
 }

@@ -318,6 +318,14 @@ static int resources_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_erro
         }
         if (res->blkio_weight)
                 return nsl_oci_refuse(error, "linux.resources.blockIO.weight", "not supported");
+        for (size_t i = 0; i < res->n_hugepage_limits; i++) {
+                const struct nsl_oci_hugepage_limit *h = &res->hugepage_limits[i];
+                char path[64];
+
+                snprintf(path, sizeof path, "linux.resources.hugepageLimits[%zu]", i);
+                if ((r = nsl_spec_set_hugepage_limit(spec, h->page_size, h->limit, error)) < 0)
+                        return nsl_oci_as_field(error, path, r);
+        }
         for (size_t i = 0; i < res->n_unified; i++) {
                 _cleanup_free_ char *name = strndup(res->unified[i], strcspn(res->unified[i], "="));
                 char path[256];

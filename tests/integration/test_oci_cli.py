@@ -934,7 +934,7 @@ REFUSED = [
     (lambda c: c["mounts"].append({"destination": "/x", "type": "bind", "source": "/tmp", "options": ["suid"]}),
      "option suid"),
     (lambda c: c.setdefault("linux", {}).setdefault("resources", {}).__setitem__(
-        "hugepageLimits", [{"pageSize": "2MB", "limit": 1}]), "linux.resources.hugepageLimits"),
+        "hugepageLimits", [{"pageSize": "2M", "limit": 1}]), "linux.resources.hugepageLimits[0]"),
     # the host's UTS namespace (none listed) is never renamed: the spec's hostname refused
     (lambda c: c["linux"].__setitem__("namespaces", [ns for ns in c["linux"]["namespaces"] if ns["type"] != "uts"]),
      "hostname"),
@@ -1158,6 +1158,43 @@ def test_unified_files_reach_the_cgroup_after_the_limits(runc, bundle):
                                input=json.dumps({"unified": {"memory.nonesuch": "1"}})))
     assert "memory.nonesuch: no such file in the cgroup" in line, line
     assert runc("delete", "--force", "uni").returncode == 0
+    assert not os.path.exists(v2)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_hugepage_limits_reach_the_cgroup(runc, bundle):
+    """linux.resources.hugepageLimits, which kubelet gives every container
+    (a limit for each page size the node has, 0 unless asked for): on cgroup
+    v2 hugetlb.<size>.max and, where the kernel has it, .rsvd.max, and again
+    by update --resources; a page size the kernel lacks is named. On a host
+    whose controllers are in cgroup v1 hierarchies, refused naming the file,
+    with nothing left behind."""
+    linux = bundle.config["linux"]
+    linux.setdefault("resources", {})["hugepageLimits"] = [{"pageSize": "2MB", "limit": 0}]
+    bundle.write(linux=linux)
+    v2 = "/sys/fs/cgroup/nslaunch-runc/huge"
+    runc.ids.append("huge")
+    if not os.path.isfile("/sys/fs/cgroup/cgroup.controllers"):
+        line = one_error_line(runc("create", "--bundle", bundle.path, "huge"))
+        assert line.endswith("cgroup: hugetlb.2MB.max: a cgroup v2 file, and this host's controllers are in "
+                             "cgroup v1 hierarchies"), line
+        assert not glob.glob("/sys/fs/cgroup/*/nslaunch-runc/huge"), "a refused create left its cgroup"
+        return
+    if "hugetlb" not in open("/sys/fs/cgroup/cgroup.subtree_control").read().split():
+        pytest.skip("the root cgroup does not hand hugetlb down (a Kubernetes node's does; tests/vm's guests do)")
+    create(runc, bundle, "huge")
+    read = lambda name: open(f"{v2}/{name}").read().strip()
+    assert read("hugetlb.2MB.max") == "0"
+    if os.path.exists(f"{v2}/hugetlb.2MB.rsvd.max"):
+        assert read("hugetlb.2MB.rsvd.max") == "0"
+    cp = runc("update", "--resources", "-", "huge",
+              input=json.dumps({"hugepageLimits": [{"pageSize": "2MB", "limit": 4 << 20}]}))
+    assert cp.returncode == 0, cp.stderr
+    assert read("hugetlb.2MB.max") == str(4 << 20)
+    line = one_error_line(runc("update", "--resources", "-", "huge",
+                               input=json.dumps({"hugepageLimits": [{"pageSize": "16GB", "limit": 0}]})))
+    assert "hugetlb.16GB.max: no such file in the cgroup: the kernel has no 16GB huge pages" in line, line
+    assert runc("delete", "--force", "huge").returncode == 0
     assert not os.path.exists(v2)
 
 

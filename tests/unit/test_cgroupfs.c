@@ -87,6 +87,7 @@ static const char *const v2_files[][5] = {
         { "cpu", "cpu.max", "cpu.stat", NULL },
         { "pids", "pids.max", "pids.current", NULL },
         { "io", "io.weight", "io.max", NULL },
+        { "hugetlb", "hugetlb.2MB.max", "hugetlb.2MB.rsvd.max", "hugetlb.1GB.max", NULL },
 };
 
 /* "cpu" in "cpuset cpu +memory", as a word of its own (with or without '+') */
@@ -238,8 +239,10 @@ static void v2_files_after_the_limits(void **state)
         char v2[128], nsl[160];
         char *files[] = { "memory.high=1000000", "io.weight=default 50", "cgroup.max.depth=2", "pids.max=9", NULL };
         char *absent[] = { "memory.zswap.max=0", NULL };
-        char *no_controller[] = { "hugetlb.2MB.max=0", NULL };
-        struct nsl_cgroup_limits l = { .pids = 8, .v2_files = files, .n_v2_files = 4 };
+        char *no_controller[] = { "rdma.max=mlx4_0 hca_handle=1", NULL };
+        struct nsl_cgroup_limits l = { .pids = 8, .v2_files = files, .n_v2_files = 4,
+                                       .hugepages = { { "2MB", 0 }, { "1GB", 1 << 30 } }, .n_hugepages = 2 };
+        struct nsl_cgroup_limits l_no_size = { .hugepages = { { "16GB", 0 } }, .n_hugepages = 1 };
         struct nsl_cgroup_limits l_absent = { .v2_files = absent, .n_v2_files = 1 };
         struct nsl_cgroup_limits l_none = { .v2_files = no_controller, .n_v2_files = 1 };
         struct nsl_cgroup cg;
@@ -248,14 +251,19 @@ static void v2_files_after_the_limits(void **state)
 
         mkdirs("v2");
         path_of(v2, sizeof v2, "v2");
-        put(v2, "cgroup.controllers", "cpuset cpu io memory pids\n");
+        put(v2, "cgroup.controllers", "cpuset cpu io memory pids hugetlb\n");
         put(v2, "cgroup.subtree_control", "\n");
         struct nsl_cgroup_places places = { .v2 = v2, .self = "/nonexistent", .made = v2_made };
 
         assert_int_equal(nsl_cgroup_create_in(&places, &l, NULL, &cg, &e), 0);
         assert_int_equal(cg.version, 2);
         snprintf(nsl, sizeof nsl, "%s/nslaunch", v2);
-        expect(nsl, "cgroup.subtree_control", "+memory +pids +io");
+        expect(nsl, "cgroup.subtree_control", "+memory +pids +hugetlb +io");
+        /* both limits where the kernel has both, the use's alone where it has no reservations' */
+        expect(cg.dirs[0], "hugetlb.2MB.max", "0");
+        expect(cg.dirs[0], "hugetlb.2MB.rsvd.max", "0");
+        expect(cg.dirs[0], "hugetlb.1GB.max", "1073741824");
+        assert_int_equal(access(cg.dirs[0], F_OK), 0);
         expect(cg.dirs[0], "memory.high", "1000000");
         expect(cg.dirs[0], "io.weight", "default 50");
         expect(cg.dirs[0], "cgroup.max.depth", "2");
@@ -269,9 +277,14 @@ static void v2_files_after_the_limits(void **state)
                                      "enabled for the cgroup");
         forget(&cg);
 
+        assert_int_equal(nsl_cgroup_create_in(&places, &l_no_size, NULL, &cg, &e), -ENOENT);
+        assert_string_equal(e.object, "hugetlb.16GB.max");
+        assert_string_equal(e.cause, "no such file in the cgroup: the kernel has no 16GB huge pages");
+        forget(&cg);
+
         assert_int_equal(nsl_cgroup_create_in(&places, &l_none, NULL, &cg, &e), -ENOTSUP);
         assert_string_equal(e.object, v2);
-        assert_string_equal(e.cause, "has no hugetlb controller (not in its cgroup.controllers)");
+        assert_string_equal(e.cause, "has no rdma controller (not in its cgroup.controllers)");
 }
 
 /* Only limits asked for are written; no limits, no cgroup. */
@@ -403,11 +416,14 @@ static void v1_beside_an_empty_v2(void **state)
         {
                 char *files[] = { "memory.high=1", NULL };
                 struct nsl_cgroup_limits with_file = { .memory = 32 << 20, .v2_files = files, .n_v2_files = 1 };
+                struct nsl_cgroup_limits hugepages = { .pids = 10, .hugepages = { { "2MB", 0 } }, .n_hugepages = 1 };
                 struct nsl_cgroup refused;
                 assert_int_equal(nsl_cgroup_create_in(&places, &with_file, NULL, &refused, &e), -ENOTSUP);
                 assert_string_equal(e.object, "memory.high");
                 assert_string_equal(e.cause, "a cgroup v2 file, and this host's controllers are in cgroup v1 "
                                              "hierarchies");
+                assert_int_equal(nsl_cgroup_create_in(&places, &hugepages, NULL, &refused, &e), -ENOTSUP);
+                assert_string_equal(e.object, "hugetlb.2MB.max");
         }
 
         /* init moves itself: "0" (the writer) into tasks, through fds opened here */

@@ -228,8 +228,15 @@ static void resources(void **state)
                        "nslaunch: config.json: linux.resources.blockIO.weight: not supported");
         expect_refused("linux.resources.blockIO.throttleReadBpsDevice", "[{\"major\": 8, \"minor\": 0, \"rate\": 1}]",
                        "nslaunch: config.json: linux.resources.blockIO.throttleReadBpsDevice: not supported");
-        expect_refused("linux.resources.hugepageLimits", "[{\"pageSize\": \"2MB\", \"limit\": 1}]",
-                       "nslaunch: config.json: linux.resources.hugepageLimits: not supported");
+        /* hugepageLimits: carried out (cgroup v2; refused on v1 when the cgroup is made) */
+        expect_refused("linux.resources.hugepageLimits", "[{\"pageSize\": \"2MB\", \"limit\": 0}, {\"pageSize\": \"2M\", \"limit\": 0}]",
+                       "nslaunch: config.json: linux.resources.hugepageLimits[1]: 2M: expected a page size like 2MB or 1GB");
+        expect_refused("linux.resources.hugepageLimits", "[{\"pageSize\": \"2MB\"}]",
+                       "nslaunch: config.json: linux.resources.hugepageLimits[0]: expected pageSize and limit");
+        expect_refused("linux.resources.hugepageLimits", "[{\"pageSize\": \"2MB\", \"limit\": -1}]",
+                       "nslaunch: config.json: linux.resources.hugepageLimits[0].limit: *");
+        expect_refused("linux.resources.hugepageLimits", "[{\"pageSize\": \"2MB\", \"limit\": 0, \"rsvd\": 1}]",
+                       "nslaunch: config.json: linux.resources.hugepageLimits[0].rsvd: *");
         expect_refused("linux.resources.network", "{\"classID\": 1}",
                        "nslaunch: config.json: linux.resources.network: not supported");
         expect_refused("linux.resources.rdma", "{\"mlx5_1\": {}}", "nslaunch: config.json: linux.resources.rdma: not supported");

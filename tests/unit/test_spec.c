@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -165,6 +166,37 @@ static void cgroup_v2_files_named_once(void **state)
         nsl_spec_free(s);
 }
 
+/* Each page size once, in the order first set; the kernel's unit names. */
+static void hugepage_limits_by_size(void **state)
+{
+        nsl_spec *s = nsl_spec_new();
+        nsl_error e = { 0 };
+        static const char *const bad[] = { "2M", "2mb", "MB", "02MB", "2 MB", "123456MB", "" };
+        (void)state;
+        assert_int_equal(nsl_spec_set_hugepage_limit(s, "2MB", 0, &e), 0);
+        assert_int_equal(nsl_spec_set_hugepage_limit(s, "1GB", 4 << 20, &e), 0);
+        assert_int_equal(nsl_spec_set_hugepage_limit(s, "2MB", 8 << 20, &e), 0);
+        assert_int_equal(s->n_hugepages, 2);
+        assert_string_equal(s->hugepages[0].size, "2MB");
+        assert_int_equal(s->hugepages[0].bytes, 8 << 20);
+        assert_string_equal(s->hugepages[1].size, "1GB");
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                char line[200];
+                snprintf(line, sizeof line, "nslaunch: hugepage limit: %s: expected a page size like 2MB or 1GB", bad[i]);
+                if (!bad[i][0])
+                        snprintf(line, sizeof line, "nslaunch: hugepage limit: expected a page size like 2MB or 1GB");
+                expect_line(nsl_spec_set_hugepage_limit(s, bad[i], 0, &e), &e, line);
+        }
+        for (unsigned kb = 1; s->n_hugepages < 8; kb++) {
+                char size[16];
+                snprintf(size, sizeof size, "%uKB", kb % 10);
+                assert_int_equal(nsl_spec_set_hugepage_limit(s, size, 0, &e), 0);
+        }
+        expect_line(nsl_spec_set_hugepage_limit(s, "9KB", 0, &e), &e, "nslaunch: hugepage limit: 9KB: more than 8 page sizes");
+        assert_int_equal(nsl_spec_set_hugepage_limit(s, "1GB", 0, &e), 0);    /* a size it has: replaced */
+        nsl_spec_free(s);
+}
+
 static void empty_command_is_refused(void **state)
 {
         nsl_spec *s = nsl_spec_new();
@@ -227,6 +259,7 @@ int main(void)
                 cmocka_unit_test(good_values_land_in_the_spec),
                 cmocka_unit_test(device_rules_in_the_kernels_words),
                 cmocka_unit_test(cgroup_v2_files_named_once),
+                cmocka_unit_test(hugepage_limits_by_size),
                 cmocka_unit_test(empty_command_is_refused),
                 cmocka_unit_test(bundle_setters),
         };
