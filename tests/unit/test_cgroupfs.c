@@ -163,6 +163,16 @@ static void path_of(char *buf, size_t size, const char *rel)
         snprintf(buf, size, "%s/%s", top, rel);
 }
 
+/* The fake tree's cgroup2 root at v2 ("TOP/v2"): the controllers it has
+ * and those it hands down. */
+static void v2_root(char v2[static 128], const char *controllers, const char *handed)
+{
+        mkdirs("v2");
+        path_of(v2, 128, "v2");
+        put(v2, "cgroup.controllers", controllers);
+        put(v2, "cgroup.subtree_control", handed);
+}
+
 /* A pure v2 host, as root: the cgroup goes under /nslaunch, whose children
  * get the three controllers. */
 static void v2_as_root(void **state)
@@ -175,11 +185,8 @@ static void v2_as_root(void **state)
         bool oom;
         (void)state;
 
-        mkdirs("v2");
-        path_of(v2, sizeof v2, "v2");
+        v2_root(v2, "cpuset cpu io memory hugetlb pids rdma misc\n", "cpuset cpu io memory pids\n");
         path_of(self, sizeof self, "self");
-        put(v2, "cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
-        put(v2, "cgroup.subtree_control", "cpuset cpu io memory pids\n");
         put(top, "self", "0::/init.scope\n");
         struct nsl_cgroup_places places = { .v2 = v2, .self = self, .made = v2_made };
 
@@ -249,10 +256,7 @@ static void v2_files_after_the_limits(void **state)
         nsl_error e = { 0 };
         (void)state;
 
-        mkdirs("v2");
-        path_of(v2, sizeof v2, "v2");
-        put(v2, "cgroup.controllers", "cpuset cpu io memory pids hugetlb\n");
-        put(v2, "cgroup.subtree_control", "\n");
+        v2_root(v2, "cpuset cpu io memory pids hugetlb\n", "\n");
         struct nsl_cgroup_places places = { .v2 = v2, .self = "/nonexistent", .made = v2_made };
 
         assert_int_equal(nsl_cgroup_create_in(&places, &l, NULL, &cg, &e), 0);
@@ -296,10 +300,7 @@ static void v2_nothing_asked_nothing_made(void **state)
         nsl_error e = { 0 };
         (void)state;
 
-        mkdirs("v2");
-        path_of(v2, sizeof v2, "v2");
-        put(v2, "cgroup.controllers", "cpu memory pids\n");
-        put(v2, "cgroup.subtree_control", "cpu memory pids\n");
+        v2_root(v2, "cpu memory pids\n", "cpu memory pids\n");
         struct nsl_cgroup_places places = { .v2 = v2, .self = "/nonexistent", .made = v2_made };
         assert_int_equal(nsl_cgroup_create_in(&places, &none, NULL, &cg, &e), 0);
         assert_int_equal(cg.version, 0);
