@@ -194,7 +194,6 @@ static int apply_env(nsl_spec *spec, const char *arg, nsl_error *error)
         return r;
 }
 
-/* docker --pids-limit: -1 and 0 mean no limit, nslaunch's default. */
 /* --cgroup-file NAME=VALUE */
 static int apply_cgroup_file(nsl_spec *spec, const char *arg, nsl_error *error)
 {
@@ -207,6 +206,7 @@ static int apply_cgroup_file(nsl_spec *spec, const char *arg, nsl_error *error)
         return nsl_spec_set_cgroup_v2_file(spec, name, eq + 1, error);
 }
 
+/* docker --pids-limit: -1 and 0 mean no limit, nslaunch's default. */
 static int apply_pids_limit(nsl_spec *spec, const char *arg, nsl_error *error)
 {
         return !strcmp(arg, "-1") || !strcmp(arg, "0") ? 0 : nsl_spec_set_pids(spec, arg, error);
