@@ -103,8 +103,8 @@ struct nsl_oci_resources {
         unsigned blkio_weight;  /* 0: not given */
         struct nsl_oci_device_rule *device_rules;       /* in the config's order */
         size_t n_device_rules;
-        char **unified;         /* "KEY=VALUE" */
-        size_t n_unified;
+        char **unified_names, **unified_values;        /* the same index is one entry */
+        size_t n_unified, n_unified_values;
         struct nsl_oci_hugepage_limit *hugepage_limits; /* in the config's order */
         size_t n_hugepage_limits;
 };

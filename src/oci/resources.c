@@ -187,6 +187,8 @@ static int parse_hugepage_limits(json_object *res, const char *base, struct nsl_
         return 0;
 }
 
+/* Kept as names and values apart: a name is never split again, so that a
+ * key holding '=' reaches the setter's check whole. */
 static int parse_unified(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
 {
         json_object *unified;
@@ -195,17 +197,13 @@ static int parse_unified(json_object *res, const char *base, struct nsl_oci_reso
         if (r <= 0)
                 return r;
         json_object_object_foreach(unified, key, value) {
-                _cleanup_free_ char *assignment = NULL;
                 char path[256];
 
                 nsl_oci_subpath(path, sizeof path, base, ".unified.%s", key);
                 if (!json_object_is_type(value, json_type_string))
                         return nsl_oci_refuse(error, path, "expected a string");
-                if (asprintf(&assignment, "%s=%s", key, json_object_get_string(value)) < 0) {
-                        assignment = NULL;
-                        return nsl_fail(error, ENOMEM, "config.json", path, NULL);
-                }
-                if (nsl_strv_push(&out->unified, &out->n_unified, assignment) < 0)
+                if (nsl_strv_push(&out->unified_names, &out->n_unified, key) < 0 ||
+                    nsl_strv_push(&out->unified_values, &out->n_unified_values, json_object_get_string(value)) < 0)
                         return nsl_fail(error, ENOMEM, "config.json", path, NULL);
         }
         return 0;
@@ -236,7 +234,8 @@ void nsl_oci_resources_clear(struct nsl_oci_resources *res)
         free(res->cpu_cpus);
         free(res->cpu_mems);
         free(res->device_rules);
-        nsl_strv_free(res->unified);
+        nsl_strv_free(res->unified_names);
+        nsl_strv_free(res->unified_values);
         for (size_t i = 0; i < res->n_hugepage_limits; i++)
                 free(res->hugepage_limits[i].page_size);
         free(res->hugepage_limits);

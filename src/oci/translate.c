@@ -327,13 +327,10 @@ static int resources_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_erro
                         return nsl_oci_as_field(error, path, r);
         }
         for (size_t i = 0; i < res->n_unified; i++) {
-                _cleanup_free_ char *name = strndup(res->unified[i], strcspn(res->unified[i], "="));
                 char path[256];
 
-                if (!name)
-                        return nsl_fail(error, ENOMEM, "config.json", "linux.resources.unified", NULL);
-                nsl_oci_subpath(path, sizeof path, "linux.resources.unified.", "%s", name);
-                if ((r = nsl_spec_set_cgroup_v2_file(spec, name, res->unified[i] + strlen(name) + 1, error)) < 0)
+                nsl_oci_subpath(path, sizeof path, "linux.resources.unified.", "%s", res->unified_names[i]);
+                if ((r = nsl_spec_set_cgroup_v2_file(spec, res->unified_names[i], res->unified_values[i], error)) < 0)
                         return nsl_oci_as_field(error, path, r);
         }
         if (oci->cgroups_path && *oci->cgroups_path &&

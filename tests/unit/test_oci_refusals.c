@@ -252,6 +252,10 @@ static void resources(void **state)
         expect_refused("linux.resources.unified", "{\"../memory.max\": \"1\"}",
                        "nslaunch: config.json: linux.resources.unified.../memory.max: ../memory.max: not a cgroup "
                        "interface file name (CONTROLLER.FILE: a-z, 0-9, '_' and inner dots)");
+        /* a key holding '=' is checked whole, never split into another name and value */
+        expect_refused("linux.resources.unified", "{\"memory.high=x\": \"1\"}",
+                       "nslaunch: config.json: linux.resources.unified.memory.high=x: memory.high=x: not a cgroup "
+                       "interface file name (CONTROLLER.FILE: a-z, 0-9, '_' and inner dots)");
         expect_refused("linux.resources.unified", "{\"memory\": \"1\"}",
                        "nslaunch: config.json: linux.resources.unified.memory: memory: not a cgroup *");
         expect_refused("linux.resources.unified", "{\"memory.high\": 1}",
