@@ -189,6 +189,12 @@ int nsl_spec_set_cgroup_v2_file(nsl_spec *spec, const char *name, const char *va
  * cgroup v1, and a size the kernel has no pages of is named then. Setting a
  * size again replaces its limit; at most 8 sizes. */
 int nsl_spec_set_hugepage_limit(nsl_spec *spec, const char *page_size, uint64_t bytes, nsl_error *error);
+/* The sandbox's share of block I/O against its siblings', on OCI's blkio
+ * scale (10..1000): cgroup v2's io.bfq.weight as it is where BFQ is
+ * loaded, else io.weight (1..10000) converted as runc converts it. cgroup
+ * v2 only: refused when the cgroup is made on a host whose controllers are
+ * in cgroup v1, and a kernel with neither file is named then. */
+int nsl_spec_set_blkio_weight(nsl_spec *spec, uint64_t weight, nsl_error *error);
 int nsl_spec_set_limits_mode(nsl_spec *spec, const char *mode, nsl_error *error);     /* strict | best-effort */
 int nsl_spec_add_rlimit(nsl_spec *spec, const char *value, nsl_error *error);         /* NAME=SOFT[:HARD] */
 int nsl_spec_set_status_json(nsl_spec *spec, const char *target, nsl_error *error);   /* FILE | fd:N */
@@ -505,6 +511,11 @@ void nsl_oci_free(nsl_oci *oci);
 /* The config onto spec through its setters. The spec refers to the oci's
  * copy of linux.seccomp: keep oci until nsl_sandbox_create has returned. */
 int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error);
+/* A linux.resources object's text (runc's update --resources) onto spec:
+ * its limits, checked as a config's are, errors named under what (the
+ * option that gave it). Its device rules are left out: an update leaves
+ * the container's device rules as create set them, as runc's does. */
+int nsl_oci_resources_to_spec(const char *json, const char *what, nsl_spec *spec, nsl_error *error);
 const char *nsl_oci_cgroups_path(const nsl_oci *oci);       /* NULL when not given */
 bool nsl_oci_terminal(const nsl_oci *oci);
 const char *nsl_oci_root_path(const nsl_oci *oci);          /* absolute */

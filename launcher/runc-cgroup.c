@@ -65,20 +65,11 @@ static const struct nsl_option_def update_options[] = {
         { 0 },
 };
 
-struct limits {
-        char memory[32], swap[32], pids[32], cpus[32], shares[32];
-        const char *cpuset_cpus, *cpuset_mems;
-        int64_t quota, period;
-        json_object *unified;   /* --resources' unified: cgroup v2 files */
-        json_object *hugepages; /* --resources' hugepageLimits */
+/* The flags, which replace what --resources sets (as runc's do). */
+struct update_flags {
+        const char *memory, *swap, *pids, *shares, *cpuset_cpus, *cpuset_mems, *blkio;
+        const char *quota, *period;
 };
-
-static void int_member(json_object *o, const char *key, char *buf, size_t len)
-{
-        json_object *v = nsl_json_member(o, key, json_type_int);
-        if (v)
-                snprintf(buf, len, "%" PRId64, json_object_get_int64(v));
-}
 
 /* "-": the standard input, which containerd's shim gives as a pipe. */
 static int read_stdin(size_t max, char **text, size_t *len)
@@ -102,8 +93,9 @@ static int read_stdin(size_t max, char **text, size_t *len)
         return 0;
 }
 
-/* --resources: linux.resources's memory, cpu, pids, hugepageLimits and unified. */
-static int read_resources(const char *path, struct limits *l, json_object **doc, nsl_error *error)
+/* --resources: a linux.resources object, checked as create checks the
+ * config's. */
+static int resources_to_spec(const char *path, nsl_spec *spec, nsl_error *error)
 {
         _cleanup_free_ char *text = NULL;
         size_t len;
@@ -111,74 +103,54 @@ static int read_resources(const char *path, struct limits *l, json_object **doc,
 
         if (r < 0)
                 return nsl_fail(error, -r, "--resources", path, NULL);
-        if ((r = nsl_json_parse_doc(text, "--resources", path, doc, error)) < 0)
+        return nsl_oci_resources_to_spec(text, "--resources", spec, error);
+}
+
+static int number(const char *flag, const char *text, int64_t min, int64_t *out, nsl_error *error)
+{
+        char *end;
+
+        errno = 0;
+        *out = strtoll(text, &end, 10);
+        if (!text[0] || *end || errno || *out < min)
+                return nsl_fail(error, EINVAL, flag, text, "expected a whole number of at least %" PRId64, min);
+        return 0;
+}
+
+/* The kernel's throttling depends on both: a period alone is refused
+ * rather than written with a quota nobody gave. */
+static int cpu_quota_to_spec(const struct update_flags *f, nsl_spec *spec, nsl_error *error)
+{
+        int64_t quota, period = 100000;
+        int r;
+
+        if (!f->quota)
+                return nsl_fail(error, EINVAL, "--cpu-period", f->period, "needs --cpu-quota");
+        if ((r = number("--cpu-quota", f->quota, 1, &quota, error)) < 0 ||
+            (f->period && (r = number("--cpu-period", f->period, 1, &period, error)) < 0))
                 return r;
-        json_object *memory = nsl_json_member(*doc, "memory", json_type_object);
-        json_object *cpu = nsl_json_member(*doc, "cpu", json_type_object);
-        json_object *pids = nsl_json_member(*doc, "pids", json_type_object);
-        int_member(memory, "limit", l->memory, sizeof l->memory);
-        int_member(memory, "swap", l->swap, sizeof l->swap);
-        int_member(pids, "limit", l->pids, sizeof l->pids);
-        int_member(cpu, "shares", l->shares, sizeof l->shares);
-        if (nsl_json_member(cpu, "quota", json_type_int))
-                l->quota = json_object_get_int64(nsl_json_member(cpu, "quota", json_type_int));
-        if (nsl_json_member(cpu, "period", json_type_int))
-                l->period = json_object_get_int64(nsl_json_member(cpu, "period", json_type_int));
-        l->cpuset_cpus = nsl_json_string(cpu, "cpus");
-        l->cpuset_mems = nsl_json_string(cpu, "mems");
-        l->unified = nsl_json_member(*doc, "unified", json_type_object);
-        l->hugepages = nsl_json_member(*doc, "hugepageLimits", json_type_array);
-        return 0;
+        return nsl_spec_set_cpu_quota(spec, (uint64_t)quota, (uint64_t)period, error);
 }
 
-static int hugepages_to_spec(json_object *list, nsl_spec *spec, nsl_error *error)
+static int flags_to_spec(const struct update_flags *f, nsl_spec *spec, nsl_error *error)
 {
-        for (size_t i = 0; i < json_object_array_length(list); i++) {
-                json_object *h = json_object_array_get_idx(list, i);
-                json_object *limit = nsl_json_member(h, "limit", json_type_int);
-                const char *size = nsl_json_string(h, "pageSize");
-                int r = size && limit && json_object_get_int64(limit) >= 0
-                                ? nsl_spec_set_hugepage_limit(spec, size, (uint64_t)json_object_get_int64(limit), error)
-                                : nsl_fail(error, EINVAL, "--resources", "hugepageLimits",
-                                           "expected objects with a pageSize and a limit");
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-static int unified_to_spec(json_object *unified, nsl_spec *spec, nsl_error *error)
-{
-        json_object_object_foreach(unified, name, value) {
-                int r = json_object_is_type(value, json_type_string)
-                                ? nsl_spec_set_cgroup_v2_file(spec, name, json_object_get_string(value), error)
-                                : nsl_fail(error, EINVAL, "--resources", name, "unified: expected a string");
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-static int limits_to_spec(const struct limits *l, nsl_spec *spec, nsl_error *error)
-{
+        int64_t n;
         int r = 0;
 
-        if (!r && l->memory[0])
-                r = nsl_spec_set_memory(spec, l->memory, error);
-        if (!r && l->swap[0])
-                r = nsl_spec_set_memory_swap(spec, l->swap, error);
-        if (!r && l->pids[0])
-                r = nsl_spec_set_pids(spec, !strcmp(l->pids, "-1") || !strcmp(l->pids, "0") ? "max" : l->pids, error);
-        if (!r && l->shares[0])
-                r = nsl_spec_set_cpu_shares(spec, strtoull(l->shares, NULL, 10), error);
-        if (!r && l->quota > 0)
-                r = nsl_spec_set_cpu_quota(spec, (uint64_t)l->quota, l->period > 0 ? (uint64_t)l->period : 100000, error);
-        if (!r && (l->cpuset_cpus || l->cpuset_mems))
-                r = nsl_spec_set_cpuset(spec, l->cpuset_cpus, l->cpuset_mems, error);
-        if (!r && l->hugepages)
-                r = hugepages_to_spec(l->hugepages, spec, error);
-        if (!r && l->unified)
-                r = unified_to_spec(l->unified, spec, error);
+        if (!r && f->memory)
+                r = nsl_spec_set_memory(spec, f->memory, error);
+        if (!r && f->swap)
+                r = nsl_spec_set_memory_swap(spec, f->swap, error);
+        if (!r && f->pids && (r = nsl_spec_set_pids(spec, f->pids, error)) < 0)
+                snprintf(error->what, sizeof error->what, "--pids-limit");
+        if (!r && f->shares && (r = number("--cpu-share", f->shares, 2, &n, error)) == 0)
+                r = nsl_spec_set_cpu_shares(spec, (uint64_t)n, error);
+        if (!r && (f->quota || f->period))
+                r = cpu_quota_to_spec(f, spec, error);
+        if (!r && (f->cpuset_cpus || f->cpuset_mems))
+                r = nsl_spec_set_cpuset(spec, f->cpuset_cpus, f->cpuset_mems, error);
+        if (!r && f->blkio && (r = number("--blkio-weight", f->blkio, 0, &n, error)) == 0)
+                r = nsl_spec_set_blkio_weight(spec, (uint64_t)n, error);
         return r;
 }
 
@@ -186,38 +158,36 @@ int nsl_runc_update(const struct nsl_runc *g, int argc, char **argv)
 {
         struct nsl_tokens t = { .argc = argc, .argv = argv, .index = 1 };
         struct nsl_runc_state state = { 0 };
-        _cleanup_json_ json_object *doc = NULL;
-        struct limits l = { 0 };
+        struct update_flags f = { 0 };
+        const char *resources = NULL;
         nsl_spec *spec = nsl_spec_new();
         nsl_error error = { 0 };
         enum nsl_token token;
         int id, r = spec ? 0 : nsl_fail(&error, ENOMEM, "update", "", NULL);
 
         while (r == 0 && (token = nsl_next_token(&t, update_options, &id)) == NSL_TOKEN_OPTION) {
-                char *end;
                 switch (id) {
-                case U_RESOURCES: r = read_resources(t.value, &l, &doc, &error); break;
-                case U_MEMORY: snprintf(l.memory, sizeof l.memory, "%s", t.value); break;
-                case U_MEMORY_SWAP: snprintf(l.swap, sizeof l.swap, "%s", t.value); break;
-                case U_PIDS: snprintf(l.pids, sizeof l.pids, "%s", t.value); break;
-                case U_CPU_SHARES: snprintf(l.shares, sizeof l.shares, "%s", t.value); break;
-                case U_CPUSET_CPUS: l.cpuset_cpus = t.value; break;
-                case U_CPUSET_MEMS: l.cpuset_mems = t.value; break;
-                case U_CPU_QUOTA: case U_CPU_PERIOD:
-                        *(id == U_CPU_QUOTA ? &l.quota : &l.period) = strtoll(t.value, &end, 10);
-                        if (*end || !t.value[0])
-                                r = nsl_fail(&error, EINVAL, id == U_CPU_QUOTA ? "--cpu-quota" : "--cpu-period", t.value,
-                                             "not a number of microseconds");
-                        break;
-                case U_KERNEL: case U_BLKIO:
+                case U_RESOURCES: resources = t.value; break;
+                case U_MEMORY: f.memory = t.value; break;
+                case U_MEMORY_SWAP: f.swap = t.value; break;
+                case U_PIDS: f.pids = t.value; break;
+                case U_CPU_SHARES: f.shares = t.value; break;
+                case U_CPUSET_CPUS: f.cpuset_cpus = t.value; break;
+                case U_CPUSET_MEMS: f.cpuset_mems = t.value; break;
+                case U_CPU_QUOTA: f.quota = t.value; break;
+                case U_CPU_PERIOD: f.period = t.value; break;
+                case U_BLKIO: f.blkio = t.value; break;
+                case U_KERNEL:
                         r = nsl_fail(&error, ENOTSUP, t.spelled, t.value, "not supported by nslaunch");
                         break;
                 }
         }
         if (r == 0 && token != NSL_TOKEN_END)
                 r = nsl_fail(&error, EINVAL, "update", t.spelled, token == NSL_TOKEN_UNKNOWN ? "unknown option" : "missing value");
+        if (r == 0 && resources)
+                r = resources_to_spec(resources, spec, &error);
         if (r == 0)
-                r = limits_to_spec(&l, spec, &error);
+                r = flags_to_spec(&f, spec, &error);
         if (r == 0)
                 r = open_state(g, "update", argc, argv, t.index, &state, &error);
         if (r == 0)

@@ -588,6 +588,7 @@ int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits
         limits->n_device_rules = spec->n_device_rules;
         memcpy(limits->hugepages, spec->hugepages, spec->n_hugepages * sizeof spec->hugepages[0]);
         limits->n_hugepages = spec->n_hugepages;
+        limits->blkio_weight = spec->blkio_weight;
         return copy_strv(spec->cgroup_v2_files, spec->n_cgroup_v2_files, &limits->v2_files, &limits->n_v2_files,
                          "--cgroup-file", error);
 }

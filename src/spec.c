@@ -714,6 +714,17 @@ int nsl_spec_set_hugepage_limit(nsl_spec *spec, const char *page_size, uint64_t 
         return 0;
 }
 
+int nsl_spec_set_blkio_weight(nsl_spec *spec, uint64_t weight, nsl_error *error)
+{
+        if (weight < 10 || weight > 1000) {
+                char text[32];
+                snprintf(text, sizeof text, "%llu", (unsigned long long)weight);
+                return nsl_fail(error, EINVAL, "blkio weight", text, "expected 10 to 1000");
+        }
+        spec->blkio_weight = (unsigned)weight;
+        return 0;
+}
+
 /* one or more of r, w and m, each once: their bits; 0 for anything else */
 static unsigned device_access(const char *access)
 {

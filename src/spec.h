@@ -92,6 +92,7 @@ struct nsl_spec {
         size_t n_cgroup_v2_files;
         struct nsl_hugepage_limit hugepages[NSL_HUGEPAGE_SIZES_MAX];   /* each size once */
         size_t n_hugepages;
+        unsigned blkio_weight;          /* 10..1000; 0 = not given */
         bool limits_best_effort;
         struct nsl_rlimit rlimits[NSL_MAX_RLIMITS];
         size_t n_rlimits;

@@ -27,9 +27,14 @@
 const char *const nsl_cgroup_controller_names[NSL_CG_N] = { "memory", "cpu", "pids", "cpuset", "freezer",
                                                             "devices" };
 
+bool nsl_cgroup_limits_v2_only(const struct nsl_cgroup_limits *l)
+{
+        return l->n_v2_files || l->n_hugepages || l->blkio_weight;
+}
+
 bool nsl_cgroup_limits_any(const struct nsl_cgroup_limits *l)
 {
-        if (l->n_v2_files || l->n_hugepages)
+        if (nsl_cgroup_limits_v2_only(l))
                 return true;
         for (int c = 0; c < NSL_CG_N; c++)
                 if (nsl_cgroup_wants(l, c))

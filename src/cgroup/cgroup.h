@@ -71,6 +71,10 @@ struct nsl_cgroup_limits {
          * it); refused on cgroup v1 */
         struct nsl_hugepage_limit hugepages[NSL_HUGEPAGE_SIZES_MAX];
         size_t n_hugepages;
+        /* OCI's blockIO.weight (10..1000): cgroup v2 io.bfq.weight as it is
+         * where BFQ is loaded, else io.weight converted; 0 = none; refused on
+         * cgroup v1 */
+        unsigned blkio_weight;
 };
 
 /* The freezer and devices are never limits: only a cgroup at an exact path
@@ -91,6 +95,9 @@ struct nsl_cgroup {
 #define NSL_CGROUP_PERIOD_US 100000
 
 bool nsl_cgroup_limits_any(const struct nsl_cgroup_limits *l);
+/* Whether the limits ask for what only cgroup v2 has (its own files, huge
+ * pages, an I/O weight). */
+bool nsl_cgroup_limits_v2_only(const struct nsl_cgroup_limits *l);
 /* Whether name may be set as a v2 file (nsl_spec_set_cgroup_v2_file): an
  * interface file's name, and none of nslaunch's own (those that move,
  * freeze or end processes, or change how the cgroup hands controllers
@@ -154,5 +161,8 @@ int nsl_cgroup_v1_apply(int dirfd, int controller, const struct nsl_cgroup_limit
  * log10(weight) is the parabola in log2(shares) through (1, 0), (10, 2) and
  * (18, 4), so that both defaults (1024 and 100) and both ends meet. */
 uint64_t nsl_cgroup_shares_to_weight(uint64_t shares);
+/* OCI's blkio weight (10..1000) on io.weight's scale (1..10000), as runc and
+ * crun convert it. */
+uint64_t nsl_cgroup_blkio_to_io_weight(unsigned blkio_weight);
 
 #endif

@@ -210,7 +210,7 @@ int nsl_cgroup_v1_refuse_v2_only(const struct nsl_cgroup_places *places, const s
         char name[NSL_CGROUP_FILE_NAME_MAX + 1];
         bool any_v1 = false;
 
-        if (!l->n_v2_files && !l->n_hugepages)
+        if (!nsl_cgroup_limits_v2_only(l))
                 return 0;
         for (int c = 0; places && c < NSL_CG_N; c++)
                 any_v1 |= places->v1[c] != NULL;
@@ -220,6 +220,8 @@ int nsl_cgroup_v1_refuse_v2_only(const struct nsl_cgroup_places *places, const s
                                 "cgroup.controllers)", missing);
         if (l->n_hugepages)
                 snprintf(name, sizeof name, "hugetlb.%s.max", l->hugepages[0].size);
+        else if (l->blkio_weight)
+                snprintf(name, sizeof name, "io.weight");
         else
                 snprintf(name, sizeof name, "%.*s", (int)strcspn(l->v2_files[0], "="), l->v2_files[0]);
         return nsl_fail(error, ENOTSUP, "cgroup", name, "a cgroup v2 file, and this host's controllers are in "

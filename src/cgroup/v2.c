@@ -46,6 +46,8 @@ static void wanted(const struct nsl_cgroup_limits *l, struct v2_wanted *w)
                         add_wanted(w, nsl_cgroup_controller_names[c], strlen(nsl_cgroup_controller_names[c]));
         if (l->n_hugepages)
                 add_wanted(w, "hugetlb", strlen("hugetlb"));
+        if (l->blkio_weight)
+                add_wanted(w, "io", strlen("io"));
         for (size_t i = 0; i < l->n_v2_files; i++) {
                 size_t len = strcspn(l->v2_files[i], ".");
                 if (len != strlen("cgroup") || memcmp(l->v2_files[i], "cgroup", len))
@@ -125,6 +127,23 @@ static int write_hugepage_limit(int dirfd, const struct nsl_hugepage_limit *h, n
         return has_file(dirfd, name) ? nsl_cgroup_write(dirfd, name, value, error) : 0;
 }
 
+/* BFQ's own weight takes OCI's scale as it is and is what BFQ obeys; where
+ * BFQ is not loaded, io.weight (blk-iocost's), as runc chooses. */
+static int write_io_weight(int dirfd, unsigned blkio_weight, nsl_error *error)
+{
+        char value[32];
+
+        if (has_file(dirfd, "io.bfq.weight")) {
+                snprintf(value, sizeof value, "%u", blkio_weight);
+                return nsl_cgroup_write(dirfd, "io.bfq.weight", value, error);
+        }
+        if (!has_file(dirfd, "io.weight") && errno == ENOENT)
+                return nsl_fail(error, ENOENT, "cgroup", "io.weight", "no such file in the cgroup: the kernel has "
+                                "neither BFQ nor blk-iocost to weigh I/O by");
+        snprintf(value, sizeof value, "%llu", (unsigned long long)nsl_cgroup_blkio_to_io_weight(blkio_weight));
+        return nsl_cgroup_write(dirfd, "io.weight", value, error);
+}
+
 int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
 {
         char value[64];
@@ -177,6 +196,8 @@ int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
         for (size_t i = 0; i < l->n_hugepages; i++)
                 if ((r = write_hugepage_limit(dirfd, &l->hugepages[i], error)) < 0)
                         return r;
+        if (l->blkio_weight && (r = write_io_weight(dirfd, l->blkio_weight, error)) < 0)
+                return r;
         /* last: an OCI config's unified files override the typed limits, as runc applies them */
         for (size_t i = 0; i < l->n_v2_files; i++)
                 if ((r = write_file(dirfd, l->v2_files[i], error)) < 0)
@@ -192,6 +213,13 @@ uint64_t nsl_cgroup_shares_to_weight(uint64_t shares)
                 return 10000;
         double x = log2((double)shares);
         return (uint64_t)ceil(pow(10.0, (x * x + 125.0 * x) / 612.0 - 7.0 / 34.0));
+}
+
+uint64_t nsl_cgroup_blkio_to_io_weight(unsigned blkio_weight)
+{
+        if (blkio_weight <= 10)
+                return 1;
+        return 1 + (uint64_t)(blkio_weight - 10) * 9999 / 990;
 }
 
 static bool listed(const char *list, const char *word, size_t n)

@@ -225,9 +225,7 @@ int nsl_oci_load_text(const char *bundle, const char *text, nsl_oci **out, nsl_e
         if (!oci)
                 return nsl_fail(error, ENOMEM, "config.json", bundle, NULL);
         oci->seccomp_fd = -1;
-        oci->resources.memory_limit = oci->resources.memory_swap = NSL_OCI_UNSET_I64;
-        oci->resources.memory_reservation = oci->resources.cpu_quota = NSL_OCI_UNSET_I64;
-        oci->resources.pids_limit = NSL_OCI_UNSET_I64;
+        nsl_oci_resources_init(&oci->resources);
         oci->bundle = strdup(bundle);
         oci->text = strdup(text);
         if (!oci->bundle || !oci->text)

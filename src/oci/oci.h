@@ -184,9 +184,14 @@ void nsl_oci_process_clear(struct nsl_oci_process *process);
 int nsl_oci_parse_annotations(struct json_object *top, struct nsl_oci *oci, nsl_error *error);
 void nsl_oci_network_clear(struct nsl_oci_network *net);
 int nsl_oci_parse_linux(struct json_object *o, struct nsl_oci *oci, nsl_error *error);
+/* Every limit not given (nsl_oci_parse_resources fills in what is). */
+void nsl_oci_resources_init(struct nsl_oci_resources *res);
 int nsl_oci_parse_resources(struct json_object *o, const char *path, struct nsl_oci_resources *res,
                             nsl_error *error);
 void nsl_oci_resources_clear(struct nsl_oci_resources *res);
+/* The limits onto spec (memory, cpu, pids, blockIO, hugepageLimits,
+ * unified): shared by nsl_oci_to_spec and nsl_oci_resources_to_spec. */
+int nsl_oci_limits_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, nsl_error *error);
 
 /* The process onto spec (args, env, cwd, user, capabilities, rlimits, oom,
  * umask): shared by nsl_oci_to_spec and nsl_oci_process_load. */

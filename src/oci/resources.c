@@ -7,6 +7,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../json.h"
 #include "../strv.h"
 #include "oci.h"
 
@@ -209,6 +210,13 @@ static int parse_unified(json_object *res, const char *base, struct nsl_oci_reso
         return 0;
 }
 
+void nsl_oci_resources_init(struct nsl_oci_resources *res)
+{
+        *res = (struct nsl_oci_resources){ .memory_limit = NSL_OCI_UNSET_I64, .memory_swap = NSL_OCI_UNSET_I64,
+                                           .memory_reservation = NSL_OCI_UNSET_I64, .cpu_quota = NSL_OCI_UNSET_I64,
+                                           .pids_limit = NSL_OCI_UNSET_I64 };
+}
+
 int nsl_oci_parse_resources(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
 {
         /* network, rdma: refused when they ask for anything */
@@ -239,4 +247,25 @@ void nsl_oci_resources_clear(struct nsl_oci_resources *res)
         for (size_t i = 0; i < res->n_hugepage_limits; i++)
                 free(res->hugepage_limits[i].page_size);
         free(res->hugepage_limits);
+}
+
+int nsl_oci_resources_to_spec(const char *json, const char *what, nsl_spec *spec, nsl_error *error)
+{
+        _cleanup_json_ json_object *doc = NULL;
+        struct nsl_oci_resources res;
+        int r;
+
+        *error = (nsl_error){ 0 };
+        if ((r = nsl_json_parse_doc(json, what, "linux.resources", &doc, error)) < 0)
+                return r;
+        if (!json_object_is_type(doc, json_type_object))
+                return nsl_fail(error, EINVAL, what, "linux.resources", "expected an object");
+        nsl_oci_resources_init(&res);
+        r = nsl_oci_parse_resources(doc, "linux.resources", &res, error);
+        if (r == 0)
+                r = nsl_oci_limits_to_spec(&res, spec, error);
+        nsl_oci_resources_clear(&res);
+        if (r < 0)
+                snprintf(error->what, sizeof error->what, "%s", what);
+        return r;
 }

@@ -302,22 +302,20 @@ static int device_rules_to_spec(const struct nsl_oci_resources *res, nsl_spec *s
         return 0;
 }
 
-static int resources_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
+int nsl_oci_limits_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, nsl_error *error)
 {
-        const struct nsl_oci_resources *res = &oci->resources;
         char n[32];
         int r;
 
-        if ((r = memory_to_spec(res, spec, error)) < 0 || (r = cpu_to_spec(res, spec, error)) < 0 ||
-            (r = device_rules_to_spec(res, spec, error)) < 0)
+        if ((r = memory_to_spec(res, spec, error)) < 0 || (r = cpu_to_spec(res, spec, error)) < 0)
                 return r;
         if (res->pids_limit > 0) {
                 snprintf(n, sizeof n, "%" PRId64, res->pids_limit);
                 if ((r = nsl_spec_set_pids(spec, n, error)) < 0)
                         return nsl_oci_as_field(error, "linux.resources.pids.limit", r);
         }
-        if (res->blkio_weight)
-                return nsl_oci_refuse(error, "linux.resources.blockIO.weight", "not supported");
+        if (res->blkio_weight && (r = nsl_spec_set_blkio_weight(spec, res->blkio_weight, error)) < 0)
+                return nsl_oci_as_field(error, "linux.resources.blockIO.weight", r);
         for (size_t i = 0; i < res->n_hugepage_limits; i++) {
                 const struct nsl_oci_hugepage_limit *h = &res->hugepage_limits[i];
                 char path[64];
@@ -333,6 +331,16 @@ static int resources_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_erro
                 if ((r = nsl_spec_set_cgroup_v2_file(spec, res->unified_names[i], res->unified_values[i], error)) < 0)
                         return nsl_oci_as_field(error, path, r);
         }
+        return 0;
+}
+
+static int resources_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
+{
+        int r;
+
+        if ((r = nsl_oci_limits_to_spec(&oci->resources, spec, error)) < 0 ||
+            (r = device_rules_to_spec(&oci->resources, spec, error)) < 0)
+                return r;
         if (oci->cgroups_path && *oci->cgroups_path &&
             (r = nsl_spec_set_cgroup_path(spec, oci->cgroups_path, error)) < 0)
                 return nsl_oci_as_field(error, "linux.cgroupsPath", r);

@@ -144,6 +144,17 @@ def unmount_under(directory):
         subprocess.run(["umount", "-l", point], capture_output=True)
 
 
+def cgroup_file(pid, controller, name):
+    """What a file of the cgroup pid is in holds: the controller's v1
+    hierarchy where the host keeps it there, else cgroup v2's."""
+    with open(f"/proc/{pid}/cgroup") as f:
+        lines = [line.rstrip("\n").split(":", 2) for line in f]
+    v1 = [path for _, controllers, path in lines if controller in controllers.split(",")]
+    base = f"/sys/fs/cgroup/{controller}{v1[0]}" if v1 else "/sys/fs/cgroup" + next(p for i, c, p in lines if i == "0")
+    with open(os.path.join(base, name)) as f:
+        return f.read().strip()
+
+
 def _session_cgroups(name):
     """Every cgroup directory of the trees called NAME at the top of the hierarchies, deepest first."""
     found = []

@@ -3,7 +3,7 @@
 import os
 import time
 
-from conftest import IMAGE, describe, gone, root_only
+from conftest import IMAGE, cgroup_file, describe, gone, root_only
 
 pytestmark = root_only
 
@@ -115,5 +115,26 @@ def test_exec(docker):
         assert result.returncode == 9, describe(result)
         lines = result.stdout.splitlines()
         assert "sh -c " + LOOP_UNTIL_TERM + " " in lines and int(lines[-1]) < 10, describe(result)
+    finally:
+        docker("rm", "--force", name)
+
+
+def test_update_changes_a_running_containers_limits(docker):
+    """docker update goes through containerd's shim to the runtime's update
+    --resources with the container's whole linux.resources: the new limits
+    reach the cgroup, the container runs on."""
+    name = "updated"
+    result = docker.run("-d", "--name", name, "--memory", "64m", "--pids-limit", "50", IMAGE, "sh", "-c",
+                        LOOP_UNTIL_TERM)
+    assert result.returncode == 0, describe(result)
+    try:
+        pid = int(state(docker, name, "Pid"))
+        assert cgroup_file(pid, "pids", "pids.max") == "50"
+        result = docker("update", "--memory", "128m", "--memory-swap", "256m", "--pids-limit", "60", name)
+        assert result.returncode == 0, describe(result)
+        assert cgroup_file(pid, "pids", "pids.max") == "60"
+        memory = "memory.limit_in_bytes" if os.path.isdir("/sys/fs/cgroup/memory") else "memory.max"
+        assert cgroup_file(pid, "memory", memory) == str(128 << 20)
+        assert state(docker, name, "Status") == "running"
     finally:
         docker("rm", "--force", name)

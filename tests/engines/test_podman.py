@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import IMAGE, RUNTIME, describe, gone, root_only
+from conftest import IMAGE, RUNTIME, cgroup_file, describe, gone, root_only
 
 pytestmark = root_only
 
@@ -181,6 +181,28 @@ def test_exec_in_a_detached_container(podman):
     finally:
         podman("rm", "--force", "--time", "0", name)
 
+
+
+def test_update_changes_a_running_containers_limits(podman):
+    """podman update hands the container's whole linux.resources (its device
+    rules included) to the runtime's update --resources: the new limits
+    reach the cgroup, the container runs on."""
+    name = "updated"
+    result = podman.run("-d", "--name", name, "--memory", "64m", "--pids-limit", "50", IMAGE, "sh", "-c",
+                        LOOP_UNTIL_TERM)
+    assert result.returncode == 0, describe(result)
+    try:
+        pid = int(inspect(podman, name, "{{.State.Pid}}"))
+        assert cgroup_file(pid, "pids", "pids.max") == "50"
+        result = podman("update", "--memory", "128m", "--memory-reservation", "32m", name)
+        assert result.returncode == 0, describe(result)
+        v1 = os.path.isdir("/sys/fs/cgroup/memory")
+        assert cgroup_file(pid, "memory", "memory.limit_in_bytes" if v1 else "memory.max") == str(128 << 20)
+        assert cgroup_file(pid, "memory", "memory.soft_limit_in_bytes" if v1 else "memory.low") == str(32 << 20)
+        assert cgroup_file(pid, "pids", "pids.max") == "50"
+        assert inspect(podman, name, "{{.State.Status}}") == "running"
+    finally:
+        podman("rm", "--force", "--time", "0", name)
 
 
 def test_host_pid_ipc_and_uts_namespaces_are_shared_and_nothing_is_left(podman):

@@ -1161,6 +1161,24 @@ def test_unified_files_reach_the_cgroup_after_the_limits(runc, bundle):
     assert not os.path.exists(v2)
 
 
+def created_on_v2(runc, bundle, cid, file, controller):
+    """Creates cid on a cgroup v2 host whose root hands controller down and
+    says so. On a host whose controllers are in cgroup v1 hierarchies,
+    checks instead that create is refused naming file and leaves no cgroup,
+    and says it did not create; skips where the root keeps controller."""
+    runc.ids.append(cid)
+    if not os.path.isfile("/sys/fs/cgroup/cgroup.controllers"):
+        line = one_error_line(runc("create", "--bundle", bundle.path, cid))
+        assert line.endswith(f"cgroup: {file}: a cgroup v2 file, and this host's controllers are in "
+                             "cgroup v1 hierarchies"), line
+        assert not glob.glob(f"/sys/fs/cgroup/*/nslaunch-runc/{cid}"), "a refused create left its cgroup"
+        return False
+    if controller not in open("/sys/fs/cgroup/cgroup.subtree_control").read().split():
+        pytest.skip(f"the root cgroup does not hand {controller} down (tests/vm's guests' does)")
+    create(runc, bundle, cid)
+    return True
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_hugepage_limits_reach_the_cgroup(runc, bundle):
     """linux.resources.hugepageLimits, which kubelet gives every container
@@ -1173,16 +1191,9 @@ def test_hugepage_limits_reach_the_cgroup(runc, bundle):
     linux.setdefault("resources", {})["hugepageLimits"] = [{"pageSize": "2MB", "limit": 0}]
     bundle.write(linux=linux)
     v2 = "/sys/fs/cgroup/nslaunch-runc/huge"
-    runc.ids.append("huge")
-    if not os.path.isfile("/sys/fs/cgroup/cgroup.controllers"):
-        line = one_error_line(runc("create", "--bundle", bundle.path, "huge"))
-        assert line.endswith("cgroup: hugetlb.2MB.max: a cgroup v2 file, and this host's controllers are in "
-                             "cgroup v1 hierarchies"), line
-        assert not glob.glob("/sys/fs/cgroup/*/nslaunch-runc/huge"), "a refused create left its cgroup"
+    # a Kubernetes node's root hands hugetlb down; systemd alone does not
+    if not created_on_v2(runc, bundle, "huge", "hugetlb.2MB.max", "hugetlb"):
         return
-    if "hugetlb" not in open("/sys/fs/cgroup/cgroup.subtree_control").read().split():
-        pytest.skip("the root cgroup does not hand hugetlb down (a Kubernetes node's does; tests/vm's guests do)")
-    create(runc, bundle, "huge")
     read = lambda name: open(f"{v2}/{name}").read().strip()
     assert read("hugetlb.2MB.max") == "0"
     if os.path.exists(f"{v2}/hugetlb.2MB.rsvd.max"):
@@ -1223,3 +1234,77 @@ def test_memory_kernel_tcp_swappiness_and_oom_killer(runc, bundle):
     assert read("kmem.limit_in_bytes").strip() != str(32 << 20)
     assert runc("delete", "--force", "mem").returncode == 0
     assert not os.path.exists(v1)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_blkio_weight_reaches_the_cgroup(runc, bundle):
+    """linux.resources.blockIO.weight (Docker's and podman's --blkio-weight):
+    on cgroup v2 io.bfq.weight as given where BFQ is loaded, else io.weight
+    converted as runc converts it (10..1000 to 1..10000); again by update's
+    --blkio-weight and --resources; a weight out of range named. On a host
+    whose controllers are in cgroup v1 hierarchies, refused naming the
+    file, with nothing left behind."""
+    linux = bundle.config["linux"]
+    linux.setdefault("resources", {})["blockIO"] = {"weight": 500}
+    bundle.write(linux=linux)
+    v2 = "/sys/fs/cgroup/nslaunch-runc/bio"
+    if not created_on_v2(runc, bundle, "bio", "io.weight", "io"):
+        return
+
+    def weight():
+        if os.path.exists(f"{v2}/io.bfq.weight"):
+            return int(open(f"{v2}/io.bfq.weight").read().split()[1])
+        assert os.path.exists(f"{v2}/io.weight"), "the kernel weighs no I/O: neither BFQ nor blk-iocost"
+        return int(open(f"{v2}/io.weight").read().split()[1]) * -1   # converted: told apart by sign
+
+    bfq = os.path.exists(f"{v2}/io.bfq.weight")
+    assert weight() == (500 if bfq else -4950)
+    cp = runc("update", "--blkio-weight", "1000", "bio")
+    assert cp.returncode == 0, cp.stderr
+    assert weight() == (1000 if bfq else -10000)
+    cp = runc("update", "--resources", "-", "bio", input=json.dumps({"blockIO": {"weight": 10}}))
+    assert cp.returncode == 0, cp.stderr
+    assert weight() == (10 if bfq else -1)
+    line = one_error_line(runc("update", "--blkio-weight", "5", "bio"))
+    assert line.endswith("blkio weight: 5: expected 10 to 1000"), line
+    assert runc("delete", "--force", "bio").returncode == 0
+    assert not os.path.exists(v2)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_update_resources_are_checked_as_a_configs_are(runc, bundle):
+    """update --resources reads a linux.resources object as create reads the
+    config's: a field nslaunch cannot set, or of the wrong type, is refused
+    naming it and nothing changes (it was ignored before); the memory
+    reservation is written; device rules, which containerd hands over with
+    every update, stay as create set them. A --cpu-period without a quota
+    is refused rather than dropped."""
+    linux = bundle.config["linux"]
+    linux.setdefault("resources", {})["pids"] = {"limit": 20}
+    bundle.write(linux=linux)
+    create(runc, bundle, "chk")
+    pids_max = next(p for p in ("/sys/fs/cgroup/pids/nslaunch-runc/chk/pids.max",
+                                "/sys/fs/cgroup/nslaunch-runc/chk/pids.max") if os.path.exists(p))
+
+    def update(resources):
+        return runc("update", "--resources", "-", "chk", input=json.dumps(resources))
+
+    for resources, expected in (
+            ({"pids": {"limit": 30}, "cpu": {"realtimeRuntime": 5}},
+             "--resources: linux.resources.cpu.realtimeRuntime: not supported"),
+            ({"pids": {"limit": "30"}}, "--resources: linux.resources.pids.limit: expected an integer"),
+            ({"pids": {"limit": 30}, "memory": {"limt": 1}}, "--resources: linux.resources.memory.limt: "),
+            ([], "--resources: linux.resources: expected an object")):
+        line = one_error_line(update(resources))
+        assert expected in line, line
+        assert open(pids_max).read().strip() == "20", "a refused update changed a limit"
+    cp = update({"pids": {"limit": 30}, "devices": [{"allow": False, "access": "rwm"}],
+                 "memory": {"reservation": 32 << 20}})
+    assert cp.returncode == 0, cp.stderr
+    assert open(pids_max).read().strip() == "30"
+    low = next(p for p in ("/sys/fs/cgroup/memory/nslaunch-runc/chk/memory.soft_limit_in_bytes",
+                           "/sys/fs/cgroup/nslaunch-runc/chk/memory.low") if os.path.exists(p))
+    assert open(low).read().strip() == str(32 << 20)
+    line = one_error_line(runc("update", "--cpu-period", "50000", "chk"))
+    assert line.endswith("--cpu-period: 50000: needs --cpu-quota"), line
+    assert runc("delete", "--force", "chk").returncode == 0

@@ -291,6 +291,40 @@ static void v2_files_after_the_limits(void **state)
         assert_string_equal(e.cause, "has no rdma controller (not in its cgroup.controllers)");
 }
 
+/* An I/O weight: BFQ's file as given where BFQ is loaded, else
+ * blk-iocost's converted; the io controller handed down; a kernel with
+ * neither named. */
+static void v2_io_weight(void **state)
+{
+        char v2[128], nsl[160];
+        struct nsl_cgroup_limits l = { .blkio_weight = 500 };
+        struct nsl_cgroup cg;
+        nsl_error e = { 0 };
+        (void)state;
+
+        v2_root(v2, "cpu io memory pids\n", "\n");
+        struct nsl_cgroup_places places = { .v2 = v2, .self = "/nonexistent", .made = v2_made };
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &l, NULL, &cg, &e), 0);
+        snprintf(nsl, sizeof nsl, "%s/nslaunch", v2);
+        expect(nsl, "cgroup.subtree_control", "+io");
+        expect(cg.dirs[0], "io.weight", "4950");
+        put(cg.dirs[0], "io.bfq.weight", "");
+        assert_int_equal(nsl_cgroup_v2_apply(cg.fd, &l, &e), 0);
+        expect(cg.dirs[0], "io.bfq.weight", "500");
+        expect(cg.dirs[0], "io.weight", "4950");
+        char path[512];
+        snprintf(path, sizeof path, "%s/io.bfq.weight", cg.dirs[0]);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/io.weight", cg.dirs[0]);
+        unlink(path);
+        assert_int_equal(nsl_cgroup_v2_apply(cg.fd, &l, &e), -ENOENT);
+        assert_string_equal(e.object, "io.weight");
+        assert_string_equal(e.cause, "no such file in the cgroup: the kernel has neither BFQ nor blk-iocost to "
+                                     "weigh I/O by");
+        forget(&cg);
+}
+
 /* Only limits asked for are written; no limits, no cgroup. */
 static void v2_nothing_asked_nothing_made(void **state)
 {
@@ -425,6 +459,9 @@ static void v1_beside_an_empty_v2(void **state)
                                              "hierarchies");
                 assert_int_equal(nsl_cgroup_create_in(&places, &hugepages, NULL, &refused, &e), -ENOTSUP);
                 assert_string_equal(e.object, "hugetlb.2MB.max");
+                struct nsl_cgroup_limits io = { .pids = 10, .blkio_weight = 100 };
+                assert_int_equal(nsl_cgroup_create_in(&places, &io, NULL, &refused, &e), -ENOTSUP);
+                assert_string_equal(e.object, "io.weight");
         }
 
         /* init moves itself: "0" (the writer) into tasks, through fds opened here */
@@ -508,6 +545,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(v2_as_root, setup, teardown),
                 cmocka_unit_test_setup_teardown(v2_nothing_asked_nothing_made, setup, teardown),
                 cmocka_unit_test_setup_teardown(v2_files_after_the_limits, setup, teardown),
+                cmocka_unit_test_setup_teardown(v2_io_weight, setup, teardown),
                 cmocka_unit_test_setup_teardown(v2_rootless_delegated, setup, teardown),
                 cmocka_unit_test_setup_teardown(v2_cgroup_parent, setup, teardown),
                 cmocka_unit_test_setup_teardown(v1_beside_an_empty_v2, setup, teardown),

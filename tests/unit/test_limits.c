@@ -132,6 +132,15 @@ static void cgroup_path(void **state)
 }
 
 /* cpu.shares to cpu.weight: both defaults, both ends, and monotonic. */
+/* runc's and crun's line: 10 to 1, 1000 to 10000 */
+static void blkio_to_io_weight(void **state)
+{
+        (void)state;
+        assert_int_equal(nsl_cgroup_blkio_to_io_weight(10), 1);
+        assert_int_equal(nsl_cgroup_blkio_to_io_weight(500), 4950);
+        assert_int_equal(nsl_cgroup_blkio_to_io_weight(1000), 10000);
+}
+
 static void shares_to_weight(void **state)
 {
         (void)state;
@@ -274,6 +283,7 @@ int main(void)
                 cmocka_unit_test(bad_limit_options),
                 cmocka_unit_test(cgroup_path),
                 cmocka_unit_test(shares_to_weight),
+                cmocka_unit_test(blkio_to_io_weight),
                 cmocka_unit_test(v2_files_and_values),
                 cmocka_unit_test(v2_swap_and_partial_limits),
                 cmocka_unit_test(v2_missing_controller_is_an_error),

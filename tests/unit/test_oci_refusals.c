@@ -224,8 +224,10 @@ static void resources(void **state)
                        "nslaunch: config.json: linux.resources.blockIO.throttleWriteIOPSDevice: not supported");
         expect_refused("linux.resources.devices", "[{\"allow\": true, \"access\": \"rwm\", \"path\": \"/dev/x\"}]",
                        "nslaunch: config.json: linux.resources.devices[0].path: not supported");
-        expect_refused("linux.resources.blockIO.weight", "300",
-                       "nslaunch: config.json: linux.resources.blockIO.weight: not supported");
+        expect_refused("linux.resources.blockIO.weight", "5",
+                       "nslaunch: config.json: linux.resources.blockIO.weight: 5: expected 10 to 1000");
+        expect_refused("linux.resources.blockIO.weight", "1001",
+                       "nslaunch: config.json: linux.resources.blockIO.weight: expected an integer from 0 to 1000");
         expect_refused("linux.resources.blockIO.throttleReadBpsDevice", "[{\"major\": 8, \"minor\": 0, \"rate\": 1}]",
                        "nslaunch: config.json: linux.resources.blockIO.throttleReadBpsDevice: not supported");
         /* hugepageLimits: carried out (cgroup v2; refused on v1 when the cgroup is made) */
