@@ -132,13 +132,28 @@ int nsl_spec_set_pids(nsl_spec *spec, const char *n, nsl_error *error);
 int nsl_spec_set_cgroup_parent(nsl_spec *spec, const char *path, nsl_error *error);
 /* The sandbox's cgroup at exactly this path (an OCI cgroupsPath), instead of
  * a new one under the parent: absolute, from each hierarchy's root, or
- * relative, under /nslaunch. systemd's "slice:prefix:name" is refused. It
+ * relative, under /nslaunch (systemd's "slice:prefix:name" is
+ * nsl_spec_set_systemd_cgroup's). It
  * is made (with its missing parents) in every hierarchy nslaunch uses (on
  * cgroup v1: memory, cpu, pids, cpuset, freezer and, as root, devices,
  * those mounted) and must not hold processes yet. A sandbox with it may be
  * detached; the cgroup is then its owner's to remove
  * (nsl_cgroup_remove_path). Not with nsl_spec_set_cgroup_parent. */
 int nsl_spec_set_cgroup_path(nsl_spec *spec, const char *path, nsl_error *error);
+/* The same through systemd's driver: cgroups_path is "slice:prefix:name"
+ * (Docker's system.slice:docker:ID), and the cgroup is the transient scope
+ * prefix-name.scope that systemd makes in the slice (system.slice when
+ * empty), delegated to nslaunch, which writes the limits in it as in one of
+ * its own; systemd is also given the limits it models, so that a
+ * daemon-reload keeps them. Its path ("/system.slice/docker-ID.scope") is
+ * then the exact path. As root, on a host whose controllers are in cgroup
+ * v2 alone, with systemd as pid 1 (its socket /run/systemd/private):
+ * otherwise refused when the sandbox is made. The scope goes once nothing
+ * runs in it. */
+int nsl_spec_set_systemd_cgroup(nsl_spec *spec, const char *cgroups_path, nsl_error *error);
+/* The exact cgroup path set (resolved: a relative one under /nslaunch, a
+ * systemd scope's cgroup), from each hierarchy's root; NULL when none is. */
+const char *nsl_spec_cgroup_path(const nsl_spec *spec);
 /* A device access rule, in the order added: type 'a' (all, and then major
  * and minor -1 and access "rwm"), 'c' or 'b'; major and minor a number or
  * -1 for any; access one or more of r, w, m. The host's root puts them in
@@ -509,7 +524,9 @@ int nsl_oci_load_text(const char *bundle, const char *text, nsl_oci **oci, nsl_e
 const char *nsl_oci_text(const nsl_oci *oci);
 void nsl_oci_free(nsl_oci *oci);
 /* The config onto spec through its setters. The spec refers to the oci's
- * copy of linux.seccomp: keep oci until nsl_sandbox_create has returned. */
+ * copy of linux.seccomp: keep oci until nsl_sandbox_create has returned.
+ * cgroupsPath goes to nsl_spec_set_cgroup_path, unless the caller chose
+ * systemd's driver first (nsl_spec_set_systemd_cgroup with it). */
 int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error);
 /* A linux.resources object's text (runc's update --resources) onto spec:
  * its limits, checked as a config's are, errors named under what (the
@@ -564,6 +581,11 @@ int nsl_cgroup_pids(const char *path, pid_t **pids, size_t *n, nsl_error *error)
  * now (memory below what is used) or one the cgroup's hierarchies cannot
  * take is refused, naming it. */
 int nsl_cgroup_update(const char *path, const nsl_spec *limits, nsl_error *error);
+/* The same for a scope made through systemd's driver (path is its cgroup,
+ * "/system.slice/docker-ID.scope"): systemd is told the limits it models
+ * first (SetUnitProperties, for the running unit), so that a daemon-reload
+ * keeps them. */
+int nsl_cgroup_update_scope(const char *path, const nsl_spec *limits, nsl_error *error);
 
 /* A new process in the running sandbox whose init's host pid is init_pid
  * (the OCI runtime's exec): it joins init's cgroups and its user, mount,

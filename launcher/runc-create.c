@@ -158,12 +158,15 @@ static int remove_cgroup(const char *path, nsl_error *error)
 /* The config's cgroupsPath, else one named by the ID; a rootless container
  * (run by a user, or by a user namespace's root) without cgroupsPath gets
  * none (the cgroup tree is the host root's here). */
-static const char *cgroup_path(const struct create_args *a, const nsl_oci *oci, char *buf, size_t len)
+static const char *cgroup_path(const struct nsl_runc *g, const struct create_args *a, const nsl_oci *oci, char *buf,
+                               size_t len)
 {
         const char *path = nsl_oci_cgroups_path(oci);
 
         if (path)
                 snprintf(buf, len, "%s", path);
+        else if (g->systemd_cgroup)
+                snprintf(buf, len, "system.slice:nslaunch-runc:%s", a->id);
         else if (nsl_host_root())
                 snprintf(buf, len, DEFAULT_CGROUP_PARENT "/%s", a->id);
         else
@@ -177,6 +180,10 @@ static int setup_spec(const struct nsl_runc *g, const struct create_args *a, con
         char fifo[PATH_MAX + 300], cgroup[PATH_MAX];
         int r;
 
+        /* the driver first: the config's cgroupsPath is then the scope's */
+        if (g->systemd_cgroup && cgroup_path(g, a, oci, cgroup, sizeof cgroup) &&
+            (r = nsl_spec_set_systemd_cgroup(spec, cgroup, error)) < 0)
+                return r;
         if ((r = nsl_oci_to_spec(oci, spec, error)) < 0)
                 return r;
         snprintf(fifo, sizeof fifo, "%s/%s/" START_FIFO, g->root, a->id);
@@ -184,7 +191,8 @@ static int setup_spec(const struct nsl_runc *g, const struct create_args *a, con
                 return nsl_fail(error, errno, "create", fifo, NULL);
         if ((r = nsl_spec_set_start_fifo(spec, fifo, error)) < 0)
                 return r;
-        if (cgroup_path(a, oci, cgroup, sizeof cgroup) && (r = nsl_spec_set_cgroup_path(spec, cgroup, error)) < 0)
+        if (!g->systemd_cgroup && cgroup_path(g, a, oci, cgroup, sizeof cgroup) &&
+            (r = nsl_spec_set_cgroup_path(spec, cgroup, error)) < 0)
                 return r;
         if (nsl_oci_terminal(oci) && !a->console_socket)
                 return nsl_fail(error, EINVAL, "process.terminal", "",
@@ -229,8 +237,10 @@ static void fill_state(struct nsl_runc_state *state, const struct create_args *a
 
 /* What create records and runs once the container's init exists. */
 struct create_job {
+        const struct nsl_runc *g;
         const struct create_args *a;
         const nsl_oci *oci;
+        const nsl_spec *spec;
         int dirfd;
         struct nsl_runc_state *state;
 };
@@ -253,7 +263,13 @@ static int record_and_run_hooks(pid_t init_pid, int init_pidfd, void *data, nsl_
         int r;
 
         fill_state(state, job->a, job->oci, init_pid);
-        cgroup_path(job->a, job->oci, state->cgroup, sizeof state->cgroup);
+        /* a scope's path is systemd's naming, worked out by the library;
+         * a cgroupfs path is kept as given, so that delete knows a relative
+         * one's parents */
+        if (job->g->systemd_cgroup)
+                snprintf(state->cgroup, sizeof state->cgroup, "%s", nsl_spec_cgroup_path(job->spec));
+        else
+                cgroup_path(job->g, job->a, job->oci, state->cgroup, sizeof state->cgroup);
         if ((r = nsl_runc_state_write(job->dirfd, state, error)) < 0 ||
             (r = nsl_runc_config_save(job->dirfd, job->oci, job->a->id, error)) < 0 ||
             (r = run_hooks(job->oci, state, NSL_RUNC_CREATED, "prestart", error)) < 0 ||
@@ -268,7 +284,7 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
                           struct nsl_runc_state *state, nsl_error *error)
 {
         _cleanup_close_ int console_fd = -1;
-        struct create_job job = { .a = a, .dirfd = dirfd, .state = state };
+        struct create_job job = { .g = g, .a = a, .dirfd = dirfd, .state = state };
         nsl_oci *oci = NULL;
         nsl_spec *spec = NULL;
         bool at_root_built;
@@ -279,6 +295,7 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
         job.oci = oci;
         at_root_built = has_create_hooks(oci);
         spec = nsl_spec_new();
+        job.spec = spec;
         r = spec ? setup_spec(g, a, oci, spec, &console_fd, error) : nsl_fail(error, ENOMEM, "create", "", NULL);
         if (r == 0 && at_root_built)
                 nsl_spec_on_root_built(spec, record_and_run_hooks, &job);

@@ -51,7 +51,7 @@ static const char usage_text[] =
         "  --log-format text|json\n"
         "  --debug               more lines in the log\n"
         "  --version, -v         the version\n"
-        "  --systemd-cgroup      refused: nslaunch has the cgroupfs driver only\n";
+        "  --systemd-cgroup      cgroupsPath is systemd's slice:prefix:name: the cgroup is a scope systemd makes\n";
 
 static void write_log(const struct nsl_runc *g, const char *level, const char *msg)
 {
@@ -154,7 +154,6 @@ int nsl_runc_main(int argc, char **argv)
 {
         struct nsl_runc g = { .log_fd = -1 };
         struct nsl_tokens t = { .argc = argc, .argv = argv, .index = 1 };
-        bool systemd_cgroup = false;
         const char *log_format = "text";
         enum nsl_token token;
         int id, r;
@@ -176,7 +175,7 @@ int nsl_runc_main(int argc, char **argv)
                         g.debug = true;
                         break;
                 case G_SYSTEMD_CGROUP:
-                        systemd_cgroup = true;
+                        g.systemd_cgroup = true;
                         break;
                 case G_VERSION:
                         printf("nslaunch-runc version %s\nspec: 1.2.0\n", NSL_VERSION);
@@ -192,9 +191,6 @@ int nsl_runc_main(int argc, char **argv)
                 return nsl_runc_fail(&g, "--log-format", log_format, "not text or json");
         if (token != NSL_TOKEN_END)
                 return nsl_runc_usage(&g, "nslaunch-runc", token, t.spelled);
-        if (systemd_cgroup)
-                return nsl_runc_fail(&g, "--systemd-cgroup", "", "not supported: nslaunch drives cgroupfs only "
-                                     "(use the cgroupfs manager: podman --cgroup-manager cgroupfs, SystemdCgroup = false)");
         if (t.index >= argc)
                 return nsl_runc_fail(&g, "usage", "", "no command (nslaunch-runc --help)");
         if (g.root[0] != '/') {

@@ -16,6 +16,7 @@ struct nsl_runc {
         int log_fd;             /* --log, -1 without */
         bool log_json;          /* --log-format json */
         bool debug;
+        bool systemd_cgroup;    /* --systemd-cgroup: cgroupsPath is slice:prefix:name, the cgroup a scope */
 };
 
 /* What a container's state.json holds (runc-state.c). */

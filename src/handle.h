@@ -44,6 +44,7 @@ struct nsl_sandbox {
         bool detached;                  /* runs on its own: free leaves it be */
         bool cgroup_exact;              /* its cgroup is at the spec's exact path: one a detached
                                          * sandbox leaves to the path's owner */
+        int anchor_pidfd;               /* systemd's driver: the scope's first process, until init is in */
         int rc;                         /* the outcome, once finished */
         nsl_result result;
         nsl_error error;

@@ -105,6 +105,11 @@ static void fall_back_to_rlimits(struct nsl_sandbox *sb, const nsl_error *why)
 
 static int step_cgroup(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
+        if (spec->systemd_scope) {
+                sb->cgroup_exact = true;
+                return nsl_cgroup_create_systemd(&sb->plan.limits, spec->systemd_scope, &sb->cg, &sb->anchor_pidfd,
+                                                 error);
+        }
         if (spec->cgroup_path) {
                 /* its owner asked for exactly this cgroup: no fallback */
                 sb->cgroup_exact = true;
@@ -233,6 +238,15 @@ static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
         if (r < 0)
                 return nsl_fail(error, -r, "clone", "clone3", NULL);
         return r;
+}
+
+/* init is in the scope now: its first process has done its part */
+static int step_cgroup_anchor(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+{
+        (void)spec;
+        (void)error;
+        nsl_cgroup_anchor_end(&sb->anchor_pidfd);
+        return 0;
 }
 
 static int step_idmap(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
@@ -367,6 +381,7 @@ static const struct host_step {
         { "cgroup", step_cgroup },
         { "open-sources", step_open_sources },
         { "clone", step_clone },
+        { "cgroup-anchor", step_cgroup_anchor },
         { "idmap", step_idmap },
         { "oom-score-adj", step_oom_score_adj },
         { "go", step_go },
@@ -422,7 +437,7 @@ static nsl_sandbox *sandbox_new(void)
         sb->egress_log = -1;
         sb->ids = (struct nsl_host_ids)NSL_HOST_IDS_INIT;
         nsl_sources_init(&sb->sources);
-        sb->start_fd = sb->start_read_fd = sb->pidfd = sb->sync_fd = -1;
+        sb->start_fd = sb->start_read_fd = sb->pidfd = sb->sync_fd = sb->anchor_pidfd = -1;
         sb->pid = -1;
         sb->notify = (struct nsl_notify){ .listener = -1, .native_arch = seccomp_arch_native(), .result = &sb->result };
         sb->s = (struct nsl_supervision){ .pidfd = -1, .sync_fd = -1, .timer_fd = -1, .sig_fd = -1, .egress_log = -1 };
@@ -692,6 +707,7 @@ void nsl_sandbox_free(nsl_sandbox *sb)
         nsl_supervision_close(&sb->s);
         nsl_net_proxy_stop(&sb->proxy);
         nsl_closep(&sb->egress_log);
+        nsl_cgroup_anchor_end(&sb->anchor_pidfd);
         nsl_cgroup_destroy(&sb->cg);
         nsl_sources_close(&sb->sources);
         nsl_idmap_userns_close(&sb->idmap_helpers);

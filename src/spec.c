@@ -57,6 +57,7 @@ void nsl_spec_free(nsl_spec *spec)
         free(spec->seccomp_cache);
         free(spec->cgroup_parent);
         free(spec->cgroup_path);
+        free(spec->systemd_scope);
         free(spec->cpuset_cpus);
         free(spec->cpuset_mems);
         free(spec->status_path);
@@ -560,8 +561,37 @@ int nsl_spec_set_cgroup_path(nsl_spec *spec, const char *path, nsl_error *error)
         if ((r = nsl_cgroup_resolve_path(path, &resolved, error)) < 0)
                 return r;
         free(spec->cgroup_path);
+        free(spec->systemd_scope);
         spec->cgroup_path = resolved;
+        spec->systemd_scope = NULL;
         return 0;
+}
+
+int nsl_spec_set_systemd_cgroup(nsl_spec *spec, const char *cgroups_path, nsl_error *error)
+{
+        _cleanup_free_ struct nsl_systemd_scope *scope = malloc(sizeof *scope);
+        char *path;
+        int r;
+
+        if (spec->cgroup_parent)
+                return nsl_fail(error, EINVAL, "cgroupsPath", cgroups_path ? cgroups_path : "",
+                                "a cgroup parent is set already; an exact path replaces it");
+        if (!scope)
+                return nsl_fail(error, ENOMEM, "cgroupsPath", "", NULL);
+        if ((r = nsl_systemd_scope_parse(cgroups_path ? cgroups_path : "", scope, error)) < 0)
+                return r;
+        if (!(path = strdup(scope->path)))
+                return nsl_fail(error, ENOMEM, "cgroupsPath", "", NULL);
+        free(spec->cgroup_path);
+        free(spec->systemd_scope);
+        spec->cgroup_path = path;
+        spec->systemd_scope = TAKE_PTR(scope);
+        return 0;
+}
+
+const char *nsl_spec_cgroup_path(const nsl_spec *spec)
+{
+        return spec->cgroup_path;
 }
 
 int nsl_spec_set_cpu_shares(nsl_spec *spec, uint64_t shares, nsl_error *error)

@@ -79,6 +79,7 @@ struct nsl_spec {
         uint64_t pids;                  /* 0 = no limit */
         char *cgroup_parent;
         char *cgroup_path;              /* exact (resolved OCI cgroupsPath); NULL: a new one under the parent */
+        struct nsl_systemd_scope *systemd_scope;        /* systemd's driver: the scope at cgroup_path */
         uint64_t cpu_shares;            /* 0 = not given */
         uint64_t memory_reservation;    /* bytes; 0 = not given */
         uint64_t memory_kernel_tcp;     /* bytes; 0 = not given */

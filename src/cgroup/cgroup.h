@@ -136,6 +136,23 @@ int nsl_cgroup_create_exact(const struct nsl_cgroup_limits *limits, const char *
  * as given, relative under /nslaunch; "slice:prefix:name" (systemd's driver)
  * and ".." refused. *out is malloc'd. */
 int nsl_cgroup_resolve_path(const char *path, char **out, nsl_error *error);
+/* systemd's driver: an OCI cgroupsPath "slice:prefix:name" is the scope
+ * unit prefix-name.scope in slice (system.slice when empty), whose cgroup
+ * is path ("/system.slice/docker-ID.scope"). */
+struct nsl_systemd_scope {
+        char unit[256];
+        char slice[256];
+        char path[1024];
+};
+int nsl_systemd_scope_parse(const char *cgroups_path, struct nsl_systemd_scope *scope, nsl_error *error);
+/* Has systemd make the scope, delegated to nslaunch, with a first process
+ * of its own in it (*anchor_pidfd), and applies the limits there. Once the
+ * sandbox's init is in the cgroup, nsl_cgroup_anchor_end ends that process
+ * (on failure too: the scope goes when empty). cgroup v2 only, as root. */
+int nsl_cgroup_create_systemd(const struct nsl_cgroup_limits *limits, const struct nsl_systemd_scope *scope,
+                              struct nsl_cgroup *cg, int *anchor_pidfd, nsl_error *error);
+void nsl_cgroup_anchor_end(int *anchor_pidfd);
+
 /* Forgets cg without touching the cgroup (a detached sandbox's, its owner's now). */
 void nsl_cgroup_release(struct nsl_cgroup *cg);
 /* A cgroup nslaunch made (nslaunch-PID-RANDOM) whose nslaunch is gone and in

@@ -31,6 +31,9 @@ int nsl_cgroup_own(const struct nsl_cgroup_places *places, const char *controlle
 const char *nsl_cgroup_no_delegation_hint(void);
 /* The hierarchies at the standard places (see cgroup.c). */
 void nsl_cgroup_find_places(struct nsl_cgroup_places *places);
+/* Whether the limits go to v1 hierarchies: the host keeps memory, cpu or
+ * pids there (hybrid), or has no cgroup2. */
+bool nsl_cgroup_use_v1(const struct nsl_cgroup_places *places);
 /* Every pid in dir and the cgroups below it, appended to *pids (malloc'd). */
 int nsl_cgroup_collect_pids(const char *dir, pid_t **pids, size_t *n);
 /* Makes hierarchy/parent/name after removing stale cgroups beside it; -ENOTSUP
@@ -46,10 +49,23 @@ bool nsl_cgroup_v2_has(const char *dir, const struct nsl_cgroup_limits *l);
 char *nsl_cgroup_v2_missing(const char *dir, const struct nsl_cgroup_limits *l);
 int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                                const char *path, struct nsl_cgroup *cg, nsl_error *error);
+/* The cgroup at dir (malloc'd, taken) as cg's, with the limits applied. */
+int nsl_cgroup_v2_adopt(char *dir, const struct nsl_cgroup_limits *l, bool rootless, struct nsl_cgroup *cg,
+                        nsl_error *error);
 void nsl_cgroup_v2_stats(int dirfd, int64_t *peak, bool *oom_killed);
 /* Attaches a program that allows and refuses device access as l's rules
  * say (devices.c). */
 int nsl_cgroup_v2_limit_devices(const char *dir, const struct nsl_cgroup_limits *l, nsl_error *error);
+
+/* StartTransientUnit's body for the scope around pid, with the limits
+ * systemd models as properties (systemd.c). */
+struct nsl_dbus_writer;
+int nsl_systemd_scope_body(const struct nsl_systemd_scope *scope, pid_t pid, const struct nsl_cgroup_limits *l,
+                           struct nsl_dbus_writer *w);
+
+/* SetUnitProperties of the running scope whose cgroup is path: the limits
+ * systemd models. */
+int nsl_systemd_set_properties(const char *path, const struct nsl_cgroup_limits *l, nsl_error *error);
 
 int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                          const char *parent, const char *name, struct nsl_cgroup *cg, nsl_error *error);

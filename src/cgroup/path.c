@@ -50,13 +50,10 @@ int nsl_cgroup_resolve_path(const char *path, char **out, nsl_error *error)
 {
         if (!path || !*path || !strcmp(path, "/"))
                 return nsl_fail(error, EINVAL, "cgroupsPath", path ? path : "", "expected a cgroup path like /mygroup/ctr");
-        if (strchr(path, ':')) {
-                bool systemd = access("/run/systemd/system", F_OK) == 0;
+        if (strchr(path, ':'))
                 return nsl_fail(error, ENOTSUP, "cgroupsPath", path,
-                                "the systemd form slice:prefix:name needs the systemd cgroup driver, %s; "
-                                "give a cgroupfs path like /mygroup/ctr",
-                                systemd ? "which nslaunch does not have" : "and systemd does not run here");
-        }
+                                "the systemd form slice:prefix:name is for systemd's cgroup driver "
+                                "(nslaunch-runc --systemd-cgroup); give a cgroupfs path like /mygroup/ctr");
         if (strstr(path, "/../") || !strncmp(path, "../", 3) || !strcmp(path, "..") ||
             (strlen(path) >= 3 && !strcmp(path + strlen(path) - 3, "/..")) || strstr(path, "//") ||
             strlen(path) >= 400)
@@ -72,7 +69,7 @@ int nsl_cgroup_resolve_path(const char *path, char **out, nsl_error *error)
 
 /* A hybrid host (v1 hierarchies beside an empty or partial cgroup2) keeps
  * its controllers in v1: an OCI container's cgroup goes there, as runc's. */
-static bool use_v1(const struct nsl_cgroup_places *places)
+bool nsl_cgroup_use_v1(const struct nsl_cgroup_places *places)
 {
         return !places->v2 || places->v1[NSL_CG_MEMORY] || places->v1[NSL_CG_CPU] || places->v1[NSL_CG_PIDS];
 }
@@ -85,7 +82,7 @@ int nsl_cgroup_create_exact(const struct nsl_cgroup_limits *l, const char *path,
 
         nsl_cgroup_find_places(&places);
         *cg = (struct nsl_cgroup)NSL_CGROUP_INIT;
-        if (use_v1(&places))
+        if (nsl_cgroup_use_v1(&places))
                 r = nsl_cgroup_v1_create_exact(&places, l, path, cg, error);
         else
                 r = nsl_cgroup_v2_create_exact(&places, l, path, cg, error);
@@ -417,7 +414,7 @@ static int update_located(const struct located *at, const char *resolved, const 
         return 0;
 }
 
-int nsl_cgroup_update(const char *path, const nsl_spec *limits, nsl_error *error)
+static int update(const char *path, const nsl_spec *limits, bool scope, nsl_error *error)
 {
         _cleanup_free_ char *resolved = NULL;
         struct nsl_cgroup_limits l;
@@ -428,9 +425,21 @@ int nsl_cgroup_update(const char *path, const nsl_spec *limits, nsl_error *error
         r = nsl_plan_cgroup_limits(limits, &l, error);
         if (r == 0 && !nsl_cgroup_limits_any(&l))
                 r = nsl_fail(error, EINVAL, "update", path ? path : "", "no limit to change");
-        if (r == 0 && (r = locate(path, true, &at, &resolved, error)) == 0)
+        if (r == 0 && (r = locate(path, true, &at, &resolved, error)) == 0 && scope)
+                r = nsl_systemd_set_properties(resolved, &l, error);
+        if (r == 0)
                 r = update_located(&at, resolved, &l, error);
         located_free(&at);
         nsl_strv_free(l.v2_files);
         return r;
+}
+
+int nsl_cgroup_update(const char *path, const nsl_spec *limits, nsl_error *error)
+{
+        return update(path, limits, false, error);
+}
+
+int nsl_cgroup_update_scope(const char *path, const nsl_spec *limits, nsl_error *error)
+{
+        return update(path, limits, true, error);
 }

@@ -397,8 +397,16 @@ int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const str
         size_t n = 0;
         if (nsl_cgroup_collect_pids(dir, &pids, &n) == 0 && n > 0)
                 return nsl_fail(error, EBUSY, "cgroup", dir, "already holds processes (%zu)", n);
+        return nsl_cgroup_v2_adopt(TAKE_PTR(dir), l, places->rootless, cg, error);
+}
+
+int nsl_cgroup_v2_adopt(char *dir, const struct nsl_cgroup_limits *l, bool rootless, struct nsl_cgroup *cg,
+                        nsl_error *error)
+{
+        int r;
+
         cg->version = 2;
-        cg->dirs[0] = TAKE_PTR(dir);
+        cg->dirs[0] = dir;
         cg->fd = open(cg->dirs[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (cg->fd < 0)
                 return nsl_fail(error, errno, "cgroup", cg->dirs[0], NULL);
@@ -406,7 +414,7 @@ int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const str
                 return r;
         /* loading a device program takes CAP_SYS_ADMIN of the host, whatever
          * was delegated; rootless, the sandbox's user namespace bounds it */
-        return l->n_device_rules && !places->rootless ? nsl_cgroup_v2_limit_devices(cg->dirs[0], l, error) : 0;
+        return l->n_device_rules && !rootless ? nsl_cgroup_v2_limit_devices(cg->dirs[0], l, error) : 0;
 }
 
 void nsl_cgroup_v2_stats(int dirfd, int64_t *peak, bool *oom_killed)

@@ -341,7 +341,8 @@ static int resources_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_erro
         if ((r = nsl_oci_limits_to_spec(&oci->resources, spec, error)) < 0 ||
             (r = device_rules_to_spec(&oci->resources, spec, error)) < 0)
                 return r;
-        if (oci->cgroups_path && *oci->cgroups_path &&
+        /* a runtime that chose systemd's driver set the scope already */
+        if (oci->cgroups_path && *oci->cgroups_path && !spec->systemd_scope &&
             (r = nsl_spec_set_cgroup_path(spec, oci->cgroups_path, error)) < 0)
                 return nsl_oci_as_field(error, "linux.cgroupsPath", r);
         return 0;

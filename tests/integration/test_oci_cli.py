@@ -848,7 +848,7 @@ def test_features(runc):
     assert "createRuntime" in f["hooks"] and "poststop" in f["hooks"]
     assert set(f["linux"]["namespaces"]) >= {"user", "pid", "mount", "network", "ipc", "uts", "cgroup"}
     assert "CAP_SYS_ADMIN" in f["linux"]["capabilities"]
-    assert f["linux"]["cgroup"]["systemd"] is False
+    assert f["linux"]["cgroup"]["systemd"] is True and f["linux"]["cgroup"]["systemdUser"] is False
     assert f["linux"]["seccomp"]["enabled"] and "SCMP_ACT_ERRNO" in f["linux"]["seccomp"]["actions"]
     assert "SCMP_ARCH_X86_64" in f["linux"]["seccomp"]["archs"]
 
@@ -897,7 +897,6 @@ def test_json_log_lines(runc, hostdir):
 def test_refusals(runc):
     assert "checkpoint/restore" in one_error_line(runc("checkpoint", "x"))
     assert "checkpoint/restore" in one_error_line(runc("restore", "x"))
-    assert "systemd" in one_error_line(runc("--systemd-cgroup", "list"))
     assert "unknown option" in one_error_line(runc("--bogus", "list"))
     assert "unknown command" in one_error_line(runc("frobnicate"))
     assert "--log-format" in one_error_line(runc("--log-format", "xml", "list"))

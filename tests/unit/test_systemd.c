@@ -1,0 +1,308 @@
+/* systemd's cgroup driver without systemd: cgroupsPath to the scope, and
+ * the D-Bus messages checked by a real D-Bus implementation, dbus-daemon
+ * (started here on a socket of its own), which drops a connection that
+ * sends a malformed message and forwards a valid one as it was. The scope
+ * itself is made by the real systemd in tests/vm's systemd guest
+ * (tests/integration/test_oci_systemd.py). */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cgroup/cgroup.h"
+#include "cgroup/dbus.h"
+#include "cgroup/internal.h"
+
+static void expect_scope(const char *cgroups_path, const char *unit, const char *slice, const char *path)
+{
+        struct nsl_systemd_scope scope;
+        nsl_error e = { 0 };
+
+        if (nsl_systemd_scope_parse(cgroups_path, &scope, &e) < 0)
+                fail_msg("%s: refused: %s: %s", cgroups_path, e.object, e.cause);
+        assert_string_equal(scope.unit, unit);
+        assert_string_equal(scope.slice, slice);
+        assert_string_equal(scope.path, path);
+}
+
+static void expect_refused(const char *cgroups_path, const char *cause_part)
+{
+        struct nsl_systemd_scope scope;
+        nsl_error e = { 0 };
+
+        assert_true(nsl_systemd_scope_parse(cgroups_path, &scope, &e) < 0);
+        assert_string_equal(e.what, "cgroupsPath");
+        if (!strstr(e.cause, cause_part))
+                fail_msg("%s: '%s' does not say '%s'", cgroups_path, e.cause, cause_part);
+}
+
+/* Docker's, podman's and kubelet's forms; a slice's dashes are its parents. */
+static void scope_names(void **state)
+{
+        (void)state;
+        expect_scope("system.slice:docker:abc", "docker-abc.scope", "system.slice", "/system.slice/docker-abc.scope");
+        expect_scope("machine.slice:libpod:f00", "libpod-f00.scope", "machine.slice", "/machine.slice/libpod-f00.scope");
+        expect_scope("kubepods-burstable-pod1_2.slice:cri-containerd:x", "cri-containerd-x.scope",
+                     "kubepods-burstable-pod1_2.slice",
+                     "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1_2.slice/cri-containerd-x.scope");
+        expect_scope(":nslaunch-runc:c1", "nslaunch-runc-c1.scope", "system.slice", "/system.slice/nslaunch-runc-c1.scope");
+        expect_scope("user.slice::c1", "c1.scope", "user.slice", "/user.slice/c1.scope");
+        expect_scope("-.slice:p:n", "p-n.scope", "-.slice", "/p-n.scope");
+        expect_refused("/docker/abc", "expected slice:prefix:name");
+        expect_refused("system.slice:docker", "expected slice:prefix:name");
+        expect_refused("system.slice:docker:", "expected slice:prefix:name");
+        expect_refused("a:b:c:d", "expected slice:prefix:name");
+        expect_refused("system:docker:x", "not a slice's name");
+        expect_refused("a--b.slice:p:n", "not a slice's name");
+        expect_refused("-a.slice:p:n", "not a slice's name");
+        expect_refused("a-.slice:p:n", "not a slice's name");
+        expect_refused("a/b.slice:p:n", "not a slice's name");
+        expect_refused("system.slice:p:../../x", "not a unit's name");
+        expect_refused("system.slice:p:a b", "not a unit's name");
+        expect_refused("system.slice:p:pod.slice", "a slice as the container's own unit");
+}
+
+/* The bytes of a call with no body, as the specification lays them out:
+ * fixed header, then each (code, variant) field at 8, then padding to 8. */
+static void call_bytes(void **state)
+{
+        struct nsl_dbus_writer w;
+        struct nsl_dbus_message m;
+        nsl_error e = { 0 };
+        static const uint8_t expected_start[] = {
+                'l', 1, 0, 1, 0, 0, 0, 0, 7, 0, 0, 0,   /* little-endian call, no body, serial 7 */
+                0, 0, 0, 0,                             /* the fields' length, checked below */
+                1, 1, 'o', 0, 2, 0, 0, 0, '/', 'a', 0,  /* PATH "/a" */
+        };
+        (void)state;
+
+        assert_int_equal(nsl_dbus_build_call(7, NULL, "/a", "b.c", "M", NULL, NULL, &w), 0);
+        assert_int_equal(w.len % 8, 0);
+        assert_memory_equal(w.data, expected_start, 12);
+        assert_memory_equal(w.data + 16, expected_start + 16, sizeof expected_start - 16);
+        uint32_t fields = w.data[12] | w.data[13] << 8;
+        assert_int_equal(w.len, (16 + fields + 7) / 8 * 8);
+        uint8_t *copy = malloc(w.len);
+        memcpy(copy, w.data, w.len);
+        assert_int_equal(nsl_dbus_parse(copy, w.len, &m, &e), 0);
+        assert_int_equal(m.type, NSL_DBUS_CALL);
+        assert_int_equal(m.serial, 7);
+        assert_string_equal(m.member, "M");
+        assert_string_equal(m.interface, "b.c");
+        nsl_dbus_message_free(&m);
+
+        /* cut short, a length past the end, nonzero padding: refused */
+        for (size_t cut = 0; cut < w.len; cut += 5) {
+                copy = malloc(w.len);
+                memcpy(copy, w.data, w.len);
+                assert_int_equal(nsl_dbus_parse(copy, cut, &m, &e), -EBADMSG);
+        }
+        copy = malloc(w.len);
+        memcpy(copy, w.data, w.len);
+        copy[20] = 200; /* PATH's string length */
+        assert_int_equal(nsl_dbus_parse(copy, w.len, &m, &e), -EBADMSG);
+        copy = malloc(w.len);
+        memcpy(copy, w.data, w.len);
+        copy[w.len - 1] = 1;    /* the header's trailing padding */
+        assert_int_equal(nsl_dbus_parse(copy, w.len, &m, &e), -EBADMSG);
+        nsl_dbus_writer_free(&w);
+}
+
+struct daemon {
+        char dir[64], socket[128];
+        pid_t pid;
+};
+
+/* dbus-daemon on a socket in a directory of its own, allowing everything;
+ * false where it is not installed. */
+static bool daemon_start(struct daemon *d)
+{
+        char config[128], ready[160];
+        FILE *f;
+
+        if (access("/usr/bin/dbus-daemon", X_OK) < 0)
+                return false;
+        snprintf(d->dir, sizeof d->dir, "/tmp/nsl-dbus-XXXXXX");
+        assert_non_null(mkdtemp(d->dir));
+        snprintf(d->socket, sizeof d->socket, "%s/bus", d->dir);
+        snprintf(config, sizeof config, "%s/bus.conf", d->dir);
+        snprintf(ready, sizeof ready, "%s/address", d->dir);
+        assert_non_null(f = fopen(config, "w"));
+        fprintf(f, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
+                   "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                   "<busconfig><type>custom</type><listen>unix:path=%s</listen><auth>EXTERNAL</auth>"
+                   "<policy context=\"default\"><allow send_destination=\"*\"/><allow own=\"*\"/>"
+                   "<allow receive_sender=\"*\"/></policy></busconfig>\n", d->socket);
+        fclose(f);
+        d->pid = fork();
+        if (d->pid == 0) {
+                int out = open(ready, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+                dup2(out, 1);
+                execl("/usr/bin/dbus-daemon", "dbus-daemon", "--nofork", "--nopidfile", "--print-address",
+                      "--config-file", config, (char *)NULL);
+                _exit(127);
+        }
+        for (int i = 0; i < 500; i++) {
+                struct stat st;
+                if (stat(ready, &st) == 0 && st.st_size > 0)
+                        return true;
+                usleep(10000);
+        }
+        fail_msg("dbus-daemon did not start");
+        return false;
+}
+
+static void daemon_stop(struct daemon *d)
+{
+        char path[192];
+
+        kill(d->pid, SIGTERM);
+        waitpid(d->pid, NULL, 0);
+        for (const char *name = "bus"; name; name = !strcmp(name, "bus") ? "bus.conf" : !strcmp(name, "bus.conf") ? "address" : NULL) {
+                snprintf(path, sizeof path, "%s/%s", d->dir, name);
+                unlink(path);
+        }
+        rmdir(d->dir);
+}
+
+/* A call to the bus itself, and its reply. */
+static void bus_call(struct nsl_dbus *bus, const char *member, const char *signature, struct nsl_dbus_writer *body,
+                     struct nsl_dbus_message *reply)
+{
+        nsl_error e = { 0 };
+        uint32_t serial;
+
+        assert_int_equal(nsl_dbus_call(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       member, signature, body, &serial, &e), 0);
+        do {
+                if (nsl_dbus_read(bus, nsl_dbus_deadline(5000), reply, &e) < 0)
+                        fail_msg("%s: %s: %s", member, e.object, e.cause);
+                if (reply->reply_serial != serial)
+                        nsl_dbus_message_free(reply);
+        } while (!reply->data);
+}
+
+static void hello(struct nsl_dbus *bus, const char *socket)
+{
+        struct nsl_dbus_message reply;
+        struct nsl_dbus_reader r;
+        nsl_error e = { 0 };
+
+        assert_int_equal(nsl_dbus_connect(bus, socket, 5000, &e), 0);
+        bus_call(bus, "Hello", NULL, NULL, &reply);
+        assert_int_equal(reply.type, NSL_DBUS_RETURN);
+        assert_string_equal(reply.signature, "s");
+        nsl_dbus_reader_init(&r, &reply);
+        const char *name = nsl_dbus_get_string(&r);
+        assert_non_null(name);
+        assert_int_equal(name[0], ':');
+        nsl_dbus_message_free(&reply);
+}
+
+/* StartTransientUnit's body for a scope with every limit systemd is given,
+ * sent through dbus-daemon to a connection that owns systemd's name: the
+ * daemon checks it against its signature (a malformed one ends the
+ * sender's connection) and delivers it unchanged. */
+static void scope_call_through_dbus_daemon(void **state)
+{
+        struct nsl_dbus sender = NSL_DBUS_INIT, systemd = NSL_DBUS_INIT;
+        struct nsl_dbus_writer body, name = { 0 };
+        struct nsl_dbus_message m;
+        struct nsl_dbus_reader r;
+        struct nsl_systemd_scope scope;
+        struct daemon d;
+        nsl_error e = { 0 };
+        uint32_t serial;
+        struct nsl_cgroup_limits l = { .memory = 64 << 20, .memory_swap = 96 << 20, .memory_reservation = 1 << 20,
+                                       .pids = 30, .cpu_shares = 512, .cpu_quota_us = 25000, .cpu_period_us = 50000,
+                                       .blkio_weight = 500, .cpuset_cpus = "0-1,9", .cpuset_mems = "0" };
+        (void)state;
+
+        if (!daemon_start(&d))
+                skip();
+        hello(&systemd, d.socket);
+        nsl_dbus_put_string(&name, "org.freedesktop.systemd1");
+        nsl_dbus_put_u32(&name, 4);     /* DO_NOT_QUEUE */
+        bus_call(&systemd, "RequestName", "su", &name, &m);
+        assert_int_equal(m.type, NSL_DBUS_RETURN);
+        nsl_dbus_message_free(&m);
+        nsl_dbus_writer_free(&name);
+
+        hello(&sender, d.socket);
+        assert_int_equal(nsl_systemd_scope_parse("system.slice:docker:abc", &scope, &e), 0);
+        assert_int_equal(nsl_systemd_scope_body(&scope, 4242, &l, &body), 0);
+        assert_int_equal(nsl_dbus_call(&sender, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                       "org.freedesktop.systemd1.Manager", "StartTransientUnit", "ssa(sv)a(sa(sv))",
+                                       &body, &serial, &e), 0);
+        do {
+                if (nsl_dbus_read(&systemd, nsl_dbus_deadline(5000), &m, &e) < 0)
+                        fail_msg("the call never came: %s: %s", e.object, e.cause);
+                if (strcmp(m.member, "StartTransientUnit"))
+                        nsl_dbus_message_free(&m);
+        } while (!m.data);
+        assert_int_equal(m.type, NSL_DBUS_CALL);
+        assert_string_equal(m.interface, "org.freedesktop.systemd1.Manager");
+        assert_string_equal(m.signature, "ssa(sv)a(sa(sv))");
+        assert_int_equal(m.len - m.body, body.len);
+        assert_memory_equal(m.data + m.body, body.data, body.len);
+        nsl_dbus_reader_init(&r, &m);
+        assert_string_equal(nsl_dbus_get_string(&r), "docker-abc.scope");
+        assert_string_equal(nsl_dbus_get_string(&r), "fail");
+        /* the sender is still connected: the daemon found the message valid */
+        struct nsl_dbus_message reply;
+        bus_call(&sender, "GetId", NULL, NULL, &reply);
+        assert_int_equal(reply.type, NSL_DBUS_RETURN);
+        nsl_dbus_message_free(&reply);
+        nsl_dbus_message_free(&m);
+        nsl_dbus_writer_free(&body);
+        nsl_dbus_close(&sender);
+        nsl_dbus_close(&systemd);
+        daemon_stop(&d);
+}
+
+/* A body that breaks the signature it claims ends the connection: the test
+ * above would see it. */
+static void dbus_daemon_drops_a_malformed_call(void **state)
+{
+        struct nsl_dbus bus = NSL_DBUS_INIT;
+        struct nsl_dbus_writer body = { 0 };
+        struct nsl_dbus_message m;
+        struct daemon d;
+        nsl_error e = { 0 };
+        uint32_t serial;
+        (void)state;
+
+        if (!daemon_start(&d))
+                skip();
+        hello(&bus, d.socket);
+        nsl_dbus_put_string(&body, "docker-abc.scope");
+        assert_int_equal(nsl_dbus_call(&bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "GetNameOwner", "su", &body, &serial, &e), 0);
+        int r = 0;
+        while ((r = nsl_dbus_read(&bus, nsl_dbus_deadline(5000), &m, &e)) == 0)
+                nsl_dbus_message_free(&m);
+        assert_int_equal(r, -ECONNRESET);
+        nsl_dbus_writer_free(&body);
+        nsl_dbus_close(&bus);
+        daemon_stop(&d);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(scope_names),
+                cmocka_unit_test(call_bytes),
+                cmocka_unit_test(scope_call_through_dbus_daemon),
+                cmocka_unit_test(dbus_daemon_drops_a_malformed_call),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
