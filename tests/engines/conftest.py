@@ -350,8 +350,15 @@ def image_archive(podman, session_dir):
 
 
 def start_in_private_mounts(argv, log_path, extra_tmpfs=()):
-    """Start a daemon in its own mount namespace with a tmpfs over /run (and EXTRA_TMPFS)."""
-    mounts = " && ".join(f"mount -t tmpfs -o mode=755 nsl-engines {d}" for d in ("/run", *extra_tmpfs))
+    """Start a daemon in its own mount namespace with a tmpfs over /run (and
+    EXTRA_TMPFS). Where systemd runs, its /run/systemd is kept: the runtime
+    reaches systemd there (its cgroup driver)."""
+    steps = [f"mount -t tmpfs -o mode=755 nsl-engines {d}" for d in ("/run", *extra_tmpfs)]
+    if os.path.isdir("/run/systemd/system"):
+        held = os.path.join(os.path.dirname(log_path), "run-systemd")
+        os.makedirs(held, exist_ok=True)
+        steps = [f"mount --bind /run/systemd {held}", *steps, "mkdir /run/systemd", f"mount --move {held} /run/systemd"]
+    mounts = " && ".join(steps)
     log = open(log_path, "w")
     return subprocess.Popen(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
                              f'{mounts} && exec "$@"', "sh", *argv],

@@ -2,6 +2,8 @@
 
 import itertools
 import os
+import subprocess
+import time
 
 import pytest
 
@@ -59,3 +61,42 @@ def test_ctr_runtime_binary_from_the_daemon_config(containerd):
                             container_id("config"), "sh", "-c", "echo configured runtime; exit 4")
     assert result.returncode == 4, describe(result)
     assert result.stdout == "configured runtime\n", describe(result)
+
+
+def systemd_is_init():
+    with open("/proc/1/comm") as f:
+        return f.read().strip() == "systemd" and os.path.exists("/run/systemd/private")
+
+
+@pytest.mark.skipif(not systemd_is_init(), reason="needs systemd as pid 1 (tests/vm: NSL_VM_SYSTEMD=1)")
+def test_ctr_run_with_the_systemd_cgroup_driver(containerd):
+    """`ctr run --runc-systemd-cgroup`: the shim gives the runtime
+    --systemd-cgroup on every command and the cgroupsPath slice:prefix:name;
+    the container runs in systemd's scope, delegated, with its memory limit
+    written and known to systemd, as its cgroup namespace's root; the scope
+    is gone with the container."""
+    cid = container_id("systemd")
+    unit = f"nsltest-{cid}.scope"
+    cgroup = f"/sys/fs/cgroup/system.slice/{unit}"
+    result = containerd.run("-d", "--runc-binary", RUNTIME, "--runc-systemd-cgroup",
+                            "--cgroup", f"system.slice:nsltest:{cid}", "--memory-limit", str(64 << 20), IMAGE, cid,
+                            "sleep", "60")
+    assert result.returncode == 0, describe(result)
+    try:
+        with open(f"{cgroup}/memory.max") as f:
+            assert f.read() == f"{64 << 20}\n"
+        shown = subprocess.run(["systemctl", "show", unit, "--property=Delegate", "--property=MemoryMax"],
+                               capture_output=True, text=True)
+        assert shown.stdout.split() == ["Delegate=yes", f"MemoryMax={64 << 20}"], shown.stdout
+        result = containerd.ctr("task", "exec", "--fifo-dir", containerd.fifo_dir, "--exec-id", "look", cid,
+                                "cat", "/proc/self/cgroup")
+        assert result.returncode == 0 and result.stdout == "0::/\n", describe(result)
+    finally:
+        containerd.ctr("task", "delete", "--force", cid)
+        containerd.ctr("container", "delete", cid)
+    deadline = time.monotonic() + 5
+    while os.path.exists(cgroup) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(cgroup)
+    shown = subprocess.run(["systemctl", "show", unit, "--property=LoadState"], capture_output=True, text=True)
+    assert shown.stdout.strip() == "LoadState=not-found", shown.stdout
