@@ -82,8 +82,9 @@ int nsl_runc_fail(const struct nsl_runc *g, const char *what, const char *object
 {
         char line[1400];
 
+        /* an object (a path, up to PATH_MAX) is cut short rather than the cause */
         if (object && object[0])
-                snprintf(line, sizeof line, "%s: %s: %s", what, object, cause);
+                snprintf(line, sizeof line, "%s: %.1024s: %s", what, object, cause);
         else
                 snprintf(line, sizeof line, "%s: %s", what, cause);
         fprintf(stderr, "nslaunch-runc: %s\n", line);
