@@ -348,6 +348,8 @@ static int read_exact(int fd, void *buf, size_t n, int64_t deadline_ms)
         return 0;
 }
 
+/* nsl_write_all's loop, but with MSG_NOSIGNAL: a library must not die of
+ * SIGPIPE when systemd closes the connection. */
 static int send_all(int fd, const void *buf, size_t n)
 {
         for (size_t sent = 0; sent < n;) {

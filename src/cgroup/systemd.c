@@ -8,7 +8,6 @@
  * straight into the cgroup, in its cgroup namespace, like any v2 sandbox's;
  * the anchor ends once init is there. */
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,7 +18,6 @@
 
 #include "../cleanup.h"
 #include "../error.h"
-#include "../fds.h"
 #include "../syscalls.h"
 #include "dbus.h"
 #include "internal.h"
@@ -35,6 +33,13 @@ static bool unit_name_chars(const char *s)
         return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\@") == strlen(s);
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+        size_t len = strlen(s), n = strlen(suffix);
+
+        return len > n && !strcmp(s + len - n, suffix);
+}
+
 /* "a-b.slice" is a.slice's child: /a.slice/a-b.slice; "-.slice" the root. */
 static int slice_dir(const char *slice, char *out, size_t size)
 {
@@ -44,7 +49,7 @@ static int slice_dir(const char *slice, char *out, size_t size)
         out[0] = '\0';
         if (!strcmp(slice, "-.slice"))
                 return 0;
-        if (len <= strlen(suffix) || strcmp(slice + len - strlen(suffix), suffix) || slice[0] == '-' ||
+        if (!ends_with(slice, suffix) || slice[0] == '-' ||
             slice[len - strlen(suffix) - 1] == '-' || strstr(slice, "--") || !unit_name_chars(slice) ||
             strchr(slice, '@'))
                 return -EINVAL;
@@ -76,7 +81,7 @@ int nsl_systemd_scope_parse(const char *cgroups_path, struct nsl_systemd_scope *
         if (!scope->slice[0] || slice_dir(scope->slice, dir, sizeof dir) < 0)
                 return nsl_fail(error, EINVAL, "cgroupsPath", cgroups_path, "not a slice's name (like system.slice "
                                 "or machine-app.slice)");
-        if (strlen(name) > strlen(".slice") && !strcmp(name + strlen(name) - strlen(".slice"), ".slice"))
+        if (ends_with(name, ".slice"))
                 return nsl_fail(error, ENOTSUP, "cgroupsPath", cgroups_path, "a slice as the container's own unit "
                                 "is not supported: a scope is made for it");
         int n = prefix_len ? snprintf(scope->unit, sizeof scope->unit, "%.*s-%s.scope", prefix_len, first + 1, name)
@@ -308,10 +313,9 @@ int nsl_systemd_set_properties(const char *path, const struct nsl_cgroup_limits 
         struct nsl_dbus bus = NSL_DBUS_INIT;
         struct nsl_dbus_writer body = { 0 };
         struct nsl_dbus_message m;
-        size_t len = strlen(unit);
         int r;
 
-        if (len <= strlen(".scope") || strcmp(unit + len - strlen(".scope"), ".scope") || !unit_name_chars(unit))
+        if (!ends_with(unit, ".scope") || !unit_name_chars(unit))
                 return nsl_fail(error, EINVAL, "systemd", path, "not a scope's cgroup");
         nsl_dbus_put_string(&body, unit);
         nsl_dbus_put_bool(&body, true);         /* runtime: for as long as the unit runs */
@@ -361,15 +365,15 @@ void nsl_cgroup_anchor_end(int *pidfd)
 /* Where systemd put pid: the scope's path, or the line says where. */
 static int check_placed(pid_t pid, const char *path, nsl_error *error)
 {
-        char file[64], line[640];
+        char file[64];
+        _cleanup_free_ char *placed = NULL;
 
         snprintf(file, sizeof file, "/proc/%d/cgroup", (int)pid);
-        ssize_t n = nsl_read_once(AT_FDCWD, file, 0, line, sizeof line);
-        if (n < 0)
-                return nsl_fail(error, (int)-n, "systemd", file, NULL);
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, "0::", 3) || strcmp(line + 3, path))
-                return nsl_fail(error, EIO, "systemd", path, "the scope's process is in %s instead", line);
+        int r = nsl_cgroup_own(&(struct nsl_cgroup_places){ .self = file }, NULL, &placed);
+        if (r < 0)
+                return nsl_fail(error, -r, "systemd", file, NULL);
+        if (strcmp(placed, path))
+                return nsl_fail(error, EIO, "systemd", path, "the scope's process is in %s instead", placed);
         return 0;
 }
 

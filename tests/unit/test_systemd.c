@@ -163,12 +163,13 @@ static bool daemon_start(struct daemon *d)
 
 static void daemon_stop(struct daemon *d)
 {
+        static const char *const files[] = { "bus", "bus.conf", "address" };
         char path[192];
 
         kill(d->pid, SIGTERM);
         waitpid(d->pid, NULL, 0);
-        for (const char *name = "bus"; name; name = !strcmp(name, "bus") ? "bus.conf" : !strcmp(name, "bus.conf") ? "address" : NULL) {
-                snprintf(path, sizeof path, "%s/%s", d->dir, name);
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+                snprintf(path, sizeof path, "%s/%s", d->dir, files[i]);
                 unlink(path);
         }
         rmdir(d->dir);
