@@ -439,6 +439,18 @@ void nsl_spec_on_root_built(nsl_spec *spec, nsl_root_built_fn fn, void *data);
  * and its 0, 1 and 2 come with nsl_sandbox_start_command, and nsl_run and
  * nsl_sandbox_start refuse such a spec. */
 void nsl_spec_set_command_at_start(nsl_spec *spec);
+/* runc's process model: once the sandbox is built (and started), init
+ * executes the command itself, which is then the sandbox's pid 1 (in a pid
+ * namespace of its own) and the process nsl_sandbox_pid names. No process of
+ * nslaunch's stays in the sandbox: nothing forwards signals (a pid 1 ignores
+ * those it has no handler for, SIGKILL and SIGSTOP aside), reaps orphans or
+ * reports the outcome, which is init's own wait status (nsl_sandbox_wait
+ * reads it when it reaps init; the resource use comes from that reaping).
+ * Refused with what needs init to stay: a command at start, a timeout,
+ * --seccomp-report or learning, a private network, a shared pid namespace
+ * (init ends what the command leaves there), and host ids reserved for the
+ * sandbox. */
+void nsl_spec_set_command_as_init(nsl_spec *spec);
 /* Starts a sandbox made with nsl_spec_set_command_at_start: argv runs with
  * the spec's environment, where env ("NAME=VALUE", NULL: none) adds or
  * replaces entries (PATH among them: the command is searched in the new

@@ -154,20 +154,34 @@ static bool same_namespace(pid_t a, pid_t b, const char *ns)
                !strcmp(link_a, link_b);
 }
 
+/* Both are there, and are different files. */
+static bool other_program(const char *exe, const char *than)
+{
+        struct stat a, b;
+
+        return stat(exe, &a) == 0 && stat(than, &b) == 0 && (a.st_dev != b.st_dev || a.st_ino != b.st_ino);
+}
+
 /* Another program than init's: the command, which init starts only once
  * it is done. (The network helper, init's only other child, never
  * executes anything; neither has the command before its execve.) */
 static bool has_executed(pid_t init_pid, pid_t child)
 {
-        char path[64];
-        struct stat init_exe, child_exe;
+        char init_exe[64], child_exe[64];
 
-        snprintf(path, sizeof path, "/proc/%d/exe", (int)init_pid);
-        if (stat(path, &init_exe) < 0)
-                return false;
-        snprintf(path, sizeof path, "/proc/%d/exe", (int)child);
-        return stat(path, &child_exe) == 0 &&
-               (init_exe.st_dev != child_exe.st_dev || init_exe.st_ino != child_exe.st_ino);
+        snprintf(init_exe, sizeof init_exe, "/proc/%d/exe", (int)init_pid);
+        snprintf(child_exe, sizeof child_exe, "/proc/%d/exe", (int)child);
+        return other_program(child_exe, init_exe);
+}
+
+/* A command that is init (nsl_spec_set_command_as_init): init runs another
+ * program than ours, the one that made it, once it has executed it. */
+static bool init_has_executed(pid_t init_pid)
+{
+        char init_exe[64];
+
+        snprintf(init_exe, sizeof init_exe, "/proc/%d/exe", (int)init_pid);
+        return other_program(init_exe, "/proc/self/exe");
 }
 
 /* Init sets its namespaces up step by step (its mount namespace is the
@@ -175,7 +189,8 @@ static bool has_executed(pid_t init_pid, pid_t child)
  * network-join): a process must not join them half-built. Init starts the
  * command only once it is done and never changes them afterwards, so a
  * child of init that has executed the command, in init's namespaces, is
- * the proof. A sandbox whose command is the very binary init runs from is
+ * the proof; or init itself running another program, where the command is
+ * init. A sandbox whose command is the very binary init runs from is
  * refused (it cannot be told from a child that has not executed yet). */
 static int check_running(pid_t init_pid, nsl_error *error)
 {
@@ -188,6 +203,8 @@ static int check_running(pid_t init_pid, nsl_error *error)
         snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)init_pid);
         if (readlink(path, link, sizeof link) < 0 && (errno == EACCES || errno == EPERM))
                 return nsl_fail(error, EPERM, "exec", "", NOT_DUMPABLE);
+        if (init_has_executed(init_pid))
+                return 0;
         snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)init_pid, (int)init_pid);
         r = nsl_read_file(path, 1 << 16, &children, &len);
         if (r < 0)

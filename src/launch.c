@@ -480,6 +480,7 @@ static int sandbox_create(const nsl_spec *spec, bool wait_for_start, nsl_sandbox
         }
         sb->s.pidfd = sb->pidfd;
         sb->s.sync_fd = sb->sync_fd;
+        sb->s.init_is_command = sb->plan.command_as_init;
         sb->s.notify = sb->plan.seccomp.notify ? &sb->notify : NULL;
         sb->s.egress_log = sb->egress_log;
         sb->s.egress_result = &sb->result;
@@ -537,8 +538,8 @@ static int result_from(const struct nsl_supervision *s, bool oom_killed, nsl_res
                 *error = s->child_error;
                 return -(error->errnum ? error->errnum : EINVAL);
         }
-        if (s->have_status) {
-                int st = s->payload_status;
+        if (s->have_status || (s->ended && s->init_is_command)) {
+                int st = s->have_status ? s->payload_status : s->init_status;
                 if (WIFEXITED(st)) {
                         result->exit_status = WEXITSTATUS(st);
                         result->exit_code = result->exit_status;

@@ -403,6 +403,27 @@ static int plan_joined(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_e
         return 0;
 }
 
+/* A command that is init has nobody in the sandbox to take what init does
+ * after the execve: ask for those, and init must stay. In a shared pid
+ * namespace, which does not end with init, init is the subreaper that ends
+ * what the command leaves. */
+static int plan_command_as_init(const struct nsl_spec *spec, const struct nsl_host *host, const struct nsl_plan *plan,
+                                nsl_error *error)
+{
+        const char *needs = spec->command_at_start                      ? "a command given at start"
+                            : spec->timeout_ms                          ? "a timeout"
+                            : spec->seccomp_report || spec->seccomp_learn ? "--seccomp-report or learning"
+                            : plan->net.private                         ? "a private network"
+                            : plan->join_ns[NSL_JOIN_PID]               ? "a shared pid namespace"
+                            : host->ids_reserved                        ? "host ids reserved for the sandbox"
+                                                                        : NULL;
+
+        if (!spec->command_as_init || !needs)
+                return 0;
+        return nsl_fail(error, EINVAL, "command-as-init", "", "%s needs nslaunch's init to stay the sandbox's pid 1",
+                        needs);
+}
+
 /* A joined pid namespace outlives init: what a SIGKILLed init leaves, the
  * sandbox's cgroup finds and ends, so it must surely have one. */
 static int plan_shared_pid_cgroup(const struct nsl_spec *spec, const struct nsl_plan *plan, nsl_error *error)
@@ -430,6 +451,7 @@ static int copy_from_spec(const struct nsl_spec *spec, struct nsl_plan *plan, ns
         if (!plan->hostname || !plan->cwd || (spec->start_fifo && !plan->start_fifo))
                 return nsl_fail(error, ENOMEM, "run", "", NULL);
         plan->command_at_start = spec->command_at_start;
+        plan->command_as_init = spec->command_as_init;
         plan->rw_root = spec->rw_root;
         plan->network_host = spec->network_host;
         plan->proc_full = spec->proc == NSL_PROC_FULL;
@@ -621,7 +643,8 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
                 return r;
         plan_rlimits(spec, host, plan);
         if ((r = nsl_plan_cgroup_limits(spec, &plan->limits, error)) < 0 ||
-            (r = plan_shared_pid_cgroup(spec, plan, error)) < 0)
+            (r = plan_shared_pid_cgroup(spec, plan, error)) < 0 ||
+            (r = plan_command_as_init(spec, host, plan, error)) < 0)
                 return r;
         plan->fallback_rlimits = plan->rlimits;
         if (spec->memory)

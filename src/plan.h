@@ -59,6 +59,7 @@ struct nsl_plan {
         unsigned short console_rows, console_cols;
         char *start_fifo;                       /* started through this FIFO; NULL: the start pipe */
         bool command_at_start;                  /* argv is NULL: the command comes with start */
+        bool command_as_init;                   /* init executes the command instead of starting it */
         /* what the host's side needs of the spec after the plan is built */
         uint64_t timeout_ms, kill_after_ms;
         bool forward;                           /* forward_set reaches the command */

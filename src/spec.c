@@ -405,6 +405,11 @@ void nsl_spec_set_command_at_start(nsl_spec *spec)
         spec->command_at_start = true;
 }
 
+void nsl_spec_set_command_as_init(nsl_spec *spec)
+{
+        spec->command_as_init = true;
+}
+
 int nsl_spec_set_start_fifo(nsl_spec *spec, const char *path, nsl_error *error)
 {
         if (!path || path[0] != '/')

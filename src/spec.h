@@ -69,6 +69,7 @@ struct nsl_spec {
         nsl_root_built_fn root_built;   /* nsl_spec_on_root_built */
         void *root_built_data;
         bool command_at_start;  /* the command comes with nsl_sandbox_start_command (a pool's) */
+        bool command_as_init;   /* init executes the command itself: its pid 1 (an OCI runtime's) */
         bool forward;           /* signals in forward_set reach the command */
         sigset_t forward_set;
         enum nsl_seccomp_mode seccomp;

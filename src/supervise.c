@@ -51,10 +51,10 @@ int nsl_supervision_signal(struct nsl_supervision *s, int sig, bool all)
 {
         struct nsl_msg msg = { .type = all ? NSL_MSG_SIGNAL_ALL : NSL_MSG_SIGNAL, .status = sig };
 
-        if (all && sig == SIGKILL) {
+        if (all && sig == SIGKILL)
                 __atomic_store_n(&s->killed, true, __ATOMIC_RELAXED);
-                return nsl_pidfd_send_signal(s->pidfd, SIGKILL) < 0 ? -errno : 0;
-        }
+        if ((all && sig == SIGKILL) || s->init_is_command)
+                return nsl_pidfd_send_signal(s->pidfd, sig) < 0 ? -errno : 0;
         return nsl_msg_send(s->sync_fd, &msg);
 }
 

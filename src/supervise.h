@@ -24,6 +24,7 @@ struct nsl_supervision {
         int timer_fd;                   /* -1 without a timeout */
         int sig_fd;                     /* -1 unless the caller forwards signals */
         bool sync_open, term_sent;
+        bool init_is_command;           /* init executes the command: it sends no outcome, takes signals itself */
         /* filled in */
         bool ended;                     /* init is reaped */
         int init_status;                /* its wait status */
@@ -50,7 +51,8 @@ int nsl_supervise(struct nsl_supervision *s, int wait_ms, nsl_error *error);
 /* The same, returning 2 as soon as the command has exec'd when execed is set. */
 int nsl_supervise_until(struct nsl_supervision *s, int wait_ms, bool execed, nsl_error *error);
 /* Asks init to send sig to the command, or to every process of the sandbox;
- * SIGKILL for every process is sent to init itself, which ends them all. */
+ * SIGKILL for every process is sent to init itself, which ends them all. A
+ * command that is init gets every signal itself. */
 int nsl_supervision_signal(struct nsl_supervision *s, int sig, bool all);
 void nsl_supervision_close(struct nsl_supervision *s);
 

@@ -438,6 +438,21 @@ static int devices_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error)
         return 0;
 }
 
+/* In a pid namespace of its own the config's process is the container's
+ * pid 1, as under runc. Not in a shared one (the host's, a pod's), where
+ * it is no pid 1 under runc either and nslaunch's init ends what it leaves
+ * behind; nor with nslaunch's private network, whose proxy and egress
+ * report init keeps for as long as the container runs. */
+static void process_model_to_spec(const struct nsl_oci *oci, nsl_spec *spec)
+{
+        const struct nsl_oci_network *net = &oci->network;
+        bool private = (net->mode && !strcmp(net->mode, "private")) || net->n_allow_egress || net->n_dns;
+        bool own_pid_ns = oci->has_ns[NSL_OCI_NS_PID] && !oci->join_ns[NSL_JOIN_PID];
+
+        if (own_pid_ns && !private)
+                nsl_spec_set_command_as_init(spec);
+}
+
 int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error)
 {
         int r;
@@ -460,5 +475,6 @@ int nsl_oci_to_spec(const nsl_oci *oci, nsl_spec *spec, nsl_error *error)
             (r = mount_label_to_spec(oci, error)) < 0 ||
             (r = confinement_to_spec(oci, spec, error)) < 0)
                 return r;
+        process_model_to_spec(oci, spec);
         return 0;
 }

@@ -426,6 +426,8 @@ _Noreturn void nsl_init_main(struct nsl_ctx *ctx)
 
         if (nsl_stages_run(nsl_init_stages, nsl_n_init_stages, ctx, &error) < 0)
                 fail(ctx, &error);
+        if (ctx->plan->command_as_init)
+                nsl_payload_main(ctx);  /* its own stages, then the execve: init is the command from here */
 
         sigemptyset(&set);
         sigaddset(&set, SIGCHLD);

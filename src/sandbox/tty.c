@@ -18,7 +18,12 @@
 
 int nsl_stage_claim_tty(struct nsl_ctx *ctx, nsl_error *error)
 {
-        (void)ctx;
+        /* The command will be init: a session of init's would be its own.
+         * It gets one in setsid, as under runc, and could then claim such a
+         * terminal; what an OCI engine hands over is a pipe or a console of
+         * the sandbox's own devpts. */
+        if (ctx->plan->command_as_init)
+                return 0;
         if (!isatty(0) && !isatty(1) && !isatty(2))
                 return 0;
         if (setsid() < 0)

@@ -33,11 +33,6 @@ def test_ctr_run_exit_zero_and_environment(containerd):
     assert result.stdout == "hi there\n", describe(result)
 
 
-# nslaunch's own init is the container's pid 1 and the command its child
-# (docs/oci.md, "Where nslaunch-runc differs from runc"): strict, so that the
-# day the command becomes pid 1 this marker has to go.
-@pytest.mark.xfail(os.path.basename(RUNTIME) == "nslaunch-runc", strict=True,
-                   reason="nslaunch-runc: the command runs under nslaunch's init, not as pid 1")
 def test_ctr_command_is_pid_1(containerd):
     """The config's process is the container's pid 1, as with runc and crun (images rely on it)."""
     result = containerd.run("--rm", "--runc-binary", RUNTIME, IMAGE, container_id("pid1"),

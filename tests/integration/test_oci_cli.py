@@ -165,6 +165,30 @@ def test_run_foreground_exit_status_and_output(runc, bundle):
     assert not os.path.exists(os.path.join(runc.root, "fg")), "run deletes what it created"
 
 
+def test_the_command_is_the_containers_pid_1(runc, bundle):
+    """runc's process model: the config's process is pid 1 of the
+    container's pid namespace, no process of nslaunch's stays beside it,
+    and a signal it has no handler for does not end it (a pid 1's), while
+    SIGKILL from outside does; its status is the container's."""
+    bundle.write(["/bin/sh", "-c", 'echo "$$ $PPID"; ls /proc | grep -c "^[0-9]"; exit 4'])
+    runc.ids.append("pid1")
+    cp = runc("run", "--bundle", bundle.path, "pid1")
+    assert cp.returncode == 4, cp.stderr
+    assert cp.stdout.split() == ["1", "0", "3"], cp.stdout     # sh, ls, grep: nothing else
+
+    bundle.write(["/bin/sleep", "1000"])
+    create(runc, bundle, "pid1-sleep")
+    init = state(runc, "pid1-sleep")["pid"]
+    assert runc("start", "pid1-sleep").returncode == 0
+    assert os.path.realpath(f"/proc/{init}/exe").endswith("/sleep"), "start returned before the execve"
+    assert runc("kill", "pid1-sleep", "TERM").returncode == 0
+    time.sleep(0.3)
+    assert state(runc, "pid1-sleep")["status"] == "running", "a pid 1 without a handler ended on SIGTERM"
+    assert runc("kill", "pid1-sleep", "KILL").returncode == 0
+    assert wait_status(runc, "pid1-sleep", "stopped")["status"] == "stopped"
+    assert runc("delete", "pid1-sleep").returncode == 0
+
+
 def test_run_detach_then_kill_all(runc, bundle):
     bundle.write(["/bin/sh", "-c", "sleep 60 & exec sleep 60"])
     runc.ids.append("det")

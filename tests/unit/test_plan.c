@@ -385,6 +385,44 @@ static void a_command_at_start_leaves_the_plan_without_one(void **state)
         nsl_spec_free(spec);
 }
 
+/* A command that is init leaves nobody to do what init does after the
+ * command's execve: each thing that needs it is refused, named. */
+static void a_command_as_init_refuses_what_needs_init_to_stay(void **state)
+{
+        static const char *const needs[] = { "a command given at start", "a timeout", "--seccomp-report",
+                                             "a private network", "a shared pid namespace", "host ids reserved" };
+        struct nsl_plan plan;
+        nsl_error e = { 0 };
+        (void)state;
+
+        for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++) {
+                bool root = i >= 4;     /* joining a pid namespace, reserving host ids */
+                struct nsl_host host = fake_host(root ? 0 : 1000, root ? 0 : 100);
+                nsl_spec *spec = spec_of(NULL);
+
+                nsl_spec_set_command_as_init(spec);
+                assert_int_equal(nsl_plan_build(spec, &host, &plan, &e), 0);
+                assert_true(plan.command_as_init);
+                nsl_plan_free(&plan);
+                switch (i) {
+                case 0: nsl_spec_set_command_at_start(spec); break;
+                case 1: assert_int_equal(nsl_spec_set_timeout(spec, "5", &e), 0); break;
+                case 2: nsl_spec_set_seccomp_report(spec, true); break;
+                case 3: assert_int_equal(nsl_spec_set_network(spec, "private", &e), 0); break;
+                case 4:
+                        assert_int_equal(nsl_spec_join_namespace(spec, "pid", "/proc/self/ns/pid", &e), 0);
+                        assert_int_equal(nsl_spec_set_cgroup_path(spec, "/nslaunch/unit", &e), 0);
+                        break;
+                case 5: host.ids_reserved = true; break;
+                }
+                assert_int_equal(nsl_plan_build(spec, &host, &plan, &e), -EINVAL);
+                assert_string_equal(e.what, "command-as-init");
+                assert_non_null(strstr(e.cause, needs[i]));
+                nsl_plan_free(&plan);
+                nsl_spec_free(spec);
+        }
+}
+
 /* A directory as the command's stdio would let it openat() its way through
  * the host's tree beneath it. */
 static void a_directory_is_never_stdio(void **state)
@@ -425,6 +463,7 @@ int main(void)
                 cmocka_unit_test(the_console_socket_is_a_unix_stream),
                 cmocka_unit_test(a_command_at_start_leaves_the_plan_without_one),
                 cmocka_unit_test(a_directory_is_never_stdio),
+                cmocka_unit_test(a_command_as_init_refuses_what_needs_init_to_stay),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
