@@ -210,6 +210,15 @@ int nsl_spec_set_hugepage_limit(nsl_spec *spec, const char *page_size, uint64_t 
  * v2 only: refused when the cgroup is made on a host whose controllers are
  * in cgroup v1, and a kernel with neither file is named then. */
 int nsl_spec_set_blkio_weight(nsl_spec *spec, uint64_t weight, nsl_error *error);
+/* A block I/O throttle on the device major:minor (a block device's
+ * numbers, as stat gives them in st_rdev): at most rate bytes, or I/O
+ * operations, per second read or written; 0 lifts the throttle. cgroup
+ * v1's blkio.throttle.*_device, v2's io.max; the kernel refuses a device
+ * that is not a block device it knows, and the file is named then. Setting
+ * a device's kind again replaces its rate; at most 16. */
+enum nsl_io_throttle { NSL_IO_READ_BPS, NSL_IO_WRITE_BPS, NSL_IO_READ_IOPS, NSL_IO_WRITE_IOPS };
+int nsl_spec_add_io_throttle(nsl_spec *spec, enum nsl_io_throttle kind, uint32_t major, uint32_t minor, uint64_t rate,
+                             nsl_error *error);
 int nsl_spec_set_limits_mode(nsl_spec *spec, const char *mode, nsl_error *error);     /* strict | best-effort */
 int nsl_spec_add_rlimit(nsl_spec *spec, const char *value, nsl_error *error);         /* NAME=SOFT[:HARD] */
 int nsl_spec_set_status_json(nsl_spec *spec, const char *target, nsl_error *error);   /* FILE | fd:N */

@@ -611,6 +611,8 @@ int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits
         memcpy(limits->hugepages, spec->hugepages, spec->n_hugepages * sizeof spec->hugepages[0]);
         limits->n_hugepages = spec->n_hugepages;
         limits->blkio_weight = spec->blkio_weight;
+        memcpy(limits->io_throttles, spec->io_throttles, spec->n_io_throttles * sizeof spec->io_throttles[0]);
+        limits->n_io_throttles = spec->n_io_throttles;
         return copy_strv(spec->cgroup_v2_files, spec->n_cgroup_v2_files, &limits->v2_files, &limits->n_v2_files,
                          "--cgroup-file", error);
 }

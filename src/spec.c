@@ -760,6 +760,26 @@ int nsl_spec_set_blkio_weight(nsl_spec *spec, uint64_t weight, nsl_error *error)
         return 0;
 }
 
+int nsl_spec_add_io_throttle(nsl_spec *spec, enum nsl_io_throttle kind, uint32_t major, uint32_t minor, uint64_t rate,
+                             nsl_error *error)
+{
+        size_t i = 0;
+        char device[32];
+
+        snprintf(device, sizeof device, "%u:%u", major, minor);
+        if ((unsigned)kind > NSL_IO_WRITE_IOPS)
+                return nsl_fail(error, EINVAL, "io throttle", device, "no throttle of kind %d", (int)kind);
+        while (i < spec->n_io_throttles && (spec->io_throttles[i].kind != kind || spec->io_throttles[i].major != major ||
+                                            spec->io_throttles[i].minor != minor))
+                i++;
+        if (i == NSL_IO_THROTTLES_MAX)
+                return nsl_fail(error, E2BIG, "io throttle", device, "more than %d throttles", NSL_IO_THROTTLES_MAX);
+        spec->io_throttles[i] = (struct nsl_io_throttle_rule){ .kind = kind, .major = major, .minor = minor, .rate = rate };
+        if (i == spec->n_io_throttles)
+                spec->n_io_throttles++;
+        return 0;
+}
+
 /* one or more of r, w and m, each once: their bits; 0 for anything else */
 static unsigned device_access(const char *access)
 {

@@ -95,6 +95,8 @@ struct nsl_spec {
         struct nsl_hugepage_limit hugepages[NSL_HUGEPAGE_SIZES_MAX];   /* each size once */
         size_t n_hugepages;
         unsigned blkio_weight;          /* 10..1000; 0 = not given */
+        struct nsl_io_throttle_rule io_throttles[NSL_IO_THROTTLES_MAX];        /* each device and kind once */
+        size_t n_io_throttles;
         bool limits_best_effort;
         struct nsl_rlimit rlimits[NSL_MAX_RLIMITS];
         size_t n_rlimits;

@@ -25,7 +25,7 @@
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
 const char *const nsl_cgroup_controller_names[NSL_CG_N] = { "memory", "cpu", "pids", "cpuset", "freezer",
-                                                            "devices" };
+                                                            "devices", "blkio" };
 
 bool nsl_cgroup_limits_v2_only(const struct nsl_cgroup_limits *l)
 {
@@ -67,6 +67,8 @@ bool nsl_cgroup_wants(const struct nsl_cgroup_limits *l, int c)
                 return l->pids != 0;
         case NSL_CG_CPUSET:
                 return l->cpuset_cpus[0] || l->cpuset_mems[0];
+        case NSL_CG_BLKIO:
+                return l->n_io_throttles != 0;
         default:
                 return false;
         }
@@ -127,7 +129,7 @@ void nsl_cgroup_find_places(struct nsl_cgroup_places *p)
 {
         static const char *const v1[NSL_CG_N] = { CGROUP_ROOT "/memory", CGROUP_ROOT "/cpu", CGROUP_ROOT "/pids",
                                                   CGROUP_ROOT "/cpuset", CGROUP_ROOT "/freezer",
-                                                  CGROUP_ROOT "/devices" };
+                                                  CGROUP_ROOT "/devices", CGROUP_ROOT "/blkio" };
 
         *p = (struct nsl_cgroup_places){ .self = "/proc/self/cgroup", .rootless = !nsl_host_root() };
         if (is_fs(CGROUP_ROOT, CGROUP2_SUPER_MAGIC)) {

@@ -18,6 +18,7 @@
 #define NSL_CGROUP_FILE_VALUE_MAX 4096
 #define NSL_HUGEPAGE_SIZES_MAX 8
 #define NSL_HUGEPAGE_SIZE_NAME_MAX 7     /* "16GB", "512MB" */
+#define NSL_IO_THROTTLES_MAX 16
 
 #define NSL_DEVICE_ACCESS_MKNOD 1u      /* the kernel's own bits (BPF_DEVCG_ACC_*) */
 #define NSL_DEVICE_ACCESS_READ 2u
@@ -37,6 +38,14 @@ struct nsl_device_rule {
 struct nsl_hugepage_limit {
         char size[NSL_HUGEPAGE_SIZE_NAME_MAX + 1];
         uint64_t bytes;
+};
+
+/* A block device's throttle of one kind (enum nsl_io_throttle); rate 0
+ * lifts it. */
+struct nsl_io_throttle_rule {
+        enum nsl_io_throttle kind;
+        uint32_t major, minor;
+        uint64_t rate;
 };
 
 /* As devices.allow and devices.deny take it: "c 1:3 rwm", "a *:* rwm". */
@@ -75,12 +84,15 @@ struct nsl_cgroup_limits {
          * where BFQ is loaded, else io.weight converted; 0 = none; refused on
          * cgroup v1 */
         unsigned blkio_weight;
+        /* v1 blkio.throttle.*_device, v2 io.max, in order */
+        struct nsl_io_throttle_rule io_throttles[NSL_IO_THROTTLES_MAX];
+        size_t n_io_throttles;
 };
 
 /* The freezer and devices are never limits: only a cgroup at an exact path
  * (an OCI container's, which may be paused and has device rules) is made in
  * their v1 hierarchies. */
-enum { NSL_CG_MEMORY, NSL_CG_CPU, NSL_CG_PIDS, NSL_CG_CPUSET, NSL_CG_FREEZER, NSL_CG_DEVICES, NSL_CG_N };
+enum { NSL_CG_MEMORY, NSL_CG_CPU, NSL_CG_PIDS, NSL_CG_CPUSET, NSL_CG_FREEZER, NSL_CG_DEVICES, NSL_CG_BLKIO, NSL_CG_N };
 
 struct nsl_cgroup {
         int version;            /* 0 none, 1 or 2 */
@@ -90,7 +102,8 @@ struct nsl_cgroup {
                                  * child moves itself in (v1 has no CLONE_INTO_CGROUP); else -1 */
 };
 
-#define NSL_CGROUP_INIT { .fd = -1, .tasks = { -1, -1, -1, -1, -1, -1 } }
+#define NSL_CGROUP_INIT { .fd = -1, .tasks = { -1, -1, -1, -1, -1, -1, -1 } }
+_Static_assert(NSL_CG_N == 7, "NSL_CGROUP_INIT has a -1 for each controller's tasks");
 
 #define NSL_CGROUP_PERIOD_US 100000
 

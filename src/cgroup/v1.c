@@ -94,6 +94,27 @@ static int apply_devices(int dirfd, const struct nsl_cgroup_limits *l, nsl_error
         return 0;
 }
 
+/* One rule per write: "MAJ:MIN RATE", where 0 removes the device's rule. */
+static int apply_io_throttles(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
+{
+        static const char *const files[] = {
+                [NSL_IO_READ_BPS] = "blkio.throttle.read_bps_device",
+                [NSL_IO_WRITE_BPS] = "blkio.throttle.write_bps_device",
+                [NSL_IO_READ_IOPS] = "blkio.throttle.read_iops_device",
+                [NSL_IO_WRITE_IOPS] = "blkio.throttle.write_iops_device",
+        };
+
+        for (size_t i = 0; i < l->n_io_throttles; i++) {
+                const struct nsl_io_throttle_rule *t = &l->io_throttles[i];
+                char line[64];
+                int r;
+                snprintf(line, sizeof line, "%u:%u %llu", t->major, t->minor, (unsigned long long)t->rate);
+                if ((r = nsl_cgroup_write(dirfd, files[t->kind], line, error)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* Writes what the limits set for controller c, and only that. */
 int nsl_cgroup_v1_apply(int dirfd, int c, const struct nsl_cgroup_limits *l, nsl_error *error)
 {
@@ -119,6 +140,8 @@ int nsl_cgroup_v1_apply(int dirfd, int c, const struct nsl_cgroup_limits *l, nsl
                 return apply_cpuset(dirfd, l, error);
         case NSL_CG_DEVICES:
                 return apply_devices(dirfd, l, error);
+        case NSL_CG_BLKIO:
+                return apply_io_throttles(dirfd, l, error);
         default:
                 return 0;
         }
@@ -246,6 +269,10 @@ int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const str
                  * whatever was delegated; rootless, the sandbox's own user
                  * namespace keeps it from making or opening others' nodes */
                 if (!places->v1[c] || (c == NSL_CG_DEVICES && places->rootless))
+                        continue;
+                /* blkio is seldom delegated: a rootless sandbox has a cgroup
+                 * there only when it throttles I/O */
+                if (c == NSL_CG_BLKIO && places->rootless && !nsl_cgroup_wants(l, c))
                         continue;
                 if ((r = mkdir_exact(places->v1[c], path, c, &cg->dirs[c], error)) < 0)
                         return r;

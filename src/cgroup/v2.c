@@ -42,11 +42,11 @@ static void wanted(const struct nsl_cgroup_limits *l, struct v2_wanted *w)
 {
         w->n = 0;
         for (int c = 0; c < NSL_CG_N; c++)
-                if (nsl_cgroup_wants(l, c))
+                if (c != NSL_CG_BLKIO && nsl_cgroup_wants(l, c))
                         add_wanted(w, nsl_cgroup_controller_names[c], strlen(nsl_cgroup_controller_names[c]));
         if (l->n_hugepages)
                 add_wanted(w, "hugetlb", strlen("hugetlb"));
-        if (l->blkio_weight)
+        if (l->blkio_weight || nsl_cgroup_wants(l, NSL_CG_BLKIO))     /* v1's blkio is v2's io */
                 add_wanted(w, "io", strlen("io"));
         for (size_t i = 0; i < l->n_v2_files; i++) {
                 size_t len = strcspn(l->v2_files[i], ".");
@@ -144,6 +144,25 @@ static int write_io_weight(int dirfd, unsigned blkio_weight, nsl_error *error)
         return nsl_cgroup_write(dirfd, "io.weight", value, error);
 }
 
+/* One line per throttle: io.max keeps a device's other keys as they are. */
+static int write_io_max(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
+{
+        static const char *const keys[] = { [NSL_IO_READ_BPS] = "rbps", [NSL_IO_WRITE_BPS] = "wbps",
+                                            [NSL_IO_READ_IOPS] = "riops", [NSL_IO_WRITE_IOPS] = "wiops" };
+
+        for (size_t i = 0; i < l->n_io_throttles; i++) {
+                const struct nsl_io_throttle_rule *t = &l->io_throttles[i];
+                char line[96], rate[24] = "max";
+                int r;
+                if (t->rate)
+                        snprintf(rate, sizeof rate, "%llu", (unsigned long long)t->rate);
+                snprintf(line, sizeof line, "%u:%u %s=%s", t->major, t->minor, keys[t->kind], rate);
+                if ((r = nsl_cgroup_write(dirfd, "io.max", line, error)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
 {
         char value[64];
@@ -197,6 +216,8 @@ int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
                 if ((r = write_hugepage_limit(dirfd, &l->hugepages[i], error)) < 0)
                         return r;
         if (l->blkio_weight && (r = write_io_weight(dirfd, l->blkio_weight, error)) < 0)
+                return r;
+        if ((r = write_io_max(dirfd, l, error)) < 0)
                 return r;
         /* last: an OCI config's unified files override the typed limits, as runc applies them */
         for (size_t i = 0; i < l->n_v2_files; i++)

@@ -90,6 +90,13 @@ struct nsl_oci_hugepage_limit {
         uint64_t limit;         /* bytes */
 };
 
+/* blockIO's throttle*Device entries, in the config's order. */
+struct nsl_oci_io_throttle {
+        enum nsl_io_throttle kind;
+        uint32_t major, minor;
+        uint64_t rate;
+};
+
 struct nsl_oci_resources {
         int64_t memory_limit, memory_swap, memory_reservation;   /* NSL_OCI_UNSET_I64: not given */
         int64_t memory_kernel_tcp;      /* > 0: a limit */
@@ -107,6 +114,8 @@ struct nsl_oci_resources {
         size_t n_unified, n_unified_values;
         struct nsl_oci_hugepage_limit *hugepage_limits; /* in the config's order */
         size_t n_hugepage_limits;
+        struct nsl_oci_io_throttle *io_throttles;
+        size_t n_io_throttles;
 };
 
 enum { NSL_OCI_NS_PID, NSL_OCI_NS_NETWORK, NSL_OCI_NS_MOUNT, NSL_OCI_NS_IPC, NSL_OCI_NS_UTS, NSL_OCI_NS_USER,

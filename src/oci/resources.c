@@ -66,11 +66,65 @@ static int parse_cpu(json_object *res, const char *base, struct nsl_oci_resource
         return 0;
 }
 
+static const char *const throttle_names[] = { [NSL_IO_READ_BPS] = "throttleReadBpsDevice",
+                                              [NSL_IO_WRITE_BPS] = "throttleWriteBpsDevice",
+                                              [NSL_IO_READ_IOPS] = "throttleReadIOPSDevice",
+                                              [NSL_IO_WRITE_IOPS] = "throttleWriteIOPSDevice" };
+
+static int parse_throttle(json_object *o, const char *path, struct nsl_oci_io_throttle *out, nsl_error *error)
+{
+        static const char *const known[] = { "major", "minor", "rate", NULL };
+        bool has_major = false, has_minor = false, has_rate = false;
+        int64_t major = 0, minor = 0;
+        int r;
+
+        if (!json_object_is_type(o, json_type_object))
+                return nsl_oci_refuse(error, path, "expected an object");
+        if ((r = nsl_oci_check_keys(o, path, known, error)) < 0 ||
+            (r = nsl_oci_get_int(o, "major", path, 0, UINT32_MAX, &major, &has_major, error)) < 0 ||
+            (r = nsl_oci_get_int(o, "minor", path, 0, UINT32_MAX, &minor, &has_minor, error)) < 0 ||
+            (r = nsl_oci_get_u64(o, "rate", path, &out->rate, &has_rate, error)) < 0)
+                return r;
+        if (!has_major || !has_minor || !has_rate)
+                return nsl_oci_refuse(error, path, "expected major, minor and rate");
+        out->major = (uint32_t)major;
+        out->minor = (uint32_t)minor;
+        return 0;
+}
+
+static int parse_throttles(json_object *blkio, const char *base, struct nsl_oci_resources *out, nsl_error *error)
+{
+        for (int kind = 0; kind < (int)ELEMENTSOF(throttle_names); kind++) {
+                json_object *list;
+                char path[128];
+                int r = nsl_oci_get_array(blkio, throttle_names[kind], base, &list, error);
+                size_t n = r > 0 ? json_object_array_length(list) : 0;
+                if (r < 0)
+                        return r;
+                if (n == 0)
+                        continue;
+                struct nsl_oci_io_throttle *more = reallocarray(out->io_throttles, out->n_io_throttles + n,
+                                                                sizeof *more);
+                if (!more)
+                        return nsl_fail(error, ENOMEM, "config.json", base, NULL);
+                out->io_throttles = more;
+                for (size_t i = 0; i < n; i++) {
+                        struct nsl_oci_io_throttle *t = &out->io_throttles[out->n_io_throttles++];
+                        *t = (struct nsl_oci_io_throttle){ .kind = (enum nsl_io_throttle)kind };
+                        nsl_oci_subpath(path, sizeof path, base, ".%s[%zu]", throttle_names[kind], i);
+                        if ((r = parse_throttle(json_object_array_get_idx(list, i), path, t, error)) < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
 static int parse_pids_blkio(json_object *res, const char *base, struct nsl_oci_resources *out, nsl_error *error)
 {
         static const char *const blkio_known[] = { "weight", "leafWeight", "weightDevice", "throttleReadBpsDevice",
                                                    "throttleWriteBpsDevice", "throttleReadIOPSDevice",
                                                    "throttleWriteIOPSDevice", NULL };
+        static const char *const blkio_refused[] = { "leafWeight", "weightDevice", NULL };
         json_object *pids, *blkio;
         int64_t weight = 0;
         char path[96];
@@ -86,13 +140,13 @@ static int parse_pids_blkio(json_object *res, const char *base, struct nsl_oci_r
                 return r;
         if ((r = nsl_oci_check_keys(blkio, path, blkio_known, error)) < 0)
                 return r;
-        for (size_t i = 1; blkio_known[i]; i++)
-                if ((r = nsl_oci_refuse_set(blkio, blkio_known[i], path, error)) < 0)
+        for (size_t i = 0; blkio_refused[i]; i++)
+                if ((r = nsl_oci_refuse_set(blkio, blkio_refused[i], path, error)) < 0)
                         return r;
         if ((r = nsl_oci_get_int(blkio, "weight", path, 0, 1000, &weight, NULL, error)) < 0)
                 return r;
         out->blkio_weight = (unsigned)weight;
-        return 0;
+        return parse_throttles(blkio, path, out, error);
 }
 
 static int parse_device_rule(json_object *o, const char *path, struct nsl_oci_device_rule *rule, nsl_error *error)
@@ -247,6 +301,7 @@ void nsl_oci_resources_clear(struct nsl_oci_resources *res)
         for (size_t i = 0; i < res->n_hugepage_limits; i++)
                 free(res->hugepage_limits[i].page_size);
         free(res->hugepage_limits);
+        free(res->io_throttles);
 }
 
 int nsl_oci_resources_to_spec(const char *json, const char *what, nsl_spec *spec, nsl_error *error)

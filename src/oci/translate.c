@@ -316,6 +316,11 @@ int nsl_oci_limits_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, 
         }
         if (res->blkio_weight && (r = nsl_spec_set_blkio_weight(spec, res->blkio_weight, error)) < 0)
                 return nsl_oci_as_field(error, "linux.resources.blockIO.weight", r);
+        for (size_t i = 0; i < res->n_io_throttles; i++) {
+                const struct nsl_oci_io_throttle *t = &res->io_throttles[i];
+                if ((r = nsl_spec_add_io_throttle(spec, t->kind, t->major, t->minor, t->rate, error)) < 0)
+                        return nsl_oci_as_field(error, "linux.resources.blockIO", r);
+        }
         for (size_t i = 0; i < res->n_hugepage_limits; i++) {
                 const struct nsl_oci_hugepage_limit *h = &res->hugepage_limits[i];
                 char path[64];

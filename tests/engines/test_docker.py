@@ -3,6 +3,8 @@
 import os
 import time
 
+import pytest
+
 from conftest import IMAGE, cgroup_file, describe, gone, root_only
 
 pytestmark = root_only
@@ -136,5 +138,42 @@ def test_update_changes_a_running_containers_limits(docker):
         memory = "memory.limit_in_bytes" if os.path.isdir("/sys/fs/cgroup/memory") else "memory.max"
         assert cgroup_file(pid, "memory", memory) == str(128 << 20)
         assert state(docker, name, "Status") == "running"
+    finally:
+        docker("rm", "--force", name)
+
+
+def whole_disk(path):
+    """The device node of the whole disk path's filesystem is on, and its
+    major:minor; None when it is on none (throttles take whole disks)."""
+    dev = os.stat(path).st_dev
+    sys_dev = f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}"
+    if os.major(dev) == 0 or not os.path.exists(sys_dev):
+        return None
+    if os.path.exists(f"{sys_dev}/partition"):
+        sys_dev = os.path.join(os.path.realpath(sys_dev), "..")
+    node = "/dev/" + os.path.basename(os.path.realpath(sys_dev))
+    return (node, open(f"{sys_dev}/dev").read().strip()) if os.path.exists(node) else None
+
+
+def test_device_io_throttles_reach_the_cgroup(docker):
+    """--device-write-bps and --device-read-iops: docker resolves the node
+    to its numbers, the runtime writes the throttles (v1 blkio.throttle
+    files, v2 io.max)."""
+    disk = whole_disk("/")
+    if disk is None:
+        pytest.skip("/ is on no block device")
+    node, numbers = disk
+    name = "throttled"
+    result = docker.run("-d", "--name", name, "--device-write-bps", f"{node}:1mb", "--device-read-iops",
+                        f"{node}:1000", IMAGE, "sh", "-c", LOOP_UNTIL_TERM)
+    assert result.returncode == 0, describe(result)
+    try:
+        pid = int(state(docker, name, "Pid"))
+        if os.path.isdir("/sys/fs/cgroup/blkio"):
+            assert f"{numbers} 1048576" in cgroup_file(pid, "blkio", "blkio.throttle.write_bps_device").splitlines()
+            assert f"{numbers} 1000" in cgroup_file(pid, "blkio", "blkio.throttle.read_iops_device").splitlines()
+        else:
+            line = next(line for line in cgroup_file(pid, "io", "io.max").splitlines() if line.startswith(numbers))
+            assert "wbps=1048576" in line.split() and "riops=1000" in line.split(), line
     finally:
         docker("rm", "--force", name)

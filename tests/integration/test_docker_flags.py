@@ -33,12 +33,15 @@ def same_run(nsl, docker, ours, cmd, **kw):
 
 def mount_line(mountinfo, dest):
     """The fields of dest's mount that do not change from run to run: its
-    root in the source, its own options, the fs type and super options."""
+    root in the source, its own options, the fs type and super options but
+    the host ids a tmpfs's uid= and gid= name (each run reserves its own,
+    and one that starts while the last still ends gets another)."""
     for line in mountinfo.splitlines():
         fields = line.split()
         if len(fields) > 6 and fields[4] == dest:
             sep = fields.index("-")
-            return fields[3], fields[5], fields[sep + 1], fields[sep + 3]
+            options = ",".join(o for o in fields[sep + 3].split(",") if not o.startswith(("uid=", "gid=")))
+            return fields[3], fields[5], fields[sep + 1], options
     raise AssertionError(f"no mount at {dest} in {mountinfo}")
 
 

@@ -1294,6 +1294,85 @@ def test_blkio_weight_reaches_the_cgroup(runc, bundle):
     assert not os.path.exists(v2)
 
 
+def whole_disk_of(path):
+    """(major, minor) of the whole block device path's filesystem is on
+    (throttles take whole disks, not partitions); None when it is on none."""
+    dev = os.stat(path).st_dev
+    sys_dev = f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}"
+    if os.major(dev) == 0 or not os.path.exists(sys_dev):
+        return None
+    if os.path.exists(f"{sys_dev}/partition"):
+        sys_dev = os.path.join(os.path.realpath(sys_dev), "..")
+    major, minor = open(f"{sys_dev}/dev").read().split(":")
+    return int(major), int(minor)
+
+
+def io_throttle_line(cid, kind, device):
+    """The container's throttle of kind on device as the kernel lists it:
+    v1's blkio.throttle.KIND_device rate, v2's io.max key; None when unset."""
+    key = "%d:%d" % device
+    v2 = f"/sys/fs/cgroup/nslaunch-runc/{cid}/io.max"
+    if os.path.exists(v2):
+        keys = {"read_bps": "rbps", "write_bps": "wbps", "read_iops": "riops", "write_iops": "wiops"}
+        for line in open(v2).read().splitlines():
+            if line.startswith(key + " "):
+                value = dict(kv.split("=") for kv in line.split()[1:])[keys[kind]]
+                return None if value == "max" else int(value)
+        return None
+    for line in open(f"/sys/fs/cgroup/blkio/nslaunch-runc/{cid}/blkio.throttle.{kind}_device").read().splitlines():
+        if line.startswith(key + " "):
+            return int(line.split()[1])
+    return None
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_io_throttles_reach_the_cgroup_and_slow_direct_writes(runc, bundle, hostdir):
+    """linux.resources.blockIO's throttle*Device (Docker's and podman's
+    --device-read-bps, --device-write-iops...): v1's blkio.throttle files or
+    v2's io.max. A container writing 2 MiB with O_DIRECT to the disk of a
+    bound directory at 1 MiB/s takes over a second; update --resources
+    changes the rate, 0 lifts it; a device that is no block device is
+    refused naming the file, with nothing left behind."""
+    out = hostdir(0o777, base="/var/tmp")
+    disk = whole_disk_of(out)
+    if disk is None:
+        pytest.skip(f"{out} is on no block device")
+    major, minor = disk
+    linux = bundle.config["linux"]
+    linux.setdefault("resources", {})["blockIO"] = {
+        "throttleWriteBpsDevice": [{"major": major, "minor": minor, "rate": 1 << 20}],
+        "throttleReadIOPSDevice": [{"major": major, "minor": minor, "rate": 1000}]}
+    bundle.config["mounts"].append({"destination": "/out", "type": "bind", "source": out,
+                                    "options": ["rbind", "rw"]})
+    bundle.write(["/bin/sh", "-c", "dd if=/dev/zero of=/out/f bs=256k count=8 oflag=direct 2>/dev/null; "
+                  "touch /out/done; exec sleep 1000"], linux=linux)
+    create(runc, bundle, "bio-throttle")
+    assert io_throttle_line("bio-throttle", "write_bps", disk) == 1 << 20
+    assert io_throttle_line("bio-throttle", "read_iops", disk) == 1000
+    started = time.monotonic()
+    assert runc("start", "bio-throttle").returncode == 0
+    while not os.path.exists(os.path.join(out, "done")) and time.monotonic() < started + 30:
+        time.sleep(0.02)
+    took = time.monotonic() - started
+    assert os.path.getsize(os.path.join(out, "f")) == 2 << 20
+    assert took > 1.0, f"2 MiB at 1 MiB/s took {took:.2f} s"
+    cp = runc("update", "--resources", "-", "bio-throttle", input=json.dumps({"blockIO": {
+        "throttleWriteBpsDevice": [{"major": major, "minor": minor, "rate": 4 << 20}],
+        "throttleReadIOPSDevice": [{"major": major, "minor": minor, "rate": 0}]}}))
+    assert cp.returncode == 0, cp.stderr
+    assert io_throttle_line("bio-throttle", "write_bps", disk) == 4 << 20
+    assert io_throttle_line("bio-throttle", "read_iops", disk) is None
+    assert runc("delete", "--force", "bio-throttle").returncode == 0
+    assert not glob.glob("/sys/fs/cgroup/*/nslaunch-runc/bio-throttle")
+
+    linux["resources"]["blockIO"] = {"throttleReadBpsDevice": [{"major": 1, "minor": 3, "rate": 1}]}
+    bundle.write(linux=linux)
+    runc.ids.append("bio-null")
+    line = one_error_line(runc("create", "--bundle", bundle.path, "bio-null"))
+    assert ("blkio.throttle.read_bps_device" in line or "io.max" in line) and "1:3" in line, line
+    assert not glob.glob("/sys/fs/cgroup/*/nslaunch-runc/bio-null"), "a refused create left its cgroup"
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_update_resources_are_checked_as_a_configs_are(runc, bundle):
     """update --resources reads a linux.resources object as create reads the

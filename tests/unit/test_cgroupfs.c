@@ -325,6 +325,32 @@ static void v2_io_weight(void **state)
         forget(&cg);
 }
 
+/* A throttle is one io.max line of its device and key; a rate of 0 lifts
+ * it (max). Throttles alone hand the io controller down. */
+static void v2_io_throttles(void **state)
+{
+        char v2[128], nsl[160], path[512];
+        struct nsl_cgroup_limits l = { .io_throttles = { { NSL_IO_WRITE_BPS, 8, 16, 1 << 20 } }, .n_io_throttles = 1 };
+        struct nsl_cgroup_limits lifted = { .io_throttles = { { NSL_IO_READ_IOPS, 8, 0, 0 } }, .n_io_throttles = 1 };
+        struct nsl_cgroup cg;
+        nsl_error e = { 0 };
+        (void)state;
+
+        v2_root(v2, "cpu io memory pids\n", "\n");
+        struct nsl_cgroup_places places = { .v2 = v2, .self = "/nonexistent", .made = v2_made };
+
+        assert_int_equal(nsl_cgroup_create_in(&places, &l, NULL, &cg, &e), 0);
+        snprintf(nsl, sizeof nsl, "%s/nslaunch", v2);
+        expect(nsl, "cgroup.subtree_control", "+io");
+        expect(cg.dirs[0], "io.max", "8:16 wbps=1048576");
+        snprintf(path, sizeof path, "%s/io.max", cg.dirs[0]);
+        unlink(path);
+        put(cg.dirs[0], "io.max", "");
+        assert_int_equal(nsl_cgroup_v2_apply(cg.fd, &lifted, &e), 0);
+        expect(cg.dirs[0], "io.max", "8:0 riops=max");
+        forget(&cg);
+}
+
 /* Only limits asked for are written; no limits, no cgroup. */
 static void v2_nothing_asked_nothing_made(void **state)
 {
@@ -544,6 +570,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(v2_as_root, setup, teardown),
                 cmocka_unit_test_setup_teardown(v2_nothing_asked_nothing_made, setup, teardown),
+                cmocka_unit_test_setup_teardown(v2_io_throttles, setup, teardown),
                 cmocka_unit_test_setup_teardown(v2_files_after_the_limits, setup, teardown),
                 cmocka_unit_test_setup_teardown(v2_io_weight, setup, teardown),
                 cmocka_unit_test_setup_teardown(v2_rootless_delegated, setup, teardown),

@@ -220,16 +220,22 @@ static void resources(void **state)
                        "nslaunch: config.json: linux.resources.blockIO.leafWeight: not supported");
         expect_refused("linux.resources.blockIO.weightDevice", "[{\"major\": 8, \"minor\": 0, \"weight\": 10}]",
                        "nslaunch: config.json: linux.resources.blockIO.weightDevice: not supported");
-        expect_refused("linux.resources.blockIO.throttleWriteIOPSDevice", "[{\"major\": 8, \"minor\": 0, \"rate\": 1}]",
-                       "nslaunch: config.json: linux.resources.blockIO.throttleWriteIOPSDevice: not supported");
+        /* the throttles: carried out, each entry checked */
+        expect_refused("linux.resources.blockIO.throttleWriteIOPSDevice", "[{\"major\": 8, \"minor\": 0}]",
+                       "nslaunch: config.json: linux.resources.blockIO.throttleWriteIOPSDevice[0]: expected major, "
+                       "minor and rate");
+        expect_refused("linux.resources.blockIO.throttleReadIOPSDevice", "[{\"major\": -1, \"minor\": 0, \"rate\": 1}]",
+                       "nslaunch: config.json: linux.resources.blockIO.throttleReadIOPSDevice[0].major: *");
+        expect_refused("linux.resources.blockIO.throttleWriteBpsDevice", "[{\"major\": 8, \"minor\": 0, \"rate\": 1, "
+                       "\"weight\": 1}]", "nslaunch: config.json: linux.resources.blockIO.throttleWriteBpsDevice[0].weight: *");
+        expect_refused("linux.resources.blockIO.throttleWriteBpsDevice", "{}",
+                       "nslaunch: config.json: linux.resources.blockIO.throttleWriteBpsDevice: *");
         expect_refused("linux.resources.devices", "[{\"allow\": true, \"access\": \"rwm\", \"path\": \"/dev/x\"}]",
                        "nslaunch: config.json: linux.resources.devices[0].path: not supported");
         expect_refused("linux.resources.blockIO.weight", "5",
                        "nslaunch: config.json: linux.resources.blockIO.weight: 5: expected 10 to 1000");
         expect_refused("linux.resources.blockIO.weight", "1001",
                        "nslaunch: config.json: linux.resources.blockIO.weight: expected an integer from 0 to 1000");
-        expect_refused("linux.resources.blockIO.throttleReadBpsDevice", "[{\"major\": 8, \"minor\": 0, \"rate\": 1}]",
-                       "nslaunch: config.json: linux.resources.blockIO.throttleReadBpsDevice: not supported");
         /* hugepageLimits: carried out (cgroup v2; refused on v1 when the cgroup is made) */
         expect_refused("linux.resources.hugepageLimits", "[{\"pageSize\": \"2MB\", \"limit\": 0}, {\"pageSize\": \"2M\", \"limit\": 0}]",
                        "nslaunch: config.json: linux.resources.hugepageLimits[1]: 2M: expected a page size like 2MB or 1GB");
