@@ -16,6 +16,16 @@ def test_run_rm_exit_code_and_runtime(docker):
     assert result.stdout == "from docker\n", describe(result)
 
 
+def test_init_is_the_containers_pid_1(docker):
+    """docker run --init: docker's tini (docker-init) is the config's
+    process, so the container's pid 1 (tini warns when it is not), and the
+    command its child, whose status comes back through it."""
+    result = docker.run("--rm", "--init", IMAGE, "sh", "-c", 'echo "$PPID $(cat /proc/1/comm)"; exit 3')
+    assert result.returncode == 3, describe(result)
+    assert result.stdout == "1 docker-init\n", describe(result)
+    assert "PID 1" not in result.stderr, describe(result)
+
+
 def test_host_pid_ipc_and_uts_namespaces(docker):
     """--pid=host --ipc=host --uts=host: the host's namespaces, joined;
     what the command leaves running ends with the container."""
