@@ -170,11 +170,14 @@ def test_the_command_is_the_containers_pid_1(runc, bundle):
     container's pid namespace, no process of nslaunch's stays beside it,
     and a signal it has no handler for does not end it (a pid 1's), while
     SIGKILL from outside does; its status is the container's."""
-    bundle.write(["/bin/sh", "-c", 'echo "$$ $PPID"; ls /proc | grep -c "^[0-9]"; exit 4'])
+    bundle.write(["/bin/sh", "-c", 'echo "$$ $PPID"; ls /proc | grep -c "^[0-9]"; ls /proc/1/fd | tr "\\n" " "; '
+                  'exit 4'])
     runc.ids.append("pid1")
     cp = runc("run", "--bundle", bundle.path, "pid1")
     assert cp.returncode == 4, cp.stderr
-    assert cp.stdout.split() == ["1", "0", "3"], cp.stdout     # sh, ls, grep: nothing else
+    pid, ppid, processes, *fds = cp.stdout.split()
+    assert (pid, ppid, processes) == ("1", "0", "3"), cp.stdout         # sh, ls, grep: nothing else
+    assert fds == ["0", "1", "2"], "an fd of init's crossed the execve: " + cp.stdout
 
     bundle.write(["/bin/sleep", "1000"])
     create(runc, bundle, "pid1-sleep")
