@@ -29,12 +29,14 @@ import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
 import pytest
 
 _TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(_TOP, "tests", "integration"))     # host_facts
 RUNTIME = os.path.abspath(os.environ.get("NSL_OCI_RUNTIME") or os.path.join(_TOP, "build", "launcher", "nslaunch-runc"))
 BUSYBOX = "/bin/busybox"
 IMAGE = "localhost/nsl-busybox:latest"

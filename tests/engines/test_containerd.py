@@ -8,6 +8,7 @@ import time
 import pytest
 
 from conftest import IMAGE, RUNTIME, describe, root_only
+from host_facts import systemd_is_init
 
 pytestmark = root_only
 
@@ -56,11 +57,6 @@ def test_ctr_runtime_binary_from_the_daemon_config(containerd):
                             container_id("config"), "sh", "-c", "echo configured runtime; exit 4")
     assert result.returncode == 4, describe(result)
     assert result.stdout == "configured runtime\n", describe(result)
-
-
-def systemd_is_init():
-    with open("/proc/1/comm") as f:
-        return f.read().strip() == "systemd" and os.path.exists("/run/systemd/private")
 
 
 @pytest.mark.skipif(not systemd_is_init(), reason="needs systemd as pid 1 (tests/vm: NSL_VM_SYSTEMD=1)")

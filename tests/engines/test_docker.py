@@ -6,6 +6,7 @@ import time
 import pytest
 
 from conftest import IMAGE, cgroup_file, describe, gone, root_only
+from host_facts import whole_disk
 
 pytestmark = root_only
 
@@ -152,19 +153,6 @@ def test_update_changes_a_running_containers_limits(docker):
         docker("rm", "--force", name)
 
 
-def whole_disk(path):
-    """The device node of the whole disk path's filesystem is on, and its
-    major:minor; None when it is on none (throttles take whole disks)."""
-    dev = os.stat(path).st_dev
-    sys_dev = f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}"
-    if os.major(dev) == 0 or not os.path.exists(sys_dev):
-        return None
-    if os.path.exists(f"{sys_dev}/partition"):
-        sys_dev = os.path.join(os.path.realpath(sys_dev), "..")
-    node = "/dev/" + os.path.basename(os.path.realpath(sys_dev))
-    return (node, open(f"{sys_dev}/dev").read().strip()) if os.path.exists(node) else None
-
-
 def test_device_io_throttles_reach_the_cgroup(docker):
     """--device-write-bps and --device-read-iops: docker resolves the node
     to its numbers, the runtime writes the throttles (v1 blkio.throttle
@@ -172,7 +160,7 @@ def test_device_io_throttles_reach_the_cgroup(docker):
     disk = whole_disk("/")
     if disk is None:
         pytest.skip("/ is on no block device")
-    node, numbers = disk
+    node, numbers = disk[0], "%d:%d" % disk[1:]
     name = "throttled"
     result = docker.run("-d", "--name", name, "--device-write-bps", f"{node}:1mb", "--device-read-iops",
                         f"{node}:1000", IMAGE, "sh", "-c", LOOP_UNTIL_TERM)

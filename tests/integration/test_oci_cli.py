@@ -18,6 +18,7 @@ import time
 import pytest
 
 from conftest import IS_ROOT, NSLAUNCH, pids_in_pid_ns
+from host_facts import whole_disk
 
 TIMEOUT = 20
 
@@ -1297,19 +1298,6 @@ def test_blkio_weight_reaches_the_cgroup(runc, bundle):
     assert not os.path.exists(v2)
 
 
-def whole_disk_of(path):
-    """(major, minor) of the whole block device path's filesystem is on
-    (throttles take whole disks, not partitions); None when it is on none."""
-    dev = os.stat(path).st_dev
-    sys_dev = f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}"
-    if os.major(dev) == 0 or not os.path.exists(sys_dev):
-        return None
-    if os.path.exists(f"{sys_dev}/partition"):
-        sys_dev = os.path.join(os.path.realpath(sys_dev), "..")
-    major, minor = open(f"{sys_dev}/dev").read().split(":")
-    return int(major), int(minor)
-
-
 def io_throttle_line(cid, kind, device):
     """The container's throttle of kind on device as the kernel lists it:
     v1's blkio.throttle.KIND_device rate, v2's io.max key; None when unset."""
@@ -1337,10 +1325,11 @@ def test_io_throttles_reach_the_cgroup_and_slow_direct_writes(runc, bundle, host
     changes the rate, 0 lifts it; a device that is no block device is
     refused naming the file, with nothing left behind."""
     out = hostdir(0o777, base="/var/tmp")
-    disk = whole_disk_of(out)
+    disk = whole_disk(out)
     if disk is None:
         pytest.skip(f"{out} is on no block device")
-    major, minor = disk
+    _, major, minor = disk
+    disk = (major, minor)
     linux = bundle.config["linux"]
     linux.setdefault("resources", {})["blockIO"] = {
         "throttleWriteBpsDevice": [{"major": major, "minor": minor, "rate": 1 << 20}],

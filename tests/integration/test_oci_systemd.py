@@ -12,14 +12,10 @@ import subprocess
 import pytest
 
 from conftest import IS_ROOT
+from host_facts import systemd_is_init
 from test_oci_cli import bundle, one_error_line, runc, state  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="systemd's driver is root's")
-
-
-def systemd_is_init():
-    with open("/proc/1/comm") as f:
-        return f.read().strip() == "systemd" and os.path.exists("/run/systemd/private")
 
 
 def show(unit, *props):

@@ -291,23 +291,31 @@ static void v2_files_after_the_limits(void **state)
         assert_string_equal(e.cause, "has no rdma controller (not in its cgroup.controllers)");
 }
 
-/* An I/O weight: BFQ's file as given where BFQ is loaded, else
- * blk-iocost's converted; the io controller handed down; a kernel with
- * neither named. */
-static void v2_io_weight(void **state)
+/* A cgroup with limits l under a v2 root that has the io controller, which
+ * it hands down for them. */
+static void create_io_limited(const struct nsl_cgroup_limits *l, struct nsl_cgroup *cg)
 {
         char v2[128], nsl[160];
+        nsl_error e = { 0 };
+
+        v2_root(v2, "cpu io memory pids\n", "\n");
+        struct nsl_cgroup_places places = { .v2 = v2, .self = "/nonexistent", .made = v2_made };
+
+        assert_int_equal(nsl_cgroup_create_in(&places, l, NULL, cg, &e), 0);
+        snprintf(nsl, sizeof nsl, "%s/nslaunch", v2);
+        expect(nsl, "cgroup.subtree_control", "+io");
+}
+
+/* An I/O weight: BFQ's file as given where BFQ is loaded, else
+ * blk-iocost's converted; a kernel with neither named. */
+static void v2_io_weight(void **state)
+{
         struct nsl_cgroup_limits l = { .blkio_weight = 500 };
         struct nsl_cgroup cg;
         nsl_error e = { 0 };
         (void)state;
 
-        v2_root(v2, "cpu io memory pids\n", "\n");
-        struct nsl_cgroup_places places = { .v2 = v2, .self = "/nonexistent", .made = v2_made };
-
-        assert_int_equal(nsl_cgroup_create_in(&places, &l, NULL, &cg, &e), 0);
-        snprintf(nsl, sizeof nsl, "%s/nslaunch", v2);
-        expect(nsl, "cgroup.subtree_control", "+io");
+        create_io_limited(&l, &cg);
         expect(cg.dirs[0], "io.weight", "4950");
         put(cg.dirs[0], "io.bfq.weight", "");
         assert_int_equal(nsl_cgroup_v2_apply(cg.fd, &l, &e), 0);
@@ -329,19 +337,14 @@ static void v2_io_weight(void **state)
  * it (max). Throttles alone hand the io controller down. */
 static void v2_io_throttles(void **state)
 {
-        char v2[128], nsl[160], path[512];
+        char path[512];
         struct nsl_cgroup_limits l = { .io_throttles = { { NSL_IO_WRITE_BPS, 8, 16, 1 << 20 } }, .n_io_throttles = 1 };
         struct nsl_cgroup_limits lifted = { .io_throttles = { { NSL_IO_READ_IOPS, 8, 0, 0 } }, .n_io_throttles = 1 };
         struct nsl_cgroup cg;
         nsl_error e = { 0 };
         (void)state;
 
-        v2_root(v2, "cpu io memory pids\n", "\n");
-        struct nsl_cgroup_places places = { .v2 = v2, .self = "/nonexistent", .made = v2_made };
-
-        assert_int_equal(nsl_cgroup_create_in(&places, &l, NULL, &cg, &e), 0);
-        snprintf(nsl, sizeof nsl, "%s/nslaunch", v2);
-        expect(nsl, "cgroup.subtree_control", "+io");
+        create_io_limited(&l, &cg);
         expect(cg.dirs[0], "io.max", "8:16 wbps=1048576");
         snprintf(path, sizeof path, "%s/io.max", cg.dirs[0]);
         unlink(path);
