@@ -448,9 +448,10 @@ def containerd(session_dir, image_archive):
 
 
 class Docker:
-    def __init__(self, directory, parent):
+    def __init__(self, directory, parent, systemd=False):
         self.directory = directory
         self.parent = parent
+        self.systemd = systemd          # systemd's cgroup driver: containers in system.slice's scopes
         self.socket = os.path.join(directory, "docker.sock")
         os.makedirs(os.path.join(directory, "data"))
         os.makedirs(os.path.join(directory, "exec"))
@@ -463,7 +464,8 @@ class Docker:
         return ["dockerd", "--config-file", self.config, "--data-root", f"{d}/data", "--exec-root", f"{d}/exec",
                 "-H", f"unix://{self.socket}", "--pidfile", f"{d}/docker.pid", "--iptables=false",
                 "--ip6tables=false", "--bridge=none", "--ip-masq=false", "--ip-forward=false",
-                "--exec-opt", "native.cgroupdriver=cgroupfs", "--cgroup-parent", f"/{self.parent}",
+                *(["--exec-opt", "native.cgroupdriver=systemd"] if self.systemd else
+                  ["--exec-opt", "native.cgroupdriver=cgroupfs", "--cgroup-parent", f"/{self.parent}"]),
                 "--storage-driver", "vfs", "--add-runtime", f"nslaunch={RUNTIME}",
                 "--add-runtime", "broken=/bin/false"]
 
@@ -477,7 +479,16 @@ class Docker:
 
 @pytest.fixture(scope="session")
 def docker(session_dir, image_archive):
-    engine = Docker(os.path.join(session_dir, "docker"), cgroup_parent(session_dir))
+    yield from started_docker(Docker(os.path.join(session_dir, "docker"), cgroup_parent(session_dir)), image_archive)
+
+
+@pytest.fixture(scope="session")
+def docker_systemd(session_dir, image_archive):
+    """A dockerd of its own with systemd's cgroup driver (where systemd is pid 1)."""
+    yield from started_docker(Docker(os.path.join(session_dir, "docker-systemd"), None, systemd=True), image_archive)
+
+
+def started_docker(engine, image_archive):
     log = os.path.join(engine.directory, "dockerd.log")
     process = start_in_private_mounts(engine.daemon_argv(), log, extra_tmpfs=("/etc/docker",))
     try:

@@ -1,12 +1,13 @@
 """Docker 20.10 (dockerd started by the session, --add-runtime nslaunch=$NSL_OCI_RUNTIME)."""
 
 import os
+import subprocess
 import time
 
 import pytest
 
 from conftest import IMAGE, cgroup_file, describe, gone, root_only
-from host_facts import whole_disk
+from host_facts import systemd_is_init, whole_disk
 
 pytestmark = root_only
 
@@ -175,3 +176,35 @@ def test_device_io_throttles_reach_the_cgroup(docker):
             assert "wbps=1048576" in line.split() and "riops=1000" in line.split(), line
     finally:
         docker("rm", "--force", name)
+
+
+@pytest.mark.skipif(not systemd_is_init(), reason="needs systemd as pid 1 (tests/vm: NSL_VM_SYSTEMD=1)")
+def test_systemd_cgroup_driver(docker_systemd):
+    """dockerd with systemd's cgroup driver, as Docker runs where systemd is
+    pid 1 on cgroup v2 (Colima's VM): containerd's shim gives the runtime
+    --systemd-cgroup and system.slice:docker:ID, the container runs in
+    systemd's docker-ID.scope with its memory limit known to systemd, and
+    the scope is gone with the container."""
+    name = "systemd-driven"
+    result = docker_systemd.run("-d", "--name", name, "--memory", "64m", IMAGE, "sh", "-c", LOOP_UNTIL_TERM)
+    assert result.returncode == 0, describe(result)
+    cid = result.stdout.strip()
+    unit = f"docker-{cid}.scope"
+    try:
+        pid = int(state(docker_systemd, name, "Pid"))
+        with open(f"/proc/{pid}/cgroup") as f:
+            assert f.read() == f"0::/system.slice/{unit}\n"
+        with open(f"/sys/fs/cgroup/system.slice/{unit}/memory.max") as f:
+            assert f.read() == f"{64 << 20}\n"
+        shown = subprocess.run(["systemctl", "show", unit, "--property=MemoryMax"], capture_output=True, text=True)
+        assert shown.stdout.strip() == f"MemoryMax={64 << 20}", shown.stdout
+        result = docker_systemd("exec", name, "cat", "/proc/self/cgroup")
+        assert result.returncode == 0 and result.stdout == "0::/\n", describe(result)
+    finally:
+        result = docker_systemd("rm", "--force", name)
+    assert result.returncode == 0, describe(result)
+    assert gone(pid)
+    deadline = time.monotonic() + 5
+    while os.path.exists(f"/sys/fs/cgroup/system.slice/{unit}") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(f"/sys/fs/cgroup/system.slice/{unit}")
