@@ -268,9 +268,10 @@ def host_dir(session_dir):
 # podman
 
 
-def write_containers_conf(directory):
-    """podman's containers.conf for a session directory: cgroupfs, file
-    events, no network, and ulimits within this host's hard limits."""
+def write_containers_conf(directory, cgroup_manager="cgroupfs"):
+    """podman's containers.conf for a session directory: cgroupfs (or
+    systemd), file events, no network, and ulimits within this host's hard
+    limits."""
     conf = os.path.join(directory, "containers.conf")
     with open(conf, "w") as f:
         f.write(f"""[containers]
@@ -278,7 +279,7 @@ default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 netns = "none"
 log_driver = "k8s-file"
 [engine]
-cgroup_manager = "cgroupfs"
+cgroup_manager = "{cgroup_manager}"
 events_logger = "file"
 events_logfile_path = "{directory}/events.log"
 tmp_dir = "{directory}/tmp"
@@ -289,12 +290,12 @@ network_config_dir = "{directory}/net"
 
 
 class Podman:
-    def __init__(self, directory, parent):
+    def __init__(self, directory, parent, cgroup_manager="cgroupfs"):
         self.directory = directory
-        self.parent = parent
+        self.parent = parent            # None: the cgroup manager's default (systemd's machine.slice)
         for d in ("root", "runroot", "tmp"):
             os.makedirs(os.path.join(directory, d))
-        conf = write_containers_conf(directory)
+        conf = write_containers_conf(directory, cgroup_manager)
         storage = os.path.join(directory, "storage.conf")
         with open(storage, "w") as f:
             f.write(f'[storage]\ndriver = "vfs"\nrunroot = "{directory}/runroot"\ngraphroot = "{directory}/root"\n')
@@ -303,7 +304,7 @@ class Podman:
         with open(self.env["CONTAINERS_REGISTRIES_CONF"], "w") as f:
             f.write('unqualified-search-registries = []\n')
         self.base = ["podman", "--root", f"{directory}/root", "--runroot", f"{directory}/runroot",
-                     "--tmpdir", f"{directory}/tmp", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
+                     "--tmpdir", f"{directory}/tmp", "--storage-driver", "vfs", "--cgroup-manager", cgroup_manager,
                      "--events-backend", "file", "--runtime", RUNTIME,
                      # the runtime's own state (runc's default is /run/runc) in the session too
                      "--runtime-flag", f"root={directory}/runtime"]
@@ -324,7 +325,8 @@ class Podman:
 
     def run_argv(self, *args):
         """`podman run` with the flags every test container gets, then ARGS."""
-        return self.argv("run", "--network", "none", "--cgroup-parent", f"/{self.parent}", *args)
+        parent = ["--cgroup-parent", f"/{self.parent}"] if self.parent else []
+        return self.argv("run", "--network", "none", *parent, *args)
 
     def run(self, *args, timeout=TIMEOUT):
         return run(self.run_argv(*args), env=self.env, timeout=timeout)
@@ -337,6 +339,28 @@ def podman(session_dir, rootfs_tar):
     yield engine
     engine("rm", "--all", "--force", "--time", "0")
     engine.images("rmi", "--all", "--force", check=False)
+
+
+@pytest.fixture(scope="session")
+def podman_systemd(session_dir, rootfs_tar):
+    """A podman with systemd's cgroup manager (where systemd is pid 1). podman
+    reaches systemd through the system bus: systemd starts one for the
+    session if none runs (its units alone: their dependencies would mount a
+    new /tmp in tests/vm's guests), and stops it after."""
+    bus_started = not os.path.exists("/run/dbus/system_bus_socket")
+    if bus_started:
+        subprocess.run(["systemctl", "start", "--job-mode=ignore-dependencies", "dbus.socket", "dbus.service"],
+                       check=True, timeout=TIMEOUT)
+    # a short name: podman refuses a runroot of over 50 characters
+    engine = Podman(os.path.join(session_dir, "pm-sd"), None, cgroup_manager="systemd")
+    try:
+        engine.images("import", rootfs_tar, IMAGE)
+        yield engine
+        engine("rm", "--all", "--force", "--time", "0")
+        engine.images("rmi", "--all", "--force", check=False)
+    finally:
+        if bus_started:
+            subprocess.run(["systemctl", "stop", "dbus.service", "dbus.socket"], timeout=TIMEOUT)
 
 
 @pytest.fixture(scope="session")

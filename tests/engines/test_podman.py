@@ -13,6 +13,7 @@ import time
 import pytest
 
 from conftest import IMAGE, RUNTIME, cgroup_file, describe, gone, root_only
+from host_facts import systemd_is_init
 
 pytestmark = root_only
 
@@ -283,3 +284,34 @@ def test_run_interactive_through_a_pty(podman):
     rc, out = run_interactive(podman.run_argv("-it", "--rm", IMAGE, "sh"), env=podman.env)
     assert rc == 5, out
     assert "/dev/pts/" in out and "stdin-is-a-tty" in out and "42" in out, out
+
+
+@pytest.mark.skipif(not systemd_is_init(), reason="needs systemd as pid 1 (tests/vm: NSL_VM_SYSTEMD=1)")
+def test_systemd_cgroup_manager(podman_systemd):
+    """podman with systemd's cgroup manager: it gives the runtime
+    --systemd-cgroup and machine.slice:libpod:ID, the container runs in
+    systemd's libpod-ID.scope with its pids limit known to systemd, exec
+    is at its cgroup namespace's root, and the scope goes with rm."""
+    name = "systemd-managed"
+    result = podman_systemd.run("-d", "--name", name, "--pids-limit", "50", IMAGE, "sh", "-c", LOOP_UNTIL_TERM)
+    assert result.returncode == 0, describe(result)
+    cid = inspect(podman_systemd, name, "{{.Id}}")
+    unit = f"libpod-{cid}.scope"
+    cgroup = f"/sys/fs/cgroup/machine.slice/{unit}"
+    try:
+        pid = int(inspect(podman_systemd, name, "{{.State.Pid}}"))
+        with open(f"/proc/{pid}/cgroup") as f:
+            assert f.read() == f"0::/machine.slice/{unit}\n"
+        with open(f"{cgroup}/pids.max") as f:
+            assert f.read() == "50\n"
+        shown = subprocess.run(["systemctl", "show", unit, "--property=TasksMax"], capture_output=True, text=True)
+        assert shown.stdout.strip() == "TasksMax=50", shown.stdout
+        result = podman_systemd("exec", name, "cat", "/proc/self/cgroup")
+        assert result.returncode == 0 and result.stdout == "0::/\n", describe(result)
+    finally:
+        result = podman_systemd("rm", "--force", "--time", "0", name)
+    assert result.returncode == 0, describe(result)
+    deadline = time.monotonic() + 5
+    while os.path.exists(cgroup) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(cgroup)
