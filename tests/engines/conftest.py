@@ -157,6 +157,25 @@ def cgroup_file(pid, controller, name):
         return f.read().strip()
 
 
+def check_in_scope(pid, scope, limit_file, property, value):
+    """pid's cgroup is systemd's scope (SLICE/UNIT under the v2 root), whose
+    limit_file holds value, which systemd knows as its property."""
+    with open(f"/proc/{pid}/cgroup") as f:
+        assert f.read() == f"0::/{scope}\n"
+    with open(f"/sys/fs/cgroup/{scope}/{limit_file}") as f:
+        assert f.read() == f"{value}\n"
+    unit = os.path.basename(scope)
+    shown = subprocess.run(["systemctl", "show", unit, f"--property={property}"], capture_output=True, text=True)
+    assert shown.stdout.strip() == f"{property}={value}", shown.stdout
+
+
+def wait_scope_gone(scope):
+    deadline = time.monotonic() + 5
+    while os.path.exists(f"/sys/fs/cgroup/{scope}") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(f"/sys/fs/cgroup/{scope}"), scope
+
+
 def _session_cgroups(name):
     """Every cgroup directory of the trees called NAME at the top of the hierarchies, deepest first."""
     found = []

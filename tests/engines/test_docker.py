@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import IMAGE, cgroup_file, describe, gone, root_only
+from conftest import IMAGE, cgroup_file, check_in_scope, describe, gone, root_only, wait_scope_gone
 from host_facts import systemd_is_init, whole_disk
 
 pytestmark = root_only
@@ -188,23 +188,14 @@ def test_systemd_cgroup_driver(docker_systemd):
     name = "systemd-driven"
     result = docker_systemd.run("-d", "--name", name, "--memory", "64m", IMAGE, "sh", "-c", LOOP_UNTIL_TERM)
     assert result.returncode == 0, describe(result)
-    cid = result.stdout.strip()
-    unit = f"docker-{cid}.scope"
+    scope = f"system.slice/docker-{result.stdout.strip()}.scope"
     try:
         pid = int(state(docker_systemd, name, "Pid"))
-        with open(f"/proc/{pid}/cgroup") as f:
-            assert f.read() == f"0::/system.slice/{unit}\n"
-        with open(f"/sys/fs/cgroup/system.slice/{unit}/memory.max") as f:
-            assert f.read() == f"{64 << 20}\n"
-        shown = subprocess.run(["systemctl", "show", unit, "--property=MemoryMax"], capture_output=True, text=True)
-        assert shown.stdout.strip() == f"MemoryMax={64 << 20}", shown.stdout
+        check_in_scope(pid, scope, "memory.max", "MemoryMax", 64 << 20)
         result = docker_systemd("exec", name, "cat", "/proc/self/cgroup")
         assert result.returncode == 0 and result.stdout == "0::/\n", describe(result)
     finally:
         result = docker_systemd("rm", "--force", name)
     assert result.returncode == 0, describe(result)
     assert gone(pid)
-    deadline = time.monotonic() + 5
-    while os.path.exists(f"/sys/fs/cgroup/system.slice/{unit}") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not os.path.exists(f"/sys/fs/cgroup/system.slice/{unit}")
+    wait_scope_gone(scope)

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import IMAGE, RUNTIME, cgroup_file, describe, gone, root_only
+from conftest import IMAGE, RUNTIME, cgroup_file, check_in_scope, describe, gone, root_only, wait_scope_gone
 from host_facts import systemd_is_init
 
 pytestmark = root_only
@@ -295,23 +295,13 @@ def test_systemd_cgroup_manager(podman_systemd):
     name = "systemd-managed"
     result = podman_systemd.run("-d", "--name", name, "--pids-limit", "50", IMAGE, "sh", "-c", LOOP_UNTIL_TERM)
     assert result.returncode == 0, describe(result)
-    cid = inspect(podman_systemd, name, "{{.Id}}")
-    unit = f"libpod-{cid}.scope"
-    cgroup = f"/sys/fs/cgroup/machine.slice/{unit}"
+    scope = f"machine.slice/libpod-{inspect(podman_systemd, name, '{{.Id}}')}.scope"
     try:
         pid = int(inspect(podman_systemd, name, "{{.State.Pid}}"))
-        with open(f"/proc/{pid}/cgroup") as f:
-            assert f.read() == f"0::/machine.slice/{unit}\n"
-        with open(f"{cgroup}/pids.max") as f:
-            assert f.read() == "50\n"
-        shown = subprocess.run(["systemctl", "show", unit, "--property=TasksMax"], capture_output=True, text=True)
-        assert shown.stdout.strip() == "TasksMax=50", shown.stdout
+        check_in_scope(pid, scope, "pids.max", "TasksMax", 50)
         result = podman_systemd("exec", name, "cat", "/proc/self/cgroup")
         assert result.returncode == 0 and result.stdout == "0::/\n", describe(result)
     finally:
         result = podman_systemd("rm", "--force", "--time", "0", name)
     assert result.returncode == 0, describe(result)
-    deadline = time.monotonic() + 5
-    while os.path.exists(cgroup) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not os.path.exists(cgroup)
+    wait_scope_gone(scope)
