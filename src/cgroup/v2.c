@@ -38,15 +38,21 @@ static void add_wanted(struct v2_wanted *w, const char *name, size_t len)
         }
 }
 
+/* The v2 name of controller c: v1's blkio is v2's io. */
+static const char *v2_controller(int c)
+{
+        return c == NSL_CG_BLKIO ? "io" : nsl_cgroup_controller_names[c];
+}
+
 static void wanted(const struct nsl_cgroup_limits *l, struct v2_wanted *w)
 {
         w->n = 0;
         for (int c = 0; c < NSL_CG_N; c++)
-                if (c != NSL_CG_BLKIO && nsl_cgroup_wants(l, c))
-                        add_wanted(w, nsl_cgroup_controller_names[c], strlen(nsl_cgroup_controller_names[c]));
+                if (nsl_cgroup_wants(l, c))
+                        add_wanted(w, v2_controller(c), strlen(v2_controller(c)));
         if (l->n_hugepages)
                 add_wanted(w, "hugetlb", strlen("hugetlb"));
-        if (l->blkio_weight || nsl_cgroup_wants(l, NSL_CG_BLKIO))     /* v1's blkio is v2's io */
+        if (l->blkio_weight)
                 add_wanted(w, "io", strlen("io"));
         for (size_t i = 0; i < l->n_v2_files; i++) {
                 size_t len = strcspn(l->v2_files[i], ".");

@@ -157,9 +157,10 @@ def cgroup_file(pid, controller, name):
         return f.read().strip()
 
 
-def check_in_scope(pid, scope, limit_file, property, value):
-    """pid's cgroup is systemd's scope (SLICE/UNIT under the v2 root), whose
-    limit_file holds value, which systemd knows as its property."""
+def check_in_scope(engine, name, pid, scope, limit_file, property, value):
+    """Container name's process pid is in systemd's scope (SLICE/UNIT under
+    the v2 root), whose limit_file holds value, which systemd knows as its
+    property; the engine's exec there sees its cgroup namespace's root."""
     with open(f"/proc/{pid}/cgroup") as f:
         assert f.read() == f"0::/{scope}\n"
     with open(f"/sys/fs/cgroup/{scope}/{limit_file}") as f:
@@ -167,6 +168,8 @@ def check_in_scope(pid, scope, limit_file, property, value):
     unit = os.path.basename(scope)
     shown = subprocess.run(["systemctl", "show", unit, f"--property={property}"], capture_output=True, text=True)
     assert shown.stdout.strip() == f"{property}={value}", shown.stdout
+    result = engine("exec", name, "cat", "/proc/self/cgroup")
+    assert result.returncode == 0 and result.stdout == "0::/\n", describe(result)
 
 
 def wait_scope_gone(scope):
