@@ -326,6 +326,45 @@ static int empty_and_remove(const char *dir, nsl_error *error)
         return nsl_fail(error, -r, "cgroup", dir, r == -EBUSY ? "processes are left in it" : "cannot remove it");
 }
 
+/* The usual delete: the container has ended and left no cgroup below its
+ * own, and rmdir, which refuses a cgroup in use, removes each at once. The
+ * freezer's goes last: while any other is in use, remove_in_use freezes it. */
+static bool removed_at_once(const struct located *at)
+{
+        if (at->v2 && rmdir(at->v2) < 0 && errno != ENOENT)
+                return false;
+        for (int c = 0; c < NSL_CG_N; c++)
+                if (c != NSL_CG_FREEZER && at->v1[c] && rmdir(at->v1[c]) < 0 && errno != ENOENT)
+                        return false;
+        return !at->v1[NSL_CG_FREEZER] || rmdir(at->v1[NSL_CG_FREEZER]) == 0 || errno == ENOENT;
+}
+
+/* What is left in it killed, then each cgroup removed bottom-up. */
+static int remove_in_use(const struct located *at, const char *resolved, nsl_error *error)
+{
+        const char *dir = any_dir(at);
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        int r = 0;
+        /* frozen, nothing forks while it is killed; thawed, the kills land.
+         * A cgroup already empty needs neither: nothing can enter it again
+         * but what its owner moves there. */
+        bool busy = nsl_cgroup_collect_pids(dir, &pids, &n) < 0 || n > 0;
+        bool froze = busy && freeze_located(at, resolved, true, error) == 0;
+
+        *error = (nsl_error){ 0 };
+        if (busy)
+                kill_all(dir);
+        if (froze && (r = freeze_located(at, resolved, false, error)) < 0)
+                return r;
+        if (at->v2)
+                r = empty_and_remove(at->v2, error);
+        for (int c = 0; r == 0 && c < NSL_CG_N; c++)
+                if (at->v1[c])
+                        r = empty_and_remove(at->v1[c], error);
+        return r;
+}
+
 int nsl_cgroup_remove_path(const char *path, nsl_error *error)
 {
         _cleanup_free_ char *resolved = NULL;
@@ -337,32 +376,9 @@ int nsl_cgroup_remove_path(const char *path, nsl_error *error)
         if (r == -ENOENT && resolved) {
                 /* removed already: what delete must leave is nothing */
                 *error = (nsl_error){ 0 };
-                located_free(&at);
-                return 0;
-        }
-        if (r == 0) {
-                const char *dir = any_dir(&at);
-                _cleanup_free_ pid_t *pids = NULL;
-                size_t n = 0;
-                /* frozen, nothing forks while it is killed; thawed, the kills
-                 * land. A cgroup already empty (the container has ended: the
-                 * usual delete) needs neither: nothing can enter it again
-                 * but what its owner moves there. */
-                bool busy = nsl_cgroup_collect_pids(dir, &pids, &n) < 0 || n > 0;
-                bool froze = busy && freeze_located(&at, resolved, true, error) == 0;
-                *error = (nsl_error){ 0 };
-                if (busy)
-                        kill_all(dir);
-                if (froze && (r = freeze_located(&at, resolved, false, error)) < 0) {
-                        located_free(&at);
-                        return r;
-                }
-                if (at.v2)
-                        r = empty_and_remove(at.v2, error);
-                for (int c = 0; r == 0 && c < NSL_CG_N; c++)
-                        if (at.v1[c])
-                                r = empty_and_remove(at.v1[c], error);
-        }
+                r = 0;
+        } else if (r == 0 && !removed_at_once(&at))
+                r = remove_in_use(&at, resolved, error);
         located_free(&at);
         return r;
 }
