@@ -25,6 +25,17 @@ static const char *const masked[] = {
 };
 static const char *const read_only[] = { "sys", "irq", "bus", "fs" };
 
+/* /proc/NAME is on one of the plan's own lists (an engine's config lists
+ * nearly all of these): the masked-paths or readonly-paths stage covers it,
+ * once, after every mount. */
+static bool listed(char *const *paths, size_t n, const char *name)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!strncmp(paths[i], "/proc/", 6) && !strcmp(paths[i] + 6, name))
+                        return true;
+        return false;
+}
+
 /* name: an entry of /proc, not a symlink followed; absent: nothing to do. */
 static int cover_entry(int proc_fd, const char *name, int (*cover)(int target, const char *object, nsl_error *error),
                        nsl_error *error)
@@ -111,11 +122,15 @@ int nsl_stage_proc(struct nsl_ctx *ctx, nsl_error *error)
         if ((r = blank_inherited_command_line(proc_fd, error)) < 0)
                 return r;
 
+        const struct nsl_plan *plan = ctx->plan;
         for (size_t i = 0; i < ELEMENTSOF(masked); i++)
-                if ((r = cover_entry(proc_fd, masked[i], nsl_mask_at, error)) < 0)
+                if (!listed(plan->masked_paths, plan->n_masked_paths, masked[i]) &&
+                    (r = cover_entry(proc_fd, masked[i], nsl_mask_at, error)) < 0)
                         return r;
         for (size_t i = 0; i < ELEMENTSOF(read_only); i++)
-                if ((r = cover_entry(proc_fd, read_only[i], nsl_read_only_at, error)) < 0)
+                if (!listed(plan->masked_paths, plan->n_masked_paths, read_only[i]) &&
+                    !listed(plan->readonly_paths, plan->n_readonly_paths, read_only[i]) &&
+                    (r = cover_entry(proc_fd, read_only[i], nsl_read_only_at, error)) < 0)
                         return r;
         return 0;
 }
