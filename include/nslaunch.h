@@ -443,6 +443,12 @@ int nsl_sandbox_start_fifo(const char *path, nsl_error *error);
  * fails with *error, when it returns less. */
 typedef int (*nsl_root_built_fn)(pid_t init_pid, int init_pidfd, void *data, nsl_error *error);
 void nsl_spec_on_root_built(nsl_spec *spec, nsl_root_built_fn fn, void *data);
+/* Called by nsl_sandbox_create (or nsl_run) as soon as init exists, once
+ * its ids are mapped, while it builds the sandbox: the caller's work about
+ * the sandbox (an OCI create's state, written while init mounts) then
+ * costs the create no time. Nothing is built yet: it must not enter the
+ * sandbox. Its failure ends the sandbox and the create, as above. */
+void nsl_spec_on_init_started(nsl_spec *spec, nsl_root_built_fn fn, void *data);
 /* Sandboxes made ahead of their command (what a pool keeps): the command
  * (nsl_spec_set_command is then unused), the environment entries it adds
  * and its 0, 1 and 2 come with nsl_sandbox_start_command, and nsl_run and

@@ -187,20 +187,34 @@ static char *temporary_beside(const char *path)
         return tmp;
 }
 
-int nsl_replace_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
-                        enum nsl_file_life life)
+int nsl_write_temporary_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                           enum nsl_file_life life, char **tmp)
 {
         int r = -EEXIST;
 
+        *tmp = NULL;
         for (int attempt = 0; attempt < 4 && r == -EEXIST; attempt++) {
-                _cleanup_free_ char *tmp = temporary_beside(path);
-                if (!tmp)
+                free(*tmp);
+                if (!(*tmp = temporary_beside(path)))
                         return -ENOMEM;
-                r = nsl_write_new_file_at(dirfd, tmp, data, len, mode, life);
-                if (r == 0 && renameat(dirfd, tmp, dirfd, path) < 0) {
-                        r = -errno;
-                        (void)unlinkat(dirfd, tmp, 0);
-                }
+                r = nsl_write_new_file_at(dirfd, *tmp, data, len, mode, life);
+        }
+        if (r < 0) {
+                free(*tmp);
+                *tmp = NULL;
+        }
+        return r;
+}
+
+int nsl_replace_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                        enum nsl_file_life life)
+{
+        _cleanup_free_ char *tmp = NULL;
+        int r = nsl_write_temporary_at(dirfd, path, data, len, mode, life, &tmp);
+
+        if (r == 0 && renameat(dirfd, tmp, dirfd, path) < 0) {
+                r = -errno;
+                (void)unlinkat(dirfd, tmp, 0);
         }
         return r;
 }

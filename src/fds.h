@@ -45,11 +45,15 @@ enum nsl_file_life { NSL_FILE_DURABLE, NSL_FILE_RUNTIME };
  * whatever was at path (a file, a planted symlink or FIFO) is replaced,
  * never followed or opened, and stays as it was on failure.
  * nsl_replace_file is that relative to the cwd, mode 0644. 0 or -errno;
- * nothing is left behind on failure. */
+ * nothing is left behind on failure. nsl_write_temporary_at is its first
+ * half, for a writer that renames *tmp (malloc'd) over path later, or
+ * unlinks it: the file then appears only when the rest is done. */
 int nsl_write_new_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                           enum nsl_file_life life);
 int nsl_replace_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                         enum nsl_file_life life);
+int nsl_write_temporary_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                           enum nsl_file_life life, char **tmp);
 int nsl_replace_file(const char *path, const void *data, size_t len, enum nsl_file_life life);
 
 /* Reads a whole regular file of at most max bytes into a NUL-terminated

@@ -307,6 +307,12 @@ static int await_message(struct nsl_sandbox *sb, enum nsl_msg_type type, const c
         return nsl_fail(error, EPIPE, stage, "", "the sandbox went away during set-up");
 }
 
+/* The caller's turn while init builds (nsl_spec_on_init_started). */
+static int step_init_started(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+{
+        return spec->init_started ? spec->init_started(sb->pid, sb->pidfd, spec->init_started_data, error) : 0;
+}
+
 /* The caller's turn while init waits with the root built (an OCI create's
  * hooks); its failure ends the sandbox (sandbox_create). */
 static int step_root_built(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
@@ -385,6 +391,7 @@ static const struct host_step {
         { "idmap", step_idmap },
         { "oom-score-adj", step_oom_score_adj },
         { "go", step_go },
+        { "init-started", step_init_started },
         { "network", step_network },
         { "root-built", step_root_built },
         { "ready", step_ready },

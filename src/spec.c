@@ -423,6 +423,12 @@ void nsl_spec_on_root_built(nsl_spec *spec, nsl_root_built_fn fn, void *data)
         spec->root_built_data = data;
 }
 
+void nsl_spec_on_init_started(nsl_spec *spec, nsl_root_built_fn fn, void *data)
+{
+        spec->init_started = fn;
+        spec->init_started_data = data;
+}
+
 void nsl_spec_set_forward_signals(nsl_spec *spec, const sigset_t *set)
 {
         spec->forward = set != NULL;

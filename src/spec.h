@@ -68,6 +68,8 @@ struct nsl_spec {
         char *start_fifo;       /* started through this FIFO; NULL: the start pipe */
         nsl_root_built_fn root_built;   /* nsl_spec_on_root_built */
         void *root_built_data;
+        nsl_root_built_fn init_started; /* nsl_spec_on_init_started */
+        void *init_started_data;
         bool command_at_start;  /* the command comes with nsl_sandbox_start_command (a pool's) */
         bool command_as_init;   /* init executes the command itself: its pid 1 (an OCI runtime's) */
         bool forward;           /* signals in forward_set reach the command */

@@ -5,7 +5,9 @@
  * another process that detaches it and exits, started through a FIFO by a
  * third, and reaped here as a subreaper; and nsl_run of a command that
  * leaves a process running, which must return with nothing of the
- * sandbox left, init reaped included. Checks that the caller's
+ * sandbox left, init reaped included; and the caller's function called
+ * while init builds (nsl_spec_on_init_started), once, and one that fails
+ * there. Checks that the caller's
  * supplementary groups, parent-death signal, signal mask and fd table are
  * exactly as before, and that no child is left. Prints "embed: ok" or one
  * line per failure and exits 1. */
@@ -172,6 +174,58 @@ static void *thread_main(void *arg)
         return NULL;
 }
 
+/* What nsl_spec_on_init_started's function saw: called once, here, with
+ * init's pid and a pidfd, before create returned. */
+struct init_seen {
+        int calls;
+        pid_t pid;
+        bool pidfd_open;
+};
+
+static int note_init(pid_t init_pid, int init_pidfd, void *data, nsl_error *error)
+{
+        struct init_seen *seen = data;
+
+        (void)error;
+        seen->calls++;
+        seen->pid = init_pid;
+        seen->pidfd_open = init_pidfd >= 0 && fcntl(init_pidfd, F_GETFD) >= 0;
+        return 0;
+}
+
+static int refuse_init(pid_t init_pid, int init_pidfd, void *data, nsl_error *error)
+{
+        (void)init_pid;
+        (void)init_pidfd;
+        ++*(int *)data;
+        *error = (nsl_error){ .errnum = EPERM, .exit_code = 125 };
+        snprintf(error->what, sizeof error->what, "embedder");
+        snprintf(error->cause, sizeof error->cause, "refused at init-started");
+        return -EPERM;
+}
+
+/* A function that fails there ends the sandbox: create fails with its
+ * error, at that step, and no process is left (checked in main). */
+static void refused_when_init_started(void)
+{
+        char *argv[] = { "/bin/true", NULL };
+        nsl_spec *spec = spec_for(argv, -1, -1, -1);
+        nsl_sandbox *sb = NULL;
+        nsl_error error;
+        int calls = 0;
+
+        if (!spec)
+                return;
+        nsl_spec_on_init_started(spec, refuse_init, &calls);
+        int r = nsl_sandbox_create(spec, &sb, &error);
+        check(r == -EPERM && sb == NULL && calls == 1 && !strcmp(error.stage, "init-started") &&
+                      !strcmp(error.cause, "refused at init-started"),
+              "a failing init-started function: create returned %d, called %d times, stage '%s', cause '%s'", r, calls,
+              error.stage, error.cause);
+        nsl_sandbox_free(sb);
+        nsl_spec_free(spec);
+}
+
 /* Created here, started by another process given the start handle. */
 static void started_elsewhere(const char *self)
 {
@@ -182,15 +236,22 @@ static void started_elsewhere(const char *self)
         nsl_result result = { 0 };
         nsl_sandbox *sb = NULL;
 
+        struct init_seen seen = { 0 };
+
         if (pipe2(out, O_CLOEXEC) < 0)
                 return;
         nsl_spec *spec = spec_for(argv, -1, out[1], -1);
+        if (spec)
+                nsl_spec_on_init_started(spec, note_init, &seen);
         if (spec && nsl_sandbox_create(spec, &sb, &error) < 0)
                 print_error("create", &error);
         nsl_spec_free(spec);
         close(out[1]);
         if (!sb)
                 return;
+        check(seen.calls == 1 && seen.pid == nsl_sandbox_pid(sb) && seen.pidfd_open,
+              "init-started: called %d times, pid %d (init %d), pidfd %s", seen.calls, (int)seen.pid,
+              (int)nsl_sandbox_pid(sb), seen.pidfd_open ? "open" : "not open");
         check(nsl_sandbox_wait(sb, 200, &result, &error) == -ETIMEDOUT, "the sandbox ran before it was started");
         pid_t starter = fork();
         if (starter == 0) {
@@ -330,6 +391,7 @@ int main(int argc, char **argv)
         for (int t = 0; t < THREADS; t++)
                 pthread_join(threads[t], NULL);
         started_elsewhere(argv[0]);
+        refused_when_init_started();
         run_leaving_a_process();
         prctl(PR_SET_CHILD_SUBREAPER, 1);
         detached_and_started_by_fifo(argv[0]);
