@@ -24,7 +24,6 @@
 #include "runc.h"
 #include "syscalls.h"
 
-#define START_FIFO "start"
 
 enum { C_BUNDLE = 1, C_PID_FILE, C_CONSOLE_SOCKET, C_PRESERVE_FDS, C_NO_PIVOT, C_NO_NEW_KEYRING, C_DETACH,
        C_NO_SUBREAPER, C_KEEP, C_FORCE, C_ALL, C_HELP };
@@ -233,6 +232,8 @@ static void fill_state(struct nsl_runc_state *state, const struct create_args *a
         snprintf(state->rootfs, sizeof state->rootfs, "%s", nsl_oci_root_path(oci));
         nsl_runc_now_rfc3339(state->created, sizeof state->created);
         state->annotations = read_annotations(oci);
+        state->later_hooks = nsl_oci_n_hooks(oci, "startContainer") || nsl_oci_n_hooks(oci, "poststart") ||
+                             nsl_oci_n_hooks(oci, "poststop");
 }
 
 /* What create records and runs once the container's init exists. */
@@ -243,6 +244,7 @@ struct create_job {
         const nsl_spec *spec;
         int dirfd;
         struct nsl_runc_state *state;
+        struct nsl_runc_pending state_file, pid_file;
 };
 
 static bool has_create_hooks(const nsl_oci *oci)
@@ -251,17 +253,17 @@ static bool has_create_hooks(const nsl_oci *oci)
                nsl_oci_n_hooks(oci, "createContainer");
 }
 
-/* The state and the config saved, then create's hooks: where runc runs
- * them, with the container's root built at root.path in its mount namespace
- * and not yet pivoted into (nsl_spec_on_root_built). From here `state`
- * finds init alive and not started, "created", which is what the hooks read
- * on stdin too. */
-static int record_and_run_hooks(pid_t init_pid, int init_pidfd, void *data, nsl_error *error)
+/* While init builds (nsl_spec_on_init_started): the state filled in,
+ * the config kept, state.json and the --pid-file written beside their
+ * places, to be renamed into place once the container is created. (The
+ * config is read only through state.json.) */
+static int prepare_record(pid_t init_pid, int init_pidfd, void *data, nsl_error *error)
 {
         struct create_job *job = data;
         struct nsl_runc_state *state = job->state;
         int r;
 
+        (void)init_pidfd;
         fill_state(state, job->a, job->oci, init_pid);
         /* a scope's path is systemd's naming, worked out by the library;
          * a cgroupfs path is kept as given, so that delete knows a relative
@@ -270,8 +272,24 @@ static int record_and_run_hooks(pid_t init_pid, int init_pidfd, void *data, nsl_
                 snprintf(state->cgroup, sizeof state->cgroup, "%s", nsl_spec_cgroup_path(job->spec));
         else
                 cgroup_path(job->g, job->a, job->oci, state->cgroup, sizeof state->cgroup);
-        if ((r = nsl_runc_state_write(job->dirfd, state, error)) < 0 ||
-            (r = nsl_runc_config_save(job->dirfd, job->oci, job->a->id, error)) < 0 ||
+        if ((r = nsl_runc_config_save(job->dirfd, job->oci, job->a->id, error)) < 0 ||
+            (r = nsl_runc_state_prepare(job->dirfd, state, &job->state_file, error)) < 0)
+                return r;
+        return job->a->pid_file ? nsl_runc_pid_file_prepare(job->a->pid_file, init_pid, &job->pid_file, error) : 0;
+}
+
+/* create's hooks, where runc runs them: the container's root built at
+ * root.path in its mount namespace and not yet pivoted into
+ * (nsl_spec_on_root_built). From here `state` finds init alive and not
+ * started, "created", which is what the hooks read on stdin too. */
+static int record_and_run_hooks(pid_t init_pid, int init_pidfd, void *data, nsl_error *error)
+{
+        struct create_job *job = data;
+        struct nsl_runc_state *state = job->state;
+        int r;
+
+        (void)init_pid;
+        if ((r = nsl_runc_pending_commit(&job->state_file, error)) < 0 ||
             (r = run_hooks(job->oci, state, NSL_RUNC_CREATED, "prestart", error)) < 0 ||
             (r = run_hooks(job->oci, state, NSL_RUNC_CREATED, "createRuntime", error)) < 0)
                 return r;
@@ -284,7 +302,8 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
                           struct nsl_runc_state *state, nsl_error *error)
 {
         _cleanup_close_ int console_fd = -1;
-        struct create_job job = { .g = g, .a = a, .dirfd = dirfd, .state = state };
+        struct create_job job = { .g = g, .a = a, .dirfd = dirfd, .state = state,
+                                  .state_file = NSL_RUNC_PENDING_INIT, .pid_file = NSL_RUNC_PENDING_INIT };
         nsl_oci *oci = NULL;
         nsl_spec *spec = NULL;
         bool at_root_built;
@@ -297,15 +316,18 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
         spec = nsl_spec_new();
         job.spec = spec;
         r = spec ? setup_spec(g, a, oci, spec, &console_fd, error) : nsl_fail(error, ENOMEM, "create", "", NULL);
-        if (r == 0 && at_root_built)
-                nsl_spec_on_root_built(spec, record_and_run_hooks, &job);
-        if (r == 0)
+        if (r == 0) {
+                nsl_spec_on_init_started(spec, prepare_record, &job);
+                if (at_root_built)
+                        nsl_spec_on_root_built(spec, record_and_run_hooks, &job);
                 r = nsl_sandbox_create(spec, sb, error);
-        /* a create that returned has passed root-built, where they ran */
-        if (r == 0 && !at_root_built)
-                r = record_and_run_hooks(nsl_sandbox_pid(*sb), nsl_sandbox_pidfd(*sb), &job, error);
-        if (r == 0 && a->pid_file)
-                r = nsl_runc_write_pid_file(a->pid_file, state->pid, error);
+        }
+        /* created: what others look for appears (state.json already, where
+         * create's hooks ran) */
+        if (r == 0 && (r = nsl_runc_pending_commit(&job.state_file, error)) == 0)
+                r = nsl_runc_pending_commit(&job.pid_file, error);
+        nsl_runc_pending_drop(&job.state_file);
+        nsl_runc_pending_drop(&job.pid_file);
         if (r < 0 && *sb) {
                 nsl_sandbox_free(*sb);
                 *sb = NULL;
@@ -361,9 +383,11 @@ static int run_start_container(int dirfd, const struct nsl_runc_state *state, ns
 {
         _cleanup_close_ int pidfd = -1;
         nsl_oci *oci = NULL;
-        int r = nsl_runc_config_load(dirfd, state, &oci, error);
+        int r;
 
-        if (r == 0) {
+        if (!state->later_hooks)
+                return 0;
+        if ((r = nsl_runc_config_load(dirfd, state, &oci, error)) == 0) {
                 pidfd = nsl_runc_init_pidfd(state);     /* -ESRCH: refused if there is a hook to run */
                 r = run_container_hooks(oci, state, NSL_RUNC_CREATED, "startContainer", pidfd, error);
         }
@@ -410,9 +434,10 @@ static int start_locked(const struct nsl_runc *g, const char *id, int dirfd, str
         if ((r = nsl_sandbox_start_fifo(fifo, error)) < 0)
                 return r;
         await_command(g, state);
+        /* from here, state finds it running (nsl_runc_state_read) */
         unlinkat(dirfd, START_FIFO, 0);
         state->started = true;
-        return nsl_runc_state_write(dirfd, state, error);
+        return 0;
 }
 
 /* poststart hooks: a failure is logged, the container runs on (runtime.md). */
@@ -421,6 +446,8 @@ static void run_poststart(const struct nsl_runc *g, int dirfd, const struct nsl_
         nsl_oci *oci = NULL;
         nsl_error error = { 0 };
 
+        if (!state->later_hooks)
+                return;
         if (nsl_runc_config_load(dirfd, state, &oci, &error) == 0 &&
             run_hooks(oci, state, NSL_RUNC_RUNNING, "poststart", &error) < 0) {
                 char line[1200];
@@ -525,6 +552,8 @@ static void run_poststop(const struct nsl_runc *g, int dirfd, const struct nsl_r
         nsl_oci *oci = NULL;
         nsl_error error = { 0 };
 
+        if (!state->later_hooks)
+                return;
         if (nsl_runc_config_load(dirfd, state, &oci, &error) == 0 &&
             run_hooks(oci, state, NSL_RUNC_STOPPED, "poststop", &error) < 0)
                 fprintf(stderr, "nslaunch-runc: warning: %s: %s\n", error.what, error.cause);
@@ -626,8 +655,6 @@ int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
                 await_command(g, &state);
         unlinkat(dirfd, START_FIFO, 0);
         state.started = true;
-        if (r == 0)
-                r = nsl_runc_state_write(dirfd, &state, &error);
         if (r == 0)
                 run_poststart(g, dirfd, &state);
         flock(dirfd, LOCK_UN);

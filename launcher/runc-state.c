@@ -156,7 +156,9 @@ int nsl_runc_state_read(int dirfd, const char *id, struct nsl_runc_state *state,
                 return r;
         state->pid = (pid_t)json_object_get_int(nsl_json_member(o, "pid", json_type_int));
         state->start_time = (unsigned long long)json_object_get_int64(nsl_json_member(o, "pidStartTime", json_type_int));
-        state->started = json_object_get_boolean(nsl_json_member(o, "started", json_type_boolean));
+        state->started = faccessat(dirfd, START_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+        v = nsl_json_member(o, "laterHooks", json_type_boolean);
+        state->later_hooks = v ? json_object_get_boolean(v) : true;
         copy_string(o, "bundle", state->bundle, sizeof state->bundle);
         copy_string(o, "rootfs", state->rootfs, sizeof state->rootfs);
         copy_string(o, "created", state->created, sizeof state->created);
@@ -166,7 +168,8 @@ int nsl_runc_state_read(int dirfd, const char *id, struct nsl_runc_state *state,
         return 0;
 }
 
-int nsl_runc_state_write(int dirfd, const struct nsl_runc_state *state, nsl_error *error)
+int nsl_runc_state_prepare(int dirfd, const struct nsl_runc_state *state, struct nsl_runc_pending *file,
+                           nsl_error *error)
 {
         _cleanup_json_ json_object *o = json_object_new_object();
         int r;
@@ -174,7 +177,7 @@ int nsl_runc_state_write(int dirfd, const struct nsl_runc_state *state, nsl_erro
         json_object_object_add(o, "id", json_object_new_string(state->id));
         json_object_object_add(o, "pid", json_object_new_int(state->pid));
         json_object_object_add(o, "pidStartTime", json_object_new_int64((int64_t)state->start_time));
-        json_object_object_add(o, "started", json_object_new_boolean(state->started));
+        json_object_object_add(o, "laterHooks", json_object_new_boolean(state->later_hooks));
         json_object_object_add(o, "bundle", json_object_new_string(state->bundle));
         json_object_object_add(o, "rootfs", json_object_new_string(state->rootfs));
         json_object_object_add(o, "created", json_object_new_string(state->created));
@@ -182,8 +185,44 @@ int nsl_runc_state_write(int dirfd, const struct nsl_runc_state *state, nsl_erro
         if (state->annotations)
                 json_object_object_add(o, "annotations", json_object_get(state->annotations));
         const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-        r = nsl_replace_file_at(dirfd, STATE_FILE, text, strlen(text), 0600, NSL_FILE_RUNTIME);
-        return r < 0 ? nsl_fail(error, -r, "state", state->id, "cannot write state.json: %s", strerror(-r)) : 0;
+        r = nsl_write_temporary_at(dirfd, STATE_FILE, text, strlen(text), 0600, NSL_FILE_RUNTIME, &file->tmp);
+        if (r < 0)
+                return nsl_fail(error, -r, "state", state->id, "cannot write state.json: %s", strerror(-r));
+        file->dirfd = dirfd;
+        file->path = STATE_FILE;
+        return 0;
+}
+
+int nsl_runc_pid_file_prepare(const char *path, pid_t pid, struct nsl_runc_pending *file, nsl_error *error)
+{
+        char text[32];
+        int n = snprintf(text, sizeof text, "%d", pid);
+        int r = nsl_write_temporary_at(AT_FDCWD, path, text, (size_t)n, 0644, NSL_FILE_RUNTIME, &file->tmp);
+
+        if (r < 0)
+                return nsl_fail(error, -r, "--pid-file", path, NULL);
+        file->dirfd = AT_FDCWD;
+        file->path = path;
+        return 0;
+}
+
+int nsl_runc_pending_commit(struct nsl_runc_pending *file, nsl_error *error)
+{
+        if (!file->tmp)
+                return 0;
+        if (renameat(file->dirfd, file->tmp, file->dirfd, file->path) < 0)
+                return nsl_fail(error, errno, "create", file->path, NULL);
+        free(file->tmp);
+        file->tmp = NULL;
+        return 0;
+}
+
+void nsl_runc_pending_drop(struct nsl_runc_pending *file)
+{
+        if (file->tmp)
+                (void)unlinkat(file->dirfd, file->tmp, 0);
+        free(file->tmp);
+        file->tmp = NULL;
 }
 
 int nsl_runc_config_save(int dirfd, const nsl_oci *oci, const char *id, nsl_error *error)

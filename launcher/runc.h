@@ -24,7 +24,11 @@ struct nsl_runc_state {
         char id[256];
         pid_t pid;                      /* init on the host */
         unsigned long long start_time;  /* init's, from /proc/PID/stat: a reused pid is not init */
-        bool started;
+        bool started;                   /* start has run: its fifo is gone (not kept in state.json) */
+        /* the config has startContainer, poststart or poststop hooks: start
+         * and delete read config.json only then (true where state.json
+         * does not say: one written before it did) */
+        bool later_hooks;
         char bundle[PATH_MAX];
         char rootfs[PATH_MAX];
         char created[40];               /* RFC 3339 */
@@ -45,7 +49,9 @@ int nsl_runc_one_id(const struct nsl_runc *g, const char *command, struct nsl_to
 /* --console-socket PATH, connected: the engine's listener for the pty's master. */
 int nsl_runc_connect_socket(const char *path, nsl_error *error);
 
-/* The state store. */
+/* The state store. The ID's directory holds state.json, config.json and,
+ * until start, the fifo init waits on. */
+#define START_FIFO "start"
 int nsl_runc_check_id(const char *id, nsl_error *error);
 /* The ID's directory, created (O_EXCL: one create wins) or opened, locked
  * exclusively (flock) for a command that changes the container. */
@@ -53,7 +59,20 @@ int nsl_runc_dir_create(const struct nsl_runc *g, const char *id, nsl_error *err
 int nsl_runc_dir_open(const struct nsl_runc *g, const char *id, bool lock, nsl_error *error);
 int nsl_runc_dir_remove(const struct nsl_runc *g, const char *id, int dirfd, nsl_error *error);
 int nsl_runc_state_read(int dirfd, const char *id, struct nsl_runc_state *state, nsl_error *error);
-int nsl_runc_state_write(int dirfd, const struct nsl_runc_state *state, nsl_error *error);
+/* A file create writes while init builds and renames into place once the
+ * container is created (until then, no command finds it "created" and no
+ * engine its pid), or removes when create fails. */
+struct nsl_runc_pending {
+        int dirfd;
+        const char *path;
+        char *tmp;              /* the written temporary; NULL: nothing pending */
+};
+#define NSL_RUNC_PENDING_INIT { .dirfd = -1 }
+int nsl_runc_state_prepare(int dirfd, const struct nsl_runc_state *state, struct nsl_runc_pending *file,
+                           nsl_error *error);
+int nsl_runc_pid_file_prepare(const char *path, pid_t pid, struct nsl_runc_pending *file, nsl_error *error);
+int nsl_runc_pending_commit(struct nsl_runc_pending *file, nsl_error *error);
+void nsl_runc_pending_drop(struct nsl_runc_pending *file);
 void nsl_runc_state_release(struct nsl_runc_state *state);
 /* The config.json create read, kept in the ID's directory: start, exec and
  * delete use it (their hooks, exec's filter), so that a later change to the

@@ -308,6 +308,34 @@ def test_hooks_order_with_state_on_stdin(runc, bundle, hostdir):
     assert [s["status"] for s in states] == [statuses.get(k, "created") for k in kinds]
 
 
+def test_start_and_delete_read_the_kept_config_only_for_their_hooks(runc, bundle, hostdir):
+    """state.json says whether the config has startContainer, poststart or
+    poststop hooks: start and delete read the config create kept only then,
+    and always where state.json does not say (an earlier nslaunch's)."""
+    bundle.write(["/bin/true"])
+    create(runc, bundle, "plain")
+    os.unlink(os.path.join(runc.root, "plain", "config.json"))
+    assert runc("start", "plain").returncode == 0
+    wait_status(runc, "plain", "stopped")
+    cp = runc("delete", "plain")
+    assert cp.returncode == 0 and not cp.stderr, cp.stderr
+
+    log = os.path.join(hostdir(0o777), "hooks.log")
+    bundle.write(["/bin/true"], hooks={"poststop": [{"path": "/bin/sh", "args": ["sh", "-c", f"echo ran >> {log}"]}]})
+    create(runc, bundle, "earlier")
+    state_file = os.path.join(runc.root, "earlier", "state.json")
+    with open(state_file) as f:
+        saved = json.load(f)
+    assert saved.pop("laterHooks") is True
+    with open(state_file, "w") as f:
+        json.dump(saved, f)
+    assert runc("start", "earlier").returncode == 0
+    wait_status(runc, "earlier", "stopped")
+    assert runc("delete", "earlier").returncode == 0
+    with open(log) as f:
+        assert f.read() == "ran\n"
+
+
 def test_create_hooks_read_the_status_state_reports(runc, bundle, hostdir):
     """create's hooks run once init waits for start: what they read on stdin
     is what `state` tells them at that moment ("created", as runtime-tools'
@@ -568,16 +596,19 @@ def test_debug_log(runc, hostdir):
         assert "level=debug" in f.read()
 
 
-def test_create_reports_the_sandboxs_own_error(runc, bundle):
+def test_create_reports_the_sandboxs_own_error(runc, bundle, hostdir):
     """A set-up step that fails inside the sandbox (here, a sysctl the kernel
-    refuses) is what create says, not the consequence (a gone sandbox)."""
+    refuses) is what create says, not the consequence (a gone sandbox); the
+    state and the pid file, written while init worked, are not left."""
     config = bundle.write()
     config["linux"]["sysctl"] = {"kernel.shmmax": "not-a-number"}
     bundle.write()
     runc.ids.append("badsysctl")
-    line = one_error_line(runc("create", "--bundle", bundle.path, "badsysctl"))
+    pid_dir = hostdir()
+    line = one_error_line(runc("create", "--bundle", bundle.path, "--pid-file", f"{pid_dir}/pid", "badsysctl"))
     assert "kernel.shmmax" in line and "gone" not in line, line
     assert runc("state", "badsysctl").returncode != 0
+    assert os.listdir(pid_dir) == [] and os.listdir(runc.root) == []
 
 
 def test_exec_refused_before_start(runc, bundle):
