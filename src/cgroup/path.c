@@ -339,10 +339,11 @@ static bool removed_at_once(const struct located *at)
         return !at->v1[NSL_CG_FREEZER] || rmdir(at->v1[NSL_CG_FREEZER]) == 0 || errno == ENOENT;
 }
 
-/* What is left in it killed, then each cgroup removed bottom-up. */
+/* What is left in it killed, then each cgroup removed bottom-up. The
+ * processes are found in the freezer's, which removed_at_once left. */
 static int remove_in_use(const struct located *at, const char *resolved, nsl_error *error)
 {
-        const char *dir = any_dir(at);
+        const char *dir = at->v1[NSL_CG_FREEZER] ? at->v1[NSL_CG_FREEZER] : any_dir(at);
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
         int r = 0;
