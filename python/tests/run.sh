@@ -44,12 +44,14 @@ rootless) ;;
         ;;
 esac
 
-id nsltest >/dev/null 2>&1 || useradd -m nsltest
+. "$top/tests/test-user.sh"
+nsl_test_user_add
 dir=$(mktemp -d /tmp/nsl-python-rootless.XXXXXX)
 . "$top/tests/tun-access.sh"
 cleanup() {
         rm -rf --one-file-system "$dir"
         nsl_tun_restore
+        nsl_test_user_remove
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

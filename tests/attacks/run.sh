@@ -32,8 +32,12 @@ if [ ! -x "$nsl" ]; then
         exit 2
 fi
 
+. "$here/../test-user.sh"
 dir=$(mktemp -d /tmp/nsl-attacks.XXXXXX)
-cleanup() { rm -rf --one-file-system "$dir"; }
+cleanup() {
+        rm -rf --one-file-system "$dir"
+        nsl_test_user_remove
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$dir/out" "$dir/lsan"
@@ -52,7 +56,7 @@ if [ "$mode" = root ]; then
                 --junitxml="$dir/out/junit.xml"
         rc=$?
 else
-        id nsltest >/dev/null 2>&1 || useradd -m nsltest
+        nsl_test_user_add
         mkdir -p "$dir/tests/integration" "$dir/tests/attacks/progs"
         cp "$nsl" "$dir/nslaunch"
         cp "$here/../integration/conftest.py" "$dir/tests/integration/"

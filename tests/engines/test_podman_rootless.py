@@ -16,6 +16,7 @@ import pwd
 import shutil
 import signal
 import socket
+import time
 
 import pytest
 
@@ -43,14 +44,28 @@ def subordinate_start(user):
 
 
 def ensure_user():
-    """The test user, with subordinate uids and gids for newuidmap."""
+    """The test user, with subordinate uids and gids for newuidmap; and
+    whether it was made here (then the fixture removes it)."""
+    made = False
     try:
         pwd.getpwnam(USER)
     except KeyError:
         run(["useradd", "-m", USER], check=True)
+        made = True
     if subordinate_start(USER) is None:
         run(["usermod", "--add-subuids", SUBIDS, "--add-subgids", SUBIDS, USER], check=True)
-    return pwd.getpwnam(USER)
+    return pwd.getpwnam(USER), made
+
+
+def remove_user():
+    """userdel refuses (8) while a process of the user is left: the pause
+    process just killed may take a moment to go."""
+    for _ in range(50):
+        result = run(["userdel", "-r", USER])
+        if result.returncode != 8:
+            break
+        time.sleep(0.1)
+    assert result.returncode == 0, describe(result)
 
 
 class RootlessPodman:
@@ -101,7 +116,7 @@ class RootlessPodman:
 def rootless(session_dir, rootfs_tar):
     if not shutil.which("newuidmap"):
         pytest.fail("newuidmap is not installed (tests/run-all installs uidmap)", pytrace=False)
-    user = ensure_user()
+    user, made_user = ensure_user()
     lock = f"/dev/shm/libpod_rootless_lock_{user.pw_uid}"
     lock_existed = os.path.exists(lock)
     engine = RootlessPodman(os.path.join(session_dir, "rootless"), user)
@@ -120,6 +135,8 @@ def rootless(session_dir, rootfs_tar):
                 os.kill(pause, signal.SIGKILL)      # started by this session's podman
         if not lock_existed and os.path.exists(lock):
             os.unlink(lock)
+        if made_user:
+            remove_user()
 
 
 @pytest.fixture

@@ -25,13 +25,15 @@ if [ ! -x "$nsl" ]; then
         echo "run-rootless.sh: no nslaunch binary at $nsl (set NSLAUNCH)" >&2
         exit 2
 fi
-id nsltest >/dev/null 2>&1 || useradd -m nsltest
+. "$here/../test-user.sh"
+nsl_test_user_add
 
 dir=$(mktemp -d /tmp/nsl-rootless.XXXXXX)
 . "$here/../tun-access.sh"
 cleanup() {
         rm -rf --one-file-system "$dir"
         nsl_tun_restore
+        nsl_test_user_remove
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

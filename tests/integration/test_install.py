@@ -327,12 +327,15 @@ def test_embedder_runs_many_sandboxes_from_threads_and_leaves_the_caller_alone(i
 
     # the unprivileged user needs its own copy of the program and library
     shared = tempfile.mkdtemp(prefix="nsl-embed-", dir="/tmp")
+    made_user = False
     try:
         os.chmod(shared, 0o755)
         shutil.copy(exe, shared)
         for lib in glob.glob(os.path.join(installed.libdir, "libnslaunch.so*")):
             shutil.copy(lib, shared, follow_symlinks=True)
-        subprocess.run(["sh", "-c", "id nsltest >/dev/null 2>&1 || useradd -m nsltest"], check=True)
+        if subprocess.run(["id", "nsltest"], capture_output=True).returncode != 0:
+            subprocess.run(["useradd", "-m", "nsltest"], check=True)
+            made_user = True
         cp = subprocess.run(["runuser", "-u", "nsltest", "--", "env", f"LD_LIBRARY_PATH={shared}",
                              os.path.join(shared, "embed")], capture_output=True, text=True, timeout=120,
                             cwd="/")
@@ -340,6 +343,8 @@ def test_embedder_runs_many_sandboxes_from_threads_and_leaves_the_caller_alone(i
         assert cp.stdout.startswith("embed: ok, 52 sandboxes from 4 threads"), cp.stdout
     finally:
         shutil.rmtree(shared)
+        if made_user:
+            subprocess.run(["userdel", "-r", "nsltest"], capture_output=True, check=True)
 
 
 def installed_apparmor_profile(installed):
