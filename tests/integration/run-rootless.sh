@@ -3,9 +3,10 @@
 #
 # usage (as root): tests/integration/run-rootless.sh [JUNIT_XML]
 #
-# Creates the user nsltest if missing, copies the nslaunch binary ($NSLAUNCH,
-# default build/launcher/nslaunch) and the tests into a fresh world-readable
-# temporary directory, runs pytest there as nsltest, copies the junit xml to
+# Creates the user nsltest if missing (and removes it after), copies the
+# nslaunch binary ($NSLAUNCH, default build/launcher/nslaunch) and the tests
+# into a fresh world-readable temporary directory, runs pytest there as
+# nsltest (its temporary directories in there too), copies the junit xml to
 # JUNIT_XML when given, removes the directory and exits with pytest's status.
 set -eu
 
@@ -80,7 +81,7 @@ set +e
 runuser -u nsltest -- env NSLAUNCH="$dir/nslaunch" NSL_EMULATED="${NSL_EMULATED:-}" PYTHONDONTWRITEBYTECODE=1 \
         NSL_SOAK_LAUNCHES="${NSL_SOAK_LAUNCHES:-80}" \
         /usr/bin/python3 -m pytest -q -p no:cacheprovider $targets \
-        --junitxml="$dir/out/junit.xml"
+        --junitxml="$dir/out/junit.xml" --basetemp="$dir/out/pytest"
 rc=$?
 set -e
 if [ -n "$junit" ] && [ -f "$dir/out/junit.xml" ]; then
