@@ -44,7 +44,7 @@ chmod 755 "$work"
 mkdir "$work/nslaunch-state" "$work/crun-state" "$work/runc-state"
 
 echo "$RUNS rounds after $WARMUP warm-up rounds; $(nproc) CPUs; $(uname -r)"
-echo "nslaunch-runc $("$NSLAUNCH_RUNC" --version | head -n1); $(crun --version | head -n1); $(runc --version | head -n1)"
+echo "nslaunch-runc $("$NSLAUNCH_RUNC" --version | head -n1); $(crun --root "$work/crun-state" --version | head -n1); $(runc --version | head -n1)"
 /usr/bin/python3 "$here/oci-lifecycle.py" "$work/bundle" "$WARMUP" "$RUNS" \
         "nslaunch-runc=$NSLAUNCH_RUNC,--root,$work/nslaunch-state" \
         "crun=$(command -v crun),--root,$work/crun-state" \
