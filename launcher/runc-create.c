@@ -24,7 +24,6 @@
 #include "runc.h"
 #include "syscalls.h"
 
-
 enum { C_BUNDLE = 1, C_PID_FILE, C_CONSOLE_SOCKET, C_PRESERVE_FDS, C_NO_PIVOT, C_NO_NEW_KEYRING, C_DETACH,
        C_NO_SUBREAPER, C_KEEP, C_FORCE, C_ALL, C_HELP };
 
@@ -436,7 +435,6 @@ static int start_locked(const struct nsl_runc *g, const char *id, int dirfd, str
         await_command(g, state);
         /* from here, state finds it running (nsl_runc_state_read) */
         unlinkat(dirfd, START_FIFO, 0);
-        state->started = true;
         return 0;
 }
 
@@ -654,7 +652,6 @@ int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
         if (r == 0)
                 await_command(g, &state);
         unlinkat(dirfd, START_FIFO, 0);
-        state.started = true;
         if (r == 0)
                 run_poststart(g, dirfd, &state);
         flock(dirfd, LOCK_UN);

@@ -190,6 +190,7 @@ int nsl_runc_state_prepare(int dirfd, const struct nsl_runc_state *state, struct
                 return nsl_fail(error, -r, "state", state->id, "cannot write state.json: %s", strerror(-r));
         file->dirfd = dirfd;
         file->path = STATE_FILE;
+        file->what = "state";
         return 0;
 }
 
@@ -203,6 +204,7 @@ int nsl_runc_pid_file_prepare(const char *path, pid_t pid, struct nsl_runc_pendi
                 return nsl_fail(error, -r, "--pid-file", path, NULL);
         file->dirfd = AT_FDCWD;
         file->path = path;
+        file->what = "--pid-file";
         return 0;
 }
 
@@ -211,7 +213,7 @@ int nsl_runc_pending_commit(struct nsl_runc_pending *file, nsl_error *error)
         if (!file->tmp)
                 return 0;
         if (renameat(file->dirfd, file->tmp, file->dirfd, file->path) < 0)
-                return nsl_fail(error, errno, "create", file->path, NULL);
+                return nsl_fail(error, errno, file->what, file->path, NULL);
         free(file->tmp);
         file->tmp = NULL;
         return 0;
@@ -506,9 +508,11 @@ void nsl_runc_now_rfc3339(char *buf, size_t len)
 
 int nsl_runc_write_pid_file(const char *path, pid_t pid, nsl_error *error)
 {
-        char text[32];
-        int n = snprintf(text, sizeof text, "%d", pid);
-        int r = nsl_replace_file_at(AT_FDCWD, path, text, (size_t)n, 0644, NSL_FILE_RUNTIME);
+        struct nsl_runc_pending file = NSL_RUNC_PENDING_INIT;
+        int r = nsl_runc_pid_file_prepare(path, pid, &file, error);
 
-        return r < 0 ? nsl_fail(error, -r, "--pid-file", path, NULL) : 0;
+        if (r == 0)
+                r = nsl_runc_pending_commit(&file, error);
+        nsl_runc_pending_drop(&file);
+        return r;
 }

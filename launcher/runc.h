@@ -65,6 +65,7 @@ int nsl_runc_state_read(int dirfd, const char *id, struct nsl_runc_state *state,
 struct nsl_runc_pending {
         int dirfd;
         const char *path;
+        const char *what;       /* its name in errors: "state", "--pid-file" */
         char *tmp;              /* the written temporary; NULL: nothing pending */
 };
 #define NSL_RUNC_PENDING_INIT { .dirfd = -1 }
