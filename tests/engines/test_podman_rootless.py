@@ -12,15 +12,14 @@ directory; no cgroups (rootless podman has none on cgroup v1).
 
 import contextlib
 import os
-import pwd
 import shutil
 import signal
 import socket
-import time
 
 import pytest
 
 from conftest import IMAGE, RUNTIME, describe, root_only, run, write_containers_conf
+from host_facts import unprivileged_user
 from test_podman import LOOP_UNTIL_TERM, inspect, run_interactive
 
 pytestmark = root_only
@@ -43,29 +42,10 @@ def subordinate_start(user):
     return None
 
 
-def ensure_user():
-    """The test user, with subordinate uids and gids for newuidmap; and
-    whether it was made here (then the fixture removes it)."""
-    made = False
-    try:
-        pwd.getpwnam(USER)
-    except KeyError:
-        run(["useradd", "-m", USER], check=True)
-        made = True
+def add_subordinate_ids():
+    """Subordinate uids and gids of the test user's, for newuidmap."""
     if subordinate_start(USER) is None:
         run(["usermod", "--add-subuids", SUBIDS, "--add-subgids", SUBIDS, USER], check=True)
-    return pwd.getpwnam(USER), made
-
-
-def remove_user():
-    """userdel refuses (8) while a process of the user is left: the pause
-    process just killed may take a moment to go."""
-    for _ in range(50):
-        result = run(["userdel", "-r", USER])
-        if result.returncode != 8:
-            break
-        time.sleep(0.1)
-    assert result.returncode == 0, describe(result)
 
 
 class RootlessPodman:
@@ -116,27 +96,26 @@ class RootlessPodman:
 def rootless(session_dir, rootfs_tar):
     if not shutil.which("newuidmap"):
         pytest.fail("newuidmap is not installed (tests/run-all installs uidmap)", pytrace=False)
-    user, made_user = ensure_user()
-    lock = f"/dev/shm/libpod_rootless_lock_{user.pw_uid}"
-    lock_existed = os.path.exists(lock)
-    engine = RootlessPodman(os.path.join(session_dir, "rootless"), user)
-    tar = os.path.join(engine.directory, "rootfs.tar")
-    shutil.copy(rootfs_tar, tar)
-    os.chown(tar, user.pw_uid, user.pw_gid)
-    try:
-        engine("import", tar, IMAGE, check=True)
-        yield engine
-    finally:
-        engine("rm", "--all", "--force", "--time", "0")
-        engine("rmi", "--all", "--force")
-        pause = engine.pause_pid()
-        if pause:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pause, signal.SIGKILL)      # started by this session's podman
-        if not lock_existed and os.path.exists(lock):
-            os.unlink(lock)
-        if made_user:
-            remove_user()
+    with unprivileged_user(USER) as user:
+        add_subordinate_ids()
+        lock = f"/dev/shm/libpod_rootless_lock_{user.pw_uid}"
+        lock_existed = os.path.exists(lock)
+        engine = RootlessPodman(os.path.join(session_dir, "rootless"), user)
+        tar = os.path.join(engine.directory, "rootfs.tar")
+        shutil.copy(rootfs_tar, tar)
+        os.chown(tar, user.pw_uid, user.pw_gid)
+        try:
+            engine("import", tar, IMAGE, check=True)
+            yield engine
+        finally:
+            engine("rm", "--all", "--force", "--time", "0")
+            engine("rmi", "--all", "--force")
+            pause = engine.pause_pid()
+            if pause:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pause, signal.SIGKILL)      # started by this session's podman
+            if not lock_existed and os.path.exists(lock):
+                os.unlink(lock)
 
 
 @pytest.fixture

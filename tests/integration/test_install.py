@@ -18,6 +18,7 @@ import tempfile
 import pytest
 
 from conftest import IS_ROOT, NSLAUNCH
+from host_facts import unprivileged_user
 
 BUILD = os.path.dirname(os.path.dirname(os.path.abspath(NSLAUNCH)))
 MAN_PAGES = ("nslaunch.1", "nslaunch-run.1", "nslaunch-seccomp.1", "nslaunch-rootfs.1", "nslaunch-runc.1")
@@ -327,24 +328,19 @@ def test_embedder_runs_many_sandboxes_from_threads_and_leaves_the_caller_alone(i
 
     # the unprivileged user needs its own copy of the program and library
     shared = tempfile.mkdtemp(prefix="nsl-embed-", dir="/tmp")
-    made_user = False
     try:
         os.chmod(shared, 0o755)
         shutil.copy(exe, shared)
         for lib in glob.glob(os.path.join(installed.libdir, "libnslaunch.so*")):
             shutil.copy(lib, shared, follow_symlinks=True)
-        if subprocess.run(["id", "nsltest"], capture_output=True).returncode != 0:
-            subprocess.run(["useradd", "-m", "nsltest"], check=True)
-            made_user = True
-        cp = subprocess.run(["runuser", "-u", "nsltest", "--", "env", f"LD_LIBRARY_PATH={shared}",
-                             os.path.join(shared, "embed")], capture_output=True, text=True, timeout=120,
-                            cwd="/")
+        with unprivileged_user("nsltest"):
+            cp = subprocess.run(["runuser", "-u", "nsltest", "--", "env", f"LD_LIBRARY_PATH={shared}",
+                                 os.path.join(shared, "embed")], capture_output=True, text=True, timeout=120,
+                                cwd="/")
         assert cp.returncode == 0, cp.stdout + cp.stderr
         assert cp.stdout.startswith("embed: ok, 52 sandboxes from 4 threads"), cp.stdout
     finally:
         shutil.rmtree(shared)
-        if made_user:
-            subprocess.run(["userdel", "-r", "nsltest"], capture_output=True, check=True)
 
 
 def installed_apparmor_profile(installed):
