@@ -438,17 +438,22 @@ static int start_locked(const struct nsl_runc *g, const char *id, int dirfd, str
         return 0;
 }
 
-/* poststart hooks: a failure is logged, the container runs on (runtime.md). */
-static void run_poststart(const struct nsl_runc *g, int dirfd, const struct nsl_runc_state *state)
+/* poststart and poststop hooks: a failure is a warning, and the container
+ * runs on, or is deleted, all the same (runtime.md). */
+static void run_later_hooks(const struct nsl_runc *g, int dirfd, const struct nsl_runc_state *state,
+                            enum nsl_runc_status status, const char *kind)
 {
         nsl_oci *oci = NULL;
         nsl_error error = { 0 };
+        char line[1200], note[1300];
 
         if (!state->later_hooks)
                 return;
-        if (nsl_runc_config_load(dirfd, state, &oci, &error) == 0 &&
-            run_hooks(oci, state, NSL_RUNC_RUNNING, "poststart", &error) < 0) {
-                char line[1200];
+        if (nsl_runc_config_load(dirfd, state, &oci, &error) < 0) {
+                nsl_error_format(&error, line, sizeof line);
+                snprintf(note, sizeof note, "%s: no hooks run: %s", kind, line);
+                nsl_runc_debug(g, note);
+        } else if (run_hooks(oci, state, status, kind, &error) < 0) {
                 nsl_error_format(&error, line, sizeof line);
                 nsl_runc_debug(g, line);
                 fprintf(stderr, "nslaunch-runc: warning: %s: %s\n", error.what, error.cause);
@@ -471,7 +476,7 @@ int nsl_runc_start(const struct nsl_runc *g, int argc, char **argv)
         dirfd = nsl_runc_dir_open(g, id, true, &error);
         r = dirfd < 0 ? dirfd : start_locked(g, id, dirfd, &state, &error);
         if (r == 0)
-                run_poststart(g, dirfd, &state);
+                run_later_hooks(g, dirfd, &state, NSL_RUNC_RUNNING, "poststart");
         nsl_runc_state_release(&state);
         return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
 }
@@ -545,21 +550,6 @@ static int kill_and_wait(const struct nsl_runc_state *state, nsl_error *error)
         return 0;
 }
 
-static void run_poststop(const struct nsl_runc *g, int dirfd, const struct nsl_runc_state *state)
-{
-        nsl_oci *oci = NULL;
-        nsl_error error = { 0 };
-
-        if (!state->later_hooks)
-                return;
-        if (nsl_runc_config_load(dirfd, state, &oci, &error) == 0 &&
-            run_hooks(oci, state, NSL_RUNC_STOPPED, "poststop", &error) < 0)
-                fprintf(stderr, "nslaunch-runc: warning: %s: %s\n", error.what, error.cause);
-        else if (!oci)
-                nsl_runc_debug(g, "poststop: the config the container was created with is gone; no hooks run");
-        nsl_oci_free(oci);
-}
-
 static int delete_locked(const struct nsl_runc *g, const char *id, int dirfd, bool force, nsl_error *error)
 {
         struct nsl_runc_state state = { 0 };
@@ -581,7 +571,7 @@ static int delete_locked(const struct nsl_runc *g, const char *id, int dirfd, bo
                         r = nsl_fail(error, ignored.errnum, "delete", state.cgroup, "cannot remove the cgroup: %s", ignored.cause);
         }
         if (r == 0)
-                run_poststop(g, dirfd, &state);
+                run_later_hooks(g, dirfd, &state, NSL_RUNC_STOPPED, "poststop");
         if (r == 0)
                 r = nsl_runc_dir_remove(g, id, dirfd, error);
         nsl_runc_state_release(&state);
@@ -653,7 +643,7 @@ int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
                 await_command(g, &state);
         unlinkat(dirfd, START_FIFO, 0);
         if (r == 0)
-                run_poststart(g, dirfd, &state);
+                run_later_hooks(g, dirfd, &state, NSL_RUNC_RUNNING, "poststart");
         flock(dirfd, LOCK_UN);
         if (r < 0 || a.detach) {
                 nsl_sandbox_free(sb);

@@ -335,6 +335,23 @@ def test_start_and_delete_read_the_kept_config_only_for_their_hooks(runc, bundle
     with open(log) as f:
         assert f.read() == "ran\n"
 
+    # with such hooks and the kept config gone, delete still does its work:
+    # no hook runs, the debug log says why, stderr nothing
+    debug_log = os.path.join(hostdir(), "debug.log")
+    hook = {"path": "/bin/sh", "args": ["sh", "-c", f"echo configless >> {log}"]}
+    bundle.write(["/bin/true"], hooks={"poststop": [hook]})
+    create(runc, bundle, "configless")
+    assert runc("start", "configless").returncode == 0
+    wait_status(runc, "configless", "stopped")
+    os.unlink(os.path.join(runc.root, "configless", "config.json"))
+    cp = runc("--debug", "--log", debug_log, "delete", "configless")
+    assert cp.returncode == 0 and not cp.stderr, cp.stderr
+    assert not os.path.exists(os.path.join(runc.root, "configless"))
+    with open(debug_log) as f:
+        assert "poststop: no hooks run: " in f.read()
+    with open(log) as f:
+        assert f.read() == "ran\n"
+
 
 def test_create_hooks_read_the_status_state_reports(runc, bundle, hostdir):
     """create's hooks run once init waits for start: what they read on stdin
