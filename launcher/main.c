@@ -501,7 +501,8 @@ static int take_over_process(nsl_spec *spec, bool die_with_parent, nsl_error *er
 }
 
 /* --command-from fd:N: the sandbox is made first, "ready" on the socket
- * says so, and the command comes on it; then as nsl_run_before_exit. */
+ * says so, and the command comes on it; then as nsl_run_before_exit, or,
+ * under a pid 1, as nsl_run (see run_command). */
 static int run_command_from(const nsl_spec *spec, int fd, nsl_result *result, nsl_error *error)
 {
         nsl_sandbox *sb = NULL;
@@ -525,7 +526,10 @@ static int run_command_from(const nsl_spec *spec, int fd, nsl_result *result, ns
                 snprintf(error->stage, sizeof error->stage, "status-json");
                 r = -EIO;
         }
-        nsl_sandbox_free_before_exit(sb);
+        if (getppid() == 1)
+                nsl_sandbox_free(sb);
+        else
+                nsl_sandbox_free_before_exit(sb);
         return r;
 }
 

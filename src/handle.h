@@ -41,6 +41,8 @@ struct nsl_sandbox {
         bool reaped;                    /* init is: by the supervision, or killed and reaped */
         bool leave_init;                /* free leaves init's last teardown to the kernel (the caller
                                          * exits right after: nsl_run_before_exit) */
+        bool leave_proxy;               /* free ends the network's proxy and leaves its end to the kernel
+                                         * (likewise) */
         bool detached;                  /* runs on its own: free leaves it be */
         bool cgroup_exact;              /* its cgroup is at the spec's exact path: one a detached
                                          * sandbox leaves to the path's owner */

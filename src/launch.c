@@ -713,7 +713,10 @@ void nsl_sandbox_free(nsl_sandbox *sb)
                 kill_and_reap(sb->pidfd);
         nsl_notify_close(&sb->notify);
         nsl_supervision_close(&sb->s);
-        nsl_net_proxy_stop(&sb->proxy);
+        if (sb->leave_proxy)
+                nsl_net_proxy_end_before_exit(&sb->proxy);
+        else
+                nsl_net_proxy_stop(&sb->proxy);
         nsl_closep(&sb->egress_log);
         nsl_cgroup_anchor_end(&sb->anchor_pidfd);
         nsl_cgroup_destroy(&sb->cg);
@@ -737,12 +740,14 @@ void nsl_sandbox_free(nsl_sandbox *sb)
  * reported the outcome and is ending, is left to the kernel (it is
  * reparented and reaped as an orphan; its parent-death signal ends it should
  * it linger) when nothing on the host waits for its end. A cgroup does: it
- * can be removed only once init is gone. */
+ * can be removed only once init is gone. A private network's proxy is
+ * killed and its end likewise left to the kernel. */
 void nsl_sandbox_free_before_exit(nsl_sandbox *sb)
 {
         if (!sb)
                 return;
         sb->leave_init = sb->finished && sb->s.have_status && !sb->reaped && sb->cg.version == 0;
+        sb->leave_proxy = true;
         nsl_sandbox_free(sb);
 }
 

@@ -190,6 +190,20 @@ void nsl_net_proxy_stop(struct nsl_net_proxy *proxy)
         proxy->pidfd = -1;
 }
 
+/* SIGKILL cannot be caught or undone: the proxy runs none of its code
+ * again. Its end itself is slow, and not waited for: closing its tap
+ * unregisters the interface, which waits for RCU grace periods (15-30 ms
+ * here, most of what a private network added to a launch). */
+void nsl_net_proxy_end_before_exit(struct nsl_net_proxy *proxy)
+{
+        if (proxy->pidfd >= 0)
+                nsl_pidfd_send_signal(proxy->pidfd, SIGKILL);
+        nsl_closep(&proxy->pidfd);
+        proxy->pidfd = -1;
+        nsl_closep(&proxy->exit_fd);
+        proxy->exit_fd = -1;
+}
+
 void nsl_net_proxy_release(struct nsl_net_proxy *proxy)
 {
         nsl_closep(&proxy->exit_fd);

@@ -20,6 +20,9 @@ int nsl_net_proxy_start(const struct nsl_net_plan *net, int netns, int userns, s
                         nsl_error *error);
 /* Ends it and reaps it; nothing when none runs. */
 void nsl_net_proxy_stop(struct nsl_net_proxy *proxy);
+/* Ends it for a caller that exits right after, without waiting for the
+ * kernel to finish: its orphan is reaped by whoever reaps the caller's. */
+void nsl_net_proxy_end_before_exit(struct nsl_net_proxy *proxy);
 /* Lets it go without ending it: it runs on while another copy of its exit
  * fd is open (a detached sandbox's init holds one) and ends with the last. */
 void nsl_net_proxy_release(struct nsl_net_proxy *proxy);

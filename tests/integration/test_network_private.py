@@ -9,6 +9,7 @@ addresses: nothing else is ever connected to."""
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -16,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import IS_ROOT, PY
+from conftest import IS_ROOT, PY, reap_zombies
 
 GATEWAY = "10.0.2.2"
 
@@ -311,6 +312,7 @@ def test_nothing_left_behind_after_many_launches(nsl, servers):
         cp = nsl.run("--allow-egress", f"host-loopback:{port}", cmd=["/bin/true"])
         assert cp.returncode == 0, cp.stderr
     time.sleep(0.2)
+    reap_zombies()      # the proxies nslaunch killed and left are reparented to us
     left = [p for p in set(os.listdir("/proc")) - before if p.isdigit()]
     proxies = []
     for pid in left:
@@ -318,6 +320,28 @@ def test_nothing_left_behind_after_many_launches(nsl, servers):
             if f.read().strip() == "slirp4netns":
                 proxies.append(pid)
     assert not proxies
+
+
+def test_nslaunch_kills_its_proxy_and_leaves_its_end_to_the_kernel(nsl):
+    """nslaunch exits once it has SIGKILLed its proxy, without waiting for
+    the kernel to close the proxy's tap (tens of ms of RCU grace periods):
+    the proxy is reparented to us, the subreaper, as init is, killed by
+    SIGKILL."""
+    cp = nsl.run("--network", "private", cmd=["/bin/true"])
+    assert cp.returncode == 0, cp.stderr
+    deadline = time.monotonic() + 5
+    orphans = []
+    while "slirp4netns" not in (comm for comm, _ in orphans) and time.monotonic() < deadline:
+        ended = None
+        with contextlib.suppress(ChildProcessError):
+            ended = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        if ended is None:
+            time.sleep(0.01)
+            continue
+        with open(f"/proc/{ended.si_pid}/comm") as f:
+            orphans.append((f.read().strip(), (ended.si_code, ended.si_status)))
+        os.waitpid(ended.si_pid, 0)
+    assert ("slirp4netns", (os.CLD_KILLED, signal.SIGKILL)) in orphans, orphans
 
 
 def test_killed_launcher_takes_its_proxy_along(nsl):
