@@ -500,9 +500,17 @@ static int take_over_process(nsl_spec *spec, bool die_with_parent, nsl_error *er
         return -1;
 }
 
+/* Leaving init's (and a private network's proxy's) last moments to the
+ * kernel makes them orphans for whoever reaps them. A parent that is pid 1
+ * may be a container's application that never reaps what is not its own
+ * (each launch would leave a zombie): then nslaunch reaps them itself. */
+static bool orphans_are_reaped(void)
+{
+        return getppid() != 1;
+}
+
 /* --command-from fd:N: the sandbox is made first, "ready" on the socket
- * says so, and the command comes on it; then as nsl_run_before_exit, or,
- * under a pid 1, as nsl_run (see run_command). */
+ * says so, and the command comes on it; then as nsl_run_before_exit. */
 static int run_command_from(const nsl_spec *spec, int fd, nsl_result *result, nsl_error *error)
 {
         nsl_sandbox *sb = NULL;
@@ -526,10 +534,10 @@ static int run_command_from(const nsl_spec *spec, int fd, nsl_result *result, ns
                 snprintf(error->stage, sizeof error->stage, "status-json");
                 r = -EIO;
         }
-        if (getppid() == 1)
-                nsl_sandbox_free(sb);
-        else
+        if (orphans_are_reaped())
                 nsl_sandbox_free_before_exit(sb);
+        else
+                nsl_sandbox_free(sb);
         return r;
 }
 
@@ -561,16 +569,12 @@ static int run_command(int argc, char **argv, bool learn)
                 nsl_spec_free(spec);
                 return print_error(&error);
         }
-        /* Leaving init's last moments to the kernel makes it an orphan for
-         * whoever reaps them. A parent that is pid 1 may be a container's
-         * application that never reaps what is not its own (each launch would
-         * leave a zombie): then nslaunch reaps init itself. */
         if (req.command_from >= 0)
                 r = run_command_from(spec, req.command_from, &result, &error);
-        else if (getppid() == 1)
-                r = nsl_run(spec, &result, &error);
-        else
+        else if (orphans_are_reaped())
                 r = nsl_run_before_exit(spec, &result, &error);
+        else
+                r = nsl_run(spec, &result, &error);
         nsl_spec_free(spec);
         if (r < 0) {
                 nsl_result_release(&result);
