@@ -326,7 +326,33 @@ static int refuse_free_terminal(const struct nsl_plan *plan, nsl_error *error)
         return 0;
 }
 
-static int join(int pidfd, const struct joins *j, const struct nsl_plan *plan, nsl_error *error)
+/* The namespaces of init's the caller is not in already. setns refuses
+ * anyone the host's namespaces but root, and a rootless sandbox shares some
+ * (the network with --network host, which runc's rootless spec has), so
+ * those are left out. Its user and mount namespaces are always the
+ * sandbox's own: they are always entered, whatever /proc said of a pid
+ * that might have been reused (setns through the pidfd then fails). */
+static int namespaces_to_enter(pid_t init_pid)
+{
+        static const struct {
+                const char *name;
+                int flag;
+        } shareable[] = { { "pid", CLONE_NEWPID }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+                          { "net", CLONE_NEWNET }, { "cgroup", CLONE_NEWCGROUP } };
+        int flags = CLONE_NEWUSER | CLONE_NEWNS;
+
+        for (size_t i = 0; i < ELEMENTSOF(shareable); i++) {
+                char theirs[64], ours[64];
+                struct stat a, b;
+                snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", (int)init_pid, shareable[i].name);
+                snprintf(ours, sizeof ours, "/proc/self/ns/%s", shareable[i].name);
+                if (stat(theirs, &a) < 0 || stat(ours, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+                        flags |= shareable[i].flag;
+        }
+        return flags;
+}
+
+static int join(int pidfd, int namespaces, const struct joins *j, const struct nsl_plan *plan, nsl_error *error)
 {
         int r = refuse_free_terminal(plan, error);
 
@@ -347,23 +373,24 @@ static int join(int pidfd, const struct joins *j, const struct nsl_plan *plan, n
          * close-fds; execve makes the process dumpable again */
         if (prctl(PR_SET_DUMPABLE, 0) < 0)
                 return nsl_fail(error, errno, "join", "dumpable", NULL);
-        /* setns through a pidfd takes ptrace access to init, which is not
-         * dumpable: only a caller with CAP_SYS_PTRACE on the host has it */
-        if (setns(pidfd, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET |
-                                 CLONE_NEWCGROUP) < 0)
+        /* setns through a pidfd takes ptrace access to init: nslaunch's is
+         * not dumpable, and only a caller with CAP_SYS_PTRACE over it has
+         * that; a command that is init is dumpable once it has executed */
+        if (setns(pidfd, namespaces) < 0)
                 return nsl_fail(error, errno, "join", "namespaces",
                                 errno == EPERM && plan->rootless ? NOT_DUMPABLE : "cannot enter the sandbox's namespaces");
         return 0;
 }
 
-static _Noreturn void joiner_main(int pidfd, const struct joins *j, const struct nsl_plan *plan, int sync_fd)
+static _Noreturn void joiner_main(int pidfd, int namespaces, const struct joins *j, const struct nsl_plan *plan,
+                                  int sync_fd)
 {
         struct nsl_clone_args args = { .flags = CLONE_PARENT };
         struct nsl_msg msg = { .type = NSL_MSG_EXEC_PID };
         nsl_error error = { 0 };
         pid_t pid;
 
-        if (join(pidfd, j, plan, &error) < 0) {
+        if (join(pidfd, namespaces, j, plan, &error) < 0) {
                 nsl_error_set_stage(&error, "join");
                 nsl_msg_send_error(sync_fd, &error);
                 _exit(NSL_EXIT_LAUNCHER);
@@ -446,7 +473,7 @@ static int exec_process(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl
                 return nsl_fail(error, errno, "exec", "clone", NULL);
         if (joiner == 0) {
                 close(parent_end);
-                joiner_main(pidfd, &joins, &plan, child_end);
+                joiner_main(pidfd, namespaces_to_enter(init_pid), &joins, &plan, child_end);
         }
         nsl_closep(&child_end);
         child_end = -1;

@@ -508,8 +508,6 @@ def test_failing_start_container_hook_stops_the_container(runc, bundle):
     assert runc("delete", "badhook").returncode == 0
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="nsl_exec (oci-exec-tty) enters a sandbox only as root: its init is "
-                    "not dumpable, and entering takes ptrace access to it")
 def test_exec_in_a_running_container(runc, bundle):
     create(runc, bundle, "ex")
     assert runc("start", "ex").returncode == 0
@@ -521,7 +519,6 @@ def test_exec_in_a_running_container(runc, bundle):
     assert runc("delete", "--force", "ex").returncode == 0
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="nsl_exec enters a sandbox only as root")
 def test_exec_is_confined_by_the_config_the_container_was_created_with(runc, bundle, hostdir):
     """An exec'd process gets the container's seccomp filter and no Landlock
     of nslaunch's own (a program outside /usr runs), and a config changed in
@@ -551,7 +548,6 @@ def test_exec_is_confined_by_the_config_the_container_was_created_with(runc, bun
     assert runc("delete", "--force", "confined").returncode == 0
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="nsl_exec enters a sandbox only as root")
 @pytest.mark.parametrize("no_new_privileges", [False, True])
 def test_no_new_privileges_of_the_config_and_of_exec(runc, bundle, no_new_privileges):
     """process.noNewPrivileges reaches the command and, unless exec says
@@ -578,7 +574,6 @@ def test_no_new_privileges_of_the_config_and_of_exec(runc, bundle, no_new_privil
     assert runc("delete", "--force", cid).returncode == 0
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="nsl_exec enters a sandbox only as root")
 def test_exec_process_file_and_detach(runc, bundle, hostdir):
     create(runc, bundle, "exproc")
     assert runc("start", "exproc").returncode == 0
