@@ -341,14 +341,9 @@ static int namespaces_to_enter(pid_t init_pid)
                           { "net", CLONE_NEWNET }, { "cgroup", CLONE_NEWCGROUP } };
         int flags = CLONE_NEWUSER | CLONE_NEWNS;
 
-        for (size_t i = 0; i < ELEMENTSOF(shareable); i++) {
-                char theirs[64], ours[64];
-                struct stat a, b;
-                snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", (int)init_pid, shareable[i].name);
-                snprintf(ours, sizeof ours, "/proc/self/ns/%s", shareable[i].name);
-                if (stat(theirs, &a) < 0 || stat(ours, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+        for (size_t i = 0; i < ELEMENTSOF(shareable); i++)
+                if (!same_namespace(init_pid, getpid(), shareable[i].name))
                         flags |= shareable[i].flag;
-        }
         return flags;
 }
 
