@@ -13,6 +13,7 @@ import time
 import pytest
 
 from conftest import PY, SH, NSLAUNCH, pids_with_cmdline
+from test_pool import command_message
 
 
 def unique_sleep(seconds):
@@ -156,22 +157,23 @@ def test_nslaunch_exits_with_the_outcome_and_the_rest_ends_by_itself(nsl, hostdi
 
 
 NEVER_REAPS = """
-import os, socket, struct, subprocess, sys
+import json, os, socket, subprocess, sys
 # pid 1 of its own pid namespace that, like many a container's application,
 # waits for its own child only and never reaps an orphan
 nslaunch, options = sys.argv[1], sys.argv[2:]
-argv = ["/bin/sh", "-c", "sleep 30 & exit 0"]
+argv = json.loads(os.environ["COMMAND"])
 for _ in range(3):
     if "--command-from" not in options:
         subprocess.run([nslaunch, "run", *options, "--", *argv], check=True)
         continue
-    # the command on a socket, as the Python client's Pool sends it (docs/cli.md)
+    # the command on a socket, as the Python client's Pool sends it (the
+    # message test_pool.command_message made, in COMMAND_MESSAGE)
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     given = [o.replace("FD", str(theirs.fileno())) for o in options]
     p = subprocess.Popen([nslaunch, "run", *given], pass_fds=[theirs.fileno()])
     theirs.close()
     assert ours.recv(16) == b"ready"
-    ours.send(struct.pack("<4sIII", b"NSLC", len(argv), 0, 0) + b"".join(w.encode() + b"\\0" for w in argv))
+    ours.send(bytes.fromhex(os.environ["COMMAND_MESSAGE"]))
     ours.close()
     assert p.wait() == 0
 zombies = []
@@ -184,6 +186,9 @@ print("zombies:", len(zombies))
 """
 
 
+NEVER_REAPS_COMMAND = ["/bin/sh", "-c", "sleep 30 & exit 0"]
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="a pid namespace of the test's own, made by root")
 @pytest.mark.parametrize("options", [[], ["--network", "private"], ["--network", "private", "--command-from", "fd:FD"]],
                          ids=["plain", "private-network", "command-from"])
@@ -193,7 +198,9 @@ def test_under_a_pid_1_that_never_reaps_no_zombie_is_left(nsl, options):
     if options and not shutil.which("slirp4netns"):
         pytest.skip("needs Debian's slirp4netns")
     cp = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-c", NEVER_REAPS, NSLAUNCH,
-                         *options], capture_output=True, text=True, timeout=60)
+                         *options], capture_output=True, text=True, timeout=60,
+                        env={**os.environ, "COMMAND": json.dumps(NEVER_REAPS_COMMAND),
+                             "COMMAND_MESSAGE": command_message(NEVER_REAPS_COMMAND).hex()})
     assert cp.returncode == 0, cp.stderr
     assert cp.stdout == "zombies: 0\n", cp.stdout
 
