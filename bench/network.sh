@@ -4,8 +4,9 @@
 #     --allow-egress (one destination), interleaved (bench/interleave.py);
 #  2. the throughput of BENCH_NET_MB MB from a server on the host's
 #     loopback into a sandbox: --network host (straight to 127.0.0.1)
-#     against --allow-egress host-loopback:PORT (through slirp4netns, at
-#     10.0.2.2), interleaved, BENCH_NET_ROUNDS rounds.
+#     against --allow-egress host-loopback:PORT (at 10.0.2.2, through
+#     nslaunch's forwarder: docs/cli.md), interleaved, BENCH_NET_ROUNDS
+#     rounds.
 # Only the host's loopback is used. Run as root or not (rootless needs
 # /dev/net/tun readable and writable: mode 0666).
 set -euo pipefail
@@ -90,7 +91,7 @@ done
 python3 - "${host[*]}" "${private[*]}" <<'PY'
 import statistics, sys
 host, private = (list(map(float, a.split())) for a in sys.argv[1:3])
-for name, v in (("--network host (127.0.0.1)", host), ("--allow-egress (slirp4netns)", private)):
+for name, v in (("--network host (127.0.0.1)", host), ("--allow-egress (forwarded)", private)):
     print(f"{name:<36} median {statistics.median(v):8.1f} MB/s  min {min(v):8.1f}  max {max(v):8.1f}")
 print(f"private / host: {statistics.median(private) / statistics.median(host) * 100:.0f}% (medians)")
 PY

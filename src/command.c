@@ -102,7 +102,7 @@ int nsl_command_decode(char *buf, size_t len, char **vec, size_t n_vec, struct n
 }
 
 int nsl_command_recv(int fd, char *buf, char **vec, size_t n_vec, struct nsl_command *out, int stdio[3],
-                     int fds[3], size_t *n_fds, size_t *len)
+                     int fds[NSL_MAX_PASSED_FDS], size_t *n_fds, size_t *len)
 {
         ssize_t n = nsl_recv_with_fds(fd, buf, NSL_COMMAND_MAX_BYTES + 1, 0, fds, n_fds);
 

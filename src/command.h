@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "nslaunch.h"
+#include "sync.h"
 
 #define NSL_COMMAND_MAX_BYTES (64 * 1024)
 #define NSL_COMMAND_MAX_WORDS 4096              /* its argv and env entries together */
@@ -47,7 +48,7 @@ int nsl_command_decode(char *buf, size_t len, char **vec, size_t n_vec, struct n
  * -errno from recvmsg. The fds that came, in fds[0..
  * *n_fds), are the caller's to close, whatever the result. */
 int nsl_command_recv(int fd, char *buf, char **vec, size_t n_vec, struct nsl_command *out, int stdio[3],
-                     int fds[3], size_t *n_fds, size_t *len);
+                     int fds[NSL_MAX_PASSED_FDS], size_t *n_fds, size_t *len);
 /* The n_fds fds that came with a message as the command's 0, 1 and 2, by
  * the mask's bits, into stdio (-1: none); -EBADMSG when they do not match. */
 int nsl_command_stdio(uint32_t mask, const int *fds, size_t n_fds, int stdio[3]);

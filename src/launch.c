@@ -342,6 +342,17 @@ static int step_ready(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
         return await_message(sb, NSL_MSG_WAITING, "ready", error);
 }
 
+/* NSL_MSG_NETWORK with the two namespaces and every fd its status names;
+ * the log exactly when there is an allow-list. */
+static bool network_message_valid(const struct nsl_msg *msg, size_t n_fds, bool limited)
+{
+        const uint32_t known = NSL_NET_SENT_LOG | NSL_NET_SENT_FORWARD4 | NSL_NET_SENT_FORWARD6;
+        uint32_t sent = (uint32_t)msg->status;
+
+        return msg->type == NSL_MSG_NETWORK && !(sent & ~known) && n_fds == 2u + (size_t)__builtin_popcount(sent) &&
+               !(sent & NSL_NET_SENT_LOG) == !limited;
+}
+
 /* A private network: the network helper sends its namespaces as soon as
  * they are made; the proxy is started on them while init builds the root,
  * and the sandbox is created once its interface is up. */
@@ -363,10 +374,14 @@ static int step_network(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error 
                 return nsl_fail(error, errno, "network", "", NULL);
         if (fds[0].revents)
                 n = nsl_recv_with_fds(sb->sync_fd, &msg, sizeof msg, MSG_DONTWAIT, ns, &n_ns);
-        if (n == sizeof msg && msg.type == NSL_MSG_NETWORK && n_ns == (sb->plan.net.limited ? 3u : 2u)) {
-                r = nsl_net_proxy_start(&sb->plan.net, ns[0], ns[1], &sb->proxy, error);
-                if (sb->plan.net.limited)
-                        sb->egress_log = TAKE_FD(ns[--n_ns]);
+        if (n == sizeof msg && network_message_valid(&msg, n_ns, sb->plan.net.limited)) {
+                size_t at = 2;
+                int log = msg.status & NSL_NET_SENT_LOG ? (int)at++ : -1;
+                int listen4 = msg.status & NSL_NET_SENT_FORWARD4 ? ns[at++] : -1;
+                int listen6 = msg.status & NSL_NET_SENT_FORWARD6 ? ns[at++] : -1;
+                r = nsl_net_proxy_start(&sb->plan.net, ns[0], ns[1], listen4, listen6, &sb->proxy, error);
+                if (log >= 0)
+                        sb->egress_log = TAKE_FD(ns[log]);
         }
         else if (n == sizeof msg && msg.type == NSL_MSG_ERROR) {
                 *error = msg.error;
@@ -374,7 +389,7 @@ static int step_network(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error 
         } else
                 r = nsl_fail(error, EPIPE, "network", "", "the sandbox went away during set-up");
         for (size_t i = 0; i < n_ns; i++)
-                close(ns[i]);
+                nsl_closep(&ns[i]);
         return r;
 }
 

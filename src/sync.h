@@ -26,9 +26,18 @@ enum nsl_msg_type {
         NSL_MSG_WAITING,        /* payload -> parent: built, waiting for a command given at start; init ->
                                  * parent: built, waiting for start */
         NSL_MSG_NETWORK,        /* network helper -> parent: a private network's namespace is made (its
-                                 * fd and the user namespace's come along) */
+                                 * fd and the user namespace's come along, then the fds status names:
+                                 * enum nsl_net_sent) */
         NSL_MSG_ROOT_BUILT,     /* init -> parent: the root is built, before pivot_root (nsl_spec_on_root_built) */
         NSL_MSG_GO_ON,          /* parent -> init: the caller is done with the root as built */
+};
+
+/* NSL_MSG_NETWORK's status: the fds that follow the two namespaces, in this
+ * order. */
+enum nsl_net_sent {
+        NSL_NET_SENT_LOG = 1,           /* the refusals' log socket */
+        NSL_NET_SENT_FORWARD4 = 2,      /* the forwarder's listening socket on 127.0.0.1 */
+        NSL_NET_SENT_FORWARD6 = 4,      /* and on ::1 */
 };
 
 struct nsl_msg {
@@ -50,7 +59,7 @@ int nsl_msg_recv_fd(int fd, struct nsl_msg *msg, int flags, int *passed);
  * any beyond them closed). */
 int nsl_msg_recv_fds(int fd, struct nsl_msg *msg, int flags, int *passed, size_t n_passed);
 /* One message of len bytes with up to NSL_MAX_PASSED_FDS fds beside it. */
-#define NSL_MAX_PASSED_FDS 3
+#define NSL_MAX_PASSED_FDS 5
 int nsl_send_with_fds(int fd, const void *buf, size_t len, const int *fds, size_t n_fds);
 /* The message's length (0 at end of stream) or -errno; the fds that came
  * along, close-on-exec, are the caller's in fds[0..*n_fds). */

@@ -149,3 +149,52 @@ void nsl_egress_format(const struct nsl_egress *e, char *buf, size_t size)
         snprintf(buf, size, "%s%s%s%s%s%s", v6 && e->port ? "[" : "", e->family ? addr : e->name,
                  v6 && e->port ? "]" : "", port, "/", e->protocol == IPPROTO_UDP ? "udp" : "tcp");
 }
+
+const struct nsl_egress nsl_egress_unforwarded[NSL_N_UNFORWARDED] = {
+        { .family = AF_INET, .addr = { 10, 0, 2 }, .prefix = 24 },
+        { .family = AF_INET6, .addr = { 0xfd }, .prefix = 64 },
+        { .family = AF_INET, .addr = { 127 }, .prefix = 8 },
+        { .family = AF_INET, .addr = { 0 }, .prefix = 8 },
+        { .family = AF_INET6, .addr = { [15] = 1 }, .prefix = 128 },
+        { .family = AF_INET6, .addr = { 0xfe, 0x80 }, .prefix = 10 },
+        { .family = AF_INET6, .addr = { [10] = 0xff, [11] = 0xff }, .prefix = 96 },
+};
+
+/* Whether the first bits of a and b are the same. */
+static bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+        unsigned bytes = bits / 8, rest = bits % 8;
+        uint8_t mask = (uint8_t)(0xff00 >> rest);
+
+        return !memcmp(a, b, bytes) && (!rest || !((a[bytes] ^ b[bytes]) & mask));
+}
+
+bool nsl_egress_forwarded(const struct nsl_egress *e)
+{
+        return e->protocol == IPPROTO_TCP && e->family;
+}
+
+static bool unforwarded(int family, const uint8_t *addr)
+{
+        for (size_t i = 0; i < NSL_N_UNFORWARDED; i++)
+                if (nsl_egress_unforwarded[i].family == family &&
+                    same_prefix(nsl_egress_unforwarded[i].addr, addr, nsl_egress_unforwarded[i].prefix))
+                        return true;
+        return false;
+}
+
+bool nsl_egress_forward_allows(const struct nsl_egress *allowed, size_t n, int family, const uint8_t *addr,
+                               uint16_t port, bool *host_loopback)
+{
+        for (size_t i = 0; i < n; i++) {
+                const struct nsl_egress *e = &allowed[i];
+                if (e->family != family || !nsl_egress_forwarded(e) || (e->port && e->port != port) ||
+                    !same_prefix(e->addr, addr, e->prefix))
+                        continue;
+                if (e->host_loopback || !unforwarded(family, addr)) {
+                        *host_loopback = e->host_loopback;
+                        return true;
+                }
+        }
+        return false;
+}

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nlbuf.h"
 #include "nslaunch.h"
 
 #define NSL_MAX_EGRESS 64       /* destinations per sandbox, after names are resolved */
@@ -35,6 +36,31 @@ void nsl_egress_format(const struct nsl_egress *e, char *buf, size_t size);
 #define NSL_NET_GATEWAY4 "10.0.2.2"
 #define NSL_NET_GATEWAY6 "fd00::2"
 
+/* The sandbox's loopback port the forwarder listens on (network/forward.c):
+ * below 1024, so a command without CAP_NET_BIND_SERVICE could not have
+ * taken it, and taken before the command exists. */
+#define NSL_FORWARD_PORT 1
+
+/* Whether connections to e go through nslaunch's forwarder rather than
+ * slirp4netns: TCP. */
+bool nsl_egress_forwarded(const struct nsl_egress *e);
+
+/* Never forwarded: slirp4netns's own networks (its gateway and resolver
+ * live there, and a connection forwarded to one of those addresses would
+ * reach the host network's instead; they go on through slirp4netns, but for
+ * host-loopback's gateway, forwarded to the host's loopback), and the
+ * sandbox's own loopback, "this host", link-local and IPv4-mapped
+ * addresses, which would be the host's if the forwarder connected there. */
+#define NSL_N_UNFORWARDED 7
+extern const struct nsl_egress nsl_egress_unforwarded[NSL_N_UNFORWARDED];
+
+/* Whether a TCP connection to addr (family's length, network order) and
+ * port is one the forwarder may make: to a forwarded destination and not
+ * into slirp4netns's networks, but for host-loopback's gateway, which
+ * *host_loopback then tells. */
+bool nsl_egress_forward_allows(const struct nsl_egress *allowed, size_t n, int family, const uint8_t *addr,
+                               uint16_t port, bool *host_loopback);
+
 /* The nf_tables batch that refuses every packet leaving the sandbox's
  * network namespace except to lo and to the allowed destinations: a TCP
  * connection with a reset, anything else with port-unreachable, so a refused
@@ -42,6 +68,12 @@ void nsl_egress_format(const struct nsl_egress *e, char *buf, size_t size);
  * (which must not allocate). *out is malloc'd; *acks is how many acks the
  * kernel sends when it takes the whole batch. 0 or -errno. */
 int nsl_nft_egress_batch(const struct nsl_egress *allowed, size_t n, uint8_t **out, size_t *len, unsigned *acks);
+
+/* The batch that hands the connections to the forwarded destinations
+ * (nsl_egress_forwarded), which the routing rules (route.h) bring in on lo,
+ * to the transparent socket at port on the sandbox's loopback: one chain
+ * of the prerouting hook with tproxy rules, in the same table. */
+int nsl_nft_forward_batch(const struct nsl_egress *allowed, size_t n, uint16_t port, struct nsl_nl_msgs *out);
 
 /* The nflog group that refused packets are copied to, and how much of each:
  * the IP header and the ports. */

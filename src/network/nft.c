@@ -1,4 +1,5 @@
-/* The egress rules as one nf_tables netlink batch, written by hand.
+/* The egress rules, and the forwarder's tproxy chain, as nf_tables netlink
+ * batches written by hand (nlbuf.h).
  *
  * libnftnl would write the same messages, but it needs libmnl, and Debian
  * ships no static libmnl for the statically linked launcher; the rules are a
@@ -6,11 +7,13 @@
  * kernel's own headers. The batch is bytes in the plan: the network helper
  * only sends it and reads the acks. */
 #include "egress.h"
+#include "nlbuf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter_ipv4.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_log.h>
 #include <linux/netlink.h>
@@ -22,101 +25,16 @@
 
 #define TABLE "nslaunch"
 #define CHAIN "egress"
-#define ALIGN4(n) (((n) + 3u) & ~3u)
+#define FORWARD_CHAIN "forward"
 
-struct nl_buf {
-        uint8_t *data;
-        size_t len, cap;
-        uint32_t seq;
-        bool failed;
-};
-
-static void *reserve(struct nl_buf *b, size_t n)
+/* A message of the nfnetlink family: its header is nfgenmsg. */
+static size_t msg_start(struct nsl_nl_buf *b, uint16_t type, uint16_t flags, uint8_t family, uint16_t res_id)
 {
-        size_t need = b->len + ALIGN4(n);
-        void *p;
-
-        if (b->failed)
-                return NULL;
-        if (need > b->cap) {
-                size_t cap = b->cap ? b->cap * 2 : 4096;
-                uint8_t *data;
-                while (cap < need)
-                        cap *= 2;
-                if (!(data = realloc(b->data, cap))) {
-                        b->failed = true;
-                        return NULL;
-                }
-                b->data = data;
-                b->cap = cap;
-        }
-        p = b->data + b->len;
-        memset(p, 0, ALIGN4(n));
-        b->len = need;
-        return p;
+        struct nfgenmsg g = { .nfgen_family = family, .version = NFNETLINK_V0, .res_id = htons(res_id) };
+        return nsl_nl_msg_start(b, type, flags, &g, sizeof g);
 }
 
-static void put_attr(struct nl_buf *b, uint16_t type, const void *value, size_t len)
-{
-        struct nlattr *a = reserve(b, NLA_HDRLEN + len);
-        if (!a)
-                return;
-        a->nla_type = type;
-        a->nla_len = (uint16_t)(NLA_HDRLEN + len);
-        memcpy((uint8_t *)a + NLA_HDRLEN, value, len);
-}
-
-static void put_be32(struct nl_buf *b, uint16_t type, uint32_t value)
-{
-        uint32_t be = htonl(value);
-        put_attr(b, type, &be, sizeof be);
-}
-
-static void put_str(struct nl_buf *b, uint16_t type, const char *s)
-{
-        put_attr(b, type, s, strlen(s) + 1);
-}
-
-/* A nest is an offset: the buffer may move while it is filled. */
-static size_t nest_start(struct nl_buf *b, uint16_t type)
-{
-        struct nlattr *a = reserve(b, NLA_HDRLEN);
-        if (!a)
-                return 0;
-        a->nla_type = type | NLA_F_NESTED;
-        return b->len - NLA_HDRLEN;
-}
-
-static void nest_end(struct nl_buf *b, size_t at)
-{
-        if (!b->failed)
-                ((struct nlattr *)(b->data + at))->nla_len = (uint16_t)(b->len - at);
-}
-
-static size_t msg_start(struct nl_buf *b, uint16_t type, uint16_t flags, uint8_t family, uint16_t res_id)
-{
-        struct nlmsghdr *h = reserve(b, NLMSG_HDRLEN + sizeof(struct nfgenmsg));
-        struct nfgenmsg *g;
-
-        if (!h)
-                return 0;
-        h->nlmsg_type = type;
-        h->nlmsg_flags = NLM_F_REQUEST | flags;
-        h->nlmsg_seq = ++b->seq;
-        g = (struct nfgenmsg *)((uint8_t *)h + NLMSG_HDRLEN);
-        g->nfgen_family = family;
-        g->version = NFNETLINK_V0;
-        g->res_id = htons(res_id);
-        return b->len - NLMSG_HDRLEN - sizeof(struct nfgenmsg);
-}
-
-static void msg_end(struct nl_buf *b, size_t at)
-{
-        if (!b->failed)
-                ((struct nlmsghdr *)(b->data + at))->nlmsg_len = (uint32_t)(b->len - at);
-}
-
-static size_t nft_msg_start(struct nl_buf *b, int type, uint16_t flags)
+static size_t nft_msg_start(struct nsl_nl_buf *b, int type, uint16_t flags)
 {
         return msg_start(b, (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | type), flags | NLM_F_ACK, NFPROTO_INET, 0);
 }
@@ -126,97 +44,97 @@ struct expr {
         size_t elem, data;
 };
 
-static struct expr expr_start(struct nl_buf *b, const char *name)
+static struct expr expr_start(struct nsl_nl_buf *b, const char *name)
 {
-        struct expr e = { .elem = nest_start(b, NFTA_LIST_ELEM) };
-        put_str(b, NFTA_EXPR_NAME, name);
-        e.data = nest_start(b, NFTA_EXPR_DATA);
+        struct expr e = { .elem = nsl_nl_nest_start(b, NFTA_LIST_ELEM) };
+        nsl_nl_put_str(b, NFTA_EXPR_NAME, name);
+        e.data = nsl_nl_nest_start(b, NFTA_EXPR_DATA);
         return e;
 }
 
-static void expr_end(struct nl_buf *b, struct expr e)
+static void expr_end(struct nsl_nl_buf *b, struct expr e)
 {
-        nest_end(b, e.data);
-        nest_end(b, e.elem);
+        nsl_nl_nest_end(b, e.data);
+        nsl_nl_nest_end(b, e.elem);
 }
 
-static void put_data(struct nl_buf *b, uint16_t type, const void *value, size_t len)
+static void put_data(struct nsl_nl_buf *b, uint16_t type, const void *value, size_t len)
 {
-        size_t n = nest_start(b, type);
-        put_attr(b, NFTA_DATA_VALUE, value, len);
-        nest_end(b, n);
+        size_t n = nsl_nl_nest_start(b, type);
+        nsl_nl_put_attr(b, NFTA_DATA_VALUE, value, len);
+        nsl_nl_nest_end(b, n);
 }
 
-static void expr_meta(struct nl_buf *b, uint32_t key)
+static void expr_meta(struct nsl_nl_buf *b, uint32_t key)
 {
         struct expr e = expr_start(b, "meta");
-        put_be32(b, NFTA_META_DREG, NFT_REG_1);
-        put_be32(b, NFTA_META_KEY, key);
+        nsl_nl_put_be32(b, NFTA_META_DREG, NFT_REG_1);
+        nsl_nl_put_be32(b, NFTA_META_KEY, key);
         expr_end(b, e);
 }
 
-static void expr_payload(struct nl_buf *b, uint32_t base, uint32_t offset, uint32_t len)
+static void expr_payload(struct nsl_nl_buf *b, uint32_t base, uint32_t offset, uint32_t len)
 {
         struct expr e = expr_start(b, "payload");
-        put_be32(b, NFTA_PAYLOAD_DREG, NFT_REG_1);
-        put_be32(b, NFTA_PAYLOAD_BASE, base);
-        put_be32(b, NFTA_PAYLOAD_OFFSET, offset);
-        put_be32(b, NFTA_PAYLOAD_LEN, len);
+        nsl_nl_put_be32(b, NFTA_PAYLOAD_DREG, NFT_REG_1);
+        nsl_nl_put_be32(b, NFTA_PAYLOAD_BASE, base);
+        nsl_nl_put_be32(b, NFTA_PAYLOAD_OFFSET, offset);
+        nsl_nl_put_be32(b, NFTA_PAYLOAD_LEN, len);
         expr_end(b, e);
 }
 
-static void expr_cmp(struct nl_buf *b, uint32_t op, const void *value, size_t len)
+static void expr_cmp(struct nsl_nl_buf *b, uint32_t op, const void *value, size_t len)
 {
         struct expr e = expr_start(b, "cmp");
-        put_be32(b, NFTA_CMP_SREG, NFT_REG_1);
-        put_be32(b, NFTA_CMP_OP, op);
+        nsl_nl_put_be32(b, NFTA_CMP_SREG, NFT_REG_1);
+        nsl_nl_put_be32(b, NFTA_CMP_OP, op);
         put_data(b, NFTA_CMP_DATA, value, len);
         expr_end(b, e);
 }
 
-static void expr_mask(struct nl_buf *b, const uint8_t *mask, size_t len)
+static void expr_mask(struct nsl_nl_buf *b, const uint8_t *mask, size_t len)
 {
         static const uint8_t zero[16];
         struct expr e = expr_start(b, "bitwise");
-        put_be32(b, NFTA_BITWISE_SREG, NFT_REG_1);
-        put_be32(b, NFTA_BITWISE_DREG, NFT_REG_1);
-        put_be32(b, NFTA_BITWISE_LEN, (uint32_t)len);
+        nsl_nl_put_be32(b, NFTA_BITWISE_SREG, NFT_REG_1);
+        nsl_nl_put_be32(b, NFTA_BITWISE_DREG, NFT_REG_1);
+        nsl_nl_put_be32(b, NFTA_BITWISE_LEN, (uint32_t)len);
         put_data(b, NFTA_BITWISE_MASK, mask, len);
         put_data(b, NFTA_BITWISE_XOR, zero, len);
         expr_end(b, e);
 }
 
-static void expr_accept(struct nl_buf *b)
+static void expr_accept(struct nsl_nl_buf *b)
 {
         struct expr e = expr_start(b, "immediate");
         size_t d, v;
-        put_be32(b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
-        d = nest_start(b, NFTA_IMMEDIATE_DATA);
-        v = nest_start(b, NFTA_DATA_VERDICT);
-        put_be32(b, NFTA_VERDICT_CODE, NF_ACCEPT);
-        nest_end(b, v);
-        nest_end(b, d);
+        nsl_nl_put_be32(b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+        d = nsl_nl_nest_start(b, NFTA_IMMEDIATE_DATA);
+        v = nsl_nl_nest_start(b, NFTA_DATA_VERDICT);
+        nsl_nl_put_be32(b, NFTA_VERDICT_CODE, NF_ACCEPT);
+        nsl_nl_nest_end(b, v);
+        nsl_nl_nest_end(b, d);
         expr_end(b, e);
 }
 
-static void expr_reject(struct nl_buf *b, uint32_t type, uint8_t code)
+static void expr_reject(struct nsl_nl_buf *b, uint32_t type, uint8_t code)
 {
         struct expr e = expr_start(b, "reject");
-        put_be32(b, NFTA_REJECT_TYPE, type);
-        put_attr(b, NFTA_REJECT_ICMP_CODE, &code, 1);
+        nsl_nl_put_be32(b, NFTA_REJECT_TYPE, type);
+        nsl_nl_put_attr(b, NFTA_REJECT_ICMP_CODE, &code, 1);
         expr_end(b, e);
 }
 
-static void expr_log(struct nl_buf *b)
+static void expr_log(struct nsl_nl_buf *b)
 {
         struct expr e = expr_start(b, "log");
         uint16_t group = htons(NSL_EGRESS_LOG_GROUP);
-        put_attr(b, NFTA_LOG_GROUP, &group, sizeof group);
-        put_be32(b, NFTA_LOG_SNAPLEN, NSL_EGRESS_LOG_SNAPLEN);
+        nsl_nl_put_attr(b, NFTA_LOG_GROUP, &group, sizeof group);
+        nsl_nl_put_be32(b, NFTA_LOG_SNAPLEN, NSL_EGRESS_LOG_SNAPLEN);
         expr_end(b, e);
 }
 
-static void match_u8(struct nl_buf *b, uint32_t meta_key, uint8_t value)
+static void match_u8(struct nsl_nl_buf *b, uint32_t meta_key, uint8_t value)
 {
         expr_meta(b, meta_key);
         expr_cmp(b, NFT_CMP_EQ, &value, 1);
@@ -224,25 +142,31 @@ static void match_u8(struct nl_buf *b, uint32_t meta_key, uint8_t value)
 
 /* A rule of the egress chain; its expressions are written between
  * rule_start and rule_end. */
-static size_t rule_start(struct nl_buf *b, size_t *exprs)
+static size_t chain_rule_start(struct nsl_nl_buf *b, const char *chain, size_t *exprs)
 {
         size_t m = nft_msg_start(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
-        put_str(b, NFTA_RULE_TABLE, TABLE);
-        put_str(b, NFTA_RULE_CHAIN, CHAIN);
-        *exprs = nest_start(b, NFTA_RULE_EXPRESSIONS);
+        nsl_nl_put_str(b, NFTA_RULE_TABLE, TABLE);
+        nsl_nl_put_str(b, NFTA_RULE_CHAIN, chain);
+        *exprs = nsl_nl_nest_start(b, NFTA_RULE_EXPRESSIONS);
         return m;
 }
 
-static void rule_end(struct nl_buf *b, size_t m, size_t exprs)
+static size_t rule_start(struct nsl_nl_buf *b, size_t *exprs)
 {
-        nest_end(b, exprs);
-        msg_end(b, m);
+        return chain_rule_start(b, CHAIN, exprs);
 }
 
-static void rule_allow(struct nl_buf *b, const struct nsl_egress *e)
+static void rule_end(struct nsl_nl_buf *b, size_t m, size_t exprs)
+{
+        nsl_nl_nest_end(b, exprs);
+        nsl_nl_msg_end(b, m);
+}
+
+/* The expressions that match packets to e. */
+static void match_destination(struct nsl_nl_buf *b, const struct nsl_egress *e)
 {
         bool v6 = e->family == AF_INET6;
-        size_t len = v6 ? 16 : 4, exprs, m = rule_start(b, &exprs);
+        size_t len = v6 ? 16 : 4;
         uint8_t mask[16] = { 0 };
         uint16_t port = htons(e->port);
 
@@ -260,11 +184,17 @@ static void rule_allow(struct nl_buf *b, const struct nsl_egress *e)
                 expr_payload(b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);    /* TCP's and UDP's destination port */
                 expr_cmp(b, NFT_CMP_EQ, &port, 2);
         }
+}
+
+static void rule_allow(struct nsl_nl_buf *b, const struct nsl_egress *e)
+{
+        size_t exprs, m = rule_start(b, &exprs);
+        match_destination(b, e);
         expr_accept(b);
         rule_end(b, m, exprs);
 }
 
-static void rule_allow_loopback(struct nl_buf *b)
+static void rule_allow_loopback(struct nsl_nl_buf *b)
 {
         uint32_t lo = 1;        /* lo is interface 1 in every network namespace */
         size_t exprs, m = rule_start(b, &exprs);
@@ -278,7 +208,7 @@ static void rule_allow_loopback(struct nl_buf *b)
  * types 133-137) to reach the gateway at all, and the kernel sends its
  * multicast listener reports (130-132, 143) on every interface it brings
  * up: passed, not reported as refusals. */
-static void rule_allow_icmpv6_types(struct nl_buf *b, uint8_t first, uint8_t last)
+static void rule_allow_icmpv6_types(struct nsl_nl_buf *b, uint8_t first, uint8_t last)
 {
         size_t exprs, m = rule_start(b, &exprs);
         match_u8(b, NFT_META_L4PROTO, IPPROTO_ICMPV6);
@@ -291,14 +221,14 @@ static void rule_allow_icmpv6_types(struct nl_buf *b, uint8_t first, uint8_t las
 
 /* Every packet about to be refused goes to the log group first, where
  * nslaunch reads and counts it (network/denials.c). */
-static void rule_log(struct nl_buf *b)
+static void rule_log(struct nsl_nl_buf *b)
 {
         size_t exprs, m = rule_start(b, &exprs);
         expr_log(b);
         rule_end(b, m, exprs);
 }
 
-static void rule_refuse_tcp(struct nl_buf *b)
+static void rule_refuse_tcp(struct nsl_nl_buf *b)
 {
         size_t exprs, m = rule_start(b, &exprs);
         match_u8(b, NFT_META_L4PROTO, IPPROTO_TCP);
@@ -306,38 +236,71 @@ static void rule_refuse_tcp(struct nl_buf *b)
         rule_end(b, m, exprs);
 }
 
-static void rule_refuse_rest(struct nl_buf *b)
+static void rule_refuse_rest(struct nsl_nl_buf *b)
 {
         size_t exprs, m = rule_start(b, &exprs);
         expr_reject(b, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_PORT_UNREACH);
         rule_end(b, m, exprs);
 }
 
-static void table_and_chain(struct nl_buf *b)
+/* A filter chain on hook. */
+static void base_chain(struct nsl_nl_buf *b, const char *name, uint32_t hook_number, int32_t priority)
 {
-        size_t m = nft_msg_start(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL), hook;
+        size_t m = nft_msg_start(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL), hook;
 
-        put_str(b, NFTA_TABLE_NAME, TABLE);
-        msg_end(b, m);
-        m = nft_msg_start(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL);
-        put_str(b, NFTA_CHAIN_TABLE, TABLE);
-        put_str(b, NFTA_CHAIN_NAME, CHAIN);
-        hook = nest_start(b, NFTA_CHAIN_HOOK);
-        put_be32(b, NFTA_HOOK_HOOKNUM, NF_INET_LOCAL_OUT);
-        put_be32(b, NFTA_HOOK_PRIORITY, 0);
-        nest_end(b, hook);
-        put_be32(b, NFTA_CHAIN_POLICY, NF_ACCEPT);
-        put_str(b, NFTA_CHAIN_TYPE, "filter");
-        msg_end(b, m);
+        nsl_nl_put_str(b, NFTA_CHAIN_TABLE, TABLE);
+        nsl_nl_put_str(b, NFTA_CHAIN_NAME, name);
+        hook = nsl_nl_nest_start(b, NFTA_CHAIN_HOOK);
+        nsl_nl_put_be32(b, NFTA_HOOK_HOOKNUM, hook_number);
+        nsl_nl_put_be32(b, NFTA_HOOK_PRIORITY, (uint32_t)priority);
+        nsl_nl_nest_end(b, hook);
+        nsl_nl_put_be32(b, NFTA_CHAIN_POLICY, NF_ACCEPT);
+        nsl_nl_put_str(b, NFTA_CHAIN_TYPE, "filter");
+        nsl_nl_msg_end(b, m);
+}
+
+static void table_and_chain(struct nsl_nl_buf *b)
+{
+        size_t m = nft_msg_start(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
+
+        nsl_nl_put_str(b, NFTA_TABLE_NAME, TABLE);
+        nsl_nl_msg_end(b, m);
+        base_chain(b, CHAIN, NF_INET_LOCAL_OUT, 0);
+}
+
+/* Loads port into register 1 and hands the packet to the transparent
+ * socket listening there on the sandbox's loopback (or, for a connection it
+ * accepted already, to that connection's socket). */
+static void expr_tproxy(struct nsl_nl_buf *b, uint8_t nfproto, uint16_t port)
+{
+        struct expr e = expr_start(b, "immediate");
+        uint16_t be = htons(port);
+        nsl_nl_put_be32(b, NFTA_IMMEDIATE_DREG, NFT_REG_1);
+        put_data(b, NFTA_IMMEDIATE_DATA, &be, sizeof be);
+        expr_end(b, e);
+        e = expr_start(b, "tproxy");
+        nsl_nl_put_be32(b, NFTA_TPROXY_FAMILY, nfproto);
+        nsl_nl_put_be32(b, NFTA_TPROXY_REG_PORT, NFT_REG_1);
+        expr_end(b, e);
+}
+
+/* Ends a batch: *out, *len and *acks, or -ENOMEM. */
+static int batch_end(struct nsl_nl_buf *b, uint8_t **out, size_t *len, unsigned *acks)
+{
+        size_t m = msg_start(b, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
+
+        nsl_nl_msg_end(b, m);
+        *acks = b->seq - 2;     /* every message but the batch's begin and end */
+        return nsl_nl_take(b, out, len);
 }
 
 int nsl_nft_egress_batch(const struct nsl_egress *allowed, size_t n, uint8_t **out, size_t *len, unsigned *acks)
 {
-        struct nl_buf b = { 0 };
+        struct nsl_nl_buf b = { 0 };
         size_t m;
 
         m = msg_start(&b, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
-        msg_end(&b, m);
+        nsl_nl_msg_end(&b, m);
         table_and_chain(&b);
         rule_allow_loopback(&b);
         rule_allow_icmpv6_types(&b, 130, 137);
@@ -347,40 +310,79 @@ int nsl_nft_egress_batch(const struct nsl_egress *allowed, size_t n, uint8_t **o
         rule_log(&b);
         rule_refuse_tcp(&b);
         rule_refuse_rest(&b);
-        m = msg_start(&b, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
-        msg_end(&b, m);
-        if (b.failed) {
-                free(b.data);
-                return -ENOMEM;
-        }
-        *out = b.data;
-        *len = b.len;
-        *acks = b.seq - 2;      /* every message but the batch's begin and end */
-        return 0;
+        return batch_end(&b, out, len, acks);
+}
+
+static void rule_to_forwarder(struct nsl_nl_buf *b, const struct nsl_egress *e, uint16_t port)
+{
+        size_t exprs, m = chain_rule_start(b, FORWARD_CHAIN, &exprs);
+        match_destination(b, e);
+        expr_tproxy(b, e->family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4, port);
+        rule_end(b, m, exprs);
+}
+
+/* Packets to net (every protocol, every port) are left to local delivery. */
+static void rule_leave(struct nsl_nl_buf *b, const struct nsl_egress *net)
+{
+        struct nsl_egress any = *net;
+        size_t exprs, m = chain_rule_start(b, FORWARD_CHAIN, &exprs);
+
+        any.port = 0;
+        any.protocol = IPPROTO_TCP;     /* only TCP reaches the chain's other rules */
+        match_destination(b, &any);
+        expr_accept(b);
+        rule_end(b, m, exprs);
+}
+
+/* Only what comes in on lo: the routing rules (route.c) send the
+ * forwarded destinations there. */
+static void rule_leave_other_interfaces(struct nsl_nl_buf *b)
+{
+        uint32_t lo = 1;        /* lo is interface 1 in every network namespace */
+        size_t exprs, m = chain_rule_start(b, FORWARD_CHAIN, &exprs);
+        expr_meta(b, NFT_META_IIF);
+        expr_cmp(b, NFT_CMP_NEQ, &lo, sizeof lo);
+        expr_accept(b);
+        rule_end(b, m, exprs);
+}
+
+int nsl_nft_forward_batch(const struct nsl_egress *allowed, size_t n, uint16_t port, struct nsl_nl_msgs *out)
+{
+        struct nsl_nl_buf b = { 0 };
+        size_t m = msg_start(&b, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
+
+        nsl_nl_msg_end(&b, m);
+        base_chain(&b, FORWARD_CHAIN, NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE);
+        rule_leave_other_interfaces(&b);
+        /* host-loopback's gateway first, then the addresses that are never
+         * forwarded, then the rest */
+        for (size_t i = 0; i < n; i++)
+                if (allowed[i].host_loopback && nsl_egress_forwarded(&allowed[i]))
+                        rule_to_forwarder(&b, &allowed[i], port);
+        for (size_t i = 0; i < NSL_N_UNFORWARDED; i++)
+                rule_leave(&b, &nsl_egress_unforwarded[i]);
+        for (size_t i = 0; i < n; i++)
+                if (!allowed[i].host_loopback && nsl_egress_forwarded(&allowed[i]))
+                        rule_to_forwarder(&b, &allowed[i], port);
+        return batch_end(&b, &out->bytes, &out->len, &out->acks);
 }
 
 int nsl_nflog_config(uint8_t **out, size_t *len)
 {
-        struct nl_buf b = { 0 };
+        struct nsl_nl_buf b = { 0 };
         struct nfulnl_msg_config_cmd bind = { .command = NFULNL_CFG_CMD_BIND };
         struct nfulnl_msg_config_mode mode = { .copy_range = htonl(NSL_EGRESS_LOG_SNAPLEN),
                                                .copy_mode = NFULNL_COPY_PACKET };
         size_t m = msg_start(&b, (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG, NLM_F_ACK, AF_UNSPEC,
                              NSL_EGRESS_LOG_GROUP);
 
-        put_attr(&b, NFULA_CFG_CMD, &bind, sizeof bind);
-        put_attr(&b, NFULA_CFG_MODE, &mode, sizeof mode);
+        nsl_nl_put_attr(&b, NFULA_CFG_CMD, &bind, sizeof bind);
+        nsl_nl_put_attr(&b, NFULA_CFG_MODE, &mode, sizeof mode);
         /* each packet at once, not queued up to 100 or for 1 s: the last
          * ones are read when the sandbox has ended */
-        put_be32(&b, NFULA_CFG_QTHRESH, 1);
-        msg_end(&b, m);
-        if (b.failed) {
-                free(b.data);
-                return -ENOMEM;
-        }
-        *out = b.data;
-        *len = b.len;
-        return 0;
+        nsl_nl_put_be32(&b, NFULA_CFG_QTHRESH, 1);
+        nsl_nl_msg_end(&b, m);
+        return nsl_nl_take(&b, out, len);
 }
 
 /* Counts the acks in one read; -errno for a refusal. */

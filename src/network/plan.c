@@ -10,6 +10,7 @@
 
 #include "../error.h"
 #include "../spec.h"
+#include "route.h"
 
 #define TUN "/dev/net/tun"
 
@@ -69,6 +70,19 @@ static int resolve(struct nsl_net_plan *net, const struct nsl_egress *e, nsl_err
         return r;
 }
 
+static int plan_forward(struct nsl_net_plan *net, nsl_error *error)
+{
+        bool any = false;
+
+        for (size_t i = 0; i < net->n_allowed; i++)
+                any |= nsl_egress_forwarded(&net->allowed[i]);
+        if (any && (nsl_nft_forward_batch(net->allowed, net->n_allowed, NSL_FORWARD_PORT, &net->forward_rules) < 0 ||
+                    nsl_forward_routing(net->allowed, net->n_allowed, AF_INET, &net->forward_routes[0]) < 0 ||
+                    nsl_forward_routing(net->allowed, net->n_allowed, AF_INET6, &net->forward_routes[1]) < 0))
+                return nsl_fail(error, ENOMEM, "--allow-egress", "", NULL);
+        return 0;
+}
+
 static int plan_rules(const struct nsl_spec *spec, struct nsl_net_plan *net, nsl_error *error)
 {
         int r = 0;
@@ -92,7 +106,7 @@ static int plan_rules(const struct nsl_spec *spec, struct nsl_net_plan *net, nsl
         if (nsl_nft_egress_batch(net->allowed, net->n_allowed, &net->rules, &net->rules_len, &net->rules_acks) < 0 ||
             nsl_nflog_config(&net->log_config, &net->log_config_len) < 0)
                 return nsl_fail(error, ENOMEM, "--allow-egress", "", NULL);
-        return 0;
+        return plan_forward(net, error);
 }
 
 int nsl_net_plan_build(const struct nsl_spec *spec, bool rootless, struct nsl_net_plan *net, nsl_error *error)
@@ -122,6 +136,9 @@ void nsl_net_plan_free(struct nsl_net_plan *net)
 {
         free(net->allowed);
         free(net->rules);
+        free(net->forward_rules.bytes);
+        free(net->forward_routes[0].bytes);
+        free(net->forward_routes[1].bytes);
         free(net->log_config);
         *net = (struct nsl_net_plan){ 0 };
 }

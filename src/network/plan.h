@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "egress.h"
+#include "nlbuf.h"
 
 struct nsl_spec;
 
@@ -23,6 +24,9 @@ struct nsl_net_plan {
         uint8_t *rules;                 /* the nf_tables batch, when limited */
         size_t rules_len;
         unsigned rules_acks;
+        struct nsl_nl_msgs forward_rules;       /* the tproxy chain to the forwarder, when a destination
+                                                 * is forwarded (network/forward.c) */
+        struct nsl_nl_msgs forward_routes[2];   /* the routing there: IPv4's, IPv6's (len 0: none) */
         uint8_t *log_config;            /* binds the helper's socket to the refusals' log group */
         size_t log_config_len;
 };

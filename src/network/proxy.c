@@ -20,6 +20,7 @@
 #include "../cleanup.h"
 #include "../error.h"
 #include "../syscalls.h"
+#include "forward.h"
 
 #define READY_TIMEOUT_MS 10000
 #define STOP_TIMEOUT_MS 2000
@@ -134,8 +135,8 @@ static int lift(int fd)
         return fcntl(fd, F_DUPFD_CLOEXEC, N_FDS);
 }
 
-int nsl_net_proxy_start(const struct nsl_net_plan *net, int netns, int userns, struct nsl_net_proxy *proxy,
-                        nsl_error *error)
+int nsl_net_proxy_start(const struct nsl_net_plan *net, int netns, int userns, int listen4, int listen6,
+                        struct nsl_net_proxy *proxy, nsl_error *error)
 {
         int ready[2] = { -1, -1 }, exit_pipe[2] = { -1, -1 }, fds[N_FDS] = { -1, -1, -1, -1, -1, -1 };
         _cleanup_close_ int output = memfd_create("slirp4netns", MFD_CLOEXEC);
@@ -158,48 +159,64 @@ int nsl_net_proxy_start(const struct nsl_net_plan *net, int netns, int userns, s
         }
         if (r == 0 && (r = spawn(net, fds, output, &pid)) < 0)
                 r = nsl_fail(error, -r, "network", net->proxy, "cannot start it");
+        /* beside it, on the same exit pipe: the two end together */
+        if (r == 0 && (listen4 >= 0 || listen6 >= 0))
+                r = nsl_net_forward_start(net, listen4, listen6, fds[EXIT_FD], &proxy->forward_pidfd, error);
         for (int fd = NETNS_FD; fd < N_FDS; fd++)
                 nsl_closep(&fds[fd]);
         nsl_closep(&ready[1]);
         nsl_closep(&exit_pipe[0]);
-        if (r < 0)
-                return r;
-        proxy->pidfd = nsl_pidfd_open(pid, 0);
-        if (proxy->pidfd < 0) {
+        if (pid > 0 && (proxy->pidfd = nsl_pidfd_open(pid, 0)) < 0) {
                 r = nsl_fail(error, errno, "network", net->proxy, "pidfd_open");
                 kill(pid, SIGKILL);
                 waitpid(pid, NULL, 0);
-                return r;
         }
+        if (r < 0)
+                return r;
         return wait_ready(ready_read, proxy->pidfd, output, net->proxy, error);
+}
+
+/* Waits for one of them to end on its exit pipe's hang-up; SIGKILL when it
+ * takes too long. */
+static void stop_one(int *pidfd)
+{
+        struct pollfd ended = { .fd = *pidfd, .events = POLLIN };
+        siginfo_t info;
+
+        if (*pidfd < 0)
+                return;
+        if (poll(&ended, 1, STOP_TIMEOUT_MS) <= 0)
+                nsl_pidfd_send_signal(*pidfd, SIGKILL);
+        nsl_pidfd_wait(*pidfd, 0, &info);
+        nsl_closep(pidfd);
+        *pidfd = -1;
+}
+
+/* SIGKILL cannot be caught or undone: it runs none of its code again. Its
+ * end itself is not waited for. */
+static void kill_one(int *pidfd)
+{
+        if (*pidfd >= 0)
+                nsl_pidfd_send_signal(*pidfd, SIGKILL);
+        nsl_closep(pidfd);
+        *pidfd = -1;
 }
 
 void nsl_net_proxy_stop(struct nsl_net_proxy *proxy)
 {
-        struct pollfd ended = { .fd = proxy->pidfd, .events = POLLIN };
-        siginfo_t info;
-
         nsl_closep(&proxy->exit_fd);
         proxy->exit_fd = -1;
-        if (proxy->pidfd < 0)
-                return;
-        if (poll(&ended, 1, STOP_TIMEOUT_MS) <= 0)
-                nsl_pidfd_send_signal(proxy->pidfd, SIGKILL);
-        nsl_pidfd_wait(proxy->pidfd, 0, &info);
-        nsl_closep(&proxy->pidfd);
-        proxy->pidfd = -1;
+        stop_one(&proxy->pidfd);
+        stop_one(&proxy->forward_pidfd);
 }
 
-/* SIGKILL cannot be caught or undone: the proxy runs none of its code
- * again. Its end itself is slow, and not waited for: closing its tap
- * unregisters the interface, which waits for RCU grace periods (15-30 ms
- * here, most of what a private network added to a launch). */
+/* slirp4netns's end is slow: closing its tap unregisters the interface,
+ * which waits for RCU grace periods (15-30 ms here, most of what a private
+ * network added to a launch). */
 void nsl_net_proxy_end_before_exit(struct nsl_net_proxy *proxy)
 {
-        if (proxy->pidfd >= 0)
-                nsl_pidfd_send_signal(proxy->pidfd, SIGKILL);
-        nsl_closep(&proxy->pidfd);
-        proxy->pidfd = -1;
+        kill_one(&proxy->pidfd);
+        kill_one(&proxy->forward_pidfd);
         nsl_closep(&proxy->exit_fd);
         proxy->exit_fd = -1;
 }
@@ -210,4 +227,6 @@ void nsl_net_proxy_release(struct nsl_net_proxy *proxy)
         proxy->exit_fd = -1;
         nsl_closep(&proxy->pidfd);
         proxy->pidfd = -1;
+        nsl_closep(&proxy->forward_pidfd);
+        proxy->forward_pidfd = -1;
 }

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -61,20 +62,109 @@ static int open_refusals_log(const struct nsl_net_plan *net)
         return fd;
 }
 
+/* A transparent socket listening for the forwarder on the sandbox's
+ * loopback, at the port its tproxy rules hand connections to; -errno.
+ * Transparent: the connections it accepts keep the destination the command
+ * asked for as their own address, which is how the forwarder learns it. */
+static int forward_listener(int family)
+{
+        struct sockaddr_in v4 = { .sin_family = AF_INET, .sin_port = htons(NSL_FORWARD_PORT),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct sockaddr_in6 v6 = { .sin6_family = AF_INET6, .sin6_port = htons(NSL_FORWARD_PORT),
+                                   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+        int one = 1, r = 0, fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                return -errno;
+        if ((family == AF_INET && setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof one) < 0) ||
+            (family == AF_INET6 && (setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof one) < 0 ||
+                                    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0)) ||
+            (family == AF_INET ? bind(fd, (struct sockaddr *)&v4, sizeof v4)
+                               : bind(fd, (struct sockaddr *)&v6, sizeof v6)) < 0 ||
+            listen(fd, SOMAXCONN) < 0)
+                r = -errno;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+/* The forwarder's sockets, when a destination is forwarded: they listen
+ * before anything is handed to them (add_forward_rules). Without IPv6 in
+ * the namespace there is no ::1 to listen on, and no IPv6 connection to
+ * hand over either. */
+static void open_forward(const struct nsl_net_plan *net, int *listen4, int *listen6)
+{
+        if (!net->forward_rules.len || (*listen4 = forward_listener(AF_INET)) < 0) {
+                *listen4 = -1;
+                return;
+        }
+        if ((*listen6 = forward_listener(AF_INET6)) < 0)
+                *listen6 = -1;
+}
+
+static int send_routing(const struct nsl_nl_msgs *msgs)
+{
+        _cleanup_close_ int fd = -1;
+
+        if (!msgs->len)
+                return 0;
+        if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) < 0)
+                return -errno;
+        return nsl_nl_transact(fd, msgs->bytes, msgs->len, msgs->acks);
+}
+
+/* The tproxy chain, then the routing that sends the forwarded
+ * destinations to it, for each family a socket listens for (sent: enum
+ * nsl_net_sent). The chain first: a connection routed to lo and not handed
+ * over would be refused. Where the kernel cannot (nf_tables' tproxy missing, or
+ * IPv6 off) nothing is routed there, and those destinations go through
+ * slirp4netns. */
+static void add_forward_rules(const struct nsl_net_plan *net, uint32_t sent)
+{
+        const struct nsl_nl_msgs *rules = &net->forward_rules;
+
+        if (!(sent & NSL_NET_SENT_FORWARD4) || nsl_nft_send(rules->bytes, rules->len, rules->acks) < 0)
+                return;
+        (void)send_routing(&net->forward_routes[0]);
+        if (sent & NSL_NET_SENT_FORWARD6)
+                (void)send_routing(&net->forward_routes[1]);
+}
+
 /* A private network: nslaunch connects it to the host's through a proxy
  * it starts itself, outside the sandbox, as soon as it has the namespaces
- * (launch.c), and reads the refusals' log. */
-static int hand_to_nslaunch(const struct nsl_net_plan *net, int sync_fd)
+ * (launch.c), reads the refusals' log and forwards TCP to the allowed
+ * destinations. */
+static int hand_to_nslaunch(const struct nsl_net_plan *net, int sync_fd, uint32_t *sent)
 {
         struct nsl_msg msg = { .type = NSL_MSG_NETWORK };
         _cleanup_close_ int netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        _cleanup_close_ int userns = -1, log = -1;
+        _cleanup_close_ int userns = -1, log = -1, listen4 = -1, listen6 = -1;
+        int fds[NSL_MAX_PASSED_FDS];
+        size_t n = 0;
 
         if (netns < 0 || (userns = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC)) < 0)
                 return -errno;
         if (net->limited && (log = open_refusals_log(net)) < 0)
                 return log;
-        return nsl_send_with_fds(sync_fd, &msg, sizeof msg, (int[]){ netns, userns, log }, net->limited ? 3 : 2);
+        open_forward(net, &listen4, &listen6);
+        fds[n++] = netns;
+        fds[n++] = userns;
+        if (log >= 0) {
+                msg.status |= NSL_NET_SENT_LOG;
+                fds[n++] = log;
+        }
+        if (listen4 >= 0) {
+                msg.status |= NSL_NET_SENT_FORWARD4;
+                fds[n++] = listen4;
+        }
+        if (listen6 >= 0) {
+                msg.status |= NSL_NET_SENT_FORWARD6;
+                fds[n++] = listen6;
+        }
+        *sent = (uint32_t)msg.status;
+        return nsl_send_with_fds(sync_fd, &msg, sizeof msg, fds, n);
 }
 
 /* The proxy's interface (made later, by slirp4netns) takes these defaults:
@@ -107,12 +197,18 @@ static int set_up(const struct nsl_net_plan *net, int proc_sys, int sync_fd)
 {
         int r = unshare(CLONE_NEWNET) < 0 ? -errno : bring_up_loopback();
         bool quick_ipv6 = r == 0 && net->private && quick_ipv6_defaults(proc_sys);
+        uint32_t sent = 0;
 
-        /* the rules are in before anything can send a packet */
+        if (r == 0 && net->private)
+                r = hand_to_nslaunch(net, sync_fd, &sent);
+        /* the rules, while nslaunch starts slirp4netns (registering each
+         * chain takes a few hundred microseconds): init, and so the
+         * command, waits for this helper's report, so they are in before
+         * any process of the sandbox could send a packet */
         if (r == 0 && net->limited)
                 r = nsl_nft_send(net->rules, net->rules_len, net->rules_acks);
-        if (r == 0 && net->private)
-                r = hand_to_nslaunch(net, sync_fd);
+        if (r == 0)
+                add_forward_rules(net, sent);
         /* init goes on, and the command starts, once IPv6 is there too: it
          * takes about a millisecond after the proxy's interface is up (the
          * router's answer to the first solicitation); with the kernel's

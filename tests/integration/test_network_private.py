@@ -198,6 +198,170 @@ def test_udp_allowed_when_asked(nsl, servers):
     assert refused_at_once(out[1]), out
 
 
+def socket_owner(port):
+    """The comm of the process holding the host's TCP socket whose local
+    port is port (the other end of a connection a server accepted)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(fields[9])
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    if os.readlink(f"/proc/{pid}/fd/{fd}") in {f"socket:[{i}]" for i in inodes}:
+                        with open(f"/proc/{pid}/comm") as f:
+                            return f.read().strip()
+    return None
+
+
+class Exchange:
+    """A server on the host's loopback that reads everything a connection
+    sends until its end of writing, then answers with the SHA-256 of what
+    it read, the name of the process on the host's end of the connection,
+    and size bytes: both directions and a half-close."""
+
+    def __init__(self, size):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.size = size
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        import hashlib
+        with contextlib.suppress(OSError):
+            while True:
+                c, peer = self.sock.accept()
+                with c:
+                    owner = socket_owner(peer[1]) or "?"
+                    digest = hashlib.sha256()
+                    while data := c.recv(1 << 16):
+                        digest.update(data)
+                    c.sendall(f"{digest.hexdigest()} {owner}\n".encode() + b"y" * self.size)
+
+    def close(self):
+        self.sock.close()
+
+
+EXCHANGE = r"""
+import hashlib, os, socket, sys
+data = os.urandom(int(sys.argv[3]))
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
+c.sendall(data)
+c.shutdown(socket.SHUT_WR)
+answer = b""
+while chunk := c.recv(1 << 16):
+    answer += chunk
+line, rest = answer.split(b"\n", 1)
+digest, owner = line.decode().split()
+print(digest == hashlib.sha256(data).hexdigest(), owner, len(rest))
+"""
+
+
+def test_tcp_to_an_allowed_destination_goes_through_nslaunchs_forwarder(nsl):
+    """Not through slirp4netns's user-space TCP: a connection to an allowed
+    TCP destination reaches the server from nslaunch's forwarder, carries
+    5 MB each way intact, and keeps a half-close."""
+    server = Exchange(5 * 1000 * 1000)
+    try:
+        cp = nsl.run("--allow-egress", f"host-loopback:{server.port}",
+                     cmd=[PY, "-c", EXCHANGE, GATEWAY, str(server.port), str(5 * 1000 * 1000)])
+    finally:
+        server.close()
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == "True nsl-forward 5000000\n"
+
+
+def test_the_plugin_cannot_use_the_forwarder_itself(nsl):
+    """The forwarder listens on the sandbox's loopback, port 1: a plugin
+    that connects there directly, even with every address allowed, gets a
+    reset, and the forwarder connects nowhere for it (as root the test
+    listens at the host's 127.0.0.1:1, where a forwarder that took the
+    address at its word would connect); it cannot take the port either."""
+    host = socket.socket()
+    host.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        host.bind(("127.0.0.1", 1 if IS_ROOT else 0))
+    except OSError:
+        host.bind(("127.0.0.1", 0))
+    host.listen(4)
+    host.settimeout(0)
+    code = (PROBE.rsplit("for arg in", 1)[0] +
+            "import socket\n"
+            "print(probe('127.0.0.1', 1, 'tcp'))\n"
+            "s = socket.socket()\n"
+            "try:\n"
+            "    s.bind(('127.0.0.1', 1)); print('bound')\n"
+            "except OSError as e:\n"
+            "    print(errno.errorcode[e.errno])\n")
+    try:
+        cp = nsl.run("--allow-egress", "0.0.0.0/0", cmd=[PY, "-c", code])
+        with pytest.raises(BlockingIOError):
+            host.accept()
+    finally:
+        host.close()
+    assert cp.returncode == 0, cp.stderr
+    reset, bind = cp.stdout.splitlines()
+    assert reset.split()[:2] in (["err", "ECONNRESET"], ["ok", "0"]), reset
+    assert bind in ("EACCES", "EADDRINUSE"), bind
+
+
+# a reset may come before connect() has returned (a slow machine's)
+HOLD = r"""
+import socket, sys
+held, got, reset = [], 0, 0
+for _ in range(int(sys.argv[3])):
+    try:
+        c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+        held.append(c)
+        got += c.recv(1) == b"x"
+    except ConnectionResetError:
+        reset += 1
+print(got, reset)
+"""
+
+
+def test_the_forwarder_holds_a_bounded_number_of_connections(nsl):
+    """Its buffers are memory outside the sandbox's limits: past 256
+    connections at once, a new one is reset, and those it holds still
+    work."""
+    server = socket.create_server(("127.0.0.1", 0), backlog=512)
+    held = []
+
+    def serve():
+        with contextlib.suppress(OSError):
+            while True:
+                c, _ = server.accept()
+                c.sendall(b"x")
+                held.append(c)
+
+    threading.Thread(target=serve, daemon=True).start()
+    port = server.getsockname()[1]
+    try:
+        cp = nsl.run("--allow-egress", f"host-loopback:{port}", cmd=[PY, "-c", HOLD, GATEWAY, str(port), "300"])
+    finally:
+        server.close()
+        for c in held:
+            c.close()
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split() == ["256", "44"]
+
+
+def test_an_allowed_destination_that_refuses_resets_at_once(nsl):
+    """Forwarded, the sandbox's connect succeeds at its own loopback; the
+    forwarder's connection to the destination is refused, and the
+    sandbox's is reset at once (docs/cli.md)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    out = probe(nsl, "--allow-egress", f"host-loopback:{closed}", targets=[(GATEWAY, closed, "tcp")])
+    parts = out[0].split()
+    assert parts[:2] in (["err", "ECONNRESET"], ["err", "ECONNREFUSED"]) and float(parts[2]) < 1.0, out
+
+
 def test_private_without_rules_keeps_the_hosts_loopback_out(nsl, servers):
     port = servers.tcp()
     out = probe(nsl, "--network", "private", targets=[(GATEWAY, port, "tcp")])
@@ -317,21 +481,24 @@ def test_nothing_left_behind_after_many_launches(nsl, servers):
     proxies = []
     for pid in left:
         with contextlib.suppress(OSError), open(f"/proc/{pid}/comm") as f:
-            if f.read().strip() == "slirp4netns":
+            if f.read().strip() in ("slirp4netns", "nsl-forward"):
                 proxies.append(pid)
     assert not proxies
 
 
-def test_nslaunch_kills_its_proxy_and_leaves_its_end_to_the_kernel(nsl):
-    """nslaunch exits once it has SIGKILLed its proxy, without waiting for
-    the kernel to close the proxy's tap (tens of ms of RCU grace periods):
-    the proxy is reparented to us, the subreaper, as init is, killed by
-    SIGKILL."""
-    cp = nsl.run("--network", "private", cmd=["/bin/true"])
+@pytest.mark.parametrize("egress", [False, True], ids=["private", "allow-egress"])
+def test_nslaunch_kills_its_proxy_and_leaves_its_end_to_the_kernel(nsl, egress):
+    """nslaunch exits once it has SIGKILLed its proxy (and its forwarder,
+    with an allow-list), without waiting for the kernel to close the proxy's
+    tap (tens of ms of RCU grace periods): they are reparented to us, the
+    subreaper, as init is, killed by SIGKILL."""
+    opts = ["--allow-egress", "host-loopback:9"] if egress else ["--network", "private"]
+    cp = nsl.run(*opts, cmd=["/bin/true"])
     assert cp.returncode == 0, cp.stderr
+    expected = {"slirp4netns", "nsl-forward"} if egress else {"slirp4netns"}
     deadline = time.monotonic() + 5
     orphans = []
-    while "slirp4netns" not in (comm for comm, _ in orphans) and time.monotonic() < deadline:
+    while not expected <= {comm for comm, _ in orphans} and time.monotonic() < deadline:
         ended = None
         with contextlib.suppress(ChildProcessError):
             ended = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
@@ -341,29 +508,48 @@ def test_nslaunch_kills_its_proxy_and_leaves_its_end_to_the_kernel(nsl):
         with open(f"/proc/{ended.si_pid}/comm") as f:
             orphans.append((f.read().strip(), (ended.si_code, ended.si_status)))
         os.waitpid(ended.si_pid, 0)
-    assert ("slirp4netns", (os.CLD_KILLED, signal.SIGKILL)) in orphans, orphans
+    for comm in expected:
+        assert (comm, (os.CLD_KILLED, signal.SIGKILL)) in orphans, orphans
+    assert egress or "nsl-forward" not in {comm for comm, _ in orphans}, orphans
 
 
-def test_killed_launcher_takes_its_proxy_along(nsl):
-    p = nsl.popen("run", "--network", "private", "--", "/bin/sleep", "30")
+def children_named(parent, names):
+    """{comm: pid} of parent's children whose comm is in names."""
+    found = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/comm") as c:
+                comm = c.read().strip()
+            if int(fields[1]) == parent and comm in names:
+                found[comm] = int(pid)
+    return found
+
+
+@pytest.mark.parametrize("egress", [False, True], ids=["private", "allow-egress"])
+def test_killed_launcher_takes_its_proxy_along(nsl, egress):
+    """slirp4netns and the forwarder end when nslaunch's end of their exit
+    pipe closes, SIGKILLed too. Without an allow-list no forwarder runs."""
+    opts = ["--allow-egress", "host-loopback:9"] if egress else ["--network", "private"]
+    expected = {"slirp4netns", "nsl-forward"} if egress else {"slirp4netns"}
+    p = nsl.popen("run", *opts, "--", "/bin/sleep", "30")
     deadline = time.monotonic() + 10
-    proxy = None
-    while proxy is None and time.monotonic() < deadline:
-        for pid in os.listdir("/proc"):
-            with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-                if int(fields[1]) == p.pid and open(f"/proc/{pid}/comm").read().strip() == "slirp4netns":
-                    proxy = int(pid)
+    helpers = {}
+    while set(helpers) != expected and time.monotonic() < deadline:
+        helpers = children_named(p.pid, {"slirp4netns", "nsl-forward"})
         time.sleep(0.02)
-    assert proxy, "no slirp4netns child"
+    time.sleep(0.1)
+    helpers = children_named(p.pid, {"slirp4netns", "nsl-forward"})
+    assert set(helpers) == expected, helpers
     p.kill()
     p.wait()
     deadline = time.monotonic() + 5
-    while os.path.exists(f"/proc/{proxy}") and time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(proxy, os.WNOHANG)       # reparented to us, the subreaper
+    while any(os.path.exists(f"/proc/{pid}") for pid in helpers.values()) and time.monotonic() < deadline:
+        for pid in helpers.values():
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)       # reparented to us, the subreaper
         time.sleep(0.02)
-    assert not os.path.exists(f"/proc/{proxy}")
+    assert not [pid for pid in helpers.values() if os.path.exists(f"/proc/{pid}")]
 
 
 # --- as root: other hosts, in a network namespace of the test's own ---
@@ -436,6 +622,25 @@ def test_other_hosts_ports_and_ipv6(nsl, other_hosts):
                          ("2001:db8::2", 8080, "tcp"), ("198.51.100.1", 8080, "udp")])
     assert out[0] == "ok 2" and out[3] == "ok 2", out
     assert all(refused_at_once(line) for line in out[1:3] + out[4:]), out
+
+
+OWN_ADDRESS = r"""
+import socket, sys
+for host in sys.argv[1:]:
+    c = socket.create_connection((host, 8080), timeout=5)
+    print(c.getsockname()[0], c.recv(10).decode())
+"""
+
+
+def test_forwarded_connections_start_from_the_sandboxs_loopback(nsl, other_hosts):
+    """A connection the forwarder carries is routed to the sandbox's own
+    loopback, so that is its own address (not tap0's, as through
+    slirp4netns), IPv4 and IPv6 alike."""
+    cp = subprocess.run([*other_hosts, nsl.path, "run", "--allow-egress", "198.51.100.1:8080",
+                         "--allow-egress", "[2001:db8::1]:8080", "--", PY, "-c", OWN_ADDRESS,
+                         "198.51.100.1", "2001:db8::1"], capture_output=True, text=True, timeout=60)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.splitlines() == ["127.0.0.1 hi", "::1 hi"]
 
 
 def test_cidr_allows_every_port_of_its_hosts(nsl, other_hosts):

@@ -24,6 +24,7 @@
 #include "network/dns.h"
 #include "network/egress.h"
 #include "network/ipv6-ready.h"
+#include "network/route.h"
 
 static struct nsl_egress parse_ok(const char *value)
 {
@@ -121,17 +122,14 @@ static bool contains(const uint8_t *hay, size_t n, const void *needle, size_t m)
         return false;
 }
 
-static void the_batch_is_well_formed(void **state)
+/* Checks a batch's framing: begin, messages that each want an ack, end,
+ * filling it exactly. Its number of messages. */
+static size_t assert_batch_well_formed(const uint8_t *batch, size_t len, unsigned acks)
 {
-        struct nsl_egress allowed[2] = { parse_ok("198.51.100.0/24:8443"), parse_ok("[2001:db8::7]:53/udp") };
-        uint8_t *batch = NULL, v6[16];
-        size_t len = 0, n_msgs = 0;
-        unsigned acks = 0, acked = 0;
+        size_t n_msgs = 0;
+        unsigned acked = 0;
         uint16_t first = 0, last = 0;
-        uint16_t port = htons(8443);
-        (void)state;
 
-        assert_int_equal(nsl_nft_egress_batch(allowed, 2, &batch, &len, &acks), 0);
         for (const struct nlmsghdr *h = (const void *)batch; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len), n_msgs++) {
                 const uint8_t *body = (const uint8_t *)NLMSG_DATA(h) + sizeof(struct nfgenmsg);
                 if (n_msgs == 0)
@@ -146,17 +144,131 @@ static void the_batch_is_well_formed(void **state)
         assert_int_equal(last, NFNL_MSG_BATCH_END);
         assert_int_equal(acked, acks);
         assert_int_equal(acks, n_msgs - 2);
-        /* table, chain; lo, ICMPv6's link-local types (two ranges), two
-         * allowed; the log; two refusals; the batch's begin and end */
-        assert_int_equal(n_msgs, 2 + 1 + 2 + 2 + 1 + 2 + 2);
-        free(batch);
+        return n_msgs;
+}
+
+static void the_batch_is_well_formed(void **state)
+{
+        struct nsl_egress allowed[2] = { parse_ok("198.51.100.0/24:8443"), parse_ok("[2001:db8::7]:53/udp") };
+        uint8_t *batch = NULL, v6[16];
+        size_t len = 0;
+        unsigned acks = 0;
+        uint16_t port = htons(8443);
+        (void)state;
 
         assert_int_equal(nsl_nft_egress_batch(allowed, 2, &batch, &len, &acks), 0);
+        /* table, chain; lo, ICMPv6's link-local types (two ranges), two
+         * allowed; the log; two refusals; the batch's begin and end */
+        assert_int_equal(assert_batch_well_formed(batch, len, acks), 2 + 1 + 2 + 2 + 1 + 2 + 2);
         inet_pton(AF_INET6, "2001:db8::7", v6);
         assert_true(contains(batch, len, v6, 16));
         assert_true(contains(batch, len, (uint8_t[]){ 198, 51, 100, 0 }, 4));
         assert_true(contains(batch, len, &port, 2));
         free(batch);
+}
+
+static void the_forward_batch_hands_tcp_destinations_to_the_forwarder(void **state)
+{
+        struct nsl_egress allowed[4] = { parse_ok("host-loopback:5432"), parse_ok("198.51.100.0/24:8443"),
+                                         parse_ok("[2001:db8::7]:53/udp"), parse_ok("10.0.0.0/8") };
+        struct nsl_nl_msgs msgs;
+        uint16_t port = htons(NSL_FORWARD_PORT);
+        (void)state;
+
+        assert_false(nsl_egress_forwarded(&allowed[2]));
+        assert_int_equal(nsl_nft_forward_batch(allowed, 4, NSL_FORWARD_PORT, &msgs), 0);
+        /* the chain; other interfaces left alone; host-loopback's tproxy;
+         * the never-forwarded networks left alone; two tproxy rules (UDP has
+         * none); the batch's begin and end */
+        assert_int_equal(assert_batch_well_formed(msgs.bytes, msgs.len, msgs.acks),
+                         1 + 1 + 1 + NSL_N_UNFORWARDED + 2 + 2);
+        assert_true(contains(msgs.bytes, msgs.len, (const uint8_t *)"tproxy", 7));
+        assert_true(contains(msgs.bytes, msgs.len, &port, 2));
+        free(msgs.bytes);
+}
+
+/* The rtnetlink messages' types in order, each asking for an ack. */
+static size_t routing_messages(const struct nsl_nl_msgs *msgs, uint16_t *types, size_t max)
+{
+        size_t n = 0, len = msgs->len;
+
+        for (const struct nlmsghdr *h = (const void *)msgs->bytes; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+                assert_true(h->nlmsg_flags & NLM_F_REQUEST);
+                assert_true(h->nlmsg_flags & NLM_F_ACK);
+                assert_true(n < max);
+                types[n++] = h->nlmsg_type;
+        }
+        assert_int_equal(len, 0);
+        assert_int_equal(n, msgs->acks);
+        return n;
+}
+
+static void the_routing_sends_forwarded_destinations_to_lo(void **state)
+{
+        struct nsl_egress allowed[4] = { parse_ok("host-loopback:5432"), parse_ok("198.51.100.0/24:8443"),
+                                         parse_ok("[2001:db8::7]:53/udp"), parse_ok("10.0.0.0/8") };
+        struct nsl_nl_msgs v4, v6;
+        uint16_t types[32] = { 0 };
+        size_t n;
+        (void)state;
+
+        assert_int_equal(nsl_forward_routing(allowed, 4, AF_INET, &v4), 0);
+        assert_int_equal(nsl_forward_routing(allowed, 4, AF_INET6, &v6), 0);
+        assert_int_equal(v6.len, 0);            /* its one IPv6 destination is UDP's */
+        n = routing_messages(&v4, types, 32);
+        /* the local route, host-loopback's rule, the three IPv4 networks
+         * never forwarded, the two others */
+        assert_int_equal(n, 1 + 1 + 3 + 2);
+        assert_int_equal(types[0], RTM_NEWROUTE);
+        for (size_t i = 1; i < n; i++)
+                assert_int_equal(types[i], RTM_NEWRULE);
+        assert_true(contains(v4.bytes, v4.len, (uint8_t[]){ 198, 51, 100, 0 }, 4));
+        free(v4.bytes);
+}
+
+static bool forward_allows(const struct nsl_egress *allowed, size_t n, const char *addr, uint16_t port,
+                           bool *host_loopback)
+{
+        uint8_t bytes[16];
+        int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+
+        assert_int_equal(inet_pton(family, addr, bytes), 1);
+        *host_loopback = false;
+        return nsl_egress_forward_allows(allowed, n, family, bytes, port, host_loopback);
+}
+
+static void the_forwarder_connects_only_to_forwarded_destinations(void **state)
+{
+        struct nsl_egress allowed[5] = { parse_ok("host-loopback:5432"), parse_ok("198.51.100.0/24:8443"),
+                                         parse_ok("[2001:db8::7]:53/udp"), parse_ok("10.0.0.0/8"),
+                                         parse_ok("[fd00::/8]:443") };
+        bool host_loopback;
+        (void)state;
+
+        assert_true(forward_allows(allowed, 5, "10.0.2.2", 5432, &host_loopback));
+        assert_true(host_loopback);
+        assert_false(forward_allows(allowed, 5, "10.0.2.2", 5433, &host_loopback));
+        assert_true(forward_allows(allowed, 5, "198.51.100.9", 8443, &host_loopback));
+        assert_false(host_loopback);
+        assert_false(forward_allows(allowed, 5, "198.51.100.9", 80, &host_loopback));
+        assert_false(forward_allows(allowed, 5, "198.51.101.9", 8443, &host_loopback));
+        assert_false(forward_allows(allowed, 5, "2001:db8::7", 53, &host_loopback));   /* UDP's */
+        assert_true(forward_allows(allowed, 5, "10.1.2.3", 22, &host_loopback));
+        /* slirp4netns's networks, inside an allowed range: its resolver,
+         * its gateway on another port, its IPv6 gateway */
+        assert_false(forward_allows(allowed, 5, "10.0.2.3", 53, &host_loopback));
+        assert_false(forward_allows(allowed, 5, "10.0.2.2", 22, &host_loopback));
+        assert_false(forward_allows(allowed, 5, "fd00::2", 443, &host_loopback));
+        assert_true(forward_allows(allowed, 5, "fd01::2", 443, &host_loopback));
+        /* the sandbox's own loopback: a connection straight to the
+         * forwarder's port must not become one to the host's */
+        struct nsl_egress everything[2] = { parse_ok("0.0.0.0/0"), parse_ok("[::/0]") };
+        assert_false(forward_allows(everything, 2, "127.0.0.1", 1, &host_loopback));
+        assert_false(forward_allows(everything, 2, "0.0.0.0", 80, &host_loopback));
+        assert_false(forward_allows(everything, 2, "::1", 1, &host_loopback));
+        assert_false(forward_allows(everything, 2, "fe80::1", 22, &host_loopback));
+        assert_false(forward_allows(everything, 2, "::ffff:127.0.0.1", 22, &host_loopback));
+        assert_true(forward_allows(everything, 2, "192.0.2.1", 22, &host_loopback));
 }
 
 /* An IPv4 TCP SYN's first bytes, to dst:port. */
@@ -364,6 +476,9 @@ int main(void)
                 cmocka_unit_test(fields_are_what_was_asked),
                 cmocka_unit_test(bad_destinations_are_refused),
                 cmocka_unit_test(the_batch_is_well_formed),
+                cmocka_unit_test(the_forward_batch_hands_tcp_destinations_to_the_forwarder),
+                cmocka_unit_test(the_routing_sends_forwarded_destinations_to_lo),
+                cmocka_unit_test(the_forwarder_connects_only_to_forwarded_destinations),
                 cmocka_unit_test(refused_packets_are_counted_per_destination),
                 cmocka_unit_test(the_table_of_destinations_is_bounded),
                 cmocka_unit_test(a_tally_says_which_destinations_are_new_and_stays_bounded),
