@@ -352,6 +352,10 @@ int nsl_nft_forward_batch(const struct nsl_egress *allowed, size_t n, uint16_t p
         size_t m = msg_start(&b, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
 
         nsl_nl_msg_end(&b, m);
+        /* the egress rules' table, or a new one without an allow-list */
+        m = nft_msg_start(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+        nsl_nl_put_str(&b, NFTA_TABLE_NAME, TABLE);
+        nsl_nl_msg_end(&b, m);
         base_chain(&b, FORWARD_CHAIN, NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE);
         rule_leave_other_interfaces(&b);
         /* host-loopback's gateway first, then the addresses that are never

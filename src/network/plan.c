@@ -83,6 +83,18 @@ static int plan_forward(struct nsl_net_plan *net, nsl_error *error)
         return 0;
 }
 
+/* Without an allow-list every TCP destination is forwarded (but those
+ * never forwarded, nsl_egress_unforwarded). */
+static int plan_forward_everything(struct nsl_net_plan *net, nsl_error *error)
+{
+        if (!(net->allowed = calloc(2, sizeof *net->allowed)))
+                return nsl_fail(error, ENOMEM, "--network", "private", NULL);
+        net->allowed[0] = (struct nsl_egress){ .family = AF_INET, .protocol = IPPROTO_TCP };
+        net->allowed[1] = (struct nsl_egress){ .family = AF_INET6, .protocol = IPPROTO_TCP };
+        net->n_allowed = 2;
+        return plan_forward(net, error);
+}
+
 static int plan_rules(const struct nsl_spec *spec, struct nsl_net_plan *net, nsl_error *error)
 {
         int r = 0;
@@ -129,7 +141,7 @@ int nsl_net_plan_build(const struct nsl_spec *spec, bool rootless, struct nsl_ne
         if (rootless && access(TUN, R_OK | W_OK) < 0)
                 return nsl_fail(error, errno, "--network", TUN,
                                 "slirp4netns cannot open it as this user (Debian's udev makes it mode 0666)");
-        return spec->n_egress ? plan_rules(spec, net, error) : 0;
+        return spec->n_egress ? plan_rules(spec, net, error) : plan_forward_everything(net, error);
 }
 
 void nsl_net_plan_free(struct nsl_net_plan *net)

@@ -18,7 +18,8 @@ struct nsl_net_plan {
         const char *proxy;              /* slirp4netns's path (static storage) */
         bool rootless;                  /* the proxy runs as the caller, not as root */
         bool host_loopback;             /* the proxy lets the gateway reach the host's loopback */
-        struct nsl_egress *allowed;     /* resolved: addresses only; NULL: no egress rules */
+        struct nsl_egress *allowed;     /* resolved, addresses only: what the forwarder may connect to,
+                                         * and with an allow-list (limited) all that is reachable */
         size_t n_allowed;
         bool limited;                   /* --allow-egress was given: everything else is refused */
         uint8_t *rules;                 /* the nf_tables batch, when limited */

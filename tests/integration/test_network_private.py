@@ -486,16 +486,23 @@ def test_nothing_left_behind_after_many_launches(nsl, servers):
     assert not proxies
 
 
-@pytest.mark.parametrize("egress", [False, True], ids=["private", "allow-egress"])
-def test_nslaunch_kills_its_proxy_and_leaves_its_end_to_the_kernel(nsl, egress):
-    """nslaunch exits once it has SIGKILLed its proxy (and its forwarder,
-    with an allow-list), without waiting for the kernel to close the proxy's
-    tap (tens of ms of RCU grace periods): they are reparented to us, the
-    subreaper, as init is, killed by SIGKILL."""
-    opts = ["--allow-egress", "host-loopback:9"] if egress else ["--network", "private"]
+# a private network forwards TCP unless its allow-list has none
+HELPERS = {
+    "private": (["--network", "private"], {"slirp4netns", "nsl-forward"}),
+    "allow-egress": (["--allow-egress", "host-loopback:9"], {"slirp4netns", "nsl-forward"}),
+    "udp-only": (["--allow-egress", "host-loopback:9/udp"], {"slirp4netns"}),
+}
+
+
+@pytest.mark.parametrize("case", HELPERS)
+def test_nslaunch_kills_its_proxy_and_leaves_its_end_to_the_kernel(nsl, case):
+    """nslaunch exits once it has SIGKILLed its proxy and its forwarder,
+    without waiting for the kernel to close the proxy's tap (tens of ms of
+    RCU grace periods): they are reparented to us, the subreaper, as init
+    is, killed by SIGKILL. An allow-list without TCP has no forwarder."""
+    opts, expected = HELPERS[case]
     cp = nsl.run(*opts, cmd=["/bin/true"])
     assert cp.returncode == 0, cp.stderr
-    expected = {"slirp4netns", "nsl-forward"} if egress else {"slirp4netns"}
     deadline = time.monotonic() + 5
     orphans = []
     while not expected <= {comm for comm, _ in orphans} and time.monotonic() < deadline:
@@ -510,7 +517,7 @@ def test_nslaunch_kills_its_proxy_and_leaves_its_end_to_the_kernel(nsl, egress):
         os.waitpid(ended.si_pid, 0)
     for comm in expected:
         assert (comm, (os.CLD_KILLED, signal.SIGKILL)) in orphans, orphans
-    assert egress or "nsl-forward" not in {comm for comm, _ in orphans}, orphans
+    assert {comm for comm, _ in orphans} <= expected | {"nslaunch"}, orphans
 
 
 def children_named(parent, names):
@@ -526,12 +533,11 @@ def children_named(parent, names):
     return found
 
 
-@pytest.mark.parametrize("egress", [False, True], ids=["private", "allow-egress"])
-def test_killed_launcher_takes_its_proxy_along(nsl, egress):
+@pytest.mark.parametrize("case", HELPERS)
+def test_killed_launcher_takes_its_proxy_along(nsl, case):
     """slirp4netns and the forwarder end when nslaunch's end of their exit
-    pipe closes, SIGKILLed too. Without an allow-list no forwarder runs."""
-    opts = ["--allow-egress", "host-loopback:9"] if egress else ["--network", "private"]
-    expected = {"slirp4netns", "nsl-forward"} if egress else {"slirp4netns"}
+    pipe closes, SIGKILLed too."""
+    opts, expected = HELPERS[case]
     p = nsl.popen("run", *opts, "--", "/bin/sleep", "30")
     deadline = time.monotonic() + 10
     helpers = {}
@@ -632,12 +638,13 @@ for host in sys.argv[1:]:
 """
 
 
-def test_forwarded_connections_start_from_the_sandboxs_loopback(nsl, other_hosts):
+@pytest.mark.parametrize("opts", [["--allow-egress", "198.51.100.1:8080", "--allow-egress", "[2001:db8::1]:8080"],
+                                  ["--network", "private"]], ids=["allow-egress", "private"])
+def test_forwarded_connections_start_from_the_sandboxs_loopback(nsl, other_hosts, opts):
     """A connection the forwarder carries is routed to the sandbox's own
     loopback, so that is its own address (not tap0's, as through
-    slirp4netns), IPv4 and IPv6 alike."""
-    cp = subprocess.run([*other_hosts, nsl.path, "run", "--allow-egress", "198.51.100.1:8080",
-                         "--allow-egress", "[2001:db8::1]:8080", "--", PY, "-c", OWN_ADDRESS,
+    slirp4netns), IPv4 and IPv6 alike, with an allow-list or without."""
+    cp = subprocess.run([*other_hosts, nsl.path, "run", *opts, "--", PY, "-c", OWN_ADDRESS,
                          "198.51.100.1", "2001:db8::1"], capture_output=True, text=True, timeout=60)
     assert cp.returncode == 0, cp.stderr
     assert cp.stdout.splitlines() == ["127.0.0.1 hi", "::1 hi"]

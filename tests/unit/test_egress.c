@@ -177,11 +177,12 @@ static void the_forward_batch_hands_tcp_destinations_to_the_forwarder(void **sta
 
         assert_false(nsl_egress_forwarded(&allowed[2]));
         assert_int_equal(nsl_nft_forward_batch(allowed, 4, NSL_FORWARD_PORT, &msgs), 0);
-        /* the chain; other interfaces left alone; host-loopback's tproxy;
-         * the never-forwarded networks left alone; two tproxy rules (UDP has
-         * none); the batch's begin and end */
+        /* the table (made if there is none), the chain; other interfaces
+         * left alone; host-loopback's tproxy; the never-forwarded networks
+         * left alone; two tproxy rules (UDP has none); the batch's begin
+         * and end */
         assert_int_equal(assert_batch_well_formed(msgs.bytes, msgs.len, msgs.acks),
-                         1 + 1 + 1 + NSL_N_UNFORWARDED + 2 + 2);
+                         1 + 1 + 1 + 1 + NSL_N_UNFORWARDED + 2 + 2);
         assert_true(contains(msgs.bytes, msgs.len, (const uint8_t *)"tproxy", 7));
         assert_true(contains(msgs.bytes, msgs.len, &port, 2));
         free(msgs.bytes);
