@@ -272,8 +272,11 @@ static _Noreturn void forwarder_main(const struct nsl_net_plan *net, int listen4
         for (size_t i = 0; i < ELEMENTSOF(fds); i++)
                 if (fds[i] >= 0)
                         nsl_fd_list_insert(keep, &n_keep, fds[i]);
+        /* the caller's stdio too (a pipe someone reads to its end), but
+         * not the fds it was given: a caller without stdio has them there */
         for (int fd = 0; fd < 3; fd++)
-                close(fd);
+                if (fd != listen4 && fd != listen6 && fd != exit_fd)
+                        close(fd);
         if (nsl_close_all_except(keep, n_keep) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
             nsl_caps_clear(&ignored) < 0 || setpgid(0, 0) < 0)
                 _exit(1);
