@@ -88,9 +88,10 @@ int nsl_nflog_config(uint8_t **out, size_t *len);
  * 0 or -errno (the kernel's, for a message it refused). */
 int nsl_nl_transact(int fd, const uint8_t *msgs, size_t len, unsigned acks);
 
-/* The network helper's part: sends the batch on a netfilter netlink socket
- * of the current network namespace and waits for every ack. Allocates
- * nothing. 0 or -errno (the kernel's, for a message it refused). */
-int nsl_nft_send(const uint8_t *batch, size_t len, unsigned acks);
+/* The network helper's part: sends the messages on a new netlink socket of
+ * protocol (NETLINK_NETFILTER, NETLINK_ROUTE) in the current network
+ * namespace and waits for every ack; nothing when there are none.
+ * Allocates nothing. 0 or -errno (the kernel's, for a message it refused). */
+int nsl_nl_send(int protocol, const uint8_t *msgs, size_t len, unsigned acks);
 
 #endif

@@ -425,13 +425,15 @@ int nsl_nl_transact(int fd, const uint8_t *msgs, size_t len, unsigned acks)
         return r;
 }
 
-int nsl_nft_send(const uint8_t *batch, size_t len, unsigned acks)
+int nsl_nl_send(int protocol, const uint8_t *msgs, size_t len, unsigned acks)
 {
-        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER), r;
+        int fd, r;
 
-        if (fd < 0)
+        if (!len)
+                return 0;
+        if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol)) < 0)
                 return -errno;
-        r = nsl_nl_transact(fd, batch, len, acks);
+        r = nsl_nl_transact(fd, msgs, len, acks);
         close(fd);
         return r;
 }

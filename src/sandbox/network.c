@@ -104,15 +104,9 @@ static void open_forward(const struct nsl_net_plan *net, int *listen4, int *list
                 *listen6 = -1;
 }
 
-static int send_routing(const struct nsl_nl_msgs *msgs)
+static int send_msgs(int protocol, const struct nsl_nl_msgs *msgs)
 {
-        _cleanup_close_ int fd = -1;
-
-        if (!msgs->len)
-                return 0;
-        if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) < 0)
-                return -errno;
-        return nsl_nl_transact(fd, msgs->bytes, msgs->len, msgs->acks);
+        return nsl_nl_send(protocol, msgs->bytes, msgs->len, msgs->acks);
 }
 
 /* The tproxy chain, then the routing that sends the forwarded
@@ -123,13 +117,11 @@ static int send_routing(const struct nsl_nl_msgs *msgs)
  * slirp4netns. */
 static void add_forward_rules(const struct nsl_net_plan *net, uint32_t sent)
 {
-        const struct nsl_nl_msgs *rules = &net->forward_rules;
-
-        if (!(sent & NSL_NET_SENT_FORWARD4) || nsl_nft_send(rules->bytes, rules->len, rules->acks) < 0)
+        if (!(sent & NSL_NET_SENT_FORWARD4) || send_msgs(NETLINK_NETFILTER, &net->forward_rules) < 0)
                 return;
-        (void)send_routing(&net->forward_routes[0]);
+        (void)send_msgs(NETLINK_ROUTE, &net->forward_routes[0]);
         if (sent & NSL_NET_SENT_FORWARD6)
-                (void)send_routing(&net->forward_routes[1]);
+                (void)send_msgs(NETLINK_ROUTE, &net->forward_routes[1]);
 }
 
 /* A private network: nslaunch connects it to the host's through a proxy
@@ -206,7 +198,7 @@ static int set_up(const struct nsl_net_plan *net, int proc_sys, int sync_fd)
          * command, waits for this helper's report, so they are in before
          * any process of the sandbox could send a packet */
         if (r == 0 && net->limited)
-                r = nsl_nft_send(net->rules, net->rules_len, net->rules_acks);
+                r = nsl_nl_send(NETLINK_NETFILTER, net->rules, net->rules_len, net->rules_acks);
         if (r == 0)
                 add_forward_rules(net, sent);
         /* init goes on, and the command starts, once IPv6 is there too: it
