@@ -174,6 +174,19 @@ bool nsl_egress_forwarded(const struct nsl_egress *e)
         return e->protocol == IPPROTO_TCP && e->family;
 }
 
+void nsl_egress_forward_order(const struct nsl_egress *allowed, size_t n,
+                              void (*visit)(void *ctx, const struct nsl_egress *e, bool forwarded), void *ctx)
+{
+        for (size_t i = 0; i < n; i++)
+                if (allowed[i].host_loopback && nsl_egress_forwarded(&allowed[i]))
+                        visit(ctx, &allowed[i], true);
+        for (size_t i = 0; i < NSL_N_UNFORWARDED; i++)
+                visit(ctx, &nsl_egress_unforwarded[i], false);
+        for (size_t i = 0; i < n; i++)
+                if (!allowed[i].host_loopback && nsl_egress_forwarded(&allowed[i]))
+                        visit(ctx, &allowed[i], true);
+}
+
 static bool unforwarded(int family, const uint8_t *addr)
 {
         for (size_t i = 0; i < NSL_N_UNFORWARDED; i++)

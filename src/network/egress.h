@@ -54,6 +54,13 @@ bool nsl_egress_forwarded(const struct nsl_egress *e);
 #define NSL_N_UNFORWARDED 7
 extern const struct nsl_egress nsl_egress_unforwarded[NSL_N_UNFORWARDED];
 
+/* The order the forwarder's rules take, the tproxy chain's and the
+ * routing's alike: host-loopback's gateway first (it lies inside
+ * slirp4netns's network), then the never-forwarded networks, then the other
+ * forwarded destinations. visit(ctx, e, forwarded) for each. */
+void nsl_egress_forward_order(const struct nsl_egress *allowed, size_t n,
+                              void (*visit)(void *ctx, const struct nsl_egress *e, bool forwarded), void *ctx);
+
 /* Whether a TCP connection to addr (family's length, network order) and
  * port is one the forwarder may make: to a forwarded destination and not
  * into slirp4netns's networks, but for host-loopback's gateway, which

@@ -346,6 +346,21 @@ static void rule_leave_other_interfaces(struct nsl_nl_buf *b)
         rule_end(b, m, exprs);
 }
 
+struct forward_rules {
+        struct nsl_nl_buf *b;
+        uint16_t port;
+};
+
+static void add_forward_rule(void *ctx, const struct nsl_egress *e, bool forwarded)
+{
+        struct forward_rules *f = ctx;
+
+        if (forwarded)
+                rule_to_forwarder(f->b, e, f->port);
+        else
+                rule_leave(f->b, e);
+}
+
 int nsl_nft_forward_batch(const struct nsl_egress *allowed, size_t n, uint16_t port, struct nsl_nl_msgs *out)
 {
         struct nsl_nl_buf b = { 0 };
@@ -358,16 +373,7 @@ int nsl_nft_forward_batch(const struct nsl_egress *allowed, size_t n, uint16_t p
         nsl_nl_msg_end(&b, m);
         base_chain(&b, FORWARD_CHAIN, NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE);
         rule_leave_other_interfaces(&b);
-        /* host-loopback's gateway first, then the addresses that are never
-         * forwarded, then the rest */
-        for (size_t i = 0; i < n; i++)
-                if (allowed[i].host_loopback && nsl_egress_forwarded(&allowed[i]))
-                        rule_to_forwarder(&b, &allowed[i], port);
-        for (size_t i = 0; i < NSL_N_UNFORWARDED; i++)
-                rule_leave(&b, &nsl_egress_unforwarded[i]);
-        for (size_t i = 0; i < n; i++)
-                if (!allowed[i].host_loopback && nsl_egress_forwarded(&allowed[i]))
-                        rule_to_forwarder(&b, &allowed[i], port);
+        nsl_egress_forward_order(allowed, n, add_forward_rule, &(struct forward_rules){ .b = &b, .port = port });
         return batch_end(&b, &out->bytes, &out->len, &out->acks);
 }
 

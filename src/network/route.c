@@ -57,6 +57,28 @@ static void rule(struct nsl_nl_buf *b, const struct nsl_egress *e, uint32_t tabl
         nsl_nl_msg_end(b, m);
 }
 
+struct routing {
+        struct nsl_nl_buf *b;
+        int family;
+};
+
+/* Forwarded destinations to the forwarder's table; the never-forwarded
+ * networks, every protocol, on to the main table. */
+static void add_rule(void *ctx, const struct nsl_egress *e, bool forwarded)
+{
+        struct routing *r = ctx;
+        struct nsl_egress any_protocol = *e;
+
+        if (e->family != r->family)
+                return;
+        if (forwarded)
+                rule(r->b, e, NSL_FORWARD_TABLE, NSL_FORWARD_RULE_PRIORITY + (e->host_loopback ? 0 : 2));
+        else {
+                any_protocol.protocol = 0;
+                rule(r->b, &any_protocol, RT_TABLE_MAIN, NSL_FORWARD_RULE_PRIORITY + 1);
+        }
+}
+
 int nsl_forward_routing(const struct nsl_egress *allowed, size_t n, int family, struct nsl_nl_msgs *out)
 {
         struct nsl_nl_buf b = { 0 };
@@ -68,20 +90,7 @@ int nsl_forward_routing(const struct nsl_egress *allowed, size_t n, int family, 
         if (!any)
                 return 0;
         local_route(&b, family);
-        /* host-loopback's gateway first, then the addresses never forwarded
-         * go on to the main table, then the rest */
-        for (size_t i = 0; i < n; i++)
-                if (allowed[i].family == family && allowed[i].host_loopback && nsl_egress_forwarded(&allowed[i]))
-                        rule(&b, &allowed[i], NSL_FORWARD_TABLE, NSL_FORWARD_RULE_PRIORITY);
-        for (size_t i = 0; i < NSL_N_UNFORWARDED; i++)
-                if (nsl_egress_unforwarded[i].family == family) {
-                        struct nsl_egress any_protocol = nsl_egress_unforwarded[i];
-                        any_protocol.protocol = 0;
-                        rule(&b, &any_protocol, RT_TABLE_MAIN, NSL_FORWARD_RULE_PRIORITY + 1);
-                }
-        for (size_t i = 0; i < n; i++)
-                if (allowed[i].family == family && !allowed[i].host_loopback && nsl_egress_forwarded(&allowed[i]))
-                        rule(&b, &allowed[i], NSL_FORWARD_TABLE, NSL_FORWARD_RULE_PRIORITY + 2);
+        nsl_egress_forward_order(allowed, n, add_rule, &(struct routing){ .b = &b, .family = family });
         out->acks = b.seq;
         return nsl_nl_take(&b, &out->bytes, &out->len);
 }
