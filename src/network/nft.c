@@ -194,14 +194,21 @@ static void rule_allow(struct nsl_nl_buf *b, const struct nsl_egress *e)
         rule_end(b, m, exprs);
 }
 
-static void rule_allow_loopback(struct nsl_nl_buf *b)
+/* A rule of chain that accepts packets whose interface (meta_key: in or
+ * out) compares to lo by op. */
+static void rule_accept_by_lo(struct nsl_nl_buf *b, const char *chain, uint32_t meta_key, uint32_t op)
 {
         uint32_t lo = 1;        /* lo is interface 1 in every network namespace */
-        size_t exprs, m = rule_start(b, &exprs);
-        expr_meta(b, NFT_META_OIF);
-        expr_cmp(b, NFT_CMP_EQ, &lo, sizeof lo);
+        size_t exprs, m = chain_rule_start(b, chain, &exprs);
+        expr_meta(b, meta_key);
+        expr_cmp(b, op, &lo, sizeof lo);
         expr_accept(b);
         rule_end(b, m, exprs);
+}
+
+static void rule_allow_loopback(struct nsl_nl_buf *b)
+{
+        rule_accept_by_lo(b, CHAIN, NFT_META_OIF, NFT_CMP_EQ);
 }
 
 /* IPv6 needs its neighbour discovery (router solicitation to redirect,
@@ -338,12 +345,7 @@ static void rule_leave(struct nsl_nl_buf *b, const struct nsl_egress *net)
  * forwarded destinations there. */
 static void rule_leave_other_interfaces(struct nsl_nl_buf *b)
 {
-        uint32_t lo = 1;        /* lo is interface 1 in every network namespace */
-        size_t exprs, m = chain_rule_start(b, FORWARD_CHAIN, &exprs);
-        expr_meta(b, NFT_META_IIF);
-        expr_cmp(b, NFT_CMP_NEQ, &lo, sizeof lo);
-        expr_accept(b);
-        rule_end(b, m, exprs);
+        rule_accept_by_lo(b, FORWARD_CHAIN, NFT_META_IIF, NFT_CMP_NEQ);
 }
 
 struct forward_rules {
