@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import IS_ROOT, PY, reap_zombies
+from conftest import IS_ROOT, PY, all_pids, read_stat, reap_zombies
 
 GATEWAY = "10.0.2.2"
 
@@ -201,20 +201,19 @@ def test_udp_allowed_when_asked(nsl, servers):
 def socket_owner(port):
     """The comm of the process holding the host's TCP socket whose local
     port is port (the other end of a connection a server accepted)."""
-    inodes = set()
+    sockets = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with contextlib.suppress(OSError), open(table) as f:
             for line in f.readlines()[1:]:
                 fields = line.split()
                 if int(fields[1].rsplit(":", 1)[1], 16) == port:
-                    inodes.add(fields[9])
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+                    sockets.add(f"socket:[{fields[9]}]")
+    for pid in all_pids():
         with contextlib.suppress(OSError):
             for fd in os.listdir(f"/proc/{pid}/fd"):
                 with contextlib.suppress(OSError):
-                    if os.readlink(f"/proc/{pid}/fd/{fd}") in {f"socket:[{i}]" for i in inodes}:
-                        with open(f"/proc/{pid}/comm") as f:
-                            return f.read().strip()
+                    if os.readlink(f"/proc/{pid}/fd/{fd}") in sockets and (st := read_stat(pid)):
+                        return st[2]
     return None
 
 
@@ -523,13 +522,10 @@ def test_nslaunch_kills_its_proxy_and_leaves_its_end_to_the_kernel(nsl, case):
 def children_named(parent, names):
     """{comm: pid} of parent's children whose comm is in names."""
     found = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{pid}/comm") as c:
-                comm = c.read().strip()
-            if int(fields[1]) == parent and comm in names:
-                found[comm] = int(pid)
+    for pid in all_pids():
+        st = read_stat(pid)
+        if st and st[1] == parent and st[2] in names:
+            found[st[2]] = pid
     return found
 
 
