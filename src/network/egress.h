@@ -72,9 +72,9 @@ bool nsl_egress_forward_allows(const struct nsl_egress *allowed, size_t n, int f
  * network namespace except to lo and to the allowed destinations: a TCP
  * connection with a reset, anything else with port-unreachable, so a refused
  * destination fails at once. Built before clone, sent by the network helper
- * (which must not allocate). *out is malloc'd; *acks is how many acks the
- * kernel sends when it takes the whole batch. 0 or -errno. */
-int nsl_nft_egress_batch(const struct nsl_egress *allowed, size_t n, uint8_t **out, size_t *len, unsigned *acks);
+ * (which must not allocate). out->bytes is malloc'd; out->acks is how many
+ * acks the kernel sends when it takes the whole batch. 0 or -errno. */
+int nsl_nft_egress_batch(const struct nsl_egress *allowed, size_t n, struct nsl_nl_msgs *out);
 
 /* The batch that hands the connections to the forwarded destinations
  * (nsl_egress_forwarded), which the routing rules (route.h) bring in on lo,

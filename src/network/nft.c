@@ -291,17 +291,17 @@ static void expr_tproxy(struct nsl_nl_buf *b, uint8_t nfproto, uint16_t port)
         expr_end(b, e);
 }
 
-/* Ends a batch: *out, *len and *acks, or -ENOMEM. */
-static int batch_end(struct nsl_nl_buf *b, uint8_t **out, size_t *len, unsigned *acks)
+/* Ends a batch into out, or -ENOMEM. */
+static int batch_end(struct nsl_nl_buf *b, struct nsl_nl_msgs *out)
 {
         size_t m = msg_start(b, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
 
         nsl_nl_msg_end(b, m);
-        *acks = b->seq - 2;     /* every message but the batch's begin and end */
-        return nsl_nl_take(b, out, len);
+        out->acks = b->seq - 2;         /* every message but the batch's begin and end */
+        return nsl_nl_take(b, &out->bytes, &out->len);
 }
 
-int nsl_nft_egress_batch(const struct nsl_egress *allowed, size_t n, uint8_t **out, size_t *len, unsigned *acks)
+int nsl_nft_egress_batch(const struct nsl_egress *allowed, size_t n, struct nsl_nl_msgs *out)
 {
         struct nsl_nl_buf b = { 0 };
         size_t m;
@@ -317,7 +317,7 @@ int nsl_nft_egress_batch(const struct nsl_egress *allowed, size_t n, uint8_t **o
         rule_log(&b);
         rule_refuse_tcp(&b);
         rule_refuse_rest(&b);
-        return batch_end(&b, out, len, acks);
+        return batch_end(&b, out);
 }
 
 static void rule_to_forwarder(struct nsl_nl_buf *b, const struct nsl_egress *e, uint16_t port)
@@ -376,7 +376,7 @@ int nsl_nft_forward_batch(const struct nsl_egress *allowed, size_t n, uint16_t p
         base_chain(&b, FORWARD_CHAIN, NF_INET_PRE_ROUTING, NF_IP_PRI_MANGLE);
         rule_leave_other_interfaces(&b);
         nsl_egress_forward_order(allowed, n, add_forward_rule, &(struct forward_rules){ .b = &b, .port = port });
-        return batch_end(&b, &out->bytes, &out->len, &out->acks);
+        return batch_end(&b, out);
 }
 
 int nsl_nflog_config(uint8_t **out, size_t *len)

@@ -115,7 +115,7 @@ static int plan_rules(const struct nsl_spec *spec, struct nsl_net_plan *net, nsl
         }
         if (r < 0)
                 return r;
-        if (nsl_nft_egress_batch(net->allowed, net->n_allowed, &net->rules, &net->rules_len, &net->rules_acks) < 0 ||
+        if (nsl_nft_egress_batch(net->allowed, net->n_allowed, &net->rules) < 0 ||
             nsl_nflog_config(&net->log_config, &net->log_config_len) < 0)
                 return nsl_fail(error, ENOMEM, "--allow-egress", "", NULL);
         return plan_forward(net, error);
@@ -147,7 +147,7 @@ int nsl_net_plan_build(const struct nsl_spec *spec, bool rootless, struct nsl_ne
 void nsl_net_plan_free(struct nsl_net_plan *net)
 {
         free(net->allowed);
-        free(net->rules);
+        free(net->rules.bytes);
         free(net->forward_rules.bytes);
         free(net->forward_routes[0].bytes);
         free(net->forward_routes[1].bytes);

@@ -22,9 +22,7 @@ struct nsl_net_plan {
                                          * and with an allow-list (limited) all that is reachable */
         size_t n_allowed;
         bool limited;                   /* --allow-egress was given: everything else is refused */
-        uint8_t *rules;                 /* the nf_tables batch, when limited */
-        size_t rules_len;
-        unsigned rules_acks;
+        struct nsl_nl_msgs rules;       /* the nf_tables batch, when limited */
         struct nsl_nl_msgs forward_rules;       /* the tproxy chain to the forwarder, when a destination
                                                  * is forwarded (network/forward.c) */
         struct nsl_nl_msgs forward_routes[2];   /* the routing there: IPv4's, IPv6's (len 0: none) */

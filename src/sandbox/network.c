@@ -198,7 +198,7 @@ static int set_up(const struct nsl_net_plan *net, int proc_sys, int sync_fd)
          * command, waits for this helper's report, so they are in before
          * any process of the sandbox could send a packet */
         if (r == 0 && net->limited)
-                r = nsl_nl_send(NETLINK_NETFILTER, net->rules, net->rules_len, net->rules_acks);
+                r = send_msgs(NETLINK_NETFILTER, &net->rules);
         if (r == 0)
                 add_forward_rules(net, sent);
         /* init goes on, and the command starts, once IPv6 is there too: it

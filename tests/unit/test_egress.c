@@ -150,21 +150,20 @@ static size_t assert_batch_well_formed(const uint8_t *batch, size_t len, unsigne
 static void the_batch_is_well_formed(void **state)
 {
         struct nsl_egress allowed[2] = { parse_ok("198.51.100.0/24:8443"), parse_ok("[2001:db8::7]:53/udp") };
-        uint8_t *batch = NULL, v6[16];
-        size_t len = 0;
-        unsigned acks = 0;
+        struct nsl_nl_msgs batch;
+        uint8_t v6[16];
         uint16_t port = htons(8443);
         (void)state;
 
-        assert_int_equal(nsl_nft_egress_batch(allowed, 2, &batch, &len, &acks), 0);
+        assert_int_equal(nsl_nft_egress_batch(allowed, 2, &batch), 0);
         /* table, chain; lo, ICMPv6's link-local types (two ranges), two
          * allowed; the log; two refusals; the batch's begin and end */
-        assert_int_equal(assert_batch_well_formed(batch, len, acks), 2 + 1 + 2 + 2 + 1 + 2 + 2);
+        assert_int_equal(assert_batch_well_formed(batch.bytes, batch.len, batch.acks), 2 + 1 + 2 + 2 + 1 + 2 + 2);
         inet_pton(AF_INET6, "2001:db8::7", v6);
-        assert_true(contains(batch, len, v6, 16));
-        assert_true(contains(batch, len, (uint8_t[]){ 198, 51, 100, 0 }, 4));
-        assert_true(contains(batch, len, &port, 2));
-        free(batch);
+        assert_true(contains(batch.bytes, batch.len, v6, 16));
+        assert_true(contains(batch.bytes, batch.len, (uint8_t[]){ 198, 51, 100, 0 }, 4));
+        assert_true(contains(batch.bytes, batch.len, &port, 2));
+        free(batch.bytes);
 }
 
 static void the_forward_batch_hands_tcp_destinations_to_the_forwarder(void **state)
