@@ -4,7 +4,8 @@
 # each row run for BENCH_POOL_SECONDS in every one of BENCH_POOL_ROUNDS
 # rounds, the rows in a new random order each round. Drives the library
 # through tests/embed/nsl_pool_tool.c (NSL_POOL_TOOL, default the build
-# tree's); as root or not.
+# tree's); as root or not. The "floor" rows are the machine's own, with no
+# sandbox: bench/bare-floor.c, compiled here with cc, and unshare(1).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,8 +16,14 @@ rounds=${BENCH_POOL_ROUNDS:-3}
 
 # name | arguments of the tool ("taskset -c 0" first: the whole run on one
 # CPU, where a wake-up needs no other CPU's; this VM's cross-CPU wake-ups
-# cost as much as the hand-over itself)
+# cost as much as the hand-over itself; "bare" first: bench/bare-floor.c
+# instead of the library's tool) [ -- the command; /bin/true if none]
 rows=(
+        "floor: hand-over of a bare process (no sandbox)|bare --interval-ms 40"
+        "floor: throughput of bare /bin/true, 2 loops|bare --loops 2"
+        "floor: throughput of bare /bin/true, 4 loops|bare --loops 4"
+        "floor: throughput of namespaces only (unshare -UrmpinufC --fork), 2 loops|bare --loops 2 -- unshare -UrmpinufC --fork /bin/true"
+        "floor: throughput of namespaces only (unshare -UrmpinufC --fork), 4 loops|bare --loops 4 -- unshare -UrmpinufC --fork /bin/true"
         "hand-over: pool (idle, refilled)|--size 2 --interval-ms 40"
         "hand-over: created 40 ms before start|--direct --interval-ms 40"
         "hand-over, one CPU: pool|taskset -c 0 --size 2 --interval-ms 40"
@@ -30,8 +37,11 @@ rows=(
         "throughput: no pool, 4 loops|--whole --loops 4"
 )
 
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+out=$work/rows
+cc -O2 -o "$work/bare-floor" "$here/bare-floor.c"
+unshare=$(command -v unshare)
 for ((round = 1; round <= rounds; round++)); do
         for i in $(shuf -i 0-$((${#rows[@]} - 1))); do
                 name=${rows[$i]%%|*}
@@ -41,8 +51,19 @@ for ((round = 1; round <= rounds; round++)); do
                         pin=(taskset -c 0)
                         args=${args#taskset -c 0 }
                 fi
-                # shellcheck disable=SC2086  # the row's arguments are words
-                line=$("${pin[@]}" "$tool" $args --bench "$seconds" -- /bin/true)
+                runner=$tool
+                if [[ $args == "bare "* ]]; then
+                        runner=$work/bare-floor
+                        args=${args#bare }
+                fi
+                command=/bin/true
+                if [[ $args == *" -- "* ]]; then
+                        command=${args#* -- }
+                        command=${command/#unshare/$unshare}
+                        args=${args%% -- *}
+                fi
+                # shellcheck disable=SC2086  # the row's arguments and command are words
+                line=$("${pin[@]}" "$runner" $args --bench "$seconds" -- $command)
                 printf '%s|%s\n' "$name" "$line" >> "$out"
         done
 done
@@ -67,7 +88,7 @@ for line in open(path):
 print(f"{rounds} rounds of {seconds:g} s per row, rows shuffled each round; /bin/true\n")
 print("| row | runs/s (median of rounds, min-max) | to execve: median of round medians (min-max) | p90 (median) |")
 print("|---|---|---|---|")
-for name in sorted(order, key=lambda n: (not n.startswith(("hand", "whole")), n)):
+for name in sorted(order, key=lambda n: (not n.startswith(("hand", "whole", "floor: hand")), n)):
     v = by_row[name]
     rate = [x[0] for x in v]
     med = [x[1] for x in v]
