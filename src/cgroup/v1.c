@@ -174,11 +174,12 @@ static int cpuset_inherit(const char *dir, nsl_error *error)
         return 0;
 }
 
-/* Makes hierarchy/path and its missing parents (a cpuset parent gets its own
- * parent's CPUs and nodes); EBUSY when path exists and holds processes. */
+/* Makes hierarchy/path and its missing parents (a cpuset cgroup gets its
+ * parent's CPUs and nodes); EBUSY when path existed and holds processes. */
 static int mkdir_exact(const char *hierarchy, const char *path, int c, char **out, nsl_error *error)
 {
         _cleanup_free_ char *dir = NULL;
+        bool made = false;
 
         if (asprintf(&dir, "%s%s", hierarchy, path) < 0)
                 return nsl_fail(error, ENOMEM, "cgroup", path, NULL);
@@ -188,7 +189,7 @@ static int mkdir_exact(const char *hierarchy, const char *path, int c, char **ou
                         continue;
                 char saved = *p;
                 *p = '\0';
-                bool made = mkdir(dir, 0755) == 0;
+                made = mkdir(dir, 0755) == 0;
                 if (!made && errno == ENOENT && restarts++ < PARENT_GONE_RESTARTS) {
                         *p = saved;     /* a parent's last child was deleted meanwhile, and the parent with it */
                         p = dir + strlen(hierarchy);
@@ -214,15 +215,11 @@ static int mkdir_exact(const char *hierarchy, const char *path, int c, char **ou
                 if (!saved)
                         break;
         }
+        /* one this mkdir made holds nothing yet */
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
-        if (nsl_cgroup_collect_pids(dir, &pids, &n) == 0 && n > 0)
+        if (!made && nsl_cgroup_collect_pids(dir, &pids, &n) == 0 && n > 0)
                 return nsl_fail(error, EBUSY, "cgroup", dir, "already holds processes (%zu)", n);
-        if (c == NSL_CG_CPUSET) {
-                int r = cpuset_inherit(dir, error);
-                if (r < 0)
-                        return r;
-        }
         *out = TAKE_PTR(dir);
         return 0;
 }

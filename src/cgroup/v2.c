@@ -420,9 +420,10 @@ int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const str
                         *next = '/';
                 slash = next;
         }
+        /* the last made is path itself: one this mkdir made holds nothing yet */
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
-        if (nsl_cgroup_collect_pids(dir, &pids, &n) == 0 && n > 0)
+        if (!parent_made && nsl_cgroup_collect_pids(dir, &pids, &n) == 0 && n > 0)
                 return nsl_fail(error, EBUSY, "cgroup", dir, "already holds processes (%zu)", n);
         return nsl_cgroup_v2_adopt(TAKE_PTR(dir), l, places->rootless, cg, error);
 }
