@@ -438,7 +438,9 @@ int nsl_sandbox_start_fifo(const char *path, nsl_error *error);
  * mount namespace, and attached at the --rootfs path there (a hook that
  * enters that namespace finds the container's root where config.json's
  * root.path names it); before the read-only and masked paths, the seal and
- * pivot_root; the sandbox in its network namespace. With init's pid and
+ * pivot_root; the sandbox in its network namespace. A read-only --rootfs
+ * image is writable while this runs (as runc leaves it to an OCI create's
+ * hooks) and read-only again when it returns. With init's pid and
  * pidfd; the sandbox goes on when it returns 0, and is ended, and the create
  * fails with *error, when it returns less. */
 typedef int (*nsl_root_built_fn)(pid_t init_pid, int init_pidfd, void *data, nsl_error *error);

@@ -37,6 +37,8 @@ struct nsl_ctx {
         int report_fd;                                  /* ... on the container's stderr (the console's
                                                          * slave if it has one) */
         int root_fd;                                    /* the new root mount */
+        bool root_is_readonly_image;                    /* root_fd is the --rootfs image's own mount,
+                                                         * made read-only by mount-root (not spliced) */
         uint64_t root_mnt_id;                           /* its mount id, before any splice */
         struct nsl_sources sources;                     /* detached clones of what the root is built from */
         int seal_fds[NSL_MAX_MOUNTS + 8];               /* mounts made read-only once populated */

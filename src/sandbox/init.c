@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -21,6 +22,7 @@
 #include "../network/denials.h"
 #include "../sync.h"
 #include "caps.h"
+#include "mount.h"
 
 const int nsl_forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 const size_t nsl_n_forwarded_signals = ELEMENTSOF(nsl_forwarded_signals);
@@ -149,6 +151,18 @@ static int take_detach(struct nsl_ctx *ctx, nsl_error *error)
 
 /* nsl_spec_on_root_built: the caller's turn, in the network namespace the
  * command will have; end of file instead of its word means it is gone. */
+/* A read-only image is writable to the caller's pause (an OCI create's
+ * hooks: a GPU hook makes its mountpoints in the image), as runc leaves it
+ * until after them, and read-only again before any other stage: nslaunch
+ * itself never writes into it. Where the host keeps the image read-only (a
+ * locked flag), it stays so. */
+static bool open_image_for_the_pause(struct nsl_ctx *ctx)
+{
+        nsl_error ignored;
+
+        return ctx->root_is_readonly_image && nsl_mount_unset(ctx->root_fd, MOUNT_ATTR_RDONLY, "/", &ignored) == 0;
+}
+
 int nsl_stage_root_built(struct nsl_ctx *ctx, nsl_error *error)
 {
         struct nsl_msg msg = { .type = NSL_MSG_ROOT_BUILT };
@@ -158,12 +172,13 @@ int nsl_stage_root_built(struct nsl_ctx *ctx, nsl_error *error)
                 return 0;
         if ((r = nsl_stage_network_join(ctx, error)) < 0)
                 return r;
+        bool opened = open_image_for_the_pause(ctx);
         if (nsl_msg_send(ctx->sync_fd, &msg) < 0)
                 return nsl_fail(error, EPIPE, "root-built", "", "nslaunch went away");
         r = nsl_msg_recv(ctx->sync_fd, &msg, 0);
         if (r <= 0 || msg.type != NSL_MSG_GO_ON)
                 return nsl_fail(error, EPIPE, "root-built", "", "nslaunch went away");
-        return 0;
+        return opened ? nsl_mount_set(ctx->root_fd, MOUNT_ATTR_RDONLY, false, "/", error) : 0;
 }
 
 /* A sandbox made with nsl_sandbox_create waits here, everything built,

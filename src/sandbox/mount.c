@@ -82,6 +82,11 @@ int nsl_mount_set(int mount_fd, uint64_t set, bool recursive, const char *object
         return set_attr(mount_fd, (struct mount_attr){ .attr_set = set }, recursive, object, error);
 }
 
+int nsl_mount_unset(int mount_fd, uint64_t clear, const char *object, nsl_error *error)
+{
+        return set_attr(mount_fd, (struct mount_attr){ .attr_clr = clear }, false, object, error);
+}
+
 int nsl_mount_set_private(int mount_fd, uint64_t set, bool recursive, const char *object, nsl_error *error)
 {
         return set_attr(mount_fd, (struct mount_attr){ .attr_set = set, .propagation = MS_PRIVATE }, recursive,

@@ -30,6 +30,8 @@ int nsl_tree_clone(int dirfd, const char *path, unsigned flags, int *mount_fd, n
 /* mount_setattr on the mount that fd refers to. */
 int nsl_mount_set(int mount_fd, uint64_t set, bool recursive, const char *object, nsl_error *error);
 /* The same, and the mount (with recursive, its submounts) made private. */
+/* Clears attributes of that one mount. */
+int nsl_mount_unset(int mount_fd, uint64_t clear, const char *object, nsl_error *error);
 int nsl_mount_set_private(int mount_fd, uint64_t set, bool recursive, const char *object, nsl_error *error);
 /* A detached, read-only mount of one file holding content, on a tmpfs of
  * its own (which goes with the last mount of it). Older kernels let

@@ -104,6 +104,7 @@ int nsl_stage_mount_root(struct nsl_ctx *ctx, nsl_error *error)
                 if (!ctx->plan->rw_root &&
                     (r = nsl_mount_set(ctx->root_fd, MOUNT_ATTR_RDONLY, false, "--rootfs", error)) < 0)
                         return r;
+                ctx->root_is_readonly_image = !ctx->plan->rw_root;
         } else {
                 r = nsl_fs_new("tmpfs", root_opts, ELEMENTSOF(root_opts), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
                                &ctx->root_fd, error);

@@ -139,6 +139,7 @@ int nsl_splice_root(struct nsl_ctx *ctx, nsl_error *error)
          * the entries bound from it; the seal makes the new root read-only. */
         close(ctx->root_fd);
         ctx->root_fd = upper;
+        ctx->root_is_readonly_image = false;
         return 0;
 }
 

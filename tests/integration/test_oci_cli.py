@@ -486,6 +486,34 @@ def test_create_hooks_find_the_root_at_root_path_before_pivot_root(runc, bundle)
     assert not os.path.exists(os.path.join(root, "run", "from-runtime"))     # the host's tree is untouched
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="entering the container takes ptrace access to its init (root)")
+def test_a_read_only_image_is_writable_to_create_hooks_only(runc, bundle):
+    """root.readonly, as runc has it: the create hooks may write into the
+    image (a GPU hook makes its mountpoints there), the command may not. A
+    createRuntime hook entering the container's mount namespace and a
+    createContainer hook in it each leave a file; the command reads both
+    and is refused a third."""
+    config = bundle.config
+    assert config["root"]["readonly"] is True
+    root = config["root"]["path"]
+    env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
+    pid_of_state = "python3 -c 'import json, sys; print(json.load(sys.stdin)[\"pid\"])'"
+    enter_and_write = f'nsenter -t "$({pid_of_state})" -m sh -c "echo runtime > {root}/from-runtime"'
+    bundle.write(["/bin/sh", "-c", "cat /from-runtime /from-container; echo command > /from-command"], hooks={
+        "createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", enter_and_write], "env": env}],
+        "createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", f"echo container > {root}/from-container"],
+                             "env": env}]})
+    runc.ids.append("hooks-write-the-image")
+    cp = runc("run", "--bundle", bundle.path, "hooks-write-the-image")
+    assert cp.returncode != 0, cp.stdout
+    assert cp.stdout.split() == ["runtime", "container"], (cp.stdout, cp.stderr)
+    assert "Read-only file system" in cp.stderr, cp.stderr
+    for name, text in (("from-runtime", "runtime\n"), ("from-container", "container\n")):
+        with open(os.path.join(root, name)) as f:
+            assert f.read() == text
+    assert not os.path.exists(os.path.join(root, "from-command"))
+
+
 @pytest.mark.skipif(IS_ROOT, reason="rootless: the container's init cannot be entered")
 def test_container_hooks_refused_rootless_in_one_line(runc, bundle):
     bundle.write(hooks={"createContainer": [{"path": "/bin/true"}]})
