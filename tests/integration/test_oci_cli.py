@@ -462,23 +462,31 @@ def test_container_hooks_run_in_the_containers_namespaces(runc, bundle, hostdir)
         assert json.loads(lines[9])["status"] == status, (kind, lines)
 
 
+def hooks_writing_in(place):
+    """A createRuntime hook that enters the container's mount namespace from
+    the runtime's (as GPU hooks do) and writes place/from-runtime, and a
+    createContainer hook, in that namespace already, that writes
+    place/from-container."""
+    env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
+    pid_of_state = "python3 -c 'import json, sys; print(json.load(sys.stdin)[\"pid\"])'"
+    enter_and_write = f'nsenter -t "$({pid_of_state})" -m sh -c "echo runtime > {place}/from-runtime"'
+    return {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", enter_and_write], "env": env}],
+            "createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", f"echo container > {place}/from-container"],
+                                 "env": env}]}
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="entering the container takes ptrace access to its init (root)")
 def test_create_hooks_find_the_root_at_root_path_before_pivot_root(runc, bundle):
     """Where runc runs them: the container's root built at root.path in its
     mount namespace, its mounts in place, not yet pivoted into. A
     createRuntime hook that enters that namespace from the runtime's (as GPU
     hooks do) and a createContainer hook, in it already, each write under
-    root.path into the container's /run tmpfs; the command reads both."""
+    root.path into the container's /run tmpfs (hooks_writing_in); the
+    command reads both."""
     root = bundle.config["root"]["path"]
-    env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
-    pid_of_state = "python3 -c 'import json, sys; print(json.load(sys.stdin)[\"pid\"])'"
-    enter_and_write = f'nsenter -t "$({pid_of_state})" -m sh -c "echo runtime > {root}/run/from-runtime"'
     config = bundle.config
     config["mounts"].append({"destination": "/run", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k"]})
-    bundle.write(["/bin/cat", "/run/from-runtime", "/run/from-container"], hooks={
-        "createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", enter_and_write], "env": env}],
-        "createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", f"echo container > {root}/run/from-container"],
-                             "env": env}]})
+    bundle.write(["/bin/cat", "/run/from-runtime", "/run/from-container"], hooks=hooks_writing_in(f"{root}/run"))
     runc.ids.append("at-root-path")
     cp = runc("run", "--bundle", bundle.path, "at-root-path")
     assert cp.returncode == 0, cp.stderr
@@ -491,18 +499,13 @@ def test_a_read_only_image_is_writable_to_create_hooks_only(runc, bundle):
     """root.readonly, as runc has it: the create hooks may write into the
     image (a GPU hook makes its mountpoints there), the command may not. A
     createRuntime hook entering the container's mount namespace and a
-    createContainer hook in it each leave a file; the command reads both
-    and is refused a third."""
+    createContainer hook in it each leave a file (hooks_writing_in); the
+    command reads both and is refused a third."""
     config = bundle.config
     assert config["root"]["readonly"] is True
     root = config["root"]["path"]
-    env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
-    pid_of_state = "python3 -c 'import json, sys; print(json.load(sys.stdin)[\"pid\"])'"
-    enter_and_write = f'nsenter -t "$({pid_of_state})" -m sh -c "echo runtime > {root}/from-runtime"'
-    bundle.write(["/bin/sh", "-c", "cat /from-runtime /from-container; echo command > /from-command"], hooks={
-        "createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", enter_and_write], "env": env}],
-        "createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", f"echo container > {root}/from-container"],
-                             "env": env}]})
+    bundle.write(["/bin/sh", "-c", "cat /from-runtime /from-container; echo command > /from-command"],
+                 hooks=hooks_writing_in(root))
     runc.ids.append("hooks-write-the-image")
     cp = runc("run", "--bundle", bundle.path, "hooks-write-the-image")
     assert cp.returncode != 0, cp.stdout
