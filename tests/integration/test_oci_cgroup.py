@@ -33,7 +33,8 @@ def is_cgroup2(path):
 
 
 UNIFIED = is_cgroup2(CG)
-V1 = [c for c in ("memory", "cpu", "pids", "cpuset", "freezer", "devices") if not UNIFIED and os.path.isdir(f"{CG}/{c}")]
+V1 = [c for c in ("memory", "cpu", "pids", "cpuset", "freezer", "devices", "blkio")
+      if not UNIFIED and os.path.isdir(f"{CG}/{c}")]
 
 
 def hierarchies():
