@@ -149,8 +149,6 @@ static int take_detach(struct nsl_ctx *ctx, nsl_error *error)
                                                    : 0;
 }
 
-/* nsl_spec_on_root_built: the caller's turn, in the network namespace the
- * command will have; end of file instead of its word means it is gone. */
 /* A read-only image is writable to the caller's pause (an OCI create's
  * hooks: a GPU hook makes its mountpoints in the image), as runc leaves it
  * until after them, and read-only again before any other stage: nslaunch
@@ -163,6 +161,8 @@ static bool open_image_for_the_pause(struct nsl_ctx *ctx)
         return ctx->root_is_readonly_image && nsl_mount_unset(ctx->root_fd, MOUNT_ATTR_RDONLY, "/", &ignored) == 0;
 }
 
+/* nsl_spec_on_root_built: the caller's turn, in the network namespace the
+ * command will have; end of file instead of its word means it is gone. */
 int nsl_stage_root_built(struct nsl_ctx *ctx, nsl_error *error)
 {
         struct nsl_msg msg = { .type = NSL_MSG_ROOT_BUILT };
