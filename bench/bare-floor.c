@@ -152,9 +152,12 @@ static int bench_loops(char **command, unsigned loops, double seconds)
         size_t total = 0;
         int failed = 0, status;
 
-        for (unsigned i = 0; i < loops; i++)
-                if (fork() == 0)
+        for (unsigned i = 0; i < loops; i++) {
+                pid_t loop = fork();
+                if (loop == 0)
                         spawn_loop(command, start + seconds * 1e3, &s[i]);
+                failed |= loop < 0;     /* fewer loops than asked: no figure */
+        }
         while (wait(&status) > 0)
                 failed |= status != 0;
         double elapsed = (now_ms() - start) / 1e3;

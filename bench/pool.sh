@@ -14,6 +14,7 @@ seconds=${BENCH_POOL_SECONDS:-4}
 rounds=${BENCH_POOL_ROUNDS:-3}
 [ -x "$tool" ] || { echo "bench/pool.sh: build the tool first ($tool)" >&2; exit 2; }
 
+unshare=$(command -v unshare)
 # name | arguments of the tool ("taskset -c 0" first: the whole run on one
 # CPU, where a wake-up needs no other CPU's; this VM's cross-CPU wake-ups
 # cost as much as the hand-over itself; "bare" first: bench/bare-floor.c
@@ -22,8 +23,8 @@ rows=(
         "floor: hand-over of a bare process (no sandbox)|bare --interval-ms 40"
         "floor: throughput of bare /bin/true, 2 loops|bare --loops 2"
         "floor: throughput of bare /bin/true, 4 loops|bare --loops 4"
-        "floor: throughput of namespaces only (unshare -UrmpinufC --fork), 2 loops|bare --loops 2 -- unshare -UrmpinufC --fork /bin/true"
-        "floor: throughput of namespaces only (unshare -UrmpinufC --fork), 4 loops|bare --loops 4 -- unshare -UrmpinufC --fork /bin/true"
+        "floor: throughput of namespaces only (unshare -UrmpinufC --fork), 2 loops|bare --loops 2 -- $unshare -UrmpinufC --fork /bin/true"
+        "floor: throughput of namespaces only (unshare -UrmpinufC --fork), 4 loops|bare --loops 4 -- $unshare -UrmpinufC --fork /bin/true"
         "hand-over: pool (idle, refilled)|--size 2 --interval-ms 40"
         "hand-over: created 40 ms before start|--direct --interval-ms 40"
         "hand-over, one CPU: pool|taskset -c 0 --size 2 --interval-ms 40"
@@ -41,7 +42,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 out=$work/rows
 cc -O2 -o "$work/bare-floor" "$here/bare-floor.c"
-unshare=$(command -v unshare)
 for ((round = 1; round <= rounds; round++)); do
         for i in $(shuf -i 0-$((${#rows[@]} - 1))); do
                 name=${rows[$i]%%|*}
@@ -59,7 +59,6 @@ for ((round = 1; round <= rounds; round++)); do
                 command=/bin/true
                 if [[ $args == *" -- "* ]]; then
                         command=${args#* -- }
-                        command=${command/#unshare/$unshare}
                         args=${args%% -- *}
                 fi
                 # shellcheck disable=SC2086  # the row's arguments and command are words
