@@ -304,7 +304,9 @@ int nsl_spec_set_root_propagation(nsl_spec *spec, const char *propagation, nsl_e
  * host where AppArmor is not enabled. */
 int nsl_spec_set_apparmor_profile(nsl_spec *spec, const char *profile, nsl_error *error);
 /* KEY=VALUE; only the namespaced keys: net.*, kernel.shm*, kernel.msg*,
- * kernel.sem, fs.mqueue.* */
+ * kernel.sem, fs.mqueue.*, and user.* (the limits of the sandbox's own
+ * user namespace, e.g. user.max_user_namespaces=0: no nested user
+ * namespace; they can only narrow the host's) */
 int nsl_spec_add_sysctl(nsl_spec *spec, const char *assignment, nsl_error *error);
 int nsl_spec_set_domainname(nsl_spec *spec, const char *name, nsl_error *error);
 int nsl_spec_set_umask(nsl_spec *spec, mode_t mask, nsl_error *error);

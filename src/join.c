@@ -13,7 +13,9 @@ const struct nsl_join_kind nsl_join_kinds[NSL_JOIN_N] = {
 
 int nsl_sysctl_join_kind(const char *assignment)
 {
-        return strncmp(assignment, "net.", 4) ? NSL_JOIN_IPC : NSL_JOIN_NET;
+        if (!strncmp(assignment, "net.", 4))
+                return NSL_JOIN_NET;
+        return strncmp(assignment, "user.", 5) ? NSL_JOIN_IPC : NSL_JOIN_N;
 }
 
 bool nsl_join_is_callers_own(int k, const struct stat *target)

@@ -25,7 +25,9 @@ extern const struct nsl_join_kind nsl_join_kinds[NSL_JOIN_N];
 int nsl_join_kind_of(const char *type);
 
 /* The namespace a namespaced sysctl (KEY=VALUE) is of: NSL_JOIN_NET for
- * net.*, NSL_JOIN_IPC for every other (spec-layout.c accepts no others). */
+ * net.*, NSL_JOIN_N for user.* (the sandbox's own user namespace, which it
+ * never joins), NSL_JOIN_IPC for every other (spec-layout.c accepts no
+ * others). */
 int nsl_sysctl_join_kind(const char *assignment);
 
 /* Is target (its stat) the calling thread's own namespace of kind k (what

@@ -168,10 +168,12 @@ int nsl_spec_set_root_propagation(nsl_spec *spec, const char *propagation, nsl_e
 }
 
 /* The sysctls that belong to a namespace the sandbox owns (its network,
- * IPC or mqueue namespace); every other one would change the host. */
+ * IPC or mqueue namespace; user.*, limits on what its own user namespace
+ * may hold, which can only narrow its parents'); every other one would
+ * change the host. */
 static bool sysctl_namespaced(const char *key, size_t len)
 {
-        static const char *const prefixes[] = { "net.", "kernel.shm", "kernel.msg", "fs.mqueue." };
+        static const char *const prefixes[] = { "net.", "kernel.shm", "kernel.msg", "fs.mqueue.", "user." };
 
         if (len == strlen("kernel.sem") && !strncmp(key, "kernel.sem", len))
                 return true;
@@ -206,8 +208,8 @@ int nsl_spec_add_sysctl(nsl_spec *spec, const char *assignment, nsl_error *error
                 return nsl_fail(error, EINVAL, "sysctl", assignment, "not a sysctl name");
         if (!sysctl_namespaced(assignment, len))
                 return nsl_fail(error, EPERM, "sysctl", assignment,
-                                "%.*s is not namespaced (only net.*, kernel.shm*, kernel.msg*, kernel.sem and "
-                                "fs.mqueue.* belong to the sandbox)", (int)len, assignment);
+                                "%.*s is not namespaced (only net.*, kernel.shm*, kernel.msg*, kernel.sem, "
+                                "fs.mqueue.* and user.* belong to the sandbox)", (int)len, assignment);
         if (strchr(eq + 1, '\n'))
                 return nsl_fail(error, EINVAL, "sysctl", assignment, "the value holds a newline");
         if (nsl_strv_push(&spec->sysctls, &spec->n_sysctls, assignment) < 0)

@@ -1,7 +1,8 @@
 /* config.json's annotations: strings, counted for the state; those under
  * org.nslaunch. are nslaunch's own, the config's way to ask for what the
  * runtime spec has no field for (a private network with an egress
- * allow-list, docs/oci.md). An org.nslaunch. key nslaunch does not know is
+ * allow-list; what a confined container may do beyond nslaunch's floor,
+ * docs/oci.md). An org.nslaunch. key or item nslaunch does not know is
  * refused: a misspelt allow-list must not give the container the network
  * the engine set up instead. */
 #include <errno.h>
@@ -16,33 +17,56 @@
 
 #define OWN_PREFIX "org.nslaunch."
 
-/* "a, b,c" as its items, spaces around each dropped, empty ones refused. */
+/* "a, b,c" or "a b c" as its items (podman's --annotation cuts its
+ * argument at commas: a list given through it needs blanks); an empty one
+ * between commas is refused. */
 static int split_list(const char *value, const char *path, char ***out, size_t *n, nsl_error *error)
 {
         _cleanup_free_ char *copy = strdup(value);
-        char *rest = copy, *item;
+        char *rest = copy, *field;
 
         if (!copy)
                 return nsl_fail(error, ENOMEM, "config.json", path, NULL);
         if (strspn(value, " \t") == strlen(value))
                 return nsl_oci_refuse(error, path, "an empty list");
-        while ((item = strsep(&rest, ","))) {
-                char *end;
+        while ((field = strsep(&rest, ","))) {
+                char *word;
+                bool any = false;
 
-                item += strspn(item, " \t");
-                end = item + strlen(item);
-                while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
-                        *--end = '\0';
-                if (!*item)
+                while ((word = strsep(&field, " \t")))
+                        if (*word) {
+                                any = true;
+                                if (nsl_strv_push(out, n, word) < 0)
+                                        return nsl_fail(error, ENOMEM, "config.json", path, NULL);
+                        }
+                if (!any)
                         return nsl_oci_refuse(error, path, "an empty item in the list");
-                if (nsl_strv_push(out, n, item) < 0)
-                        return nsl_fail(error, ENOMEM, "config.json", path, NULL);
         }
         return 0;
 }
 
-static int parse_own(const char *key, const char *value, struct nsl_oci_network *net, nsl_error *error)
+/* org.nslaunch.allow: a list of what floor.c would otherwise refuse. */
+static int parse_allow(const char *value, const char *path, struct nsl_oci_allow *allow, nsl_error *error)
 {
+        _cleanup_strv_ char **items = NULL;
+        size_t n = 0;
+        int r = split_list(value, path, &items, &n, error);
+
+        for (size_t i = 0; r == 0 && i < n; i++) {
+                if (!strcmp(items[i], "nested-userns"))
+                        allow->nested_userns = true;
+                else if (!strcmp(items[i], "keyrings"))
+                        allow->keyrings = true;
+                else
+                        return nsl_fail(error, EINVAL, "config.json", path, "%s: not something nslaunch refuses "
+                                        "(nested-userns, keyrings)", items[i]);
+        }
+        return r;
+}
+
+static int parse_own(const char *key, const char *value, struct nsl_oci *oci, nsl_error *error)
+{
+        struct nsl_oci_network *net = &oci->network;
         const char *name = key + strlen(OWN_PREFIX);
         char path[256];
 
@@ -57,7 +81,9 @@ static int parse_own(const char *key, const char *value, struct nsl_oci_network 
                 return split_list(value, path, &net->allow_egress, &net->n_allow_egress, error);
         if (!strcmp(name, "dns"))
                 return split_list(value, path, &net->dns, &net->n_dns, error);
-        return nsl_oci_refuse(error, path, "not an annotation nslaunch knows (network, allow-egress, dns)");
+        if (!strcmp(name, "allow"))
+                return parse_allow(value, path, &oci->allow, error);
+        return nsl_oci_refuse(error, path, "not an annotation nslaunch knows (network, allow-egress, dns, allow)");
 }
 
 int nsl_oci_parse_annotations(json_object *top, struct nsl_oci *oci, nsl_error *error)
@@ -74,7 +100,7 @@ int nsl_oci_parse_annotations(json_object *top, struct nsl_oci *oci, nsl_error *
                         return nsl_oci_refuse(error, path, "expected a string");
                 }
                 if (!strncmp(key, OWN_PREFIX, strlen(OWN_PREFIX)) &&
-                    (r = parse_own(key, json_object_get_string(value), &oci->network, error)) < 0)
+                    (r = parse_own(key, json_object_get_string(value), oci, error)) < 0)
                         return r;
                 oci->n_annotations++;
         }

@@ -207,8 +207,9 @@ static int parse_sysctl(json_object *lin, struct nsl_oci *oci, nsl_error *error)
         return 0;
 }
 
-/* linux.seccomp as it is, for the profile parser (which reads the OCI
- * object and checks it in depth), in a memfd the spec names. */
+/* linux.seccomp as it is but for nslaunch's floor (floor.c), for the
+ * profile parser (which reads the OCI object and checks it in depth), in a
+ * memfd the spec names. */
 static int parse_seccomp(json_object *lin, struct nsl_oci *oci, nsl_error *error)
 {
         json_object *seccomp;
@@ -218,7 +219,8 @@ static int parse_seccomp(json_object *lin, struct nsl_oci *oci, nsl_error *error
         if (r <= 0)
                 return r;
         if ((r = nsl_oci_refuse_set(seccomp, "listenerPath", "linux.seccomp", error)) < 0 ||
-            (r = nsl_oci_refuse_set(seccomp, "listenerMetadata", "linux.seccomp", error)) < 0)
+            (r = nsl_oci_refuse_set(seccomp, "listenerMetadata", "linux.seccomp", error)) < 0 ||
+            (r = nsl_oci_floor_seccomp(seccomp, oci, error)) < 0)
                 return r;
         text = json_object_to_json_string_ext(seccomp, JSON_C_TO_STRING_PLAIN);
         oci->seccomp_fd = memfd_create("config.json:linux.seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);

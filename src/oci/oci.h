@@ -131,6 +131,13 @@ struct nsl_oci_network {
         size_t n_dns;
 };
 
+/* org.nslaunch.allow: what nslaunch refuses a confined container beyond
+ * its config (floor.c) that this one may do all the same. */
+struct nsl_oci_allow {
+        bool nested_userns;     /* "nested-userns" */
+        bool keyrings;          /* "keyrings" */
+};
+
 struct nsl_oci {
         char *bundle;           /* absolute */
         char *text;             /* config.json as read */
@@ -160,6 +167,7 @@ struct nsl_oci {
         size_t n_hooks[NSL_OCI_HOOK_KINDS];
         size_t n_annotations;
         struct nsl_oci_network network;
+        struct nsl_oci_allow allow;
 };
 
 /* Typed access to a JSON document that fails naming the JSON path: the
@@ -193,6 +201,12 @@ void nsl_oci_process_clear(struct nsl_oci_process *process);
 int nsl_oci_parse_annotations(struct json_object *top, struct nsl_oci *oci, nsl_error *error);
 void nsl_oci_network_clear(struct nsl_oci_network *net);
 int nsl_oci_parse_linux(struct json_object *o, struct nsl_oci *oci, nsl_error *error);
+/* floor.c: what a confined container is refused beyond its config. The
+ * config's linux.seccomp, edited in place to refuse the keyring calls (the
+ * process and the annotations read already); and the sysctl that refuses
+ * nested user namespaces, or NULL where it does not apply. */
+int nsl_oci_floor_seccomp(struct json_object *seccomp, const struct nsl_oci *oci, nsl_error *error);
+const char *nsl_oci_floor_sysctl(const struct nsl_oci *oci);
 /* Every limit not given (nsl_oci_parse_resources fills in what is). */
 void nsl_oci_resources_init(struct nsl_oci_resources *res);
 int nsl_oci_parse_resources(struct json_object *o, const char *path, struct nsl_oci_resources *res,

@@ -367,6 +367,9 @@ static int paths_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *e
                 if ((r = nsl_spec_add_sysctl(spec, oci->sysctl[i], error)) < 0)
                         return nsl_oci_as_field(error, "linux.sysctl", r);
         }
+        const char *floor = nsl_oci_floor_sysctl(oci);
+        if (floor && (r = nsl_spec_add_sysctl(spec, floor, error)) < 0)
+                return r;
         for (size_t i = 0; i < oci->n_masked_paths; i++) {
                 snprintf(path, sizeof path, "linux.maskedPaths[%zu]", i);
                 if ((r = nsl_spec_add_masked_path(spec, oci->masked_paths[i], error)) < 0)

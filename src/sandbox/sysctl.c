@@ -45,7 +45,9 @@ int nsl_sysctl_write(int proc_fd, const char *assignment, nsl_error *error)
 
 bool nsl_sysctl_by_host(const struct nsl_plan *plan, const char *assignment)
 {
-        return plan->join_ns[nsl_sysctl_join_kind(assignment)] != NULL;
+        int k = nsl_sysctl_join_kind(assignment);
+
+        return k < NSL_JOIN_N && plan->join_ns[k] != NULL;
 }
 
 int nsl_stage_sysctl(struct nsl_ctx *ctx, nsl_error *error)

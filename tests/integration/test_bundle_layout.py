@@ -8,6 +8,7 @@ the bind/tmpfs flag words noexec, nosuid, nodev.
 from config.json), so they are driven through tests/layout/nsl-layout.c, a
 small program linked against the library: $NSL_LAYOUT, else next to
 $NSLAUNCH (run-rootless.sh copies it there), else the build tree's."""
+import errno
 import os
 import socket
 import subprocess
@@ -499,6 +500,26 @@ def test_sysctls_are_the_sandboxs(image):
     assert cp.stdout.split() == ["123456", "['0',", "'0']"]
     assert open("/proc/sys/kernel/shmmax").read() == host_shmmax
     assert open("/proc/sys/net/ipv4/ping_group_range").read() == host_ping
+
+
+@pytest.mark.parametrize("joined_ipc", [False, True], ids=["own-ipc", "joined-ipc"])
+def test_a_user_sysctl_limits_the_sandboxs_own_user_namespace(image, joined_ipc):
+    """user.* belongs to the sandbox's user namespace, which it never joins:
+    init writes it, also beside a joined IPC namespace (whose sysctls the
+    host writes), and the host's limit stays as it was."""
+    if joined_ipc and not IS_ROOT:
+        pytest.skip("joining namespaces needs root")
+    root, opts = image
+    host = open("/proc/sys/user/max_user_namespaces").read()
+    join = ["--join", "ipc=/proc/self/ns/ipc"] if joined_ipc else []
+    code = ("import ctypes; libc = ctypes.CDLL(None, use_errno=True); r = libc.unshare(0x10000000); "
+            "print(open('/proc/sys/user/max_user_namespaces').read().strip(), r, ctypes.get_errno())")
+    # no filter: the built-in one refuses the call itself (EPERM)
+    cp = layout_py(code, *opts, *join, "--proc", "full", "--seccomp", "unconfined",
+                   "--sysctl", "user.max_user_namespaces=0")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split() == ["0", "-1", str(errno.ENOSPC)]
+    assert open("/proc/sys/user/max_user_namespaces").read() == host
 
 
 def test_net_sysctl_as_the_callers_uid(image):

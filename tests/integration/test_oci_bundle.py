@@ -5,6 +5,7 @@ mounts, and a refused field named in the one line.
 
 The driver is $NSL_OCI_RUN, else next to $NSLAUNCH (run-rootless.sh copies
 it there), else the build tree's."""
+import errno
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import subprocess
 import pytest
 
 from conftest import IS_ROOT, assert_one_error_line, built_tool
+from platform_profile import PLUGIN
 
 EPERM_MKDIR = "Operation not permitted"
 
@@ -158,6 +160,87 @@ def test_the_configs_seccomp_object_applies(hostdir, root):
     assert EPERM_MKDIR in cp.stderr
 
 
+# What the container tries: a user namespace of its own (util-linux's
+# unshare), the kernel's keyrings (keyctl JOIN_SESSION_KEYRING, by number
+# from libseccomp through ctypes) and what its user namespace's limit says.
+FLOOR_PROBE = (
+    "unshare --user true 2>/dev/null; echo userns $?; "
+    "python3 -c 'import ctypes; nr = ctypes.CDLL(\"libseccomp.so.2\").seccomp_syscall_resolve_name(b\"keyctl\"); "
+    "libc = ctypes.CDLL(None, use_errno=True); r = libc.syscall(nr, 1, b\"nsl-floor\"); "
+    "print(\"keyctl\", 0 if r >= 0 else ctypes.get_errno())'; "
+    "echo limit $(cat /proc/sys/user/max_user_namespaces)")
+ALLOW_ALL = {"defaultAction": "SCMP_ACT_ALLOW"}
+ENOSYS = 38
+
+
+def floor_probe(hostdir, root, seccomp=ALLOW_ALL, bounding=None, allow=None, sysctl=None):
+    config = base_config(root, FLOOR_PROBE)
+    if seccomp is not None:
+        config["linux"]["seccomp"] = seccomp
+    if bounding:
+        config["process"]["capabilities"]["bounding"] += bounding
+    if allow is not None:
+        config["annotations"]["org.nslaunch.allow"] = allow
+    if sysctl:
+        config["linux"]["sysctl"] = sysctl
+    cp = run_bundle(hostdir, config)
+    assert cp.returncode == 0, cp.stderr
+    return {k: int(v) for k, v in (line.split() for line in cp.stdout.splitlines())}
+
+
+def builtin_profile_allowing_keyrings():
+    """nslaunch's own profile (it refuses what it does not list), with
+    ENOSYS for that, its refusal of the keyring calls taken out, and a rule
+    and a LOG rule that let them through."""
+    keyrings = {"add_key", "keyctl", "request_key"}
+    with open(PLUGIN) as f:
+        profile = json.load(f)
+    profile["defaultErrnoRet"] = ENOSYS
+    for rule in profile["syscalls"]:
+        rule["names"] = [name for name in rule["names"] if name not in keyrings]
+    profile["syscalls"] = [rule for rule in profile["syscalls"] if rule["names"]]
+    profile["syscalls"] += [{"names": ["keyctl"], "action": "SCMP_ACT_ALLOW"},
+                            {"names": ["add_key", "request_key", "keyctl"], "action": "SCMP_ACT_LOG"}]
+    return profile
+
+
+def host_userns_limit():
+    with open("/proc/sys/user/max_user_namespaces") as f:
+        return int(f.read())
+
+
+@pytest.mark.parametrize("case,expected", [
+    # podman's profile lets both through: a confined container gets neither
+    ({}, {"userns": 1, "keyctl": errno.EPERM, "limit": 0}),
+    ({"allow": "nested-userns keyrings"}, {"userns": 0, "keyctl": 0}),
+    ({"allow": "keyrings"}, {"userns": 1, "keyctl": 0, "limit": 0}),
+    ({"allow": "nested-userns"}, {"userns": 0, "keyctl": errno.EPERM}),
+    # Docker's line: CAP_SYS_ADMIN may make user namespaces, never keyrings
+    ({"bounding": ["CAP_SYS_ADMIN"]}, {"userns": 0, "keyctl": errno.EPERM}),
+    # no filter: no confinement asked for, none added
+    ({"seccomp": None}, {"userns": 0, "keyctl": 0}),
+    # the config's own limit is the config's
+    ({"sysctl": {"user.max_user_namespaces": "3"}}, {"userns": 0, "keyctl": errno.EPERM, "limit": 3}),
+    # a rule that lets keyctl through is dropped; the default refuses it then
+    ({"seccomp": "plugin.json, keyrings allowed, default ENOSYS"}, {"keyctl": ENOSYS}),
+    # a rule that refuses it is the config's
+    ({"seccomp": {"defaultAction": "SCMP_ACT_ALLOW",
+                  "syscalls": [{"names": ["keyctl"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.EACCES}]}},
+     {"userns": 1, "keyctl": errno.EACCES}),
+], ids=["confined", "allowed", "keyrings-allowed", "userns-allowed", "sys-admin", "unconfined", "own-limit",
+        "default-refuses", "rule-refuses"])
+def test_a_confined_container_gets_no_user_namespace_and_no_keyring(hostdir, root, case, expected):
+    """nslaunch's floor (docs/oci.md): what `nslaunch run`'s own filter and
+    Docker's default profile refuse and podman's lets through, refused to a
+    container the config confines, unless it says otherwise."""
+    host_limit = host_userns_limit()
+    if isinstance(case.get("seccomp"), str):
+        case = dict(case, seccomp=builtin_profile_allowing_keyrings())
+    seen = floor_probe(hostdir, root, **case)
+    assert {k: seen[k] for k in expected} == expected, seen
+    assert host_userns_limit() == host_limit
+
+
 def test_mounts_of_the_config(hostdir, root):
     cp = run_bundle(hostdir, base_config(
         root, "grep -E ' /(tmp|usr|dev) ' /proc/self/mounts | cut -d' ' -f2-4; ls /dev/null /dev/pts/ptmx"))
@@ -222,6 +305,9 @@ def test_no_network_namespace_listed_is_the_hosts(hostdir, root):
      "nslaunch: config.json: process.selinuxLabel: not supported"),
     (("linux", "seccomp"), {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/a.sock"},
      "nslaunch: config.json: linux.seccomp.listenerPath: not supported"),
+    (("annotations", "org.nslaunch.allow"), "keyrings,keyring",
+     "nslaunch: config.json: annotations.org.nslaunch.allow: keyring: not something nslaunch refuses "
+     "(nested-userns, keyrings)"),
 ])
 def test_a_refused_field_is_named(hostdir, root, path, value, line):
     config = base_config(root, "echo ran")

@@ -153,7 +153,7 @@ def test_a_private_network_without_rules_keeps_the_hosts_loopback_out(runc, bund
 
 @pytest.mark.parametrize("annotations, edit, cause", [
     ({"org.nslaunch.allow-egres": "host-loopback:80"}, None,
-     "annotations.org.nslaunch.allow-egres: not an annotation nslaunch knows (network, allow-egress, dns)"),
+     "annotations.org.nslaunch.allow-egres: not an annotation nslaunch knows (network, allow-egress, dns, allow)"),
     ({"org.nslaunch.network": "host"}, None, "annotations.org.nslaunch.network: host: expected none or private"),
     ({"org.nslaunch.allow-egress": "10.1.2.3:80, ,10.1.2.4:80"}, None,
      "annotations.org.nslaunch.allow-egress: an empty item in the list"),

@@ -55,7 +55,7 @@ static const char podman_config[] =
         "                  {\"type\": \"ipc\"}, {\"type\": \"uts\"}, {\"type\": \"mount\"}, {\"type\": \"cgroup\"}],"
         "   \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38,"
         "     \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"], \"flags\": [\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"],"
-        "     \"syscalls\": [{\"names\": [\"read\", \"write\", \"exit_group\"], \"action\": \"SCMP_ACT_ALLOW\"}]},"
+        "     \"syscalls\": [{\"names\": [\"read\", \"keyctl\", \"write\", \"exit_group\"], \"action\": \"SCMP_ACT_ALLOW\"}]},"
         "   \"maskedPaths\": [\"/proc/acpi\", \"/proc/kcore\", \"/sys/firmware\"],"
         "   \"readonlyPaths\": [\"/proc/bus\", \"/proc/sys\"]}}";
 
@@ -155,8 +155,10 @@ static void podman_config_translates(void **state)
         assert_true(m && m->kind == NSL_MOUNT_TMPFS);
         assert_int_equal(spec->pids, 2048);
         assert_string_equal(spec->cgroup_path, "/libpod_parent/libpod-abc");
-        assert_int_equal(spec->n_sysctls, 1);
+        /* the config's, then nslaunch's floor: a filter, no CAP_SYS_ADMIN */
+        assert_int_equal(spec->n_sysctls, 2);
         assert_string_equal(spec->sysctls[0], "net.ipv4.ping_group_range=0 0");
+        assert_string_equal(spec->sysctls[1], "user.max_user_namespaces=0");
         assert_int_equal(spec->n_masked_paths, 3);
         assert_int_equal(spec->n_readonly_paths, 2);
         assert_int_equal(spec->landlock, NSL_LANDLOCK_OFF);
@@ -166,13 +168,17 @@ static void podman_config_translates(void **state)
                             spec->uid_maps[0].count == UINT32_MAX);
                 assert_int_equal(spec->n_gid_maps, 1);
         }
-        /* linux.seccomp reaches the profile parser whole */
+        /* linux.seccomp reaches the profile parser whole, but for keyctl:
+         * nslaunch's floor takes it out of the rule that allowed it, and the
+         * default refuses it */
         assert_int_equal(spec->seccomp, NSL_SECCOMP_PROFILE);
         assert_int_equal(nsl_sc_profile_read(spec->seccomp_path, &text, &len, &e), 0);
         assert_int_equal(nsl_sc_profile_parse(text, len, spec->seccomp_path, &profile, &e), 0);
         assert_int_equal(profile.default_action, SCMP_ACT_ERRNO(38));
         assert_true(profile.spec_allow_flag);
         assert_int_equal(profile.n_rules, 1);
+        assert_int_equal(profile.rules[0].n_names, 3);
+        assert_string_equal(profile.rules[0].names[1], "write");
         nsl_sc_profile_free(&profile);
         free(text);
         nsl_oci_free(oci);

@@ -331,9 +331,14 @@ static void nslaunch_annotations(void **state)
         const char *own = "[{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"},"
                           " {\"type\": \"network\"}]";
         (void)state;
-        expect_annotations_refused(own, "{\"org.nslaunch.allow\": \"host-loopback:80\"}",
-                                   "nslaunch: config.json: annotations.org.nslaunch.allow: not an annotation nslaunch "
-                                   "knows (network, allow-egress, dns)");
+        expect_annotations_refused(own, "{\"org.nslaunch.egress\": \"host-loopback:80\"}",
+                                   "nslaunch: config.json: annotations.org.nslaunch.egress: not an annotation nslaunch "
+                                   "knows (network, allow-egress, dns, allow)");
+        expect_annotations_refused(own, "{\"org.nslaunch.allow\": \"keyrings, host-loopback:80\"}",
+                                   "nslaunch: config.json: annotations.org.nslaunch.allow: host-loopback:80: not "
+                                   "something nslaunch refuses (nested-userns, keyrings)");
+        expect_annotations_refused(own, "{\"org.nslaunch.allow\": \" \"}",
+                                   "nslaunch: config.json: annotations.org.nslaunch.allow: an empty list");
         expect_annotations_refused(own, "{\"org.nslaunch.network\": \"host\"}",
                                    "nslaunch: config.json: annotations.org.nslaunch.network: host: expected none or "
                                    "private");

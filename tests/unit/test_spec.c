@@ -221,7 +221,10 @@ static void bundle_setters(void **state)
         expect_line(nsl_spec_add_sysctl(s, "kernel.shmmaxx", &e), &e, "nslaunch: sysctl: kernel.shmmaxx: expected KEY=VALUE");
         expect_line(nsl_spec_add_sysctl(s, "kernel.sem_x=1", &e), &e,
                     "nslaunch: sysctl: kernel.sem_x=1: kernel.sem_x is not namespaced (only net.*, kernel.shm*, "
-                    "kernel.msg*, kernel.sem and fs.mqueue.* belong to the sandbox)");
+                    "kernel.msg*, kernel.sem, fs.mqueue.* and user.* belong to the sandbox)");
+        expect_line(nsl_spec_add_sysctl(s, "users.max=1", &e), &e,
+                    "nslaunch: sysctl: users.max=1: users.max is not namespaced (only net.*, kernel.shm*, "
+                    "kernel.msg*, kernel.sem, fs.mqueue.* and user.* belong to the sandbox)");
         expect_line(nsl_spec_add_sysctl(s, "net./x=1", &e), &e, "nslaunch: sysctl: net./x=1: not a sysctl name");
         expect_line(nsl_spec_add_sysctl(s, "net.=1", &e), &e, "nslaunch: sysctl: net.=1: not a sysctl name");
         assert_int_equal(nsl_spec_add_sysctl(s, "kernel.sem=250 32000 32 128", &e), 0);
