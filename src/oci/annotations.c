@@ -52,7 +52,9 @@ static int parse_allow(const char *value, const char *path, struct nsl_oci_allow
         size_t n = 0;
         int r = split_list(value, path, &items, &n, error);
 
-        for (size_t i = 0; r == 0 && i < n; i++) {
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
                 if (!strcmp(items[i], "nested-userns"))
                         allow->nested_userns = true;
                 else if (!strcmp(items[i], "keyrings"))
@@ -61,7 +63,7 @@ static int parse_allow(const char *value, const char *path, struct nsl_oci_allow
                         return nsl_fail(error, EINVAL, "config.json", path, "%s: not something nslaunch refuses "
                                         "(nested-userns, keyrings)", items[i]);
         }
-        return r;
+        return 0;
 }
 
 static int parse_own(const char *key, const char *value, struct nsl_oci *oci, nsl_error *error)
