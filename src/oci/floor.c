@@ -29,8 +29,6 @@
 #define NO_NESTED_USERNS "user.max_user_namespaces=0"
 
 static const char *const keyring_calls[] = { "add_key", "keyctl", "request_key" };
-#define KEYRING_RULE \
-        "{\"names\": [\"add_key\", \"keyctl\", \"request_key\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}"
 
 static bool is_keyring_call(const char *name)
 {
@@ -52,6 +50,25 @@ static bool action_refuses(json_object *action)
                 if (!strcmp(name, refusing[i]))
                         return true;
         return false;
+}
+
+/* The keyring calls answered with EPERM, as Docker's profile answers them;
+ * NULL when out of memory. */
+static json_object *keyring_rule(void)
+{
+        json_object *rule = json_tokener_parse("{\"names\": [], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}");
+        json_object *names = json_object_object_get(rule, "names");
+
+        for (size_t i = 0; names && i < ELEMENTSOF(keyring_calls); i++) {
+                json_object *name = json_object_new_string(keyring_calls[i]);
+                if (!name || json_object_array_add(names, name) < 0) {
+                        json_object_put(name);
+                        names = NULL;
+                }
+        }
+        if (!names)
+                json_object_put(rule);
+        return names ? rule : NULL;
 }
 
 /* The keyring calls out of a rule that would let them through; true when
@@ -85,10 +102,10 @@ static int refuse_keyring_calls(json_object *seccomp, nsl_error *error)
                         json_object_array_del_idx(rules, i, 1);
         }
         /* the calls no rule names any more meet the default: where that
-         * lets them through, EPERM, as Docker's profile answers them */
+         * lets them through, the rule that refuses them */
         if (action_refuses(json_object_object_get(seccomp, "defaultAction")))
                 return 0;
-        json_object *rule = json_tokener_parse(KEYRING_RULE);
+        json_object *rule = keyring_rule();
         if (!rules) {
                 rules = json_object_new_array();
                 if (rules && json_object_object_add(seccomp, "syscalls", rules) < 0) {
