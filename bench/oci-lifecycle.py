@@ -8,7 +8,11 @@ wall time of the lifecycle, then, from 5 more rounds, the largest peak RSS of
 any of the runtime's commands: GNU time's %M for each (the command's own
 ru_maxrss, which counts what it waited for, not the container's init; a
 command spawned from this Python process directly would report Python's own
-size, which an execve keeps as the high-water mark).
+size, which an execve keeps as the high-water mark). A second table splits
+each runtime's lifecycle into its four steps (medians), beside what a
+process that does nothing costs here: `/bin/true` spawned the same way, once
+a round, interleaved with the runtimes. A lifecycle starts three runtime
+processes and the container's command, so four of those are its floor.
 
 usage: oci-lifecycle.py BUNDLE WARMUP RUNS NAME=RUNTIME[,GLOBAL-OPTS...]..."""
 import ctypes
@@ -39,24 +43,43 @@ def spawn(argv, devnull, rss_file=None):
         return int(f.read().split()[-1])
 
 
+STEPS = ("create", "start", "wait", "delete")
+NOTHING = "a process that does nothing"
+
+
 def lifecycle(runtime, bundle, n, devnull, measure_rss):
+    """The lifecycle's seconds, each step's (STEPS), and the peak RSS."""
     cid = f"bench-{os.getpid()}-{n}"
     pid_file = os.path.join(bundle, f"{cid}.pid")
     rss_file = os.path.join(bundle, f"{cid}.rss") if measure_rss else None
-    start = time.perf_counter_ns()
+    marks = [time.perf_counter_ns()]
     rss = spawn(runtime + ["create", "--bundle", bundle, "--pid-file", pid_file, cid], devnull, rss_file)
+    marks.append(time.perf_counter_ns())
     rss = max(rss, spawn(runtime + ["start", cid], devnull, rss_file))
+    marks.append(time.perf_counter_ns())
     with open(pid_file) as f:
         init = int(f.read())
     _, status = os.waitpid(init, 0)
+    marks.append(time.perf_counter_ns())
     rss = max(rss, spawn(runtime + ["delete", cid], devnull, rss_file))
-    elapsed = (time.perf_counter_ns() - start) / 1e9
+    marks.append(time.perf_counter_ns())
     os.unlink(pid_file)
     if rss_file:
         os.unlink(rss_file)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"oci-lifecycle.py: {runtime[0]}: the container ended with {os.waitstatus_to_exitcode(status)}")
-    return elapsed, rss
+    steps = [(b - a) / 1e9 for a, b in zip(marks, marks[1:])]
+    return (marks[-1] - marks[0]) / 1e9, steps, rss
+
+
+def nothing(devnull):
+    start = time.perf_counter_ns()
+    spawn(["/bin/true"], devnull)
+    return (time.perf_counter_ns() - start) / 1e9
+
+
+def ms(seconds):
+    return f"{seconds * 1e3:.2f}"
 
 
 def main(bundle, warmup, runs, specs):
@@ -69,24 +92,41 @@ def main(bundle, warmup, runs, specs):
         runtimes.append((name, argv.split(",")))
     devnull = os.open("/dev/null", os.O_RDWR)
     times = {name: [] for name, _ in runtimes}
+    steps = {name: [[] for _ in STEPS] for name, _ in runtimes}
     peak = {name: 0 for name, _ in runtimes}
+    idle = []
     n = 0
     for r in range(warmup + runs + RSS_ROUNDS):
-        order = runtimes[:]
+        order = runtimes + [(NOTHING, None)]
         random.shuffle(order)
+        measured = warmup <= r < warmup + runs
         for name, argv in order:
+            if argv is None:
+                t = nothing(devnull)
+                if measured:
+                    idle.append(t)
+                continue
             n += 1
-            t, rss = lifecycle(argv, bundle, n, devnull, r >= warmup + runs)
-            if warmup <= r < warmup + runs:
+            t, split, rss = lifecycle(argv, bundle, n, devnull, r >= warmup + runs)
+            if measured:
                 times[name].append(t)
+                for column, value in zip(steps[name], split):
+                    column.append(value)
             peak[name] = max(peak[name], rss)
     print("| runtime | median ms | q1-q3 ms | min-max ms | peak RSS KiB |")
     print("|---|---:|---:|---:|---:|")
     for name, _ in runtimes:
         t = sorted(times[name])
         q = statistics.quantiles(t, n=4)
-        print(f"| {name} | {statistics.median(t) * 1e3:.2f} | {q[0] * 1e3:.2f}-{q[2] * 1e3:.2f} "
-              f"| {t[0] * 1e3:.2f}-{t[-1] * 1e3:.2f} | {peak[name]} |")
+        print(f"| {name} | {ms(statistics.median(t))} | {ms(q[0])}-{ms(q[2])} | {ms(t[0])}-{ms(t[-1])} "
+              f"| {peak[name]} |")
+    print()
+    print("| runtime | " + " | ".join(f"{step} ms" for step in STEPS) + " |")
+    print("|---|" + "---:|" * len(STEPS))
+    for name, _ in runtimes:
+        print(f"| {name} | " + " | ".join(ms(statistics.median(column)) for column in steps[name]) + " |")
+    floor = statistics.median(idle)
+    print(f"\n{NOTHING} (/bin/true): {ms(floor)} ms median; four of them: {ms(4 * floor)} ms")
 
 
 if __name__ == "__main__":
