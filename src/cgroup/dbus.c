@@ -361,27 +361,40 @@ static int send_all(int fd, const void *buf, size_t n)
         return 0;
 }
 
-/* EXTERNAL: the peer checks the socket's credentials against the uid the
- * client names, in hex of its decimal digits. */
-static int authenticate(int fd, int64_t deadline_ms, nsl_error *error)
+/* One line of the server's, without its CRLF. */
+static int read_auth_line(int fd, int64_t deadline_ms, char *line, size_t size)
 {
-        char line[128], hex[32] = "", uid[16];
         size_t n = 0;
         int r;
 
-        snprintf(uid, sizeof uid, "%u", (unsigned)geteuid());
-        for (size_t i = 0; uid[i]; i++)
-                snprintf(hex + 2 * i, sizeof hex - 2 * i, "%02x", (unsigned char)uid[i]);
-        int len = snprintf(line, sizeof line, "%cAUTH EXTERNAL %s\r\n", 0, hex);
-        if ((r = send_all(fd, line, (size_t)len)) < 0)
-                return nsl_fail(error, -r, "systemd", "D-Bus", "cannot authenticate");
-        while (n < sizeof line - 1 && (n < 2 || memcmp(line + n - 2, "\r\n", 2)))
+        while (n < size - 1 && (n < 2 || memcmp(line + n - 2, "\r\n", 2)))
                 if ((r = read_exact(fd, line + n++, 1, deadline_ms)) < 0)
-                        return nsl_fail(error, -r, "systemd", "D-Bus", "no answer to authentication");
+                        return r;
         line[n] = '\0';
+        line[strcspn(line, "\r\n")] = '\0';
+        return 0;
+}
+
+/* EXTERNAL with no identity of the client's own: the peer takes the
+ * socket's credentials, the uid as it sees it. (A uid named here would be
+ * the caller's in its own user namespace: 0 for rootless podman's runtime,
+ * which the user's systemd refuses.) It asks for the empty identity with
+ * DATA, which is sent back. */
+static int authenticate(int fd, int64_t deadline_ms, nsl_error *error)
+{
+        static const char auth[] = "\0AUTH EXTERNAL\r\n";
+        char line[128];
+        int r;
+
+        if ((r = send_all(fd, auth, sizeof auth - 1)) < 0)
+                return nsl_fail(error, -r, "systemd", "D-Bus", "cannot authenticate");
+        if ((r = read_auth_line(fd, deadline_ms, line, sizeof line)) == 0 && !strcmp(line, "DATA") &&
+            (r = send_all(fd, "DATA\r\n", 6)) == 0)
+                r = read_auth_line(fd, deadline_ms, line, sizeof line);
+        if (r < 0)
+                return nsl_fail(error, -r, "systemd", "D-Bus", "no answer to authentication");
         if (strncmp(line, "OK ", 3))
-                return nsl_fail(error, EACCES, "systemd", "D-Bus", "authentication refused: %.*s",
-                                (int)strcspn(line, "\r\n"), line);
+                return nsl_fail(error, EACCES, "systemd", "D-Bus", "authentication refused: %s", line);
         if ((r = send_all(fd, "BEGIN\r\n", 7)) < 0)
                 return nsl_fail(error, -r, "systemd", "D-Bus", "cannot authenticate");
         return 0;
