@@ -146,10 +146,15 @@ int nsl_spec_set_cgroup_path(nsl_spec *spec, const char *path, nsl_error *error)
  * empty), delegated to nslaunch, which writes the limits in it as in one of
  * its own; systemd is also given the limits it models, so that a
  * daemon-reload keeps them. Its path ("/system.slice/docker-ID.scope") is
- * then the exact path. As root, on a host whose controllers are in cgroup
- * v2 alone, with systemd as pid 1 (its socket /run/systemd/private):
- * otherwise refused when the sandbox is made. The scope goes once nothing
- * runs in it. */
+ * then the exact path. On a host whose controllers are in cgroup v2 alone,
+ * with systemd as pid 1: otherwise refused when the sandbox is made. The
+ * host's root asks the system's systemd (/run/systemd/private); any other
+ * caller (rootless podman's runtime, a user) asks its host uid's own
+ * systemd --user (over $XDG_RUNTIME_DIR/systemd/private), whose cgroup
+ * user@UID.service the scope is then in
+ * ("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-ID.scope"),
+ * and must itself run in that cgroup (podman runs its runtime so). The
+ * scope goes once nothing runs in it. */
 int nsl_spec_set_systemd_cgroup(nsl_spec *spec, const char *cgroups_path, nsl_error *error);
 /* The exact cgroup path set (resolved: a relative one under /nslaunch, a
  * systemd scope's cgroup), from each hierarchy's root; NULL when none is. */

@@ -153,9 +153,10 @@ static int remove_cgroup(const char *path, nsl_error *error)
         return r;
 }
 
-/* The config's cgroupsPath, else one named by the ID; a rootless container
+/* The config's cgroupsPath, else one named by the ID (systemd's driver: in
+ * user.slice of the user's own systemd, rootless); a rootless container
  * (run by a user, or by a user namespace's root) without cgroupsPath gets
- * none (the cgroup tree is the host root's here). */
+ * none from the cgroupfs driver (the cgroup tree is the host root's here). */
 static const char *cgroup_path(const struct nsl_runc *g, const struct create_args *a, const nsl_oci *oci, char *buf,
                                size_t len)
 {
@@ -164,7 +165,7 @@ static const char *cgroup_path(const struct nsl_runc *g, const struct create_arg
         if (path)
                 snprintf(buf, len, "%s", path);
         else if (g->systemd_cgroup)
-                snprintf(buf, len, "system.slice:nslaunch-runc:%s", a->id);
+                snprintf(buf, len, "%s:nslaunch-runc:%s", nsl_host_root() ? "system.slice" : "user.slice", a->id);
         else if (nsl_host_root())
                 snprintf(buf, len, DEFAULT_CGROUP_PARENT "/%s", a->id);
         else

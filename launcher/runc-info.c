@@ -264,7 +264,7 @@ int nsl_runc_features(const struct nsl_runc *g, int argc, char **argv)
         json_object_object_add(cgroup, "v1", json_object_new_boolean(true));
         json_object_object_add(cgroup, "v2", json_object_new_boolean(true));
         json_object_object_add(cgroup, "systemd", json_object_new_boolean(true));
-        json_object_object_add(cgroup, "systemdUser", json_object_new_boolean(false));
+        json_object_object_add(cgroup, "systemdUser", json_object_new_boolean(true));
         json_object_object_add(linux_o, "cgroup", cgroup);
         json_object_object_add(linux_o, "seccomp", seccomp_features());
         json_object_object_add(off, "enabled", json_object_new_boolean(false));

@@ -103,21 +103,52 @@ bool nsl_host_apparmor_enabled(void)
         return f && fgetc(f) == 'Y';
 }
 
+static const char *map_path(char kind)
+{
+        return kind == 'u' ? "/proc/self/uid_map" : "/proc/self/gid_map";
+}
+
+/* The next line of the caller's uid_map or gid_map; false at its end. */
+static bool next_range(FILE *f, struct nsl_id_range *range)
+{
+        uint32_t inside, outside, count;
+
+        if (fscanf(f, "%" SCNu32 " %" SCNu32 " %" SCNu32, &inside, &outside, &count) != 3)
+                return false;
+        *range = (struct nsl_id_range){ inside, outside, count };
+        return true;
+}
+
 int nsl_host_identity_map(char kind, struct nsl_id_range *ranges, size_t max, size_t *n, nsl_error *error)
 {
-        const char *path = kind == 'u' ? "/proc/self/uid_map" : "/proc/self/gid_map";
-        _cleanup_file_ FILE *f = fopen(path, "re");
-        uint32_t inside, outside, count;
+        _cleanup_file_ FILE *f = fopen(map_path(kind), "re");
+        struct nsl_id_range range;
 
         *n = 0;
         if (!f)
-                return nsl_fail(error, errno, "idmap", path, NULL);
-        while (fscanf(f, "%" SCNu32 " %" SCNu32 " %" SCNu32, &inside, &outside, &count) == 3) {
+                return nsl_fail(error, errno, "idmap", map_path(kind), NULL);
+        while (next_range(f, &range)) {
                 if (*n == max)
-                        return nsl_fail(error, E2BIG, "idmap", path, "more than %zu lines", max);
-                ranges[(*n)++] = (struct nsl_id_range){ inside, inside, count };
+                        return nsl_fail(error, E2BIG, "idmap", map_path(kind), "more than %zu lines", max);
+                ranges[(*n)++] = (struct nsl_id_range){ range.inside, range.inside, range.count };
         }
         return 0;
+}
+
+int nsl_host_uid(uid_t *uid, nsl_error *error)
+{
+        _cleanup_file_ FILE *f = fopen(map_path('u'), "re");
+        struct nsl_id_range range;
+        uid_t euid = geteuid();
+
+        if (!f)
+                return nsl_fail(error, errno, "idmap", map_path('u'), NULL);
+        while (next_range(f, &range))
+                if (euid >= range.inside && euid - range.inside < range.count) {
+                        *uid = range.outside + (euid - range.inside);
+                        return 0;
+                }
+        return nsl_fail(error, ENOENT, "idmap", map_path('u'), "the caller's uid %u is not mapped", (unsigned)euid);
 }
 
 int nsl_host_gather(const struct nsl_spec *spec, struct nsl_host *host, nsl_error *error)

@@ -58,6 +58,9 @@ bool nsl_host_selinux_enabled(void);
  * mapped to itself: what a sandbox gets that should see the same ids as its
  * caller. */
 int nsl_host_identity_map(char kind, struct nsl_id_range *ranges, size_t max, size_t *n, nsl_error *error);
+/* The caller's euid as the host sees it: itself outside a user namespace;
+ * inside one (rootless podman's runtime), what uid_map maps it to. */
+int nsl_host_uid(uid_t *uid, nsl_error *error);
 
 /* Checks the kernel interfaces a launch needs (src/kernel.c), then gathers
  * the facts spec's launch needs. */

@@ -581,6 +581,7 @@ int nsl_spec_set_cgroup_path(nsl_spec *spec, const char *path, nsl_error *error)
 int nsl_spec_set_systemd_cgroup(nsl_spec *spec, const char *cgroups_path, nsl_error *error)
 {
         _cleanup_free_ struct nsl_systemd_scope *scope = malloc(sizeof *scope);
+        struct nsl_systemd_manager manager;
         char *path;
         int r;
 
@@ -589,7 +590,9 @@ int nsl_spec_set_systemd_cgroup(nsl_spec *spec, const char *cgroups_path, nsl_er
                                 "a cgroup parent is set already; an exact path replaces it");
         if (!scope)
                 return nsl_fail(error, ENOMEM, "cgroupsPath", "", NULL);
-        if ((r = nsl_systemd_scope_parse(cgroups_path ? cgroups_path : "", scope, error)) < 0)
+        if ((r = nsl_systemd_scope_parse(cgroups_path ? cgroups_path : "", scope, error)) < 0 ||
+            (r = nsl_systemd_manager_find(&manager, error)) < 0 ||
+            (r = nsl_systemd_scope_under(scope, &manager, error)) < 0)
                 return r;
         if (!(path = strdup(scope->path)))
                 return nsl_fail(error, ENOMEM, "cgroupsPath", "", NULL);

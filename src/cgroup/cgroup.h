@@ -158,10 +158,27 @@ struct nsl_systemd_scope {
         char path[1024];
 };
 int nsl_systemd_scope_parse(const char *cgroups_path, struct nsl_systemd_scope *scope, nsl_error *error);
+/* The systemd that makes a caller's scopes: the host's root asks the
+ * system manager (socket: /run/systemd/private, root: ""); any other caller
+ * (a user, or a user namespace's root such as rootless podman's runtime)
+ * asks the manager of its host uid, systemd --user, whose cgroup (root:
+ * /user.slice/user-UID.slice/user@UID.service) it is delegated, over
+ * $XDG_RUNTIME_DIR/systemd/private (else /run/user/UID's). */
+struct nsl_systemd_manager {
+        char socket[1024];
+        char root[128];
+};
+int nsl_systemd_manager_find(struct nsl_systemd_manager *manager, nsl_error *error);
+/* A scope of that manager: path is then below its root. */
+int nsl_systemd_scope_under(struct nsl_systemd_scope *scope, const struct nsl_systemd_manager *manager,
+                            nsl_error *error);
 /* Has systemd make the scope, delegated to nslaunch, with a first process
  * of its own in it (*anchor_pidfd), and applies the limits there. Once the
  * sandbox's init is in the cgroup, nsl_cgroup_anchor_end ends that process
- * (on failure too: the scope goes when empty). cgroup v2 only, as root. */
+ * (on failure too: the scope goes when empty). cgroup v2 only. Rootless,
+ * the caller runs in the user manager's cgroup (a unit of its own, as
+ * podman runs its runtime): cgroup v2 lets a process move a new one only
+ * where it may write the cgroup.procs above both. */
 int nsl_cgroup_create_systemd(const struct nsl_cgroup_limits *limits, const struct nsl_systemd_scope *scope,
                               struct nsl_cgroup *cg, int *anchor_pidfd, nsl_error *error);
 void nsl_cgroup_anchor_end(int *anchor_pidfd);

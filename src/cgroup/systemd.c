@@ -14,15 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../host.h"
 #include "../syscalls.h"
 #include "dbus.h"
 #include "internal.h"
 
-#define SYSTEMD_SOCKET "/run/systemd/private"
+#define SYSTEM_MANAGER_SOCKET "/run/systemd/private"
 #define SYSTEMD_PATH "/org/freedesktop/systemd1"
 #define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
 #define JOB_TIMEOUT_MS 30000    /* runc's */
@@ -91,6 +93,49 @@ int nsl_systemd_scope_parse(const char *cgroups_path, struct nsl_systemd_scope *
                                 "and :-_.\\ only, at most 255 of them");
         if ((size_t)snprintf(scope->path, sizeof scope->path, "%s/%s", dir, scope->unit) >= sizeof scope->path)
                 return nsl_fail(error, ENAMETOOLONG, "cgroupsPath", cgroups_path, NULL);
+        return 0;
+}
+
+/* The runtime directory the user's session names, if it is theirs. */
+static bool usable_runtime_dir(const char *dir)
+{
+        struct stat st;
+
+        return dir && dir[0] == '/' && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid();
+}
+
+int nsl_systemd_manager_find(struct nsl_systemd_manager *manager, nsl_error *error)
+{
+        const char *runtime_dir = getenv("XDG_RUNTIME_DIR");
+        uid_t uid = 0;
+        int n, r;
+
+        *manager = (struct nsl_systemd_manager){ 0 };
+        if (nsl_host_root()) {
+                snprintf(manager->socket, sizeof manager->socket, "%s", SYSTEM_MANAGER_SOCKET);
+                return 0;
+        }
+        if ((r = nsl_host_uid(&uid, error)) < 0)
+                return r;
+        snprintf(manager->root, sizeof manager->root, "/user.slice/user-%u.slice/user@%u.service", (unsigned)uid,
+                 (unsigned)uid);
+        n = usable_runtime_dir(runtime_dir)
+                    ? snprintf(manager->socket, sizeof manager->socket, "%s/systemd/private", runtime_dir)
+                    : snprintf(manager->socket, sizeof manager->socket, "/run/user/%u/systemd/private", (unsigned)uid);
+        if (n < 0 || (size_t)n >= sizeof manager->socket)
+                return nsl_fail(error, ENAMETOOLONG, "systemd", runtime_dir ? runtime_dir : "",
+                                "XDG_RUNTIME_DIR is too long");
+        return 0;
+}
+
+int nsl_systemd_scope_under(struct nsl_systemd_scope *scope, const struct nsl_systemd_manager *manager,
+                            nsl_error *error)
+{
+        char path[sizeof scope->path];
+
+        if ((size_t)snprintf(path, sizeof path, "%s%s", manager->root, scope->path) >= sizeof path)
+                return nsl_fail(error, ENAMETOOLONG, "cgroupsPath", scope->path, NULL);
+        memcpy(scope->path, path, sizeof path);
         return 0;
 }
 
@@ -255,15 +300,16 @@ static void job_removed(const struct nsl_dbus_message *m, struct job_wait *wait)
                 snprintf(wait->result, sizeof wait->result, "%s", result);
 }
 
-/* Connects to systemd, calls member and reads its reply into m (the caller
- * frees it and closes bus). */
-static int call(struct nsl_dbus *bus, const char *what, const char *member, const char *signature,
-                const struct nsl_dbus_writer *body, int64_t deadline, struct nsl_dbus_message *m, nsl_error *error)
+/* Connects to the manager, calls member and reads its reply into m (the
+ * caller frees it and closes bus). */
+static int call(const struct nsl_systemd_manager *manager, struct nsl_dbus *bus, const char *what,
+                const char *member, const char *signature, const struct nsl_dbus_writer *body, int64_t deadline,
+                struct nsl_dbus_message *m, nsl_error *error)
 {
         uint32_t serial;
         int r;
 
-        if ((r = nsl_dbus_connect(bus, SYSTEMD_SOCKET, JOB_TIMEOUT_MS, error)) < 0 ||
+        if ((r = nsl_dbus_connect(bus, manager->socket, JOB_TIMEOUT_MS, error)) < 0 ||
             (r = nsl_dbus_call(bus, NULL, SYSTEMD_PATH, SYSTEMD_MANAGER, member, signature, body, &serial, error)) < 0)
                 return r;
         return await_reply(bus, serial, deadline, what, m, error);
@@ -272,8 +318,8 @@ static int call(struct nsl_dbus *bus, const char *what, const char *member, cons
 /* Starts the scope around pid and waits until its job is done. A direct
  * connection gets the manager's signals without subscribing (systemd's
  * Subscribe tracks clients of the bus only). */
-static int start_scope(const struct nsl_systemd_scope *scope, pid_t pid, const struct nsl_cgroup_limits *l,
-                       nsl_error *error)
+static int start_scope(const struct nsl_systemd_manager *manager, const struct nsl_systemd_scope *scope, pid_t pid,
+                       const struct nsl_cgroup_limits *l, nsl_error *error)
 {
         struct nsl_dbus bus = NSL_DBUS_INIT;
         struct nsl_dbus_writer body;
@@ -285,7 +331,7 @@ static int start_scope(const struct nsl_systemd_scope *scope, pid_t pid, const s
 
         if (nsl_systemd_scope_body(scope, pid, l, &body) < 0)
                 return nsl_fail(error, ENOMEM, "systemd", scope->unit, NULL);
-        ret = call(&bus, scope->unit, "StartTransientUnit", "ssa(sv)a(sa(sv))", &body, deadline, &m, error);
+        ret = call(manager, &bus, scope->unit, "StartTransientUnit", "ssa(sv)a(sa(sv))", &body, deadline, &m, error);
         nsl_dbus_writer_free(&body);
         if (ret == 0) {
                 nsl_dbus_reader_init(&r, &m);
@@ -310,6 +356,7 @@ static int start_scope(const struct nsl_systemd_scope *scope, pid_t pid, const s
 int nsl_systemd_set_properties(const char *path, const struct nsl_cgroup_limits *l, nsl_error *error)
 {
         const char *unit = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        struct nsl_systemd_manager manager;
         struct nsl_dbus bus = NSL_DBUS_INIT;
         struct nsl_dbus_writer body = { 0 };
         struct nsl_dbus_message m;
@@ -317,6 +364,8 @@ int nsl_systemd_set_properties(const char *path, const struct nsl_cgroup_limits 
 
         if (!ends_with(unit, ".scope") || !unit_name_chars(unit))
                 return nsl_fail(error, EINVAL, "systemd", path, "not a scope's cgroup");
+        if ((r = nsl_systemd_manager_find(&manager, error)) < 0)
+                return r;
         nsl_dbus_put_string(&body, unit);
         nsl_dbus_put_bool(&body, true);         /* runtime: for as long as the unit runs */
         struct nsl_dbus_array props = nsl_dbus_array_begin(&body, 8);
@@ -324,8 +373,8 @@ int nsl_systemd_set_properties(const char *path, const struct nsl_cgroup_limits 
         nsl_dbus_array_end(&body, props);
         if (body.failed)
                 r = nsl_fail(error, ENOMEM, "systemd", unit, NULL);
-        else if ((r = call(&bus, unit, "SetUnitProperties", "sba(sv)", &body, nsl_dbus_deadline(JOB_TIMEOUT_MS), &m,
-                           error)) == 0)
+        else if ((r = call(&manager, &bus, unit, "SetUnitProperties", "sba(sv)", &body,
+                           nsl_dbus_deadline(JOB_TIMEOUT_MS), &m, error)) == 0)
                 nsl_dbus_message_free(&m);
         nsl_dbus_writer_free(&body);
         nsl_dbus_close(&bus);
@@ -377,9 +426,28 @@ static int check_placed(pid_t pid, const char *path, nsl_error *error)
         return 0;
 }
 
+/* Rootless: a process of the user's manager's cgroup, where init may be
+ * moved into the scope from (see nsl_cgroup_create_systemd). */
+static int check_inside(const struct nsl_cgroup_places *places, const struct nsl_systemd_manager *manager,
+                        const struct nsl_systemd_scope *scope, nsl_error *error)
+{
+        _cleanup_free_ char *own = NULL;
+        size_t len = strlen(manager->root);
+        int r = nsl_cgroup_own(places, NULL, &own);
+
+        if (r < 0)
+                return nsl_fail(error, -r, "cgroup", places->self, NULL);
+        if (!strncmp(own, manager->root, len) && own[len] == '/')
+                return 0;
+        return nsl_fail(error, EPERM, "cgroup", scope->unit, "runs in %s, outside %s: a rootless runtime moves the "
+                        "container into a scope only from inside it (run it with systemd-run --user --scope, as "
+                        "podman does), or use the cgroupfs driver", own, strrchr(manager->root, '/') + 1);
+}
+
 int nsl_cgroup_create_systemd(const struct nsl_cgroup_limits *l, const struct nsl_systemd_scope *scope,
                               struct nsl_cgroup *cg, int *anchor_pidfd, nsl_error *error)
 {
+        struct nsl_systemd_manager manager;
         struct nsl_cgroup_places places;
         char *dir = NULL;
         pid_t anchor;
@@ -391,18 +459,19 @@ int nsl_cgroup_create_systemd(const struct nsl_cgroup_limits *l, const struct ns
         if (nsl_cgroup_use_v1(&places))
                 return nsl_fail(error, ENOTSUP, "cgroup", scope->unit, "systemd's driver needs a host whose "
                                 "controllers are in cgroup v2 alone: use the cgroupfs driver");
-        if (places.rootless)
-                return nsl_fail(error, ENOTSUP, "cgroup", scope->unit, "systemd's driver is root's: rootless, use "
-                                "the cgroupfs driver");
         /* sd_booted()'s test: systemd made it as pid 1 */
         if (access("/run/systemd/system", F_OK) < 0)
                 return nsl_fail(error, ENOTSUP, "cgroup", scope->unit, "systemd is not this host's init (no "
                                 "/run/systemd/system): use the cgroupfs driver");
+        if ((r = nsl_systemd_manager_find(&manager, error)) < 0 ||
+            (places.rootless && (r = check_inside(&places, &manager, scope, error)) < 0))
+                return r;
         if ((r = anchor_start(anchor_pidfd, &anchor, error)) < 0)
                 return r;
-        if ((r = start_scope(scope, anchor, l, error)) < 0 || (r = check_placed(anchor, scope->path, error)) < 0)
+        if ((r = start_scope(&manager, scope, anchor, l, error)) < 0 ||
+            (r = check_placed(anchor, scope->path, error)) < 0)
                 return r;
         if (asprintf(&dir, "%s%s", places.v2, scope->path) < 0)
                 return nsl_fail(error, ENOMEM, "cgroup", scope->path, NULL);
-        return nsl_cgroup_v2_adopt(dir, l, false, cg, error);
+        return nsl_cgroup_v2_adopt(dir, l, places.rootless, cg, error);
 }

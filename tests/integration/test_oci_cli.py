@@ -966,7 +966,7 @@ def test_features(runc):
     assert "createRuntime" in f["hooks"] and "poststop" in f["hooks"]
     assert set(f["linux"]["namespaces"]) >= {"user", "pid", "mount", "network", "ipc", "uts", "cgroup"}
     assert "CAP_SYS_ADMIN" in f["linux"]["capabilities"]
-    assert f["linux"]["cgroup"]["systemd"] is True and f["linux"]["cgroup"]["systemdUser"] is False
+    assert f["linux"]["cgroup"]["systemd"] is True and f["linux"]["cgroup"]["systemdUser"] is True
     assert f["linux"]["seccomp"]["enabled"] and "SCMP_ACT_ERRNO" in f["linux"]["seccomp"]["actions"]
     assert "SCMP_ARCH_X86_64" in f["linux"]["seccomp"]["archs"]
 

@@ -1,21 +1,26 @@
 """nslaunch-runc --systemd-cgroup: the container's cgroup is a transient
-scope that systemd makes, delegated to nslaunch. Run against the real
-systemd in tests/vm's systemd guest (NSL_VM_SYSTEMD=1: systemd is pid 1,
-cgroup v2); where systemd does not run (this host, the busybox guests) the
-driver is refused with one line and nothing is left."""
+scope that systemd makes, delegated to nslaunch: the system's systemd for
+root, a user's own systemd --user for that user (rootless podman's case).
+Run against the real systemd in tests/vm's systemd guest (NSL_VM_SYSTEMD=1:
+systemd is pid 1, cgroup v2); where systemd does not run (this host, the
+busybox guests) the driver is refused with one line and nothing is left."""
 
+import contextlib
 import glob
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 
 import pytest
 
-from conftest import IS_ROOT
-from host_facts import systemd_is_init
+from conftest import IS_ROOT, NSLAUNCH
+from host_facts import systemd_is_init, unprivileged_user
 from test_oci_cli import bundle, one_error_line, runc, state  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.skipif(not IS_ROOT, reason="systemd's driver is root's")
+# root's own tests, and the rootless ones' user's systemd, which root starts
+pytestmark = pytest.mark.skipif(not IS_ROOT, reason="run as root")
 
 
 def show(unit, *props):
@@ -125,3 +130,196 @@ def test_a_unit_that_exists_already_is_named(runc, bundle):
     assert state(runc, "first")["status"] == "created"
     assert show("nsltest-same.scope", "ActiveState")["ActiveState"] == "active"
     assert runc("--systemd-cgroup", "delete", "--force", "first").returncode == 0
+
+
+class UserManager:
+    """A user's systemd --user (user@UID.service), and nslaunch-runc run as
+    that user with a state directory of the user's own."""
+
+    def __init__(self, entry, top):
+        self.uid, self.gid = entry.pw_uid, entry.pw_gid
+        self.runtime_dir = f"/run/user/{self.uid}"
+        self.root = os.path.join(top, "state")
+        # the binary under test by its second name, as the runc fixture has it
+        self.nslaunch_runc = os.path.join(top, "nslaunch-runc")
+        if not os.path.exists(self.nslaunch_runc):
+            os.symlink(os.path.abspath(NSLAUNCH), self.nslaunch_runc)
+        self.cgroup = f"/sys/fs/cgroup/user.slice/user-{self.uid}.slice/user@{self.uid}.service"
+
+    def run(self, *argv, in_scope=True, timeout=60):
+        """argv as the user; in_scope: in a scope of the user's systemd, as
+        podman runs its runtime (systemd-run --user --scope). The user
+        manager moves a process into a scope only from its own cgroup: a
+        login's process (in session-N.scope) it has the system's systemd
+        move (AttachProcessesToUnit, over the system bus, which tests/vm's
+        guest does not run), so here root moves it into the manager's
+        init.scope first."""
+        user = ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups", "--",
+                "env", f"XDG_RUNTIME_DIR={self.runtime_dir}"]
+        if in_scope:
+            user = ["sh", "-c", f'echo $$ >{self.cgroup}/init.scope/cgroup.procs && exec "$@"', "sh", *user,
+                    "systemd-run", "--user", "--scope", "--quiet", "--"]
+        # files, not pipes: a created container keeps create's stdio
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            cp = subprocess.run([*user, *argv], stdout=out, stderr=err, text=True, timeout=timeout)
+            out.seek(0)
+            err.seek(0)
+            return subprocess.CompletedProcess(cp.args, cp.returncode, out.read(), err.read())
+
+    def runc(self, *args, **kw):
+        return self.run(self.nslaunch_runc, "--root", self.root, "--systemd-cgroup", *args, **kw)
+
+    def show(self, unit, *props):
+        cp = self.run("systemctl", "--user", "show", unit, *(f"--property={p}" for p in props), in_scope=False)
+        assert cp.returncode == 0, cp.stderr
+        return dict(line.split("=", 1) for line in cp.stdout.splitlines() if "=" in line)
+
+
+def systemctl(*args):
+    """systemctl as root; a failure says what `systemctl status` says of
+    the unit (tests/vm's systemd guest has no journal)."""
+    cp = subprocess.run(["systemctl", *args], capture_output=True, text=True, timeout=120)
+    if cp.returncode:
+        status = subprocess.run(["systemctl", "status", "--no-pager", *args[1:]], capture_output=True, text=True)
+        pytest.fail(f"systemctl {' '.join(args)}: {cp.stderr.strip()}\n{status.stdout}")
+
+
+@contextlib.contextmanager
+def drop_ins(units):
+    """Runtime drop-ins ({unit: text}), for as long as the test runs."""
+    dirs = [f"/run/systemd/system/{unit}.d" for unit in units]
+    for d, text in zip(dirs, units.values()):
+        os.makedirs(d, exist_ok=True)
+        with open(f"{d}/nsl-test.conf", "w") as f:
+            f.write(text)
+    systemctl("daemon-reload")
+    try:
+        yield
+    finally:
+        for d in dirs:
+            shutil.rmtree(d, ignore_errors=True)
+        systemctl("daemon-reload")
+
+
+def user_manager_drop_ins(uid, gid):
+    """What user@UID.service needs in tests/vm's systemd guest: no
+    sysinit.target nor basic.target (the guest runs its one unit without
+    them: their units are the host's, and what they mount would be left);
+    no PAM session (the host's /etc has no systemd-user stack, and its
+    `other` refuses the guest's user), so the XDG_RUNTIME_DIR pam_systemd
+    would set is given; and its runtime directory made
+    without systemd-logind, which the guest does not run
+    (systemd-user-runtime-dir asks it over the system bus for the tmpfs's
+    size)."""
+    no_defaults = "[Unit]\nDefaultDependencies=no\n"
+    runtime_dir = f"/run/user/{uid}"
+    return {
+        f"user@{uid}.service": no_defaults + f"[Service]\nPAMName=\nEnvironment=XDG_RUNTIME_DIR={runtime_dir}\n",
+        f"user-runtime-dir@{uid}.service": no_defaults + "[Service]\nExecStart=\n"
+        f"ExecStart=/usr/bin/install -d -m 0700 -o {uid} -g {gid} {runtime_dir}\n"
+        f"ExecStop=\nExecStop=/bin/rm -rf {runtime_dir}\n",
+    }
+
+
+def rootless_bundle(manager, top):
+    """A bundle made by the user: `spec --rootless`, a root with the host's
+    /usr, the scope user.slice:nsltest:u1 with memory and pids limits."""
+    bundle_dir = os.path.join(top, "bundle")
+    dirs = [f"{bundle_dir}/root/{d}" for d in ("usr", "etc", "proc", "dev", "sys", "tmp")]
+    cp = manager.run("mkdir", "-p", *dirs, in_scope=False)
+    assert cp.returncode == 0, cp.stderr
+    for link in ("bin", "lib", "lib64", "sbin"):
+        if os.path.islink(f"/{link}"):
+            os.symlink(os.readlink(f"/{link}"), f"{bundle_dir}/root/{link}")
+    cp = manager.run(manager.nslaunch_runc, "spec", "--rootless", "--bundle", bundle_dir, in_scope=False)
+    assert cp.returncode == 0, cp.stderr
+    with open(f"{bundle_dir}/config.json") as f:
+        config = json.load(f)
+    config["root"] = {"path": "root", "readonly": True}
+    config["process"]["args"] = ["/bin/sleep", "60"]
+    config["mounts"].append({"destination": "/usr", "type": "bind", "source": "/usr",
+                             "options": ["rbind", "ro", "nosuid", "nodev"]})
+    config["linux"]["cgroupsPath"] = "user.slice:nsltest:u1"
+    config["linux"]["resources"] = {"memory": {"limit": 64 << 20}, "pids": {"limit": 30}}
+    with open(f"{bundle_dir}/config.json", "w") as f:
+        json.dump(config, f)
+    return bundle_dir
+
+
+@pytest.fixture
+def user_manager():
+    """The test user's systemd --user (user@UID.service), started for the
+    test and stopped after it, and a rootless bundle of the user's."""
+    with unprivileged_user() as entry:
+        top = tempfile.mkdtemp(prefix="nsl-user-manager-", dir="/tmp")
+        os.chmod(top, 0o755)
+        os.chown(top, entry.pw_uid, entry.pw_gid)
+        manager = UserManager(entry, top)
+        unit = f"user@{entry.pw_uid}.service"
+        try:
+            with drop_ins(user_manager_drop_ins(entry.pw_uid, entry.pw_gid)):
+                systemctl("start", unit)
+                try:
+                    assert os.path.exists(f"{manager.runtime_dir}/systemd/private")
+                    manager.bundle = rootless_bundle(manager, top)
+                    yield manager
+                finally:
+                    if os.path.isdir(manager.root):
+                        manager.runc("delete", "--force", "u1", in_scope=False)
+                    systemctl("stop", unit)
+        finally:
+            shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.mark.skipif(not systemd_is_init(), reason="needs systemd as pid 1 (tests/vm: NSL_VM_SYSTEMD=1)")
+def test_a_users_own_systemd_makes_a_rootless_containers_scope(user_manager):
+    """Run by a user from a scope of the user's systemd, as rootless podman
+    runs its runtime: the container's scope is the user manager's, in its
+    cgroup, with the limits written and known to it; exec (which joins
+    init's cgroup from the same place) finds it its cgroup namespace's
+    root; update tells the manager too; delete leaves no unit and no
+    cgroup."""
+    m = user_manager
+    unit, cgroup = "nsltest-u1.scope", f"{m.cgroup}/user.slice/nsltest-u1.scope"
+    cp = m.runc("create", "--bundle", m.bundle, "u1")
+    assert cp.returncode == 0, cp.stderr
+    cp = m.runc("state", "u1", in_scope=False)
+    assert cp.returncode == 0, cp.stderr
+    init = json.loads(cp.stdout)["pid"]
+    with open(f"/proc/{init}/cgroup") as f:
+        assert f.read() == f"0::{cgroup[len('/sys/fs/cgroup'):]}\n"
+    with open(f"{cgroup}/cgroup.procs") as f:
+        assert init in [int(p) for p in f.read().split()]
+    assert open(f"{cgroup}/memory.max").read().strip() == str(64 << 20)
+    assert open(f"{cgroup}/pids.max").read().strip() == "30"
+    props = m.show(unit, "Delegate", "MemoryMax", "TasksMax", "Slice", "ActiveState")
+    assert props == {"Delegate": "yes", "MemoryMax": str(64 << 20), "TasksMax": "30", "Slice": "user.slice",
+                     "ActiveState": "active"}, props
+    assert m.runc("start", "u1", in_scope=False).returncode == 0
+    cp = m.runc("exec", "u1", "/bin/cat", "/proc/self/cgroup")
+    assert cp.returncode == 0 and cp.stdout == "0::/\n", (cp.stdout, cp.stderr)    # its cgroup namespace's root
+    cp = m.runc("update", "--memory", "128m", "u1", in_scope=False)
+    assert cp.returncode == 0, cp.stderr
+    assert open(f"{cgroup}/memory.max").read().strip() == str(128 << 20)
+    assert m.show(unit, "MemoryMax") == {"MemoryMax": str(128 << 20)}
+    cp = m.runc("delete", "--force", "u1", in_scope=False)
+    assert cp.returncode == 0, cp.stderr
+    assert not os.path.exists(cgroup)
+    assert m.show(unit, "LoadState")["LoadState"] == "not-found"
+
+
+@pytest.mark.skipif(not systemd_is_init(), reason="needs systemd as pid 1 (tests/vm: NSL_VM_SYSTEMD=1)")
+def test_a_rootless_create_outside_the_users_systemd_is_refused_in_one_line(user_manager):
+    """Outside the user manager's cgroup, cgroup v2 would not let the
+    runtime move init into the scope: one line says where it runs and what
+    to do, before any scope is asked for; nothing is left."""
+    m = user_manager
+    cp = m.runc("create", "--bundle", m.bundle, "u1", in_scope=False)
+    line = one_error_line(cp)
+    own = open("/proc/self/cgroup").read().split(":", 2)[2].strip()
+    assert line == (f"nslaunch-runc: cgroup: nsltest-u1.scope: runs in {own}, outside user@{m.uid}.service: a "
+                    "rootless runtime moves the container into a scope only from inside it (run it with systemd-run "
+                    "--user --scope, as podman does), or use the cgroupfs driver"), line
+    assert m.runc("list", "-q", in_scope=False).stdout == ""
+    assert not os.path.exists(f"{m.cgroup}/user.slice/nsltest-u1.scope")
+    assert m.show("nsltest-u1.scope", "LoadState")["LoadState"] == "not-found"

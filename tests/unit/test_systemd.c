@@ -45,6 +45,30 @@ static void expect_refused(const char *cgroups_path, const char *cause_part)
                 fail_msg("%s: '%s' does not say '%s'", cgroups_path, e.cause, cause_part);
 }
 
+/* A user's systemd: its scopes are below its own cgroup, and a path that
+ * would not fit is refused rather than cut. */
+static void scope_of_a_users_systemd(void **state)
+{
+        struct nsl_systemd_manager manager = { .socket = "/run/user/1000/systemd/private",
+                                               .root = "/user.slice/user-1000.slice/user@1000.service" };
+        struct nsl_systemd_scope scope;
+        nsl_error e = { 0 };
+
+        (void)state;
+        assert_int_equal(nsl_systemd_scope_parse("user.slice:libpod:f00", &scope, &e), 0);
+        assert_int_equal(nsl_systemd_scope_under(&scope, &manager, &e), 0);
+        assert_string_equal(scope.path, "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-f00.scope");
+        assert_string_equal(scope.unit, "libpod-f00.scope");
+        assert_string_equal(scope.slice, "user.slice");
+
+        memset(scope.path, 'a', sizeof scope.path - 1);
+        scope.path[sizeof scope.path - 1] = '\0';
+        scope.path[0] = '/';
+        assert_true(nsl_systemd_scope_under(&scope, &manager, &e) < 0);
+        assert_int_equal(e.errnum, ENAMETOOLONG);
+        assert_int_equal(scope.path[1], 'a');   /* left as it was */
+}
+
 /* Docker's, podman's and kubelet's forms; a slice's dashes are its parents. */
 static void scope_names(void **state)
 {
@@ -301,6 +325,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(scope_names),
+                cmocka_unit_test(scope_of_a_users_systemd),
                 cmocka_unit_test(call_bytes),
                 cmocka_unit_test(scope_call_through_dbus_daemon),
                 cmocka_unit_test(dbus_daemon_drops_a_malformed_call),
