@@ -149,15 +149,6 @@ int nsl_cgroup_create_exact(const struct nsl_cgroup_limits *limits, const char *
  * as given, relative under /nslaunch; "slice:prefix:name" (systemd's driver)
  * and ".." refused. *out is malloc'd. */
 int nsl_cgroup_resolve_path(const char *path, char **out, nsl_error *error);
-/* systemd's driver: an OCI cgroupsPath "slice:prefix:name" is the scope
- * unit prefix-name.scope in slice (system.slice when empty), whose cgroup
- * is path ("/system.slice/docker-ID.scope"). */
-struct nsl_systemd_scope {
-        char unit[256];
-        char slice[256];
-        char path[1024];
-};
-int nsl_systemd_scope_parse(const char *cgroups_path, struct nsl_systemd_scope *scope, nsl_error *error);
 /* The systemd that makes a caller's scopes: the host's root asks the
  * system manager (socket: /run/systemd/private, root: ""); any other caller
  * (a user, or a user namespace's root such as rootless podman's runtime)
@@ -169,10 +160,21 @@ struct nsl_systemd_manager {
         char root[128];
 };
 int nsl_systemd_manager_find(struct nsl_systemd_manager *manager, nsl_error *error);
-/* A scope of that manager: path is then below its root. */
+/* systemd's driver: an OCI cgroupsPath "slice:prefix:name" is the scope
+ * unit prefix-name.scope in slice (system.slice when empty), whose cgroup
+ * is path ("/system.slice/docker-ID.scope"), made by manager. */
+struct nsl_systemd_scope {
+        char unit[256];
+        char slice[256];
+        char path[1024];
+        struct nsl_systemd_manager manager;     /* nsl_systemd_scope_under's; parse leaves it empty */
+};
+int nsl_systemd_scope_parse(const char *cgroups_path, struct nsl_systemd_scope *scope, nsl_error *error);
+/* A scope of that manager, which it keeps: path is then below its root. */
 int nsl_systemd_scope_under(struct nsl_systemd_scope *scope, const struct nsl_systemd_manager *manager,
                             nsl_error *error);
-/* Has systemd make the scope, delegated to nslaunch, with a first process
+/* Has the scope's manager (nsl_systemd_scope_under) make the scope,
+ * delegated to nslaunch, with a first process
  * of its own in it (*anchor_pidfd), and applies the limits there. Once the
  * sandbox's init is in the cgroup, nsl_cgroup_anchor_end ends that process
  * (on failure too: the scope goes when empty). cgroup v2 only. Rootless,

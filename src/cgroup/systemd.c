@@ -136,6 +136,7 @@ int nsl_systemd_scope_under(struct nsl_systemd_scope *scope, const struct nsl_sy
         if ((size_t)snprintf(path, sizeof path, "%s%s", manager->root, scope->path) >= sizeof path)
                 return nsl_fail(error, ENAMETOOLONG, "cgroupsPath", scope->path, NULL);
         memcpy(scope->path, path, sizeof path);
+        scope->manager = *manager;
         return 0;
 }
 
@@ -318,8 +319,8 @@ static int call(const struct nsl_systemd_manager *manager, struct nsl_dbus *bus,
 /* Starts the scope around pid and waits until its job is done. A direct
  * connection gets the manager's signals without subscribing (systemd's
  * Subscribe tracks clients of the bus only). */
-static int start_scope(const struct nsl_systemd_manager *manager, const struct nsl_systemd_scope *scope, pid_t pid,
-                       const struct nsl_cgroup_limits *l, nsl_error *error)
+static int start_scope(const struct nsl_systemd_scope *scope, pid_t pid, const struct nsl_cgroup_limits *l,
+                       nsl_error *error)
 {
         struct nsl_dbus bus = NSL_DBUS_INIT;
         struct nsl_dbus_writer body;
@@ -331,7 +332,8 @@ static int start_scope(const struct nsl_systemd_manager *manager, const struct n
 
         if (nsl_systemd_scope_body(scope, pid, l, &body) < 0)
                 return nsl_fail(error, ENOMEM, "systemd", scope->unit, NULL);
-        ret = call(manager, &bus, scope->unit, "StartTransientUnit", "ssa(sv)a(sa(sv))", &body, deadline, &m, error);
+        ret = call(&scope->manager, &bus, scope->unit, "StartTransientUnit", "ssa(sv)a(sa(sv))", &body, deadline, &m,
+                   error);
         nsl_dbus_writer_free(&body);
         if (ret == 0) {
                 nsl_dbus_reader_init(&r, &m);
@@ -428,9 +430,10 @@ static int check_placed(pid_t pid, const char *path, nsl_error *error)
 
 /* Rootless: a process of the user's manager's cgroup, where init may be
  * moved into the scope from (see nsl_cgroup_create_systemd). */
-static int check_inside(const struct nsl_cgroup_places *places, const struct nsl_systemd_manager *manager,
-                        const struct nsl_systemd_scope *scope, nsl_error *error)
+static int check_inside(const struct nsl_cgroup_places *places, const struct nsl_systemd_scope *scope,
+                        nsl_error *error)
 {
+        const struct nsl_systemd_manager *manager = &scope->manager;
         _cleanup_free_ char *own = NULL;
         size_t len = strlen(manager->root);
         int r = nsl_cgroup_own(places, NULL, &own);
@@ -447,7 +450,6 @@ static int check_inside(const struct nsl_cgroup_places *places, const struct nsl
 int nsl_cgroup_create_systemd(const struct nsl_cgroup_limits *l, const struct nsl_systemd_scope *scope,
                               struct nsl_cgroup *cg, int *anchor_pidfd, nsl_error *error)
 {
-        struct nsl_systemd_manager manager;
         struct nsl_cgroup_places places;
         char *dir = NULL;
         pid_t anchor;
@@ -463,13 +465,11 @@ int nsl_cgroup_create_systemd(const struct nsl_cgroup_limits *l, const struct ns
         if (access("/run/systemd/system", F_OK) < 0)
                 return nsl_fail(error, ENOTSUP, "cgroup", scope->unit, "systemd is not this host's init (no "
                                 "/run/systemd/system): use the cgroupfs driver");
-        if ((r = nsl_systemd_manager_find(&manager, error)) < 0 ||
-            (places.rootless && (r = check_inside(&places, &manager, scope, error)) < 0))
+        if (places.rootless && (r = check_inside(&places, scope, error)) < 0)
                 return r;
         if ((r = anchor_start(anchor_pidfd, &anchor, error)) < 0)
                 return r;
-        if ((r = start_scope(&manager, scope, anchor, l, error)) < 0 ||
-            (r = check_placed(anchor, scope->path, error)) < 0)
+        if ((r = start_scope(scope, anchor, l, error)) < 0 || (r = check_placed(anchor, scope->path, error)) < 0)
                 return r;
         if (asprintf(&dir, "%s%s", places.v2, scope->path) < 0)
                 return nsl_fail(error, ENOMEM, "cgroup", scope->path, NULL);

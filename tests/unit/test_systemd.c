@@ -60,6 +60,8 @@ static void scope_of_a_users_systemd(void **state)
         assert_string_equal(scope.path, "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-f00.scope");
         assert_string_equal(scope.unit, "libpod-f00.scope");
         assert_string_equal(scope.slice, "user.slice");
+        assert_string_equal(scope.manager.socket, "/run/user/1000/systemd/private");
+        assert_string_equal(scope.manager.root, manager.root);
 
         memset(scope.path, 'a', sizeof scope.path - 1);
         scope.path[sizeof scope.path - 1] = '\0';
