@@ -23,6 +23,17 @@ from host_facts import whole_disk
 TIMEOUT = 20
 
 
+def run_to_files(argv, input=None, timeout=TIMEOUT, **kw):
+    """subprocess.run with stdout and stderr in files, not pipes: a created
+    container keeps create's stdio (as conmon's pipes), so a pipe would not
+    see its end before the container's."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        cp = subprocess.run(argv, input=input, stdout=out, stderr=err, text=True, timeout=timeout, **kw)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(argv, cp.returncode, out.read(), err.read())
+
+
 @pytest.fixture
 def runc(hostdir):
     """Calls nslaunch-runc (a symlink to the binary under test) with a
@@ -32,15 +43,8 @@ def runc(hostdir):
     os.symlink(os.path.abspath(NSLAUNCH), link)
     root = os.path.join(hostdir(0o700, prefix="nsl-runc-root-"), "state")
 
-    def call(*args, input=None, timeout=TIMEOUT, root_dir=None, **kw):
-        # files, not pipes: a created container keeps create's stdio (as
-        # conmon's pipes), so a pipe would not see its end before the container's
-        argv = [link, "--root", root_dir or root, *args]
-        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-            cp = subprocess.run(argv, input=input, stdout=out, stderr=err, text=True, timeout=timeout, **kw)
-            out.seek(0)
-            err.seek(0)
-            return subprocess.CompletedProcess(argv, cp.returncode, out.read(), err.read())
+    def call(*args, root_dir=None, **kw):
+        return run_to_files([link, "--root", root_dir or root, *args], **kw)
 
     call.link = link
     call.root = root

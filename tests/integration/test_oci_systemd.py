@@ -17,7 +17,7 @@ import pytest
 
 from conftest import IS_ROOT, NSLAUNCH
 from host_facts import systemd_is_init, unprivileged_user
-from test_oci_cli import bundle, one_error_line, runc, state  # noqa: F401 (fixtures)
+from test_oci_cli import bundle, one_error_line, run_to_files, runc, state  # noqa: F401 (fixtures)
 
 # root's own tests, and the rootless ones' user's systemd, which root starts
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="run as root")
@@ -159,12 +159,7 @@ class UserManager:
         if in_scope:
             user = ["sh", "-c", f'echo $$ >{self.cgroup}/init.scope/cgroup.procs && exec "$@"', "sh", *user,
                     "systemd-run", "--user", "--scope", "--quiet", "--"]
-        # files, not pipes: a created container keeps create's stdio
-        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-            cp = subprocess.run([*user, *argv], stdout=out, stderr=err, text=True, timeout=timeout)
-            out.seek(0)
-            err.seek(0)
-            return subprocess.CompletedProcess(cp.args, cp.returncode, out.read(), err.read())
+        return run_to_files([*user, *argv], timeout=timeout)
 
     def runc(self, *args, **kw):
         return self.run(self.nslaunch_runc, "--root", self.root, "--systemd-cgroup", *args, **kw)
