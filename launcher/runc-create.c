@@ -536,8 +536,9 @@ int nsl_runc_kill(const struct nsl_runc *g, int argc, char **argv)
         return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
 }
 
-/* init is not our child: its pidfd turns readable when it has exited. */
-static int kill_and_wait(const struct nsl_runc_state *state, nsl_error *error)
+/* init is not our child: its pidfd turns readable when it has exited. A
+ * paused container takes its SIGKILL once thawed. */
+static int kill_and_wait(const struct nsl_runc_state *state, bool paused, nsl_error *error)
 {
         _cleanup_close_ int pidfd = nsl_runc_init_pidfd(state);
         struct pollfd p = { .fd = pidfd, .events = POLLIN };
@@ -546,6 +547,9 @@ static int kill_and_wait(const struct nsl_runc_state *state, nsl_error *error)
                 return 0;
         if (nsl_pidfd_send_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
                 return nsl_fail(error, errno, "delete", state->id, "cannot kill the container");
+        int r = paused ? nsl_cgroup_freeze(state->cgroup, false, error) : 0;
+        if (r < 0)
+                return r;
         if (poll(&p, 1, 10000) <= 0)
                 return nsl_fail(error, ETIMEDOUT, "delete", state->id, "the container does not end");
         return 0;
@@ -565,7 +569,7 @@ static int delete_locked(const struct nsl_runc *g, const char *id, int dirfd, bo
                 r = nsl_fail(error, EBUSY, "delete", id, "the container is %s (stop it, or --force)",
                              nsl_runc_status_name(status));
         else
-                r = kill_and_wait(&state, error);
+                r = kill_and_wait(&state, status == NSL_RUNC_PAUSED, error);
         if (r == 0 && state.cgroup[0]) {
                 nsl_error ignored;
                 if (remove_cgroup(state.cgroup, &ignored) < 0 && ignored.errnum != ENOENT)

@@ -74,6 +74,46 @@ bool nsl_cgroup_use_v1(const struct nsl_cgroup_places *places)
         return !places->v2 || places->v1[NSL_CG_MEMORY] || places->v1[NSL_CG_CPU] || places->v1[NSL_CG_PIDS];
 }
 
+/* Whether the cgroup dir, as its freezer sees it, is frozen or freezing. */
+static bool dir_frozen(const char *dir, bool v1)
+{
+        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        char buf[256];
+
+        if (fd < 0)
+                return false;
+        if (v1)
+                return nsl_cgroup_read(fd, "freezer.state", buf, sizeof buf) > 0 && strncmp(buf, "THAWED", 6);
+        if (nsl_cgroup_read(fd, "cgroup.freeze", buf, sizeof buf) > 0 && buf[0] == '1')
+                return true;
+        /* frozen by a parent */
+        return nsl_cgroup_read(fd, "cgroup.events", buf, sizeof buf) > 0 &&
+               (!strncmp(buf, "frozen 1", 8) || strstr(buf, "\nfrozen 1"));
+}
+
+/* A container cloned into a frozen cgroup, or below a frozen one, would
+ * wait there, and create with it, for ever: refused before anything is
+ * made. The path's nearest existing cgroup says (a new one below a frozen
+ * v1 cgroup is born frozen, a v2 one is frozen by its parent). */
+static int refuse_frozen(const struct nsl_cgroup_places *places, bool v1, const char *path, nsl_error *error)
+{
+        const char *hierarchy = v1 ? places->v1[NSL_CG_FREEZER] : places->v2;
+        _cleanup_free_ char *dir = NULL;
+
+        if (!hierarchy || asprintf(&dir, "%s%s", hierarchy, path) < 0)
+                return 0;
+        for (char *end = dir + strlen(dir); end > dir + strlen(hierarchy); end = strrchr(dir, '/')) {
+                *end = '\0';
+                if (!is_dir(dir))
+                        continue;
+                if (dir_frozen(dir, v1))
+                        return nsl_fail(error, EBUSY, "cgroup", dir, "is frozen: a container there could not start "
+                                                                      "(thaw it first)");
+                return 0;
+        }
+        return 0;
+}
+
 int nsl_cgroup_create_exact(const struct nsl_cgroup_limits *l, const char *path, struct nsl_cgroup *cg,
                             nsl_error *error)
 {
@@ -82,6 +122,8 @@ int nsl_cgroup_create_exact(const struct nsl_cgroup_limits *l, const char *path,
 
         nsl_cgroup_find_places(&places);
         *cg = (struct nsl_cgroup)NSL_CGROUP_INIT;
+        if ((r = refuse_frozen(&places, nsl_cgroup_use_v1(&places), path, error)) < 0)
+                return r;
         if (nsl_cgroup_use_v1(&places))
                 r = nsl_cgroup_v1_create_exact(&places, l, path, cg, error);
         else

@@ -943,6 +943,51 @@ def test_pause_resume(runc, bundle):
     assert runc("delete", "--force", "frozen").returncode == 0
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="the cgroup freezer needs a cgroup nslaunch can make: root only here")
+def test_delete_force_of_a_paused_container(runc, bundle):
+    """The SIGKILL waits for the thaw: delete --force thaws after it."""
+    bundle.write(["/bin/sleep", "60"])
+    create(runc, bundle, "pausedkill")
+    assert runc("start", "pausedkill").returncode == 0
+    pid = state(runc, "pausedkill")["pid"]
+    assert runc("pause", "pausedkill").returncode == 0
+    assert state(runc, "pausedkill")["status"] == "paused"
+    cp = runc("delete", "--force", "pausedkill")
+    assert cp.returncode == 0, cp.stderr
+    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split(") ")[1][0] == "Z"
+    assert not os.path.exists(os.path.join(runc.root, "pausedkill"))
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_create_in_a_frozen_cgroup_is_refused(runc, bundle):
+    """init would wait in it, and create with it, for ever: one line, and
+    the cgroup, which is not create's, is left as it was."""
+    name = f"nsl-frozen-{os.getpid()}"
+    v1 = "/sys/fs/cgroup/freezer"
+    parent = os.path.join(v1, name) if os.path.isdir(v1) else os.path.join("/sys/fs/cgroup", name)
+    os.mkdir(parent)
+    try:
+        with open(os.path.join(parent, "freezer.state" if parent.startswith(v1) else "cgroup.freeze"), "w") as f:
+            f.write("FROZEN" if parent.startswith(v1) else "1")
+        bundle.config["linux"]["cgroupsPath"] = f"/{name}/ct"
+        bundle.write()
+        runc.ids.append("infrozen")
+        cp = subprocess.run([runc.link, "--root", runc.root, "create", "--bundle", bundle.path, "infrozen"],
+                            capture_output=True, text=True, timeout=TIMEOUT)
+        assert cp.returncode == 1, cp.stderr
+        assert cp.stderr == f"nslaunch-runc: cgroup: {parent}: is frozen: a container there could not start " \
+                            "(thaw it first)\n"
+        assert os.listdir(runc.root) == [] or "infrozen" not in os.listdir(runc.root)
+        assert not os.path.exists(os.path.join(parent, "ct"))
+    finally:
+        for h in os.listdir("/sys/fs/cgroup"):
+            for d in (os.path.join("/sys/fs/cgroup", h, name, "ct"), os.path.join("/sys/fs/cgroup", h, name)):
+                if os.path.isdir(d):
+                    os.rmdir(d)
+        if os.path.isdir(os.path.join("/sys/fs/cgroup", name)):
+            os.rmdir(os.path.join("/sys/fs/cgroup", name))
+
+
 # ------------------------------------------------------------------ reports
 
 
