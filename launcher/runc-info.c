@@ -243,7 +243,7 @@ int nsl_runc_features(const struct nsl_runc *g, int argc, char **argv)
         /* what src/oci/mounts.c accepts; propagation and the atime family
          * change nothing in a private mount namespace whose mounts are all
          * nosuid and nodev */
-        static const char *const mount_options[] = { "bind", "rbind", "ro", "rw", "noexec", "exec", "nosuid", "nodev",
+        static const char *const mount_options[] = { "bind", "rbind", "ro", "rro", "rw", "noexec", "exec", "nosuid", "nodev",
                 "defaults", "idmap", "ridmap", "tmpcopyup", "private", "rprivate", "slave", "rslave", "shared",
                 "rshared", "unbindable", "runbindable", "atime", "noatime", "relatime", "norelatime", "strictatime",
                 "nostrictatime", "diratime", "nodiratime", "lazytime", "nolazytime", NULL };

@@ -81,7 +81,9 @@ static int bind_to_spec(struct mount_ctx *c, nsl_error *error)
                 return nsl_oci_refuse(error, c->path, "bind without a source");
         for (size_t i = 0; i < c->m->n_options; i++) {
                 const char *w = c->m->options[i];
-                if (!strcmp(w, "ro"))
+                /* rro (runc 1.1's recursive read-only) is what ro is here:
+                 * a bind's submounts are read-only too */
+                if (!strcmp(w, "ro") || !strcmp(w, "rro"))
                         ro = true;
                 else if (!strcmp(w, "noexec"))
                         noexec = true;
@@ -123,7 +125,7 @@ static int tmpfs_to_spec(struct mount_ctx *c, nsl_error *error)
         for (size_t i = 0; i < c->m->n_options; i++) {
                 const char *w = c->m->options[i];
                 /* tmpcopyup (runc's and crun's extension): the tmpfs starts empty */
-                if ((!strncmp(w, "size=", 5) || !strncmp(w, "mode=", 5) || !strcmp(w, "noexec")) &&
+                if ((!strncmp(w, "size=", 5) || !strncmp(w, "mode=", 5) || !strcmp(w, "noexec") || !strcmp(w, "ro")) &&
                     strlen(words) + strlen(w) + 2 < sizeof words) {
                         strcat(words, *words ? "," : "");
                         strcat(words, w);

@@ -228,10 +228,14 @@ static int parse_tmpfs_option(const char *opt, const char *value, struct nsl_mou
                         return nsl_fail(error, EINVAL, "--tmpfs", value, "bad mode '%s' (use octal, e.g. 1777)", eq + 1);
                 return 0;
         }
+        if (!eq && !strcmp(opt, "ro")) {
+                m->read_only = true;    /* empty for good: a mountpoint that must stay one */
+                return 0;
+        }
         if (!eq && (r = parse_mount_flag_word(opt, "--tmpfs", value, m, error)) != 0)
                 return r < 0 ? r : 0;
-        return nsl_fail(error, EINVAL, "--tmpfs", value, "unknown option '%s' (known: size=, mode=, noexec, nosuid, nodev)",
-                        opt);
+        return nsl_fail(error, EINVAL, "--tmpfs", value,
+                        "unknown option '%s' (known: size=, mode=, ro, noexec, nosuid, nodev)", opt);
 }
 
 int nsl_parse_tmpfs(const char *value, struct nsl_mount *out, nsl_error *error)

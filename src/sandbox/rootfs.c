@@ -188,7 +188,9 @@ static int mount_one(struct nsl_ctx *ctx, size_t i, nsl_error *error)
                 snprintf(mode, sizeof mode, "%o", (unsigned)m->mode);
                 snprintf(size, sizeof size, "%llu", (unsigned long long)m->size);
                 r = nsl_fs_new("tmpfs", opts, m->size ? 2 : 1,
-                               MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->noexec ? MOUNT_ATTR_NOEXEC : 0), &fresh, error);
+                               MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->noexec ? MOUNT_ATTR_NOEXEC : 0) |
+                                       (m->read_only ? MOUNT_ATTR_RDONLY : 0),
+                               &fresh, error);
                 if (r < 0)
                         return r;
                 mfd = fresh;

@@ -152,6 +152,16 @@ def test_tmpfs_new_destination_and_mode(nsl):
     assert cp.stdout == "0o700\n"
 
 
+def test_read_only_tmpfs_stays_empty(nsl):
+    """--tmpfs DEST:ro (an OCI tmpfs with ro, podman's --tmpfs DEST:ro)"""
+    code = ("import errno, os\n"
+            "try:\n    open('/empty/f', 'w')\nexcept OSError as e:\n    print(errno.errorcode[e.errno])\n"
+            "print(os.listdir('/empty'), open('/proc/self/mountinfo').read().count(' /empty ro,'))")
+    cp = nsl.py(code, "--tmpfs", "/empty:ro,size=1m")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == "EROFS\n[] 1\n"
+
+
 def test_dev_shm_writable(nsl):
     cp = nsl.sh(sh_guard() + "echo x > /dev/shm/f && cat /dev/shm/f")
     assert cp.returncode == 0, cp.stderr
