@@ -526,6 +526,12 @@ int nsl_runc_kill(const struct nsl_runc *g, int argc, char **argv)
                 return nsl_runc_fail(g, "kill", argv[t.index + 1], "not a signal");
         dirfd = nsl_runc_dir_open(g, argv[t.index], false, &error);
         r = dirfd < 0 ? dirfd : nsl_runc_state_read(dirfd, argv[t.index], &state, &error);
+        /* --all of a stopped container finds nothing left: done (engines
+         * send it while cleaning up, as runc allows) */
+        if (r == 0 && nsl_runc_status(&state) == NSL_RUNC_STOPPED && all) {
+                nsl_runc_state_release(&state);
+                return 0;
+        }
         if (r == 0 && nsl_runc_status(&state) == NSL_RUNC_STOPPED)
                 r = nsl_fail(&error, ESRCH, "kill", state.id, "the container is not running");
         /* SIGKILL to init ends a pid namespace of its own, and all in it */

@@ -479,7 +479,7 @@ int nsl_runc_signal_number(const char *name)
 
         if (isdigit((unsigned char)name[0])) {
                 long n = strtol(name, &end, 10);
-                return *end || n <= 0 || n >= NSIG ? -1 : (int)n;
+                return *end || n < 0 || n >= NSIG ? -1 : (int)n;     /* 0: is it there, as kill(1) */
         }
         if (!strncasecmp(name, "SIG", 3))
                 name += 3;

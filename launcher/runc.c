@@ -179,7 +179,9 @@ int nsl_runc_main(int argc, char **argv)
                         g.systemd_cgroup = true;
                         break;
                 case G_VERSION:
-                        printf("nslaunch-runc version %s\nspec: 1.2.0\n", NSL_VERSION);
+                        /* runc's three lines: tools read the version and the spec's */
+                        printf("nslaunch-runc version %s\ncommit: %s\nspec: 1.2.0\n", NSL_VERSION,
+                               nsl_build_commit());
                         return 0;
                 case G_HELP:
                         fputs(usage_text, stdout);

@@ -246,11 +246,15 @@ def test_kill_signal_names_and_numbers(runc, bundle):
     create(runc, bundle, "sig")
     assert runc("start", "sig").returncode == 0
     assert "not a signal" in one_error_line(runc("kill", "sig", "NOPE"))
+    assert "not a signal" in one_error_line(runc("kill", "sig", "-1"))
+    assert runc("kill", "sig", "0").returncode == 0, "signal 0 asks only whether it is there"
     time.sleep(0.3)     # the traps are set
     cp = runc("kill", "sig", "SIGUSR1")
     assert cp.returncode == 0, cp.stderr
     assert wait_status(runc, "sig", "stopped")["status"] == "stopped"
     assert "not running" in one_error_line(runc("kill", "sig", "15"))
+    assert "not running" in one_error_line(runc("kill", "sig", "0"))
+    assert runc("kill", "--all", "sig", "KILL").returncode == 0, "nothing left to signal: done, as runc"
     assert runc("delete", "sig").returncode == 0
 
 
@@ -1071,6 +1075,7 @@ def test_refusals(runc):
         assert one_error_line(runc("state", bad)).startswith("nslaunch-runc: id: ")
     cp = subprocess.run([runc.link, "--version"], capture_output=True, text=True)
     assert cp.returncode == 0 and cp.stdout.startswith("nslaunch-runc version ")
+    assert [line.split(":")[0] for line in cp.stdout.splitlines()[1:]] == ["commit", "spec"], "runc's lines"
 
 
 def test_bad_bundle_names_itself(runc, hostdir):
