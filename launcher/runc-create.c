@@ -45,6 +45,7 @@ struct create_args {
         unsigned preserve_fds;
         bool detach, keep;
         bool foreground;        /* run without --detach: signals go on to the command */
+        struct nsl_runc_tty *tty;       /* a foreground run's own terminal; NULL: create, run --detach */
 };
 
 static void forwarded_signals(sigset_t *set)
@@ -193,20 +194,22 @@ static int setup_spec(const struct nsl_runc *g, const struct create_args *a, con
         if (!g->systemd_cgroup && cgroup_path(g, a, oci, cgroup, sizeof cgroup) &&
             (r = nsl_spec_set_cgroup_path(spec, cgroup, error)) < 0)
                 return r;
-        if (nsl_oci_terminal(oci) && !a->console_socket)
+        if (nsl_oci_terminal(oci) && !a->console_socket && !a->tty)
                 return nsl_fail(error, EINVAL, "process.terminal", "",
-                                "a terminal needs --console-socket (nslaunch-runc gives the pty's master there)");
+                                "a detached container's terminal needs --console-socket (nslaunch-runc gives the "
+                                "pty's master there)");
         if (!nsl_oci_terminal(oci) && a->console_socket)
                 return nsl_fail(error, EINVAL, "--console-socket", a->console_socket, "the config has no process.terminal");
-        if (a->console_socket) {
-                *console_fd = nsl_runc_connect_socket(a->console_socket, error);
-                if (*console_fd < 0)
-                        return *console_fd;
-                if ((r = nsl_spec_set_console_socket(spec, *console_fd, error)) < 0)
-                        return r;
-        } else if ((r = nsl_spec_set_stdio(spec, 0, 1, 2, error)) < 0) {
+        if (a->console_socket)
+                r = *console_fd = nsl_runc_connect_socket(a->console_socket, error);
+        else if (nsl_oci_terminal(oci))
+                r = nsl_runc_tty_socket(a->tty, console_fd, error);
+        else
+                r = nsl_spec_set_stdio(spec, 0, 1, 2, error);
+        if (r >= 0 && *console_fd >= 0)
+                r = nsl_spec_set_console_socket(spec, *console_fd, error);
+        if (r < 0)
                 return r;
-        }
         if (a->foreground) {
                 sigset_t set;
                 forwarded_signals(&set);
@@ -621,6 +624,7 @@ int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
         nsl_sandbox *sb = NULL;
         nsl_error error = { 0 };
         nsl_result result = { 0 };
+        struct nsl_runc_tty tty = NSL_RUNC_TTY_INIT;
         char fifo[PATH_MAX + 300];
         int r;
 
@@ -630,6 +634,7 @@ int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
         if (dirfd < 0)
                 return nsl_runc_fail_error(g, &error);
         a.foreground = !a.detach;
+        a.tty = a.foreground ? &tty : NULL;
         if (a.foreground) {
                 sigset_t set;
                 forwarded_signals(&set);
@@ -640,8 +645,12 @@ int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
                 r = nsl_sandbox_detach(sb, &error);
                 sb = NULL;
         }
+        /* the container's terminal, before its command can write to it */
+        if (r == 0 && tty.ours >= 0)
+                r = nsl_runc_tty_attach(&tty, &error);
         if (r < 0) {
                 nsl_sandbox_free(sb);
+                nsl_runc_tty_end(&tty);
                 remove_state_dir(g, a.id, dirfd);
                 nsl_runc_state_release(&state);
                 return nsl_runc_fail_error(g, &error);
@@ -658,11 +667,13 @@ int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
         flock(dirfd, LOCK_UN);
         if (r < 0 || a.detach) {
                 nsl_sandbox_free(sb);
+                nsl_runc_tty_end(&tty);
                 nsl_runc_state_release(&state);
                 return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
         }
         r = nsl_sandbox_wait(sb, -1, &result, &error);
         nsl_sandbox_free(sb);
+        nsl_runc_tty_end(&tty);
         /* on the container's stderr, as a detached one's init writes them */
         nsl_egress_denials_write(STDERR_FILENO, result.egress_denials, result.n_egress_denials,
                                  result.egress_denials_dropped);

@@ -92,6 +92,10 @@ static int parse_exec(struct nsl_tokens *t, struct exec_args *a, nsl_error *erro
         return 0;
 }
 
+/* exec's own failure, as runc's: the process's status is its exit code,
+ * so a failure to start it must not look like a process that exited 1. */
+#define EXEC_FAILED 255
+
 static int wait_exit_code(pid_t pid)
 {
         int status;
@@ -133,15 +137,22 @@ static int exec_spec(const struct exec_args *a, const nsl_oci *oci, char *const 
         return r;
 }
 
-/* The console socket, or exec's own stdio. */
-static int exec_stdio(const struct exec_args *a, nsl_spec *spec, int *console_fd, nsl_error *error)
+/* exec's own stdio; with --tty, the console socket, or in the foreground
+ * a terminal of nslaunch-runc's own. */
+static int exec_stdio(const struct exec_args *a, nsl_spec *spec, struct nsl_runc_tty *tty, int *console_fd,
+                      nsl_error *error)
 {
-        if (a->tty != !!a->console_socket)
-                return nsl_fail(error, EINVAL, "--tty", "", "--tty and --console-socket go together");
-        if (!a->console_socket)
+        int r;
+
+        if (a->console_socket && !a->tty)
+                return nsl_fail(error, EINVAL, "--console-socket", a->console_socket, "needs --tty");
+        if (a->tty && !a->console_socket && a->detach)
+                return nsl_fail(error, EINVAL, "--tty", "", "a detached process's terminal needs --console-socket");
+        if (!a->tty)
                 return nsl_spec_set_stdio(spec, 0, 1, 2, error);
-        *console_fd = nsl_runc_connect_socket(a->console_socket, error);
-        return *console_fd < 0 ? *console_fd : nsl_spec_set_console_socket(spec, *console_fd, error);
+        r = a->console_socket ? (*console_fd = nsl_runc_connect_socket(a->console_socket, error))
+                              : nsl_runc_tty_socket(tty, console_fd, error);
+        return r < 0 ? r : nsl_spec_set_console_socket(spec, *console_fd, error);
 }
 
 int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
@@ -152,6 +163,7 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
         _cleanup_free_ const char **caps = calloc((size_t)argc, sizeof *caps);
         struct exec_args a = { .env = env, .caps = caps };
         _cleanup_close_ int dirfd = -1, console_fd = -1;
+        struct nsl_runc_tty tty = NSL_RUNC_TTY_INIT;
         nsl_spec *spec = nsl_spec_new();
         nsl_oci *oci = NULL;
         nsl_error error = { 0 };
@@ -161,7 +173,8 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
 
         if (!spec || !env || !caps) {
                 nsl_spec_free(spec);
-                return nsl_runc_fail(g, "exec", "", strerror(ENOMEM));
+                nsl_runc_fail(g, "exec", "", strerror(ENOMEM));
+                return EXEC_FAILED;
         }
         r = parse_exec(&t, &a, &error);
         id = r == 0 ? argv[t.index] : NULL;
@@ -177,11 +190,14 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
         if (r == 0)
                 r = exec_spec(&a, oci, argv + t.index + 1, spec, &error);
         if (r == 0)
-                r = exec_stdio(&a, spec, &console_fd, &error);
+                r = exec_stdio(&a, spec, &tty, &console_fd, &error);
         if (r == 0)
                 r = nsl_exec(state.pid, spec, &pid, &error);
+        nsl_close_slot(&console_fd);    /* the process has it: the socket ends with its copy */
         if (r == 0 && a.pid_file)
                 r = nsl_runc_write_pid_file(a.pid_file, pid, &error);
+        if (r == 0 && tty.ours >= 0)
+                r = nsl_runc_tty_attach(&tty, &error);
         nsl_runc_state_release(&state);
         nsl_spec_free(spec);
         nsl_oci_free(oci);
@@ -190,7 +206,13 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
                         kill(pid, SIGKILL);
                         wait_exit_code(pid);
                 }
-                return nsl_runc_fail_error(g, &error);
+                nsl_runc_tty_end(&tty);
+                nsl_runc_fail_error(g, &error);
+                return EXEC_FAILED;
         }
-        return a.detach ? 0 : wait_exit_code(pid);
+        if (a.detach)
+                return 0;
+        r = wait_exit_code(pid);
+        nsl_runc_tty_end(&tty);
+        return r;
 }

@@ -13,10 +13,11 @@
 
 enum { S_ROOTLESS = 1, S_BUNDLE };
 
-/* process.terminal is false: a terminal needs --console-socket (docs/oci.md). */
+/* process.terminal is true, as in runc's and crun's: `run` then gives the
+ * caller the container's terminal (runc-tty.c), create needs --console-socket. */
 static const char base_config[] =
         "{\"ociVersion\":\"1.2.0\","
-        "\"process\":{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],"
+        "\"process\":{\"terminal\":true,\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],"
         "\"env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"TERM=xterm\"],"
         "\"cwd\":\"/\",\"capabilities\":{"
         "\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"

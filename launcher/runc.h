@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
+#include <termios.h>
 
 #include "nslaunch.h"
 #include "tokens.h"
@@ -48,6 +49,26 @@ int nsl_runc_one_id(const struct nsl_runc *g, const char *command, struct nsl_to
                     const char **id);
 /* --console-socket PATH, connected: the engine's listener for the pty's master. */
 int nsl_runc_connect_socket(const char *path, nsl_error *error);
+
+/* The terminal of a foreground run or exec without --console-socket
+ * (runc-tty.c): nslaunch-runc takes the pty's master on a socket pair of
+ * its own and copies between it and its stdio. */
+struct nsl_runc_tty {
+        int ours;               /* our end of the console socket; -1: none */
+        int master;             /* until the pump has it */
+        pid_t pump;             /* the child that copies; -1: none */
+        bool raw;               /* stdin is a terminal, raw until the end */
+        struct termios saved;
+};
+#define NSL_RUNC_TTY_INIT { .ours = -1, .master = -1, .pump = -1 }
+/* The socket pair: *theirs is for nsl_spec_set_console_socket, and the
+ * caller's to close once the container (or exec's process) has it. */
+int nsl_runc_tty_socket(struct nsl_runc_tty *tty, int *theirs, nsl_error *error);
+/* Takes the master (blocks until it comes), makes stdin raw, starts the pump. */
+int nsl_runc_tty_attach(struct nsl_runc_tty *tty, nsl_error *error);
+/* Waits until the container's side is gone and everything it wrote is
+ * copied, then gives the caller's terminal back as it was. */
+void nsl_runc_tty_end(struct nsl_runc_tty *tty);
 
 /* The state store. The ID's directory holds state.json, config.json and,
  * until start, the fifo init waits on. */

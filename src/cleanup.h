@@ -9,6 +9,13 @@
 
 static inline void nsl_freep(void *p) { free(*(void **)p); }
 static inline void nsl_closep(int *fd) { if (*fd >= 0) close(*fd); }
+/* Closes a held fd and marks its slot empty (-1). */
+static inline void nsl_close_slot(int *fd)
+{
+        if (*fd >= 0)
+                close(*fd);
+        *fd = -1;
+}
 static inline void nsl_closedirp(DIR **d) { if (*d) closedir(*d); }
 static inline void nsl_fclosep(FILE **f) { if (*f) fclose(*f); }
 

@@ -106,6 +106,12 @@ int nsl_stage_console(struct nsl_ctx *ctx, nsl_error *error)
                 return 0;
         r = nsl_console_open(ctx, ctx->plan->console_socket, error);
         close(ctx->plan->console_socket);       /* init's copy: the engine holds the master now */
+        /* init's 0, 1 and 2 were its creator's (create's output, an
+         * engine's pipe, which would not end while the container waits
+         * for start): the container's are its terminal from here */
+        for (int fd = 0; r == 0 && fd <= 2; fd++)
+                if (dup2(ctx->console_fd, fd) < 0)
+                        r = nsl_fail(error, errno, "console", "", "cannot take the console as fd %d", fd);
         return r;
 }
 

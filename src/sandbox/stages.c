@@ -2,6 +2,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../cleanup.h"
 #include "../error.h"
 #include "ctx.h"
 
@@ -110,19 +111,12 @@ void nsl_ctx_init(struct nsl_ctx *ctx, const struct nsl_plan *plan, const struct
         nsl_sources_init(&ctx->sources);
 }
 
-static void close_slot(int *fd)
-{
-        if (*fd >= 0)
-                close(*fd);
-        *fd = -1;
-}
-
 void nsl_ctx_release_mounts(struct nsl_ctx *ctx)
 {
-        close_slot(&ctx->root_fd);
+        nsl_close_slot(&ctx->root_fd);
         nsl_sources_close(&ctx->sources);
         for (size_t i = 0; i < ctx->n_seal; i++)
-                close_slot(&ctx->seal_fds[i]);
+                nsl_close_slot(&ctx->seal_fds[i]);
         ctx->n_seal = 0;
 }
 

@@ -4,14 +4,18 @@ bundles, real namespaces.  pytest is a child subreaper (conftest), so the
 containers' inits, detached by create, are reparented to it as they are to
 conmon or the shim."""
 
+import fcntl
 import glob
 import json
 import os
+import pty
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
+import termios
 import threading
 import time
 
@@ -69,6 +73,7 @@ def bundle(hostdir, rootfs, runc):
     top = os.path.dirname(root)
     config = spec_config(runc, top)
     config["root"]["path"] = root
+    config["process"]["terminal"] = False
     config["mounts"].append({"destination": "/usr", "type": "bind", "source": "/usr",
                              "options": ["rbind", "ro", "nosuid", "nodev"]})
 
@@ -113,9 +118,9 @@ def create(runc, bundle, cid, *opts):
     return cp
 
 
-def one_error_line(cp):
+def one_error_line(cp, status=1):
     lines = [line for line in cp.stderr.splitlines() if line.strip()]
-    assert cp.returncode == 1, (cp.returncode, cp.stderr)
+    assert cp.returncode == status, (cp.returncode, cp.stderr)
     assert len(lines) == 1 and lines[0].startswith("nslaunch-runc: "), cp.stderr
     return lines[0]
 
@@ -680,7 +685,8 @@ def test_create_reports_the_sandboxs_own_error(runc, bundle, hostdir):
 
 def test_exec_refused_before_start(runc, bundle):
     create(runc, bundle, "notyet")
-    assert "not running" in one_error_line(runc("exec", "notyet", "/bin/true"))
+    # 255, as runc's: a process that exits 1 is not exec failing
+    assert "not running" in one_error_line(runc("exec", "notyet", "/bin/true"), status=255)
     assert runc("delete", "--force", "notyet").returncode == 0
 
 
@@ -1040,6 +1046,7 @@ def test_spec_writes_once_and_rootless(runc, hostdir):
     d = hostdir()
     config = spec_config(runc, d, rootless=False)
     assert config["ociVersion"] and config["root"]["path"] == "rootfs"
+    assert config["process"]["terminal"] is True, "runc's and crun's default"
     assert "exists already" in one_error_line(runc("spec", "--bundle", d))
     d2 = hostdir()
     config = spec_config(runc, d2, rootless=True)
@@ -1193,11 +1200,122 @@ def test_console_socket_gets_the_pty_master(runc, bundle, hostdir):
     assert runc("delete", "tty").returncode == 0
 
 
+def test_create_with_a_console_lets_go_of_its_callers_output(runc, bundle, hostdir):
+    """An engine that reads create's output to its end (Go's exec with a
+    pipe) must get that end when create exits: init holds the terminal
+    then, not create's stdout and stderr, while it waits for start."""
+    bundle.config["process"]["terminal"] = True
+    bundle.write(["/bin/sh", "-c", "echo on-the-console"])
+    d = hostdir()
+    sock_path = os.path.join(d, "console.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(sock_path)
+    server.listen(1)
+    runc.ids.append("letgo")
+    proc = subprocess.Popen([runc.link, "--root", runc.root, "create", "--bundle", bundle.path,
+                             "--console-socket", sock_path, "letgo"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    conn, _ = server.accept()
+    _, fds, _, _ = socket.recv_fds(conn, 1024, 1)
+    conn.close()
+    server.close()
+    try:
+        out, err = proc.communicate(timeout=10)     # EOF on both, not only create's exit
+        assert proc.returncode == 0, err
+        assert state(runc, "letgo")["status"] == "created"
+        assert runc("start", "letgo").returncode == 0
+        assert b"on-the-console" in read_until(fds[0], b"on-the-console")
+    finally:
+        os.close(fds[0])
+
+
 def test_terminal_without_console_socket_refused(runc, bundle):
+    """Only a foreground run or exec can give its caller the terminal."""
     bundle.config["process"]["terminal"] = True
     bundle.write()
     runc.ids.append("notty")
     assert "--console-socket" in one_error_line(runc("create", "--bundle", bundle.path, "notty"))
+    assert "--console-socket" in one_error_line(runc("run", "--detach", "--bundle", bundle.path, "notty"))
+    assert not os.path.exists(os.path.join(runc.root, "notty"))
+    bundle.config["process"]["terminal"] = False
+    bundle.write(["/bin/sleep", "60"])
+    create(runc, bundle, "notty")
+    assert runc("start", "notty").returncode == 0
+    line = one_error_line(runc("exec", "--tty", "--detach", "notty", "/bin/true"), status=255)
+    assert "--console-socket" in line and line.startswith("nslaunch-runc: --tty: ")
+
+
+def on_a_pty(argv, typed=b"", rows=33, cols=101, seconds=TIMEOUT):
+    """argv run on a new pty of that size, as from a terminal, typed sent
+    once it wrote "ready": what it wrote there and its exit code."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execv(argv[0], argv)
+        finally:
+            os._exit(127)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    out = read_until(fd, b"ready", seconds)
+    if typed:
+        os.write(fd, typed)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:         # EIO: every end of the pty is closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return out.decode(errors="replace"), os.waitstatus_to_exitcode(status)
+
+
+def test_a_foreground_run_gives_its_caller_the_terminal(runc, bundle):
+    """runc's spec (terminal: true) run from a terminal, as `runc run` is:
+    the command's 0, 1 and 2 are one pty, sized like the caller's, and what
+    the caller types reaches it through the pty's line discipline."""
+    bundle.config["process"]["terminal"] = True
+    bundle.write(["/bin/sh", "-c", "test -t 0 && test -t 1 && test -t 2 && stty size && echo ready && "
+                                   "read line && echo got-$line && exit 7"])
+    runc.ids.append("fgtty")
+    out, code = on_a_pty([runc.link, "--root", runc.root, "run", "--bundle", bundle.path, "fgtty"],
+                               typed=b"hello\r")
+    assert code == 7, out
+    assert "33 101" in out and "got-hello" in out, out
+    assert not os.path.exists(os.path.join(runc.root, "fgtty"))
+
+
+def test_a_foreground_run_leaves_the_callers_terminal_as_it_was(runc, bundle):
+    """raw while the container has the terminal, given back after"""
+    bundle.config["process"]["terminal"] = True
+    bundle.write(["/bin/sh", "-c", "sleep 1; echo ready"])
+    runc.ids.append("fgmode")
+    script = ("import subprocess, sys, termios, time\n"
+              "before = termios.tcgetattr(0)\n"
+              "p = subprocess.Popen(sys.argv[1:])\n"
+              "raw = False\n"
+              "while p.poll() is None:\n"
+              "    raw = raw or not termios.tcgetattr(0)[3] & termios.ECHO\n"
+              "    time.sleep(0.01)\n"
+              "after = termios.tcgetattr(0)\n"
+              "print('raw' if raw else 'cooked', 'same' if before == after else 'changed')\n"
+              "sys.exit(p.returncode)\n")
+    out, code = on_a_pty(["/usr/bin/python3", "-c", script, runc.link, "--root", runc.root, "run",
+                                "--bundle", bundle.path, "fgmode"])
+    assert code == 0, out
+    assert "raw same" in out, out
+
+
+def test_exec_tty_in_the_foreground(runc, bundle):
+    bundle.write(["/bin/sleep", "60"])
+    create(runc, bundle, "exectty")
+    assert runc("start", "exectty").returncode == 0
+    out, code = on_a_pty([runc.link, "--root", runc.root, "exec", "--tty", "exectty", "/bin/sh", "-c",
+                                "test -t 0 && test -t 1 && stty size && echo ready; exit 5"])
+    assert code == 5, out
+    assert "33 101" in out and "ready" in out, out
 
 
 def test_preserve_fds(runc, bundle, hostdir):

@@ -232,6 +232,7 @@ def rootless_bundle(manager, top):
         config = json.load(f)
     config["root"] = {"path": "root", "readonly": True}
     config["process"]["args"] = ["/bin/sleep", "60"]
+    config["process"]["terminal"] = False
     config["mounts"].append({"destination": "/usr", "type": "bind", "source": "/usr",
                              "options": ["rbind", "ro", "nosuid", "nodev"]})
     config["linux"]["cgroupsPath"] = "user.slice:nsltest:u1"
