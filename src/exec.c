@@ -7,7 +7,7 @@
  *                        setns(init's pidfd, every namespace at once)
  *                        └─ clone(CLONE_PARENT) ──> process (a child of the
  *                           caller, in the sandbox's pid namespace): stdio,
- *                           console, identity, then the payload stages
+ *                           identity, console, then the payload stages
  *                           (setsid ... close-fds, seccomp last) and execve
  *
  * setns only moves a process's children into a pid namespace, hence the
@@ -276,11 +276,14 @@ static int stage_exec_console(struct nsl_ctx *ctx, nsl_error *error)
         return ctx->plan->console_socket < 0 ? 0 : nsl_console_open(ctx, ctx->plan->console_socket, error);
 }
 
-/* What the process does before the payload's own stages. */
+/* What the process does before the payload's own stages. The pty is
+ * opened as the process's own ids: devpts makes its terminal theirs, as a
+ * login's is (opened as root, a user's /dev/pts/N was root's, 0620, and
+ * it could not reopen it by name). */
 static const struct nsl_stage exec_stages[] = {
         { "stdio", nsl_stage_stdio },
-        { "console", stage_exec_console },
         { "identity", stage_identity },
+        { "console", stage_exec_console },
 };
 
 static _Noreturn void process_main(const struct nsl_plan *plan, int sync_fd)

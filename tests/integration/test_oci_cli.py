@@ -1308,6 +1308,20 @@ def test_a_foreground_run_leaves_the_callers_terminal_as_it_was(runc, bundle):
     assert "raw same" in out, out
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="uid 1000 is mapped in root's containers only")
+def test_exec_tty_belongs_to_the_process(runc, bundle):
+    """exec --tty as the config's user 1000: its terminal is its own, as a
+    login's is, so that it can reopen it by name."""
+    bundle.config["process"]["user"] = {"uid": 1000, "gid": 100}
+    bundle.write(["/bin/sleep", "60"])
+    create(runc, bundle, "ttyowner")
+    assert runc("start", "ttyowner").returncode == 0
+    out, code = on_a_pty([runc.link, "--root", runc.root, "exec", "--tty", "ttyowner", "/bin/sh", "-c",
+                          "echo ready; stat -c owner=%u:%g $(tty) && : < $(tty)"])
+    assert code == 0, out
+    assert "owner=1000:100" in out, out
+
+
 def test_exec_tty_in_the_foreground(runc, bundle):
     bundle.write(["/bin/sleep", "60"])
     create(runc, bundle, "exectty")
