@@ -1303,9 +1303,17 @@ def test_a_foreground_run_leaves_the_callers_terminal_as_it_was(runc, bundle):
               "print('raw' if raw else 'cooked', 'same' if before == after else 'changed')\n"
               "sys.exit(p.returncode)\n")
     out, code = on_a_pty(["/usr/bin/python3", "-c", script, runc.link, "--root", runc.root, "run",
-                                "--bundle", bundle.path, "fgmode"])
+                          "--bundle", bundle.path, "fgmode"])
     assert code == 0, out
     assert "raw same" in out, out
+
+
+def exec_tty_on_a_pty(runc, bundle, cid, script):
+    """script run by exec --tty, from a pty, in a started container"""
+    bundle.write(["/bin/sleep", "60"])
+    create(runc, bundle, cid)
+    assert runc("start", cid).returncode == 0
+    return on_a_pty([runc.link, "--root", runc.root, "exec", "--tty", cid, "/bin/sh", "-c", script])
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="uid 1000 is mapped in root's containers only")
@@ -1313,21 +1321,14 @@ def test_exec_tty_belongs_to_the_process(runc, bundle):
     """exec --tty as the config's user 1000: its terminal is its own, as a
     login's is, so that it can reopen it by name."""
     bundle.config["process"]["user"] = {"uid": 1000, "gid": 100}
-    bundle.write(["/bin/sleep", "60"])
-    create(runc, bundle, "ttyowner")
-    assert runc("start", "ttyowner").returncode == 0
-    out, code = on_a_pty([runc.link, "--root", runc.root, "exec", "--tty", "ttyowner", "/bin/sh", "-c",
-                          "echo ready; stat -c owner=%u:%g $(tty) && : < $(tty)"])
+    out, code = exec_tty_on_a_pty(runc, bundle, "ttyowner", "echo ready; stat -c owner=%u:%g $(tty) && : < $(tty)")
     assert code == 0, out
     assert "owner=1000:100" in out, out
 
 
 def test_exec_tty_in_the_foreground(runc, bundle):
-    bundle.write(["/bin/sleep", "60"])
-    create(runc, bundle, "exectty")
-    assert runc("start", "exectty").returncode == 0
-    out, code = on_a_pty([runc.link, "--root", runc.root, "exec", "--tty", "exectty", "/bin/sh", "-c",
-                                "test -t 0 && test -t 1 && stty size && echo ready; exit 5"])
+    out, code = exec_tty_on_a_pty(runc, bundle, "exectty",
+                                  "test -t 0 && test -t 1 && stty size && echo ready; exit 5")
     assert code == 5, out
     assert "33 101" in out and "ready" in out, out
 
