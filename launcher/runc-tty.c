@@ -25,21 +25,15 @@
 
 int nsl_runc_tty_socket(struct nsl_runc_tty *tty, int *theirs, nsl_error *error)
 {
-        int pair[2];
+        int pair[2], r;
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
                 return nsl_fail(error, errno, "process.terminal", "", "cannot make the console socket");
         /* above 2: the library refuses a console socket where stdio goes */
-        for (int i = 0; i < 2; i++)
-                if (pair[i] < 3) {
-                        int moved = fcntl(pair[i], F_DUPFD_CLOEXEC, 3);
-                        close(pair[i]);
-                        pair[i] = moved;
-                }
-        if (pair[0] < 0 || pair[1] < 0) {
-                nsl_close_slot(&pair[0]);
-                nsl_close_slot(&pair[1]);
-                return nsl_fail(error, EMFILE, "process.terminal", "", "cannot make the console socket");
+        if ((r = nsl_fd_above_stdio(&pair[0])) < 0 || (r = nsl_fd_above_stdio(&pair[1])) < 0) {
+                close(pair[0]);
+                close(pair[1]);
+                return nsl_fail(error, -r, "process.terminal", "", "cannot make the console socket");
         }
         tty->ours = pair[0];
         *theirs = pair[1];

@@ -17,6 +17,20 @@
 
 #include "cleanup.h"
 
+int nsl_fd_above_stdio(int *fd)
+{
+        int high;
+
+        if (*fd > STDERR_FILENO)
+                return 0;
+        high = fcntl(*fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+        if (high < 0)
+                return -errno;
+        close(*fd);
+        *fd = high;
+        return 0;
+}
+
 int nsl_close_all_except(const int *keep, size_t n_keep)
 {
         unsigned from = 3;

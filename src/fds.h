@@ -17,6 +17,11 @@ void nsl_fd_list_insert(int *v, size_t *n, int fd);
  * the rest as above. */
 int nsl_close_all_except_plus(const int *keep, size_t n_keep, int extra);
 
+/* Moves *fd above stdio (close-on-exec), closing the one below: where
+ * stdio is replaced later (dup2), a fd of 0, 1 or 2 would be lost. 0, or
+ * -errno with *fd as it was. */
+int nsl_fd_above_stdio(int *fd);
+
 /* Whether fd may be a command's 0, 1 or 2: 0; -EBADF when it is not open;
  * -EISDIR for a directory (or an O_PATH fd), which would reach, through
  * openat(2) relative to it, the host's files beneath it from inside the

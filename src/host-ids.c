@@ -108,13 +108,9 @@ static int open_lock_file(const char *dir, nsl_error *error)
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0)
                 return nsl_fail(error, EPERM, "host-ids", NSL_HOST_IDS_LOCK, "not a regular file of root's");
         /* above stdio, which the sandbox's init replaces with the command's */
-        if (fd < 3) {
-                int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-                if (high < 0)
-                        return nsl_fail(error, errno, "host-ids", NSL_HOST_IDS_LOCK, NULL);
-                nsl_closep(&fd);
-                fd = high;
-        }
+        int r = nsl_fd_above_stdio(&fd);
+        if (r < 0)
+                return nsl_fail(error, -r, "host-ids", NSL_HOST_IDS_LOCK, NULL);
         return TAKE_FD(fd);
 }
 

@@ -118,13 +118,15 @@ int nsl_cgroup_create_exact(const struct nsl_cgroup_limits *l, const char *path,
                             nsl_error *error)
 {
         struct nsl_cgroup_places places;
+        bool v1;
         int r;
 
         nsl_cgroup_find_places(&places);
+        v1 = nsl_cgroup_use_v1(&places);
         *cg = (struct nsl_cgroup)NSL_CGROUP_INIT;
-        if ((r = refuse_frozen(&places, nsl_cgroup_use_v1(&places), path, error)) < 0)
+        if ((r = refuse_frozen(&places, v1, path, error)) < 0)
                 return r;
-        if (nsl_cgroup_use_v1(&places))
+        if (v1)
                 r = nsl_cgroup_v1_create_exact(&places, l, path, cg, error);
         else
                 r = nsl_cgroup_v2_create_exact(&places, l, path, cg, error);

@@ -18,6 +18,7 @@
 
 #include "../cleanup.h"
 #include "../error.h"
+#include "../fds.h"
 #include "../sync.h"
 #include "ctx.h"
 #include "mount.h"
@@ -87,13 +88,8 @@ int nsl_console_open(struct nsl_ctx *ctx, int sock, nsl_error *error)
         if (r < 0)
                 return r;
         /* above 2, or dup2 onto itself would leave it close-on-exec */
-        if (slave < 3) {
-                int moved = fcntl(slave, F_DUPFD_CLOEXEC, 3);
-                if (moved < 0)
-                        return nsl_fail(error, errno, "console", "", NULL);
-                nsl_closep(&slave);
-                slave = moved;
-        }
+        if ((r = nsl_fd_above_stdio(&slave)) < 0)
+                return nsl_fail(error, -r, "console", "", NULL);
         ctx->console_fd = TAKE_FD(slave);
         return 0;
 }
