@@ -47,6 +47,22 @@ static int apply_memory(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
         return swap_first ? 0 : write_u64(dirfd, "memory.memsw.limit_in_bytes", memsw, error);
 }
 
+/* The kernel checks each write against the parent's share with the other
+ * value as it stands: a period written first may, with the old quota,
+ * claim more than the parent has (and a quota first, with the old period).
+ * One of the two orders always passes where the new pair fits. */
+static int apply_cpu_quota(int dirfd, uint64_t quota, uint64_t period, nsl_error *error)
+{
+        nsl_error ignored;
+        int r;
+
+        if (write_u64(dirfd, "cpu.cfs_period_us", period, &ignored) == 0)
+                return write_u64(dirfd, "cpu.cfs_quota_us", quota, error);
+        if ((r = write_u64(dirfd, "cpu.cfs_quota_us", quota, error)) < 0)
+                return r;
+        return write_u64(dirfd, "cpu.cfs_period_us", period, error);
+}
+
 static int apply_cpu(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
 {
         int r;
@@ -55,10 +71,8 @@ static int apply_cpu(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *er
                 return r;
         if (!l->cpu_quota_us)
                 return 0;
-        if ((r = write_u64(dirfd, "cpu.cfs_period_us", l->cpu_period_us ? l->cpu_period_us : NSL_CGROUP_PERIOD_US,
-                           error)) < 0)
-                return r;
-        return write_u64(dirfd, "cpu.cfs_quota_us", l->cpu_quota_us, error);
+        return apply_cpu_quota(dirfd, l->cpu_quota_us, l->cpu_period_us ? l->cpu_period_us : NSL_CGROUP_PERIOD_US,
+                               error);
 }
 
 static int apply_cpuset(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)

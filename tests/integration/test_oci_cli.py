@@ -1388,6 +1388,38 @@ def test_cpu_quota_and_period_as_given(runc, bundle):
     assert runc("delete", "--force", "cpuq").returncode == 0
 
 
+@pytest.mark.skipif(not IS_ROOT or not os.path.isdir("/sys/fs/cgroup/cpu"),
+                    reason="cgroup v1's cpu hierarchy, root's (v2 writes quota and period at once, in cpu.max)")
+def test_update_to_a_shorter_period_under_a_limited_parent(runc, bundle):
+    """cgroup v1 checks each of cfs_period_us and cfs_quota_us against the
+    parent's share with the other as it stands: a new period written before
+    a new quota may, with the old quota, claim more than the parent allows.
+    update finds the order in which every step fits (runc's suite limits a
+    pod's cgroup this way)."""
+    parent = f"/sys/fs/cgroup/cpu/nsl-test-cpu-{os.getpid()}"
+    os.mkdir(parent)
+    try:
+        for name, value in (("period", "100000"), ("quota", "50000")):
+            with open(f"{parent}/cpu.cfs_{name}_us", "w") as f:
+                f.write(value)
+        linux = bundle.config["linux"]
+        linux["cgroupsPath"] = f"/{os.path.basename(parent)}/c"
+        linux.setdefault("resources", {})["cpu"] = {"quota": 40000, "period": 100000}
+        bundle.write(linux=linux)
+        create(runc, bundle, "shorter")
+        cp = runc("update", "--cpu-quota", "4000", "--cpu-period", "10000", "shorter")
+        assert cp.returncode == 0, cp.stderr
+        assert [open(f"{parent}/c/cpu.cfs_{f}_us").read().strip() for f in ("quota", "period")] == ["4000", "10000"]
+        cp = runc("update", "--cpu-quota", "40000", "--cpu-period", "100000", "shorter")
+        assert cp.returncode == 0, cp.stderr
+        assert [open(f"{parent}/c/cpu.cfs_{f}_us").read().strip() for f in ("quota", "period")] == ["40000", "100000"]
+    finally:
+        runc("delete", "--force", "shorter")
+        for d in sorted(glob.glob(f"/sys/fs/cgroup/*/{os.path.basename(parent)}/c")) + \
+                 sorted(glob.glob(f"/sys/fs/cgroup/*/{os.path.basename(parent)}")):
+            os.rmdir(d)
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_a_parent_made_for_one_container_lets_the_next_one_and_update_limit_more(runc, bundle):
     """cgroup v2: a parent nslaunch makes for a container without limits
