@@ -156,16 +156,25 @@ static int flags_to_spec(const struct update_flags *f, nsl_spec *spec, nsl_error
 
 int nsl_runc_update(const struct nsl_runc *g, int argc, char **argv)
 {
-        struct nsl_tokens t = { .argc = argc, .argv = argv, .index = 1 };
+        struct nsl_tokens t = { .argc = argc, .argv = argv, .index = 1, .operands_anywhere = true };
         struct nsl_runc_state state = { 0 };
         struct update_flags f = { 0 };
         const char *resources = NULL;
+        char *ids[2];
+        int n_ids = 0;
         nsl_spec *spec = nsl_spec_new();
         nsl_error error = { 0 };
         enum nsl_token token;
         int id, r = spec ? 0 : nsl_fail(&error, ENOMEM, "update", "", NULL);
 
-        while (r == 0 && (token = nsl_next_token(&t, update_options, &id)) == NSL_TOKEN_OPTION) {
+        /* runc's suite, and its users, put the flags after the ID too */
+        while (r == 0 && ((token = nsl_next_token(&t, update_options, &id)) == NSL_TOKEN_OPTION ||
+                          token == NSL_TOKEN_OPERAND)) {
+                if (token == NSL_TOKEN_OPERAND) {
+                        if (n_ids < (int)ELEMENTSOF(ids))
+                                ids[n_ids++] = (char *)t.value;
+                        continue;
+                }
                 switch (id) {
                 case U_RESOURCES: resources = t.value; break;
                 case U_MEMORY: f.memory = t.value; break;
@@ -189,7 +198,7 @@ int nsl_runc_update(const struct nsl_runc *g, int argc, char **argv)
         if (r == 0)
                 r = flags_to_spec(&f, spec, &error);
         if (r == 0)
-                r = open_state(g, "update", argc, argv, t.index, &state, &error);
+                r = open_state(g, "update", n_ids, ids, 0, &state, &error);
         if (r == 0)
                 r = g->systemd_cgroup ? nsl_cgroup_update_scope(state.cgroup, spec, &error)
                                       : nsl_cgroup_update(state.cgroup, spec, &error);

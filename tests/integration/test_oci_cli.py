@@ -1358,6 +1358,11 @@ def test_update_pids_limit(runc, bundle):
     assert cp.returncode == 0, cp.stderr
     if os.path.exists(cg):
         assert open(cg).read().strip() == "44"
+    cp = runc("update", "upd", "--pids-limit", "55")     # flags after the ID, as runc's suite gives them
+    assert cp.returncode == 0, cp.stderr
+    if os.path.exists(cg):
+        assert open(cg).read().strip() == "55"
+    assert "one container ID only" in one_error_line(runc("update", "upd", "--pids-limit", "5", "upd"))
     assert "not supported" in one_error_line(runc("update", "--kernel-memory", "1m", "upd"))
     assert runc("delete", "--force", "upd").returncode == 0
 
