@@ -257,6 +257,11 @@ void nsl_spec_set_allow_exec_writable(nsl_spec *spec, bool on);
  * tree is copied once more as it is attached: about 80 us a bind here). */
 void nsl_spec_set_bundle_layout(nsl_spec *spec, bool on);
 void nsl_spec_set_dev(nsl_spec *spec, bool on);             /* nslaunch's /dev (nodes, pts, shm, mqueue) */
+/* The group of the terminals /dev/pts makes (devpts' gid=, the tty group 5
+ * of runc's and Docker's configs), as the sandbox numbers it; without it a
+ * terminal's group is its opener's. A group the sandbox does not map fails
+ * the launch naming it. */
+void nsl_spec_set_devpts_gid(nsl_spec *spec, gid_t gid);
 void nsl_spec_set_sysfs(nsl_spec *spec, bool on);           /* a read-only sysfs at /sys */
 void nsl_spec_set_cgroupfs(nsl_spec *spec, bool on);        /* a read-only cgroup2 at /sys/fs/cgroup */
 /* After /proc and /sys: a file gets /dev/null over it, a directory an empty

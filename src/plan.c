@@ -457,6 +457,8 @@ static int copy_from_spec(const struct nsl_spec *spec, struct nsl_plan *plan, ns
         plan->proc_full = spec->proc == NSL_PROC_FULL;
         plan->mount_proc = !spec->bundle_layout || spec->proc_set;
         plan->mount_dev = !spec->bundle_layout || spec->dev;
+        plan->devpts_gid_set = spec->devpts_gid_set;
+        plan->devpts_gid = spec->devpts_gid;
         plan->binds_listed_in_order = spec->bundle_layout;
         plan->pause_when_root_built = spec->root_built != NULL;
         plan->caps = spec->caps;

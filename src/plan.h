@@ -70,6 +70,8 @@ struct nsl_plan {
         void *warn_data;
         /* The layout and the settings an OCI bundle asks for (spec-layout.c). */
         bool mount_proc, mount_dev;             /* the bundle layout: only when asked for */
+        bool devpts_gid_set;                    /* the terminals' group at /dev/pts; else the opener's */
+        gid_t devpts_gid;
         bool binds_listed_in_order;             /* the bundle layout: each bind copied anew as attached */
         bool pause_when_root_built;             /* nsl_spec_on_root_built: init waits for the caller there */
         uint64_t dev_shm_size;                  /* the tmpfs at /dev/shm; 0: none (a mount replaces it) */

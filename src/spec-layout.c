@@ -18,6 +18,11 @@
 
 void nsl_spec_set_bundle_layout(nsl_spec *spec, bool on) { spec->bundle_layout = on; }
 void nsl_spec_set_dev(nsl_spec *spec, bool on) { spec->dev = on; }
+void nsl_spec_set_devpts_gid(nsl_spec *spec, gid_t gid)
+{
+        spec->devpts_gid = gid;
+        spec->devpts_gid_set = true;
+}
 void nsl_spec_set_sysfs(nsl_spec *spec, bool on) { spec->sysfs = on; }
 void nsl_spec_set_cgroupfs(nsl_spec *spec, bool on) { spec->cgroupfs = on; }
 

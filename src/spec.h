@@ -116,6 +116,8 @@ struct nsl_spec {
         /* What an OCI bundle asks of the sandbox (nsl_spec_set_bundle_layout and the rest). */
         bool bundle_layout;     /* no default /tmp; /dev and /proc only when asked for */
         bool dev;               /* nsl_spec_set_dev */
+        bool devpts_gid_set;    /* nsl_spec_set_devpts_gid */
+        gid_t devpts_gid;
         bool proc_set;          /* nsl_spec_set_proc was called */
         bool sysfs, cgroupfs;
         char **masked_paths;

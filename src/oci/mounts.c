@@ -149,6 +149,26 @@ static bool is_dev_part(const char *type, const char *dest)
                ((!strcmp(type, "tmpfs") || !strcmp(type, "bind")) && !strcmp(dest, "/dev/shm"));
 }
 
+/* The devpts' one option nslaunch's own lacks: the terminals' group (the
+ * tty group, gid=5, that runc's and Docker's configs give). */
+static int devpts_to_spec(struct mount_ctx *c, nsl_error *error)
+{
+        for (size_t i = 0; i < c->m->n_options; i++) {
+                const char *word = c->m->options[i];
+                char *end;
+                unsigned long gid;
+
+                if (strncmp(word, "gid=", 4))
+                        continue;
+                errno = 0;
+                gid = strtoul(word + 4, &end, 10);
+                if (!word[4] || *end || errno || gid > UINT32_MAX - 1 || word[4] == '-')
+                        return nsl_fail(error, EINVAL, "config.json", c->path, "%s: expected a group id", word);
+                nsl_spec_set_devpts_gid(c->spec, (gid_t)gid);
+        }
+        return 0;
+}
+
 static int mount_to_spec(struct mount_ctx *c, nsl_error *error)
 {
         const char *type = c->m->type, *dest = c->dest;
@@ -169,7 +189,7 @@ static int mount_to_spec(struct mount_ctx *c, nsl_error *error)
                         c->dev_part = true;
                         snprintf(c->dev_part_buf, sizeof c->dev_part_buf, "%s", c->path);
                 }
-                return 0;
+                return strcmp(type, "devpts") ? 0 : devpts_to_spec(c, error);
         }
         if (!strcmp(type, "sysfs") && !strcmp(dest, "/sys")) {
                 if (!has_option(c->m, "ro"))

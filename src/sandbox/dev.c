@@ -137,12 +137,27 @@ static int mount_shm(int dev_fd, uint64_t size, nsl_error *error)
                             error);
 }
 
+/* A devpts of the sandbox's own: its terminals are no one else's. */
+static int mount_pts(int dev_fd, const struct nsl_plan *plan, nsl_error *error)
+{
+        char gid[16];
+        const struct nsl_fs_option opts[] = {
+                { "newinstance", NULL }, { "ptmxmode", "0666" }, { "mode", "0620" }, { "gid", gid },
+        };
+        size_t n = plan->devpts_gid_set ? ELEMENTSOF(opts) : ELEMENTSOF(opts) - 1;
+        int r;
+
+        snprintf(gid, sizeof gid, "%u", (unsigned)plan->devpts_gid);
+        r = mount_in_dev(dev_fd, "pts", "devpts", "devpts", opts, n, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, error);
+        if (r == -EINVAL && plan->devpts_gid_set)
+                return nsl_fail(error, EINVAL, "dev", "/dev/pts", "gid=%s: not a group of the sandbox's user namespace",
+                                gid);
+        return r;
+}
+
 int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error)
 {
         static const struct nsl_fs_option dev_opts[] = { { "mode", "0755" }, { "size", "64k" } };
-        static const struct nsl_fs_option pts_opts[] = {
-                { "newinstance", NULL }, { "ptmxmode", "0666" }, { "mode", "0620" },
-        };
         _cleanup_close_ int target = -1;
         int dev_fd = -1, r;
 
@@ -167,8 +182,7 @@ int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error)
         for (size_t i = 0; i < ELEMENTSOF(links); i++)
                 if (symlinkat(links[i].target, dev_fd, links[i].name) < 0)
                         return nsl_fail(error, errno, "dev", links[i].name, "cannot create symlink");
-        r = mount_in_dev(dev_fd, "pts", "devpts", "devpts", pts_opts, ELEMENTSOF(pts_opts),
-                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, error);
+        r = mount_pts(dev_fd, ctx->plan, error);
         if (r < 0)
                 return r;
         r = mount_shm(dev_fd, ctx->plan->dev_shm_size, error);

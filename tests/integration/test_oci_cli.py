@@ -9,6 +9,7 @@ import glob
 import json
 import os
 import pty
+import re
 import shutil
 import signal
 import socket
@@ -1324,6 +1325,28 @@ def test_exec_tty_belongs_to_the_process(runc, bundle):
     out, code = exec_tty_on_a_pty(runc, bundle, "ttyowner", "echo ready; stat -c owner=%u:%g $(tty) && : < $(tty)")
     assert code == 0, out
     assert "owner=1000:100" in out, out
+
+
+def test_the_devpts_gid_option_groups_the_terminals(runc, bundle):
+    """The config's devpts gid=5 (the tty group of runc's and Docker's
+    configs): a terminal the container opens is group 5's. Rootless, where
+    the container maps its user's group only, refused naming it; a gid that
+    is not a number, naming the mount."""
+    pts = next(m for m in bundle.config["mounts"] if m["destination"] == "/dev/pts")
+    pts["options"].append("gid=tty")
+    bundle.write()
+    runc.ids.append("ttygid")
+    line = one_error_line(runc("create", "--bundle", bundle.path, "ttygid"))
+    assert re.search(r"config\.json: mounts\[\d+\]: gid=tty: expected a group id$", line), line
+    pts["options"][-1] = "gid=5"
+    if not IS_ROOT:
+        bundle.write()
+        line = one_error_line(runc("create", "--bundle", bundle.path, "ttygid"))
+        assert line.endswith("/dev/pts: gid=5: not a group of the sandbox's user namespace"), line
+        return
+    out, code = exec_tty_on_a_pty(runc, bundle, "ttygid", "echo ready; stat -c group=%g $(tty)")
+    assert code == 0, out
+    assert "group=5" in out, out
 
 
 def test_exec_tty_in_the_foreground(runc, bundle):
