@@ -71,35 +71,15 @@ struct update_flags {
         const char *quota, *period;
 };
 
-/* "-": the standard input, which containerd's shim gives as a pipe. */
-static int read_stdin(size_t max, char **text, size_t *len)
-{
-        _cleanup_free_ char *buf = malloc(max + 1);
-        size_t n = 0;
-        ssize_t got;
-
-        if (!buf)
-                return -ENOMEM;
-        while (n < max && (got = read(0, buf + n, max - n)) != 0) {
-                if (got < 0 && errno != EINTR)
-                        return -errno;
-                n += got > 0 ? (size_t)got : 0;
-        }
-        if (n == max)
-                return -EFBIG;
-        buf[n] = '\0';
-        *len = n;
-        *text = TAKE_PTR(buf);
-        return 0;
-}
-
 /* --resources: a linux.resources object, checked as create checks the
  * config's. */
 static int resources_to_spec(const char *path, nsl_spec *spec, nsl_error *error)
 {
         _cleanup_free_ char *text = NULL;
         size_t len;
-        int r = strcmp(path, "-") ? nsl_read_file(path, 1 << 20, &text, &len) : read_stdin(1 << 20, &text, &len);
+        /* "-": the standard input, which containerd's shim gives as a pipe */
+        int r = strcmp(path, "-") ? nsl_read_file_or_pipe(path, 1 << 20, &text, &len)
+                                  : nsl_read_stream(0, 1 << 20, &text, &len);
 
         if (r < 0)
                 return nsl_fail(error, -r, "--resources", path, NULL);

@@ -122,6 +122,43 @@ int nsl_read_file(const char *path, size_t max, char **text, size_t *len)
         return nsl_read_fd(fd, max, text, len);
 }
 
+int nsl_read_stream(int fd, size_t max, char **text, size_t *len)
+{
+        _cleanup_free_ char *buf = malloc(max + 1);
+        size_t n = 0;
+        ssize_t got;
+
+        if (!buf)
+                return -ENOMEM;
+        while (n <= max && (got = read(fd, buf + n, max + 1 - n)) != 0) {
+                if (got < 0 && errno != EINTR)
+                        return -errno;
+                n += got > 0 ? (size_t)got : 0;
+        }
+        if (n > max)
+                return -EFBIG;
+        buf[n] = '\0';
+        *len = n;
+        *text = TAKE_PTR(buf);
+        return 0;
+}
+
+/* A FIFO is opened without blocking (no writer yet: its end at once, not a
+ * wait), then read blocking. */
+int nsl_read_file_or_pipe(const char *path, size_t max, char **text, size_t *len)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISFIFO(st.st_mode))
+                return nsl_read_fd(fd, max, text, len);
+        if (fcntl(fd, F_SETFL, 0) < 0)
+                return -errno;
+        return nsl_read_stream(fd, max, text, len);
+}
+
 int nsl_read_fd(int fd, size_t max, char **text, size_t *len)
 {
         _cleanup_free_ char *buf = NULL;

@@ -68,6 +68,12 @@ int nsl_replace_file(const char *path, const void *data, size_t len, enum nsl_fi
 int nsl_read_file(const char *path, size_t max, char **text, size_t *len);
 /* The same for a file already open, read from its current offset. */
 int nsl_read_fd(int fd, size_t max, char **text, size_t *len);
+/* A pipe's (or a FIFO's) whole stream, to its end, of at most max bytes, the
+ * same way; -EFBIG when there is more. */
+int nsl_read_stream(int fd, size_t max, char **text, size_t *len);
+/* nsl_read_file, or nsl_read_stream where path is a pipe or a FIFO (a
+ * shell's <(...), /dev/stdin). */
+int nsl_read_file_or_pipe(const char *path, size_t max, char **text, size_t *len);
 /* One read of the file at path (relative to dirfd; open flags added to
  * O_RDONLY | O_CLOEXEC) into buf, NUL-terminated: for a kernel file (procfs,
  * cgroupfs) made whole at the first read; what does not fit is left out.

@@ -191,7 +191,7 @@ int nsl_oci_process_load(const char *process_json_path, nsl_spec *spec, nsl_erro
         _cleanup_json_ json_object *o = NULL;
         struct nsl_oci_process p = { 0 };
         size_t len;
-        int r = nsl_read_file(process_json_path, NSL_OCI_CONFIG_MAX_BYTES, &text, &len);
+        int r = nsl_read_file_or_pipe(process_json_path, NSL_OCI_CONFIG_MAX_BYTES, &text, &len);
 
         if (r < 0)
                 return nsl_fail(error, -r, "--process", process_json_path, NULL);

@@ -644,6 +644,10 @@ def test_exec_process_file_and_detach(runc, bundle, hostdir):
                    "env": ["PATH=/usr/bin:/bin"], "user": {"uid": 0, "gid": 0}}, f)
     cp = runc("exec", "--process", proc, "exproc")
     assert cp.returncode == 9 and cp.stdout == "42 0\n", cp.stderr
+    # from a pipe, as a shell's <(...) gives it (runc's suite does)
+    cp = subprocess.run(["/bin/bash", "-c", 'exec "$@" -p <(cat "$0") exproc', proc, runc.link, "--root", runc.root,
+                         "exec"], capture_output=True, text=True, timeout=TIMEOUT)
+    assert cp.returncode == 9 and cp.stdout == "42 0\n", cp.stderr
     pid_file = os.path.join(hostdir(), "exec.pid")
     cp = runc("exec", "--detach", "--pid-file", pid_file, "exproc", "/bin/sleep", "30")
     assert cp.returncode == 0, cp.stderr
