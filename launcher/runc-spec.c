@@ -30,7 +30,7 @@ static const char base_config[] =
         "\"mounts\":["
         "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
         "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
-        "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\"]},"
+        "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]},"
         "{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
         "{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\",\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
         "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
@@ -53,8 +53,23 @@ static json_object *id_map(unsigned host_id)
         return a;
 }
 
+/* The devpts' options but the tty group, which a user namespace that maps
+ * only the caller does not have. */
+static void drop_tty_group(json_object *mount)
+{
+        json_object *options = nsl_json_array(mount, "options"), *kept = json_object_new_array();
+
+        for (size_t i = 0; i < json_object_array_length(options); i++) {
+                json_object *o = json_object_array_get_idx(options, i);
+                if (strcmp(json_object_get_string(o), "gid=5"))
+                        json_object_array_add(kept, json_object_get(o));
+        }
+        json_object_object_add(mount, "options", kept);
+}
+
 /* runc spec --rootless's changes: a user namespace mapping the caller to 0,
- * the host's network namespace kept, no device rules, no cgroup mount. */
+ * the host's network namespace kept, no device rules, no cgroup mount, no
+ * tty group for /dev/pts. */
 static void make_rootless(json_object *config)
 {
         json_object *linux_o = nsl_json_member(config, "linux", json_type_object);
@@ -73,6 +88,8 @@ static void make_rootless(json_object *config)
         json_object_object_add(linux_o, "namespaces", kept);
         for (size_t i = 0; i < json_object_array_length(mounts); i++) {
                 json_object *m = json_object_array_get_idx(mounts, i);
+                if (!strcmp(nsl_json_string(m, "type"), "devpts"))
+                        drop_tty_group(m);
                 if (strcmp(nsl_json_string(m, "type"), "cgroup"))
                         json_object_array_add(kept_mounts, json_object_get(m));
         }
