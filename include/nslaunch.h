@@ -242,6 +242,16 @@ void nsl_spec_set_seccomp_report(nsl_spec *spec, bool on);
  * built-in profile's explicit refusals, and every syscall it makes is
  * recorded (result->learned; refusals in result->denials). */
 void nsl_spec_set_seccomp_learn(nsl_spec *spec, bool on);
+/* A seccomp agent (the OCI runtime spec's linux.seccomp.listenerPath), for
+ * a profile whose rules say SCMP_ACT_NOTIFY, which is refused without one.
+ * socket: connected to the agent (an AF_UNIX stream socket above 2, the
+ * caller's to close once the launch returns). The process loads its filter
+ * as its last stage and sends the listener on it with the container process
+ * state: metadata (listenerMetadata, or NULL), the container's state
+ * (state_json, an object, as the runtime's state command prints it; its
+ * pid is set to the sandbox init's), and the process's own pid. */
+int nsl_spec_set_seccomp_agent(nsl_spec *spec, int socket, const char *metadata, const char *state_json,
+                               nsl_error *error);
 /* Landlock (docs/landlock.md): the command restricts itself to what its
  * mount tree gives it, and less (no writes through /proc, no execution under
  * writable mounts). best-effort (the default) applies what the kernel's ABI
@@ -577,6 +587,11 @@ int nsl_oci_resources_to_spec(const char *json, const char *what, nsl_spec *spec
 const char *nsl_oci_cgroups_path(const nsl_oci *oci);       /* NULL when not given */
 bool nsl_oci_terminal(const nsl_oci *oci);
 const char *nsl_oci_root_path(const nsl_oci *oci);          /* absolute */
+/* linux.seccomp.listenerPath, the seccomp agent's socket, where the filter
+ * has SCMP_ACT_NOTIFY rules (the config is refused without it then), and
+ * *metadata its listenerMetadata ("" when none); else NULL. The caller
+ * connects and gives the socket to nsl_spec_set_seccomp_agent. */
+const char *nsl_oci_seccomp_listener(const nsl_oci *oci, const char **metadata);
 /* Runs the hooks of kind ("prestart", "createRuntime", "poststart",
  * "poststop") in the caller's namespaces, in order, each with state_json on
  * its standard input; the first failure stops and names the hook. */

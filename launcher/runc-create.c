@@ -201,7 +201,7 @@ static int setup_spec(const struct nsl_runc *g, const struct create_args *a, con
         if (!nsl_oci_terminal(oci) && a->console_socket)
                 return nsl_fail(error, EINVAL, "--console-socket", a->console_socket, "the config has no process.terminal");
         if (a->console_socket)
-                r = *console_fd = nsl_runc_connect_socket(a->console_socket, error);
+                r = *console_fd = nsl_runc_connect_socket("--console-socket", a->console_socket, error);
         else if (nsl_oci_terminal(oci))
                 r = nsl_runc_tty_socket(a->tty, console_fd, error);
         else
@@ -237,6 +237,20 @@ static void fill_state(struct nsl_runc_state *state, const struct create_args *a
         state->annotations = read_annotations(oci);
         state->later_hooks = nsl_oci_n_hooks(oci, "startContainer") || nsl_oci_n_hooks(oci, "poststart") ||
                              nsl_oci_n_hooks(oci, "poststop");
+}
+
+/* The seccomp agent's socket, and what it is told of the container: its
+ * state while create builds it (init's pid is the library's to fill in). */
+static int connect_seccomp_agent(const struct create_args *a, const nsl_oci *oci, nsl_spec *spec, int *fd,
+                                 nsl_error *error)
+{
+        struct nsl_runc_state state = { 0 };
+        int r;
+
+        fill_state(&state, a, oci, 0);
+        r = nsl_runc_seccomp_agent(oci, &state, NSL_RUNC_CREATING, spec, fd, error);
+        nsl_runc_state_release(&state);
+        return r;
 }
 
 /* What create records and runs once the container's init exists. */
@@ -304,7 +318,7 @@ static int record_and_run_hooks(pid_t init_pid, int init_pidfd, void *data, nsl_
 static int create_sandbox(const struct nsl_runc *g, const struct create_args *a, int dirfd, nsl_sandbox **sb,
                           struct nsl_runc_state *state, nsl_error *error)
 {
-        _cleanup_close_ int console_fd = -1;
+        _cleanup_close_ int console_fd = -1, agent_fd = -1;
         struct create_job job = { .g = g, .a = a, .dirfd = dirfd, .state = state,
                                   .state_file = NSL_RUNC_PENDING_INIT, .pid_file = NSL_RUNC_PENDING_INIT };
         nsl_oci *oci = NULL;
@@ -319,6 +333,8 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
         spec = nsl_spec_new();
         job.spec = spec;
         r = spec ? setup_spec(g, a, oci, spec, &console_fd, error) : nsl_fail(error, ENOMEM, "create", "", NULL);
+        if (r == 0)
+                r = connect_seccomp_agent(a, oci, spec, &agent_fd, error);
         if (r == 0) {
                 nsl_spec_on_init_started(spec, prepare_record, &job);
                 if (at_root_built)

@@ -150,7 +150,7 @@ static int exec_stdio(const struct exec_args *a, nsl_spec *spec, struct nsl_runc
                 return nsl_fail(error, EINVAL, "--tty", "", "a detached process's terminal needs --console-socket");
         if (!a->tty)
                 return nsl_spec_set_stdio(spec, 0, 1, 2, error);
-        r = a->console_socket ? (*console_fd = nsl_runc_connect_socket(a->console_socket, error))
+        r = a->console_socket ? (*console_fd = nsl_runc_connect_socket("--console-socket", a->console_socket, error))
                               : nsl_runc_tty_socket(tty, console_fd, error);
         return r < 0 ? r : nsl_spec_set_console_socket(spec, *console_fd, error);
 }
@@ -162,7 +162,7 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
         _cleanup_free_ const char **env = calloc((size_t)argc, sizeof *env);
         _cleanup_free_ const char **caps = calloc((size_t)argc, sizeof *caps);
         struct exec_args a = { .env = env, .caps = caps };
-        _cleanup_close_ int dirfd = -1, console_fd = -1;
+        _cleanup_close_ int dirfd = -1, console_fd = -1, agent_fd = -1;
         struct nsl_runc_tty tty = NSL_RUNC_TTY_INIT;
         nsl_spec *spec = nsl_spec_new();
         nsl_oci *oci = NULL;
@@ -192,8 +192,11 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
         if (r == 0)
                 r = exec_stdio(&a, spec, &tty, &console_fd, &error);
         if (r == 0)
+                r = nsl_runc_seccomp_agent(oci, &state, NSL_RUNC_RUNNING, spec, &agent_fd, &error);
+        if (r == 0)
                 r = nsl_exec(state.pid, spec, &pid, &error);
         nsl_close_slot(&console_fd);    /* the process has it: the socket ends with its copy */
+        nsl_close_slot(&agent_fd);
         if (r == 0 && a.pid_file)
                 r = nsl_runc_write_pid_file(a.pid_file, pid, &error);
         if (r == 0 && tty.ours >= 0)

@@ -314,7 +314,7 @@ enum nsl_runc_status nsl_runc_status(const struct nsl_runc_state *state)
 
 const char *nsl_runc_status_name(enum nsl_runc_status status)
 {
-        static const char *const names[] = { "created", "running", "paused", "stopped" };
+        static const char *const names[] = { "created", "running", "paused", "stopped", "creating" };
         return names[status];
 }
 

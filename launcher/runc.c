@@ -234,16 +234,32 @@ int nsl_runc_one_id(const struct nsl_runc *g, const char *command, struct nsl_to
         return 0;
 }
 
-int nsl_runc_connect_socket(const char *path, nsl_error *error)
+int nsl_runc_connect_socket(const char *what, const char *path, nsl_error *error)
 {
         struct sockaddr_un addr = { .sun_family = AF_UNIX };
         _cleanup_close_ int fd = -1;
 
         if (strlen(path) >= sizeof addr.sun_path)
-                return nsl_fail(error, ENAMETOOLONG, "--console-socket", path, NULL);
+                return nsl_fail(error, ENAMETOOLONG, what, path, NULL);
         strcpy(addr.sun_path, path);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
-                return nsl_fail(error, errno, "--console-socket", path, NULL);
+                return nsl_fail(error, errno, what, path, NULL);
         return TAKE_FD(fd);
+}
+
+int nsl_runc_seccomp_agent(const nsl_oci *oci, const struct nsl_runc_state *state, enum nsl_runc_status status,
+                           nsl_spec *spec, int *fd, nsl_error *error)
+{
+        const char *metadata, *path = nsl_oci_seccomp_listener(oci, &metadata);
+        _cleanup_free_ char *json = NULL;
+
+        *fd = -1;
+        if (!path)
+                return 0;
+        if ((*fd = nsl_runc_connect_socket("linux.seccomp.listenerPath", path, error)) < 0)
+                return *fd;
+        if (!(json = nsl_runc_state_json(state, status)))
+                return nsl_fail(error, ENOMEM, "seccomp-agent", "", NULL);
+        return nsl_spec_set_seccomp_agent(spec, *fd, metadata, json, error);
 }

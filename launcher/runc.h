@@ -37,7 +37,8 @@ struct nsl_runc_state {
         json_object *annotations;       /* owned; NULL without */
 };
 
-enum nsl_runc_status { NSL_RUNC_CREATED, NSL_RUNC_RUNNING, NSL_RUNC_PAUSED, NSL_RUNC_STOPPED };
+/* CREATING only in what a seccomp agent is sent during create, as runc's. */
+enum nsl_runc_status { NSL_RUNC_CREATED, NSL_RUNC_RUNNING, NSL_RUNC_PAUSED, NSL_RUNC_STOPPED, NSL_RUNC_CREATING };
 
 /* Errors: "nslaunch-runc: WHAT: OBJECT: CAUSE" on stderr and in --log; exit 1. */
 int nsl_runc_fail(const struct nsl_runc *g, const char *what, const char *object, const char *cause);
@@ -48,7 +49,7 @@ void nsl_runc_debug(const struct nsl_runc *g, const char *msg);
 int nsl_runc_one_id(const struct nsl_runc *g, const char *command, struct nsl_tokens *t, enum nsl_token token,
                     const char **id);
 /* --console-socket PATH, connected: the engine's listener for the pty's master. */
-int nsl_runc_connect_socket(const char *path, nsl_error *error);
+int nsl_runc_connect_socket(const char *what, const char *path, nsl_error *error);
 
 /* The terminal of a foreground run or exec without --console-socket
  * (runc-tty.c): nslaunch-runc takes the pty's master on a socket pair of
@@ -105,6 +106,11 @@ enum nsl_runc_status nsl_runc_status(const struct nsl_runc_state *state);
 const char *nsl_runc_status_name(enum nsl_runc_status status);
 /* The OCI state (runtime.md): ociVersion, id, status, pid, bundle, annotations. */
 char *nsl_runc_state_json(const struct nsl_runc_state *state, enum nsl_runc_status status);
+/* linux.seccomp.listenerPath connected and given to spec, with the state
+ * (as status) the agent is sent; *fd, -1 where the config names no agent,
+ * is the caller's to close once the process is started. */
+int nsl_runc_seccomp_agent(const nsl_oci *oci, const struct nsl_runc_state *state, enum nsl_runc_status status,
+                           nsl_spec *spec, int *fd, nsl_error *error);
 int nsl_runc_proc_start_time(pid_t pid, unsigned long long *start_time, char *proc_state);
 /* A pidfd for init when it still is the container's (not a reused pid), or -ESRCH. */
 int nsl_runc_init_pidfd(const struct nsl_runc_state *state);

@@ -286,9 +286,16 @@ static const struct nsl_stage exec_stages[] = {
         { "console", stage_exec_console },
 };
 
-static _Noreturn void process_main(const struct nsl_plan *plan, int sync_fd)
+/* The fds the joiner and the process are started with. */
+struct exec_fds {
+        int sync;               /* the process's end of the sync socket */
+        int agent_state[2];     /* a seccomp agent's state pipe (seccomp/agent.h); -1, -1: none */
+};
+
+static _Noreturn void process_main(const struct nsl_plan *plan, const struct exec_fds *fds)
 {
-        const struct nsl_host_setup host = { .rlimits = &plan->rlimits };
+        const struct nsl_host_setup host = { .rlimits = &plan->rlimits, .agent_state_fd = fds->agent_state[0] };
+        int sync_fd = fds->sync;
         nsl_error error = { 0 };
         struct nsl_ctx ctx;
 
@@ -380,30 +387,40 @@ static int join(int pidfd, int namespaces, const struct joins *j, const struct n
         return 0;
 }
 
-static _Noreturn void joiner_main(int pidfd, int namespaces, const struct joins *j, const struct nsl_plan *plan,
-                                  int sync_fd)
+static _Noreturn void joiner_fail(int sync_fd, nsl_error *error)
+{
+        nsl_error_set_stage(error, "join");
+        nsl_msg_send_error(sync_fd, error);
+        _exit(NSL_EXIT_LAUNCHER);
+}
+
+/* The process's pid, as the caller numbers it, is known here only: so is
+ * its agent's state, which the process reads once it has closed its own
+ * copy of the pipe's write end and this one has exited. */
+static _Noreturn void joiner_main(int pidfd, pid_t init_pid, const struct joins *j, const struct nsl_plan *plan,
+                                  const struct exec_fds *fds)
 {
         struct nsl_clone_args args = { .flags = CLONE_PARENT };
         struct nsl_msg msg = { .type = NSL_MSG_EXEC_PID };
         nsl_error error = { 0 };
         pid_t pid;
 
-        if (join(pidfd, namespaces, j, plan, &error) < 0) {
-                nsl_error_set_stage(&error, "join");
-                nsl_msg_send_error(sync_fd, &error);
-                _exit(NSL_EXIT_LAUNCHER);
-        }
+        if (join(pidfd, namespaces_to_enter(init_pid), j, plan, &error) < 0)
+                joiner_fail(fds->sync, &error);
         pid = nsl_clone3(&args);
         if (pid == 0)
-                process_main(plan, sync_fd);
+                process_main(plan, fds);
         if (pid < 0) {
                 nsl_fail(&error, errno, "join", "clone", NULL);
-                nsl_error_set_stage(&error, "join");
-                nsl_msg_send_error(sync_fd, &error);
-                _exit(NSL_EXIT_LAUNCHER);
+                joiner_fail(fds->sync, &error);
+        }
+        if (fds->agent_state[1] >= 0 &&
+            nsl_agent_write_state(&plan->seccomp_agent, fds->agent_state[1], pid, init_pid, &error) < 0) {
+                kill(pid, SIGKILL);
+                joiner_fail(fds->sync, &error);
         }
         msg.status = pid;
-        _exit(nsl_msg_send(sync_fd, &msg) < 0 ? NSL_EXIT_LAUNCHER : 0);
+        _exit(nsl_msg_send(fds->sync, &msg) < 0 ? NSL_EXIT_LAUNCHER : 0);
 }
 
 /* The joiner's answer (the process's pid), then the process's: end of
@@ -442,6 +459,7 @@ static int exec_process(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl
         _cleanup_close_ int parent_end = -1;
         _cleanup_close_ int child_end = -1;
         struct nsl_clone_args args = { .exit_signal = SIGCHLD };
+        struct exec_fds fds = { .agent_state = { -1, -1 } };
         struct nsl_host host;
         int pair[2], r;
         pid_t joiner;
@@ -465,16 +483,20 @@ static int exec_process(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return nsl_fail(error, errno, "exec", "socketpair", NULL);
         parent_end = pair[0];
-        child_end = pair[1];
+        child_end = fds.sync = pair[1];
+        if (plan.seccomp_agent.socket >= 0 && (r = nsl_agent_pipe(fds.agent_state, error)) < 0)
+                return r;
         joiner = nsl_clone3(&args);
-        if (joiner < 0)
-                return nsl_fail(error, errno, "exec", "clone", NULL);
+        int clone_errno = errno;
         if (joiner == 0) {
                 close(parent_end);
-                joiner_main(pidfd, namespaces_to_enter(init_pid), &joins, &plan, child_end);
+                joiner_main(pidfd, init_pid, &joins, &plan, &fds);
         }
-        nsl_closep(&child_end);
-        child_end = -1;
+        nsl_close_slot(&fds.agent_state[0]);
+        nsl_close_slot(&fds.agent_state[1]);
+        if (joiner < 0)
+                return nsl_fail(error, clone_errno, "exec", "clone", NULL);
+        nsl_close_slot(&child_end);
         return await_process(parent_end, joiner, pid, error);
 }
 

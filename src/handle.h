@@ -30,6 +30,7 @@ struct nsl_sandbox {
         int start_fd;                   /* the start pipe's write end (a socket's, for a command given
                                          * at start) */
         int start_read_fd;              /* its read end, until init has it */
+        int agent_state_fd;             /* a seccomp agent's state pipe, its write end, until written */
         pid_t pid;
         int pidfd, sync_fd;
         struct nsl_notify notify;

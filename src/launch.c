@@ -197,7 +197,7 @@ static int namespaces_refused(const struct nsl_sandbox *sb, int errnum, nsl_erro
 
 static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
-        int pair[2], pipe_fds[2];
+        int pair[2], pipe_fds[2], agent_fds[2];
         struct nsl_clone_args args = {
                 .flags = sb->plan.clone_flags | CLONE_PIDFD,
                 .pidfd = (uint64_t)(uintptr_t)&sb->pidfd,
@@ -225,12 +225,20 @@ static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
                 sb->start_read_fd = pipe_fds[0];
                 sb->start_fd = pipe_fds[1];
         }
+        if (sb->plan.seccomp_agent.socket >= 0) {
+                int r = nsl_agent_pipe(agent_fds, error);
+                if (r < 0)
+                        return r;
+                sb->host.agent_state_fd = agent_fds[0];
+                sb->agent_state_fd = agent_fds[1];
+        }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return nsl_fail(error, errno, "clone", "socketpair", NULL);
         sb->sync_fd = pair[1];          /* the child's end, for the child */
         int r = clone_without_groups(sb, &args, pair[0], error);
         sb->sync_fd = pair[0];
         close(pair[1]);
+        nsl_close_slot(&sb->host.agent_state_fd);       /* init's */
         if (r < 0 && error->what[0])
                 return r;       /* the groups' step, which says so itself */
         if (r == -EPERM || r == -EACCES || r == -ENOSPC || r == -EUSERS)
@@ -238,6 +246,16 @@ static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
         if (r < 0)
                 return nsl_fail(error, -r, "clone", "clone3", NULL);
         return r;
+}
+
+/* init's pid is known now, and so the state its agent is sent: the pipe
+ * holds it until the command loads its filter, after start. */
+static int step_seccomp_agent(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+{
+        (void)spec;
+        if (sb->agent_state_fd < 0)
+                return 0;
+        return nsl_agent_write_state(&sb->plan.seccomp_agent, TAKE_FD(sb->agent_state_fd), sb->pid, sb->pid, error);
 }
 
 /* init is in the scope now: its first process has done its part */
@@ -402,6 +420,7 @@ static const struct host_step {
         { "cgroup", step_cgroup },
         { "open-sources", step_open_sources },
         { "clone", step_clone },
+        { "seccomp-agent", step_seccomp_agent },
         { "cgroup-anchor", step_cgroup_anchor },
         { "idmap", step_idmap },
         { "oom-score-adj", step_oom_score_adj },
@@ -460,6 +479,7 @@ static nsl_sandbox *sandbox_new(void)
         sb->ids = (struct nsl_host_ids)NSL_HOST_IDS_INIT;
         nsl_sources_init(&sb->sources);
         sb->start_fd = sb->start_read_fd = sb->pidfd = sb->sync_fd = sb->anchor_pidfd = -1;
+        sb->agent_state_fd = sb->host.agent_state_fd = -1;
         sb->pid = -1;
         sb->notify = (struct nsl_notify){ .listener = -1, .native_arch = seccomp_arch_native(), .result = &sb->result };
         sb->s = (struct nsl_supervision){ .pidfd = -1, .sync_fd = -1, .timer_fd = -1, .sig_fd = -1, .egress_log = -1 };
@@ -739,6 +759,8 @@ void nsl_sandbox_free(nsl_sandbox *sb)
         nsl_idmap_userns_close(&sb->idmap_helpers);
         nsl_closep(&sb->start_fd);
         nsl_closep(&sb->start_read_fd);
+        nsl_close_slot(&sb->agent_state_fd);
+        nsl_close_slot(&sb->host.agent_state_fd);
         nsl_closep(&sb->sync_fd);
         nsl_closep(&sb->pidfd);
         nsl_plan_free(&sb->plan);

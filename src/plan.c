@@ -299,29 +299,63 @@ static int cmp_int(const void *a, const void *b)
         return *(const int *)a - *(const int *)b;
 }
 
-/* The engine's end of the console (conmon, containerd's shim) listens on a
- * stream socket and takes one fd from one message. */
-static int plan_console(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+/* A socket the sandbox sends one message with an fd on, to a peer of the
+ * caller's (the console's master, a seccomp listener). */
+static int check_peer_socket(const struct nsl_plan *plan, int fd, const char *what, nsl_error *error)
 {
         int domain = 0, type = 0;
         socklen_t len = sizeof domain;
         char num[16];
 
+        snprintf(num, sizeof num, "%d", fd);
+        if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+                return nsl_fail(error, errno, what, num, "not a socket");
+        len = sizeof type;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || domain != AF_UNIX || type != SOCK_STREAM)
+                return nsl_fail(error, ENOTSOCK, what, num, "not a unix stream socket");
+        for (size_t i = 0; i < plan->n_keep_fds; i++)
+                if (plan->keep_fds[i] == fd)
+                        return nsl_fail(error, EINVAL, what, num, "is also a --keep-fd");
+        return 0;
+}
+
+/* The engine's end of the console (conmon, containerd's shim) listens on a
+ * stream socket and takes one fd from one message. */
+static int plan_console(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
         plan->console_socket = spec->console_socket;
         plan->console_rows = spec->console_rows;
         plan->console_cols = spec->console_cols;
         if (plan->console_socket < 0)
                 return 0;
-        snprintf(num, sizeof num, "%d", plan->console_socket);
-        if (getsockopt(plan->console_socket, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
-                return nsl_fail(error, errno, "console-socket", num, "not a socket");
-        len = sizeof type;
-        if (getsockopt(plan->console_socket, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || domain != AF_UNIX ||
-            type != SOCK_STREAM)
-                return nsl_fail(error, ENOTSOCK, "console-socket", num, "not a unix stream socket");
-        for (size_t i = 0; i < plan->n_keep_fds; i++)
-                if (plan->keep_fds[i] == plan->console_socket)
-                        return nsl_fail(error, EINVAL, "console-socket", num, "is also a --keep-fd");
+        return check_peer_socket(plan, plan->console_socket, "console-socket", error);
+}
+
+/* Only a filter that hands calls out needs the agent (runc connects to it
+ * only then too), and it cannot do without one: a notified call with no
+ * listener fails with ENOSYS, which no profile asked for. */
+static int plan_seccomp_agent(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
+{
+        struct nsl_agent_plan *agent = &plan->seccomp_agent;
+        int r;
+
+        *agent = (struct nsl_agent_plan){ .socket = -1 };
+        if (!nsl_agent_filter_notifies(plan->seccomp.filter, plan->seccomp.len))
+                return 0;
+        if (spec->seccomp_agent < 0)
+                return nsl_fail(error, EINVAL, "--seccomp", spec->seccomp_path ? spec->seccomp_path : "",
+                                "SCMP_ACT_NOTIFY hands calls to a seccomp agent, and none was given (an OCI "
+                                "config's linux.seccomp.listenerPath, for nslaunch-runc)");
+        if (plan->seccomp.notify)
+                return nsl_fail(error, EINVAL, "--seccomp-report", "", "the profile's SCMP_ACT_NOTIFY calls are its "
+                                                                      "agent's to answer, not a report's");
+        if ((r = check_peer_socket(plan, spec->seccomp_agent, "seccomp-agent", error)) < 0)
+                return r;
+        agent->metadata = strdup(spec->seccomp_agent_metadata);
+        agent->state = strdup(spec->seccomp_agent_state);
+        if (!agent->metadata || !agent->state)
+                return nsl_fail(error, ENOMEM, "seccomp-agent", "", NULL);
+        agent->socket = spec->seccomp_agent;
         return 0;
 }
 
@@ -656,9 +690,10 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
         if (spec->pids)
                 set_rlimit(&plan->fallback_rlimits, RLIMIT_NPROC, spec->pids, spec->pids);
 
-        if ((r = nsl_landlock_plan(spec, plan, error)) < 0)
+        if ((r = nsl_landlock_plan(spec, plan, error)) < 0 ||
+            (r = nsl_sc_select(spec, &plan->seccomp, error)) < 0)
                 return r;
-        return nsl_sc_select(spec, &plan->seccomp, error);
+        return plan_seccomp_agent(spec, plan, error);
 }
 
 void nsl_plan_free(struct nsl_plan *plan)
@@ -684,6 +719,7 @@ void nsl_plan_free(struct nsl_plan *plan)
         nsl_net_plan_free(&plan->net);
         free(plan->domainname);
         nsl_sc_choice_free(&plan->seccomp);
+        nsl_agent_plan_free(&plan->seccomp_agent);
         nsl_landlock_free(&plan->landlock);
         *plan = (struct nsl_plan){ 0 };
 }

@@ -11,6 +11,7 @@
 #include "host.h"
 #include "landlock.h"
 #include "network/plan.h"
+#include "seccomp/agent.h"
 #include "seccomp/filter.h"
 #include "spec.h"
 
@@ -46,6 +47,7 @@ struct nsl_plan {
         bool proc_full;
         uint64_t caps;                          /* kept (--cap-add) */
         struct nsl_sc_choice seccomp;
+        struct nsl_agent_plan seccomp_agent;    /* where the listener goes (a filter that notifies); socket -1: none */
         struct nsl_landlock landlock;           /* the payload's rules; abi 0: none */
         int keep_fds[NSL_MAX_KEEP_FDS];         /* sorted */
         size_t n_keep_fds;

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "capnames.h"
 #include "cgroup/cgroup.h"
+#include "json.h"
 #include "user.h"
 
 #define DEFAULT_HOSTNAME "sandbox"
@@ -28,6 +29,7 @@ nsl_spec *nsl_spec_new(void)
         spec->status_fd = -1;
         spec->stdio[0] = spec->stdio[1] = spec->stdio[2] = -1;
         spec->console_socket = -1;
+        spec->seccomp_agent = -1;
         spec->hostname = strdup(DEFAULT_HOSTNAME);
         spec->cwd = strdup("/");
         if (!spec->hostname || !spec->cwd) {
@@ -54,6 +56,8 @@ void nsl_spec_free(nsl_spec *spec)
         nsl_strv_free(spec->image_env);
         free(spec->cwd);
         free(spec->seccomp_path);
+        free(spec->seccomp_agent_metadata);
+        free(spec->seccomp_agent_state);
         free(spec->seccomp_cache);
         free(spec->cgroup_parent);
         free(spec->cgroup_path);
@@ -493,6 +497,27 @@ void nsl_spec_set_seccomp_report(nsl_spec *spec, bool on)
 void nsl_spec_set_seccomp_learn(nsl_spec *spec, bool on)
 {
         spec->seccomp_learn = on;
+}
+
+int nsl_spec_set_seccomp_agent(nsl_spec *spec, int socket, const char *metadata, const char *state_json,
+                               nsl_error *error)
+{
+        _cleanup_json_ json_object *state = NULL;
+        char num[16];
+        int r;
+
+        snprintf(num, sizeof num, "%d", socket);
+        if (socket < 3)
+                return nsl_fail(error, EBADF, "seccomp-agent", num, "must be a file descriptor above 2");
+        if ((r = nsl_json_parse_doc(state_json ? state_json : "", "seccomp-agent", "state", &state, error)) < 0)
+                return r;
+        if (!json_object_is_type(state, json_type_object))
+                return nsl_fail(error, EINVAL, "seccomp-agent", "state", "expected a JSON object");
+        if ((r = replace_string(&spec->seccomp_agent_metadata, metadata ? metadata : "", "seccomp-agent", error)) < 0 ||
+            (r = replace_string(&spec->seccomp_agent_state, state_json, "seccomp-agent", error)) < 0)
+                return r;
+        spec->seccomp_agent = socket;
+        return 0;
 }
 
 int nsl_spec_set_landlock(nsl_spec *spec, const char *mode, nsl_error *error)

@@ -111,6 +111,8 @@ struct nsl_spec {
         bool seccomp_strict;    /* a profile's unknown syscall names are errors */
         bool seccomp_report;    /* refusals go to nslaunch's supervisor too */
         bool seccomp_learn;     /* everything but the explicit refusals is allowed and recorded */
+        int seccomp_agent;      /* nsl_spec_set_seccomp_agent's socket; -1: none */
+        char *seccomp_agent_metadata, *seccomp_agent_state;
         enum nsl_landlock_mode landlock;
         bool landlock_exec_writable;    /* files under writable mounts may be executed */
         /* What an OCI bundle asks of the sandbox (nsl_spec_set_bundle_layout and the rest). */

@@ -308,7 +308,15 @@ void nsl_oci_free(nsl_oci *oci)
         nsl_strv_free(oci->readonly_paths);
         if (oci->seccomp_fd >= 0)
                 close(oci->seccomp_fd);
+        free(oci->seccomp_listener);
+        free(oci->seccomp_listener_metadata);
         free(oci);
+}
+
+const char *nsl_oci_seccomp_listener(const nsl_oci *oci, const char **metadata)
+{
+        *metadata = oci->seccomp_listener_metadata;
+        return oci->seccomp_listener;
 }
 
 const char *nsl_oci_cgroups_path(const nsl_oci *oci) { return oci->cgroups_path; }

@@ -207,9 +207,56 @@ static int parse_sysctl(json_object *lin, struct nsl_oci *oci, nsl_error *error)
         return 0;
 }
 
-/* linux.seccomp as it is but for nslaunch's floor (floor.c), for the
- * profile parser (which reads the OCI object and checks it in depth), in a
- * memfd the spec names. */
+static bool is_notify(json_object *action)
+{
+        return action && json_object_is_type(action, json_type_string) &&
+               !strcmp(json_object_get_string(action), "SCMP_ACT_NOTIFY");
+}
+
+/* Whether any rule, or the default, hands calls to the agent; the profile
+ * parser checks the rest of their shape. */
+static bool uses_notify(json_object *seccomp)
+{
+        json_object *rules = json_object_object_get(seccomp, "syscalls");
+
+        if (is_notify(json_object_object_get(seccomp, "defaultAction")))
+                return true;
+        for (size_t i = 0; json_object_is_type(rules, json_type_array) && i < json_object_array_length(rules); i++)
+                if (is_notify(json_object_object_get(json_object_array_get_idx(rules, i), "action")))
+                        return true;
+        return false;
+}
+
+/* The seccomp agent's socket and metadata, taken out of the object: the
+ * runtime connects to it, the filter knows nothing of it. Kept only where
+ * SCMP_ACT_NOTIFY is used (runc connects only then too), and then needed. */
+static int parse_seccomp_agent(json_object *seccomp, struct nsl_oci *oci, nsl_error *error)
+{
+        _cleanup_free_ char *path = NULL, *metadata = NULL;
+        int r;
+
+        if ((r = nsl_oci_get_string(seccomp, "listenerPath", "linux.seccomp", &path, error)) < 0 ||
+            (r = nsl_oci_get_string(seccomp, "listenerMetadata", "linux.seccomp", &metadata, error)) < 0)
+                return r;
+        json_object_object_del(seccomp, "listenerPath");
+        json_object_object_del(seccomp, "listenerMetadata");
+        if (!uses_notify(seccomp))
+                return 0;
+        if (!path || !path[0])
+                return nsl_oci_refuse(error, "linux.seccomp.listenerPath", "SCMP_ACT_NOTIFY hands calls to a seccomp "
+                                                                           "agent, whose socket this names: missing");
+        if (path[0] != '/')
+                return nsl_oci_refuse(error, "linux.seccomp.listenerPath", "expected an absolute path");
+        oci->seccomp_listener = TAKE_PTR(path);
+        oci->seccomp_listener_metadata = metadata ? TAKE_PTR(metadata) : strdup("");
+        if (!oci->seccomp_listener_metadata)
+                return nsl_fail(error, ENOMEM, "config.json", "linux.seccomp.listenerMetadata", NULL);
+        return 0;
+}
+
+/* linux.seccomp as it is but for nslaunch's floor (floor.c) and the agent,
+ * for the profile parser (which reads the OCI object and checks it in
+ * depth), in a memfd the spec names. */
 static int parse_seccomp(json_object *lin, struct nsl_oci *oci, nsl_error *error)
 {
         json_object *seccomp;
@@ -218,8 +265,7 @@ static int parse_seccomp(json_object *lin, struct nsl_oci *oci, nsl_error *error
 
         if (r <= 0)
                 return r;
-        if ((r = nsl_oci_refuse_set(seccomp, "listenerPath", "linux.seccomp", error)) < 0 ||
-            (r = nsl_oci_refuse_set(seccomp, "listenerMetadata", "linux.seccomp", error)) < 0 ||
+        if ((r = parse_seccomp_agent(seccomp, oci, error)) < 0 ||
             (r = nsl_oci_floor_seccomp(seccomp, oci, error)) < 0)
                 return r;
         text = json_object_to_json_string_ext(seccomp, JSON_C_TO_STRING_PLAIN);

@@ -161,6 +161,8 @@ struct nsl_oci {
         char **sysctl;          /* "KEY=VALUE" */
         size_t n_sysctl;
         int seccomp_fd;         /* a memfd with linux.seccomp as JSON; -1: none (unconfined) */
+        char *seccomp_listener; /* linux.seccomp.listenerPath, where SCMP_ACT_NOTIFY is used; else NULL */
+        char *seccomp_listener_metadata;
         char **masked_paths, **readonly_paths;
         size_t n_masked_paths, n_readonly_paths;
         struct nsl_oci_hook *hooks[NSL_OCI_HOOK_KINDS];

@@ -20,6 +20,8 @@ struct nsl_host_setup {
                                                  * seccomp/setid-guard.h's filter under its own */
         const struct nsl_host_ids *ids;         /* the sandbox's reserved host ids, whose lock init
                                                  * holds until it ends; NULL: none */
+        int agent_state_fd;                     /* a seccomp agent's: the pipe the container process
+                                                 * state comes through (seccomp/agent.h); -1: none */
 };
 
 struct nsl_ctx {

@@ -51,19 +51,25 @@ int nsl_stage_stdio(struct nsl_ctx *ctx, nsl_error *error)
         return nsl_stdio_take(ctx->plan->stdio, error);
 }
 
-/* The console socket stays until the console stage has used it; the host
- * ids' lock for as long as init lives, so that the ids are in use until the
- * sandbox has ended, even when nslaunch was killed or let it run on. */
+/* The console socket stays until the console stage has used it, a seccomp
+ * agent's socket and state pipe until the payload has sent the listener;
+ * the host ids' lock for as long as init lives, so that the ids are in use
+ * until the sandbox has ended, even when nslaunch was killed or let it run
+ * on. */
 int nsl_stage_close_inherited_fds(struct nsl_ctx *ctx, nsl_error *error)
 {
         const struct nsl_plan *plan = ctx->plan;
-        int keep[NSL_MAX_KEEP_FDS + 2];
+        int keep[NSL_MAX_KEEP_FDS + 4];
         size_t n = plan->n_keep_fds;
         int r;
 
         memcpy(keep, plan->keep_fds, n * sizeof *keep);
         if (plan->console_socket >= 0)
                 nsl_fd_list_insert(keep, &n, plan->console_socket);
+        if (plan->seccomp_agent.socket >= 0) {
+                nsl_fd_list_insert(keep, &n, plan->seccomp_agent.socket);
+                nsl_fd_list_insert(keep, &n, ctx->host->agent_state_fd);
+        }
         if (ctx->host->ids)
                 nsl_fd_list_insert(keep, &n, ctx->host->ids->lock_fd);
         r = nsl_close_all_except_plus(keep, n, ctx->sync_fd);
@@ -474,6 +480,10 @@ _Noreturn void nsl_init_main(struct nsl_ctx *ctx)
 
         for (size_t i = 0; i < ctx->plan->n_keep_fds; i++)
                 close(ctx->plan->keep_fds[i]);
+        if (ctx->plan->seccomp_agent.socket >= 0) {     /* the payload's to send on and close */
+                close(ctx->plan->seccomp_agent.socket);
+                close(ctx->host->agent_state_fd);
+        }
         nsl_closep(&ctx->console_fd);
         if (nsl_caps_clear(&error) < 0) {
                 nsl_error_set_stage(&error, "spawn");

@@ -17,6 +17,7 @@
 #include "../error.h"
 #include "../seccomp/setid-guard.h"
 #include "../fds.h"
+#include "../seccomp/agent.h"
 #include "../seccomp/filter.h"
 #include "../seccomp/notify-filter.h"
 #include "../sync.h"
@@ -126,11 +127,20 @@ int nsl_stage_no_new_privs(struct nsl_ctx *ctx, nsl_error *error)
 }
 
 /* Everything above 2 is closed but --keep-fd and the sync socket, which is
- * close-on-exec: it carries an exec failure back and vanishes on success. */
+ * close-on-exec: it carries an exec failure back and vanishes on success;
+ * and a seccomp agent's socket and state pipe, for the seccomp stage. */
 int nsl_stage_close_fds(struct nsl_ctx *ctx, nsl_error *error)
 {
         const struct nsl_plan *plan = ctx->plan;
-        int r = nsl_close_all_except_plus(plan->keep_fds, plan->n_keep_fds, ctx->sync_fd);
+        int keep[NSL_MAX_KEEP_FDS + 3];
+        size_t n = plan->n_keep_fds;
+
+        memcpy(keep, plan->keep_fds, n * sizeof *keep);
+        if (plan->seccomp_agent.socket >= 0) {
+                nsl_fd_list_insert(keep, &n, plan->seccomp_agent.socket);
+                nsl_fd_list_insert(keep, &n, ctx->host->agent_state_fd);
+        }
+        int r = nsl_close_all_except_plus(keep, n, ctx->sync_fd);
 
         if (r < 0)
                 return nsl_fail(error, -r, "close-fds", "", NULL);
@@ -215,6 +225,10 @@ int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error)
                 return 0;
         if (ctx->plan->seccomp.notify)
                 return load_with_listener(ctx, error);
+        if (ctx->plan->seccomp_agent.socket >= 0)
+                return nsl_agent_load_and_hand_over(&ctx->plan->seccomp_agent, ctx->host->agent_state_fd,
+                                                    ctx->plan->seccomp.filter, ctx->plan->seccomp.len,
+                                                    ctx->plan->seccomp.flags, error);
         return nsl_sc_load(ctx->plan->seccomp.filter, ctx->plan->seccomp.len, ctx->plan->seccomp.flags, error);
 }
 

@@ -414,7 +414,9 @@ static int build_ctx(const struct nsl_sc_profile *p, const char *name, const str
                         if (arch_nr == __NR_SCMP_ERROR || arch_nr < 0)
                                 continue;       /* not on this architecture */
                         if (!strcmp(syscall, "execve")) {
-                                built->execve_allowed = rule->action == SCMP_ACT_ALLOW && rule->n_args == 0;
+                                /* NOTIFY: the agent's to decide */
+                                built->execve_allowed = (rule->action == SCMP_ACT_ALLOW ||
+                                                         rule->action == SCMP_ACT_NOTIFY) && rule->n_args == 0;
                         }
                         if (arch_nr > built->max_nr)
                                 built->max_nr = arch_nr;

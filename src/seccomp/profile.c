@@ -43,7 +43,13 @@ static const struct { const char *name; uint32_t action; bool takes_errno; } act
         { "SCMP_ACT_TRAP", SCMP_ACT_TRAP, false },
         { "SCMP_ACT_TRACE", 0, true },
         { "SCMP_ACT_LOG", SCMP_ACT_LOG, false },
+        { "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, false },
 };
+
+/* The calls the process makes between loading its filter and handing the
+ * listener to the seccomp agent (agent.c), or to report that it could not:
+ * handed to the agent themselves, they would wait for it for ever. */
+static const char *const calls_before_the_agent[] = { "sendmsg", "write", "exit", "exit_group" };
 
 static const struct { const char *name; enum scmp_compare op; } operators[] = {
         { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT }, { "SCMP_CMP_LE", SCMP_CMP_LE },
@@ -144,8 +150,6 @@ static int parse_action(struct parser *p, json_object *obj, const char *path, js
 
         if (r < 0)
                 return r;
-        if (!strcmp(name, "SCMP_ACT_NOTIFY"))
-                return bad(p, path, "SCMP_ACT_NOTIFY is not supported yet");
         if (errno_obj && json_object_is_type(errno_obj, json_type_string))
                 r = errno_from_name(p, errno_obj, errno_path, &err);
         else if (errno_obj)
@@ -164,7 +168,8 @@ static int parse_action(struct parser *p, json_object *obj, const char *path, js
                 return 0;
         }
         return bad(p, path, "unknown action '%s' (known: SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, SCMP_ACT_KILL, "
-                            "SCMP_ACT_KILL_THREAD, SCMP_ACT_KILL_PROCESS, SCMP_ACT_TRAP, SCMP_ACT_TRACE, SCMP_ACT_LOG)",
+                            "SCMP_ACT_KILL_THREAD, SCMP_ACT_KILL_PROCESS, SCMP_ACT_TRAP, SCMP_ACT_TRACE, SCMP_ACT_LOG, "
+                            "SCMP_ACT_NOTIFY)",
                    name);
 }
 
@@ -275,6 +280,22 @@ static int parse_arg(struct parser *p, json_object *obj, const char *path, struc
                            "SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ)", op);
 }
 
+static int check_notified_calls(struct parser *p, const struct nsl_sc_rule *rule)
+{
+        char sub[96];
+
+        if (rule->action != SCMP_ACT_NOTIFY)
+                return 0;
+        for (size_t i = 0; i < rule->n_names; i++)
+                for (size_t k = 0; k < ELEMENTSOF(calls_before_the_agent); k++)
+                        if (!strcmp(rule->names[i], calls_before_the_agent[k])) {
+                                subpath(sub, sizeof sub, rule->path, ".action");
+                                return bad(p, sub, "SCMP_ACT_NOTIFY on %s: the process makes that call itself "
+                                                   "before the seccomp agent holds its listener", rule->names[i]);
+                        }
+        return 0;
+}
+
 static int parse_rule(struct parser *p, json_object *obj, size_t i, uint32_t default_errno, struct nsl_sc_rule *rule)
 {
         static const char *const known[] = { "names", "name", "action", "errnoRet", "errno", "args", "includes",
@@ -313,7 +334,8 @@ static int parse_rule(struct parser *p, json_object *obj, size_t i, uint32_t def
         json_object *errno_obj = json_object_object_get(obj, "errnoRet");
         if (!errno_obj && (errno_obj = json_object_object_get(obj, "errno")))
                 subpath(errno_path, sizeof errno_path, rule->path, ".errno");
-        if ((r = parse_action(p, action, sub, errno_obj, errno_path, default_errno, &rule->action)) < 0)
+        if ((r = parse_action(p, action, sub, errno_obj, errno_path, default_errno, &rule->action)) < 0 ||
+            (r = check_notified_calls(p, rule)) < 0)
                 return r;
 
         json_object *args = json_object_object_get(obj, "args");
@@ -505,7 +527,7 @@ int nsl_sc_profile_parse(const char *text, size_t len, const char *name, struct 
                             "defaultAction, defaultErrnoRet, defaultErrno, architectures, archMap, flags, syscalls")) < 0)
                 return r;
         if (json_object_object_get(root, "listenerPath"))
-                return bad(&p, "listenerPath", "seccomp user notification is not supported yet");
+                return bad(&p, "listenerPath", "a seccomp agent is an OCI config's (linux.seccomp), not a profile's");
 
         json_object *errno_ret = json_object_object_get(root, "defaultErrnoRet");
         json_object *errno_name = json_object_object_get(root, "defaultErrno");
@@ -518,6 +540,9 @@ int nsl_sc_profile_parse(const char *text, size_t len, const char *name, struct 
                 return bad(&p, "defaultAction", "missing");
         if ((r = parse_action(&p, action, "defaultAction", NULL, NULL, (uint32_t)default_errno,
                               &profile->default_action)) < 0 ||
+            (profile->default_action == SCMP_ACT_NOTIFY &&
+             (r = bad(&p, "defaultAction", "SCMP_ACT_NOTIFY hands every call to the seccomp agent, also those the "
+                                           "process makes before the agent holds its listener")) < 0) ||
             (r = parse_arches(&p, root, profile)) < 0 ||
             (r = parse_flags(&p, root, profile)) < 0)
                 goto fail;

@@ -301,8 +301,10 @@ def test_no_network_namespace_listed_is_the_hosts(hostdir, root):
      "nslaunch: config.json: process.apparmorProfile: a profile name has no line breaks"),
     (("process", "selinuxLabel"), "system_u:system_r:container_t:s0",
      "nslaunch: config.json: process.selinuxLabel: not supported"),
-    (("linux", "seccomp"), {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/a.sock"},
-     "nslaunch: config.json: linux.seccomp.listenerPath: not supported"),
+    (("linux", "seccomp"), {"defaultAction": "SCMP_ACT_ALLOW",
+                            "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]},
+     "nslaunch: config.json: linux.seccomp.listenerPath: SCMP_ACT_NOTIFY hands calls to a seccomp agent, whose "
+     "socket this names: missing"),
     (("annotations", "org.nslaunch.allow"), "keyrings,keyring",
      "nslaunch: config.json: annotations.org.nslaunch.allow: keyring: not something nslaunch refuses "
      "(nested-userns, keyrings)"),

@@ -1101,8 +1101,8 @@ def test_bad_bundle_names_itself(runc, hostdir):
 # every field oci-config refuses reaches the engine as one line naming it
 REFUSED = [
     (lambda c: c["linux"].__setitem__("intelRdt", {"closID": "x"}), "linux.intelRdt"),
-    (lambda c: c["linux"].__setitem__("seccomp", {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/x"}),
-     "linux.seccomp.listenerPath"),
+    (lambda c: c["linux"].__setitem__("seccomp", {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "x", "syscalls": [
+        {"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}), "linux.seccomp.listenerPath"),
     (lambda c: c["linux"].__setitem__("personality", {"domain": "LINUX32"}), "linux.personality.domain"),
     (lambda c: c["linux"].__setitem__("rootfsPropagation", "rbind"), "linux.rootfsPropagation"),
     (lambda c: c["linux"]["namespaces"].append({"type": "time"}), "linux.namespaces["),

@@ -295,10 +295,15 @@ static void mounts(void **state)
 static void seccomp(void **state)
 {
         (void)state;
-        expect_refused("linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/agent.sock\"}",
-                       "nslaunch: config.json: linux.seccomp.listenerPath: not supported");
-        expect_refused("linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerMetadata\": \"x\"}",
-                       "nslaunch: config.json: linux.seccomp.listenerMetadata: not supported");
+        expect_refused("linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+                       "[\"mkdir\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
+                       "nslaunch: config.json: linux.seccomp.listenerPath: SCMP_ACT_NOTIFY hands calls to a seccomp "
+                       "agent, whose socket this names: missing");
+        expect_refused("linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"run/agent.sock\", "
+                       "\"syscalls\": [{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
+                       "nslaunch: config.json: linux.seccomp.listenerPath: expected an absolute path");
+        expect_refused("linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerMetadata\": 7}",
+                       "nslaunch: config.json: linux.seccomp.listenerMetadata: expected a string");
 }
 
 static void hooks(void **state)

@@ -74,8 +74,13 @@ static void unknown_actions_and_operators(void **state)
 {
         (void)state;
         expect_error("{\"defaultAction\": \"SCMP_ACT_MAYBE\"}", "defaultAction: unknown action 'SCMP_ACT_MAYBE'");
-        expect_error("{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}", "SCMP_ACT_NOTIFY is not supported yet");
-        expect_error("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/x\"}", "user notification is not supported");
+        expect_error("{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}", "defaultAction: SCMP_ACT_NOTIFY hands every call to "
+                     "the seccomp agent");
+        expect_error("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/x\"}",
+                     "listenerPath: a seccomp agent is an OCI config's (linux.seccomp), not a profile's");
+        expect_error("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\", \"exit_group\"], "
+                     "\"action\": \"SCMP_ACT_NOTIFY\"}]}",
+                     "syscalls[0].action: SCMP_ACT_NOTIFY on exit_group: the process makes that call itself");
         expect_error("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], \"action\": "
                      "\"SCMP_ACT_ERRNO\"}, {\"names\": [\"ioctl\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
                      "[{\"index\": 1, \"value\": 1, \"op\": \"SCMP_CMP_ABOUT\"}]}]}",
