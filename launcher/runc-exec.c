@@ -4,6 +4,7 @@
  * last). */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@
 #include "runc.h"
 
 enum { E_PROCESS = 1, E_TTY, E_CONSOLE_SOCKET, E_DETACH, E_PID_FILE, E_CWD, E_ENV, E_USER, E_CAP, E_NO_NEW_PRIVS,
-       E_PRESERVE_FDS, E_IGNORED };
+       E_PRESERVE_FDS, E_GIDS, E_IGNORE_PAUSED };
 
 static const struct nsl_option_def exec_options[] = {
         { "process", 'p', true, E_PROCESS },
@@ -31,6 +32,8 @@ static const struct nsl_option_def exec_options[] = {
         { "cap", 'c', true, E_CAP },
         { "no-new-privs", 0, false, E_NO_NEW_PRIVS },
         { "preserve-fds", 0, true, E_PRESERVE_FDS },
+        { "additional-gids", 'g', true, E_GIDS },
+        { "ignore-paused", 0, false, E_IGNORE_PAUSED },
         { 0 },
 };
 
@@ -38,11 +41,26 @@ static const struct nsl_option_def exec_options[] = {
  * defaults they change. */
 struct exec_args {
         const char *process, *console_socket, *pid_file, *cwd, *user;
-        const char **env, **caps;       /* argc slots each */
-        size_t n_env, n_caps;
+        const char **env, **caps, **gids;       /* argc slots each */
+        size_t n_env, n_caps, n_gids;
         unsigned preserve_fds;
         bool tty, detach, no_new_privs;
+        bool ignore_paused;     /* a paused container's process starts frozen, and runs on at resume */
 };
+
+/* --additional-gids: added to the process's own (the config's, or
+ * --process's), as runc adds them. */
+static int add_group(nsl_spec *spec, const char *value, nsl_error *error)
+{
+        char *end;
+        unsigned long gid;
+
+        errno = 0;
+        gid = strtoul(value, &end, 10);
+        if (!value[0] || *end || errno || value[0] == '-' || gid >= UINT32_MAX)
+                return nsl_fail(error, EINVAL, "--additional-gids", value, "expected a group id");
+        return nsl_spec_add_group(spec, (gid_t)gid, error);
+}
 
 static int set_user(nsl_spec *spec, const char *value, nsl_error *error)
 {
@@ -73,6 +91,8 @@ static int parse_exec(struct nsl_tokens *t, struct exec_args *a, nsl_error *erro
                 case E_USER: a->user = t->value; break;
                 case E_CAP: a->caps[a->n_caps++] = t->value; break;
                 case E_NO_NEW_PRIVS: a->no_new_privs = true; break;
+                case E_GIDS: a->gids[a->n_gids++] = t->value; break;
+                case E_IGNORE_PAUSED: a->ignore_paused = true; break;
                 case E_PRESERVE_FDS: {
                         char *end;
                         unsigned long n = strtoul(t->value, &end, 10);
@@ -129,6 +149,8 @@ static int exec_spec(const struct exec_args *a, const nsl_oci *oci, char *const 
                 nsl_spec_set_no_new_privs(spec, true);
         for (size_t i = 0; r == 0 && i < a->n_caps; i++)
                 r = nsl_spec_add_cap(spec, a->caps[i], error);
+        for (size_t i = 0; r == 0 && i < a->n_gids; i++)
+                r = add_group(spec, a->gids[i], error);
         for (unsigned i = 0; r == 0 && i < a->preserve_fds; i++) {
                 char fd[16];
                 snprintf(fd, sizeof fd, "%u", 3 + i);
@@ -161,7 +183,8 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
         struct nsl_runc_state state = { 0 };
         _cleanup_free_ const char **env = calloc((size_t)argc, sizeof *env);
         _cleanup_free_ const char **caps = calloc((size_t)argc, sizeof *caps);
-        struct exec_args a = { .env = env, .caps = caps };
+        _cleanup_free_ const char **gids = calloc((size_t)argc, sizeof *gids);
+        struct exec_args a = { .env = env, .caps = caps, .gids = gids };
         _cleanup_close_ int dirfd = -1, console_fd = -1, agent_fd = -1;
         struct nsl_runc_tty tty = NSL_RUNC_TTY_INIT;
         nsl_spec *spec = nsl_spec_new();
@@ -171,7 +194,7 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
         pid_t pid = -1;
         int r;
 
-        if (!spec || !env || !caps) {
+        if (!spec || !env || !caps || !gids) {
                 nsl_spec_free(spec);
                 nsl_runc_fail(g, "exec", "", strerror(ENOMEM));
                 return EXEC_FAILED;
@@ -182,9 +205,12 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
                 r = dirfd = nsl_runc_dir_open(g, id, false, &error);
         if (r >= 0)
                 r = nsl_runc_state_read(dirfd, id, &state, &error);
-        if (r == 0 && nsl_runc_status(&state) != NSL_RUNC_RUNNING)
-                r = nsl_fail(&error, EINVAL, "exec", id, "the container is %s, not running",
-                             nsl_runc_status_name(nsl_runc_status(&state)));
+        if (r == 0 && !(nsl_runc_status(&state) == NSL_RUNC_RUNNING ||
+                        (a.ignore_paused && nsl_runc_status(&state) == NSL_RUNC_PAUSED)))
+                r = nsl_fail(&error, EINVAL, "exec", id, "the container is %s, not running%s",
+                             nsl_runc_status_name(nsl_runc_status(&state)),
+                             nsl_runc_status(&state) == NSL_RUNC_PAUSED ? " (--ignore-paused starts the process "
+                                                                          "frozen with it)" : "");
         if (r == 0)
                 r = nsl_runc_config_load(dirfd, &state, &oci, &error);
         if (r == 0)

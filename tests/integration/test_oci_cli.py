@@ -959,6 +959,42 @@ def test_pause_resume(runc, bundle):
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="the cgroup freezer needs a cgroup nslaunch can make: root only here")
+def test_exec_into_a_paused_container_only_with_ignore_paused(runc, bundle):
+    """Refused, saying how; with --ignore-paused the process starts frozen
+    with the container and runs at resume (runc's suite does this)."""
+    create(runc, bundle, "pausedexec")
+    assert runc("start", "pausedexec").returncode == 0
+    assert runc("pause", "pausedexec").returncode == 0
+    line = one_error_line(runc("exec", "pausedexec", "/bin/echo", "ok"), status=255)
+    assert line.endswith("the container is paused, not running (--ignore-paused starts the process frozen with it)")
+    p = subprocess.Popen([runc.link, "--root", runc.root, "exec", "--ignore-paused", "pausedexec", "/bin/echo", "ok"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        assert p.poll() is None, p.communicate()
+        assert runc("resume", "pausedexec").returncode == 0
+        out, err = p.communicate(timeout=TIMEOUT)
+        assert p.returncode == 0 and out == "ok\n", err
+    finally:
+        p.kill()
+        p.wait()
+    assert runc("delete", "--force", "pausedexec").returncode == 0
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="uid 1000 and groups 100 and 65534 are mapped in root's containers only")
+def test_exec_additional_gids(runc, bundle):
+    """--additional-gids (-g): added to the process's groups, as runc adds them."""
+    create(runc, bundle, "gids")
+    assert runc("start", "gids").returncode == 0
+    cp = runc("exec", "--user", "1000:1000", "--additional-gids", "100", "-g", "65534", "gids", "/usr/bin/id", "-G")
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.split() == ["1000", "100", "65534"], cp.stdout
+    line = one_error_line(runc("exec", "--additional-gids", "-5", "gids", "/bin/true"), status=255)
+    assert line.endswith("--additional-gids: -5: expected a group id"), line
+    assert runc("delete", "--force", "gids").returncode == 0
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the cgroup freezer needs a cgroup nslaunch can make: root only here")
 def test_delete_force_of_a_paused_container(runc, bundle):
     """The SIGKILL waits for the thaw: delete --force thaws after it."""
     bundle.write(["/bin/sleep", "60"])
