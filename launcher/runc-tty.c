@@ -56,6 +56,11 @@ static int take_master(int sock, nsl_error *error)
         return nsl_fail(error, len < 0 ? (int)-len : EPIPE, "process.terminal", "", "the container sent no terminal");
 }
 
+static bool sized(int fd, struct winsize *size)
+{
+        return ioctl(fd, TIOCGWINSZ, size) == 0 && size->ws_row && size->ws_col;
+}
+
 /* The caller's terminal size: of the first of stdin, stdout and stderr
  * that is a terminal (with stdin redirected, the output's terminal). */
 static void copy_size(int to)
@@ -63,7 +68,7 @@ static void copy_size(int to)
         struct winsize size;
 
         for (int fd = 0; fd < 3; fd++)
-                if (ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_row && size.ws_col) {
+                if (sized(fd, &size)) {
                         (void)ioctl(to, TIOCSWINSZ, &size);
                         return;
                 }
@@ -133,7 +138,11 @@ int nsl_runc_tty_attach(struct nsl_runc_tty *tty, nsl_error *error)
                 cfmakeraw(&raw);
                 tty->raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
         }
-        copy_size(tty->master);
+        /* a consoleSize of the process's is the pty's already, and stays
+         * until the caller's terminal is resized */
+        struct winsize given;
+        if (!sized(tty->master, &given))
+                copy_size(tty->master);
         tty->pump = fork();
         if (tty->pump == 0) {
                 keep[0] = tty->master;

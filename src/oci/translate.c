@@ -122,6 +122,9 @@ int nsl_oci_process_to_spec(const struct nsl_oci_process *p, nsl_spec *spec, nsl
         nsl_spec_set_no_new_privs(spec, p->no_new_privileges);
         if (p->has_oom_score_adj && (r = nsl_spec_set_oom_score_adj(spec, p->oom_score_adj, error)) < 0)
                 return nsl_oci_as_field(error, "process.oomScoreAdj", r);
+        if ((p->console_height || p->console_width) &&
+            (r = nsl_spec_set_console_size(spec, p->console_height, p->console_width, error)) < 0)
+                return nsl_oci_as_field(error, "process.consoleSize", r);
         return 0;
 }
 

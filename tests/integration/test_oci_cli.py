@@ -1397,6 +1397,30 @@ def test_exec_tty_in_the_foreground(runc, bundle):
     assert "33 101" in out and "ready" in out, out
 
 
+def test_a_foreground_terminal_keeps_the_processs_console_size(runc, bundle, hostdir):
+    """process.consoleSize, of the config (run) or of exec's --process: the
+    pty has that size, not the caller's (runc's suite checks it)."""
+    bundle.config["process"].update(terminal=True, consoleSize={"height": 12, "width": 90})
+    bundle.write(["/bin/sh", "-c", "echo ready; sleep 0.2; stty size"])
+    runc.ids.append("runsize")
+    out, code = on_a_pty([runc.link, "--root", runc.root, "run", "--bundle", bundle.path, "runsize"])
+    assert code == 0, out
+    assert "12 90" in out, out
+    del bundle.config["process"]["consoleSize"]
+    bundle.config["process"]["terminal"] = False
+    proc = os.path.join(hostdir(), "process.json")
+    with open(proc, "w") as f:
+        json.dump({"terminal": True, "consoleSize": {"height": 10, "width": 110}, "cwd": "/",
+                   "args": ["/bin/sh", "-c", "echo ready; sleep 0.2; stty size"], "env": ["PATH=/usr/bin:/bin"],
+                   "user": {"uid": 0, "gid": 0}}, f)
+    bundle.write(["/bin/sleep", "60"])
+    create(runc, bundle, "execsize")
+    assert runc("start", "execsize").returncode == 0
+    out, code = on_a_pty([runc.link, "--root", runc.root, "exec", "--tty", "--process", proc, "execsize"])
+    assert code == 0, out
+    assert "10 110" in out, out
+
+
 def test_preserve_fds(runc, bundle, hostdir):
     path = os.path.join(hostdir(0o777), "passed")
     bundle.write(["/bin/sh", "-c", "echo through-fd-3 >&3"])
