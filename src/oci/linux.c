@@ -13,6 +13,7 @@
 #include "../error.h"
 #include "../fds.h"
 #include "../parse/parse.h"
+#include "../seccomp/profile.h"
 #include "../strv.h"
 #include "oci.h"
 
@@ -254,6 +255,28 @@ static int parse_seccomp_agent(json_object *seccomp, struct nsl_oci *oci, nsl_er
         return 0;
 }
 
+/* libseccomp, and so runc and crun, always cover the native architecture,
+ * architectures adding others to it (runc's suite lists only x86 and x32);
+ * the profile parser covers only what is listed: a list without the native
+ * one gets it, as such a config means. */
+static int add_native_arch(json_object *seccomp, nsl_error *error)
+{
+        json_object *list = json_object_object_get(seccomp, "architectures");
+        char native[32];
+
+        if (!json_object_is_type(list, json_type_array) || !json_object_array_length(list) ||
+            !nsl_sc_arch_token(seccomp_arch_native(), native, sizeof native))
+                return 0;       /* none listed (native only), or the parser's to refuse */
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+                const char *name = json_object_get_string(json_object_array_get_idx(list, i));
+                if (name && !strcmp(name, native))
+                        return 0;
+        }
+        if (json_object_array_add(list, json_object_new_string(native)) < 0)
+                return nsl_fail(error, ENOMEM, "config.json", "linux.seccomp.architectures", NULL);
+        return 0;
+}
+
 /* linux.seccomp as it is but for nslaunch's floor (floor.c) and the agent,
  * for the profile parser (which reads the OCI object and checks it in
  * depth), in a memfd the spec names. */
@@ -266,6 +289,7 @@ static int parse_seccomp(json_object *lin, struct nsl_oci *oci, nsl_error *error
         if (r <= 0)
                 return r;
         if ((r = parse_seccomp_agent(seccomp, oci, error)) < 0 ||
+            (r = add_native_arch(seccomp, error)) < 0 ||
             (r = nsl_oci_floor_seccomp(seccomp, oci, error)) < 0)
                 return r;
         text = json_object_to_json_string_ext(seccomp, JSON_C_TO_STRING_PLAIN);

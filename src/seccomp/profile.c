@@ -378,6 +378,23 @@ static int arch_from_name(struct parser *p, json_object *obj, const char *path, 
         return 0;
 }
 
+bool nsl_sc_arch_token(uint32_t arch, char *buf, size_t size)
+{
+        static const char *const names[] = { "x86_64", "x86", "x32", "aarch64", "arm", "riscv64", "ppc64le", "ppc64",
+                                             "ppc", "s390x", "s390", "mips", "mipsel", "mips64", "mipsel64",
+                                             "mips64n32", "mipsel64n32", "loongarch64" };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                if (seccomp_arch_resolve_name(names[i]) != arch)
+                        continue;
+                int n = snprintf(buf, size, "SCMP_ARCH_%s", names[i]);
+                for (int k = 10; k < n && (size_t)k < size; k++)
+                        buf[k] = (char)toupper((unsigned char)buf[k]);
+                return n > 0 && (size_t)n < size;
+        }
+        return false;
+}
+
 static int add_arch(struct parser *p, struct nsl_sc_profile *profile, uint32_t arch, const char *path)
 {
         /* An architecture may be another's sub-architecture too (Docker's

@@ -66,5 +66,8 @@ int nsl_sc_profile_read(const char *path, char **text, size_t *len, nsl_error *e
 int nsl_sc_profile_open(const char *path, struct stat *st, nsl_error *error);
 int nsl_sc_profile_read_fd(int fd, const char *path, char **text, size_t *len, nsl_error *error);
 void nsl_sc_profile_free(struct nsl_sc_profile *profile);
+/* The profile's name of an architecture ("SCMP_ARCH_X86_64"); false for
+ * one libseccomp does not know. */
+bool nsl_sc_arch_token(uint32_t arch, char *buf, size_t size);
 
 #endif

@@ -160,6 +160,20 @@ def test_the_configs_seccomp_object_applies(hostdir, root):
     assert EPERM_MKDIR in cp.stderr
 
 
+def test_architectures_without_the_native_one_still_cover_it(hostdir, root):
+    """libseccomp, and so runc and crun, always cover the native
+    architecture, `architectures` adding others: a config that lists only
+    the compat ones (runc's suite does) is held to its rules natively too."""
+    compat = {"x86_64": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"], "aarch64": ["SCMP_ARCH_ARM"]}[os.uname().machine]
+    config = base_config(root, "mkdir /tmp/x; echo made $?")
+    config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": compat,
+                                  "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO",
+                                                "errnoRet": errno.ENETDOWN}]}
+    cp = run_bundle(hostdir, config)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.splitlines() == ["made 1"] and "Network is down" in cp.stderr, (cp.stdout, cp.stderr)
+
+
 # What the container tries: a user namespace of its own (util-linux's
 # unshare), the kernel's keyrings (keyctl JOIN_SESSION_KEYRING, by number
 # from libseccomp through ctypes) and what its user namespace's limit says.
