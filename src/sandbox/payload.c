@@ -136,10 +136,7 @@ int nsl_stage_close_fds(struct nsl_ctx *ctx, nsl_error *error)
         size_t n = plan->n_keep_fds;
 
         memcpy(keep, plan->keep_fds, n * sizeof *keep);
-        if (plan->seccomp_agent.socket >= 0) {
-                nsl_fd_list_insert(keep, &n, plan->seccomp_agent.socket);
-                nsl_fd_list_insert(keep, &n, ctx->host->agent_state_fd);
-        }
+        nsl_agent_keep_fds(&plan->seccomp_agent, ctx->host->agent_state_fd, keep, &n);
         int r = nsl_close_all_except_plus(keep, n, ctx->sync_fd);
 
         if (r < 0)

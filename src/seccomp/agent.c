@@ -32,6 +32,14 @@ void nsl_agent_plan_free(struct nsl_agent_plan *agent)
         *agent = (struct nsl_agent_plan){ .socket = -1 };
 }
 
+void nsl_agent_keep_fds(const struct nsl_agent_plan *agent, int state_fd, int *keep, size_t *n)
+{
+        if (agent->socket < 0)
+                return;
+        nsl_fd_list_insert(keep, n, agent->socket);
+        nsl_fd_list_insert(keep, n, state_fd);
+}
+
 /* Above stdio: the process's stdio stage would replace a 0, 1 or 2. */
 int nsl_agent_pipe(int fds[2], nsl_error *error)
 {

@@ -27,6 +27,10 @@ struct nsl_agent_plan {
 bool nsl_agent_filter_notifies(const struct sock_filter *insns, unsigned short len);
 void nsl_agent_plan_free(struct nsl_agent_plan *agent);
 
+/* Adds the agent's socket and the state pipe's read end to a sorted list of
+ * fds kept (room for two more): the process holds both until its seccomp
+ * stage. */
+void nsl_agent_keep_fds(const struct nsl_agent_plan *agent, int state_fd, int *keep, size_t *n);
 /* The pipe the state goes through: fds[0] for the process, fds[1] for
  * nsl_agent_write_state. Both close-on-exec. */
 int nsl_agent_pipe(int fds[2], nsl_error *error);
