@@ -176,8 +176,11 @@ int nsl_spec_add_device_rule(nsl_spec *spec, bool allow, char type, int64_t majo
 int nsl_spec_set_cpu_shares(nsl_spec *spec, uint64_t shares, nsl_error *error);
 /* A CPU quota per period, both in microseconds as the kernel takes them
  * (v1 cpu.cfs_quota_us and cpu.cfs_period_us, v2 cpu.max): period 1000 to
- * 1000000, quota at least 1000 (OCI's cpu.quota and cpu.period). --cpus is
- * the same with a 100 ms period. */
+ * 1000000, quota at least 1000 (OCI's cpu.quota and cpu.period), or
+ * NSL_CPU_QUOTA_MAX for none. Either may be 0, for the cgroup's as it is
+ * (a new cgroup's: no quota, a 100 ms period), not both. --cpus is a quota
+ * with a 100 ms period. */
+#define NSL_CPU_QUOTA_MAX UINT64_MAX
 int nsl_spec_set_cpu_quota(nsl_spec *spec, uint64_t quota_us, uint64_t period_us, nsl_error *error);
 /* A soft memory limit in bytes, reclaimed down to under pressure (v1
  * memory.soft_limit_in_bytes, v2 memory.low: OCI's memory reservation). */

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "fds.h"
 #include "json.h"
+#include "parse/parse.h"
 #include "runc.h"
 
 static int open_state(const struct nsl_runc *g, const char *command, int argc, char **argv, int first,
@@ -47,13 +48,14 @@ int nsl_runc_pause(const struct nsl_runc *g, int argc, char **argv)
         return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
 }
 
-enum { U_RESOURCES = 1, U_MEMORY, U_MEMORY_SWAP, U_PIDS, U_CPU_QUOTA, U_CPU_PERIOD, U_CPU_SHARES, U_CPUSET_CPUS,
-       U_CPUSET_MEMS, U_KERNEL, U_BLKIO };
+enum { U_RESOURCES = 1, U_MEMORY, U_MEMORY_SWAP, U_MEMORY_RESERVATION, U_PIDS, U_CPU_QUOTA, U_CPU_PERIOD,
+       U_CPU_SHARES, U_CPUSET_CPUS, U_CPUSET_MEMS, U_KERNEL, U_BLKIO };
 
 static const struct nsl_option_def update_options[] = {
         { "resources", 'r', true, U_RESOURCES },
         { "memory", 'm', true, U_MEMORY },
         { "memory-swap", 0, true, U_MEMORY_SWAP },
+        { "memory-reservation", 0, true, U_MEMORY_RESERVATION },
         { "pids-limit", 0, true, U_PIDS },
         { "cpu-quota", 0, true, U_CPU_QUOTA },
         { "cpu-period", 0, true, U_CPU_PERIOD },
@@ -67,7 +69,7 @@ static const struct nsl_option_def update_options[] = {
 
 /* The flags, which replace what --resources sets (as runc's do). */
 struct update_flags {
-        const char *memory, *swap, *pids, *shares, *cpuset_cpus, *cpuset_mems, *blkio;
+        const char *memory, *swap, *reservation, *pids, *shares, *cpuset_cpus, *cpuset_mems, *blkio;
         const char *quota, *period;
 };
 
@@ -97,19 +99,27 @@ static int number(const char *flag, const char *text, int64_t min, int64_t *out,
         return 0;
 }
 
-/* The kernel's throttling depends on both: a period alone is refused
- * rather than written with a quota nobody gave. */
+/* As runc's: either alone leaves the other as the cgroup has it, and a
+ * quota of -1 is none. */
 static int cpu_quota_to_spec(const struct update_flags *f, nsl_spec *spec, nsl_error *error)
 {
-        int64_t quota, period = 100000;
+        int64_t quota = 0, period = 0;
         int r;
 
-        if (!f->quota)
-                return nsl_fail(error, EINVAL, "--cpu-period", f->period, "needs --cpu-quota");
-        if ((r = number("--cpu-quota", f->quota, 1, &quota, error)) < 0 ||
+        if ((f->quota && (r = number("--cpu-quota", f->quota, -1, &quota, error)) < 0) ||
             (f->period && (r = number("--cpu-period", f->period, 1, &period, error)) < 0))
                 return r;
-        return nsl_spec_set_cpu_quota(spec, (uint64_t)quota, (uint64_t)period, error);
+        return nsl_spec_set_cpu_quota(spec, quota == -1 ? NSL_CPU_QUOTA_MAX : (uint64_t)quota, (uint64_t)period,
+                                      error);
+}
+
+static int reservation_to_spec(const char *text, nsl_spec *spec, nsl_error *error)
+{
+        uint64_t bytes;
+
+        if (nsl_parse_size(text, &bytes) < 0 || !bytes)
+                return nsl_fail(error, EINVAL, "--memory-reservation", text, "expected a size, e.g. 32m");
+        return nsl_spec_set_memory_reservation(spec, bytes, error);
 }
 
 static int flags_to_spec(const struct update_flags *f, nsl_spec *spec, nsl_error *error)
@@ -121,6 +131,8 @@ static int flags_to_spec(const struct update_flags *f, nsl_spec *spec, nsl_error
                 r = nsl_spec_set_memory(spec, f->memory, error);
         if (!r && f->swap)
                 r = nsl_spec_set_memory_swap(spec, f->swap, error);
+        if (!r && f->reservation)
+                r = reservation_to_spec(f->reservation, spec, error);
         if (!r && f->pids && (r = nsl_spec_set_pids(spec, f->pids, error)) < 0)
                 snprintf(error->what, sizeof error->what, "--pids-limit");
         if (!r && f->shares && (r = number("--cpu-share", f->shares, 2, &n, error)) == 0)
@@ -159,6 +171,7 @@ int nsl_runc_update(const struct nsl_runc *g, int argc, char **argv)
                 case U_RESOURCES: resources = t.value; break;
                 case U_MEMORY: f.memory = t.value; break;
                 case U_MEMORY_SWAP: f.swap = t.value; break;
+                case U_MEMORY_RESERVATION: f.reservation = t.value; break;
                 case U_PIDS: f.pids = t.value; break;
                 case U_CPU_SHARES: f.shares = t.value; break;
                 case U_CPUSET_CPUS: f.cpuset_cpus = t.value; break;

@@ -98,7 +98,7 @@ static void fall_back_to_rlimits(struct nsl_sandbox *sb, const nsl_error *why)
                 warn(&sb->plan, "limits: --memory is now RLIMIT_AS, a limit on address space, not on memory used");
         if (limits->pids)
                 warn(&sb->plan, "limits: --pids is now RLIMIT_NPROC, counted per user");
-        if (limits->cpu_quota_us)
+        if (limits->cpu_quota_us && limits->cpu_quota_us != NSL_CPU_QUOTA_MAX)
                 warn(&sb->plan, "limits: --cpus has no rlimit equivalent and is not enforced");
         sb->host.rlimits = &sb->plan.fallback_rlimits;
 }

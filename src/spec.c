@@ -648,12 +648,17 @@ int nsl_spec_set_cpu_quota(nsl_spec *spec, uint64_t quota_us, uint64_t period_us
 {
         char text[48];
 
-        snprintf(text, sizeof text, "%llu/%llu", (unsigned long long)quota_us, (unsigned long long)period_us);
+        if (quota_us == NSL_CPU_QUOTA_MAX)
+                snprintf(text, sizeof text, "max/%llu", (unsigned long long)period_us);
+        else
+                snprintf(text, sizeof text, "%llu/%llu", (unsigned long long)quota_us, (unsigned long long)period_us);
         /* the kernel's bounds for cfs_period_us and cfs_quota_us */
-        if (period_us < 1000 || period_us > 1000000)
+        if (period_us && (period_us < 1000 || period_us > 1000000))
                 return nsl_fail(error, EINVAL, "cpu quota", text, "expected a period of 1000 to 1000000 microseconds");
-        if (quota_us < 1000)
+        if (quota_us && quota_us < 1000)
                 return nsl_fail(error, EINVAL, "cpu quota", text, "expected a quota of at least 1000 microseconds");
+        if (!quota_us && !period_us)
+                return nsl_fail(error, EINVAL, "cpu quota", text, "expected a quota, a period, or both");
         spec->cpu_quota_us = quota_us;
         spec->cpu_period_us = period_us;
         return 0;

@@ -62,7 +62,7 @@ bool nsl_cgroup_wants(const struct nsl_cgroup_limits *l, int c)
                 return l->memory != 0 || l->memory_reservation != 0 || l->memory_kernel_tcp != 0 ||
                        l->memory_swappiness_set || l->oom_kill_disable;
         case NSL_CG_CPU:
-                return l->cpu_quota_us != 0 || l->cpu_shares != 0;
+                return l->cpu_quota_us != 0 || l->cpu_period_us != 0 || l->cpu_shares != 0;
         case NSL_CG_PIDS:
                 return l->pids != 0;
         case NSL_CG_CPUSET:

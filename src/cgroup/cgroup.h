@@ -54,8 +54,8 @@ void nsl_device_rule_format(const struct nsl_device_rule *rule, char *out, size_
 struct nsl_cgroup_limits {
         uint64_t memory;        /* bytes, 0 = none */
         uint64_t memory_swap;   /* memory + swap (Docker's meaning); 0 = no swap beyond memory */
-        uint64_t cpu_quota_us;  /* per period, 0 = none */
-        uint64_t cpu_period_us; /* 0 = NSL_CGROUP_PERIOD_US */
+        uint64_t cpu_quota_us;  /* per period; NSL_CPU_QUOTA_MAX: none; 0: as it is (a new cgroup's: none) */
+        uint64_t cpu_period_us; /* 0: as it is (a new cgroup's: NSL_CGROUP_PERIOD_US) */
         uint64_t pids;          /* 0 = none */
         uint64_t memory_reservation;    /* bytes, a soft limit (v1 soft_limit_in_bytes, v2 memory.low); 0 = none */
         uint64_t cpu_shares;    /* v1 cpu.shares (2..262144), v2 cpu.weight converted; 0 = none */

@@ -205,13 +205,16 @@ static void limit_properties(struct nsl_dbus_writer *w, const struct nsl_cgroup_
                 prop_u64(w, "TasksMax", l->pids);
         if (l->cpu_shares)
                 prop_u64(w, "CPUWeight", nsl_cgroup_shares_to_weight(l->cpu_shares));
-        if (l->cpu_quota_us) {
+        if (l->cpu_quota_us == NSL_CPU_QUOTA_MAX)
+                prop_u64(w, "CPUQuotaPerSecUSec", UINT64_MAX);  /* infinity */
+        else if (l->cpu_quota_us) {
                 uint64_t period = l->cpu_period_us ? l->cpu_period_us : NSL_CGROUP_PERIOD_US;
                 /* systemd keeps a quota per second in steps of 10 ms: rounded up, as runc does */
                 uint64_t per_sec = (l->cpu_quota_us * 1000000 / period + 9999) / 10000 * 10000;
                 prop_u64(w, "CPUQuotaPerSecUSec", per_sec);
-                prop_u64(w, "CPUQuotaPeriodUSec", period);
         }
+        if (l->cpu_period_us || (l->cpu_quota_us && l->cpu_quota_us != NSL_CPU_QUOTA_MAX))
+                prop_u64(w, "CPUQuotaPeriodUSec", l->cpu_period_us ? l->cpu_period_us : NSL_CGROUP_PERIOD_US);
         if (l->blkio_weight)
                 prop_u64(w, "IOWeight", nsl_cgroup_blkio_to_io_weight(l->blkio_weight));
         if (l->cpuset_cpus[0])

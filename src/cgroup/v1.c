@@ -47,18 +47,29 @@ static int apply_memory(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
         return swap_first ? 0 : write_u64(dirfd, "memory.memsw.limit_in_bytes", memsw, error);
 }
 
-/* The kernel checks each write against the parent's share with the other
- * value as it stands: a period written first may, with the old quota,
- * claim more than the parent has (and a quota first, with the old period).
- * One of the two orders always passes where the new pair fits. */
+static int write_quota(int dirfd, uint64_t quota, nsl_error *error)
+{
+        return quota == NSL_CPU_QUOTA_MAX ? nsl_cgroup_write(dirfd, "cpu.cfs_quota_us", "-1", error)
+                                          : write_u64(dirfd, "cpu.cfs_quota_us", quota, error);
+}
+
+/* Each 0 is left as it is. The kernel checks each write against the
+ * parent's share with the other value as it stands: a period written first
+ * may, with the old quota, claim more than the parent has (and a quota
+ * first, with the old period). One of the two orders always passes where
+ * the new pair fits. */
 static int apply_cpu_quota(int dirfd, uint64_t quota, uint64_t period, nsl_error *error)
 {
         nsl_error ignored;
         int r;
 
+        if (!period)
+                return write_quota(dirfd, quota, error);
+        if (!quota)
+                return write_u64(dirfd, "cpu.cfs_period_us", period, error);
         if (write_u64(dirfd, "cpu.cfs_period_us", period, &ignored) == 0)
-                return write_u64(dirfd, "cpu.cfs_quota_us", quota, error);
-        if ((r = write_u64(dirfd, "cpu.cfs_quota_us", quota, error)) < 0)
+                return write_quota(dirfd, quota, error);
+        if ((r = write_quota(dirfd, quota, error)) < 0)
                 return r;
         return write_u64(dirfd, "cpu.cfs_period_us", period, error);
 }
@@ -69,10 +80,9 @@ static int apply_cpu(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *er
 
         if (l->cpu_shares && (r = write_u64(dirfd, "cpu.shares", l->cpu_shares, error)) < 0)
                 return r;
-        if (!l->cpu_quota_us)
+        if (!l->cpu_quota_us && !l->cpu_period_us)
                 return 0;
-        return apply_cpu_quota(dirfd, l->cpu_quota_us, l->cpu_period_us ? l->cpu_period_us : NSL_CGROUP_PERIOD_US,
-                               error);
+        return apply_cpu_quota(dirfd, l->cpu_quota_us, l->cpu_period_us, error);
 }
 
 static int apply_cpuset(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)

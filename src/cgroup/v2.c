@@ -169,6 +169,27 @@ static int write_io_max(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
         return 0;
 }
 
+/* cpu.max's "QUOTA PERIOD", "max" for no quota; a quota alone leaves the
+ * period as it is, and a period alone is written with the quota as it is. */
+static int cpu_max(int dirfd, const struct nsl_cgroup_limits *l, char *value, size_t size, nsl_error *error)
+{
+        char quota[32], now[64];
+
+        if (l->cpu_quota_us == NSL_CPU_QUOTA_MAX)
+                snprintf(quota, sizeof quota, "max");
+        else if (l->cpu_quota_us)
+                snprintf(quota, sizeof quota, "%llu", (unsigned long long)l->cpu_quota_us);
+        else if (nsl_cgroup_read(dirfd, "cpu.max", now, sizeof now) > 0 && sscanf(now, "%31s", quota) == 1)
+                ;
+        else
+                return nsl_fail(error, EIO, "cgroup", "cpu.max", "cannot read the quota to keep");
+        if (l->cpu_period_us)
+                snprintf(value, size, "%s %llu", quota, (unsigned long long)l->cpu_period_us);
+        else
+                snprintf(value, size, "%s", quota);
+        return 0;
+}
+
 int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
 {
         char value[64];
@@ -193,10 +214,9 @@ int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
                 if ((r = nsl_cgroup_write(dirfd, "memory.oom.group", "1", error)) < 0)
                         return r;
         }
-        if (l->cpu_quota_us) {
-                snprintf(value, sizeof value, "%llu %llu", (unsigned long long)l->cpu_quota_us,
-                         (unsigned long long)(l->cpu_period_us ? l->cpu_period_us : NSL_CGROUP_PERIOD_US));
-                if ((r = nsl_cgroup_write(dirfd, "cpu.max", value, error)) < 0)
+        if (l->cpu_quota_us || l->cpu_period_us) {
+                if ((r = cpu_max(dirfd, l, value, sizeof value, error)) < 0 ||
+                    (r = nsl_cgroup_write(dirfd, "cpu.max", value, error)) < 0)
                         return r;
         }
         if (l->memory_reservation) {

@@ -268,10 +268,10 @@ static int cpu_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, nsl_
         if (res->cpu_shares && (r = nsl_spec_set_cpu_shares(spec, res->cpu_shares, error)) < 0)
                 return nsl_oci_as_field(error, "linux.resources.cpu.shares", r);
         /* quota and period as given: the kernel's throttling depends on both,
-         * not only on their ratio */
-        if (res->cpu_quota > 0 &&
-            (r = nsl_spec_set_cpu_quota(spec, (uint64_t)res->cpu_quota, res->cpu_period ? res->cpu_period : 100000,
-                                        error)) < 0)
+         * not only on their ratio; -1, no quota; either absent (or a quota
+         * of 0, as runc reads it), as the cgroup has it */
+        uint64_t quota = res->cpu_quota == -1 ? NSL_CPU_QUOTA_MAX : res->cpu_quota > 0 ? (uint64_t)res->cpu_quota : 0;
+        if ((quota || res->cpu_period) && (r = nsl_spec_set_cpu_quota(spec, quota, res->cpu_period, error)) < 0)
                 return nsl_oci_as_field(error, "linux.resources.cpu.quota", r);
         if (((res->cpu_cpus && *res->cpu_cpus) || (res->cpu_mems && *res->cpu_mems)) &&
             (r = nsl_spec_set_cpuset(spec, res->cpu_cpus, res->cpu_mems, error)) < 0)
@@ -344,9 +344,14 @@ int nsl_oci_limits_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, 
 
 static int resources_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_error *error)
 {
+        struct nsl_oci_resources res = oci->resources;  /* a view: its lists stay oci's */
         int r;
 
-        if ((r = nsl_oci_limits_to_spec(&oci->resources, spec, error)) < 0 ||
+        /* no quota (-1) alone is what a new cgroup has: it needs no cpu
+         * controller (update's -1 takes a quota away) */
+        if (res.cpu_quota == -1 && !res.cpu_period)
+                res.cpu_quota = NSL_OCI_UNSET_I64;
+        if ((r = nsl_oci_limits_to_spec(&res, spec, error)) < 0 ||
             (r = device_rules_to_spec(&oci->resources, spec, error)) < 0)
                 return r;
         /* a runtime that chose systemd's driver set the scope already */
