@@ -564,7 +564,8 @@ int nsl_spec_set_cpus(nsl_spec *spec, const char *cpus, nsl_error *error)
         if (nsl_parse_cpus(cpus, &spec->cpu_quota_us) < 0)
                 return nsl_fail(error, EINVAL, "--cpus", cpus ? cpus : "",
                                 "expected a number of CPUs from 0.01 to 1024, e.g. 0.5 or 2");
-        spec->cpu_period_us = 0;
+        /* the quota is per 100 ms: said, whatever period the cgroup had */
+        spec->cpu_period_us = NSL_CGROUP_PERIOD_US;
         return 0;
 }
 

@@ -178,7 +178,7 @@ static void v2_root(char v2[static 128], const char *controllers, const char *ha
 static void v2_as_root(void **state)
 {
         char v2[128], self[128], prefix[256], nsl[160];
-        struct nsl_cgroup_limits l = { .memory = 64 << 20, .cpu_quota_us = 25000, .pids = 32 };
+        struct nsl_cgroup_limits l = { .memory = 64 << 20, .cpu_quota_us = 25000, .cpu_period_us = 100000, .pids = 32 };
         struct nsl_cgroup cg;
         nsl_error e = { 0 };
         int64_t peak;

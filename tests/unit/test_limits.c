@@ -168,6 +168,13 @@ static int fake_cgroup(char *dir, const char *const *files)
         return fd;
 }
 
+static void empty_file(int dirfd, const char *name)
+{
+        int fd = openat(dirfd, name, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        assert_true(fd >= 0);
+        close(fd);
+}
+
 static void expect_file(int dirfd, const char *name, const char *content)
 {
         char buf[256] = "";
@@ -198,7 +205,8 @@ static void v2_files_and_values(void **state)
 {
         char dir[] = "/tmp/nsl-fake-cgroup-XXXXXX";
         int fd = fake_cgroup(dir, v2_files);
-        struct nsl_cgroup_limits l = { .memory = 64 << 20, .cpu_quota_us = 25000, .pids = 32 };
+        struct nsl_cgroup_limits l = { .memory = 64 << 20, .cpu_quota_us = 25000, .cpu_period_us = 100000,
+                                       .pids = 32 };
         nsl_error e = { 0 };
         (void)state;
         assert_int_equal(nsl_cgroup_v2_apply(fd, &l, &e), 0);
@@ -239,6 +247,27 @@ static void v2_swap_and_partial_limits(void **state)
         cleanup_dir(dir2, v2_files);
 }
 
+/* Either of quota and period alone leaves the other as the cgroup has it:
+ * a quota is written alone (the kernel keeps the period), a period with
+ * the quota read back; no quota is "max". */
+static void v2_cpu_quota_and_period_alone(void **state)
+{
+        char dir[] = "/tmp/nsl-fake-cgroup-XXXXXX";
+        int fd = fake_cgroup(dir, v2_files);
+        struct nsl_cgroup_limits quota = { .cpu_quota_us = 30000 }, period = { .cpu_period_us = 50000 },
+                                 none = { .cpu_quota_us = NSL_CPU_QUOTA_MAX, .cpu_period_us = 1000000 };
+        nsl_error e = { 0 };
+        (void)state;
+        assert_int_equal(nsl_cgroup_v2_apply(fd, &quota, &e), 0);
+        expect_file(fd, "cpu.max", "30000");
+        assert_int_equal(nsl_cgroup_v2_apply(fd, &period, &e), 0);
+        expect_file(fd, "cpu.max", "30000 50000");
+        assert_int_equal(nsl_cgroup_v2_apply(fd, &none, &e), 0);
+        expect_file(fd, "cpu.max", "max 1000000");
+        close(fd);
+        cleanup_dir(dir, v2_files);
+}
+
 static void v2_missing_controller_is_an_error(void **state)
 {
         static const char *const none[] = { NULL };
@@ -259,7 +288,8 @@ static void v1_files_and_values(void **state)
         static const char *const cpu_files[] = { "cpu.cfs_period_us", "cpu.cfs_quota_us", NULL };
         char mdir[] = "/tmp/nsl-fake-cgroup-XXXXXX", cdir[] = "/tmp/nsl-fake-cgroup-XXXXXX";
         int mfd = fake_cgroup(mdir, mem_files), cfd = fake_cgroup(cdir, cpu_files);
-        struct nsl_cgroup_limits l = { .memory = 32 << 20, .cpu_quota_us = 50000 };
+        struct nsl_cgroup_limits l = { .memory = 32 << 20, .cpu_quota_us = 50000, .cpu_period_us = 100000 };
+        struct nsl_cgroup_limits period = { .cpu_period_us = 600000 }, none = { .cpu_quota_us = NSL_CPU_QUOTA_MAX };
         nsl_error e = { 0 };
         (void)state;
         assert_int_equal(nsl_cgroup_v1_apply(mfd, NSL_CG_MEMORY, &l, &e), 0);
@@ -268,6 +298,14 @@ static void v1_files_and_values(void **state)
         assert_int_equal(nsl_cgroup_v1_apply(cfd, NSL_CG_CPU, &l, &e), 0);
         expect_file(cfd, "cpu.cfs_period_us", "100000");
         expect_file(cfd, "cpu.cfs_quota_us", "50000");
+        /* alone, each leaves the other as it is; no quota is -1 */
+        assert_int_equal(nsl_cgroup_v1_apply(cfd, NSL_CG_CPU, &period, &e), 0);
+        expect_file(cfd, "cpu.cfs_period_us", "600000");
+        expect_file(cfd, "cpu.cfs_quota_us", "50000");
+        empty_file(cfd, "cpu.cfs_quota_us");    /* a fake file: a shorter write leaves a tail */
+        assert_int_equal(nsl_cgroup_v1_apply(cfd, NSL_CG_CPU, &none, &e), 0);
+        expect_file(cfd, "cpu.cfs_quota_us", "-1");
+        expect_file(cfd, "cpu.cfs_period_us", "600000");
         close(mfd);
         close(cfd);
         cleanup_dir(mdir, mem_files);
@@ -286,6 +324,7 @@ int main(void)
                 cmocka_unit_test(blkio_to_io_weight),
                 cmocka_unit_test(v2_files_and_values),
                 cmocka_unit_test(v2_swap_and_partial_limits),
+                cmocka_unit_test(v2_cpu_quota_and_period_alone),
                 cmocka_unit_test(v2_missing_controller_is_an_error),
                 cmocka_unit_test(v1_files_and_values),
         };
