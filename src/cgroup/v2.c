@@ -179,9 +179,7 @@ static int cpu_max(int dirfd, const struct nsl_cgroup_limits *l, char *value, si
                 snprintf(quota, sizeof quota, "max");
         else if (l->cpu_quota_us)
                 snprintf(quota, sizeof quota, "%llu", (unsigned long long)l->cpu_quota_us);
-        else if (nsl_cgroup_read(dirfd, "cpu.max", now, sizeof now) > 0 && sscanf(now, "%31s", quota) == 1)
-                ;
-        else
+        else if (nsl_cgroup_read(dirfd, "cpu.max", now, sizeof now) <= 0 || sscanf(now, "%31s", quota) != 1)
                 return nsl_fail(error, EIO, "cgroup", "cpu.max", "cannot read the quota to keep");
         if (l->cpu_period_us)
                 snprintf(value, size, "%s %llu", quota, (unsigned long long)l->cpu_period_us);
