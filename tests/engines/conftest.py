@@ -191,7 +191,11 @@ def _session_cgroups(name):
 
 def remove_cgroups(name):
     """Kill what is left in the session's cgroups (a container whose engine
-    failed half way: its init waits for a start that never comes), then rmdir them."""
+    failed half way: its init waits for a start that never comes), then rmdir
+    them, again until none is left. Where a v1 controller is not mounted
+    (here hugetlb, net_cls, net_prio, perf_event: plain directories of
+    /sys/fs/cgroup's tmpfs), conmon makes its "cgroup" all the same and
+    writes a file `tasks` into it: those files go first."""
     for _ in range(50):
         pids = set()
         for cgroup in _session_cgroups(name):
@@ -200,20 +204,24 @@ def remove_cgroups(name):
                     pids.update(int(p) for p in f.read().split())
             except OSError:
                 pass
-        if not pids:
-            break
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        time.sleep(0.1)
         _reap()
-    for cgroup in _session_cgroups(name):
-        try:
-            os.rmdir(cgroup)
-        except OSError:
-            pass
+        for cgroup in _session_cgroups(name):
+            if not os.path.exists(os.path.join(cgroup, "cgroup.procs")):
+                for entry in os.scandir(cgroup):
+                    if entry.is_file(follow_symlinks=False):
+                        os.unlink(entry.path)
+            try:
+                os.rmdir(cgroup)
+            except OSError:
+                pass
+        if not _session_cgroups(name):
+            return
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")
