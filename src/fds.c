@@ -122,23 +122,36 @@ int nsl_read_file(const char *path, size_t max, char **text, size_t *len)
         return nsl_read_fd(fd, max, text, len);
 }
 
-int nsl_read_stream(int fd, size_t max, char **text, size_t *len)
+ssize_t nsl_read_to_end(int fd, char *buf, size_t size)
 {
-        _cleanup_free_ char *buf = malloc(max + 1);
         size_t n = 0;
-        ssize_t got;
 
-        if (!buf)
-                return -ENOMEM;
-        while (n <= max && (got = read(fd, buf + n, max + 1 - n)) != 0) {
+        while (n < size) {
+                ssize_t got = read(fd, buf + n, size - n);
+                if (got == 0)
+                        break;
                 if (got < 0 && errno != EINTR)
                         return -errno;
                 n += got > 0 ? (size_t)got : 0;
         }
-        if (n > max)
+        return (ssize_t)n;
+}
+
+/* The buffer holds max bytes and the NUL, or one byte over max, whose
+ * arrival says there is more. */
+int nsl_read_stream(int fd, size_t max, char **text, size_t *len)
+{
+        _cleanup_free_ char *buf = malloc(max + 1);
+        ssize_t n;
+
+        if (!buf)
+                return -ENOMEM;
+        if ((n = nsl_read_to_end(fd, buf, max + 1)) < 0)
+                return (int)n;
+        if ((size_t)n > max)
                 return -EFBIG;
         buf[n] = '\0';
-        *len = n;
+        *len = (size_t)n;
         *text = TAKE_PTR(buf);
         return 0;
 }

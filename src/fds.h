@@ -68,6 +68,9 @@ int nsl_replace_file(const char *path, const void *data, size_t len, enum nsl_fi
 int nsl_read_file(const char *path, size_t max, char **text, size_t *len);
 /* The same for a file already open, read from its current offset. */
 int nsl_read_fd(int fd, size_t max, char **text, size_t *len);
+/* Reads into buf until the end of the stream or size bytes: the count, or
+ * -errno. */
+ssize_t nsl_read_to_end(int fd, char *buf, size_t size);
 /* A pipe's (or a FIFO's) whole stream, to its end, of at most max bytes, the
  * same way; -EFBIG when there is more. */
 int nsl_read_stream(int fd, size_t max, char **text, size_t *len);

@@ -121,27 +121,12 @@ int nsl_agent_write_state(const struct nsl_agent_plan *agent, int fd, pid_t pid,
         return 0;
 }
 
-/* The whole state, before the filter is on: reading it after could be a
- * call the filter hands to the agent, which has no listener yet. */
-static ssize_t read_state(int fd, char *buf, size_t size)
-{
-        size_t n = 0;
-
-        while (n < size) {
-                ssize_t got = read(fd, buf + n, size - n);
-                if (got == 0)
-                        break;
-                if (got < 0 && errno != EINTR)
-                        return -errno;
-                n += got > 0 ? (size_t)got : 0;
-        }
-        return (ssize_t)n;
-}
-
 /* Between the load and the send the process makes no call but sendmsg,
  * which a profile may not hand to the agent (profile.c); after the send
  * the agent holds the listener and answers whatever the filter hands it.
- * The buffer is mapped, not allocated: the payload may share init's heap. */
+ * The whole state is read before the filter is on (reading it after could
+ * be a call the filter hands to an agent that has no listener yet), into a
+ * buffer mapped, not allocated: the payload may share init's heap. */
 int nsl_agent_load_and_hand_over(const struct nsl_agent_plan *agent, int state_fd, const struct sock_filter *insns,
                                  unsigned short len, unsigned flags, nsl_error *error)
 {
@@ -151,7 +136,7 @@ int nsl_agent_load_and_hand_over(const struct nsl_agent_plan *agent, int state_f
 
         if (buf == MAP_FAILED)
                 return nsl_fail(error, errno, "seccomp-agent", "state", NULL);
-        n = read_state(state_fd, buf, NSL_AGENT_MESSAGE_MAX);
+        n = nsl_read_to_end(state_fd, buf, NSL_AGENT_MESSAGE_MAX);
         close(state_fd);
         if (n <= 0) {
                 munmap(buf, NSL_AGENT_MESSAGE_MAX);
