@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "parse/parse.h"
 #include "runc.h"
 
 enum { E_PROCESS = 1, E_TTY, E_CONSOLE_SOCKET, E_DETACH, E_PID_FILE, E_CWD, E_ENV, E_USER, E_CAP, E_NO_NEW_PRIVS,
@@ -52,12 +53,9 @@ struct exec_args {
  * --process's), as runc adds them. */
 static int add_group(nsl_spec *spec, const char *value, nsl_error *error)
 {
-        char *end;
-        unsigned long gid;
+        uint64_t gid;
 
-        errno = 0;
-        gid = strtoul(value, &end, 10);
-        if (!value[0] || *end || errno || value[0] == '-' || gid >= UINT32_MAX)
+        if (nsl_parse_uint(value, UINT32_MAX - 1, &gid) < 0)        /* (gid_t)-1 is no group */
                 return nsl_fail(error, EINVAL, "--additional-gids", value, "expected a group id");
         return nsl_spec_add_group(spec, (gid_t)gid, error);
 }

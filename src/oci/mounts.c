@@ -155,14 +155,11 @@ static int devpts_to_spec(struct mount_ctx *c, nsl_error *error)
 {
         for (size_t i = 0; i < c->m->n_options; i++) {
                 const char *word = c->m->options[i];
-                char *end;
-                unsigned long gid;
+                uint64_t gid;
 
                 if (strncmp(word, "gid=", 4))
                         continue;
-                errno = 0;
-                gid = strtoul(word + 4, &end, 10);
-                if (!word[4] || *end || errno || gid > UINT32_MAX - 1 || word[4] == '-')
+                if (nsl_parse_uint(word + 4, UINT32_MAX - 1, &gid) < 0)     /* (gid_t)-1 is no group */
                         return nsl_fail(error, EINVAL, "config.json", c->path, "%s: expected a group id", word);
                 nsl_spec_set_devpts_gid(c->spec, (gid_t)gid);
         }
