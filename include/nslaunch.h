@@ -458,6 +458,10 @@ int nsl_sandbox_start_fd(int fd, nsl_error *error);
  * nsl_sandbox_start_fifo(path), even after its creator has gone. */
 int nsl_spec_set_start_fifo(nsl_spec *spec, const char *path, nsl_error *error);
 int nsl_sandbox_start_fifo(const char *path, nsl_error *error);
+/* nsl_sandbox_start_fifo, then waits until the command has executed or the
+ * sandbox has ended (init lets go of the FIFO then), for at most timeout_ms
+ * (a frozen cgroup holds the command back): then it returns 0 all the same. */
+int nsl_sandbox_start_fifo_wait(const char *path, int timeout_ms, nsl_error *error);
 /* Called by nsl_sandbox_create (or nsl_run) at the point where runc runs an
  * OCI create's hooks: the sandbox's root built, with its mounts, in its
  * mount namespace, and attached at the --rootfs path there (a hook that
@@ -656,12 +660,6 @@ int nsl_cgroup_update_scope(const char *path, const nsl_spec *limits, nsl_error 
  * waits for it (or leaves it to a subreaper). The caller's fds reach it
  * only as stdio. A failure before execve is returned as the error. */
 int nsl_exec(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl_error *error);
-/* Waits until the command of the sandbox whose init is init_pid (held by
- * init_pidfd, so the pid stays its) has executed, so that nsl_exec finds it
- * running, or until the sandbox has ended: for a process that started it
- * through its FIFO and must not return before that (the OCI start). Gives
- * up quietly after 10 s; errors only where init cannot be inspected. */
-int nsl_wait_running(int init_pidfd, pid_t init_pid, nsl_error *error);
 
 /* create + start + wait + free, and --status-json written. */
 int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error);

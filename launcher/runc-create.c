@@ -20,6 +20,7 @@
 #include "fds.h"
 #include "host.h"
 #include "json.h"
+#include "launch.h"
 #include "network/denials.h"
 #include "runc.h"
 #include "syscalls.h"
@@ -420,20 +421,9 @@ static int run_start_container(int dirfd, const struct nsl_runc_state *state, ns
 
 /* An engine may exec into the container as soon as start returns, and
  * poststart hooks run once the command has executed (runtime.md): start
- * waits for the command's execve, which init reports only to a creator that
- * a detached container no longer has. An init that cannot be inspected
- * (rootless: not dumpable) is one nobody can exec into either. */
-static void await_command(const struct nsl_runc *g, const struct nsl_runc_state *state)
-{
-        _cleanup_close_ int pidfd = nsl_runc_init_pidfd(state);
-        nsl_error error = { 0 };
-        char line[1200];
-
-        if (pidfd < 0 || nsl_wait_running(pidfd, state->pid, &error) == 0)
-                return;
-        nsl_error_format(&error, line, sizeof line);
-        nsl_runc_debug(g, line);
-}
+ * waits for the command's execve, or the container's end, as long as a
+ * frozen cgroup may hold it back, at most 10 s. */
+#define START_WAITS_MS 10000
 
 static int start_locked(const struct nsl_runc *g, const char *id, int dirfd, struct nsl_runc_state *state,
                         nsl_error *error)
@@ -450,9 +440,8 @@ static int start_locked(const struct nsl_runc *g, const char *id, int dirfd, str
         if ((r = run_start_container(dirfd, state, error)) < 0)
                 return r;
         snprintf(fifo, sizeof fifo, "%s/%s/" START_FIFO, g->root, id);
-        if ((r = nsl_sandbox_start_fifo(fifo, error)) < 0)
+        if ((r = nsl_sandbox_start_fifo_wait(fifo, START_WAITS_MS, error)) < 0)
                 return r;
-        await_command(g, state);
         /* from here, state finds it running (nsl_runc_state_read) */
         unlinkat(dirfd, START_FIFO, 0);
         return 0;
@@ -673,10 +662,10 @@ int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
         }
         snprintf(fifo, sizeof fifo, "%s/%s/" START_FIFO, g->root, a.id);
         r = run_start_container(dirfd, &state, &error);
-        if (r == 0)
-                r = sb ? nsl_sandbox_start(sb, &error) : nsl_sandbox_start_fifo(fifo, &error);
-        if (r == 0)
-                await_command(g, &state);
+        if (r == 0 && sb && (r = nsl_sandbox_start(sb, &error)) == 0)
+                nsl_sandbox_wait_execed(sb);
+        else if (r == 0 && !sb)
+                r = nsl_sandbox_start_fifo_wait(fifo, START_WAITS_MS, &error);
         unlinkat(dirfd, START_FIFO, 0);
         if (r == 0)
                 run_later_hooks(g, dirfd, &state, NSL_RUNC_RUNNING, "poststart");

@@ -220,39 +220,6 @@ static int check_running(pid_t init_pid, nsl_error *error)
         return nsl_fail(error, EAGAIN, "exec", "", "the sandbox's command is not running (not started yet, or ended)");
 }
 
-/* How long nsl_wait_running waits at most: init's last stages take
- * microseconds, but a throttled or frozen cgroup stretches them; a command
- * that is init's own binary never shows (check_running). It looks again
- * every 0.2 ms for the first 20 ms, where a command that starts at once is
- * seen (an OCI runtime's start waits here, and looking every 1.6 ms added
- * about a millisecond to it); then at longer intervals, up to 8 ms. */
-#define WAIT_RUNNING_MAX_MS 10000
-#define WAIT_RUNNING_FAST_MS 20
-#define WAIT_RUNNING_FAST_NAP_NS (200 * 1000L)
-
-int nsl_wait_running(int init_pidfd, pid_t init_pid, nsl_error *error)
-{
-        struct pollfd ended = { .fd = init_pidfd, .events = POLLIN };
-        struct timespec nap = { .tv_nsec = 50 * 1000 };
-        long waited_ns = 0;
-
-        *error = (nsl_error){ 0 };
-        for (;;) {
-                int r = check_running(init_pid, error);
-                if (r != -EAGAIN || waited_ns >= WAIT_RUNNING_MAX_MS * 1000000L)
-                        return r == -EAGAIN ? 0 : r;
-                *error = (nsl_error){ 0 };
-                r = ppoll(&ended, 1, &nap, NULL);
-                if (r < 0 && errno != EINTR)
-                        return nsl_fail(error, errno, "start", "", "cannot wait for the sandbox's init");
-                if (r > 0)
-                        return 0;       /* init has ended: so has the command */
-                waited_ns += nap.tv_nsec;
-                if (nap.tv_nsec < (waited_ns < WAIT_RUNNING_FAST_MS * 1000000L ? WAIT_RUNNING_FAST_NAP_NS : 8 * 1000000L))
-                        nap.tv_nsec *= 2;
-        }
-}
-
 /* The process's ids in the sandbox (raw: the copy of a multithreaded
  * caller must not take glibc's locks). Where the caller is the sandbox's
  * root (an identity map), leaving uid 0 would clear every capability: kept

@@ -1,4 +1,4 @@
-/* What the library's own front ends (the pool) need of a sandbox handle
+/* What the library's own front ends (the pool, nslaunch-runc's run) need of a sandbox handle
  * beyond the public API. */
 #ifndef NSL_LAUNCH_H
 #define NSL_LAUNCH_H

@@ -3,6 +3,7 @@
  * the command then took to reach its execve. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -51,13 +52,45 @@ int nsl_sandbox_start_fd(int fd, nsl_error *error)
         return 0;
 }
 
-int nsl_sandbox_start_fifo(const char *path, nsl_error *error)
+/* The FIFO's writing end, once its byte is written. */
+static int start_through_fifo(const char *path, nsl_error *error)
 {
-        _cleanup_close_ int fd = nsl_open_fifo(path, O_WRONLY, "start", error);
+        int fd = nsl_open_fifo(path, O_WRONLY, "start", error);
 
         if (fd == -ENXIO)
                 return nsl_fail(error, ESRCH, "start", path, "no sandbox waits on this FIFO");
-        return fd < 0 ? fd : nsl_sandbox_start_fd(fd, error);
+        if (fd >= 0) {
+                int r = nsl_sandbox_start_fd(fd, error);
+                if (r < 0) {
+                        close(fd);
+                        return r;
+                }
+        }
+        return fd;
+}
+
+int nsl_sandbox_start_fifo(const char *path, nsl_error *error)
+{
+        _cleanup_close_ int fd = start_through_fifo(path, error);
+
+        return fd < 0 ? fd : 0;
+}
+
+/* init holds the FIFO's reading end until the command has executed (and
+ * the command holds its copy until its execve): the writing end reports
+ * POLLERR once no reader is left, which is also what init's end does. */
+int nsl_sandbox_start_fifo_wait(const char *path, int timeout_ms, nsl_error *error)
+{
+        _cleanup_close_ int fd = start_through_fifo(path, error);
+        struct pollfd readers_gone = { .fd = fd, .events = 0 };
+        int r;
+
+        if (fd < 0)
+                return fd;
+        do
+                r = poll(&readers_gone, 1, timeout_ms);
+        while (r < 0 && errno == EINTR);
+        return r < 0 ? nsl_fail(error, errno, "start", path, NULL) : 0;
 }
 
 int nsl_sandbox_start(nsl_sandbox *sb, nsl_error *error)

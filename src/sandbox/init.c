@@ -186,7 +186,10 @@ int nsl_stage_root_built(struct nsl_ctx *ctx, nsl_error *error)
 
 /* A sandbox made with nsl_sandbox_create waits here, everything built,
  * until nsl_sandbox_start writes to the start pipe (from this process or
- * another). End of file there, or on the sync socket, means it never will. */
+ * another). End of file there, or on the sync socket, means it never will.
+ * init holds the pipe's reading end on until the command has executed
+ * (nsl_init_main; the payload's copy closes at its execve): a starter that
+ * waits sees the end's last reader go (nsl_sandbox_start_fifo_wait). */
 int nsl_stage_wait_for_start(struct nsl_ctx *ctx, nsl_error *error)
 {
         struct pollfd fds[2] = { { .fd = ctx->start_fd, .events = POLLIN }, { .fd = ctx->sync_fd, .events = POLLIN } };
@@ -217,8 +220,6 @@ int nsl_stage_wait_for_start(struct nsl_ctx *ctx, nsl_error *error)
         }
         if (read(ctx->start_fd, &byte, 1) != 1)
                 return nsl_fail(error, ECANCELED, "wait-for-start", "", "the sandbox was never started");
-        nsl_closep(&ctx->start_fd);
-        ctx->start_fd = -1;
         return 0;
 }
 
@@ -458,7 +459,10 @@ _Noreturn void nsl_init_main(struct nsl_ctx *ctx)
         }
 
         NSL_TIMING_MARK("fork-payload");
-        int start_fd = ctx->start_fd;   /* a command given at start: the payload takes it from here */
+        /* the start pipe: a command given at start, which the payload
+         * takes from here, or the end a starter waits on to see the
+         * command executed */
+        int start_fd = ctx->start_fd;
         ctx->payload_pid = spawn_payload(ctx, sig_fd);
         if (ctx->payload_pid < 0) {
                 nsl_fail(&error, -ctx->payload_pid, "init", "spawn", NULL);
@@ -466,6 +470,7 @@ _Noreturn void nsl_init_main(struct nsl_ctx *ctx)
                 fail(ctx, &error);
         }
         nsl_closep(&start_fd);
+        ctx->start_fd = -1;
         nsl_command_release(ctx);
         /* CLONE_VFORK: the payload has exec'd (or died trying) by now. The
          * time is taken here, not when nslaunch reads the message: its

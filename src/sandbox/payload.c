@@ -128,7 +128,9 @@ int nsl_stage_no_new_privs(struct nsl_ctx *ctx, nsl_error *error)
 
 /* Everything above 2 is closed but --keep-fd and the sync socket, which is
  * close-on-exec: it carries an exec failure back and vanishes on success;
- * and a seccomp agent's socket and state pipe, for the seccomp stage. */
+ * a seccomp agent's socket and state pipe, for the seccomp stage; and the
+ * start pipe's reading end (close-on-exec), which a starter watches to see
+ * the command executed. */
 int nsl_stage_close_fds(struct nsl_ctx *ctx, nsl_error *error)
 {
         const struct nsl_plan *plan = ctx->plan;
@@ -137,6 +139,8 @@ int nsl_stage_close_fds(struct nsl_ctx *ctx, nsl_error *error)
 
         memcpy(keep, plan->keep_fds, n * sizeof *keep);
         nsl_agent_keep_fds(&plan->seccomp_agent, ctx->host->agent_state_fd, keep, &n);
+        if (ctx->start_fd >= 0)
+                nsl_fd_list_insert(keep, &n, ctx->start_fd);
         int r = nsl_close_all_except_plus(keep, n, ctx->sync_fd);
 
         if (r < 0)
