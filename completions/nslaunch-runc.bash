@@ -11,7 +11,7 @@ _nslaunch_runc_ids()
 _nslaunch_runc()
 {
         local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]} cmd='' i
-        local commands='create start run state kill delete exec ps list pause resume update features spec'
+        local commands='create start run state kill delete exec ps list pause resume update events features spec'
         for ((i = 1; i < COMP_CWORD; i++)); do
                 case ${COMP_WORDS[i]} in
                 --root|--log|--log-format) ((i++)) ;;
@@ -57,6 +57,7 @@ _nslaunch_runc()
                 else
                         _nslaunch_runc_ids
                 fi ;;
+        events) [[ $cur == -* ]] && COMPREPLY=($(compgen -W '--stats --interval' -- "$cur")) || _nslaunch_runc_ids ;;
         start|state|ps|pause|resume) [[ $cur == -* ]] || _nslaunch_runc_ids ;;
         esac
 } &&

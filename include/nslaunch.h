@@ -639,6 +639,19 @@ void nsl_cgroup_remove_if_empty(const char *path);
 int nsl_cgroup_freeze(const char *path, bool frozen, nsl_error *error);
 /* The pids in it and in the cgroups below it (host pids), *pids malloc'd. */
 int nsl_cgroup_pids(const char *path, pid_t **pids, size_t *n, nsl_error *error);
+/* What the cgroup at path has used, from its own files; -1 where its
+ * hierarchies do not keep a value (v1 keeps CPU time in cpuacct, where
+ * nslaunch makes no cgroup) and for a limit that is none. memsw counts
+ * memory and swap together, as v1 does (v2's swap is added to memory). */
+struct nsl_cgroup_usage {
+        int64_t cpu_total_ns, cpu_user_ns, cpu_system_ns;
+        int64_t cpu_periods, cpu_throttled_periods, cpu_throttled_ns;
+        int64_t memory_bytes, memory_peak_bytes, memory_limit_bytes, memory_failcnt;
+        int64_t memsw_bytes, memsw_limit_bytes;
+        int64_t pids, pids_limit;
+        int64_t oom_kills;
+};
+int nsl_cgroup_usage(const char *path, struct nsl_cgroup_usage *usage, nsl_error *error);
 /* Sets the cgroup limits limits carries (memory, memory + swap, memory
  * reservation, cpus, cpu shares, cpuset, pids), live; the others stay. A limit the kernel refuses
  * now (memory below what is used) or one the cgroup's hierarchies cannot

@@ -1,5 +1,6 @@
 /* nslaunch-runc pause, resume, update: the container's cgroup (oci-cgroup's
- * nsl_cgroup_freeze and nsl_cgroup_update on the path in its state). */
+ * nsl_cgroup_freeze and nsl_cgroup_update on the path in its state); and
+ * the state every command on the cgroup starts from (events too). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,8 +15,8 @@
 #include "parse/parse.h"
 #include "runc.h"
 
-static int open_state(const struct nsl_runc *g, const char *command, int argc, char **argv, int first,
-                      struct nsl_runc_state *state, nsl_error *error)
+int nsl_runc_cgroup_state(const struct nsl_runc *g, const char *command, int argc, char **argv, int first,
+                          struct nsl_runc_state *state, nsl_error *error)
 {
         _cleanup_close_ int dirfd = -1;
         int r;
@@ -40,7 +41,7 @@ int nsl_runc_pause(const struct nsl_runc *g, int argc, char **argv)
         struct nsl_runc_state state = { 0 };
         nsl_error error = { 0 };
         bool pause = !strcmp(argv[0], "pause");
-        int r = open_state(g, argv[0], argc, argv, 1, &state, &error);
+        int r = nsl_runc_cgroup_state(g, argv[0], argc, argv, 1, &state, &error);
 
         if (r == 0)
                 r = nsl_cgroup_freeze(state.cgroup, pause, &error);
@@ -191,7 +192,7 @@ int nsl_runc_update(const struct nsl_runc *g, int argc, char **argv)
         if (r == 0)
                 r = flags_to_spec(&f, spec, &error);
         if (r == 0)
-                r = open_state(g, "update", n_ids, ids, 0, &state, &error);
+                r = nsl_runc_cgroup_state(g, "update", n_ids, ids, 0, &state, &error);
         if (r == 0)
                 r = g->systemd_cgroup ? nsl_cgroup_update_scope(state.cgroup, spec, &error)
                                       : nsl_cgroup_update(state.cgroup, spec, &error);

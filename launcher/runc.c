@@ -43,7 +43,7 @@ static const char usage_text[] =
         "  kill [--all] ID [SIGNAL]                 exec ID (--process F | ARGS...)\n"
         "  ps ID [--format table|json]              list [--format table|json] [-q]\n"
         "  pause ID        resume ID                update ID --resources F|- ...\n"
-        "  features        spec [--rootless] [--bundle DIR]\n"
+        "  events [--stats] [--interval 5s] ID      features    spec [--rootless] [--bundle DIR]\n"
         "\n"
         "Global options:\n"
         "  --root DIR            state (default /run/nslaunch-runc; $XDG_RUNTIME_DIR/nslaunch-runc rootless)\n"
@@ -135,7 +135,7 @@ static const struct {
         { "state", nsl_runc_state_cmd }, { "kill", nsl_runc_kill },     { "delete", nsl_runc_delete },
         { "list", nsl_runc_list },       { "ps", nsl_runc_ps },         { "features", nsl_runc_features },
         { "spec", nsl_runc_spec },       { "exec", nsl_runc_exec },     { "pause", nsl_runc_pause },
-        { "resume", nsl_runc_pause },    { "update", nsl_runc_update },
+        { "resume", nsl_runc_pause },    { "update", nsl_runc_update }, { "events", nsl_runc_events },
 };
 
 static int open_log(struct nsl_runc *g, const char *path)

@@ -122,6 +122,11 @@ int nsl_runc_signal_number(const char *name);
 void nsl_runc_now_rfc3339(char *buf, size_t len);
 int nsl_runc_write_pid_file(const char *path, pid_t pid, nsl_error *error);
 
+/* The state of the one container ID in argv[first..argc) that has a cgroup
+ * and is not stopped, for a command on its cgroup; the lock is let go. */
+int nsl_runc_cgroup_state(const struct nsl_runc *g, const char *command, int argc, char **argv, int first,
+                          struct nsl_runc_state *state, nsl_error *error);
+
 /* The commands. argv[0] is the command's name. */
 int nsl_runc_create(const struct nsl_runc *g, int argc, char **argv);
 int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv);
@@ -136,6 +141,7 @@ int nsl_runc_spec(const struct nsl_runc *g, int argc, char **argv);
 int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv);
 int nsl_runc_pause(const struct nsl_runc *g, int argc, char **argv);
 int nsl_runc_update(const struct nsl_runc *g, int argc, char **argv);
+int nsl_runc_events(const struct nsl_runc *g, int argc, char **argv);
 
 int nsl_runc_main(int argc, char **argv);
 

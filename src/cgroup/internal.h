@@ -25,6 +25,11 @@ int nsl_cgroup_in_dir(int r, const char *dir, nsl_error *error);
 ssize_t nsl_cgroup_read(int dirfd, const char *name, char *buf, size_t size);
 /* "key value" lines (memory.events, memory.oom_control): key's value, -1 if absent. */
 int64_t nsl_cgroup_keyed(int dirfd, const char *file, const char *key);
+/* What the cgroup dirfd has used (usage.c): every field -1 first, then
+ * what v2's files say, or one v1 controller's. */
+void nsl_cgroup_usage_clear(struct nsl_cgroup_usage *usage);
+void nsl_cgroup_v2_usage(int dirfd, struct nsl_cgroup_usage *usage);
+void nsl_cgroup_v1_usage(int dirfd, int controller, struct nsl_cgroup_usage *usage);
 /* The caller's own cgroup in the v2 hierarchy (controller NULL) or in the
  * v1 hierarchy holding controller. */
 int nsl_cgroup_own(const struct nsl_cgroup_places *places, const char *controller, char **path);

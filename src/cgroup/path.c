@@ -257,6 +257,28 @@ int nsl_cgroup_pids(const char *path, pid_t **pids, size_t *n, nsl_error *error)
         return r;
 }
 
+int nsl_cgroup_usage(const char *path, struct nsl_cgroup_usage *usage, nsl_error *error)
+{
+        _cleanup_free_ char *resolved = NULL;
+        struct located at;
+        int r;
+
+        *error = (nsl_error){ 0 };
+        nsl_cgroup_usage_clear(usage);
+        if ((r = locate(path, false, &at, &resolved, error)) == 0) {
+                for (int c = 0; c < NSL_CG_N; c++) {
+                        _cleanup_close_ int fd = at.v1[c] ? open(at.v1[c], O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+                        if (fd >= 0)
+                                nsl_cgroup_v1_usage(fd, c, usage);
+                }
+                _cleanup_close_ int fd = at.v2 ? open(at.v2, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+                if (fd >= 0)
+                        nsl_cgroup_v2_usage(fd, usage);
+        }
+        located_free(&at);
+        return r;
+}
+
 /* v2: cgroup.freeze, then cgroup.events says frozen once every task is. */
 static int freeze_v2(const char *dir, bool frozen, nsl_error *error)
 {

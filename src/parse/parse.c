@@ -108,33 +108,83 @@ int nsl_parse_mode(const char *s, mode_t *out)
         return 0;
 }
 
+/* digits[.digits] from *p on, times unit_us, in microseconds (digits past
+ * a microsecond add nothing); *p moves past them. */
+static int decimal_times(const char **p, uint64_t unit_us, uint64_t max_us, uint64_t *out)
+{
+        const char *s = *p;
+        uint64_t whole = 0, frac = 0, scale = unit_us;
+        bool digits = false;
+
+        for (; *s >= '0' && *s <= '9'; s++, digits = true) {
+                whole = whole * 10 + (uint64_t)(*s - '0');
+                if (whole > max_us / unit_us)
+                        return -ERANGE;
+        }
+        if (*s == '.') {
+                s++;
+                if (!(*s >= '0' && *s <= '9'))
+                        return -EINVAL;
+                for (; *s >= '0' && *s <= '9'; s++) {
+                        scale /= 10;
+                        frac += (uint64_t)(*s - '0') * scale;
+                }
+                digits = true;
+        }
+        if (!digits)
+                return -EINVAL;
+        *out = whole * unit_us + frac;
+        *p = s;
+        return 0;
+}
+
+#define YEAR_US (366ULL * 24 * 3600 * 1000000)
+
 int nsl_parse_seconds(const char *s, uint64_t *ms)
 {
-        const uint64_t max_seconds = 366ULL * 24 * 3600;
-        uint64_t whole = 0, frac = 0, scale = 1000;
-        const char *p = s;
+        uint64_t us;
+        int r;
 
         if (!s || !*s)
                 return -EINVAL;
-        if (*p == '.' && !p[1])
+        if ((r = decimal_times(&s, 1000000, YEAR_US, &us)) < 0)
+                return r;
+        if (*s)
                 return -EINVAL;
-        for (; *p >= '0' && *p <= '9'; p++) {
-                whole = whole * 10 + (uint64_t)(*p - '0');
-                if (whole > max_seconds)
-                        return -ERANGE;
-        }
-        if (*p == '.') {
-                p++;
-                if (!(*p >= '0' && *p <= '9'))
+        *ms = us / 1000;
+        return 0;
+}
+
+int nsl_parse_duration(const char *s, uint64_t *ms)
+{
+        static const struct {
+                const char *name;
+                uint64_t us;
+        } units[] = { { "h", 3600000000ULL }, { "m", 60000000 }, { "s", 1000000 }, { "ms", 1000 }, { "us", 1 } };
+        uint64_t total = 0;
+
+        if (!s || !*s)
+                return -EINVAL;
+        while (*s) {
+                const char *unit = s + strspn(s, "0123456789.");
+                size_t len = strcspn(unit, "0123456789."), u = 0;
+                uint64_t part;
+                int r;
+
+                while (u < ELEMENTSOF(units) && (strlen(units[u].name) != len || strncmp(unit, units[u].name, len)))
+                        u++;
+                if (u == ELEMENTSOF(units))
                         return -EINVAL;
-                for (; *p >= '0' && *p <= '9'; p++) {
-                        scale /= 10;
-                        frac += (uint64_t)(*p - '0') * scale;   /* digits past milliseconds add 0 */
-                }
+                if ((r = decimal_times(&s, units[u].us, YEAR_US, &part)) < 0)
+                        return r;
+                if (s != unit)
+                        return -EINVAL;
+                total += part;
+                if (total > YEAR_US)
+                        return -ERANGE;
+                s = unit + len;
         }
-        if (*p)
-                return -EINVAL;
-        *ms = whole * 1000 + frac;
+        *ms = total / 1000;
         return 0;
 }
 

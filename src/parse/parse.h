@@ -54,6 +54,9 @@ int nsl_parse_size(const char *s, uint64_t *out);
 int nsl_parse_mode(const char *s, mode_t *out);
 /* Seconds with an optional fraction ("0.5", "10"), to milliseconds; at most a year. */
 int nsl_parse_seconds(const char *s, uint64_t *ms);
+/* Go's durations ("5s", "100ms", "1m30s", "1.5h"; units h, m, s, ms, us),
+ * to whole milliseconds; at most a year. */
+int nsl_parse_duration(const char *s, uint64_t *ms);
 /* An absolute path inside the sandbox: collapses "//" and "/./", refuses "..",
  * relative paths and "/" itself. *out is malloc'd. */
 int nsl_normalize_dest(const char *path, char **out);

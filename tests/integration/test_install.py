@@ -256,6 +256,8 @@ def test_runc_completion_completes_commands_options_and_ids(installed, tmp_path)
     assert words("cre") == ["create"]
     assert words("--log-format", "j") == ["json"]
     assert words("create", "--pid") == ["--pid-file"]
+    assert words("ev") == ["events"]
+    assert words("events", "--int") == ["--interval"]
     assert words("--root", str(tmp_path), "delete", "bo") == ["box1"]
 
 

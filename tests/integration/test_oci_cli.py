@@ -1452,6 +1452,92 @@ def test_update_pids_limit(runc, bundle):
     assert runc("delete", "--force", "upd").returncode == 0
 
 
+def run_detached_with(runc, bundle, cid, **resources):
+    linux = bundle.config["linux"]
+    linux.setdefault("resources", {}).update(resources)
+    bundle.write(["/bin/sh", "-c", "sleep 60"], linux=linux)
+    runc.ids.append(cid)
+    cp = runc("run", "--detach", "--bundle", bundle.path, cid)
+    assert cp.returncode == 0, cp.stderr
+
+
+def follow_events(runc, cid, *opts):
+    """events following the container, its lines going to a file."""
+    out = tempfile.TemporaryFile("w+")
+    proc = subprocess.Popen([runc.link, "--root", runc.root, "events", *opts, cid], stdout=out,
+                            stderr=subprocess.STDOUT, text=True)
+    return proc, out
+
+
+def events_so_far(out):
+    out.seek(0)
+    return [json.loads(line) for line in out.read().splitlines()]
+
+
+def wait_for_events(out, enough, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not enough(events_so_far(out)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return events_so_far(out)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_events_stats_once_and_every_interval(runc, bundle):
+    """events --stats prints one "stats" event of the container's cgroup in
+    runc's JSON, "type" and "id" first (what runc's suite matches); without
+    it, one at once and one every --interval, until the container is
+    deleted, when events ends by itself, with status 0."""
+    run_detached_with(runc, bundle, "ev", pids={"limit": 50})
+    cp = runc("events", "--stats", "ev")
+    assert cp.returncode == 0, cp.stderr
+    [event] = [json.loads(line) for line in cp.stdout.splitlines()]
+    assert list(event) == ["type", "id", "data"] and event["type"] == "stats" and event["id"] == "ev"
+    assert cp.stdout.startswith('{"type":"stats","id":"ev",')
+    data = event["data"]
+    assert data["pids"] == {"current": 2, "limit": 50}, data      # sh and its sleep
+    assert data["memory"]["usage"]["usage"] > 0 and data["memory"]["usage"]["max"] >= data["memory"]["usage"]["usage"]
+    proc, out = follow_events(runc, "ev", "--interval", "100ms")
+    lines = wait_for_events(out, lambda lines: len(lines) >= 3)
+    assert len(lines) >= 3 and all(e["type"] == "stats" and e["id"] == "ev" for e in lines), lines
+    assert proc.poll() is None, "events ends with the container only"
+    assert runc("delete", "--force", "ev").returncode == 0
+    assert proc.wait(timeout=5) == 0
+    out.close()
+    assert "ev" in one_error_line(runc("events", "--stats", "ev"))
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_events_reports_an_oom_kill(runc, bundle):
+    """An OOM kill in the container's cgroup is an "oom" event, exactly
+    runc's line, while the stats go on."""
+    run_detached_with(runc, bundle, "evoom", memory={"limit": 32 << 20, "swap": 32 << 20})
+    proc, out = follow_events(runc, "evoom", "--interval", "1s")
+    wait_for_events(out, lambda lines: len(lines) >= 1)
+    cp = runc("exec", "evoom", "/bin/sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived")
+    assert "survived" not in cp.stdout, "the memory hog was not killed"
+    lines = wait_for_events(out, lambda lines: {"type": "oom", "id": "evoom"} in lines)
+    assert {"type": "oom", "id": "evoom"} in lines, lines
+    out.seek(0)
+    assert '{"type":"oom","id":"evoom"}\n' in out.read()
+    assert runc("delete", "--force", "evoom").returncode == 0
+    assert proc.wait(timeout=5) == 0
+    out.close()
+
+
+def test_events_refusals(runc, bundle):
+    """A bad --interval, no ID, an unknown one, a stopped container: one line
+    each, naming what is wrong."""
+    assert "--interval" in one_error_line(runc("events", "--interval", "0s", "x"))
+    assert "--interval" in one_error_line(runc("events", "--interval", "5", "x"))
+    assert "no container ID" in one_error_line(runc("events"))
+    assert "nope" in one_error_line(runc("events", "--stats", "nope"))
+    bundle.write(["/bin/true"])
+    create(runc, bundle, "evdone")
+    assert runc("start", "evdone").returncode == 0
+    wait_status(runc, "evdone", "stopped")
+    assert "stopped" in one_error_line(runc("events", "--stats", "evdone"))
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_cpu_quota_and_period_as_given(runc, bundle):
     """linux.resources.cpu quota and period reach the cgroup as written (the

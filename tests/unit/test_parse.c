@@ -55,6 +55,28 @@ static void seconds_take_fractions(void **state)
         assert_int_equal(nsl_parse_seconds("99999999999", &ms), -ERANGE);
 }
 
+static void durations_are_gos(void **state)
+{
+        uint64_t ms;
+        (void)state;
+        assert_int_equal(nsl_parse_duration("5s", &ms), 0); assert_int_equal(ms, 5000);
+        assert_int_equal(nsl_parse_duration("100ms", &ms), 0); assert_int_equal(ms, 100);
+        assert_int_equal(nsl_parse_duration("1m30s", &ms), 0); assert_int_equal(ms, 90000);
+        assert_int_equal(nsl_parse_duration("1.5h", &ms), 0); assert_int_equal(ms, 5400000);
+        assert_int_equal(nsl_parse_duration("0.25s", &ms), 0); assert_int_equal(ms, 250);
+        assert_int_equal(nsl_parse_duration("1500us", &ms), 0); assert_int_equal(ms, 1);
+        assert_int_equal(nsl_parse_duration("", &ms), -EINVAL);
+        assert_int_equal(nsl_parse_duration("5", &ms), -EINVAL);          /* no unit */
+        assert_int_equal(nsl_parse_duration("s", &ms), -EINVAL);          /* no number */
+        assert_int_equal(nsl_parse_duration("5x", &ms), -EINVAL);
+        assert_int_equal(nsl_parse_duration("5ss", &ms), -EINVAL);
+        assert_int_equal(nsl_parse_duration("-1s", &ms), -EINVAL);
+        assert_int_equal(nsl_parse_duration("1.s", &ms), -EINVAL);
+        assert_int_equal(nsl_parse_duration("1.2.3s", &ms), -EINVAL);
+        assert_int_equal(nsl_parse_duration("9000h", &ms), -ERANGE);
+        assert_int_equal(nsl_parse_duration("5000h5000h", &ms), -ERANGE);
+}
+
 static void modes_are_octal(void **state)
 {
         mode_t m;
@@ -479,6 +501,7 @@ int main(void)
                 cmocka_unit_test(sizes_use_docker_units),
                 cmocka_unit_test(bad_sizes_are_refused),
                 cmocka_unit_test(seconds_take_fractions),
+                cmocka_unit_test(durations_are_gos),
                 cmocka_unit_test(modes_are_octal),
                 cmocka_unit_test(destinations_are_normalised),
                 cmocka_unit_test(tmpfs_values),
