@@ -150,13 +150,21 @@ int nsl_supervise(struct nsl_supervision *s, int wait_ms, nsl_error *error)
         return nsl_supervise_until(s, wait_ms, false, error);
 }
 
+/* init said the command has executed; or, where init is the command and
+ * so sends no such word, the sync socket has closed without an error:
+ * init holds it, close-on-exec, up to its execve. */
+static bool command_execed(const struct nsl_supervision *s)
+{
+        return s->execed || (s->init_is_command && !s->sync_open && !s->have_error);
+}
+
 int nsl_supervise_until(struct nsl_supervision *s, int wait_ms, bool execed, nsl_error *error)
 {
         struct timespec deadline;
 
         if (s->ended || s->have_status)
                 return 1;
-        if (execed && s->execed)
+        if (execed && command_execed(s))
                 return 2;
         clock_gettime(CLOCK_MONOTONIC, &deadline);
         deadline.tv_sec += wait_ms / 1000;
@@ -192,7 +200,7 @@ int nsl_supervise_until(struct nsl_supervision *s, int wait_ms, bool execed, nsl
                                 s->sync_open = false;
                         if (s->have_status)
                                 return 1;       /* the outcome: init is ending, the kernel tears down */
-                        if (execed && s->execed)
+                        if (execed && command_execed(s))
                                 return 2;
                 }
                 if (fds[2].revents & POLLIN) {

@@ -176,6 +176,33 @@ def test_run_foreground_exit_status_and_output(runc, bundle):
     assert not os.path.exists(os.path.join(runc.root, "fg")), "run deletes what it created"
 
 
+def test_run_foreground_of_a_command_that_goes_on(runc, bundle):
+    """A foreground run of a command that does not end at once: the
+    container is running (start's lock let go) while run waits for it, an
+    exec reaches it, and a kill from outside ends it and run with it. (The
+    command is the container's init: no word of its execve comes from
+    init, so run sees it by the sync socket's close-on-exec end.)"""
+    bundle.write(["/bin/sleep", "60"])
+    runc.ids.append("fglong")
+    proc = subprocess.Popen([runc.link, "--root", runc.root, "run", "--bundle", bundle.path, "fglong"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            cp = runc("state", "fglong")
+            if cp.returncode == 0 and json.loads(cp.stdout)["status"] == "running":
+                break
+            time.sleep(0.05)
+        assert cp.returncode == 0 and json.loads(cp.stdout)["status"] == "running", cp.stdout + cp.stderr
+        cp = runc("exec", "fglong", "/bin/true", timeout=10)
+        assert cp.returncode == 0, cp.stderr
+        assert runc("kill", "fglong", "KILL", timeout=10).returncode == 0
+        assert proc.wait(timeout=10) == 128 + signal.SIGKILL
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def exe_after_start(pid):
     """What pid runs once start has returned: start waits for the command's
     execve (init holds the start FIFO until then), rootless too, where init
