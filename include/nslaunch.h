@@ -128,6 +128,8 @@ void nsl_spec_set_seccomp_strict(nsl_spec *spec, bool on);
 int nsl_spec_set_memory(nsl_spec *spec, const char *size, nsl_error *error);          /* 512m */
 int nsl_spec_set_memory_swap(nsl_spec *spec, const char *size, nsl_error *error);     /* memory + swap */
 int nsl_spec_set_cpus(nsl_spec *spec, const char *cpus, nsl_error *error);            /* 0.5 */
+/* 2 to 4194304 processes, or "max": none (what an update lifts a limit with) */
+#define NSL_PIDS_MAX UINT64_MAX
 int nsl_spec_set_pids(nsl_spec *spec, const char *n, nsl_error *error);
 int nsl_spec_set_cgroup_parent(nsl_spec *spec, const char *path, nsl_error *error);
 /* The sandbox's cgroup at exactly this path (an OCI cgroupsPath), instead of

@@ -134,7 +134,8 @@ static int flags_to_spec(const struct update_flags *f, nsl_spec *spec, nsl_error
                 r = nsl_spec_set_memory_swap(spec, f->swap, error);
         if (!r && f->reservation)
                 r = reservation_to_spec(f->reservation, spec, error);
-        if (!r && f->pids && (r = nsl_spec_set_pids(spec, f->pids, error)) < 0)
+        /* as runc's: -1 lifts the limit */
+        if (!r && f->pids && (r = nsl_spec_set_pids(spec, strcmp(f->pids, "-1") ? f->pids : "max", error)) < 0)
                 snprintf(error->what, sizeof error->what, "--pids-limit");
         if (!r && f->shares && (r = number("--cpu-share", f->shares, 2, &n, error)) == 0)
                 r = nsl_spec_set_cpu_shares(spec, (uint64_t)n, error);

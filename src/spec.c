@@ -571,9 +571,11 @@ int nsl_spec_set_cpus(nsl_spec *spec, const char *cpus, nsl_error *error)
 
 int nsl_spec_set_pids(nsl_spec *spec, const char *n, nsl_error *error)
 {
-        if (nsl_parse_uint(n, 4194304, &spec->pids) < 0 || spec->pids < 2)
+        if (n && !strcmp(n, "max"))
+                spec->pids = NSL_PIDS_MAX;
+        else if (nsl_parse_uint(n, 4194304, &spec->pids) < 0 || spec->pids < 2)
                 return nsl_fail(error, EINVAL, "--pids", n ? n : "",
-                                "expected a number of processes from 2 (init and the command) to 4194304");
+                                "expected a number of processes from 2 (init and the command) to 4194304, or max");
         return 0;
 }
 

@@ -159,6 +159,8 @@ int nsl_cgroup_v1_apply(int dirfd, int c, const struct nsl_cgroup_limits *l, nsl
         case NSL_CG_CPU:
                 return apply_cpu(dirfd, l, error);
         case NSL_CG_PIDS:
+                if (l->pids == NSL_PIDS_MAX)
+                        return nsl_cgroup_write(dirfd, "pids.max", "max", error);
                 return l->pids ? write_u64(dirfd, "pids.max", l->pids, error) : 0;
         case NSL_CG_CPUSET:
                 return apply_cpuset(dirfd, l, error);

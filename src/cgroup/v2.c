@@ -228,7 +228,10 @@ int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
                         return r;
         }
         if (l->pids) {
-                snprintf(value, sizeof value, "%llu", (unsigned long long)l->pids);
+                if (l->pids == NSL_PIDS_MAX)
+                        snprintf(value, sizeof value, "max");
+                else
+                        snprintf(value, sizeof value, "%llu", (unsigned long long)l->pids);
                 if ((r = nsl_cgroup_write(dirfd, "pids.max", value, error)) < 0)
                         return r;
         }

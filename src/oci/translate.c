@@ -312,8 +312,12 @@ int nsl_oci_limits_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, 
 
         if ((r = memory_to_spec(res, spec, error)) < 0 || (r = cpu_to_spec(res, spec, error)) < 0)
                 return r;
-        if (res->pids_limit > 0) {
-                snprintf(n, sizeof n, "%" PRId64, res->pids_limit);
+        /* as runc's: a negative limit is none, 0 leaves the cgroup's */
+        if (res->pids_limit != NSL_OCI_UNSET_I64 && res->pids_limit != 0) {
+                if (res->pids_limit < 0)
+                        snprintf(n, sizeof n, "max");
+                else
+                        snprintf(n, sizeof n, "%" PRId64, res->pids_limit);
                 if ((r = nsl_spec_set_pids(spec, n, error)) < 0)
                         return nsl_oci_as_field(error, "linux.resources.pids.limit", r);
         }
@@ -348,9 +352,12 @@ static int resources_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_erro
         int r;
 
         /* no quota (-1) alone is what a new cgroup has: it needs no cpu
-         * controller (update's -1 takes a quota away) */
+         * controller (update's -1 takes a quota away); nor does no pids
+         * limit (a negative one, update's "max") */
         if (res.cpu_quota == -1 && !res.cpu_period)
                 res.cpu_quota = NSL_OCI_UNSET_I64;
+        if (res.pids_limit < 0)
+                res.pids_limit = NSL_OCI_UNSET_I64;
         if ((r = nsl_oci_limits_to_spec(&res, spec, error)) < 0 ||
             (r = device_rules_to_spec(&oci->resources, spec, error)) < 0)
                 return r;

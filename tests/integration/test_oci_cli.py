@@ -1470,6 +1470,16 @@ def test_update_pids_limit(runc, bundle):
     if os.path.exists(cg):
         assert open(cg).read().strip() == "55"
     assert "one container ID only" in one_error_line(runc("update", "upd", "--pids-limit", "5", "upd"))
+    # as runc's: -1 lifts the limit, on the command line and in a resources object
+    cp = runc("update", "upd", "--pids-limit", "-1")
+    assert cp.returncode == 0, cp.stderr
+    if os.path.exists(cg):
+        assert open(cg).read().strip() == "max"
+    assert runc("update", "upd", "--pids-limit", "66").returncode == 0
+    cp = runc("update", "--resources", "-", "upd", input=json.dumps({"pids": {"limit": -1}}))
+    assert cp.returncode == 0, cp.stderr
+    if os.path.exists(cg):
+        assert open(cg).read().strip() == "max"
     cp = runc("update", "upd", "--memory-reservation", "32m")
     assert cp.returncode == 0, cp.stderr
     soft = [f for f in ("/sys/fs/cgroup/memory/nslaunch-runc/upd/memory.soft_limit_in_bytes",

@@ -90,7 +90,7 @@ static void bad_limit_options(void **state)
                     "nslaunch: --memory-swap: 0: expected a size (memory plus swap, as Docker), e.g. 1g");
         expect_line(nsl_spec_set_cpus(s, "0", &e), &e, "nslaunch: --cpus: 0: expected a number of CPUs from 0.01 to 1024, e.g. 0.5 or 2");
         expect_line(nsl_spec_set_pids(s, "1", &e), &e,
-                    "nslaunch: --pids: 1: expected a number of processes from 2 (init and the command) to 4194304");
+                    "nslaunch: --pids: 1: expected a number of processes from 2 (init and the command) to 4194304, or max");
         expect_line(nsl_spec_set_limits_mode(s, "maybe", &e), &e, "nslaunch: --limits: maybe: expected strict or best-effort");
         expect_line(nsl_spec_set_status_json(s, "fd:2", &e), &e, "nslaunch: --status-json: fd:2: expected fd:N with N above 2");
         expect_line(nsl_spec_set_status_json(s, "", &e), &e, "nslaunch: --status-json: expected a file or fd:N");
