@@ -29,7 +29,8 @@ fi
 
 if [ -z "${NSL_OCI_BENCH_INNER:-}" ]; then
         export NSL_OCI_BENCH_INNER=1
-        exec unshare -m --propagation private "$0" "$@"
+        # a /dev/null of its own too (bench/private-null: crun chowns the host's)
+        exec unshare -m --propagation private "$here/private-null" "$0" "$@"
 fi
 if [ -e "$controllers" ]; then
         empty=$(mktemp /tmp/nslaunch-empty.XXXXXX)

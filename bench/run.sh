@@ -10,6 +10,12 @@
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# every row runs with a /dev/null of its own (bench/private-null: crun chowns
+# the host's otherwise)
+if [[ -z ${NSL_BENCH_PRIVATE_NULL:-} && $(id -u) -eq 0 ]]; then
+    export NSL_BENCH_PRIVATE_NULL=1
+    exec unshare -m --propagation private "$SCRIPT_DIR/private-null" "$0" "$@"
+fi
 REPO_ROOT=$(dirname "$SCRIPT_DIR")
 PY=/usr/bin/python3
 
