@@ -99,12 +99,13 @@ static int follow(const struct nsl_runc_state *state, uint64_t interval_ms, nsl_
                 return r;
         for (int64_t ooms = u.oom_kills;;) {
                 r = poll(&ended, 1, OOM_LOOK_MS);
-                if (r > 0)
-                        return 0;
                 if (r < 0 && errno != EINTR)
                         return nsl_fail(error, errno, "events", state->id, NULL);
+                /* ended: one last look, for the OOM kill that ended it (v2's
+                 * memory.oom.group kills the whole container) */
+                bool over = r > 0;
                 since_stats += OOM_LOOK_MS;
-                if (since_stats >= interval_ms) {
+                if (!over && since_stats >= interval_ms) {
                         since_stats = 0;
                         r = print_stats(state, &u, error);
                 } else
@@ -113,6 +114,8 @@ static int follow(const struct nsl_runc_state *state, uint64_t interval_ms, nsl_
                         return r == -ENOENT ? 0 : r;    /* deleted meanwhile */
                 if (u.oom_kills > ooms)
                         print_event("oom", state->id, NULL);
+                if (over)
+                        return 0;
                 ooms = u.oom_kills;
         }
 }
