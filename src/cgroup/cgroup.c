@@ -284,10 +284,7 @@ void nsl_cgroup_stats(const struct nsl_cgroup *cg, int64_t *peak, bool *oom_kill
         *oom_killed = false;
         if (fd < 0)
                 return;
-        if (cg->version == 2)
-                nsl_cgroup_v2_stats(fd, peak, oom_killed);
-        else
-                nsl_cgroup_v1_stats(fd, peak, oom_killed);
+        nsl_cgroup_memory_stats(fd, cg->version == 2, peak, oom_killed);
 }
 
 /* Everything in it was started by this sandbox: kill it, by pid, then rmdir. */

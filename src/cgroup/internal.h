@@ -30,6 +30,10 @@ int64_t nsl_cgroup_keyed(int dirfd, const char *file, const char *key);
 void nsl_cgroup_usage_clear(struct nsl_cgroup_usage *usage);
 void nsl_cgroup_v2_usage(int dirfd, struct nsl_cgroup_usage *usage);
 void nsl_cgroup_v1_usage(int dirfd, int controller, struct nsl_cgroup_usage *usage);
+/* A sandbox's end (nsl_cgroup_stats): its memory's peak (left as it is
+ * where not kept) and whether the OOM killer killed in it, from its memory
+ * cgroup, v2's or v1's. */
+void nsl_cgroup_memory_stats(int dirfd, bool v2, int64_t *peak, bool *oom_killed);
 /* The caller's own cgroup in the v2 hierarchy (controller NULL) or in the
  * v1 hierarchy holding controller. */
 int nsl_cgroup_own(const struct nsl_cgroup_places *places, const char *controller, char **path);
@@ -57,7 +61,6 @@ int nsl_cgroup_v2_create_exact(const struct nsl_cgroup_places *places, const str
 /* The cgroup at dir (malloc'd, taken) as cg's, with the limits applied. */
 int nsl_cgroup_v2_adopt(char *dir, const struct nsl_cgroup_limits *l, bool rootless, struct nsl_cgroup *cg,
                         nsl_error *error);
-void nsl_cgroup_v2_stats(int dirfd, int64_t *peak, bool *oom_killed);
 /* Attaches a program that allows and refuses device access as l's rules
  * say (devices.c). */
 int nsl_cgroup_v2_limit_devices(const char *dir, const struct nsl_cgroup_limits *l, nsl_error *error);
@@ -76,7 +79,6 @@ int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct ns
                          const char *parent, const char *name, struct nsl_cgroup *cg, nsl_error *error);
 int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                                const char *path, struct nsl_cgroup *cg, nsl_error *error);
-void nsl_cgroup_v1_stats(int dirfd, int64_t *peak, bool *oom_killed);
 /* v1 has no place for the limits' v2 files and hugepage limits: ENOTSUP
  * naming the first file, or, on a host with cgroup v2 alone (places), the
  * controller it lacks. */

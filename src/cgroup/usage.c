@@ -1,5 +1,6 @@
 /* What a cgroup has used so far, read from its own files (nslaunch-runc
- * events): CPU time and throttling, memory and swap, processes, OOM kills.
+ * events): CPU time and throttling, memory and swap, processes, OOM kills;
+ * and a sandbox's memory peak and OOM kill at its end (nsl_cgroup_stats).
  * A value the cgroup does not keep stays -1. */
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,15 @@ void nsl_cgroup_v2_usage(int dirfd, struct nsl_cgroup_usage *u)
         read_number(dirfd, "pids.current", &u->pids);
         read_number(dirfd, "pids.max", &u->pids_limit);
         read_keyed(dirfd, "memory.events", "oom_kill", 1, &u->oom_kills);
+}
+
+void nsl_cgroup_memory_stats(int dirfd, bool v2, int64_t *peak, bool *oom_killed)
+{
+        int64_t kills = -1;
+
+        read_number(dirfd, v2 ? "memory.peak" : "memory.max_usage_in_bytes", peak);
+        read_keyed(dirfd, v2 ? "memory.events" : "memory.oom_control", "oom_kill", 1, &kills);
+        *oom_killed = kills > 0;
 }
 
 /* v1 keeps CPU time in cpuacct, which nslaunch makes no cgroup in: only

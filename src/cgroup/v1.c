@@ -361,12 +361,3 @@ int nsl_cgroup_enter_self(const int tasks[NSL_CG_N], nsl_error *error)
         }
         return 0;
 }
-
-void nsl_cgroup_v1_stats(int dirfd, int64_t *peak, bool *oom_killed)
-{
-        char buf[64];
-
-        if (nsl_cgroup_read(dirfd, "memory.max_usage_in_bytes", buf, sizeof buf) > 0)
-                *peak = strtoll(buf, NULL, 10);
-        *oom_killed = nsl_cgroup_keyed(dirfd, "memory.oom_control", "oom_kill") > 0;
-}

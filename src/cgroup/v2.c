@@ -465,12 +465,3 @@ int nsl_cgroup_v2_adopt(char *dir, const struct nsl_cgroup_limits *l, bool rootl
          * was delegated; rootless, the sandbox's user namespace bounds it */
         return l->n_device_rules && !rootless ? nsl_cgroup_v2_limit_devices(cg->dirs[0], l, error) : 0;
 }
-
-void nsl_cgroup_v2_stats(int dirfd, int64_t *peak, bool *oom_killed)
-{
-        char buf[64];
-
-        if (nsl_cgroup_read(dirfd, "memory.peak", buf, sizeof buf) > 0)
-                *peak = strtoll(buf, NULL, 10);
-        *oom_killed = nsl_cgroup_keyed(dirfd, "memory.events", "oom_kill") > 0;
-}
