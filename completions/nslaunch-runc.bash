@@ -53,7 +53,7 @@ _nslaunch_runc()
         update)
                 if [[ $cur == -* ]]; then
                         COMPREPLY=($(compgen -W '--resources --memory --memory-swap --pids-limit --cpu-quota
-                                --cpu-period --cpu-share --cpuset-cpus --cpuset-mems --blkio-weight' -- "$cur"))
+                                --cpu-period --cpu-rt-period --cpu-rt-runtime --cpu-share --cpuset-cpus --cpuset-mems --blkio-weight' -- "$cur"))
                 else
                         _nslaunch_runc_ids
                 fi ;;

@@ -125,8 +125,15 @@ int nsl_spec_set_seccomp_cache(nsl_spec *spec, const char *dir, nsl_error *error
 /* A profile's unknown syscall names refuse the launch instead of being
  * skipped with a warning. */
 void nsl_spec_set_seccomp_strict(nsl_spec *spec, bool on);
+/* A size of at least 1m, or "max": none (what an update lifts a limit with;
+ * lifting the memory limit lifts the swap limit too, unless one is given). */
+#define NSL_MEMORY_MAX UINT64_MAX
 int nsl_spec_set_memory(nsl_spec *spec, const char *size, nsl_error *error);          /* 512m */
-int nsl_spec_set_memory_swap(nsl_spec *spec, const char *size, nsl_error *error);     /* memory + swap */
+/* Memory plus swap, as Docker's --memory-swap (at least the memory limit),
+ * or "max": swap without limit. A launch needs a memory limit with it; an
+ * update may change it alone where the cgroup counts both together (v1),
+ * or lift it alone (v1 and v2). */
+int nsl_spec_set_memory_swap(nsl_spec *spec, const char *size, nsl_error *error);
 int nsl_spec_set_cpus(nsl_spec *spec, const char *cpus, nsl_error *error);            /* 0.5 */
 /* 2 to 4194304 processes, or "max": none (what an update lifts a limit with) */
 #define NSL_PIDS_MAX UINT64_MAX
@@ -184,6 +191,14 @@ int nsl_spec_set_cpu_shares(nsl_spec *spec, uint64_t shares, nsl_error *error);
  * with a 100 ms period. */
 #define NSL_CPU_QUOTA_MAX UINT64_MAX
 int nsl_spec_set_cpu_quota(nsl_spec *spec, uint64_t quota_us, uint64_t period_us, nsl_error *error);
+/* The CPU time the sandbox's realtime tasks may take per period, in
+ * microseconds (cgroup v1 cpu.rt_runtime_us and cpu.rt_period_us: OCI's
+ * realtimeRuntime and realtimePeriod; cgroup v2 has no such budget, and a
+ * sandbox that asks for one is refused there): runtime NSL_CPU_QUOTA_MAX for
+ * none. Either may be 0, for the cgroup's as it is (a new cgroup's: no
+ * realtime time, and its parent's period), not both. The kernel takes a
+ * runtime only where the parent has that much to give. */
+int nsl_spec_set_cpu_realtime(nsl_spec *spec, uint64_t runtime_us, uint64_t period_us, nsl_error *error);
 /* A soft memory limit in bytes, reclaimed down to under pressure (v1
  * memory.soft_limit_in_bytes, v2 memory.low: OCI's memory reservation). */
 int nsl_spec_set_memory_reservation(nsl_spec *spec, uint64_t bytes, nsl_error *error);

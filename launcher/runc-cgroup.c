@@ -50,7 +50,7 @@ int nsl_runc_pause(const struct nsl_runc *g, int argc, char **argv)
 }
 
 enum { U_RESOURCES = 1, U_MEMORY, U_MEMORY_SWAP, U_MEMORY_RESERVATION, U_PIDS, U_CPU_QUOTA, U_CPU_PERIOD,
-       U_CPU_SHARES, U_CPUSET_CPUS, U_CPUSET_MEMS, U_KERNEL, U_BLKIO };
+       U_CPU_SHARES, U_CPUSET_CPUS, U_CPUSET_MEMS, U_KERNEL, U_BLKIO, U_RT_PERIOD, U_RT_RUNTIME };
 
 static const struct nsl_option_def update_options[] = {
         { "resources", 'r', true, U_RESOURCES },
@@ -61,6 +61,8 @@ static const struct nsl_option_def update_options[] = {
         { "cpu-quota", 0, true, U_CPU_QUOTA },
         { "cpu-period", 0, true, U_CPU_PERIOD },
         { "cpu-share", 0, true, U_CPU_SHARES },
+        { "cpu-rt-period", 0, true, U_RT_PERIOD },
+        { "cpu-rt-runtime", 0, true, U_RT_RUNTIME },
         { "cpuset-cpus", 0, true, U_CPUSET_CPUS },
         { "cpuset-mems", 0, true, U_CPUSET_MEMS },
         { "kernel-memory", 0, true, U_KERNEL },
@@ -71,7 +73,7 @@ static const struct nsl_option_def update_options[] = {
 /* The flags, which replace what --resources sets (as runc's do). */
 struct update_flags {
         const char *memory, *swap, *reservation, *pids, *shares, *cpuset_cpus, *cpuset_mems, *blkio;
-        const char *quota, *period;
+        const char *quota, *period, *rt_runtime, *rt_period;
 };
 
 /* --resources: a linux.resources object, checked as create checks the
@@ -114,6 +116,18 @@ static int cpu_quota_to_spec(const struct update_flags *f, nsl_spec *spec, nsl_e
                                       error);
 }
 
+static int cpu_realtime_to_spec(const struct update_flags *f, nsl_spec *spec, nsl_error *error)
+{
+        int64_t runtime = 0, period = 0;
+        int r;
+
+        if ((f->rt_runtime && (r = number("--cpu-rt-runtime", f->rt_runtime, -1, &runtime, error)) < 0) ||
+            (f->rt_period && (r = number("--cpu-rt-period", f->rt_period, 1, &period, error)) < 0))
+                return r;
+        return nsl_spec_set_cpu_realtime(spec, runtime == -1 ? NSL_CPU_QUOTA_MAX : (uint64_t)runtime,
+                                         (uint64_t)period, error);
+}
+
 static int reservation_to_spec(const char *text, nsl_spec *spec, nsl_error *error)
 {
         uint64_t bytes;
@@ -123,24 +137,31 @@ static int reservation_to_spec(const char *text, nsl_spec *spec, nsl_error *erro
         return nsl_spec_set_memory_reservation(spec, bytes, error);
 }
 
+static const char *or_max(const char *value)
+{
+        return strcmp(value, "-1") ? value : "max";
+}
+
 static int flags_to_spec(const struct update_flags *f, nsl_spec *spec, nsl_error *error)
 {
         int64_t n;
         int r = 0;
 
+        /* as runc's: -1 lifts a limit */
         if (!r && f->memory)
-                r = nsl_spec_set_memory(spec, f->memory, error);
+                r = nsl_spec_set_memory(spec, or_max(f->memory), error);
         if (!r && f->swap)
-                r = nsl_spec_set_memory_swap(spec, f->swap, error);
+                r = nsl_spec_set_memory_swap(spec, or_max(f->swap), error);
         if (!r && f->reservation)
                 r = reservation_to_spec(f->reservation, spec, error);
-        /* as runc's: -1 lifts the limit */
-        if (!r && f->pids && (r = nsl_spec_set_pids(spec, strcmp(f->pids, "-1") ? f->pids : "max", error)) < 0)
+        if (!r && f->pids && (r = nsl_spec_set_pids(spec, or_max(f->pids), error)) < 0)
                 snprintf(error->what, sizeof error->what, "--pids-limit");
         if (!r && f->shares && (r = number("--cpu-share", f->shares, 2, &n, error)) == 0)
                 r = nsl_spec_set_cpu_shares(spec, (uint64_t)n, error);
         if (!r && (f->quota || f->period))
                 r = cpu_quota_to_spec(f, spec, error);
+        if (!r && (f->rt_runtime || f->rt_period))
+                r = cpu_realtime_to_spec(f, spec, error);
         if (!r && (f->cpuset_cpus || f->cpuset_mems))
                 r = nsl_spec_set_cpuset(spec, f->cpuset_cpus, f->cpuset_mems, error);
         if (!r && f->blkio && (r = number("--blkio-weight", f->blkio, 0, &n, error)) == 0)
@@ -158,7 +179,7 @@ int nsl_runc_update(const struct nsl_runc *g, int argc, char **argv)
         int n_ids = 0;
         nsl_spec *spec = nsl_spec_new();
         nsl_error error = { 0 };
-        enum nsl_token token;
+        enum nsl_token token = NSL_TOKEN_END;
         int id, r = spec ? 0 : nsl_fail(&error, ENOMEM, "update", "", NULL);
 
         /* runc's suite, and its users, put the flags after the ID too */
@@ -180,6 +201,8 @@ int nsl_runc_update(const struct nsl_runc *g, int argc, char **argv)
                 case U_CPUSET_MEMS: f.cpuset_mems = t.value; break;
                 case U_CPU_QUOTA: f.quota = t.value; break;
                 case U_CPU_PERIOD: f.period = t.value; break;
+                case U_RT_RUNTIME: f.rt_runtime = t.value; break;
+                case U_RT_PERIOD: f.rt_period = t.value; break;
                 case U_BLKIO: f.blkio = t.value; break;
                 case U_KERNEL:
                         r = nsl_fail(&error, ENOTSUP, t.spelled, t.value, "not supported by nslaunch");

@@ -630,15 +630,17 @@ int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits
 {
         *limits = (struct nsl_cgroup_limits){
                 .memory = spec->memory, .memory_swap = spec->memory_swap,
-                .cpu_quota_us = spec->cpu_quota_us, .cpu_period_us = spec->cpu_period_us, .pids = spec->pids, .cpu_shares = spec->cpu_shares,
+                .cpu_quota_us = spec->cpu_quota_us, .cpu_period_us = spec->cpu_period_us,
+                .cpu_rt_runtime_us = spec->cpu_rt_runtime_us, .cpu_rt_period_us = spec->cpu_rt_period_us, .pids = spec->pids, .cpu_shares = spec->cpu_shares,
                 .memory_reservation = spec->memory_reservation, .memory_kernel_tcp = spec->memory_kernel_tcp,
                 .memory_swappiness = spec->memory_swappiness,
                 .memory_swappiness_set = spec->memory_swappiness_set, .oom_kill_disable = spec->oom_kill_disable,
         };
         if (spec->memory_swap && spec->memory_swap < spec->memory)
                 return nsl_fail(error, EINVAL, "--memory-swap", "", "must be at least --memory (it is memory plus swap)");
-        if (spec->memory_swap && !spec->memory)
-                return nsl_fail(error, EINVAL, "--memory-swap", "", "needs --memory");
+        /* as runc's: memory without limit is memory and swap without limit */
+        if (spec->memory == NSL_MEMORY_MAX && !spec->memory_swap)
+                limits->memory_swap = NSL_MEMORY_MAX;
         /* the setters checked their length */
         snprintf(limits->cpuset_cpus, sizeof limits->cpuset_cpus, "%s", spec->cpuset_cpus ? spec->cpuset_cpus : "");
         snprintf(limits->cpuset_mems, sizeof limits->cpuset_mems, "%s", spec->cpuset_mems ? spec->cpuset_mems : "");
@@ -680,6 +682,9 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
             (r = plan_fds(spec, plan, error)) < 0)
                 return r;
         plan_rlimits(spec, host, plan);
+        /* a new cgroup's memory has no limit, below which no swap limit could be */
+        if (spec->memory_swap && spec->memory_swap != NSL_MEMORY_MAX && !spec->memory)
+                return nsl_fail(error, EINVAL, "--memory-swap", "", "needs --memory");
         if ((r = nsl_plan_cgroup_limits(spec, &plan->limits, error)) < 0 ||
             (r = plan_shared_pid_cgroup(spec, plan, error)) < 0 ||
             (r = plan_command_as_init(spec, host, plan, error)) < 0)

@@ -546,16 +546,21 @@ bool nsl_spec_seccomp_unconfined(const nsl_spec *spec)
 
 int nsl_spec_set_memory(nsl_spec *spec, const char *size, nsl_error *error)
 {
-        if (nsl_parse_size(size, &spec->memory) < 0 || spec->memory < (1 << 20))
-                return nsl_fail(error, EINVAL, "--memory", size ? size : "", "expected a size of at least 1m, e.g. 512m or 2g");
+        if (size && !strcmp(size, "max"))
+                spec->memory = NSL_MEMORY_MAX;
+        else if (nsl_parse_size(size, &spec->memory) < 0 || spec->memory < (1 << 20))
+                return nsl_fail(error, EINVAL, "--memory", size ? size : "",
+                                "expected a size of at least 1m, e.g. 512m or 2g, or max");
         return 0;
 }
 
 int nsl_spec_set_memory_swap(nsl_spec *spec, const char *size, nsl_error *error)
 {
-        if (nsl_parse_size(size, &spec->memory_swap) < 0 || spec->memory_swap == 0)
+        if (size && !strcmp(size, "max"))
+                spec->memory_swap = NSL_MEMORY_MAX;
+        else if (nsl_parse_size(size, &spec->memory_swap) < 0 || spec->memory_swap == 0)
                 return nsl_fail(error, EINVAL, "--memory-swap", size ? size : "",
-                                "expected a size (memory plus swap, as Docker), e.g. 1g");
+                                "expected a size (memory plus swap, as Docker), e.g. 1g, or max");
         return 0;
 }
 
@@ -664,6 +669,23 @@ int nsl_spec_set_cpu_quota(nsl_spec *spec, uint64_t quota_us, uint64_t period_us
                 return nsl_fail(error, EINVAL, "cpu quota", text, "expected a quota, a period, or both");
         spec->cpu_quota_us = quota_us;
         spec->cpu_period_us = period_us;
+        return 0;
+}
+
+int nsl_spec_set_cpu_realtime(nsl_spec *spec, uint64_t runtime_us, uint64_t period_us, nsl_error *error)
+{
+        char text[48];
+
+        if (runtime_us == NSL_CPU_QUOTA_MAX)
+                snprintf(text, sizeof text, "max/%llu", (unsigned long long)period_us);
+        else
+                snprintf(text, sizeof text, "%llu/%llu", (unsigned long long)runtime_us, (unsigned long long)period_us);
+        if (!runtime_us && !period_us)
+                return nsl_fail(error, EINVAL, "cpu realtime", text, "expected a runtime, a period, or both");
+        if (runtime_us && runtime_us != NSL_CPU_QUOTA_MAX && period_us && runtime_us > period_us)
+                return nsl_fail(error, EINVAL, "cpu realtime", text, "expected a runtime no longer than its period");
+        spec->cpu_rt_runtime_us = runtime_us;
+        spec->cpu_rt_period_us = period_us;
         return 0;
 }
 

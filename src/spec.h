@@ -79,6 +79,7 @@ struct nsl_spec {
         uint64_t memory, memory_swap;   /* bytes; 0 = no limit / not given */
         uint64_t cpu_quota_us;          /* per period; 0 = no limit */
         uint64_t cpu_period_us;         /* the quota's period; 0 = NSL_CGROUP_PERIOD_US (100 ms) */
+        uint64_t cpu_rt_runtime_us, cpu_rt_period_us;   /* 0 = as the cgroup has it */
         uint64_t pids;                  /* 0 = no limit */
         char *cgroup_parent;
         char *cgroup_path;              /* exact (resolved OCI cgroupsPath); NULL: a new one under the parent */

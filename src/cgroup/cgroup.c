@@ -53,16 +53,24 @@ static bool has_file_of(const struct nsl_cgroup_limits *l, const char *controlle
         return false;
 }
 
+uint64_t nsl_cgroup_swap_beyond_memory(const struct nsl_cgroup_limits *l)
+{
+        if (l->memory_swap == NSL_MEMORY_MAX)
+                return NSL_MEMORY_MAX;
+        return l->memory_swap > l->memory ? l->memory_swap - l->memory : 0;
+}
+
 bool nsl_cgroup_wants(const struct nsl_cgroup_limits *l, int c)
 {
         if (c != NSL_CG_FREEZER && c != NSL_CG_DEVICES && has_file_of(l, nsl_cgroup_controller_names[c]))
                 return true;
         switch (c) {
         case NSL_CG_MEMORY:
-                return l->memory != 0 || l->memory_reservation != 0 || l->memory_kernel_tcp != 0 ||
+                return l->memory != 0 || l->memory_swap != 0 || l->memory_reservation != 0 || l->memory_kernel_tcp != 0 ||
                        l->memory_swappiness_set || l->oom_kill_disable;
         case NSL_CG_CPU:
-                return l->cpu_quota_us != 0 || l->cpu_period_us != 0 || l->cpu_shares != 0;
+                return l->cpu_quota_us != 0 || l->cpu_period_us != 0 || l->cpu_shares != 0 ||
+                       l->cpu_rt_runtime_us != 0 || l->cpu_rt_period_us != 0;
         case NSL_CG_PIDS:
                 return l->pids != 0;
         case NSL_CG_CPUSET:

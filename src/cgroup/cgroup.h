@@ -56,6 +56,9 @@ struct nsl_cgroup_limits {
         uint64_t memory_swap;   /* memory + swap (Docker's meaning); 0 = no swap beyond memory */
         uint64_t cpu_quota_us;  /* per period; NSL_CPU_QUOTA_MAX: none; 0: as it is (a new cgroup's: none) */
         uint64_t cpu_period_us; /* 0: as it is (a new cgroup's: NSL_CGROUP_PERIOD_US) */
+        /* v1 only: cpu.rt_runtime_us (NSL_CPU_QUOTA_MAX: none) and
+         * cpu.rt_period_us; 0: as it is */
+        uint64_t cpu_rt_runtime_us, cpu_rt_period_us;
         uint64_t pids;          /* 0 = none */
         uint64_t memory_reservation;    /* bytes, a soft limit (v1 soft_limit_in_bytes, v2 memory.low); 0 = none */
         uint64_t cpu_shares;    /* v1 cpu.shares (2..262144), v2 cpu.weight converted; 0 = none */

@@ -17,6 +17,9 @@
 extern const char *const nsl_cgroup_controller_names[NSL_CG_N];
 
 bool nsl_cgroup_wants(const struct nsl_cgroup_limits *l, int controller);
+/* The swap the limits allow beyond memory (cgroup v2 and systemd count it
+ * alone): NSL_MEMORY_MAX for no limit. */
+uint64_t nsl_cgroup_swap_beyond_memory(const struct nsl_cgroup_limits *l);
 int nsl_cgroup_write(int dirfd, const char *name, const char *value, nsl_error *error);
 /* A failure that names a file of the cgroup alone ("memory.max") names it
  * in dir, so that the line says which cgroup; returns r. */

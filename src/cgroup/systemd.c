@@ -195,10 +195,11 @@ static void prop_cpu_list(struct nsl_dbus_writer *w, const char *name, const cha
  * the cgroupfs writes after the job are the exact ones. */
 static void limit_properties(struct nsl_dbus_writer *w, const struct nsl_cgroup_limits *l)
 {
-        if (l->memory) {
+        /* UINT64_MAX is systemd's infinity, as it is NSL_MEMORY_MAX */
+        if (l->memory)
                 prop_u64(w, "MemoryMax", l->memory);
-                prop_u64(w, "MemorySwapMax", l->memory_swap > l->memory ? l->memory_swap - l->memory : 0);
-        }
+        if (l->memory || l->memory_swap == NSL_MEMORY_MAX)
+                prop_u64(w, "MemorySwapMax", nsl_cgroup_swap_beyond_memory(l));
         if (l->memory_reservation)
                 prop_u64(w, "MemoryLow", l->memory_reservation);
         if (l->pids)

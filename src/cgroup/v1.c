@@ -21,8 +21,15 @@ static int write_u64(int dirfd, const char *file, uint64_t value, nsl_error *err
         return nsl_cgroup_write(dirfd, file, text, error);
 }
 
+/* -1: v1's word for no limit */
+static int write_memory_limit(int dirfd, const char *file, uint64_t bytes, nsl_error *error)
+{
+        return bytes == NSL_MEMORY_MAX ? nsl_cgroup_write(dirfd, file, "-1", error) : write_u64(dirfd, file, bytes, error);
+}
+
 /* memory.memsw.limit_in_bytes may never be below memory.limit_in_bytes, so
- * the one that grows is written first (an update may raise or lower both). */
+ * the one that grows is written first (an update may raise or lower both,
+ * or change either alone). */
 static int apply_memory(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
 {
         uint64_t memsw = l->memory_swap > l->memory ? l->memory_swap : l->memory;
@@ -30,48 +37,62 @@ static int apply_memory(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
         int r;
 
         if (faccessat(dirfd, "memory.memsw.limit_in_bytes", F_OK, 0) < 0) {
+                if (l->memory_swap == NSL_MEMORY_MAX)
+                        /* swap without limit: nothing to count it for */
+                        return l->memory ? write_memory_limit(dirfd, "memory.limit_in_bytes", l->memory, error) : 0;
                 if (l->memory_swap > l->memory)
                         return nsl_fail(error, ENOTSUP, "cgroup", "memory.memsw.limit_in_bytes",
                                         "this host does not account swap (swapaccount=1): the swap limit cannot be set");
                 if (faccessat(dirfd, "memory.swappiness", F_OK, 0) == 0)
                         /* no swap accounting: keep the sandbox out of swap instead */
                         (void)nsl_cgroup_write(dirfd, "memory.swappiness", "0", error);
-                return write_u64(dirfd, "memory.limit_in_bytes", l->memory, error);
+                return write_memory_limit(dirfd, "memory.limit_in_bytes", l->memory, error);
         }
         bool swap_first = nsl_cgroup_read(dirfd, "memory.memsw.limit_in_bytes", now, sizeof now) > 0 &&
                           memsw > strtoull(now, NULL, 10);
-        if (swap_first && (r = write_u64(dirfd, "memory.memsw.limit_in_bytes", memsw, error)) < 0)
+        if (swap_first && (r = write_memory_limit(dirfd, "memory.memsw.limit_in_bytes", memsw, error)) < 0)
                 return r;
-        if ((r = write_u64(dirfd, "memory.limit_in_bytes", l->memory, error)) < 0)
+        if (l->memory && (r = write_memory_limit(dirfd, "memory.limit_in_bytes", l->memory, error)) < 0)
                 return r;
-        return swap_first ? 0 : write_u64(dirfd, "memory.memsw.limit_in_bytes", memsw, error);
+        return swap_first ? 0 : write_memory_limit(dirfd, "memory.memsw.limit_in_bytes", memsw, error);
 }
 
-static int write_quota(int dirfd, uint64_t quota, nsl_error *error)
+/* A budget of CPU time per period: CFS's quota, or realtime tasks' runtime. */
+struct cpu_budget_files {
+        const char *budget, *period;
+};
+
+static const struct cpu_budget_files cfs_files = { "cpu.cfs_quota_us", "cpu.cfs_period_us" };
+static const struct cpu_budget_files rt_files = { "cpu.rt_runtime_us", "cpu.rt_period_us" };
+
+static int write_budget(int dirfd, const char *file, uint64_t budget, nsl_error *error)
 {
-        return quota == NSL_CPU_QUOTA_MAX ? nsl_cgroup_write(dirfd, "cpu.cfs_quota_us", "-1", error)
-                                          : write_u64(dirfd, "cpu.cfs_quota_us", quota, error);
+        return budget == NSL_CPU_QUOTA_MAX ? nsl_cgroup_write(dirfd, file, "-1", error)
+                                           : write_u64(dirfd, file, budget, error);
 }
 
 /* Each 0 is left as it is. The kernel checks each write against the
  * parent's share with the other value as it stands: a period written first
- * may, with the old quota, claim more than the parent has (and a quota
+ * may, with the old budget, claim more than the parent has (and a budget
  * first, with the old period). One of the two orders always passes where
  * the new pair fits. */
-static int apply_cpu_quota(int dirfd, uint64_t quota, uint64_t period, nsl_error *error)
+static int apply_cpu_budget(int dirfd, const struct cpu_budget_files *f, uint64_t budget, uint64_t period,
+                            nsl_error *error)
 {
         nsl_error ignored;
         int r;
 
+        if (!budget && !period)
+                return 0;
         if (!period)
-                return write_quota(dirfd, quota, error);
-        if (!quota)
-                return write_u64(dirfd, "cpu.cfs_period_us", period, error);
-        if (write_u64(dirfd, "cpu.cfs_period_us", period, &ignored) == 0)
-                return write_quota(dirfd, quota, error);
-        if ((r = write_quota(dirfd, quota, error)) < 0)
+                return write_budget(dirfd, f->budget, budget, error);
+        if (!budget)
+                return write_u64(dirfd, f->period, period, error);
+        if (write_u64(dirfd, f->period, period, &ignored) == 0)
+                return write_budget(dirfd, f->budget, budget, error);
+        if ((r = write_budget(dirfd, f->budget, budget, error)) < 0)
                 return r;
-        return write_u64(dirfd, "cpu.cfs_period_us", period, error);
+        return write_u64(dirfd, f->period, period, error);
 }
 
 static int apply_cpu(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
@@ -80,9 +101,9 @@ static int apply_cpu(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *er
 
         if (l->cpu_shares && (r = write_u64(dirfd, "cpu.shares", l->cpu_shares, error)) < 0)
                 return r;
-        if (!l->cpu_quota_us && !l->cpu_period_us)
-                return 0;
-        return apply_cpu_quota(dirfd, l->cpu_quota_us, l->cpu_period_us, error);
+        if ((r = apply_cpu_budget(dirfd, &cfs_files, l->cpu_quota_us, l->cpu_period_us, error)) < 0)
+                return r;
+        return apply_cpu_budget(dirfd, &rt_files, l->cpu_rt_runtime_us, l->cpu_rt_period_us, error);
 }
 
 static int apply_cpuset(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
@@ -144,7 +165,7 @@ int nsl_cgroup_v1_apply(int dirfd, int c, const struct nsl_cgroup_limits *l, nsl
 {
         switch (c) {
         case NSL_CG_MEMORY: {
-                int r = l->memory ? apply_memory(dirfd, l, error) : 0;
+                int r = l->memory || l->memory_swap ? apply_memory(dirfd, l, error) : 0;
                 if (r == 0 && l->memory_reservation)
                         r = write_u64(dirfd, "memory.soft_limit_in_bytes", l->memory_reservation, error);
                 if (r == 0 && l->memory_kernel_tcp)

@@ -188,6 +188,35 @@ static int cpu_max(int dirfd, const struct nsl_cgroup_limits *l, char *value, si
         return 0;
 }
 
+/* UINT64_MAX (NSL_MEMORY_MAX, NSL_PIDS_MAX): "max", v2's word for no limit */
+static int write_limit(int dirfd, const char *file, uint64_t n, nsl_error *error)
+{
+        char value[32];
+
+        if (n == UINT64_MAX)
+                return nsl_cgroup_write(dirfd, file, "max", error);
+        snprintf(value, sizeof value, "%llu", (unsigned long long)n);
+        return nsl_cgroup_write(dirfd, file, value, error);
+}
+
+/* v2 counts swap on its own: Docker's memory-swap is memory + swap, so a
+ * swap limit alone has nothing to be counted beyond (runc refuses it too);
+ * lifting it needs nothing. */
+static int apply_memory(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
+{
+        uint64_t swap = nsl_cgroup_swap_beyond_memory(l);
+        int r;
+
+        if (!l->memory && swap != NSL_MEMORY_MAX)
+                return nsl_fail(error, EINVAL, "cgroup", "memory.swap.max",
+                                "cgroup v2 counts swap alone: a memory-plus-swap limit needs the memory limit with it");
+        if (l->memory && (r = write_limit(dirfd, "memory.max", l->memory, error)) < 0)
+                return r;
+        if ((r = write_limit(dirfd, "memory.swap.max", swap, error)) < 0 && error->errnum != ENOENT)
+                return r;
+        return l->memory ? nsl_cgroup_write(dirfd, "memory.oom.group", "1", error) : 0;
+}
+
 int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error *error)
 {
         char value[64];
@@ -200,18 +229,11 @@ int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
                 return nsl_fail(error, ENOTSUP, "cgroup", "memory.swappiness", "cgroup v2 has no per-cgroup swappiness");
         if (l->oom_kill_disable)
                 return nsl_fail(error, ENOTSUP, "cgroup", "memory.oom_control", "cgroup v2 cannot disable the OOM killer");
-        if (l->memory) {
-                snprintf(value, sizeof value, "%llu", (unsigned long long)l->memory);
-                if ((r = nsl_cgroup_write(dirfd, "memory.max", value, error)) < 0)
-                        return r;
-                /* v2 counts swap on its own: Docker's memory-swap is memory + swap */
-                snprintf(value, sizeof value, "%llu",
-                         (unsigned long long)(l->memory_swap > l->memory ? l->memory_swap - l->memory : 0));
-                if ((r = nsl_cgroup_write(dirfd, "memory.swap.max", value, error)) < 0 && error->errnum != ENOENT)
-                        return r;
-                if ((r = nsl_cgroup_write(dirfd, "memory.oom.group", "1", error)) < 0)
-                        return r;
-        }
+        if (l->cpu_rt_runtime_us || l->cpu_rt_period_us)
+                return nsl_fail(error, ENOTSUP, "cgroup", "cpu.rt_runtime_us",
+                                "cgroup v2 has no realtime CPU budget (the cpu controller takes no realtime task)");
+        if ((l->memory || l->memory_swap) && (r = apply_memory(dirfd, l, error)) < 0)
+                return r;
         if (l->cpu_quota_us || l->cpu_period_us) {
                 if ((r = cpu_max(dirfd, l, value, sizeof value, error)) < 0 ||
                     (r = nsl_cgroup_write(dirfd, "cpu.max", value, error)) < 0)
@@ -227,14 +249,8 @@ int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
                 if ((r = nsl_cgroup_write(dirfd, "cpu.weight", value, error)) < 0)
                         return r;
         }
-        if (l->pids) {
-                if (l->pids == NSL_PIDS_MAX)
-                        snprintf(value, sizeof value, "max");
-                else
-                        snprintf(value, sizeof value, "%llu", (unsigned long long)l->pids);
-                if ((r = nsl_cgroup_write(dirfd, "pids.max", value, error)) < 0)
-                        return r;
-        }
+        if (l->pids && (r = write_limit(dirfd, "pids.max", l->pids, error)) < 0)
+                return r;
         if (l->cpuset_cpus[0] && (r = nsl_cgroup_write(dirfd, "cpuset.cpus", l->cpuset_cpus, error)) < 0)
                 return r;
         if (l->cpuset_mems[0] && (r = nsl_cgroup_write(dirfd, "cpuset.mems", l->cpuset_mems, error)) < 0)

@@ -105,6 +105,8 @@ struct nsl_oci_resources {
         uint64_t cpu_shares;    /* 0: not given */
         int64_t cpu_quota;      /* NSL_OCI_UNSET_I64: not given */
         uint64_t cpu_period;    /* 0: not given (100000) */
+        int64_t cpu_rt_runtime; /* 0: not given; -1: none */
+        uint64_t cpu_rt_period; /* 0: not given */
         char *cpu_cpus, *cpu_mems;
         int64_t pids_limit;     /* NSL_OCI_UNSET_I64: not given */
         unsigned blkio_weight;  /* 0: not given */

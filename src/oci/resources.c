@@ -53,13 +53,13 @@ static int parse_cpu(json_object *res, const char *base, struct nsl_oci_resource
         if ((r = nsl_oci_get_object(res, "cpu", base, &cpu, error)) <= 0)
                 return r;
         if ((r = nsl_oci_check_keys(cpu, path, known, error)) < 0 ||
-            (r = nsl_oci_refuse_set(cpu, "realtimeRuntime", path, error)) < 0 ||
-            (r = nsl_oci_refuse_set(cpu, "realtimePeriod", path, error)) < 0 ||
             (r = nsl_oci_refuse_set(cpu, "idle", path, error)) < 0 ||
             (r = nsl_oci_refuse_set(cpu, "burst", path, error)) < 0 ||
             (r = nsl_oci_get_u64(cpu, "shares", path, &out->cpu_shares, NULL, error)) < 0 ||
             (r = nsl_oci_get_int(cpu, "quota", path, -1, INT64_MAX, &out->cpu_quota, NULL, error)) < 0 ||
             (r = nsl_oci_get_u64(cpu, "period", path, &out->cpu_period, NULL, error)) < 0 ||
+            (r = nsl_oci_get_int(cpu, "realtimeRuntime", path, -1, INT64_MAX, &out->cpu_rt_runtime, NULL, error)) < 0 ||
+            (r = nsl_oci_get_u64(cpu, "realtimePeriod", path, &out->cpu_rt_period, NULL, error)) < 0 ||
             (r = nsl_oci_get_string(cpu, "cpus", path, &out->cpu_cpus, error)) < 0 ||
             (r = nsl_oci_get_string(cpu, "mems", path, &out->cpu_mems, error)) < 0)
                 return r;

@@ -239,14 +239,15 @@ static int memory_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, n
         char size[32];
         int r;
 
-        if (res->memory_limit > 0) {
+        /* -1: no limit (update lifts one with it) */
+        if (res->memory_limit > 0 || res->memory_limit == -1) {
                 snprintf(size, sizeof size, "%" PRId64, res->memory_limit);
-                if ((r = nsl_spec_set_memory(spec, size, error)) < 0)
+                if ((r = nsl_spec_set_memory(spec, res->memory_limit > 0 ? size : "max", error)) < 0)
                         return nsl_oci_as_field(error, "linux.resources.memory.limit", r);
         }
-        if (res->memory_swap > 0) {
+        if (res->memory_swap > 0 || res->memory_swap == -1) {
                 snprintf(size, sizeof size, "%" PRId64, res->memory_swap);
-                if ((r = nsl_spec_set_memory_swap(spec, size, error)) < 0)
+                if ((r = nsl_spec_set_memory_swap(spec, res->memory_swap > 0 ? size : "max", error)) < 0)
                         return nsl_oci_as_field(error, "linux.resources.memory.swap", r);
         }
         if (res->memory_reservation > 0 &&
@@ -273,6 +274,10 @@ static int cpu_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, nsl_
         uint64_t quota = res->cpu_quota == -1 ? NSL_CPU_QUOTA_MAX : res->cpu_quota > 0 ? (uint64_t)res->cpu_quota : 0;
         if ((quota || res->cpu_period) && (r = nsl_spec_set_cpu_quota(spec, quota, res->cpu_period, error)) < 0)
                 return nsl_oci_as_field(error, "linux.resources.cpu.quota", r);
+        uint64_t rt_runtime = res->cpu_rt_runtime == -1 ? NSL_CPU_QUOTA_MAX : (uint64_t)res->cpu_rt_runtime;
+        if ((rt_runtime || res->cpu_rt_period) &&
+            (r = nsl_spec_set_cpu_realtime(spec, rt_runtime, res->cpu_rt_period, error)) < 0)
+                return nsl_oci_as_field(error, "linux.resources.cpu.realtimeRuntime", r);
         if (((res->cpu_cpus && *res->cpu_cpus) || (res->cpu_mems && *res->cpu_mems)) &&
             (r = nsl_spec_set_cpuset(spec, res->cpu_cpus, res->cpu_mems, error)) < 0)
                 return nsl_oci_as_field(error, "linux.resources.cpu.cpus", r);

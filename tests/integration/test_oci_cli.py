@@ -1489,6 +1489,106 @@ def test_update_pids_limit(runc, bundle):
     assert runc("delete", "--force", "upd").returncode == 0
 
 
+def cgroup_file(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_update_lifts_and_sets_memory_and_swap_as_runcs(runc, bundle):
+    run_detached_with(runc, bundle, "mem", memory={"limit": 32 << 20})
+    v1, v2 = "/sys/fs/cgroup/memory/nslaunch-runc/mem", "/sys/fs/cgroup/nslaunch-runc/mem"
+
+    def update(*args, resources=None):
+        if resources is not None:
+            return runc("update", "--resources", "-", "mem", input=json.dumps({"memory": resources}))
+        return runc("update", "mem", *args)
+
+    if os.path.isdir(v1):
+        limit, memsw = v1 + "/memory.limit_in_bytes", v1 + "/memory.memsw.limit_in_bytes"
+        none = cgroup_file("/sys/fs/cgroup/memory/memory.limit_in_bytes")
+        assert cgroup_file(limit) == str(32 << 20)
+        if os.path.exists(memsw):
+            assert cgroup_file(memsw) == str(32 << 20)
+            # v1 counts memory and swap together: either changes alone
+            assert update("--memory-swap", "-1").returncode == 0
+            assert (cgroup_file(limit), cgroup_file(memsw)) == (str(32 << 20), none)
+            assert update("--memory-swap", "96m").returncode == 0
+            assert (cgroup_file(limit), cgroup_file(memsw)) == (str(32 << 20), str(96 << 20))
+            assert "memory.memsw.limit_in_bytes" in one_error_line(update("--memory-swap", "16m"))
+        # no memory limit is no swap limit either, unless one is given
+        cp = update("--memory", "-1")
+        assert cp.returncode == 0, cp.stderr
+        assert cgroup_file(limit) == none
+        if os.path.exists(memsw):
+            assert cgroup_file(memsw) == none
+        assert update(resources={"limit": 48 << 20}).returncode == 0
+        assert cgroup_file(limit) == str(48 << 20)
+        assert update(resources={"limit": -1}).returncode == 0
+        assert cgroup_file(limit) == none
+    else:
+        assert cgroup_file(v2 + "/memory.max") == str(32 << 20)
+        if os.path.exists(v2 + "/memory.swap.max"):
+            assert update("--memory-swap", "-1").returncode == 0
+            assert cgroup_file(v2 + "/memory.swap.max") == "max"
+        # v2 counts swap alone: a memory-plus-swap figure needs the memory with it
+        assert "memory.swap.max" in one_error_line(update("--memory-swap", "96m"))
+        cp = update("--memory", "-1")
+        assert cp.returncode == 0, cp.stderr
+        assert cgroup_file(v2 + "/memory.max") == "max"
+        assert update(resources={"limit": 48 << 20, "swap": 64 << 20}).returncode == 0
+        assert cgroup_file(v2 + "/memory.max") == str(48 << 20)
+        if os.path.exists(v2 + "/memory.swap.max"):
+            assert cgroup_file(v2 + "/memory.swap.max") == str(16 << 20)
+    assert "expected a size" in one_error_line(update("--memory", "-2"))
+    assert runc("delete", "--force", "mem").returncode == 0
+
+
+def write_cgroup_file(path, value):
+    with open(path, "w") as f:
+        f.write(str(value))
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_update_sets_the_realtime_cpu_budget_on_cgroup_v1(runc, bundle):
+    run_detached_with(runc, bundle, "rt")
+    parent = "/sys/fs/cgroup/cpu/nslaunch-runc"
+    own = parent + "/rt"
+
+    def update(**cpu):
+        return runc("update", "--resources", "-", "rt", input=json.dumps({"cpu": cpu}))
+
+    if not os.path.exists(own + "/cpu.rt_runtime_us"):
+        # cgroup v2 (or a kernel without realtime group scheduling)
+        assert "cpu.rt_runtime_us" in one_error_line(update(realtimeRuntime=500001))
+        assert runc("delete", "--force", "rt").returncode == 0
+        return
+    # a new cgroup has no realtime time, nor its parent to give: as runc's
+    # suite does, the parent (the runtime's own) gets the root's first
+    assert "cpu.rt_runtime_us" in one_error_line(update(realtimeRuntime=500001))
+    period, runtime = (cgroup_file("/sys/fs/cgroup/cpu/cpu.rt_" + f) for f in ("period_us", "runtime_us"))
+    try:
+        write_cgroup_file(parent + "/cpu.rt_period_us", period)
+        write_cgroup_file(parent + "/cpu.rt_runtime_us", runtime)
+        cp = update(realtimeRuntime=500001)
+        assert cp.returncode == 0, cp.stderr
+        assert (cgroup_file(own + "/cpu.rt_runtime_us"), cgroup_file(own + "/cpu.rt_period_us")) == ("500001", period)
+        assert update(realtimePeriod=800001, realtimeRuntime=500001).returncode == 0
+        assert (cgroup_file(own + "/cpu.rt_runtime_us"), cgroup_file(own + "/cpu.rt_period_us")) == ("500001", "800001")
+        cp = runc("update", "rt", "--cpu-rt-period", "900001", "--cpu-rt-runtime", "600001")
+        assert cp.returncode == 0, cp.stderr
+        assert (cgroup_file(own + "/cpu.rt_runtime_us"), cgroup_file(own + "/cpu.rt_period_us")) == ("600001", "900001")
+        assert "no longer than its period" in one_error_line(
+            runc("update", "rt", "--cpu-rt-period", "100000", "--cpu-rt-runtime", "200000"))
+        assert "--cpu-rt-runtime" in one_error_line(runc("update", "rt", "--cpu-rt-runtime", "-2"))
+        assert runc("delete", "--force", "rt").returncode == 0
+    finally:
+        if os.path.exists(own):
+            write_cgroup_file(own + "/cpu.rt_runtime_us", 0)
+        if os.path.exists(parent):
+            write_cgroup_file(parent + "/cpu.rt_runtime_us", 0)
+
+
 def run_detached_with(runc, bundle, cid, **resources):
     linux = bundle.config["linux"]
     linux.setdefault("resources", {}).update(resources)

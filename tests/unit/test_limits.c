@@ -14,6 +14,7 @@
 
 #include "cgroup/cgroup.h"
 #include "parse/parse.h"
+#include "plan.h"
 #include "spec.h"
 
 static void cpus(void **state)
@@ -84,10 +85,10 @@ static void bad_limit_options(void **state)
         nsl_spec *s = nsl_spec_new();
         nsl_error e = { 0 };
         (void)state;
-        expect_line(nsl_spec_set_memory(s, "1k", &e), &e, "nslaunch: --memory: 1k: expected a size of at least 1m, e.g. 512m or 2g");
-        expect_line(nsl_spec_set_memory(s, "lots", &e), &e, "nslaunch: --memory: lots: expected a size of at least 1m, e.g. 512m or 2g");
+        expect_line(nsl_spec_set_memory(s, "1k", &e), &e, "nslaunch: --memory: 1k: expected a size of at least 1m, e.g. 512m or 2g, or max");
+        expect_line(nsl_spec_set_memory(s, "lots", &e), &e, "nslaunch: --memory: lots: expected a size of at least 1m, e.g. 512m or 2g, or max");
         expect_line(nsl_spec_set_memory_swap(s, "0", &e), &e,
-                    "nslaunch: --memory-swap: 0: expected a size (memory plus swap, as Docker), e.g. 1g");
+                    "nslaunch: --memory-swap: 0: expected a size (memory plus swap, as Docker), e.g. 1g, or max");
         expect_line(nsl_spec_set_cpus(s, "0", &e), &e, "nslaunch: --cpus: 0: expected a number of CPUs from 0.01 to 1024, e.g. 0.5 or 2");
         expect_line(nsl_spec_set_pids(s, "1", &e), &e,
                     "nslaunch: --pids: 1: expected a number of processes from 2 (init and the command) to 4194304, or max");
@@ -312,6 +313,40 @@ static void v1_files_and_values(void **state)
         cleanup_dir(cdir, cpu_files);
 }
 
+/* -1 and max, each hierarchy's word for no limit; no memory limit is no
+ * swap limit either unless one is given; a swap limit alone changes v1's
+ * memsw alone, and has nothing to count beyond on v2. */
+static void memory_and_swap_without_limit(void **state)
+{
+        static const char *const mem_files[] = { "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", NULL };
+        char mdir[] = "/tmp/nsl-fake-cgroup-XXXXXX", dir[] = "/tmp/nsl-fake-cgroup-XXXXXX";
+        int mfd = fake_cgroup(mdir, mem_files), fd = fake_cgroup(dir, v2_files);
+        nsl_spec *s = nsl_spec_new();
+        struct nsl_cgroup_limits l = { 0 }, swap_only = { .memory_swap = 96 << 20 };
+        nsl_error e = { 0 };
+        (void)state;
+        assert_int_equal(nsl_spec_set_memory(s, "max", &e), 0);
+        assert_int_equal(nsl_plan_cgroup_limits(s, &l, &e), 0);
+        assert_true(l.memory == NSL_MEMORY_MAX && l.memory_swap == NSL_MEMORY_MAX);
+        assert_int_equal(nsl_cgroup_v1_apply(mfd, NSL_CG_MEMORY, &l, &e), 0);
+        expect_file(mfd, "memory.limit_in_bytes", "-1");
+        expect_file(mfd, "memory.memsw.limit_in_bytes", "-1");
+        assert_int_equal(nsl_cgroup_v1_apply(mfd, NSL_CG_MEMORY, &swap_only, &e), 0);
+        expect_file(mfd, "memory.limit_in_bytes", "-1");
+        expect_file(mfd, "memory.memsw.limit_in_bytes", "100663296");
+        assert_int_equal(nsl_cgroup_v2_apply(fd, &l, &e), 0);
+        expect_file(fd, "memory.max", "max");
+        expect_file(fd, "memory.swap.max", "max");
+        expect_line(nsl_cgroup_v2_apply(fd, &swap_only, &e), &e,
+                    "nslaunch: cgroup: memory.swap.max: cgroup v2 counts swap alone: "
+                    "a memory-plus-swap limit needs the memory limit with it");
+        nsl_spec_free(s);
+        close(mfd);
+        close(fd);
+        cleanup_dir(mdir, mem_files);
+        cleanup_dir(dir, v2_files);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -327,6 +362,7 @@ int main(void)
                 cmocka_unit_test(v2_cpu_quota_and_period_alone),
                 cmocka_unit_test(v2_missing_controller_is_an_error),
                 cmocka_unit_test(v1_files_and_values),
+                cmocka_unit_test(memory_and_swap_without_limit),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

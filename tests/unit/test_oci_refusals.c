@@ -206,11 +206,13 @@ static void resources(void **state)
         expect_refused("linux.resources.memory.swappiness", "101",
                        "nslaunch: config.json: linux.resources.memory.swappiness: 101: expected 0 to 100");
         expect_refused("linux.resources.memory.disableOOMKiller", "1", "nslaunch: config.json: *");
-        expect_refused("linux.resources.cpu.realtimeRuntime", "1000",
-                       "nslaunch: config.json: linux.resources.cpu.realtimeRuntime: not supported");
+        /* realtime: carried out on cgroup v1 (refused on v2 when the cgroup is made) */
+        expect_refused("linux.resources.cpu.realtimeRuntime", "-2",
+                       "nslaunch: config.json: linux.resources.cpu.realtimeRuntime: expected an integer from -1 to *");
+        expect_refused("linux.resources.cpu", "{\"realtimeRuntime\": 2000, \"realtimePeriod\": 1000}",
+                       "nslaunch: config.json: linux.resources.cpu.realtimeRuntime: 2000/1000: "
+                       "expected a runtime no longer than its period");
         expect_refused("linux.resources.cpu.idle", "1", "nslaunch: config.json: linux.resources.cpu.idle: not supported");
-        expect_refused("linux.resources.cpu.realtimePeriod", "1000",
-                       "nslaunch: config.json: linux.resources.cpu.realtimePeriod: not supported");
         expect_refused("linux.resources.cpu.burst", "1000", "nslaunch: config.json: linux.resources.cpu.burst: not supported");
         expect_refused("linux.resources.memory.checkBeforeUpdate", "true",
                        "nslaunch: config.json: linux.resources.memory.checkBeforeUpdate: not supported");
