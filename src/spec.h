@@ -76,7 +76,7 @@ struct nsl_spec {
         sigset_t forward_set;
         enum nsl_seccomp_mode seccomp;
         char *seccomp_path;     /* the profile or the compiled filter */
-        uint64_t memory, memory_swap;   /* bytes; 0 = no limit / not given */
+        uint64_t memory, memory_swap;   /* bytes; 0 = not given; NSL_MEMORY_MAX = none */
         uint64_t cpu_quota_us;          /* per period; 0 = no limit */
         uint64_t cpu_period_us;         /* the quota's period; 0 = NSL_CGROUP_PERIOD_US (100 ms) */
         uint64_t cpu_rt_runtime_us, cpu_rt_period_us;   /* 0 = as the cgroup has it */

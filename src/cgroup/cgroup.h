@@ -52,8 +52,10 @@ struct nsl_io_throttle_rule {
 void nsl_device_rule_format(const struct nsl_device_rule *rule, char *out, size_t size);
 
 struct nsl_cgroup_limits {
-        uint64_t memory;        /* bytes, 0 = none */
-        uint64_t memory_swap;   /* memory + swap (Docker's meaning); 0 = no swap beyond memory */
+        uint64_t memory;        /* bytes; NSL_MEMORY_MAX: none; 0: as it is (a new cgroup's: none) */
+        /* memory + swap (Docker's meaning); NSL_MEMORY_MAX: none; 0: no swap
+         * beyond memory where memory is set, else as it is */
+        uint64_t memory_swap;
         uint64_t cpu_quota_us;  /* per period; NSL_CPU_QUOTA_MAX: none; 0: as it is (a new cgroup's: none) */
         uint64_t cpu_period_us; /* 0: as it is (a new cgroup's: NSL_CGROUP_PERIOD_US) */
         /* v1 only: cpu.rt_runtime_us (NSL_CPU_QUOTA_MAX: none) and
