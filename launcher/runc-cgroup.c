@@ -102,30 +102,23 @@ static int number(const char *flag, const char *text, int64_t min, int64_t *out,
         return 0;
 }
 
-/* As runc's: either alone leaves the other as the cgroup has it, and a
- * quota of -1 is none. */
-static int cpu_quota_to_spec(const struct update_flags *f, nsl_spec *spec, nsl_error *error)
+/* A CPU budget per period (the CFS quota, the realtime runtime) from its
+ * two flags, as runc's: either alone leaves the other as the cgroup has
+ * it, and a budget of -1 is none. */
+struct budget_flags {
+        const char *budget_flag, *budget, *period_flag, *period;
+        int (*set)(nsl_spec *spec, uint64_t budget_us, uint64_t period_us, nsl_error *error);
+};
+
+static int cpu_budget_to_spec(const struct budget_flags *b, nsl_spec *spec, nsl_error *error)
 {
-        int64_t quota = 0, period = 0;
+        int64_t budget = 0, period = 0;
         int r;
 
-        if ((f->quota && (r = number("--cpu-quota", f->quota, -1, &quota, error)) < 0) ||
-            (f->period && (r = number("--cpu-period", f->period, 1, &period, error)) < 0))
+        if ((b->budget && (r = number(b->budget_flag, b->budget, -1, &budget, error)) < 0) ||
+            (b->period && (r = number(b->period_flag, b->period, 1, &period, error)) < 0))
                 return r;
-        return nsl_spec_set_cpu_quota(spec, quota == -1 ? NSL_CPU_QUOTA_MAX : (uint64_t)quota, (uint64_t)period,
-                                      error);
-}
-
-static int cpu_realtime_to_spec(const struct update_flags *f, nsl_spec *spec, nsl_error *error)
-{
-        int64_t runtime = 0, period = 0;
-        int r;
-
-        if ((f->rt_runtime && (r = number("--cpu-rt-runtime", f->rt_runtime, -1, &runtime, error)) < 0) ||
-            (f->rt_period && (r = number("--cpu-rt-period", f->rt_period, 1, &period, error)) < 0))
-                return r;
-        return nsl_spec_set_cpu_realtime(spec, runtime == -1 ? NSL_CPU_QUOTA_MAX : (uint64_t)runtime,
-                                         (uint64_t)period, error);
+        return b->set(spec, budget == -1 ? NSL_CPU_QUOTA_MAX : (uint64_t)budget, (uint64_t)period, error);
 }
 
 static int reservation_to_spec(const char *text, nsl_spec *spec, nsl_error *error)
@@ -159,9 +152,11 @@ static int flags_to_spec(const struct update_flags *f, nsl_spec *spec, nsl_error
         if (!r && f->shares && (r = number("--cpu-share", f->shares, 2, &n, error)) == 0)
                 r = nsl_spec_set_cpu_shares(spec, (uint64_t)n, error);
         if (!r && (f->quota || f->period))
-                r = cpu_quota_to_spec(f, spec, error);
+                r = cpu_budget_to_spec(&(struct budget_flags){ "--cpu-quota", f->quota, "--cpu-period", f->period,
+                                                               nsl_spec_set_cpu_quota }, spec, error);
         if (!r && (f->rt_runtime || f->rt_period))
-                r = cpu_realtime_to_spec(f, spec, error);
+                r = cpu_budget_to_spec(&(struct budget_flags){ "--cpu-rt-runtime", f->rt_runtime, "--cpu-rt-period",
+                                                               f->rt_period, nsl_spec_set_cpu_realtime }, spec, error);
         if (!r && (f->cpuset_cpus || f->cpuset_mems))
                 r = nsl_spec_set_cpuset(spec, f->cpuset_cpus, f->cpuset_mems, error);
         if (!r && f->blkio && (r = number("--blkio-weight", f->blkio, 0, &n, error)) == 0)

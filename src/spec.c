@@ -652,14 +652,20 @@ int nsl_spec_set_cpu_shares(nsl_spec *spec, uint64_t shares, nsl_error *error)
         return 0;
 }
 
+/* "50000/100000", "max/100000": a CPU budget and its period, as a refusal names them */
+static void format_budget(char *text, size_t size, uint64_t budget_us, uint64_t period_us)
+{
+        if (budget_us == NSL_CPU_QUOTA_MAX)
+                snprintf(text, size, "max/%llu", (unsigned long long)period_us);
+        else
+                snprintf(text, size, "%llu/%llu", (unsigned long long)budget_us, (unsigned long long)period_us);
+}
+
 int nsl_spec_set_cpu_quota(nsl_spec *spec, uint64_t quota_us, uint64_t period_us, nsl_error *error)
 {
         char text[48];
 
-        if (quota_us == NSL_CPU_QUOTA_MAX)
-                snprintf(text, sizeof text, "max/%llu", (unsigned long long)period_us);
-        else
-                snprintf(text, sizeof text, "%llu/%llu", (unsigned long long)quota_us, (unsigned long long)period_us);
+        format_budget(text, sizeof text, quota_us, period_us);
         /* the kernel's bounds for cfs_period_us and cfs_quota_us */
         if (period_us && (period_us < 1000 || period_us > 1000000))
                 return nsl_fail(error, EINVAL, "cpu quota", text, "expected a period of 1000 to 1000000 microseconds");
@@ -676,10 +682,7 @@ int nsl_spec_set_cpu_realtime(nsl_spec *spec, uint64_t runtime_us, uint64_t peri
 {
         char text[48];
 
-        if (runtime_us == NSL_CPU_QUOTA_MAX)
-                snprintf(text, sizeof text, "max/%llu", (unsigned long long)period_us);
-        else
-                snprintf(text, sizeof text, "%llu/%llu", (unsigned long long)runtime_us, (unsigned long long)period_us);
+        format_budget(text, sizeof text, runtime_us, period_us);
         if (!runtime_us && !period_us)
                 return nsl_fail(error, EINVAL, "cpu realtime", text, "expected a runtime, a period, or both");
         if (runtime_us && runtime_us != NSL_CPU_QUOTA_MAX && period_us && runtime_us > period_us)

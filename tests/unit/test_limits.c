@@ -283,19 +283,29 @@ static void v2_missing_controller_is_an_error(void **state)
         rmdir(dir);
 }
 
+static const char *const mem_files[] = { "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", NULL };
+
+static void expect_v1_memory(int fd, const struct nsl_cgroup_limits *l, const char *limit, const char *memsw)
+{
+        nsl_error e = { 0 };
+
+        assert_int_equal(nsl_cgroup_v1_apply(fd, NSL_CG_MEMORY, l, &e), 0);
+        expect_file(fd, "memory.limit_in_bytes", limit);
+        expect_file(fd, "memory.memsw.limit_in_bytes", memsw);
+}
+
 static void v1_files_and_values(void **state)
 {
-        static const char *const mem_files[] = { "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", NULL };
-        static const char *const cpu_files[] = { "cpu.cfs_period_us", "cpu.cfs_quota_us", NULL };
+        static const char *const cpu_files[] = { "cpu.cfs_period_us", "cpu.cfs_quota_us", "cpu.rt_period_us",
+                                                 "cpu.rt_runtime_us", NULL };
         char mdir[] = "/tmp/nsl-fake-cgroup-XXXXXX", cdir[] = "/tmp/nsl-fake-cgroup-XXXXXX";
         int mfd = fake_cgroup(mdir, mem_files), cfd = fake_cgroup(cdir, cpu_files);
         struct nsl_cgroup_limits l = { .memory = 32 << 20, .cpu_quota_us = 50000, .cpu_period_us = 100000 };
         struct nsl_cgroup_limits period = { .cpu_period_us = 600000 }, none = { .cpu_quota_us = NSL_CPU_QUOTA_MAX };
+        struct nsl_cgroup_limits rt = { .cpu_rt_runtime_us = 500000, .cpu_rt_period_us = 800000 };
         nsl_error e = { 0 };
         (void)state;
-        assert_int_equal(nsl_cgroup_v1_apply(mfd, NSL_CG_MEMORY, &l, &e), 0);
-        expect_file(mfd, "memory.limit_in_bytes", "33554432");
-        expect_file(mfd, "memory.memsw.limit_in_bytes", "33554432");
+        expect_v1_memory(mfd, &l, "33554432", "33554432");
         assert_int_equal(nsl_cgroup_v1_apply(cfd, NSL_CG_CPU, &l, &e), 0);
         expect_file(cfd, "cpu.cfs_period_us", "100000");
         expect_file(cfd, "cpu.cfs_quota_us", "50000");
@@ -307,6 +317,11 @@ static void v1_files_and_values(void **state)
         assert_int_equal(nsl_cgroup_v1_apply(cfd, NSL_CG_CPU, &none, &e), 0);
         expect_file(cfd, "cpu.cfs_quota_us", "-1");
         expect_file(cfd, "cpu.cfs_period_us", "600000");
+        /* the realtime budget: the same pair in its own files, CFS's left alone */
+        assert_int_equal(nsl_cgroup_v1_apply(cfd, NSL_CG_CPU, &rt, &e), 0);
+        expect_file(cfd, "cpu.rt_runtime_us", "500000");
+        expect_file(cfd, "cpu.rt_period_us", "800000");
+        expect_file(cfd, "cpu.cfs_quota_us", "-1");
         close(mfd);
         close(cfd);
         cleanup_dir(mdir, mem_files);
@@ -318,7 +333,6 @@ static void v1_files_and_values(void **state)
  * memsw alone, and has nothing to count beyond on v2. */
 static void memory_and_swap_without_limit(void **state)
 {
-        static const char *const mem_files[] = { "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", NULL };
         char mdir[] = "/tmp/nsl-fake-cgroup-XXXXXX", dir[] = "/tmp/nsl-fake-cgroup-XXXXXX";
         int mfd = fake_cgroup(mdir, mem_files), fd = fake_cgroup(dir, v2_files);
         nsl_spec *s = nsl_spec_new();
@@ -328,12 +342,8 @@ static void memory_and_swap_without_limit(void **state)
         assert_int_equal(nsl_spec_set_memory(s, "max", &e), 0);
         assert_int_equal(nsl_plan_cgroup_limits(s, &l, &e), 0);
         assert_true(l.memory == NSL_MEMORY_MAX && l.memory_swap == NSL_MEMORY_MAX);
-        assert_int_equal(nsl_cgroup_v1_apply(mfd, NSL_CG_MEMORY, &l, &e), 0);
-        expect_file(mfd, "memory.limit_in_bytes", "-1");
-        expect_file(mfd, "memory.memsw.limit_in_bytes", "-1");
-        assert_int_equal(nsl_cgroup_v1_apply(mfd, NSL_CG_MEMORY, &swap_only, &e), 0);
-        expect_file(mfd, "memory.limit_in_bytes", "-1");
-        expect_file(mfd, "memory.memsw.limit_in_bytes", "100663296");
+        expect_v1_memory(mfd, &l, "-1", "-1");
+        expect_v1_memory(mfd, &swap_only, "-1", "100663296");
         assert_int_equal(nsl_cgroup_v2_apply(fd, &l, &e), 0);
         expect_file(fd, "memory.max", "max");
         expect_file(fd, "memory.swap.max", "max");
