@@ -2019,8 +2019,7 @@ def test_update_resources_are_checked_as_a_configs_are(runc, bundle):
         return runc("update", "--resources", "-", "chk", input=json.dumps(resources))
 
     for resources, expected in (
-            ({"pids": {"limit": 30}, "cpu": {"realtimeRuntime": 5}},
-             "--resources: linux.resources.cpu.realtimeRuntime: not supported"),
+            ({"pids": {"limit": 30}, "cpu": {"idle": 1}}, "--resources: linux.resources.cpu.idle: not supported"),
             ({"pids": {"limit": "30"}}, "--resources: linux.resources.pids.limit: expected an integer"),
             ({"pids": {"limit": 30}, "memory": {"limt": 1}}, "--resources: linux.resources.memory.limt: "),
             ([], "--resources: linux.resources: expected an object")):
