@@ -21,10 +21,11 @@ static int write_u64(int dirfd, const char *file, uint64_t value, nsl_error *err
         return nsl_cgroup_write(dirfd, file, text, error);
 }
 
-/* -1: v1's word for no limit */
-static int write_memory_limit(int dirfd, const char *file, uint64_t bytes, nsl_error *error)
+/* UINT64_MAX (NSL_MEMORY_MAX, NSL_CPU_QUOTA_MAX): -1, v1's word for no
+ * limit in the memory and cpu controllers' files */
+static int write_limit(int dirfd, const char *file, uint64_t n, nsl_error *error)
 {
-        return bytes == NSL_MEMORY_MAX ? nsl_cgroup_write(dirfd, file, "-1", error) : write_u64(dirfd, file, bytes, error);
+        return n == UINT64_MAX ? nsl_cgroup_write(dirfd, file, "-1", error) : write_u64(dirfd, file, n, error);
 }
 
 /* memory.memsw.limit_in_bytes may never be below memory.limit_in_bytes, so
@@ -39,22 +40,22 @@ static int apply_memory(int dirfd, const struct nsl_cgroup_limits *l, nsl_error 
         if (faccessat(dirfd, "memory.memsw.limit_in_bytes", F_OK, 0) < 0) {
                 if (l->memory_swap == NSL_MEMORY_MAX)
                         /* swap without limit: nothing to count it for */
-                        return l->memory ? write_memory_limit(dirfd, "memory.limit_in_bytes", l->memory, error) : 0;
+                        return l->memory ? write_limit(dirfd, "memory.limit_in_bytes", l->memory, error) : 0;
                 if (l->memory_swap > l->memory)
                         return nsl_fail(error, ENOTSUP, "cgroup", "memory.memsw.limit_in_bytes",
                                         "this host does not account swap (swapaccount=1): the swap limit cannot be set");
                 if (faccessat(dirfd, "memory.swappiness", F_OK, 0) == 0)
                         /* no swap accounting: keep the sandbox out of swap instead */
                         (void)nsl_cgroup_write(dirfd, "memory.swappiness", "0", error);
-                return write_memory_limit(dirfd, "memory.limit_in_bytes", l->memory, error);
+                return write_limit(dirfd, "memory.limit_in_bytes", l->memory, error);
         }
         bool swap_first = nsl_cgroup_read(dirfd, "memory.memsw.limit_in_bytes", now, sizeof now) > 0 &&
                           memsw > strtoull(now, NULL, 10);
-        if (swap_first && (r = write_memory_limit(dirfd, "memory.memsw.limit_in_bytes", memsw, error)) < 0)
+        if (swap_first && (r = write_limit(dirfd, "memory.memsw.limit_in_bytes", memsw, error)) < 0)
                 return r;
-        if (l->memory && (r = write_memory_limit(dirfd, "memory.limit_in_bytes", l->memory, error)) < 0)
+        if (l->memory && (r = write_limit(dirfd, "memory.limit_in_bytes", l->memory, error)) < 0)
                 return r;
-        return swap_first ? 0 : write_memory_limit(dirfd, "memory.memsw.limit_in_bytes", memsw, error);
+        return swap_first ? 0 : write_limit(dirfd, "memory.memsw.limit_in_bytes", memsw, error);
 }
 
 /* A budget of CPU time per period: CFS's quota, or realtime tasks' runtime. */
@@ -64,12 +65,6 @@ struct cpu_budget_files {
 
 static const struct cpu_budget_files cfs_files = { "cpu.cfs_quota_us", "cpu.cfs_period_us" };
 static const struct cpu_budget_files rt_files = { "cpu.rt_runtime_us", "cpu.rt_period_us" };
-
-static int write_budget(int dirfd, const char *file, uint64_t budget, nsl_error *error)
-{
-        return budget == NSL_CPU_QUOTA_MAX ? nsl_cgroup_write(dirfd, file, "-1", error)
-                                           : write_u64(dirfd, file, budget, error);
-}
 
 /* Each 0 is left as it is. The kernel checks each write against the
  * parent's share with the other value as it stands: a period written first
@@ -85,12 +80,12 @@ static int apply_cpu_budget(int dirfd, const struct cpu_budget_files *f, uint64_
         if (!budget && !period)
                 return 0;
         if (!period)
-                return write_budget(dirfd, f->budget, budget, error);
+                return write_limit(dirfd, f->budget, budget, error);
         if (!budget)
                 return write_u64(dirfd, f->period, period, error);
         if (write_u64(dirfd, f->period, period, &ignored) == 0)
-                return write_budget(dirfd, f->budget, budget, error);
-        if ((r = write_budget(dirfd, f->budget, budget, error)) < 0)
+                return write_limit(dirfd, f->budget, budget, error);
+        if ((r = write_limit(dirfd, f->budget, budget, error)) < 0)
                 return r;
         return write_u64(dirfd, f->period, period, error);
 }

@@ -234,22 +234,34 @@ static int namespaces_to_spec(const struct nsl_oci *oci, nsl_spec *spec, nsl_err
         return user_ns_to_spec(oci, spec, error);
 }
 
+/* A memory size as the setters take it: -1, no limit (what update lifts
+ * one with), is "max". */
+static const char *size_text(int64_t bytes, char *text, size_t size)
+{
+        if (bytes == -1)
+                return "max";
+        snprintf(text, size, "%" PRId64, bytes);
+        return text;
+}
+
+/* A CPU budget (the CFS quota, the realtime runtime): -1 is none, 0 or
+ * absent as the cgroup has it. */
+static uint64_t budget_us(int64_t n)
+{
+        return n == -1 ? NSL_CPU_QUOTA_MAX : n > 0 ? (uint64_t)n : 0;
+}
+
 static int memory_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, nsl_error *error)
 {
         char size[32];
         int r;
 
-        /* -1: no limit (update lifts one with it) */
-        if (res->memory_limit > 0 || res->memory_limit == -1) {
-                snprintf(size, sizeof size, "%" PRId64, res->memory_limit);
-                if ((r = nsl_spec_set_memory(spec, res->memory_limit > 0 ? size : "max", error)) < 0)
-                        return nsl_oci_as_field(error, "linux.resources.memory.limit", r);
-        }
-        if (res->memory_swap > 0 || res->memory_swap == -1) {
-                snprintf(size, sizeof size, "%" PRId64, res->memory_swap);
-                if ((r = nsl_spec_set_memory_swap(spec, res->memory_swap > 0 ? size : "max", error)) < 0)
-                        return nsl_oci_as_field(error, "linux.resources.memory.swap", r);
-        }
+        if ((res->memory_limit > 0 || res->memory_limit == -1) &&
+            (r = nsl_spec_set_memory(spec, size_text(res->memory_limit, size, sizeof size), error)) < 0)
+                return nsl_oci_as_field(error, "linux.resources.memory.limit", r);
+        if ((res->memory_swap > 0 || res->memory_swap == -1) &&
+            (r = nsl_spec_set_memory_swap(spec, size_text(res->memory_swap, size, sizeof size), error)) < 0)
+                return nsl_oci_as_field(error, "linux.resources.memory.swap", r);
         if (res->memory_reservation > 0 &&
             (r = nsl_spec_set_memory_reservation(spec, (uint64_t)res->memory_reservation, error)) < 0)
                 return nsl_oci_as_field(error, "linux.resources.memory.reservation", r);
@@ -271,10 +283,9 @@ static int cpu_to_spec(const struct nsl_oci_resources *res, nsl_spec *spec, nsl_
         /* quota and period as given: the kernel's throttling depends on both,
          * not only on their ratio; -1, no quota; either absent (or a quota
          * of 0, as runc reads it), as the cgroup has it */
-        uint64_t quota = res->cpu_quota == -1 ? NSL_CPU_QUOTA_MAX : res->cpu_quota > 0 ? (uint64_t)res->cpu_quota : 0;
+        uint64_t quota = budget_us(res->cpu_quota), rt_runtime = budget_us(res->cpu_rt_runtime);
         if ((quota || res->cpu_period) && (r = nsl_spec_set_cpu_quota(spec, quota, res->cpu_period, error)) < 0)
                 return nsl_oci_as_field(error, "linux.resources.cpu.quota", r);
-        uint64_t rt_runtime = res->cpu_rt_runtime == -1 ? NSL_CPU_QUOTA_MAX : (uint64_t)res->cpu_rt_runtime;
         if ((rt_runtime || res->cpu_rt_period) &&
             (r = nsl_spec_set_cpu_realtime(spec, rt_runtime, res->cpu_rt_period, error)) < 0)
                 return nsl_oci_as_field(error, "linux.resources.cpu.realtimeRuntime", r);
