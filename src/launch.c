@@ -205,7 +205,7 @@ static int step_clone(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *e
         };
 
         (void)spec;
-        if (sb->cg.version == 2) {
+        if (sb->cg.fd >= 0) {
                 args.flags |= CLONE_INTO_CGROUP;
                 args.cgroup = (uint64_t)sb->cg.fd;
         }

@@ -25,7 +25,7 @@
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
 const char *const nsl_cgroup_controller_names[NSL_CG_N] = { "memory", "cpu", "pids", "cpuset", "freezer",
-                                                            "devices", "blkio" };
+                                                            "devices", "blkio", "name=systemd" };
 
 bool nsl_cgroup_limits_v2_only(const struct nsl_cgroup_limits *l)
 {
@@ -62,7 +62,8 @@ uint64_t nsl_cgroup_swap_beyond_memory(const struct nsl_cgroup_limits *l)
 
 bool nsl_cgroup_wants(const struct nsl_cgroup_limits *l, int c)
 {
-        if (c != NSL_CG_FREEZER && c != NSL_CG_DEVICES && has_file_of(l, nsl_cgroup_controller_names[c]))
+        if (c != NSL_CG_FREEZER && c != NSL_CG_DEVICES && c != NSL_CG_SYSTEMD &&
+            has_file_of(l, nsl_cgroup_controller_names[c]))
                 return true;
         switch (c) {
         case NSL_CG_MEMORY:
@@ -137,7 +138,8 @@ void nsl_cgroup_find_places(struct nsl_cgroup_places *p)
 {
         static const char *const v1[NSL_CG_N] = { CGROUP_ROOT "/memory", CGROUP_ROOT "/cpu", CGROUP_ROOT "/pids",
                                                   CGROUP_ROOT "/cpuset", CGROUP_ROOT "/freezer",
-                                                  CGROUP_ROOT "/devices", CGROUP_ROOT "/blkio" };
+                                                  CGROUP_ROOT "/devices", CGROUP_ROOT "/blkio",
+                                                  CGROUP_ROOT "/systemd" };
 
         *p = (struct nsl_cgroup_places){ .self = "/proc/self/cgroup", .rootless = !nsl_host_root() };
         if (is_fs(CGROUP_ROOT, CGROUP2_SUPER_MAGIC)) {
@@ -329,6 +331,7 @@ void nsl_cgroup_release(struct nsl_cgroup *cg)
                         close(cg->tasks[c]);
                 free(cg->dirs[c]);
         }
+        free(cg->unified);
         if (cg->fd >= 0)
                 close(cg->fd);
         *cg = (struct nsl_cgroup)NSL_CGROUP_INIT;
@@ -346,6 +349,10 @@ void nsl_cgroup_destroy(struct nsl_cgroup *cg)
                 free(cg->dirs[c]);
                 cg->dirs[c] = NULL;
         }
+        if (cg->unified)
+                kill_and_remove(cg->unified, true);
+        free(cg->unified);
+        cg->unified = NULL;
         if (cg->fd >= 0)
                 close(cg->fd);
         cg->fd = -1;

@@ -94,21 +94,27 @@ struct nsl_cgroup_limits {
         size_t n_io_throttles;
 };
 
-/* The freezer and devices are never limits: only a cgroup at an exact path
- * (an OCI container's, which may be paused and has device rules) is made in
- * their v1 hierarchies. */
-enum { NSL_CG_MEMORY, NSL_CG_CPU, NSL_CG_PIDS, NSL_CG_CPUSET, NSL_CG_FREEZER, NSL_CG_DEVICES, NSL_CG_BLKIO, NSL_CG_N };
+/* The freezer, devices and systemd's named hierarchy (name=systemd, no
+ * controller) are never limits: only a cgroup at an exact path (an OCI
+ * container's, which may be paused, has device rules, and is found where
+ * runc puts it) is made in their v1 hierarchies. */
+enum { NSL_CG_MEMORY, NSL_CG_CPU, NSL_CG_PIDS, NSL_CG_CPUSET, NSL_CG_FREEZER, NSL_CG_DEVICES, NSL_CG_BLKIO,
+       NSL_CG_SYSTEMD, NSL_CG_N };
 
 struct nsl_cgroup {
         int version;            /* 0 none, 1 or 2 */
         char *dirs[NSL_CG_N];   /* v2: dirs[0] only; v1: one per limited controller */
-        int fd;                 /* v2: the cgroup's directory, for CLONE_INTO_CGROUP; else -1 */
+        /* v1 at an exact path on a hybrid host: the cgroup at the same path
+         * in the cgroup2 beside, which has no controller but is where
+         * systemd and runc look for a container's processes; else NULL */
+        char *unified;
+        int fd;                 /* the cgroup2 directory (v2's, or v1's unified), for CLONE_INTO_CGROUP; else -1 */
         int tasks[NSL_CG_N];    /* v1: each cgroup's tasks file, open for writing, through which the
                                  * child moves itself in (v1 has no CLONE_INTO_CGROUP); else -1 */
 };
 
-#define NSL_CGROUP_INIT { .fd = -1, .tasks = { -1, -1, -1, -1, -1, -1, -1 } }
-_Static_assert(NSL_CG_N == 7, "NSL_CGROUP_INIT has a -1 for each controller's tasks");
+#define NSL_CGROUP_INIT { .fd = -1, .tasks = { -1, -1, -1, -1, -1, -1, -1, -1 } }
+_Static_assert(NSL_CG_N == 8, "NSL_CGROUP_INIT has a -1 for each controller's tasks");
 
 #define NSL_CGROUP_PERIOD_US 100000
 
@@ -126,7 +132,7 @@ int nsl_cgroup_v2_file_name_check(const char *name, const char **why);
  * standard places; the unit tests point them at a directory tree laid out
  * like cgroupfs. */
 struct nsl_cgroup_places {
-        const char *v2;                 /* the cgroup2 mount, or NULL */
+        const char *v2;                 /* the cgroup2 mount (on a hybrid host: unified/), or NULL */
         const char *v1[NSL_CG_N];       /* each controller's v1 hierarchy, or NULL */
         const char *self;               /* the caller's /proc/self/cgroup */
         bool rootless;

@@ -22,15 +22,19 @@
 #define RELATIVE_PARENT "/nslaunch"
 #define SETTLE_TRIES 1000       /* of 5 ms: 5 s for a freeze or the processes' end */
 
-/* The directories one path names: the v2 one and each v1 controller's. */
+/* The directories one path names: the v2 one, or each v1 controller's and,
+ * on a hybrid host, the cgroup2 one beside them (no controller, no limit:
+ * only processes and its removal). */
 struct located {
         char *v2;
         char *v1[NSL_CG_N];
+        char *unified;
 };
 
 static void located_free(struct located *at)
 {
         free(at->v2);
+        free(at->unified);
         for (int c = 0; c < NSL_CG_N; c++)
                 free(at->v1[c]);
 }
@@ -135,6 +139,18 @@ int nsl_cgroup_create_exact(const struct nsl_cgroup_limits *l, const char *path,
         return r;
 }
 
+/* The directory to read processes from: v2's, else the first v1 one, else
+ * the cgroup2 one beside them. */
+static const char *any_dir(const struct located *at)
+{
+        if (at->v2)
+                return at->v2;
+        for (int c = 0; c < NSL_CG_N; c++)
+                if (at->v1[c])
+                        return at->v1[c];
+        return at->unified;
+}
+
 /* Finds path in every hierarchy; ENOENT naming it when it is in none. A
  * caller that may not write there (rootless, not delegated) is refused
  * before anything is done, when it wants to change something. */
@@ -148,13 +164,14 @@ static int locate(const char *path, bool to_change, struct located *at, char **r
         if ((r = nsl_cgroup_resolve_path(path, resolved, error)) < 0)
                 return r;
         nsl_cgroup_find_places(&places);
-        if (places.v2 && asprintf(&at->v2, "%s%s", places.v2, *resolved) < 0)
+        char **v2 = nsl_cgroup_use_v1(&places) ? &at->unified : &at->v2;
+        if (places.v2 && asprintf(v2, "%s%s", places.v2, *resolved) < 0)
                 return nsl_fail(error, ENOMEM, "cgroup", *resolved, NULL);
-        if (at->v2 && !is_dir(at->v2)) {
-                free(at->v2);
-                at->v2 = NULL;
+        if (*v2 && !is_dir(*v2)) {
+                free(*v2);
+                *v2 = NULL;
         }
-        found = at->v2 != NULL;
+        found = *v2 != NULL;
         for (int c = 0; c < NSL_CG_N; c++) {
                 if (!places.v1[c])
                         continue;
@@ -168,24 +185,11 @@ static int locate(const char *path, bool to_change, struct located *at, char **r
         }
         if (!found)
                 return nsl_fail(error, ENOENT, "cgroup", *resolved, "no such cgroup in any hierarchy");
-        const char *any = at->v2;
-        for (int c = 0; !any && c < NSL_CG_N; c++)
-                any = at->v1[c];
+        const char *any = any_dir(at);
         if (to_change && access(any, W_OK) < 0)
                 return nsl_fail(error, errno == EACCES || errno == EROFS ? ENOTSUP : errno, "cgroup", any,
                                 "not this user's to change: %s", nsl_cgroup_no_delegation_hint());
         return 0;
-}
-
-/* The directory to read processes from: v2's, else the first v1 one. */
-static const char *any_dir(const struct located *at)
-{
-        if (at->v2)
-                return at->v2;
-        for (int c = 0; c < NSL_CG_N; c++)
-                if (at->v1[c])
-                        return at->v1[c];
-        return NULL;
 }
 
 static int add_pids(int dirfd, pid_t **pids, size_t *n)
@@ -399,6 +403,8 @@ static bool removed_at_once(const struct located *at)
 {
         if (at->v2 && rmdir(at->v2) < 0 && errno != ENOENT)
                 return false;
+        if (at->unified && rmdir(at->unified) < 0 && errno != ENOENT)
+                return false;
         for (int c = 0; c < NSL_CG_N; c++)
                 if (c != NSL_CG_FREEZER && at->v1[c] && rmdir(at->v1[c]) < 0 && errno != ENOENT)
                         return false;
@@ -426,6 +432,8 @@ static int remove_in_use(const struct located *at, const char *resolved, nsl_err
                 return r;
         if (at->v2)
                 r = empty_and_remove(at->v2, error);
+        if (r == 0 && at->unified)
+                r = empty_and_remove(at->unified, error);
         for (int c = 0; r == 0 && c < NSL_CG_N; c++)
                 if (at->v1[c])
                         r = empty_and_remove(at->v1[c], error);
@@ -460,6 +468,8 @@ void nsl_cgroup_remove_if_empty(const char *path)
         if (locate(path, true, &at, &resolved, &ignored) == 0) {
                 if (at.v2)
                         rmdir(at.v2);
+                if (at.unified)
+                        rmdir(at.unified);
                 for (int c = 0; c < NSL_CG_N; c++)
                         if (at.v1[c])
                                 rmdir(at.v1[c]);

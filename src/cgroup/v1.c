@@ -218,7 +218,7 @@ static int cpuset_inherit(const char *dir, nsl_error *error)
 
 /* Makes hierarchy/path and its missing parents (a cpuset cgroup gets its
  * parent's CPUs and nodes); EBUSY when path existed and holds processes. */
-static int mkdir_exact(const char *hierarchy, const char *path, int c, char **out, nsl_error *error)
+static int mkdir_exact(const char *hierarchy, const char *path, bool cpuset, char **out, nsl_error *error)
 {
         _cleanup_free_ char *dir = NULL;
         bool made = false;
@@ -245,7 +245,7 @@ static int mkdir_exact(const char *hierarchy, const char *path, int c, char **ou
                 /* not only the ones made here: another create may have
                  * made this one and not filled it yet (cpuset_inherit fills
                  * only what is empty) */
-                int r = c == NSL_CG_CPUSET ? cpuset_inherit(dir, error) : 0;
+                int r = cpuset ? cpuset_inherit(dir, error) : 0;
                 *p = saved;
                 if (r == -ENOENT && restarts++ < PARENT_GONE_RESTARTS) {
                         *error = (nsl_error){ 0 };      /* deleted, emptied, meanwhile: made again */
@@ -290,6 +290,23 @@ int nsl_cgroup_v1_refuse_v2_only(const struct nsl_cgroup_places *places, const s
                         "cgroup v1 hierarchies");
 }
 
+/* A hybrid host's cgroup2 holds no controller, yet systemd tracks
+ * processes there, and runc puts a container at its path there too: the
+ * child is cloned into it (CLONE_INTO_CGROUP spares the global lock a move
+ * of a whole process takes). Root's alone, as name=systemd. */
+static int make_unified(const struct nsl_cgroup_places *places, const char *path, struct nsl_cgroup *cg,
+                        nsl_error *error)
+{
+        int r;
+
+        if (!places->v2 || places->rootless)
+                return 0;
+        if ((r = mkdir_exact(places->v2, path, false, &cg->unified, error)) < 0)
+                return r;
+        cg->fd = open(cg->unified, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        return cg->fd < 0 ? nsl_fail(error, errno, "cgroup", cg->unified, NULL) : 0;
+}
+
 int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,
                                const char *path, struct nsl_cgroup *cg, nsl_error *error)
 {
@@ -313,7 +330,10 @@ int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const str
                  * there only when it throttles I/O */
                 if (c == NSL_CG_BLKIO && places->rootless && !nsl_cgroup_wants(l, c))
                         continue;
-                if ((r = mkdir_exact(places->v1[c], path, c, &cg->dirs[c], error)) < 0)
+                /* name=systemd is systemd's, its cgroups root's */
+                if (c == NSL_CG_SYSTEMD && places->rootless)
+                        continue;
+                if ((r = mkdir_exact(places->v1[c], path, c == NSL_CG_CPUSET, &cg->dirs[c], error)) < 0)
                         return r;
                 fd = open(cg->dirs[c], O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0)
@@ -324,7 +344,7 @@ int nsl_cgroup_v1_create_exact(const struct nsl_cgroup_places *places, const str
                 if (cg->tasks[c] < 0)
                         return nsl_fail(error, errno, "cgroup", cg->dirs[c], "cannot open its tasks file");
         }
-        return 0;
+        return make_unified(places, path, cg, error);
 }
 
 int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct nsl_cgroup_limits *l,

@@ -33,8 +33,11 @@ def is_cgroup2(path):
 
 
 UNIFIED = is_cgroup2(CG)
-V1 = [c for c in ("memory", "cpu", "pids", "cpuset", "freezer", "devices", "blkio")
+# and systemd's named hierarchy (name=systemd), which limits nothing
+V1 = [c for c in ("memory", "cpu", "pids", "cpuset", "freezer", "devices", "blkio", "systemd")
       if not UNIFIED and os.path.isdir(f"{CG}/{c}")]
+# a hybrid host: v1's controllers, and a cgroup2 beside them with none
+HYBRID = V1 and is_cgroup2(f"{CG}/unified")
 
 
 def hierarchies():
@@ -166,7 +169,7 @@ def test_detached_sandbox_at_exact_path_is_limited_frozen_listed_updated_and_rem
     init = int(cp.stdout)
 
     # made in every hierarchy nslaunch uses, with the limits
-    expected = [f"{CG}/{c}{path}" for c in V1] if V1 else [CG + path]
+    expected = [f"{CG}/{c}{path}" for c in V1] + ([f"{CG}/unified{path}"] if HYBRID else []) if V1 else [CG + path]
     assert sorted(dirs_of(path)) == sorted(expected)
     assert read(limit_file(path, "memory", "memory.limit_in_bytes", "memory.max")) == str(64 << 20)
     assert read(limit_file(path, "memory", "memory.soft_limit_in_bytes", "memory.low")) == str(32 << 20)

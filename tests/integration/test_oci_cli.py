@@ -1028,6 +1028,58 @@ def test_delete_force_of_a_paused_container(runc, bundle):
     assert not os.path.exists(os.path.join(runc.root, "pausedkill"))
 
 
+def cgroups_of(pid):
+    """/proc/PID/cgroup as {hierarchy's controllers ("" for cgroup2): path}."""
+    with open(f"/proc/{pid}/cgroup") as f:
+        return dict(line.rstrip("\n").split(":", 2)[1:] for line in f)
+
+
+HYBRID = os.path.isdir("/sys/fs/cgroup/unified/") and os.path.isdir("/sys/fs/cgroup/memory/")
+
+
+@pytest.mark.skipif(not IS_ROOT or not HYBRID, reason="a hybrid host's cgroups, root's")
+def test_a_hybrid_hosts_container_is_at_its_path_in_every_hierarchy(runc, bundle, hostdir):
+    """As runc's: the controllers are in v1, yet the container is also at
+    its path in the controller-less cgroup2 beside (where systemd tracks
+    processes) and in name=systemd; exec joins it there, ps and pause see
+    every process, and delete removes it from each."""
+    top = f"nsl-hybrid-{os.getpid()}"
+    path = f"/{top}/ct"
+    bundle.config["linux"]["cgroupsPath"] = path
+    bundle.write()
+    create(runc, bundle, "hybrid")
+    init = state(runc, "hybrid")["pid"]
+    where = cgroups_of(init)
+    assert where[""] == path and where["name=systemd"] == path and where["memory"] == path, where
+    assert runc("start", "hybrid").returncode == 0
+    pid_file = os.path.join(hostdir(), "exec.pid")
+    cp = runc("exec", "--detach", "--pid-file", pid_file, "hybrid", "/bin/sleep", "30")
+    assert cp.returncode == 0, cp.stderr
+    with open(pid_file) as f:
+        joined = int(f.read())
+    assert cgroups_of(joined) == where
+    with open(f"/sys/fs/cgroup/unified{path}/cgroup.procs") as f:
+        assert sorted(int(p) for p in f.read().split()) == sorted([init, joined])
+    assert sorted(json.loads(runc("ps", "--format", "json", "hybrid").stdout)) == sorted([init, joined])
+    assert runc("pause", "hybrid").returncode == 0
+    with open(f"/sys/fs/cgroup/freezer{path}/freezer.state") as f:
+        assert f.read().strip() == "FROZEN"
+    assert runc("resume", "hybrid").returncode == 0
+    p = subprocess.Popen([runc.link, "--root", runc.root, "delete", "--force", "hybrid"])
+    while p.poll() is None:
+        try:
+            os.waitpid(joined, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.02)
+    assert p.returncode == 0
+    hierarchies = [os.path.join("/sys/fs/cgroup", h) for h in os.listdir("/sys/fs/cgroup")]
+    assert [h for h in hierarchies if os.path.exists(h + path)] == []
+    for h in hierarchies:
+        if os.path.isdir(os.path.join(h, top)):
+            os.rmdir(os.path.join(h, top))
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_create_in_a_frozen_cgroup_is_refused(runc, bundle):
     """init would wait in it, and create with it, for ever: one line, and

@@ -16,22 +16,7 @@
 #include <cmocka.h>
 
 #include "cgroup/cgroup.h"
-
-/* Lets go of a cgroup created in the fake tree without removing anything
- * (the test's teardown removes the whole tree). */
-static void forget(struct nsl_cgroup *cg)
-{
-        for (int c = 0; c < NSL_CG_N; c++) {
-                free(cg->dirs[c]);
-                cg->dirs[c] = NULL;
-                if (cg->tasks[c] >= 0)
-                        close(cg->tasks[c]);
-                cg->tasks[c] = -1;
-        }
-        if (cg->fd >= 0)
-                close(cg->fd);
-        cg->fd = -1;
-}
+#include "cgroup/internal.h"
 
 static char top[64];
 
@@ -272,19 +257,19 @@ static void v2_files_after_the_limits(void **state)
         expect(cg.dirs[0], "io.weight", "default 50");
         expect(cg.dirs[0], "cgroup.max.depth", "2");
         expect(cg.dirs[0], "pids.max", "9");
-        forget(&cg);
+        nsl_cgroup_release(&cg);
 
         assert_int_equal(nsl_cgroup_create_in(&places, &l_absent, NULL, &cg, &e), -ENOENT);
         assert_string_equal(e.what, "cgroup");
         assert_string_equal(e.object, "memory.zswap.max");
         assert_string_equal(e.cause, "no such file in the cgroup: the kernel has none, or its controller is not "
                                      "enabled for the cgroup");
-        forget(&cg);
+        nsl_cgroup_release(&cg);
 
         assert_int_equal(nsl_cgroup_create_in(&places, &l_no_size, NULL, &cg, &e), -ENOENT);
         assert_string_equal(e.object, "hugetlb.16GB.max");
         assert_string_equal(e.cause, "no such file in the cgroup: the kernel has no 16GB huge pages");
-        forget(&cg);
+        nsl_cgroup_release(&cg);
 
         assert_int_equal(nsl_cgroup_create_in(&places, &l_none, NULL, &cg, &e), -ENOTSUP);
         assert_string_equal(e.object, v2);
@@ -330,7 +315,7 @@ static void v2_io_weight(void **state)
         assert_string_equal(e.object, "io.weight");
         assert_string_equal(e.cause, "no such file in the cgroup: the kernel has neither BFQ nor blk-iocost to "
                                      "weigh I/O by");
-        forget(&cg);
+        nsl_cgroup_release(&cg);
 }
 
 /* A throttle is one io.max line of its device and key; a rate of 0 lifts
@@ -351,7 +336,7 @@ static void v2_io_throttles(void **state)
         put(cg.dirs[0], "io.max", "");
         assert_int_equal(nsl_cgroup_v2_apply(cg.fd, &lifted, &e), 0);
         expect(cg.dirs[0], "io.max", "8:0 riops=max");
-        forget(&cg);
+        nsl_cgroup_release(&cg);
 }
 
 /* Only limits asked for are written; no limits, no cgroup. */
@@ -399,7 +384,7 @@ static void v2_rootless_delegated(void **state)
         assert_int_equal(strncmp(cg.dirs[0], expected, strlen(expected)), 0);
         expect(cg.dirs[0], "pids.max", "64");
         expect(app, "cgroup.subtree_control", "memory pids\n");        /* untouched */
-        forget(&cg);
+        nsl_cgroup_release(&cg);
 
         assert_int_equal(nsl_cgroup_create_in(&places, &cpus, NULL, &cg, &e), -ENOTSUP);
         assert_string_equal(e.what, "cgroup");
@@ -432,7 +417,7 @@ static void v2_cgroup_parent(void **state)
         expect(cg.dirs[0], "memory.swap.max", "1073741824");
         snprintf(nsl, sizeof nsl, "%s/nslaunch", v2);
         assert_int_equal(access(nsl, F_OK), -1);                       /* no default parent made */
-        forget(&cg);
+        nsl_cgroup_release(&cg);
 
         assert_int_equal(nsl_cgroup_create_in(&places, &pids, "/plugins", &cg, &e), -ENOTSUP);
         assert_non_null(strstr(e.cause, "does not hand the pids controller down"));
@@ -506,7 +491,68 @@ static void v1_beside_an_empty_v2(void **state)
         nsl_cgroup_stats(&cg, &peak, &oom);
         assert_int_equal(peak, 33550000);
         assert_true(oom);
-        forget(&cg);    /* teardown removes the tree */
+        nsl_cgroup_release(&cg);        /* teardown removes the tree */
+}
+
+/* An exact path (an OCI container's) on a hybrid host: the v1 controllers',
+ * name=systemd's (no limit, no controller) and the controller-less cgroup2
+ * beside, the child cloned into it; rootless, only what may be delegated. */
+static void v1_exact_on_a_hybrid_host(void **state)
+{
+        char unified[128], mem[128], named[128], want[192];
+        struct nsl_cgroup_limits l = { .memory = 32 << 20 };
+        struct nsl_cgroup cg = NSL_CGROUP_INIT;
+        nsl_error e = { 0 };
+        (void)state;
+
+        /* v1.c makes them with mkdir alone: the fake tree has them already,
+         * empty, as a real one holds files */
+        for (size_t i = 0; i < 5; i++) {
+                static const char *const dirs[] = { "memory/ctr/one", "systemd/ctr/one", "memory/ctr/two",
+                                                    "memory/busy", "systemd/busy" };
+                char dir[192];
+                snprintf(want, sizeof want, "%s/x", dirs[i]);
+                mkdirs(want);
+                path_of(dir, sizeof dir, dirs[i]);
+                v1_made(-1, dir);
+        }
+        mkdirs("unified/x");
+        path_of(unified, sizeof unified, "unified");
+        path_of(mem, sizeof mem, "memory");
+        path_of(named, sizeof named, "systemd");
+        struct nsl_cgroup_places places = {
+                .v2 = unified, .v1 = { [NSL_CG_MEMORY] = mem, [NSL_CG_SYSTEMD] = named }, .made = v1_made,
+        };
+
+        assert_int_equal(nsl_cgroup_v1_create_exact(&places, &l, "/ctr/one", &cg, &e), 0);
+        assert_int_equal(cg.version, 1);
+        snprintf(want, sizeof want, "%s/ctr/one", unified);
+        assert_string_equal(cg.unified, want);
+        assert_true(cg.fd >= 0);
+        snprintf(want, sizeof want, "%s/ctr/one", named);
+        assert_string_equal(cg.dirs[NSL_CG_SYSTEMD], want);
+        expect(cg.dirs[NSL_CG_MEMORY], "memory.limit_in_bytes", "33554432");
+        assert_int_equal(nsl_cgroup_enter_self(cg.tasks, &e), 0);
+        expect(cg.dirs[NSL_CG_SYSTEMD], "tasks", "0");
+        nsl_cgroup_release(&cg);
+
+        /* a cgroup2 one already in use is not the container's to take */
+        mkdirs("unified/busy/x");
+        path_of(want, sizeof want, "unified/busy");
+        put(want, "cgroup.procs", "4242\n");
+        cg = (struct nsl_cgroup)NSL_CGROUP_INIT;
+        assert_int_equal(nsl_cgroup_v1_create_exact(&places, &l, "/busy", &cg, &e), -EBUSY);
+        assert_string_equal(e.object, want);
+        nsl_cgroup_release(&cg);
+
+        places.rootless = true;
+        cg = (struct nsl_cgroup)NSL_CGROUP_INIT;
+        assert_int_equal(nsl_cgroup_v1_create_exact(&places, &l, "/ctr/two", &cg, &e), 0);
+        assert_null(cg.unified);
+        assert_int_equal(cg.fd, -1);
+        assert_null(cg.dirs[NSL_CG_SYSTEMD]);
+        assert_non_null(cg.dirs[NSL_CG_MEMORY]);
+        nsl_cgroup_release(&cg);
 }
 
 /* v1 without a controller the limits need. */
@@ -579,6 +625,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(v2_rootless_delegated, setup, teardown),
                 cmocka_unit_test_setup_teardown(v2_cgroup_parent, setup, teardown),
                 cmocka_unit_test_setup_teardown(v1_beside_an_empty_v2, setup, teardown),
+                cmocka_unit_test_setup_teardown(v1_exact_on_a_hybrid_host, setup, teardown),
                 cmocka_unit_test_setup_teardown(v1_missing_controller, setup, teardown),
                 cmocka_unit_test_setup_teardown(stale_ones, setup, teardown),
         };
