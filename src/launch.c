@@ -115,6 +115,7 @@ static int step_cgroup(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *
                 sb->cgroup_exact = true;
                 int r = nsl_cgroup_create_exact(&sb->plan.limits, spec->cgroup_path, &sb->cg, error);
                 sb->host.cgroup_tasks = sb->cg.version == 1 ? sb->cg.tasks : NULL;
+                sb->host.cgroup_unified = sb->cg.version == 1 && sb->cg.fd >= 0;
                 return r;
         }
         int r = nsl_cgroup_create(&sb->plan.limits, spec->cgroup_parent, &sb->cg, error);

@@ -141,6 +141,24 @@ struct nsl_cgroup_places {
         void (*made)(int dirfd, const char *path);
 };
 
+#define NSL_CGROUP_HIERARCHY_MAX 16     /* controllers in one v1 hierarchy */
+
+/* A v1 hierarchy as the middle field of a /proc/PID/cgroup line names it
+ * ("cpu,cpuacct", "name=systemd"): its controllers, a named one's name, and
+ * the directory systemd mounts it at ("cpu,cpuacct", "systemd"). */
+struct nsl_cgroup_hierarchy {
+        char dir[256];
+        const char *controllers[NSL_CGROUP_HIERARCHY_MAX];
+        size_t n;
+        const char *name;               /* NULL: not a named one */
+        char storage[256];
+};
+/* 0, -E2BIG (too long, too many controllers), or -EINVAL (empty). */
+int nsl_cgroup_hierarchy_parse(const char *field, size_t len, struct nsl_cgroup_hierarchy *h);
+/* Whether a sandbox whose init entered its cgroups through tasks
+ * (struct nsl_cgroup's) has a cgroup of its own in the hierarchy. */
+bool nsl_cgroup_hierarchy_is_own(const struct nsl_cgroup_hierarchy *h, const int tasks[NSL_CG_N]);
+
 /* Creates the sandbox's cgroup under parent (a path relative to the
  * hierarchy's root; NULL: nslaunch's default) and applies the limits.
  * -ENOTSUP with *error saying why and how to get delegation when the caller

@@ -14,6 +14,7 @@
  * meets a new one. */
 #define PARENT_GONE_RESTARTS 8
 
+/* As /proc/PID/cgroup names them ("name=systemd" for NSL_CG_SYSTEMD). */
 extern const char *const nsl_cgroup_controller_names[NSL_CG_N];
 
 bool nsl_cgroup_wants(const struct nsl_cgroup_limits *l, int controller);

@@ -15,6 +15,8 @@ struct nsl_host_setup {
         const int *cgroup_tasks;                /* cgroup v1: NSL_CG_N tasks fds init moves itself in
                                                  * through (-1: none), and then re-roots its cgroup
                                                  * namespace; NULL otherwise */
+        bool cgroup_unified;                    /* with those, on a hybrid host: cloned into a cgroup
+                                                 * of its own in the cgroup2 beside */
         const struct nsl_rlimits *rlimits;      /* the plan's, or its fallback without a cgroup */
         bool setid_guard;                       /* a writable idmapped bind: the payload stacks
                                                  * seccomp/setid-guard.h's filter under its own */
@@ -103,6 +105,7 @@ int nsl_stage_network_start(struct nsl_ctx *ctx, nsl_error *error);          /* 
 int nsl_stage_network_join(struct nsl_ctx *ctx, nsl_error *error);           /* network.c */
 int nsl_stage_sysctl(struct nsl_ctx *ctx, nsl_error *error);                  /* sysctl.c */
 int nsl_stage_sysfs(struct nsl_ctx *ctx, nsl_error *error);                   /* sysfs.c */
+int nsl_stage_cgroupfs(struct nsl_ctx *ctx, nsl_error *error);                /* cgroupfs.c */
 int nsl_stage_readonly_paths(struct nsl_ctx *ctx, nsl_error *error);          /* paths.c */
 int nsl_stage_masked_paths(struct nsl_ctx *ctx, nsl_error *error);            /* paths.c */
 int nsl_stage_groups(struct nsl_ctx *ctx, nsl_error *error);                  /* payload.c */

@@ -87,25 +87,13 @@ static int bind_device(int dev_fd, const struct nsl_device *dev, nsl_error *erro
         return nsl_mount_attach(clone, target, dev->name, error);
 }
 
-static int attach_in_dev(int dev_fd, const char *name, int mfd, nsl_error *error)
-{
-        _cleanup_close_ int target = -1;
-
-        if (mkdirat(dev_fd, name, 0755) < 0)
-                return nsl_fail(error, errno, "dev", name, "cannot create");
-        target = openat(dev_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (target < 0)
-                return nsl_fail(error, errno, "dev", name, NULL);
-        return nsl_mount_attach(mfd, target, name, error);
-}
-
 static int mount_in_dev(int dev_fd, const char *name, const char *fstype, const char *source,
                         const struct nsl_fs_option *opts, size_t n_opts, uint64_t attrs, nsl_error *error)
 {
         _cleanup_close_ int mfd = -1;
         int r = nsl_fs_new_named(fstype, source, opts, n_opts, attrs, &mfd, error);
 
-        return r < 0 ? r : attach_in_dev(dev_fd, name, mfd, error);
+        return r < 0 ? r : nsl_mount_attach_in(dev_fd, name, mfd, "dev", error);
 }
 
 /* The queues of the sandbox's IPC namespace; a joined one's mqueue the host
@@ -115,7 +103,7 @@ static int mount_mqueue(struct nsl_ctx *ctx, int dev_fd, nsl_error *error)
         _cleanup_close_ int made = TAKE_FD(ctx->sources.fd[NSL_SOURCE_MQUEUE]);
 
         if (made >= 0)
-                return attach_in_dev(dev_fd, "mqueue", made, error);
+                return nsl_mount_attach_in(dev_fd, "mqueue", made, "dev", error);
         return mount_in_dev(dev_fd, "mqueue", "mqueue", "mqueue", NULL, 0,
                             MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, error);
 }

@@ -136,6 +136,18 @@ int nsl_mount_attach(int mount_fd, int target_fd, const char *object, nsl_error 
         return 0;
 }
 
+int nsl_mount_attach_in(int dir_fd, const char *name, int mount_fd, const char *object, nsl_error *error)
+{
+        _cleanup_close_ int target = -1;
+
+        if (mkdirat(dir_fd, name, 0755) < 0)
+                return nsl_fail(error, errno, object, name, "cannot create");
+        target = openat(dir_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (target < 0)
+                return nsl_fail(error, errno, object, name, NULL);
+        return nsl_mount_attach(mount_fd, target, name, error);
+}
+
 int nsl_mount_attach_anew(int mount_fd, int target_fd, const char *object, nsl_error *error)
 {
         _cleanup_close_ int fresh = -1;

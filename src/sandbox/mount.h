@@ -43,6 +43,10 @@ int nsl_file_new(const char *content, int scratch_fd, const char *scratch_path, 
                  nsl_error *error);
 /* move_mount of a detached mount onto a target fd. */
 int nsl_mount_attach(int mount_fd, int target_fd, const char *object, nsl_error *error);
+/* Makes the directory name in dir_fd (a tmpfs of the sandbox's own, where
+ * nothing else can have put a link) and attaches the mount there; object
+ * names the tmpfs in an error. */
+int nsl_mount_attach_in(int dir_fd, const char *name, int mount_fd, const char *object, nsl_error *error);
 /* The same, but what ends up attached is a copy of the tree made now (the
  * first copy is detached again). Linux 6.8 and later list mountinfo in the
  * order mounts were made, and a bind's source is cloned before the root is

@@ -22,6 +22,7 @@ const struct nsl_stage nsl_init_stages[] = {
         /* /dev before /sys: the order of runc's default config.json */
         { "dev", nsl_stage_dev },
         { "sysfs", nsl_stage_sysfs },
+        { "cgroupfs", nsl_stage_cgroupfs },
         { "mounts", nsl_stage_mounts },
         { "hostname", nsl_stage_hostname },
         /* where runc runs an OCI create's hooks: after the mounts, before

@@ -2,13 +2,11 @@
  * mounter that owns its network namespace (it shows that namespace's
  * devices): init makes it for the sandbox's own namespace, the host for a
  * joined one (launch.c, handed over with the bind sources); with the host's
- * network, a recursive read-only bind of the host's /sys. Then, asked for, a read-only cgroup2 at
- * /sys/fs/cgroup: the sandbox's own cgroup namespace's view. */
+ * network, a recursive read-only bind of the host's /sys. /sys/fs/cgroup
+ * in it is cgroupfs.c's. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <sys/mount.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "../cleanup.h"
@@ -38,39 +36,6 @@ static int new_sysfs(struct nsl_ctx *ctx, int *mount_fd, nsl_error *error)
         return nsl_fs_new("sysfs", NULL, 0, SYS_ATTRS, mount_fd, error);
 }
 
-/* /sys/fs/cgroup inside the sysfs just mounted, or, without one, the
- * image's own mountpoint. */
-static int cgroup_target(struct nsl_ctx *ctx, nsl_error *error)
-{
-        struct statfs sfs;
-        int fd;
-
-        if (!ctx->plan->mount_sysfs)
-                return nsl_open_mount_target(ctx->root_fd, "/sys/fs/cgroup", NSL_TARGET_DIR, RESOLVE_NO_SYMLINKS, NULL, 0, error);
-        fd = nsl_open_in_root(ctx->root_fd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
-        if (fd < 0)
-                return nsl_fail(error, -fd, "cgroupfs", "/sys/fs/cgroup", "no mountpoint in the sandbox's sysfs");
-        if (fstatfs(fd, &sfs) < 0 || sfs.f_type != SYSFS_MAGIC) {
-                close(fd);
-                return nsl_fail(error, EPERM, "cgroupfs", "/sys/fs/cgroup", "not in the sandbox's sysfs");
-        }
-        return fd;
-}
-
-static int mount_cgroupfs(struct nsl_ctx *ctx, nsl_error *error)
-{
-        _cleanup_close_ int mfd = -1;
-        _cleanup_close_ int target = -1;
-        int r = nsl_fs_new("cgroup2", NULL, 0, SYS_ATTRS, &mfd, error);
-
-        if (r < 0)
-                return r;
-        target = cgroup_target(ctx, error);
-        if (target < 0)
-                return target;
-        return nsl_mount_attach(mfd, target, "/sys/fs/cgroup", error);
-}
-
 int nsl_stage_sysfs(struct nsl_ctx *ctx, nsl_error *error)
 {
         _cleanup_close_ int mfd = -1;
@@ -86,5 +51,5 @@ int nsl_stage_sysfs(struct nsl_ctx *ctx, nsl_error *error)
                 if ((r = nsl_mount_attach(mfd, target, "/sys", error)) < 0)
                         return r;
         }
-        return ctx->plan->mount_cgroupfs ? mount_cgroupfs(ctx, error) : 0;
+        return 0;
 }

@@ -61,6 +61,17 @@ def test_memory_limit_oom_is_137(podman):
     assert result.returncode == 0, describe(result)
 
 
+def test_the_container_reads_its_limits_in_its_cgroup_mount(podman):
+    """What a JVM or Go's runtime reads to size itself: the limits in the
+    container's own /sys/fs/cgroup, v1's files where the host keeps its
+    controllers there (as runc's and crun's), else v2's."""
+    result = podman.run("--rm", "--memory", "64m", "--pids-limit", "50", IMAGE, "sh", "-c",
+                        "cd /sys/fs/cgroup; cat memory/memory.limit_in_bytes pids/pids.max 2>/dev/null || "
+                        "cat memory.max pids.max")
+    assert result.returncode == 0, describe(result)
+    assert result.stdout.split() == [str(64 << 20), "50"], describe(result)
+
+
 FORK_TWELVE = "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 2 & done; wait; echo all-forked"
 
 

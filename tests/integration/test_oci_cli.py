@@ -1080,6 +1080,47 @@ def test_a_hybrid_hosts_container_is_at_its_path_in_every_hierarchy(runc, bundle
             os.rmdir(os.path.join(h, top))
 
 
+V1_HOST = os.path.isdir("/sys/fs/cgroup/memory/")
+
+
+@pytest.mark.skipif(not IS_ROOT or not V1_HOST, reason="a host whose controllers are in cgroup v1, root's cgroups")
+def test_a_v1_hosts_cgroup_mount_shows_the_containers_own_hierarchies(runc, bundle):
+    """As runc's and crun's: where the controllers are in v1, the config's
+    cgroup mount is a tmpfs of the hierarchies the container has a cgroup
+    of its own in, each rooted there (software finds its limits at
+    /sys/fs/cgroup/memory/memory.limit_in_bytes), read-only; none it has no
+    cgroup in (their roots would be its caller's)."""
+    linux = bundle.config["linux"]
+    linux["cgroupsPath"] = f"/nsl-v1mount-{os.getpid()}/ct"
+    linux["resources"] = dict(linux.get("resources", {}), memory={"limit": 64 << 20}, pids={"limit": 50},
+                              cpu={"quota": 20000, "period": 100000})
+    bundle.write(["/bin/sh", "-c",
+                  "cd /sys/fs/cgroup && echo *; cat memory/memory.limit_in_bytes pids/pids.max cpu/cpu.cfs_quota_us; "
+                  "cat memory/tasks | wc -l; cat /proc/self/cgroup | cut -d: -f3 | sort -u; "
+                  "grep ' /sys/fs/cgroup' /proc/self/mountinfo | cut -d' ' -f5,6,9; "
+                  "mkdir memory/x 2>&1; touch x 2>&1; ls unified/cgroup.procs"])
+    cp = runc("run", "--bundle", bundle.path, "v1mount")
+    assert cp.returncode == 0, cp.stderr
+    lines = cp.stdout.splitlines()
+    own = sorted(h for h in ("blkio", "cpu", "cpuset", "devices", "freezer", "memory", "pids", "systemd")
+                 if os.path.isdir(f"/sys/fs/cgroup/{h}"))
+    assert lines[0].split() == sorted(own + (["unified"] if HYBRID else [])), lines
+    assert lines[1:4] == [str(64 << 20), "50", "20000"], lines
+    assert int(lines[4]) >= 1, lines
+    assert lines[5] == "/", lines       # its cgroup namespace's root, in every hierarchy
+    mounts = [line.split() for line in lines[6:6 + len(own) + 1 + HYBRID]]
+    assert mounts[0] == ["/sys/fs/cgroup", "ro,nosuid,nodev,noexec,relatime", "tmpfs"], mounts
+    assert sorted(m[0] for m in mounts[1:]) == sorted(f"/sys/fs/cgroup/{h}" for h in own + ["unified"][:HYBRID])
+    assert all(m[1].startswith("ro,nosuid,nodev,noexec") and m[2] in ("cgroup", "cgroup2") for m in mounts[1:]), mounts
+    rest = lines[6 + len(mounts):]
+    assert "Read-only file system" in rest[0] and "Read-only file system" in rest[1], rest
+    assert rest[2:] == (["unified/cgroup.procs"] if HYBRID else []), rest
+    for h in os.listdir("/sys/fs/cgroup"):
+        d = os.path.join("/sys/fs/cgroup", h, f"nsl-v1mount-{os.getpid()}")
+        if os.path.isdir(d):
+            os.rmdir(d)
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_create_in_a_frozen_cgroup_is_refused(runc, bundle):
     """init would wait in it, and create with it, for ever: one line, and

@@ -555,6 +555,44 @@ static void v1_exact_on_a_hybrid_host(void **state)
         nsl_cgroup_release(&cg);
 }
 
+/* /proc/PID/cgroup's hierarchies as a sandbox's cgroup mount names them,
+ * and which it has a cgroup of its own in. */
+static void hierarchies_named_and_owned(void **state)
+{
+        struct nsl_cgroup_hierarchy h;
+        int tasks[NSL_CG_N] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+        char many[300];
+        (void)state;
+
+        tasks[NSL_CG_CPU] = 3;
+        assert_int_equal(nsl_cgroup_hierarchy_parse("cpu,cpuacct:/x", 11, &h), 0);
+        assert_string_equal(h.dir, "cpu,cpuacct");
+        assert_int_equal(h.n, 2);
+        assert_string_equal(h.controllers[1], "cpuacct");
+        assert_null(h.name);
+        assert_true(nsl_cgroup_hierarchy_is_own(&h, tasks));
+
+        assert_int_equal(nsl_cgroup_hierarchy_parse("name=systemd", 12, &h), 0);
+        assert_string_equal(h.dir, "systemd");
+        assert_string_equal(h.name, "systemd");
+        assert_int_equal(h.n, 0);
+        assert_false(nsl_cgroup_hierarchy_is_own(&h, tasks));
+        tasks[NSL_CG_SYSTEMD] = 4;
+        assert_true(nsl_cgroup_hierarchy_is_own(&h, tasks));
+        assert_int_equal(nsl_cgroup_hierarchy_parse("name=other", 10, &h), 0);
+        assert_false(nsl_cgroup_hierarchy_is_own(&h, tasks));
+
+        assert_int_equal(nsl_cgroup_hierarchy_parse("net_cls,net_prio", 16, &h), 0);
+        assert_false(nsl_cgroup_hierarchy_is_own(&h, tasks));
+        assert_int_equal(nsl_cgroup_hierarchy_parse("memory", 6, &h), 0);
+        assert_false(nsl_cgroup_hierarchy_is_own(&h, tasks));
+
+        assert_int_equal(nsl_cgroup_hierarchy_parse("", 0, &h), -EINVAL);
+        memset(many, 'a', sizeof many);
+        assert_int_equal(nsl_cgroup_hierarchy_parse(many, sizeof many, &h), -E2BIG);
+        assert_int_equal(nsl_cgroup_hierarchy_parse("a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q", 33, &h), -E2BIG);
+}
+
 /* v1 without a controller the limits need. */
 static void v1_missing_controller(void **state)
 {
@@ -626,6 +664,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(v2_cgroup_parent, setup, teardown),
                 cmocka_unit_test_setup_teardown(v1_beside_an_empty_v2, setup, teardown),
                 cmocka_unit_test_setup_teardown(v1_exact_on_a_hybrid_host, setup, teardown),
+                cmocka_unit_test(hierarchies_named_and_owned),
                 cmocka_unit_test_setup_teardown(v1_missing_controller, setup, teardown),
                 cmocka_unit_test_setup_teardown(stale_ones, setup, teardown),
         };

@@ -73,6 +73,12 @@ static void init_waits_for_idmap_before_mounting(void **state)
         assert_true(index_of(s, n, "sysctl") < index_of(s, n, "pivot"));
         assert_true(index_of(s, n, "proc") < index_of(s, n, "sysfs"));
         assert_true(index_of(s, n, "sysfs") < index_of(s, n, "readonly-paths"));
+        /* the cgroups' mounts go in the sysfs, and show the sandbox's own
+         * cgroup namespace (a v1 one re-rooted once init is in its cgroups) */
+        assert_true(index_of(s, n, "sysfs") < index_of(s, n, "cgroupfs"));
+        assert_true(index_of(s, n, "cgroup-namespace") < index_of(s, n, "cgroupfs"));
+        assert_true(index_of(s, n, "cgroupfs") < index_of(s, n, "masked-paths"));
+        assert_true(index_of(s, n, "cgroupfs") < index_of(s, n, "seal"));
         assert_true(index_of(s, n, "mounts") < index_of(s, n, "readonly-paths"));
         assert_true(index_of(s, n, "readonly-paths") < index_of(s, n, "masked-paths"));
         assert_true(index_of(s, n, "masked-paths") < index_of(s, n, "seal"));
@@ -98,6 +104,7 @@ static void the_root_built_pause_comes_before_the_masks_and_the_pivot(void **sta
         assert_true(index_of(s, n, "mounts") < index_of(s, n, "root-built"));
         assert_true(index_of(s, n, "dev") < index_of(s, n, "root-built"));
         assert_true(index_of(s, n, "sysfs") < index_of(s, n, "root-built"));
+        assert_true(index_of(s, n, "cgroupfs") < index_of(s, n, "root-built"));
         assert_true(index_of(s, n, "hostname") < index_of(s, n, "root-built"));
         assert_true(index_of(s, n, "root-built") < index_of(s, n, "readonly-paths"));
         assert_true(index_of(s, n, "root-built") < index_of(s, n, "masked-paths"));

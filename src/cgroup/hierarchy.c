@@ -1,0 +1,46 @@
+/* A v1 hierarchy as /proc/PID/cgroup names it, for the sandbox's view of
+ * its cgroups (src/sandbox/cgroupfs.c). */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+int nsl_cgroup_hierarchy_parse(const char *field, size_t len, struct nsl_cgroup_hierarchy *h)
+{
+        *h = (struct nsl_cgroup_hierarchy){ 0 };
+        if (len >= sizeof h->storage)
+                return -E2BIG;
+        memcpy(h->storage, field, len);
+        for (char *save = NULL, *tok = strtok_r(h->storage, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                if (!strncmp(tok, "name=", 5)) {
+                        h->name = tok + 5;
+                        continue;
+                }
+                if (h->n == NSL_CGROUP_HIERARCHY_MAX)
+                        return -E2BIG;
+                if (h->n)
+                        strcat(h->dir, ",");
+                strcat(h->dir, tok);
+                h->controllers[h->n++] = tok;
+        }
+        if (!h->n && !h->name)
+                return -EINVAL;
+        if (!h->n)
+                strcpy(h->dir, h->name);
+        return 0;
+}
+
+bool nsl_cgroup_hierarchy_is_own(const struct nsl_cgroup_hierarchy *h, const int tasks[NSL_CG_N])
+{
+        for (int c = 0; c < NSL_CG_N; c++) {
+                const char *want = nsl_cgroup_controller_names[c];
+                if (tasks[c] < 0)
+                        continue;
+                if (h->name && !strncmp(want, "name=", 5) && !strcmp(h->name, want + 5))
+                        return true;
+                for (size_t i = 0; i < h->n; i++)
+                        if (!strcmp(h->controllers[i], want))
+                                return true;
+        }
+        return false;
+}
