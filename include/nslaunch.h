@@ -145,7 +145,8 @@ int nsl_spec_set_cgroup_parent(nsl_spec *spec, const char *path, nsl_error *erro
  * nsl_spec_set_systemd_cgroup's). It
  * is made (with its missing parents) in every hierarchy nslaunch uses (on
  * cgroup v1: memory, cpu, pids, cpuset, freezer and, as root, devices,
- * those mounted) and must not hold processes yet. A sandbox with it may be
+ * name=systemd and a hybrid host's cgroup2, those mounted) and must not
+ * hold processes yet. A sandbox with it may be
  * detached; the cgroup is then its owner's to remove
  * (nsl_cgroup_remove_path). Not with nsl_spec_set_cgroup_parent. */
 int nsl_spec_set_cgroup_path(nsl_spec *spec, const char *path, nsl_error *error);
@@ -543,6 +544,12 @@ double nsl_sandbox_ms_to_exec(const nsl_sandbox *sandbox);
  * owner to remove it, unless the spec set its exact path
  * (nsl_spec_set_cgroup_path): it is then left for nsl_cgroup_remove_path. */
 int nsl_sandbox_detach(nsl_sandbox *sandbox, nsl_error *error);
+/* The sandbox's cgroup, at an exact path (nsl_spec_set_cgroup_path), is
+ * left to the path's owner once the sandbox has ended, instead of removed:
+ * what the sandbox used can be read (nsl_cgroup_usage) until the owner
+ * removes it (nsl_cgroup_remove_path); an OCI run --keep. EINVAL for a
+ * sandbox without an exact path (its cgroup would be nobody's). */
+int nsl_sandbox_keep_cgroup(nsl_sandbox *sandbox, nsl_error *error);
 /* The sandbox's init on the host: its pid and a pidfd (owned by the sandbox). */
 pid_t nsl_sandbox_pid(const nsl_sandbox *sandbox);
 int nsl_sandbox_pidfd(const nsl_sandbox *sandbox);

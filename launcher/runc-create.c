@@ -676,7 +676,12 @@ int nsl_runc_run(const struct nsl_runc *g, int argc, char **argv)
                 nsl_runc_state_release(&state);
                 return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
         }
-        r = nsl_sandbox_wait(sb, -1, &result, &error);
+        /* runc's --keep: what it used stays readable until delete (a
+         * cgroup in the state is the sandbox's exact path) */
+        if (a.keep && state.cgroup[0])
+                r = nsl_sandbox_keep_cgroup(sb, &error);
+        if (r == 0)
+                r = nsl_sandbox_wait(sb, -1, &result, &error);
         nsl_sandbox_free(sb);
         nsl_runc_tty_end(&tty);
         /* on the container's stderr, as a detached one's init writes them */

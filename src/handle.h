@@ -47,6 +47,7 @@ struct nsl_sandbox {
         bool detached;                  /* runs on its own: free leaves it be */
         bool cgroup_exact;              /* its cgroup is at the spec's exact path: one a detached
                                          * sandbox leaves to the path's owner */
+        bool keep_cgroup;               /* ... and so does this one (nsl_sandbox_keep_cgroup) */
         int anchor_pidfd;               /* systemd's driver: the scope's first process, until init is in */
         int rc;                         /* the outcome, once finished */
         nsl_result result;

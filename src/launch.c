@@ -621,6 +621,26 @@ static bool ended_as_refused(const struct nsl_sc_choice *seccomp, const nsl_resu
 }
 
 /* init has ended (or supervising it failed, r < 0): the outcome, once. */
+/* A sandbox's cgroup once it has ended: removed, or left to the owner of
+ * its exact path when asked (nsl_sandbox_keep_cgroup). */
+static void end_cgroup(nsl_sandbox *sb)
+{
+        if (sb->keep_cgroup)
+                nsl_cgroup_release(&sb->cg);
+        else
+                nsl_cgroup_destroy(&sb->cg);
+}
+
+int nsl_sandbox_keep_cgroup(nsl_sandbox *sb, nsl_error *error)
+{
+        *error = (nsl_error){ 0 };
+        if (!sb->cgroup_exact)
+                return nsl_fail(error, EINVAL, "keep-cgroup", "", "the sandbox's cgroup is not at an exact path "
+                                "(nsl_spec_set_cgroup_path): it would be nobody's to remove");
+        sb->keep_cgroup = true;
+        return 0;
+}
+
 static void finish(nsl_sandbox *sb, int r)
 {
         struct timespec end;
@@ -643,7 +663,7 @@ static void finish(nsl_sandbox *sb, int r)
         nsl_cgroup_stats(&sb->cg, &sb->result.peak_memory_bytes, &oom_killed);
         nsl_egress_log_read(sb->egress_log, &sb->result);      /* what the command sent last */
         if (sb->reaped)
-                nsl_cgroup_destroy(&sb->cg);
+                end_cgroup(sb);
         sb->result.wall_ms = nsl_ms_between(&sb->created, &end);
         sb->result.setup_ms = sb->s.execed && !sb->s.have_error ? nsl_ms_between(&sb->created, &sb->s.execed_at) : -1;
         sb->result.cpu_user_ms = tv_ms(&sb->s.usage.ru_utime);
@@ -755,7 +775,7 @@ void nsl_sandbox_free(nsl_sandbox *sb)
                 nsl_net_proxy_stop(&sb->proxy);
         nsl_closep(&sb->egress_log);
         nsl_cgroup_anchor_end(&sb->anchor_pidfd);
-        nsl_cgroup_destroy(&sb->cg);
+        end_cgroup(sb);
         nsl_sources_close(&sb->sources);
         nsl_idmap_userns_close(&sb->idmap_helpers);
         nsl_closep(&sb->start_fd);

@@ -253,6 +253,9 @@ static void started_elsewhere(const char *self)
               "init-started: called %d times, pid %d (init %d), pidfd %s", seen.calls, (int)seen.pid,
               (int)nsl_sandbox_pid(sb), seen.pidfd_open ? "open" : "not open");
         check(nsl_sandbox_wait(sb, 200, &result, &error) == -ETIMEDOUT, "the sandbox ran before it was started");
+        /* a cgroup of nslaunch's own (or none) is nobody's to keep */
+        check(nsl_sandbox_keep_cgroup(sb, &error) == -EINVAL && !strcmp(error.what, "keep-cgroup"),
+              "keep-cgroup without an exact path: '%s'", error.cause);
         pid_t starter = fork();
         if (starter == 0) {
                 char fd[16];

@@ -176,6 +176,42 @@ def test_run_foreground_exit_status_and_output(runc, bundle):
     assert not os.path.exists(os.path.join(runc.root, "fg")), "run deletes what it created"
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_run_keep_leaves_the_stopped_container_and_its_cgroup_to_delete(runc, bundle):
+    """runc's --keep: the container stays, stopped, with its cgroup and
+    what it used there (its pids limit, its memory's peak), until delete
+    removes both."""
+    path = f"/nsl-keep-{os.getpid()}/ct"
+    linux = bundle.config["linux"]
+    linux["cgroupsPath"] = path
+    linux["resources"] = dict(linux.get("resources", {}), pids={"limit": 20})
+    bundle.write(["/bin/sh", "-c", "exit 3"])
+    runc.ids.append("kept")
+    cp = runc("run", "--keep", "--bundle", bundle.path, "kept")
+    assert cp.returncode == 3, cp.stderr
+    assert state(runc, "kept")["status"] == "stopped"
+    pids = f"/sys/fs/cgroup/pids{path}" if os.path.isdir("/sys/fs/cgroup/pids") else f"/sys/fs/cgroup{path}"
+    with open(f"{pids}/pids.max") as f:
+        assert f.read().strip() == "20"
+    with open(f"{pids}/cgroup.procs") as f:
+        assert f.read() == ""
+    assert runc("delete", "kept").returncode == 0
+    assert runc("state", "kept").returncode != 0
+    hierarchies = [os.path.join("/sys/fs/cgroup", h) for h in os.listdir("/sys/fs/cgroup")] + ["/sys/fs/cgroup"]
+    assert [h for h in hierarchies if os.path.exists(h + path)] == []
+    for h in hierarchies:
+        if os.path.isdir(h + os.path.dirname(path)):
+            os.rmdir(h + os.path.dirname(path))
+    # without --keep, run removes both
+    runc.ids.append("notkept")
+    assert runc("run", "--bundle", bundle.path, "notkept").returncode == 3
+    assert runc("state", "notkept").returncode != 0
+    assert [h for h in hierarchies if os.path.exists(h + path)] == []
+    for h in hierarchies:
+        if os.path.isdir(h + os.path.dirname(path)):
+            os.rmdir(h + os.path.dirname(path))
+
+
 def test_run_foreground_of_a_command_that_goes_on(runc, bundle):
     """A foreground run of a command that does not end at once: the
     container is running (start's lock let go) while run waits for it, an
