@@ -119,6 +119,40 @@ def create(runc, bundle, cid, *opts):
     return cp
 
 
+def cgroup_hierarchies():
+    """Each hierarchy's root: the v1 ones and a hybrid host's unified/, or
+    the cgroup2 mount itself."""
+    return [os.path.join("/sys/fs/cgroup", h) for h in os.listdir("/sys/fs/cgroup")] + ["/sys/fs/cgroup"]
+
+
+@pytest.fixture
+def cgroup_top(runc):
+    """The test's own top cgroup path, removed from every hierarchy at its
+    end, pass or fail, once its containers are deleted (delete leaves the
+    parents of an absolute path)."""
+    top = f"/nsl-test-{os.getpid()}"
+    yield top
+    for cid in runc.ids:
+        runc("delete", "--force", cid)
+    for h in cgroup_hierarchies():
+        for dirpath, _, _ in os.walk(h + top, topdown=False):
+            os.rmdir(dirpath)
+
+
+def delete_reaping(runc, cid, pid):
+    """delete --force of a container with a detached exec'd process, which
+    is ours now (we are the subreaper, as conmon or the shim are): the pid
+    namespace's end waits until its zombie is reaped."""
+    p = subprocess.Popen([runc.link, "--root", runc.root, "delete", "--force", cid])
+    while p.poll() is None:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.02)
+    return p.returncode
+
+
 def one_error_line(cp, status=1):
     lines = [line for line in cp.stderr.splitlines() if line.strip()]
     assert cp.returncode == status, (cp.returncode, cp.stderr)
@@ -177,11 +211,11 @@ def test_run_foreground_exit_status_and_output(runc, bundle):
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
-def test_run_keep_leaves_the_stopped_container_and_its_cgroup_to_delete(runc, bundle):
+def test_run_keep_leaves_the_stopped_container_and_its_cgroup_to_delete(runc, bundle, cgroup_top):
     """runc's --keep: the container stays, stopped, with its cgroup and
     what it used there (its pids limit, its memory's peak), until delete
     removes both."""
-    path = f"/nsl-keep-{os.getpid()}/ct"
+    path = f"{cgroup_top}/ct"
     linux = bundle.config["linux"]
     linux["cgroupsPath"] = path
     linux["resources"] = dict(linux.get("resources", {}), pids={"limit": 20})
@@ -197,19 +231,12 @@ def test_run_keep_leaves_the_stopped_container_and_its_cgroup_to_delete(runc, bu
         assert f.read() == ""
     assert runc("delete", "kept").returncode == 0
     assert runc("state", "kept").returncode != 0
-    hierarchies = [os.path.join("/sys/fs/cgroup", h) for h in os.listdir("/sys/fs/cgroup")] + ["/sys/fs/cgroup"]
-    assert [h for h in hierarchies if os.path.exists(h + path)] == []
-    for h in hierarchies:
-        if os.path.isdir(h + os.path.dirname(path)):
-            os.rmdir(h + os.path.dirname(path))
+    assert [h for h in cgroup_hierarchies() if os.path.exists(h + path)] == []
     # without --keep, run removes both
     runc.ids.append("notkept")
     assert runc("run", "--bundle", bundle.path, "notkept").returncode == 3
     assert runc("state", "notkept").returncode != 0
-    assert [h for h in hierarchies if os.path.exists(h + path)] == []
-    for h in hierarchies:
-        if os.path.isdir(h + os.path.dirname(path)):
-            os.rmdir(h + os.path.dirname(path))
+    assert [h for h in cgroup_hierarchies() if os.path.exists(h + path)] == []
 
 
 def test_run_foreground_of_a_command_that_goes_on(runc, bundle):
@@ -709,16 +736,7 @@ def test_exec_process_file_and_detach(runc, bundle, hostdir):
     with open(pid_file) as f:
         exec_pid = int(f.read())
     assert exec_pid in json.loads(runc("ps", "--format", "json", "exproc").stdout)
-    # the detached process is ours now (we are the subreaper, as conmon or the
-    # shim are): the pid namespace's end waits until its zombie is reaped
-    p = subprocess.Popen([runc.link, "--root", runc.root, "delete", "--force", "exproc"])
-    while p.poll() is None:
-        try:
-            os.waitpid(exec_pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
-        time.sleep(0.02)
-    assert p.returncode == 0
+    assert delete_reaping(runc, "exproc", exec_pid) == 0
 
 
 def test_debug_log(runc, hostdir):
@@ -1074,13 +1092,12 @@ HYBRID = os.path.isdir("/sys/fs/cgroup/unified/") and os.path.isdir("/sys/fs/cgr
 
 
 @pytest.mark.skipif(not IS_ROOT or not HYBRID, reason="a hybrid host's cgroups, root's")
-def test_a_hybrid_hosts_container_is_at_its_path_in_every_hierarchy(runc, bundle, hostdir):
+def test_a_hybrid_hosts_container_is_at_its_path_in_every_hierarchy(runc, bundle, hostdir, cgroup_top):
     """As runc's: the controllers are in v1, yet the container is also at
     its path in the controller-less cgroup2 beside (where systemd tracks
     processes) and in name=systemd; exec joins it there, ps and pause see
     every process, and delete removes it from each."""
-    top = f"nsl-hybrid-{os.getpid()}"
-    path = f"/{top}/ct"
+    path = f"{cgroup_top}/ct"
     bundle.config["linux"]["cgroupsPath"] = path
     bundle.write()
     create(runc, bundle, "hybrid")
@@ -1101,33 +1118,22 @@ def test_a_hybrid_hosts_container_is_at_its_path_in_every_hierarchy(runc, bundle
     with open(f"/sys/fs/cgroup/freezer{path}/freezer.state") as f:
         assert f.read().strip() == "FROZEN"
     assert runc("resume", "hybrid").returncode == 0
-    p = subprocess.Popen([runc.link, "--root", runc.root, "delete", "--force", "hybrid"])
-    while p.poll() is None:
-        try:
-            os.waitpid(joined, os.WNOHANG)
-        except ChildProcessError:
-            pass
-        time.sleep(0.02)
-    assert p.returncode == 0
-    hierarchies = [os.path.join("/sys/fs/cgroup", h) for h in os.listdir("/sys/fs/cgroup")]
-    assert [h for h in hierarchies if os.path.exists(h + path)] == []
-    for h in hierarchies:
-        if os.path.isdir(os.path.join(h, top)):
-            os.rmdir(os.path.join(h, top))
+    assert delete_reaping(runc, "hybrid", joined) == 0
+    assert [h for h in cgroup_hierarchies() if os.path.exists(h + path)] == []
 
 
 V1_HOST = os.path.isdir("/sys/fs/cgroup/memory/")
 
 
 @pytest.mark.skipif(not IS_ROOT or not V1_HOST, reason="a host whose controllers are in cgroup v1, root's cgroups")
-def test_a_v1_hosts_cgroup_mount_shows_the_containers_own_hierarchies(runc, bundle):
+def test_a_v1_hosts_cgroup_mount_shows_the_containers_own_hierarchies(runc, bundle, cgroup_top):
     """As runc's and crun's: where the controllers are in v1, the config's
     cgroup mount is a tmpfs of the hierarchies the container has a cgroup
     of its own in, each rooted there (software finds its limits at
     /sys/fs/cgroup/memory/memory.limit_in_bytes), read-only; none it has no
     cgroup in (their roots would be its caller's)."""
     linux = bundle.config["linux"]
-    linux["cgroupsPath"] = f"/nsl-v1mount-{os.getpid()}/ct"
+    linux["cgroupsPath"] = f"{cgroup_top}/ct"
     linux["resources"] = dict(linux.get("resources", {}), memory={"limit": 64 << 20}, pids={"limit": 50},
                               cpu={"quota": 20000, "period": 100000})
     bundle.write(["/bin/sh", "-c",
@@ -1151,10 +1157,6 @@ def test_a_v1_hosts_cgroup_mount_shows_the_containers_own_hierarchies(runc, bund
     rest = lines[6 + len(mounts):]
     assert "Read-only file system" in rest[0] and "Read-only file system" in rest[1], rest
     assert rest[2:] == (["unified/cgroup.procs"] if HYBRID else []), rest
-    for h in os.listdir("/sys/fs/cgroup"):
-        d = os.path.join("/sys/fs/cgroup", h, f"nsl-v1mount-{os.getpid()}")
-        if os.path.isdir(d):
-            os.rmdir(d)
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
