@@ -620,7 +620,6 @@ static bool ended_as_refused(const struct nsl_sc_choice *seccomp, const nsl_resu
                nsl_sc_refuses_start_up(seccomp->filter, seccomp->len);
 }
 
-/* init has ended (or supervising it failed, r < 0): the outcome, once. */
 /* A sandbox's cgroup once it has ended: removed, or left to the owner of
  * its exact path when asked (nsl_sandbox_keep_cgroup). */
 static void end_cgroup(nsl_sandbox *sb)
@@ -641,6 +640,7 @@ int nsl_sandbox_keep_cgroup(nsl_sandbox *sb, nsl_error *error)
         return 0;
 }
 
+/* init has ended (or supervising it failed, r < 0): the outcome, once. */
 static void finish(nsl_sandbox *sb, int r)
 {
         struct timespec end;
