@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "cleanup.h"
 #include "error.h"
 #include "fds.h"
@@ -119,22 +120,20 @@ static int open_joins(pid_t init_pid, struct joins *j, nsl_error *error)
             (r = nsl_read_file("/proc/self/mountinfo", 16 << 20, &mountinfo, &len)) < 0)
                 return nsl_fail(error, -r, "exec", "cgroup", "cannot read the sandbox's cgroups");
         for (const char *line = theirs; *line; line = strchrnul(line, '\n'), line += *line == '\n') {
-                const char *controllers = strchr(line, ':'), *rel, *end = strchrnul(line, '\n');
-                const char *mine;
-                if (!controllers || controllers > end || !(rel = strchr(controllers + 1, ':')) || rel > end)
+                struct nsl_cgroup_line fields;
+                if (!nsl_cgroup_line_parse(line, &fields))
                         continue;
-                controllers++;
-                mine = cgroup_line(ours, line, (size_t)(rel + 1 - line));
-                if (mine && strlen(mine) >= (size_t)(end - line) && !strncmp(mine, line, (size_t)(end - line)) &&
-                    (mine[end - line] == '\n' || !mine[end - line]))
+                size_t whole = (size_t)(fields.path + fields.path_len - line);
+                const char *mine = cgroup_line(ours, line, (size_t)(fields.path - line));
+                if (mine && strlen(mine) >= whole && !strncmp(mine, line, whole) && (mine[whole] == '\n' || !mine[whole]))
                         continue;       /* the same cgroup */
-                _cleanup_free_ char *mount = hierarchy_mount(mountinfo, controllers, (size_t)(rel - controllers));
+                _cleanup_free_ char *mount = hierarchy_mount(mountinfo, fields.controllers, fields.controllers_len);
                 _cleanup_free_ char *procs = NULL;
                 if (!mount)
                         continue;       /* a hierarchy the caller has no mount of: not one nslaunch limits */
                 if (j->n == MAX_HIERARCHIES)
                         return nsl_fail(error, E2BIG, "exec", "cgroup", "too many hierarchies");
-                if (asprintf(&procs, "%s%.*s/cgroup.procs", mount, (int)(end - rel - 1), rel + 1) < 0)
+                if (asprintf(&procs, "%s%.*s/cgroup.procs", mount, (int)fields.path_len, fields.path) < 0)
                         return nsl_fail(error, ENOMEM, "exec", "cgroup", NULL);
                 int fd = open(procs, O_WRONLY | O_CLOEXEC);
                 if (fd < 0)

@@ -141,6 +141,16 @@ struct nsl_cgroup_places {
         void (*made)(int dirfd, const char *path);
 };
 
+/* One line of a /proc/PID/cgroup text, "ID:CONTROLLERS:PATH", which ends
+ * at its '\n' or NUL: the controllers ("" for cgroup2) and the path, each
+ * with its length (not NUL-terminated). */
+struct nsl_cgroup_line {
+        const char *controllers, *path;
+        size_t controllers_len, path_len;
+};
+/* false: the line is not one of those. */
+bool nsl_cgroup_line_parse(const char *line, struct nsl_cgroup_line *out);
+
 #define NSL_CGROUP_HIERARCHY_MAX 16     /* controllers in one v1 hierarchy */
 
 /* A v1 hierarchy as the middle field of a /proc/PID/cgroup line names it

@@ -1,9 +1,25 @@
-/* A v1 hierarchy as /proc/PID/cgroup names it, for the sandbox's view of
- * its cgroups (src/sandbox/cgroupfs.c). */
+/* /proc/PID/cgroup's lines, and a v1 hierarchy as one names it: for an
+ * exec's joins (src/exec.c) and the sandbox's view of its cgroups
+ * (src/sandbox/cgroupfs.c). */
 #include <errno.h>
 #include <string.h>
 
 #include "internal.h"
+
+bool nsl_cgroup_line_parse(const char *line, struct nsl_cgroup_line *out)
+{
+        const char *end = strchrnul(line, '\n');
+        const char *first = memchr(line, ':', (size_t)(end - line));
+        const char *second = first ? memchr(first + 1, ':', (size_t)(end - first - 1)) : NULL;
+
+        if (!second)
+                return false;
+        *out = (struct nsl_cgroup_line){
+                .controllers = first + 1, .controllers_len = (size_t)(second - first - 1),
+                .path = second + 1, .path_len = (size_t)(end - second - 1),
+        };
+        return true;
+}
 
 int nsl_cgroup_hierarchy_parse(const char *field, size_t len, struct nsl_cgroup_hierarchy *h)
 {

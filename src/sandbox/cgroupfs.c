@@ -87,11 +87,11 @@ static int mount_v1_tree(struct nsl_ctx *ctx, int target, nsl_error *error)
             (r = nsl_mount_attach(tmpfs_fd, target, "/sys/fs/cgroup", error)) < 0)
                 return r;
         for (const char *line = text; *line; line = strchrnul(line, '\n'), line += *line == '\n') {
-                const char *controllers = strchr(line, ':'), *end = strchrnul(line, '\n'), *rel;
+                struct nsl_cgroup_line fields;
                 struct nsl_cgroup_hierarchy h;
-                if (!controllers || controllers > end || !(rel = strchr(++controllers, ':')) || rel > end)
+                if (!nsl_cgroup_line_parse(line, &fields))
                         continue;
-                if (rel == controllers) {
+                if (!fields.controllers_len) {
                         _cleanup_close_ int mfd = -1;
                         if (ctx->host->cgroup_unified &&
                             ((r = nsl_fs_new("cgroup2", NULL, 0, CGROUPFS_ATTRS, &mfd, error)) < 0 ||
@@ -99,9 +99,9 @@ static int mount_v1_tree(struct nsl_ctx *ctx, int target, nsl_error *error)
                                 return r;
                         continue;
                 }
-                if ((r = nsl_cgroup_hierarchy_parse(controllers, (size_t)(rel - controllers), &h)) < 0)
+                if ((r = nsl_cgroup_hierarchy_parse(fields.controllers, fields.controllers_len, &h)) < 0)
                         return nsl_fail(error, -r, "cgroupfs", "/proc/self/cgroup", "cannot read the hierarchy %.*s",
-                                        (int)(rel - controllers), controllers);
+                                        (int)fields.controllers_len, fields.controllers);
                 if (nsl_cgroup_hierarchy_is_own(&h, ctx->host->cgroup_tasks) &&
                     (r = mount_hierarchy(tmpfs_fd, &h, error)) < 0)
                         return r;

@@ -555,14 +555,26 @@ static void v1_exact_on_a_hybrid_host(void **state)
         nsl_cgroup_release(&cg);
 }
 
-/* /proc/PID/cgroup's hierarchies as a sandbox's cgroup mount names them,
- * and which it has a cgroup of its own in. */
+/* /proc/PID/cgroup's lines split, its hierarchies as a sandbox's cgroup
+ * mount names them, and which it has a cgroup of its own in. */
 static void hierarchies_named_and_owned(void **state)
 {
         struct nsl_cgroup_hierarchy h;
         int tasks[NSL_CG_N] = { -1, -1, -1, -1, -1, -1, -1, -1 };
         char many[300];
         (void)state;
+
+        struct nsl_cgroup_line line;
+        assert_true(nsl_cgroup_line_parse("2:cpu,cpuacct:/a/b\n1:memory:/", &line));
+        assert_int_equal(line.controllers_len, 11);
+        assert_memory_equal(line.controllers, "cpu,cpuacct", 11);
+        assert_int_equal(line.path_len, 4);
+        assert_memory_equal(line.path, "/a/b", 4);
+        assert_true(nsl_cgroup_line_parse("0::/", &line));
+        assert_int_equal(line.controllers_len, 0);
+        assert_int_equal(line.path_len, 1);
+        assert_false(nsl_cgroup_line_parse("0:memory\n1:a:/", &line));
+        assert_false(nsl_cgroup_line_parse("", &line));
 
         tasks[NSL_CG_CPU] = 3;
         assert_int_equal(nsl_cgroup_hierarchy_parse("cpu,cpuacct:/x", 11, &h), 0);
