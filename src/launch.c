@@ -103,6 +103,15 @@ static void fall_back_to_rlimits(struct nsl_sandbox *sb, const nsl_error *why)
         sb->host.rlimits = &sb->plan.fallback_rlimits;
 }
 
+/* What init needs of a cgroup v1 sandbox's cgroups: the tasks files it
+ * moves itself in through, and whether it was cloned into a cgroup2 one
+ * of its own beside them (a hybrid host's). */
+static void hand_cgroup_to_init(struct nsl_sandbox *sb)
+{
+        sb->host.cgroup_tasks = sb->cg.version == 1 ? sb->cg.tasks : NULL;
+        sb->host.cgroup_unified = sb->cg.version == 1 && sb->cg.fd >= 0;
+}
+
 static int step_cgroup(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
 {
         if (spec->systemd_scope) {
@@ -114,8 +123,7 @@ static int step_cgroup(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *
                 /* its owner asked for exactly this cgroup: no fallback */
                 sb->cgroup_exact = true;
                 int r = nsl_cgroup_create_exact(&sb->plan.limits, spec->cgroup_path, &sb->cg, error);
-                sb->host.cgroup_tasks = sb->cg.version == 1 ? sb->cg.tasks : NULL;
-                sb->host.cgroup_unified = sb->cg.version == 1 && sb->cg.fd >= 0;
+                hand_cgroup_to_init(sb);
                 return r;
         }
         int r = nsl_cgroup_create(&sb->plan.limits, spec->cgroup_parent, &sb->cg, error);
@@ -125,7 +133,7 @@ static int step_cgroup(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *
                 *error = (nsl_error){ 0 };
                 return 0;
         }
-        sb->host.cgroup_tasks = sb->cg.version == 1 ? sb->cg.tasks : NULL;
+        hand_cgroup_to_init(sb);
         return r;
 }
 
