@@ -798,9 +798,7 @@ def test_delete_removes_the_default_cgroup_parent_with_its_last_container(runc, 
     """The default cgroups are /nslaunch-runc/ID in every hierarchy: the
     parent goes with the last container in it, never before, and a failed
     create leaves none either."""
-    parents = [p for p in (os.path.join(root, "nslaunch-runc") for root in
-                           [os.path.join("/sys/fs/cgroup", h) for h in os.listdir("/sys/fs/cgroup")] +
-                           ["/sys/fs/cgroup"])]
+    parents = [os.path.join(root, "nslaunch-runc") for root in cgroup_hierarchies()]
     create(runc, bundle, "first")
     create(runc, bundle, "second")
     made = [p for p in parents if os.path.isdir(p)]
@@ -820,7 +818,7 @@ def test_delete_removes_the_parents_create_made_for_a_relative_path(runc, bundle
     """A relative cgroupsPath is under /nslaunch: delete removes the
     container's cgroup and the parents below /nslaunch once empty (a
     sibling's keeps them), whether the container was started or not."""
-    hierarchies = [os.path.join("/sys/fs/cgroup", h) for h in os.listdir("/sys/fs/cgroup")] + ["/sys/fs/cgroup"]
+    hierarchies = cgroup_hierarchies()
     top = f"nsl-rel-{os.getpid()}"
     had_parent = {h: os.path.isdir(os.path.join(h, "nslaunch")) for h in hierarchies}
     linux = bundle.config["linux"]
