@@ -423,12 +423,14 @@ static int remove_in_use(const struct located *at, const char *resolved, nsl_err
          * A cgroup already empty needs neither: nothing can enter it again
          * but what its owner moves there. */
         bool busy = nsl_cgroup_collect_pids(dir, &pids, &n) < 0 || n > 0;
-        bool froze = busy && freeze_located(at, resolved, true, error) == 0;
+        int froze = busy ? freeze_located(at, resolved, true, error) : -ENOTSUP;
 
         *error = (nsl_error){ 0 };
         if (busy)
                 kill_all(dir);
-        if (froze && (r = freeze_located(at, resolved, false, error)) < 0)
+        /* a freeze that gave up waiting is thawed too: a v1 cgroup left
+         * FREEZING ends FROZEN, where the kills never land */
+        if ((froze == 0 || froze == -ETIMEDOUT) && (r = freeze_located(at, resolved, false, error)) < 0)
                 return r;
         if (at->v2)
                 r = empty_and_remove(at->v2, error);
