@@ -658,6 +658,12 @@ int nsl_cgroup_remove_path(const char *path, nsl_error *error);
  * no cgroup below); leaves it everywhere else. For a parent shared by
  * several sandboxes, once the last of them is gone. */
 void nsl_cgroup_remove_if_empty(const char *path);
+/* Lifts the CPU quota of a cgroup whose processes are being killed: each
+ * needs CPU time to end, which a quota of a millisecond a second hands out
+ * too slowly for a delete to wait (what is not killed yet runs unlimited
+ * until it is). Best effort: a cgroup without a quota, or none at path, is
+ * left as it is. */
+void nsl_cgroup_lift_cpu_quota(const char *path);
 /* Freezes (v2 cgroup.freeze, v1 freezer.state) and returns once every
  * process is frozen; or thaws. */
 int nsl_cgroup_freeze(const char *path, bool frozen, nsl_error *error);

@@ -502,6 +502,17 @@ static int signal_all(const struct nsl_runc_state *state, int sig, nsl_error *er
         return r;
 }
 
+/* A container killed whole (SIGKILL to the init of a pid namespace of its
+ * own, which ends every process of it as init ends, or to each process of
+ * its cgroup), or by delete: each process needs CPU time to end, which a
+ * quota of 1 ms a second hands out to a few hundred of them for longer
+ * than a delete waits. */
+static void lift_cpu_quota_of_killed(const struct nsl_runc_state *state)
+{
+        if (state->cgroup[0])
+                nsl_cgroup_lift_cpu_quota(state->cgroup);
+}
+
 static int signal_init(const struct nsl_runc_state *state, int sig, nsl_error *error)
 {
         _cleanup_close_ int pidfd = nsl_runc_init_pidfd(state);
@@ -546,6 +557,8 @@ int nsl_runc_kill(const struct nsl_runc *g, int argc, char **argv)
         if (r == 0)
                 r = all && (sig != SIGKILL || !nsl_runc_owns_pid_ns(&state)) ? signal_all(&state, sig, &error)
                                                                            : signal_init(&state, sig, &error);
+        if (r == 0 && sig == SIGKILL && (all || nsl_runc_owns_pid_ns(&state)))
+                lift_cpu_quota_of_killed(&state);
         nsl_runc_state_release(&state);
         return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
 }
@@ -561,6 +574,9 @@ static int kill_and_wait(const struct nsl_runc_state *state, bool paused, nsl_er
                 return 0;
         if (nsl_pidfd_send_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
                 return nsl_fail(error, errno, "delete", state->id, "cannot kill the container");
+        /* init's own end needs CPU time too; in the host's pid namespace,
+         * what init leaves is killed next, as the cgroup is removed */
+        lift_cpu_quota_of_killed(state);
         int r = paused ? nsl_cgroup_freeze(state->cgroup, false, error) : 0;
         if (r < 0)
                 return r;

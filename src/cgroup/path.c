@@ -411,6 +411,29 @@ static bool removed_at_once(const struct located *at)
         return !at->v1[NSL_CG_FREEZER] || rmdir(at->v1[NSL_CG_FREEZER]) == 0 || errno == ENOENT;
 }
 
+/* v2's cpu.max or v1's CFS quota, of the container's own cgroup alone:
+ * one a payload made below it keeps its own. */
+static void lift_cpu_quota_located(const struct located *at)
+{
+        const char *dir = at->v2 ? at->v2 : at->v1[NSL_CG_CPU];
+        _cleanup_close_ int fd = dir ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+        nsl_error ignored;
+
+        if (fd >= 0)
+                (void)nsl_cgroup_write(fd, at->v2 ? "cpu.max" : "cpu.cfs_quota_us", at->v2 ? "max" : "-1", &ignored);
+}
+
+void nsl_cgroup_lift_cpu_quota(const char *path)
+{
+        _cleanup_free_ char *resolved = NULL;
+        nsl_error ignored = { 0 };
+        struct located at;
+
+        if (locate(path, true, &at, &resolved, &ignored) == 0)
+                lift_cpu_quota_located(&at);
+        located_free(&at);
+}
+
 /* What is left in it killed, then each cgroup removed bottom-up. The
  * processes are found in the freezer's, which removed_at_once left. */
 static int remove_in_use(const struct located *at, const char *resolved, nsl_error *error)
@@ -426,8 +449,10 @@ static int remove_in_use(const struct located *at, const char *resolved, nsl_err
         int froze = busy ? freeze_located(at, resolved, true, error) : -ENOTSUP;
 
         *error = (nsl_error){ 0 };
-        if (busy)
+        if (busy) {
                 kill_all(dir);
+                lift_cpu_quota_located(at);
+        }
         /* a freeze that gave up waiting is thawed too: a v1 cgroup left
          * FREEZING ends FROZEN, where the kills never land */
         if ((froze == 0 || froze == -ETIMEDOUT) && (r = freeze_located(at, resolved, false, error)) < 0)

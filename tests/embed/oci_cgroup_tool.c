@@ -10,7 +10,7 @@
  *   oci-cgroup-tool freeze PATH | thaw PATH | remove PATH
  *   oci-cgroup-tool pids PATH                one pid a line
  *   oci-cgroup-tool update PATH [--memory SIZE] [--memory-swap SIZE] [--pids N] [--cpus N] [--cpu-shares N]
- *                                  [--memory-reservation BYTES] [--cpuset CPUS MEMS]
+ *                                  [--cpu-quota QUOTA_US PERIOD_US] [--memory-reservation BYTES] [--cpuset CPUS MEMS]
  *
  * A failure is nslaunch's one line on stderr and exit status 125. */
 #include <fcntl.h>
@@ -63,6 +63,9 @@ static int set_limits(nsl_spec *spec, int argc, char **argv, int *i, nsl_error *
                         r = nsl_spec_set_memory_reservation(spec, strtoull(value, NULL, 10), error);
                 else if (!strcmp(opt, "--cpu-shares"))
                         r = nsl_spec_set_cpu_shares(spec, strtoull(value, NULL, 10), error);
+                else if (!strcmp(opt, "--cpu-quota") && *i + 1 < argc)
+                        r = nsl_spec_set_cpu_quota(spec, strtoull(value, NULL, 10), strtoull(argv[++*i], NULL, 10),
+                                                   error);
                 else if (!strcmp(opt, "--cpuset") && *i + 1 < argc)
                         r = nsl_spec_set_cpuset(spec, value, argv[++*i], error);
                 else if (!strcmp(opt, "--device-rule")) {

@@ -223,6 +223,25 @@ def test_detached_sandbox_at_exact_path_is_limited_frozen_listed_updated_and_rem
     tool("remove", path)
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="root makes cgroups at any path")
+def test_removing_a_sandbox_held_to_a_sliver_of_cpu_lifts_its_quota(cgpath, fifo):
+    """Killed processes need CPU time to end: at 1 ms of CPU a second, the
+    200 here took longer than remove waits for them, and remove failed with
+    the cgroup left. Once they are killed, the cgroup's quota is lifted."""
+    path = cgpath()
+    init = int(tool("create", path, fifo, "--", "/bin/sh", "-c",
+                    "for i in $(seq 200); do sleep 1000 & done; exec sleep 1000").stdout)
+    tool("start", fifo)
+    deadline = time.monotonic() + 60
+    while len(tool("pids", path).stdout.split()) < 201:
+        assert time.monotonic() < deadline, "the 200 processes did not start"
+        time.sleep(0.05)
+    tool("update", path, "--cpu-quota", "1000", "1000000")
+    tool("remove", path)
+    assert dirs_of(path) == []
+    wait_exit(init)
+
+
 @pytest.mark.skipif(not IS_ROOT or not V1, reason="v1 refuses a memory limit below what is used (v2 reclaims, "
                     "then its OOM killer acts, as the kernel defines memory.max)")
 def test_a_limit_that_cannot_be_applied_live_is_refused_naming_the_cgroup(cgpath, fifo):

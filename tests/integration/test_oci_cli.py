@@ -814,6 +814,69 @@ def test_delete_removes_the_default_cgroup_parent_with_its_last_container(runc, 
     assert [p for p in parents if os.path.isdir(p)] == []
 
 
+def start_held_to_a_sliver_of_cpu(runc, bundle, path, pid_ns):
+    """Container "sliver" at cgroup path: 200 processes, then 1 ms of CPU a
+    second for them."""
+    linux = dict(bundle.config["linux"], cgroupsPath=path)
+    if pid_ns != "own":
+        linux["namespaces"] = [ns for ns in linux["namespaces"] if ns["type"] != "pid"]
+    bundle.write(["/bin/sh", "-c", "for i in $(seq 200); do sleep 1000 & done; exec sleep 1000"], linux=linux)
+    create(runc, bundle, "sliver")
+    assert runc("start", "sliver").returncode == 0
+    deadline = time.monotonic() + 60
+    while len(json.loads(runc("ps", "--format", "json", "sliver").stdout)) < 201:
+        assert time.monotonic() < deadline, "the 200 processes did not start"
+        time.sleep(0.05)
+    cp = runc("update", "--cpu-period", "1000000", "--cpu-quota", "1000", "sliver")
+    assert cp.returncode == 0, cp.stderr
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+@pytest.mark.parametrize("pid_ns", ["own", "host's"])
+def test_delete_force_ends_a_container_held_to_a_sliver_of_cpu(runc, bundle, cgroup_top, pid_ns):
+    """A killed process needs CPU time to end: at 1 ms of CPU a second, 200
+    processes took longer to end than delete waits, and delete failed with
+    its cgroup left. Now delete lifts their quota as it kills."""
+    path = f"{cgroup_top}/sliver"
+    start_held_to_a_sliver_of_cpu(runc, bundle, path, pid_ns)
+    cp = runc("delete", "--force", "sliver", timeout=60)
+    assert cp.returncode == 0, cp.stderr
+    assert [h for h in cgroup_hierarchies() if os.path.exists(h + path)] == []
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+@pytest.mark.parametrize("pid_ns, kill", [("own", ["KILL"]), ("host's", ["--all", "KILL"])])
+def test_kill_ends_a_container_held_to_a_sliver_of_cpu_at_once(runc, bundle, cgroup_top, pid_ns, kill):
+    """The same for kill, which an engine's stop sends before it waits for
+    the container's end: without the quota lifted, the 200 took minutes."""
+    path = f"{cgroup_top}/sliver"
+    start_held_to_a_sliver_of_cpu(runc, bundle, path, pid_ns)
+    procs = [f"{h}{path}/cgroup.procs" for h in cgroup_hierarchies() if os.path.isdir(h + path)]
+    assert runc("kill", *kill[:-1], "sliver", kill[-1]).returncode == 0
+    deadline = time.monotonic() + 5
+    while any(open(f).read() for f in procs):
+        assert time.monotonic() < deadline, "the container's processes did not end"
+        time.sleep(0.05)
+    assert state(runc, "sliver")["status"] == "stopped"
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_kill_lifts_the_cpu_quota_as_it_kills_the_container(runc, bundle, cgroup_top):
+    """What the two tests above measure, at the cgroup's own file, v1's or
+    v2's (the kernel matrix runs this one in its cgroup v2 guests, where the
+    200 processes take long to start and end at any quota)."""
+    path = f"{cgroup_top}/lift"
+    bundle.write(linux=dict(bundle.config["linux"], cgroupsPath=path))
+    create(runc, bundle, "lift")
+    assert runc("start", "lift").returncode == 0
+    assert runc("update", "--cpu-period", "1000000", "--cpu-quota", "1000", "lift").returncode == 0
+    v1 = f"/sys/fs/cgroup/cpu{path}/cpu.cfs_quota_us"
+    quota = v1 if os.path.exists(v1) else f"/sys/fs/cgroup{path}/cpu.max"
+    assert open(quota).read().split()[0] == "1000"
+    assert runc("kill", "lift", "KILL").returncode == 0
+    assert open(quota).read().split()[0] in ("-1", "max")
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_delete_removes_the_parents_create_made_for_a_relative_path(runc, bundle):
     """A relative cgroupsPath is under /nslaunch: delete removes the
