@@ -378,25 +378,26 @@ static int read_auth_line(int fd, int64_t deadline_ms, char *line, size_t size)
 /* EXTERNAL with no identity of the client's own: the peer takes the
  * socket's credentials, the uid as it sees it. (A uid named here would be
  * the caller's in its own user namespace: 0 for rootless podman's runtime,
- * which the user's systemd refuses.) It asks for the empty identity with
- * DATA, which is sent back. */
+ * which the user's systemd refuses.) The server asks for the empty identity
+ * with DATA, sent ahead, as is BEGIN, the way sd-bus's own client does it:
+ * systemd's sd-bus leaves a message it reads in the same read as BEGIN
+ * unprocessed until more data comes, so the first call must not follow
+ * BEGIN closely. */
 static int authenticate(int fd, int64_t deadline_ms, nsl_error *error)
 {
-        static const char auth[] = "\0AUTH EXTERNAL\r\n";
+        static const char auth[] = "\0AUTH EXTERNAL\r\nDATA\r\nBEGIN\r\n";
         char line[128];
         int r;
 
         if ((r = send_all(fd, auth, sizeof auth - 1)) < 0)
                 return nsl_fail(error, -r, "systemd", "D-Bus", "cannot authenticate");
-        if ((r = read_auth_line(fd, deadline_ms, line, sizeof line)) == 0 && !strcmp(line, "DATA") &&
-            (r = send_all(fd, "DATA\r\n", 6)) == 0)
-                r = read_auth_line(fd, deadline_ms, line, sizeof line);
-        if (r < 0)
-                return nsl_fail(error, -r, "systemd", "D-Bus", "no answer to authentication");
-        if (strncmp(line, "OK ", 3))
-                return nsl_fail(error, EACCES, "systemd", "D-Bus", "authentication refused: %s", line);
-        if ((r = send_all(fd, "BEGIN\r\n", 7)) < 0)
-                return nsl_fail(error, -r, "systemd", "D-Bus", "cannot authenticate");
+        /* two answers: DATA (or an older sd-bus's early OK), then OK */
+        for (int i = 0; i < 2; i++) {
+                if ((r = read_auth_line(fd, deadline_ms, line, sizeof line)) < 0)
+                        return nsl_fail(error, -r, "systemd", "D-Bus", "no answer to authentication");
+                if (strncmp(line, "OK ", 3) && (i == 1 || strcmp(line, "DATA")))
+                        return nsl_fail(error, EACCES, "systemd", "D-Bus", "authentication refused: %s", line);
+        }
         return 0;
 }
 

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -296,6 +298,80 @@ static void scope_call_through_dbus_daemon(void **state)
         daemon_stop(&d);
 }
 
+/* A server that answers the handshake only once it has read all of it, up
+ * to BEGIN, with answers (then reads the first message, whose first byte
+ * it writes back): the client sends BEGIN ahead of the call, not right
+ * before it (systemd's sd-bus may leave a call read with BEGIN unanswered). */
+static pid_t scripted_server(const char *path, const char *answers)
+{
+        struct sockaddr_un addr = { .sun_family = AF_UNIX };
+        int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        static const char expected[] = "\0AUTH EXTERNAL\r\nDATA\r\nBEGIN\r\n";
+
+        snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+        assert_int_equal(bind(listener, (struct sockaddr *)&addr, sizeof addr), 0);
+        assert_int_equal(listen(listener, 1), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                char got[sizeof expected - 1], first;
+                int fd = accept(listener, NULL, NULL);
+                size_t n = 0;
+                while (fd >= 0 && n < sizeof got) {
+                        ssize_t k = read(fd, got + n, sizeof got - n);
+                        if (k <= 0)
+                                _exit(2);
+                        n += (size_t)k;
+                }
+                if (fd < 0 || memcmp(got, expected, sizeof got))
+                        _exit(3);
+                if (write(fd, answers, strlen(answers)) != (ssize_t)strlen(answers) || read(fd, &first, 1) != 1 ||
+                    write(fd, &first, 1) != 1)
+                        _exit(4);
+                _exit(0);
+        }
+        close(listener);
+        return pid;
+}
+
+static void handshake_with(const char *answers, int expected_errno)
+{
+        char dir[] = "/tmp/nsl-dbus-XXXXXX", path[64];
+        struct nsl_dbus bus = NSL_DBUS_INIT;
+        nsl_error e = { 0 };
+        int status;
+        char echo;
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof path, "%s/bus", dir);
+        pid_t server = scripted_server(path, answers);
+        int r = nsl_dbus_connect(&bus, path, 5000, &e);
+        if (expected_errno) {
+                assert_int_equal(r, -expected_errno);
+                kill(server, SIGKILL);
+        } else {
+                assert_int_equal(r, 0);
+                /* what follows the answers is the server's first message: nothing was left unread */
+                assert_int_equal(write(bus.fd, "l", 1), 1);
+                assert_int_equal(read(bus.fd, &echo, 1), 1);
+                assert_int_equal(echo, 'l');
+        }
+        waitpid(server, &status, 0);
+        if (!expected_errno)
+                assert_int_equal(WEXITSTATUS(status), 0);
+        nsl_dbus_close(&bus);
+        unlink(path);
+        rmdir(dir);
+}
+
+static void handshake_sends_begin_ahead(void **state)
+{
+        (void)state;
+        handshake_with("DATA\r\nOK 0123456789abcdef0123456789abcdef\r\n", 0);
+        /* an older sd-bus's OK to AUTH, then to DATA */
+        handshake_with("OK 0123456789abcdef0123456789abcdef\r\nOK 0123456789abcdef0123456789abcdef\r\n", 0);
+        handshake_with("REJECTED EXTERNAL\r\n", EACCES);
+}
+
 /* A body that breaks the signature it claims ends the connection: the test
  * above would see it. */
 static void dbus_daemon_drops_a_malformed_call(void **state)
@@ -329,6 +405,7 @@ int main(void)
                 cmocka_unit_test(scope_names),
                 cmocka_unit_test(scope_of_a_users_systemd),
                 cmocka_unit_test(call_bytes),
+                cmocka_unit_test(handshake_sends_begin_ahead),
                 cmocka_unit_test(scope_call_through_dbus_daemon),
                 cmocka_unit_test(dbus_daemon_drops_a_malformed_call),
         };
