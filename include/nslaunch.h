@@ -692,6 +692,10 @@ int nsl_cgroup_update(const char *path, const nsl_spec *limits, nsl_error *error
  * first (SetUnitProperties, for the running unit), so that a daemon-reload
  * keeps them. */
 int nsl_cgroup_update_scope(const char *path, const nsl_spec *limits, nsl_error *error);
+/* nsl_cgroup_remove_path of a scope made through systemd's driver, then
+ * the scope stopped (StopUnit), so that systemd forgets it at once: one
+ * whose cgroup was removed under it may stay loaded and running. */
+int nsl_cgroup_remove_scope(const char *path, nsl_error *error);
 
 /* A new process in the running sandbox whose init's host pid is init_pid
  * (the OCI runtime's exec): it joins init's cgroups and its user, mount,

@@ -146,9 +146,10 @@ static void remove_relative_parents(const char *path)
 /* The container's cgroup, the parents create made for a relative path, and
  * the parent of the default ones once no container is left in it (rmdir
  * refuses a cgroup that holds one). */
-static int remove_cgroup(const char *path, nsl_error *error)
+static int remove_cgroup(const struct nsl_runc_state *state, nsl_error *error)
 {
-        int r = nsl_cgroup_remove_path(path, error);
+        const char *path = state->cgroup;
+        int r = state->systemd_scope ? nsl_cgroup_remove_scope(path, error) : nsl_cgroup_remove_path(path, error);
 
         remove_relative_parents(path);
         nsl_cgroup_remove_if_empty(DEFAULT_CGROUP_PARENT);
@@ -286,7 +287,8 @@ static int prepare_record(pid_t init_pid, int init_pidfd, void *data, nsl_error 
         /* a scope's path is systemd's naming, worked out by the library;
          * a cgroupfs path is kept as given, so that delete knows a relative
          * one's parents */
-        if (job->g->systemd_cgroup)
+        state->systemd_scope = job->g->systemd_cgroup;
+        if (state->systemd_scope)
                 snprintf(state->cgroup, sizeof state->cgroup, "%s", nsl_spec_cgroup_path(job->spec));
         else
                 cgroup_path(job->g, job->a, job->oci, state->cgroup, sizeof state->cgroup);
@@ -355,7 +357,7 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
         /* the sandbox removes its own cgroup when create fails before it
          * returns, but not the parents made for a relative path */
         if (r < 0 && state->cgroup[0])
-                remove_cgroup(state->cgroup, &(nsl_error){ 0 });
+                remove_cgroup(state, &(nsl_error){ 0 });
         else if (r < 0)
                 nsl_cgroup_remove_if_empty(DEFAULT_CGROUP_PARENT);
         nsl_spec_free(spec);
@@ -602,7 +604,7 @@ static int delete_locked(const struct nsl_runc *g, const char *id, int dirfd, bo
                 r = kill_and_wait(&state, status == NSL_RUNC_PAUSED, error);
         if (r == 0 && state.cgroup[0]) {
                 nsl_error ignored;
-                if (remove_cgroup(state.cgroup, &ignored) < 0 && ignored.errnum != ENOENT)
+                if (remove_cgroup(&state, &ignored) < 0 && ignored.errnum != ENOENT)
                         r = nsl_fail(error, ignored.errnum, "delete", state.cgroup, "cannot remove the cgroup: %s", ignored.cause);
         }
         if (r == 0)

@@ -163,6 +163,8 @@ int nsl_runc_state_read(int dirfd, const char *id, struct nsl_runc_state *state,
         copy_string(o, "rootfs", state->rootfs, sizeof state->rootfs);
         copy_string(o, "created", state->created, sizeof state->created);
         copy_string(o, "cgroupPath", state->cgroup, sizeof state->cgroup);
+        v = nsl_json_member(o, "systemdScope", json_type_boolean);
+        state->systemd_scope = v && json_object_get_boolean(v);
         if ((v = nsl_json_member(o, "annotations", json_type_object)))
                 state->annotations = json_object_get(v);
         return 0;
@@ -182,6 +184,7 @@ int nsl_runc_state_prepare(int dirfd, const struct nsl_runc_state *state, struct
         json_object_object_add(o, "rootfs", json_object_new_string(state->rootfs));
         json_object_object_add(o, "created", json_object_new_string(state->created));
         json_object_object_add(o, "cgroupPath", json_object_new_string(state->cgroup));
+        json_object_object_add(o, "systemdScope", json_object_new_boolean(state->systemd_scope));
         if (state->annotations)
                 json_object_object_add(o, "annotations", json_object_get(state->annotations));
         const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -34,6 +34,7 @@ struct nsl_runc_state {
         char rootfs[PATH_MAX];
         char created[40];               /* RFC 3339 */
         char cgroup[PATH_MAX];          /* empty without one */
+        bool systemd_scope;             /* cgroup is a scope systemd made (--systemd-cgroup) */
         json_object *annotations;       /* owned; NULL without */
 };
 

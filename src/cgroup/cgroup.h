@@ -216,13 +216,16 @@ int nsl_systemd_scope_under(struct nsl_systemd_scope *scope, const struct nsl_sy
  * delegated to nslaunch, with a first process
  * of its own in it (*anchor_pidfd), and applies the limits there. Once the
  * sandbox's init is in the cgroup, nsl_cgroup_anchor_end ends that process
- * (on failure too: the scope goes when empty). cgroup v2 only. Rootless,
+ * (on failure too). cgroup v2 only. Rootless,
  * the caller runs in the user manager's cgroup (a unit of its own, as
  * podman runs its runtime): cgroup v2 lets a process move a new one only
  * where it may write the cgroup.procs above both. */
 int nsl_cgroup_create_systemd(const struct nsl_cgroup_limits *limits, const struct nsl_systemd_scope *scope,
                               struct nsl_cgroup *cg, int *anchor_pidfd, nsl_error *error);
 void nsl_cgroup_anchor_end(int *anchor_pidfd);
+/* nsl_cgroup_destroy of a scope's cgroup, then systemd told that the scope
+ * has ended (StopUnit), once its cgroup is gone. */
+void nsl_cgroup_destroy_scope(struct nsl_cgroup *cg, const struct nsl_systemd_scope *scope);
 
 /* Forgets cg without touching the cgroup (a detached sandbox's, its owner's now). */
 void nsl_cgroup_release(struct nsl_cgroup *cg);

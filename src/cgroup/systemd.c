@@ -265,7 +265,10 @@ static int call_failed(const struct nsl_dbus_message *m, const char *what, nsl_e
         nsl_dbus_reader_init(&r, m);
         if (!strcmp(m->signature, "s"))
                 text = nsl_dbus_get_string(&r);
-        return nsl_fail(error, EIO, "systemd", what, "%s%s%s", m->error_name, text ? ": " : "", text ? text : "");
+        bool unknown = !strcmp(m->error_name, "org.freedesktop.systemd1.NoSuchUnit");
+
+        return nsl_fail(error, unknown ? ENOENT : EIO, "systemd", what, "%s%s%s", m->error_name, text ? ": " : "",
+                        text ? text : "");
 }
 
 /* The reply to call serial, as m (the caller frees it); what comes before
@@ -320,33 +323,26 @@ static int call(const struct nsl_systemd_manager *manager, struct nsl_dbus *bus,
         return await_reply(bus, serial, deadline, what, m, error);
 }
 
-/* Starts the scope around pid and waits until its job is done. A direct
- * connection gets the manager's signals without subscribing (systemd's
- * Subscribe tracks clients of the bus only). */
-static int start_scope(const struct nsl_systemd_scope *scope, pid_t pid, const struct nsl_cgroup_limits *l,
-                       nsl_error *error)
+/* Calls member, whose reply names a job, and waits for the job to end as
+ * asked ("done"). A direct connection gets the manager's signals without
+ * subscribing (systemd's Subscribe tracks clients of the bus only). */
+static int run_job(const struct nsl_systemd_manager *manager, const char *unit, const char *member,
+                   const char *signature, const struct nsl_dbus_writer *body, nsl_error *error)
 {
         struct nsl_dbus bus = NSL_DBUS_INIT;
-        struct nsl_dbus_writer body;
         struct nsl_dbus_message m;
         struct nsl_dbus_reader r;
         struct job_wait wait = { 0 };
         int64_t deadline = nsl_dbus_deadline(JOB_TIMEOUT_MS);
-        int ret;
+        int ret = call(manager, &bus, unit, member, signature, body, deadline, &m, error);
 
-        if (nsl_systemd_scope_body(scope, pid, l, &body) < 0)
-                return nsl_fail(error, ENOMEM, "systemd", scope->unit, NULL);
-        ret = call(&scope->manager, &bus, scope->unit, "StartTransientUnit", "ssa(sv)a(sa(sv))", &body, deadline, &m,
-                   error);
-        nsl_dbus_writer_free(&body);
         if (ret == 0) {
                 nsl_dbus_reader_init(&r, &m);
                 const char *job = !strcmp(m.signature, "o") ? nsl_dbus_get_string(&r) : NULL;
                 snprintf(wait.job, sizeof wait.job, "%s", job ? job : "");
                 nsl_dbus_message_free(&m);
                 if (!wait.job[0])
-                        ret = nsl_fail(error, EBADMSG, "systemd", scope->unit, "StartTransientUnit answered without "
-                                       "a job");
+                        ret = nsl_fail(error, EBADMSG, "systemd", unit, "%s answered without a job", member);
         }
         while (ret == 0 && !wait.result[0] && (ret = nsl_dbus_read(&bus, deadline, &m, error)) == 0) {
                 if (m.type == NSL_DBUS_SIGNAL)
@@ -354,23 +350,89 @@ static int start_scope(const struct nsl_systemd_scope *scope, pid_t pid, const s
                 nsl_dbus_message_free(&m);
         }
         if (ret == 0 && strcmp(wait.result, "done"))
-                ret = nsl_fail(error, EIO, "systemd", scope->unit, "the scope's start job ended '%s'", wait.result);
+                ret = nsl_fail(error, EIO, "systemd", unit, "the scope's %s job ended '%s'", member, wait.result);
         nsl_dbus_close(&bus);
         return ret;
 }
 
+/* Starts the scope around pid and waits until its job is done. */
+static int start_scope(const struct nsl_systemd_scope *scope, pid_t pid, const struct nsl_cgroup_limits *l,
+                       nsl_error *error)
+{
+        struct nsl_dbus_writer body;
+
+        if (nsl_systemd_scope_body(scope, pid, l, &body) < 0)
+                return nsl_fail(error, ENOMEM, "systemd", scope->unit, NULL);
+        int r = run_job(&scope->manager, scope->unit, "StartTransientUnit", "ssa(sv)a(sa(sv))", &body, error);
+        nsl_dbus_writer_free(&body);
+        return r;
+}
+
+/* Once its cgroup is gone, systemd is told the scope has ended rather than
+ * left to find out: a scope whose cgroup was removed under it may be kept
+ * running, and loaded, as long as the manager runs. A unit it does not know
+ * (it noticed first), or no manager at all, has nothing to forget. */
+static int stop_scope(const struct nsl_systemd_manager *manager, const char *unit, nsl_error *error)
+{
+        struct nsl_dbus_writer body = { 0 };
+        int r;
+
+        nsl_dbus_put_string(&body, unit);
+        nsl_dbus_put_string(&body, "replace");
+        r = body.failed ? nsl_fail(error, ENOMEM, "systemd", unit, NULL)
+                        : run_job(manager, unit, "StopUnit", "ss", &body, error);
+        nsl_dbus_writer_free(&body);
+        if (r == -ENOENT) {
+                *error = (nsl_error){ 0 };
+                r = 0;
+        }
+        return r;
+}
+
+void nsl_cgroup_destroy_scope(struct nsl_cgroup *cg, const struct nsl_systemd_scope *scope)
+{
+        _cleanup_free_ char *dir = cg->dirs[0] ? strdup(cg->dirs[0]) : NULL;
+        nsl_error ignored;
+
+        nsl_cgroup_destroy(cg);
+        /* a cgroup that could not be removed stays the scope's: stopped, it
+         * would have systemd wait on what is left */
+        if (dir && access(dir, F_OK) < 0 && errno == ENOENT)
+                stop_scope(&scope->manager, scope->unit, &ignored);
+}
+
+/* The scope unit whose cgroup is path, and the manager that keeps it. */
+static int scope_of_path(const char *path, const char **unit, struct nsl_systemd_manager *manager,
+                         nsl_error *error)
+{
+        *unit = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        if (!ends_with(*unit, ".scope") || !unit_name_chars(*unit))
+                return nsl_fail(error, EINVAL, "systemd", path, "not a scope's cgroup");
+        return nsl_systemd_manager_find(manager, error);
+}
+
+int nsl_cgroup_remove_scope(const char *path, nsl_error *error)
+{
+        struct nsl_systemd_manager manager;
+        const char *unit;
+        int r;
+
+        *error = (nsl_error){ 0 };
+        if ((r = scope_of_path(path, &unit, &manager, error)) < 0 || (r = nsl_cgroup_remove_path(path, error)) < 0)
+                return r;
+        return stop_scope(&manager, unit, error);
+}
+
 int nsl_systemd_set_properties(const char *path, const struct nsl_cgroup_limits *l, nsl_error *error)
 {
-        const char *unit = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
         struct nsl_systemd_manager manager;
         struct nsl_dbus bus = NSL_DBUS_INIT;
         struct nsl_dbus_writer body = { 0 };
         struct nsl_dbus_message m;
+        const char *unit;
         int r;
 
-        if (!ends_with(unit, ".scope") || !unit_name_chars(unit))
-                return nsl_fail(error, EINVAL, "systemd", path, "not a scope's cgroup");
-        if ((r = nsl_systemd_manager_find(&manager, error)) < 0)
+        if ((r = scope_of_path(path, &unit, &manager, error)) < 0)
                 return r;
         nsl_dbus_put_string(&body, unit);
         nsl_dbus_put_bool(&body, true);         /* runtime: for as long as the unit runs */

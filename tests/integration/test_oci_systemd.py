@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -113,6 +114,43 @@ def test_a_scope_is_the_containers_cgroup(runc, bundle):
     assert cp.returncode == 0, cp.stderr
     assert not os.path.exists(cgroup)
     assert show(unit, "LoadState")["LoadState"] == "not-found"
+
+
+@pytest.mark.skipif(not systemd_is_init(), reason="needs systemd as pid 1 (tests/vm: NSL_VM_SYSTEMD=1)")
+def test_a_foreground_runs_scope_ends_with_it(runc, bundle):
+    """run in the foreground: the sandbox removes the scope's cgroup as the
+    command ends and tells systemd the scope has ended, so that no unit is
+    left behind it."""
+    linux = bundle.config["linux"]
+    linux["cgroupsPath"] = "system.slice:nsltest:fg"
+    bundle.write(["/bin/sh", "-c", "cat /proc/self/cgroup; exit 3"], linux=linux)
+    runc.ids.append("fg")
+    cp = runc("--systemd-cgroup", "run", "--bundle", bundle.path, "fg")
+    assert cp.returncode == 3 and cp.stdout == "0::/\n", (cp.returncode, cp.stdout, cp.stderr)
+    assert not os.path.exists("/sys/fs/cgroup/system.slice/nsltest-fg.scope")
+    left = show("nsltest-fg.scope", "LoadState", "ActiveState")
+    assert left["LoadState"] == "not-found", left
+
+
+@pytest.mark.skipif(not systemd_is_init(), reason="needs systemd as pid 1 (tests/vm: NSL_VM_SYSTEMD=1)")
+def test_a_scope_systemd_let_go_first_is_deleted_quietly(runc, bundle):
+    """A container whose command has ended: systemd may find its scope
+    empty and drop it before delete comes; delete then has nothing of it to
+    stop and says nothing."""
+    linux = bundle.config["linux"]
+    linux["cgroupsPath"] = "system.slice:nsltest:gone"
+    bundle.write(["/bin/true"], linux=linux)
+    runc.ids.append("gone")
+    assert runc("--systemd-cgroup", "create", "--bundle", bundle.path, "gone").returncode == 0
+    assert runc("--systemd-cgroup", "start", "gone").returncode == 0
+    deadline = time.monotonic() + 10
+    while show("nsltest-gone.scope", "LoadState")["LoadState"] != "not-found":
+        assert time.monotonic() < deadline, "systemd kept the empty scope"
+        time.sleep(0.05)
+    assert state(runc, "gone")["status"] == "stopped"
+    cp = runc("--systemd-cgroup", "delete", "gone")
+    assert cp.returncode == 0 and cp.stderr == "", cp.stderr
+    assert runc("list", "-q").stdout == ""
 
 
 @pytest.mark.skipif(not systemd_is_init(), reason="needs systemd as pid 1 (tests/vm: NSL_VM_SYSTEMD=1)")
@@ -301,7 +339,8 @@ def test_a_users_own_systemd_makes_a_rootless_containers_scope(user_manager):
     cp = m.runc("delete", "--force", "u1", in_scope=False)
     assert cp.returncode == 0, cp.stderr
     assert not os.path.exists(cgroup)
-    assert m.show(unit, "LoadState")["LoadState"] == "not-found"
+    left = m.show(unit, "LoadState", "ActiveState", "SubState", "Result")
+    assert left["LoadState"] == "not-found", left
 
 
 @pytest.mark.skipif(not systemd_is_init(), reason="needs systemd as pid 1 (tests/vm: NSL_VM_SYSTEMD=1)")
