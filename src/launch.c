@@ -532,6 +532,7 @@ static int sandbox_create(const nsl_spec *spec, bool wait_for_start, nsl_sandbox
         }
         sb->s.pidfd = sb->pidfd;
         sb->s.sync_fd = sb->sync_fd;
+        sb->s.cgroup = &sb->cg;
         sb->s.init_is_command = sb->plan.command_as_init;
         sb->s.notify = sb->plan.seccomp.notify ? &sb->notify : NULL;
         sb->s.egress_log = sb->egress_log;

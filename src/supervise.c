@@ -47,13 +47,26 @@ void nsl_supervision_close(struct nsl_supervision *s)
         s->sig_fd = s->timer_fd = -1;
 }
 
+/* SIGKILL to init ends its pid namespace; what a shared one holds goes
+ * with the cgroup. Either way, nothing in it can do more than end now. */
+static int kill_sandbox(struct nsl_supervision *s)
+{
+        int r = nsl_pidfd_send_signal(s->pidfd, SIGKILL) < 0 ? -errno : 0;
+
+        if (s->cgroup)
+                nsl_cgroup_lift_cpu_quota_of(s->cgroup);
+        return r;
+}
+
 int nsl_supervision_signal(struct nsl_supervision *s, int sig, bool all)
 {
         struct nsl_msg msg = { .type = all ? NSL_MSG_SIGNAL_ALL : NSL_MSG_SIGNAL, .status = sig };
 
-        if (all && sig == SIGKILL)
+        if (all && sig == SIGKILL) {
                 __atomic_store_n(&s->killed, true, __ATOMIC_RELAXED);
-        if ((all && sig == SIGKILL) || s->init_is_command)
+                return kill_sandbox(s);
+        }
+        if (s->init_is_command)
                 return nsl_pidfd_send_signal(s->pidfd, sig) < 0 ? -errno : 0;
         return nsl_msg_send(s->sync_fd, &msg);
 }
@@ -116,9 +129,9 @@ static void on_timer(struct nsl_supervision *s)
         if (!s->term_sent) {
                 s->timed_out = s->term_sent = true;
                 if (nsl_supervision_signal(s, SIGTERM, true) < 0 || arm(s->timer_fd, s->kill_after_ms) < 0)
-                        nsl_pidfd_send_signal(s->pidfd, SIGKILL);
+                        kill_sandbox(s);
         } else {
-                nsl_pidfd_send_signal(s->pidfd, SIGKILL);
+                kill_sandbox(s);
         }
 }
 

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "cgroup/cgroup.h"
 #include "nslaunch.h"
 #include "seccomp/notify.h"
 
@@ -23,6 +24,8 @@ struct nsl_supervision {
         nsl_result *egress_result;      /* where its refusals are counted */
         int timer_fd;                   /* -1 without a timeout */
         int sig_fd;                     /* -1 unless the caller forwards signals */
+        const struct nsl_cgroup *cgroup; /* the sandbox's, its CPU quota lifted as the whole sandbox is
+                                         * SIGKILLed; NULL without one */
         bool sync_open, term_sent;
         bool init_is_command;           /* init executes the command: it sends no outcome, takes signals itself */
         /* filled in */

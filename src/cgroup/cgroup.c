@@ -297,6 +297,21 @@ void nsl_cgroup_stats(const struct nsl_cgroup *cg, int64_t *peak, bool *oom_kill
         nsl_cgroup_memory_stats(fd, cg->version == 2, peak, oom_killed);
 }
 
+void nsl_cgroup_lift_cpu_quota_in(const char *dir, bool v2)
+{
+        _cleanup_close_ int fd = dir ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+        nsl_error ignored;
+
+        if (fd >= 0)
+                (void)nsl_cgroup_write(fd, v2 ? "cpu.max" : "cpu.cfs_quota_us", v2 ? "max" : "-1", &ignored);
+}
+
+void nsl_cgroup_lift_cpu_quota_of(const struct nsl_cgroup *cg)
+{
+        if (cg->version)
+                nsl_cgroup_lift_cpu_quota_in(cg->dirs[cg->version == 2 ? 0 : NSL_CG_CPU], cg->version == 2);
+}
+
 /* Everything in it was started by this sandbox: kill it, by pid, then rmdir. */
 static void kill_and_remove(const char *dir, bool v2)
 {
@@ -339,6 +354,7 @@ void nsl_cgroup_release(struct nsl_cgroup *cg)
 
 void nsl_cgroup_destroy(struct nsl_cgroup *cg)
 {
+        nsl_cgroup_lift_cpu_quota_of(cg);
         for (int c = 0; c < NSL_CG_N; c++) {
                 if (cg->tasks[c] >= 0)
                         close(cg->tasks[c]);

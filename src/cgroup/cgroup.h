@@ -243,6 +243,11 @@ int nsl_cgroup_enter_self(const int tasks[NSL_CG_N], nsl_error *error);
 void nsl_cgroup_stats(const struct nsl_cgroup *cg, int64_t *peak, bool *oom_killed);
 /* Kills what is left in the cgroup and removes it; frees cg. */
 void nsl_cgroup_destroy(struct nsl_cgroup *cg);
+/* The CPU quota of a cgroup whose processes are killed, lifted (best
+ * effort): each needs CPU time to end, which a quota of a millisecond a
+ * second hands out to a few hundred of them for seconds. Only once they
+ * can do nothing else: a payload that takes SIGTERM keeps its limit. */
+void nsl_cgroup_lift_cpu_quota_of(const struct nsl_cgroup *cg);
 
 /* For the v2 code path and its tests: the files a limit is written to. */
 int nsl_cgroup_v2_apply(int dirfd, const struct nsl_cgroup_limits *limits, nsl_error *error);

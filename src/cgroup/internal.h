@@ -22,6 +22,10 @@ bool nsl_cgroup_wants(const struct nsl_cgroup_limits *l, int controller);
  * alone): NSL_MEMORY_MAX for no limit. */
 uint64_t nsl_cgroup_swap_beyond_memory(const struct nsl_cgroup_limits *l);
 int nsl_cgroup_write(int dirfd, const char *name, const char *value, nsl_error *error);
+/* v2's cpu.max or v1's CFS quota of the cgroup dir (a cpu hierarchy's on
+ * v1) set to none, best effort: its own alone, one a payload made below it
+ * keeps its own. */
+void nsl_cgroup_lift_cpu_quota_in(const char *dir, bool v2);
 /* A failure that names a file of the cgroup alone ("memory.max") names it
  * in dir, so that the line says which cgroup; returns r. */
 int nsl_cgroup_in_dir(int r, const char *dir, nsl_error *error);

@@ -411,16 +411,9 @@ static bool removed_at_once(const struct located *at)
         return !at->v1[NSL_CG_FREEZER] || rmdir(at->v1[NSL_CG_FREEZER]) == 0 || errno == ENOENT;
 }
 
-/* v2's cpu.max or v1's CFS quota, of the container's own cgroup alone:
- * one a payload made below it keeps its own. */
 static void lift_cpu_quota_located(const struct located *at)
 {
-        const char *dir = at->v2 ? at->v2 : at->v1[NSL_CG_CPU];
-        _cleanup_close_ int fd = dir ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
-        nsl_error ignored;
-
-        if (fd >= 0)
-                (void)nsl_cgroup_write(fd, at->v2 ? "cpu.max" : "cpu.cfs_quota_us", at->v2 ? "max" : "-1", &ignored);
+        nsl_cgroup_lift_cpu_quota_in(at->v2 ? at->v2 : at->v1[NSL_CG_CPU], at->v2 != NULL);
 }
 
 void nsl_cgroup_lift_cpu_quota(const char *path)

@@ -294,6 +294,40 @@ def test_cpus_quarter_of_a_cpu(nsl):
 
 
 @needs_root
+@pytest.mark.skipif(not controller("cpu"), reason="no cpu controller")
+@pytest.mark.skipif(bool(os.environ.get("NSL_EMULATED")), reason="200 processes take too long to start emulated")
+def test_a_timeout_ends_a_sandbox_held_to_a_sliver_of_cpu_at_once():
+    """A killed process needs CPU time to end: 200 of them at 1 ms of CPU a
+    second took seconds (and then the cgroup was left, busy, when its
+    removal gave up). The SIGKILL after the timeout lifts the quota, of
+    processes that can only end now."""
+    before = set(leftovers())
+    script = "for i in $(seq 200); do sleep 1000 & done; echo started; exec sleep 1000"
+    p = subprocess.Popen([NSLAUNCH, "run", "--cpus", "1", "--pids", "1000", "--timeout", "4", "--kill-after", "0",
+                          "--", "/bin/sh", "-c", script],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline() == "started\n", p.stderr.read()
+        started = time.monotonic()
+        made = [d for d in sorted(set(leftovers()) - before)
+                if os.path.exists(f"{d}/cpu.max") or os.path.exists(f"{d}/cpu.cfs_quota_us")]
+        assert len(made) == 1, made
+        if os.path.exists(f"{made[0]}/cpu.max"):
+            with open(f"{made[0]}/cpu.max", "w") as f:
+                f.write("1000 1000000")
+        else:
+            with open(f"{made[0]}/cpu.cfs_period_us", "w") as f:
+                f.write("1000000")
+            with open(f"{made[0]}/cpu.cfs_quota_us", "w") as f:
+                f.write("1000")
+    finally:
+        p.communicate(timeout=120)
+    ended_after = time.monotonic() - started
+    assert p.returncode == 124
+    assert ended_after < 4 + 2, ended_after
+
+
+@needs_root
 @pytest.mark.skipif(not controller("memory"), reason="no memory controller")
 def test_cgroup_of_a_killed_nslaunch_is_removed_by_the_next_run(nsl):
     before = set(leftovers())
