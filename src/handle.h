@@ -49,7 +49,6 @@ struct nsl_sandbox {
                                          * sandbox leaves to the path's owner */
         bool keep_cgroup;               /* ... and so does this one (nsl_sandbox_keep_cgroup) */
         int anchor_pidfd;               /* systemd's driver: the scope's first process, until init is in */
-        struct nsl_systemd_scope scope; /* ... and the scope, told it has ended with the cgroup; else unit "" */
         int rc;                         /* the outcome, once finished */
         nsl_result result;
         nsl_error error;

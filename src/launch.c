@@ -116,7 +116,6 @@ static int step_cgroup(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *
 {
         if (spec->systemd_scope) {
                 sb->cgroup_exact = true;
-                sb->scope = *spec->systemd_scope;
                 return nsl_cgroup_create_systemd(&sb->plan.limits, spec->systemd_scope, &sb->cg, &sb->anchor_pidfd,
                                                  error);
         }
@@ -636,8 +635,6 @@ static void end_cgroup(nsl_sandbox *sb)
 {
         if (sb->keep_cgroup)
                 nsl_cgroup_release(&sb->cg);
-        else if (sb->scope.unit[0])
-                nsl_cgroup_destroy_scope(&sb->cg, &sb->scope);
         else
                 nsl_cgroup_destroy(&sb->cg);
 }

@@ -312,17 +312,20 @@ void nsl_cgroup_lift_cpu_quota_of(const struct nsl_cgroup *cg)
                 nsl_cgroup_lift_cpu_quota_in(cg->dirs[cg->version == 2 ? 0 : NSL_CG_CPU], cg->version == 2);
 }
 
-/* Everything in it was started by this sandbox: kill it, by pid, then rmdir. */
-static void kill_and_remove(const char *dir, bool v2)
+/* Everything in it was started by this sandbox: kill it, by pid, then
+ * rmdir. Whether it is gone. */
+static bool kill_and_remove(const char *dir, bool v2)
 {
         _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         char procs[4096];
 
-        for (int tries = 0; fd >= 0 && tries < 200; tries++) {
+        if (fd < 0)
+                return errno == ENOENT;
+        for (int tries = 0; tries < 200; tries++) {
                 if (rmdir(dir) == 0 || errno == ENOENT)
-                        return;
+                        return true;
                 if (errno != EBUSY)
-                        return;
+                        return false;
                 if (v2 && faccessat(fd, "cgroup.kill", F_OK, 0) == 0) {
                         nsl_error ignored;
                         (void)nsl_cgroup_write(fd, "cgroup.kill", "1", &ignored);
@@ -337,6 +340,7 @@ static void kill_and_remove(const char *dir, bool v2)
                 }
                 nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
         }
+        return false;
 }
 
 void nsl_cgroup_release(struct nsl_cgroup *cg)
@@ -347,6 +351,7 @@ void nsl_cgroup_release(struct nsl_cgroup *cg)
                 free(cg->dirs[c]);
         }
         free(cg->unified);
+        free(cg->scope);
         if (cg->fd >= 0)
                 close(cg->fd);
         *cg = (struct nsl_cgroup)NSL_CGROUP_INIT;
@@ -354,6 +359,8 @@ void nsl_cgroup_release(struct nsl_cgroup *cg)
 
 void nsl_cgroup_destroy(struct nsl_cgroup *cg)
 {
+        bool removed = true;
+
         nsl_cgroup_lift_cpu_quota_of(cg);
         for (int c = 0; c < NSL_CG_N; c++) {
                 if (cg->tasks[c] >= 0)
@@ -361,7 +368,7 @@ void nsl_cgroup_destroy(struct nsl_cgroup *cg)
                 cg->tasks[c] = -1;
                 if (!cg->dirs[c])
                         continue;
-                kill_and_remove(cg->dirs[c], cg->version == 2);
+                removed &= kill_and_remove(cg->dirs[c], cg->version == 2);
                 free(cg->dirs[c]);
                 cg->dirs[c] = NULL;
         }
@@ -373,4 +380,10 @@ void nsl_cgroup_destroy(struct nsl_cgroup *cg)
                 close(cg->fd);
         cg->fd = -1;
         cg->version = 0;
+        /* a cgroup that could not be removed stays the scope's: stopped, it
+         * would have systemd wait on what is left */
+        if (cg->scope && removed)
+                nsl_systemd_scope_stop(cg->scope);
+        free(cg->scope);
+        cg->scope = NULL;
 }

@@ -111,6 +111,8 @@ struct nsl_cgroup {
         int fd;                 /* the cgroup2 directory (v2's, or v1's unified), for CLONE_INTO_CGROUP; else -1 */
         int tasks[NSL_CG_N];    /* v1: each cgroup's tasks file, open for writing, through which the
                                  * child moves itself in (v1 has no CLONE_INTO_CGROUP); else -1 */
+        struct nsl_systemd_scope *scope; /* systemd's driver: the scope whose cgroup it is, stopped once
+                                          * nsl_cgroup_destroy has removed the cgroup; else NULL */
 };
 
 #define NSL_CGROUP_INIT { .fd = -1, .tasks = { -1, -1, -1, -1, -1, -1, -1, -1 } }
@@ -223,9 +225,9 @@ int nsl_systemd_scope_under(struct nsl_systemd_scope *scope, const struct nsl_sy
 int nsl_cgroup_create_systemd(const struct nsl_cgroup_limits *limits, const struct nsl_systemd_scope *scope,
                               struct nsl_cgroup *cg, int *anchor_pidfd, nsl_error *error);
 void nsl_cgroup_anchor_end(int *anchor_pidfd);
-/* nsl_cgroup_destroy of a scope's cgroup, then systemd told that the scope
- * has ended (StopUnit), once its cgroup is gone. */
-void nsl_cgroup_destroy_scope(struct nsl_cgroup *cg, const struct nsl_systemd_scope *scope);
+/* systemd told that the scope has ended (StopUnit), its cgroup removed;
+ * best effort. */
+void nsl_systemd_scope_stop(const struct nsl_systemd_scope *scope);
 
 /* Forgets cg without touching the cgroup (a detached sandbox's, its owner's now). */
 void nsl_cgroup_release(struct nsl_cgroup *cg);
@@ -241,7 +243,8 @@ bool nsl_cgroup_is_stale(int parent_fd, const char *name);
 int nsl_cgroup_enter_self(const int tasks[NSL_CG_N], nsl_error *error);
 /* Peak memory (-1 unknown) and whether the OOM killer acted. */
 void nsl_cgroup_stats(const struct nsl_cgroup *cg, int64_t *peak, bool *oom_killed);
-/* Kills what is left in the cgroup and removes it; frees cg. */
+/* Kills what is left in the cgroup and removes it (and stops its scope);
+ * frees cg. */
 void nsl_cgroup_destroy(struct nsl_cgroup *cg);
 /* The CPU quota of a cgroup whose processes are killed, lifted (best
  * effort): each needs CPU time to end, which a quota of a millisecond a

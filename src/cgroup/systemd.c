@@ -389,16 +389,11 @@ static int stop_scope(const struct nsl_systemd_manager *manager, const char *uni
         return r;
 }
 
-void nsl_cgroup_destroy_scope(struct nsl_cgroup *cg, const struct nsl_systemd_scope *scope)
+void nsl_systemd_scope_stop(const struct nsl_systemd_scope *scope)
 {
-        _cleanup_free_ char *dir = cg->dirs[0] ? strdup(cg->dirs[0]) : NULL;
         nsl_error ignored;
 
-        nsl_cgroup_destroy(cg);
-        /* a cgroup that could not be removed stays the scope's: stopped, it
-         * would have systemd wait on what is left */
-        if (dir && access(dir, F_OK) < 0 && errno == ENOENT)
-                stop_scope(&scope->manager, scope->unit, &ignored);
+        stop_scope(&scope->manager, scope->unit, &ignored);
 }
 
 /* The scope unit whose cgroup is path, and the manager that keeps it. */
@@ -537,7 +532,9 @@ int nsl_cgroup_create_systemd(const struct nsl_cgroup_limits *l, const struct ns
                 return r;
         if ((r = start_scope(scope, anchor, l, error)) < 0 || (r = check_placed(anchor, scope->path, error)) < 0)
                 return r;
-        if (asprintf(&dir, "%s%s", places.v2, scope->path) < 0)
+        /* the cgroup carries its scope: nsl_cgroup_destroy stops it */
+        if (!(cg->scope = malloc(sizeof *cg->scope)) || asprintf(&dir, "%s%s", places.v2, scope->path) < 0)
                 return nsl_fail(error, ENOMEM, "cgroup", scope->path, NULL);
+        *cg->scope = *scope;
         return nsl_cgroup_v2_adopt(dir, l, places.rootless, cg, error);
 }
