@@ -1,4 +1,4 @@
-/* nslaunch-runc exec: another process in a running container, through
+/* nslaunch-runc exec: another process in a created or running container, through
  * nsl_exec (it joins init's namespaces and cgroup and is confined as the
  * container's process is: capabilities, no_new_privs as asked, seccomp
  * last). */
@@ -175,6 +175,15 @@ static int exec_stdio(const struct exec_args *a, nsl_spec *spec, struct nsl_runc
         return r < 0 ? r : nsl_spec_set_console_socket(spec, *console_fd, error);
 }
 
+/* As runc: a created container too (the library joins its init once it is
+ * built and waits for start); a paused one only when asked, the process
+ * frozen with it. */
+static bool exec_allowed(enum nsl_runc_status status, bool ignore_paused)
+{
+        return status == NSL_RUNC_CREATED || status == NSL_RUNC_RUNNING ||
+               (ignore_paused && status == NSL_RUNC_PAUSED);
+}
+
 int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
 {
         struct nsl_tokens t = { .argc = argc, .argv = argv, .index = 1 };
@@ -188,6 +197,7 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
         nsl_spec *spec = nsl_spec_new();
         nsl_oci *oci = NULL;
         nsl_error error = { 0 };
+        enum nsl_runc_status status = NSL_RUNC_STOPPED;
         const char *id = NULL;
         pid_t pid = -1;
         int r;
@@ -203,12 +213,12 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
                 r = dirfd = nsl_runc_dir_open(g, id, false, &error);
         if (r >= 0)
                 r = nsl_runc_state_read(dirfd, id, &state, &error);
-        if (r == 0 && !(nsl_runc_status(&state) == NSL_RUNC_RUNNING ||
-                        (a.ignore_paused && nsl_runc_status(&state) == NSL_RUNC_PAUSED)))
+        if (r == 0)
+                status = nsl_runc_status(&state);
+        if (r == 0 && !exec_allowed(status, a.ignore_paused))
                 r = nsl_fail(&error, EINVAL, "exec", id, "the container is %s, not running%s",
-                             nsl_runc_status_name(nsl_runc_status(&state)),
-                             nsl_runc_status(&state) == NSL_RUNC_PAUSED ? " (--ignore-paused starts the process "
-                                                                          "frozen with it)" : "");
+                             nsl_runc_status_name(status),
+                             status == NSL_RUNC_PAUSED ? " (--ignore-paused starts the process frozen with it)" : "");
         if (r == 0)
                 r = nsl_runc_config_load(dirfd, &state, &oci, &error);
         if (r == 0)
@@ -216,7 +226,7 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
         if (r == 0)
                 r = exec_stdio(&a, spec, &tty, &console_fd, &error);
         if (r == 0)
-                r = nsl_runc_seccomp_agent(oci, &state, NSL_RUNC_RUNNING, spec, &agent_fd, &error);
+                r = nsl_runc_seccomp_agent(oci, &state, status, spec, &agent_fd, &error);
         if (r == 0)
                 r = nsl_exec(state.pid, spec, &pid, &error);
         nsl_close_slot(&console_fd);    /* the process has it: the socket ends with its copy */

@@ -183,14 +183,29 @@ static bool init_has_executed(pid_t init_pid)
         return other_program(init_exe, "/proc/self/exe");
 }
 
+/* Init of a created sandbox, waiting for start: it names itself so only
+ * once its namespaces are finished (nsl_stage_wait_for_start, the last of
+ * its stages), and no other process can name it (a creator that took the
+ * name itself before creating would fool only its own exec). */
+static bool init_waits_for_start(pid_t init_pid)
+{
+        char path[64], comm[32];
+        ssize_t n;
+
+        snprintf(path, sizeof path, "/proc/%d/comm", (int)init_pid);
+        n = nsl_read_once(AT_FDCWD, path, 0, comm, sizeof comm);
+        return n > 0 && !strcmp(comm, NSL_INIT_WAITING_COMM "\n");
+}
+
 /* Init sets its namespaces up step by step (its mount namespace is the
  * host's copy until pivot, its network namespace the host's until
  * network-join): a process must not join them half-built. Init starts the
  * command only once it is done and never changes them afterwards, so a
  * child of init that has executed the command, in init's namespaces, is
  * the proof; or init itself running another program, where the command is
- * init. A sandbox whose command is the very binary init runs from is
- * refused (it cannot be told from a child that has not executed yet). */
+ * init; or init of a created sandbox, waiting for start. A sandbox whose
+ * command is the very binary init runs from is refused (it cannot be told
+ * from a child that has not executed yet). */
 static int check_running(pid_t init_pid, nsl_error *error)
 {
         _cleanup_free_ char *children = NULL;
@@ -202,7 +217,7 @@ static int check_running(pid_t init_pid, nsl_error *error)
         snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)init_pid);
         if (readlink(path, link, sizeof link) < 0 && (errno == EACCES || errno == EPERM))
                 return nsl_fail(error, EPERM, "exec", "", NOT_DUMPABLE);
-        if (init_has_executed(init_pid))
+        if (init_has_executed(init_pid) || init_waits_for_start(init_pid))
                 return 0;
         snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)init_pid, (int)init_pid);
         r = nsl_read_file(path, 1 << 16, &children, &len);

@@ -197,6 +197,8 @@ int nsl_stage_wait_for_start(struct nsl_ctx *ctx, nsl_error *error)
 
         if (ctx->start_fd < 0 || ctx->plan->command_at_start)
                 return 0;       /* the payload waits, its own stages done (wait-for-command) */
+        if (prctl(PR_SET_NAME, NSL_INIT_WAITING_COMM) < 0)
+                return nsl_fail(error, errno, "wait-for-start", "", "cannot name init");
         /* built: nsl_sandbox_create returns on this (an OCI runtime's hooks
          * then find the root and the network in place) */
         struct nsl_msg waiting = { .type = NSL_MSG_WAITING };

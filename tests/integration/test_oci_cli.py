@@ -761,11 +761,52 @@ def test_create_reports_the_sandboxs_own_error(runc, bundle, hostdir):
     assert os.listdir(pid_dir) == [] and os.listdir(runc.root) == []
 
 
-def test_exec_refused_before_start(runc, bundle):
-    create(runc, bundle, "notyet")
-    # 255, as runc's: a process that exits 1 is not exec failing
-    assert "not running" in one_error_line(runc("exec", "notyet", "/bin/true"), status=255)
-    assert runc("delete", "--force", "notyet").returncode == 0
+def test_exec_into_a_created_container(runc, bundle):
+    """As runc's (its create.bats "runc create exec"): the process joins
+    the container as create built it, its root, hostname and namespaces,
+    while init waits for start; the container stays created, and start
+    then runs the command. Rootless, init is nslaunch's until start, and a
+    plain user cannot enter it (not dumpable), as with a container whose
+    pid 1 stays nslaunch's init (docs/oci.md)."""
+    root = bundle.config["root"]["path"]
+    with open(os.path.join(root, "in-the-image"), "w") as f:
+        f.write("image\n")
+    bundle.write(["/bin/sh", "-c", "exit 7"], hostname="made-by-create")
+    create(runc, bundle, "early")
+    cp = runc("exec", "early", "/bin/sh", "-c",
+              "cat /in-the-image /proc/sys/kernel/hostname; readlink /proc/self/ns/pid /proc/self/ns/mnt")
+    if not IS_ROOT:
+        assert "not dumpable" in one_error_line(cp, status=255)
+        return
+    assert cp.returncode == 0, cp.stderr
+    init = state(runc, "early")["pid"]
+    namespaces = [os.readlink(f"/proc/{init}/ns/{ns}") for ns in ("pid", "mnt")]
+    assert cp.stdout.split() == ["image", "made-by-create", *namespaces], cp.stdout
+    assert state(runc, "early")["status"] == "created"
+    assert runc("start", "early").returncode == 0
+    assert wait_status(runc, "early", "stopped")["status"] == "stopped"
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="exec into a created container needs root (its init is not dumpable)")
+def test_exec_refused_while_create_still_builds(runc, bundle, hostdir):
+    """create's hooks run with state.json saying created, while init waits
+    before pivot_root (where runc runs them): an exec from a createRuntime
+    hook must not join a half-built mount namespace, and is refused in one
+    line (255, as runc's: a process that exits 1 is not exec failing); once
+    create has returned, exec joins."""
+    out = hostdir()
+    exec_early = (f'"{runc.link}" --root "{runc.root}" exec half-built /bin/true 2>"{out}/stderr"; '
+                  f'echo $? >"{out}/status"')
+    bundle.write(hooks={"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", exec_early],
+                                           "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]}]})
+    create(runc, bundle, "half-built")
+    with open(os.path.join(out, "status")) as f:
+        assert f.read().strip() == "255"
+    with open(os.path.join(out, "stderr")) as f:
+        text = f.read()
+    assert text.startswith("nslaunch-runc: ") and "not running" in text and text.count("\n") == 1, text
+    cp = runc("exec", "half-built", "/bin/true")
+    assert cp.returncode == 0, cp.stderr
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
