@@ -190,15 +190,11 @@ int nsl_stage_root_built(struct nsl_ctx *ctx, nsl_error *error)
  * init holds the pipe's reading end on until the command has executed
  * (nsl_init_main; the payload's copy closes at its execve): a starter that
  * waits sees the end's last reader go (nsl_sandbox_start_fifo_wait). */
-int nsl_stage_wait_for_start(struct nsl_ctx *ctx, nsl_error *error)
+static int await_start(struct nsl_ctx *ctx, nsl_error *error)
 {
         struct pollfd fds[2] = { { .fd = ctx->start_fd, .events = POLLIN }, { .fd = ctx->sync_fd, .events = POLLIN } };
         char byte;
 
-        if (ctx->start_fd < 0 || ctx->plan->command_at_start)
-                return 0;       /* the payload waits, its own stages done (wait-for-command) */
-        if (prctl(PR_SET_NAME, NSL_INIT_WAITING_COMM) < 0)
-                return nsl_fail(error, errno, "wait-for-start", "", "cannot name init");
         /* built: nsl_sandbox_create returns on this (an OCI runtime's hooks
          * then find the root and the network in place) */
         struct nsl_msg waiting = { .type = NSL_MSG_WAITING };
@@ -222,6 +218,25 @@ int nsl_stage_wait_for_start(struct nsl_ctx *ctx, nsl_error *error)
         }
         if (read(ctx->start_fd, &byte, 1) != 1)
                 return nsl_fail(error, ECANCELED, "wait-for-start", "", "the sandbox was never started");
+        return 0;
+}
+
+/* Named NSL_INIT_WAITING_COMM while it waits, exec's proof that the
+ * sandbox is built (init.h); once started, init takes its name back and
+ * the command's execve is the proof, as in a sandbox never created. */
+int nsl_stage_wait_for_start(struct nsl_ctx *ctx, nsl_error *error)
+{
+        char name[16] = "";
+        int r;
+
+        if (ctx->start_fd < 0 || ctx->plan->command_at_start)
+                return 0;       /* the payload waits, its own stages done (wait-for-command) */
+        if (prctl(PR_GET_NAME, name) < 0 || prctl(PR_SET_NAME, NSL_INIT_WAITING_COMM) < 0)
+                return nsl_fail(error, errno, "wait-for-start", "", "cannot name init");
+        if ((r = await_start(ctx, error)) < 0)
+                return r;
+        if (prctl(PR_SET_NAME, name) < 0)
+                return nsl_fail(error, errno, "wait-for-start", "", "cannot name init");
         return 0;
 }
 

@@ -17,7 +17,7 @@ _Noreturn void nsl_payload_main(struct nsl_ctx *ctx);
  * it does not fit in size. Pure. */
 bool nsl_search_candidate(const char *dir, size_t dirlen, const char *cmd, char *out, size_t size);
 
-/* The name init gives itself once it waits for start, its namespaces
+/* The name init gives itself while it waits for start, its namespaces
  * finished: nsl_exec's proof that a created sandbox may be joined. Only a
  * process names itself (PR_SET_NAME, its own /proc/PID/comm), and no
  * execve gives it, as no file's name has a '/'. */

@@ -1069,6 +1069,24 @@ def test_without_a_pid_namespace_the_container_has_the_hosts(runc, bundle):
         sentinel.wait()
 
 
+@pytest.mark.skipif(not IS_ROOT, reason="the host's pid namespace is joined, which needs root")
+def test_init_is_named_as_built_only_while_it_waits_for_start(runc, bundle):
+    """Without a pid namespace nslaunch's init stays, the command's parent:
+    named nslaunch/init (exec's proof that the container is built) only
+    while it waits for start; once started it takes its name back, and
+    exec's proof is the command's execve, as in a container never created
+    apart (after the command has ended, exec is refused)."""
+    without_pid_namespace(bundle, ["/bin/sleep", "60"])
+    create(runc, bundle, "named")
+    init = state(runc, "named")["pid"]
+    comm = lambda: open(f"/proc/{init}/comm").read().strip()
+    assert comm() == "nslaunch/init"
+    assert runc("exec", "named", "/bin/true").returncode == 0
+    assert runc("start", "named").returncode == 0
+    assert comm() == "nslaunch-runc"
+    assert runc("exec", "named", "/bin/true").returncode == 0
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="the host's namespaces are joined, which needs root")
 def test_without_ipc_and_uts_namespaces_the_container_has_the_hosts(runc, bundle):
     """docker run --ipc=host --uts=host: no IPC or UTS namespace listed
