@@ -213,8 +213,8 @@ int nsl_runc_update(const struct nsl_runc *g, int argc, char **argv)
         if (r == 0)
                 r = nsl_runc_cgroup_state(g, "update", n_ids, ids, 0, &state, &error);
         if (r == 0)
-                r = g->systemd_cgroup ? nsl_cgroup_update_scope(state.cgroup, spec, &error)
-                                      : nsl_cgroup_update(state.cgroup, spec, &error);
+                r = state.systemd_scope ? nsl_cgroup_update_scope(state.cgroup, spec, &error)
+                                        : nsl_cgroup_update(state.cgroup, spec, &error);
         nsl_runc_state_release(&state);
         nsl_spec_free(spec);
         return r < 0 ? nsl_runc_fail_error(g, &error) : 0;
