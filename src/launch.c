@@ -147,6 +147,17 @@ static int step_open_sources(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_e
         return r;
 }
 
+/* With the whole /proc, init blanks the command line it shares with its
+ * creator (proc.c): where it lies is read here, before the clone copies
+ * this process's memory as it is. */
+static int step_argument_area(struct nsl_sandbox *sb, const nsl_spec *spec, nsl_error *error)
+{
+        (void)spec;
+        if (!sb->plan.mount_proc || !sb->plan.proc_full)
+                return 0;
+        return nsl_proc_arg_and_env_area(sb->host.arg_env_area, error);
+}
+
 struct init_start {
         struct nsl_sandbox *sb;
         int parent_end;
@@ -428,6 +439,7 @@ static const struct host_step {
         { "plan", step_plan },
         { "cgroup", step_cgroup },
         { "open-sources", step_open_sources },
+        { "argument-area", step_argument_area },
         { "clone", step_clone },
         { "seccomp-agent", step_seccomp_agent },
         { "cgroup-anchor", step_cgroup_anchor },

@@ -24,6 +24,9 @@ struct nsl_host_setup {
                                                  * holds until it ends; NULL: none */
         int agent_state_fd;                     /* a seccomp agent's: the pipe the container process
                                                  * state comes through (seccomp/agent.h); -1: none */
+        unsigned long arg_env_area[4];          /* where the creator's argv and environment strings
+                                                 * lie, start and end of each, which init shares
+                                                 * (with the whole /proc, proc.c blanks them) */
 };
 
 struct nsl_ctx {
@@ -119,6 +122,9 @@ int nsl_stage_shared_pid(struct nsl_ctx *ctx, nsl_error *error);              /*
 int nsl_stage_proc(struct nsl_ctx *ctx, nsl_error *error);                    /* proc.c */
 /* A detached procfs as the plan has it, of the caller's own pid namespace. */
 int nsl_proc_new(const struct nsl_plan *plan, int *mount_fd, nsl_error *error);
+/* Where the calling process's argv and environment strings lie (fields 48
+ * to 51 of its /proc/self/stat, which must be procfs's). */
+int nsl_proc_arg_and_env_area(unsigned long area[4], nsl_error *error);
 int nsl_stage_dev(struct nsl_ctx *ctx, nsl_error *error);                     /* dev.c */
 int nsl_stage_claim_tty(struct nsl_ctx *ctx, nsl_error *error);               /* tty.c */
 int nsl_stage_console(struct nsl_ctx *ctx, nsl_error *error);                 /* console.c */
