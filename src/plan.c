@@ -655,6 +655,11 @@ int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits
                          "--cgroup-file", error);
 }
 
+bool nsl_network_own(const struct nsl_plan *plan)
+{
+        return !plan->network_host && !plan->join_ns[NSL_JOIN_NET];
+}
+
 int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan, nsl_error *error)
 {
         int r;
@@ -666,8 +671,6 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
                 return nsl_fail(error, EINVAL, "start-fifo", spec->start_fifo,
                                 "a sandbox whose command comes at start is started through its handle");
 
-        /* The network namespace is not among these: init has a helper create
-         * it in parallel (sandbox/network.c). */
         plan->clone_flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
 
         if ((r = copy_from_spec(spec, plan, error)) < 0 ||
@@ -681,6 +684,10 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
             (r = plan_mounts(spec, plan, error)) < 0 ||
             (r = plan_fds(spec, plan, error)) < 0)
                 return r;
+        /* A network of lo alone comes with the clone; a private one is made
+         * by init's helper, beside the root's set-up (sandbox/network.c). */
+        if (nsl_network_own(plan) && !plan->net.private)
+                plan->clone_flags |= CLONE_NEWNET;
         plan_rlimits(spec, host, plan);
         /* a new cgroup's memory has no limit, below which no swap limit could be */
         if (spec->memory_swap && spec->memory_swap != NSL_MEMORY_MAX && !spec->memory)

@@ -109,6 +109,9 @@ int nsl_plan_cgroup_limits(const struct nsl_spec *spec, struct nsl_cgroup_limits
  * root, with no id maps and not both host ids given. */
 bool nsl_plan_takes_host_ids(const struct nsl_spec *spec, const struct nsl_host *host);
 int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan, nsl_error *error);
+/* The sandbox has a network namespace of its own: neither the host's nor
+ * one it joins. */
+bool nsl_network_own(const struct nsl_plan *plan);
 void nsl_plan_free(struct nsl_plan *plan);
 
 #endif

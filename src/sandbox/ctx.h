@@ -105,6 +105,7 @@ int nsl_stage_cgroup_enter(struct nsl_ctx *ctx, nsl_error *error);           /* 
 int nsl_stage_cgroup_namespace(struct nsl_ctx *ctx, nsl_error *error);       /* init.c */
 int nsl_stage_hostname(struct nsl_ctx *ctx, nsl_error *error);                /* init.c */
 int nsl_stage_network_start(struct nsl_ctx *ctx, nsl_error *error);          /* network.c */
+/* may run early, from a stage that needs the sandbox's network namespace; then only once */
 int nsl_stage_network_join(struct nsl_ctx *ctx, nsl_error *error);           /* network.c */
 int nsl_stage_sysctl(struct nsl_ctx *ctx, nsl_error *error);                  /* sysctl.c */
 int nsl_stage_sysfs(struct nsl_ctx *ctx, nsl_error *error);                   /* sysfs.c */
@@ -139,11 +140,6 @@ int nsl_stage_apparmor(struct nsl_ctx *ctx, nsl_error *error);                 /
 int nsl_stage_landlock(struct nsl_ctx *ctx, nsl_error *error);                /* landlock.c */
 int nsl_stage_close_fds(struct nsl_ctx *ctx, nsl_error *error);               /* payload.c */
 int nsl_stage_seccomp(struct nsl_ctx *ctx, nsl_error *error);                 /* payload.c */
-
-/* The sandbox gets a network namespace of its own (created by init's
- * helper): neither the host's nor one it joins. The network-join stage may
- * run early, from a stage that needs that namespace; then only once. */
-bool nsl_network_own(const struct nsl_plan *plan);
 
 /* descendants.c: the pid namespace is not the sandbox's own (a joined
  * one, or the host's), and init, its descendants' subreaper, signals them

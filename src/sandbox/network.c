@@ -1,12 +1,14 @@
-/* The sandbox's network namespace with only lo, up.
+/* The sandbox's own network namespace, lo up.
  *
- * Creating a network namespace is the most expensive part of a launch (about
- * 0.6 ms here, most of it the kernel's per-namespace set-up of every
- * protocol), and it depends on nothing but the user namespace. So init does
- * not ask clone3 for it: right after the id maps are written it starts a
- * helper that creates the namespace and brings lo up while init builds the
- * root on the other CPU, and joins it with setns just before forking the
- * payload. */
+ * One of lo alone comes with init's clone3, and init brings lo up. A
+ * private network's is made by a helper that init starts right after the id
+ * maps are written: it brings lo up, hands the namespace to nslaunch for the
+ * proxy and installs the rules while init builds the root on the other CPU,
+ * and init joins it with setns before the command starts. For lo alone that
+ * parallel start cost more than it saved: the helper's namespace creation
+ * held up init's mount work on the other CPU (a bind's detach took 80 to
+ * 990 us beside it, 8 to 37 us without it), and the join is one more
+ * round trip (docs/design.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
@@ -230,19 +232,22 @@ static _Noreturn void helper_main(const struct nsl_net_plan *net, int proc_sys, 
         _exit(0);
 }
 
-bool nsl_network_own(const struct nsl_plan *plan)
+/* The namespace came with init's clone3 (nsl_plan_build): lo alone. */
+static bool made_at_clone(const struct nsl_plan *plan)
 {
-        return !plan->network_host && !plan->join_ns[NSL_JOIN_NET];
+        return plan->clone_flags & CLONE_NEWNET;
 }
 
 int nsl_stage_network_start(struct nsl_ctx *ctx, nsl_error *error)
 {
-        int report[2], hold[2];
+        int report[2], hold[2], r;
         struct nsl_clone_args args = { .flags = CLONE_PIDFD, .exit_signal = SIGCHLD };
         pid_t pid;
 
         if (!nsl_network_own(ctx->plan))
                 return 0;
+        if (made_at_clone(ctx->plan))
+                return (r = bring_up_loopback()) < 0 ? nsl_fail(error, -r, "network", "lo", "cannot bring it up") : 0;
         if (pipe2(report, O_CLOEXEC) < 0)
                 return nsl_fail(error, errno, "network", "pipe", NULL);
         if (pipe2(hold, O_CLOEXEC) < 0) {
@@ -279,7 +284,7 @@ int nsl_stage_network_join(struct nsl_ctx *ctx, nsl_error *error)
         int status = -EPIPE, r = 0;
 
         ctx->net_report_fd = ctx->net_hold_fd = ctx->net_helper_pidfd = -1;
-        if (!nsl_network_own(ctx->plan) || ctx->net_joined)
+        if (!nsl_network_own(ctx->plan) || made_at_clone(ctx->plan) || ctx->net_joined)
                 return 0;
         ctx->net_joined = true;
         if (read(report, &status, sizeof status) != sizeof status)
