@@ -45,19 +45,37 @@ bool nsl_userns_apparmor_restricted(const char *proc)
         return !strcmp(label, "unconfined");
 }
 
+/* The kernel counts each kind of namespace against its own per-user
+ * limit, and clone3 makes several kinds at once without saying which limit
+ * it ran into: a limit of 0 is named, or else all of them. */
 static bool too_many(const char *proc, char *out, size_t size)
 {
-        char limit[64];
+        static const struct {
+                const char *kind, *noun;
+        } kinds[] = { { "user", "user" }, { "net", "network" }, { "mnt", "mount" }, { "pid", "pid" },
+                      { "ipc", "IPC" },   { "uts", "UTS" },     { "cgroup", "cgroup" } };
+        char name[64], limit[64];
+        size_t len = 0;
 
-        if (!read_setting(proc, "sys/user/max_user_namespaces", limit, sizeof limit))
-                return false;
-        if (!strcmp(limit, "0"))
-                snprintf(out, size, "user.max_user_namespaces is 0: user namespaces are turned off here "
-                                    "(sysctl -w user.max_user_namespaces=15000 turns them on)");
-        else
-                snprintf(out, size, "this user has as many user namespaces as user.max_user_namespaces (%s) "
-                                    "allows here", limit);
-        return true;
+        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+                snprintf(name, sizeof name, "sys/user/max_%s_namespaces", kinds[i].kind);
+                if (!read_setting(proc, name, limit, sizeof limit))
+                        continue;
+                if (!strcmp(limit, "0")) {
+                        snprintf(out, size, "user.max_%s_namespaces is 0: %s namespaces are turned off here "
+                                            "(sysctl -w user.max_%s_namespaces=15000 turns them on)",
+                                 kinds[i].kind, kinds[i].noun, kinds[i].kind);
+                        return true;
+                }
+                if (len < size)
+                        len += (size_t)snprintf(out + len, size - len, "%s%s %s",
+                                                len ? ", " : "this user has reached a per-user namespace limit here "
+                                                             "(user.max_*_namespaces: ",
+                                                kinds[i].kind, limit);
+        }
+        if (len && len < size)
+                snprintf(out + len, size - len, ")");
+        return len > 0;
 }
 
 bool nsl_userns_refusal(const char *proc, int errnum, bool rootless, char *out, size_t size)

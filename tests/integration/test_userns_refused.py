@@ -16,19 +16,19 @@ CLONE_NEWUSER = 0x10000000
 NOBODY = 65534
 
 
-def run_under_limit(limit, *args):
+def run_under_limit(limit, *args, kind="user"):
     """nslaunch ARGS as nobody in a user namespace (ids 0-65535 as the
-    host's) whose user.max_user_namespaces is LIMIT."""
+    host's) whose user.max_KIND_namespaces is LIMIT."""
     copy_dir = tempfile.mkdtemp(prefix="nsl-userns-")
     try:
         os.chmod(copy_dir, 0o755)
         binary = shutil.copy(NSLAUNCH, os.path.join(copy_dir, "nslaunch"))
-        return run_copy_under_limit(binary, limit, *args)
+        return run_copy_under_limit(binary, limit, *args, kind=kind)
     finally:
         shutil.rmtree(copy_dir)
 
 
-def run_copy_under_limit(binary, limit, *args):
+def run_copy_under_limit(binary, limit, *args, kind="user"):
     libc = ctypes.CDLL(None, use_errno=True)
     ready_r, ready_w = os.pipe()
     mapped_r, mapped_w = os.pipe()
@@ -41,7 +41,7 @@ def run_copy_under_limit(binary, limit, *args):
                 os._exit(90)
             os.write(ready_w, b"u")
             os.read(mapped_r, 1)
-            with open("/proc/sys/user/max_user_namespaces", "w") as f:
+            with open(f"/proc/sys/user/max_{kind}_namespaces", "w") as f:
                 f.write(str(limit))
             os.setgroups([])
             os.setresgid(NOBODY, NOBODY, NOBODY)
@@ -78,4 +78,17 @@ def test_user_namespaces_turned_off_are_named():
 @pytest.mark.skipif(not IS_ROOT, reason="the test maps a user namespace of its own for another user")
 def test_the_same_user_runs_where_the_setting_allows_it():
     cp = run_under_limit(16, "run", "--", "/bin/true")
+    assert cp.returncode == 0, cp.stderr
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the test maps a user namespace of its own for another user")
+def test_network_namespaces_turned_off_are_named():
+    """The sandbox's network namespace comes with the clone, which makes
+    several kinds at once: the limit that is 0 is the one named."""
+    cp = run_under_limit(0, "run", "--", "/bin/true", kind="net")
+    assert cp.returncode == 125, cp.stderr
+    line = assert_one_error_line(cp)
+    assert "cannot create namespaces" in line
+    assert "user.max_net_namespaces is 0: network namespaces are turned off" in line, line
+    cp = run_under_limit(0, "run", "--network", "host", "--", "/bin/true", kind="net")
     assert cp.returncode == 0, cp.stderr

@@ -70,7 +70,12 @@ static void the_namespace_limit_is_named(void **state)
         assert_non_null(strstr(refusal(t, ENOSPC, 1), "user.max_user_namespaces is 0"));
         assert_non_null(strstr(refusal(t, EUSERS, 0), "user.max_user_namespaces is 0")); /* root too */
         set(t, "sys/user/max_user_namespaces", "7");
-        assert_non_null(strstr(refusal(t, ENOSPC, 1), "as many user namespaces as user.max_user_namespaces (7)"));
+        assert_non_null(strstr(refusal(t, ENOSPC, 1), "namespace limit here (user.max_*_namespaces: user 7)"));
+        /* clone3 makes a network namespace too, counted against a limit of its own */
+        set(t, "sys/user/max_net_namespaces", "0");
+        assert_non_null(strstr(refusal(t, ENOSPC, 1), "user.max_net_namespaces is 0: network namespaces"));
+        set(t, "sys/user/max_net_namespaces", "9");
+        assert_non_null(strstr(refusal(t, ENOSPC, 1), "(user.max_*_namespaces: user 7, net 9)"));
 }
 
 static void debians_switch_is_named_for_the_unprivileged(void **state)
