@@ -57,7 +57,7 @@ static bool too_many(const char *proc, char *out, size_t size)
         char name[64], limit[64];
         size_t len = 0;
 
-        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
                 snprintf(name, sizeof name, "sys/user/max_%s_namespaces", kinds[i].kind);
                 if (!read_setting(proc, name, limit, sizeof limit))
                         continue;

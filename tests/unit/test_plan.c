@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "cleanup.h"
 #include "nslaunch.h"
 #include "plan.h"
 #include "seccomp/filter.h"
@@ -88,7 +89,7 @@ static void only_a_network_of_lo_alone_comes_with_the_clone(void **state)
         struct nsl_host host = fake_host(0, 0);
         (void)state;
 
-        for (size_t i = 0; i < 3; i++) {
+        for (size_t i = 0; i < ELEMENTSOF(modes); i++) {
                 nsl_spec *spec = spec_of(NULL);
                 struct nsl_plan plan;
                 nsl_error e = { 0 };
