@@ -707,6 +707,13 @@ int nsl_cgroup_remove_scope(const char *path, nsl_error *error);
  * waits for it (or leaves it to a subreaper). The caller's fds reach it
  * only as stdio. A failure before execve is returned as the error. */
 int nsl_exec(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl_error *error);
+/* For nsl_exec (a launch refuses it): the process joins the cgroup at path
+ * below init's (runc's exec --cgroup), an existing one ("" or "/" is init's
+ * own; no ".." component), in the cgroup v1 hierarchy of controller, or
+ * with controller NULL in every hierarchy. Once per controller; a path for
+ * every hierarchy is given alone. A controller none of init's hierarchies
+ * has is refused by nsl_exec. */
+int nsl_spec_set_exec_cgroup(nsl_spec *spec, const char *controller, const char *path, nsl_error *error);
 
 /* create + start + wait + free, and --status-json written. */
 int nsl_run(const nsl_spec *spec, nsl_result *result, nsl_error *error);

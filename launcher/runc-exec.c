@@ -19,7 +19,7 @@
 #include "runc.h"
 
 enum { E_PROCESS = 1, E_TTY, E_CONSOLE_SOCKET, E_DETACH, E_PID_FILE, E_CWD, E_ENV, E_USER, E_CAP, E_NO_NEW_PRIVS,
-       E_PRESERVE_FDS, E_GIDS, E_IGNORE_PAUSED };
+       E_PRESERVE_FDS, E_GIDS, E_IGNORE_PAUSED, E_CGROUP };
 
 static const struct nsl_option_def exec_options[] = {
         { "process", 'p', true, E_PROCESS },
@@ -35,6 +35,7 @@ static const struct nsl_option_def exec_options[] = {
         { "preserve-fds", 0, true, E_PRESERVE_FDS },
         { "additional-gids", 'g', true, E_GIDS },
         { "ignore-paused", 0, false, E_IGNORE_PAUSED },
+        { "cgroup", 0, true, E_CGROUP },
         { 0 },
 };
 
@@ -42,8 +43,8 @@ static const struct nsl_option_def exec_options[] = {
  * defaults they change. */
 struct exec_args {
         const char *process, *console_socket, *pid_file, *cwd, *user;
-        const char **env, **caps, **gids;       /* argc slots each */
-        size_t n_env, n_caps, n_gids;
+        const char **env, **caps, **gids, **cgroups;    /* argc slots each */
+        size_t n_env, n_caps, n_gids, n_cgroups;
         unsigned preserve_fds;
         bool tty, detach, no_new_privs;
         bool ignore_paused;     /* a paused container's process starts frozen, and runs on at resume */
@@ -58,6 +59,24 @@ static int add_group(nsl_spec *spec, const char *value, nsl_error *error)
         if (nsl_parse_uint(value, UINT32_MAX - 1, &gid) < 0)        /* (gid_t)-1 is no group */
                 return nsl_fail(error, EINVAL, "--additional-gids", value, "expected a group id");
         return nsl_spec_add_group(spec, (gid_t)gid, error);
+}
+
+/* --cgroup PATH (below the container's cgroup, in every hierarchy) or
+ * CONTROLLER[,CONTROLLER...]:PATH, as runc takes it. */
+static int add_cgroup(nsl_spec *spec, const char *value, nsl_error *error)
+{
+        const char *colon = strchr(value, ':');
+        char controllers[256];
+        int r = 0;
+
+        if (!colon)
+                return nsl_spec_set_exec_cgroup(spec, NULL, value, error);
+        if (colon == value || strchr(colon + 1, ':') || (size_t)(colon - value) >= sizeof controllers)
+                return nsl_fail(error, EINVAL, "--cgroup", value, "expected PATH or CONTROLLER[,CONTROLLER...]:PATH");
+        snprintf(controllers, sizeof controllers, "%.*s", (int)(colon - value), value);
+        for (char *save = NULL, *c = strtok_r(controllers, ",", &save); r == 0 && c; c = strtok_r(NULL, ",", &save))
+                r = nsl_spec_set_exec_cgroup(spec, c, colon + 1, error);
+        return r;
 }
 
 static int set_user(nsl_spec *spec, const char *value, nsl_error *error)
@@ -91,6 +110,7 @@ static int parse_exec(struct nsl_tokens *t, struct exec_args *a, nsl_error *erro
                 case E_NO_NEW_PRIVS: a->no_new_privs = true; break;
                 case E_GIDS: a->gids[a->n_gids++] = t->value; break;
                 case E_IGNORE_PAUSED: a->ignore_paused = true; break;
+                case E_CGROUP: a->cgroups[a->n_cgroups++] = t->value; break;
                 case E_PRESERVE_FDS: {
                         char *end;
                         unsigned long n = strtoul(t->value, &end, 10);
@@ -149,6 +169,8 @@ static int exec_spec(const struct exec_args *a, const nsl_oci *oci, char *const 
                 r = nsl_spec_add_cap(spec, a->caps[i], error);
         for (size_t i = 0; r == 0 && i < a->n_gids; i++)
                 r = add_group(spec, a->gids[i], error);
+        for (size_t i = 0; r == 0 && i < a->n_cgroups; i++)
+                r = add_cgroup(spec, a->cgroups[i], error);
         for (unsigned i = 0; r == 0 && i < a->preserve_fds; i++) {
                 char fd[16];
                 snprintf(fd, sizeof fd, "%u", 3 + i);
@@ -191,7 +213,8 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
         _cleanup_free_ const char **env = calloc((size_t)argc, sizeof *env);
         _cleanup_free_ const char **caps = calloc((size_t)argc, sizeof *caps);
         _cleanup_free_ const char **gids = calloc((size_t)argc, sizeof *gids);
-        struct exec_args a = { .env = env, .caps = caps, .gids = gids };
+        _cleanup_free_ const char **cgroups = calloc((size_t)argc, sizeof *cgroups);
+        struct exec_args a = { .env = env, .caps = caps, .gids = gids, .cgroups = cgroups };
         _cleanup_close_ int dirfd = -1, console_fd = -1, agent_fd = -1;
         struct nsl_runc_tty tty = NSL_RUNC_TTY_INIT;
         nsl_spec *spec = nsl_spec_new();
@@ -202,7 +225,7 @@ int nsl_runc_exec(const struct nsl_runc *g, int argc, char **argv)
         pid_t pid = -1;
         int r;
 
-        if (!spec || !env || !caps || !gids) {
+        if (!spec || !env || !caps || !gids || !cgroups) {
                 nsl_spec_free(spec);
                 nsl_runc_fail(g, "exec", "", strerror(ENOMEM));
                 return EXEC_FAILED;

@@ -46,16 +46,19 @@
                      "which only root has"
 
 /* The sandbox's cgroups the caller is not in already: cgroup.procs of each,
- * opened by the caller (the kernel checks the opener). */
+ * opened by the caller (the kernel checks the opener), and its path. */
 struct joins {
         int procs[MAX_HIERARCHIES];
+        char *paths[MAX_HIERARCHIES];
         size_t n;
 };
 
 static void joins_close(struct joins *j)
 {
-        for (size_t i = 0; i < j->n; i++)
+        for (size_t i = 0; i < j->n; i++) {
                 nsl_closep(&j->procs[i]);
+                free(j->paths[i]);
+        }
         j->n = 0;
 }
 
@@ -105,13 +108,55 @@ static char *hierarchy_mount(const char *mountinfo, const char *controllers, siz
         return NULL;
 }
 
+/* The --cgroup that names a path below init's cgroup in this hierarchy
+ * (CONTROLLER:PATH): the one for every hierarchy, else the one of a
+ * controller it has (cgroup v1); NULL for none. */
+static const char *sub_cgroup(const struct nsl_plan *plan, const struct nsl_cgroup_line *fields)
+{
+        struct nsl_cgroup_hierarchy h;
+        bool v1 = fields->controllers_len &&
+                  nsl_cgroup_hierarchy_parse(fields->controllers, fields->controllers_len, &h) == 0;
+
+        for (size_t i = 0; i < plan->n_exec_cgroups; i++) {
+                const char *entry = plan->exec_cgroups[i];
+                size_t n = strcspn(entry, ":");
+                if (n == 0 || (v1 && nsl_cgroup_hierarchy_has(&h, entry, n)))
+                        return entry;
+        }
+        return NULL;
+}
+
+/* Each controller --cgroup names is in one of init's v1 hierarchies. */
+static int check_controllers(const char *theirs, const struct nsl_plan *plan, nsl_error *error)
+{
+        for (size_t i = 0; i < plan->n_exec_cgroups; i++) {
+                const char *entry = plan->exec_cgroups[i];
+                size_t n = strcspn(entry, ":");
+                bool found = n == 0;
+                for (const char *line = theirs; *line && !found; line = strchrnul(line, '\n'), line += *line == '\n') {
+                        struct nsl_cgroup_line fields;
+                        struct nsl_cgroup_hierarchy h;
+                        found = nsl_cgroup_line_parse(line, &fields) && fields.controllers_len &&
+                                nsl_cgroup_hierarchy_parse(fields.controllers, fields.controllers_len, &h) == 0 &&
+                                nsl_cgroup_hierarchy_has(&h, entry, n);
+                }
+                if (!found)
+                        return nsl_fail(error, EINVAL, "--cgroup", entry,
+                                        "unknown controller: no cgroup v1 hierarchy of the container's has %.*s "
+                                        "(cgroup v2 takes a path alone)", (int)n, entry);
+        }
+        return 0;
+}
+
 /* Every hierarchy init is in: where the caller is elsewhere, the process
- * joins init's cgroup there. */
-static int open_joins(pid_t init_pid, struct joins *j, nsl_error *error)
+ * joins init's cgroup there, or the one --cgroup names below it. Where init
+ * is in the caller's cgroup, the container has none of its own to go
+ * below. */
+static int open_joins(pid_t init_pid, const struct nsl_plan *plan, struct joins *j, nsl_error *error)
 {
         _cleanup_free_ char *theirs = NULL, *ours = NULL, *mountinfo = NULL;
         char path[64];
-        size_t len;
+        size_t len, n_below = 0;
         int r;
 
         snprintf(path, sizeof path, "/proc/%d/cgroup", (int)init_pid);
@@ -119,27 +164,47 @@ static int open_joins(pid_t init_pid, struct joins *j, nsl_error *error)
             (r = nsl_read_file("/proc/self/cgroup", 1 << 20, &ours, &len)) < 0 ||
             (r = nsl_read_file("/proc/self/mountinfo", 16 << 20, &mountinfo, &len)) < 0)
                 return nsl_fail(error, -r, "exec", "cgroup", "cannot read the sandbox's cgroups");
+        if ((r = check_controllers(theirs, plan, error)) < 0)
+                return r;
         for (const char *line = theirs; *line; line = strchrnul(line, '\n'), line += *line == '\n') {
                 struct nsl_cgroup_line fields;
                 if (!nsl_cgroup_line_parse(line, &fields))
                         continue;
                 size_t whole = (size_t)(fields.path + fields.path_len - line);
                 const char *mine = cgroup_line(ours, line, (size_t)(fields.path - line));
-                if (mine && strlen(mine) >= whole && !strncmp(mine, line, whole) && (mine[whole] == '\n' || !mine[whole]))
+                const char *entry = sub_cgroup(plan, &fields);
+                const char *sub = entry ? strchr(entry, ':') + 1 : "";
+                bool same = mine && strlen(mine) >= whole && !strncmp(mine, line, whole) &&
+                            (mine[whole] == '\n' || !mine[whole]);
+                if (same) {
+                        if (entry && entry[0] != ':')
+                                return nsl_fail(error, EINVAL, "--cgroup", entry,
+                                                "the container has no cgroup of its own in the %.*s hierarchy",
+                                                (int)fields.controllers_len, fields.controllers);
                         continue;       /* the same cgroup */
+                }
                 _cleanup_free_ char *mount = hierarchy_mount(mountinfo, fields.controllers, fields.controllers_len);
                 _cleanup_free_ char *procs = NULL;
+                if (!mount && *sub)
+                        return nsl_fail(error, ENOENT, "--cgroup", entry, "the host has no mount of the hierarchy %.*s",
+                                        (int)fields.controllers_len, fields.controllers);
                 if (!mount)
                         continue;       /* a hierarchy the caller has no mount of: not one nslaunch limits */
                 if (j->n == MAX_HIERARCHIES)
                         return nsl_fail(error, E2BIG, "exec", "cgroup", "too many hierarchies");
-                if (asprintf(&procs, "%s%.*s/cgroup.procs", mount, (int)fields.path_len, fields.path) < 0)
+                if (asprintf(&procs, "%s%.*s%s%s/cgroup.procs", mount, (int)fields.path_len, fields.path,
+                             *sub ? "/" : "", sub) < 0)
                         return nsl_fail(error, ENOMEM, "exec", "cgroup", NULL);
                 int fd = open(procs, O_WRONLY | O_CLOEXEC);
                 if (fd < 0)
                         return nsl_fail(error, errno, "exec", procs, "cannot join the sandbox's cgroup");
-                j->procs[j->n++] = fd;
+                j->procs[j->n] = fd;
+                j->paths[j->n++] = TAKE_PTR(procs);
+                n_below += entry != NULL;
         }
+        if (plan->n_exec_cgroups && !n_below)
+                return nsl_fail(error, EINVAL, "--cgroup", plan->exec_cgroups[0],
+                                "the container has no cgroup of its own");
         return 0;
 }
 
@@ -349,7 +414,7 @@ static int join(int pidfd, int namespaces, const struct joins *j, const struct n
 
         for (size_t i = 0; i < j->n; i++)
                 if (write(j->procs[i], self, (size_t)len) != len)
-                        return nsl_fail(error, errno, "join", "cgroup", "cannot join the sandbox's cgroup");
+                        return nsl_fail(error, errno, "join", j->paths[i], "cannot join the sandbox's cgroup");
         /* root's supplementary groups must not come along; a caller
          * without CAP_SETGID keeps its own (it cannot drop them; the sandbox
          * denies setgroups, so they are never more than what it had) */
@@ -459,7 +524,7 @@ static int exec_process(pid_t init_pid, const nsl_spec *process, pid_t *pid, nsl
         pidfd = nsl_pidfd_open(init_pid, 0);
         if (pidfd < 0)
                 return nsl_fail(error, errno, "exec", "", "no sandbox init with pid %d", (int)init_pid);
-        if ((r = check_running(init_pid, error)) < 0 || (r = open_joins(init_pid, &joins, error)) < 0)
+        if ((r = check_running(init_pid, error)) < 0 || (r = open_joins(init_pid, &plan, &joins, error)) < 0)
                 return r;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return nsl_fail(error, errno, "exec", "socketpair", NULL);

@@ -595,6 +595,17 @@ static int plan_apparmor(const struct nsl_spec *spec, const struct nsl_host *hos
         return 0;
 }
 
+/* A cgroup below init's is where an exec goes; a launch makes init's. */
+static int plan_exec_cgroups(const struct nsl_spec *spec, const struct nsl_host *host, struct nsl_plan *plan,
+                             nsl_error *error)
+{
+        if (spec->n_exec_cgroups && !host->joining)
+                return nsl_fail(error, EINVAL, "--cgroup", spec->exec_cgroups[0],
+                                "a cgroup below the container's is for exec, not for a launch");
+        return copy_strv(spec->exec_cgroups, spec->n_exec_cgroups, &plan->exec_cgroups, &plan->n_exec_cgroups,
+                         "--cgroup", error);
+}
+
 /* What an OCI bundle asks of the sandbox's layout and kernel settings. */
 static int plan_bundle(const struct nsl_spec *spec, struct nsl_plan *plan, nsl_error *error)
 {
@@ -678,6 +689,7 @@ int nsl_plan_build(const struct nsl_spec *spec, const struct nsl_host *host, str
             (r = plan_ids_and_groups(spec, host, plan, error)) < 0 ||
             (r = plan_bundle(spec, plan, error)) < 0 ||
             (r = plan_apparmor(spec, host, plan, error)) < 0 ||
+            (r = plan_exec_cgroups(spec, host, plan, error)) < 0 ||
             (r = nsl_net_plan_build(spec, plan->rootless, &plan->net, error)) < 0 ||
             (r = build_env(spec, plan, error)) < 0 ||
             (r = plan_root(spec, host, plan, error)) < 0 ||
@@ -725,6 +737,7 @@ void nsl_plan_free(struct nsl_plan *plan)
         nsl_strv_free(plan->readonly_paths);
         nsl_strv_free(plan->masked_paths);
         nsl_strv_free(plan->sysctls);
+        nsl_strv_free(plan->exec_cgroups);
         nsl_strv_free(plan->limits.v2_files);
         for (int k = 0; k < NSL_JOIN_N; k++)
                 free(plan->join_ns[k]);

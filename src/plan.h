@@ -98,6 +98,8 @@ struct nsl_plan {
         bool root_propagation_recursive;
         char **sysctls;                         /* KEY=VALUE */
         size_t n_sysctls;
+        char **exec_cgroups;                    /* nsl_exec: CONTROLLER:PATH below init's ("" for every one) */
+        size_t n_exec_cgroups;
         char *domainname;
         bool umask_set;
         mode_t umask;

@@ -5,6 +5,7 @@
 #include "spec.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -219,6 +220,54 @@ int nsl_spec_add_sysctl(nsl_spec *spec, const char *assignment, nsl_error *error
                 return nsl_fail(error, EINVAL, "sysctl", assignment, "the value holds a newline");
         if (nsl_strv_push(&spec->sysctls, &spec->n_sysctls, assignment) < 0)
                 return nsl_fail(error, ENOMEM, "sysctl", assignment, NULL);
+        return 0;
+}
+
+static bool controller_name_valid(const char *name)
+{
+        if (!*name || strlen(name) > 64)
+                return false;
+        for (const char *p = name; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '='))
+                        return false;
+        return true;
+}
+
+/* No component may climb out of init's cgroup; a component of its own is
+ * the kernel's to find or not. */
+static bool below_init(const char *path)
+{
+        for (const char *p = path; *p; p += strspn(p, "/")) {
+                size_t n = strcspn(p, "/");
+                if (n == 2 && !strncmp(p, "..", 2))
+                        return false;
+                p += n;
+        }
+        return true;
+}
+
+int nsl_spec_set_exec_cgroup(nsl_spec *spec, const char *controller, const char *path, nsl_error *error)
+{
+        _cleanup_free_ char *entry = NULL;
+        const char *name = controller ? controller : "";
+        size_t name_len = strlen(name);
+
+        if (!path || !below_init(path) || strchr(path, '\n'))
+                return nsl_fail(error, EINVAL, "--cgroup", path ? path : "", "not a path below the container's cgroup");
+        if (controller && !controller_name_valid(controller))
+                return nsl_fail(error, EINVAL, "--cgroup", controller, "not a controller name");
+        for (size_t i = 0; i < spec->n_exec_cgroups; i++) {
+                const char *other = spec->exec_cgroups[i];
+                if (!controller || other[0] == ':')
+                        return nsl_fail(error, EINVAL, "--cgroup", path, "a path for every controller is given alone");
+                if (!strncmp(other, name, name_len) && other[name_len] == ':')
+                        return nsl_fail(error, EINVAL, "--cgroup", controller, "the controller is named twice");
+        }
+        while (*path == '/')
+                path++;
+        if (asprintf(&entry, "%s:%s", name, path) < 0 ||
+            nsl_strv_push(&spec->exec_cgroups, &spec->n_exec_cgroups, entry) < 0)
+                return nsl_fail(error, ENOMEM, "--cgroup", path, NULL);
         return 0;
 }
 

@@ -68,6 +68,7 @@ void nsl_spec_free(nsl_spec *spec)
         nsl_strv_free(spec->masked_paths);
         nsl_strv_free(spec->readonly_paths);
         nsl_strv_free(spec->sysctls);
+        nsl_strv_free(spec->exec_cgroups);
         nsl_strv_free(spec->cgroup_v2_files);
         for (int k = 0; k < NSL_JOIN_N; k++)
                 free(spec->join_ns[k]);

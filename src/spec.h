@@ -140,6 +140,8 @@ struct nsl_spec {
         bool root_propagation_recursive;
         char **sysctls;         /* KEY=VALUE, namespaced keys only */
         size_t n_sysctls;
+        char **exec_cgroups;    /* nsl_exec: CONTROLLER:PATH below init's cgroup ("" for every hierarchy) */
+        size_t n_exec_cgroups;
         char *domainname;
         bool umask_set;
         mode_t umask;

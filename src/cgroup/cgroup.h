@@ -167,6 +167,9 @@ struct nsl_cgroup_hierarchy {
 };
 /* 0, -E2BIG (too long, too many controllers), or -EINVAL (empty). */
 int nsl_cgroup_hierarchy_parse(const char *field, size_t len, struct nsl_cgroup_hierarchy *h);
+/* Whether the hierarchy has this controller ("name=N" for a named one);
+ * controller need not be NUL-terminated. */
+bool nsl_cgroup_hierarchy_has(const struct nsl_cgroup_hierarchy *h, const char *controller, size_t len);
 /* Whether a sandbox whose init entered its cgroups through tasks
  * (struct nsl_cgroup's) has a cgroup of its own in the hierarchy. */
 bool nsl_cgroup_hierarchy_is_own(const struct nsl_cgroup_hierarchy *h, const int tasks[NSL_CG_N]);

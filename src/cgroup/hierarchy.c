@@ -46,17 +46,23 @@ int nsl_cgroup_hierarchy_parse(const char *field, size_t len, struct nsl_cgroup_
         return 0;
 }
 
+bool nsl_cgroup_hierarchy_has(const struct nsl_cgroup_hierarchy *h, const char *controller, size_t len)
+{
+        if (h->name && len > 5 && !strncmp(controller, "name=", 5) && strlen(h->name) == len - 5 &&
+            !strncmp(h->name, controller + 5, len - 5))
+                return true;
+        for (size_t i = 0; i < h->n; i++)
+                if (strlen(h->controllers[i]) == len && !strncmp(h->controllers[i], controller, len))
+                        return true;
+        return false;
+}
+
 bool nsl_cgroup_hierarchy_is_own(const struct nsl_cgroup_hierarchy *h, const int tasks[NSL_CG_N])
 {
         for (int c = 0; c < NSL_CG_N; c++) {
                 const char *want = nsl_cgroup_controller_names[c];
-                if (tasks[c] < 0)
-                        continue;
-                if (h->name && !strncmp(want, "name=", 5) && !strcmp(h->name, want + 5))
+                if (tasks[c] >= 0 && nsl_cgroup_hierarchy_has(h, want, strlen(want)))
                         return true;
-                for (size_t i = 0; i < h->n; i++)
-                        if (!strcmp(h->controllers[i], want))
-                                return true;
         }
         return false;
 }

@@ -835,6 +835,74 @@ def test_exec_right_after_start_finds_the_command_running(runc, bundle, how):
         assert runc("delete", "--force", cid).returncode == 0
 
 
+def own_cgroup_dirs(pid):
+    """Where the container whose init is pid has a cgroup of its own (not
+    this process's): controllers ("" for cgroup2) -> the host's directory."""
+    with open("/proc/self/cgroup") as f:
+        mine = dict(line.split(":", 2)[1:] for line in f.read().splitlines())
+    dirs = {}
+    with open(f"/proc/{pid}/cgroup") as f:
+        for line in f.read().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if mine.get(controllers) == path:
+                continue
+            if controllers:
+                root = "/sys/fs/cgroup/" + controllers.replace("name=", "")
+            else:
+                root = "/sys/fs/cgroup/unified" if os.path.isdir("/sys/fs/cgroup/unified") else "/sys/fs/cgroup"
+            dirs[controllers] = root + path
+    return dirs
+
+
+def make_cgroup_below(parent, name):
+    os.mkdir(os.path.join(parent, name))
+    for f in ("cpuset.cpus", "cpuset.mems"):    # v1: a new cpuset takes no task until filled
+        if os.path.exists(os.path.join(parent, name, f)) and "cgroup.clone_children" in os.listdir(parent):
+            with open(os.path.join(parent, f)) as src, open(os.path.join(parent, name, f), "w") as dst:
+                dst.write(src.read())
+
+
+def cgroups_seen_inside(output):
+    return dict(line.split(":", 2)[1:] for line in output.splitlines())
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
+def test_exec_cgroup_puts_the_process_below_the_containers_cgroup(runc, bundle):
+    """exec --cgroup PATH (every hierarchy of the container's) or
+    CONTROLLER[,CONTROLLER]:PATH (cgroup v1) puts the process in an existing
+    cgroup below the container's, as runc's does; the container's cgroup
+    namespace shows it as /PATH. A path out of it, a cgroup that does not
+    exist and a controller the container has no hierarchy of are refused,
+    each in one line naming it; delete removes what was made below."""
+    create(runc, bundle, "below")
+    assert runc("start", "below").returncode == 0
+    dirs = own_cgroup_dirs(state(runc, "below")["pid"])
+    assert dirs, "the container has no cgroup of its own"
+    for d in dirs.values():
+        make_cgroup_below(d, "sub")
+    cp = runc("exec", "--cgroup", "sub", "below", "cat", "/proc/self/cgroup")
+    assert cp.returncode == 0, cp.stderr
+    seen = cgroups_seen_inside(cp.stdout)
+    assert {c: seen[c] for c in dirs} == {c: "/sub" for c in dirs}, cp.stdout
+    cp = runc("exec", "below", "cat", "/proc/self/cgroup")
+    assert {c: cgroups_seen_inside(cp.stdout)[c] for c in dirs} == {c: "/" for c in dirs}, cp.stdout
+    v1 = [c for c in dirs if c and not c.startswith("name=")]
+    if v1:
+        named, others = v1[0], [c for c in dirs if c != v1[0]]
+        cp = runc("exec", "--cgroup", f"{named.split(',')[0]}:sub", "below", "cat", "/proc/self/cgroup")
+        assert cp.returncode == 0, cp.stderr
+        seen = cgroups_seen_inside(cp.stdout)
+        assert seen[named] == "/sub" and all(seen[c] == "/" for c in others), cp.stdout
+    line = one_error_line(runc("exec", "--cgroup", "..", "below", "true"), 255)
+    assert "--cgroup: ..: not a path below the container's cgroup" in line, line
+    line = one_error_line(runc("exec", "--cgroup", "nowhere", "below", "true"), 255)
+    assert "/nowhere/cgroup.procs" in line and "No such file or directory" in line, line
+    line = one_error_line(runc("exec", "--cgroup", "whaaat:/", "below", "true"), 255)
+    assert "--cgroup: whaaat:: unknown controller" in line, line
+    assert runc("delete", "--force", "below").returncode == 0
+    assert [d for d in dirs.values() if os.path.exists(d)] == []
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_delete_removes_the_default_cgroup_parent_with_its_last_container(runc, bundle):
     """The default cgroups are /nslaunch-runc/ID in every hierarchy: the

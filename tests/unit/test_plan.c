@@ -103,6 +103,33 @@ static void only_a_network_of_lo_alone_comes_with_the_clone(void **state)
         }
 }
 
+/* exec --cgroup goes below a running sandbox's cgroup: a launch, which
+ * makes that cgroup, refuses it; an exec's plan keeps it. */
+static void a_cgroup_below_the_sandboxs_is_for_exec_alone(void **state)
+{
+        struct nsl_host host = fake_host(0, 0);
+        nsl_spec *spec = spec_of(NULL);
+        struct nsl_plan plan;
+        nsl_error e = { 0 };
+        char line[1200];
+        (void)state;
+
+        assert_int_equal(nsl_spec_set_exec_cgroup(spec, "memory", "below", &e), 0);
+        assert_true(nsl_plan_build(spec, &host, &plan, &e) < 0);
+        nsl_plan_free(&plan);
+        nsl_error_format(&e, line, sizeof line);
+        assert_string_equal(line, "nslaunch: --cgroup: memory:below: a cgroup below the container's is for exec, "
+                                  "not for a launch");
+        host.joining = true;
+        e = (nsl_error){ 0 };
+        assert_int_equal(nsl_plan_build(spec, &host, &plan, &e), 0);
+        assert_int_equal(plan.n_exec_cgroups, 1);
+        assert_string_equal(plan.exec_cgroups[0], "memory:below");
+        nsl_spec_free(spec);
+        assert_string_equal(plan.exec_cgroups[0], "memory:below");
+        nsl_plan_free(&plan);
+}
+
 static void root_maps_the_sandbox_to_its_reserved_ids_unless_both_are_given(void **state)
 {
         struct nsl_host host = fake_host(0, 0);
@@ -475,6 +502,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(root_maps_the_sandbox_to_the_overflow_user),
                 cmocka_unit_test(only_a_network_of_lo_alone_comes_with_the_clone),
+                cmocka_unit_test(a_cgroup_below_the_sandboxs_is_for_exec_alone),
                 cmocka_unit_test(root_maps_the_sandbox_to_its_reserved_ids_unless_both_are_given),
                 cmocka_unit_test(rootless_maps_the_caller_and_refuses_other_host_ids),
                 cmocka_unit_test(namespace_root_maps_its_ids_and_groups_a_plain_user_cannot),

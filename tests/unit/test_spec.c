@@ -197,6 +197,40 @@ static void hugepage_limits_by_size(void **state)
         nsl_spec_free(s);
 }
 
+/* exec --cgroup: below the container's cgroup, a path for every hierarchy
+ * alone, each controller once. */
+static void exec_cgroups_below_the_containers(void **state)
+{
+        nsl_spec *s = nsl_spec_new();
+        nsl_error e = { 0 };
+        (void)state;
+        assert_non_null(s);
+        expect_line(nsl_spec_set_exec_cgroup(s, NULL, "..", &e), &e,
+                    "nslaunch: --cgroup: ..: not a path below the container's cgroup");
+        expect_line(nsl_spec_set_exec_cgroup(s, "memory", "a/../../b", &e), &e,
+                    "nslaunch: --cgroup: a/../../b: not a path below the container's cgroup");
+        expect_line(nsl_spec_set_exec_cgroup(s, "Memory", "a", &e), &e,
+                    "nslaunch: --cgroup: Memory: not a controller name");
+        assert_int_equal(nsl_spec_set_exec_cgroup(s, "memory", "/a/..b/c", &e), 0);
+        assert_int_equal(nsl_spec_set_exec_cgroup(s, "name=systemd", "a", &e), 0);
+        expect_line(nsl_spec_set_exec_cgroup(s, "memory", "d", &e), &e,
+                    "nslaunch: --cgroup: memory: the controller is named twice");
+        expect_line(nsl_spec_set_exec_cgroup(s, NULL, "d", &e), &e,
+                    "nslaunch: --cgroup: d: a path for every controller is given alone");
+        assert_int_equal(s->n_exec_cgroups, 2);
+        assert_string_equal(s->exec_cgroups[0], "memory:a/..b/c");
+        assert_string_equal(s->exec_cgroups[1], "name=systemd:a");
+        nsl_spec_free(s);
+
+        s = nsl_spec_new();
+        assert_non_null(s);
+        assert_int_equal(nsl_spec_set_exec_cgroup(s, NULL, "/", &e), 0);
+        expect_line(nsl_spec_set_exec_cgroup(s, "cpu", "d", &e), &e,
+                    "nslaunch: --cgroup: d: a path for every controller is given alone");
+        assert_string_equal(s->exec_cgroups[0], ":");
+        nsl_spec_free(s);
+}
+
 static void empty_command_is_refused(void **state)
 {
         nsl_spec *s = nsl_spec_new();
@@ -263,6 +297,7 @@ int main(void)
                 cmocka_unit_test(device_rules_in_the_kernels_words),
                 cmocka_unit_test(cgroup_v2_files_named_once),
                 cmocka_unit_test(hugepage_limits_by_size),
+                cmocka_unit_test(exec_cgroups_below_the_containers),
                 cmocka_unit_test(empty_command_is_refused),
                 cmocka_unit_test(bundle_setters),
         };
