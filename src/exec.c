@@ -126,6 +126,12 @@ static const char *sub_cgroup(const struct nsl_plan *plan, const struct nsl_cgro
         return NULL;
 }
 
+/* An --cgroup as errors name it: a path for every hierarchy as given. */
+static const char *shown(const char *entry)
+{
+        return entry[0] == ':' ? entry + 1 : entry;
+}
+
 /* Each controller --cgroup names is in one of init's v1 hierarchies. */
 static int check_controllers(const char *theirs, const struct nsl_plan *plan, nsl_error *error)
 {
@@ -186,7 +192,8 @@ static int open_joins(pid_t init_pid, const struct nsl_plan *plan, struct joins 
                 _cleanup_free_ char *mount = hierarchy_mount(mountinfo, fields.controllers, fields.controllers_len);
                 _cleanup_free_ char *procs = NULL;
                 if (!mount && *sub)
-                        return nsl_fail(error, ENOENT, "--cgroup", entry, "the host has no mount of the hierarchy %.*s",
+                        return nsl_fail(error, ENOENT, "--cgroup", shown(entry),
+                                        "the host has no mount of the hierarchy %.*s",
                                         (int)fields.controllers_len, fields.controllers);
                 if (!mount)
                         continue;       /* a hierarchy the caller has no mount of: not one nslaunch limits */
@@ -203,7 +210,7 @@ static int open_joins(pid_t init_pid, const struct nsl_plan *plan, struct joins 
                 n_below += entry != NULL;
         }
         if (plan->n_exec_cgroups && !n_below)
-                return nsl_fail(error, EINVAL, "--cgroup", plan->exec_cgroups[0],
+                return nsl_fail(error, EINVAL, "--cgroup", shown(plan->exec_cgroups[0]),
                                 "the container has no cgroup of its own");
         return 0;
 }

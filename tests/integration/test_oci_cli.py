@@ -903,6 +903,18 @@ def test_exec_cgroup_puts_the_process_below_the_containers_cgroup(runc, bundle):
     assert [d for d in dirs.values() if os.path.exists(d)] == []
 
 
+@pytest.mark.skipif(IS_ROOT, reason="rootless: a container without a cgroup of its own")
+def test_exec_cgroup_is_refused_where_the_container_has_no_cgroup(runc, bundle):
+    """A rootless container has no cgroup here (the tree is root's): there
+    is nothing of the container's to go below, and exec --cgroup says so
+    in one line instead of running the process in the caller's cgroup."""
+    create(runc, bundle, "nocg")
+    assert runc("start", "nocg").returncode == 0
+    line = one_error_line(runc("exec", "--cgroup", "sub", "nocg", "true"), 255)
+    assert "--cgroup: sub: the container has no cgroup of its own" in line, line
+    assert runc("exec", "nocg", "true").returncode == 0
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_delete_removes_the_default_cgroup_parent_with_its_last_container(runc, bundle):
     """The default cgroups are /nslaunch-runc/ID in every hierarchy: the
