@@ -233,26 +233,15 @@ static bool controller_name_valid(const char *name)
         return true;
 }
 
-/* No component may climb out of init's cgroup; a component of its own is
- * the kernel's to find or not. */
-static bool below_init(const char *path)
-{
-        for (const char *p = path; *p; p += strspn(p, "/")) {
-                size_t n = strcspn(p, "/");
-                if (n == 2 && !strncmp(p, "..", 2))
-                        return false;
-                p += n;
-        }
-        return true;
-}
-
 int nsl_spec_set_exec_cgroup(nsl_spec *spec, const char *controller, const char *path, nsl_error *error)
 {
         _cleanup_free_ char *entry = NULL;
         const char *name = controller ? controller : "";
         size_t name_len = strlen(name);
 
-        if (!path || !below_init(path) || strchr(path, '\n'))
+        /* no component may climb out of init's cgroup; the others are the
+         * kernel's to find or not */
+        if (!path || nsl_cgroup_path_climbs(path) || strchr(path, '\n'))
                 return nsl_fail(error, EINVAL, "--cgroup", path ? path : "", "not a path below the container's cgroup");
         if (controller && !controller_name_valid(controller))
                 return nsl_fail(error, EINVAL, "--cgroup", controller, "not a controller name");

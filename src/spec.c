@@ -587,7 +587,7 @@ int nsl_spec_set_pids(nsl_spec *spec, const char *n, nsl_error *error)
 
 int nsl_spec_set_cgroup_parent(nsl_spec *spec, const char *path, nsl_error *error)
 {
-        if (!path || path[0] != '/' || strstr(path, "/../") || !strcmp(path + strlen(path) - (strlen(path) >= 3 ? 3 : 0), "/.."))
+        if (!path || path[0] != '/' || nsl_cgroup_path_climbs(path))
                 return nsl_fail(error, EINVAL, "--cgroup-parent", path ? path : "",
                                 "expected a cgroup path like /nslaunch, relative to the hierarchy's root, without '..'");
         if (spec->cgroup_path)

@@ -189,6 +189,9 @@ int nsl_cgroup_create_in(const struct nsl_cgroup_places *places, const struct ns
  * nsl_cgroup_remove_path once the sandbox runs detached. */
 int nsl_cgroup_create_exact(const struct nsl_cgroup_limits *limits, const char *path, struct nsl_cgroup *cg,
                             nsl_error *error);
+/* Whether a component of path is "..", which would climb out of the
+ * cgroup it is taken below. */
+bool nsl_cgroup_path_climbs(const char *path);
 /* An OCI cgroupsPath to the path nslaunch uses in each hierarchy: absolute
  * as given, relative under /nslaunch; "slice:prefix:name" (systemd's driver)
  * and ".." refused. *out is malloc'd. */
