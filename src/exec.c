@@ -108,19 +108,25 @@ static char *hierarchy_mount(const char *mountinfo, const char *controllers, siz
         return NULL;
 }
 
+/* Whether the line's hierarchy is a v1 one with this controller. */
+static bool line_has_controller(const struct nsl_cgroup_line *fields, const char *controller, size_t len)
+{
+        struct nsl_cgroup_hierarchy h;
+
+        return fields->controllers_len &&
+               nsl_cgroup_hierarchy_parse(fields->controllers, fields->controllers_len, &h) == 0 &&
+               nsl_cgroup_hierarchy_has(&h, controller, len);
+}
+
 /* The --cgroup that names a path below init's cgroup in this hierarchy
  * (CONTROLLER:PATH): the one for every hierarchy, else the one of a
  * controller it has (cgroup v1); NULL for none. */
 static const char *sub_cgroup(const struct nsl_plan *plan, const struct nsl_cgroup_line *fields)
 {
-        struct nsl_cgroup_hierarchy h;
-        bool v1 = fields->controllers_len &&
-                  nsl_cgroup_hierarchy_parse(fields->controllers, fields->controllers_len, &h) == 0;
-
         for (size_t i = 0; i < plan->n_exec_cgroups; i++) {
                 const char *entry = plan->exec_cgroups[i];
                 size_t n = strcspn(entry, ":");
-                if (n == 0 || (v1 && nsl_cgroup_hierarchy_has(&h, entry, n)))
+                if (n == 0 || line_has_controller(fields, entry, n))
                         return entry;
         }
         return NULL;
@@ -141,10 +147,7 @@ static int check_controllers(const char *theirs, const struct nsl_plan *plan, ns
                 bool found = n == 0;
                 for (const char *line = theirs; *line && !found; line = strchrnul(line, '\n'), line += *line == '\n') {
                         struct nsl_cgroup_line fields;
-                        struct nsl_cgroup_hierarchy h;
-                        found = nsl_cgroup_line_parse(line, &fields) && fields.controllers_len &&
-                                nsl_cgroup_hierarchy_parse(fields.controllers, fields.controllers_len, &h) == 0 &&
-                                nsl_cgroup_hierarchy_has(&h, entry, n);
+                        found = nsl_cgroup_line_parse(line, &fields) && line_has_controller(&fields, entry, n);
                 }
                 if (!found)
                         return nsl_fail(error, EINVAL, "--cgroup", entry,
