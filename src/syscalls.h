@@ -1,4 +1,5 @@
-/* Kernel interfaces that glibc 2.36 does not wrap. */
+/* Kernel interfaces that glibc 2.36 does not wrap, and one called past its
+ * wrapper. */
 #ifndef NSL_SYSCALLS_H
 #define NSL_SYSCALLS_H
 
@@ -6,6 +7,7 @@
 #include <linux/openat2.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -70,6 +72,17 @@ static inline int nsl_pidfd_wait(int pidfd, int options, siginfo_t *info)
 static inline int nsl_pivot_root(const char *new_root, const char *put_old)
 {
         return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+/* The process's name (comm), straight from the kernel. A clone of a
+ * threaded caller copies the other threads' memory, not the threads: a
+ * lock one of them held at the clone is never released there.
+ * AddressSanitizer's prctl takes its thread registry's lock to note a new
+ * name (another thread's start, end or rename holds it), and init, so
+ * named, would wait on it for ever. */
+static inline int nsl_set_comm(const char *name)
+{
+        return (int)syscall(SYS_prctl, PR_SET_NAME, name, 0, 0, 0);
 }
 
 #endif

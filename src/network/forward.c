@@ -278,7 +278,7 @@ static _Noreturn void forwarder_main(const struct nsl_net_plan *net, int listen4
         if (nsl_close_all_except(keep, n_keep) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
             nsl_caps_clear(&ignored) < 0 || setpgid(0, 0) < 0)
                 _exit(1);
-        (void)prctl(PR_SET_NAME, "nsl-forward");
+        (void)nsl_set_comm("nsl-forward");
         f.epoll = epoll_create1(EPOLL_CLOEXEC);
         f.table = mmap(NULL, MAX_CONNECTIONS * sizeof *f.table, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -21,6 +21,7 @@
 #include "../fds.h"
 #include "../network/denials.h"
 #include "../sync.h"
+#include "../syscalls.h"
 #include "caps.h"
 #include "mount.h"
 
@@ -231,11 +232,11 @@ int nsl_stage_wait_for_start(struct nsl_ctx *ctx, nsl_error *error)
 
         if (ctx->start_fd < 0 || ctx->plan->command_at_start)
                 return 0;       /* the payload waits, its own stages done (wait-for-command) */
-        if (prctl(PR_GET_NAME, name) < 0 || prctl(PR_SET_NAME, NSL_INIT_WAITING_COMM) < 0)
+        if (prctl(PR_GET_NAME, name) < 0 || nsl_set_comm(NSL_INIT_WAITING_COMM) < 0)
                 return nsl_fail(error, errno, "wait-for-start", "", "cannot name init");
         if ((r = await_start(ctx, error)) < 0)
                 return r;
-        if (prctl(PR_SET_NAME, name) < 0)
+        if (nsl_set_comm(name) < 0)
                 return nsl_fail(error, errno, "wait-for-start", "", "cannot name init");
         return 0;
 }

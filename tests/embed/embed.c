@@ -1,16 +1,16 @@
 /* An embedder of the installed libnslaunch: 50 sandboxes from 4 threads with
  * the handle API, each with its own pipes as stdio, some killed, all
- * waited for; then a sandbox created here and started by another process
- * (this program again, run as "embed start FD"); then one created by
- * another process that detaches it and exits, started through a FIFO by a
- * third, and reaped here as a subreaper; and nsl_run of a command that
- * leaves a process running, which must return with nothing of the
- * sandbox left, init reaped included; and the caller's function called
- * while init builds (nsl_spec_on_init_started), once, and one that fails
- * there. Checks that the caller's
- * supplementary groups, parent-death signal, signal mask and fd table are
- * exactly as before, and that no child is left. Prints "embed: ok" or one
- * line per failure and exits 1. */
+ * waited for, while two more threads rename themselves all along; then a
+ * sandbox created here and started by another process (this program
+ * again, run as "embed start FD"); then one created by another process
+ * that detaches it and exits, started through a FIFO by a third, and
+ * reaped here as a subreaper; and nsl_run of a command that leaves a
+ * process running, which must return with nothing of the sandbox left,
+ * init reaped included; and the caller's function called while init
+ * builds (nsl_spec_on_init_started), once, and one that fails there.
+ * Checks that the caller's supplementary groups, parent-death signal,
+ * signal mask and fd table are exactly as before, and that no child is
+ * left. Prints "embed: ok" or one line per failure and exits 1. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include <nslaunch.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 
 static int failures;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool sandboxes_made;
 
 #define check(cond, ...) do { \
         if (!(cond)) { \
@@ -164,6 +166,17 @@ static void one_sandbox(int i)
         nsl_sandbox_free(sb);
         close(out[0]);
         close(err[0]);
+}
+
+/* Threads of the caller's that rename themselves all along, while others
+ * make sandboxes. A clone gets a copy of a lock another thread holds, held
+ * for ever: AddressSanitizer's prctl takes its thread registry's lock for a
+ * new name, so a sandbox whose init named itself through it would hang. */
+static void *rename_all_along(void *arg)
+{
+        while (!atomic_load(&sandboxes_made))
+                prctl(PR_SET_NAME, "embed-renamer");
+        return arg;
 }
 
 static void *thread_main(void *arg)
@@ -389,10 +402,16 @@ int main(int argc, char **argv)
         pthread_sigmask(SIG_BLOCK, &blocked, NULL);
         caller_state(&before);
 
+        pthread_t renamers[2];
+        for (int t = 0; t < 2; t++)
+                pthread_create(&renamers[t], NULL, rename_all_along, NULL);
         for (int t = 0; t < THREADS; t++)
                 pthread_create(&threads[t], NULL, thread_main, (void *)(intptr_t)t);
         for (int t = 0; t < THREADS; t++)
                 pthread_join(threads[t], NULL);
+        atomic_store(&sandboxes_made, true);
+        for (int t = 0; t < 2; t++)
+                pthread_join(renamers[t], NULL);
         started_elsewhere(argv[0]);
         refused_when_init_started();
         run_leaving_a_process();
