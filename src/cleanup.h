@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static inline void nsl_freep(void *p) { free(*(void **)p); }
@@ -19,10 +20,19 @@ static inline void nsl_close_slot(int *fd)
 static inline void nsl_closedirp(DIR **d) { if (*d) closedir(*d); }
 static inline void nsl_fclosep(FILE **f) { if (*f) fclose(*f); }
 
+/* An anonymous mapping: the buffer of a clone of a threaded caller, which
+ * may not call malloc (docs/design.md). */
+struct nsl_mapping {
+        char *p;
+        size_t size;
+};
+static inline void nsl_unmapp(struct nsl_mapping *m) { if (m->p) munmap(m->p, m->size); }
+
 #define _cleanup_free_ __attribute__((cleanup(nsl_freep)))
 #define _cleanup_close_ __attribute__((cleanup(nsl_closep)))
 #define _cleanup_dir_ __attribute__((cleanup(nsl_closedirp)))
 #define _cleanup_file_ __attribute__((cleanup(nsl_fclosep)))
+#define _cleanup_mapping_ __attribute__((cleanup(nsl_unmapp)))
 
 /* libarchive's reader, declared here so that this header does not need
  * <archive.h>: only code that uses the macro links libarchive. */

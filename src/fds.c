@@ -217,6 +217,32 @@ int nsl_read_fd(int fd, size_t max, char **text, size_t *len)
         return 0;
 }
 
+int nsl_map_anonymous(struct nsl_mapping *m, size_t size)
+{
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+        if (p == MAP_FAILED)
+                return -errno;
+        *m = (struct nsl_mapping){ .p = p, .size = size };
+        return 0;
+}
+
+int nsl_read_fd_mapped(int fd, size_t max, struct nsl_mapping *m, size_t *len)
+{
+        /* max bytes and one more to see the end by, then the NUL */
+        int r = nsl_map_anonymous(m, max + 2);
+        if (r < 0)
+                return r;
+        ssize_t n = nsl_read_to_end(fd, m->p, max + 1);
+        if (n < 0)
+                return (int)n;
+        if ((size_t)n > max)
+                return -EFBIG;
+        m->p[n] = '\0';
+        *len = (size_t)n;
+        return 0;
+}
+
 int nsl_write_new_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                           enum nsl_file_life life)
 {
@@ -291,11 +317,18 @@ int nsl_replace_file(const char *path, const void *data, size_t len, enum nsl_fi
 int nsl_dir_each(int dirfd, int (*fn)(const char *name, void *data, nsl_error *error), void *data, nsl_error *error)
 {
         _Alignas(struct dirent64) char buf[8192];
+
+        return nsl_dir_each_in(dirfd, buf, sizeof buf, fn, data, error);
+}
+
+int nsl_dir_each_in(int dirfd, char *buf, size_t size, int (*fn)(const char *name, void *data, nsl_error *error),
+                    void *data, nsl_error *error)
+{
         long n;
 
         if (lseek(dirfd, 0, SEEK_SET) < 0)
                 return -errno;
-        while ((n = syscall(SYS_getdents64, dirfd, buf, sizeof buf)) > 0)
+        while ((n = syscall(SYS_getdents64, dirfd, buf, size)) > 0)
                 for (long off = 0; off < n;) {
                         const struct dirent64 *de = (const struct dirent64 *)(buf + off);
                         off += de->d_reclen;

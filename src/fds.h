@@ -7,6 +7,8 @@
 
 #include "nslaunch.h"
 
+struct nsl_mapping;
+
 /* Closes every fd from 3 up except those in keep (sorted ascending), with
  * close_range. Returns 0 or -errno. */
 int nsl_close_all_except(const int *keep, size_t n_keep);
@@ -68,6 +70,11 @@ int nsl_replace_file(const char *path, const void *data, size_t len, enum nsl_fi
 int nsl_read_file(const char *path, size_t max, char **text, size_t *len);
 /* The same for a file already open, read from its current offset. */
 int nsl_read_fd(int fd, size_t max, char **text, size_t *len);
+/* *m, an anonymous mapping of size bytes (its owner's to unmap): 0 or -errno. */
+int nsl_map_anonymous(struct nsl_mapping *m, size_t size);
+/* nsl_read_fd into a mapping made here (*m, its owner's to unmap): no
+ * malloc, for the clone of a threaded caller. Any kind of file. */
+int nsl_read_fd_mapped(int fd, size_t max, struct nsl_mapping *m, size_t *len);
 /* Reads into buf until the end of the stream or size bytes: the count, or
  * -errno. */
 ssize_t nsl_read_to_end(int fd, char *buf, size_t size);
@@ -88,5 +95,9 @@ ssize_t nsl_read_once(int dirfd, const char *path, int flags, char *buf, size_t 
  * may use it (readdir allocates). Stops at the first negative return.
  * 0 or -errno. */
 int nsl_dir_each(int dirfd, int (*fn)(const char *name, void *data, nsl_error *error), void *data, nsl_error *error);
+/* The same with the caller's buffer for getdents64 (a walk that recurses
+ * keeps it off the stack). */
+int nsl_dir_each_in(int dirfd, char *buf, size_t size, int (*fn)(const char *name, void *data, nsl_error *error),
+                    void *data, nsl_error *error);
 
 #endif

@@ -74,11 +74,12 @@ static int mount_hierarchy(int dir_fd, const struct nsl_cgroup_hierarchy *h, nsl
 static int mount_v1_tree(struct nsl_ctx *ctx, int target, nsl_error *error)
 {
         static const struct nsl_fs_option tmpfs_opts[] = { { "mode", "0755" }, { "size", "64k" } };
-        _cleanup_free_ char *text = NULL;
+        _cleanup_mapping_ struct nsl_mapping cgroups = { 0 };
+        _cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
         int tmpfs_fd = -1, r;
         size_t len;
 
-        if ((r = nsl_read_file("/proc/self/cgroup", 1 << 16, &text, &len)) < 0)
+        if ((r = fd < 0 ? -errno : nsl_read_fd_mapped(fd, 1 << 16, &cgroups, &len)) < 0)
                 return nsl_fail(error, -r, "cgroupfs", "/proc/self/cgroup", "cannot read it");
         r = nsl_fs_new("tmpfs", tmpfs_opts, ELEMENTSOF(tmpfs_opts), CGROUPFS_ATTRS & ~MOUNT_ATTR_RDONLY, &tmpfs_fd,
                        error);
@@ -86,7 +87,7 @@ static int mount_v1_tree(struct nsl_ctx *ctx, int target, nsl_error *error)
         if (r < 0 || (r = nsl_ctx_seal_later(ctx, tmpfs_fd, error)) < 0 ||
             (r = nsl_mount_attach(tmpfs_fd, target, "/sys/fs/cgroup", error)) < 0)
                 return r;
-        for (const char *line = text; *line; line = strchrnul(line, '\n'), line += *line == '\n') {
+        for (const char *line = cgroups.p; *line; line = strchrnul(line, '\n'), line += *line == '\n') {
                 struct nsl_cgroup_line fields;
                 struct nsl_cgroup_hierarchy h;
                 if (!nsl_cgroup_line_parse(line, &fields))

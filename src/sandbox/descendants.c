@@ -3,8 +3,8 @@
  * starts, finds it through the children files of the host's procfs (opened
  * before the pivot; its numbers are that procfs's, so each process is
  * signalled through its /proc/PID directory, a pidfd), and ends it itself
- * once the command has ended. */
-#include <dirent.h>
+ * once the command has ended. init may be the clone of a threaded caller:
+ * its buffers are mappings of its own, never malloc's (docs/design.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -23,6 +23,7 @@
 
 #define MAX_DEPTH 64
 #define MAX_CHILDREN_LIST (1 << 20)      /* 100 000 pids and more */
+#define DIR_BUFFER 8192
 
 bool nsl_pid_ns_shared(const struct nsl_plan *plan)
 {
@@ -55,12 +56,12 @@ static void signal_children_of_task(int proc_fd, const char *path, int sig, int 
         char file[sizeof "/children" + 48 + 256];
         snprintf(file, sizeof file, "%s/children", path);
         _cleanup_close_ int fd = openat(proc_fd, file, O_RDONLY | O_CLOEXEC);
-        _cleanup_free_ char *list = NULL;
+        _cleanup_mapping_ struct nsl_mapping list = { 0 };
         size_t len;
 
-        if (fd < 0 || nsl_read_fd(fd, MAX_CHILDREN_LIST, &list, &len) < 0)
+        if (fd < 0 || nsl_read_fd_mapped(fd, MAX_CHILDREN_LIST, &list, &len) < 0)
                 return;
-        for (char *p = list, *end; *p; p = end) {
+        for (char *p = list.p, *end; *p; p = end) {
                 long child = strtol(p, &end, 10);
                 if (end == p)
                         break;
@@ -68,28 +69,38 @@ static void signal_children_of_task(int proc_fd, const char *path, int sig, int 
         }
 }
 
+struct walk {
+        int proc_fd;
+        char tasks[48];         /* PID/task */
+        int sig;
+        int depth;
+};
+
+static int signal_children_of(const char *task, void *data, nsl_error *error)
+{
+        const struct walk *walk = data;
+        char path[sizeof walk->tasks + 256];       /* d_name's size */
+
+        (void)error;
+        snprintf(path, sizeof path, "%s/%s", walk->tasks, task);
+        signal_children_of_task(walk->proc_fd, path, walk->sig, walk->depth);
+        return 0;
+}
+
 /* Every process below PID (a name in the host procfs: "self" or a number).
- * readdir's buffer is on the heap; nsl_dir_each's, on the stack, would be
- * held at every level of the recursion. */
+ * The directory's buffer is mapped: on the stack it would be held at every
+ * level of the recursion. */
 static void signal_below(int proc_fd, const char *pid, int sig, int depth)
 {
-        char tasks[48];
-        snprintf(tasks, sizeof tasks, "%s/task", pid);
-        int fd = depth < MAX_DEPTH ? openat(proc_fd, tasks, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-        _cleanup_dir_ DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-        char path[sizeof tasks + 256];       /* d_name's size */
+        struct walk walk = { .proc_fd = proc_fd, .sig = sig, .depth = depth };
+        snprintf(walk.tasks, sizeof walk.tasks, "%s/task", pid);
+        _cleanup_close_ int fd = depth < MAX_DEPTH ? openat(proc_fd, walk.tasks, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        _cleanup_mapping_ struct nsl_mapping buf = { 0 };
 
-        if (!dir) {
-                if (fd >= 0)
-                        close(fd);
+        if (fd < 0 || nsl_map_anonymous(&buf, DIR_BUFFER) < 0)
                 return;
-        }
-        for (struct dirent *e; (e = readdir(dir));) {
-                if (e->d_name[0] == '.')
-                        continue;
-                snprintf(path, sizeof path, "%s/%s", tasks, e->d_name);
-                signal_children_of_task(proc_fd, path, sig, depth);
-        }
+        /* no error: signal_children_of makes none, and one is 870 bytes a level */
+        (void)nsl_dir_each_in(fd, buf.p, buf.size, signal_children_of, &walk, NULL);
 }
 
 /* The signal first, so that a SIGKILLed process forks no more. */
