@@ -6,7 +6,8 @@
  * that detaches it and exits, started through a FIFO by a third, and
  * reaped here as a subreaper; and nsl_run of a command that leaves a
  * process running, which must return with nothing of the sandbox left,
- * init reaped included; and the caller's function called while init
+ * init reaped included, and (as root) the same in the caller's own pid
+ * namespace with a cgroup tree; and the caller's function called while init
  * builds (nsl_spec_on_init_started), once, and one that fails there.
  * Checks that the caller's supplementary groups, parent-death signal,
  * signal mask and fd table are exactly as before, and that no child is
@@ -329,6 +330,35 @@ static void run_leaving_a_process(void)
         nsl_spec_free(spec);
 }
 
+/* As root: a sandbox in the caller's own pid namespace (and so a cgroup of
+ * its own, a limit's), with a cgroup tree at /sys/fs/cgroup, whose command
+ * leaves a process behind. init reads its
+ * cgroups to make the tree, and walks the processes left to end them:
+ * reads a clone must make without allocating (clone-alloc-watch.c). */
+static void shared_pid_with_a_cgroup_tree(void)
+{
+        char *argv[] = { "/bin/sh", "-c", "sleep 30 & ls /sys/fs/cgroup | grep -q .", NULL };
+        nsl_spec *spec = nsl_spec_new();
+        nsl_result result = { 0 };
+        nsl_error error;
+
+        if (!spec || nsl_spec_set_command(spec, argv, &error) < 0 ||
+            nsl_spec_join_namespace(spec, "pid", "/proc/self/ns/pid", &error) < 0 ||
+            nsl_spec_set_pids(spec, "64", &error) < 0) {
+                print_error("shared pid: spec", &error);
+                nsl_spec_free(spec);
+                return;
+        }
+        nsl_spec_set_cgroupfs(spec, true);
+        if (nsl_run(spec, &result, &error) < 0)
+                print_error("shared pid", &error);
+        else
+                check(result.exit_code == 0, "shared pid: exit code %d (no cgroup tree?)", result.exit_code);
+        check(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD, "shared pid: a child is left");
+        nsl_result_release(&result);
+        nsl_spec_free(spec);
+}
+
 static void detached_and_started_by_fifo(const char *self)
 {
         char dir[] = "/tmp/nsl-embed-XXXXXX", fifo[64], out[64], got[64];
@@ -415,6 +445,8 @@ int main(int argc, char **argv)
         started_elsewhere(argv[0]);
         refused_when_init_started();
         run_leaving_a_process();
+        if (getuid() == 0)
+                shared_pid_with_a_cgroup_tree();
         prctl(PR_SET_CHILD_SUBREAPER, 1);
         detached_and_started_by_fifo(argv[0]);
 

@@ -347,6 +347,27 @@ def test_embedder_runs_many_sandboxes_from_threads_and_leaves_the_caller_alone(i
         shutil.rmtree(shared)
 
 
+def test_a_sandboxs_init_allocates_nothing_in_a_threaded_caller(installed, tmp_path):
+    """The embedder again, with tests/embed/clone-alloc-watch.c preloaded: no
+    call of the malloc family in a clone before its execve (docs/design.md),
+    through every init the embedder makes: a cgroup tree read and a shared
+    pid namespace walked, as root. Under a sanitizer its allocator is the
+    one in use, and this watch cannot stand in front of it."""
+    if build_option("b_sanitize") != "none":
+        pytest.skip("a sanitizer's allocator replaces the malloc this watches")
+    exe = build_embedder(installed, tmp_path)
+    watch = str(tmp_path / "clone-alloc-watch.so")
+    argv = [*compiler(), "-std=gnu17", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
+            os.path.join(source_dir(), "tests", "embed", "clone-alloc-watch.c"), "-o", watch]
+    cp = subprocess.run(argv, capture_output=True, text=True)
+    assert cp.returncode == 0, f"{argv}\n{cp.stderr}"
+    report = tmp_path / "allocations"
+    env = dict(os.environ, LD_LIBRARY_PATH=installed.libdir, LD_PRELOAD=watch, NSL_ALLOC_REPORT=str(report))
+    cp = subprocess.run([exe], capture_output=True, text=True, timeout=120, env=env)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert not report.exists(), report.read_text()
+
+
 def installed_apparmor_profile(installed):
     path = os.path.join(installed.destdir, "etc", "apparmor.d", "nslaunch")
     if build_option("apparmor") != "enabled" and not os.path.exists(path):
