@@ -332,9 +332,9 @@ static void run_leaving_a_process(void)
 
 /* As root: a sandbox in the caller's own pid namespace (and so a cgroup of
  * its own, a limit's), with a cgroup tree at /sys/fs/cgroup, whose command
- * leaves a process behind. init reads its
- * cgroups to make the tree, and walks the processes left to end them:
- * reads a clone must make without allocating (clone-alloc-watch.c). */
+ * leaves a process behind. init reads its cgroups to make the tree, and
+ * walks the processes left to end them: reads a clone must make without
+ * allocating (clone-alloc-watch.c). */
 static void shared_pid_with_a_cgroup_tree(void)
 {
         char *argv[] = { "/bin/sh", "-c", "sleep 30 & ls /sys/fs/cgroup | grep -q .", NULL };

@@ -321,9 +321,9 @@ def test_embedder_runs_many_sandboxes_from_threads_and_leaves_the_caller_alone(i
     """50 sandboxes from 4 threads through the handle API, their own pipes
     as stdio, some killed, while two more threads rename themselves (a lock
     held in another thread at a clone: AddressSanitizer's prctl takes one),
-    one started by another process; the caller's
-    groups, parent-death signal, signal mask and fds unchanged, no child
-    left: as root, then as the unprivileged user nsltest."""
+    one started by another process; the caller's groups, parent-death
+    signal, signal mask and fds unchanged, no child left: as root, then as
+    the unprivileged user nsltest."""
     exe = build_embedder(installed, tmp_path)
     env = dict(os.environ, LD_LIBRARY_PATH=installed.libdir)
     cp = subprocess.run([exe], capture_output=True, text=True, timeout=120, env=env)
