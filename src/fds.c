@@ -137,21 +137,30 @@ ssize_t nsl_read_to_end(int fd, char *buf, size_t size)
         return (ssize_t)n;
 }
 
-/* The buffer holds max bytes and the NUL, or one byte over max, whose
- * arrival says there is more. */
-int nsl_read_stream(int fd, size_t max, char **text, size_t *len)
+/* fd to its end into buf, of max + 1 bytes: max bytes and the NUL, or one
+ * byte over max, whose arrival says there is more (-EFBIG). */
+static int read_whole_into(int fd, char *buf, size_t max, size_t *len)
 {
-        _cleanup_free_ char *buf = malloc(max + 1);
-        ssize_t n;
+        ssize_t n = nsl_read_to_end(fd, buf, max + 1);
 
-        if (!buf)
-                return -ENOMEM;
-        if ((n = nsl_read_to_end(fd, buf, max + 1)) < 0)
+        if (n < 0)
                 return (int)n;
         if ((size_t)n > max)
                 return -EFBIG;
         buf[n] = '\0';
         *len = (size_t)n;
+        return 0;
+}
+
+int nsl_read_stream(int fd, size_t max, char **text, size_t *len)
+{
+        _cleanup_free_ char *buf = malloc(max + 1);
+        int r;
+
+        if (!buf)
+                return -ENOMEM;
+        if ((r = read_whole_into(fd, buf, max, len)) < 0)
+                return r;
         *text = TAKE_PTR(buf);
         return 0;
 }
@@ -229,18 +238,9 @@ int nsl_map_anonymous(struct nsl_mapping *m, size_t size)
 
 int nsl_read_fd_mapped(int fd, size_t max, struct nsl_mapping *m, size_t *len)
 {
-        /* max bytes and one more to see the end by, then the NUL */
-        int r = nsl_map_anonymous(m, max + 2);
-        if (r < 0)
-                return r;
-        ssize_t n = nsl_read_to_end(fd, m->p, max + 1);
-        if (n < 0)
-                return (int)n;
-        if ((size_t)n > max)
-                return -EFBIG;
-        m->p[n] = '\0';
-        *len = (size_t)n;
-        return 0;
+        int r = nsl_map_anonymous(m, max + 1);
+
+        return r < 0 ? r : read_whole_into(fd, m->p, max, len);
 }
 
 int nsl_write_new_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
@@ -316,7 +316,7 @@ int nsl_replace_file(const char *path, const void *data, size_t len, enum nsl_fi
 
 int nsl_dir_each(int dirfd, int (*fn)(const char *name, void *data, nsl_error *error), void *data, nsl_error *error)
 {
-        _Alignas(struct dirent64) char buf[8192];
+        _Alignas(struct dirent64) char buf[NSL_DIR_BUFFER_SIZE];
 
         return nsl_dir_each_in(dirfd, buf, sizeof buf, fn, data, error);
 }

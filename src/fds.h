@@ -96,7 +96,8 @@ ssize_t nsl_read_once(int dirfd, const char *path, int flags, char *buf, size_t 
  * 0 or -errno. */
 int nsl_dir_each(int dirfd, int (*fn)(const char *name, void *data, nsl_error *error), void *data, nsl_error *error);
 /* The same with the caller's buffer for getdents64 (a walk that recurses
- * keeps it off the stack). */
+ * keeps it off the stack), of NSL_DIR_BUFFER_SIZE bytes as nsl_dir_each's. */
+#define NSL_DIR_BUFFER_SIZE 8192
 int nsl_dir_each_in(int dirfd, char *buf, size_t size, int (*fn)(const char *name, void *data, nsl_error *error),
                     void *data, nsl_error *error);
 

@@ -23,7 +23,6 @@
 
 #define MAX_DEPTH 64
 #define MAX_CHILDREN_LIST (1 << 20)      /* 100 000 pids and more */
-#define DIR_BUFFER 8192
 
 bool nsl_pid_ns_shared(const struct nsl_plan *plan)
 {
@@ -97,7 +96,7 @@ static void signal_below(int proc_fd, const char *pid, int sig, int depth)
         _cleanup_close_ int fd = depth < MAX_DEPTH ? openat(proc_fd, walk.tasks, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
         _cleanup_mapping_ struct nsl_mapping buf = { 0 };
 
-        if (fd < 0 || nsl_map_anonymous(&buf, DIR_BUFFER) < 0)
+        if (fd < 0 || nsl_map_anonymous(&buf, NSL_DIR_BUFFER_SIZE) < 0)
                 return;
         /* no error: signal_children_of makes none, and one is 870 bytes a level */
         (void)nsl_dir_each_in(fd, buf.p, buf.size, signal_children_of, &walk, NULL);
