@@ -189,31 +189,57 @@ int nsl_cgroup_v1_apply(int dirfd, int c, const struct nsl_cgroup_limits *l, nsl
         }
 }
 
-/* A new v1 cpuset cgroup has no CPUs and no memory nodes, and no task may
- * join it so: it starts with its parent's. */
-static int cpuset_inherit(const char *dir, nsl_error *error)
+static int open_parent_dir(const char *dir)
 {
         _cleanup_free_ char *parent = strdup(dir);
         char *slash = parent ? strrchr(parent, '/') : NULL;
-        static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
 
         if (!slash)
-                return nsl_fail(error, ENOMEM, "cgroup", dir, NULL);
+                return -ENOMEM;
         *slash = '\0';
-        _cleanup_close_ int pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int fd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+/* A new v1 cpuset cgroup has no CPUs and no memory nodes, and no task may
+ * join it so: it starts with its parent's. The parent is read only for
+ * what is empty: one nslaunch made has cgroup.clone_children set, and the
+ * kernel has filled its new children already. */
+static int cpuset_inherit(const char *dir, nsl_error *error)
+{
+        static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
         _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int pfd = -1;
+
+        if (fd < 0)
+                return nsl_fail(error, errno, "cgroup", dir, NULL);
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
                 char value[NSL_CPUSET_MAX];
-                if (fd >= 0 && nsl_cgroup_read(fd, files[i], value, sizeof value) > 1)
+                if (nsl_cgroup_read(fd, files[i], value, sizeof value) > 1)
                         continue;
-                int r = pfd < 0 || fd < 0 ? -errno : (int)nsl_cgroup_read(pfd, files[i], value, sizeof value);
-                if (r < 0)
-                        return nsl_fail(error, -r, "cgroup", parent, "cannot read %s", files[i]);
+                if (pfd < 0 && (pfd = open_parent_dir(dir)) < 0)
+                        return nsl_fail(error, -pfd, "cgroup", dir, "cannot open its parent");
+                ssize_t n = nsl_cgroup_read(pfd, files[i], value, sizeof value);
+                if (n < 0)
+                        return nsl_fail(error, (int)-n, "cgroup", dir, "cannot read its parent's %s", files[i]);
                 value[strcspn(value, "\n")] = '\0';
-                if ((r = nsl_cgroup_write(fd, files[i], value[0] ? value : "\n", error)) < 0)
+                int r = nsl_cgroup_write(fd, files[i], value[0] ? value : "\n", error);
+                if (r < 0)
                         return r;
         }
         return 0;
+}
+
+/* A cpuset parent nslaunch made fills its children itself from then on
+ * (cpuset_inherit then reads nothing of it). Only a shortcut: where the
+ * flag cannot be set, cpuset_inherit copies. */
+static void cpuset_fill_children(const char *dir)
+{
+        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        nsl_error ignored;
+
+        if (fd >= 0)
+                (void)nsl_cgroup_write(fd, "cgroup.clone_children", "1", &ignored);
 }
 
 /* Makes hierarchy/path and its missing parents (a cpuset cgroup gets its
@@ -246,6 +272,8 @@ static int mkdir_exact(const char *hierarchy, const char *path, bool cpuset, cha
                  * made this one and not filled it yet (cpuset_inherit fills
                  * only what is empty) */
                 int r = cpuset ? cpuset_inherit(dir, error) : 0;
+                if (r == 0 && cpuset && made && saved)
+                        cpuset_fill_children(dir);
                 *p = saved;
                 if (r == -ENOENT && restarts++ < PARENT_GONE_RESTARTS) {
                         *error = (nsl_error){ 0 };      /* deleted, emptied, meanwhile: made again */

@@ -283,6 +283,46 @@ def test_relative_path_is_under_nslaunch_and_a_busy_cgroup_is_refused(cgpath, fi
     wait_exit(init)
 
 
+def run_in(path, fifo):
+    """A sandbox in cgroup path running /bin/true to its end, removed."""
+    init = int(tool("create", path, fifo, "--pids", "8", "--", "/bin/true").stdout)
+    tool("start", fifo)
+    status = wait_exit(init)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    tool("remove", path)
+
+
+@pytest.mark.skipif(not IS_ROOT or "cpuset" not in V1, reason="v1's cpuset hierarchy; root makes cgroups at any path")
+def test_a_cpuset_parent_nslaunch_makes_fills_its_children_and_one_it_finds_is_only_filled(cgpath, fifo, tmp_path):
+    """v1: a new cpuset cgroup has no CPUs and no memory nodes, and no task
+    may join it so. A parent nslaunch makes takes its own parent's and fills
+    its children itself from then on (cgroup.clone_children, which the
+    kernel passes on to them). A parent someone else made keeps its flag
+    and is filled only where it was empty."""
+    root_cpus, root_mems = read(f"{CG}/cpuset/cpuset.cpus"), read(f"{CG}/cpuset/cpuset.mems")
+    made = cgpath()
+    init = int(tool("create", made + "/sandbox", fifo, "--pids", "8", "--", "/bin/true").stdout)
+    assert read(f"{CG}/cpuset{made}/cgroup.clone_children") == "1"
+    for cgroup in (made, made + "/sandbox"):
+        assert (read(f"{CG}/cpuset{cgroup}/cpuset.cpus"), read(f"{CG}/cpuset{cgroup}/cpuset.mems")) == \
+            (root_cpus, root_mems), cgroup
+    tool("start", fifo)
+    status = wait_exit(init)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    tool("remove", made + "/sandbox")
+
+    found = cgpath()
+    os.mkdir(f"{CG}/cpuset{found}")
+    with open(f"{CG}/cpuset{found}/cpuset.mems", "w") as f:
+        f.write(root_mems)
+    other = str(tmp_path / "other")
+    os.mkfifo(other)
+    run_in(found + "/sandbox", other)
+    assert read(f"{CG}/cpuset{found}/cgroup.clone_children") == "0"
+    assert (read(f"{CG}/cpuset{found}/cpuset.cpus"), read(f"{CG}/cpuset{found}/cpuset.mems")) == \
+        (root_cpus, root_mems)
+
+
 IN_NONBLOCK, IN_MODIFY = 0o4000, 0x2
 
 
