@@ -124,7 +124,10 @@ static int run_container_hooks(const nsl_oci *oci, const struct nsl_runc_state *
                     : nsl_fail(error, ENOMEM, kind, "", NULL);
 }
 
-#define DEFAULT_CGROUP_PARENT "/nslaunch-runc"
+/* A container without cgroupsPath: a cgroup of its own at the top, as
+ * runc's and crun's are, and no parent shared with others (one that would
+ * be made and removed with each container while it is the only one) */
+#define DEFAULT_CGROUP_PREFIX "/nslaunch-runc-"
 
 /* The cgroups between nslaunch's parent of relative paths (/nslaunch,
  * which nslaunch run uses too, and keeps) and a relative path's own, once
@@ -143,16 +146,14 @@ static void remove_relative_parents(const char *path)
         }
 }
 
-/* The container's cgroup, the parents create made for a relative path, and
- * the parent of the default ones once no container is left in it (rmdir
- * refuses a cgroup that holds one). */
+/* The container's cgroup and the parents create made for a relative path
+ * (rmdir refuses one that still holds a cgroup). */
 static int remove_cgroup(const struct nsl_runc_state *state, nsl_error *error)
 {
         const char *path = state->cgroup;
         int r = state->systemd_scope ? nsl_cgroup_remove_scope(path, error) : nsl_cgroup_remove_path(path, error);
 
         remove_relative_parents(path);
-        nsl_cgroup_remove_if_empty(DEFAULT_CGROUP_PARENT);
         return r;
 }
 
@@ -170,7 +171,7 @@ static const char *cgroup_path(const struct nsl_runc *g, const struct create_arg
         else if (g->systemd_cgroup)
                 snprintf(buf, len, "%s:nslaunch-runc:%s", nsl_host_root() ? "system.slice" : "user.slice", a->id);
         else if (nsl_host_root())
-                snprintf(buf, len, DEFAULT_CGROUP_PARENT "/%s", a->id);
+                snprintf(buf, len, DEFAULT_CGROUP_PREFIX "%s", a->id);
         else
                 return NULL;
         return buf;
@@ -358,8 +359,6 @@ static int create_sandbox(const struct nsl_runc *g, const struct create_args *a,
          * returns, but not the parents made for a relative path */
         if (r < 0 && state->cgroup[0])
                 remove_cgroup(state, &(nsl_error){ 0 });
-        else if (r < 0)
-                nsl_cgroup_remove_if_empty(DEFAULT_CGROUP_PARENT);
         nsl_spec_free(spec);
         nsl_oci_free(oci);
         return r;

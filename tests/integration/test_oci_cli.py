@@ -500,13 +500,13 @@ def test_device_rules_go_to_the_devices_cgroup_in_order(runc, bundle):
     bundle.config["linux"]["resources"] = {"devices": rules}
     bundle.write(["/bin/sh", "-c", OPENS + "; exec sleep 60"])
     create(runc, bundle, "devs")
-    with open(f"{DEVICES_V1}/nslaunch-runc/devs/devices.list") as f:
+    with open(f"{DEVICES_V1}/nslaunch-runc-devs/devices.list") as f:
         listed = f.read().splitlines()
     assert listed == ["c 10:229 r", "b 8:20 rw", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
                       "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm"], listed
     assert runc("start", "devs").returncode == 0
     assert runc("delete", "--force", "devs").returncode == 0
-    assert not os.path.exists(f"{DEVICES_V1}/nslaunch-runc/devs")
+    assert not os.path.exists(f"{DEVICES_V1}/nslaunch-runc-devs")
 
     bundle.write(["/bin/sh", "-c", OPENS])
     runc.ids.append("fuse-read")
@@ -916,23 +916,25 @@ def test_exec_cgroup_is_refused_where_the_container_has_no_cgroup(runc, bundle):
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
-def test_delete_removes_the_default_cgroup_parent_with_its_last_container(runc, bundle):
-    """The default cgroups are /nslaunch-runc/ID in every hierarchy: the
-    parent goes with the last container in it, never before, and a failed
-    create leaves none either."""
-    parents = [os.path.join(root, "nslaunch-runc") for root in cgroup_hierarchies()]
+def test_the_default_cgroups_are_each_containers_own_at_the_top_and_go_with_it(runc, bundle):
+    """The default cgroups are /nslaunch-runc-ID in every hierarchy, one
+    container's each, with no parent shared by others: made by create,
+    removed by delete, and none left by a create that fails."""
+    def made(cid):
+        return [h for h in cgroup_hierarchies() if os.path.isdir(os.path.join(h, "nslaunch-runc-" + cid))]
+
     create(runc, bundle, "first")
     create(runc, bundle, "second")
-    made = [p for p in parents if os.path.isdir(p)]
-    assert made, "no nslaunch-runc cgroup parent was made"
+    assert made("first") and made("first") == made("second")
+    assert not any(os.path.exists(os.path.join(h, "nslaunch-runc")) for h in cgroup_hierarchies())
     assert runc("delete", "--force", "first").returncode == 0
-    assert all(os.path.isdir(os.path.join(p, "second")) for p in made), made
+    assert made("first") == [] and made("second")
     assert runc("delete", "--force", "second").returncode == 0
-    assert [p for p in parents if os.path.isdir(p)] == []
+    assert made("second") == []
     bundle.write(hooks={"createRuntime": [{"path": "/bin/false"}]})
     runc.ids.append("broken")
     assert runc("create", "--bundle", bundle.path, "broken").returncode != 0
-    assert [p for p in parents if os.path.isdir(p)] == []
+    assert made("broken") == []
 
 
 def start_held_to_a_sliver_of_cpu(runc, bundle, path, pid_ns):
@@ -1025,9 +1027,8 @@ def test_delete_removes_the_parents_create_made_for_a_relative_path(runc, bundle
 
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_creates_beside_deletes_of_the_last_container_all_succeed(runc, bundle):
-    """A create that finds the default parent and a delete that removes it,
-    empty, at the same time: the create makes it again (an engine starts
-    and removes containers concurrently)."""
+    """Creates and deletes at the same time, as an engine starts and
+    removes containers concurrently: all succeed, and leave no cgroup."""
     failures = []
 
     def churn(worker):
@@ -1044,8 +1045,8 @@ def test_creates_beside_deletes_of_the_last_container_all_succeed(runc, bundle):
     for w in workers:
         w.join()
     assert failures == []
-    assert not any(os.path.isdir(os.path.join("/sys/fs/cgroup", h, "nslaunch-runc"))
-                   for h in os.listdir("/sys/fs/cgroup"))
+    assert not [d for h in cgroup_hierarchies() if os.path.isdir(h)
+                for d in os.listdir(h) if d.startswith("nslaunch-runc")]
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="joining namespaces needs root")
@@ -1788,7 +1789,7 @@ def test_preserve_fds(runc, bundle, hostdir):
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_update_pids_limit(runc, bundle):
     create(runc, bundle, "upd")
-    cg = state(runc, "upd") and "/sys/fs/cgroup/pids/nslaunch-runc/upd/pids.max"
+    cg = state(runc, "upd") and "/sys/fs/cgroup/pids/nslaunch-runc-upd/pids.max"
     cp = runc("update", "--pids-limit", "33", "upd")
     assert cp.returncode == 0, cp.stderr
     if os.path.exists(cg):
@@ -1814,8 +1815,8 @@ def test_update_pids_limit(runc, bundle):
         assert open(cg).read().strip() == "max"
     cp = runc("update", "upd", "--memory-reservation", "32m")
     assert cp.returncode == 0, cp.stderr
-    soft = [f for f in ("/sys/fs/cgroup/memory/nslaunch-runc/upd/memory.soft_limit_in_bytes",
-                        "/sys/fs/cgroup/nslaunch-runc/upd/memory.low") if os.path.exists(f)]
+    soft = [f for f in ("/sys/fs/cgroup/memory/nslaunch-runc-upd/memory.soft_limit_in_bytes",
+                        "/sys/fs/cgroup/nslaunch-runc-upd/memory.low") if os.path.exists(f)]
     assert [open(f).read().strip() for f in soft] == [str(32 << 20)]
     assert "not supported" in one_error_line(runc("update", "--kernel-memory", "1m", "upd"))
     assert runc("delete", "--force", "upd").returncode == 0
@@ -1829,7 +1830,7 @@ def cgroup_file(path):
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_update_lifts_and_sets_memory_and_swap_as_runcs(runc, bundle):
     run_detached_with(runc, bundle, "mem", memory={"limit": 32 << 20})
-    v1, v2 = "/sys/fs/cgroup/memory/nslaunch-runc/mem", "/sys/fs/cgroup/nslaunch-runc/mem"
+    v1, v2 = "/sys/fs/cgroup/memory/nslaunch-runc-mem", "/sys/fs/cgroup/nslaunch-runc-mem"
 
     def update(*args, resources=None):
         if resources is not None:
@@ -1884,8 +1885,7 @@ def write_cgroup_file(path, value):
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
 def test_update_sets_the_realtime_cpu_budget_on_cgroup_v1(runc, bundle):
     run_detached_with(runc, bundle, "rt")
-    parent = "/sys/fs/cgroup/cpu/nslaunch-runc"
-    own = parent + "/rt"
+    own = "/sys/fs/cgroup/cpu/nslaunch-runc-rt"
 
     def update(**cpu):
         return runc("update", "--resources", "-", "rt", input=json.dumps({"cpu": cpu}))
@@ -1895,13 +1895,9 @@ def test_update_sets_the_realtime_cpu_budget_on_cgroup_v1(runc, bundle):
         assert "cpu.rt_runtime_us" in one_error_line(update(realtimeRuntime=500001))
         assert runc("delete", "--force", "rt").returncode == 0
         return
-    # a new cgroup has no realtime time, nor its parent to give: as runc's
-    # suite does, the parent (the runtime's own) gets the root's first
-    assert "cpu.rt_runtime_us" in one_error_line(update(realtimeRuntime=500001))
-    period, runtime = (cgroup_file("/sys/fs/cgroup/cpu/cpu.rt_" + f) for f in ("period_us", "runtime_us"))
+    # a new cgroup has no realtime time; its parent, the root, has it to give
+    period = cgroup_file("/sys/fs/cgroup/cpu/cpu.rt_period_us")
     try:
-        write_cgroup_file(parent + "/cpu.rt_period_us", period)
-        write_cgroup_file(parent + "/cpu.rt_runtime_us", runtime)
         cp = update(realtimeRuntime=500001)
         assert cp.returncode == 0, cp.stderr
         assert (cgroup_file(own + "/cpu.rt_runtime_us"), cgroup_file(own + "/cpu.rt_period_us")) == ("500001", period)
@@ -1917,8 +1913,6 @@ def test_update_sets_the_realtime_cpu_budget_on_cgroup_v1(runc, bundle):
     finally:
         if os.path.exists(own):
             write_cgroup_file(own + "/cpu.rt_runtime_us", 0)
-        if os.path.exists(parent):
-            write_cgroup_file(parent + "/cpu.rt_runtime_us", 0)
 
 
 def run_detached_with(runc, bundle, cid, **resources):
@@ -2018,16 +2012,16 @@ def test_cpu_quota_and_period_as_given(runc, bundle):
     linux.setdefault("resources", {})["cpu"] = {"quota": 50000, "period": 500000}
     bundle.write(linux=linux)
     create(runc, bundle, "cpuq")
-    v1 = "/sys/fs/cgroup/cpu/nslaunch-runc"
-    v2 = next((p for p in ("/sys/fs/cgroup/nslaunch-runc", "/sys/fs/cgroup/unified/nslaunch-runc")
-               if os.path.exists(p + "/cpuq/cpu.max")), None)
+    v1 = "/sys/fs/cgroup/cpu/nslaunch-runc-"
+    v2 = next((p for p in ("/sys/fs/cgroup/nslaunch-runc-", "/sys/fs/cgroup/unified/nslaunch-runc-")
+               if os.path.exists(p + "cpuq/cpu.max")), None)
 
     def quota_period(cid="cpuq"):
-        if os.path.exists(f"{v1}/{cid}/cpu.cfs_quota_us"):
-            values = [open(f"{v1}/{cid}/cpu.cfs_{f}_us").read().strip() for f in ("quota", "period")]
+        if os.path.exists(f"{v1}{cid}/cpu.cfs_quota_us"):
+            values = [open(f"{v1}{cid}/cpu.cfs_{f}_us").read().strip() for f in ("quota", "period")]
         else:
             assert v2, "no cpu controller for the container's cgroup"
-            values = open(f"{v2}/{cid}/cpu.max").read().split()
+            values = open(f"{v2}{cid}/cpu.max").read().split()
         return ["max" if v == "-1" else v for v in values]
 
     assert quota_period() == ["50000", "500000"]
@@ -2125,12 +2119,12 @@ def test_unified_files_reach_the_cgroup_after_the_limits(runc, bundle):
     resources.update(memory={"limit": 64 << 20}, pids={"limit": 10},
                      unified={"memory.high": str(48 << 20), "pids.max": "20", "memory.oom.group": "0"})
     bundle.write(linux=linux)
-    v2 = "/sys/fs/cgroup/nslaunch-runc/uni"
+    v2 = "/sys/fs/cgroup/nslaunch-runc-uni"
     if not os.path.isfile("/sys/fs/cgroup/cgroup.controllers"):
         line = one_error_line(runc("create", "--bundle", bundle.path, "uni"))
         assert line.endswith("cgroup: memory.high: a cgroup v2 file, and this host's controllers are in cgroup v1 "
                              "hierarchies"), line
-        assert not glob.glob("/sys/fs/cgroup/*/nslaunch-runc/uni"), "a refused create left its cgroup"
+        assert not glob.glob("/sys/fs/cgroup/*/nslaunch-runc-uni"), "a refused create left its cgroup"
         del resources["unified"]
         bundle.write(linux=linux)
         create(runc, bundle, "uni")
@@ -2166,7 +2160,7 @@ def created_on_v2(runc, bundle, cid, file, controller):
         line = one_error_line(runc("create", "--bundle", bundle.path, cid))
         assert line.endswith(f"cgroup: {file}: a cgroup v2 file, and this host's controllers are in "
                              "cgroup v1 hierarchies"), line
-        assert not glob.glob(f"/sys/fs/cgroup/*/nslaunch-runc/{cid}"), "a refused create left its cgroup"
+        assert not glob.glob(f"/sys/fs/cgroup/*/nslaunch-runc-{cid}"), "a refused create left its cgroup"
         return False
     if controller not in open("/sys/fs/cgroup/cgroup.subtree_control").read().split():
         pytest.skip(f"the root cgroup does not hand {controller} down (tests/vm's guests' does)")
@@ -2185,7 +2179,7 @@ def test_hugepage_limits_reach_the_cgroup(runc, bundle):
     linux = bundle.config["linux"]
     linux.setdefault("resources", {})["hugepageLimits"] = [{"pageSize": "2MB", "limit": 0}]
     bundle.write(linux=linux)
-    v2 = "/sys/fs/cgroup/nslaunch-runc/huge"
+    v2 = "/sys/fs/cgroup/nslaunch-runc-huge"
     # a Kubernetes node's root hands hugetlb down; systemd alone does not
     if not created_on_v2(runc, bundle, "huge", "hugetlb.2MB.max", "hugetlb"):
         return
@@ -2214,7 +2208,7 @@ def test_memory_kernel_tcp_swappiness_and_oom_killer(runc, bundle):
     linux.setdefault("resources", {})["memory"] = {
         "limit": 64 << 20, "kernel": 32 << 20, "kernelTCP": 16 << 20, "swappiness": 10, "disableOOMKiller": True}
     bundle.write(linux=linux)
-    v1 = "/sys/fs/cgroup/memory/nslaunch-runc/mem"
+    v1 = "/sys/fs/cgroup/memory/nslaunch-runc-mem"
     if not os.path.isfile("/sys/fs/cgroup/memory/memory.oom_control"):
         runc.ids.append("mem")
         line = one_error_line(runc("create", "--bundle", bundle.path, "mem"))
@@ -2242,7 +2236,7 @@ def test_blkio_weight_reaches_the_cgroup(runc, bundle):
     linux = bundle.config["linux"]
     linux.setdefault("resources", {})["blockIO"] = {"weight": 500}
     bundle.write(linux=linux)
-    v2 = "/sys/fs/cgroup/nslaunch-runc/bio"
+    v2 = "/sys/fs/cgroup/nslaunch-runc-bio"
     if not created_on_v2(runc, bundle, "bio", "io.weight", "io"):
         return
 
@@ -2270,7 +2264,7 @@ def io_throttle_line(cid, kind, device):
     """The container's throttle of kind on device as the kernel lists it:
     v1's blkio.throttle.KIND_device rate, v2's io.max key; None when unset."""
     key = "%d:%d" % device
-    v2 = f"/sys/fs/cgroup/nslaunch-runc/{cid}/io.max"
+    v2 = f"/sys/fs/cgroup/nslaunch-runc-{cid}/io.max"
     if os.path.exists(v2):
         keys = {"read_bps": "rbps", "write_bps": "wbps", "read_iops": "riops", "write_iops": "wiops"}
         for line in open(v2).read().splitlines():
@@ -2278,7 +2272,7 @@ def io_throttle_line(cid, kind, device):
                 value = dict(kv.split("=") for kv in line.split()[1:])[keys[kind]]
                 return None if value == "max" else int(value)
         return None
-    for line in open(f"/sys/fs/cgroup/blkio/nslaunch-runc/{cid}/blkio.throttle.{kind}_device").read().splitlines():
+    for line in open(f"/sys/fs/cgroup/blkio/nslaunch-runc-{cid}/blkio.throttle.{kind}_device").read().splitlines():
         if line.startswith(key + " "):
             return int(line.split()[1])
     return None
@@ -2323,14 +2317,14 @@ def test_io_throttles_reach_the_cgroup_and_slow_direct_writes(runc, bundle, host
     assert io_throttle_line("bio-throttle", "write_bps", disk) == 4 << 20
     assert io_throttle_line("bio-throttle", "read_iops", disk) is None
     assert runc("delete", "--force", "bio-throttle").returncode == 0
-    assert not glob.glob("/sys/fs/cgroup/*/nslaunch-runc/bio-throttle")
+    assert not glob.glob("/sys/fs/cgroup/*/nslaunch-runc-bio-throttle")
 
     linux["resources"]["blockIO"] = {"throttleReadBpsDevice": [{"major": 1, "minor": 3, "rate": 1}]}
     bundle.write(linux=linux)
     runc.ids.append("bio-null")
     line = one_error_line(runc("create", "--bundle", bundle.path, "bio-null"))
     assert ("blkio.throttle.read_bps_device" in line or "io.max" in line) and "1:3" in line, line
-    assert not glob.glob("/sys/fs/cgroup/*/nslaunch-runc/bio-null"), "a refused create left its cgroup"
+    assert not glob.glob("/sys/fs/cgroup/*/nslaunch-runc-bio-null"), "a refused create left its cgroup"
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
@@ -2344,8 +2338,8 @@ def test_update_resources_are_checked_as_a_configs_are(runc, bundle):
     linux.setdefault("resources", {})["pids"] = {"limit": 20}
     bundle.write(linux=linux)
     create(runc, bundle, "chk")
-    pids_max = next(p for p in ("/sys/fs/cgroup/pids/nslaunch-runc/chk/pids.max",
-                                "/sys/fs/cgroup/nslaunch-runc/chk/pids.max") if os.path.exists(p))
+    pids_max = next(p for p in ("/sys/fs/cgroup/pids/nslaunch-runc-chk/pids.max",
+                                "/sys/fs/cgroup/nslaunch-runc-chk/pids.max") if os.path.exists(p))
 
     def update(resources):
         return runc("update", "--resources", "-", "chk", input=json.dumps(resources))
@@ -2362,7 +2356,7 @@ def test_update_resources_are_checked_as_a_configs_are(runc, bundle):
                  "memory": {"reservation": 32 << 20}})
     assert cp.returncode == 0, cp.stderr
     assert open(pids_max).read().strip() == "30"
-    low = next(p for p in ("/sys/fs/cgroup/memory/nslaunch-runc/chk/memory.soft_limit_in_bytes",
-                           "/sys/fs/cgroup/nslaunch-runc/chk/memory.low") if os.path.exists(p))
+    low = next(p for p in ("/sys/fs/cgroup/memory/nslaunch-runc-chk/memory.soft_limit_in_bytes",
+                           "/sys/fs/cgroup/nslaunch-runc-chk/memory.low") if os.path.exists(p))
     assert open(low).read().strip() == str(32 << 20)
     assert runc("delete", "--force", "chk").returncode == 0
