@@ -1026,7 +1026,7 @@ def test_delete_removes_the_parents_create_made_for_a_relative_path(runc, bundle
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="cgroups are root's on this host")
-def test_creates_beside_deletes_of_the_last_container_all_succeed(runc, bundle):
+def test_creates_beside_deletes_all_succeed_and_leave_no_cgroup(runc, bundle):
     """Creates and deletes at the same time, as an engine starts and
     removes containers concurrently: all succeed, and leave no cgroup."""
     failures = []
