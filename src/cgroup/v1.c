@@ -189,36 +189,21 @@ int nsl_cgroup_v1_apply(int dirfd, int c, const struct nsl_cgroup_limits *l, nsl
         }
 }
 
-static int open_parent_dir(const char *dir)
-{
-        _cleanup_free_ char *parent = strdup(dir);
-        char *slash = parent ? strrchr(parent, '/') : NULL;
-
-        if (!slash)
-                return -ENOMEM;
-        *slash = '\0';
-        int fd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        return fd < 0 ? -errno : fd;
-}
-
-/* A new v1 cpuset cgroup has no CPUs and no memory nodes, and no task may
- * join it so: it starts with its parent's. The parent is read only for
- * what is empty: one nslaunch made has cgroup.clone_children set, and the
- * kernel has filled its new children already. */
-static int cpuset_inherit(const char *dir, nsl_error *error)
+/* A new v1 cpuset cgroup (fd, named dir) has no CPUs and no memory nodes,
+ * and no task may join it so: it starts with its parent's. The parent is
+ * read only for what is empty: one nslaunch made has cgroup.clone_children
+ * set, and the kernel has filled its new children already. */
+static int cpuset_inherit(int fd, const char *dir, nsl_error *error)
 {
         static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         _cleanup_close_ int pfd = -1;
 
-        if (fd < 0)
-                return nsl_fail(error, errno, "cgroup", dir, NULL);
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
                 char value[NSL_CPUSET_MAX];
                 if (nsl_cgroup_read(fd, files[i], value, sizeof value) > 1)
                         continue;
-                if (pfd < 0 && (pfd = open_parent_dir(dir)) < 0)
-                        return nsl_fail(error, -pfd, "cgroup", dir, "cannot open its parent");
+                if (pfd < 0 && (pfd = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                        return nsl_fail(error, errno, "cgroup", dir, "cannot open its parent");
                 ssize_t n = nsl_cgroup_read(pfd, files[i], value, sizeof value);
                 if (n < 0)
                         return nsl_fail(error, (int)-n, "cgroup", dir, "cannot read its parent's %s", files[i]);
@@ -230,16 +215,21 @@ static int cpuset_inherit(const char *dir, nsl_error *error)
         return 0;
 }
 
-/* A cpuset parent nslaunch made fills its children itself from then on
- * (cpuset_inherit then reads nothing of it). Only a shortcut: where the
- * flag cannot be set, cpuset_inherit copies. */
-static void cpuset_fill_children(const char *dir)
+/* mkdir_exact's cpuset cgroup at dir, filled; a parent nslaunch made fills
+ * its children itself from then on (cpuset_inherit then reads nothing of
+ * it). The flag is only a shortcut: where it cannot be set, cpuset_inherit
+ * copies. */
+static int cpuset_settle(const char *dir, bool made_parent, nsl_error *error)
 {
         _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         nsl_error ignored;
 
-        if (fd >= 0)
+        if (fd < 0)
+                return nsl_fail(error, errno, "cgroup", dir, NULL);
+        int r = cpuset_inherit(fd, dir, error);
+        if (r == 0 && made_parent)
                 (void)nsl_cgroup_write(fd, "cgroup.clone_children", "1", &ignored);
+        return r;
 }
 
 /* Makes hierarchy/path and its missing parents (a cpuset cgroup gets its
@@ -271,9 +261,7 @@ static int mkdir_exact(const char *hierarchy, const char *path, bool cpuset, cha
                 /* not only the ones made here: another create may have
                  * made this one and not filled it yet (cpuset_inherit fills
                  * only what is empty) */
-                int r = cpuset ? cpuset_inherit(dir, error) : 0;
-                if (r == 0 && cpuset && made && saved)
-                        cpuset_fill_children(dir);
+                int r = cpuset ? cpuset_settle(dir, made && saved, error) : 0;
                 *p = saved;
                 if (r == -ENOENT && restarts++ < PARENT_GONE_RESTARTS) {
                         *error = (nsl_error){ 0 };      /* deleted, emptied, meanwhile: made again */
@@ -399,11 +387,11 @@ int nsl_cgroup_v1_create(const struct nsl_cgroup_places *places, const struct ns
                                      &cg->dirs[c], error);
                 if (r < 0)
                         return r;
-                if (c == NSL_CG_CPUSET && (r = cpuset_inherit(cg->dirs[c], error)) < 0)
-                        return r;
                 fd = open(cg->dirs[c], O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0)
                         return nsl_fail(error, errno, "cgroup", cg->dirs[c], NULL);
+                if (c == NSL_CG_CPUSET && (r = cpuset_inherit(fd, cg->dirs[c], error)) < 0)
+                        return r;
                 r = nsl_cgroup_v1_apply(fd, c, l, error);
                 if (r < 0)
                         return r;
